@@ -1,0 +1,41 @@
+"""symcert: prove that neural-network losses are non-convex, and show why.
+
+>>> from symcert import MLP, swap, prove_invariance
+>>> prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1)).holds
+True
+"""
+
+from symcert.errors import ExactnessError, SpecificationError, SymcertError
+from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
+from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
+from symcert.symbolic.data import Dataset
+
+from symcert.symbolic.group import SymmetryGroup, flip, parse_element, rescale, swap
+from symcert.symbolic.losses import LOSS_KINDS, Loss
+from symcert.symbolic.network import MLP
+from symcert.symbolic.point import Point
+
+__all__ = [
+    "ACTIVATION_NAMES",
+    "Dataset",
+    "ExactnessError",
+    "LOSS_KINDS",
+    "Loss",
+    "MLP",
+    "OUTPUT_ACTIVATION_NAMES",
+    "Point",
+    "Proof",
+    "ProofStep",
+    "SpecificationError",
+    "SymcertError",
+    "SymmetryGroup",
+    "activation",
+    "flip",
+    "parse_element",
+
+    "prove_invariance",
+    "rescale",
+    "swap",
+]
+
+__version__ = "0.1.0"

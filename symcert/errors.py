@@ -1,0 +1,28 @@
+"""The exceptions symcert raises, in one place.
+
+Every error a user can cause is a :class:`SymcertError`; its message says what
+was expected, what was got and how to fix it, in one sentence.
+
+>>> from symcert import MLP, SymcertError
+>>> try:
+...     MLP((3,))
+... except SymcertError as error:
+...     print(error)
+widths needs at least two entries (input and output), got (3,)
+"""
+
+from __future__ import annotations
+
+__all__ = ["SymcertError", "SpecificationError", "ExactnessError"]
+
+
+class SymcertError(ValueError):
+    """Base class of every error caused by input to symcert."""
+
+
+class SpecificationError(SymcertError):
+    """A network, point, data set, loss or group element is ill-formed."""
+
+
+class ExactnessError(SymcertError):
+    """A value cannot be turned into an exact rational number."""

@@ -1,0 +1,100 @@
+"""Sign decisions on rigorous enclosures: the only way an inequality becomes "proved".
+
+``decide`` evaluates an enclosure at increasing precision until it excludes
+the boundary, comparing exact rational endpoints; otherwise it answers
+"undecided" with the last enclosure.
+
+>>> import sympy
+>>> from symcert.numeric.contexts import exact
+>>> third = lambda ctx: exact(ctx, sympy.Rational(1, 3)) - ctx.mpf(1) / 3
+>>> decide(lambda ctx: exact(ctx, sympy.Rational(1, 3)) - 0.3, ">").status
+'proved'
+>>> decide(third, ">").status
+'undecided'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from symcert.errors import SpecificationError
+from symcert.numeric.contexts import interval_context, lower, upper
+
+__all__ = ["Decision", "decide", "DEFAULT_LADDER"]
+
+#: Precisions (decimal digits) tried in turn.
+DEFAULT_LADDER = (50, 100, 200)
+
+_RELATIONS = (">", "<", "!=")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of comparing a quantity with 0 on a rigorous enclosure.
+
+    ``status`` is "proved" (the enclosure lies strictly on the claimed side),
+    "refuted" (it lies on the other side or on the boundary, so the claim is
+    false) or "undecided". ``lower`` and ``upper`` are the exact endpoints of
+    the last enclosure, computed at ``dps`` digits.
+    """
+
+    status: str
+    relation: str
+    lower: sympy.Rational
+    upper: sympy.Rational
+    dps: int
+
+    @property
+    def proved(self) -> bool:
+        """True when the claim was proved."""
+        return self.status == "proved"
+
+    def describe(self, name: str = "value", digits: int = 12) -> str:
+        """``value in [a, b] (dps 50): proved > 0``, for people."""
+        lo = sympy.Float(self.lower, digits)
+        hi = sympy.Float(self.upper, digits)
+        return f"{name} in [{lo}, {hi}] (at {self.dps} digits): {self.status} {self.relation} 0"
+
+
+def decide(
+    compute: Callable[[Any], Any],
+    relation: str = ">",
+    ladder: Sequence[int] = DEFAULT_LADDER,
+) -> Decision:
+    """Decide ``compute(ctx) <relation> 0`` with ``ctx`` an interval context, escalating precision.
+
+    ``relation`` is ``">"``, ``"<"`` or ``"!="``. ``compute`` must return an
+    enclosure (an mpmath interval) built from exact inputs.
+    """
+    if relation not in _RELATIONS:
+        raise SpecificationError(f"relation must be one of {', '.join(_RELATIONS)}, got {relation!r}")
+    if not ladder:
+        raise SpecificationError("the precision ladder needs at least one entry")
+    decision = None
+    for dps in ladder:
+        try:
+            enclosure = compute(interval_context(dps))
+            lo, hi = lower(enclosure), upper(enclosure)
+        except (ArithmeticError, ValueError):
+            continue  # an unbounded enclosure at this precision: try more digits
+        decision = Decision(_status(relation, lo, hi), relation, lo, hi, dps)
+        if decision.status != "undecided":
+            return decision
+    if decision is None:
+        inf = sympy.oo
+        return Decision("undecided", relation, -inf, inf, ladder[-1])
+    return decision
+
+
+def _status(relation: str, lo: sympy.Rational, hi: sympy.Rational) -> str:
+    if relation == ">":
+        return "proved" if lo > 0 else "refuted" if hi <= 0 else "undecided"
+    if relation == "<":
+        return "proved" if hi < 0 else "refuted" if lo >= 0 else "undecided"
+    if lo > 0 or hi < 0:
+        return "proved"
+    return "refuted" if lo == hi == 0 else "undecided"

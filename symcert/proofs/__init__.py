@@ -1,0 +1,1 @@
+"""Claims, proofs and certificates that combine the symbolic and numeric layers."""

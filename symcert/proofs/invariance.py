@@ -1,0 +1,288 @@
+"""Symbolic invariance proofs: a group element leaves the output or the loss unchanged.
+
+The prover writes the target with an abstract activation ``sigma``, applies
+the element as a substitution, puts both sides in canonical form with the
+lemmas the activation's facts provide (each checked exactly for the concrete
+activation), and compares. When the forms differ it looks for an exact point
+where the two sides differ, shown nonzero by a rigorous enclosure: a
+refutation. Otherwise it answers "undecided".
+
+>>> from symcert import MLP, swap, rescale
+>>> net = MLP((1, 2, 1), "tanh")
+>>> prove_invariance(net, swap(1, 0, 1)).status
+'proved'
+>>> prove_invariance(net, rescale(1, 0, 2)).status
+'refuted'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+import sympy
+
+from symcert.errors import SpecificationError
+from symcert.numeric.decide import Decision, decide
+from symcert.numeric.evaluation import loss_in, output_in
+from symcert.symbolic.canonical import Canonicalizer, same_canonical_form
+from symcert.symbolic.exact import to_rational
+from symcert.symbolic.group import GroupElement, SymmetryGroup, parse_element
+from symcert.symbolic.lemmas import SIGMA, Lemma, lemmas_for
+from symcert.symbolic.losses import Loss
+from symcert.symbolic.network import MLP
+from symcert.symbolic.point import Point
+
+__all__ = ["Proof", "ProofStep", "Counterexample", "prove_invariance"]
+
+Target = Union[MLP, Loss]
+
+#: Random exact points tried before a false-looking identity is called undecided.
+REFUTATION_TRIES = 24
+
+
+@dataclass(frozen=True)
+class ProofStep:
+    """One named step: a sentence and the expressions it shows, as ``(label, expression)``."""
+
+    name: str
+    text: str
+    expressions: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """An exact point (and input, for outputs) where the two sides differ, rigorously."""
+
+    point: Point
+    x: tuple[sympy.Rational, ...] | None
+    difference: Decision
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of :func:`prove_invariance`.
+
+    ``status`` is "proved", "refuted" or "undecided"; ``holds`` is True, False or
+    None accordingly. ``steps`` show the argument; ``parts`` hold the proofs of
+    the generators when the element was a whole group.
+    """
+
+    claim: str
+    target: Target
+    element: GroupElement | SymmetryGroup
+    status: str
+    steps: tuple[ProofStep, ...]
+    lemmas: tuple[Lemma, ...] = ()
+    counterexample: Counterexample | None = None
+    parts: tuple[Proof, ...] = field(default=())
+
+    @property
+    def holds(self) -> bool | None:
+        """True when proved, False when refuted, None when undecided."""
+        return {"proved": True, "refuted": False}.get(self.status)
+
+    def to_latex(self) -> str:
+        """The proof as a LaTeX ``theorem``/``proof`` fragment."""
+        from symcert.proofs.latex import proof_to_latex
+
+        return proof_to_latex(self)
+
+    def _repr_latex_(self) -> str:
+        return "$\\displaystyle " + self.claim_latex() + "$"
+
+    def claim_latex(self) -> str:
+        """The claim in LaTeX math."""
+        from symcert.proofs.latex import claim_to_latex
+
+        return claim_to_latex(self)
+
+    def summary(self) -> str:
+        """A readable multi-line account of the proof."""
+        from symcert.proofs.text import proof_to_text
+
+        return proof_to_text(self)
+
+
+def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str) -> Proof:
+    """Prove (or refute) that ``element`` leaves ``target`` unchanged.
+
+    ``target`` is an :class:`MLP` (the claim is about its output for every input)
+    or a :class:`Loss`. ``element`` is a group element, its CLI text such as
+    ``"swap:1:0,1"``, or a :class:`SymmetryGroup` (every generator is proved, and
+    the proof explains why that covers the whole group).
+    """
+    mlp = _network_of(target)
+    if isinstance(element, str):
+        element = parse_element(element)
+    if isinstance(element, SymmetryGroup):
+        if element.mlp != mlp:
+            raise SpecificationError("the group belongs to another network than the target")
+        return _prove_group(target, element)
+    if not isinstance(element, GroupElement):
+        raise SpecificationError(
+            f"element must be a group element such as swap(1, 0, 1), got {element!r}"
+        )
+    element.check(mlp)
+    return _Prover(target).prove(element)
+
+
+def _network_of(target: object) -> MLP:
+    if isinstance(target, MLP):
+        return target
+    if isinstance(target, Loss):
+        return target.mlp
+    raise SpecificationError(f"target must be an MLP or a Loss, got {type(target).__name__}")
+
+
+class _Prover:
+    """Holds the abstract target and its canonical form, shared by every element."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.mlp = _network_of(target)
+        self.lemmas = lemmas_for(self.mlp.activation)
+        if isinstance(target, Loss):
+            self.inputs: tuple[sympy.Symbol, ...] = ()
+            self.sides = [target.expression(SIGMA)]
+            self.name = "L"
+        else:
+            self.inputs = tuple(sympy.Symbol(f"x{k + 1}", real=True) for k in range(self.mlp.widths[0]))
+            self.sides = self.mlp_output_abstract()
+            self.name = "f"
+        self.canonicalizer = Canonicalizer(self.lemmas)
+        self.canonical = [self.canonicalizer.form(e) for e in self.sides]
+
+    def mlp_output_abstract(self) -> list[sympy.Expr]:
+        from symcert.symbolic.network import forward
+
+        return forward(self.mlp, self.mlp.symbols, list(self.inputs), SIGMA, self.mlp.output_activation.sympy)
+
+    def claim(self, element: GroupElement) -> str:
+        if isinstance(self.target, Loss):
+            return f"L(g(theta)) = L(theta) for every theta, where g = {element} and L is the {self.target.describe()}"
+        return (
+            f"f(x; g(theta)) = f(x; theta) for every input x and every theta, where g = {element} "
+            f"and f is the {self.mlp.describe()}"
+        )
+
+    def prove(self, element: GroupElement) -> Proof:
+        substitution = element.substitution(self.mlp)
+        images = [e.xreplace(substitution) for e in self.sides]
+        moved = [self.canonicalizer.form(e) for e in images]
+        uses = set().union(*(self.canonicalizer.used(e) for e in self.sides + images))
+        checks = [same_canonical_form(a, b) for a, b in zip(self.canonical, moved)]
+        used = tuple(self.lemmas[k] for k in sorted(uses))
+        steps = [
+            ProofStep("statement", self.claim(element)),
+            ProofStep(
+                "substitution",
+                f"g = {element} replaces each changed parameter by its image "
+                f"({len(substitution)} of {self.mlp.n_parameters} parameters change)",
+                tuple((f"{s} ->", v) for s, v in substitution.items()),
+            ),
+            ProofStep(
+                "abstract activation",
+                f"write {self.name} with an abstract activation sigma (= {self.mlp.activation.label}); "
+                "an identity proved for sigma with the lemmas below holds for the activation itself",
+                tuple((f"{self.name}_{k + 1}" if len(self.sides) > 1 else self.name, e) for k, e in enumerate(self.sides)),
+            ),
+        ]
+        for lemma in used:
+            steps.append(
+                ProofStep(
+                    f"lemma: {lemma.name}",
+                    lemma.justification,
+                    (("general", lemma.general), ("instance", lemma.instance)) + lemma.checks,
+                )
+            )
+        if all(agree for agree, _ in checks):
+            steps.append(
+                ProofStep(
+                    "canonical form",
+                    f"expand every argument of sigma, exp and log and rewrite with the lemmas: {checks[0][1]}",
+                    tuple((f"canonical {self.name}(g theta)", e) for e in moved),
+                )
+            )
+            steps.append(ProofStep("conclusion", f"{self.name} is invariant under {element}."))
+            return Proof(self.claim(element), self.target, element, "proved", tuple(steps), used)
+        steps.append(
+            ProofStep(
+                "canonical form",
+                "the canonical forms of the two sides differ, so the lemmas do not prove the identity; "
+                "look for an exact point where the two sides differ",
+            )
+        )
+        counterexample = self.find_counterexample(element)
+        if counterexample is None:
+            steps.append(
+                ProofStep(
+                    "conclusion",
+                    f"undecided: no exact point among {REFUTATION_TRIES} random ones showed a "
+                    "rigorous difference, and the canonical forms differ",
+                )
+            )
+            return Proof(self.claim(element), self.target, element, "undecided", tuple(steps), used)
+        steps.append(
+            ProofStep(
+                "counterexample",
+                f"at the exact point theta below{' and input x = ' + _vec(counterexample.x) if counterexample.x else ''}, "
+                f"{counterexample.difference.describe(f'{self.name}(g theta) - {self.name}(theta)')}",
+                (("theta", counterexample.point),),
+            )
+        )
+        steps.append(ProofStep("conclusion", f"{self.name} is not invariant under {element}."))
+        return Proof(
+            self.claim(element), self.target, element, "refuted", tuple(steps), used, counterexample
+        )
+
+    def find_counterexample(self, element: GroupElement) -> Counterexample | None:
+        for seed in range(REFUTATION_TRIES):
+            point = self.mlp.random_point(seed, scale=2, denominator=4 + seed % 5)
+            image = element(point)
+            if isinstance(self.target, Loss):
+                x = None
+                difference = self._difference(lambda ctx, values: loss_in(ctx, self.target, values), point, image)
+            else:
+                x = tuple(sympy.Rational(((seed * 7 + 3 * k) % 9) - 4, 3) for k in range(len(self.inputs)))
+                difference = None
+                for m in range(self.mlp.widths[-1]):
+                    difference = self._difference(
+                        lambda ctx, values, m=m: output_in(ctx, self.mlp, values, x)[m], point, image
+                    )
+                    if difference.proved:
+                        break
+            if difference is not None and difference.proved:
+                return Counterexample(point, x, difference)
+        return None
+
+    @staticmethod
+    def _difference(evaluate: Callable[[Any, tuple], Any], point: Point, image: Point) -> Decision:
+        return decide(lambda ctx: evaluate(ctx, image.values) - evaluate(ctx, point.values), "!=", (30, 60))
+
+
+def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
+    prover = _Prover(target)
+    parts = tuple(prover.prove(g) for g in group.generators)
+    proved = all(p.status == "proved" for p in parts)
+    status = "proved" if proved else ("refuted" if any(p.status == "refuted" for p in parts) else "undecided")
+    subject = "L" if isinstance(target, Loss) else "f"
+    steps = [
+        ProofStep("statement", f"{subject} is invariant under the whole symmetry group (order {group.order})"),
+        ProofStep("generators", f"the generators are {', '.join(str(g) for g in group.generators) or 'none'}"),
+        ProofStep("generation", group.generation_argument()),
+        ProofStep(
+            "conclusion",
+            f"each generator was proved: {subject} is invariant under all {group.order} elements"
+            if proved
+            else "not every generator was proved: " + ", ".join(f"{p.element}: {p.status}" for p in parts),
+        ),
+    ]
+    lemmas = {lemma.key: lemma for p in parts for lemma in p.lemmas}
+    claim = f"{subject} is invariant under every element of the symmetry group of the {group.mlp.describe()}"
+    return Proof(claim, target, group, status, tuple(steps), tuple(lemmas.values()), parts=parts)
+
+
+def _vec(values: tuple[sympy.Rational, ...] | None) -> str:
+    return "(" + ", ".join(str(to_rational(v)) for v in values or ()) + ")"

@@ -1,0 +1,95 @@
+"""Exact rational numbers at the boundary: every input becomes a SymPy ``Rational``.
+
+Floats are converted exactly (their binary value), never rounded to a short
+decimal; strings are read as exact decimals or fractions.
+
+>>> to_rational("3/4"), to_rational("-0.125"), to_rational(0.1) == to_rational("0.1")
+(3/4, -1/8, False)
+>>> to_rational(0.5)
+1/2
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from decimal import Decimal
+from fractions import Fraction
+
+import sympy
+
+from symcert.errors import ExactnessError
+
+__all__ = ["to_rational", "format_rational"]
+
+#: Longest numerator or denominator (in decimal digits) accepted anywhere.
+MAX_DIGITS = 2000
+
+
+def to_rational(value: object, name: str = "value") -> sympy.Rational:
+    """Return ``value`` as an exact SymPy ``Rational``.
+
+    Accepts ``int``, ``Fraction``, ``Decimal``, SymPy rationals, finite floats
+    (converted exactly), numpy scalars and strings such as ``"3/4"``,
+    ``"-0.125"`` or ``"1e-3"``. Anything else raises :class:`ExactnessError`
+    naming ``name``.
+
+    >>> to_rational(Fraction(2, 6))
+    1/3
+    >>> to_rational("nan", "W1")
+    Traceback (most recent call last):
+    ...
+    symcert.errors.ExactnessError: W1 must be a finite exact number (int, Fraction, \
+'p/q' or decimal string, finite float), got 'nan'
+    """
+    fraction = _to_fraction(value, name)
+    if max(len(str(abs(fraction.numerator))), len(str(fraction.denominator))) > MAX_DIGITS:
+        raise ExactnessError(
+            f"{name} has more than {MAX_DIGITS} digits; use a number with a shorter "
+            "numerator and denominator"
+        )
+    return sympy.Rational(fraction.numerator, fraction.denominator)
+
+
+def _to_fraction(value: object, name: str) -> Fraction:
+    problem = (
+        f"{name} must be a finite exact number (int, Fraction, 'p/q' or decimal "
+        f"string, finite float), got {value!r}"
+    )
+    if isinstance(value, bool):
+        raise ExactnessError(problem)
+    if isinstance(value, sympy.Basic):
+        if isinstance(value, sympy.Rational):
+            return Fraction(int(value.p), int(value.q))
+        if isinstance(value, sympy.Float) and value.is_finite:
+            return Fraction(*sympy.Rational(value).as_numer_denom())
+        raise ExactnessError(problem)
+    if isinstance(value, (Fraction, numbers.Integral)):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ExactnessError(problem)
+        return Fraction(value)
+    if isinstance(value, numbers.Real):  # float and numpy floating scalars
+        as_float = float(value)
+        if not math.isfinite(as_float):
+            raise ExactnessError(problem)
+        return Fraction(as_float)
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 2 * MAX_DIGITS + 10:
+            raise ExactnessError(problem)
+        try:
+            return Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise ExactnessError(problem) from None
+    raise ExactnessError(problem)
+
+
+def format_rational(value: sympy.Rational) -> str:
+    """Write a rational as ``"p/q"`` (or ``"p"``), the form used in JSON.
+
+    >>> format_rational(sympy.Rational(-3, 4)), format_rational(sympy.Integer(2))
+    ('-3/4', '2')
+    """
+    return str(sympy.Rational(value))
