@@ -9,7 +9,7 @@ from symcert.errors import ExactnessError, SpecificationError, SymcertError
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
 from symcert.symbolic.data import Dataset
-
+from symcert.symbolic.generic import permutation_lemma
 from symcert.symbolic.group import SymmetryGroup, flip, parse_element, rescale, swap
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
@@ -32,7 +32,7 @@ __all__ = [
     "activation",
     "flip",
     "parse_element",
-
+    "permutation_lemma",
     "prove_invariance",
     "rescale",
     "swap",

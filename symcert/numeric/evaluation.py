@@ -8,7 +8,8 @@ In an interval context the result is a rigorous enclosure of the exact value
 >>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
 >>> point = net.point(W1=[[1]], b1=[0], W2=[[1]], b2=[0])
 >>> enclosure = loss_in(interval_context(30), loss, point.values)
->>> enclosure.a < sympy.tanh(1) ** 2 < enclosure.b
+>>> from symcert.numeric.contexts import lower, upper
+>>> lower(enclosure) < sympy.tanh(1).evalf(40) ** 2 < upper(enclosure)
 True
 """
 
@@ -19,20 +20,16 @@ from typing import Any
 
 import sympy
 
-from symcert.numeric.contexts import exact, interval_context
+from symcert.numeric.contexts import exact, interval_context, is_interval
 from symcert.symbolic.losses import Loss, Ops, point_loss
 from symcert.symbolic.network import MLP, forward
 
 __all__ = ["output_in", "loss_in", "interval_context"]
 
 
-def _is_interval(ctx: Any) -> bool:
-    return type(ctx).__name__ == "MPIntervalContext"
-
-
 def _hidden(ctx: Any, mlp: MLP):
     act = mlp.activation
-    return (lambda u: act.iv(ctx, u)) if _is_interval(ctx) else (lambda u: act.mp(ctx, u))
+    return (lambda u: act.iv(ctx, u)) if is_interval(ctx) else (lambda u: act.mp(ctx, u))
 
 
 def _convert(ctx: Any, values: Sequence[sympy.Rational]) -> list[Any]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 import sympy
 
@@ -36,7 +36,7 @@ from symcert.symbolic.point import Point
 
 __all__ = ["Proof", "ProofStep", "Counterexample", "prove_invariance"]
 
-Target = Union[MLP, Loss]
+Target = MLP | Loss
 
 #: Random exact points tried before a false-looking identity is called undecided.
 REFUTATION_TRIES = 24
@@ -121,9 +121,7 @@ def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str
             raise SpecificationError("the group belongs to another network than the target")
         return _prove_group(target, element)
     if not isinstance(element, GroupElement):
-        raise SpecificationError(
-            f"element must be a group element such as swap(1, 0, 1), got {element!r}"
-        )
+        raise SpecificationError(f"element must be a group element such as swap(1, 0, 1), got {element!r}")
     element.check(mlp)
     return _Prover(target).prove(element)
 
@@ -161,7 +159,10 @@ class _Prover:
 
     def claim(self, element: GroupElement) -> str:
         if isinstance(self.target, Loss):
-            return f"L(g(theta)) = L(theta) for every theta, where g = {element} and L is the {self.target.describe()}"
+            return (
+                f"L(g(theta)) = L(theta) for every theta, where g = {element} "
+                f"and L is the {self.target.describe()}"
+            )
         return (
             f"f(x; g(theta)) = f(x; theta) for every input x and every theta, where g = {element} "
             f"and f is the {self.mlp.describe()}"
@@ -186,7 +187,10 @@ class _Prover:
                 "abstract activation",
                 f"write {self.name} with an abstract activation sigma (= {self.mlp.activation.label}); "
                 "an identity proved for sigma with the lemmas below holds for the activation itself",
-                tuple((f"{self.name}_{k + 1}" if len(self.sides) > 1 else self.name, e) for k, e in enumerate(self.sides)),
+                tuple(
+                    (f"{self.name}_{k + 1}" if len(self.sides) > 1 else self.name, e)
+                    for k, e in enumerate(self.sides)
+                ),
             ),
         ]
         for lemma in used:
@@ -194,14 +198,15 @@ class _Prover:
                 ProofStep(
                     f"lemma: {lemma.name}",
                     lemma.justification,
-                    (("general", lemma.general), ("instance", lemma.instance)) + lemma.checks,
+                    (("general", lemma.general), ("instance", lemma.instance), *lemma.checks),
                 )
             )
         if all(agree for agree, _ in checks):
             steps.append(
                 ProofStep(
                     "canonical form",
-                    f"expand every argument of sigma, exp and log and rewrite with the lemmas: {checks[0][1]}",
+                    "expand every argument of sigma, exp and log and rewrite with the lemmas: "
+                    + checks[0][1],
                     tuple((f"canonical {self.name}(g theta)", e) for e in moved),
                 )
             )
@@ -227,15 +232,13 @@ class _Prover:
         steps.append(
             ProofStep(
                 "counterexample",
-                f"at the exact point theta below{' and input x = ' + _vec(counterexample.x) if counterexample.x else ''}, "
+                f"at the exact point theta below{_input_note(counterexample.x)}, "
                 f"{counterexample.difference.describe(f'{self.name}(g theta) - {self.name}(theta)')}",
                 (("theta", counterexample.point),),
             )
         )
         steps.append(ProofStep("conclusion", f"{self.name} is not invariant under {element}."))
-        return Proof(
-            self.claim(element), self.target, element, "refuted", tuple(steps), used, counterexample
-        )
+        return Proof(self.claim(element), self.target, element, "refuted", tuple(steps), used, counterexample)
 
     def find_counterexample(self, element: GroupElement) -> Counterexample | None:
         for seed in range(REFUTATION_TRIES):
@@ -243,13 +246,15 @@ class _Prover:
             image = element(point)
             if isinstance(self.target, Loss):
                 x = None
-                difference = self._difference(lambda ctx, values: loss_in(ctx, self.target, values), point, image)
+                difference = self._difference(
+                    lambda ctx, values: loss_in(ctx, self.target, values), point, image
+                )
             else:
                 x = tuple(sympy.Rational(((seed * 7 + 3 * k) % 9) - 4, 3) for k in range(len(self.inputs)))
                 difference = None
                 for m in range(self.mlp.widths[-1]):
                     difference = self._difference(
-                        lambda ctx, values, m=m: output_in(ctx, self.mlp, values, x)[m], point, image
+                        lambda ctx, values, m=m, x=x: output_in(ctx, self.mlp, values, x)[m], point, image
                     )
                     if difference.proved:
                         break
@@ -269,8 +274,12 @@ def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
     status = "proved" if proved else ("refuted" if any(p.status == "refuted" for p in parts) else "undecided")
     subject = "L" if isinstance(target, Loss) else "f"
     steps = [
-        ProofStep("statement", f"{subject} is invariant under the whole symmetry group (order {group.order})"),
-        ProofStep("generators", f"the generators are {', '.join(str(g) for g in group.generators) or 'none'}"),
+        ProofStep(
+            "statement", f"{subject} is invariant under the whole symmetry group (order {group.order})"
+        ),
+        ProofStep(
+            "generators", f"the generators are {', '.join(str(g) for g in group.generators) or 'none'}"
+        ),
         ProofStep("generation", group.generation_argument()),
         ProofStep(
             "conclusion",
@@ -284,5 +293,7 @@ def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
     return Proof(claim, target, group, status, tuple(steps), tuple(lemmas.values()), parts=parts)
 
 
-def _vec(values: tuple[sympy.Rational, ...] | None) -> str:
-    return "(" + ", ".join(str(to_rational(v)) for v in values or ()) + ")"
+def _input_note(values: tuple[sympy.Rational, ...] | None) -> str:
+    if not values:
+        return ""
+    return " and input x = (" + ", ".join(str(to_rational(v)) for v in values) + ")"

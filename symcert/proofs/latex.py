@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.losses import Loss
 
 if TYPE_CHECKING:
     from symcert.proofs.invariance import Proof
 
-__all__ = ["proof_to_latex", "claim_to_latex", "expression_to_latex"]
+__all__ = ["proof_to_latex", "claim_to_latex", "expression_to_latex", "permutation_lemma_to_latex"]
 
 #: Expressions longer than this (in LaTeX characters) are not printed whole.
 LONG_EXPRESSION = 600
@@ -69,7 +70,7 @@ def proof_to_latex(proof: Proof) -> str:
     for step in proof.steps:
         lines.append(r"\item \textbf{%s.} %s" % (_escape(step.name.capitalize()), _escape(step.text)))
         for label, value in step.expressions[:8]:
-            lines.append(r"\[ \text{%s:}\quad %s \]" % (_escape(label), expression_to_latex(value, names)))
+            lines.append(_labelled(label, value, names))
         if len(step.expressions) > 8:
             lines.append(r"(and %d more)" % (len(step.expressions) - 8))
     for part in proof.parts:
@@ -78,12 +79,53 @@ def proof_to_latex(proof: Proof) -> str:
     return "\n".join(lines)
 
 
+def _labelled(label: str, value: Any, names: dict) -> str:
+    if label.endswith(" ->"):  # a substitution: parameter |-> image
+        symbol = next((s for s in names if s.name == label[:-3]), None)
+        left = names.get(symbol, _escape(label[:-3]))
+        return r"\[ %s \mapsto %s \]" % (left, expression_to_latex(value, names))
+    return r"\[ \text{%s:}\quad %s \]" % (_escape(label), expression_to_latex(value, names))
+
+
 def _names(proof: Proof) -> dict:
     mlp = proof.target.mlp if isinstance(proof.target, Loss) else proof.target
     return mlp.latex_names
 
 
 def _escape(text: str) -> str:
-    for char, replacement in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#")):
+    for char, replacement in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("#", r"\#"),
+    ):
         text = text.replace(char, replacement)
     return text
+
+
+def permutation_lemma_to_latex(lemma: PermutationLemma, checked: dict[int, int] | None = None) -> str:
+    r"""The width-generic permutation lemma as a ``lemma``/``proof`` fragment.
+
+    >>> from symcert import permutation_lemma
+    >>> r"\sum_{j=1}^{n}" in permutation_lemma_to_latex(permutation_lemma())
+    True
+    """
+    lines = [
+        r"\begin{lemma}[Permutation invariance, any width]",
+        r"For every permutation $\pi$ of $\{1, \dots, n\}$: $%s$." % sympy.latex(lemma.statement),
+        r"\end{lemma}",
+        r"\begin{proof}",
+        r"\begin{enumerate}",
+    ]
+    for text, expr in lemma.steps:
+        lines.append(r"\item %s: \[ %s \]" % (_escape(text), sympy.latex(expr)))
+    lines.append(r"\end{enumerate}")
+    if checked:
+        total = sum(checked.values())
+        lines.append(
+            r"As a check, the identity was verified exactly for all %d permutations of widths 1 to %d."
+            % (total, max(checked))
+        )
+    lines.append(r"\end{proof}")
+    return "\n".join(lines)

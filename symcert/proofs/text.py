@@ -34,7 +34,8 @@ def proof_to_text(proof: Proof, indent: str = "") -> str:
     for number, step in enumerate(proof.steps, start=1):
         lines.append(f"{indent}  {number}. {step.name}: {step.text}")
         for label, value in step.expressions[:6]:
-            lines.append(f"{indent}       {label}: {shorten(value)}")
+            separator = " " if label.endswith("->") else ": "
+            lines.append(f"{indent}       {label}{separator}{shorten(value)}")
         if len(step.expressions) > 6:
             lines.append(f"{indent}       ... and {len(step.expressions) - 6} more")
     for part in proof.parts:

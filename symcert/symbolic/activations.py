@@ -209,9 +209,7 @@ sigmoid, relu, leaky_relu, softplus, square, cube, got 'gelu'
         )
     name, _, parameter = spec.strip().partition(":")
     if name not in _BUILDERS:
-        raise SpecificationError(
-            f"activation must be one of {', '.join(ACTIVATION_NAMES)}, got {spec!r}"
-        )
+        raise SpecificationError(f"activation must be one of {', '.join(ACTIVATION_NAMES)}, got {spec!r}")
     if parameter and slope is not None:
         raise SpecificationError(f"give the leaky ReLU slope once, got {spec!r} and slope={slope!r}")
     if parameter:

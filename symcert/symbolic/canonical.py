@@ -17,8 +17,8 @@ are equal for every value of their symbols. The lemmas used are recorded.
 >>> uses = {}
 >>> canonicalize(-2 * SIGMA(-3 * w * x), {"odd", "homogeneous"}, uses)
 6*sigma(w*x)
->>> uses
-{'homogeneous': 1, 'odd': 1}
+>>> sorted(uses)
+['homogeneous', 'odd']
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def canonicalize(expr: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]
     """The canonical form of ``expr`` using the lemma keys in ``lemmas``; ``uses`` counts lemmas used."""
     canonicalizer = Canonicalizer(lemmas)
     form = canonicalizer.form(expr)
-    for key in canonicalizer.used(expr):
+    for key in sorted(canonicalizer.used(expr)):
         uses[key] = uses.get(key, 0) + 1
     return form
 

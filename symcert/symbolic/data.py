@@ -73,9 +73,7 @@ class Dataset:
         from symcert.symbolic.point import Point
 
         if not isinstance(point, Point) or point.mlp != mlp:
-            raise SpecificationError(
-                f"the teacher point must be a Point of {mlp.describe()}, got {point!r}"
-            )
+            raise SpecificationError(f"the teacher point must be a Point of {mlp.describe()}, got {point!r}")
         inputs = _vectors(xs, "xs")
         if any(len(x) != mlp.widths[0] for x in inputs):
             raise SpecificationError(

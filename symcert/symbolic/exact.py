@@ -45,8 +45,7 @@ def to_rational(value: object, name: str = "value") -> sympy.Rational:
     fraction = _to_fraction(value, name)
     if max(len(str(abs(fraction.numerator))), len(str(fraction.denominator))) > MAX_DIGITS:
         raise ExactnessError(
-            f"{name} has more than {MAX_DIGITS} digits; use a number with a shorter "
-            "numerator and denominator"
+            f"{name} has more than {MAX_DIGITS} digits; use a number with a shorter numerator and denominator"
         )
     return sympy.Rational(fraction.numerator, fraction.denominator)
 

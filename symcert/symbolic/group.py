@@ -320,17 +320,21 @@ class SymmetryGroup:
             if facts.odd:
                 flips, reason = True, f"{facts.name} is odd: s(-u) = -s(u)"
             elif facts.complement and mlp.bias:
-                flips, reason = True, (
-                    f"{facts.name}(-u) = 1 - {facts.name}(u): a flip with the shift "
-                    f"b{l + 1} += W{l + 1}[:, j]"
+                flips, reason = (
+                    True,
+                    (
+                        f"{facts.name}(-u) = 1 - {facts.name}(u): a flip with the shift "
+                        f"b{l + 1} += W{l + 1}[:, j]"
+                    ),
                 )
             elif facts.complement:
-                flips, reason = False, f"{facts.name}(-u) = 1 - {facts.name}(u) needs a bias to absorb the shift"
+                flips, reason = (
+                    False,
+                    f"{facts.name}(-u) = 1 - {facts.name}(u) needs a bias to absorb the shift",
+                )
             else:
                 flips, reason = False, f"{facts.name} is not odd"
-            layers.append(
-                LayerSymmetries(l, mlp.widths[l], flips, reason, facts.positively_homogeneous)
-            )
+            layers.append(LayerSymmetries(l, mlp.widths[l], flips, reason, facts.positively_homogeneous))
         return cls(mlp, tuple(layers))
 
     @property
@@ -394,8 +398,7 @@ class SymmetryGroup:
                     f"{layer.width} units (order {layer.order})"
                 )
         return (
-            "; ".join(parts)
-            + ". Elements acting on different layers commute, so the group is the product "
+            "; ".join(parts) + ". Elements acting on different layers commute, so the group is the product "
             f"(order {self.order}), and a function invariant under every generator is invariant "
             "under every product of generators, that is, under the whole group."
         )

@@ -26,7 +26,11 @@ from symcert.errors import SpecificationError
 from symcert.symbolic.activations import (
     Activation,
     OutputActivation,
+)
+from symcert.symbolic.activations import (
     activation as _activation,
+)
+from symcert.symbolic.activations import (
     output_activation as _output_activation,
 )
 from symcert.symbolic.exact import to_rational
@@ -108,9 +112,7 @@ class MLP:
     @property
     def n_parameters(self) -> int:
         """The number of parameters."""
-        return sum(
-            self.widths[l] * (self.widths[l - 1] + self.bias) for l in range(1, self.depth + 1)
-        )
+        return sum(self.widths[l] * (self.widths[l - 1] + self.bias) for l in range(1, self.depth + 1))
 
     def describe(self) -> str:
         """One line for people: ``1-2-1 tanh network (7 parameters)``."""
@@ -227,9 +229,7 @@ class MLP:
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
             raise SpecificationError(f"values must be a sequence of numbers, got {values!r}")
         self.layers(values)  # checks the length
-        return Point(
-            self, tuple(to_rational(v, self.parameter_names[i]) for i, v in enumerate(values))
-        )
+        return Point(self, tuple(to_rational(v, self.parameter_names[i]) for i, v in enumerate(values)))
 
     def random_point(self, seed: int = 0, *, scale: int = 2, denominator: int = 8) -> Point:
         """A reproducible random point with entries ``p/denominator`` in ``[-scale, scale]``.
@@ -264,19 +264,12 @@ class MLP:
         if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
             raise SpecificationError(f"x must be a sequence of {self.widths[0]} inputs, got {x!r}")
         if len(x) != self.widths[0]:
-            raise SpecificationError(
-                f"x must have {self.widths[0]} entries (the input width), got {len(x)}"
-            )
-        return [
-            v if isinstance(v, sympy.Expr) and not v.is_number else to_rational(v, "x")
-            for v in x
-        ]
+            raise SpecificationError(f"x must have {self.widths[0]} entries (the input width), got {len(x)}")
+        return [v if isinstance(v, sympy.Expr) and not v.is_number else to_rational(v, "x") for v in x]
 
     def _values_of(self, point: Point) -> tuple[sympy.Rational, ...]:
         if point.mlp != self:
-            raise SpecificationError(
-                f"the point belongs to {point.mlp.describe()}, not to {self.describe()}"
-            )
+            raise SpecificationError(f"the point belongs to {point.mlp.describe()}, not to {self.describe()}")
         return point.values
 
     def symmetry_group(self):
@@ -327,9 +320,7 @@ def _check_widths(widths: object) -> tuple[int, ...]:
         raise SpecificationError(f"widths must be positive integers, got {tuple(widths)!r}")
     checked = tuple(int(w) for w in widths)
     if len(checked) < 2:
-        raise SpecificationError(
-            f"widths needs at least two entries (input and output), got {checked!r}"
-        )
+        raise SpecificationError(f"widths needs at least two entries (input and output), got {checked!r}")
     if any(w <= 0 for w in checked):
         raise SpecificationError(f"widths must be positive integers, got {checked!r}")
     if any(w > MAX_WIDTH for w in checked):

@@ -72,9 +72,7 @@ class Point:
 
     def _layer(self, layer: int) -> Layer:
         if not isinstance(layer, int) or not 1 <= layer <= self.mlp.depth:
-            raise SpecificationError(
-                f"layer must be an integer from 1 to {self.mlp.depth}, got {layer!r}"
-            )
+            raise SpecificationError(f"layer must be an integer from 1 to {self.mlp.depth}, got {layer!r}")
         return self.layers[layer - 1]
 
     def as_dict(self) -> dict[sympy.Symbol, sympy.Rational]:
