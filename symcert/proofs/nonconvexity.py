@@ -28,7 +28,6 @@ from symcert.numeric.decide import Decision, decide
 from symcert.numeric.evaluation import loss_in
 from symcert.proofs.certificates import CLAIMS, Certificate
 from symcert.proofs.convexity import prove_convexity
-from symcert.symbolic.exact import to_rational
 from symcert.symbolic.group import GroupElement, parse_element
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
@@ -211,6 +210,3 @@ _KINDS: dict[str, Callable[..., Certificate]] = {
     "critical": _segment_kind("critical"),
 }
 
-
-def _exact_t(t0: object, default: sympy.Rational) -> sympy.Rational:
-    return default if t0 is None else to_rational(t0, "t0")

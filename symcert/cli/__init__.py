@@ -7,19 +7,15 @@ Exit codes: 0 proved (or information printed), 1 refuted or not proved,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from symcert.checker.reading import CertificateFormatError
+from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
+from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
-from symcert.proofs.invariance import Proof, prove_invariance
-from symcert.proofs.serialize import proof_to_dict
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
-from symcert.symbolic.data import Dataset
-from symcert.symbolic.group import SymmetryGroup, parse_element
-from symcert.symbolic.losses import LOSS_KINDS, Loss
-from symcert.symbolic.network import MLP
+from symcert.symbolic.losses import LOSS_KINDS
 
 __all__ = ["main", "build_parser"]
 
@@ -27,6 +23,8 @@ EXIT_PROVED, EXIT_NOT_PROVED, EXIT_USAGE = 0, 1, 2
 
 _EPILOG = """\
 examples:
+  symcert prove                                       # the default example: two minima, a worse midpoint
+  symcert prove --kind all --json cert.json && symcert check cert.chord.json
   symcert group --widths 1,3,1 --activation tanh
   symcert invariance                                  # default 1-2-1 tanh network, whole group
   symcert invariance --widths 2,3,1 --activation relu --element rescale:1:0:3 --loss mse
@@ -42,7 +40,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"symcert: error: {message}\n")
 
 
-def _widths(text: str) -> tuple[int, ...]:
+def parse_widths(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
@@ -54,7 +52,7 @@ def _widths(text: str) -> tuple[int, ...]:
 def _network_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--widths",
-        type=_widths,
+        type=parse_widths,
         default=(1, 2, 1),
         help="input, hidden and output sizes, comma-separated (default: 1,2,1)",
     )
@@ -71,6 +69,9 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         help="output activation (default: identity; sigmoid for --loss bce, softmax for cross_entropy)",
     )
     parser.add_argument("--no-bias", action="store_true", help="build the network without biases")
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print JSON (stable keys, documented in the README)"
     )
@@ -82,8 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="symcert",
         description=(
             "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
-            "Describe a small network, list its symmetry group, and prove (or refute) that a "
-            "symmetry leaves its output or loss unchanged."
+            "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
+            "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
+            "the loss is not convex, and re-check certificates independently."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _network_options(group)
+    _json_flag(group)
 
     invariance = commands.add_parser(
         "invariance",
@@ -113,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _network_options(invariance)
+    _json_flag(invariance)
     invariance.add_argument(
         "--element",
         default="group",
@@ -130,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     invariance.add_argument(
         "--verbose",
         action="store_true",
-        help=f"print the steps of every generator (shown anyway for up to {4} generators)",
+        help=f"print the steps of every generator (shown anyway for up to {SHOW_ALL_GENERATORS} generators)",
     )
+    add_prove_parser(commands, _network_options)
+    add_check_parser(commands)
     return parser
 
 
@@ -145,93 +151,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    handlers = {"group": run_group, "invariance": run_invariance, "prove": run_prove, "check": run_check}
     try:
-        if args.command == "group":
-            return _group(args)
-        return _invariance(args)
-    except SymcertError as error:
+        return handlers[args.command](args)
+    except (SymcertError, CertificateFormatError) as error:
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-
-
-def _network(args: argparse.Namespace, loss: str | None = None) -> MLP:
-    output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(
-        loss or "", "identity"
-    )
-    return MLP(args.widths, args.activation, bias=not args.no_bias, output_activation=output)
-
-
-def _group(args: argparse.Namespace) -> int:
-    mlp = _network(args)
-    group = mlp.symmetry_group()
-    if args.json:
-        print(json.dumps(group.to_dict(), indent=2))
-    else:
-        print(_group_text(group))
-    return EXIT_PROVED
-
-
-def _group_text(group: SymmetryGroup) -> str:
-    lines = [f"Symmetry group of the {group.mlp.describe()}"]
-    if not group.layers:
-        lines.append("  no hidden layer: the group is trivial (order 1)")
-    for layer in group.layers:
-        kind = "signed permutations" if layer.flips else "permutations"
-        formula = f"{layer.width}! * 2^{layer.width}" if layer.flips else f"{layer.width}!"
-        lines.append(
-            f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
-        )
-        lines.append(f"    sign flips: {'yes' if layer.flips else 'no'} ({layer.flip_reason})")
-    lines.append(f"  order of the discrete group: {group.order}")
-    lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
-    for family in group.continuous:
-        lines.append(f"  continuous: {family.description}")
-    if not group.continuous:
-        lines.append("  continuous families: none")
-    return "\n".join(lines)
-
-
-def default_teacher_loss(mlp: MLP, kind: str, weight_decay: Any = 0) -> Loss:
-    """The loss on default teacher data: a reproducible teacher point and an input grid."""
-    xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(4)]
-    data = Dataset.teacher(mlp, mlp.random_point(seed=1), xs)
-    return Loss(mlp, data, kind, weight_decay)
-
-
-def _invariance(args: argparse.Namespace) -> int:
-    mlp = _network(args, args.loss)
-    target: MLP | Loss = mlp
-    if args.loss:
-        target = default_teacher_loss(mlp, args.loss, args.weight_decay)
-    element = mlp.symmetry_group() if args.element == "group" else parse_element(args.element)
-    if not args.json:
-        print(
-            f"Proving invariance under {args.element} for the {target.describe()} ...",
-            file=sys.stderr,
-            flush=True,
-        )
-    proof = prove_invariance(target, element)
-    if args.json:
-        print(json.dumps(proof_to_dict(proof), indent=2))
-    else:
-        if isinstance(element, SymmetryGroup):
-            print(_group_text(element))
-            print()
-        print(_proof_text(proof, args.verbose))
-    return EXIT_PROVED if proof.status == "proved" else EXIT_NOT_PROVED
-
-
-#: Group proofs with at most this many generators print every generator's steps.
-SHOW_ALL_GENERATORS = 4
-
-
-def _proof_text(proof: Proof, verbose: bool) -> str:
-    text = proof.summary()
-    if proof.parts and (verbose or len(proof.parts) <= SHOW_ALL_GENERATORS):
-        text += "".join(f"\n\nGenerator {part.element}:\n" + part.summary() for part in proof.parts)
-    elif proof.parts:
-        text += "\n(--verbose shows the steps for every generator)"
-    return text
+    except KeyboardInterrupt:
+        print("symcert: interrupted", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":  # pragma: no cover

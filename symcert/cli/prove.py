@@ -1,0 +1,164 @@
+"""The ``prove`` and ``check`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from symcert.checker import check
+from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.symmetry import network_from
+from symcert.errors import SpecificationError
+from symcert.proofs.certificates import Certificate
+from symcert.proofs.invariance import prove_invariance
+from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
+from symcert.symbolic.data import Dataset
+from symcert.symbolic.examples import default_example
+from symcert.symbolic.group import GroupElement, parse_element
+from symcert.symbolic.losses import LOSS_KINDS, Loss
+from symcert.symbolic.point import Point
+
+__all__ = ["add_prove_parser", "add_check_parser", "run_prove", "run_check"]
+
+EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+
+_DEFAULT_WIDTHS = (1, 2, 1)
+
+
+def add_prove_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert prove``."""
+    prove = commands.add_parser(
+        "prove",
+        help="certify, rigorously, that a loss is not convex (the main job)",
+        description=(
+            "Certify that a network's loss is not convex. With no options: the default example, a "
+            "1-2-1 tanh teacher A (an exact global minimum) and its swapped copy B = swap(A) (another "
+            "one), whose midpoint is strictly worse. The summary shows the statement, the symmetry, "
+            "its invariance proof, the inequality with rigorous enclosures, and the verdict. Kinds: "
+            "chord (midpoint above the chord), curvature (phi'' < 0 on the segment), hessian "
+            "(d^T H d < 0 at the midpoint), orbit (averaging over the layer's permutations hurts), "
+            "critical (two critical points with a non-critical point between them), or all."
+        ),
+    )
+    network_options(prove)
+    prove.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    prove.add_argument("--weight-decay", default="0", help="weight decay lambda >= 0, exact (default: 0)")
+    prove.add_argument(
+        "--data",
+        default="teacher",
+        help="'teacher' (targets from a teacher network, exact; default) or a CSV/JSON file "
+        "(CSV header x1..xd,y1..ym; exact decimals or p/q)",
+    )
+    prove.add_argument(
+        "--point",
+        default=None,
+        help='JSON file {"W1": [[...]], "b1": [...], ...} for A (default: the teacher point)',
+    )
+    prove.add_argument(
+        "--seed", type=int, default=1, help="seed of the teacher point for non-default networks"
+    )
+    prove.add_argument(
+        "--element", default="swap:1:0,1", help="the symmetry g, B = g(A) (default: swap:1:0,1)"
+    )
+    prove.add_argument(
+        "--kind", choices=(*KINDS, "all"), default="chord", help="the witness (default: chord)"
+    )
+    prove.add_argument("--dps", type=int, default=50, help="starting precision in digits (default: 50)")
+    prove.add_argument(
+        "--json",
+        metavar="OUT",
+        default=None,
+        help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
+    )
+
+
+def add_check_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``symcert check``."""
+    checker = commands.add_parser(
+        "check",
+        help="re-check a certificate independently (exit 0 accepted, 1 rejected, 2 malformed)",
+        description=(
+            "Re-check a certificate written by 'symcert prove --json': the checker rebuilds the "
+            "network, data and loss from the statement, recomputes the claim with its own interval "
+            "arithmetic, and accepts only what it re-proves."
+        ),
+    )
+    checker.add_argument("certificate", help="a certificate JSON file")
+
+
+def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
+    if (
+        args.data == "teacher"
+        and args.point is None
+        and tuple(args.widths) == _DEFAULT_WIDTHS
+        and args.activation == "tanh"
+        and args.loss == "mse"
+        and args.output_activation in (None, "identity")
+        and not args.no_bias
+        and args.weight_decay in ("0", 0)
+        and args.seed == 1
+    ):
+        example = default_example()
+        return example.loss, example.teacher, parse_element(args.element)
+    mlp = network_from(args, args.loss)
+    if args.data == "teacher":
+        teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
+        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(5)]
+        data = Dataset.teacher(mlp, teacher, xs)
+        A = teacher
+    else:
+        data = read_dataset(args.data)
+        if args.point is None:
+            raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
+        A = read_point(args.point, mlp)
+    return Loss(mlp, data, args.loss, args.weight_decay), A, parse_element(args.element)
+
+
+def run_prove(args: argparse.Namespace) -> int:
+    """Certify non-convexity and print the derivation summary."""
+    loss, A, element = _problem(args)
+    element.check(loss.mlp)
+    kinds = KINDS if args.kind == "all" else (args.kind,)
+    invariance = prove_invariance(loss, element)
+    lemmas = ", ".join(lemma.name for lemma in invariance.lemmas) or "none needed"
+    print(
+        f"Symmetry: g = {element}; L(g theta) = L(theta) for all theta: {invariance.status} (lemmas: {lemmas})"
+    )
+    certificates = []
+    for kind in kinds:
+        print(f"\nCertifying ({kind}) ...", file=sys.stderr, flush=True)
+        try:
+            certificate = certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps)
+        except SpecificationError as error:
+            if len(kinds) == 1:
+                raise
+            print(f"[{kind}] not applicable: {error}")
+            continue
+        certificates.append(certificate)
+        print()
+        print(certificate.summary())
+        if args.json:
+            _write(certificate, args.json, len(kinds) > 1)
+    return EXIT_PROVED if any(c.proved for c in certificates) else EXIT_NOT_PROVED
+
+
+def _write(certificate: Certificate, out: str, several: bool) -> None:
+    path = Path(out)
+    if several:
+        path = path.with_name(f"{path.stem}.{certificate.kind}.json")
+    try:
+        certificate.to_json(path)
+    except OSError as error:
+        raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
+    print(f"Certificate written to {path} (re-check: symcert check {path})")
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Re-check a certificate file."""
+    result = check(args.certificate)
+    for reason in result.reasons:
+        print(f"  {reason}")
+    print(f"{'ACCEPTED' if result.accepted else 'REJECTED'}: {result.kind} certificate {args.certificate}")
+    return EXIT_PROVED if result.accepted else EXIT_NOT_PROVED

@@ -1,0 +1,91 @@
+"""The ``group`` and ``invariance`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from symcert.proofs.invariance import Proof, prove_invariance
+from symcert.proofs.serialize import proof_to_dict
+from symcert.symbolic.examples import default_teacher_loss
+from symcert.symbolic.group import SymmetryGroup, parse_element
+from symcert.symbolic.losses import Loss
+from symcert.symbolic.network import MLP
+
+__all__ = ["network_from", "run_group", "run_invariance", "group_text"]
+
+EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+
+
+def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
+    output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(
+        loss or "", "identity"
+    )
+    return MLP(args.widths, args.activation, bias=not args.no_bias, output_activation=output)
+
+
+def run_group(args: argparse.Namespace) -> int:
+    mlp = network_from(args)
+    group = mlp.symmetry_group()
+    if args.json:
+        print(json.dumps(group.to_dict(), indent=2))
+    else:
+        print(group_text(group))
+    return EXIT_PROVED
+
+
+def group_text(group: SymmetryGroup) -> str:
+    lines = [f"Symmetry group of the {group.mlp.describe()}"]
+    if not group.layers:
+        lines.append("  no hidden layer: the group is trivial (order 1)")
+    for layer in group.layers:
+        kind = "signed permutations" if layer.flips else "permutations"
+        formula = f"{layer.width}! * 2^{layer.width}" if layer.flips else f"{layer.width}!"
+        lines.append(
+            f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
+        )
+        lines.append(f"    sign flips: {'yes' if layer.flips else 'no'} ({layer.flip_reason})")
+    lines.append(f"  order of the discrete group: {group.order}")
+    lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
+    for family in group.continuous:
+        lines.append(f"  continuous: {family.description}")
+    if not group.continuous:
+        lines.append("  continuous families: none")
+    return "\n".join(lines)
+
+
+def run_invariance(args: argparse.Namespace) -> int:
+    mlp = network_from(args, args.loss)
+    target: MLP | Loss = mlp
+    if args.loss:
+        target = default_teacher_loss(mlp, args.loss, args.weight_decay)
+    element = mlp.symmetry_group() if args.element == "group" else parse_element(args.element)
+    if not args.json:
+        print(
+            f"Proving invariance under {args.element} for the {target.describe()} ...",
+            file=sys.stderr,
+            flush=True,
+        )
+    proof = prove_invariance(target, element)
+    if args.json:
+        print(json.dumps(proof_to_dict(proof), indent=2))
+    else:
+        if isinstance(element, SymmetryGroup):
+            print(group_text(element))
+            print()
+        print(_proof_text(proof, args.verbose))
+    return EXIT_PROVED if proof.status == "proved" else EXIT_NOT_PROVED
+
+
+#: Group proofs with at most this many generators print every generator's steps.
+SHOW_ALL_GENERATORS = 4
+
+
+def _proof_text(proof: Proof, verbose: bool) -> str:
+    text = proof.summary()
+    if proof.parts and (verbose or len(proof.parts) <= SHOW_ALL_GENERATORS):
+        text += "".join(f"\n\nGenerator {part.element}:\n" + part.summary() for part in proof.parts)
+    elif proof.parts:
+        text += "\n(--verbose shows the steps for every generator)"
+    return text
