@@ -5,10 +5,16 @@
 True
 """
 
+from symcert.checker import CertificateFormatError, CheckResult, check
 from symcert.errors import ExactnessError, SpecificationError, SymcertError
+from symcert.proofs.certificates import Certificate
+from symcert.proofs.convexity import ConvexityProof, prove_convexity
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
+from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.witness import SearchResult, search_witness
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
 from symcert.symbolic.data import Dataset
+from symcert.symbolic.examples import default_example
 from symcert.symbolic.generic import permutation_lemma
 from symcert.symbolic.group import SymmetryGroup, flip, parse_element, rescale, swap
 from symcert.symbolic.losses import LOSS_KINDS, Loss
@@ -17,6 +23,16 @@ from symcert.symbolic.point import Point
 
 __all__ = [
     "ACTIVATION_NAMES",
+    "Certificate",
+    "CertificateFormatError",
+    "CheckResult",
+    "ConvexityProof",
+    "SearchResult",
+    "certify_nonconvexity",
+    "check",
+    "default_example",
+    "prove_convexity",
+    "search_witness",
     "Dataset",
     "ExactnessError",
     "LOSS_KINDS",

@@ -130,3 +130,58 @@ def test_console_entry_point_runs_as_a_module():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["order"] == 8
+
+
+def test_prove_with_no_options_runs_the_default_example(capsys):
+    code, out, _ = run(capsys, "prove")
+    assert code == 0
+    assert "Symmetry: g = swap:1:0,1" in out and "proved (lemmas" in out
+    assert "barrier in [4.148966028" in out
+    assert "Verdict: PROVED: the loss is not convex." in out
+
+
+def test_prove_all_kinds_writes_certificates_that_check(capsys, tmp_path):
+    out_path = tmp_path / "cert.json"
+    code, out, _ = run(capsys, "prove", "--kind", "all", "--json", str(out_path))
+    assert code == 0 and out.count("Verdict: PROVED") == 5
+    for kind in ("chord", "curvature", "hessian", "orbit", "critical"):
+        code, out, _ = run(capsys, "check", str(tmp_path / f"cert.{kind}.json"))
+        assert code == 0 and "ACCEPTED" in out
+
+
+def test_check_rejects_a_falsified_certificate_with_exit_1(capsys, tmp_path):
+    out_path = tmp_path / "cert.json"
+    run(capsys, "prove", "--json", str(out_path))
+    record = json.loads(out_path.read_text())
+    record["enclosures"]["barrier"] = ["5", "6"]
+    out_path.write_text(json.dumps(record))
+    code, out, _ = run(capsys, "check", str(out_path))
+    assert code == 1 and "REJECTED" in out
+
+
+def test_check_of_a_truncated_file_is_exit_2(capsys, tmp_path):
+    path = tmp_path / "cut.json"
+    path.write_text('{"schema": "symcert-certificate", "vers')
+    code, _, err = run(capsys, "check", str(path))
+    assert code == 2 and "not valid JSON" in err and "Traceback" not in err
+
+
+def test_prove_with_data_and_point_files(capsys, tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("x1,y1\n-1,0\n0,1/2\n1,0.25\n2,1\n")
+    point = tmp_path / "point.json"
+    point.write_text(json.dumps({"W1": [[2], [-1]], "b1": ["1/2", 1], "W2": [[1, -1.5]], "b2": ["1/4"]}))
+    code, out, _ = run(capsys, "prove", "--data", str(data), "--point", str(point))
+    assert "Verdict" in out and code in (0, 1)
+
+
+def test_prove_with_a_data_file_needs_a_point(capsys, tmp_path):
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"xs": [[1], [2]], "ys": [[0], [1]]}))
+    code, _, err = run(capsys, "prove", "--data", str(data))
+    assert code == 2 and "--point" in err
+
+
+def test_prove_curvature_on_relu_is_refused_clearly(capsys):
+    code, _, err = run(capsys, "prove", "--activation", "relu", "--kind", "curvature")
+    assert code == 2 and "smooth" in err

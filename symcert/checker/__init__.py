@@ -6,6 +6,6 @@ outward rounding), recomputes every claim, and accepts only what it re-proves.
 It imports nothing from the prover: only ``mpmath`` and the standard library.
 """
 
-from symcert.checker.check import CheckResult, CertificateFormatError, check
+from symcert.checker.check import CertificateFormatError, CheckResult, check
 
 __all__ = ["CheckResult", "CertificateFormatError", "check"]

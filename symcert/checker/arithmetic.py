@@ -167,9 +167,7 @@ class Net:
         return [e / total for e in exps]
 
 
-def loss_value(
-    ctx: Any, net: Net, layers: list, kind: str, decay: Fraction, xs: list, ys: list
-) -> Any:
+def loss_value(ctx: Any, net: Net, layers: list, kind: str, decay: Fraction, xs: list, ys: list) -> Any:
     """The loss (an interval or a jet): the formulas of the certificate schema."""
     terms = []
     for x, y in zip(xs, ys):
@@ -180,9 +178,10 @@ def loss_value(
         elif kind == "bce":
             terms.append(_total([log(ctx, 1 + exp(ctx, zk)) - yk * zk for zk, yk in zip(z, y)]))
         else:
-            terms.append(_total(y) * log(ctx, _total([exp(ctx, zk) for zk in z])) - _total(
-                [yk * zk for zk, yk in zip(z, y)]
-            ))
+            terms.append(
+                _total(y) * log(ctx, _total([exp(ctx, zk) for zk in z]))
+                - _total([yk * zk for zk, yk in zip(z, y)])
+            )
     n, m = len(xs), net.widths[-1]
     scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(kind, Fraction(1, n))
     total = _total(terms) * _exact(ctx, scale)

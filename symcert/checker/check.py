@@ -7,7 +7,8 @@ certificate raises :class:`CertificateFormatError`.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from mpmath.libmp import finf, fnan, fninf
 from mpmath.libmp import to_rational as raw_to_rational
 
 from symcert.checker.arithmetic import Jet, Net, loss_value
+from symcert.checker.points import apply_element, combine, is_symmetry, orbit_mean
 from symcert.checker.reading import (
     CertificateFormatError,
     field,
@@ -33,8 +35,6 @@ MAX_WIDTH, MAX_LAYERS, MAX_POINTS = 256, 8, 4096
 KINDS = ("chord", "curvature", "hessian", "orbit", "critical")
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
 SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
-ODD = ("identity", "tanh", "cube")
-HOMOGENEOUS = ("identity", "relu", "leaky_relu")
 # The quantity each kind decides, its relation to 0, and the enclosures a certificate may claim.
 CLAIMS = {
     "chord": ("barrier", ">", ("L(A)", "L(B)", "L(M)", "barrier")),
@@ -147,7 +147,9 @@ class _Statement:
             raise CertificateFormatError(f"not a symcert certificate (schema must be {SCHEMA!r})")
         version = _integer(record.get("version"), "version", 0, 10**6)
         if version != VERSION:
-            raise CertificateFormatError(f"unknown certificate version {version}; this checker reads {VERSION}")
+            raise CertificateFormatError(
+                f"unknown certificate version {version}; this checker reads {VERSION}"
+            )
         self.kind = field(record, "kind", str, "certificate")
         if self.kind not in KINDS:
             raise CertificateFormatError(f"unknown certificate kind {self.kind!r}")
@@ -187,8 +189,13 @@ class _Statement:
         self.teacher = None
         if "teacher" in data:
             teacher = field(data, "teacher", dict, "data")
-            self.teacher_net = _read_net(field(teacher, "network", dict, "data.teacher"), "data.teacher.network")
-            if self.teacher_net.widths[0] != self.net.widths[0] or self.teacher_net.widths[-1] != self.net.widths[-1]:
+            self.teacher_net = _read_net(
+                field(teacher, "network", dict, "data.teacher"), "data.teacher.network"
+            )
+            if (
+                self.teacher_net.widths[0] != self.net.widths[0]
+                or self.teacher_net.widths[-1] != self.net.widths[-1]
+            ):
                 raise CertificateFormatError("the teacher's input and output widths must match the network's")
             self.teacher = _read_point(self.teacher_net, teacher.get("point"), "data.teacher.point")
             self.ys = None
@@ -211,7 +218,9 @@ class _Statement:
                 raise CertificateFormatError(f"enclosure {name!r} has lower > upper")
             out[name] = (lower, upper)
         if CLAIMS[self.kind][0] not in out:
-            raise CertificateFormatError(f"the certificate must claim an enclosure of {CLAIMS[self.kind][0]!r}")
+            raise CertificateFormatError(
+                f"the certificate must claim an enclosure of {CLAIMS[self.kind][0]!r}"
+            )
         return out
 
     # -- recomputation ------------------------------------------------------------
@@ -242,11 +251,15 @@ class _Statement:
         decided = {">": lower > 0, "<": upper < 0, "!=": lower > 0 or upper < 0}[relation]
         problems = [r for r in result.reasons if r.startswith("REJECT")]
         if not decided:
-            problems.append(f"REJECT: {quantity} in [{float(lower):.6g}, {float(upper):.6g}] is not {relation} 0")
+            problems.append(
+                f"REJECT: {quantity} in [{float(lower):.6g}, {float(upper):.6g}] is not {relation} 0"
+            )
         for name, (claimed_low, claimed_high) in self.claimed.items():
             low, high = result.enclosures[name]
             if not (claimed_low <= low and high <= claimed_high):
-                problems.append(f"REJECT: the claimed enclosure of {name} does not contain the recomputed one")
+                problems.append(
+                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
+                )
         result.accepted = not problems
         result.reasons = [r for r in result.reasons if not r.startswith("REJECT")] + problems
         if result.accepted:
@@ -262,7 +275,9 @@ class _Statement:
             else:
                 notes.append(f"B = {self.element}(A) exactly")
         if self.kind in ("curvature", "hessian", "critical") and self.net.activation not in SMOOTH:
-            notes.append(f"REJECT: {self.kind} certificates need a smooth activation, not {self.net.activation}")
+            notes.append(
+                f"REJECT: {self.kind} certificates need a smooth activation, not {self.net.activation}"
+            )
         if self.kind == "curvature" and not 0 <= self.t0 <= 1:
             notes.append("REJECT: t0 must lie in [0, 1]")
         if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
@@ -295,7 +310,9 @@ class _Statement:
             return [[_exact(ctx, v) for v in y] for y in self.ys]
         layers = _layers_in(ctx, self.teacher)
         return [
-            self.teacher_net.outputs(ctx, self.teacher_net.forward_z(ctx, layers, [_exact(ctx, v) for v in x]))
+            self.teacher_net.outputs(
+                ctx, self.teacher_net.forward_z(ctx, layers, [_exact(ctx, v) for v in x])
+            )
             for x in self.xs
         ]
 
@@ -306,8 +323,11 @@ class _Statement:
     def _compute(self, ctx: Any) -> dict[str, tuple[Fraction, Fraction]]:
         ys = self._targets(ctx)
         if self.kind == "chord":
-            middle = _combine(self.A, self.B, Fraction(1, 2))
-            la, lb = self._loss(ctx, _layers_in(ctx, self.A), ys), self._loss(ctx, _layers_in(ctx, self.B), ys)
+            middle = combine(self.A, self.B, Fraction(1, 2))
+            la, lb = (
+                self._loss(ctx, _layers_in(ctx, self.A), ys),
+                self._loss(ctx, _layers_in(ctx, self.B), ys),
+            )
             lm = self._loss(ctx, _layers_in(ctx, middle), ys)
             return _bounds({"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2})
         if self.kind == "orbit":
@@ -335,21 +355,11 @@ def _exact(ctx: Any, value: Fraction) -> Any:
 
 def _layers_in(ctx: Any, layers: list) -> list:
     return [
-        ([[_exact(ctx, w) for w in row] for row in weights], None if b is None else [_exact(ctx, v) for v in b])
-        for weights, b in layers
-    ]
-
-
-def _combine(a: list, b: list, t: Fraction) -> list:
-    def mix(u: Fraction, v: Fraction) -> Fraction:
-        return u + t * (v - u)
-
-    return [
         (
-            [[mix(u, v) for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)],
-            None if ba is None else [mix(u, v) for u, v in zip(ba, bb)],
+            [[_exact(ctx, w) for w in row] for row in weights],
+            None if b is None else [_exact(ctx, v) for v in b],
         )
-        for (wa, ba), (wb, bb) in zip(a, b)
+        for weights, b in layers
     ]
 
 
@@ -375,69 +385,4 @@ def _bounds(values: dict[str, Any]) -> dict[str, tuple[Fraction, Fraction]]:
         if any(raw in (finf, fninf, fnan) for raw in (low, high)):
             raise ArithmeticError(f"the enclosure of {name} is unbounded")
         out[name] = (Fraction(*raw_to_rational(low)), Fraction(*raw_to_rational(high)))
-    return out
-
-
-def orbit_mean(layers: list, layer: int) -> list:
-    """The average of a point over all permutations of hidden layer ``layer``: every unit equal."""
-    out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
-    weights, biases = out[layer - 1]
-    n = len(weights)
-    mean_row = [sum(col, Fraction(0)) / n for col in zip(*weights)]
-    out[layer - 1] = ([list(mean_row) for _ in range(n)], None if biases is None else [sum(biases) / n] * n)
-    after, after_bias = out[layer]
-    out[layer] = ([[sum(row, Fraction(0)) / n] * n for row in after], after_bias)
-    return out
-
-
-def is_symmetry(net: Net, element: str) -> bool:
-    """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always)."""
-    kind = element.split(":")[0]
-    if kind == "swap":
-        return True
-    if kind == "flip":
-        return net.activation in ODD or (net.activation == "sigmoid" and net.bias)
-    return kind == "rescale" and net.activation in HOMOGENEOUS
-
-
-def apply_element(net: Net, layers: list, element: str) -> list:
-    """The exact image of a point under ``swap:L:I,J``, ``flip:L:U`` or ``rescale:L:U:ALPHA``."""
-    parts = element.split(":")
-    try:
-        layer = int(parts[1])
-        if not 1 <= layer < len(net.widths) - 1:
-            raise ValueError
-        out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
-        (weights, biases), (after, after_bias) = out[layer - 1], out[layer]
-        if parts[0] == "swap" and len(parts) == 3:
-            i, j = (int(p) for p in parts[2].split(","))
-            weights[i], weights[j] = weights[j], weights[i]
-            if biases is not None:
-                biases[i], biases[j] = biases[j], biases[i]
-            for row in after:
-                row[i], row[j] = row[j], row[i]
-        elif parts[0] == "flip" and len(parts) == 3:
-            u = int(parts[2])
-            column = [row[u] for row in after]
-            weights[u] = [-w for w in weights[u]]
-            if biases is not None:
-                biases[u] = -biases[u]
-            for row in after:
-                row[u] = -row[u]
-            if net.activation == "sigmoid" and after_bias is not None:
-                for m, w in enumerate(column):
-                    after_bias[m] += w
-        elif parts[0] == "rescale" and len(parts) == 4:
-            u, alpha = int(parts[2]), rational(parts[3], "rescale alpha")
-            if alpha <= 0:
-                raise ValueError
-            weights[u] = [alpha * w for w in weights[u]]
-            if biases is not None:
-                biases[u] = alpha * biases[u]
-            for row in after:
-                row[u] = row[u] / alpha
-        else:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise CertificateFormatError(f"element {element!r} is malformed or does not fit the network") from None
     return out

@@ -124,7 +124,8 @@ def run_prove(args: argparse.Namespace) -> int:
     invariance = prove_invariance(loss, element)
     lemmas = ", ".join(lemma.name for lemma in invariance.lemmas) or "none needed"
     print(
-        f"Symmetry: g = {element}; L(g theta) = L(theta) for all theta: {invariance.status} (lemmas: {lemmas})"
+        f"Symmetry: g = {element}; L(g theta) = L(theta) for all theta: "
+        f"{invariance.status} (lemmas: {lemmas})"
     )
     certificates = []
     for kind in kinds:

@@ -21,7 +21,17 @@ from mpmath.libmp import to_rational as _raw_to_rational
 
 from symcert.errors import SpecificationError
 
-__all__ = ["interval_context", "mp_context", "exact", "check_dps", "lower", "upper", "MIN_DPS", "MAX_DPS"]
+__all__ = [
+    "interval_context",
+    "mp_context",
+    "exact",
+    "check_dps",
+    "is_interval",
+    "lower",
+    "upper",
+    "MIN_DPS",
+    "MAX_DPS",
+]
 
 MIN_DPS = 5
 MAX_DPS = 10_000
@@ -46,6 +56,11 @@ def mp_context(dps: int) -> MPContext:
     ctx = MPContext()
     ctx.dps = check_dps(dps)
     return ctx
+
+
+def is_interval(ctx: Any) -> bool:
+    """True for an interval context (enclosures), False for a plain mpmath context."""
+    return isinstance(ctx, MPIntervalContext)
 
 
 def exact(ctx: Any, value: sympy.Rational) -> Any:

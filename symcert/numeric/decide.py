@@ -22,7 +22,7 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.numeric.contexts import interval_context, lower, upper
+from symcert.numeric.contexts import check_dps, interval_context, lower, upper
 
 __all__ = ["Decision", "decide", "DEFAULT_LADDER"]
 
@@ -74,6 +74,8 @@ def decide(
         raise SpecificationError(f"relation must be one of {', '.join(_RELATIONS)}, got {relation!r}")
     if not ladder:
         raise SpecificationError("the precision ladder needs at least one entry")
+    for dps in ladder:
+        check_dps(dps)  # before the loop below, which retries on ValueError
     decision = None
     for dps in ladder:
         try:

@@ -34,7 +34,10 @@ _CLAIMS = {
 def interval_latex(bounds: tuple[sympy.Rational, sympy.Rational], digits: int = 12) -> str:
     """``[a, b]`` in LaTeX with ``digits`` significant digits."""
     low, high = bounds
-    return r"\left[%s,\ %s\right]" % (sympy.latex(sympy.Float(low, digits)), sympy.latex(sympy.Float(high, digits)))
+    return r"\left[%s,\ %s\right]" % (
+        sympy.latex(sympy.Float(low, digits)),
+        sympy.latex(sympy.Float(high, digits)),
+    )
 
 
 def claim_latex(certificate: Certificate) -> str:
@@ -58,7 +61,9 @@ def certificate_to_latex(certificate: Certificate, digits: int = 12) -> str:
         r"Take the exact points \[ A:\ %s \]" % expression_to_latex(certificate.A),
     ]
     if certificate.B is not None:
-        name = "" if certificate.element is None else r" = \mathrm{%s}(A)" % _escape(repr(certificate.element))
+        name = (
+            "" if certificate.element is None else r" = \mathrm{%s}(A)" % _escape(repr(certificate.element))
+        )
         lines.append(r"and \[ B%s:\ %s. \]" % (name, expression_to_latex(certificate.B)))
     if certificate.enclosures:
         lines.append(
@@ -104,6 +109,12 @@ def _quantity(name: str) -> str:
 
 
 def _escape(text: str) -> str:
-    for char, replacement in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("&", r"\&"), ("%", r"\%"), ("#", r"\#")):
+    for char, replacement in (
+        ("\\", r"\textbackslash{}"),
+        ("_", r"\_"),
+        ("&", r"\&"),
+        ("%", r"\%"),
+        ("#", r"\#"),
+    ):
         text = text.replace(char, replacement)
     return text

@@ -30,7 +30,11 @@ SCHEMA, VERSION = "symcert-certificate", 1
 CLAIMS = {
     "chord": ("barrier", ">", "L((A+B)/2) - (L(A) + L(B))/2 > 0: the midpoint lies above the chord"),
     "curvature": ("phi''(t0)", "<", "phi''(t0) < 0 for phi(t) = L(A + t(B - A)): concave along the segment"),
-    "hessian": ("dHd", "<", "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite"),
+    "hessian": (
+        "dHd",
+        "<",
+        "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite",
+    ),
     "orbit": ("gap", ">", "L(mean of A over the layer's permutations) - L(A) > 0: averaging the orbit hurts"),
     "critical": (
         "phi'(t0)",
@@ -88,7 +92,10 @@ class Certificate:
             "data": _data_record(self.loss),
             "points": points,
             "element": None if self.element is None else str(self.element),
-            "parameters": {k: format_rational(v) if isinstance(v, sympy.Rational) else v for k, v in self.parameters.items()},
+            "parameters": {
+                k: format_rational(v) if isinstance(v, sympy.Rational) else v
+                for k, v in self.parameters.items()
+            },
             "claim": {"quantity": quantity, "relation": relation, "text": text},
             "enclosures": {
                 name: [format_rational(lo), format_rational(hi)] for name, (lo, hi) in self.enclosures.items()

@@ -133,6 +133,10 @@ def _gram_proof(loss: Loss) -> ConvexityProof:
             "v^T H v = sum_ik c_ik (J_ik . v)^2 + 2 lambda sum_w v_w^2 >= 0 for every v, "
             f"since every c_ik >= 0 and lambda = {loss.weight_decay} >= 0",
         ),
-        ProofStep("conclusion", "a twice differentiable function on R^n with a PSD Hessian everywhere is convex"),
+        ProofStep(
+            "conclusion", "a twice differentiable function on R^n with a PSD Hessian everywhere is convex"
+        ),
     )
-    return ConvexityProof(loss, "proved", "the Hessian is a nonnegative Gram matrix plus a nonnegative diagonal", steps)
+    return ConvexityProof(
+        loss, "proved", "the Hessian is a nonnegative Gram matrix plus a nonnegative diagonal", steps
+    )

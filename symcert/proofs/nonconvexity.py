@@ -88,13 +88,17 @@ def certify_nonconvexity(
 
 def _own_point(loss: Loss, point: object, name: str) -> Point:
     if not isinstance(point, Point):
-        raise SpecificationError(f"{name} must be a Point (build it with MLP.point), got {type(point).__name__}")
+        raise SpecificationError(
+            f"{name} must be a Point (build it with MLP.point), got {type(point).__name__}"
+        )
     if point.mlp != loss.mlp:
         raise SpecificationError(f"{name} belongs to {point.mlp.describe()}, not to the loss's network")
     return point
 
 
-def _enclose(named: dict[str, Callable[[Any], Any]], dps: int) -> dict[str, tuple[sympy.Rational, sympy.Rational]]:
+def _enclose(
+    named: dict[str, Callable[[Any], Any]], dps: int
+) -> dict[str, tuple[sympy.Rational, sympy.Rational]]:
     ctx = interval_context(dps)
     out = {}
     for name, compute in named.items():
@@ -119,7 +123,9 @@ def _chord(loss, A, B, element, dps, t0, layer) -> Certificate:
     decision = decide(lambda ctx: L(M)(ctx) - (L(A)(ctx) + L(B)(ctx)) / 2, ">", _ladder(dps))
     enclosures = _finish(decision, "barrier", {"L(A)": L(A), "L(B)": L(B), "L(M)": L(M)}, dps)
     notes = (f"M = (A + B)/2 exactly; {decision.describe('barrier')}",)
-    return Certificate("chord", decision.status, loss, A, B, element, enclosures, decision, decision.dps, {}, notes)
+    return Certificate(
+        "chord", decision.status, loss, A, B, element, enclosures, decision, decision.dps, {}, notes
+    )
 
 
 def orbit_mean(A: Point, layer: int) -> Point:
@@ -189,7 +195,17 @@ def _orbit(loss, A, B, element, dps, t0, layer) -> Certificate:
         decision.describe("L(mean) - L(A)"),
     )
     return Certificate(
-        "orbit", decision.status, loss, A, B, element, enclosures, decision, decision.dps, {"layer": layer}, notes
+        "orbit",
+        decision.status,
+        loss,
+        A,
+        B,
+        element,
+        enclosures,
+        decision,
+        decision.dps,
+        {"layer": layer},
+        notes,
     )
 
 
@@ -209,4 +225,3 @@ _KINDS: dict[str, Callable[..., Certificate]] = {
     "hessian": _segment_kind("hessian"),
     "critical": _segment_kind("critical"),
 }
-

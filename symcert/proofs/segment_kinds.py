@@ -41,7 +41,9 @@ def certify_on_segment(
     direction = A.direction(B)
     if kind == "hessian":
         M = A.midpoint(B)
-        decision = decide(lambda ctx: segment_in(ctx, loss, M.values, direction, sympy.Integer(0))[2], "<", ladder)
+        decision = decide(
+            lambda ctx: segment_in(ctx, loss, M.values, direction, sympy.Integer(0))[2], "<", ladder
+        )
         notes = (
             "M = (A + B)/2 and d = B - A exactly; d^T H(M) d = phi''(1/2) for phi(t) = L(A + t d)",
             decision.describe("d^T H(M) d"),
@@ -81,7 +83,9 @@ def _critical_premises(loss: Loss, A: Point, B: Point, element: GroupElement | N
     if invariance.status != "proved":
         raise SpecificationError(f"{element} is not a proved symmetry of this loss ({invariance.status})")
     if A == B:
-        raise SpecificationError(f"{element} fixes A; a critical certificate needs two distinct critical points")
+        raise SpecificationError(
+            f"{element} fixes A; a critical certificate needs two distinct critical points"
+        )
     return (
         fact.describe(),
         f"L(g theta) = L(theta) for g = {element} (proved symbolically), so B = g(A) is a global minimum "
@@ -101,4 +105,6 @@ def _certificate(
     notes: tuple[str, ...],
 ) -> Certificate:
     enclosures = {name: (decision.lower, decision.upper)} if decision.lower.is_finite else {}
-    return Certificate(kind, decision.status, loss, A, B, element, enclosures, decision, decision.dps, parameters, notes)
+    return Certificate(
+        kind, decision.status, loss, A, B, element, enclosures, decision, decision.dps, parameters, notes
+    )

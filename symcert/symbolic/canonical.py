@@ -6,7 +6,8 @@ then the activation's lemmas put each ``sigma(u)`` in a normal form:
 
 - homogeneous: ``sigma(c p) -> c sigma(p)`` for the positive rational content ``c`` of ``u``;
 - odd: ``sigma(u) -> -sigma(-u)`` when ``u`` has a leading minus sign;
-- complement: ``sigma(u) -> 1 - sigma(-u)`` when ``u`` has a leading minus sign.
+- complement: ``sigma(u) -> 1 - sigma(-u)`` when ``u`` has a leading minus sign;
+- at 0 they give ``sigma(0) = 0`` (odd, homogeneous) or ``sigma(0) = 1/2`` (complement).
 
 Each rewrite is an identity, so two expressions with the same canonical form
 are equal for every value of their symbols. The lemmas used are recorded.
@@ -56,7 +57,7 @@ class Canonicalizer:
         known = self._memo.get(node)
         if known is not None:
             return known
-        if not node.args or not node.free_symbols:
+        if not node.args or not (node.free_symbols or node.has(SIGMA)):
             result = (node, frozenset())
         else:
             visited = [self._visit(a) for a in node.args]
@@ -87,7 +88,13 @@ def canonicalize(expr: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]
 
 def _normal_sigma(u: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]) -> sympy.Expr:
     coefficient = sympy.Integer(1)
-    if "homogeneous" in lemmas and u != 0:
+    if u == 0:  # sigma(0) = -sigma(0) (odd), alpha sigma(0) (homogeneous) or 1 - sigma(0) (complement)
+        for key, value in (("odd", 0), ("homogeneous", 0), ("complement", sympy.Rational(1, 2))):
+            if key in lemmas:
+                _count(uses, key)
+                return sympy.sympify(value)
+        return SIGMA(u)
+    if "homogeneous" in lemmas:
         content, primitive = u.as_content_primitive()
         if content.is_Rational and content > 0 and content != 1:
             coefficient, u = content, primitive

@@ -43,7 +43,8 @@ def to_rational(value: object, name: str = "value") -> sympy.Rational:
 'p/q' or decimal string, finite float), got 'nan'
     """
     fraction = _to_fraction(value, name)
-    if max(len(str(abs(fraction.numerator))), len(str(fraction.denominator))) > MAX_DIGITS:
+    bits = max(abs(fraction.numerator).bit_length(), fraction.denominator.bit_length())
+    if bits * 0.30103 > MAX_DIGITS:  # decimal digits = bits * log10(2)
         raise ExactnessError(
             f"{name} has more than {MAX_DIGITS} digits; use a number with a shorter numerator and denominator"
         )
@@ -53,7 +54,7 @@ def to_rational(value: object, name: str = "value") -> sympy.Rational:
 def _to_fraction(value: object, name: str) -> Fraction:
     problem = (
         f"{name} must be a finite exact number (int, Fraction, 'p/q' or decimal "
-        f"string, finite float), got {value!r}"
+        f"string, finite float), got {_short_repr(value)}"
     )
     if isinstance(value, bool):
         raise ExactnessError(problem)
@@ -63,8 +64,10 @@ def _to_fraction(value: object, name: str) -> Fraction:
         if isinstance(value, sympy.Float) and value.is_finite:
             return Fraction(*sympy.Rational(value).as_numer_denom())
         raise ExactnessError(problem)
-    if isinstance(value, (Fraction, numbers.Integral)):
-        return Fraction(value)
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, numbers.Integral):  # int and numpy integers
+        return Fraction(int(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ExactnessError(problem)
@@ -83,6 +86,20 @@ def _to_fraction(value: object, name: str) -> Fraction:
         except (ValueError, ZeroDivisionError):
             raise ExactnessError(problem) from None
     raise ExactnessError(problem)
+
+
+def _short_repr(value: object) -> str:
+    """``repr`` for messages, safe for huge numbers (Python refuses str() of very long ints)."""
+    if isinstance(value, Fraction):
+        value = sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, sympy.Integer):
+        value = int(value)
+    if isinstance(value, sympy.Rational) and max(abs(value.p).bit_length(), value.q.bit_length()) > 300:
+        return "a fraction with more than 90 digits"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 300:
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    text = repr(value) if not isinstance(value, str) or len(value) < 200 else repr(value[:60]) + "..."
+    return text if len(text) < 200 else text[:60] + "..."
 
 
 def format_rational(value: sympy.Rational) -> str:

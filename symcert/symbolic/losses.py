@@ -134,6 +134,24 @@ class Loss:
         """The weight symbols (biases excluded)."""
         return [self.mlp.symbols[i] for i in self.weight_indices]
 
+    def value(self, point: Any, dps: int = 50) -> Any:
+        """The loss at ``point`` as an mpmath number at ``dps`` digits (evidence, not proof).
+
+        See :func:`symcert.numeric.values.loss_value`.
+        """
+        from symcert.numeric.values import loss_value
+
+        return loss_value(self, point, dps)
+
+    def enclose(self, point: Any, dps: int = 50) -> Any:
+        """A rigorous enclosure (mpmath interval) of the loss at ``point``.
+
+        See :func:`symcert.numeric.values.loss_enclosure`.
+        """
+        from symcert.numeric.values import loss_enclosure
+
+        return loss_enclosure(self, point, dps)
+
 
 def loss_expression(loss: Loss, hidden: Callable[[sympy.Expr], sympy.Expr]) -> sympy.Expr:
     """The SymPy expression of ``loss`` with hidden activation ``hidden``."""
@@ -177,7 +195,15 @@ def point_loss(kind: str, z: Sequence[Any], y: Sequence[Any], ops: Ops) -> Any:
 
 
 def _check_probabilities(data: Dataset, kind: str) -> None:
-    if data.teacher_of is not None:
+    teacher = data.teacher_of
+    if teacher is not None:
+        produces = {"bce": ("sigmoid", "softmax"), "cross_entropy": ("softmax",)}[kind]
+        if teacher.mlp.output_activation.name not in produces:
+            raise SpecificationError(
+                f"{kind} targets must be probabilities; a teacher with a "
+                f"{teacher.mlp.output_activation.name} output does not produce them "
+                f"(use a {' or '.join(produces)} output)"
+            )
         return  # a sigmoid or softmax teacher produces probabilities by construction
     for i, y in enumerate(data.ys):
         if any(not 0 <= v <= 1 for v in y):

@@ -71,7 +71,7 @@ class Point:
         return sympy.ImmutableMatrix(biases)
 
     def _layer(self, layer: int) -> Layer:
-        if not isinstance(layer, int) or not 1 <= layer <= self.mlp.depth:
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= self.mlp.depth:
             raise SpecificationError(f"layer must be an integer from 1 to {self.mlp.depth}, got {layer!r}")
         return self.layers[layer - 1]
 

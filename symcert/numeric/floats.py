@@ -1,0 +1,188 @@
+"""Float64 evaluation with numpy, vectorised over data points: for search and screening only.
+
+Floats never prove: these values steer the optimiser and the search for
+witnesses; every claim is then re-evaluated in interval arithmetic.
+:class:`FloatLoss` converts the data once and gives the loss and its analytic
+gradient (backpropagation) at a flat parameter vector.
+
+>>> from symcert import MLP, Dataset, Loss
+>>> net = MLP((1, 1, 1), "tanh")
+>>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
+>>> compiled = FloatLoss(loss)
+>>> theta = np.array([1.0, 0.0, 1.0, 0.0])
+>>> round(compiled.value(theta), 12)          # tanh(1)^2
+0.580025658386
+>>> np.round(compiled.gradient(theta), 6)
+array([0.6397  , 0.6397  , 1.160051, 1.523188])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from symcert.errors import SpecificationError
+from symcert.numeric.contexts import mp_context
+from symcert.numeric.evaluation import targets_in
+from symcert.symbolic.losses import Loss
+from symcert.symbolic.point import Point
+
+__all__ = ["FloatLoss", "loss_float", "gradient_float"]
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow for large |z|
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _logsumexp(z: np.ndarray) -> np.ndarray:
+    top = z.max(axis=1)
+    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
+
+
+# Each hidden activation as (s(z), s'(z) given z and s(z)), in numpy.
+_ACTIVATIONS: dict[str, tuple[Any, Any]] = {
+    "identity": (lambda z, _: z, lambda z, a: np.ones_like(z)),
+    "tanh": (lambda z, _: np.tanh(z), lambda z, a: 1.0 - a * a),
+    "sigmoid": (lambda z, _: _sigmoid(z), lambda z, a: a * (1.0 - a)),
+    "relu": (lambda z, _: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
+    "leaky_relu": (lambda z, s: np.where(z > 0, z, s * z), lambda z, s: np.where(z > 0, 1.0, s)),
+    "softplus": (lambda z, _: np.logaddexp(0.0, z), lambda z, a: _sigmoid(z)),
+    "square": (lambda z, _: z * z, lambda z, a: 2.0 * z),
+    "cube": (lambda z, _: z**3, lambda z, a: 3.0 * z * z),
+}
+
+
+class FloatLoss:
+    """A loss compiled to float64 arrays: :meth:`value` and :meth:`gradient` at a flat vector."""
+
+    def __init__(self, loss: Loss) -> None:
+        if not isinstance(loss, Loss):
+            raise SpecificationError(f"expected a Loss, got {type(loss).__name__}")
+        self.loss = loss
+        mlp = loss.mlp
+        self.n_parameters = mlp.n_parameters
+        self.xs = np.array([[float(v) for v in x] for x in loss.data.xs])
+        ctx = mp_context(30)  # teacher targets are exact expressions: round them once, here
+        self.ys = np.array([[float(v) for v in y] for y in targets_in(ctx, loss)])
+        self.scale = float(loss.scale)
+        self.decay = float(loss.weight_decay)
+        self.decay_mask = np.zeros(self.n_parameters)
+        self.decay_mask[list(loss.weight_indices)] = 1.0
+        self._slices = []
+        position = 0
+        for l in range(1, mlp.depth + 1):
+            rows, cols = mlp.widths[l], mlp.widths[l - 1]
+            w = (position, position + rows * cols, rows, cols)
+            position += rows * cols
+            b = (position, position + rows) if mlp.bias else None
+            position += rows if mlp.bias else 0
+            self._slices.append((w, b))
+        act = mlp.activation
+        self._act, self._dact = _ACTIVATIONS[act.name]
+        self._slope = float(act.slope) if act.slope is not None else None
+
+    def check(self, theta: Any) -> np.ndarray:
+        """``theta`` as a finite float64 vector of the right length, or a clear error."""
+        if isinstance(theta, Point):
+            if theta.mlp != self.loss.mlp:
+                raise SpecificationError(
+                    f"the point belongs to the {theta.mlp.describe()}, "
+                    f"not to the loss's {self.loss.mlp.describe()}"
+                )
+            theta = [float(v) for v in theta.values]
+        array = np.asarray(theta, dtype=float)
+        if array.shape != (self.n_parameters,):
+            raise SpecificationError(
+                f"a parameter vector of the {self.loss.mlp.describe()} has shape ({self.n_parameters},), "
+                f"got {array.shape}"
+            )
+        if not np.all(np.isfinite(array)):
+            raise SpecificationError(
+                "the parameter vector must be finite, got NaN or infinity; restart the search"
+            )
+        return array
+
+    def _layers(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        out = []
+        for (w0, w1, rows, cols), b in self._slices:
+            out.append((theta[w0:w1].reshape(rows, cols), theta[b[0] : b[1]] if b else None))
+        return out
+
+    def _hidden(self, z: np.ndarray) -> np.ndarray:
+        return self._act(z, self._slope)
+
+    def _forward(self, theta: np.ndarray) -> tuple[list, list, np.ndarray]:
+        layers = self._layers(theta)
+        activations, pre = [self.xs], []
+        a = self.xs
+        for l, (w, b) in enumerate(layers):
+            z = a @ w.T + (b if b is not None else 0.0)
+            pre.append(z)
+            if l < len(layers) - 1:
+                a = self._hidden(z)
+                activations.append(a)
+        return layers, activations, pre
+
+    def _loss_and_dz(self, z: np.ndarray) -> tuple[float, np.ndarray]:
+        kind, out, y = self.loss.kind, self.loss.mlp.output_activation.name, self.ys
+        if kind == "bce":
+            return float(np.sum(np.logaddexp(0.0, z) - y * z)), _sigmoid(z) - y
+        if kind == "cross_entropy":
+            total = y.sum(axis=1)
+            value = float(np.sum(total * _logsumexp(z) - (y * z).sum(axis=1)))
+            return value, total[:, None] * _softmax(z) - y
+        f = {"identity": lambda v: v, "sigmoid": _sigmoid, "softmax": _softmax}[out](z)
+        r = f - y
+        g = 2.0 * r
+        if out == "sigmoid":
+            g = g * f * (1.0 - f)
+        elif out == "softmax":
+            g = f * (g - (g * f).sum(axis=1, keepdims=True))
+        return float(np.sum(r * r)), g
+
+    def value(self, theta: Any) -> float:
+        """The loss at the float vector ``theta`` (or a Point): float64 evidence."""
+        theta = self.check(theta)
+        _, _, pre = self._forward(theta)
+        value, _ = self._loss_and_dz(pre[-1])
+        return self.scale * value + self.decay * float(np.sum(self.decay_mask * theta * theta))
+
+    def value_and_gradient(self, theta: Any) -> tuple[float, np.ndarray]:
+        """The loss and its analytic gradient (backpropagation) at ``theta``."""
+        theta = self.check(theta)
+        layers, activations, pre = self._forward(theta)
+        value, dz = self._loss_and_dz(pre[-1])
+        dz = self.scale * dz
+        grads: list[np.ndarray] = []
+        for l in range(len(layers) - 1, -1, -1):
+            w, b = layers[l]
+            parts = [(dz.T @ activations[l]).ravel()]
+            if b is not None:
+                parts.append(dz.sum(axis=0))
+            grads[:0] = [np.concatenate(parts)]
+            if l > 0:
+                z, a = pre[l - 1], activations[l]
+                slope = self._slope if self.loss.mlp.activation.name == "leaky_relu" else a
+                dz = (dz @ w) * self._dact(z, slope)
+        gradient = np.concatenate(grads) + 2.0 * self.decay * self.decay_mask * theta
+        return self.scale * value + self.decay * float(np.sum(self.decay_mask * theta * theta)), gradient
+
+    def gradient(self, theta: Any) -> np.ndarray:
+        """The analytic gradient at ``theta``."""
+        return self.value_and_gradient(theta)[1]
+
+
+def loss_float(loss: Loss, theta: Any) -> float:
+    """The loss in float64 at a Point or float vector (search and screening only)."""
+    return FloatLoss(loss).value(theta)
+
+
+def gradient_float(loss: Loss, theta: Any) -> np.ndarray:
+    """The analytic float64 gradient at a Point or float vector."""
+    return FloatLoss(loss).gradient(theta)
