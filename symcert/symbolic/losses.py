@@ -70,11 +70,13 @@ class Loss:
             )
         if data.input_dim != mlp.widths[0]:
             raise SpecificationError(
-                f"data inputs have {data.input_dim} entries but the network's input width is {mlp.widths[0]}"
+                f"data inputs have {data.input_dim} entries but the network's input width "
+                f"is {mlp.widths[0]}"
             )
         if data.output_dim != mlp.widths[-1]:
             raise SpecificationError(
-                f"data targets have {data.output_dim} entries but the network's output width is {mlp.widths[-1]}"
+                f"data targets have {data.output_dim} entries but the network's output width "
+                f"is {mlp.widths[-1]}"
             )
         decay = to_rational(weight_decay, "weight_decay")
         if decay < 0:
@@ -121,9 +123,7 @@ class Loss:
     def scale(self) -> sympy.Rational:
         """The factor in front of the sum over data points (``1/(N m)``, ``1`` or ``1/N``)."""
         n, m = self.data.n_points, self.mlp.widths[-1]
-        return {"mse": sympy.Rational(1, n * m), "sse": sympy.Integer(1)}.get(
-            self.kind, sympy.Rational(1, n)
-        )
+        return {"mse": sympy.Rational(1, n * m), "sse": sympy.Integer(1)}.get(self.kind, sympy.Rational(1, n))
 
     @property
     def weight_indices(self) -> tuple[int, ...]:
