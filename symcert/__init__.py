@@ -7,6 +7,14 @@ True
 
 from symcert.checker import CertificateFormatError, CheckResult, check
 from symcert.errors import ExactnessError, SpecificationError, SymcertError
+from symcert.numeric.decide import Decision, decide
+from symcert.numeric.derivatives import gradient, gradient_enclosure, hessian, hessian_enclosure
+from symcert.numeric.floats import FloatLoss
+from symcert.numeric.minima import LocalMinimum, locate_minimum
+from symcert.numeric.segment import curvature_decision, segment_enclosure, segment_values
+from symcert.numeric.spectrum import Spectrum, hessian_spectrum
+from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
+from symcert.numeric.values import loss_enclosure, loss_value
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof, prove_convexity
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
@@ -22,6 +30,24 @@ from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
 __all__ = [
+    "Decision",
+    "FloatLoss",
+    "LocalMinimum",
+    "Spectrum",
+    "TeacherMinimum",
+    "curvature_decision",
+    "decide",
+    "gradient",
+    "gradient_enclosure",
+    "hessian",
+    "hessian_enclosure",
+    "hessian_spectrum",
+    "locate_minimum",
+    "loss_enclosure",
+    "loss_value",
+    "segment_enclosure",
+    "segment_values",
+    "teacher_minimum",
     "ACTIVATION_NAMES",
     "Certificate",
     "CertificateFormatError",
