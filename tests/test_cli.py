@@ -185,3 +185,30 @@ def test_prove_with_a_data_file_needs_a_point(capsys, tmp_path):
 def test_prove_curvature_on_relu_is_refused_clearly(capsys):
     code, _, err = run(capsys, "prove", "--activation", "relu", "--kind", "curvature")
     assert code == 2 and "smooth" in err
+
+
+def test_prove_on_linear_regression_says_it_is_convex(capsys):
+    code, out, _ = run(capsys, "prove", "--widths", "1,1", "--loss", "mse")
+    assert code == 1
+    assert "is convex" in out and "no certificate of non-convexity can exist" in out
+
+
+def test_prove_without_symmetry_searches_for_a_witness(capsys, tmp_path):
+    out_path = tmp_path / "neuron.json"
+    argv = ["prove", "--widths", "1,1", "--output-activation", "sigmoid", "--json", str(out_path)]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "searching for a witness" in out and "Verdict: PROVED" in out
+    assert run(capsys, "check", str(out_path))[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["prove", "--dps", "3"], "dps must be"),
+        (["prove", "--json", "/nonexistent-folder/x.json"], "folder does not exist"),
+        (["prove", "--widths", "1,1,1", "--element", "swap:1:0,1"], "layer 1 has 1 units"),
+    ],
+)
+def test_prove_rejects_bad_options_before_working(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and fragment in err and "Verdict" not in out

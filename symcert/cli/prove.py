@@ -11,9 +11,12 @@ from symcert.checker import check
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
+from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
+from symcert.proofs.convexity import prove_convexity
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
+from symcert.proofs.witness import search_witness
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.group import GroupElement, parse_element
@@ -60,7 +63,9 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "--seed", type=int, default=1, help="seed of the teacher point for non-default networks"
     )
     prove.add_argument(
-        "--element", default="swap:1:0,1", help="the symmetry g, B = g(A) (default: swap:1:0,1)"
+        "--element",
+        default=None,
+        help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
     )
     prove.add_argument(
         "--kind", choices=(*KINDS, "all"), default="chord", help="the witness (default: chord)"
@@ -101,7 +106,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         and args.seed == 1
     ):
         example = default_example()
-        return example.loss, example.teacher, parse_element(args.element)
+        return example.loss, example.teacher, parse_element(args.element or str(example.element))
     mlp = network_from(args, args.loss)
     if args.data == "teacher":
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
@@ -113,12 +118,25 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
         A = read_point(args.point, mlp)
-    return Loss(mlp, data, args.loss, args.weight_decay), A, parse_element(args.element)
+    loss = Loss(mlp, data, args.loss, args.weight_decay)
+    return loss, A, _element(args.element, loss)
+
+
+def _element(text: str | None, loss: Loss) -> GroupElement | None:
+    if text is not None:
+        return parse_element(text)
+    generators = loss.mlp.symmetry_group().generators
+    return generators[0] if generators else None
 
 
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
+    check_dps(args.dps)
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
     loss, A, element = _problem(args)
+    if element is None:
+        return _without_symmetry(loss, args)
     element.check(loss.mlp)
     kinds = KINDS if args.kind == "all" else (args.kind,)
     invariance = prove_invariance(loss, element)
@@ -143,6 +161,27 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.json:
             _write(certificate, args.json, len(kinds) > 1)
     return EXIT_PROVED if any(c.proved for c in certificates) else EXIT_NOT_PROVED
+
+
+def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
+    """No hidden-unit symmetry: prove convexity where it holds, otherwise search for a witness."""
+    convexity = prove_convexity(loss)
+    if convexity.proved:
+        print(f"The {loss.describe()} is convex: {convexity.reason}.")
+        for step in convexity.steps:
+            print(f"  {step.name}: {step.text}")
+        print("Verdict: no certificate of non-convexity can exist.")
+        return EXIT_NOT_PROVED
+    print(f"The {loss.describe()} has no hidden-unit symmetry to use; searching for a witness ...")
+    result = search_witness(loss, dps=args.dps)
+    print(result.message)
+    if result.certificate is None:
+        return EXIT_NOT_PROVED
+    print()
+    print(result.certificate.summary())
+    if args.json:
+        _write(result.certificate, args.json, False)
+    return EXIT_PROVED if result.found else EXIT_NOT_PROVED
 
 
 def _write(certificate: Certificate, out: str, several: bool) -> None:
