@@ -206,7 +206,7 @@ def test_prove_without_symmetry_searches_for_a_witness(capsys, tmp_path):
     [
         (["prove", "--dps", "3"], "dps must be"),
         (["prove", "--json", "/nonexistent-folder/x.json"], "folder does not exist"),
-        (["prove", "--widths", "1,1,1", "--element", "swap:1:0,1"], "layer 1 has 1 units"),
+        (["prove", "--widths", "1,1,1", "--element", "swap:1:0,1"], "layer 1 has 1 unit (0 to 0)"),
     ],
 )
 def test_prove_rejects_bad_options_before_working(capsys, argv, fragment):

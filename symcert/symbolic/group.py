@@ -67,7 +67,8 @@ class GroupElement:
         for unit in self.units:
             if unit >= width:
                 raise SpecificationError(
-                    f"{self} uses unit {unit}, but layer {self.layer} has {width} units (0 to {width - 1})"
+                    f"{self} uses unit {unit}, but layer {self.layer} has {width} "
+                    f"unit{'s' if width != 1 else ''} (0 to {width - 1})"
                 )
 
     @property
