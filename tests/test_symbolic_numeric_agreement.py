@@ -71,14 +71,15 @@ def _endpoints(enclosure):
 
 def _inside(value, enclosure, digits=45) -> bool:
     """``value`` (an mpmath number or a 60-digit SymPy Float) lies in ``enclosure``,
-    up to a relative 10^-digits and an absolute 10^-50, and the enclosure is tight."""
+    up to a relative 10^-digits and an absolute 10^-50, and the enclosure is tight
+    (relative width 10^-20, absolute 10^-12: cancellation in large intermediate values)."""
     lo, hi = _endpoints(enclosure)
     with mpmath.workdps(60):
         if isinstance(value, sympy.Float):
             value = mpmath.mpf(value._mpf_)
         size = max(abs(lo), abs(hi))
         slack = mpmath.mpf(10) ** -digits * size + mpmath.mpf(10) ** -50
-        tight = hi - lo <= mpmath.mpf(10) ** -20 * size + mpmath.mpf(10) ** -25
+        tight = hi - lo <= mpmath.mpf(10) ** -20 * size + mpmath.mpf(10) ** -12
         return lo <= hi and tight and lo - slack <= value <= hi + slack
 
 

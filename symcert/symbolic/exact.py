@@ -81,6 +81,15 @@ def _to_fraction(value: object, name: str) -> Fraction:
         text = value.strip()
         if len(text) > 2 * MAX_DIGITS + 10:
             raise ExactnessError(problem)
+        if "/" not in text:  # a decimal: check its size before Fraction expands any exponent
+            try:
+                decimal = Decimal(text)
+            except ArithmeticError:
+                raise ExactnessError(problem) from None
+            if not decimal.is_finite():
+                raise ExactnessError(problem)
+            if abs(decimal.adjusted()) > MAX_DIGITS or len(decimal.as_tuple().digits) > MAX_DIGITS:
+                raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
         try:
             return Fraction(text)
         except (ValueError, ZeroDivisionError):
