@@ -13,7 +13,7 @@ widths needs at least two entries (input and output), got (3,)
 
 from __future__ import annotations
 
-__all__ = ["SymcertError", "SpecificationError", "ExactnessError"]
+__all__ = ["SymcertError", "SpecificationError", "ExactnessError", "TeXError", "CoqError"]
 
 
 class SymcertError(ValueError):
@@ -26,3 +26,11 @@ class SpecificationError(SymcertError):
 
 class ExactnessError(SymcertError):
     """A value cannot be turned into an exact rational number."""
+
+
+class TeXError(SymcertError):
+    """LaTeX could not be compiled: no TeX installed, or a TeX error (reported in one line)."""
+
+
+class CoqError(SymcertError):
+    """Coq cannot be run: ``coqc`` (with the Interval library) is not installed."""

@@ -181,3 +181,25 @@ def mpmath_rational(text):
 def reference():
     """The independent re-implementation (:class:`Reference`)."""
     return Reference
+
+
+def _require_tool(name):
+    """The path of the external tool ``name``; skip the test without it, but fail when CI is set."""
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        message = (
+            f"{name} is not installed (needed by this test; .ci/run installs it with apt-get, "
+            "e.g. texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def require_tool():
+    """``require_tool(name)`` returns the tool's path, skips without it, and fails without it in CI."""
+    return _require_tool

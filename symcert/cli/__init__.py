@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from symcert.checker.reading import CertificateFormatError
+from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
@@ -138,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_prove_parser(commands, _network_options)
     add_check_parser(commands)
+    add_handout_parser(commands)
     return parser
 
 
@@ -151,7 +153,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handlers = {"group": run_group, "invariance": run_invariance, "prove": run_prove, "check": run_check}
+    handlers = {
+        "group": run_group,
+        "invariance": run_invariance,
+        "prove": run_prove,
+        "check": run_check,
+        "handout": run_handout,
+    }
     try:
         return handlers[args.command](args)
     except (SymcertError, CertificateFormatError) as error:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from symcert.checker import check
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.latex_output import write_derivation
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.numeric.contexts import check_dps
@@ -77,6 +78,12 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         default=None,
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
+    prove.add_argument(
+        "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
+    )
+    prove.add_argument(
+        "--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf (needs TeX)"
+    )
 
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -132,6 +139,8 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
     check_dps(args.dps)
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
     loss, A, element = _problem(args)
@@ -160,6 +169,8 @@ def run_prove(args: argparse.Namespace) -> int:
         print(certificate.summary())
         if args.json:
             _write(certificate, args.json, len(kinds) > 1)
+    if args.latex:
+        write_derivation(certificates, invariance, args.latex, args.pdf)
     return EXIT_PROVED if any(c.proved for c in certificates) else EXIT_NOT_PROVED
 
 
@@ -181,6 +192,8 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     print(result.certificate.summary())
     if args.json:
         _write(result.certificate, args.json, False)
+    if args.latex:
+        write_derivation([result.certificate], None, args.latex, args.pdf)
     return EXIT_PROVED if result.found else EXIT_NOT_PROVED
 
 

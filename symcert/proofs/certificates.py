@@ -118,16 +118,29 @@ class Certificate:
 
         return certificate_to_text(self)
 
-    def to_latex(self) -> str:
-        """The derivation as a LaTeX fragment."""
+    def to_latex(self, digits: int = 12, **options: Any) -> str:
+        """The derivation as a LaTeX fragment.
+
+        See :func:`~symcert.proofs.certificate_latex.certificate_to_latex` for ``digits`` and the options.
+        """
         from symcert.proofs.certificate_latex import certificate_to_latex
 
-        return certificate_to_latex(self)
+        return certificate_to_latex(self, digits, **options)
+
+    def to_coq(self) -> str:
+        """A Coq file that proves this certificate and, from it, that the loss is not convex.
+
+        See :func:`~symcert.proofs.coq.certificate_to_coq`; check it with
+        :func:`~symcert.build.coq.check_coq`.
+        """
+        from symcert.proofs.coq import certificate_to_coq
+
+        return certificate_to_coq(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.certificate_latex import claim_latex
+        from symcert.proofs.certificate_latex import certificate_repr_latex
 
-        return "$" + claim_latex(self) + "$"
+        return certificate_repr_latex(self)
 
 
 def network_record(mlp: MLP) -> dict[str, Any]:

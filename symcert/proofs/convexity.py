@@ -47,11 +47,16 @@ class ConvexityProof:
         """True when convexity was proved."""
         return self.status == "proved"
 
-    def to_latex(self) -> str:
-        """The argument as a LaTeX fragment."""
+    def to_latex(self, **options: object) -> str:
+        """The argument as a LaTeX fragment (options: see ``certificate_latex.convexity_to_latex``)."""
         from symcert.proofs.certificate_latex import convexity_to_latex
 
-        return convexity_to_latex(self)
+        return convexity_to_latex(self, **options)
+
+    def _repr_latex_(self) -> str:
+        from symcert.proofs.certificate_latex import convexity_repr_latex
+
+        return convexity_repr_latex(self)
 
 
 def prove_convexity(loss: Loss) -> ConvexityProof:

@@ -90,7 +90,9 @@ class Proof:
         return proof_to_latex(self)
 
     def _repr_latex_(self) -> str:
-        return "$\\displaystyle " + self.claim_latex() + "$"
+        from symcert.proofs.latex import proof_repr_latex
+
+        return proof_repr_latex(self)
 
     def claim_latex(self) -> str:
         """The claim in LaTeX math."""

@@ -382,6 +382,11 @@ class SymmetryGroup:
             return facts.rescaling or element.alpha == 1
         return False
 
+    def _repr_latex_(self) -> str:
+        from symcert.proofs.latex import group_repr_latex  # the printer lives with the other renderers
+
+        return group_repr_latex(self)
+
     def generation_argument(self) -> str:
         """Why invariance under the generators gives invariance under the whole group."""
         if not self.layers:

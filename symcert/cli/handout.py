@@ -1,0 +1,49 @@
+"""The ``handout`` command: list the catalogue, write a handout's LaTeX, compile it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from symcert.build.tex import compile_pdf, write_tex
+from symcert.handouts import build_handout, describe_handout, handout_names
+
+__all__ = ["add_handout_parser", "run_handout"]
+
+EXIT_OK = 0
+
+
+def add_handout_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``symcert handout``."""
+    parser = commands.add_parser(
+        "handout",
+        help="write a course handout (LaTeX, optionally PDF) whose every number is certified",
+        description=(
+            "Write a course handout: 'symcert handout list' shows the catalogue; "
+            "'symcert handout NAME' writes DIR/NAME.tex, and with --pdf also DIR/NAME.pdf (needs TeX: "
+            "latexmk or pdflatex). Every certificate in a handout is proved when it is built."
+        ),
+    )
+    parser.add_argument("name", help="'list', or a handout name: " + ", ".join(handout_names()))
+    parser.add_argument("-o", "--output-dir", default=".", help="directory to write to (default: .)")
+    parser.add_argument("--pdf", action="store_true", help="compile the LaTeX to NAME.pdf too")
+    parser.add_argument(
+        "--no-solutions", action="store_true", help="leave out the solutions to the exercises"
+    )
+
+
+def run_handout(args: argparse.Namespace) -> int:
+    """List the catalogue, or build one handout."""
+    if args.name == "list":
+        for name in handout_names():
+            print(f"{name:<20} {describe_handout(name)}")
+        return EXIT_OK
+    handout = build_handout(args.name)
+    directory = Path(args.output_dir)
+    tex = write_tex(directory / f"{handout.name}.tex", handout.document(solutions=not args.no_solutions))
+    proved = sum(c.proved for c in handout.certificates()) + sum(p.proved for p in handout.convexity_proofs())
+    print(f"Wrote {tex} ({proved} certified result(s))")
+    if args.pdf:
+        pdf = compile_pdf(tex)
+        print(f"Wrote {pdf}")
+    return EXIT_OK

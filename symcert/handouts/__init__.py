@@ -1,0 +1,51 @@
+"""The catalogue of course handouts: every number in them is certified, every step shown.
+
+The shipped handouts are the project's proof library: the test suite rebuilds
+each one and re-checks its certificates with the independent checker.
+
+>>> handout_names()
+('convexity-baseline', 'permutation', 'sign-flip', 'seed-argument', 'rescaling')
+>>> describe_handout("permutation")
+"Permuting hidden units: why a network's loss is not convex"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from symcert.errors import SpecificationError
+from symcert.handouts.base import Exercise, Handout
+
+__all__ = ["Exercise", "Handout", "CATALOGUE", "build_handout", "describe_handout", "handout_names"]
+
+#: Handout name -> module (each has ``TITLE`` and ``build()``).
+CATALOGUE: dict[str, str] = {
+    "convexity-baseline": "symcert.handouts.convexity_baseline",
+    "permutation": "symcert.handouts.permutation",
+    "sign-flip": "symcert.handouts.sign_flip",
+    "seed-argument": "symcert.handouts.seed_argument",
+    "rescaling": "symcert.handouts.rescaling",
+}
+
+
+def handout_names() -> tuple[str, ...]:
+    """The names of the shipped handouts, in reading order."""
+    return tuple(CATALOGUE)
+
+
+def _module(name: str):
+    if name not in CATALOGUE:
+        raise SpecificationError(f"no handout named {name!r}; the handouts are {', '.join(CATALOGUE)}")
+    return import_module(CATALOGUE[name])
+
+
+def describe_handout(name: str) -> str:
+    """The handout's title (without building it)."""
+    return _module(name).TITLE
+
+
+def build_handout(name: str) -> Handout:
+    """Build the handout ``name``: compute and certify everything it states (a second or so)."""
+    build: Callable[[], Handout] = _module(name).build
+    return build()
