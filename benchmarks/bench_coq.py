@@ -1,0 +1,87 @@
+"""Time checking exported Coq proofs: chord certificates of 1-2-1, 2-4-1 and 4-8-1 tanh networks.
+
+Run: ``python benchmarks/bench_coq.py`` (about 30-60 s; needs ``coqc`` with the Interval library).
+
+Each network is a teacher at a reproducible random exact point ``A`` with mse
+loss on 4, 8 and 16 exact inputs; ``B = swap(1, 0, 1)(A)``. For each it prints
+the size of the Coq file, the time ``coqc`` takes to check it (median of
+``--repeat`` runs, without ``Print Assumptions``), the time of the one
+``interval`` call among them (from ``coqc -time``), and the extra time
+``Print Assumptions`` of the final theorem adds (about 5 s, independent of the
+network: it walks through the Interval library).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap
+from symcert.build.coq import check_coq, coqc_available
+
+CASES = (((1, 2, 1), 4), ((2, 4, 1), 8), ((4, 8, 1), 16))
+
+
+def certificate(widths: tuple[int, ...], n_points: int, seed: int = 1):
+    """A proved chord certificate of a tanh teacher network on ``n_points`` exact inputs."""
+    mlp = MLP(widths, "tanh")
+    teacher = mlp.random_point(seed)
+    rng = random.Random(seed)
+    xs = [[f"{rng.randint(-8, 8)}/4" for _ in range(widths[0])] for _ in range(n_points)]
+    loss = Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse")
+    found = certify_nonconvexity(loss, teacher, element=swap(1, 0, 1))
+    if not found.proved:
+        raise SystemExit(f"the {mlp.describe()} certificate is {found.status}; pick another seed")
+    return found
+
+
+def interval_seconds(text: str) -> float:
+    """Seconds ``coqc -time`` reports for the ``interval`` tactic in ``text``."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.v"
+        path.write_text(text, encoding="utf-8")
+        out = subprocess.run(
+            ["coqc", "-time", path.name], cwd=folder, capture_output=True, text=True, check=True
+        ).stdout
+    return sum(float(m.group(1)) for m in re.finditer(r"\[interval[^\]]*\] ([0-9.]+) secs", out))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of coqc per network (median)")
+    args = parser.parse_args()
+    if not coqc_available():
+        sys.exit("coqc is not installed (Debian: apt-get install coq libcoq-interval)")
+    baseline = check_coq(
+        "Require Import Reals Lra.\nRequire Import Interval.Tactic.\nLemma t : True.\nProof. exact I. Qed.\n",
+        theorem="t",
+        assumptions=False,
+    )
+    print(f"coqc loading Reals and Interval alone: {baseline.seconds:.2f} s\n")
+    columns = ("points", 6), ("lines", 6), ("check (s)", 10), ("interval (s)", 13), ("+assumptions (s)", 17)
+    print(f"{'network':<34} " + " ".join(f"{name:>{width}}" for name, width in columns))
+    for widths, n_points in CASES:
+        found = certificate(widths, n_points)
+        text = found.to_coq()
+        runs = []
+        for _ in range(args.repeat):
+            result = check_coq(text, assumptions=False)
+            if not result.accepted:
+                sys.exit(f"coqc rejected the {found.loss.mlp.describe()} file:\n{result.error}")
+            runs.append(result.seconds)
+        with_assumptions = check_coq(text)
+        extra = with_assumptions.seconds - statistics.median(runs)
+        print(
+            f"{found.loss.mlp.describe():<34} {n_points:>6} {text.count(chr(10)):>6} "
+            f"{statistics.median(runs):>10.2f} {interval_seconds(text):>13.2f} {extra:>17.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

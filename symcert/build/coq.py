@@ -1,0 +1,181 @@
+"""Check Coq files with a real ``coqc``, and read the axioms the final theorem depends on.
+
+:func:`check_coq` compiles a file in a scratch directory, with ``Print
+Assumptions`` of its final theorem appended, and returns a :class:`CoqResult`:
+whether ``coqc`` accepted the file, its messages, the time it took, and the
+axioms the theorem rests on. A file ``coqc`` rejects is a result with
+``accepted`` False, not an exception; a missing ``coqc`` raises
+:class:`~symcert.errors.CoqError`.
+
+The axioms of a proof by the ``interval`` tactic are those of Coq's classical
+reals (``ClassicalDedekindReals``, functional extensionality), excluded middle
+(``Classical_Prop.classic``, used by the Coquelicot library under Interval)
+and the specifications of Coq's primitive integers and floats (``PrimInt63``,
+``Uint63``, ``PrimFloat``, ``FloatAxioms``), which ``interval`` computes with.
+``Print Assumptions`` walks through all of Interval and takes about 5 s, so
+it can be turned off (``assumptions=False``). All are in Coq's standard
+library; :attr:`CoqResult.user_axioms` lists any other.
+
+>>> parse_assumptions("Axioms:\\nUint63.add_spec\\n  : forall x y : int, True\\nfoo : 1 = 2\\n")
+('Uint63.add_spec', 'foo')
+>>> parse_assumptions("Closed under the global context\\n")
+()
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from symcert.errors import CoqError
+
+__all__ = [
+    "CoqResult",
+    "STANDARD_AXIOM_MODULES",
+    "check_coq",
+    "coqc_available",
+    "parse_assumptions",
+]
+
+#: Seconds one ``coqc`` run may take before it is stopped.
+TIMEOUT = 300.0
+
+#: The standard-library modules whose axioms a proof by ``interval`` may rest on.
+STANDARD_AXIOM_MODULES = (
+    "ClassicalDedekindReals",
+    "FunctionalExtensionality",
+    "Classical_Prop",
+    "PrimInt63",
+    "Uint63",
+    "PrimFloat",
+    "FloatAxioms",
+)
+
+_INSTALL = "install Coq and the Interval library (Debian: apt-get install coq libcoq-interval)"
+
+
+@dataclass(frozen=True)
+class CoqResult:
+    """What ``coqc`` said about one file.
+
+    ``returncode`` is None when the run was stopped after ``timeout`` seconds;
+    ``axioms`` are the names ``Print Assumptions`` listed for ``theorem`` (empty
+    when the file was rejected or the theorem depends on no axiom).
+    """
+
+    returncode: int | None
+    stdout: str
+    stderr: str
+    seconds: float
+    theorem: str
+    axioms: tuple[str, ...]
+
+    @property
+    def accepted(self) -> bool:
+        """True when ``coqc`` checked the whole file (the final theorem included)."""
+        return self.returncode == 0
+
+    @property
+    def user_axioms(self) -> tuple[str, ...]:
+        """Axioms outside :data:`STANDARD_AXIOM_MODULES`: a sound export has none."""
+        return tuple(a for a in self.axioms if a.split(".")[0] not in STANDARD_AXIOM_MODULES)
+
+    @property
+    def error(self) -> str:
+        """The first error message of ``coqc`` (empty when accepted)."""
+        if self.returncode is None:
+            return f"coqc did not finish within the time limit ({self.seconds:.0f} s)"
+        if self.accepted:
+            return ""
+        text = (self.stderr + "\n" + self.stdout).strip()
+        start = text.find("Error")
+        if start >= 0:
+            start = max(0, text.rfind("File ", 0, start))
+        return text[max(0, start) :][:2000]
+
+
+def coqc_available(coqc: str = "coqc") -> bool:
+    """True when ``coqc`` is on the ``PATH``.
+
+    >>> isinstance(coqc_available(), bool)
+    True
+    """
+    return shutil.which(coqc) is not None
+
+
+def check_coq(
+    text_or_path: str | os.PathLike[str],
+    *,
+    theorem: str = "loss_not_convex",
+    assumptions: bool = True,
+    timeout: float = TIMEOUT,
+    coqc: str = "coqc",
+) -> CoqResult:
+    """Compile a Coq file with ``coqc`` and collect ``Print Assumptions theorem``.
+
+    ``text_or_path`` is the text of the file, or a path (``pathlib.Path``) to
+    read it from. With ``assumptions=False`` the axioms are not collected
+    (``axioms`` is empty), which saves about 5 s. The file is compiled in a scratch directory, so nothing is
+    written next to it. Raises :class:`~symcert.errors.CoqError` when ``coqc``
+    is not installed.
+    """
+    if isinstance(text_or_path, os.PathLike):
+        text = Path(text_or_path).read_text(encoding="utf-8")
+    elif isinstance(text_or_path, str):
+        text = text_or_path
+    else:
+        raise TypeError(f"check_coq needs the text of a Coq file or a pathlib.Path, got {text_or_path!r}")
+    program = shutil.which(coqc)
+    if program is None:
+        raise CoqError(f"cannot check Coq proofs: {coqc!r} is not on the PATH; {_INSTALL}")
+    if not re.fullmatch(r"[A-Za-z_][\w']*", theorem):
+        raise CoqError(f"theorem must be a Coq identifier such as loss_not_convex, got {theorem!r}")
+    source = text.rstrip() + (f"\n\nPrint Assumptions {theorem}.\n" if assumptions else "\n")
+    with tempfile.TemporaryDirectory(prefix="symcert-coq-") as folder:
+        path = Path(folder) / "symcert_proof.v"
+        path.write_text(source, encoding="utf-8")
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                [program, "-q", path.name],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as stopped:
+            return CoqResult(None, _text(stopped.stdout), _text(stopped.stderr), timeout, theorem, ())
+        seconds = time.perf_counter() - start
+    axioms = parse_assumptions(done.stdout) if done.returncode == 0 else ()
+    return CoqResult(done.returncode, done.stdout, done.stderr, seconds, theorem, axioms)
+
+
+def parse_assumptions(output: str) -> tuple[str, ...]:
+    """The axiom names in the output of ``Print Assumptions`` (one per unindented line after ``Axioms:``)."""
+    names: list[str] = []
+    reading = False
+    for line in output.splitlines():
+        if line.strip() == "Axioms:":
+            reading = True
+            continue
+        if not reading or not line or line[0].isspace():
+            continue
+        match = re.match(r"([A-Za-z_][\w.']*)\s*(?::|$)", line)
+        if match is None:
+            reading = False
+            continue
+        names.append(match.group(1))
+    return tuple(names)
+
+
+def _text(output: bytes | str | None) -> str:
+    if output is None:
+        return ""
+    return output if isinstance(output, str) else output.decode("utf-8", "replace")

@@ -1,0 +1,195 @@
+"""Coq export: every exported certificate is checked by a real ``coqc``, and tampering is caught.
+
+A file ``coqc`` rejects fails the test. ``Print Assumptions`` of the final
+theorem must list only axioms of Coq's standard library: those a trivial
+lemma over the reals proved by ``interval`` rests on. Without ``coqc`` these
+tests skip, except under CI (``CI`` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from symcert import (
+    MLP,
+    Dataset,
+    Loss,
+    SpecificationError,
+    certify_nonconvexity,
+    default_example,
+    flip,
+    rescale,
+    swap,
+)
+from symcert.build.coq import STANDARD_AXIOM_MODULES, check_coq, coqc_available, parse_assumptions
+from symcert.errors import CoqError
+from symcert.proofs.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq
+
+FORBIDDEN = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Conjecture)\b")
+
+
+@pytest.fixture(scope="module")
+def coqc(require_tool):
+    return require_tool("coqc")
+
+
+@pytest.fixture(scope="module")
+def baseline_axioms(coqc):
+    """The axioms of a trivial lemma over the reals proved by ``ring`` and by ``interval``."""
+    text = (
+        "Require Import Reals Lra.\nRequire Import Interval.Tactic.\nOpen Scope R_scope.\n"
+        "Lemma trivial : 0 < exp 1 - 2 /\\ 1 + 1 = 2.\n"
+        "Proof. split. interval with (i_prec 40). ring. Qed.\n"
+    )
+    result = check_coq(text, theorem="trivial")
+    assert result.accepted, result.error
+    return set(result.axioms)
+
+
+def teacher_certificate(widths, act, seed, *, n_points=4, element=None, kind="mse", A_is_teacher=True):
+    """A chord certificate on teacher data of a random exact teacher (seeded)."""
+    mlp = MLP(widths, act)
+    teacher = mlp.random_point(seed)
+    rng = random.Random(seed)
+    xs = [[f"{rng.randint(-8, 8)}/4" for _ in range(widths[0])] for _ in range(n_points)]
+    loss = Loss(mlp, Dataset.teacher(mlp, teacher, xs), kind)
+    A = teacher if A_is_teacher else mlp.random_point(seed + 100)
+    certificate = certify_nonconvexity(loss, A, element=element or swap(1, 0, 1))
+    assert certificate.proved, certificate.summary()
+    return certificate
+
+
+def assert_checked(text, baseline=None):
+    """coqc accepts ``text``; with ``baseline``, its axioms are standard ones."""
+    assert not FORBIDDEN.search(text), FORBIDDEN.search(text).group(0)
+    result = check_coq(text, assumptions=baseline is not None)
+    assert result.accepted, result.error
+    if baseline is not None:
+        assert result.axioms, "Print Assumptions was not parsed"
+        assert result.user_axioms == ()
+        assert set(result.axioms) <= baseline, set(result.axioms) - baseline
+    return result
+
+
+def test_default_example_is_checked_with_standard_axioms_only(coqc, baseline_axioms):
+    example = default_example()
+    certificate = certify_nonconvexity(example.loss, example.teacher, element=example.element)
+    text = certificate.to_coq()
+    assert text == certificate_to_coq(certificate)
+    for name in ("W1_11", "W2_12", "b2_1", "Lemma loss_invariant", "Lemma chord", "Definition convex"):
+        assert name in text
+    assert f"Theorem {THEOREM} : ~ convex (L tanh)." in text
+    assert "interval" in text and "Admitted" not in text
+    result = assert_checked(text, baseline_axioms)
+    assert any(a.startswith("ClassicalDedekindReals.") for a in result.axioms)
+
+
+RANDOM_NETWORKS = [
+    ("tanh", 1, True),
+    ("tanh", 2, False),
+    ("tanh", 3, False),
+    ("sigmoid", 1, True),
+    ("sigmoid", 2, False),
+    ("relu", 3, True),
+    ("relu", 4, False),
+    ("square", 1, True),
+    ("square", 5, False),
+]
+
+
+@pytest.mark.parametrize(("act", "seed", "with_axioms"), RANDOM_NETWORKS)
+def test_random_teacher_networks_are_checked(coqc, baseline_axioms, act, seed, with_axioms):
+    certificate = teacher_certificate((1, 2, 1), act, seed)
+    assert_checked(certificate.to_coq(), baseline_axioms if with_axioms else None)
+
+
+@pytest.mark.parametrize(
+    ("widths", "act", "seed", "options"),
+    [
+        ((1, 2, 1), "tanh", 1, {"element": flip(1, 0)}),  # odd activation: s(-u) = -s(u)
+        ((1, 2, 1), "sigmoid", 2, {"element": flip(1, 1)}),  # s(-u) = 1 - s(u), with the bias shift
+        ((1, 2, 1), "relu", 3, {"element": rescale(1, 0, "3/2"), "A_is_teacher": False}),
+        ((2, 2, 2), "tanh", 6, {"kind": "sse", "A_is_teacher": False}),  # L(M) - L(A) > 0
+        ((1, 2, 2, 1), "cube", 4, {}),  # two hidden layers
+    ],
+)
+def test_other_symmetries_and_shapes_are_checked(coqc, widths, act, seed, options):
+    certificate = teacher_certificate(widths, act, seed, **options)
+    assert_checked(certificate.to_coq())
+
+
+def test_certificate_without_symmetry_is_checked(coqc):
+    # B is given as a point, not as g(A): the file proves the full barrier L(M) - (L(A) + L(B))/2 > 0.
+    example = default_example()
+    B = example.element(example.teacher)
+    certificate = certify_nonconvexity(example.loss, example.teacher, B=B)
+    assert certificate.proved and certificate.element is None
+    text = certificate.to_coq()
+    assert "Definition g" not in text and "(L tanh_e A + L tanh_e B) / 2" in text
+    assert_checked(text)
+
+
+@pytest.fixture(scope="module")
+def default_text():
+    example = default_example()
+    return certify_nonconvexity(example.loss, example.teacher, element=example.element).to_coq()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Lemma margin : 0 < L tanh_e M.", "Lemma margin : L tanh_e M < 0."),  # the inequality flipped
+        ("Definition B : params :=\n  {| W1_11 := -1;", "Definition B : params :=\n  {| W1_11 := -2;"),
+        ("Definition M : params :=\n  {| W1_11 := 1/2;", "Definition M : params :=\n  {| W1_11 := 2;"),
+        ("Lemma loss_A : L A = 0.", "Lemma loss_A : L A = 1/100."),
+    ],
+    ids=["flipped-inequality", "wrong-B", "wrong-midpoint", "wrong-teacher-loss"],
+)
+def test_tampered_files_are_rejected(coqc, default_text, old, new):
+    assert default_text.count(old) == 1
+    result = check_coq(default_text.replace(old, new), assumptions=False)
+    assert not result.accepted
+    assert "Error" in result.error
+
+
+def test_an_admitted_step_shows_up_as_a_user_axiom(coqc, default_text):
+    start = default_text.index("Lemma margin")
+    proof = default_text.index("Proof.", start)
+    end = default_text.index("Qed.", proof) + len("Qed.")
+    cheated = default_text[:proof] + "Admitted." + default_text[end:]
+    result = check_coq(cheated)
+    assert result.accepted  # coqc accepts Admitted: only the assumptions reveal it
+    assert result.user_axioms == ("margin",)
+
+
+def test_unsupported_certificates_raise_a_clear_error():
+    example = default_example()
+    curvature = certify_nonconvexity(example.loss, example.teacher, element=example.element, kind="curvature")
+    with pytest.raises(SpecificationError, match="chord"):
+        curvature.to_coq()
+    assert EXPORTED_KINDS == ("chord",)
+    mlp = MLP((1, 1), output_activation="identity")
+    linear = Loss(mlp, Dataset([[0], [1]], [[0], [1]]), "mse")
+    A = mlp.point(W1=[[1]], b1=[0])
+    refuted = certify_nonconvexity(linear, A, B=mlp.point(W1=[[2]], b1=[1]))
+    with pytest.raises(SpecificationError, match="only proved certificates"):
+        refuted.to_coq()
+
+
+def test_missing_coqc_raises_coq_error():
+    with pytest.raises(CoqError, match="not on the PATH"):
+        check_coq("Lemma t : True. Proof. exact I. Qed.", coqc="symcert-no-such-coqc")
+    assert coqc_available("symcert-no-such-coqc") is False
+
+
+def test_parse_assumptions_reads_names_only():
+    output = (
+        "Axioms:\nClassicalDedekindReals.sig_not_dec : forall P : Prop, {~ ~ P} + {~ P}\n"
+        "Uint63.add_spec\n  : forall x y : PrimInt63.int,\n    True\ncheat : False\n"
+    )
+    assert parse_assumptions(output) == ("ClassicalDedekindReals.sig_not_dec", "Uint63.add_spec", "cheat")
+    assert parse_assumptions("Closed under the global context\n") == ()
+    assert "ClassicalDedekindReals" in STANDARD_AXIOM_MODULES
