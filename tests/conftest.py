@@ -183,15 +183,24 @@ def reference():
     return Reference
 
 
+_TEX = "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk"
+_DEBIAN_PACKAGES = {
+    "pdflatex": _TEX,
+    "latexmk": _TEX,
+    "pdftoppm": "poppler-utils",
+    "coqc": "coq libcoq-interval",
+}
+
+
 def _require_tool(name):
     """The path of the external tool ``name``; skip the test without it, but fail when CI is set."""
     import shutil
 
     path = shutil.which(name)
     if path is None:
+        packages = _DEBIAN_PACKAGES.get(name, "the package that provides it")
         message = (
-            f"{name} is not installed (needed by this test; .ci/run installs it with apt-get, "
-            "e.g. texlive-latex-base texlive-latex-recommended texlive-pictures latexmk poppler-utils)"
+            f"{name} is not installed (needed by this test; .ci/run installs it: apt-get install {packages})"
         )
         if os.environ.get("CI"):
             pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")

@@ -193,3 +193,39 @@ def test_parse_assumptions_reads_names_only():
     assert parse_assumptions(output) == ("ClassicalDedekindReals.sig_not_dec", "Uint63.add_spec", "cheat")
     assert parse_assumptions("Closed under the global context\n") == ()
     assert "ClassicalDedekindReals" in STANDARD_AXIOM_MODULES
+
+
+def _handout_certificates():
+    from symcert.handouts import build_handout, handout_names
+
+    for name in handout_names():
+        for number, certificate in enumerate(build_handout(name).certificates()):
+            yield pytest.param(certificate, id=f"{name}-{number}-{certificate.kind}")
+
+
+@pytest.mark.parametrize("certificate", list(_handout_certificates()))
+def test_every_shipped_handout_certificate_is_checked_by_coq_or_refused_clearly(coqc, certificate):
+    """The handouts are the proof library: their chord certificates are machine-checked."""
+    if certificate.kind not in EXPORTED_KINDS:
+        with pytest.raises(SpecificationError, match="chord"):
+            certificate.to_coq()
+        return
+    result = check_coq(certificate.to_coq(), assumptions=False)
+    assert result.accepted, result.error
+
+
+def test_prove_writes_and_checks_a_coq_file(coqc, tmp_path, capsys):
+    from symcert.cli import main
+
+    out = tmp_path / "proof.v"
+    code = main(["prove", "--coq", str(out), "--check-coq"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "coqc accepted" in text and THEOREM in out.read_text()
+
+
+def test_prove_coq_needs_a_chord_certificate(tmp_path, capsys):
+    from symcert.cli import main
+
+    code = main(["prove", "--kind", "orbit", "--coq", str(tmp_path / "p.v")])
+    assert code == 2 and "--kind chord" in capsys.readouterr().err

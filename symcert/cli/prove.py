@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from symcert.checker import check
+from symcert.cli.coq_output import write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.symmetry import network_from
@@ -84,6 +85,12 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     prove.add_argument(
         "--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf (needs TeX)"
     )
+    prove.add_argument(
+        "--coq", metavar="OUT.v", default=None, help="write a Coq proof of the chord certificate to OUT.v"
+    )
+    prove.add_argument(
+        "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
+    )
 
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -141,6 +148,8 @@ def run_prove(args: argparse.Namespace) -> int:
     check_dps(args.dps)
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
+    if args.check_coq and not args.coq:
+        raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
     loss, A, element = _problem(args)
@@ -171,7 +180,8 @@ def run_prove(args: argparse.Namespace) -> int:
             _write(certificate, args.json, len(kinds) > 1)
     if args.latex:
         write_derivation(certificates, invariance, args.latex, args.pdf)
-    return EXIT_PROVED if any(c.proved for c in certificates) else EXIT_NOT_PROVED
+    coq_ok = write_coq(certificates, args.coq, args.check_coq) if args.coq else True
+    return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
 
 
 def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
@@ -194,7 +204,8 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
         _write(result.certificate, args.json, False)
     if args.latex:
         write_derivation([result.certificate], None, args.latex, args.pdf)
-    return EXIT_PROVED if result.found else EXIT_NOT_PROVED
+    coq_ok = write_coq([result.certificate], args.coq, args.check_coq) if args.coq else True
+    return EXIT_PROVED if coq_ok and result.found else EXIT_NOT_PROVED
 
 
 def _write(certificate: Certificate, out: str, several: bool) -> None:
