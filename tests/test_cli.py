@@ -172,7 +172,10 @@ def test_prove_with_data_and_point_files(capsys, tmp_path):
     point = tmp_path / "point.json"
     point.write_text(json.dumps({"W1": [[2], [-1]], "b1": ["1/2", 1], "W2": [[1, -1.5]], "b2": ["1/4"]}))
     code, out, _ = run(capsys, "prove", "--data", str(data), "--point", str(point))
-    assert "Verdict" in out and code in (0, 1)
+    # A is not a minimum of these data: the swapped midpoint is better, so the chord is refuted.
+    assert code == 1 and "Verdict: REFUTED" in out
+    assert "W2=[[1, -3/2]]" in out  # the JSON number 1.5 was read exactly
+    assert "on 4 data points" in out
 
 
 def test_prove_with_a_data_file_needs_a_point(capsys, tmp_path):
