@@ -24,7 +24,7 @@ from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAM
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.generic import permutation_lemma
-from symcert.symbolic.group import SymmetryGroup, flip, parse_element, rescale, swap
+from symcert.symbolic.group import SymmetryGroup, flip, flip_in, layer_sign, parse_element, rescale, swap
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
@@ -73,6 +73,8 @@ __all__ = [
     "SymmetryGroup",
     "activation",
     "flip",
+    "flip_in",
+    "layer_sign",
     "parse_element",
     "permutation_lemma",
     "prove_invariance",

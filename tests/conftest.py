@@ -54,9 +54,13 @@ class Reference:
             for key, value in point.arrays().items()
         }
         l = element.layer
+        kind = type(element).__name__
+        if kind == "LayerSign":
+            for m in (element.layer, element.last):
+                arrays[f"W{m}"] = [[-w for w in row] for row in arrays[f"W{m}"]]
+            return mlp.point(**arrays)
         here, after = arrays[f"W{l}"], arrays[f"W{l + 1}"]
         bias, next_bias = arrays.get(f"b{l}"), arrays.get(f"b{l + 1}")
-        kind = type(element).__name__
         if kind == "Swap":
             i, j = element.i, element.j
             here[i], here[j] = here[j], here[i]
@@ -75,13 +79,18 @@ class Reference:
             if mlp.activation.name == "sigmoid" and next_bias is not None:
                 for m, c in enumerate(column):
                     next_bias[m] += c
+        elif kind == "FlipIn":
+            u = element.unit
+            here[u] = [-w for w in here[u]]
+            if bias is not None:
+                bias[u] = -bias[u]
         else:
             u, alpha = element.unit, Fraction(str(element.alpha))
             here[u] = [alpha * w for w in here[u]]
             if bias is not None:
                 bias[u] = alpha * bias[u]
             for row in after:
-                row[u] = row[u] / alpha
+                row[u] = row[u] / alpha**element.degree
         return mlp.point(**arrays)
 
     @staticmethod

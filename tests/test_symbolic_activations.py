@@ -43,20 +43,30 @@ def test_names():
         ("relu", False, False, True, True),
         ("leaky_relu", False, False, True, True),
         ("softplus", False, False, False, False),
-        ("square", False, False, False, True),
-        ("cube", True, False, False, True),
+        ("square", False, False, True, True),
+        ("cube", True, False, True, True),
     ],
 )
 def test_declared_facts(name, odd, complement, homogeneous, exact):
     act = activation(name)
-    assert (act.odd, act.complement, act.positively_homogeneous, act.exact) == (
+    assert (act.odd, act.complement, act.homogeneity is not None, act.exact) == (
         odd,
         complement,
         homogeneous,
         exact,
     )
+    assert act.even == (name == "square")
+    assert act.homogeneity == {"identity": 1, "relu": 1, "leaky_relu": 1, "square": 2, "cube": 3}.get(name)
+    assert act.positively_homogeneous == (act.homogeneity == 1)
     assert set(lemmas_for(act)) == {
-        key for key, on in (("odd", odd), ("complement", complement), ("homogeneous", homogeneous)) if on
+        key
+        for key, on in (
+            ("odd", odd),
+            ("even", act.even),
+            ("complement", complement),
+            ("homogeneous", homogeneous),
+        )
+        if on
     }
 
 
@@ -178,16 +188,33 @@ def test_declared_facts_hold_and_undeclared_ones_fail(name, value, alpha):
         assert gap(act.sympy(-v) + act.sympy(v)) < R(1, 10**30)
     if act.complement:
         assert gap(act.sympy(-v) - (1 - act.sympy(v))) < R(1, 10**30)
-    if act.positively_homogeneous and a > 0:
-        assert gap(act.sympy(a * v) - a * act.sympy(v)) < R(1, 10**30)
+    if act.even:
+        assert gap(act.sympy(-v) - act.sympy(v)) < R(1, 10**30)
+    if act.homogeneity is not None and a > 0:
+        assert gap(act.sympy(a * v) - a**act.homogeneity * act.sympy(v)) < R(1, 10**30)
     # at u = 3/2 every fact that is not declared fails visibly
     w = R(3, 2)
     if not act.odd:
         assert gap(act.sympy(-w) + act.sympy(w)) > R(1, 100)
     if not act.complement:
         assert gap(act.sympy(-w) - (1 - act.sympy(w))) > R(1, 100)
-    if not act.positively_homogeneous:
-        assert gap(act.sympy(2 * w) - 2 * act.sympy(w)) > R(1, 100)
+    if not act.even:
+        assert gap(act.sympy(-w) - act.sympy(w)) > R(1, 100)
+    for k in (1, 2, 3):
+        if act.homogeneity != k:
+            assert gap(act.sympy(2 * w) - 2**k * act.sympy(w)) > R(1, 100)
+
+
+@pytest.mark.parametrize("name", ["identity", "relu", "leaky_relu:1/10", "square", "cube"])
+def test_euler_relation_is_verified_exactly_and_a_wrong_degree_fails(name):
+    from symcert.symbolic.lemmas import euler_lemma, lemma_residues
+
+    act = activation(name)
+    lemma = euler_lemma(act)
+    assert all(r == 0 for r in lemma_residues(lemma))
+    assert str(lemma.general) == f"Eq(u*sigma_prime(u), {'' if act.homogeneity == 1 else f'{act.homogeneity}*'}sigma(u))"
+    wrong = euler_lemma(act, act.homogeneity + 1)
+    assert any(r != 0 for r in lemma_residues(wrong))
 
 
 @pytest.mark.parametrize("name", ALL)

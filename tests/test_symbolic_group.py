@@ -18,6 +18,8 @@ from symcert import (
     SpecificationError,
     SymmetryGroup,
     flip,
+    flip_in,
+    layer_sign,
     parse_element,
     rescale,
     swap,
@@ -26,7 +28,9 @@ from symcert import (
 R = sympy.Rational
 ACTIVATIONS = [*ACTIVATION_NAMES, "leaky_relu:1/10"]
 ODD = {"identity", "tanh", "cube"}
+EVEN = {"square"}
 HOMOGENEOUS = {"identity", "relu", "leaky_relu", "leaky_relu:1/10"}
+DEGREE = {"identity": 1, "relu": 1, "leaky_relu": 1, "square": 2, "cube": 3}
 
 
 # -- orders, generators, continuous families --------------------------------------
@@ -41,7 +45,8 @@ HOMOGENEOUS = {"identity", "relu", "leaky_relu", "leaky_relu:1/10"}
         ((1, 3, 1), "leaky_relu", True, 6),
         ((1, 3, 1), "identity", True, 48),
         ((1, 3, 1), "cube", True, 48),
-        ((1, 3, 1), "square", True, 6),
+        ((1, 3, 1), "square", True, 48),
+        ((1, 3, 1), "square", False, 48),
         ((1, 3, 1), "softplus", True, 6),
         ((1, 3, 1), "sigmoid", True, 48),
         ((1, 3, 1), "sigmoid", False, 6),
@@ -71,7 +76,7 @@ def test_group_order(widths, act, bias, order):
 def test_group_order_is_the_product_over_hidden_layers(widths, act, bias):
     group = MLP(widths, act, bias=bias).symmetry_group()
     name = act.partition(":")[0]
-    flips = name in ODD or (name == "sigmoid" and bias)
+    flips = name in ODD or name in EVEN or (name == "sigmoid" and bias)
     expected = math.prod(math.factorial(n) * (2**n if flips else 1) for n in widths[1:-1])
     assert group.order == expected
     assert [layer.layer for layer in group.layers] == list(range(1, len(widths) - 1))
@@ -81,13 +86,13 @@ def test_group_order_is_the_product_over_hidden_layers(widths, act, bias):
     for l in range(1, len(widths) - 1):
         expected_generators += [swap(l, i, i + 1) for i in range(widths[l] - 1)]
         if flips:
-            expected_generators.append(flip(l, 0))
+            expected_generators.append(flip_in(l, 0) if name in EVEN else flip(l, 0))
     assert list(group.generators) == expected_generators
     assert all(group.contains(g) for g in group.generators)
-    # continuous families: rescaling for positively homogeneous activations only
-    if name in {"relu", "leaky_relu", "identity"}:
-        assert [(f.layer, f.kind, f.dimension) for f in group.continuous] == [
-            (l, "rescale", widths[l]) for l in range(1, len(widths) - 1)
+    # continuous families: rescaling for positively homogeneous activations, with their degree
+    if name in DEGREE:
+        assert [(f.layer, f.kind, f.dimension, f.degree) for f in group.continuous] == [
+            (l, "rescale", widths[l], DEGREE[name]) for l in range(1, len(widths) - 1)
         ]
     else:
         assert group.continuous == ()
@@ -156,7 +161,10 @@ def test_contains_follows_the_activation_facts(act, bias):
     name = act.partition(":")[0]
     assert group.contains(swap(1, 0, 1))
     assert group.contains(flip(1, 1)) == (name in ODD or (name == "sigmoid" and bias))
+    assert group.contains(flip_in(1, 1)) == (name in EVEN)
     assert group.contains(rescale(1, 0, "3/2")) == (name in HOMOGENEOUS)
+    for k in (1, 2, 3):
+        assert group.contains(rescale(1, 0, "3/2", k)) == (DEGREE.get(name) == k)
     assert group.contains(rescale(1, 1, 1))  # the identity
 
 
@@ -293,6 +301,28 @@ def test_substitution_and_apply():
     assert swap(1, 0, 1).apply(W1_11 - 2 * W1_21, net) == W1_21 - 2 * W1_11
 
 
+def test_rescale_of_degree_two_action():
+    net = MLP((1, 2, 1), "square")
+    p = net.point(W1=[[1], [2]], b1=[3, 4], W2=[[5, 6]], b2=[7])
+    assert rescale(1, 1, "3/2", 2)(p) == net.point(W1=[[1], [3]], b1=[3, 6], W2=[[5, "8/3"]], b2=[7])
+
+
+def test_flip_in_action():
+    net = MLP((1, 2, 1), "square")
+    p = net.point(W1=[[1], [2]], b1=[3, 4], W2=[[5, 6]], b2=[7])
+    assert flip_in(1, 0)(p) == net.point(W1=[[-1], [2]], b1=[-3, 4], W2=[[5, 6]], b2=[7])
+
+
+def test_layer_sign_action_and_fit():
+    net = MLP((1, 2, 2, 1), "square", bias=False)
+    p = net.point(W1=[[1], [2]], W2=[[3, 4], [5, 6]], W3=[[7, 8]])
+    assert layer_sign(1, 3)(p) == net.point(W1=[[-1], [-2]], W2=[[3, 4], [5, 6]], W3=[[-7, -8]])
+    with pytest.raises(SpecificationError, match="negates W4, but .* has weight matrices W1 to W3"):
+        layer_sign(1, 4)(p)
+    with pytest.raises(SpecificationError, match="write sign:F:T with F < T"):
+        layer_sign(2, 2)
+
+
 def _exact_nets():
     return st.sampled_from(
         ["identity", "relu", "leaky_relu:1/3", "square", "cube", "tanh", "sigmoid", "softplus"]
@@ -300,7 +330,7 @@ def _exact_nets():
 
 
 @st.composite
-def net_point_element(draw, kinds=("swap", "flip", "rescale")):
+def net_point_element(draw, kinds=("swap", "flip", "flip_in", "rescale", "sign")):
     widths = tuple(draw(st.lists(st.integers(1, 3), min_size=3, max_size=4)))
     net = MLP(widths, draw(_exact_nets()), bias=draw(st.booleans()))
     layer = draw(st.integers(1, len(widths) - 2))
@@ -311,9 +341,13 @@ def net_point_element(draw, kinds=("swap", "flip", "rescale")):
         element = swap(layer, i, j)
     elif kind == "flip":
         element = flip(layer, draw(st.integers(0, width - 1)))
+    elif kind == "flip_in":
+        element = flip_in(layer, draw(st.integers(0, width - 1)))
+    elif kind == "sign":
+        element = layer_sign(layer, draw(st.integers(layer + 1, len(widths) - 1)))
     else:
         alpha = draw(st.fractions(Fraction(1, 5), 5, max_denominator=6).filter(lambda a: a > 0))
-        element = rescale(layer, draw(st.integers(0, width - 1)), alpha)
+        element = rescale(layer, draw(st.integers(0, width - 1)), alpha, draw(st.integers(1, 3)))
     return net, net.random_point(draw(st.integers(0, 10**6))), element
 
 
@@ -323,7 +357,7 @@ def test_action_agrees_with_an_independent_implementation(reference, case):
     assert g(p) == reference.image(p, g)
 
 
-@given(net_point_element(kinds=("swap", "flip")))
+@given(net_point_element(kinds=("swap", "flip", "flip_in", "sign")))
 def test_swaps_and_flips_are_involutions(case):
     net, p, g = case
     image = g(p)
@@ -334,10 +368,10 @@ def test_swaps_and_flips_are_involutions(case):
 @given(net_point_element(kinds=("rescale",)))
 def test_rescale_by_alpha_then_one_over_alpha_is_the_identity(case):
     _, p, g = case
-    inverse = rescale(g.layer, g.unit, 1 / g.alpha)
+    inverse = rescale(g.layer, g.unit, 1 / g.alpha, g.degree)
     assert inverse(g(p)) == p
     assert g(inverse(p)) == p
-    double = rescale(g.layer, g.unit, g.alpha**2)
+    double = rescale(g.layer, g.unit, g.alpha**2, g.degree)
     assert g(g(p)) == double(p)
 
 
@@ -364,6 +398,10 @@ def test_group_elements_preserve_the_output(case, data):
         ("flip:2:1", flip(2, 1)),
         ("rescale:1:0:3/2", rescale(1, 0, R(3, 2))),
         ("rescale:1:0:0.5", rescale(1, 0, R(1, 2))),
+        ("rescale:1:0:3:2", rescale(1, 0, 3, degree=2)),
+        ("rescale:2:1:1/2:1", rescale(2, 1, R(1, 2))),
+        ("flip_in:1:1", flip_in(1, 1)),
+        ("sign:1:3", layer_sign(1, 3)),
         (" flip:1:0 ", flip(1, 0)),
     ],
 )
@@ -385,6 +423,10 @@ def test_str_and_repr():
         str(rescale(1, 0, "3/2")) == "rescale:1:0:3/2" and repr(rescale(1, 0, "3/2")) == "rescale(1, 0, 3/2)"
     )
     assert rescale(1, 0, "0.5") == rescale(1, 0, R(1, 2)) == rescale(1, 0, 0.5)
+    assert str(rescale(1, 0, 3, 2)) == "rescale:1:0:3:2" and repr(rescale(1, 0, 3, 2)) == "rescale(1, 0, 3, degree=2)"
+    assert str(flip_in(2, 1)) == "flip_in:2:1" and repr(flip_in(2, 1)) == "flip_in(2, 1)"
+    assert str(layer_sign(1, 2)) == "sign:1:2" and repr(layer_sign(1, 2)) == "layer_sign(1, 2)"
+    assert rescale(1, 0, 3) != rescale(1, 0, 3, 2)
     assert hash(rescale(1, 0, "0.5")) == hash(rescale(1, 0, R(1, 2)))
 
 
@@ -403,6 +445,11 @@ def test_str_and_repr():
         "rescale:1:0",
         "rescale:1:0:nan",
         "rescale:1:0:abc",
+        "rescale:1:0:2:x",
+        "rescale:1:0:2:2:2",
+        "flip_in:1",
+        "sign:1",
+        "sign:1:2:3",
         "swap::0,1",
         "SWAP:1:0,1",
     ],
@@ -420,6 +467,8 @@ def test_parse_rejects_bad_text(text):
         ("swap:1:0,0", "two different units"),
         ("swap:-1:0,1", "layer must be a non-negative integer"),
         ("flip:1:-2", "unit must be a non-negative integer"),
+        ("rescale:1:0:2:0", "degree that is a positive integer"),
+        ("sign:2:1", "F < T"),
     ],
 )
 def test_parse_reports_ill_formed_elements(text, message):

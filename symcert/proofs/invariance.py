@@ -151,7 +151,7 @@ class _Prover:
             self.inputs = tuple(sympy.Symbol(f"x{k + 1}", real=True) for k in range(self.mlp.widths[0]))
             self.sides = self.mlp_output_abstract()
             self.name = "f"
-        self.canonicalizer = Canonicalizer(self.lemmas)
+        self.canonicalizer = Canonicalizer(self.lemmas, self.mlp.activation.homogeneity or 1)
         self.canonical = [self.canonicalizer.form(e) for e in self.sides]
 
     def mlp_output_abstract(self) -> list[sympy.Expr]:

@@ -1,7 +1,7 @@
 """Activations: the facts each one declares and its three implementations.
 
-An :class:`Activation` states local facts (odd, sigmoid-like complement,
-positively homogeneous, polynomial, smooth) and implements itself in SymPy,
+An :class:`Activation` states local facts (odd, even, sigmoid-like complement,
+positively homogeneous of degree ``k``, polynomial, smooth) and implements itself in SymPy,
 in mpmath and in mpmath's interval arithmetic. Everything else (which sign
 flips and rescalings are symmetries, which lemmas a proof may use) is derived
 from these facts in one place (:mod:`symcert.symbolic.group`).
@@ -9,6 +9,9 @@ from these facts in one place (:mod:`symcert.symbolic.group`).
 >>> act = activation("tanh")
 >>> act.odd, act.positively_homogeneous
 (True, False)
+>>> square = activation("square")
+>>> square.even, square.homogeneity
+(True, 2)
 >>> act.sympy(sympy.Symbol("u"))
 tanh(u)
 >>> activation("leaky_relu:1/10").slope
@@ -44,10 +47,13 @@ class Activation:
 
     Facts:
         odd: ``s(-u) = -s(u)`` (sign flips are symmetries).
+        even: ``s(-u) = s(u)`` (flipping the sign of a unit's incoming weights
+            and bias is a symmetry).
         complement: ``s(-u) = 1 - s(u)`` (sign flips are symmetries together
             with a shift of the next layer's bias, as for the logistic sigmoid).
-        positively_homogeneous: ``s(a u) = a s(u)`` for ``a > 0``
-            (rescaling a unit is a continuous symmetry).
+        homogeneity: the degree ``k`` (a positive integer) with
+            ``s(c u) = c^k s(u)`` for every ``c > 0``, or None (rescaling a unit,
+            incoming by ``c`` and outgoing by ``c^-k``, is a continuous symmetry).
         polynomial: ``s`` is a polynomial (exact rational evaluation).
         piecewise_linear: ``s`` is piecewise linear with rational pieces.
         smooth: ``s`` is infinitely differentiable.
@@ -55,8 +61,9 @@ class Activation:
 
     name: str
     odd: bool = False
+    even: bool = False
     complement: bool = False
-    positively_homogeneous: bool = False
+    homogeneity: int | None = None
     polynomial: bool = False
     piecewise_linear: bool = False
     smooth: bool = True
@@ -69,6 +76,11 @@ class Activation:
     def label(self) -> str:
         """The name with its parameter, as accepted by :func:`activation`."""
         return f"{self.name}:{self.slope}" if self.slope is not None else self.name
+
+    @property
+    def positively_homogeneous(self) -> bool:
+        """True when ``s(c u) = c s(u)`` for every ``c > 0`` (homogeneous of degree 1)."""
+        return self.homogeneity == 1
 
     @property
     def exact(self) -> bool:
@@ -128,7 +140,7 @@ def _tanh_iv(ctx, u, _slope):
 _BUILDERS: dict[str, dict[str, Any]] = {
     "identity": dict(
         odd=True,
-        positively_homogeneous=True,
+        homogeneity=1,
         polynomial=True,
         _sympy=lambda u, _s: u,
         _mp=lambda ctx, u, _s: u,
@@ -147,7 +159,7 @@ _BUILDERS: dict[str, dict[str, Any]] = {
         _iv=lambda ctx, u, _s: 1 / (1 + ctx.exp(-u)),
     ),
     "relu": dict(
-        positively_homogeneous=True,
+        homogeneity=1,
         piecewise_linear=True,
         smooth=False,
         _sympy=_relu_sympy,
@@ -155,7 +167,7 @@ _BUILDERS: dict[str, dict[str, Any]] = {
         _iv=_relu_iv,
     ),
     "leaky_relu": dict(
-        positively_homogeneous=True,
+        homogeneity=1,
         piecewise_linear=True,
         smooth=False,
         _sympy=_leaky_sympy,
@@ -168,6 +180,8 @@ _BUILDERS: dict[str, dict[str, Any]] = {
         _iv=lambda ctx, u, _s: ctx.log(1 + ctx.exp(u)),
     ),
     "square": dict(
+        even=True,
+        homogeneity=2,
         polynomial=True,
         _sympy=lambda u, _s: u**2,
         _mp=lambda ctx, u, _s: u * u,
@@ -175,6 +189,7 @@ _BUILDERS: dict[str, dict[str, Any]] = {
     ),
     "cube": dict(
         odd=True,
+        homogeneity=3,
         polynomial=True,
         _sympy=lambda u, _s: u**3,
         _mp=lambda ctx, u, _s: u * u * u,

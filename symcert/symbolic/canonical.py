@@ -4,10 +4,15 @@
 ``sigma``, ``exp`` and ``log`` is expanded (a linear form in the layer below),
 then the activation's lemmas put each ``sigma(u)`` in a normal form:
 
-- homogeneous: ``sigma(c p) -> c sigma(p)`` for the positive rational content ``c`` of ``u``;
+- homogeneous of degree ``k``: ``sigma(c p) -> c^k sigma(p)`` for the positive rational content
+  ``c`` of ``u``;
 - odd: ``sigma(u) -> -sigma(-u)`` when ``u`` has a leading minus sign;
+- even: ``sigma(u) -> sigma(-u)`` when ``u`` has a leading minus sign;
 - complement: ``sigma(u) -> 1 - sigma(-u)`` when ``u`` has a leading minus sign;
 - at 0 they give ``sigma(0) = 0`` (odd, homogeneous) or ``sigma(0) = 1/2`` (complement).
+
+``could_extract_minus_sign`` picks one of ``u`` and ``-u`` for every ``u``, so the
+odd, even and complement rewrites map ``sigma(u)`` and ``sigma(-u)`` to the same atom.
 
 Each rewrite is an identity, so two expressions with the same canonical form
 are equal for every value of their symbols. The lemmas used are recorded.
@@ -20,6 +25,8 @@ are equal for every value of their symbols. The lemmas used are recorded.
 6*sigma(w*x)
 >>> sorted(uses)
 ['homogeneous', 'odd']
+>>> canonicalize(SIGMA(-3 * w * x), {"even", "homogeneous"}, {}, degree=2)
+9*sigma(w*x)
 """
 
 from __future__ import annotations
@@ -38,11 +45,13 @@ _EXPAND = dict(deep=True, mul=True, multinomial=True, power_exp=False, power_bas
 class Canonicalizer:
     """Canonical forms with a fixed set of lemma keys; results are memoised across calls.
 
-    ``used(expr)`` after ``form(expr)`` gives the lemma keys that fired inside ``expr``.
+    ``used(expr)`` after ``form(expr)`` gives the lemma keys that fired inside ``expr``;
+    ``degree`` is the ``k`` of the homogeneous lemma.
     """
 
-    def __init__(self, lemmas: Collection[str]) -> None:
+    def __init__(self, lemmas: Collection[str], degree: int = 1) -> None:
         self.lemmas = frozenset(lemmas)
+        self.degree = degree
         self._memo: dict[sympy.Basic, tuple[sympy.Basic, frozenset[str]]] = {}
 
     def form(self, expr: sympy.Expr) -> sympy.Expr:
@@ -65,7 +74,7 @@ class Canonicalizer:
             used = frozenset().union(*(v[1] for v in visited))
             if node.func == SIGMA:
                 uses: dict[str, int] = {}
-                rewritten = _normal_sigma(sympy.expand(args[0], **_EXPAND), self.lemmas, uses)
+                rewritten = _normal_sigma(sympy.expand(args[0], **_EXPAND), self.lemmas, uses, self.degree)
                 result = (rewritten, used | frozenset(uses))
             elif isinstance(node, (sympy.exp, sympy.log)):
                 result = (node.func(sympy.expand(args[0], **_EXPAND)), used)
@@ -77,16 +86,18 @@ class Canonicalizer:
         return result
 
 
-def canonicalize(expr: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]) -> sympy.Expr:
+def canonicalize(
+    expr: sympy.Expr, lemmas: Collection[str], uses: dict[str, int], degree: int = 1
+) -> sympy.Expr:
     """The canonical form of ``expr`` using the lemma keys in ``lemmas``; ``uses`` counts lemmas used."""
-    canonicalizer = Canonicalizer(lemmas)
+    canonicalizer = Canonicalizer(lemmas, degree)
     form = canonicalizer.form(expr)
     for key in sorted(canonicalizer.used(expr)):
         uses[key] = uses.get(key, 0) + 1
     return form
 
 
-def _normal_sigma(u: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]) -> sympy.Expr:
+def _normal_sigma(u: sympy.Expr, lemmas: Collection[str], uses: dict[str, int], degree: int) -> sympy.Expr:
     coefficient = sympy.Integer(1)
     if u == 0:  # sigma(0) = -sigma(0) (odd), alpha sigma(0) (homogeneous) or 1 - sigma(0) (complement)
         for key, value in (("odd", 0), ("homogeneous", 0), ("complement", sympy.Rational(1, 2))):
@@ -97,12 +108,15 @@ def _normal_sigma(u: sympy.Expr, lemmas: Collection[str], uses: dict[str, int]) 
     if "homogeneous" in lemmas:
         content, primitive = u.as_content_primitive()
         if content.is_Rational and content > 0 and content != 1:
-            coefficient, u = content, primitive
+            coefficient, u = content**degree, primitive
             _count(uses, "homogeneous")
-    if ("odd" in lemmas or "complement" in lemmas) and u.could_extract_minus_sign():
+    if lemmas & {"odd", "even", "complement"} and u.could_extract_minus_sign():
         if "odd" in lemmas:
             _count(uses, "odd")
             return -coefficient * SIGMA(-u)
+        if "even" in lemmas:
+            _count(uses, "even")
+            return coefficient * SIGMA(-u)
         _count(uses, "complement")
         return coefficient * (1 - SIGMA(-u))
     return coefficient * SIGMA(u)

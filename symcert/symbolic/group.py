@@ -1,16 +1,71 @@
-"""Weight-space symmetries: group elements, their action, and the group of a network.
+r"""The symmetry group of a network, derived once from its activation's facts.
 
-Elements act on hidden layer ``layer`` (an index into ``widths``, so ``1`` is
-the first hidden layer; units are 0-based): on row ``j`` of ``W_layer``, entry
-``j`` of ``b_layer`` and column ``j`` of ``W_{layer+1}``. Which elements are
-symmetries is derived here, once, from the activation's declared facts.
+Notation: hidden unit ``j`` of layer ``l`` computes ``u_j = sum_k W_l[j, k] a_k + b_j``
+from the previous layer's activations ``a``, outputs ``s(u_j)``, and contributes
+``v_j s(u_j)`` to the pre-activations of layer ``l + 1`` (``v_j`` is column ``j``
+of ``W_{l+1}``). The elements are defined in :mod:`symcert.symbolic.elements`.
+
+The mathematics, stated once (each case is a lemma of the activation, checked
+exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
+:func:`symcert.prove_invariance`):
+
+1. Permutations of a layer's units: always symmetries (a sum is reindexed).
+2. A sign on one unit. Negating the unit's incoming side (row ``j`` and ``b_j``)
+   sends ``u_j`` to ``-u_j``; the activation's facts say where the sign goes:
+   an *even* activation (``s(-u) = s(u)``, square) absorbs it: ``flip_in`` is a
+   symmetry; an *odd* one (``s(-u) = -s(u)``) passes it to the output, where
+   negating ``v_j`` cancels it: ``flip``; a *complement* (``s(-u) = 1 - s(u)``,
+   sigmoid) turns ``v_j s(u_j)`` into ``v_j s(u_j) - v_j``, and the constant is
+   absorbed by the next bias, ``b_{l+1} += v_j`` (so only with biases); any
+   other activation blocks it. With the swaps, one sign element per layer
+   generates the signed permutations: order ``n! 2^n`` instead of ``n!``.
+3. Rescaling one unit (continuous). If ``s(c u) = c^k s(u)`` for every
+   ``c > 0`` (positively homogeneous of degree ``k``: ReLU, leaky ReLU and the
+   identity ``k = 1``, square ``k = 2``, cube ``k = 3``), scaling the incoming side by
+   ``c`` scales the output by ``c^k``, and scaling ``v_j`` by ``c^-k`` restores the
+   contribution: ``rescale:l:j:c:k``. One dimension per unit: the family of a layer of
+   width ``n`` has dimension ``n``.
+4. A sign carried across layers (``layer_sign(F, T)``: negate ``W_F`` and ``W_T``).
+   Follow the sign layer by layer. At layer ``p`` the pre-activations become
+   ``(-1)^(n_p + s_p) W_p a + b_p``, where ``n_p`` says whether ``W_p`` is negated
+   and ``s_p`` whether the incoming activations carry a sign. With ``n_p + s_p``
+   even nothing changes; odd, the result is ``-u`` only without biases, and then
+   the activation decides as in 2: even absorbs it (``s_{p+1} = 0``), odd
+   passes it on (``s_{p+1} = 1``), anything else (and the output layer, whose
+   values are compared, not activated) blocks it. The element is a symmetry iff
+   no layer blocks and no sign is left after the output layer. So in a network
+   without biases square after square absorbs the sign of every layer
+   (``layer_sign(F, T)`` for hidden ``F < T``), and odd layers carry a sign from
+   ``F`` to ``T`` (any ``F < T <= depth``). A layer of one unit is a special case:
+   there the unit's column ``v_0`` is all of ``W_{l+1}``, so ``flip(l, 0)``, which is
+   ``flip_in(l, 0)`` followed by negating ``W_{l+1}``, is a symmetry of square after
+   square without biases (and ``flip_in(l, 0)`` one of odd layers only if the sign
+   sent into layer ``l + 1`` is absorbed later, which one odd activation never does).
+
+   With one hidden activation these are products of unit signs, so they add no
+   new elements and leave the order unchanged: for an even activation
+   ``layer_sign(F, T)`` is the product of ``flip_in(F, j)`` and ``flip_in(T, j)``
+   over all units ``j``; for an odd one, the product of ``flip(p, j)`` over all
+   units of the layers ``F <= p < T`` (each intermediate ``W_p`` is negated twice).
+   More generally, a map that multiplies every parameter by ``+1`` or ``-1`` and
+   sends every pre-activation to plus or minus itself is fixed by the signs
+   ``r_p[j]`` of the hidden pre-activations: ``W_p[j, k]`` gets the sign
+   ``r_p[j] t_{p-1}[k]``, where ``t = r`` (odd) or ``t = +1`` (even) is the sign of the
+   activation, and the output's pre-activations keep theirs. Such maps therefore
+   number ``prod_l 2^(n_l)``, exactly the unit signs, and the discrete group is the
+   product over hidden layers of ``n! 2^n`` (with a sign element) or ``n!``.
+   The general rule is kept because it is where a network with different
+   activations per layer (odd followed by even) would gain new elements.
 
 >>> from symcert import MLP
 >>> group = MLP((1, 3, 1), "tanh").symmetry_group()
 >>> group.order, group.generators
 (48, (swap(1, 0, 1), swap(1, 1, 2), flip(1, 0)))
->>> MLP((2, 2, 2, 1), "relu").symmetry_group().continuous[0].kind
-'rescale'
+>>> square = MLP((1, 2, 2, 1), "square", bias=False).symmetry_group()
+>>> square.order, square.generators[:2], square.cross_layer
+(64, (swap(1, 0, 1), flip_in(1, 0)), (layer_sign(1, 2),))
+>>> [(f.layer, f.dimension, f.degree) for f in square.continuous]
+[(1, 2, 2), (2, 2, 2)]
 """
 
 from __future__ import annotations
@@ -19,280 +74,141 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import sympy
-
-from symcert.errors import SpecificationError
-from symcert.symbolic.exact import to_rational
-from symcert.symbolic.network import Layer
+from symcert.symbolic.elements import (
+    Flip,
+    FlipIn,
+    GroupElement,
+    LayerSign,
+    Rescale,
+    Swap,
+    flip,
+    flip_in,
+    layer_sign,
+    parse_element,
+    rescale,
+    swap,
+)
 
 if TYPE_CHECKING:
+    from symcert.symbolic.activations import Activation
     from symcert.symbolic.network import MLP
-    from symcert.symbolic.point import Point
 
 __all__ = [
     "GroupElement",
     "Swap",
     "Flip",
+    "FlipIn",
     "Rescale",
+    "LayerSign",
     "swap",
     "flip",
+    "flip_in",
     "rescale",
+    "layer_sign",
     "parse_element",
+    "sign_rule",
+    "carries_sign",
     "SymmetryGroup",
     "LayerSymmetries",
     "ContinuousFamily",
 ]
 
 
-def _check_index(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise SpecificationError(f"{what} must be a non-negative integer, got {value!r}")
-    return value
+def sign_rule(facts: Activation, bias: bool, layer: int) -> tuple[str | None, str]:
+    """Where a sign on a unit's pre-activation goes (case 2): the unit sign element and why.
 
+    Returns ``("flip_in", why)`` for an even activation, ``("flip", why)`` for an
+    odd one or a complement with biases, ``(None, why)`` otherwise.
 
-class GroupElement:
-    """Base class of the group elements; subclasses implement :meth:`_act`."""
-
-    layer: int
-
-    def check(self, mlp: MLP) -> None:
-        """Raise :class:`SpecificationError` unless this element fits ``mlp``."""
-        if self.layer not in mlp.hidden_layers:
-            hidden = f"1 to {mlp.depth - 1}" if mlp.depth > 1 else "none: it has no hidden layer"
-            raise SpecificationError(
-                f"{self} acts on layer {self.layer}, but the hidden layers of "
-                f"{mlp.describe()} are {hidden} (layer 0 is the input, {mlp.depth} the output)"
-            )
-        width = mlp.widths[self.layer]
-        for unit in self.units:
-            if unit >= width:
-                raise SpecificationError(
-                    f"{self} uses unit {unit}, but layer {self.layer} has {width} "
-                    f"unit{'s' if width != 1 else ''} (0 to {width - 1})"
-                )
-
-    @property
-    def units(self) -> tuple[int, ...]:
-        """The units the element touches."""
-        raise NotImplementedError
-
-    def act(self, mlp: MLP, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """The image of flat parameters ``values`` (symbols or numbers)."""
-        self.check(mlp)
-        layers = [
-            Layer([list(row) for row in layer.weights], None if layer.biases is None else list(layer.biases))
-            for layer in mlp.layers(values)
-        ]
-        self._act(mlp, layers[self.layer - 1], layers[self.layer])
-        return mlp.flatten(layers)
-
-    def _act(self, mlp: MLP, here: Layer, after: Layer) -> None:
-        raise NotImplementedError
-
-    def __call__(self, point: Point) -> Point:
-        """The image ``g(point)`` of an exact point."""
-        from symcert.symbolic.point import Point
-
-        if not isinstance(point, Point):
-            raise SpecificationError(
-                f"{self} acts on a Point (or on an expression through .substitution), got {point!r}"
-            )
-        return Point(point.mlp, tuple(sympy.Rational(v) for v in self.act(point.mlp, point.values)))
-
-    def substitution(self, mlp: MLP) -> dict[sympy.Symbol, sympy.Expr]:
-        """The substitution ``theta -> g(theta)`` on ``mlp.symbols`` (changed symbols only)."""
-        image = self.act(mlp, mlp.symbols)
-        return {s: v for s, v in zip(mlp.symbols, image) if s != v}
-
-    def apply(self, expr: sympy.Expr, mlp: MLP) -> sympy.Expr:
-        """The expression ``expr(g(theta))``: every parameter replaced, simultaneously."""
-        return sympy.sympify(expr).xreplace(self.substitution(mlp))
-
-
-@dataclass(frozen=True)
-class Swap(GroupElement):
-    """Exchange units ``i`` and ``j`` of hidden layer ``layer``."""
-
-    layer: int
-    i: int
-    j: int
-
-    def __post_init__(self) -> None:
-        _check_index(self.layer, "layer")
-        _check_index(self.i, "i")
-        _check_index(self.j, "j")
-        if self.i == self.j:
-            raise SpecificationError(f"a swap needs two different units, got {self.i} twice")
-
-    @property
-    def units(self) -> tuple[int, ...]:
-        return (self.i, self.j)
-
-    def _act(self, mlp, here, after):
-        i, j = self.i, self.j
-        here.weights[i], here.weights[j] = here.weights[j], here.weights[i]
-        if here.biases is not None:
-            here.biases[i], here.biases[j] = here.biases[j], here.biases[i]
-        for row in after.weights:
-            row[i], row[j] = row[j], row[i]
-
-    def __str__(self) -> str:
-        return f"swap:{self.layer}:{self.i},{self.j}"
-
-    def __repr__(self) -> str:
-        return f"swap({self.layer}, {self.i}, {self.j})"
-
-
-@dataclass(frozen=True)
-class Flip(GroupElement):
-    """Flip the sign of unit ``unit`` of hidden layer ``layer``.
-
-    Row and bias of the unit and its outgoing column change sign. When the
-    activation satisfies ``s(-u) = 1 - s(u)`` (the logistic sigmoid), the next
-    layer's biases also move by the original column, ``b += W[:, unit]``.
+    >>> from symcert.symbolic.activations import activation
+    >>> sign_rule(activation("square"), True, 1)[0], sign_rule(activation("relu"), True, 1)[0]
+    ('flip_in', None)
     """
-
-    layer: int
-    unit: int
-
-    def __post_init__(self) -> None:
-        _check_index(self.layer, "layer")
-        _check_index(self.unit, "unit")
-
-    @property
-    def units(self) -> tuple[int, ...]:
-        return (self.unit,)
-
-    def _act(self, mlp, here, after):
-        u = self.unit
-        here.weights[u] = [-w for w in here.weights[u]]
-        if here.biases is not None:
-            here.biases[u] = -here.biases[u]
-        column = [row[u] for row in after.weights]
-        for row in after.weights:
-            row[u] = -row[u]
-        if mlp.activation.complement and after.biases is not None:
-            for m, w in enumerate(column):
-                after.biases[m] = after.biases[m] + w
-
-    def __str__(self) -> str:
-        return f"flip:{self.layer}:{self.unit}"
-
-    def __repr__(self) -> str:
-        return f"flip({self.layer}, {self.unit})"
+    name = facts.name
+    if facts.even:
+        return "flip_in", f"{name} is even: s(-u) = s(u), so the unit absorbs a sign on its incoming side"
+    if facts.odd:
+        return "flip", f"{name} is odd: s(-u) = -s(u)"
+    if facts.complement and bias:
+        return "flip", f"{name}(-u) = 1 - {name}(u): a flip with the shift b{layer + 1} += W{layer + 1}[:, j]"
+    if facts.complement:
+        return None, f"{name}(-u) = 1 - {name}(u) needs a bias to absorb the shift"
+    return None, f"{name} is neither odd nor even"
 
 
-@dataclass(frozen=True)
-class Rescale(GroupElement):
-    """Scale unit ``unit`` of layer ``layer``: its row and bias by ``alpha > 0``,
-    its outgoing column by ``1 / alpha``."""
+def carries_sign(mlp: MLP, negated: frozenset[int] | set[int]) -> tuple[bool, str]:
+    """Case 4: whether negating the weight matrices ``W_p`` for ``p`` in ``negated`` is a symmetry.
 
-    layer: int
-    unit: int
-    alpha: sympy.Rational
-
-    def __post_init__(self) -> None:
-        _check_index(self.layer, "layer")
-        _check_index(self.unit, "unit")
-        alpha = to_rational(self.alpha, "alpha")
-        if alpha <= 0:
-            raise SpecificationError(f"rescale needs alpha > 0, got {alpha}")
-        object.__setattr__(self, "alpha", alpha)
-
-    @property
-    def units(self) -> tuple[int, ...]:
-        return (self.unit,)
-
-    def _act(self, mlp, here, after):
-        u, alpha = self.unit, self.alpha
-        here.weights[u] = [alpha * w for w in here.weights[u]]
-        if here.biases is not None:
-            here.biases[u] = alpha * here.biases[u]
-        for row in after.weights:
-            row[u] = row[u] / alpha
-
-    def __str__(self) -> str:
-        return f"rescale:{self.layer}:{self.unit}:{self.alpha}"
-
-    def __repr__(self) -> str:
-        return f"rescale({self.layer}, {self.unit}, {self.alpha})"
-
-
-def swap(layer: int, i: int, j: int) -> Swap:
-    """Exchange units ``i`` and ``j`` (0-based) of hidden layer ``layer``.
+    Follows the sign layer by layer with the activation's facts; returns the
+    verdict and the account of where the sign went.
 
     >>> from symcert import MLP
-    >>> net = MLP((1, 2, 1))
-    >>> swap(1, 0, 1)(net.point(W1=[[1], [2]], b1=[3, 4], W2=[[5, 6]], b2=[7]))
-    Point(W1=[[2], [1]], b1=[4, 3], W2=[[6, 5]], b2=[7])
+    >>> carries_sign(MLP((1, 2, 2, 1), "square", bias=False), {1, 2})[0]
+    True
+    >>> carries_sign(MLP((1, 2, 2, 1), "square"), {1, 2})
+    (False, 'W1 negated: the pre-activations of layer 1 become -W1 a + b1, which is not +-(W1 a + b1)')
     """
-    return Swap(layer, i, j)
-
-
-def flip(layer: int, unit: int) -> Flip:
-    """Flip the sign of ``unit`` (0-based) of hidden layer ``layer``.
-
-    >>> from symcert import MLP
-    >>> net = MLP((1, 1, 1), "sigmoid")
-    >>> flip(1, 0)(net.point(W1=[[1]], b1=[2], W2=[[3]], b2=[4]))
-    Point(W1=[[-1]], b1=[-2], W2=[[-3]], b2=[7])
-    """
-    return Flip(layer, unit)
-
-
-def rescale(layer: int, unit: int, alpha: object) -> Rescale:
-    """Scale ``unit`` of hidden layer ``layer`` by ``alpha > 0`` (exact).
-
-    >>> rescale(1, 0, "1/2")
-    rescale(1, 0, 1/2)
-    """
-    return Rescale(layer, unit, alpha)
-
-
-def parse_element(text: str) -> GroupElement:
-    """Read ``swap:L:I,J``, ``flip:L:U`` or ``rescale:L:U:ALPHA`` (the CLI syntax).
-
-    >>> parse_element("swap:1:0,1"), parse_element("rescale:2:1:3/2")
-    (swap(1, 0, 1), rescale(2, 1, 3/2))
-    """
-    usage = "write swap:LAYER:I,J, flip:LAYER:UNIT or rescale:LAYER:UNIT:ALPHA, e.g. swap:1:0,1"
-    if not isinstance(text, str):
-        raise SpecificationError(f"an element is text ({usage}), got {text!r}")
-    kind, *fields = text.strip().split(":")
-    try:
-        if kind == "swap" and len(fields) == 2:
-            i, _, j = fields[1].partition(",")
-            return swap(int(fields[0]), int(i), int(j))
-        if kind == "flip" and len(fields) == 2:
-            return flip(int(fields[0]), int(fields[1]))
-        if kind == "rescale" and len(fields) == 3:
-            return rescale(int(fields[0]), int(fields[1]), fields[2])
-    except ValueError as error:
-        if isinstance(error, SpecificationError):
-            raise
-        raise SpecificationError(f"cannot read the element {text!r}: {usage}") from None
-    raise SpecificationError(f"cannot read the element {text!r}: {usage}")
+    facts, carried, account = mlp.activation, False, []
+    for p in range(1, mlp.depth + 1):
+        flipped = (p in negated) != carried
+        if not flipped:
+            if carried or p in negated:
+                account.append(f"layer {p}: the sign of W{p} cancels the incoming sign")
+            carried = False
+            continue
+        cause = f"W{p} negated" if p in negated else f"the activations of layer {p - 1} carry a sign"
+        if mlp.bias:
+            return False, (
+                f"{cause}: the pre-activations of layer {p} become -W{p} a + b{p}, "
+                f"which is not +-(W{p} a + b{p})"
+            )
+        if p == mlp.depth:
+            return False, f"{cause}: the outputs change sign"
+        if facts.even:
+            account.append(f"layer {p}: {cause}; {facts.name} is even and absorbs the sign")
+            carried = False
+        elif facts.odd:
+            account.append(f"layer {p}: {cause}; {facts.name} is odd and passes the sign on")
+            carried = True
+        else:
+            return False, f"{cause}: {facts.name} is neither odd nor even, so the sign is blocked at layer {p}"
+    return True, "; ".join(account)
 
 
 @dataclass(frozen=True)
 class ContinuousFamily:
-    """A continuous family of symmetries, e.g. rescaling the units of a ReLU layer."""
+    """A continuous family of symmetries, e.g. rescaling the units of a ReLU layer (degree 1)."""
 
     layer: int
     kind: str
     dimension: int
     description: str
+    degree: int = 1
+
+    def element(self, unit: int, alpha: object) -> Rescale:
+        """The member of the family that rescales ``unit`` by ``alpha``."""
+        return rescale(self.layer, unit, alpha, self.degree)
 
 
 @dataclass(frozen=True)
 class LayerSymmetries:
-    """What one hidden layer contributes to the group."""
+    """What one hidden layer contributes to the group: its unit sign element and rescaling degree."""
 
     layer: int
     width: int
-    flips: bool
+    sign_kind: str | None
     flip_reason: str
-    rescaling: bool
+    degree: int | None
+
+    @property
+    def flips(self) -> bool:
+        """Whether a unit sign element (``flip`` or ``flip_in``) is a symmetry."""
+        return self.sign_kind is not None
+
+    @property
+    def rescaling(self) -> bool:
+        """Whether rescaling a unit is a (continuous) symmetry."""
+        return self.degree is not None
 
     @property
     def order(self) -> int:
@@ -306,7 +222,9 @@ class SymmetryGroup:
 
     ``order`` is the product over hidden layers of ``n!`` (permutations) or
     ``n! 2^n`` (signed permutations); ``generators`` are the adjacent swaps and,
-    where valid, one sign flip per layer; ``continuous`` lists rescaling families.
+    where valid, one sign element per layer (``flip`` or ``flip_in``);
+    ``continuous`` lists rescaling families; ``cross_layer`` the signs carried
+    across layers (products of the generators).
     """
 
     mlp: MLP
@@ -318,24 +236,8 @@ class SymmetryGroup:
         facts = mlp.activation
         layers = []
         for l in mlp.hidden_layers:
-            if facts.odd:
-                flips, reason = True, f"{facts.name} is odd: s(-u) = -s(u)"
-            elif facts.complement and mlp.bias:
-                flips, reason = (
-                    True,
-                    (
-                        f"{facts.name}(-u) = 1 - {facts.name}(u): a flip with the shift "
-                        f"b{l + 1} += W{l + 1}[:, j]"
-                    ),
-                )
-            elif facts.complement:
-                flips, reason = (
-                    False,
-                    f"{facts.name}(-u) = 1 - {facts.name}(u) needs a bias to absorb the shift",
-                )
-            else:
-                flips, reason = False, f"{facts.name} is not odd"
-            layers.append(LayerSymmetries(l, mlp.widths[l], flips, reason, facts.positively_homogeneous))
+            kind, reason = sign_rule(facts, mlp.bias, l)
+            layers.append(LayerSymmetries(l, mlp.widths[l], kind, reason, facts.homogeneity))
         return cls(mlp, tuple(layers))
 
     @property
@@ -345,41 +247,73 @@ class SymmetryGroup:
 
     @property
     def generators(self) -> tuple[GroupElement, ...]:
-        """Adjacent swaps and, where a flip is a symmetry, one flip per hidden layer."""
+        """Adjacent swaps and, where a unit sign is a symmetry, one ``flip`` or ``flip_in`` per layer."""
         out: list[GroupElement] = []
         for layer in self.layers:
             out.extend(swap(layer.layer, i, i + 1) for i in range(layer.width - 1))
-            if layer.flips:
+            if layer.sign_kind == "flip":
                 out.append(flip(layer.layer, 0))
+            elif layer.sign_kind == "flip_in":
+                out.append(flip_in(layer.layer, 0))
         return tuple(out)
+
+    @property
+    def cross_layer(self) -> tuple[LayerSign, ...]:
+        """Signs carried from one layer to the next (case 4): ``layer_sign(F, F + 1)`` where a symmetry.
+
+        They generate every ``layer_sign(F, T)`` that is a symmetry, and are
+        themselves products of the generators, so they leave the order unchanged.
+        """
+        mlp = self.mlp
+        found = [
+            layer_sign(l, l + 1) for l in mlp.hidden_layers if carries_sign(mlp, frozenset({l, l + 1}))[0]
+        ]
+        return tuple(found)
 
     @property
     def continuous(self) -> tuple[ContinuousFamily, ...]:
         """Continuous families of symmetries (rescaling for positively homogeneous activations)."""
         name = self.mlp.activation.name
-        return tuple(
-            ContinuousFamily(
-                layer.layer,
-                "rescale",
-                layer.width,
-                f"rescale:{layer.layer}:j:alpha for each unit j and alpha > 0 "
-                f"(row j of W{layer.layer} and b{layer.layer}_j times alpha, column j of "
-                f"W{layer.layer + 1} over alpha), since {name}(alpha u) = alpha {name}(u)",
+        families = []
+        for layer in self.layers:
+            if not layer.rescaling:
+                continue
+            k, l = layer.degree, layer.layer
+            power = "" if k == 1 else f"^{k}"
+            text = "rescale:{l}:j:alpha" if k == 1 else "rescale:{l}:j:alpha:{k}"
+            families.append(
+                ContinuousFamily(
+                    l,
+                    "rescale",
+                    layer.width,
+                    f"{text.format(l=l, k=k)} for each unit j and alpha > 0 "
+                    f"(row j of W{l} and b{l}_j times alpha, column j of W{l + 1} over alpha{power}), "
+                    f"since {name}(alpha u) = alpha{power} {name}(u)",
+                    k,
+                )
             )
-            for layer in self.layers
-            if layer.rescaling
-        )
+        return tuple(families)
 
     def contains(self, element: GroupElement) -> bool:
         """Whether the activation's facts make ``element`` a symmetry (a claim to prove)."""
         element.check(self.mlp)
+        if isinstance(element, LayerSign):
+            return carries_sign(self.mlp, frozenset({element.first, element.last}))[0]
         facts = self.layers[element.layer - 1]
         if isinstance(element, Swap):
             return True
-        if isinstance(element, Flip):
-            return facts.flips
+        if isinstance(element, (Flip, FlipIn)):
+            if facts.sign_kind == ("flip" if isinstance(element, Flip) else "flip_in"):
+                return True
+            # flip and flip_in differ by the sign of the unit's column of W_{l+1}; in a layer of one
+            # unit that column is all of W_{l+1}: a sign carried into layer l+1 (case 4)
+            return (
+                facts.sign_kind is not None
+                and facts.width == 1
+                and carries_sign(self.mlp, frozenset({element.layer + 1}))[0]
+            )
         if isinstance(element, Rescale):
-            return facts.rescaling or element.alpha == 1
+            return element.alpha == 1 or facts.degree == element.degree
         return False
 
     def _repr_latex_(self) -> str:
@@ -394,8 +328,9 @@ class SymmetryGroup:
         parts = []
         for layer in self.layers:
             if layer.flips:
+                what = "sign flip" if layer.sign_kind == "flip" else "incoming sign flip"
                 parts.append(
-                    f"layer {layer.layer}: the adjacent swaps and one sign flip generate the "
+                    f"layer {layer.layer}: the adjacent swaps and one {what} generate the "
                     f"signed permutations of {layer.width} units (order {layer.order})"
                 )
             else:
@@ -425,14 +360,30 @@ class SymmetryGroup:
                     "width": layer.width,
                     "order": layer.order,
                     "sign_flips": layer.flips,
+                    "sign_flip_kind": layer.sign_kind,
                     "sign_flip_reason": layer.flip_reason,
                     "rescaling": layer.rescaling,
+                    "rescaling_degree": layer.degree,
                 }
                 for layer in self.layers
             ],
             "generators": [str(g) for g in self.generators],
+            "cross_layer": [
+                {
+                    "element": str(g),
+                    "reason": carries_sign(self.mlp, frozenset({g.first, g.last}))[1],
+                    "note": "a product of the generators: it leaves the order unchanged",
+                }
+                for g in self.cross_layer
+            ],
             "continuous": [
-                {"layer": f.layer, "kind": f.kind, "dimension": f.dimension, "description": f.description}
+                {
+                    "layer": f.layer,
+                    "kind": f.kind,
+                    "dimension": f.dimension,
+                    "degree": f.degree,
+                    "description": f.description,
+                }
                 for f in self.continuous
             ],
         }

@@ -6,6 +6,14 @@ activation, exactly: a rational-function identity in ``E = exp(u)`` (cancelled
 to 0), a polynomial identity (expanded to 0), or a case split on the sign of
 ``u`` for piecewise-linear activations.
 
+Lemmas (keys): ``odd`` ``s(-u) = -s(u)``; ``even`` ``s(-u) = s(u)``; ``complement``
+``s(-u) = 1 - s(u)``; ``homogeneous`` ``s(alpha u) = alpha^k s(u)`` for ``alpha > 0``;
+and, for gradient identities, ``euler`` ``u s'(u) = k s(u)`` (Euler's relation for
+a function homogeneous of degree ``k``; at ``u = 0`` both sides vanish whatever
+finite value is taken for ``s'(0)``, so it also holds for ReLU with any choice of
+its derivative at 0). ``sigma`` is differentiable as a SymPy function: its
+derivative is the abstract ``sigma_prime``.
+
 >>> from symcert.symbolic.activations import activation
 >>> lemma = lemmas_for(activation("tanh"))["odd"]
 >>> lemma.general
@@ -22,10 +30,29 @@ import sympy
 
 from symcert.symbolic.activations import Activation
 
-__all__ = ["SIGMA", "U", "ALPHA", "Lemma", "lemmas_for"]
+__all__ = ["SIGMA", "SIGMA_PRIME", "U", "ALPHA", "Lemma", "lemmas_for", "lemma_residues", "euler_lemma"]
 
-#: The abstract hidden activation used in proofs.
-SIGMA = sympy.Function("sigma", real=True)
+#: The derivative of the abstract activation (an undefined function).
+SIGMA_PRIME = sympy.Function("sigma_prime", real=True)
+
+
+class SIGMA(sympy.Function):  # noqa: N801 -- named like the constant it replaces
+    """The abstract hidden activation used in proofs: ``sigma(u)``, with derivative ``sigma_prime(u)``.
+
+    >>> sympy.diff(SIGMA(2 * U), U)
+    2*sigma_prime(2*u)
+    """
+
+    nargs = 1
+
+    def _eval_is_real(self):
+        return True
+
+    def fdiff(self, argindex=1):
+        return SIGMA_PRIME(self.args[0])
+
+
+SIGMA.__name__ = "sigma"
 U = sympy.Symbol("u", real=True)
 ALPHA = sympy.Symbol("alpha", positive=True)
 _E = sympy.Symbol("E", positive=True)
@@ -84,25 +111,79 @@ def _complement(act: Activation) -> Lemma:
     )
 
 
+def _even(act: Activation) -> Lemma:
+    difference = act.sympy(-U) - act.sympy(U)
+    return Lemma(
+        "even",
+        f"{act.name} is even",
+        sympy.Eq(SIGMA(-U), SIGMA(U)),
+        sympy.Eq(_unevaluated(act, -U), act.sympy(U), evaluate=False),
+        "s(-u) - s(u) expands to 0",
+        (("s(-u) - s(u)", sympy.expand(difference)),),
+    )
+
+
+def _power(k: int) -> str:
+    return "" if k == 1 else f"^{k}"
+
+
 def _homogeneous(act: Activation) -> Lemma:
-    general = sympy.Eq(SIGMA(ALPHA * U), ALPHA * SIGMA(U))
-    instance = sympy.Eq(_unevaluated(act, ALPHA * U), ALPHA * act.sympy(U), evaluate=False)
+    k = act.homogeneity
+    general = sympy.Eq(SIGMA(ALPHA * U), ALPHA**k * SIGMA(U))
+    instance = sympy.Eq(_unevaluated(act, ALPHA * U), ALPHA**k * act.sympy(U), evaluate=False)
+    label = f"s(alpha u) - alpha{_power(k)} s(u)"
     if act.polynomial:
-        difference = act.sympy(ALPHA * U) - ALPHA * act.sympy(U)
-        checks = (("s(alpha u) - alpha s(u)", sympy.expand(difference)),)
-        why = "s(alpha u) - alpha s(u) expands to 0"
+        difference = act.sympy(ALPHA * U) - ALPHA**k * act.sympy(U)
+        checks = (((label, sympy.expand(difference)),))
+        why = f"{label} expands to 0"
     else:
         checks = (
-            ("u = p > 0", act.sympy(ALPHA * _P) - ALPHA * act.sympy(_P)),
-            ("u = -p < 0", act.sympy(-ALPHA * _P) - ALPHA * act.sympy(-_P)),
+            ("u = p > 0", act.sympy(ALPHA * _P) - ALPHA**k * act.sympy(_P)),
+            ("u = -p < 0", act.sympy(-ALPHA * _P) - ALPHA**k * act.sympy(-_P)),
             ("u = 0", act.sympy(sympy.Integer(0))),
         )
         why = "by cases on the sign of u (alpha > 0 keeps the sign): each difference is 0"
-    return Lemma("homogeneous", f"{act.name} is positively homogeneous", general, instance, why, checks)
+    degree = "" if k == 1 else f" of degree {k}"
+    return Lemma("homogeneous", f"{act.name} is positively homogeneous{degree}", general, instance, why, checks)
+
+
+def euler_lemma(act: Activation, degree: int | None = None) -> Lemma:
+    """Euler's relation ``u s'(u) = k s(u)``, checked exactly for ``act`` (``k`` its homogeneity degree).
+
+    ``degree`` overrides ``k`` (to state a wrong relation, whose checks then do not vanish).
+
+    >>> from symcert.symbolic.activations import activation
+    >>> euler_lemma(activation("square")).general
+    Eq(u*sigma_prime(u), 2*sigma(u))
+    >>> [residue for _, residue in euler_lemma(activation("relu")).checks]
+    [0, 0, 0]
+    """
+    k = degree if degree is not None else act.homogeneity
+    if k is None:
+        raise ValueError(f"{act.name} is not positively homogeneous: no Euler relation")
+    general = sympy.Eq(U * SIGMA_PRIME(U), k * SIGMA(U))
+    derivative = sympy.Derivative(act.sympy(U), U)
+    instance = sympy.Eq(U * derivative, k * act.sympy(U), evaluate=False)
+    if act.polynomial:
+        label = "u s'(u) - s(u)" if k == 1 else f"u s'(u) - {k} s(u)"
+        checks = ((label, sympy.expand(U * sympy.diff(act.sympy(U), U) - k * act.sympy(U))),)
+        why = f"{label} expands to 0"
+    else:
+        # for u = -p < 0: s'(u) = -d/dp s(-p), so u s'(u) = p d/dp s(-p)
+        checks = (
+            ("u = p > 0", sympy.expand(_P * sympy.diff(act.sympy(_P), _P) - k * act.sympy(_P))),
+            ("u = -p < 0", sympy.expand(_P * sympy.diff(act.sympy(-_P), _P) - k * act.sympy(-_P))),
+            ("u = 0", -k * act.sympy(sympy.Integer(0))),
+        )
+        why = (
+            "by cases on the sign of u (s is linear on each side of 0); at u = 0 both sides are 0 "
+            "for any finite value of s'(0)"
+        )
+    return Lemma("euler", f"Euler's relation for {act.name} (degree {k})", general, instance, why, checks)
 
 
 def lemmas_for(act: Activation) -> dict[str, Lemma]:
-    """The lemmas the facts of ``act`` provide, each verified exactly (keys: odd, complement, homogeneous).
+    """The lemmas the facts of ``act`` provide, each verified exactly (keys: odd, even, complement, homogeneous).
 
     Raises ``AssertionError`` if a declared fact fails its exact check (a bug in
     the activation's declaration, never a user error).
@@ -110,13 +191,23 @@ def lemmas_for(act: Activation) -> dict[str, Lemma]:
     found = {}
     if act.odd:
         found["odd"] = _odd(act)
+    if act.even:
+        found["even"] = _even(act)
     if act.complement:
         found["complement"] = _complement(act)
-    if act.positively_homogeneous:
+    if act.homogeneity is not None:
         found["homogeneous"] = _homogeneous(act)
     for lemma in found.values():
-        final = lemma.checks[-1][1] if lemma.key != "homogeneous" or act.polynomial else None
-        residues = [final] if final is not None else [c[1] for c in lemma.checks]
-        if any(r != 0 for r in residues):
-            raise AssertionError(f"the declared fact '{lemma.name}' failed its exact check: {residues}")
+        if any(r != 0 for r in lemma_residues(lemma)):
+            raise AssertionError(
+                f"the declared fact '{lemma.name}' failed its exact check: {lemma_residues(lemma)}"
+            )
     return found
+
+
+def lemma_residues(lemma: Lemma) -> list[sympy.Expr]:
+    """What must vanish for ``lemma`` to be proved: the last check of an exp or rational
+    cancellation (odd, complement), every check otherwise (expansions and case splits)."""
+    if lemma.key in ("odd", "complement"):
+        return [lemma.checks[-1][1]]
+    return [residue for _, residue in lemma.checks]
