@@ -17,6 +17,7 @@ from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof, prove_convexity
+from symcert.proofs.gradient import GradientProof, prove_gradient_identity
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.proofs.witness import SearchResult, search_witness
@@ -53,11 +54,13 @@ __all__ = [
     "CertificateFormatError",
     "CheckResult",
     "ConvexityProof",
+    "GradientProof",
     "SearchResult",
     "certify_nonconvexity",
     "check",
     "default_example",
     "prove_convexity",
+    "prove_gradient_identity",
     "search_witness",
     "Dataset",
     "ExactnessError",

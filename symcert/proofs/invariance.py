@@ -5,7 +5,10 @@ the element as a substitution, puts both sides in canonical form with the
 lemmas the activation's facts provide (each checked exactly for the concrete
 activation), and compares. When the forms differ it looks for an exact point
 where the two sides differ, shown nonzero by a rigorous enclosure: a
-refutation. Otherwise it answers "undecided".
+refutation. Otherwise it answers "undecided"; when every random point tried
+gave a difference enclosed within ``10^-20`` of 0, it says so ("undecided,
+numerically invariant", :attr:`Proof.numerically_invariant`): a float test
+suggests invariance, which is evidence, never a proof.
 
 >>> from symcert import MLP, swap, rescale
 >>> net = MLP((1, 2, 1), "tanh")
@@ -40,6 +43,8 @@ Target = MLP | Loss
 
 #: Random exact points tried before a false-looking identity is called undecided.
 REFUTATION_TRIES = 24
+#: A difference enclosed within this distance of 0 at every point tried counts as numerically invariant.
+NUMERIC_TOLERANCE = sympy.Rational(1, 10**20)
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,14 @@ class Proof:
     lemmas: tuple[Lemma, ...] = ()
     counterexample: Counterexample | None = None
     parts: tuple[Proof, ...] = field(default=())
+    numerically_invariant: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """The status, with "numerically invariant" added to an undecided claim that floats support."""
+        if self.status == "undecided" and self.numerically_invariant:
+            return "undecided, numerically invariant"
+        return self.status
 
     @property
     def holds(self) -> bool | None:
@@ -221,16 +234,30 @@ class _Prover:
                 "look for an exact point where the two sides differ",
             )
         )
-        counterexample = self.find_counterexample(element)
+        counterexample, numeric = self.find_counterexample(element)
         if counterexample is None:
+            evidence = (
+                f"; numerically invariant: at each of them the difference is enclosed within "
+                f"{float(NUMERIC_TOLERANCE):.0e} of 0, which suggests a symmetry but proves nothing"
+                if numeric
+                else ""
+            )
             steps.append(
                 ProofStep(
                     "conclusion",
                     f"undecided: no exact point among {REFUTATION_TRIES} random ones showed a "
-                    "rigorous difference, and the canonical forms differ",
+                    f"rigorous difference, and the canonical forms differ{evidence}",
                 )
             )
-            return Proof(self.claim(element), self.target, element, "undecided", tuple(steps), used)
+            return Proof(
+                self.claim(element),
+                self.target,
+                element,
+                "undecided",
+                tuple(steps),
+                used,
+                numerically_invariant=numeric,
+            )
         steps.append(
             ProofStep(
                 "counterexample",
@@ -242,7 +269,9 @@ class _Prover:
         steps.append(ProofStep("conclusion", f"{self.name} is not invariant under {element}."))
         return Proof(self.claim(element), self.target, element, "refuted", tuple(steps), used, counterexample)
 
-    def find_counterexample(self, element: GroupElement) -> Counterexample | None:
+    def find_counterexample(self, element: GroupElement) -> tuple[Counterexample | None, bool]:
+        """A rigorous counterexample, or None and whether every difference was within the tolerance."""
+        tiny = True
         for seed in range(REFUTATION_TRIES):
             point = self.mlp.random_point(seed, scale=2, denominator=4 + seed % 5)
             image = element(point)
@@ -258,15 +287,22 @@ class _Prover:
                     difference = self._difference(
                         lambda ctx, values, m=m, x=x: output_in(ctx, self.mlp, values, x)[m], point, image
                     )
+                    tiny = tiny and _within(difference)
                     if difference.proved:
                         break
             if difference is not None and difference.proved:
-                return Counterexample(point, x, difference)
-        return None
+                return Counterexample(point, x, difference), False
+            tiny = tiny and difference is not None and _within(difference)
+        return None, tiny
 
     @staticmethod
     def _difference(evaluate: Callable[[Any, tuple], Any], point: Point, image: Point) -> Decision:
         return decide(lambda ctx: evaluate(ctx, image.values) - evaluate(ctx, point.values), "!=", (30, 60))
+
+
+def _within(decision: Decision) -> bool:
+    lower, upper = decision.lower, decision.upper
+    return bool(lower.is_finite and upper.is_finite and -NUMERIC_TOLERANCE <= lower and upper <= NUMERIC_TOLERANCE)
 
 
 def _prove_group(target: Target, group: SymmetryGroup) -> Proof:

@@ -33,6 +33,8 @@ def proof_to_dict(proof: Proof) -> dict[str, Any]:
         "version": SCHEMA_VERSION,
         "claim": proof.claim,
         "status": proof.status,
+        "verdict": proof.verdict,
+        "numerically_invariant": proof.numerically_invariant,
         "holds": proof.holds,
         "element": "group" if isinstance(proof.element, SymmetryGroup) else str(proof.element),
         "network": {

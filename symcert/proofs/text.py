@@ -41,4 +41,6 @@ def proof_to_text(proof: Proof, indent: str = "") -> str:
     for part in proof.parts:
         lines.append(f"{indent}  - generator {part.element}: {_VERDICT[part.status]}")
     lines.append(f"{indent}Verdict: {_VERDICT[proof.status]}")
+    if proof.verdict != proof.status:
+        lines[-1] += " (numerically invariant: not a proof, never called a symmetry)"
     return "\n".join(lines)

@@ -1,0 +1,335 @@
+r"""Symmetry-induced gradient identities (Kunin et al. 2021, "Neural Mechanics").
+
+If ``L(g_c theta) = L(theta)`` for the one-parameter group ``g_c`` that rescales
+unit ``j`` of hidden layer ``l`` (incoming weights ``w`` and bias ``b`` times
+``c > 0``, outgoing weights ``v`` (column ``j`` of ``W_{l+1}``) times ``c^-k``),
+differentiating at ``c = 1`` gives the identity
+
+.. math:: D(\theta) = \sum_i w_i \partial_{w_i} L + b\, \partial_b L - k \sum_r v_r \partial_{v_r} L = 0
+
+for every ``theta`` (the sums run over the unit's incoming weights, row ``j`` of
+``W_l``, its bias ``b_l[j]`` when the network has biases, and its outgoing
+weights, column ``j`` of ``W_{l+1}``). Under gradient flow
+``theta' = -grad L`` it conserves ``Q = ||w_in||^2 - k ||w_out||^2`` (with the
+bias in ``w_in``): ``Q' = 2 (sum w w' + b b' - k sum v v') = -2 D = 0``.
+
+The proof does not differentiate the family: it computes ``D`` exactly from the
+loss written with an abstract activation ``sigma`` (``sympy.diff``; the
+derivative of ``sigma`` is the abstract ``sigma_prime``), and uses one lemma,
+Euler's relation ``u sigma'(u) = k sigma(u)`` (checked exactly for the concrete
+activation). For each data point ``x_i`` let ``u_i`` be the unit's pre-activation
+and ``P_i = sigma_prime(u_i)``. ``D`` is linear in each ``P_i``:
+``D = sum_i c_i P_i + R``. The prover checks, by exact expansion, that
+``c_i = g_i u_i`` for a polynomial ``g_i`` in the parameters and the ``sigma``
+terms, so ``D = sum_i g_i (u_i P_i) + R = sum_i g_i k sigma(u_i) + R`` by the lemma,
+and that this expands to 0. With weight decay the identity fails (the penalty
+is not invariant): the prover then looks for an exact point where ``D`` is
+rigorously nonzero. A wrong degree ``k`` is refuted the same way.
+
+>>> from symcert import MLP, Dataset, Loss, rescale
+>>> net = MLP((1, 2, 1), "square")
+>>> loss = Loss(net, Dataset([[1], [2]], [[0], [1]]), "mse")
+>>> prove_gradient_identity(loss, rescale(1, 0, 1, degree=2)).status
+'proved'
+>>> prove_gradient_identity(loss, rescale(1, 0, 1, degree=1)).status
+'refuted'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy
+
+from symcert.errors import SpecificationError
+from symcert.numeric.contexts import exact
+from symcert.numeric.decide import Decision, decide
+from symcert.numeric.derivatives import gradient_in
+from symcert.proofs.invariance import ProofStep
+from symcert.symbolic.canonical import Canonicalizer
+from symcert.symbolic.group import ContinuousFamily, GroupElement, Rescale, parse_element, rescale
+from symcert.symbolic.lemmas import SIGMA, SIGMA_PRIME, Lemma, euler_lemma, lemma_residues, lemmas_for
+from symcert.symbolic.losses import Loss
+from symcert.symbolic.network import forward
+from symcert.symbolic.point import Point
+
+__all__ = ["GradientProof", "prove_gradient_identity", "identity_parameters"]
+
+#: Random exact points tried to refute an identity that the lemma does not prove.
+REFUTATION_TRIES = 12
+
+
+@dataclass(frozen=True)
+class GradientProof:
+    """The outcome of :func:`prove_gradient_identity`: ``status`` "proved", "refuted" or "undecided".
+
+    ``incoming`` and ``outgoing`` name the parameters of the identity; ``degree``
+    is ``k``; ``parts`` hold one proof per unit when a whole family was given.
+    """
+
+    claim: str
+    loss: Loss
+    layer: int
+    unit: int | None
+    degree: int
+    incoming: tuple[sympy.Symbol, ...]
+    outgoing: tuple[sympy.Symbol, ...]
+    status: str
+    steps: tuple[ProofStep, ...]
+    lemma: Lemma | None = None
+    counterexample: tuple[Point, Decision] | None = None
+    parts: tuple[GradientProof, ...] = field(default=())
+
+    @property
+    def holds(self) -> bool | None:
+        """True when proved, False when refuted, None when undecided."""
+        return {"proved": True, "refuted": False}.get(self.status)
+
+    @property
+    def conserved(self) -> str:
+        """The quantity conserved under gradient flow, as text."""
+        k = "" if self.degree == 1 else f"{self.degree} "
+        return f"||w_in||^2 - {k}||w_out||^2 with w_in = ({', '.join(map(str, self.incoming))})" + (
+            f", w_out = ({', '.join(map(str, self.outgoing))})"
+        )
+
+    def summary(self) -> str:
+        """A readable account."""
+        lines = [f"Claim: {self.claim}"]
+        for number, step in enumerate(self.steps, start=1):
+            lines.append(f"  {number}. {step.name}: {step.text}")
+        for part in self.parts:
+            lines.append(f"  - unit {part.unit}: {part.status.upper()}")
+        lines.append(f"Verdict: {self.status.upper()}")
+        return "\n".join(lines)
+
+    def to_latex(self) -> str:
+        """The proof as a LaTeX ``theorem``/``proof`` fragment."""
+        from symcert.proofs.latex_gradient import gradient_proof_to_latex
+
+        return gradient_proof_to_latex(self)
+
+
+def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.Symbol, ...], ...]:
+    """The incoming parameters (row ``unit`` of ``W_layer``, then its bias) and the outgoing ones."""
+    mlp = loss.mlp
+    rows, cols = mlp.widths[layer], mlp.widths[layer - 1]
+    by_name = dict(zip(mlp.parameter_names, mlp.symbols))
+    sep = "" if rows < 10 and cols < 10 else "_"
+    incoming = [by_name[f"W{layer}_{unit + 1}{sep}{k}"] for k in range(1, cols + 1)]
+    if mlp.bias:
+        incoming.append(by_name[f"b{layer}_{unit + 1}"])
+    after_rows, after_sep = mlp.widths[layer + 1], "" if mlp.widths[layer + 1] < 10 and rows < 10 else "_"
+    outgoing = [by_name[f"W{layer + 1}_{r}{after_sep}{unit + 1}"] for r in range(1, after_rows + 1)]
+    return tuple(incoming), tuple(outgoing)
+
+
+def prove_gradient_identity(loss: Loss, symmetry: Rescale | ContinuousFamily | str) -> GradientProof:
+    """Prove (or refute) the gradient identity of a rescaling symmetry of ``loss``.
+
+    ``symmetry`` is a :class:`~symcert.symbolic.elements.Rescale` element (its
+    layer, unit and degree; ``alpha`` only names a member of the one-parameter
+    group), its text such as ``"rescale:1:0:2:2"``, or a
+    :class:`~symcert.symbolic.group.ContinuousFamily` from
+    ``mlp.symmetry_group().continuous`` (one identity per unit, in ``parts``).
+    """
+    if not isinstance(loss, Loss):
+        raise SpecificationError(f"loss must be a Loss, got {type(loss).__name__}")
+    if isinstance(symmetry, str):
+        symmetry = parse_element(symmetry)
+    if isinstance(symmetry, ContinuousFamily):
+        parts = tuple(
+            prove_gradient_identity(loss, rescale(symmetry.layer, j, 1, symmetry.degree))
+            for j in range(symmetry.dimension)
+        )
+        statuses = {p.status for p in parts}
+        status = "proved" if statuses == {"proved"} else ("refuted" if "refuted" in statuses else "undecided")
+        first = parts[0]
+        claim = f"the gradient identity of every unit of {symmetry.description.split(' for ')[0]}"
+        steps = (ProofStep("statement", claim), ProofStep("units", f"{len(parts)} identities, one per unit"))
+        return GradientProof(
+            claim, loss, symmetry.layer, None, symmetry.degree, (), (), status, steps, first.lemma, parts=parts
+        )
+    if not isinstance(symmetry, Rescale):
+        raise SpecificationError(
+            f"symmetry must be a rescaling such as rescale(1, 0, 2, degree=2) or a continuous family, "
+            f"got {symmetry!r}"
+        )
+    symmetry.check(loss.mlp)
+    return _prove_unit(loss, symmetry)
+
+
+def _claim(loss: Loss, element: Rescale, incoming, outgoing) -> str:
+    k = element.degree
+    times = "" if k == 1 else f"{k} * "
+    return (
+        f"sum over theta in ({', '.join(map(str, incoming))}) of theta dL/dtheta - {times}sum over "
+        f"v in ({', '.join(map(str, outgoing))}) of v dL/dv = 0 for every theta, for the {loss.describe()}"
+    )
+
+
+def _prove_unit(loss: Loss, element: Rescale) -> GradientProof:
+    mlp, k, l, j = loss.mlp, element.degree, element.layer, element.unit
+    incoming, outgoing = identity_parameters(loss, l, j)
+    claim = _claim(loss, element, incoming, outgoing)
+    act = mlp.activation
+    expr = loss.expression(SIGMA)
+    D = sympy.Add(*[p * sympy.diff(expr, p) for p in incoming]) - k * sympy.Add(
+        *[v * sympy.diff(expr, v) for v in outgoing]
+    )
+    steps = [
+        ProofStep("statement", claim),
+        ProofStep(
+            "identity",
+            f"D is the derivative at c = 1 of L along rescale:{l}:{j}:c:{k} (incoming times c, outgoing "
+            f"times c^-{k}); it is computed exactly from L written with an abstract activation sigma",
+        ),
+    ]
+    make = _maker(claim, loss, element, incoming, outgoing)
+    if act.homogeneity is None:
+        steps.append(ProofStep("lemma", f"{act.label} is not positively homogeneous: no Euler relation"))
+        return _refute_or_leave(make, loss, element, steps, None)
+    lemma = euler_lemma(act, k)
+    lemma_holds = all(r == 0 for r in lemma_residues(lemma))
+    steps.append(
+        ProofStep(
+            f"lemma: {lemma.name}",
+            lemma.justification if lemma_holds else "the exact check of the relation does not vanish",
+            (("general", lemma.general), ("instance", lemma.instance), *lemma.checks),
+        )
+    )
+    if lemma_holds:
+        reduced = _apply_euler(loss, D, l, j, k)
+        if reduced is not None:
+            lemmas = lemmas_for(act)
+            canonical = Canonicalizer(lemmas, act.homogeneity).form(reduced)
+            if reduced == 0 or sympy.expand(canonical) == 0:
+                steps.append(
+                    ProofStep(
+                        "Euler",
+                        "D is linear in sigma_prime(u_i) for the unit's pre-activation u_i at each data "
+                        "point; each coefficient is u_i times a polynomial g_i (checked by expansion), so "
+                        f"u_i sigma_prime(u_i) = {k} sigma(u_i) removes every sigma_prime(u_i), and what is "
+                        "left expands to 0",
+                    )
+                )
+                steps.append(
+                    ProofStep(
+                        "conclusion",
+                        f"D = 0 for every theta; under gradient flow Q = ||w_in||^2 - {k} ||w_out||^2 is "
+                        f"conserved (dQ/dt = -2 D)",
+                    )
+                )
+                return make("proved", steps, lemma)
+    steps.append(ProofStep("Euler", "the lemma does not reduce D to 0; look for an exact point where D != 0"))
+    return _refute_or_leave(make, loss, element, steps, lemma)
+
+
+def _maker(claim, loss, element, incoming, outgoing):
+    def make(status, steps, lemma, counterexample=None):
+        return GradientProof(
+            claim,
+            loss,
+            element.layer,
+            element.unit,
+            element.degree,
+            incoming,
+            outgoing,
+            status,
+            tuple(steps),
+            lemma,
+            counterexample,
+        )
+
+    return make
+
+
+def _apply_euler(loss: Loss, D: sympy.Expr, layer: int, unit: int, k: int) -> sympy.Expr | None:
+    """``D`` with every ``u_i sigma_prime(u_i)`` of the unit replaced by ``k sigma(u_i)``, or None."""
+    mlp = loss.mlp
+    out = sympy.expand(D)
+    for x in loss.data.xs:
+        u = _pre_activation(mlp, list(x), layer, unit)
+        P = sympy.Dummy("P")
+        with_p = out.xreplace({SIGMA_PRIME(u): P})
+        coefficient = with_p.coeff(P)
+        if coefficient == 0:
+            continue
+        rest = sympy.expand(with_p - coefficient * P)
+        if rest.has(P) or u == 0:
+            return None
+        g = sympy.cancel(coefficient / u)
+        if sympy.fraction(g)[1].free_symbols or sympy.expand(g * u - coefficient) != 0:
+            return None
+        out = sympy.expand(rest + g * k * SIGMA(u))
+    return out
+
+
+def _pre_activation(mlp, x, layer: int, unit: int) -> sympy.Expr:
+    """The unit's pre-activation at input ``x``, with the abstract activation below it."""
+    a = list(x)
+    for l, layer_params in enumerate(mlp.layers(mlp.symbols), start=1):
+        z = [
+            sympy.Add(*[w * v for w, v in zip(row, a)], *(() if layer_params.biases is None else (b,)))
+            for row, b in zip(layer_params.weights, layer_params.biases or [0] * len(layer_params.weights))
+        ]
+        if l == layer:
+            return sympy.expand(z[unit])
+        a = [SIGMA(v) for v in z]
+    raise AssertionError("unreachable: the layer is hidden")
+
+
+def _refute_or_leave(make, loss: Loss, element: Rescale, steps: list, lemma) -> GradientProof:
+    found = _counterexample(loss, element)
+    if found is None:
+        steps.append(
+            ProofStep("conclusion", f"undecided: no exact point among {REFUTATION_TRIES} showed D != 0")
+        )
+        return make("undecided", steps, lemma)
+    point, decision = found
+    steps.append(
+        ProofStep("counterexample", f"at the exact point theta below, {decision.describe('D')}", (("theta", point),))
+    )
+    steps.append(ProofStep("conclusion", "the identity does not hold."))
+    return make("refuted", steps, lemma, found)
+
+
+def _counterexample(loss: Loss, element: Rescale) -> tuple[Point, Decision] | None:
+    if not loss.mlp.activation.smooth:
+        return _exact_counterexample(loss, element)
+    incoming, outgoing = identity_parameters(loss, element.layer, element.unit)
+    index = loss.mlp.index
+    weights = [(index[str(p)], 1) for p in incoming] + [(index[str(v)], -element.degree) for v in outgoing]
+    for seed in range(REFUTATION_TRIES):
+        point = loss.mlp.random_point(500 + seed, scale=2, denominator=3 + seed % 4)
+
+        def D(ctx: Any, point: Point = point) -> Any:
+            grad = gradient_in(ctx, loss, point.values)
+            return ctx.fsum([c * exact(ctx, point.values[i]) * grad[i] for i, c in weights])
+
+        decision = decide(D, "!=", (30, 60))
+        if decision.proved:
+            return point, decision
+    return None
+
+
+def _exact_counterexample(loss: Loss, element: Rescale) -> tuple[Point, Decision] | None:
+    """For piecewise-linear activations: ``D`` exactly at points where no pre-activation vanishes."""
+    mlp, act = loss.mlp, loss.mlp.activation
+    incoming, outgoing = identity_parameters(loss, element.layer, element.unit)
+    expr = loss.expression(SIGMA)
+    D = sympy.Add(*[p * sympy.diff(expr, p) for p in incoming]) - element.degree * sympy.Add(
+        *[v * sympy.diff(expr, v) for v in outgoing]
+    )
+    slope = act.slope if act.slope is not None else 0
+    for seed in range(REFUTATION_TRIES):
+        point = mlp.random_point(500 + seed, scale=2, denominator=3 + seed % 4)
+        at = D.xreplace(dict(zip(mlp.symbols, point.values))).replace(SIGMA, act.sympy)
+        kinks = [f.args[0] for f in at.atoms(SIGMA_PRIME)]
+        if not all(u.is_Rational for u in kinks) or 0 in kinks:
+            continue  # a kink: the derivative is not defined there
+        value = at.replace(SIGMA_PRIME, lambda u: 1 if u > 0 else slope)
+        if value.is_Rational and value != 0:  # exact: the loss is rational at rational points
+            return point, Decision("proved", "!=", value, value, 0)
+    return None
