@@ -15,10 +15,13 @@ from fractions import Fraction
 from symcert.checker.arithmetic import Net
 from symcert.checker.reading import CertificateFormatError, rational
 
-__all__ = ["combine", "orbit_mean", "is_symmetry", "apply_element", "ODD", "HOMOGENEOUS"]
+__all__ = ["combine", "orbit_mean", "is_symmetry", "apply_element", "ODD", "EVEN", "HOMOGENEOUS", "DEGREE"]
 
 ODD = ("identity", "tanh", "cube")
+EVEN = ("square",)
 HOMOGENEOUS = ("identity", "relu", "leaky_relu")
+#: s(c u) = c^k s(u) for c > 0: the degree k of each positively homogeneous activation.
+DEGREE = {"identity": 1, "relu": 1, "leaky_relu": 1, "square": 2, "cube": 3}
 
 
 def combine(a: list, b: list, t: Fraction) -> list:
@@ -49,17 +52,33 @@ def orbit_mean(layers: list, layer: int) -> list:
 
 
 def is_symmetry(net: Net, element: str) -> bool:
-    """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always)."""
-    kind = element.split(":")[0]
+    """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always).
+
+    ``flip_in`` needs an even activation; ``rescale:L:U:A:K`` one homogeneous of degree
+    ``K`` (1 without ``K``); ``sign:F:T`` (negate ``W_F`` and ``W_T``) no biases and an
+    even activation with ``T`` hidden, or an odd one.
+    """
+    parts = element.split(":")
+    kind = parts[0]
     if kind == "swap":
         return True
     if kind == "flip":
         return net.activation in ODD or (net.activation == "sigmoid" and net.bias)
-    return kind == "rescale" and net.activation in HOMOGENEOUS
+    if kind == "flip_in":
+        return net.activation in EVEN
+    if kind == "rescale":
+        degree = int(parts[4]) if len(parts) == 5 and parts[4].isdigit() else 1
+        return DEGREE.get(net.activation) == degree
+    if kind == "sign" and len(parts) == 3 and not net.bias:
+        last = int(parts[2]) if parts[2].isdigit() else 0
+        hidden_last = last < len(net.widths) - 1
+        return net.activation in ODD or (net.activation in EVEN and hidden_last)
+    return False
 
 
 def apply_element(net: Net, layers: list, element: str) -> list:
-    """The exact image of a point under ``swap:L:I,J``, ``flip:L:U`` or ``rescale:L:U:ALPHA``."""
+    """The exact image of a point under ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``,
+    ``rescale:L:U:ALPHA[:K]`` or ``sign:F:T``."""
     parts = element.split(":")
     try:
         layer = int(parts[1])
@@ -67,6 +86,14 @@ def apply_element(net: Net, layers: list, element: str) -> list:
             raise ValueError
         out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
         (weights, biases), (after, after_bias) = out[layer - 1], out[layer]
+        if parts[0] == "sign" and len(parts) == 3:
+            last = int(parts[2])
+            if not layer < last < len(net.widths):
+                raise ValueError
+            for m in (layer, last):
+                w, b = out[m - 1]
+                out[m - 1] = ([[-v for v in row] for row in w], b)
+            return out
         if parts[0] == "swap" and len(parts) == 3:
             i, j = (int(p) for p in parts[2].split(","))
             weights[i], weights[j] = weights[j], weights[i]
@@ -85,15 +112,23 @@ def apply_element(net: Net, layers: list, element: str) -> list:
             if net.activation == "sigmoid" and after_bias is not None:
                 for m, w in enumerate(column):
                     after_bias[m] += w
-        elif parts[0] == "rescale" and len(parts) == 4:
+        elif parts[0] == "flip_in" and len(parts) == 3:
+            u = int(parts[2])
+            if u < 0:
+                raise ValueError
+            weights[u] = [-w for w in weights[u]]
+            if biases is not None:
+                biases[u] = -biases[u]
+        elif parts[0] == "rescale" and len(parts) in (4, 5):
             u, alpha = int(parts[2]), rational(parts[3], "rescale alpha")
-            if alpha <= 0:
+            degree = int(parts[4]) if len(parts) == 5 else 1
+            if alpha <= 0 or not 1 <= degree <= 64:
                 raise ValueError
             weights[u] = [alpha * w for w in weights[u]]
             if biases is not None:
                 biases[u] = alpha * biases[u]
             for row in after:
-                row[u] = row[u] / alpha
+                row[u] = row[u] / alpha**degree
         else:
             raise ValueError
     except (ValueError, IndexError):

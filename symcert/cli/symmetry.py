@@ -45,11 +45,16 @@ def group_text(group: SymmetryGroup) -> str:
         lines.append(
             f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
         )
-        lines.append(f"    sign flips: {'yes' if layer.flips else 'no'} ({layer.flip_reason})")
+        flips = f"yes, {layer.sign_kind}" if layer.flips else "no"
+        lines.append(f"    sign flips: {flips} ({layer.flip_reason})")
     lines.append(f"  order of the discrete group: {group.order}")
     lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
+    for element in group.cross_layer:
+        lines.append(f"  sign across layers: {element} (a product of the generators; the order is unchanged)")
     for family in group.continuous:
-        lines.append(f"  continuous: {family.description}")
+        lines.append(
+            f"  continuous: {family.description} (dimension {family.dimension}, degree {family.degree})"
+        )
     if not group.continuous:
         lines.append("  continuous families: none")
     return "\n".join(lines)

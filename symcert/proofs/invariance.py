@@ -307,7 +307,7 @@ def _within(decision: Decision) -> bool:
 
 def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
     prover = _Prover(target)
-    parts = tuple(prover.prove(g) for g in group.generators)
+    parts = tuple(prover.prove(g) for g in (*group.generators, *group.cross_layer))
     proved = all(p.status == "proved" for p in parts)
     status = "proved" if proved else ("refuted" if any(p.status == "refuted" for p in parts) else "undecided")
     subject = "L" if isinstance(target, Loss) else "f"
@@ -319,6 +319,17 @@ def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
             "generators", f"the generators are {', '.join(str(g) for g in group.generators) or 'none'}"
         ),
         ProofStep("generation", group.generation_argument()),
+        *(
+            [
+                ProofStep(
+                    "signs across layers",
+                    "also proved: " + ", ".join(str(g) for g in group.cross_layer) + " (products of the "
+                    "generators, proved directly as a check)",
+                )
+            ]
+            if group.cross_layer
+            else []
+        ),
         ProofStep(
             "conclusion",
             f"each generator was proved: {subject} is invariant under all {group.order} elements"

@@ -63,16 +63,24 @@ def element_latex(element: Any) -> str:
     ('\\mathrm{swap}^{(1)}_{1,2}', '\\mathrm{flip}^{(1)}_{1}')
     >>> element_latex(rescale(1, 0, "3/2"))
     '\\mathrm{rescale}^{(1)}_{1}(\\tfrac{3}{2})'
+    >>> from symcert import flip_in, layer_sign
+    >>> element_latex(flip_in(1, 0)), element_latex(rescale(1, 0, 2, 2)), element_latex(layer_sign(1, 2))
+    ('\\mathrm{flip}^{(1)}_{\\mathrm{in},1}', '\\mathrm{rescale}^{(1)}_{1}(2; k=2)', '\\mathrm{sign}_{1,2}')
     """
     kind = type(element).__name__
     if kind == "Swap":
         return r"\mathrm{swap}^{(%d)}_{%d,%d}" % (element.layer, element.i + 1, element.j + 1)
     if kind == "Flip":
         return r"\mathrm{flip}^{(%d)}_{%d}" % (element.layer, element.unit + 1)
+    if kind == "FlipIn":
+        return r"\mathrm{flip}^{(%d)}_{\mathrm{in},%d}" % (element.layer, element.unit + 1)
+    if kind == "LayerSign":
+        return r"\mathrm{sign}_{%d,%d}" % (element.layer, element.last)
     if kind == "Rescale":
         alpha = element.alpha
         value = str(alpha) if alpha.q == 1 else r"\tfrac{%d}{%d}" % (alpha.p, alpha.q)
-        return r"\mathrm{rescale}^{(%d)}_{%d}(%s)" % (element.layer, element.unit + 1, value)
+        degree = "" if element.degree == 1 else "; k=%d" % element.degree
+        return r"\mathrm{rescale}^{(%d)}_{%d}(%s%s)" % (element.layer, element.unit + 1, value, degree)
     return r"\mathrm{%s}" % escape(repr(element))
 
 
@@ -92,7 +100,7 @@ def claim_to_latex(proof: Proof) -> str:
 
 def proof_repr_latex(proof: Proof) -> str:
     """A one-line MathJax display for notebooks: the claim and the verdict."""
-    verdict = {"proved": "proved", "refuted": "refuted", "undecided": "undecided"}[proof.status]
+    verdict = proof.verdict
     return r"$\displaystyle %s \qquad \text{(%s)}$" % (claim_to_latex(proof), verdict)
 
 
@@ -110,7 +118,12 @@ def group_repr_latex(group: SymmetryGroup) -> str:
         for layer in group.layers
     ]
     body = r" \times ".join(factors) or r"\{e\}"
-    rescale = r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{n}" if group.continuous else ""
+    dimension = sum(f.dimension for f in group.continuous)
+    degrees = sorted({f.degree for f in group.continuous})
+    degree = "" if degrees == [1] else r"\ (\text{degree } %s)" % ", ".join(map(str, degrees))
+    rescale = (
+        r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{%d}%s" % (dimension, degree) if group.continuous else ""
+    )
     return r"$\displaystyle G = %s,\quad |G| = %d%s$" % (body, group.order, rescale)
 
 
@@ -118,6 +131,8 @@ def proof_to_latex(proof: Proof) -> str:
     """A ``theorem``/``proof`` fragment; the environments must be defined by the document."""
     names = _names(proof)
     status = {"proved": "Theorem", "refuted": "Counterexample", "undecided": "Open claim"}[proof.status]
+    if proof.numerically_invariant:
+        status = "Open claim, numerically invariant"
     lines = [
         r"\begin{theorem}[%s]" % status,
         escape(proof.claim) + r": $" + claim_to_latex(proof) + r"$.",
@@ -193,8 +208,12 @@ def _lemma_check(lemma: Any) -> str:
             r"checked exactly: $s(-u) - (1 - s(u))$, written as a rational function of $E = e^{u}$, "
             r"cancels to $0$"
         )
+    if lemma.key == "even":
+        return r"checked exactly: $s(-u) - s(u)$ expands to $0$"
     if "expands" in lemma.justification:
-        return r"checked exactly: $s(\alpha u) - \alpha s(u)$ expands to $0$"
+        return r"checked exactly: $%s$ expands to $0$" % sympy.latex(lemma.general.lhs - lemma.general.rhs).replace(
+            r"\sigma", "s"
+        )
     return (
         r"checked exactly by cases on the sign of $u$ ($\alpha > 0$ keeps the sign): each difference is $0$"
     )
@@ -290,7 +309,8 @@ def invariance_reason_latex(proof: Proof) -> str:
     verdict = {
         "proved": r"Hence $L(g\theta) = L(\theta)$ for every $\theta$: $g$ is a symmetry of the loss.",
         "refuted": r"Hence $g$ is \emph{not} a symmetry of this loss.",
-        "undecided": r"The invariance of $L$ under $g$ was not decided.",
+        "undecided": r"The invariance of $L$ under $g$ was not decided."
+        + (r" It is numerically invariant (floats), which is not a proof." if proof.numerically_invariant else ""),
     }[proof.status]
     lines.append(verdict)
     return "\n".join(lines)
