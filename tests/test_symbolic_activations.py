@@ -212,7 +212,10 @@ def test_euler_relation_is_verified_exactly_and_a_wrong_degree_fails(name):
     act = activation(name)
     lemma = euler_lemma(act)
     assert all(r == 0 for r in lemma_residues(lemma))
-    assert str(lemma.general) == f"Eq(u*sigma_prime(u), {'' if act.homogeneity == 1 else f'{act.homogeneity}*'}sigma(u))"
+    assert (
+        str(lemma.general)
+        == f"Eq(u*sigma_prime(u), {'' if act.homogeneity == 1 else f'{act.homogeneity}*'}sigma(u))"
+    )
     wrong = euler_lemma(act, act.homogeneity + 1)
     assert any(r != 0 for r in lemma_residues(wrong))
 

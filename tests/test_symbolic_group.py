@@ -317,7 +317,7 @@ def test_layer_sign_action_and_fit():
     net = MLP((1, 2, 2, 1), "square", bias=False)
     p = net.point(W1=[[1], [2]], W2=[[3, 4], [5, 6]], W3=[[7, 8]])
     assert layer_sign(1, 3)(p) == net.point(W1=[[-1], [-2]], W2=[[3, 4], [5, 6]], W3=[[-7, -8]])
-    with pytest.raises(SpecificationError, match="negates W4, but .* has weight matrices W1 to W3"):
+    with pytest.raises(SpecificationError, match=r"negates W4, but .* has weight matrices W1 to W3"):
         layer_sign(1, 4)(p)
     with pytest.raises(SpecificationError, match="write sign:F:T with F < T"):
         layer_sign(2, 2)
@@ -423,7 +423,10 @@ def test_str_and_repr():
         str(rescale(1, 0, "3/2")) == "rescale:1:0:3/2" and repr(rescale(1, 0, "3/2")) == "rescale(1, 0, 3/2)"
     )
     assert rescale(1, 0, "0.5") == rescale(1, 0, R(1, 2)) == rescale(1, 0, 0.5)
-    assert str(rescale(1, 0, 3, 2)) == "rescale:1:0:3:2" and repr(rescale(1, 0, 3, 2)) == "rescale(1, 0, 3, degree=2)"
+    assert (
+        str(rescale(1, 0, 3, 2)) == "rescale:1:0:3:2"
+        and repr(rescale(1, 0, 3, 2)) == "rescale(1, 0, 3, degree=2)"
+    )
     assert str(flip_in(2, 1)) == "flip_in:2:1" and repr(flip_in(2, 1)) == "flip_in(2, 1)"
     assert str(layer_sign(1, 2)) == "sign:1:2" and repr(layer_sign(1, 2)) == "layer_sign(1, 2)"
     assert rescale(1, 0, 3) != rescale(1, 0, 3, 2)

@@ -1,9 +1,11 @@
-"""Handout ``rescaling``: ReLU's continuous symmetry and its valleys of equal loss."""
+"""Handout ``rescaling``: ReLU's continuous symmetry, its valleys of equal loss, and the gradient
+identity and conserved quantity it forces (Kunin et al. 2021)."""
 
 from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.proofs.figures import segment_figure, slice_figure
+from symcert.proofs.gradient import prove_gradient_identity
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.data import Dataset
@@ -23,6 +25,15 @@ def build() -> Handout:
     B = g(A)
     invariance = prove_invariance(loss, g)
     chord = certify_nonconvexity(loss, A, element=g, kind="chord")
+    identity = prove_gradient_identity(loss, g)
+    square = MLP((1, 1, 1), "square")
+    square_loss = Loss(
+        square,
+        Dataset.teacher(square, square.point(W1=[[1]], b1=[1], W2=[[1]], b2=[0]), [[-1], [0], [1]]),
+        "mse",
+    )
+    square_identity = prove_gradient_identity(square_loss, rescale(1, 0, 2, degree=2))
+    _check((invariance, identity, square_identity))
     body = "\n\n".join(
         [
             r"\section{Definitions}",
@@ -65,14 +76,40 @@ def build() -> Handout:
             ),
             segment_figure(loss, A, B, label="fig:rescale:segment"),
             r"Figure~\ref{fig:rescale:segment} shows the loss along the chord from $A$ to $B$.",
+            r"\section{A symmetry forces a gradient identity}",
+            r"Differentiate $L(\alpha a, c/\alpha) = L(a, c)$ with respect to $\alpha$ at $\alpha = 1$: "
+            r"$a\,\partial_a L - c\,\partial_c L = 0$ at every point (Kunin et al., 2021). "
+            r"The prover does not "
+            r"take this derivative: it computes the left-hand side exactly from the loss written with an "
+            r"abstract activation $\sigma$ and removes every $\sigma'$ with Euler's relation "
+            r"$u\,\sigma'(u) = \sigma(u)$, which holds for ReLU on each side of $0$ and at $0$ for any "
+            r"value of $\operatorname{relu}'(0)$.",
+            identity.to_latex(),
+            r"Under gradient flow $\dot\theta = -\nabla L$ this makes $Q = a^2 - c^2$ constant: "
+            r"$\dot Q = 2(a\dot a - c\dot c) = -2(a\,\partial_a L - c\,\partial_c L) = 0$. Training "
+            r"started at $A = (1, 2)$ stays on the hyperbola $a^2 - c^2 = -3$ and can only reach the minimum "
+            r"where it meets $ac = 2$: the symmetry decides which minimum gradient flow finds.",
+            r"For an activation homogeneous of degree $k$, $s(\alpha u) = \alpha^k s(u)$ (the "
+            r"square: $k = 2$), "
+            r"the outgoing weights scale by $\alpha^{-k}$, Euler's relation reads $u\,s'(u) = k\,s(u)$, and "
+            r"the identity and the conserved quantity carry the factor $k$. For a square unit with a bias:",
+            square_identity.to_latex(),
         ]
     )
     exercises = (
         Exercise(
-            r"Show that for ReLU the gradient at any $\theta$ satisfies $w_j \cdot \partial_{w_j} L + b_j "
-            r"\partial_{b_j} L = v_j \cdot \partial_{v_j} L$.",
-            r"Differentiate $L(\text{rescale}_\alpha \theta) = L(\theta)$ with respect to $\alpha$ at "
-            r"$\alpha = 1$: the incoming parameters scale like $\alpha$, the outgoing ones like $1/\alpha$.",
+            r"Let $s$ be positively homogeneous of degree $k$ and let unit $j$ have incoming "
+            r"weights and bias "
+            r"$w$ and outgoing weights $v$. Show that $\|w\|^2 - k\|v\|^2$ is conserved under gradient flow. "
+            r"What goes wrong with weight decay $\lambda\|W\|^2$?",
+            r"Along $g_\alpha$ (incoming times $\alpha$, outgoing times $\alpha^{-k}$) the loss is constant; "
+            r"the derivative at $\alpha = 1$ is $w \cdot \nabla_w L - k\, v \cdot \nabla_v L = 0$. With "
+            r"$\dot\theta = -\nabla L$, $\frac{d}{dt}(\|w\|^2 - k\|v\|^2) = 2(w\cdot\dot w - "
+            r"k\, v\cdot\dot v) "
+            r"= -2(w \cdot \nabla_w L - k\, v\cdot\nabla_v L) = 0$. Weight decay is not invariant under "
+            r"$g_\alpha$: the identity gains $2\lambda(\|w_{\mathrm{weights}}\|^2 - "
+            r"k\|v\|^2)$ and the prover "
+            r"refutes it at an exact point.",
         ),
         Exercise(
             r"Is rescaling a symmetry of a $\tanh$ network?",
@@ -93,3 +130,10 @@ def build() -> Handout:
         r"these curves are not straight lines: the loss cannot be convex."
     )
     return Handout("rescaling", TITLE, motivation, body, exercises, (chord,))
+
+
+def _check(proofs) -> None:
+    """The handout states only proved identities."""
+    for proof in proofs:
+        if proof.status != "proved":
+            raise AssertionError(f"the rescaling handout needs a proved identity, got {proof.status}")

@@ -48,10 +48,9 @@ from symcert.numeric.decide import Decision, decide
 from symcert.numeric.derivatives import gradient_in
 from symcert.proofs.invariance import ProofStep
 from symcert.symbolic.canonical import Canonicalizer
-from symcert.symbolic.group import ContinuousFamily, GroupElement, Rescale, parse_element, rescale
+from symcert.symbolic.group import ContinuousFamily, Rescale, parse_element, rescale
 from symcert.symbolic.lemmas import SIGMA, SIGMA_PRIME, Lemma, euler_lemma, lemma_residues, lemmas_for
 from symcert.symbolic.losses import Loss
-from symcert.symbolic.network import forward
 from symcert.symbolic.point import Point
 
 __all__ = ["GradientProof", "prove_gradient_identity", "identity_parameters"]
@@ -149,7 +148,17 @@ def prove_gradient_identity(loss: Loss, symmetry: Rescale | ContinuousFamily | s
         claim = f"the gradient identity of every unit of {symmetry.description.split(' for ')[0]}"
         steps = (ProofStep("statement", claim), ProofStep("units", f"{len(parts)} identities, one per unit"))
         return GradientProof(
-            claim, loss, symmetry.layer, None, symmetry.degree, (), (), status, steps, first.lemma, parts=parts
+            claim,
+            loss,
+            symmetry.layer,
+            None,
+            symmetry.degree,
+            (),
+            (),
+            status,
+            steps,
+            first.lemma,
+            parts=parts,
         )
     if not isinstance(symmetry, Rescale):
         raise SpecificationError(
@@ -210,8 +219,8 @@ def _prove_unit(loss: Loss, element: Rescale) -> GradientProof:
                         "Euler",
                         "D is linear in sigma_prime(u_i) for the unit's pre-activation u_i at each data "
                         "point; each coefficient is u_i times a polynomial g_i (checked by expansion), so "
-                        f"u_i sigma_prime(u_i) = {k} sigma(u_i) removes every sigma_prime(u_i), and what is "
-                        "left expands to 0",
+                        f"u_i sigma_prime(u_i) = {'' if k == 1 else f'{k} '}sigma(u_i) removes every "
+                        "sigma_prime(u_i), and what is left expands to 0",
                     )
                 )
                 steps.append(
@@ -289,7 +298,9 @@ def _refute_or_leave(make, loss: Loss, element: Rescale, steps: list, lemma) -> 
         return make("undecided", steps, lemma)
     point, decision = found
     steps.append(
-        ProofStep("counterexample", f"at the exact point theta below, {decision.describe('D')}", (("theta", point),))
+        ProofStep(
+            "counterexample", f"at the exact point theta below, {decision.describe('D')}", (("theta", point),)
+        )
     )
     steps.append(ProofStep("conclusion", "the identity does not hold."))
     return make("refuted", steps, lemma, found)

@@ -302,7 +302,9 @@ class _Prover:
 
 def _within(decision: Decision) -> bool:
     lower, upper = decision.lower, decision.upper
-    return bool(lower.is_finite and upper.is_finite and -NUMERIC_TOLERANCE <= lower and upper <= NUMERIC_TOLERANCE)
+    return bool(
+        lower.is_finite and upper.is_finite and -NUMERIC_TOLERANCE <= lower and upper <= NUMERIC_TOLERANCE
+    )
 
 
 def _prove_group(target: Target, group: SymmetryGroup) -> Proof:

@@ -122,7 +122,9 @@ def group_repr_latex(group: SymmetryGroup) -> str:
     degrees = sorted({f.degree for f in group.continuous})
     degree = "" if degrees == [1] else r"\ (\text{degree } %s)" % ", ".join(map(str, degrees))
     rescale = (
-        r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{%d}%s" % (dimension, degree) if group.continuous else ""
+        r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{%d}%s" % (dimension, degree)
+        if group.continuous
+        else ""
     )
     return r"$\displaystyle G = %s,\quad |G| = %d%s$" % (body, group.order, rescale)
 
@@ -211,9 +213,9 @@ def _lemma_check(lemma: Any) -> str:
     if lemma.key == "even":
         return r"checked exactly: $s(-u) - s(u)$ expands to $0$"
     if "expands" in lemma.justification:
-        return r"checked exactly: $%s$ expands to $0$" % sympy.latex(lemma.general.lhs - lemma.general.rhs).replace(
-            r"\sigma", "s"
-        )
+        return r"checked exactly: $%s$ expands to $0$" % sympy.latex(
+            lemma.general.lhs - lemma.general.rhs
+        ).replace(r"\sigma", "s")
     return (
         r"checked exactly by cases on the sign of $u$ ($\alpha > 0$ keeps the sign): each difference is $0$"
     )
@@ -310,7 +312,11 @@ def invariance_reason_latex(proof: Proof) -> str:
         "proved": r"Hence $L(g\theta) = L(\theta)$ for every $\theta$: $g$ is a symmetry of the loss.",
         "refuted": r"Hence $g$ is \emph{not} a symmetry of this loss.",
         "undecided": r"The invariance of $L$ under $g$ was not decided."
-        + (r" It is numerically invariant (floats), which is not a proof." if proof.numerically_invariant else ""),
+        + (
+            r" It is numerically invariant (floats), which is not a proof."
+            if proof.numerically_invariant
+            else ""
+        ),
     }[proof.status]
     lines.append(verdict)
     return "\n".join(lines)

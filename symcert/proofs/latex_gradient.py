@@ -20,32 +20,39 @@ __all__ = ["gradient_proof_to_latex", "identity_latex"]
 
 
 def _sum(symbols, names) -> str:
-    return " + ".join(
-        r"%s\,\frac{\partial L}{\partial %s}" % ((names[s],) * 2) for s in symbols
-    )
+    return " + ".join(r"%s\,\frac{\partial L}{\partial %s}" % ((names[s],) * 2) for s in symbols)
 
 
 def identity_latex(proof: GradientProof) -> str:
     """The identity as math, with the network's parameter names."""
     names = proof.loss.mlp.latex_names
-    k = "" if proof.degree == 1 else r"%d\," % proof.degree
-    return r"%s - %s\Bigl(%s\Bigr) = 0" % (_sum(proof.incoming, names), k, _sum(proof.outgoing, names))
+    outgoing = _sum(proof.outgoing, names)
+    if proof.degree != 1:
+        outgoing = r"%d\,\Bigl(%s\Bigr)" % (proof.degree, outgoing)
+    elif len(proof.outgoing) > 1:
+        outgoing = r"\Bigl(%s\Bigr)" % outgoing
+    return r"%s - %s = 0" % (_sum(proof.incoming, names), outgoing)
 
 
 def conserved_latex(proof: GradientProof) -> str:
     """The quantity conserved under gradient flow."""
     names = proof.loss.mlp.latex_names
-    k = "" if proof.degree == 1 else r"%d\," % proof.degree
     inc = " + ".join("(%s)^2" % names[s] for s in proof.incoming)
     out = " + ".join("(%s)^2" % names[s] for s in proof.outgoing)
-    return r"Q = %s - %s\bigl(%s\bigr)" % (inc, k, out)
+    if proof.degree != 1:
+        out = r"%d\,\bigl(%s\bigr)" % (proof.degree, out)
+    elif len(proof.outgoing) > 1:
+        out = r"\bigl(%s\bigr)" % out
+    return r"Q = %s - %s" % (inc, out)
 
 
 def gradient_proof_to_latex(proof: GradientProof) -> str:
     """A ``theorem``/``proof`` fragment (the environments are defined by the document)."""
     if proof.parts:
         return "\n\n".join(gradient_proof_to_latex(part) for part in proof.parts)
-    status = {"proved": "Gradient identity", "refuted": "Counterexample", "undecided": "Open claim"}[proof.status]
+    status = {"proved": "Gradient identity", "refuted": "Counterexample", "undecided": "Open claim"}[
+        proof.status
+    ]
     lines = [
         r"\begin{theorem}[%s]" % status,
         r"For every $\theta$: \[ %s. \]" % identity_latex(proof),
@@ -62,11 +69,22 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         lines.append(
             r"\item Lemma (Euler's relation for %s): $u\,\sigma'(u) = %s\sigma(u)$ for every $u$; checked "
             r"exactly, %s."
-            % (escape(proof.loss.mlp.activation.label), "" if proof.degree == 1 else str(proof.degree),
-               escape(lemma.justification))
+            % (
+                escape(proof.loss.mlp.activation.label),
+                "" if proof.degree == 1 else str(proof.degree),
+                escape(lemma.justification),
+            )
         )
+    k = "" if proof.degree == 1 else r"%d\," % proof.degree
     for step in proof.steps:
-        if step.name in ("Euler", "counterexample"):
+        if step.name == "Euler" and proof.status == "proved":
+            lines.append(
+                r"\item Let $u_i$ be the unit's pre-activation at data point $x_i$. $D$ is linear in each "
+                r"$\sigma'(u_i)$, and its coefficient is $u_i$ times a polynomial $g_i$ (checked by exact "
+                r"expansion); so $D = \sum_i g_i\, u_i \sigma'(u_i) + R = \sum_i g_i\, %s\sigma(u_i) + R$ by "
+                r"the lemma, and this expands to $0$." % k
+            )
+        elif step.name in ("Euler", "counterexample"):
             lines.append(r"\item %s." % escape(step.text.rstrip(".")))
         if step.name == "counterexample":
             lines.append(r"\[ \theta = %s \]" % point_latex(proof.counterexample[0]))

@@ -246,7 +246,9 @@ class Rescale(GroupElement):
         if alpha <= 0:
             raise SpecificationError(f"rescale needs alpha > 0, got {alpha}")
         if isinstance(self.degree, bool) or not isinstance(self.degree, int) or self.degree < 1:
-            raise SpecificationError(f"rescale needs a degree that is a positive integer, got {self.degree!r}")
+            raise SpecificationError(
+                f"rescale needs a degree that is a positive integer, got {self.degree!r}"
+            )
         object.__setattr__(self, "alpha", alpha)
 
     @property
@@ -291,7 +293,8 @@ class LayerSign(GroupElement):
         _check_index(self.last, "last")
         if self.last <= self.layer:
             raise SpecificationError(
-                f"sign needs a later second layer, got sign:{self.layer}:{self.last}; write sign:F:T with F < T"
+                f"sign needs a later second layer, got sign:{self.layer}:{self.last}; "
+                "write sign:F:T with F < T"
             )
 
     @property
@@ -357,7 +360,7 @@ def flip_in(layer: int, unit: int) -> FlipIn:
 
 
 def rescale(layer: int, unit: int, alpha: object, degree: int = 1) -> Rescale:
-    """Scale ``unit`` of hidden layer ``layer``: incoming by ``alpha > 0`` (exact), outgoing by ``alpha^-degree``.
+    """Scale ``unit`` of layer ``layer``: incoming by exact ``alpha > 0``, outgoing by ``alpha^-degree``.
 
     >>> rescale(1, 0, "1/2")
     rescale(1, 0, 1/2)
@@ -411,5 +414,3 @@ def parse_element(text: str) -> GroupElement:
             raise
         raise SpecificationError(f"cannot read the element {text!r}: {usage}") from None
     raise SpecificationError(f"cannot read the element {text!r}: {usage}")
-
-

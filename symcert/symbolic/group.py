@@ -171,7 +171,10 @@ def carries_sign(mlp: MLP, negated: frozenset[int] | set[int]) -> tuple[bool, st
             account.append(f"layer {p}: {cause}; {facts.name} is odd and passes the sign on")
             carried = True
         else:
-            return False, f"{cause}: {facts.name} is neither odd nor even, so the sign is blocked at layer {p}"
+            return (
+                False,
+                f"{cause}: {facts.name} is neither odd nor even, so the sign is blocked at layer {p}",
+            )
     return True, "; ".join(account)
 
 

@@ -36,7 +36,7 @@ __all__ = ["SIGMA", "SIGMA_PRIME", "U", "ALPHA", "Lemma", "lemmas_for", "lemma_r
 SIGMA_PRIME = sympy.Function("sigma_prime", real=True)
 
 
-class SIGMA(sympy.Function):  # noqa: N801 -- named like the constant it replaces
+class SIGMA(sympy.Function):
     """The abstract hidden activation used in proofs: ``sigma(u)``, with derivative ``sigma_prime(u)``.
 
     >>> sympy.diff(SIGMA(2 * U), U)
@@ -134,7 +134,7 @@ def _homogeneous(act: Activation) -> Lemma:
     label = f"s(alpha u) - alpha{_power(k)} s(u)"
     if act.polynomial:
         difference = act.sympy(ALPHA * U) - ALPHA**k * act.sympy(U)
-        checks = (((label, sympy.expand(difference)),))
+        checks = ((label, sympy.expand(difference)),)
         why = f"{label} expands to 0"
     else:
         checks = (
@@ -144,7 +144,9 @@ def _homogeneous(act: Activation) -> Lemma:
         )
         why = "by cases on the sign of u (alpha > 0 keeps the sign): each difference is 0"
     degree = "" if k == 1 else f" of degree {k}"
-    return Lemma("homogeneous", f"{act.name} is positively homogeneous{degree}", general, instance, why, checks)
+    return Lemma(
+        "homogeneous", f"{act.name} is positively homogeneous{degree}", general, instance, why, checks
+    )
 
 
 def euler_lemma(act: Activation, degree: int | None = None) -> Lemma:
@@ -183,7 +185,9 @@ def euler_lemma(act: Activation, degree: int | None = None) -> Lemma:
 
 
 def lemmas_for(act: Activation) -> dict[str, Lemma]:
-    """The lemmas the facts of ``act`` provide, each verified exactly (keys: odd, even, complement, homogeneous).
+    """The lemmas the facts of ``act`` provide, each verified exactly.
+
+    Keys: odd, even, complement, homogeneous.
 
     Raises ``AssertionError`` if a declared fact fails its exact check (a bug in
     the activation's declaration, never a user error).
