@@ -255,24 +255,30 @@ def _maker(claim, loss, element, incoming, outgoing):
 
 
 def _apply_euler(loss: Loss, D: sympy.Expr, layer: int, unit: int, k: int) -> sympy.Expr | None:
-    """``D`` with every ``u_i sigma_prime(u_i)`` of the unit replaced by ``k sigma(u_i)``, or None."""
-    mlp = loss.mlp
-    out = sympy.expand(D)
+    """``D`` with every ``u_i sigma_prime(u_i)`` of the unit replaced by ``k sigma(u_i)``, or None.
+
+    ``D`` is expanded once; for each data point the terms holding ``P_i = sigma_prime(u_i)``
+    give the coefficient ``c_i``, which must equal ``g_i u_i`` exactly (``g_i`` from polynomial
+    division with remainder 0, in the parameters and the ``sigma`` terms as generators, then
+    checked again by expanding ``c_i - g_i u_i``).
+    """
+    terms = list(sympy.Add.make_args(sympy.expand(D)))
+    replaced = []
     for x in loss.data.xs:
-        u = _pre_activation(mlp, list(x), layer, unit)
-        P = sympy.Dummy("P")
-        with_p = out.xreplace({SIGMA_PRIME(u): P})
-        coefficient = with_p.coeff(P)
-        if coefficient == 0:
+        u = _pre_activation(loss.mlp, list(x), layer, unit)
+        P = SIGMA_PRIME(u)
+        holding = [t for t in terms if t.has(P)]
+        if not holding:
             continue
-        rest = sympy.expand(with_p - coefficient * P)
-        if rest.has(P) or u == 0:
+        terms = [t for t in terms if not t.has(P)]
+        coefficient = sympy.Add(*[t.xreplace({P: 1}) for t in holding])
+        if any(t.xreplace({P: 1}).has(P) or not t.is_Mul or P not in t.args for t in holding) or u == 0:
+            return None  # not linear in P_i
+        g, remainder = sympy.div(coefficient, u)
+        if remainder != 0 or sympy.expand(g * u - coefficient) != 0:
             return None
-        g = sympy.cancel(coefficient / u)
-        if sympy.fraction(g)[1].free_symbols or sympy.expand(g * u - coefficient) != 0:
-            return None
-        out = sympy.expand(rest + g * k * SIGMA(u))
-    return out
+        replaced.append(g * k * SIGMA(u))
+    return sympy.expand(sympy.Add(*terms) + sympy.Add(*replaced))
 
 
 def _pre_activation(mlp, x, layer: int, unit: int) -> sympy.Expr:
