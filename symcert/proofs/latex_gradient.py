@@ -59,10 +59,10 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         r"\end{theorem}",
         r"\begin{proof}",
         r"\begin{enumerate}",
-        r"\item Let $g_c$ multiply the incoming weights and bias of unit %d of layer %d by $c > 0$ and its "
+        r"\item Let $g_c$ multiply the incoming weights%s of unit %d of layer %d by $c > 0$ and its "
         r"outgoing weights by $c^{-%d}$; the left-hand side $D$ is $\frac{d}{dc} L(g_c\theta)$ at $c = 1$, "
         r"computed here exactly from $L$ written with an abstract activation $\sigma$."
-        % (proof.unit + 1, proof.layer, proof.degree),
+        % (" and bias" if proof.loss.mlp.bias else "", proof.unit + 1, proof.layer, proof.degree),
     ]
     if proof.lemma is not None:
         lemma = proof.lemma
