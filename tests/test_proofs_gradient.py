@@ -146,6 +146,19 @@ def test_no_identity_without_homogeneity_and_bad_input():
         prove_gradient_identity(loss, rescale(1, 3, 2))
 
 
+def test_json_of_an_identity():
+    import json
+
+    loss = default_teacher_loss(MLP((1, 2, 1), "square"))
+    record = json.loads(
+        json.dumps(prove_gradient_identity(loss, loss.mlp.symmetry_group().continuous[0]).to_dict())
+    )
+    assert record["status"] == "proved" and record["degree"] == 2 and len(record["parts"]) == 2
+    assert record["parts"][1]["incoming"] == ["W1_21", "b1_2"] and record["parts"][1]["outgoing"] == ["W2_12"]
+    wrong = prove_gradient_identity(loss, rescale(1, 0, 1, 3)).to_dict()
+    assert wrong["status"] == "refuted" and "lower" in wrong["counterexample"]
+
+
 def test_latex_of_an_identity():
     loss = default_teacher_loss(MLP((1, 2, 1), "square"))
     text = prove_gradient_identity(loss, rescale(1, 0, 1, 2)).to_latex()

@@ -103,6 +103,34 @@ class GradientProof:
         lines.append(f"Verdict: {self.status.upper()}")
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (schema ``symcert-gradient-identity``): claim, status, parameters, steps, parts."""
+        record: dict[str, Any] = {
+            "schema": "symcert-gradient-identity",
+            "version": 1,
+            "claim": self.claim,
+            "status": self.status,
+            "holds": self.holds,
+            "layer": self.layer,
+            "unit": self.unit,
+            "degree": self.degree,
+            "incoming": [str(s) for s in self.incoming],
+            "outgoing": [str(s) for s in self.outgoing],
+            "conserved": self.conserved if self.unit is not None else None,
+            "steps": [{"name": s.name, "text": s.text} for s in self.steps],
+        }
+        if self.counterexample is not None:
+            point, decision = self.counterexample
+            record["counterexample"] = {
+                "point": point.arrays(),
+                "lower": str(decision.lower),
+                "upper": str(decision.upper),
+                "dps": decision.dps,
+            }
+        if self.parts:
+            record["parts"] = [part.to_dict() for part in self.parts]
+        return record
+
     def to_latex(self) -> str:
         """The proof as a LaTeX ``theorem``/``proof`` fragment."""
         from symcert.proofs.latex_gradient import gradient_proof_to_latex
