@@ -121,3 +121,26 @@ def test_group_proof_covers_the_signs_across_layers():
     assert [str(p.element) for p in proof.parts][-1] == "sign:1:2"
     assert any(step.name == "signs across layers" for step in proof.steps)
     assert r"\mathrm{flip}^{(1)}_{\mathrm{in},1}" in proof.to_latex()
+
+
+def test_the_new_proofs_compile_with_tex(require_tool, tmp_path):
+    from symcert import prove_gradient_identity
+    from symcert.build.tex import compile_pdf, standalone_document, write_tex
+
+    require_tool("pdflatex")
+    require_tool("latexmk")
+    net = MLP((1, 2, 2, 1), "square", bias=False)
+    loss = default_teacher_loss(net)
+    group = net.symmetry_group()
+    body = "\n\n".join(
+        [
+            prove_invariance(loss, group).to_latex(),
+            prove_invariance(loss, rescale(1, 0, 3, 2)).to_latex(),
+            prove_invariance(loss, flip(1, 0)).to_latex(),
+            prove_gradient_identity(loss, rescale(2, 1, 1, 2)).to_latex(),
+            prove_gradient_identity(loss, rescale(1, 0, 1, 1)).to_latex(),
+            group._repr_latex_(),
+        ]
+    )
+    pdf = compile_pdf(write_tex(tmp_path / "square.tex", standalone_document(body, title="Square")))
+    assert pdf.exists() and pdf.stat().st_size > 1000
