@@ -47,13 +47,15 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
    ``layer_sign(F, T)`` is the product of ``flip_in(F, j)`` and ``flip_in(T, j)``
    over all units ``j``; for an odd one, the product of ``flip(p, j)`` over all
    units of the layers ``F <= p < T`` (each intermediate ``W_p`` is negated twice).
-   More generally, a map that multiplies every parameter by ``+1`` or ``-1`` and
-   sends every pre-activation to plus or minus itself is fixed by the signs
-   ``r_p[j]`` of the hidden pre-activations: ``W_p[j, k]`` gets the sign
-   ``r_p[j] t_{p-1}[k]``, where ``t = r`` (odd) or ``t = +1`` (even) is the sign of the
-   activation, and the output's pre-activations keep theirs. Such maps therefore
-   number ``prod_l 2^(n_l)``, exactly the unit signs, and the discrete group is the
-   product over hidden layers of ``n! 2^n`` (with a sign element) or ``n!``.
+   More generally, take a map that multiplies every parameter by ``+1`` or ``-1`` and
+   sends every pre-activation to plus or minus itself (at generic parameters). It is
+   fixed by the signs ``r_p[j]`` of the hidden pre-activations: ``b_p[j]`` gets the
+   sign ``r_p[j]`` and ``W_p[j, k]`` the sign ``r_p[j] t_{p-1}[k]``, where ``t = r`` (odd)
+   or ``t = +1`` (even) is the sign of the activation (``t_0 = +1`` on the inputs); the
+   output's pre-activations keep theirs, and for any other activation every
+   ``r_p[j] = +1``. Such maps therefore number ``prod_l 2^(n_l)`` for an odd or even
+   activation, exactly the unit signs, and the discrete group is the product over
+   hidden layers of ``n! 2^n`` (with a sign element) or ``n!``.
    The general rule is kept because it is where a network with different
    activations per layer (odd followed by even) would gain new elements.
 
