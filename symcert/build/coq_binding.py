@@ -40,7 +40,7 @@ _PROOF = re.compile(r"(?<![\w.'])Proof\.(?=\s)(.*?)(?<![\w.'])(Qed|Defined)\.(?=
 
 @dataclass(frozen=True)
 class CoqBinding:
-    """Whether a ``.v`` file proves its certificate's statement: ``accepted``, ``reasons`` and coqc's result."""
+    """Whether a ``.v`` file proves its certificate's statement: ``accepted``, ``reasons``, coqc's result."""
 
     accepted: bool
     reasons: list[str] = field(default_factory=list)
@@ -53,7 +53,7 @@ def read_coq_source(path: str | os.PathLike[str]) -> str:
 
 
 def skeleton(text: str) -> tuple[str, list[str]]:
-    """``text`` without comments, whitespace normalised, each proof script replaced by ``...``; and the scripts."""
+    """``text`` without comments, whitespace normalised, proof scripts cut to ``...``; and the scripts."""
     scripts: list[str] = []
 
     def cut(match: re.Match) -> str:

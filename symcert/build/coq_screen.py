@@ -13,7 +13,8 @@ Two checks, both needed because ``coqc`` accepts much that proves nothing:
    fully qualified name: every axiom the theorem rests on must resolve (by ``Locate``, in the file's own
    environment) to an allowed name: :data:`ALLOWED_NAMES` (the reals, excluded middle, functional
    extensionality) or a constant of :data:`ALLOWED_MODULES` (the primitive 63-bit integers and floats the
-   ``interval`` tactic computes with), listed from the installed library by ``Print Module``. A user module named like a library one (``Module Reals.``) cannot pass:
+   ``interval`` tactic computes with), listed from the installed library by ``Print Module``.
+   A user module named like a library one (``Module Reals.``) cannot pass:
    its axioms resolve to the file's own path.
 
 >>> screen_source("Module Reals. Axiom cheat : False. End Reals.")

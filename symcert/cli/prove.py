@@ -151,7 +151,8 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         "--budget",
         type=_seconds,
         default=MAX_CHECK_SECONDS,
-        help=f"refuse certificates whose estimated checking time exceeds this (default: {MAX_CHECK_SECONDS:.0f} s)",
+        help="refuse certificates whose estimated checking time exceeds this many seconds "
+        f"(default: {MAX_CHECK_SECONDS:.0f})",
     )
     checker.add_argument(
         "--coq",
