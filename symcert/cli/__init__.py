@@ -39,8 +39,10 @@ exit codes: 0 proved, 1 refuted or not proved, 2 bad input or usage
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, as for every bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"symcert: error: {message}\n")
+        message = " ".join(message.split())
+        if len(message) > 300:
+            message = message[:297] + "..."
+        self.exit(EXIT_USAGE, f"symcert: error: {message} (see {self.prog} --help)\n")
 
 
 def parse_widths(text: str) -> tuple[int, ...]:

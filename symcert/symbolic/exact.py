@@ -78,7 +78,9 @@ def _to_fraction(value: object, name: str) -> Fraction:
         return Fraction(as_float)
     if isinstance(value, str):
         text = value.strip()
-        if len(text) > 2 * MAX_DIGITS + 10 or not text.isascii():  # "1\u06605" would read as 105
+        if len(text) > 2 * MAX_DIGITS + 10:
+            raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
+        if not text.isascii():  # Decimal and Fraction read "1\u06605" as 105
             raise ExactnessError(problem)
         if "/" not in text:  # a decimal: check its size before Fraction expands any exponent
             try:
