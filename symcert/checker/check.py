@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.checker import arb_engine, mp_engine
-from symcert.checker.budget import ARITHMETICS, attempts, estimate_seconds
+from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
 from symcert.checker.statement import KINDS, SCHEMA, SMOOTH, VERSION, Statement
@@ -74,19 +74,19 @@ def check(
             f"check needs a path or a parsed certificate, got {type(source).__name__}"
         )
     statement = Statement(record)
-    estimate = estimate_seconds(statement, arithmetic)
+    precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
         raise CertificateBudgetError(
             f"checking this certificate ({statement.size()[0]} parameters, {statement.size()[1]} points, "
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
             f"beyond the budget of {budget:.0f} s; raise the budget or use fewer digits"
         )
-    result = _verify(statement, arithmetic)
+    result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
 
 
-def _verify(s: Statement, arithmetic: str) -> CheckResult:
+def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> CheckResult:
     quantity, relation = s.quantity, s.relation
     result = CheckResult(False, s.kind)
     problems = _structural(s)
@@ -101,7 +101,7 @@ def _verify(s: Statement, arithmetic: str) -> CheckResult:
         return result
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
-    for dps in attempts(s.dps):
+    for dps in precisions:
         try:
             values = compute(s, dps)
         except (ArithmeticError, ValueError) as error:

@@ -196,11 +196,26 @@ def keys(record: dict, required: set[str], optional: set[str], where: str) -> No
         raise CertificateFormatError(f"{where} has unknown field(s) {sorted(k[:40] for k in unknown)}")
 
 
+_SHORT = re.compile(r"(-?[0-9]{1,30})(?:/([0-9]{1,30}))?", re.ASCII)
+
+
 def rational_list(values: Any, length: int, where: str) -> list[Fraction]:
-    """A list of ``length`` exact numbers."""
+    """A list of ``length`` exact numbers (short ``p`` and ``p/q`` take a fast path to the same values)."""
     if not isinstance(values, list) or len(values) != length:
         raise CertificateFormatError(f"{where} must be a list of {length} numbers")
-    return [rational(v, f"{where}[{i}]") for i, v in enumerate(values)]
+    out = []
+    for i, v in enumerate(values):
+        match = _SHORT.fullmatch(v) if type(v) is str else None
+        if match is not None:
+            numerator, denominator = match.groups()
+            if denominator is None:
+                out.append(Fraction(int(numerator)))
+                continue
+            if denominator.strip("0"):
+                out.append(Fraction(int(numerator), int(denominator)))
+                continue
+        out.append(rational(v, f"{where}[{i}]"))
+    return out
 
 
 def rational_matrix(values: Any, rows: int, cols: int, where: str) -> list[list[Fraction]]:
