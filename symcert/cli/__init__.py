@@ -55,7 +55,8 @@ def parse_widths(text: str) -> tuple[int, ...]:
     widths = tuple(int(part) for part in parts)
     if not 2 <= len(widths) <= MAX_LAYERS + 1 or not all(1 <= w <= MAX_WIDTH for w in widths):
         raise argparse.ArgumentTypeError(
-            f"widths need 2 to {MAX_LAYERS + 1} entries from 1 to {MAX_WIDTH}, got {shorten(text)!r}"
+            f"widths must be positive integers up to {MAX_WIDTH}, 2 to {MAX_LAYERS + 1} of them, "
+            f"got {shorten(text)!r}"
         )
     return widths
 
