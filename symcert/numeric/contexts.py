@@ -35,7 +35,6 @@ __all__ = [
 ]
 
 
-
 def check_dps(dps: object, maximum: int = MAX_DPS) -> int:
     """Validate a precision in decimal digits: a requested one (up to ``MAX_DPS``, the default)
     or, with ``maximum=MAX_WORKING_DPS``, a working one on the prover's escalation ladder."""

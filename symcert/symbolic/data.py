@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["Dataset", "Teacher"]
 
 
-
 @dataclass(frozen=True)
 class Teacher:
     """The network and exact point that generated a data set's targets."""

@@ -24,7 +24,6 @@ from symcert.limits import MAX_DIGITS, MAX_EXPONENT
 __all__ = ["to_rational", "format_rational"]
 
 
-
 def to_rational(value: object, name: str = "value") -> sympy.Rational:
     """Return ``value`` as an exact SymPy ``Rational``.
 
