@@ -68,7 +68,7 @@ DPS_LADDER = (1, 2, 4)
 MAX_WORKING_DPS = MAX_DPS * DPS_LADDER[-1]
 
 #: Largest file read (certificates of MNIST-shaped networks take tens of MB).
-MAX_FILE_BYTES = 400_000_000
+MAX_FILE_BYTES = 128_000_000
 #: Deepest nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
 
