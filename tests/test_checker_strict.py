@@ -153,6 +153,8 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
     teacher_is_A=st.booleans(),
     use_flip=st.booleans(),
     decay=st.sampled_from(["0", "1/10"]),
+    inputs=st.sampled_from([1, 2]),
+    hidden=st.sampled_from([(2,), (3,), (2, 2)]),
 )
 @example(
     activation="tanh",
@@ -163,6 +165,8 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
     teacher_is_A=True,
     use_flip=False,
     decay="0",
+    inputs=1,
+    hidden=(2,),
 )  # crashed the checker: interval times jet
 @example(
     activation="tanh",
@@ -173,6 +177,8 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
     teacher_is_A=True,
     use_flip=False,
     decay="1/10",
+    inputs=2,
+    hidden=(2,),
 )
 @example(
     activation="sigmoid",
@@ -183,12 +189,14 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
     teacher_is_A=True,
     use_flip=False,
     decay="0",
+    inputs=1,
+    hidden=(3,),
 )
 def test_whatever_the_prover_proves_the_checker_accepts(
-    activation, loss_kind, kind, dps, seed, teacher_is_A, use_flip, decay
+    activation, loss_kind, kind, dps, seed, teacher_is_A, use_flip, decay, inputs, hidden
 ):
     output = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(loss_kind, "identity")
-    widths = (2, 2, 2) if output == "softmax" else (1, 2, 1)
+    widths = (inputs, *hidden, 2 if output == "softmax" else 1)
     mlp = MLP(widths, activation, output_activation=output)
     teacher = mlp.random_point(seed)
     xs = [[(i * 3 + k) % 5 - 2 for k in range(widths[0])] for i in range(3)]
@@ -201,5 +209,11 @@ def test_whatever_the_prover_proves_the_checker_accepts(
     except SpecificationError:
         assume(False)  # the kind does not apply (e.g. curvature of ReLU, critical with bce)
     assume(certificate.status == "proved")
-    result = check(loads(certificate.to_json()))
+    record = loads(certificate.to_json())
+    result = check(record)
     assert result.accepted, result.reasons
+    reference = check(record, arithmetic="mpmath")  # the reference path re-proves it too
+    assert reference.accepted, reference.reasons
+    for name, (low, high) in result.enclosures.items():  # both enclose the same true value
+        other_low, other_high = reference.enclosures[name]
+        assert max(low, other_low) <= min(high, other_high), name
