@@ -155,14 +155,14 @@ def test_tampered_files_are_rejected(coqc, default_text, old, new):
     assert "Error" in result.error
 
 
-def test_an_admitted_step_shows_up_as_a_user_axiom(coqc, default_text):
+def test_an_admitted_step_is_refused_before_coqc_runs(default_text):
     start = default_text.index("Lemma margin")
     proof = default_text.index("Proof.", start)
     end = default_text.index("Qed.", proof) + len("Qed.")
     cheated = default_text[:proof] + "Admitted." + default_text[end:]
-    result = check_coq(cheated)
-    assert result.accepted  # coqc accepts Admitted: only the assumptions reveal it
-    assert result.user_axioms == ("margin",)
+    result = check_coq(cheated)  # coqc would accept Admitted; the screen refuses it without running coqc
+    assert not result.accepted and result.seconds == 0.0
+    assert result.problems == ("the file admits a proof (Admitted)",)
 
 
 def test_unsupported_certificates_raise_a_clear_error():

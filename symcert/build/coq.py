@@ -14,7 +14,10 @@ and the specifications of Coq's primitive integers and floats (``PrimInt63``,
 ``Uint63``, ``PrimFloat``, ``FloatAxioms``), which ``interval`` computes with.
 ``Print Assumptions`` walks through all of Interval and takes about 5 s, so
 it can be turned off (``assumptions=False``). All are in Coq's standard
-library; :attr:`CoqResult.user_axioms` lists any other.
+library; :attr:`CoqResult.user_axioms` lists any other, by fully qualified
+name (see :mod:`symcert.build.coq_screen`). Before ``coqc`` runs, the text is
+screened: a file that declares modules, axioms or top-level variables, or
+admits anything, is refused (:attr:`CoqResult.problems`).
 
 >>> parse_assumptions("Axioms:\\nUint63.add_spec\\n  : forall x y : int, True\\nfoo : 1 = 2\\n")
 ('Uint63.add_spec', 'foo')
@@ -24,16 +27,26 @@ library; :attr:`CoqResult.user_axioms` lists any other.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from symcert.build.coq_screen import (
+    allowed_axioms,
+    assumption_commands,
+    module_listing,
+    screen_source,
+    trusted_axioms,
+)
 from symcert.errors import CoqError
+from symcert.limits import MAX_FILE_BYTES
 
 __all__ = [
     "CoqResult",
@@ -41,6 +54,7 @@ __all__ = [
     "check_coq",
     "coqc_available",
     "parse_assumptions",
+    "read_coq_text",
 ]
 
 #: Seconds one ``coqc`` run may take before it is stopped.
@@ -75,20 +89,22 @@ class CoqResult:
     seconds: float
     theorem: str
     axioms: tuple[str, ...]
+    problems: tuple[str, ...] = ()
+    user_axioms: tuple[str, ...] = ()
 
     @property
     def accepted(self) -> bool:
-        """True when ``coqc`` checked the whole file (the final theorem included)."""
-        return self.returncode == 0
-
-    @property
-    def user_axioms(self) -> tuple[str, ...]:
-        """Axioms outside :data:`STANDARD_AXIOM_MODULES`: a sound export has none."""
-        return tuple(a for a in self.axioms if a.split(".")[0] not in STANDARD_AXIOM_MODULES)
+        """True when the file passed the screen, ``coqc`` checked all of it (the final theorem
+        included) and every axiom collected resolves to an allowed standard-library name."""
+        return self.returncode == 0 and not self.problems and not self.user_axioms
 
     @property
     def error(self) -> str:
-        """The first error message of ``coqc`` (empty when accepted)."""
+        """Why the file is not accepted (empty when accepted)."""
+        if self.problems:
+            return "; ".join(self.problems)
+        if self.returncode == 0 and self.user_axioms:
+            return f"the proof rests on axioms outside Coq's standard library: {', '.join(self.user_axioms)}"
         if self.returncode is None:
             return f"coqc did not finish within the time limit ({self.seconds:.0f} s)"
         if self.accepted:
@@ -126,7 +142,7 @@ def check_coq(
     is not installed.
     """
     if isinstance(text_or_path, os.PathLike):
-        text = Path(text_or_path).read_text(encoding="utf-8")
+        text = read_coq_text(text_or_path)
     elif isinstance(text_or_path, str):
         text = text_or_path
     else:
@@ -136,7 +152,11 @@ def check_coq(
         raise CoqError(f"cannot check Coq proofs: {coqc!r} is not on the PATH; {_INSTALL}")
     if not re.fullmatch(r"[A-Za-z_][\w']*", theorem):
         raise CoqError(f"theorem must be a Coq identifier such as loss_not_convex, got {theorem!r}")
-    source = text.rstrip() + (f"\n\nPrint Assumptions {theorem}.\n" if assumptions else "\n")
+    problems = screen_source(text)
+    if problems:
+        return CoqResult(1, "", "", 0.0, theorem, (), problems)
+    allowed = _allowed(program, timeout) if assumptions else frozenset()
+    source = text.rstrip() + ("\n\n" + assumption_commands(theorem, allowed) if assumptions else "\n")
     with tempfile.TemporaryDirectory(prefix="symcert-coq-") as folder:
         path = Path(folder) / "symcert_proof.v"
         path.write_text(source, encoding="utf-8")
@@ -153,8 +173,47 @@ def check_coq(
         except subprocess.TimeoutExpired as stopped:
             return CoqResult(None, _text(stopped.stdout), _text(stopped.stderr), timeout, theorem, ())
         seconds = time.perf_counter() - start
-    axioms = parse_assumptions(done.stdout) if done.returncode == 0 else ()
-    return CoqResult(done.returncode, done.stdout, done.stderr, seconds, theorem, axioms)
+    axioms = parse_assumptions(done.stdout.split("No object of basename symcert_marker_0")[0])
+    axioms = axioms if done.returncode == 0 else ()
+    untrusted = trusted_axioms(done.stdout, axioms, allowed) if axioms else ()
+    return CoqResult(done.returncode, done.stdout, done.stderr, seconds, theorem, axioms, (), untrusted)
+
+
+def read_coq_text(path: str | os.PathLike[str]) -> str:
+    """The text of a Coq file: a regular UTF-8 file of bounded size, else :class:`CoqError` in one line."""
+    file = Path(path)
+    try:
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            raise CoqError(f"{file} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise CoqError(f"{file} is larger than {MAX_FILE_BYTES} bytes")
+        with open(file, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        return data.decode("utf-8")
+    except OSError as error:
+        raise CoqError(f"cannot read {file}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise CoqError(f"{file} is not UTF-8 text") from None
+
+
+@functools.lru_cache(maxsize=4)
+def _allowed(program: str, timeout: float) -> frozenset[str]:
+    """The allowed axioms' full names, listed from the installed library (once per process)."""
+    with tempfile.TemporaryDirectory(prefix="symcert-coq-") as folder:
+        path = Path(folder) / "symcert_allowed.v"
+        path.write_text(module_listing(), encoding="utf-8")
+        try:
+            done = subprocess.run(
+                [program, "-q", path.name], cwd=folder, capture_output=True, text=True, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise CoqError("coqc did not list the standard library's axioms in time") from None
+    if done.returncode != 0:
+        raise CoqError(
+            f"cannot list the standard library's axioms with coqc: {_text(done.stderr)[:200]}; {_INSTALL}"
+        )
+    return allowed_axioms(done.stdout)
 
 
 def parse_assumptions(output: str) -> tuple[str, ...]:

@@ -176,11 +176,12 @@ def loss_value(ctx: Any, net: Net, layers: list, kind: str, decay: Fraction, xs:
             f = net.outputs(ctx, z)
             terms.append(_total([_square(fk - yk) for fk, yk in zip(f, y)]))
         elif kind == "bce":
-            terms.append(_total([log(ctx, 1 + exp(ctx, zk)) - yk * zk for zk, yk in zip(z, y)]))
+            # a jet on the left: mpmath intervals do not defer to Jet.__rmul__
+            terms.append(_total([log(ctx, 1 + exp(ctx, zk)) - zk * yk for zk, yk in zip(z, y)]))
         else:
             terms.append(
-                _total(y) * log(ctx, _total([exp(ctx, zk) for zk in z]))
-                - _total([yk * zk for zk, yk in zip(z, y)])
+                log(ctx, _total([exp(ctx, zk) for zk in z])) * _total(y)
+                - _total([zk * yk for zk, yk in zip(z, y)])
             )
     n, m = len(xs), net.widths[-1]
     scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(kind, Fraction(1, n))

@@ -10,18 +10,30 @@ A point is a list of layers ``(W rows, b or None)`` of ``Fraction`` entries.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from symcert.checker.arithmetic import Net
 from symcert.checker.reading import CertificateFormatError, rational
 
-__all__ = ["combine", "orbit_mean", "is_symmetry", "apply_element", "ODD", "EVEN", "HOMOGENEOUS", "DEGREE"]
+__all__ = [
+    "combine",
+    "orbit_mean",
+    "is_symmetry",
+    "parse_element",
+    "apply_element",
+    "ODD",
+    "EVEN",
+    "HOMOGENEOUS",
+    "DEGREE",
+]
 
 ODD = ("identity", "tanh", "cube")
 EVEN = ("square",)
 HOMOGENEOUS = ("identity", "relu", "leaky_relu")
 #: s(c u) = c^k s(u) for c > 0: the degree k of each positively homogeneous activation.
 DEGREE = {"identity": 1, "relu": 1, "leaky_relu": 1, "square": 2, "cube": 3}
+MAX_DEGREE = 64
 
 
 def combine(a: list, b: list, t: Fraction) -> list:
@@ -54,85 +66,103 @@ def orbit_mean(layers: list, layer: int) -> list:
 def is_symmetry(net: Net, element: str) -> bool:
     """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always).
 
-    ``flip_in`` needs an even activation; ``rescale:L:U:A:K`` one homogeneous of degree
-    ``K`` (1 without ``K``); ``sign:F:T`` (negate ``W_F`` and ``W_T``) no biases and an
-    even activation with ``T`` hidden, or an odd one.
+    ``sign:F:T`` (negate ``W_F`` and ``W_T``, no biases) passes the sign through odd layers and
+    lets an even layer absorb it, so it needs an odd activation, or an even one with ``T`` hidden.
     """
-    parts = element.split(":")
-    kind = parts[0]
+    kind, _, arguments = parse_element(net, element)
+    activation = net.activation
     if kind == "swap":
         return True
     if kind == "flip":
-        return net.activation in ODD or (net.activation == "sigmoid" and net.bias)
+        return activation in ODD or (activation == "sigmoid" and net.bias)
     if kind == "flip_in":
-        return net.activation in EVEN
+        return activation in EVEN
     if kind == "rescale":
-        degree = int(parts[4]) if len(parts) == 5 and parts[4].isdigit() else 1
-        return DEGREE.get(net.activation) == degree
-    if kind == "sign" and len(parts) == 3 and not net.bias:
-        last = int(parts[2]) if parts[2].isdigit() else 0
-        hidden_last = last < len(net.widths) - 1
-        return net.activation in ODD or (net.activation in EVEN and hidden_last)
-    return False
+        return DEGREE.get(activation) == arguments[2]
+    (last,) = arguments
+    return not net.bias and (activation in ODD or (activation in EVEN and last < len(net.widths) - 1))
+
+
+_UNIT = r"([0-9]{1,3}):([0-9]{1,5})"
+_ELEMENT = re.compile(
+    rf"(swap):([0-9]{{1,3}}):([0-9]{{1,5}}),([0-9]{{1,5}})|(flip):{_UNIT}|(flip_in):{_UNIT}"
+    rf"|(rescale):{_UNIT}:([^:]{{1,100}})(?::([0-9]{{1,2}}))?|(sign):([0-9]{{1,3}}):([0-9]{{1,3}})",
+    re.ASCII,
+)
+_FORMS = "swap:L:I,J, flip:L:U, flip_in:L:U, rescale:L:U:ALPHA[:K] or sign:F:T"
+
+
+def parse_element(net: Net, element: str) -> tuple[str, int, tuple]:
+    """``(kind, layer, arguments)`` of an element string in ``net``.
+
+    The forms are ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``, ``rescale:L:U:ALPHA[:K]``
+    (``K`` from 1 to 64, default 1) and ``sign:F:T`` (``F < T <= depth``). Layers ``L`` and ``F``
+    are hidden layers (1 to depth - 1) and units lie in ``0 .. width - 1``; anything else
+    (negative or out-of-range indices, other spellings) is malformed.
+    """
+    match = _ELEMENT.fullmatch(element)
+    if match is None:
+        raise CertificateFormatError(f"element {element[:60]!r} is malformed: expected {_FORMS}")
+    groups = [g for g in match.groups() if g is not None]
+    kind, layer = groups[0], int(groups[1])
+    depth = len(net.widths) - 1
+    if not 1 <= layer < depth:
+        raise CertificateFormatError(
+            f"element {element!r}: layer {layer} is not a hidden layer (1 to {depth - 1})"
+        )
+    if kind == "sign":
+        last = int(groups[2])
+        if not layer < last <= depth:
+            raise CertificateFormatError(
+                f"element {element!r}: the second layer must lie in {layer + 1} to {depth}"
+            )
+        return kind, layer, (last,)
+    units = [int(u) for u in groups[2 : 4 if kind == "swap" else 3]]
+    if any(u >= net.widths[layer] for u in units):
+        raise CertificateFormatError(
+            f"element {element!r}: units of layer {layer} are numbered 0 to {net.widths[layer] - 1}"
+        )
+    if kind == "rescale":
+        alpha = rational(groups[3], "rescale alpha")
+        degree = int(groups[4]) if len(groups) > 4 else 1
+        if alpha <= 0:
+            raise CertificateFormatError(f"element {element!r}: the rescaling factor must be > 0")
+        if not 1 <= degree <= MAX_DEGREE:
+            raise CertificateFormatError(f"element {element!r}: the degree must lie in 1 to {MAX_DEGREE}")
+        return kind, layer, (units[0], alpha, degree)
+    return kind, layer, tuple(units)
 
 
 def apply_element(net: Net, layers: list, element: str) -> list:
-    """The exact image of a point under ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``,
-    ``rescale:L:U:ALPHA[:K]`` or ``sign:F:T``."""
-    parts = element.split(":")
-    try:
-        layer = int(parts[1])
-        if not 1 <= layer < len(net.widths) - 1:
-            raise ValueError
-        out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
-        (weights, biases), (after, after_bias) = out[layer - 1], out[layer]
-        if parts[0] == "sign" and len(parts) == 3:
-            last = int(parts[2])
-            if not layer < last < len(net.widths):
-                raise ValueError
-            for m in (layer, last):
-                w, b = out[m - 1]
-                out[m - 1] = ([[-v for v in row] for row in w], b)
-            return out
-        if parts[0] == "swap" and len(parts) == 3:
-            i, j = (int(p) for p in parts[2].split(","))
-            weights[i], weights[j] = weights[j], weights[i]
-            if biases is not None:
-                biases[i], biases[j] = biases[j], biases[i]
-            for row in after:
-                row[i], row[j] = row[j], row[i]
-        elif parts[0] == "flip" and len(parts) == 3:
-            u = int(parts[2])
-            column = [row[u] for row in after]
-            weights[u] = [-w for w in weights[u]]
-            if biases is not None:
-                biases[u] = -biases[u]
-            for row in after:
-                row[u] = -row[u]
-            if net.activation == "sigmoid" and after_bias is not None:
-                for m, w in enumerate(column):
-                    after_bias[m] += w
-        elif parts[0] == "flip_in" and len(parts) == 3:
-            u = int(parts[2])
-            if u < 0:
-                raise ValueError
-            weights[u] = [-w for w in weights[u]]
-            if biases is not None:
-                biases[u] = -biases[u]
-        elif parts[0] == "rescale" and len(parts) in (4, 5):
-            u, alpha = int(parts[2]), rational(parts[3], "rescale alpha")
-            degree = int(parts[4]) if len(parts) == 5 else 1
-            if alpha <= 0 or not 1 <= degree <= 64:
-                raise ValueError
-            weights[u] = [alpha * w for w in weights[u]]
-            if biases is not None:
-                biases[u] = alpha * biases[u]
-            for row in after:
-                row[u] = row[u] / alpha**degree
-        else:
-            raise ValueError
-    except (ValueError, IndexError):
-        raise CertificateFormatError(
-            f"element {element!r} is malformed or does not fit the network"
-        ) from None
+    """The exact image of a point under an element (the forms of :func:`parse_element`)."""
+    kind, layer, arguments = parse_element(net, element)
+    out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
+    if kind == "sign":
+        for m in (layer, arguments[0]):
+            weights, biases = out[m - 1]
+            out[m - 1] = ([[-v for v in row] for row in weights], biases)
+        return out
+    (weights, biases), (after, after_bias) = out[layer - 1], out[layer]
+    if kind == "swap":
+        i, j = arguments
+        weights[i], weights[j] = weights[j], weights[i]
+        if biases is not None:
+            biases[i], biases[j] = biases[j], biases[i]
+        for row in after:
+            row[i], row[j] = row[j], row[i]
+        return out
+    u, factor = arguments[0], (-1 if kind in ("flip", "flip_in") else arguments[1])
+    column = [row[u] for row in after]
+    weights[u] = [factor * w for w in weights[u]]
+    if biases is not None:
+        biases[u] = factor * biases[u]
+    if kind == "flip":
+        for row in after:
+            row[u] = -row[u]
+        if net.activation == "sigmoid" and after_bias is not None:
+            for m, w in enumerate(column):
+                after_bias[m] += w
+    elif kind == "rescale":
+        for row in after:
+            row[u] = row[u] / factor ** arguments[2]
     return out

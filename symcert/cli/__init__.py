@@ -7,6 +7,7 @@ Exit codes: 0 proved (or information printed), 1 refuted or not proved,
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,7 @@ from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
+from symcert.limits import MAX_LAYERS, MAX_WIDTH
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
 from symcert.symbolic.losses import LOSS_KINDS
 
@@ -37,17 +39,31 @@ exit codes: 0 proved, 1 refuted or not proved, 2 bad input or usage
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, as for every bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"symcert: error: {message}\n")
+        message = " ".join(message.split())
+        if len(message) > 300:
+            message = message[:297] + "..."
+        self.exit(EXIT_USAGE, f"symcert: error: {message} (see {self.prog} --help)\n")
 
 
 def parse_widths(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
+    """Comma-separated widths, each from 1 to MAX_WIDTH, at most MAX_LAYERS + 1 of them."""
+    parts = text.split(",")
+    if not all(re.fullmatch(r"[0-9]{1,9}", part.strip(), re.ASCII) for part in parts):
         raise argparse.ArgumentTypeError(
-            f"widths are comma-separated integers such as 1,2,1, got {text!r}"
-        ) from None
+            f"widths are comma-separated integers such as 1,2,1, got {shorten(text)!r}"
+        )
+    widths = tuple(int(part) for part in parts)
+    if not 2 <= len(widths) <= MAX_LAYERS + 1 or not all(1 <= w <= MAX_WIDTH for w in widths):
+        raise argparse.ArgumentTypeError(
+            f"widths must be positive integers up to {MAX_WIDTH}, 2 to {MAX_LAYERS + 1} of them, "
+            f"got {shorten(text)!r}"
+        )
+    return widths
+
+
+def shorten(text: str, length: int = 60) -> str:
+    """``text`` cut to ``length`` characters for a one-line message."""
+    return text if len(text) <= length else text[: length - 3] + "..."
 
 
 def _network_options(parser: argparse.ArgumentParser) -> None:
@@ -167,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("symcert: interrupted", file=sys.stderr)
+        return EXIT_USAGE
+    except (RecursionError, MemoryError):
+        print("symcert: error: the input is too large or too deeply nested to process", file=sys.stderr)
         return EXIT_USAGE
 
 

@@ -2,7 +2,11 @@
 
 CSV: a header ``x1,...,xd,y1,...,ym`` then one row per data point. JSON:
 ``{"xs": [[...], ...], "ys": [[...], ...]}``. Numbers are exact decimals or
-``p/q`` (JSON numbers are read as their decimal text, never through a float).
+``p/q`` of ASCII digits (JSON numbers are read as their decimal text, never
+through a float). Files are read as the checker reads certificates: regular
+files of bounded size (:data:`symcert.limits.MAX_FILE_BYTES`), UTF-8, JSON
+without duplicate keys or ``NaN``; every problem is a
+:class:`~symcert.errors.SpecificationError` in one sentence.
 """
 
 from __future__ import annotations
@@ -12,50 +16,81 @@ import json
 from pathlib import Path
 from typing import Any
 
+from symcert.checker.reading import CertificateFormatError, read_text
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_DIGITS, MAX_FILE_BYTES, MAX_POINTS
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
 __all__ = ["read_dataset", "read_point", "MAX_FILE_BYTES"]
 
-MAX_FILE_BYTES = 20_000_000
-
 
 def _text(path: str | Path) -> str:
-    file = Path(path)
     try:
-        if file.stat().st_size > MAX_FILE_BYTES:
-            raise SpecificationError(f"{file} is larger than {MAX_FILE_BYTES} bytes")
-        return file.read_text(encoding="utf-8")
-    except OSError as error:
-        raise SpecificationError(f"cannot read {file}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SpecificationError(f"{file} is not UTF-8 text") from None
+        return read_text(path, MAX_FILE_BYTES)
+    except CertificateFormatError as error:
+        raise SpecificationError(str(error)) from None
+
+
+def _number_text(text: str) -> str:
+    if len(text) > 2 * MAX_DIGITS + 10:
+        raise SpecificationError(f"a JSON number has more than {MAX_DIGITS} digits; use a shorter number")
+    return text
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise SpecificationError(f"the key {key[:40]!r} appears twice in one object")
+        out[key] = value
+    return out
+
+
+def _constant(name: str) -> None:
+    raise SpecificationError(f"the JSON constant {name} is not a finite exact number")
 
 
 def _json(path: str | Path) -> Any:
     try:
-        return json.loads(_text(path), parse_float=str, parse_int=str)
+        return json.loads(
+            _text(path),
+            parse_float=_number_text,
+            parse_int=_number_text,
+            parse_constant=_constant,
+            object_pairs_hook=_pairs,
+        )
     except json.JSONDecodeError as error:
         raise SpecificationError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from None
+    except RecursionError:
+        raise SpecificationError(f"{path} nests arrays or objects too deeply") from None
 
 
 def read_dataset(path: str | Path) -> Dataset:
     """A :class:`Dataset` from a CSV file with an ``x1..xd, y1..ym`` header, or from JSON."""
     if str(path).lower().endswith(".json"):
         record = _json(path)
-        if not isinstance(record, dict) or "xs" not in record or "ys" not in record:
+        if not isinstance(record, dict) or set(record) != {"xs", "ys"}:
             raise SpecificationError(f'{path} must hold an object {{"xs": [[...]], "ys": [[...]]}}')
         return Dataset(record["xs"], record["ys"])
-    rows = list(csv.reader(_text(path).splitlines()))
+    text = _text(path)
+    try:
+        rows = []
+        for row in csv.reader(text.splitlines()):
+            rows.append(row)
+            if len(rows) > MAX_POINTS + 1:
+                raise SpecificationError(f"{path} holds more than {MAX_POINTS} data rows")
+    except csv.Error as error:
+        raise SpecificationError(f"{path} is not a CSV file symcert can read ({error})") from None
     if not rows:
         raise SpecificationError(f"{path} is empty; expected a header x1,...,y1,... and data rows")
     header = [name.strip() for name in rows[0]]
     xs_cols = [i for i, name in enumerate(header) if name.startswith("x")]
     ys_cols = [i for i, name in enumerate(header) if name.startswith("y")]
     if not xs_cols or not ys_cols or len(xs_cols) + len(ys_cols) != len(header):
-        raise SpecificationError(f"{path}: the header must name columns x1..xd then y1..ym, got {header}")
+        shown = ",".join(header)[:80]
+        raise SpecificationError(f"{path}: the header must name columns x1..xd then y1..ym, got {shown!r}")
     data_rows = [r for r in rows[1:] if any(cell.strip() for cell in r)]
     for number, row in enumerate(data_rows, start=2):
         if len(row) != len(header):
@@ -69,6 +104,6 @@ def read_dataset(path: str | Path) -> Dataset:
 def read_point(path: str | Path, mlp: MLP) -> Point:
     """A point of ``mlp`` from a JSON file ``{"W1": [[...]], "b1": [...], ...}``."""
     record = _json(path)
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or not all(key.isascii() and key.isidentifier() for key in record):
         raise SpecificationError(f'{path} must hold an object {{"W1": [[...]], "b1": [...], ...}}')
     return mlp.point(**record)

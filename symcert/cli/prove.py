@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.checker import check
 from symcert.cli.coq_output import write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
@@ -62,7 +65,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help='JSON file {"W1": [[...]], "b1": [...], ...} for A (default: the teacher point)',
     )
     prove.add_argument(
-        "--seed", type=int, default=1, help="seed of the teacher point for non-default networks"
+        "--seed", type=_seed, default=1, help="seed of the teacher point for non-default networks"
     )
     prove.add_argument(
         "--element",
@@ -72,7 +75,12 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     prove.add_argument(
         "--kind", choices=(*KINDS, "all"), default="chord", help="the witness (default: chord)"
     )
-    prove.add_argument("--dps", type=int, default=50, help="starting precision in digits (default: 50)")
+    prove.add_argument(
+        "--dps",
+        type=_dps,
+        default=50,
+        help=f"starting precision in digits, {MIN_DPS} to {MAX_DPS} (default: 50)",
+    )
     prove.add_argument(
         "--json",
         metavar="OUT",
@@ -93,6 +101,34 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     )
 
 
+def _dps(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip(), re.ASCII) or not MIN_DPS <= int(text) <= MAX_DPS:
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise argparse.ArgumentTypeError(
+            f"--dps must be an integer from {MIN_DPS} to {MAX_DPS}, got {shown!r}"
+        )
+    return int(text)
+
+
+def _seed(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,18}", text.strip(), re.ASCII):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise argparse.ArgumentTypeError(f"--seed must be a nonnegative integer below 10^18, got {shown!r}")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text) if len(text) < 40 else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 10**7:
+        raise argparse.ArgumentTypeError(
+            f"--budget must be a number of seconds from 0 to 1e7, got {text[:40]!r}"
+        )
+    return value
+
+
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert check``."""
     checker = commands.add_parser(
@@ -105,6 +141,26 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         ),
     )
     checker.add_argument("certificate", help="a certificate JSON file")
+    checker.add_argument(
+        "--arithmetic",
+        choices=("arb", "mpmath"),
+        default="arb",
+        help="the checker's arithmetic: Arb balls batched over the data (default) or mpmath intervals",
+    )
+    checker.add_argument(
+        "--budget",
+        type=_seconds,
+        default=MAX_CHECK_SECONDS,
+        help="refuse certificates whose estimated checking time exceeds this many seconds "
+        f"(default: {MAX_CHECK_SECONDS:.0f})",
+    )
+    checker.add_argument(
+        "--coq",
+        metavar="FILE.v",
+        default=None,
+        help="also check a Coq proof of the certificate: its statement must be the one regenerated from "
+        "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
+    )
 
 
 def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
@@ -145,7 +201,7 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
-    check_dps(args.dps)
+    check_dps(args.dps)  # the API's check; the option's type already gave the user's number
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:
@@ -220,9 +276,19 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    """Re-check a certificate file."""
-    result = check(args.certificate)
+    """Re-check a certificate file (and, with ``--coq``, a Coq proof bound to it)."""
+    if args.coq is not None:
+        read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
+    result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
     for reason in result.reasons:
         print(f"  {reason}")
     print(f"{'ACCEPTED' if result.accepted else 'REJECTED'}: {result.kind} certificate {args.certificate}")
-    return EXIT_PROVED if result.accepted else EXIT_NOT_PROVED
+    if not result.accepted:
+        return EXIT_NOT_PROVED
+    if args.coq is None:
+        return EXIT_PROVED
+    bound = check_coq_binding(args.certificate, args.coq)
+    for reason in bound.reasons:
+        print(f"  {reason}")
+    print(f"{'ACCEPTED' if bound.accepted else 'REJECTED'}: Coq proof {args.coq}")
+    return EXIT_PROVED if bound.accepted else EXIT_NOT_PROVED

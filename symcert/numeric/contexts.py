@@ -20,6 +20,7 @@ from mpmath.libmp import finf, fnan, fninf
 from mpmath.libmp import to_rational as _raw_to_rational
 
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_DPS, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = [
     "interval_context",
@@ -33,28 +34,27 @@ __all__ = [
     "MAX_DPS",
 ]
 
-MIN_DPS = 5
-MAX_DPS = 10_000
 
-
-def check_dps(dps: object) -> int:
-    """Validate a precision in decimal digits."""
-    if isinstance(dps, bool) or not isinstance(dps, int) or not MIN_DPS <= dps <= MAX_DPS:
-        raise SpecificationError(f"dps must be an integer from {MIN_DPS} to {MAX_DPS}, got {dps!r}")
+def check_dps(dps: object, maximum: int = MAX_DPS) -> int:
+    """Validate a precision in decimal digits: a requested one (up to ``MAX_DPS``, the default)
+    or, with ``maximum=MAX_WORKING_DPS``, a working one on the prover's escalation ladder."""
+    if isinstance(dps, bool) or not isinstance(dps, int) or not MIN_DPS <= dps <= maximum:
+        shown = f"{dps!r}" if not isinstance(dps, int) or abs(dps) < 10**30 else "a huge integer"
+        raise SpecificationError(f"dps must be an integer from {MIN_DPS} to {maximum}, got {shown}")
     return dps
 
 
 def interval_context(dps: int) -> MPIntervalContext:
     """A fresh interval context (outward rounding) working at ``dps`` digits."""
     ctx = MPIntervalContext()
-    ctx.dps = check_dps(dps)
+    ctx.dps = check_dps(dps, MAX_WORKING_DPS)
     return ctx
 
 
 def mp_context(dps: int) -> MPContext:
     """A fresh mpmath context working at ``dps`` digits."""
     ctx = MPContext()
-    ctx.dps = check_dps(dps)
+    ctx.dps = check_dps(dps, MAX_WORKING_DPS)
     return ctx
 
 

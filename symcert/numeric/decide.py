@@ -22,6 +22,7 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps, interval_context, lower, upper
 
 __all__ = ["Decision", "decide", "DEFAULT_LADDER"]
@@ -75,7 +76,7 @@ def decide(
     if not ladder:
         raise SpecificationError("the precision ladder needs at least one entry")
     for dps in ladder:
-        check_dps(dps)  # before the loop below, which retries on ValueError
+        check_dps(dps, MAX_WORKING_DPS)  # before the loop below, which retries on ValueError
     decision = None
     for dps in ladder:
         try:

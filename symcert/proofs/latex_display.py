@@ -167,6 +167,14 @@ def aligned_display(left: str, expr: Any, names: dict | None = None, width: int 
 # -- numbers --------------------------------------------------------------------------
 
 
+def _decimal_length(n: int) -> int:
+    """The number of decimal digits of ``n > 0``, without ``str`` (limited to 4300 digits in Python)."""
+    length = max(1, int((n.bit_length() - 1) * 0.30102999566))
+    while 10**length <= n:
+        length += 1
+    return length
+
+
 def decimal_bound(value: sympy.Rational, digits: int, direction: str) -> str:
     r"""``value`` with ``digits`` significant digits, rounded ``"down"`` or ``"up"`` (outward rounding).
 
@@ -177,7 +185,7 @@ def decimal_bound(value: sympy.Rational, digits: int, direction: str) -> str:
     if value == 0:
         return "0"
     p, q = abs(int(value.p)), int(value.q)
-    exponent = len(str(p)) - len(str(q))
+    exponent = _decimal_length(p) - _decimal_length(q)
     if p * 10 ** max(-exponent, 0) < q * 10 ** max(exponent, 0):
         exponent -= 1  # now 10^exponent <= |value| < 10^(exponent + 1)
     shift = digits - 1 - exponent

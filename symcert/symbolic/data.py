@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_POINTS
 from symcert.symbolic.exact import to_rational
 
 if TYPE_CHECKING:
@@ -26,9 +27,6 @@ if TYPE_CHECKING:
     from symcert.symbolic.point import Point
 
 __all__ = ["Dataset", "Teacher"]
-
-#: Most data points accepted (closed forms grow with the data; see the numeric layer for more).
-MAX_POINTS = 100_000
 
 
 @dataclass(frozen=True)

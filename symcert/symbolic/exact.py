@@ -19,11 +19,9 @@ from fractions import Fraction
 import sympy
 
 from symcert.errors import ExactnessError
+from symcert.limits import MAX_DIGITS, MAX_EXPONENT
 
 __all__ = ["to_rational", "format_rational"]
-
-#: Longest numerator or denominator (in decimal digits) accepted anywhere.
-MAX_DIGITS = 2000
 
 
 def to_rational(value: object, name: str = "value") -> sympy.Rational:
@@ -80,6 +78,8 @@ def _to_fraction(value: object, name: str) -> Fraction:
     if isinstance(value, str):
         text = value.strip()
         if len(text) > 2 * MAX_DIGITS + 10:
+            raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
+        if not text.isascii():  # Decimal and Fraction read "1\u06605" as 105
             raise ExactnessError(problem)
         if "/" not in text:  # a decimal: check its size before Fraction expands any exponent
             try:
@@ -88,7 +88,7 @@ def _to_fraction(value: object, name: str) -> Fraction:
                 raise ExactnessError(problem) from None
             if not decimal.is_finite():
                 raise ExactnessError(problem)
-            if abs(decimal.adjusted()) > MAX_DIGITS or len(decimal.as_tuple().digits) > MAX_DIGITS:
+            if abs(decimal.adjusted()) > MAX_EXPONENT or len(decimal.as_tuple().digits) > MAX_DIGITS:
                 raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
         try:
             return Fraction(text)
@@ -117,4 +117,15 @@ def format_rational(value: sympy.Rational) -> str:
     >>> format_rational(sympy.Rational(-3, 4)), format_rational(sympy.Integer(2))
     ('-3/4', '2')
     """
-    return str(sympy.Rational(value))
+    value = sympy.Rational(value)
+    numerator, denominator = _integer_text(int(value.p)), _integer_text(int(value.q))
+    return numerator if denominator == "1" else f"{numerator}/{denominator}"
+
+
+def _integer_text(number: int) -> str:
+    """Decimal digits of any integer (Python's ``str`` refuses more than 4300 digits; flint's does not)."""
+    if number.bit_length() < 10_000:
+        return str(number)
+    import flint
+
+    return str(flint.fmpz(number))

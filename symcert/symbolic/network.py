@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import sympy
 
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_LAYERS, MAX_WIDTH
 from symcert.symbolic.activations import (
     Activation,
     OutputActivation,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
 __all__ = ["MLP", "Layer", "forward"]
 
 #: Widest layer accepted (closed forms grow fast; the numeric layer has its own limits).
-MAX_WIDTH = 4096
 
 
 @dataclass(frozen=True)
@@ -325,6 +325,10 @@ def _check_widths(widths: object) -> tuple[int, ...]:
         raise SpecificationError(f"widths must be positive integers, got {checked!r}")
     if any(w > MAX_WIDTH for w in checked):
         raise SpecificationError(f"widths above {MAX_WIDTH} are not supported, got {checked!r}")
+    if len(checked) > MAX_LAYERS + 1:
+        raise SpecificationError(
+            f"networks have at most {MAX_LAYERS} layers ({MAX_LAYERS + 1} widths), got {len(checked)} widths"
+        )
     return checked
 
 

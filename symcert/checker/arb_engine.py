@@ -1,0 +1,376 @@
+"""The checker's fast arithmetic: Arb balls (python-flint), batched over all data points.
+
+Arb is the checker's trusted kernel here, as a proof checker trusts its own:
+every operation of ``arb`` and ``arb_mat`` returns a ball that contains the
+exact result. A layer is one ``arb_mat`` product for all points at once: the
+activations of layer ``l`` form an ``n_l x N`` matrix (one column per data
+point). Exact inputs (``Fraction``) enter once, through ``fmpq``; exact
+combinations of points (midpoints, segment points, orbit means) are formed in
+``fmpq_mat`` before rounding. Derivatives along a segment ``A + t d`` are
+jets ``(c0, c1, c2) = (f, f', f''/2)``: a linear layer ``W(t) = W0 + t D``
+maps them by three products, ``W0 c0 + D ...``; elementwise functions use
+their exact derivative formulas on balls.
+
+Nothing here is shared with the prover: it reads the checker's
+:class:`~symcert.checker.statement.Statement` and imports only python-flint.
+
+>>> from symcert.checker.arb_engine import activation_jet
+>>> import flint
+>>> value, first, half_second = activation_jet("tanh", None, (flint.arb(0), flint.arb(1), flint.arb(0)))
+>>> (value.is_zero(), first.contains(1), half_second.is_zero())
+(True, True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import flint
+from flint import arb, arb_mat, fmpq, fmpq_mat
+
+from symcert.checker.mp_engine import dyadic
+
+__all__ = ["compute", "activation", "activation_jet", "bits_for"]
+
+Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
+
+
+def bits_for(dps: int) -> int:
+    """Working precision in bits for ``dps`` decimal digits."""
+    return int(dps * 3.3220) + 16
+
+
+def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
+    """Enclosures of the statement's quantities by Arb balls at ``dps`` digits."""
+    saved = flint.ctx.prec
+    flint.ctx.prec = bits_for(dps)
+    try:
+        return _compute(statement)
+    finally:
+        flint.ctx.prec = saved
+
+
+def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
+    xs = _exact_matrix([list(col) for col in zip(*s.xs)])
+    inputs = arb_mat(xs)
+    ys = _targets(s, inputs)
+    A = _exact_point(s.A)
+    if s.kind in ("chord", "orbit"):
+        if s.kind == "chord":
+            B = _exact_point(s.B)
+            M = [(wa + wb) * fmpq(1, 2) if wa is not None else None for wa, wb in _pairs(A, B)]
+            la, lb, lm = (_loss(s, _arb_point(p), inputs, ys) for p in (A, B, _unpairs(M)))
+            values = {"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2}
+            return _bounds(values, _nonnegative(s, values))
+        mean = _exact_point(_orbit_mean_fraction(s.A, s.layer))
+        la, lm = _loss(s, _arb_point(A), inputs, ys), _loss(s, _arb_point(mean), inputs, ys)
+        values = {"L(A)": la, "L(mean)": lm, "gap": lm - la}
+        return _bounds(values, _nonnegative(s, values))
+    t = fmpq(1, 2) if s.kind == "hessian" else fmpq(s.t0.numerator, s.t0.denominator)
+    B = _exact_point(s.B)
+    start = [wa + (wb - wa) * t if wa is not None else None for wa, wb in _pairs(A, B)]
+    step = [wb - wa if wa is not None else None for wa, wb in _pairs(A, B)]
+    jet = _loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
+    if s.kind == "critical":
+        return _bounds({"phi'(t0)": jet[1]})
+    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2]})
+
+
+# -- exact data ------------------------------------------------------------------
+
+
+def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+    return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
+
+
+def _exact_point(layers: list) -> list:
+    """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
+    return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
+
+
+def _pairs(a: list, b: list) -> list:
+    return [pair for (wa, ba), (wb, bb) in zip(a, b) for pair in ((wa, wb), (ba, bb))]
+
+
+def _unpairs(flat: list) -> list:
+    return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+
+
+def _arb_point(layers: list) -> list:
+    return [(arb_mat(w), None if b is None else arb_mat(b).entries()) for w, b in layers]
+
+
+def _orbit_mean_fraction(layers: list, layer: int) -> list:
+    out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
+    weights, biases = out[layer - 1]
+    n = len(weights)
+    mean_row = [sum(col, Fraction(0)) / n for col in zip(*weights)]
+    out[layer - 1] = ([list(mean_row) for _ in range(n)], None if biases is None else [sum(biases) / n] * n)
+    after, after_bias = out[layer]
+    out[layer] = ([[sum(row, Fraction(0)) / n] * n for row in after], after_bias)
+    return out
+
+
+# -- elementwise functions on balls -------------------------------------------------
+
+
+def _sigmoid(u: arb) -> arb:
+    return 1 / (1 + (-u).exp())
+
+
+def activation(name: str, slope: Fraction | None, u: arb) -> arb:
+    """The hidden activation ``name`` of a ball."""
+    if name == "identity":
+        return u
+    if name == "tanh":
+        return u.tanh()
+    if name == "sigmoid":
+        return _sigmoid(u)
+    if name == "softplus":
+        return u.exp().log1p()
+    if name == "square":
+        return _even_square(u)
+    if name == "cube":
+        return u * u * u
+    if name in ("relu", "leaky_relu"):
+        scale = arb(0) if name == "relu" else arb(fmpq(slope.numerator, slope.denominator))
+        return u.max(scale * u)
+    raise ArithmeticError(f"unknown activation {name!r}")
+
+
+def _even_square(u: arb) -> arb:
+    # u * u of a ball around 0 may dip below 0; |u|^2 does not.
+    a = abs(u)
+    return a * a
+
+
+def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
+    """The activation of a jet ``(u, u', u''/2)``: ``(f(u), f'(u) u', f'(u) u''/2 + f''(u)/2 u'^2)``."""
+    u0, u1, u2 = u
+    if name == "identity":
+        return u
+    if name == "tanh":
+        f = u0.tanh()
+        d1 = 1 - f * f
+        d2 = -f * d1  # f''/2
+    elif name == "sigmoid":
+        f = _sigmoid(u0)
+        d1 = f * (1 - f)
+        d2 = d1 * (1 - 2 * f) / 2
+    elif name == "softplus":
+        f = u0.exp().log1p()
+        d1 = _sigmoid(u0)
+        d2 = d1 * (1 - d1) / 2
+    elif name == "square":
+        f, d1, d2 = _even_square(u0), 2 * u0, arb(1)
+    elif name == "cube":
+        f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
+    else:
+        raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
+    return (f, d1 * u1, d1 * u2 + d2 * u1 * u1)
+
+
+def _jet_mul(a: Jet, b: Jet) -> Jet:
+    return (a[0] * b[0], a[0] * b[1] + a[1] * b[0], a[0] * b[2] + a[1] * b[1] + a[2] * b[0])
+
+
+def _jet_exp(u: Jet) -> Jet:
+    e = u[0].exp()
+    return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
+
+
+def _jet_log(u: Jet) -> Jet:
+    r = 1 / u[0]
+    return (u[0].log(), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
+
+
+def _jet_inv(u: Jet) -> Jet:
+    r = 1 / u[0]
+    return (r, -u[1] * r * r, (u[1] * u[1] * r - u[2]) * r * r)
+
+
+def _jet_sum(items: Sequence[Jet]) -> Jet:
+    return (
+        sum((j[0] for j in items), arb(0)),
+        sum((j[1] for j in items), arb(0)),
+        sum((j[2] for j in items), arb(0)),
+    )
+
+
+def _jet_softplus(u: Jet) -> Jet:
+    return activation_jet("softplus", None, u)
+
+
+# -- forward passes ------------------------------------------------------------------
+
+
+def _forward(net: Any, layers: list, inputs: arb_mat) -> list[list[arb]]:
+    """Output pre-activations: one row of N balls per output unit."""
+    a = inputs
+    depth = len(layers)
+    for l, (weights, biases) in enumerate(layers, start=1):
+        z = (weights * a).entries()
+        n, cols = weights.nrows(), a.ncols()
+        if biases is not None:
+            z = [v + biases[i // cols] for i, v in enumerate(z)]
+        if l < depth:
+            z = [activation(net.activation, net.slope, v) for v in z]
+            a = arb_mat(n, cols, z)
+        else:
+            return [z[k * cols : (k + 1) * cols] for k in range(n)]
+    raise AssertionError("unreachable")
+
+
+def _forward_jet(net: Any, start: list, step: list, inputs: arb_mat) -> list[list[Jet]]:
+    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation."""
+    a0, a1, a2 = inputs, None, None
+    depth = len(start)
+    for l, ((w, b), (d, db)) in enumerate(zip(start, step), start=1):
+        z0 = (w * a0).entries()
+        z1 = (d * a0 if a1 is None else w * a1 + d * a0).entries()
+        z2 = [arb(0)] * len(z0) if a1 is None else (w * a2 + d * a1).entries()
+        n, cols = w.nrows(), a0.ncols()
+        if b is not None:
+            z0 = [v + b[i // cols] for i, v in enumerate(z0)]
+            z1 = [v + db[i // cols] for i, v in enumerate(z1)]
+        jets = list(zip(z0, z1, z2))
+        if l < depth:
+            jets = [activation_jet(net.activation, net.slope, j) for j in jets]
+            a0, a1, a2 = (arb_mat(n, cols, [j[c] for j in jets]) for c in range(3))
+        else:
+            return [jets[k * cols : (k + 1) * cols] for k in range(n)]
+    raise AssertionError("unreachable")
+
+
+def _targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
+    """Targets as rows (one per output unit) of N balls."""
+    if s.teacher is None:
+        return [[arb(fmpq(y[k].numerator, y[k].denominator)) for y in s.ys] for k in range(len(s.ys[0]))]
+    z = _forward(s.teacher_net, _arb_point(_exact_point(s.teacher)), inputs)
+    return _outputs(s.teacher_net.output, z)
+
+
+def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
+    if output == "identity":
+        return z
+    if output == "sigmoid":
+        return [[_sigmoid(v) for v in row] for row in z]
+    columns = list(zip(*z))
+    soft = []
+    for column in columns:
+        exps = [v.exp() for v in column]
+        total = sum(exps, arb(0))
+        soft.append([e / total for e in exps])
+    return [list(row) for row in zip(*soft)]
+
+
+def _scale(s: Any) -> arb:
+    n, m = len(s.xs), s.net.widths[-1]
+    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n))
+    return arb(fmpq(scale.numerator, scale.denominator))
+
+
+def _decay(s: Any) -> arb:
+    return arb(fmpq(s.decay.numerator, s.decay.denominator))
+
+
+def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb:
+    z = _forward(s.net, layers, inputs)
+    if s.loss_kind in ("mse", "sse"):
+        f = _outputs(s.net.output, z)
+        total = sum(
+            (_even_square(fk - yk) for frow, yrow in zip(f, ys) for fk, yk in zip(frow, yrow)), arb(0)
+        )
+    elif s.loss_kind == "bce":
+        total = sum(
+            (zk.exp().log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
+        )
+    else:
+        total = arb(0)
+        for column, targets in zip(zip(*z), zip(*ys)):
+            lse = sum((v.exp() for v in column), arb(0)).log()  # Arb's exponents never overflow
+            total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
+    total = total * _scale(s)
+    if s.decay:
+        squares = sum((_even_square(w) for weights, _ in layers for w in weights.entries()), arb(0))
+        total += squares * _decay(s)
+    return total
+
+
+def _loss_jet(s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]]) -> Jet:
+    z = _forward_jet(s.net, start, step, inputs)
+    terms: list[Jet] = []
+    if s.loss_kind in ("mse", "sse"):
+        if s.net.output == "identity":
+            f = z
+        elif s.net.output == "sigmoid":
+            f = [[_jet_inv(_jet_add(_jet_exp(_jet_neg(v)), 1)) for v in row] for row in z]
+        else:
+            f = [list(row) for row in zip(*(_softmax_jet(column) for column in zip(*z)))]
+        for frow, yrow in zip(f, ys):
+            for fk, yk in zip(frow, yrow):
+                r = (fk[0] - yk, fk[1], fk[2])
+                terms.append((_even_square(r[0]), 2 * r[0] * r[1], 2 * r[0] * r[2] + r[1] * r[1]))
+    elif s.loss_kind == "bce":
+        for zrow, yrow in zip(z, ys):
+            for zk, yk in zip(zrow, yrow):
+                soft = _jet_softplus(zk)
+                terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
+    else:
+        for column, targets in zip(zip(*z), zip(*ys)):
+            lse = _jet_log(_jet_sum([_jet_exp(v) for v in column]))
+            weight = sum(targets, arb(0))
+            linear = _jet_sum([(v[0] * y, v[1] * y, v[2] * y) for v, y in zip(column, targets)])
+            terms.append(tuple(weight * a - b for a, b in zip(lse, linear)))
+    scale = _scale(s)
+    total = tuple(c * scale for c in _jet_sum(terms))
+    if s.decay:
+        pairs = [(w, d) for (wm, _), (dm, _) in zip(start, step) for w, d in zip(wm.entries(), dm.entries())]
+        squares = (
+            sum((_even_square(w) for w, _ in pairs), arb(0)),
+            sum((2 * w * d for w, d in pairs), arb(0)),
+            sum((_even_square(d) for _, d in pairs), arb(0)),
+        )
+        total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
+    return total
+
+
+def _jet_neg(u: Jet) -> Jet:
+    return (-u[0], -u[1], -u[2])
+
+
+def _jet_add(u: Jet, c: Any) -> Jet:
+    return (u[0] + c, u[1], u[2])
+
+
+def _softmax_jet(column: Sequence[Jet]) -> list[Jet]:
+    exps = [_jet_exp(v) for v in column]
+    inverse = _jet_inv(_jet_sum(exps))
+    return [_jet_mul(e, inverse) for e in exps]
+
+
+def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:
+    """The losses known to be >= 0: mse and sse are sums of squares (plus a nonnegative decay term).
+
+    A ball around a true value of exactly 0 (a teacher's loss) reaches below 0; intersecting it with
+    ``[0, oo)`` keeps the enclosure sound and as tight as an interval's.
+    """
+    if s.loss_kind not in ("mse", "sse"):
+        return ()
+    return tuple(name for name in values if name.startswith("L("))
+
+
+def _bounds(
+    values: dict[str, arb], nonnegative: tuple[str, ...] = ()
+) -> dict[str, tuple[Fraction, Fraction]]:
+    out = {}
+    for name, ball in values.items():
+        if not ball.is_finite():
+            raise ArithmeticError(f"the enclosure of {name} is unbounded")
+        mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
+        rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+        lower = max(mid - rad, Fraction(0)) if name in nonnegative else mid - rad
+        out[name] = (lower, mid + rad)
+    return out

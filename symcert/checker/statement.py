@@ -1,0 +1,264 @@
+"""A certificate's statement, read strictly: every field is read, checked and means one thing.
+
+:class:`Statement` holds the network, loss, data, exact points, the element,
+the parameters, the claim and the claimed enclosures, as exact ``Fraction``
+values. Anything malformed raises :class:`CertificateFormatError` (exit code 2).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from symcert.checker.arithmetic import Net
+from symcert.checker.points import parse_element
+from symcert.checker.reading import (
+    CertificateFormatError,
+    field,
+    integer,
+    keys,
+    rational,
+    rational_list,
+    rational_matrix,
+)
+from symcert.limits import MAX_ENDPOINT_DIGITS, MAX_LAYERS, MAX_POINTS, MAX_WIDTH, MAX_WORKING_DPS, MIN_DPS
+
+__all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH"]
+
+SCHEMA, VERSION = "symcert-certificate", 1
+KINDS = ("chord", "curvature", "hessian", "orbit", "critical")
+STATUSES = ("proved", "refuted", "undecided")
+ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
+SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
+# For each kind: the decisive quantity, its relation to 0, the claim's text (as the schema states it),
+# the enclosures a certificate may claim and the parameters it carries.
+CLAIMS = {
+    "chord": (
+        "barrier",
+        ">",
+        "L((A+B)/2) - (L(A) + L(B))/2 > 0: the midpoint lies above the chord",
+        ("L(A)", "L(B)", "L(M)", "barrier"),
+        (),
+    ),
+    "curvature": (
+        "phi''(t0)",
+        "<",
+        "phi''(t0) < 0 for phi(t) = L(A + t(B - A)): concave along the segment",
+        ("phi''(t0)",),
+        ("t0",),
+    ),
+    "hessian": (
+        "dHd",
+        "<",
+        "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite",
+        ("dHd",),
+        (),
+    ),
+    "orbit": (
+        "gap",
+        ">",
+        "L(mean of A over the layer's permutations) - L(A) > 0: averaging the orbit hurts",
+        ("L(A)", "L(mean)", "gap"),
+        ("layer",),
+    ),
+    "critical": (
+        "phi'(t0)",
+        "!=",
+        "A and B are critical points (global minima) and grad L(A + t0(B - A)) != 0",
+        ("phi'(t0)",),
+        ("t0",),
+    ),
+}
+_TOP = {
+    "schema",
+    "version",
+    "kind",
+    "status",
+    "network",
+    "loss",
+    "data",
+    "points",
+    "element",
+    "parameters",
+    "claim",
+    "enclosures",
+    "dps",
+}
+_INFORMATIVE = {"notes", "prover"}  # free text for people; they state nothing the checker relies on
+
+
+def read_net(record: Any, where: str) -> Net:
+    """A network specification ``{widths, activation, bias, output_activation}``."""
+    if not isinstance(record, dict):
+        raise CertificateFormatError(f"{where} must be an object")
+    keys(record, {"widths", "activation", "bias", "output_activation"}, set(), where)
+    widths_raw = field(record, "widths", list, where)
+    if not 2 <= len(widths_raw) <= MAX_LAYERS + 1:
+        raise CertificateFormatError(f"{where}.widths must have 2 to {MAX_LAYERS + 1} entries")
+    widths = tuple(integer(w, f"{where}.widths", 1, MAX_WIDTH) for w in widths_raw)
+    name, _, slope_text = field(record, "activation", str, where).partition(":")
+    if name not in ACTIVATIONS:
+        raise CertificateFormatError(f"{where}.activation {name[:40]!r} is unknown")
+    slope = None
+    if name == "leaky_relu":
+        slope = rational(slope_text or "1/100", f"{where}.activation slope")
+        if not 0 < slope < 1:
+            raise CertificateFormatError(f"{where}: the leaky_relu slope must lie in (0, 1)")
+    elif slope_text:
+        raise CertificateFormatError(f"{where}.activation {name!r} takes no parameter")
+    bias = field(record, "bias", bool, where)
+    output = field(record, "output_activation", str, where)
+    if output not in ("identity", "sigmoid", "softmax"):
+        raise CertificateFormatError(f"{where}.output_activation {output[:40]!r} is unknown")
+    return Net(widths, name, slope, bias, output)
+
+
+def read_point(net: Net, record: Any, where: str) -> list:
+    """A point ``{"W1": [[...]], "b1": [...], ...}`` of ``net`` as layers ``(W rows, b or None)``."""
+    if not isinstance(record, dict):
+        raise CertificateFormatError(f"{where} must be an object with W1, b1, ...")
+    depth = len(net.widths) - 1
+    expected = {f"W{l}" for l in range(1, depth + 1)} | (
+        {f"b{l}" for l in range(1, depth + 1)} if net.bias else set()
+    )
+    if set(record) != expected:
+        raise CertificateFormatError(f"{where} must have exactly the keys {sorted(expected)}")
+    layers = []
+    for l in range(1, depth + 1):
+        rows, cols = net.widths[l], net.widths[l - 1]
+        weights = rational_matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}")
+        biases = rational_list(record[f"b{l}"], rows, f"{where}.b{l}") if net.bias else None
+        layers.append((weights, biases))
+    return layers
+
+
+class Statement:
+    """The certificate's statement, read strictly from a parsed JSON object."""
+
+    def __init__(self, record: Any) -> None:
+        if not isinstance(record, dict):
+            raise CertificateFormatError("a certificate must be a JSON object")
+        if record.get("schema") != SCHEMA:
+            raise CertificateFormatError(f"not a symcert certificate (schema must be {SCHEMA!r})")
+        version = integer(record.get("version"), "version", 0, 10**6)
+        if version != VERSION:
+            raise CertificateFormatError(
+                f"unknown certificate version {version}; this checker reads {VERSION}"
+            )
+        keys(record, _TOP, _INFORMATIVE, "certificate")
+        self.kind = field(record, "kind", str, "certificate")
+        if self.kind not in KINDS:
+            raise CertificateFormatError(f"unknown certificate kind {self.kind[:40]!r}")
+        self.status = field(record, "status", str, "certificate")
+        if self.status not in STATUSES:
+            raise CertificateFormatError(
+                f"status must be one of {', '.join(STATUSES)}, got {self.status[:40]!r}"
+            )
+        self._read_claim(field(record, "claim", dict, "certificate"))
+        self.net = read_net(field(record, "network", dict, "certificate"), "network")
+        self._read_loss(field(record, "loss", dict, "certificate"))
+        self._read_data(field(record, "data", dict, "certificate"))
+        points = field(record, "points", dict, "certificate")
+        keys(points, {"A"}, {"B"}, "points")
+        self.A = read_point(self.net, points["A"], "points.A")
+        self.B = read_point(self.net, points["B"], "points.B") if "B" in points else None
+        if self.kind != "orbit" and self.B is None:
+            raise CertificateFormatError(f"a {self.kind} certificate needs points.B")
+        self.element = record["element"]
+        if self.element is not None:
+            if not isinstance(self.element, str):
+                raise CertificateFormatError("element must be a string such as 'swap:1:0,1' or null")
+            parse_element(self.net, self.element)
+        self._read_parameters(field(record, "parameters", dict, "certificate"))
+        self.dps = integer(record["dps"], "dps", MIN_DPS, MAX_WORKING_DPS)
+        self.claimed = self._read_enclosures(field(record, "enclosures", dict, "certificate"))
+
+    @property
+    def quantity(self) -> str:
+        return CLAIMS[self.kind][0]
+
+    @property
+    def relation(self) -> str:
+        return CLAIMS[self.kind][1]
+
+    def _read_claim(self, claim: dict) -> None:
+        keys(claim, {"quantity", "relation", "text"}, set(), "claim")
+        quantity, relation, text = CLAIMS[self.kind][:3]
+        stated = tuple(field(claim, k, str, "claim") for k in ("quantity", "relation", "text"))
+        if stated != (quantity, relation, text):
+            raise CertificateFormatError(
+                f"the claim of a {self.kind} certificate is {quantity} {relation} 0 ({text!r}), "
+                f"but the file states {stated[0][:40]!r} {stated[1][:10]!r} 0 ({stated[2][:80]!r})"
+            )
+
+    def _read_loss(self, loss: dict) -> None:
+        keys(loss, {"kind", "weight_decay"}, set(), "loss")
+        self.loss_kind = field(loss, "kind", str, "loss")
+        if self.loss_kind not in ("mse", "sse", "bce", "cross_entropy"):
+            raise CertificateFormatError(f"unknown loss kind {self.loss_kind[:40]!r}")
+        needs = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(self.loss_kind)
+        if needs and self.net.output != needs:
+            raise CertificateFormatError(f"the {self.loss_kind} loss needs a {needs} output")
+        self.decay = rational(field(loss, "weight_decay", str, "loss"), "loss.weight_decay")
+        if self.decay < 0:
+            raise CertificateFormatError("loss.weight_decay must be >= 0")
+
+    def _read_data(self, data: dict) -> None:
+        if "ys" in data and "teacher" in data:
+            raise CertificateFormatError("data must carry either ys or a teacher, not both")
+        keys(data, {"xs"}, {"ys", "teacher"}, "data")
+        xs_raw = field(data, "xs", list, "data")
+        if not 1 <= len(xs_raw) <= MAX_POINTS:
+            raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} points")
+        self.xs = [rational_list(x, self.net.widths[0], f"data.xs[{i}]") for i, x in enumerate(xs_raw)]
+        self.teacher = self.teacher_net = self.ys = None
+        if "teacher" in data:
+            teacher = field(data, "teacher", dict, "data")
+            keys(teacher, {"network", "point"}, set(), "data.teacher")
+            self.teacher_net = read_net(teacher["network"], "data.teacher.network")
+            if (
+                self.teacher_net.widths[0] != self.net.widths[0]
+                or self.teacher_net.widths[-1] != self.net.widths[-1]
+            ):
+                raise CertificateFormatError("the teacher's input and output widths must match the network's")
+            self.teacher = read_point(self.teacher_net, teacher["point"], "data.teacher.point")
+        else:
+            ys_raw = field(data, "ys", list, "data")
+            if len(ys_raw) != len(self.xs):
+                raise CertificateFormatError("data.ys must have one target per input")
+            self.ys = [rational_list(y, self.net.widths[-1], f"data.ys[{i}]") for i, y in enumerate(ys_raw)]
+
+    def _read_parameters(self, parameters: dict) -> None:
+        names = CLAIMS[self.kind][4]
+        keys(parameters, set(names), set(), "parameters")
+        self.t0 = rational(parameters["t0"], "parameters.t0") if "t0" in names else Fraction(1, 2)
+        self.layer = (
+            integer(parameters["layer"], "parameters.layer", 1, MAX_LAYERS) if "layer" in names else 1
+        )
+        if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
+            raise CertificateFormatError(
+                f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"
+            )
+
+    def _read_enclosures(self, record: dict) -> dict[str, tuple[Fraction, Fraction]]:
+        allowed = CLAIMS[self.kind][3]
+        out = {}
+        for name, pair in record.items():
+            if name not in allowed:
+                raise CertificateFormatError(f"unknown enclosure {name[:40]!r} for a {self.kind} certificate")
+            if not isinstance(pair, list) or len(pair) != 2:
+                raise CertificateFormatError(f"enclosure {name!r} must be a pair [lower, upper]")
+            lower = rational(pair[0], f"{name} lower", MAX_ENDPOINT_DIGITS)
+            upper = rational(pair[1], f"{name} upper", MAX_ENDPOINT_DIGITS)
+            if lower > upper:
+                raise CertificateFormatError(f"enclosure {name!r} has lower > upper")
+            out[name] = (lower, upper)
+        if self.status == "proved" and self.quantity not in out:
+            raise CertificateFormatError(f"a proved certificate must claim an enclosure of {self.quantity!r}")
+        return out
+
+    def size(self) -> tuple[int, int]:
+        """``(parameters, data points)``: what the checker's work grows with."""
+        widths, bias = self.net.widths, self.net.bias
+        params = sum(widths[l] * (widths[l - 1] + bias) for l in range(1, len(widths)))
+        return params, len(self.xs)
