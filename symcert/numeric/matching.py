@@ -14,8 +14,8 @@ layer (:func:`scipy.optimize.linear_sum_assignment`) with the other layers fixed
 in coordinate descent over the layers in a seeded random order, until a sweep
 no longer improves the objective: a local optimum. For each pair ``(i, j)`` the
 better of the two signs is taken, when a sign acts. Activation matching pairs
-units by the correlation of their pre-activations over data, on which every
-sign element acts as a sign (best ``|corr|``).
+units by the inner products of their pre-activations over data, on which every
+sign element acts as a sign (the least-squares fit, as in their activation matching).
 
 >>> rng = np.random.default_rng(0)
 >>> A = [(rng.normal(size=(4, 2)), rng.normal(size=4)), (rng.normal(size=(1, 4)), rng.normal(size=1))]
@@ -100,19 +100,35 @@ def _assign(score: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def weight_matching(a: Layers, b: Layers, kinds: Sequence[str | None], *, max_iter: int = 100,
-                    seed: int = 0) -> Matching:
+                    seed: int = 0, init: str = "forward") -> Matching:
     """Coordinate descent over hidden layers on ``<A, g(B)>`` (weights and biases), seeded.
 
-    A layer's new assignment is kept only if the objective does not decrease, so
-    the history never decreases; it stops after a sweep without improvement or
-    ``max_iter`` sweeps.
+    ``init="identity"`` starts from the identity, as Ainsworth et al. do;
+    ``init="forward"`` (default) first assigns the layers in order from the
+    input, each on its incoming weights and biases given the layers before it
+    (which recovers ``g`` exactly when ``B = g(A)`` and ``A`` has distinct units),
+    and keeps that start only if it beats the identity. A layer's new assignment is
+    kept only if the objective does not decrease, so the history (the objective at
+    the identity, after the start, then after each sweep) never decreases; it stops
+    after a sweep without improvement or ``max_iter`` sweeps.
     """
+    if init not in ("forward", "identity"):
+        raise ValueError(f"init must be 'forward' or 'identity', got {init!r}")
     hidden = len(a) - 1
     sources = [np.arange(a[l][0].shape[0]) for l in range(hidden)]
     signs = [np.ones(a[l][0].shape[0]) for l in range(hidden)]
     rng = np.random.default_rng(seed)
     current = _objective(a, apply_matching(b, sources, signs, kinds))
-    history, converged, sweeps = [current], hidden == 0, 0
+    history = [current]
+    if init == "forward":
+        trial_sources, trial_signs = list(sources), list(signs)
+        for l in range(hidden):
+            trial_sources[l], trial_signs[l] = _solve_layer(a, b, trial_sources, trial_signs, kinds, l, False)
+        value = _objective(a, apply_matching(b, trial_sources, trial_signs, kinds))
+        if value >= current:
+            sources, signs, current = trial_sources, trial_signs, value
+    history.append(current)
+    converged, sweeps = hidden == 0, 0
     while not converged and sweeps < max_iter:
         sweeps += 1
         start = current
@@ -128,7 +144,7 @@ def weight_matching(a: Layers, b: Layers, kinds: Sequence[str | None], *, max_it
     return Matching(tuple(sources), tuple(signs), tuple(history), sweeps, converged)
 
 
-def _solve_layer(a, b, sources, signs, kinds, l):
+def _solve_layer(a, b, sources, signs, kinds, l, outgoing=True):
     (wa, ba), (wb, bb) = a[l], b[l]
     if l > 0:
         column = signs[l - 1] if kinds[l - 1] == "flip" else 1.0
@@ -137,7 +153,7 @@ def _solve_layer(a, b, sources, signs, kinds, l):
     wa_next, wb_next = a[l + 1][0], b[l + 1][0]
     if l + 1 < len(a) - 1:
         wb_next = wb_next[sources[l + 1]] * signs[l + 1][:, None]
-    outward = wa_next.T @ wb_next
+    outward = wa_next.T @ wb_next if outgoing else np.zeros_like(inward)
     kind = kinds[l]
     minus = {"flip": -(inward + outward), "flip_in": outward - inward}.get(kind) if kind else None
     return _assign(*_best_signs(inward + outward, minus))
@@ -155,26 +171,24 @@ def pre_activations(layers: Layers, xs: np.ndarray, activation: str, slope: floa
     return out
 
 
-def _standardise(z: np.ndarray) -> np.ndarray:
-    centred = z - z.mean(axis=0)
-    scale = np.sqrt((centred**2).mean(axis=0))
-    return np.divide(centred, scale, out=np.zeros_like(centred), where=scale > 0)
-
-
 def activation_matching(za: Sequence[np.ndarray], zb: Sequence[np.ndarray],
                         kinds: Sequence[str | None]) -> Matching:
-    """Pair units layer by layer by the correlation of their pre-activations (one assignment each).
+    """Pair units layer by layer by the least-squares fit of their pre-activations over the data.
 
-    The objective is the sum over hidden layers of the matched correlations
-    (signed): before, unit ``i`` with unit ``i``; after, ``i`` with ``source[i]``.
+    As in Ainsworth et al. (2023, activation matching), each layer maximises
+    ``<Z_A, Z_B P^T>``, that is minimises ``||Z_A - Z_B P^T||^2``, but on
+    pre-activations, where every sign element acts as a sign (the better of
+    ``+-<z_i, z_j>`` per pair). Layers are independent: one assignment each. The
+    objective is the sum over hidden layers of the matched inner products, divided
+    by the number of points: before (unit ``i`` with ``i``) and after.
     """
     sources, signs, before, after = [], [], 0.0, 0.0
     for l, (a, b) in enumerate(zip(za, zb)):
-        corr = _standardise(a).T @ _standardise(b) / a.shape[0]
-        before += float(np.trace(corr))
-        score, sign = _best_signs(corr, -corr if kinds[l] else None)
+        gram = a.T @ b / a.shape[0]
+        before += float(np.trace(gram))
+        score, sign = _best_signs(gram, -gram if kinds[l] else None)
         source, chosen = _assign(score, sign)
         sources.append(source)
         signs.append(chosen)
-        after += float(np.sum(chosen * corr[np.arange(len(source)), source]))
+        after += float(np.sum(chosen * gram[np.arange(len(source)), source]))
     return Matching(tuple(sources), tuple(signs), (before, after), 1, True)

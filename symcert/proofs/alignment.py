@@ -73,8 +73,8 @@ class Alignment:
     a loss) unchanged, so ``aligned`` computes the same function as ``B``.
     ``objective_before``/``objective_after`` are the float64 matching objective
     (weights: ``<A, B>`` and ``<A, g(B)>`` over weights and biases, with the biases
-    after a sigmoid layer centred; activations: the sum of matched correlations of
-    pre-activations), ``history`` its value after each sweep (it never decreases),
+    after a sigmoid layer centred; activations: the sum over hidden layers of the matched
+    inner products of pre-activations, averaged over the data), ``history`` its value after each sweep (it never decreases),
     ``iterations`` the sweeps. The assignment is a local optimum of this
     objective, nothing more. ``barrier_before`` and ``barrier_after`` hold the
     certified barriers ``B(A, B)`` and ``B(A, g(B))`` once a barrier certifier fills
@@ -144,7 +144,7 @@ def align(
     """Find an exact group element ``g`` with ``g(B)`` close to ``A``, and prove it a symmetry.
 
     ``method`` is ``"weights"`` (weight matching; the default without data) or
-    ``"activations"`` (correlation of pre-activations over ``data``, a
+    ``"activations"`` (least-squares fit of pre-activations over ``data``, a
     :class:`Dataset` or an array of inputs of shape ``(n_points, input width)``;
     the default with data). Sign flips are used where the activation makes them
     symmetries; for ReLU only permutations. ``max_iter`` caps the sweeps of
