@@ -36,7 +36,14 @@ from scipy.optimize import linear_sum_assignment
 
 from symcert.numeric.floats import _ACTIVATIONS
 
-__all__ = ["Matching", "weight_matching", "activation_matching", "apply_matching", "centre_biases", "pre_activations"]
+__all__ = [
+    "Matching",
+    "weight_matching",
+    "activation_matching",
+    "apply_matching",
+    "centre_biases",
+    "pre_activations",
+]
 
 Layers = Sequence[tuple[np.ndarray, np.ndarray | None]]
 SIGN_KINDS = ("flip", "flip_in", None)
@@ -66,8 +73,9 @@ def centre_biases(layers: Layers) -> list[tuple[np.ndarray, np.ndarray | None]]:
     return out
 
 
-def apply_matching(layers: Layers, sources: Sequence[np.ndarray], signs: Sequence[np.ndarray],
-                   kinds: Sequence[str | None]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+def apply_matching(
+    layers: Layers, sources: Sequence[np.ndarray], signs: Sequence[np.ndarray], kinds: Sequence[str | None]
+) -> list[tuple[np.ndarray, np.ndarray | None]]:
     """The layers of B moved by the signed permutations (in centred coordinates for the sigmoid)."""
     out = []
     hidden = len(layers) - 1
@@ -99,8 +107,15 @@ def _assign(score: np.ndarray, sign: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return cols, sign[rows, cols]
 
 
-def weight_matching(a: Layers, b: Layers, kinds: Sequence[str | None], *, max_iter: int = 100,
-                    seed: int = 0, init: str = "forward") -> Matching:
+def weight_matching(
+    a: Layers,
+    b: Layers,
+    kinds: Sequence[str | None],
+    *,
+    max_iter: int = 100,
+    seed: int = 0,
+    init: str = "forward",
+) -> Matching:
     """Coordinate descent over hidden layers on ``<A, g(B)>`` (weights and biases), seeded.
 
     ``init="identity"`` starts from the identity, as Ainsworth et al. do;
@@ -159,8 +174,9 @@ def _solve_layer(a, b, sources, signs, kinds, l, outgoing=True):
     return _assign(*_best_signs(inward + outward, minus))
 
 
-def pre_activations(layers: Layers, xs: np.ndarray, activation: str, slope: float | None = None
-                    ) -> list[np.ndarray]:
+def pre_activations(
+    layers: Layers, xs: np.ndarray, activation: str, slope: float | None = None
+) -> list[np.ndarray]:
     """The pre-activations ``z_l`` of every hidden layer over the inputs ``xs`` (float64)."""
     act = _ACTIVATIONS[activation][0]
     out, a = [], xs
@@ -171,8 +187,9 @@ def pre_activations(layers: Layers, xs: np.ndarray, activation: str, slope: floa
     return out
 
 
-def activation_matching(za: Sequence[np.ndarray], zb: Sequence[np.ndarray],
-                        kinds: Sequence[str | None]) -> Matching:
+def activation_matching(
+    za: Sequence[np.ndarray], zb: Sequence[np.ndarray], kinds: Sequence[str | None]
+) -> Matching:
     """Pair units layer by layer by the least-squares fit of their pre-activations over the data.
 
     As in Ainsworth et al. (2023, activation matching), each layer maximises

@@ -73,9 +73,10 @@ class Alignment:
     a loss) unchanged, so ``aligned`` computes the same function as ``B``.
     ``objective_before``/``objective_after`` are the float64 matching objective
     (weights: ``<A, B>`` and ``<A, g(B)>`` over weights and biases, with the biases
-    after a sigmoid layer centred; activations: the sum over hidden layers of the matched
-    inner products of pre-activations, averaged over the data), ``history`` its value after each sweep (it never decreases),
-    ``iterations`` the sweeps. The assignment is a local optimum of this
+    after a sigmoid layer centred; activations: the sum over hidden layers of the
+    matched inner products of pre-activations, averaged over the data); ``history``
+    is its value at the identity, at the start and after each sweep (it never
+    decreases), ``iterations`` the sweeps. The assignment is a local optimum of this
     objective, nothing more. ``barrier_before`` and ``barrier_after`` hold the
     certified barriers ``B(A, B)`` and ``B(A, g(B))`` once a barrier certifier fills
     them (:meth:`with_barriers`); :func:`align` leaves them None.
@@ -187,8 +188,17 @@ def align(
             raise RuntimeError(f"internal error: the exact image under {element} does not match the matching")
     proof = prove_invariance(target, element) if prove else None
     return Alignment(
-        A, B, element, aligned, method, found.history[0], after, found.history, found.iterations,
-        found.converged, proof,
+        A,
+        B,
+        element,
+        aligned,
+        method,
+        found.history[0],
+        after,
+        found.history,
+        found.iterations,
+        found.converged,
+        proof,
     )
 
 
@@ -238,7 +248,8 @@ def _inputs(data: Any, mlp: MLP) -> np.ndarray:
         xs = np.asarray(raw, dtype=float)
     except (TypeError, ValueError):
         raise SpecificationError(
-            f"data must be a Dataset or numbers of shape (n_points, {mlp.widths[0]}), got {type(data).__name__}"
+            f"data must be a Dataset or numbers of shape (n_points, {mlp.widths[0]}), "
+            f"got {type(data).__name__}"
         ) from None
     if xs.ndim != 2 or xs.shape[1] != mlp.widths[0] or xs.shape[0] < 2:
         raise SpecificationError(
