@@ -139,6 +139,7 @@ def align(
     method: str | None = None,
     max_iter: int = 100,
     seed: int = 0,
+    init: str = "forward",
     target: MLP | Loss | None = None,
     prove: bool = True,
 ) -> Alignment:
@@ -149,7 +150,10 @@ def align(
     :class:`Dataset` or an array of inputs of shape ``(n_points, input width)``;
     the default with data). Sign flips are used where the activation makes them
     symmetries; for ReLU only permutations. ``max_iter`` caps the sweeps of
-    coordinate descent, whose layer order is drawn from ``seed``. ``target`` is
+    coordinate descent, whose layer order is drawn from ``seed``; it starts from a
+    pass over the layers from the input (``init="forward"``, each layer matched on
+    its incoming weights) or from the identity (``init="identity"``, as Ainsworth et
+    al.). ``target`` is
     what the proof is about: the network (default: its output for every input) or
     a :class:`Loss`. ``prove=False`` skips the symbolic proof (large networks).
     The result is a local optimum of the matching objective.
@@ -169,7 +173,9 @@ def align(
     if method == "weights":
         if centre:
             a, b = centre_biases(a), centre_biases(b)
-        found = weight_matching(a, b, kinds, max_iter=max_iter, seed=seed)
+        if init not in ("forward", "identity"):
+            raise SpecificationError(f"init must be 'forward' or 'identity', got {init!r}")
+        found = weight_matching(a, b, kinds, max_iter=max_iter, seed=seed, init=init)
     else:
         xs = _inputs(data, mlp)
         slope = None if mlp.activation.slope is None else float(mlp.activation.slope)
@@ -262,7 +268,13 @@ def _inputs(data: Any, mlp: MLP) -> np.ndarray:
 
 
 def _floats(point: Point) -> np.ndarray:
-    return np.array([float(v) for v in point.values])
+    """The values in float64 (Python's int division is correctly rounded, and much faster than float())."""
+    try:
+        return np.array([v.p / v.q for v in point.values])
+    except OverflowError:
+        raise SpecificationError(
+            "a parameter is too large for float64 matching; rescale the networks"
+        ) from None
 
 
 def _layers(point: Point) -> list[tuple[np.ndarray, np.ndarray | None]]:
