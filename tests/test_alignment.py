@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 import sympy
@@ -164,7 +166,7 @@ def test_objective_never_decreases_and_matches_the_exact_image(widths, act):
         A, B = net.random_point(seed, denominator=97), net.random_point(seed + 50, denominator=97)
         result = align(A, B, seed=seed, prove=False)
         history = result.history
-        assert all(later >= earlier for earlier, later in zip(history, history[1:]))
+        assert all(later >= earlier for earlier, later in pairwise(history))
         assert result.iterations == len(history) - 2 and result.converged
         assert result.objective_after == pytest.approx(history[-1], rel=1e-12)
         if act != "sigmoid":  # plain inner products, recomputed exactly from the exact points
@@ -182,7 +184,7 @@ def test_coordinate_descent_improves_on_its_start():
     b = [(rng.normal(size=s), rng.normal(size=s[0])) for s in shapes]
     found = weight_matching(a, b, ["flip", "flip", "flip"], init="identity", seed=0)
     assert found.history[-1] > found.history[0]
-    assert all(y >= x for x, y in zip(found.history, found.history[1:]))
+    assert all(y >= x for x, y in pairwise(found.history))
 
 
 def test_barrier_hook_and_float_estimates():
