@@ -138,6 +138,16 @@ def test_units_told_apart_only_by_their_outgoing_weights():
         assert result.aligned == A
 
 
+def test_softmax_networks_are_proved_on_their_logits_by_default():
+    net = MLP((2, 3, 3), "tanh", output_activation="softmax")
+    A = net.random_point(4, denominator=97)
+    B = product(flip(1, 2), permutation(1, (2, 0, 1)))(A)
+    logits = MLP((2, 3, 3), "tanh")
+    result = align(A, B)
+    assert result.aligned == A and result.proof.status == "proved" and result.proof.target == logits
+    assert align(A, B, target=net).proof.target == net
+
+
 def test_relu_uses_permutations_only_and_is_proved():
     net = MLP((2, 4, 3, 1), "relu")
     A, B = net.random_point(1, denominator=97), net.random_point(2, denominator=97)

@@ -69,8 +69,9 @@ class Alignment:
     """What :func:`align` found.
 
     ``element`` is an exact group element and ``aligned = element(B)`` is exact;
-    ``proof`` proves that ``element`` leaves the target (the network's output, or
-    a loss) unchanged, so ``aligned`` computes the same function as ``B``.
+    ``proof`` proves that ``element`` leaves the target (by default the network's
+    logits, whose equality gives equal outputs; or the output, or a loss)
+    unchanged, so ``aligned`` computes the same function as ``B``.
     ``objective_before``/``objective_after`` are the float64 matching objective
     (weights: ``<A, B>`` and ``<A, g(B)>`` over weights and biases, with the biases
     after a sigmoid layer centred; activations: the sum over hidden layers of the
@@ -154,14 +155,16 @@ def align(
     pass over the layers from the input (``init="forward"``, each layer matched on
     its incoming weights) or from the identity (``init="identity"``, as Ainsworth et
     al.). ``target`` is
-    what the proof is about: the network (default: its output for every input) or
-    a :class:`Loss`. ``prove=False`` skips the symbolic proof (large networks).
+    what the proof is about: the network (its output for every input), a
+    :class:`Loss` on it, or by default the network's logits (the same network with
+    the identity as output activation: equal logits give equal outputs whatever
+    the output activation, and the closed form of a softmax output is much larger). ``prove=False`` skips the symbolic proof (large networks).
     The result is a local optimum of the matching objective.
     """
     mlp = _check_points(A, B)
     method = _check_method(method, data)
-    target = mlp if target is None else target
-    if not (target == mlp or (isinstance(target, Loss) and target.mlp == mlp)):
+    target = _logits(mlp) if target is None else target
+    if not (target in (mlp, _logits(mlp)) or (isinstance(target, Loss) and target.mlp == mlp)):
         raise SpecificationError(
             f"target must be the points' network {mlp.describe()} or a Loss on it, got {target!r}"
         )
@@ -206,6 +209,13 @@ def align(
         found.converged,
         proof,
     )
+
+
+def _logits(mlp: MLP) -> MLP:
+    """The network with the identity as output activation (its outputs are the logits)."""
+    if mlp.output_activation.name == "identity":
+        return mlp
+    return MLP(mlp.widths, mlp.activation, bias=mlp.bias)
 
 
 def _element(found: Matching, kinds: list[str | None]) -> Product:
