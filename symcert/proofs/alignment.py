@@ -154,11 +154,11 @@ def align(
     coordinate descent, whose layer order is drawn from ``seed``; it starts from a
     pass over the layers from the input (``init="forward"``, each layer matched on
     its incoming weights) or from the identity (``init="identity"``, as Ainsworth et
-    al.). ``target`` is
-    what the proof is about: the network (its output for every input), a
-    :class:`Loss` on it, or by default the network's logits (the same network with
-    the identity as output activation: equal logits give equal outputs whatever
-    the output activation, and the closed form of a softmax output is much larger). ``prove=False`` skips the symbolic proof (large networks).
+    al.). ``target`` is what the proof is about: the network (its output for every
+    input), a :class:`Loss` on it, or by default the network's logits (the same
+    network with the identity as output activation: equal logits give equal
+    outputs whatever the output activation, and the closed form of a softmax
+    output is much larger). ``prove=False`` skips the symbolic proof (large networks).
     The result is a local optimum of the matching objective.
     """
     mlp = _check_points(A, B)
