@@ -154,8 +154,9 @@ def proof_to_latex(proof: Proof) -> str:
             r"\item \textbf{%s.} %s." % (escape(step.name.capitalize()), escape(step.text.rstrip(".")))
         )
         lines.extend(_step_expressions(step.expressions, names))
+    role = "Factor" if type(proof.element).__name__ == "Product" else "Generator"
     for part in proof.parts:
-        lines.append(r"\item Generator $%s$: %s." % (element_latex(part.element), part.status))
+        lines.append(r"\item %s $%s$: %s." % (role, element_latex(part.element), part.status))
     lines += [r"\end{enumerate}", r"\end{proof}"]
     return "\n".join(lines)
 
