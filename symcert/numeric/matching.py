@@ -121,7 +121,8 @@ def weight_matching(
     ``init="identity"`` starts from the identity, as Ainsworth et al. do;
     ``init="forward"`` (default) first assigns the layers in order from the
     input, each on its incoming weights and biases given the layers before it
-    (which recovers ``g`` exactly when ``B = g(A)`` and ``A`` has distinct units),
+    (which recovers ``g`` exactly when ``B = g(A)`` and the units of each layer of ``A``
+    have distinct incoming weights and biases, up to the sign that acts),
     and keeps that start only if it beats the identity. A layer's new assignment is
     kept only if the objective does not decrease, so the history (the objective at
     the identity, after the start, then after each sweep) never decreases; it stops

@@ -168,6 +168,8 @@ def align(
         raise SpecificationError(
             f"target must be the points' network {mlp.describe()} or a Loss on it, got {target!r}"
         )
+    if init not in ("forward", "identity"):
+        raise SpecificationError(f"init must be 'forward' or 'identity', got {init!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise SpecificationError(f"max_iter must be a positive integer, got {max_iter!r}")
     kinds = [layer.sign_kind for layer in SymmetryGroup.of(mlp).layers]
@@ -176,8 +178,6 @@ def align(
     if method == "weights":
         if centre:
             a, b = centre_biases(a), centre_biases(b)
-        if init not in ("forward", "identity"):
-            raise SpecificationError(f"init must be 'forward' or 'identity', got {init!r}")
         found = weight_matching(a, b, kinds, max_iter=max_iter, seed=seed, init=init)
     else:
         xs = _inputs(data, mlp)
