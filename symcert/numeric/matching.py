@@ -42,6 +42,7 @@ __all__ = [
     "activation_matching",
     "apply_matching",
     "centre_biases",
+    "objective",
     "pre_activations",
 ]
 
@@ -89,7 +90,8 @@ def apply_matching(
     return out
 
 
-def _objective(a: Layers, b: Layers) -> float:
+def objective(a: Layers, b: Layers) -> float:
+    """The matching objective ``<A, B>``: the sum over layers of ``<W_A, W_B> + <b_A, b_B>``."""
     total = 0.0
     for (wa, ba), (wb, bb) in zip(a, b):
         total += float(np.vdot(wa, wb)) + (0.0 if ba is None else float(np.dot(ba, bb)))
@@ -134,13 +136,13 @@ def weight_matching(
     sources = [np.arange(a[l][0].shape[0]) for l in range(hidden)]
     signs = [np.ones(a[l][0].shape[0]) for l in range(hidden)]
     rng = np.random.default_rng(seed)
-    current = _objective(a, apply_matching(b, sources, signs, kinds))
+    current = objective(a, apply_matching(b, sources, signs, kinds))
     history = [current]
     if init == "forward":
         trial_sources, trial_signs = list(sources), list(signs)
         for l in range(hidden):
             trial_sources[l], trial_signs[l] = _solve_layer(a, b, trial_sources, trial_signs, kinds, l, False)
-        value = _objective(a, apply_matching(b, trial_sources, trial_signs, kinds))
+        value = objective(a, apply_matching(b, trial_sources, trial_signs, kinds))
         if value >= current:
             sources, signs, current = trial_sources, trial_signs, value
     history.append(current)
@@ -152,7 +154,7 @@ def weight_matching(
             candidate = _solve_layer(a, b, sources, signs, kinds, int(l))
             trial_sources, trial_signs = list(sources), list(signs)
             trial_sources[l], trial_signs[l] = candidate
-            value = _objective(a, apply_matching(b, trial_sources, trial_signs, kinds))
+            value = objective(a, apply_matching(b, trial_sources, trial_signs, kinds))
             if value >= current:
                 sources, signs, current = trial_sources, trial_signs, value
         history.append(current)

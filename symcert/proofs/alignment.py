@@ -34,6 +34,7 @@ from symcert.numeric.matching import (
     activation_matching,
     apply_matching,
     centre_biases,
+    objective,
     pre_activations,
     weight_matching,
 )
@@ -191,9 +192,9 @@ def align(
     after = found.history[-1]
     if method == "weights":  # the exact image, read back in float64, must give the objective found
         moved = _layers(aligned)
-        after = _objective(a, centre_biases(moved) if centre else moved)
+        after = objective(a, centre_biases(moved) if centre else moved)
         expected = apply_matching(b, found.sources, found.signs, kinds)
-        if abs(after - _objective(a, expected)) > 1e-9 * max(1.0, abs(after)):
+        if abs(after - objective(a, expected)) > 1e-9 * max(1.0, abs(after)):
             raise RuntimeError(f"internal error: the exact image under {element} does not match the matching")
     proof = prove_invariance(target, element) if prove else None
     return Alignment(
@@ -299,13 +300,6 @@ def _layers(point: Point) -> list[tuple[np.ndarray, np.ndarray | None]]:
             b, position = flat[position : position + rows], position + rows
         out.append((w, b))
     return out
-
-
-def _objective(a, b) -> float:
-    return sum(
-        float(np.vdot(wa, wb)) + (0.0 if ba is None else float(np.dot(ba, bb)))
-        for (wa, ba), (wb, bb) in zip(a, b)
-    )
 
 
 def _distance(A: Point, B: Point) -> float:
