@@ -108,6 +108,22 @@ class Alignment:
         """``||A - g(B)||`` in float64."""
         return _distance(self.A, self.aligned)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary (stable keys; the aligned point's exact values as ``{"W1": ...}``)."""
+        return {
+            "element": str(self.element),
+            "method": self.method,
+            "objective_before": self.objective_before,
+            "objective_after": self.objective_after,
+            "history": list(self.history),
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "distance_before": self.distance_before,
+            "distance_after": self.distance_after,
+            "proof": None if self.proof is None else self.proof.status,
+            "aligned": self.aligned.arrays(),
+        }
+
     def with_barriers(self, before: Any, after: Any) -> Alignment:
         """A copy holding certified barriers (to be called by a barrier certifier, never with floats)."""
         return replace(self, barrier_before=before, barrier_after=after)
