@@ -116,6 +116,9 @@ def test_activation_matching_accepts_a_dataset_and_proves_on_a_loss():
     result = align(A, B, data=data, target=loss)
     assert result.aligned == A
     assert result.proof.status == "proved" and result.proof.target is loss
+    record = json.loads(json.dumps(result.to_dict()))
+    assert record["element"] == str(result.element) and record["proof"] == "proved"
+    assert parse_element(record["element"])(B) == net.point(**record["aligned"]) == A
 
 
 @pytest.mark.parametrize("act", ["tanh", "square", "sigmoid"])
