@@ -15,6 +15,7 @@ from symcert.numeric.segment import curvature_decision, segment_enclosure, segme
 from symcert.numeric.spectrum import Spectrum, hessian_spectrum
 from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
+from symcert.proofs.alignment import Alignment, BarrierEstimates, align
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof, prove_convexity
 from symcert.proofs.gradient import GradientProof, prove_gradient_identity
@@ -28,6 +29,7 @@ from symcert.symbolic.generic import permutation_lemma
 from symcert.symbolic.group import SymmetryGroup, flip, flip_in, layer_sign, parse_element, rescale, swap
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
+from symcert.symbolic.permutations import inverse, permutation, product
 from symcert.symbolic.point import Point
 
 __all__ = [
@@ -50,6 +52,9 @@ __all__ = [
     "segment_values",
     "teacher_minimum",
     "ACTIVATION_NAMES",
+    "Alignment",
+    "BarrierEstimates",
+    "align",
     "Certificate",
     "CertificateFormatError",
     "CheckResult",
@@ -77,9 +82,12 @@ __all__ = [
     "activation",
     "flip",
     "flip_in",
+    "inverse",
     "layer_sign",
     "parse_element",
+    "permutation",
     "permutation_lemma",
+    "product",
     "prove_invariance",
     "rescale",
     "swap",

@@ -35,6 +35,7 @@ from symcert.symbolic.group import GroupElement, SymmetryGroup, parse_element
 from symcert.symbolic.lemmas import SIGMA, Lemma, lemmas_for
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
+from symcert.symbolic.permutations import Product
 from symcert.symbolic.point import Point
 
 __all__ = ["Proof", "ProofStep", "Counterexample", "prove_invariance"]
@@ -138,6 +139,8 @@ def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str
     if not isinstance(element, GroupElement):
         raise SpecificationError(f"element must be a group element such as swap(1, 0, 1), got {element!r}")
     element.check(mlp)
+    if isinstance(element, Product):
+        return _prove_product(target, element)
     return _Prover(target).prove(element)
 
 
@@ -342,6 +345,54 @@ def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
     lemmas = {lemma.key: lemma for p in parts for lemma in p.lemmas}
     claim = f"{subject} is invariant under every element of the symmetry group of the {group.mlp.describe()}"
     return Proof(claim, target, group, status, tuple(steps), tuple(lemmas.values()), parts=parts)
+
+
+def _prove_product(target: Target, element: Product) -> Proof:
+    """Prove a product factor by factor: a composition of invariances is an invariance.
+
+    A factor that is not proved does not refute the product (``flip;flip`` is the
+    identity for any activation): then the whole product is decided directly.
+    """
+    prover = _Prover(target)
+    parts = tuple(prover.prove(factor) for factor in element.factors)
+    if any(p.status != "proved" for p in parts):
+        whole = prover.prove(element)
+        note = ProofStep(
+            "factors",
+            "not every factor was proved ("
+            + ", ".join(f"{p.element}: {p.status}" for p in parts if p.status != "proved")
+            + "), so the product was decided as one substitution",
+        )
+        return Proof(
+            whole.claim,
+            target,
+            element,
+            whole.status,
+            (whole.steps[0], note, *whole.steps[1:]),
+            whole.lemmas,
+            whole.counterexample,
+            parts,
+            whole.numerically_invariant,
+        )
+    subject = "L" if isinstance(target, Loss) else "f"
+    steps = (
+        ProofStep("statement", prover.claim(element)),
+        ProofStep(
+            "factors",
+            f"g applies {len(parts)} factor{'s' if len(parts) != 1 else ''} in order: "
+            + (", ".join(str(f) for f in element.factors) or "none (the identity)")
+            + f"; if {subject}(h(theta)) = {subject}(theta) for every theta and every factor h, "
+            f"then {subject}(g(theta)) = {subject}(theta), applying the factors one at a time",
+        ),
+        ProofStep(
+            "conclusion",
+            f"each factor was proved, so {subject} is invariant under {element}"
+            if parts
+            else f"{element} changes no parameter: {subject} is unchanged",
+        ),
+    )
+    lemmas = {lemma.key: lemma for p in parts for lemma in p.lemmas}
+    return Proof(prover.claim(element), target, element, "proved", steps, tuple(lemmas.values()), parts=parts)
 
 
 def _input_note(values: tuple[sympy.Rational, ...] | None) -> str:

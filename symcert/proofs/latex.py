@@ -66,6 +66,9 @@ def element_latex(element: Any) -> str:
     >>> from symcert import flip_in, layer_sign
     >>> element_latex(flip_in(1, 0)), element_latex(rescale(1, 0, 2, 2)), element_latex(layer_sign(1, 2))
     ('\\mathrm{flip}^{(1)}_{\\mathrm{in},1}', '\\mathrm{rescale}^{(1)}_{1}(2; k=2)', '\\mathrm{sign}_{1,2}')
+    >>> from symcert import permutation, product
+    >>> print(element_latex(product(flip(1, 0), permutation(1, (2, 0, 1)))))
+    \mathrm{perm}^{(1)}_{(3,1,2)} \circ \mathrm{flip}^{(1)}_{1}
     """
     kind = type(element).__name__
     if kind == "Swap":
@@ -76,6 +79,10 @@ def element_latex(element: Any) -> str:
         return r"\mathrm{flip}^{(%d)}_{\mathrm{in},%d}" % (element.layer, element.unit + 1)
     if kind == "LayerSign":
         return r"\mathrm{sign}_{%d,%d}" % (element.layer, element.last)
+    if kind == "Permutation":  # unit i of the image is unit source[i] (1-based in print)
+        return r"\mathrm{perm}^{(%d)}_{(%s)}" % (element.layer, ",".join(str(s + 1) for s in element.source))
+    if kind == "Product":  # applied left to right: the last factor is written first
+        return r" \circ ".join(element_latex(f) for f in reversed(element.factors)) or r"\mathrm{id}"
     if kind == "Rescale":
         alpha = element.alpha
         value = str(alpha) if alpha.q == 1 else r"\tfrac{%d}{%d}" % (alpha.p, alpha.q)
@@ -147,8 +154,9 @@ def proof_to_latex(proof: Proof) -> str:
             r"\item \textbf{%s.} %s." % (escape(step.name.capitalize()), escape(step.text.rstrip(".")))
         )
         lines.extend(_step_expressions(step.expressions, names))
+    role = "Factor" if type(proof.element).__name__ == "Product" else "Generator"
     for part in proof.parts:
-        lines.append(r"\item Generator $%s$: %s." % (element_latex(part.element), part.status))
+        lines.append(r"\item %s $%s$: %s." % (role, element_latex(part.element), part.status))
     lines += [r"\end{enumerate}", r"\end{proof}"]
     return "\n".join(lines)
 

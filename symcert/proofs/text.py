@@ -38,8 +38,9 @@ def proof_to_text(proof: Proof, indent: str = "") -> str:
             lines.append(f"{indent}       {label}{separator}{shorten(value)}")
         if len(step.expressions) > 6:
             lines.append(f"{indent}       ... and {len(step.expressions) - 6} more")
+    role = "factor" if type(proof.element).__name__ == "Product" else "generator"
     for part in proof.parts:
-        lines.append(f"{indent}  - generator {part.element}: {_VERDICT[part.status]}")
+        lines.append(f"{indent}  - {role} {part.element}: {_VERDICT[part.status]}")
     lines.append(f"{indent}Verdict: {_VERDICT[proof.status]}")
     if proof.verdict != proof.status:
         lines[-1] += " (numerically invariant: not a proof, never called a symmetry)"

@@ -12,7 +12,8 @@ CLI syntax, read by :func:`parse_element`):
 - ``rescale:L:U:ALPHA`` and ``rescale:L:U:ALPHA:K`` multiply the row and bias by
   ``ALPHA > 0`` and the column by ``ALPHA^-K`` (``K = 1`` by default);
 - ``sign:F:T`` negate the whole weight matrices ``W_F`` and ``W_T`` (``F < T``),
-  nothing else: a sign carried from layer ``F`` to layer ``T``.
+  nothing else: a sign carried from layer ``F`` to layer ``T``;
+- ``perm:L:S0,S1,...`` and products ``E1;E2`` (:mod:`symcert.symbolic.permutations`).
 
 Whether an element is a symmetry is decided from the activation's facts in
 :mod:`symcert.symbolic.group`, and proved by :func:`symcert.prove_invariance`.
@@ -384,19 +385,31 @@ def layer_sign(first: int, last: int) -> LayerSign:
 
 
 def parse_element(text: str) -> GroupElement:
-    """Read ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``, ``rescale:L:U:ALPHA[:K]`` or ``sign:F:T``.
+    """Read ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``, ``rescale:L:U:ALPHA[:K]``, ``sign:F:T``,
+    ``perm:L:S0,S1,...``, or a product ``E1;E2;...`` (applied left to right; ``identity`` is empty).
 
     >>> parse_element("swap:1:0,1"), parse_element("rescale:2:1:3/2")
     (swap(1, 0, 1), rescale(2, 1, 3/2))
+    >>> parse_element("flip:1:0;perm:1:2,0,1"), parse_element("identity")
+    (product(flip(1, 0), permutation(1, (2, 0, 1))), product())
     """
     usage = (
-        "write swap:LAYER:I,J, flip:LAYER:UNIT, flip_in:LAYER:UNIT, rescale:LAYER:UNIT:ALPHA[:DEGREE] "
-        "or sign:FIRST:LAST, e.g. swap:1:0,1"
+        "write swap:LAYER:I,J, flip:LAYER:UNIT, flip_in:LAYER:UNIT, rescale:LAYER:UNIT:ALPHA[:DEGREE], "
+        "sign:FIRST:LAST, perm:LAYER:S0,S1,... or a product E1;E2, e.g. swap:1:0,1"
     )
     if not isinstance(text, str):
         raise SpecificationError(f"an element is text ({usage}), got {text!r}")
+    from symcert.symbolic.permutations import permutation, product
+
+    if ";" in text or text.strip() == "identity":
+        parts = [] if text.strip() == "identity" else text.split(";")
+        if any(not part.strip() or ";" in part or part.strip() == "identity" for part in parts):
+            raise SpecificationError(f"cannot read the element {text!r}: {usage}")
+        return product(*(parse_element(part) for part in parts))
     kind, *fields = text.strip().split(":")
     try:
+        if kind == "perm" and len(fields) == 2:
+            return permutation(int(fields[0]), [int(s) for s in fields[1].split(",")])
         if kind == "swap" and len(fields) == 2:
             i, _, j = fields[1].partition(",")
             return swap(int(fields[0]), int(i), int(j))

@@ -90,6 +90,7 @@ from symcert.symbolic.elements import (
     rescale,
     swap,
 )
+from symcert.symbolic.permutations import Permutation, Product
 
 if TYPE_CHECKING:
     from symcert.symbolic.activations import Activation
@@ -302,10 +303,12 @@ class SymmetryGroup:
     def contains(self, element: GroupElement) -> bool:
         """Whether the activation's facts make ``element`` a symmetry (a claim to prove)."""
         element.check(self.mlp)
+        if isinstance(element, Product):
+            return all(self.contains(factor) for factor in element.factors)
         if isinstance(element, LayerSign):
             return carries_sign(self.mlp, frozenset({element.first, element.last}))[0]
         facts = self.layers[element.layer - 1]
-        if isinstance(element, Swap):
+        if isinstance(element, (Swap, Permutation)):
             return True
         if isinstance(element, (Flip, FlipIn)):
             if facts.sign_kind == ("flip" if isinstance(element, Flip) else "flip_in"):
