@@ -12,7 +12,18 @@ from fractions import Fraction
 
 import pytest
 
-from symcert import MLP, certify_nonconvexity, check, flip_in, layer_sign, rescale
+from symcert import (
+    MLP,
+    CertificateFormatError,
+    certify_nonconvexity,
+    check,
+    flip,
+    flip_in,
+    layer_sign,
+    permutation,
+    product,
+    rescale,
+)
 from symcert.checker.arithmetic import Net
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.symbolic.examples import default_teacher_loss
@@ -82,3 +93,62 @@ def test_is_symmetry_and_apply_element_follow_the_facts():
     ]
     assert apply_element(square, layers, "rescale:1:0:2:2")[1][0] == [[F(3, 4), F(4)], [F(5, 4), F(6)]]
     assert apply_element(square, layers, "flip_in:2:1")[1][0] == [[F(3), F(4)], [F(-5), F(-6)]]
+
+
+def _tanh_certificate(element, kind="chord"):
+    loss = default_teacher_loss(MLP((1, 3, 1), "tanh"))
+    teacher = loss.data.teacher_of.point
+    certificate = certify_nonconvexity(loss, teacher, element=element, kind=kind)
+    assert certificate.status == "proved", certificate.notes
+    return json.loads(certificate.to_json())
+
+
+@pytest.mark.parametrize(
+    ("element", "kind"),
+    [
+        (permutation(1, (2, 0, 1)), "chord"),
+        (product(flip(1, 0), permutation(1, (1, 2, 0))), "chord"),
+        (product(flip(1, 2), permutation(1, (2, 0, 1))), "critical"),
+    ],
+)
+def test_permutations_and_products_are_accepted(element, kind):
+    record = _tanh_certificate(element, kind)
+    assert record["element"] == str(element)
+    result = check(record)
+    assert result.accepted, result.reasons
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    ["perm:1:1,2,0", "flip:1:1;perm:1:1,2,0", "perm:1:2,0,1;flip:1:0", "identity"],
+)
+def test_a_relabelled_product_is_rejected(wrong):
+    record = _tanh_certificate(product(flip(1, 0), permutation(1, (1, 2, 0))))
+    record["element"] = wrong
+    result = check(record)
+    assert not result.accepted
+    assert any("not the image" in reason for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "malformed", ["perm:1:0,0,1", "perm:1:0,1", "perm:1:0,1,3", "perm:1:", "flip:1:0;", ";"]
+)
+def test_a_malformed_permutation_is_refused(malformed):
+    record = _tanh_certificate(permutation(1, (2, 0, 1)))
+    record["element"] = malformed
+    with pytest.raises(CertificateFormatError):
+        check(record)
+
+
+def test_products_apply_left_to_right():
+    net = Net((1, 3, 1), "tanh", None, True, "identity")
+    one = [([[Fraction(1)], [Fraction(2)], [Fraction(3)]], [Fraction(4), Fraction(5), Fraction(6)])]
+    A = [*one, ([[Fraction(7), Fraction(8), Fraction(9)]], [Fraction(0)])]
+    image = apply_element(net, A, "flip:1:0;perm:1:2,0,1")
+    assert image[0] == (
+        [[Fraction(3)], [Fraction(-1)], [Fraction(2)]],
+        [Fraction(6), Fraction(-4), Fraction(5)],
+    )
+    assert image[1] == ([[Fraction(9), Fraction(-7), Fraction(8)]], [Fraction(0)])
+    assert is_symmetry(net, "flip:1:0;perm:1:2,0,1")
+    assert not is_symmetry(Net((1, 3, 1), "relu", None, True, "identity"), "flip:1:0;perm:1:2,0,1")

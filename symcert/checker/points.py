@@ -21,6 +21,7 @@ __all__ = [
     "orbit_mean",
     "is_symmetry",
     "parse_element",
+    "parse_product",
     "apply_element",
     "ODD",
     "EVEN",
@@ -66,12 +67,17 @@ def orbit_mean(layers: list, layer: int) -> list:
 def is_symmetry(net: Net, element: str) -> bool:
     """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always).
 
-    ``sign:F:T`` (negate ``W_F`` and ``W_T``, no biases) passes the sign through odd layers and
-    lets an even layer absorb it, so it needs an odd activation, or an even one with ``T`` hidden.
+    A product is one when each factor is. ``sign:F:T`` (negate ``W_F`` and ``W_T``, no biases)
+    passes the sign through odd layers and lets an even layer absorb it, so it needs an odd
+    activation, or an even one with ``T`` hidden.
     """
-    kind, _, arguments = parse_element(net, element)
+    return all(_factor_is_symmetry(net, factor) for factor in parse_product(net, element))
+
+
+def _factor_is_symmetry(net: Net, factor: tuple[str, int, tuple]) -> bool:
+    kind, _, arguments = factor
     activation = net.activation
-    if kind == "swap":
+    if kind in ("swap", "perm"):
         return True
     if kind == "flip":
         return activation in ODD or (activation == "sigmoid" and net.bias)
@@ -86,17 +92,33 @@ def is_symmetry(net: Net, element: str) -> bool:
 _UNIT = r"([0-9]{1,3}):([0-9]{1,5})"
 _ELEMENT = re.compile(
     rf"(swap):([0-9]{{1,3}}):([0-9]{{1,5}}),([0-9]{{1,5}})|(flip):{_UNIT}|(flip_in):{_UNIT}"
-    rf"|(rescale):{_UNIT}:([^:]{{1,100}})(?::([0-9]{{1,2}}))?|(sign):([0-9]{{1,3}}):([0-9]{{1,3}})",
+    rf"|(rescale):{_UNIT}:([^:]{{1,100}})(?::([0-9]{{1,2}}))?|(sign):([0-9]{{1,3}}):([0-9]{{1,3}})"
+    r"|(perm):([0-9]{1,3}):([0-9]{1,5}(?:,[0-9]{1,5})*)",
     re.ASCII,
 )
-_FORMS = "swap:L:I,J, flip:L:U, flip_in:L:U, rescale:L:U:ALPHA[:K] or sign:F:T"
+_FORMS = "swap:L:I,J, flip:L:U, flip_in:L:U, rescale:L:U:ALPHA[:K], sign:F:T or perm:L:S0,S1,..."
+#: A product ``E1;E2;...`` has at most this many factors (``identity`` is the empty product).
+MAX_FACTORS = 100_000
+
+
+def parse_product(net: Net, element: str) -> list[tuple[str, int, tuple]]:
+    """The factors of ``E1;E2;...`` (applied left to right), each read by :func:`parse_element`.
+
+    ``identity`` is the empty product.
+    """
+    if element == "identity":
+        return []
+    if element.count(";") >= MAX_FACTORS:
+        raise CertificateFormatError(f"element has more than {MAX_FACTORS} factors")
+    return [parse_element(net, factor) for factor in element.split(";")]
 
 
 def parse_element(net: Net, element: str) -> tuple[str, int, tuple]:
-    """``(kind, layer, arguments)`` of an element string in ``net``.
+    """``(kind, layer, arguments)`` of one factor of an element string in ``net``.
 
     The forms are ``swap:L:I,J``, ``flip:L:U``, ``flip_in:L:U``, ``rescale:L:U:ALPHA[:K]``
-    (``K`` from 1 to 64, default 1) and ``sign:F:T`` (``F < T <= depth``). Layers ``L`` and ``F``
+    (``K`` from 1 to 64, default 1), ``sign:F:T`` (``F < T <= depth``) and ``perm:L:S0,S1,...``
+    (unit ``i`` of the image is unit ``Si``: each unit of the layer listed once). Layers ``L`` and ``F``
     are hidden layers (1 to depth - 1) and units lie in ``0 .. width - 1``; anything else
     (negative or out-of-range indices, other spellings) is malformed.
     """
@@ -117,6 +139,14 @@ def parse_element(net: Net, element: str) -> tuple[str, int, tuple]:
                 f"element {element!r}: the second layer must lie in {layer + 1} to {depth}"
             )
         return kind, layer, (last,)
+    if kind == "perm":
+        source = tuple(int(u) for u in groups[2].split(","))
+        if sorted(source) != list(range(net.widths[layer])):
+            raise CertificateFormatError(
+                f"element {element[:60]!r}: a permutation of layer {layer} lists each unit "
+                f"0 to {net.widths[layer] - 1} exactly once"
+            )
+        return kind, layer, source
     units = [int(u) for u in groups[2 : 4 if kind == "swap" else 3]]
     if any(u >= net.widths[layer] for u in units):
         raise CertificateFormatError(
@@ -134,15 +164,29 @@ def parse_element(net: Net, element: str) -> tuple[str, int, tuple]:
 
 
 def apply_element(net: Net, layers: list, element: str) -> list:
-    """The exact image of a point under an element (the forms of :func:`parse_element`)."""
-    kind, layer, arguments = parse_element(net, element)
+    """The exact image of a point under an element or a product (the forms of :func:`parse_element`)."""
     out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
+    for factor in parse_product(net, element):
+        _apply_factor(net, out, factor)
+    return out
+
+
+def _apply_factor(net: Net, out: list, factor: tuple[str, int, tuple]) -> None:
+    kind, layer, arguments = factor
     if kind == "sign":
         for m in (layer, arguments[0]):
             weights, biases = out[m - 1]
             out[m - 1] = ([[-v for v in row] for row in weights], biases)
-        return out
+        return
     (weights, biases), (after, after_bias) = out[layer - 1], out[layer]
+    if kind == "perm":
+        source = arguments
+        weights[:] = [weights[s] for s in source]
+        if biases is not None:
+            biases[:] = [biases[s] for s in source]
+        for row in after:
+            row[:] = [row[s] for s in source]
+        return
     if kind == "swap":
         i, j = arguments
         weights[i], weights[j] = weights[j], weights[i]
@@ -150,12 +194,12 @@ def apply_element(net: Net, layers: list, element: str) -> list:
             biases[i], biases[j] = biases[j], biases[i]
         for row in after:
             row[i], row[j] = row[j], row[i]
-        return out
-    u, factor = arguments[0], (-1 if kind in ("flip", "flip_in") else arguments[1])
+        return
+    u, factor_value = arguments[0], (-1 if kind in ("flip", "flip_in") else arguments[1])
     column = [row[u] for row in after]
-    weights[u] = [factor * w for w in weights[u]]
+    weights[u] = [factor_value * w for w in weights[u]]
     if biases is not None:
-        biases[u] = factor * biases[u]
+        biases[u] = factor_value * biases[u]
     if kind == "flip":
         for row in after:
             row[u] = -row[u]
@@ -164,5 +208,4 @@ def apply_element(net: Net, layers: list, element: str) -> list:
                 after_bias[m] += w
     elif kind == "rescale":
         for row in after:
-            row[u] = row[u] / factor ** arguments[2]
-    return out
+            row[u] = row[u] / factor_value ** arguments[2]

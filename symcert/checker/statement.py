@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from symcert.checker.arithmetic import Net
-from symcert.checker.points import parse_element
+from symcert.checker.points import parse_product
 from symcert.checker.reading import (
     CertificateFormatError,
     field,
@@ -168,7 +168,7 @@ class Statement:
         if self.element is not None:
             if not isinstance(self.element, str):
                 raise CertificateFormatError("element must be a string such as 'swap:1:0,1' or null")
-            parse_element(self.net, self.element)
+            parse_product(self.net, self.element)
         self._read_parameters(field(record, "parameters", dict, "certificate"))
         self.dps = integer(record["dps"], "dps", MIN_DPS, MAX_WORKING_DPS)
         self.claimed = self._read_enclosures(field(record, "enclosures", dict, "certificate"))
