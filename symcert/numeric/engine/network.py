@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from symcert.errors import SpecificationError
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 
 __all__ = ["Weights", "weights_of", "evaluate"]
@@ -88,6 +89,10 @@ def _activation(bk: Any, act: Any, z: tuple, order: int) -> tuple:
     name = act.name
     if name == "identity":
         return z
+    if order and not act.smooth:
+        raise SpecificationError(
+            f"derivatives need a smooth hidden activation, got {act.label!r}; use tanh, sigmoid or softplus"
+        )
     if name == "relu":
         return bk.relu(z0), None, None
     if name == "leaky_relu":
@@ -155,6 +160,7 @@ def _output(bk: Any, mlp: Any, z: tuple, order: int) -> tuple:
 @dataclass(frozen=True)
 class _Named:
     name: str
+    smooth: bool = True
 
 
 def _network(bk, mlp, X: Exact, params: Sequence[Weights], steps, order: int, final: bool) -> tuple:
