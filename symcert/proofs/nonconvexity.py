@@ -24,7 +24,7 @@ import sympy
 
 from symcert.errors import SpecificationError
 from symcert.numeric.contexts import check_dps
-from symcert.numeric.engine.api import combine, loss_bounds, point_layout
+from symcert.numeric.engine.api import combine, losses_bounds, point_layout
 from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.proofs.certificates import CLAIMS, Certificate
 from symcert.proofs.convexity import prove_convexity
@@ -101,7 +101,7 @@ def _chord(loss, A, B, element, dps, t0, layer) -> Certificate:
     lm = combine(la, lb, Fraction(1, 2))  # the exact midpoint, in integers
 
     def compute(bk) -> dict:
-        LA, LB, LM = (loss_bounds(bk, loss, lay) for lay in (la, lb, lm))
+        LA, LB, LM = losses_bounds(bk, loss, [la, lb, lm])  # one batched pass in float64
         barrier = (LM[0] - (LA[1] + LB[1]) / 2, LM[1] - (LA[0] + LB[0]) / 2)
         return {"L(A)": LA, "L(B)": LB, "L(M)": LM, "barrier": barrier}
 
@@ -165,7 +165,7 @@ def _orbit(loss, A, B, element, dps, t0, layer) -> Certificate:
     la, lmean = point_layout(A), point_layout(mean)
 
     def compute(bk) -> dict:
-        LA, LM = loss_bounds(bk, loss, la), loss_bounds(bk, loss, lmean)
+        LA, LM = losses_bounds(bk, loss, [la, lmean])
         return {"L(A)": LA, "L(mean)": LM, "gap": (LM[0] - LA[1], LM[1] - LA[0])}
 
     decision, enclosures = decide_on_rungs(compute, "gap", ">", _ladder(dps))

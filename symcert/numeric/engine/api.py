@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 
 from symcert.numeric.engine.layout import Exact, LayerLayout, PointLayout, combine, exact_layout, point_layout
-from symcert.numeric.engine.network import Weights, evaluate, weights_of
+from symcert.numeric.engine.network import Weights, evaluate, stacked, weights_of
 
 __all__ = [
     "loss_bounds",
+    "losses_bounds",
     "jet_bounds",
     "segment_range",
     "loss_range",
@@ -54,6 +55,15 @@ def loss_bounds(bk: Any, loss: Any, layout: PointLayout) -> Bounds:
     with bk.active():
         value = evaluate(bk, loss, weights_of(bk, layout))[0]
         return bk.endpoints(value)
+
+
+def losses_bounds(bk: Any, loss: Any, layouts: list[PointLayout]) -> list[Bounds]:
+    """``loss_bounds`` at several points; in float64 they run as one batch (one pass, stacked)."""
+    with bk.active():
+        if bk.name != "float64" or len(layouts) == 1:
+            return [bk.endpoints(evaluate(bk, loss, weights_of(bk, lay))[0]) for lay in layouts]
+        values = evaluate(bk, loss, stacked(bk, layouts))[0]
+        return [bk.endpoints(values[i]) for i in range(len(layouts))]
 
 
 def jet_bounds(bk: Any, loss: Any, layout: PointLayout, direction: PointLayout, order: int = 2) -> list[Bounds]:
@@ -82,7 +92,7 @@ def segment_range(bk: Any, loss: Any, A: Any, B: Any, t0: Fraction, t1: Fraction
         T = _hull(bk, lo_t, hi_t)
         base, step = weights_of(bk, la), weights_of(bk, direction)
         params = [
-            Weights(a.W + T * s.W, None if a.b is None else a.b + T * s.b) for a, s in zip(base, step)
+            Weights(a.W + s.W * T, None if a.b is None else a.b + s.b * T) for a, s in zip(base, step)
         ]
         jets = evaluate(bk, loss, params, step, 2)
         return [_endpoints(bk, jets[k]) for k in range(3)]
@@ -96,7 +106,7 @@ def loss_range(bk: Any, loss: Any, lower: Any, upper: Any) -> Bounds:
         params = []
         for a, b in zip(la.layers, lu.layers):
             W = _hull(bk, bk.array(a.W), bk.array(b.W))
-            bias = None if a.b is None else _hull(bk, bk.array(a.b), bk.array(b.b))
+            bias = None if a.b is None else _hull(bk, bk.array(a.b), bk.array(b.b))[None, :]
             params.append(Weights(W, bias))
         return bk.endpoints(evaluate(bk, loss, params)[0])
 

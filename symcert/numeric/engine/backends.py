@@ -57,12 +57,19 @@ class F64Backend:
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
-        yield
+        """Overflow to inf and NaN are part of the arithmetic here (they end in "undecided")."""
+        with np.errstate(all="ignore"):
+            yield
 
     # -- conversion -------------------------------------------------------------------------------
 
     def array(self, x: Exact) -> F64:
-        """An enclosure of the exact array ``x.num / x.den``."""
+        """An enclosure of the exact array ``x.num / x.den`` (converted once per array)."""
+        if "f64" not in x.memo:
+            x.memo["f64"] = self._convert(x)
+        return x.memo["f64"]
+
+    def _convert(self, x: Exact) -> F64:
         num, den = x.num, x.den
         k = _pow2(den)
         if k is not None and k <= 960 and x.max_abs_num() < _TWO53:
@@ -81,12 +88,20 @@ class F64Backend:
     def constant(self, value: Fraction) -> F64:
         return self.array(Exact(np.array(Fraction(value).numerator, dtype=object), Fraction(value).denominator))
 
-    def exact_product(self, x: Exact, w: Exact) -> F64 | None:
-        """``x.num @ w.num.T / (x.den w.den)`` with the integer product exact in float64, if it fits."""
+    def exact_product(self, x: Exact, w: Exact | tuple) -> F64 | None:
+        """``x.num @ w.num.T / (x.den w.den)`` with the integer product exact in float64, if it fits.
+
+        ``w`` may be a tuple of layouts (a stack of points): then all or none.
+        """
+        if isinstance(w, tuple):
+            parts = [self.exact_product(x, one) for one in w]
+            if any(p is None for p in parts):
+                return None
+            return self.stack(parts)
         bx, bw = x.max_abs_num(), w.max_abs_num()
         if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.num.shape[-1], 1) >= _TWO53:
             return None
-        p = x.num.astype(np.float64) @ w.num.astype(np.float64).T  # every partial sum exact
+        p = _floats(x) @ _floats(w).T  # every partial sum exact
         den = x.den * w.den
         k = _pow2(den)
         if k is not None and k <= 960:
@@ -98,11 +113,20 @@ class F64Backend:
     def matmul(self, a: F64, b: F64) -> F64:
         return f64.matmul(a, b)
 
+    def stack(self, items: list[F64]) -> F64:
+        return F64(np.stack([i.lo for i in items]), np.stack([i.hi for i in items]))
+
+    def transpose(self, x: F64) -> F64:
+        return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
+
     def square(self, x: F64) -> F64:
         return x.square()
 
-    def sum(self, x: F64, axis: int | None) -> F64:
+    def sum(self, x: F64, axis: Any) -> F64:
         return x.sum(axis)
+
+    def rowsum(self, x: F64) -> F64:
+        return x.sum(-1, keepdims=True)
 
     def exp(self, x: F64) -> F64:
         return f64.exp(x)
@@ -131,15 +155,22 @@ class F64Backend:
 
     def row_max_mid(self, x: F64) -> F64:
         """An exact float per row (a shift for log-sum-exp): the largest midpoint, as a column."""
-        m = np.max(0.5 * x.lo + 0.5 * x.hi, axis=1, keepdims=True)
+        m = np.max(0.5 * x.lo + 0.5 * x.hi, axis=-1, keepdims=True)
         m = np.where(np.isfinite(m), m, 0.0)
         return F64.exact(m)
 
     def endpoints(self, x: F64) -> tuple[Fraction, Fraction]:
+        """Exact endpoints of a scalar enclosure."""
         lo, hi = float(np.asarray(x.lo).reshape(())), float(np.asarray(x.hi).reshape(()))
         if not (math.isfinite(lo) and math.isfinite(hi)):
             raise ArithmeticError("the float64 enclosure is unbounded or NaN")
         return Fraction(lo), Fraction(hi)
+
+
+def _floats(x: Exact) -> np.ndarray:
+    if "num_f64" not in x.memo:
+        x.memo["num_f64"] = x.num.astype(np.float64)
+    return x.memo["num_f64"]
 
 
 def _ufunc(name: str) -> Any:
@@ -204,13 +235,22 @@ class ArbBackend:
     def matmul(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return self._from_mat(self._to_mat(a) * self._to_mat(b))
 
+    def stack(self, items: list) -> np.ndarray:
+        return np.stack(items)
+
+    def transpose(self, x: np.ndarray) -> np.ndarray:
+        return np.swapaxes(x, -1, -2)
+
+    def rowsum(self, x: np.ndarray) -> np.ndarray:
+        return np.sum(x, axis=-1, keepdims=True)
+
     def square(self, x: np.ndarray) -> np.ndarray:
         return x * x  # sound (a product of two enclosures); ** on a ball containing 0 gives NaN
 
-    def sum(self, x: np.ndarray, axis: int | None) -> Any:
+    def sum(self, x: np.ndarray, axis: Any) -> Any:
         from flint import arb
 
-        return np.sum(x, axis=axis, initial=arb(0)) if axis is None else np.sum(x, axis=axis)
+        return np.sum(x, axis=axis, initial=arb(0))
 
     def exp(self, x: np.ndarray) -> np.ndarray:
         return _ufunc("exp")(x)
@@ -239,7 +279,9 @@ class ArbBackend:
         from flint import arb
 
         mids = np.frompyfunc(lambda v: arb(v.mid()), 1, 1)(x)
-        return np.asarray([[max(row, key=float)] for row in mids], dtype=object)
+        return np.asarray([[max(row, key=float)] for row in mids.reshape(-1, x.shape[-1])], dtype=object).reshape(
+            (*x.shape[:-1], 1)
+        )
 
     def endpoints(self, x: Any) -> tuple[Fraction, Fraction]:
         if isinstance(x, np.ndarray):

@@ -152,14 +152,17 @@ class F64:
     def __matmul__(self, other: F64) -> F64:
         return matmul(self, other)
 
-    def sum(self, axis: int | None = None) -> F64:
-        """The sum along ``axis``: ``|fl(sum) - sum| <= gamma_{n-1} sum |x|`` in any order."""
-        n = self.lo.size if axis is None else self.lo.shape[axis]
+    def sum(self, axis: Any = None, keepdims: bool = False) -> F64:
+        """The sum along ``axis`` (an int, a tuple, or None for all):
+        ``|fl(sum) - sum| <= gamma_{n-1} sum |x|`` in any order."""
+        axes = range(self.lo.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        n = int(np.prod([self.lo.shape[a] for a in axes]))
         g = gamma(max(n, 1))
+        kw = {"axis": axis, "keepdims": keepdims}
         with np.errstate(all="ignore"):
-            slo, shi = np.sum(self.lo, axis=axis), np.sum(self.hi, axis=axis)
-            elo = up(g * np.sum(np.abs(self.lo), axis=axis))
-            ehi = up(g * np.sum(np.abs(self.hi), axis=axis))
+            slo, shi = np.sum(self.lo, **kw), np.sum(self.hi, **kw)
+            elo = up(g * np.sum(np.abs(self.lo), **kw))
+            ehi = up(g * np.sum(np.abs(self.hi), **kw))
             return F64(down(slo - elo), up(shi + ehi))
 
     def endpoints(self) -> tuple[float, float]:
@@ -206,14 +209,21 @@ def matmul(a: F64, b: F64) -> F64:
 # -- elementary functions (bounds from elementary.py, monotonicity stated for each) --------------
 
 
+def _increasing(x: F64, bounds: Any) -> F64:
+    """``[lower(f(lo)), upper(f(hi))]`` for an increasing ``f``, both endpoints in one call."""
+    n = x.lo.size
+    lo, hi = bounds(np.concatenate([np.ravel(x.lo), np.ravel(x.hi)]))
+    return F64(lo[:n].reshape(x.lo.shape), hi[n:].reshape(x.hi.shape))
+
+
 def exp(x: F64) -> F64:
     """``exp`` is increasing: ``[lo(exp(a)), hi(exp(b))]``."""
-    return F64(exp_bounds(x.lo)[0], exp_bounds(x.hi)[1])
+    return _increasing(x, exp_bounds)
 
 
 def log(x: F64) -> F64:
     """``log`` is increasing on ``(0, inf)``."""
-    return F64(log_bounds(x.lo)[0], log_bounds(x.hi)[1])
+    return _increasing(x, log_bounds)
 
 
 def _tanh_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -234,17 +244,21 @@ def _tanh_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def tanh(x: F64) -> F64:
     """``tanh`` is increasing."""
-    return F64(_tanh_bounds(x.lo)[0], _tanh_bounds(x.hi)[1])
+    return _increasing(x, _tanh_bounds)
+
+
+def _sigmoid_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``1/(1 + exp(-z))`` at exact ``z``: decreasing in ``exp(-z)``."""
+    with np.errstate(all="ignore"):
+        elo, ehi = exp_bounds(-z)
+        lo = np.maximum(down(1.0 / up(1.0 + ehi)), 0.0)
+        hi = np.minimum(up(1.0 / down(1.0 + elo)), 1.0)
+    return lo, hi
 
 
 def sigmoid(x: F64) -> F64:
-    """``1/(1 + exp(-z))`` is increasing in ``z`` and decreasing in ``exp(-z)``."""
-    with np.errstate(all="ignore"):
-        e_at_lo = exp_bounds(-x.lo)[1]
-        e_at_hi = exp_bounds(-x.hi)[0]
-        lo = np.maximum(down(1.0 / up(1.0 + e_at_lo)), 0.0)
-        hi = np.minimum(up(1.0 / down(1.0 + e_at_hi)), 1.0)
-    return F64(lo, hi)
+    """``sigmoid`` is increasing."""
+    return _increasing(x, _sigmoid_bounds)
 
 
 def _softplus_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -258,7 +272,7 @@ def _softplus_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def softplus(x: F64) -> F64:
     """``softplus`` is increasing."""
-    return F64(_softplus_bounds(x.lo)[0], _softplus_bounds(x.hi)[1])
+    return _increasing(x, _softplus_bounds)
 
 
 def relu(x: F64) -> F64:

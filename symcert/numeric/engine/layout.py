@@ -28,6 +28,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -64,8 +65,15 @@ class Exact:
         out[...] = [Fraction(int(n), self.den) for n in self.num.ravel()] if self.num.size else []
         return out.tolist()
 
+    @cached_property
+    def memo(self) -> dict:
+        """Conversions of this array made by the backends (each made once)."""
+        return {}
+
     def max_abs_num(self) -> int:
-        return max((abs(int(n)) for n in self.num.ravel()), default=0)
+        if "max_abs" not in self.memo:
+            self.memo["max_abs"] = max((abs(int(n)) for n in self.num.ravel()), default=0)
+        return self.memo["max_abs"]
 
     def is_zero(self) -> bool:
         return not any(self.num.ravel())

@@ -32,7 +32,7 @@ from typing import Any
 from symcert.errors import SpecificationError
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 
-__all__ = ["Weights", "weights_of", "evaluate"]
+__all__ = ["Weights", "weights_of", "stacked", "evaluate"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,20 @@ class Weights:
 def weights_of(bk: Any, layout: PointLayout) -> list[Weights]:
     """Backend enclosures of an exact point (keeping the exact layout for the first layer)."""
     return [
-        Weights(bk.array(l.W), None if l.b is None else bk.array(l.b), l.W) for l in layout.layers
+        Weights(bk.array(l.W), None if l.b is None else bk.array(l.b)[None, :], l.W) for l in layout.layers
     ]
+
+
+def stacked(bk: Any, layouts: Sequence[PointLayout]) -> list[Weights]:
+    """Several exact points as one batch along a leading axis (one forward pass for all)."""
+    per_point = [weights_of(bk, lay) for lay in layouts]
+    out = []
+    for layers in zip(*per_point):
+        W = bk.stack([w.W for w in layers])
+        b = None if layers[0].b is None else bk.stack([w.b for w in layers])
+        exact = tuple(w.exact_W for w in layers)
+        out.append(Weights(W, b, exact))
+    return out
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -71,7 +83,7 @@ def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | 
             product = bk.exact_product(X, w.exact_W)
             if product is not None:
                 return product
-        return bk.matmul(x, w.W.T)
+        return bk.matmul(x, bk.transpose(w.W))
 
     z0 = _add(times(a0, layer), layer.b)
     if order == 0:
@@ -127,13 +139,13 @@ def _dot_rows(bk: Any, p: Any, q: Any) -> Any:
     """Row-wise ``<p, q>`` as a column (``None`` when ``q`` is zero)."""
     if q is None:
         return None
-    return bk.sum(p * q, axis=1)[:, None]
+    return bk.rowsum(p * q)
 
 
 def _softmax(bk: Any, z: tuple, order: int) -> tuple:
     z0, z1, z2 = z
     # f_k = 1 / sum_j exp(z_j - z_k): each term in (0, 1], no overflow.
-    f0 = 1 / bk.sum(bk.exp(z0[:, None, :] - z0[:, :, None]), axis=2)
+    f0 = 1 / bk.sum(bk.exp(z0[..., None, :] - z0[..., :, None]), axis=-1)
     if order == 0 or z1 is None:
         return f0, None, None
     g = z1 - _dot_rows(bk, f0, z1)
@@ -173,7 +185,8 @@ def _network(bk, mlp, X: Exact, params: Sequence[Weights], steps, order: int, fi
 
 
 def _total(bk: Any, x: Any) -> Any:
-    return None if x is None else bk.sum(x, axis=None)
+    """The sum over data points and units (the last two axes)."""
+    return None if x is None else bk.sum(x, axis=(-2, -1))
 
 
 def _point_losses(bk: Any, loss: Any, z: tuple, Y: Any, order: int) -> tuple:
@@ -199,20 +212,20 @@ def _point_losses(bk: Any, loss: Any, z: tuple, Y: Any, order: int) -> tuple:
         d2 = _total(bk, _add(s * (1 - s) * bk.square(z1), _mul(first, z2))) if order == 2 else None
         return v, d1, d2
     # cross entropy: (sum_k y_k) LSE(z) - <y, z>
-    sy = bk.sum(Y, axis=1)
+    sy = bk.rowsum(Y)
     shift = bk.row_max_mid(z0)
-    lse = shift[:, 0] + bk.log(bk.sum(bk.exp(z0 - shift), axis=1))
+    lse = shift + bk.log(bk.rowsum(bk.exp(z0 - shift)))
     v = _total(bk, sy * lse) - _total(bk, Y * z0)
     if order == 0 or z1 is None:
         return v, None, None
     p = _softmax(bk, (z0, None, None), 0)[0]
-    pz1 = bk.sum(p * z1, axis=1)
+    pz1 = bk.rowsum(p * z1)
     d1 = _total(bk, sy * pz1) - _total(bk, Y * z1)
     d2 = None
     if order == 2:
-        curv = bk.sum(p * bk.square(z1), axis=1) - bk.square(pz1)
+        curv = bk.rowsum(p * bk.square(z1)) - bk.square(pz1)
         if z2 is not None:
-            curv = curv + bk.sum(p * z2, axis=1)
+            curv = curv + bk.rowsum(p * z2)
         d2 = _total(bk, sy * curv)
         if z2 is not None:
             d2 = d2 - _total(bk, Y * z2)
@@ -224,8 +237,11 @@ def targets(bk: Any, loss: Any) -> Any:
     lay = data_layout(loss.data)
     if lay.teacher is None:
         return bk.array(lay.Y)
-    teacher_mlp, teacher_layout = lay.teacher
-    return _network(bk, teacher_mlp, lay.X, weights_of(bk, teacher_layout), None, 0, True)[0]
+    key = ("targets", bk.name, getattr(bk, "prec", 53))
+    if key not in lay.X.memo:
+        teacher_mlp, teacher_layout = lay.teacher
+        lay.X.memo[key] = _network(bk, teacher_mlp, lay.X, weights_of(bk, teacher_layout), None, 0, True)[0]
+    return lay.X.memo[key]
 
 
 def evaluate(
@@ -254,5 +270,5 @@ def evaluate(
 def _sum_over(bk: Any, arrays: list) -> Any:
     total = None
     for a in arrays:
-        total = _add(total, bk.sum(a, axis=None))
+        total = _add(total, bk.sum(a, axis=(-2, -1)))
     return total
