@@ -122,6 +122,11 @@ class F64Backend:
     def square(self, x: F64) -> F64:
         return x.square()
 
+    def zero_diagonal(self, x: F64) -> F64:
+        """``x`` with its last two axes' diagonal set to exactly 0."""
+        eye = np.eye(x.shape[-1], dtype=bool)
+        return F64(np.where(eye, 0.0, x.lo), np.where(eye, 0.0, x.hi))
+
     def sum(self, x: F64, axis: Any) -> F64:
         return x.sum(axis)
 
@@ -243,6 +248,11 @@ class ArbBackend:
 
     def rowsum(self, x: np.ndarray) -> np.ndarray:
         return np.sum(x, axis=-1, keepdims=True)
+
+    def zero_diagonal(self, x: np.ndarray) -> np.ndarray:
+        from flint import arb
+
+        return np.where(np.eye(x.shape[-1], dtype=bool), arb(0), x)
 
     def square(self, x: np.ndarray) -> np.ndarray:
         return x * x  # sound (a product of two enclosures); ** on a ball containing 0 gives NaN

@@ -132,6 +132,8 @@ class F64:
             p = (self.lo * a, self.lo * b, self.hi * a, self.hi * b)
             lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
             hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
+            if np.isnan(lo).any() or np.isnan(hi).any():
+                lo, hi = _zero_times_infinity(self, a, b, p)
         return F64(down(lo), up(hi))
 
     __rmul__ = __mul__
@@ -177,6 +179,16 @@ def _pair(other: Any) -> tuple[Any, Any]:
         return float(other), float(other)  # callers pass exactly representable constants only
     other = np.asarray(other, dtype=np.float64)
     return other, other
+
+
+def _zero_times_infinity(x: F64, a: Any, b: Any, p: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Endpoint products where ``0 * inf`` appeared: an infinite endpoint stands for an unbounded
+    real, and ``0`` times any real is ``0`` (the IEEE 1788 convention); NaN inputs stay NaN."""
+    bad_inputs = np.isnan(x.lo) | np.isnan(x.hi) | np.isnan(a) | np.isnan(b)
+    fixed = [np.where(np.isnan(q) & ~bad_inputs, 0.0, q) for q in p]
+    lo = np.minimum(np.minimum(fixed[0], fixed[1]), np.minimum(fixed[2], fixed[3]))
+    hi = np.maximum(np.maximum(fixed[0], fixed[1]), np.maximum(fixed[2], fixed[3]))
+    return lo, hi
 
 
 def reciprocal(x: F64) -> F64:

@@ -144,8 +144,9 @@ def _dot_rows(bk: Any, p: Any, q: Any) -> Any:
 
 def _softmax(bk: Any, z: tuple, order: int) -> tuple:
     z0, z1, z2 = z
-    # f_k = 1 / sum_j exp(z_j - z_k): each term in (0, 1], no overflow.
-    f0 = 1 / bk.sum(bk.exp(z0[..., None, :] - z0[..., :, None]), axis=-1)
+    # f_k = 1 / sum_j exp(z_j - z_k), the term j = k exactly exp(0) = 1: no overflow, and
+    # no dependency blow-up of z_k - z_k for wide z_k.
+    f0 = 1 / bk.sum(bk.exp(bk.zero_diagonal(z0[..., None, :] - z0[..., :, None])), axis=-1)
     if order == 0 or z1 is None:
         return f0, None, None
     g = z1 - _dot_rows(bk, f0, z1)
