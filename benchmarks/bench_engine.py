@@ -128,9 +128,19 @@ def big_case(widths: tuple[int, ...], points: int) -> None:
 
 def scaling() -> None:
     print("\nscaling: chord certificate (warm layouts) vs parameters x points, tanh mse")
-    print(f"  {'network':<12}{'points':>7}{'params x pts':>14}{'chord':>11}{'float64 x3':>12}{'ratio':>8}{'ns/(p x n)':>12}")
-    for widths, points in [((8, 16, 1), 64), ((8, 16, 1), 256), ((16, 64, 1), 256), ((16, 64, 1), 1024),
-                           ((32, 128, 1), 1024), ((64, 256, 1), 1024), ((64, 256, 1), 4096)]:
+    print(
+        f"  {'network':<12}{'points':>7}{'params x pts':>14}{'chord':>11}{'float64 x3':>12}"
+        f"{'ratio':>8}{'ns/(p x n)':>12}"
+    )
+    for widths, points in [
+        ((8, 16, 1), 64),
+        ((8, 16, 1), 256),
+        ((16, 64, 1), 256),
+        ((16, 64, 1), 1024),
+        ((32, 128, 1), 1024),
+        ((64, 256, 1), 1024),
+        ((64, 256, 1), 4096),
+    ]:
         loss, A = small_problem(widths, points)
         element = swap(1, 0, 1)
         B = element(A)
@@ -139,11 +149,16 @@ def scaling() -> None:
         base = float_chord(loss, A, B, A.midpoint(B))
         size = loss.mlp.n_parameters * points
         shape = "-".join(map(str, widths))
-        print(f"  {shape:<12}{points:>7}{size:>14,}{fmt(t):>11}{fmt(base):>12}{t / base:>8.0f}{t / size * 1e9:>12.1f}")
+        print(
+            f"  {shape:<12}{points:>7}{size:>14,}{fmt(t):>11}{fmt(base):>12}"
+            f"{t / base:>8.0f}{t / size * 1e9:>12.1f}"
+        )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="skip the MNIST-shaped networks")
     parser.add_argument("--case", choices=["mnist128", "mnist512"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -155,16 +170,26 @@ def main() -> None:
         return
     start = time.perf_counter()
     print("certificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
-    print(f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}{'float64 x3':>12}{'ratio':>8}")
+    print(
+        f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}"
+        f"{'float64 x3':>12}{'ratio':>8}"
+    )
     rows = headline((4, 8, 1), 16, ("chord", "curvature", "hessian", "orbit"))
     rows += headline((16, 64, 1), 256, ("chord", "curvature", "hessian"))
     for shape, points, kind, status, rung, t, base in rows:
-        print(f"  {shape:<10}{points:>7}  {kind:<10}{status:<8}{rung:<8}{fmt(t):>11}{fmt(base):>12}{t / base:>8.1f}")
+        print(
+            f"  {shape:<10}{points:>7}  {kind:<10}{status:<8}{rung:<8}{fmt(t):>11}"
+            f"{fmt(base):>12}{t / base:>8.1f}"
+        )
     scaling()
     if not args.quick:
-        print("\nMNIST-shaped, softmax cross-entropy, chord (first call incl. layouts; warm call; float64 x3)")
-        print(f"  {'network':<20}{'points':>6}{'params':>9}  {'status':<8}{'rung':<8}{'first':>11}{'warm':>11}"
-              f"{'float64':>11}{'ratio':>9}{'peak':>12}")
+        print(
+            "\nMNIST-shaped, softmax cross-entropy, chord (first call incl. layouts; warm call; float64 x3)"
+        )
+        print(
+            f"  {'network':<20}{'points':>6}{'params':>9}  {'status':<8}{'rung':<8}{'first':>11}{'warm':>11}"
+            f"{'float64':>11}{'ratio':>9}{'peak':>12}"
+        )
         for case in ("mnist128", "mnist512"):
             subprocess.run([sys.executable, __file__, "--case", case], check=True)
     print(f"\ntotal {time.perf_counter() - start:.1f} s")

@@ -29,8 +29,14 @@ from symcert.numeric.segment import segment_in
 R = sympy.Rational
 ACTIVATIONS = ["identity", "tanh", "sigmoid", "relu", "leaky_relu:1/3", "softplus", "square", "cube"]
 SMOOTH = ["identity", "tanh", "sigmoid", "softplus", "square", "cube"]
-KINDS = [("mse", "identity"), ("sse", "identity"), ("mse", "sigmoid"), ("sse", "softmax"),
-         ("bce", "sigmoid"), ("cross_entropy", "softmax")]
+KINDS = [
+    ("mse", "identity"),
+    ("sse", "identity"),
+    ("mse", "sigmoid"),
+    ("sse", "softmax"),
+    ("bce", "sigmoid"),
+    ("cross_entropy", "softmax"),
+]
 SMALL = st.fractions(-2, 2, max_denominator=5)
 RUNGS = (F64Backend(), ArbBackend(30))
 
@@ -60,7 +66,9 @@ def problems(draw, activations=ACTIVATIONS):
 def _inside(bounds, reference):
     """The engine's endpoints enclose the 100-digit reference interval's (1e-95 wide) contents."""
     lo, hi = bounds
-    return R(lo.numerator, lo.denominator) <= upper(reference) and lower(reference) <= R(hi.numerator, hi.denominator)
+    return R(lo.numerator, lo.denominator) <= upper(reference) and lower(reference) <= R(
+        hi.numerator, hi.denominator
+    )
 
 
 def _kink_problem():
@@ -74,8 +82,9 @@ def _overflow_problem(kind, output):
     # Pre-activations near 800: exp overflows float64, the log-sum-exp and softplus must not.
     net = MLP((1, 2, 2), "softplus", output_activation=output)
     ys = [[R(1, 3), R(2, 3)]]
-    return Loss(net, Dataset([[1]], ys), kind), net.point(W1=[[800], [-800]], b1=[0, 1],
-                                                          W2=[[1, -1], [2, 1]], b2=[0, 0])
+    return Loss(net, Dataset([[1]], ys), kind), net.point(
+        W1=[[800], [-800]], b1=[0, 1], W2=[[1, -1], [2, 1]], b2=[0, 0]
+    )
 
 
 @settings(max_examples=40)
@@ -103,7 +112,9 @@ def test_every_rung_encloses_the_100_digit_reference(problem):
 def test_every_rung_encloses_the_reference_jets_along_a_segment(problem, entries, t):
     loss, A = problem
     B = loss.mlp.point_from_values(entries[: loss.mlp.n_parameters])
-    reference = segment_in(interval_context(100), loss, A.values, A.direction(B), R(t.numerator, t.denominator))
+    reference = segment_in(
+        interval_context(100), loss, A.values, A.direction(B), R(t.numerator, t.denominator)
+    )
     layouts = (combine(point_layout(A), point_layout(B), t), combine(point_layout(A), point_layout(B), 1, -1))
     for bk in RUNGS:
         for bounds, ref in zip(jet_bounds(bk, loss, *layouts), reference):
@@ -140,7 +151,9 @@ def test_the_ladder_escalates_exactly_when_a_rung_cannot_decide():
     assert (decision.status, decision.rung, decision.dps) == ("proved", "arb", 30)
     assert found["x"][0] > 0
     seen.clear()
-    decision, _ = decide_on_rungs(lambda bk: compute(bk) if bk.name == "arb" else {"x": (1, 2)}, "x", ">", (30,))
+    decision, _ = decide_on_rungs(
+        lambda bk: compute(bk) if bk.name == "arb" else {"x": (1, 2)}, "x", ">", (30,)
+    )
     assert decision.rung == "float64" and seen == []  # decided on the first rung: nothing else runs
 
 

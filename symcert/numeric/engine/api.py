@@ -66,7 +66,9 @@ def losses_bounds(bk: Any, loss: Any, layouts: list[PointLayout]) -> list[Bounds
         return [bk.endpoints(values[i]) for i in range(len(layouts))]
 
 
-def jet_bounds(bk: Any, loss: Any, layout: PointLayout, direction: PointLayout, order: int = 2) -> list[Bounds]:
+def jet_bounds(
+    bk: Any, loss: Any, layout: PointLayout, direction: PointLayout, order: int = 2
+) -> list[Bounds]:
     """Endpoints enclosing ``phi(0)``, ``phi'(0)`` (and ``phi''(0)``) for ``phi(s) = L(P + s D)``."""
     with bk.active():
         jets = evaluate(bk, loss, weights_of(bk, layout), weights_of(bk, direction), order)
@@ -91,9 +93,7 @@ def segment_range(bk: Any, loss: Any, A: Any, B: Any, t0: Fraction, t1: Fraction
         lo_t, hi_t = bk.array(_scalar(t0)), bk.array(_scalar(t1))
         T = _hull(bk, lo_t, hi_t)
         base, step = weights_of(bk, la), weights_of(bk, direction)
-        params = [
-            Weights(a.W + s.W * T, None if a.b is None else a.b + s.b * T) for a, s in zip(base, step)
-        ]
+        params = [Weights(a.W + s.W * T, None if a.b is None else a.b + s.b * T) for a, s in zip(base, step)]
         jets = evaluate(bk, loss, params, step, 2)
         return [_endpoints(bk, jets[k]) for k in range(3)]
 

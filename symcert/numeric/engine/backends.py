@@ -86,7 +86,9 @@ class F64Backend:
         return F64(lo.reshape(num.shape), hi.reshape(num.shape))
 
     def constant(self, value: Fraction) -> F64:
-        return self.array(Exact(np.array(Fraction(value).numerator, dtype=object), Fraction(value).denominator))
+        return self.array(
+            Exact(np.array(Fraction(value).numerator, dtype=object), Fraction(value).denominator)
+        )
 
     def exact_product(self, x: Exact, w: Exact | tuple) -> F64 | None:
         """``x.num @ w.num.T / (x.den w.den)`` with the integer product exact in float64, if it fits.
@@ -289,9 +291,9 @@ class ArbBackend:
         from flint import arb
 
         mids = np.frompyfunc(lambda v: arb(v.mid()), 1, 1)(x)
-        return np.asarray([[max(row, key=float)] for row in mids.reshape(-1, x.shape[-1])], dtype=object).reshape(
-            (*x.shape[:-1], 1)
-        )
+        return np.asarray(
+            [[max(row, key=float)] for row in mids.reshape(-1, x.shape[-1])], dtype=object
+        ).reshape((*x.shape[:-1], 1))
 
     def endpoints(self, x: Any) -> tuple[Fraction, Fraction]:
         if isinstance(x, np.ndarray):

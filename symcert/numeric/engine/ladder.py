@@ -68,7 +68,6 @@ def decide_on_rungs(
             named = compute(bk)
         except (ArithmeticError, ValueError):
             continue  # unbounded or NaN at this rung: the next one
-        lo, hi = named[quantity]
         found = {k: (to_sympy(a), to_sympy(b)) for k, (a, b) in named.items()}
         slo, shi = found[quantity]
         decision = Decision(status_of(relation, slo, shi), relation, slo, shi, bk.dps, bk.name)
