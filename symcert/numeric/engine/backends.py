@@ -298,10 +298,18 @@ class ArbBackend:
     def endpoints(self, x: Any) -> tuple[Fraction, Fraction]:
         if isinstance(x, np.ndarray):
             x = x.reshape(()).item()
-        if not x.is_finite():
-            raise ArithmeticError("the Arb enclosure is unbounded or NaN")
+        if not x.is_finite() or x.mid().abs_upper() > _HUGE or x.rad() > _HUGE:
+            raise ArithmeticError("the Arb enclosure is unbounded, NaN or beyond 2^4096")
         mid, rad = _exact(x.mid()), _exact(x.rad())
-        return mid - rad, mid + rad
+        # Outward to the grid 2^-(4 prec + 64): exact endpoints with bounded denominators.
+        scale = 2 ** (4 * self.prec + 64)
+        return (
+            Fraction(math.floor((mid - rad) * scale), scale),
+            Fraction(-math.floor(-(mid + rad) * scale), scale),
+        )
+
+
+_HUGE = 2**4096
 
 
 def _exact(value: Any) -> Fraction:

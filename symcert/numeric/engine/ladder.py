@@ -9,14 +9,15 @@ value is 0 is never "proved": no enclosure of 0 excludes 0.
 
 >>> from fractions import Fraction
 >>> decision, found = decide_on_rungs(lambda bk: {"x": (Fraction(1, 3), Fraction(1, 2))}, "x", ">", (50,))
->>> decision.status, decision.rung, found["x"][0]
-('proved', 'float64', 1/3)
+>>> decision.status, decision.rung, 0 < found["x"][0] <= sympy.Rational(1, 3)
+('proved', 'float64', True)
 >>> decide_on_rungs(lambda bk: {"x": (Fraction(-1), Fraction(1))}, "x", ">", (20, 40))[0].rung
 'arb'
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
@@ -28,7 +29,7 @@ from symcert.numeric.contexts import check_dps
 from symcert.numeric.decide import Decision, status_of
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 
-__all__ = ["decide_on_rungs", "rungs", "to_sympy"]
+__all__ = ["decide_on_rungs", "rungs", "to_sympy", "outward"]
 
 Bounds = tuple[Fraction, Fraction]
 
@@ -43,6 +44,19 @@ def rungs(ladder: Sequence[int], float64: bool = True) -> list[Any]:
 def to_sympy(value: Fraction) -> sympy.Rational:
     """A ``Fraction`` as a SymPy ``Rational`` (exact)."""
     return sympy.Rational(value.numerator, value.denominator)
+
+
+def outward(lo: Fraction, hi: Fraction, bits: int) -> tuple[Fraction, Fraction]:
+    """``[lo, hi]`` widened to the grid ``2^-bits``: short exact endpoints for certificates.
+
+    >>> outward(Fraction(1, 3), Fraction(1, 2), 4)
+    (Fraction(5, 16), Fraction(1, 2))
+    """
+    scale = 2**bits
+    return (
+        Fraction(math.floor(lo * scale), scale),
+        Fraction(-math.floor(-hi * scale), scale),
+    )
 
 
 def decide_on_rungs(
@@ -68,7 +82,8 @@ def decide_on_rungs(
             named = compute(bk)
         except (ArithmeticError, ValueError):
             continue  # unbounded or NaN at this rung: the next one
-        found = {k: (to_sympy(a), to_sympy(b)) for k, (a, b) in named.items()}
+        bits = 3 * getattr(bk, "prec", 53)
+        found = {k: tuple(map(to_sympy, outward(a, b, bits))) for k, (a, b) in named.items()}
         slo, shi = found[quantity]
         decision = Decision(status_of(relation, slo, shi), relation, slo, shi, bk.dps, bk.name)
         if decision.status != "undecided":

@@ -32,6 +32,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
+from sympy import Rational
 
 __all__ = ["Exact", "LayerLayout", "PointLayout", "DataLayout", "point_layout", "data_layout", "combine"]
 
@@ -47,13 +48,15 @@ class Exact:
     def of(cls, values: Sequence[Any], shape: tuple[int, ...]) -> Exact:
         """From exact rationals with ``.p``/``.q`` (SymPy) or ``numerator``/``denominator``."""
         pairs = [_pq(v) for v in values]
-        den = 1
-        for _, q in pairs:
-            if den % q:
-                den = den // math.gcd(den, q) * q
-        num = np.empty(len(pairs), dtype=object)
-        num[:] = [p * (den // q) for p, q in pairs]
-        return cls(num.reshape(shape), den)
+        ps, qs = [p for p, _ in pairs], [q for _, q in pairs]
+        den = math.lcm(*set(qs)) if qs else 1
+        factor = {q: den // q for q in set(qs)}
+        nums = [p * factor[q] for p, q in zip(ps, qs)]
+        num = np.empty(len(nums), dtype=object)
+        num[:] = nums
+        exact = cls(num.reshape(shape), den)
+        exact.memo["max_abs"] = max(map(abs, nums), default=0)
+        return exact
 
     def scaled(self, factor: int, den: int) -> np.ndarray:
         """``num * factor`` (as object array), for a new denominator ``den``."""
@@ -80,7 +83,7 @@ class Exact:
 
 
 def _pq(v: Any) -> tuple[int, int]:
-    if hasattr(v, "q"):
+    if isinstance(v, Rational):
         return int(v.p), int(v.q)
     f = Fraction(v)
     return f.numerator, f.denominator
