@@ -106,7 +106,7 @@ class Certificate:
         }
 
     def _rung(self) -> dict[str, str]:
-        """Which arithmetic decided (``float64``, ``arb`` or ``mpmath``): information, not part of the claim."""
+        """Which arithmetic decided (``float64``, ``arb`` or ``mpmath``): information, not the claim."""
         return {} if self.decision is None else {"rung": self.decision.rung}
 
     def to_json(self, path: str | Path | None = None) -> str:
