@@ -1,8 +1,8 @@
 """Time the rigorous engine against numpy float64 in the same run: certificates, ratios, scaling.
 
-Run: ``python benchmarks/bench_engine.py`` (a few minutes; ``--quick`` skips the two MNIST-shaped
-networks). Each MNIST-shaped case runs in its own process so that its peak memory
-(``ru_maxrss``) is its own.
+Run: ``python benchmarks/bench_engine.py`` (about 2-3 minutes; ``--quick`` skips the two
+MNIST-shaped networks). The MNIST-shaped cases run first, each in its own process, so that its
+peak memory (``ru_maxrss``, which a forked child inherits from its parent) is its own.
 
 Problems: random exact data (inputs ``k/8`` in ``[-2, 2]``, or pixels ``k/255`` for the
 MNIST shapes), a random point ``A`` (float32 weights, exact dyadic rationals, for the
@@ -169,7 +169,17 @@ def main() -> None:
         big_case((784, 512, 512, 512, 10), 1000)
         return
     start = time.perf_counter()
-    print("certificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
+    if not args.quick:
+        print(
+            "MNIST-shaped, softmax cross-entropy, chord (first call incl. layouts; warm call; float64 x3)"
+        )
+        print(
+            f"  {'network':<20}{'points':>6}{'params':>9}  {'status':<8}{'rung':<8}{'first':>11}{'warm':>11}"
+            f"{'float64':>11}{'ratio':>9}{'peak':>12}"
+        )
+        for case in ("mnist128", "mnist512"):
+            subprocess.run([sys.executable, __file__, "--case", case], check=True)
+    print("\ncertificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
     print(
         f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}"
         f"{'float64 x3':>12}{'ratio':>8}"
@@ -182,16 +192,6 @@ def main() -> None:
             f"{fmt(base):>12}{t / base:>8.1f}"
         )
     scaling()
-    if not args.quick:
-        print(
-            "\nMNIST-shaped, softmax cross-entropy, chord (first call incl. layouts; warm call; float64 x3)"
-        )
-        print(
-            f"  {'network':<20}{'points':>6}{'params':>9}  {'status':<8}{'rung':<8}{'first':>11}{'warm':>11}"
-            f"{'float64':>11}{'ratio':>9}{'peak':>12}"
-        )
-        for case in ("mnist128", "mnist512"):
-            subprocess.run([sys.executable, __file__, "--case", case], check=True)
     print(f"\ntotal {time.perf_counter() - start:.1f} s")
 
 
