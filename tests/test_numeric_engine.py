@@ -222,3 +222,18 @@ def test_layouts_are_exact_cached_and_combine_without_sympy():
         combined = combine(point_layout(A), point_layout(B), t)
         expected = A.interpolate(B, R(t.numerator, t.denominator))
         assert [*_flat(combined)] == list(expected.values)
+
+
+def test_input_errors_are_not_mistaken_for_undecided_arithmetic():
+    from symcert import SpecificationError
+    from symcert.numeric.engine.api import jet_bounds as jets
+
+    net = MLP((1, 2, 1), "relu")
+    loss = Loss(net, Dataset([[1]], [[0]]), "mse")
+    lay = point_layout(net.random_point(0))
+
+    def compute(bk):
+        return {"x": jets(bk, loss, lay, lay)[2]}
+
+    with pytest.raises(SpecificationError, match="smooth hidden activation"):
+        decide_on_rungs(compute, "x", "<", (30,))

@@ -23,7 +23,8 @@ exact for ``|k| < 2^21``) and ``C2 = fl(ln 2 - C1)``; the error of ``r`` is at m
 Then ``exp(r)`` by Horner on ``sum_{i<=13} r^i/i!`` (``|r| < 0.3467``): the remainder is
 below ``|r|^14/14! e^{2|r|} < 1e-17`` relative, and Horner's rounding error with rounded
 coefficients is at most ``gamma_{27} sum |c_i| |r|^i <= gamma_{27} e^{|r|}``, i.e. below
-``gamma_{27} e^{2|r|} < 6.1e-15`` relative to ``e^r``: both together below ``1e-14``. Outside that range: ``exp(x) <= exp(-700)`` below, ``exp(x) >= exp(709)`` above.
+``gamma_{27} e^{2|r|} < 6.1e-15`` relative to ``e^r``: both together below ``1e-14``.
+Outside that range: ``exp(x) <= exp(-700)`` below, ``exp(x) >= exp(709)`` above.
 
 >>> lo, hi = exp_bounds(np.array([0.0, 1.0, -1.0]))
 >>> bool(np.all(lo <= np.exp([0.0, 1.0, -1.0]))) and bool(np.all(hi >= np.exp([0.0, 1.0, -1.0])))

@@ -15,7 +15,8 @@ underflow inexactly). So for ``A = <Am, Ar>`` and ``B = <Bm, Br>``::
     AB in fl(Am Bm) +- [ (gamma_n |Am| + Ar) |Bm| + (|Am| + Ar) Br + n eta ]
 
 and the bracket, a product of nonnegative matrices, is computed in floating
-point and multiplied by ``1 + 2 gamma_{n+2}`` to bound it from above.
+point, multiplied by ``1 + 2 gamma_{n+2}`` and increased by ``2 n eta`` (the underflow
+of its own products) to bound it from above.
 
 Assumptions, stated once: IEEE 754 binary64 with round to nearest (numpy's
 default; no flush-to-zero), and a BLAS that computes each entry of a product as a
@@ -214,7 +215,7 @@ def matmul(a: F64, b: F64) -> F64:
         rad = left @ np.abs(bm)
         if np.any(br):
             rad = rad + up(abs_am + ar) @ br
-        rad = up(up(rad * (1.0 + g2)) + n * _ETA)
+        rad = up(up(rad * (1.0 + g2)) + 3 * n * _ETA)  # underflow in the product and in the bound
         return F64(down(cm - rad), up(cm + rad))
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import SpecificationError, SymcertError
 from symcert.numeric.contexts import check_dps
 from symcert.numeric.decide import Decision, status_of
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
@@ -80,6 +80,8 @@ def decide_on_rungs(
     for bk in rungs(ladder, float64):
         try:
             named = compute(bk)
+        except SymcertError:
+            raise  # a problem with the input (e.g. derivatives of ReLU), not with the arithmetic
         except (ArithmeticError, ValueError):
             continue  # unbounded or NaN at this rung: the next one
         bits = 3 * getattr(bk, "prec", 53)
