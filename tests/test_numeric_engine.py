@@ -237,3 +237,16 @@ def test_input_errors_are_not_mistaken_for_undecided_arithmetic():
 
     with pytest.raises(SpecificationError, match="smooth hidden activation"):
         decide_on_rungs(compute, "x", "<", (30,))
+
+
+def test_certificates_record_the_rung_and_keep_the_enclosures_that_decided():
+    net = MLP((1, 2, 1), "tanh")
+    loss = Loss(net, Dataset([[1], [-1], [2]], [[1], [0], [1]]), "mse")
+    A = net.point(W1=[[2], [-1]], b1=[0, 1], W2=[[1, 2]], b2=[0])
+    certificate = certify_nonconvexity(loss, A, element=swap(1, 0, 1), dps=30)
+    record = certificate.to_dict()
+    assert record["prover"]["rung"] == certificate.decision.rung == "float64" and record["dps"] == 15
+    a, b, m, barrier = (certificate.enclosures[k] for k in ("L(A)", "L(B)", "L(M)", "barrier"))
+    # The barrier's enclosure is the one computed from these three (no recomputation, same rung).
+    assert barrier[0] <= m[0] - (a[1] + b[1]) / 2 and m[1] - (a[0] + b[0]) / 2 <= barrier[1]
+    assert (barrier[0], barrier[1]) == (certificate.decision.lower, certificate.decision.upper)
