@@ -250,3 +250,26 @@ def test_certificates_record_the_rung_and_keep_the_enclosures_that_decided():
     # The barrier's enclosure is the one computed from these three (no recomputation, same rung).
     assert barrier[0] <= m[0] - (a[1] + b[1]) / 2 and m[1] - (a[0] + b[0]) / 2 <= barrier[1]
     assert (barrier[0], barrier[1]) == (certificate.decision.lower, certificate.decision.upper)
+
+
+@pytest.mark.parametrize(
+    "activation, kind, output", [("tanh", "cross_entropy", "softmax"), ("sigmoid", "mse", "identity")]
+)
+def test_gradients_and_hessian_vector_products_enclose_the_jet_reference(activation, kind, output):
+    from symcert.numeric.derivatives import gradient_in, hessian_in
+    from symcert.numeric.engine.api import gradient_bounds, hessian_vector_bounds
+
+    net = MLP((2, 3, 2), activation, output_activation=output)
+    ys = [[R(1, 3), R(2, 3)], [1, 0]]
+    loss = Loss(net, Dataset([[1, R(1, 3)], [-2, R(1, 2)]], ys), kind, weight_decay=R(1, 10))
+    A = net.random_point(1)
+    ctx = interval_context(60)
+    g, H = gradient_in(ctx, loss, A.values), hessian_in(ctx, loss, A.values)
+    v = [Fraction(k % 3 - 1, 2) for k in range(net.n_parameters)]
+    Hv = [
+        ctx.fsum([H[i][j] * ctx.mpf(v[j].numerator) / v[j].denominator for j in range(len(v))])
+        for i in range(len(v))
+    ]
+    for bk in RUNGS:
+        assert all(_inside(b, r) for b, r in zip(gradient_bounds(bk, loss, point_layout(A)), g))
+        assert all(_inside(b, r) for b, r in zip(hessian_vector_bounds(bk, loss, point_layout(A), v), Hv))

@@ -10,6 +10,8 @@ the exact quantity; an unbounded enclosure raises ``ArithmeticError``.
 - :func:`segment_range`: the same three over a whole sub-interval ``t in [t0, t1]`` of the
   segment ``A + t (B - A)``: enclosures of their *ranges* (for barriers, branch and bound).
 - :func:`loss_range`: the range of ``L`` over a box ``lower <= theta <= upper``.
+- :func:`gradient_bounds`, :func:`hessian_vector_bounds`: ``grad L`` and ``H v`` at a point, from
+  batched directional jets (the full Hessian only where asked for, elsewhere).
 
 >>> from fractions import Fraction
 >>> from symcert import MLP, Dataset, Loss
@@ -41,6 +43,9 @@ __all__ = [
     "losses_bounds",
     "jet_bounds",
     "segment_range",
+    "directional_bounds",
+    "gradient_bounds",
+    "hessian_vector_bounds",
     "loss_range",
     "point_layout",
     "combine",
@@ -77,6 +82,57 @@ def jet_bounds(
 
 def _endpoints(bk: Any, x: Any) -> Bounds:
     return (Fraction(0), Fraction(0)) if x is None else bk.endpoints(x)
+
+
+def directional_bounds(
+    bk: Any, loss: Any, layout: PointLayout, directions: list[PointLayout], order: int = 1
+) -> list[list[Bounds]]:
+    """``jet_bounds`` for many directions at one point; in float64 one stacked pass for all.
+
+    With the unit directions this is the gradient (``order=1``); with ``order=2`` and directions
+    ``e_i + v``, ``e_i`` and ``v`` it gives Hessian-vector products by polarization
+    (:func:`gradient_bounds`, :func:`hessian_vector_bounds`).
+    """
+    with bk.active():
+        if bk.name != "float64":
+            params = weights_of(bk, layout)
+            out = []
+            for d in directions:
+                jets = evaluate(bk, loss, params, weights_of(bk, d), order)
+                out.append([_endpoints(bk, jets[k]) for k in range(order + 1)])
+            return out
+        jets = evaluate(bk, loss, weights_of(bk, layout), stacked(bk, directions), order)
+
+        def pick(x: Any, i: int) -> Any:
+            return x if x is None or np.ndim(x.lo) == 0 else x[i]  # the value is not stacked
+
+        return [[_endpoints(bk, pick(jets[k], i)) for k in range(order + 1)] for i in range(len(directions))]
+
+
+def _units(mlp: Any) -> list[PointLayout]:
+    n = mlp.n_parameters
+    return [exact_layout(mlp, [Fraction(int(i == j)) for j in range(n)]) for i in range(n)]
+
+
+def gradient_bounds(bk: Any, loss: Any, layout: PointLayout) -> list[Bounds]:
+    """Enclosures of every entry of ``grad L`` at an exact point (forward mode, batched)."""
+    return [jets[1] for jets in directional_bounds(bk, loss, layout, _units(loss.mlp), order=1)]
+
+
+def hessian_vector_bounds(bk: Any, loss: Any, layout: PointLayout, v: list[Fraction]) -> list[Bounds]:
+    """Enclosures of ``(H v)_i``: ``((e_i + v)^T H (e_i + v) - e_i^T H e_i - v^T H v) / 2`` (polarization)."""
+    mlp = loss.mlp
+    n = mlp.n_parameters
+    shifted = [
+        exact_layout(mlp, [Fraction(int(i == j)) + Fraction(v[j]) for j in range(n)]) for i in range(n)
+    ]
+    found = directional_bounds(bk, loss, layout, [*shifted, *_units(mlp), exact_layout(mlp, v)], order=2)
+    qv = found[-1][2]
+    out = []
+    for i in range(n):
+        (a, b), (c, d) = found[i][2], found[n + i][2]
+        out.append(((a - d - qv[1]) / 2, (b - c - qv[0]) / 2))
+    return out
 
 
 def segment_range(bk: Any, loss: Any, A: Any, B: Any, t0: Fraction, t1: Fraction) -> list[Bounds]:
