@@ -32,6 +32,7 @@ __all__ = [
     "upper",
     "MIN_DPS",
     "MAX_DPS",
+    "hull",
 ]
 
 
@@ -89,3 +90,16 @@ def _endpoint(enclosure: Any, which: int) -> sympy.Rational:
         raise ArithmeticError("the enclosure is unbounded; raise the precision or shrink the inputs")
     p, q = _raw_to_rational(raw)
     return sympy.Rational(p, q)
+
+
+def hull(ctx: Any, lo: Any, hi: Any) -> Any:
+    """An interval of ``ctx`` containing the exact rationals ``lo <= hi`` (``Fraction`` or SymPy).
+
+    >>> from fractions import Fraction
+    >>> box = hull(interval_context(20), Fraction(1, 3), Fraction(1, 2))
+    >>> lower(box) <= sympy.Rational(1, 3) and upper(box) >= sympy.Rational(1, 2)
+    True
+    """
+    a = ctx.mpf(int(sympy.Rational(lo).p)) / int(sympy.Rational(lo).q)
+    b = ctx.mpf(int(sympy.Rational(hi).p)) / int(sympy.Rational(hi).q)
+    return ctx.mpf([a.a, b.b])

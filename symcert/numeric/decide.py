@@ -25,7 +25,7 @@ from symcert.errors import SpecificationError
 from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps, interval_context, lower, upper
 
-__all__ = ["Decision", "decide", "DEFAULT_LADDER"]
+__all__ = ["Decision", "decide", "status_of", "DEFAULT_LADDER"]
 
 #: Precisions (decimal digits) tried in turn.
 DEFAULT_LADDER = (50, 100, 200)
@@ -40,7 +40,9 @@ class Decision:
     ``status`` is "proved" (the enclosure lies strictly on the claimed side),
     "refuted" (it lies on the other side or on the boundary, so the claim is
     false) or "undecided". ``lower`` and ``upper`` are the exact endpoints of
-    the last enclosure, computed at ``dps`` digits.
+    the last enclosure, computed at ``dps`` digits by the arithmetic ``rung``:
+    ``"float64"`` (verified float64 intervals, recorded as 15 digits), ``"arb"``
+    (Arb balls) or ``"mpmath"`` (mpmath intervals, the reference).
     """
 
     status: str
@@ -48,6 +50,7 @@ class Decision:
     lower: sympy.Rational
     upper: sympy.Rational
     dps: int
+    rung: str = "mpmath"
 
     @property
     def proved(self) -> bool:
@@ -58,7 +61,8 @@ class Decision:
         """``value in [a, b] (dps 50): proved > 0``, for people."""
         lo = sympy.Float(self.lower, digits)
         hi = sympy.Float(self.upper, digits)
-        return f"{name} in [{lo}, {hi}] (at {self.dps} digits): {self.status} {self.relation} 0"
+        where = f"at {self.dps} digits" if self.rung != "float64" else "verified float64"
+        return f"{name} in [{lo}, {hi}] ({where}): {self.status} {self.relation} 0"
 
 
 def decide(
@@ -84,7 +88,7 @@ def decide(
             lo, hi = lower(enclosure), upper(enclosure)
         except (ArithmeticError, ValueError):
             continue  # an unbounded enclosure at this precision: try more digits
-        decision = Decision(_status(relation, lo, hi), relation, lo, hi, dps)
+        decision = Decision(status_of(relation, lo, hi), relation, lo, hi, dps)
         if decision.status != "undecided":
             return decision
     if decision is None:
@@ -93,7 +97,8 @@ def decide(
     return decision
 
 
-def _status(relation: str, lo: sympy.Rational, hi: sympy.Rational) -> str:
+def status_of(relation: str, lo: sympy.Rational, hi: sympy.Rational) -> str:
+    """"proved", "refuted" or "undecided" for ``value <relation> 0`` with ``lo <= value <= hi``."""
     if relation == ">":
         return "proved" if lo > 0 else "refuted" if hi <= 0 else "undecided"
     if relation == "<":

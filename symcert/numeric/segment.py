@@ -24,15 +24,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.numeric._inputs import require_exact_t, require_point
-from symcert.numeric.contexts import exact, interval_context, lower, mp_context, upper  # noqa: F401
-from symcert.numeric.decide import DEFAULT_LADDER, Decision, decide
+from symcert.numeric._inputs import require_exact_t, require_point, require_smooth
+from symcert.numeric.contexts import check_dps, exact, hull, interval_context, lower, mp_context, upper  # noqa: F401
+from symcert.numeric.decide import DEFAULT_LADDER, Decision
 from symcert.numeric.derivatives import loss_jet
+from symcert.numeric.engine.api import combine, exact_layout, jet_bounds, point_layout
+from symcert.numeric.engine.backends import ArbBackend
+from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.numeric.jets import JetContext
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -40,6 +44,8 @@ from symcert.symbolic.point import Point
 __all__ = [
     "SegmentValues",
     "segment_in",
+    "segment_layouts",
+    "jet_decision",
     "segment_values",
     "segment_enclosure",
     "curvature_decision",
@@ -101,8 +107,34 @@ def segment_values(loss: Loss, start: Point, end: Point, t: object = "1/2", dps:
 def segment_enclosure(
     loss: Loss, start: Point, end: Point, t: object = "1/2", dps: int = 50
 ) -> SegmentValues:
-    """Rigorous enclosures of ``phi``, ``phi'``, ``phi''`` at exact ``t``."""
-    return _segment(interval_context(dps), loss, start, end, t)
+    """Rigorous enclosures of ``phi``, ``phi'``, ``phi''`` at exact ``t`` (the engine, Arb at ``dps``)."""
+    require_point(loss, start, "the start point")
+    require_point(loss, end, "the end point")
+    require_smooth(loss, "a derivative of the loss")
+    t = require_exact_t(t)
+    bounds = jet_bounds(ArbBackend(check_dps(dps)), loss, *segment_layouts(start, end, t))
+    ctx = interval_context(dps)
+    return SegmentValues(t, dps, *(hull(ctx, lo, hi) for lo, hi in bounds))
+
+
+def segment_layouts(start: Point, end: Point, t: sympy.Rational):
+    """The exact layouts of ``start + t (end - start)`` and of ``end - start`` (integers, no SymPy)."""
+    a, b = point_layout(start), point_layout(end)
+    tt = Fraction(int(t.p), int(t.q))
+    return combine(a, b, tt), combine(a, b, Fraction(1), Fraction(-1))
+
+
+def jet_decision(loss: Loss, layouts, order: int, name: str, relation: str, ladder: Sequence[int]):
+    """Decide the ``order``-th derivative (0, 1 or 2) of ``s -> L(P + s D)`` at 0 on the rungs.
+
+    Returns the :class:`Decision` and the enclosures ``{name: (lo, hi)}`` that decided it.
+    """
+    require_smooth(loss, "a derivative of the loss") if order else None
+
+    def compute(bk):
+        return {name: jet_bounds(bk, loss, *layouts, order=max(order, 1))[order]}
+
+    return decide_on_rungs(compute, name, relation, ladder)
 
 
 def curvature_decision(
@@ -117,8 +149,7 @@ def curvature_decision(
     require_point(loss, start, "the start point")
     require_point(loss, end, "the end point")
     t = require_exact_t(t)
-    direction = start.direction(end)
-    return decide(lambda ctx: segment_in(ctx, loss, start.values, direction, t)[2], relation, ladder)
+    return jet_decision(loss, segment_layouts(start, end, t), 2, "phi''", relation, ladder)[0]
 
 
 def direction_curvature_decision(
@@ -135,7 +166,8 @@ def direction_curvature_decision(
     """
     require_point(loss, point)
     d = _exact_direction(loss, direction)
-    return decide(lambda ctx: segment_in(ctx, loss, point.values, d, sympy.Integer(0))[2], relation, ladder)
+    layouts = (point_layout(point), exact_layout(loss.mlp, d))
+    return jet_decision(loss, layouts, 2, "dHd", relation, ladder)[0]
 
 
 def _exact_direction(loss: Loss, direction: Sequence[object]) -> tuple[sympy.Rational, ...]:

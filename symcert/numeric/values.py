@@ -19,8 +19,11 @@ from __future__ import annotations
 from typing import Any
 
 from symcert.numeric._inputs import require_point
-from symcert.numeric.contexts import interval_context, lower, mp_context, upper  # noqa: F401
-from symcert.numeric.decide import DEFAULT_LADDER, Decision, decide
+from symcert.numeric.contexts import check_dps, hull, interval_context, lower, mp_context, upper  # noqa: F401
+from symcert.numeric.decide import DEFAULT_LADDER, Decision
+from symcert.numeric.engine.api import loss_bounds, point_layout
+from symcert.numeric.engine.backends import ArbBackend
+from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.numeric.evaluation import loss_in
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -37,11 +40,13 @@ def loss_value(loss: Loss, point: Point, dps: int = 50) -> Any:
 def loss_enclosure(loss: Loss, point: Point, dps: int = 50) -> Any:
     """An mpmath interval guaranteed to contain the exact loss at ``point`` (working at ``dps`` digits).
 
-    Read its exact endpoints with :func:`~symcert.numeric.contexts.lower` and
-    :func:`~symcert.numeric.contexts.upper`.
+    Computed by the batched engine in Arb balls at ``dps`` digits
+    (:mod:`symcert.numeric.engine`); read its exact endpoints with
+    :func:`~symcert.numeric.contexts.lower` and :func:`~symcert.numeric.contexts.upper`.
     """
     require_point(loss, point)
-    return loss_in(interval_context(dps), loss, point.values)
+    lo, hi = loss_bounds(ArbBackend(check_dps(dps)), loss, point_layout(point))
+    return hull(interval_context(dps), lo, hi)
 
 
 def difference_decision(
@@ -50,10 +55,16 @@ def difference_decision(
     """Decide ``L(first) - L(second) <relation> 0`` rigorously, escalating precision.
 
     With ``first`` the midpoint of ``A`` and ``gA`` and ``second = A``, a
-    "proved" answer is the chord certificate of non-convexity.
+    "proved" answer is the chord certificate of non-convexity. Rungs: verified
+    float64, then Arb at each precision of ``ladder``
+    (:func:`~symcert.numeric.engine.ladder.decide_on_rungs`).
     """
     require_point(loss, first, "the first point")
     require_point(loss, second, "the second point")
-    return decide(
-        lambda ctx: loss_in(ctx, loss, first.values) - loss_in(ctx, loss, second.values), relation, ladder
-    )
+    one, two = point_layout(first), point_layout(second)
+
+    def compute(bk):
+        a, b = loss_bounds(bk, loss, one), loss_bounds(bk, loss, two)
+        return {"difference": (a[0] - b[1], a[1] - b[0])}
+
+    return decide_on_rungs(compute, "difference", relation, ladder)[0]

@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -262,8 +262,8 @@ def _enclosures(certificate: Certificate, digits: int) -> list[str]:
                 relation,
             )
     return [
-        r"Interval arithmetic with outward rounding at %d significant digits, from the exact points, "
-        r"encloses (endpoints rounded outward to %d digits):" % (certificate.dps, digits),
+        r"Interval arithmetic with outward rounding (%s), from the exact points, "
+        r"encloses (endpoints rounded outward to %d digits):" % (_arithmetic(certificate), digits),
         "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
         decided,
     ]
@@ -336,3 +336,11 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
         r"\end{proof}",
     ]
     return "\n".join(lines)
+
+
+def _arithmetic(certificate: Any) -> str:
+    """How the enclosures were computed, in words: verified float64, or Arb or mpmath at some digits."""
+    rung = getattr(certificate.decision, "rung", "mpmath")
+    if rung == "float64":
+        return "verified IEEE double precision"
+    return "%d significant digits" % certificate.dps

@@ -36,7 +36,9 @@ def certificate_to_text(certificate: Certificate) -> str:
     for key, value in certificate.parameters.items():
         lines.append(f"  {key} = {value}")
     if certificate.enclosures:
-        lines.append(f"Enclosures (rigorous, outward rounding, {certificate.dps} digits):")
+        rung = getattr(certificate.decision, "rung", "mpmath")
+        how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
+        lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
         for name, bounds in certificate.enclosures.items():
             lines.append(f"  {name:>10} in {interval_text(bounds)}")
     for note in certificate.notes:

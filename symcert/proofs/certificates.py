@@ -102,8 +102,12 @@ class Certificate:
             },
             "dps": self.dps,
             "notes": list(self.notes),
-            "prover": {"name": "symcert", "version": _version()},
+            "prover": {"name": "symcert", "version": _version(), **self._rung()},
         }
+
+    def _rung(self) -> dict[str, str]:
+        """Which arithmetic decided (``float64``, ``arb`` or ``mpmath``): information, not the claim."""
+        return {} if self.decision is None else {"rung": self.decision.rung}
 
     def to_json(self, path: str | Path | None = None) -> str:
         """The JSON text; written to ``path`` too when given."""

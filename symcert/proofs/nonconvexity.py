@@ -18,14 +18,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from fractions import Fraction
 
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.numeric.contexts import check_dps, interval_context, lower, upper
-from symcert.numeric.decide import Decision, decide
-from symcert.numeric.evaluation import loss_in
+from symcert.numeric.contexts import check_dps
+from symcert.numeric.engine.api import combine, losses_bounds, point_layout
+from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.proofs.certificates import CLAIMS, Certificate
 from symcert.proofs.convexity import prove_convexity
 from symcert.symbolic.group import GroupElement, parse_element
@@ -96,32 +96,16 @@ def _own_point(loss: Loss, point: object, name: str) -> Point:
     return point
 
 
-def _enclose(
-    named: dict[str, Callable[[Any], Any]], dps: int
-) -> dict[str, tuple[sympy.Rational, sympy.Rational]]:
-    ctx = interval_context(dps)
-    out = {}
-    for name, compute in named.items():
-        value = compute(ctx)
-        out[name] = (lower(value), upper(value))
-    return out
-
-
-def _finish(decision: Decision, name: str, extra: dict, dps: int) -> dict:
-    enclosures = _enclose(extra, decision.dps) if decision.lower.is_finite else {}
-    if decision.lower.is_finite:
-        enclosures[name] = (decision.lower, decision.upper)
-    return enclosures
-
-
 def _chord(loss, A, B, element, dps, t0, layer) -> Certificate:
-    M = A.midpoint(B)
+    la, lb = point_layout(A), point_layout(B)
+    lm = combine(la, lb, Fraction(1, 2))  # the exact midpoint, in integers
 
-    def L(point: Point) -> Callable[[Any], Any]:
-        return lambda ctx: loss_in(ctx, loss, point.values)
+    def compute(bk) -> dict:
+        LA, LB, LM = losses_bounds(bk, loss, [la, lb, lm])  # one batched pass in float64
+        barrier = (LM[0] - (LA[1] + LB[1]) / 2, LM[1] - (LA[0] + LB[0]) / 2)
+        return {"L(A)": LA, "L(B)": LB, "L(M)": LM, "barrier": barrier}
 
-    decision = decide(lambda ctx: L(M)(ctx) - (L(A)(ctx) + L(B)(ctx)) / 2, ">", _ladder(dps))
-    enclosures = _finish(decision, "barrier", {"L(A)": L(A), "L(B)": L(B), "L(M)": L(M)}, dps)
+    decision, enclosures = decide_on_rungs(compute, "barrier", ">", _ladder(dps))
     notes = (f"M = (A + B)/2 exactly; {decision.describe('barrier')}",)
     return Certificate(
         "chord", decision.status, loss, A, B, element, enclosures, decision, decision.dps, {}, notes
@@ -178,15 +162,13 @@ def collapsed_network(A: Point, layer: int) -> tuple[MLP, Point, bool]:
 def _orbit(loss, A, B, element, dps, t0, layer) -> Certificate:
     mean = orbit_mean(A, layer)
     narrow, _, collapses = collapsed_network(A, layer)
-    decision = decide(
-        lambda ctx: loss_in(ctx, loss, mean.values) - loss_in(ctx, loss, A.values), ">", _ladder(dps)
-    )
-    enclosures = _finish(
-        decision,
-        "gap",
-        {"L(A)": lambda c: loss_in(c, loss, A.values), "L(mean)": lambda c: loss_in(c, loss, mean.values)},
-        dps,
-    )
+    la, lmean = point_layout(A), point_layout(mean)
+
+    def compute(bk) -> dict:
+        LA, LM = losses_bounds(bk, loss, [la, lmean])
+        return {"L(A)": LA, "L(mean)": LM, "gap": (LM[0] - LA[1], LM[1] - LA[0])}
+
+    decision, enclosures = decide_on_rungs(compute, "gap", ">", _ladder(dps))
     notes = (
         f"the mean of A over the {loss.mlp.widths[layer]}! permutations of layer {layer} makes every unit "
         f"equal; the network then computes the same function as the {narrow.describe()}"

@@ -1,7 +1,8 @@
 """Certificates read off the segment from ``A`` to ``B``: curvature, Hessian direction, critical points.
 
 All three evaluate ``phi(t) = L(A + t(B - A))`` with rigorous second-order
-jets (:func:`symcert.numeric.segment.segment_in`) and need a smooth activation.
+jets on the batched engine (:func:`symcert.numeric.segment.jet_decision`: verified
+float64 first, then Arb at increasing precision) and need a smooth activation.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import sympy
 
 from symcert.errors import SpecificationError
 from symcert.numeric._inputs import require_exact_t, require_smooth
-from symcert.numeric.decide import Decision, decide
-from symcert.numeric.segment import segment_in
+from symcert.numeric.decide import Decision
+from symcert.numeric.segment import jet_decision, segment_layouts
 from symcert.numeric.teacher import teacher_minimum
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.invariance import prove_invariance
@@ -38,12 +39,8 @@ def certify_on_segment(
 ) -> Certificate:
     """The ``curvature``, ``hessian`` or ``critical`` certificate."""
     require_smooth(loss, f"a {kind} certificate")
-    direction = A.direction(B)
     if kind == "hessian":
-        M = A.midpoint(B)
-        decision = decide(
-            lambda ctx: segment_in(ctx, loss, M.values, direction, sympy.Integer(0))[2], "<", ladder
-        )
+        decision, _ = jet_decision(loss, segment_layouts(A, B, sympy.Rational(1, 2)), 2, "dHd", "<", ladder)
         notes = (
             "M = (A + B)/2 and d = B - A exactly; d^T H(M) d = phi''(1/2) for phi(t) = L(A + t d)",
             decision.describe("d^T H(M) d"),
@@ -54,7 +51,7 @@ def certify_on_segment(
     if kind == "curvature":
         if not 0 <= t <= 1:
             raise SpecificationError(f"t0 must lie in [0, 1], got {t}")
-        decision = decide(lambda ctx: segment_in(ctx, loss, A.values, direction, t)[2], "<", ladder)
+        decision, _ = jet_decision(loss, segment_layouts(A, B, t), 2, "phi''(t0)", "<", ladder)
         notes = (
             decision.describe("phi''(t0)"),
             "a convex function restricted to a segment is convex, so phi'' >= 0 wherever it exists",
@@ -63,7 +60,7 @@ def certify_on_segment(
     premises = _critical_premises(loss, A, B, element)
     if not 0 < t < 1:
         raise SpecificationError(f"t0 must lie strictly between 0 and 1, got {t}")
-    decision = decide(lambda ctx: segment_in(ctx, loss, A.values, direction, t)[1], "!=", ladder)
+    decision, _ = jet_decision(loss, segment_layouts(A, B, t), 1, "phi'(t0)", "!=", ladder)
     notes = (
         *premises,
         decision.describe("phi'(t0)") + " (a directional derivative, so grad L(z) != 0 at z = A + t0(B - A))",

@@ -1,0 +1,191 @@
+"""The exact data layout: integer matrices over common denominators, built once per object.
+
+A point's layer ``l`` is ``W_l = num / den`` (``num`` a numpy object array of Python
+ints, ``den`` a positive int) and likewise its biases; the dataset's inputs are one
+integer matrix over one denominator. A float weight is an exact dyadic rational, so a
+trained network's layer has a power-of-two denominator and nothing is rounded.
+
+Layouts are cached per object (by identity, dropped with the object), so a point
+met by several enclosures is converted from SymPy once. Combinations such as the
+midpoint ``A + t (B - A)`` are computed here in integers, never through SymPy.
+
+>>> from symcert import MLP
+>>> net = MLP((1, 2, 1))
+>>> A = net.point(W1=[[1], ["1/2"]], b1=[0, 0], W2=[[1, 2]], b2=[0])
+>>> lay = point_layout(A)
+>>> lay.layers[0].W.num.tolist(), lay.layers[0].W.den
+([[2], [1]], 2)
+>>> B = net.point(W1=[[0], [0]], b1=[0, 0], W2=[[2, 1]], b2=[1])
+>>> mid = combine(lay, point_layout(B), Fraction(1, 2))
+>>> mid.layers[1].W.as_fractions()
+[[Fraction(3, 2), Fraction(3, 2)]]
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from sympy import Rational
+
+__all__ = ["Exact", "LayerLayout", "PointLayout", "DataLayout", "point_layout", "data_layout", "combine"]
+
+
+@dataclass(frozen=True)
+class Exact:
+    """An array of rationals ``num / den``: ``num`` an object array of ints, ``den > 0``."""
+
+    num: np.ndarray
+    den: int
+
+    @classmethod
+    def of(cls, values: Sequence[Any], shape: tuple[int, ...]) -> Exact:
+        """From exact rationals with ``.p``/``.q`` (SymPy) or ``numerator``/``denominator``."""
+        pairs = [_pq(v) for v in values]
+        ps, qs = [p for p, _ in pairs], [q for _, q in pairs]
+        den = math.lcm(*set(qs)) if qs else 1
+        factor = {q: den // q for q in set(qs)}
+        nums = [p * factor[q] for p, q in zip(ps, qs)]
+        num = np.empty(len(nums), dtype=object)
+        num[:] = nums
+        exact = cls(num.reshape(shape), den)
+        exact.memo["max_abs"] = max(map(abs, nums), default=0)
+        return exact
+
+    def scaled(self, factor: int, den: int) -> np.ndarray:
+        """``num * factor`` (as object array), for a new denominator ``den``."""
+        return self.num * factor if factor != 1 else self.num
+
+    def as_fractions(self) -> list:
+        """The values as nested lists of ``Fraction`` (for tests and small displays)."""
+        out = np.empty(self.num.shape, dtype=object)
+        out[...] = [Fraction(int(n), self.den) for n in self.num.ravel()] if self.num.size else []
+        return out.tolist()
+
+    @cached_property
+    def memo(self) -> dict:
+        """Conversions of this array made by the backends (each made once)."""
+        return {}
+
+    def max_abs_num(self) -> int:
+        if "max_abs" not in self.memo:
+            self.memo["max_abs"] = max((abs(int(n)) for n in self.num.ravel()), default=0)
+        return self.memo["max_abs"]
+
+    def is_zero(self) -> bool:
+        return not any(self.num.ravel())
+
+
+def _pq(v: Any) -> tuple[int, int]:
+    if isinstance(v, Rational):
+        return int(v.p), int(v.q)
+    f = Fraction(v)
+    return f.numerator, f.denominator
+
+
+@dataclass(frozen=True)
+class LayerLayout:
+    """One layer: weights ``W`` (rows x cols) and biases ``b`` (or None)."""
+
+    W: Exact
+    b: Exact | None
+
+
+@dataclass(frozen=True)
+class PointLayout:
+    """A parameter point of a network, layer by layer."""
+
+    layers: tuple[LayerLayout, ...]
+
+    def weights(self) -> list[Exact]:
+        return [layer.W for layer in self.layers]
+
+
+@dataclass(frozen=True)
+class DataLayout:
+    """Inputs ``X`` (points x inputs), and targets ``Y`` or the teacher that produces them."""
+
+    X: Exact
+    Y: Exact | None
+    teacher: tuple[Any, PointLayout] | None  # (teacher MLP, its point's layout)
+
+
+_CACHE: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
+
+
+def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
+    key = (kind, id(obj))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is obj:
+        return hit[1]
+    value = build()
+    _CACHE[key] = (weakref.ref(obj, lambda _ref, key=key: _CACHE.pop(key, None)), value)
+    return value
+
+
+def point_layout(point: Any) -> PointLayout:
+    """The exact layout of a :class:`~symcert.symbolic.point.Point` (cached per point)."""
+    return _cached("point", point, lambda: _build_point(point.mlp, point.values))
+
+
+def _build_point(mlp: Any, values: Sequence[Any]) -> PointLayout:
+    layers, position = [], 0
+    for l in range(1, mlp.depth + 1):
+        rows, cols = mlp.widths[l], mlp.widths[l - 1]
+        W = Exact.of(values[position : position + rows * cols], (rows, cols))
+        position += rows * cols
+        b = None
+        if mlp.bias:
+            b = Exact.of(values[position : position + rows], (rows,))
+            position += rows
+        layers.append(LayerLayout(W, b))
+    return PointLayout(tuple(layers))
+
+
+def data_layout(data: Any) -> DataLayout:
+    """The exact layout of a :class:`~symcert.symbolic.data.Dataset` (cached per data set)."""
+
+    def build() -> DataLayout:
+        n, d = data.n_points, data.input_dim
+        X = Exact.of([v for x in data.xs for v in x], (n, d))
+        if data.teacher_of is not None:
+            teacher = data.teacher_of
+            return DataLayout(X, None, (teacher.mlp, point_layout(teacher.point)))
+        Y = Exact.of([v for y in data.ys for v in y], (n, data.output_dim))
+        return DataLayout(X, Y, None)
+
+    return _cached("data", data, build)
+
+
+def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
+    """``ca a + cb b`` exactly."""
+    common = a.den // math.gcd(a.den, b.den) * b.den
+    q = ca.denominator // math.gcd(ca.denominator, cb.denominator) * cb.denominator
+    fa = ca.numerator * (q // ca.denominator) * (common // a.den)
+    fb = cb.numerator * (q // cb.denominator) * (common // b.den)
+    return Exact(a.num * fa + b.num * fb, common * q)
+
+
+def combine(a: PointLayout, b: PointLayout, t: Fraction, s: Fraction | None = None) -> PointLayout:
+    """``(1 - t) a + t b`` (or ``s a + t b`` when ``s`` is given), exactly.
+
+    ``combine(a, b, 1, -1)`` is the direction ``b - a``.
+    """
+    t = Fraction(t)
+    s = 1 - t if s is None else Fraction(s)
+    layers = []
+    for la, lb in zip(a.layers, b.layers):
+        bias = None if la.b is None else _lincomb(la.b, lb.b, s, t)
+        layers.append(LayerLayout(_lincomb(la.W, lb.W, s, t), bias))
+    return PointLayout(tuple(layers))
+
+
+def exact_layout(mlp: Any, values: Sequence[Any]) -> PointLayout:
+    """The layout of flat exact values in the order of ``mlp.symbols`` (not cached)."""
+    return _build_point(mlp, values)

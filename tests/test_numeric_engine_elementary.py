@@ -1,0 +1,164 @@
+"""The verified float64 functions: lower bounds never above the truth, upper never below (mpmath)."""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+
+from symcert.numeric.engine import f64
+from symcert.numeric.engine.elementary import down, exp_bounds, expm1_bounds, log1p_bounds, log_bounds, up
+from symcert.numeric.engine.f64 import F64
+
+TINY = 5e-324
+BIG = float(np.finfo(np.float64).max)
+LN2 = 0.6931471805599453
+# Edge cases: signed zeros, subnormals, the clamps of exp (-700, 709), overflow (709.78),
+# underflow (-745), the switch points of each formula (|x| = 0.3 for expm1, 2^-20 for log1p),
+# and the places where k = rint(x / ln 2) changes (x = (k + 1/2) ln 2).
+EDGES = [
+    0.0,
+    -0.0,
+    TINY,
+    -TINY,
+    1e-310,
+    -1e-310,
+    2.0**-1022,
+    1e-300,
+    -1e-300,
+    1e-20,
+    -1e-20,
+    0.3,
+    -0.3,
+    np.nextafter(0.3, 1),
+    np.nextafter(-0.3, -1),
+    0.15,
+    -0.15,
+    2.0**-20,
+    np.nextafter(2.0**-20, 1),
+    1.0,
+    -1.0,
+    20.0,
+    -20.0,
+    354.0,
+    354.9,
+    700.0,
+    -700.0,
+    np.nextafter(-700.0, -800),
+    709.0,
+    np.nextafter(709.0, 800),
+    709.78,
+    710.0,
+    -745.0,
+    -745.2,
+    -746.0,
+    1000.0,
+    -1000.0,
+    1e300,
+    -1e300,
+    BIG,
+    -BIG,
+    *[(k + 0.5) * LN2 for k in (-1000, -3, -1, 0, 1, 2, 500, 1022)],
+]
+
+
+def _samples(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.concatenate(
+        [rng.uniform(-760, 720, 700), rng.normal(0, 1, 700), rng.normal(0, 1e-6, 200), np.array(EDGES)]
+    )
+
+
+def _check(values, lo, hi, exact, what):
+    mpmath.mp.dps = 60
+    bad = []
+    for x, a, b in zip(values, lo, hi):
+        truth = exact(mpmath.mpf(float(x)))
+        if not (np.isnan(a) or mpmath.mpf(float(a)) <= truth) or not (
+            np.isnan(b) or truth <= mpmath.mpf(float(b))
+        ):
+            bad.append((float(x), float(a), float(b)))
+        assert not np.isnan(a) and not np.isnan(b), (what, x)
+    assert not bad, f"{what}: {bad[:3]}"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_exp_and_expm1_bounds_enclose_the_truth(seed):
+    xs = _samples(seed)
+    _check(xs, *exp_bounds(xs), mpmath.exp, "exp")
+    _check(xs, *expm1_bounds(xs), mpmath.expm1, "expm1")
+
+
+def test_exp_bounds_are_tight_where_the_result_is_normal():
+    xs = np.linspace(-690, 700, 5001)
+    lo, hi = exp_bounds(xs)
+    assert np.all((hi - lo) / lo < 3e-14)
+    lo, hi = expm1_bounds(np.array([1e-30, -1e-30, 0.25]))
+    assert np.all(np.abs(hi - lo) <= 3e-14 * np.abs(lo))  # relative accuracy also for tiny x
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_log_and_log1p_bounds_enclose_the_truth(seed):
+    ys = np.abs(_samples(seed))
+    ys = np.concatenate([ys, np.exp(np.random.default_rng(seed).uniform(-740, 709, 500))])
+    positive = ys[ys > 0]
+    _check(positive, *log_bounds(positive), mpmath.log, "log")
+    _check(ys, *log1p_bounds(ys), mpmath.log1p, "log1p")
+    lo, hi = log_bounds(np.array([2.0, 1e-200, 1e200]))
+    assert np.all(hi - lo < 1e-12 * np.abs(lo))  # the verified candidates are tight
+
+
+@pytest.mark.parametrize(
+    "name, exact",
+    [
+        ("tanh", mpmath.tanh),
+        ("sigmoid", lambda z: 1 / (1 + mpmath.exp(-z))),
+        ("softplus", lambda z: mpmath.log1p(mpmath.exp(z))),
+        ("exp", mpmath.exp),
+    ],
+)
+def test_interval_functions_enclose_the_truth_at_every_point(name, exact):
+    xs = _samples(2)
+    xs = xs[np.abs(xs) < 1e4] if name == "exp" else xs
+    enclosure = getattr(f64, name)(F64.exact(xs))
+    _check(xs, enclosure.lo, enclosure.hi, exact, name)
+
+
+def test_interval_functions_are_increasing_images_of_intervals():
+    x = F64(np.array([-2.0, -1e-9, 3.0]), np.array([1.0, 1e-9, 800.0]))
+    for name, exact in [("tanh", mpmath.tanh), ("sigmoid", lambda z: 1 / (1 + mpmath.exp(-z)))]:
+        image = getattr(f64, name)(x)
+        for a, b, lo, hi in zip(x.lo, x.hi, image.lo, image.hi):
+            assert lo <= exact(mpmath.mpf(a)) and exact(mpmath.mpf(b)) <= hi
+
+
+def test_widening_reaches_the_neighbouring_float_everywhere():
+    xs = np.concatenate([_samples(3), np.random.default_rng(3).normal(0, 1, 1000) * 1e-310])
+    with np.errstate(over="ignore"):  # up(max float) is inf, as it should be
+        assert np.all(up(xs) >= np.nextafter(xs, np.inf))
+        assert np.all(down(xs) <= np.nextafter(xs, -np.inf))
+
+
+def test_products_and_sums_enclose_exact_rational_results():
+    from fractions import Fraction
+
+    rng = np.random.default_rng(4)
+    a = rng.normal(0, 1, (7, 300)) * np.exp(rng.uniform(-30, 30, (7, 300)))
+    b = rng.normal(0, 1, (300, 5))
+    A = F64(a - np.abs(a) * 1e-3, a + np.abs(a) * 1e-3)
+    C = A @ F64.exact(b)
+    S = A.sum(axis=1)
+    for i in range(7):
+        for j in range(5):
+            ends = [
+                (
+                    Fraction(float(A.lo[i, k])) * Fraction(float(b[k, j])),
+                    Fraction(float(A.hi[i, k])) * Fraction(float(b[k, j])),
+                )
+                for k in range(300)
+            ]
+            lo, hi = sum(min(e) for e in ends), sum(max(e) for e in ends)
+            assert Fraction(float(C.lo[i, j])) <= lo and hi <= Fraction(float(C.hi[i, j]))
+        exact_lo = sum(Fraction(float(v)) for v in A.lo[i])
+        exact_hi = sum(Fraction(float(v)) for v in A.hi[i])
+        assert Fraction(float(S.lo[i])) <= exact_lo and exact_hi <= Fraction(float(S.hi[i]))
