@@ -25,6 +25,7 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError, SymcertError
+from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.numeric.decide import Decision, status_of
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
@@ -37,7 +38,7 @@ Bounds = tuple[Fraction, Fraction]
 def rungs(ladder: Sequence[int], float64: bool = True) -> list[Any]:
     """The backends tried in turn: float64 (unless ``float64=False``), then Arb at each ``dps``."""
     for dps in ladder:
-        check_dps(dps)
+        check_dps(dps, MAX_WORKING_DPS)  # a working precision: up to 4 times the largest requested one
     return ([F64Backend()] if float64 else []) + [ArbBackend(dps) for dps in ladder]
 
 
