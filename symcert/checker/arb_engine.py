@@ -31,6 +31,7 @@ import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
 from symcert.checker.mp_engine import dyadic
+from symcert.checker.points import orbit_mean
 
 __all__ = ["compute", "activation", "activation_jet", "bits_for"]
 
@@ -64,7 +65,7 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
             la, lb, lm = (_loss(s, _arb_point(p), inputs, ys) for p in (A, B, _unpairs(M)))
             values = {"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2}
             return _bounds(values, _nonnegative(s, values))
-        mean = _exact_point(_orbit_mean_fraction(s.A, s.layer))
+        mean = _exact_point(orbit_mean(s.A, s.layer))
         la, lm = _loss(s, _arb_point(A), inputs, ys), _loss(s, _arb_point(mean), inputs, ys)
         values = {"L(A)": la, "L(mean)": lm, "gap": lm - la}
         return _bounds(values, _nonnegative(s, values))
@@ -100,17 +101,6 @@ def _unpairs(flat: list) -> list:
 
 def _arb_point(layers: list) -> list:
     return [(arb_mat(w), None if b is None else arb_mat(b).entries()) for w, b in layers]
-
-
-def _orbit_mean_fraction(layers: list, layer: int) -> list:
-    out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
-    weights, biases = out[layer - 1]
-    n = len(weights)
-    mean_row = [sum(col, Fraction(0)) / n for col in zip(*weights)]
-    out[layer - 1] = ([list(mean_row) for _ in range(n)], None if biases is None else [sum(biases) / n] * n)
-    after, after_bias = out[layer]
-    out[layer] = ([[sum(row, Fraction(0)) / n] * n for row in after], after_bias)
-    return out
 
 
 # -- elementwise functions on balls -------------------------------------------------
