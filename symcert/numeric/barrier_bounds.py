@@ -1,0 +1,80 @@
+"""Rigorous bounds of the barrier function ``g(t) = phi(t) - chord(t)`` on the engine.
+
+``phi(t) = L((1 - t) A + t B)``; the chord is ``(1 - t) L(A) + t L(B)`` (``"entezari"``)
+or ``(L(A) + L(B)) / 2`` (``"midpoint"``). :class:`BarrierBounds` gives exact
+``Fraction`` endpoints: an upper bound of ``g`` over a sub-interval of ``t`` (the
+smaller of the range enclosure of ``phi`` and the mean-value form
+``phi(m) + phi'([t0, t1]) [t0 - m, t1 - m]``, minus the chord's lower bound), and
+a lower bound of ``g`` at an exact point. Float64 first; Arb when float64 overflows.
+
+>>> from fractions import Fraction
+>>> from symcert import MLP, Dataset, Loss
+>>> net = MLP((1, 1, 1), "tanh")
+>>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
+>>> A = net.point(W1=[[1]], b1=[0], W2=[[1]], b2=[0])
+>>> bounds = BarrierBounds(loss, A, A, "entezari")
+>>> bounds.upper(Fraction(0), Fraction(1)) < Fraction(1, 10**9)
+True
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from symcert.numeric.engine.api import loss_bounds, point_layout, segment_range
+from symcert.numeric.engine.backends import ArbBackend, F64Backend
+from symcert.numeric.engine.layout import combine
+
+__all__ = ["BarrierBounds", "FORMS"]
+
+FORMS = ("entezari", "midpoint")
+Bounds = tuple[Fraction, Fraction]
+
+
+class BarrierBounds:
+    """Bounds of ``g`` along the segment from ``A`` to ``B`` (exact points of ``loss.mlp``)."""
+
+    def __init__(self, loss: Any, A: Any, B: Any, form: str, dps: int = 30) -> None:
+        self.loss, self.A, self.B, self.form = loss, A, B, form
+        self._la, self._lb = point_layout(A), point_layout(B)
+        self._rungs = (F64Backend(), ArbBackend(dps))
+        self.LA = self._run(lambda bk: loss_bounds(bk, loss, self._la))
+        self.LB = self._run(lambda bk: loss_bounds(bk, loss, self._lb))
+        self.evaluations = 0
+
+    def _run(self, compute: Any) -> Any:
+        error: Exception | None = None
+        for bk in self._rungs:
+            try:
+                return compute(bk)
+            except (ArithmeticError, ValueError) as exc:
+                error = exc
+        raise ArithmeticError(f"no rung bounded the quantity: {error}")
+
+    def chord(self, t: Fraction) -> Bounds:
+        """Exact endpoints of the chord at ``t``."""
+        if self.form == "midpoint":
+            return (self.LA[0] + self.LB[0]) / 2, (self.LA[1] + self.LB[1]) / 2
+        return (1 - t) * self.LA[0] + t * self.LB[0], (1 - t) * self.LA[1] + t * self.LB[1]
+
+    def phi(self, t: Fraction) -> Bounds:
+        """Endpoints of ``phi(t)`` at an exact ``t``."""
+        self.evaluations += 1
+        layout = combine(self._la, self._lb, Fraction(t))
+        return self._run(lambda bk: loss_bounds(bk, self.loss, layout))
+
+    def lower(self, t: Fraction) -> Fraction:
+        """A lower bound of ``g(t)`` at the exact point ``t``."""
+        return self.phi(t)[0] - self.chord(t)[1]
+
+    def upper(self, t0: Fraction, t1: Fraction) -> Fraction:
+        """An upper bound of ``g`` over ``[t0, t1]``."""
+        self.evaluations += 1
+        ranges = self._run(lambda bk: segment_range(bk, self.loss, self.A, self.B, t0, t1))
+        (_, phi_hi), (d_lo, d_hi) = ranges[0], ranges[1]
+        m = (t0 + t1) / 2
+        half = (t1 - t0) / 2
+        mean_value = self.phi(m)[1] + half * max(abs(d_lo), abs(d_hi))
+        chord_low = min(self.chord(t0)[0], self.chord(t1)[0])
+        return min(phi_hi, mean_value) - chord_low
