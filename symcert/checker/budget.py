@@ -62,7 +62,11 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
     points = len(statement.xs)
     macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
     elements = sum(widths[1:]) * points
-    linear_passes, element_passes = _PASSES[statement.kind]
+    if statement.kind == "barrier":  # per piece: a jet over the box and a value at its midpoint
+        pieces = len(statement.pieces)
+        linear_passes, element_passes = 4 * pieces + 3, 11 * pieces + 3
+    else:
+        linear_passes, element_passes = _PASSES[statement.kind]
     macs, elements = macs * linear_passes, elements * element_passes
     if statement.teacher_net is not None:
         t = statement.teacher_net.widths

@@ -154,7 +154,9 @@ def certify_barrier(
         for a, b in ((t0, m), (m, t1)):
             heapq.heappush(heap, (-bounds.upper(a, b), a, b))
     hi = max(-u for u, _, _ in heap)
-    claimed = sorted((a, b, min(-u + slack, hi + slack)) for u, a, b in heap)
+    # A piece's claimed bound: its own bound plus the slack plus half its room below hi (a checker's Arb
+    # balls are looser than intervals on wide pieces, and those are the pieces far below hi).
+    claimed = sorted((a, b, -u + slack + (hi + u) / 2) for u, a, b in heap)
     hi_claimed = max(u for _, _, u in claimed)
     above = [(a, b) for a, b, u in claimed if u >= lo]
     maximiser = (min(a for a, _ in above), max(b for _, b in above))
