@@ -6,7 +6,7 @@ A barrier certificate claims ``lo <= sup_{t in [0, 1]} g(t) <= hi`` with
 It is accepted when
 
 1. the pieces ``[t0, t1]`` partition ``[0, 1]`` exactly (in order, end to end, ``t0 < t1``);
-2. on every piece, the checker's own bound ``min(sup phi([t0, t1]), phi(m) + |phi'([t0, t1])| (t1 - t0)/2)
+2. on every piece, the checker's own bound (for a non-smooth activation ``sup phi([t0, t1])`` alone) ``min(sup phi([t0, t1]), phi(m) + |phi'([t0, t1])| (t1 - t0)/2)
    - min(chord(t0), chord(t1))`` is at most the piece's claimed upper bound, itself at most ``hi``;
 3. the checker's lower bound of ``g`` at the exact witness ``t`` is at least ``lo`` (for ``entezari``,
    ``lo <= 0`` needs no witness: ``g(0) = 0`` exactly);
@@ -23,6 +23,7 @@ import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
+from symcert.checker.statement import SMOOTH
 
 __all__ = ["verify_barrier"]
 
@@ -105,11 +106,17 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             (arb_mat(wa) + T * arb_mat(dw), None if ba is None else (arb_mat(ba) + T * arb_mat(db)).entries())
             for (wa, ba), (dw, db) in zip(A, step)
         ]
+        low_chord = min(_lower(chord(q0)), _lower(chord(q1)))
+        if s.net.activation not in SMOOTH:  # no derivatives: the range enclosure alone
+            own = _upper(E._loss(s, box, inputs, ys)) - low_chord
+            if own > claimed:
+                problems.append(f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
+                                f"above its claimed upper bound {float(claimed):.6g}")
+            continue
         jet = E._loss_jet(s, box, step_arb, inputs, ys)
         slope = max(abs(_lower(jet[1])), abs(_upper(jet[1])))
         m = (q0 + q1) / 2
         mean_value = _upper(phi(m)) + Fraction(t1 - t0) / 2 * slope
-        low_chord = min(_lower(chord(q0)), _lower(chord(q1)))
         own = min(_upper(jet[0]), mean_value) - low_chord
         if own > claimed:
             problems.append(f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "

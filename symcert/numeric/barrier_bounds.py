@@ -2,9 +2,9 @@
 
 ``phi(t) = L((1 - t) A + t B)``; the chord is ``(1 - t) L(A) + t L(B)`` (``"entezari"``)
 or ``(L(A) + L(B)) / 2`` (``"midpoint"``). :class:`BarrierBounds` gives exact
-``Fraction`` endpoints: an upper bound of ``g`` over a sub-interval of ``t`` (the
-smaller of the range enclosure of ``phi`` and the mean-value form
-``phi(m) + phi'([t0, t1]) [t0 - m, t1 - m]``, minus the chord's lower bound), and
+``Fraction`` endpoints: an upper bound of ``g`` over a sub-interval of ``t`` (for a
+smooth activation the smaller of the range enclosure of ``phi`` and the mean-value form
+``phi(m) + phi'([t0, t1]) [t0 - m, t1 - m]``, minus the chord's lower bound; otherwise the range enclosure alone), and
 a lower bound of ``g`` at an exact point. Float64 first; Arb when float64 overflows.
 
 >>> from fractions import Fraction
@@ -22,9 +22,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from symcert.numeric.engine.api import loss_bounds, point_layout, segment_range
+from symcert.numeric.engine.api import _hull, _scalar, loss_bounds, point_layout, segment_range
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.engine.layout import combine
+from symcert.numeric.engine.network import Weights, evaluate, weights_of
 
 __all__ = ["BarrierBounds", "FORMS"]
 
@@ -71,10 +72,23 @@ class BarrierBounds:
     def upper(self, t0: Fraction, t1: Fraction) -> Fraction:
         """An upper bound of ``g`` over ``[t0, t1]``."""
         self.evaluations += 1
+        chord_low = min(self.chord(t0)[0], self.chord(t1)[0])
+        if not self.loss.mlp.activation.smooth:  # no derivatives: the range enclosure alone
+            return self._run(lambda bk: self._value_range(bk, t0, t1))[1] - chord_low
         ranges = self._run(lambda bk: segment_range(bk, self.loss, self.A, self.B, t0, t1))
         (_, phi_hi), (d_lo, d_hi) = ranges[0], ranges[1]
         m = (t0 + t1) / 2
         half = (t1 - t0) / 2
         mean_value = self.phi(m)[1] + half * max(abs(d_lo), abs(d_hi))
-        chord_low = min(self.chord(t0)[0], self.chord(t1)[0])
         return min(phi_hi, mean_value) - chord_low
+
+    def _value_range(self, bk: Any, t0: Fraction, t1: Fraction) -> Bounds:
+        """An enclosure of the range of ``phi`` over ``[t0, t1]`` (values only, any activation)."""
+        direction = combine(self._la, self._lb, Fraction(1), Fraction(-1))
+        with bk.active():
+            T = _hull(bk, bk.array(_scalar(t0)), bk.array(_scalar(t1)))
+            base, step = weights_of(bk, self._la), weights_of(bk, direction)
+            params = [
+                Weights(a.W + s.W * T, None if a.b is None else a.b + s.b * T) for a, s in zip(base, step)
+            ]
+            return bk.endpoints(evaluate(bk, self.loss, params)[0])

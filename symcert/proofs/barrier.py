@@ -158,7 +158,7 @@ def certify_barrier(
     # balls are looser than intervals on wide pieces, and those are the pieces far below hi).
     claimed = sorted((a, b, -u + slack + (hi + u) / 2) for u, a, b in heap)
     hi_claimed = max(u for _, _, u in claimed)
-    above = [(a, b) for a, b, u in claimed if u >= lo]
+    above = [(a, b) for u, a, b in heap if -u >= lo]  # every maximiser lies in one of these
     maximiser = (min(a for a, _ in above), max(b for _, b in above))
     status = "proved" if hi_claimed - lo <= tol else "undecided"
     return BarrierResult(loss, A, B, form, lo, hi_claimed, tol, status, False, witness, tuple(claimed),
