@@ -44,9 +44,9 @@ class BarrierBounds:
         self.LB = self._run(lambda bk: loss_bounds(bk, loss, self._lb))
         self.evaluations = 0
 
-    def _run(self, compute: Any) -> Any:
+    def _run(self, compute: Any, balls: bool = False) -> Any:
         error: Exception | None = None
-        for bk in self._rungs:
+        for bk in self._rungs[1:] if balls else self._rungs:
             try:
                 return compute(bk)
             except (ArithmeticError, ValueError) as exc:
@@ -69,13 +69,17 @@ class BarrierBounds:
         """A lower bound of ``g(t)`` at the exact point ``t``."""
         return self.phi(t)[0] - self.chord(t)[1]
 
-    def upper(self, t0: Fraction, t1: Fraction) -> Fraction:
-        """An upper bound of ``g`` over ``[t0, t1]``."""
+    def upper(self, t0: Fraction, t1: Fraction, balls: bool = False) -> Fraction:
+        """An upper bound of ``g`` over ``[t0, t1]``.
+
+        With ``balls=True`` it is computed in Arb balls (as an independent checker does), which are
+        looser than float64 intervals on wide pieces: certificates claim the larger of the two.
+        """
         self.evaluations += 1
         chord_low = min(self.chord(t0)[0], self.chord(t1)[0])
         if not self.loss.mlp.activation.smooth:  # no derivatives: the range enclosure alone
-            return self._run(lambda bk: self._value_range(bk, t0, t1))[1] - chord_low
-        ranges = self._run(lambda bk: segment_range(bk, self.loss, self.A, self.B, t0, t1))
+            return self._run(lambda bk: self._value_range(bk, t0, t1), balls)[1] - chord_low
+        ranges = self._run(lambda bk: segment_range(bk, self.loss, self.A, self.B, t0, t1), balls)
         (_, phi_hi), (d_lo, d_hi) = ranges[0], ranges[1]
         m = (t0 + t1) / 2
         half = (t1 - t0) / 2

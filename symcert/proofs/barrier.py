@@ -154,12 +154,36 @@ def certify_barrier(
         for a, b in ((t0, m), (m, t1)):
             heapq.heappush(heap, (-bounds.upper(a, b), a, b))
     hi = max(-u for u, _, _ in heap)
-    # A piece's claimed bound: its own bound plus the slack plus half its room below hi (a checker's Arb
-    # balls are looser than intervals on wide pieces, and those are the pieces far below hi).
-    claimed = sorted((a, b, -u + slack + (hi + u) / 2) for u, a, b in heap)
+    claimed, status_ok = _claims(bounds, heap, hi + slack, slack, max_pieces, start, max_seconds)
     hi_claimed = max(u for _, _, u in claimed)
     above = [(a, b) for u, a, b in heap if -u >= lo]  # every maximiser lies in one of these
     maximiser = (min(a for a, _ in above), max(b for _, b in above))
-    status = "proved" if hi_claimed - lo <= tol else "undecided"
+    status = "proved" if status_ok and hi_claimed - lo <= tol else "undecided"
     return BarrierResult(loss, A, B, form, lo, hi_claimed, tol, status, False, witness, tuple(claimed),
                          maximiser, bounds.LA, bounds.LB, time.perf_counter() - start, bounds.evaluations)
+
+
+def _claims(
+    bounds: BarrierBounds, heap: list, ceiling: Fraction, slack: Fraction, max_pieces: int, start: float,
+    max_seconds: float,
+) -> tuple[list[tuple[Fraction, Fraction, Fraction]], bool]:
+    """The claimed pieces: each bound is the larger of the float64 and the Arb-ball bound, plus ``slack``.
+
+    A checker evaluates in Arb balls, looser than float64 intervals on wide pieces; a piece whose ball
+    bound exceeds ``ceiling`` is split until it does not (False when a cap stops that first).
+    """
+    todo = sorted((a, b, -u) for u, a, b in heap)
+    done: list[tuple[Fraction, Fraction, Fraction]] = []
+    ok = True
+    while todo:
+        a, b, own = todo.pop(0)
+        ball = bounds.upper(a, b, balls=True)
+        claim = max(own, ball) + slack
+        capped = len(todo) + len(done) + 2 > max_pieces or time.perf_counter() - start > max_seconds
+        if claim <= ceiling or capped:
+            ok = ok and claim <= ceiling
+            done.append((a, b, claim))
+            continue
+        m = (a + b) / 2
+        todo[:0] = [(a, m, bounds.upper(a, m)), (m, b, bounds.upper(m, b))]
+    return sorted(done), ok
