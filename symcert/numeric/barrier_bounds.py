@@ -43,6 +43,7 @@ class BarrierBounds:
         self.LA = self._run(lambda bk: loss_bounds(bk, loss, self._la))
         self.LB = self._run(lambda bk: loss_bounds(bk, loss, self._lb))
         self.evaluations = 0
+        self.samples: dict[Fraction, Bounds] = {}  # every certified phi(t) computed, for pictures
 
     def _run(self, compute: Any, balls: bool = False) -> Any:
         error: Exception | None = None
@@ -63,7 +64,9 @@ class BarrierBounds:
         """Endpoints of ``phi(t)`` at an exact ``t``."""
         self.evaluations += 1
         layout = combine(self._la, self._lb, Fraction(t))
-        return self._run(lambda bk: loss_bounds(bk, self.loss, layout))
+        found = self._run(lambda bk: loss_bounds(bk, self.loss, layout))
+        self.samples[Fraction(t)] = found
+        return found
 
     def lower(self, t: Fraction) -> Fraction:
         """A lower bound of ``g(t)`` at the exact point ``t``."""

@@ -51,7 +51,8 @@ class BarrierResult:
     ``status`` is "proved" when ``hi - lo <= tol``, else "undecided" (a cap was reached; the
     enclosure is still rigorous). ``pieces`` is the partition of ``[0, 1]`` as
     ``(t0, t1, upper)``; ``witness`` the exact ``t`` whose lower bound gives ``lo``;
-    ``maximiser`` an interval of ``t`` containing every maximiser of ``g``.
+    ``maximiser`` an interval of ``t`` containing every maximiser of ``g``; ``samples`` the
+    certified enclosures ``(t, lower, upper)`` of ``phi(t)`` computed on the way (for figures).
     """
 
     loss: Loss
@@ -70,6 +71,7 @@ class BarrierResult:
     LB: tuple[Fraction, Fraction]
     seconds: float
     evaluations: int
+    samples: tuple[tuple[Fraction, Fraction, Fraction], ...] = ()
 
     @property
     def n_pieces(self) -> int:
@@ -134,7 +136,8 @@ def certify_barrier(
     zero, one = Fraction(0), Fraction(1)
     if A == B:
         return BarrierResult(loss, A, B, form, zero, zero, tol, "proved", True, zero, ((zero, one, zero),),
-                             (zero, one), bounds.LA, bounds.LB, time.perf_counter() - start, 0)
+                             (zero, one), bounds.LA, bounds.LB, time.perf_counter() - start, 0,
+                             ((zero, *bounds.LA), (one, *bounds.LB)))
     # Branch and bound, with 7/8 of tol internally: each claimed piece bound gets a slack of tol/16 so
     # that a checker with its own arithmetic (slightly looser on wide boxes) still verifies it.
     inner, slack = tol * 7 / 8, tol / 16
@@ -160,7 +163,8 @@ def certify_barrier(
     maximiser = (min(a for a, _ in above), max(b for _, b in above))
     status = "proved" if status_ok and hi_claimed - lo <= tol else "undecided"
     return BarrierResult(loss, A, B, form, lo, hi_claimed, tol, status, False, witness, tuple(claimed),
-                         maximiser, bounds.LA, bounds.LB, time.perf_counter() - start, bounds.evaluations)
+                         maximiser, bounds.LA, bounds.LB, time.perf_counter() - start, bounds.evaluations,
+                         tuple((t, *v) for t, v in sorted(bounds.samples.items())))
 
 
 def _claims(
