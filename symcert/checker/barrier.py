@@ -6,8 +6,11 @@ A barrier certificate claims ``lo <= sup_{t in [0, 1]} g(t) <= hi`` with
 It is accepted when
 
 1. the pieces ``[t0, t1]`` partition ``[0, 1]`` exactly (in order, end to end, ``t0 < t1``);
-2. on every piece, the checker's own bound (for a non-smooth activation ``sup phi([t0, t1])`` alone) ``min(sup phi([t0, t1]), phi(m) + |phi'([t0, t1])| (t1 - t0)/2)
-   - min(chord(t0), chord(t1))`` is at most the piece's claimed upper bound, itself at most ``hi``;
+2. on every piece, the checker's own bound (for a non-smooth activation ``sup phi([t0, t1]) - c`` alone)
+   is at most the piece's claimed upper bound, itself at most ``hi``: the smallest of
+   ``sup phi([t0, t1]) - c``, ``phi(m) + |phi'([t0, t1])| h - c`` and
+   ``g(m) + |g'(m)| h + max(phi''([t0, t1]), 0) h^2 / 2``, with ``m`` the midpoint, ``h = (t1 - t0) / 2``,
+   ``c = min(chord(t0), chord(t1))`` and ``g' = phi' - (L(B) - L(A))`` (``phi'`` for ``midpoint``);
 3. the checker's lower bound of ``g`` at the exact witness ``t`` is at least ``lo`` (for ``entezari``,
    ``lo <= 0`` needs no witness: ``g(0) = 0`` exactly);
 
@@ -92,9 +95,12 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     def chord(t: fmpq) -> arb:
         return (la + lb) / 2 if s.form == "midpoint" else (1 - t) * la + t * lb
 
-    def phi(t: fmpq) -> arb:
+    def point_at(t: fmpq) -> list:
         point = [(wa + t * dw, None if ba is None else ba + t * db) for (wa, ba), (dw, db) in zip(A, step)]
-        return E._loss(s, E._arb_point(point), inputs, ys)
+        return E._arb_point(point)
+
+    def phi(t: fmpq) -> arb:
+        return E._loss(s, point_at(t), inputs, ys)
 
     for i, (t0, t1, claimed) in enumerate(s.pieces):
         if claimed > hi:
@@ -116,8 +122,17 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         jet = E._loss_jet(s, box, step_arb, inputs, ys)
         slope = max(abs(_lower(jet[1])), abs(_upper(jet[1])))
         m = (q0 + q1) / 2
-        mean_value = _upper(phi(m)) + Fraction(t1 - t0) / 2 * slope
-        own = min(_upper(jet[0]), mean_value) - low_chord
+        half = Fraction(t1 - t0) / 2
+        at_m = E._loss_jet(s, point_at(m), step_arb, inputs, ys)
+        mean_value = _upper(at_m[0]) + half * slope - low_chord
+        rise = arb(0) if s.form == "midpoint" else lb - la
+        g_slope = at_m[1] - rise
+        curvature = max(2 * _upper(jet[2]), Fraction(0))
+        taylor = (
+            _upper(at_m[0] - chord(m)) + half * max(abs(_lower(g_slope)), abs(_upper(g_slope)))
+            + curvature * half * half / 2
+        )
+        own = min(_upper(jet[0]) - low_chord, mean_value, taylor)
         if own > claimed:
             problems.append(f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
                             f"above its claimed upper bound {float(claimed):.6g}")

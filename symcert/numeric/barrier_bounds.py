@@ -3,8 +3,10 @@
 ``phi(t) = L((1 - t) A + t B)``; the chord is ``(1 - t) L(A) + t L(B)`` (``"entezari"``)
 or ``(L(A) + L(B)) / 2`` (``"midpoint"``). :class:`BarrierBounds` gives exact
 ``Fraction`` endpoints: an upper bound of ``g`` over a sub-interval of ``t`` (for a
-smooth activation the smaller of the range enclosure of ``phi`` and the mean-value form
-``phi(m) + phi'([t0, t1]) [t0 - m, t1 - m]``, minus the chord's lower bound; otherwise the range enclosure alone), and
+smooth activation the smallest of: the range enclosure of ``phi`` and the mean-value form
+``phi(m) + phi'([t0, t1]) [t0 - m, t1 - m]``, each minus the chord's lower bound, and the
+second-order form ``g(m) + g'(m) s + max(phi''([t0, t1]), 0) s^2 / 2`` for
+``|s| <= (t1 - t0) / 2``; otherwise the range enclosure alone), and
 a lower bound of ``g`` at an exact point. Float64 first; Arb when float64 overflows.
 
 >>> from fractions import Fraction
@@ -22,7 +24,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from symcert.numeric.engine.api import _hull, _scalar, loss_bounds, point_layout, segment_range
+from symcert.numeric.engine.api import _hull, _scalar, jet_bounds, loss_bounds, point_layout, segment_range
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.engine.layout import combine
 from symcert.numeric.engine.network import Weights, evaluate, weights_of
@@ -39,6 +41,7 @@ class BarrierBounds:
     def __init__(self, loss: Any, A: Any, B: Any, form: str, dps: int = 30) -> None:
         self.loss, self.A, self.B, self.form = loss, A, B, form
         self._la, self._lb = point_layout(A), point_layout(B)
+        self._direction = combine(self._la, self._lb, Fraction(1), Fraction(-1))
         self._rungs = (F64Backend(), ArbBackend(dps))
         self.LA = self._run(lambda bk: loss_bounds(bk, loss, self._la))
         self.LB = self._run(lambda bk: loss_bounds(bk, loss, self._lb))
@@ -83,11 +86,21 @@ class BarrierBounds:
         if not self.loss.mlp.activation.smooth:  # no derivatives: the range enclosure alone
             return self._run(lambda bk: self._value_range(bk, t0, t1), balls)[1] - chord_low
         ranges = self._run(lambda bk: segment_range(bk, self.loss, self.A, self.B, t0, t1), balls)
-        (_, phi_hi), (d_lo, d_hi) = ranges[0], ranges[1]
+        (_, phi_hi), (d_lo, d_hi), (_, dd_hi) = ranges
         m = (t0 + t1) / 2
         half = (t1 - t0) / 2
-        mean_value = self.phi(m)[1] + half * max(abs(d_lo), abs(d_hi))
-        return min(phi_hi, mean_value) - chord_low
+        layout = combine(self._la, self._lb, m)
+        (v_lo, v_hi), (s_lo, s_hi) = self._run(
+            lambda bk: jet_bounds(bk, self.loss, layout, self._direction, order=1), balls
+        )
+        self.samples[m] = (v_lo, v_hi)
+        mean_value = v_hi + half * max(abs(d_lo), abs(d_hi)) - chord_low
+        # Taylor to second order for g = phi - chord: g(m) + g'(m) s + phi''(xi) s^2 / 2, |s| <= half
+        c_lo, c_hi = self.chord(m)
+        rise = (0, 0) if self.form == "midpoint" else (self.LB[0] - self.LA[1], self.LB[1] - self.LA[0])
+        slope = max(abs(s_lo - rise[1]), abs(s_hi - rise[0]))
+        taylor = v_hi - c_lo + half * slope + max(dd_hi, Fraction(0)) * half * half / 2
+        return min(phi_hi - chord_low, mean_value, taylor)
 
     def _value_range(self, bk: Any, t0: Fraction, t1: Fraction) -> Bounds:
         """An enclosure of the range of ``phi`` over ``[t0, t1]`` (values only, any activation)."""
