@@ -49,10 +49,14 @@ def digits_pair() -> tuple[Loss, object, object, str]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 clf.fit(X / 16, y)
-            nets.append({
-                "W1": clf.coefs_[0].T.astype(np.float32), "b1": clf.intercepts_[0].astype(np.float32),
-                "W2": clf.coefs_[1].T.astype(np.float32), "b2": clf.intercepts_[1].astype(np.float32),
-            })
+            nets.append(
+                {
+                    "W1": clf.coefs_[0].T.astype(np.float32),
+                    "b1": clf.intercepts_[0].astype(np.float32),
+                    "W2": clf.coefs_[1].T.astype(np.float32),
+                    "b2": clf.intercepts_[1].astype(np.float32),
+                }
+            )
         how = "two MLPClassifier trained from seeds 0 and 1 (60 epochs)"
     xs = [[Fraction(int(v), 16) for v in row] for row in X]
     ys = np.eye(10, dtype=int)[y]
@@ -64,7 +68,9 @@ def _random_arrays(widths: tuple[int, ...], seed: int) -> dict:
     rng = np.random.default_rng(seed)
     arrays = {}
     for l in range(1, len(widths)):
-        arrays[f"W{l}"] = rng.normal(0, 1 / np.sqrt(widths[l - 1]), (widths[l], widths[l - 1])).astype(np.float32)
+        arrays[f"W{l}"] = rng.normal(0, 1 / np.sqrt(widths[l - 1]), (widths[l], widths[l - 1])).astype(
+            np.float32
+        )
         arrays[f"b{l}"] = rng.normal(0, 0.1, widths[l]).astype(np.float32)
     return arrays
 
@@ -108,8 +114,10 @@ def bench(name: str, loss: Loss, A, B, how: str, aligned: bool) -> float:
         result = certify_barrier(loss, A, other, tol=tol)
         total += result.seconds
         print(f"  {label:6}: {result.summary()}")
-        print(f"          float64 grid of 25: {estimate:.6g} in {grid * 1e3:.1f} ms; "
-              f"certified / grid = {result.seconds / grid:.0f}x; {result.evaluations} engine evaluations")
+        print(
+            f"          float64 grid of 25: {estimate:.6g} in {grid * 1e3:.1f} ms; "
+            f"certified / grid = {result.seconds / grid:.0f}x; {result.evaluations} engine evaluations"
+        )
     print(f"  total: {total:.1f} s")
     return total
 

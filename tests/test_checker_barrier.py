@@ -49,15 +49,31 @@ def _witness_piece(r):
         (lambda r: _pieces(r).pop(0), "start at"),
         (lambda r: _pieces(r).pop(), "end at"),
         (lambda r: _pieces(r)[_witness_piece(r)].__setitem__(2, "4"), "above its claimed upper bound"),
-        (lambda r: r["enclosures"]["barrier"].__setitem__(1, r["enclosures"]["barrier"][0]), "barrier's upper"),
+        (
+            lambda r: r["enclosures"]["barrier"].__setitem__(1, r["enclosures"]["barrier"][0]),
+            "barrier's upper",
+        ),
         (lambda r: r["parameters"].__setitem__("witness", "1/8"), "at the witness"),
         (lambda r: r["parameters"].__setitem__("witness", "0"), "at the witness"),
-        (lambda r: r["enclosures"]["barrier"].__setitem__(0, r["enclosures"]["barrier"][1]), "at the witness"),
+        (
+            lambda r: r["enclosures"]["barrier"].__setitem__(0, r["enclosures"]["barrier"][1]),
+            "at the witness",
+        ),
         (lambda r: r["parameters"].__setitem__("form", "midpoint"), None),  # a different statement
         (lambda r: r.__setitem__("status", "undecided"), "status"),
     ],
-    ids=["gap", "first", "last", "piece-lowered", "hi-lowered", "witness-moved", "witness-0", "lo-raised",
-         "form", "status"],
+    ids=[
+        "gap",
+        "first",
+        "last",
+        "piece-lowered",
+        "hi-lowered",
+        "witness-moved",
+        "witness-0",
+        "lo-raised",
+        "form",
+        "status",
+    ],
 )
 def test_tampered_certificates_are_rejected(record, change, reason):
     result = check(tampered(record, change))

@@ -35,9 +35,22 @@ def test_points_and_data_files(capsys, tmp_path):
     (tmp_path / "b.json").write_text(json.dumps(b))
     (tmp_path / "d.csv").write_text("x1,y1\n1,1/2\n")
     code, text, err = run(
-        capsys, "barrier", "--widths", "1,1,1", "--loss", "sse", "--point", str(tmp_path / "a.json"),
-        "--point", str(tmp_path / "b.json"), "--data", str(tmp_path / "d.csv"), "--tol", "1e-4",
-        "--json", str(tmp_path / "c.json"),
+        capsys,
+        "barrier",
+        "--widths",
+        "1,1,1",
+        "--loss",
+        "sse",
+        "--point",
+        str(tmp_path / "a.json"),
+        "--point",
+        str(tmp_path / "b.json"),
+        "--data",
+        str(tmp_path / "d.csv"),
+        "--tol",
+        "1e-4",
+        "--json",
+        str(tmp_path / "c.json"),
     )
     assert code == 0, err
     assert "[0.1815" in text

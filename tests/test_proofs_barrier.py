@@ -24,7 +24,10 @@ def _mp_forward(net: MLP, values: list, x) -> list:
     W2 = [[values[k + i * n_h + j] for j in range(n_h)] for i in range(n_out)]
     k += n_out * n_h
     b2 = values[k : k + n_out]
-    h = [mpmath.tanh(sum(W1[i][j] * mpmath.mpf(x[j].p) / x[j].q for j in range(n_in)) + b1[i]) for i in range(n_h)]
+    h = [
+        mpmath.tanh(sum(W1[i][j] * mpmath.mpf(x[j].p) / x[j].q for j in range(n_in)) + b1[i])
+        for i in range(n_h)
+    ]
     return [sum(W2[o][j] * h[j] for j in range(n_h)) + b2[o] for o in range(n_out)]
 
 

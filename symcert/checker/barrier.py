@@ -116,8 +116,10 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         if s.net.activation not in SMOOTH:  # no derivatives: the range enclosure alone
             own = _upper(E._loss(s, box, inputs, ys)) - low_chord
             if own > claimed:
-                problems.append(f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
-                                f"above its claimed upper bound {float(claimed):.6g}")
+                problems.append(
+                    f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
+                    f"above its claimed upper bound {float(claimed):.6g}"
+                )
             continue
         jet = E._loss_jet(s, box, step_arb, inputs, ys)
         slope = max(abs(_lower(jet[1])), abs(_upper(jet[1])))
@@ -129,17 +131,22 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         g_slope = at_m[1] - rise
         curvature = max(2 * _upper(jet[2]), Fraction(0))
         taylor = (
-            _upper(at_m[0] - chord(m)) + half * max(abs(_lower(g_slope)), abs(_upper(g_slope)))
+            _upper(at_m[0] - chord(m))
+            + half * max(abs(_lower(g_slope)), abs(_upper(g_slope)))
             + curvature * half * half / 2
         )
         own = min(_upper(jet[0]) - low_chord, mean_value, taylor)
         if own > claimed:
-            problems.append(f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
-                            f"above its claimed upper bound {float(claimed):.6g}")
+            problems.append(
+                f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
+                f"above its claimed upper bound {float(claimed):.6g}"
+            )
     if not (s.form == "entezari" and lo <= 0):
         w = _q(s.witness)
         witness_low = _lower(phi(w) - chord(w))
         if witness_low < lo:
-            problems.append(f"REJECT: at the witness t = {s.witness}, g >= {float(witness_low):.6g} only, "
-                            f"below the claimed lower bound {float(lo):.6g}")
+            problems.append(
+                f"REJECT: at the witness t = {s.witness}, g >= {float(witness_low):.6g} only, "
+                f"below the claimed lower bound {float(lo):.6g}"
+            )
     return found, problems[:10]

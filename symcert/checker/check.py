@@ -133,7 +133,9 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     return result
 
 
-def _verify_barrier(s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]) -> CheckResult:
+def _verify_barrier(
+    s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]
+) -> CheckResult:
     """A barrier certificate: partition, every piece's upper bound, the witness (always with Arb)."""
     problems: list[str] = []
     for dps in precisions:
@@ -144,7 +146,9 @@ def _verify_barrier(s: Statement, result: CheckResult, notes: list[str], precisi
             continue
         for name, (claimed_low, claimed_high) in s.claimed.items():
             if name in found and not (claimed_low <= found[name][0] and found[name][1] <= claimed_high):
-                problems.append(f"REJECT: the claimed enclosure of {name} does not contain the recomputed one")
+                problems.append(
+                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
+                )
         result.enclosures, result.dps = found, dps
         if not problems:
             break

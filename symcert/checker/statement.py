@@ -21,7 +21,15 @@ from symcert.checker.reading import (
     rational_list,
     rational_matrix,
 )
-from symcert.limits import MAX_BARRIER_PIECES, MAX_ENDPOINT_DIGITS, MAX_LAYERS, MAX_POINTS, MAX_WIDTH, MAX_WORKING_DPS, MIN_DPS
+from symcert.limits import (
+    MAX_BARRIER_PIECES,
+    MAX_ENDPOINT_DIGITS,
+    MAX_LAYERS,
+    MAX_POINTS,
+    MAX_WIDTH,
+    MAX_WORKING_DPS,
+    MIN_DPS,
+)
 
 __all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH"]
 

@@ -36,11 +36,15 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     network_options(parser)
     parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
     parser.add_argument(
-        "--point", action="append", default=None, metavar="FILE.json",
+        "--point",
+        action="append",
+        default=None,
+        metavar="FILE.json",
         help='give twice: A then B, JSON {"W1": [[...]], "b1": [...], ...}',
     )
     parser.add_argument(
-        "--data", default="teacher",
+        "--data",
+        default="teacher",
         help="'teacher' (targets from A, exact; default) or a CSV/JSON file (CSV header x1..xd,y1..ym)",
     )
     parser.add_argument("--align", action="store_true", help="also certify the barrier after aligning B to A")
@@ -50,10 +54,15 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "--max-pieces", type=int, default=DEFAULT_MAX_PIECES, help=f"cap on pieces ({DEFAULT_MAX_PIECES})"
     )
     parser.add_argument(
-        "--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, help=f"cap on time ({DEFAULT_MAX_SECONDS:g})"
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        help=f"cap on time ({DEFAULT_MAX_SECONDS:g})",
     )
     parser.add_argument(
-        "--json", metavar="OUT", default=None,
+        "--json",
+        metavar="OUT",
+        default=None,
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
     )
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
@@ -64,7 +73,9 @@ def _tol(text: str) -> Fraction:
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"--tol must be a positive number such as 1e-3, got {text[:40]!r}")
+        raise argparse.ArgumentTypeError(
+            f"--tol must be a positive number such as 1e-3, got {text[:40]!r}"
+        ) from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"--tol must be > 0, got {text[:40]!r}")
     return value
@@ -73,11 +84,15 @@ def _tol(text: str) -> Fraction:
 def _problem(args: argparse.Namespace):
     if args.point is None:
         if args.data != "teacher":
-            raise SpecificationError("with --data FILE, give the two points with --point A.json --point B.json")
+            raise SpecificationError(
+                "with --data FILE, give the two points with --point A.json --point B.json"
+            )
         example = default_example()
         return example.loss, example.teacher, example.element(example.teacher)
     if len(args.point) != 2:
-        raise SpecificationError(f"give exactly two points (--point A.json --point B.json), got {len(args.point)}")
+        raise SpecificationError(
+            f"give exactly two points (--point A.json --point B.json), got {len(args.point)}"
+        )
     mlp = network_from(args, args.loss)
     A, B = (read_point(path, mlp) for path in args.point)
     if args.data == "teacher":

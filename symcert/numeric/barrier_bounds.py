@@ -96,7 +96,7 @@ class BarrierBounds:
         self.samples[m] = (v_lo, v_hi)
         mean_value = v_hi + half * max(abs(d_lo), abs(d_hi)) - chord_low
         # Taylor to second order for g = phi - chord: g(m) + g'(m) s + phi''(xi) s^2 / 2, |s| <= half
-        c_lo, c_hi = self.chord(m)
+        c_lo = self.chord(m)[0]
         rise = (0, 0) if self.form == "midpoint" else (self.LB[0] - self.LA[1], self.LB[1] - self.LA[0])
         slope = max(abs(s_lo - rise[1]), abs(s_hi - rise[0]))
         taylor = v_hi - c_lo + half * slope + max(dd_hi, Fraction(0)) * half * half / 2

@@ -129,7 +129,7 @@ class Alignment:
         return replace(self, barrier_before=before, barrier_after=after)
 
     def certify_barriers(self, loss: Loss, **options: Any) -> Alignment:
-        """A copy holding certified barriers ``B(A, B)`` and ``B(A, g(B))`` (:func:`~symcert.certify_barrier`).
+        """A copy holding the certified barriers ``B(A, B)`` and ``B(A, g(B))`` (``certify_barrier``).
 
         ``options`` go to ``certify_barrier`` (``tol``, ``form``, ``max_pieces``, ``max_seconds``).
         When ``g(B) == A`` exactly the aligned barrier is exactly 0 (the path is constant).

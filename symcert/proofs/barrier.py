@@ -89,7 +89,7 @@ class BarrierResult:
         )
 
     def certificate(self) -> Certificate:
-        """The ``barrier`` certificate: statement, partition, witness and enclosures (JSON via ``to_dict``)."""
+        """The ``barrier`` certificate: statement, partition, witness, enclosures (JSON: ``to_dict``)."""
         q = _rational
         enclosures = {"barrier": (q(self.lo), q(self.hi)), "L(A)": tuple(map(q, self.LA))}
         enclosures["L(B)"] = tuple(map(q, self.LB))
@@ -99,7 +99,16 @@ class BarrierResult:
             "pieces": [[str(q(a)), str(q(b)), str(q(u))] for a, b, u in self.pieces],
         }
         return Certificate(
-            "barrier", self.status, self.loss, self.A, self.B, None, enclosures, None, 30, parameters,
+            "barrier",
+            self.status,
+            self.loss,
+            self.A,
+            self.B,
+            None,
+            enclosures,
+            None,
+            30,
+            parameters,
             (self.summary(),),
         )
 
@@ -120,10 +129,14 @@ def certify_barrier(
 ) -> BarrierResult:
     """A rigorous enclosure of the barrier between ``A`` and ``B`` of width at most ``tol`` (see module)."""
     if not isinstance(loss, Loss) or not isinstance(A, Point) or not isinstance(B, Point):
-        raise SpecificationError(f"expected a Loss and two Points, got {type(loss).__name__}, "
-                                 f"{type(A).__name__}, {type(B).__name__}")
+        raise SpecificationError(
+            f"expected a Loss and two Points, got {type(loss).__name__}, "
+            f"{type(A).__name__}, {type(B).__name__}"
+        )
     if A.mlp != loss.mlp or B.mlp != loss.mlp:
-        raise SpecificationError("A and B must be points of the loss's network; build them with loss.mlp.point")
+        raise SpecificationError(
+            "A and B must be points of the loss's network; build them with loss.mlp.point"
+        )
     if form not in FORMS:
         raise SpecificationError(f"form must be one of {', '.join(FORMS)}, got {form!r}")
     tol = Fraction(str(tol)) if isinstance(tol, float) else Fraction(tol)
@@ -135,9 +148,25 @@ def certify_barrier(
     bounds = BarrierBounds(loss, A, B, form)
     zero, one = Fraction(0), Fraction(1)
     if A == B:
-        return BarrierResult(loss, A, B, form, zero, zero, tol, "proved", True, zero, ((zero, one, zero),),
-                             (zero, one), bounds.LA, bounds.LB, time.perf_counter() - start, 0,
-                             ((zero, *bounds.LA), (one, *bounds.LB)))
+        return BarrierResult(
+            loss,
+            A,
+            B,
+            form,
+            zero,
+            zero,
+            tol,
+            "proved",
+            True,
+            zero,
+            ((zero, one, zero),),
+            (zero, one),
+            bounds.LA,
+            bounds.LB,
+            time.perf_counter() - start,
+            0,
+            ((zero, *bounds.LA), (one, *bounds.LB)),
+        )
     # Branch and bound, with 7/8 of tol internally: each claimed piece bound gets a slack of tol/16 so
     # that a checker with its own arithmetic (slightly looser on wide boxes) still verifies it.
     inner, slack = tol * 7 / 8, tol / 16
@@ -162,13 +191,34 @@ def certify_barrier(
     above = [(a, b) for u, a, b in heap if -u >= lo]  # every maximiser lies in one of these
     maximiser = (min(a for a, _ in above), max(b for _, b in above))
     status = "proved" if status_ok and hi_claimed - lo <= tol else "undecided"
-    return BarrierResult(loss, A, B, form, lo, hi_claimed, tol, status, False, witness, tuple(claimed),
-                         maximiser, bounds.LA, bounds.LB, time.perf_counter() - start, bounds.evaluations,
-                         tuple((t, *v) for t, v in sorted(bounds.samples.items())))
+    return BarrierResult(
+        loss,
+        A,
+        B,
+        form,
+        lo,
+        hi_claimed,
+        tol,
+        status,
+        False,
+        witness,
+        tuple(claimed),
+        maximiser,
+        bounds.LA,
+        bounds.LB,
+        time.perf_counter() - start,
+        bounds.evaluations,
+        tuple((t, *v) for t, v in sorted(bounds.samples.items())),
+    )
 
 
 def _claims(
-    bounds: BarrierBounds, heap: list, ceiling: Fraction, slack: Fraction, max_pieces: int, start: float,
+    bounds: BarrierBounds,
+    heap: list,
+    ceiling: Fraction,
+    slack: Fraction,
+    max_pieces: int,
+    start: float,
     max_seconds: float,
 ) -> tuple[list[tuple[Fraction, Fraction, Fraction]], bool]:
     """The claimed pieces: each bound is the larger of the float64 and the Arb-ball bound, plus ``slack``.

@@ -38,18 +38,20 @@ def _axis(title: str, result: Any) -> str:
     lows = " ".join(f"({_n(t)},{_n(lo)})" for t, lo, _ in result.samples)
     highs = " ".join(f"({_n(t)},{_n(hi)})" for t, _, hi in result.samples)
     c0, c1 = _chord(result, Fraction(0)), _chord(result, Fraction(1))
-    return "\n".join([
-        r"\begin{axis}[width=0.48\textwidth, height=5cm, xmin=0, xmax=1, xlabel={$t$}, "
-        r"title={%s}, legend style={font=\tiny}, legend pos=north east]" % title,
-        r"\addplot[draw=none, fill=blue!15] coordinates {%s (1,0) (0,0)} \closedcycle;" % " ".join(band),
-        r"\addlegendentry{certified upper band}",
-        r"\addplot[blue, thick, mark=none] coordinates {%s};" % highs,
-        r"\addlegendentry{$\varphi(t)$ (certified points)}",
-        r"\addplot[blue, thin, mark=none, forget plot] coordinates {%s};" % lows,
-        r"\addplot[red, dashed] coordinates {(0,%s) (1,%s)};" % (_n(c0), _n(c1)),
-        r"\addlegendentry{chord}",
-        r"\end{axis}",
-    ])
+    return "\n".join(
+        [
+            r"\begin{axis}[width=0.48\textwidth, height=5cm, xmin=0, xmax=1, xlabel={$t$}, "
+            r"title={%s}, legend style={font=\tiny}, legend pos=north east]" % title,
+            r"\addplot[draw=none, fill=blue!15] coordinates {%s (1,0) (0,0)} \closedcycle;" % " ".join(band),
+            r"\addlegendentry{certified upper band}",
+            r"\addplot[blue, thick, mark=none] coordinates {%s};" % highs,
+            r"\addlegendentry{$\varphi(t)$ (certified points)}",
+            r"\addplot[blue, thin, mark=none, forget plot] coordinates {%s};" % lows,
+            r"\addplot[red, dashed] coordinates {(0,%s) (1,%s)};" % (_n(c0), _n(c1)),
+            r"\addlegendentry{chord}",
+            r"\end{axis}",
+        ]
+    )
 
 
 def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier") -> str:
@@ -58,13 +60,15 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
     caption = "; ".join(
         f"{t}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "") for t, r in panels
     )
-    return "\n".join([
-        r"\begin{figure}[ht]\centering",
-        "\n\\hfill\n".join(axes),
-        r"\caption{$\varphi(t) = L((1-t)A + tB)$ with its certified band and the chord. %s.}" % caption,
-        r"\label{%s}" % label,
-        r"\end{figure}",
-    ])
+    return "\n".join(
+        [
+            r"\begin{figure}[ht]\centering",
+            "\n\\hfill\n".join(axes),
+            r"\caption{$\varphi(t) = L((1-t)A + tB)$ with its certified band and the chord. %s.}" % caption,
+            r"\label{%s}" % label,
+            r"\end{figure}",
+        ]
+    )
 
 
 def barrier_document_body(panels: Sequence[tuple[str, Any]]) -> str:
