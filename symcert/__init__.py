@@ -16,6 +16,7 @@ from symcert.numeric.spectrum import Spectrum, hessian_spectrum
 from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
 from symcert.proofs.alignment import Alignment, BarrierEstimates, align
+from symcert.proofs.barrier import BarrierResult, certify_barrier
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof, prove_convexity
 from symcert.proofs.gradient import GradientProof, prove_gradient_identity
@@ -62,6 +63,8 @@ __all__ = [
     "GradientProof",
     "SearchResult",
     "certify_nonconvexity",
+    "certify_barrier",
+    "BarrierResult",
     "check",
     "default_example",
     "prove_convexity",

@@ -44,6 +44,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_CHECK_SECONDS",
+    "MAX_BARRIER_PIECES",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -71,6 +72,9 @@ MAX_WORKING_DPS = MAX_DPS * DPS_LADDER[-1]
 MAX_FILE_BYTES = 128_000_000
 #: Deepest nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
+
+#: Most pieces in the partition of [0, 1] of a barrier certificate.
+MAX_BARRIER_PIECES = 100_000
 
 #: The checker's budget: the largest estimated checking time it starts, in seconds.
 MAX_CHECK_SECONDS = 600.0

@@ -62,14 +62,21 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
     points = len(statement.xs)
     macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
     elements = sum(widths[1:]) * points
-    linear_passes, element_passes = _PASSES[statement.kind]
+    overhead = 0.0
+    if statement.kind == "barrier":  # per piece: a jet over the box and a value at its midpoint
+        pieces = len(statement.pieces)
+        linear_passes, element_passes = 4 * pieces + 3, 11 * pieces + 3
+        overhead = 2e-3 * pieces  # building the boxes and reading the balls back, per piece
+    else:
+        linear_passes, element_passes = _PASSES[statement.kind]
     macs, elements = macs * linear_passes, elements * element_passes
     if statement.teacher_net is not None:
         t = statement.teacher_net.widths
         macs += sum(t[l] * t[l - 1] for l in range(1, len(t))) * points
         elements += sum(t[1:]) * points
     return (
-        macs * mac_seconds(arithmetic, dps)
+        overhead
+        + macs * mac_seconds(arithmetic, dps)
         + elements * element_seconds(arithmetic, dps)
         + 2e-6 * _numbers(statement)
     )

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.checker import arb_engine, mp_engine
+from symcert.checker.barrier import verify_barrier
 from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
@@ -99,6 +100,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     if problems:
         result.reasons = notes + problems
         return result
+    if s.kind == "barrier":
+        return _verify_barrier(s, result, notes, precisions)
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for dps in precisions:
@@ -127,6 +130,36 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     result.reasons = notes + problems
     if result.accepted:
         result.reasons.append(f"re-proved: {quantity} {relation} 0 at {result.dps} digits ({arithmetic})")
+    return result
+
+
+def _verify_barrier(
+    s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]
+) -> CheckResult:
+    """A barrier certificate: partition, every piece's upper bound, the witness (always with Arb)."""
+    problems: list[str] = []
+    for dps in precisions:
+        try:
+            found, problems = verify_barrier(s, dps)
+        except (ArithmeticError, ValueError) as error:
+            problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
+            continue
+        for name, (claimed_low, claimed_high) in s.claimed.items():
+            if name in found and not (claimed_low <= found[name][0] and found[name][1] <= claimed_high):
+                problems.append(
+                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
+                )
+        result.enclosures, result.dps = found, dps
+        if not problems:
+            break
+    lo, hi = s.claimed["barrier"]
+    result.accepted = not problems
+    result.reasons = notes + problems
+    if result.accepted:
+        result.reasons.append(
+            f"re-proved: the barrier lies in [{_short(lo)}, {_short(hi)}] ({len(s.pieces)} pieces, "
+            f"{result.dps} digits, arb)"
+        )
     return result
 
 

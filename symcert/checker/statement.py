@@ -21,12 +21,20 @@ from symcert.checker.reading import (
     rational_list,
     rational_matrix,
 )
-from symcert.limits import MAX_ENDPOINT_DIGITS, MAX_LAYERS, MAX_POINTS, MAX_WIDTH, MAX_WORKING_DPS, MIN_DPS
+from symcert.limits import (
+    MAX_BARRIER_PIECES,
+    MAX_ENDPOINT_DIGITS,
+    MAX_LAYERS,
+    MAX_POINTS,
+    MAX_WIDTH,
+    MAX_WORKING_DPS,
+    MIN_DPS,
+)
 
 __all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH"]
 
 SCHEMA, VERSION = "symcert-certificate", 1
-KINDS = ("chord", "curvature", "hessian", "orbit", "critical")
+KINDS = ("chord", "curvature", "hessian", "orbit", "critical", "barrier")
 STATUSES = ("proved", "refuted", "undecided")
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
 SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
@@ -68,7 +76,16 @@ CLAIMS = {
         ("phi'(t0)",),
         ("t0",),
     ),
+    "barrier": (
+        "barrier",
+        "in",
+        "sup_t L((1-t)A + tB) - chord(t) lies in the enclosure: each piece of [0, 1] bounds it above, "
+        "the witness below",
+        ("L(A)", "L(B)", "barrier"),
+        ("form", "pieces", "witness"),
+    ),
 }
+FORMS = ("entezari", "midpoint")
 _TOP = {
     "schema",
     "version",
@@ -235,10 +252,31 @@ class Statement:
         self.layer = (
             integer(parameters["layer"], "parameters.layer", 1, MAX_LAYERS) if "layer" in names else 1
         )
+        if self.kind == "barrier":
+            self._read_barrier(parameters)
         if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
             raise CertificateFormatError(
                 f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"
             )
+
+    def _read_barrier(self, parameters: dict) -> None:
+        self.form = field(parameters, "form", str, "parameters")
+        if self.form not in FORMS:
+            raise CertificateFormatError(f"parameters.form must be one of {', '.join(FORMS)}")
+        self.witness = rational(parameters["witness"], "parameters.witness")
+        if not 0 <= self.witness <= 1:
+            raise CertificateFormatError("parameters.witness must lie in [0, 1]")
+        pieces = field(parameters, "pieces", list, "parameters")
+        if not 1 <= len(pieces) <= MAX_BARRIER_PIECES:
+            raise CertificateFormatError(f"parameters.pieces must hold 1 to {MAX_BARRIER_PIECES} pieces")
+        self.pieces = []
+        for i, piece in enumerate(pieces):
+            where = f"parameters.pieces[{i}]"
+            if not isinstance(piece, list) or len(piece) != 3:
+                raise CertificateFormatError(f"{where} must be a triple [t0, t1, upper]")
+            t0, t1 = rational(piece[0], f"{where} t0"), rational(piece[1], f"{where} t1")
+            upper = rational(piece[2], f"{where} upper", MAX_ENDPOINT_DIGITS)
+            self.pieces.append((t0, t1, upper))
 
     def _read_enclosures(self, record: dict) -> dict[str, tuple[Fraction, Fraction]]:
         allowed = CLAIMS[self.kind][3]

@@ -128,6 +128,18 @@ class Alignment:
         """A copy holding certified barriers (to be called by a barrier certifier, never with floats)."""
         return replace(self, barrier_before=before, barrier_after=after)
 
+    def certify_barriers(self, loss: Loss, **options: Any) -> Alignment:
+        """A copy holding the certified barriers ``B(A, B)`` and ``B(A, g(B))`` (``certify_barrier``).
+
+        ``options`` go to ``certify_barrier`` (``tol``, ``form``, ``max_pieces``, ``max_seconds``).
+        When ``g(B) == A`` exactly the aligned barrier is exactly 0 (the path is constant).
+        """
+        from symcert.proofs.barrier import certify_barrier
+
+        before = certify_barrier(loss, self.A, self.B, **options)
+        after = certify_barrier(loss, self.A, self.aligned, **options)
+        return self.with_barriers(before, after)
+
     def estimate_barriers(self, loss: Loss, points: int = 25) -> BarrierEstimates:
         """Float64 barrier estimates on a grid of ``points`` values of t (evidence, not certified)."""
         from symcert.numeric.floats import FloatLoss

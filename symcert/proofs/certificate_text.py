@@ -25,6 +25,8 @@ def interval_text(bounds: tuple[sympy.Rational, sympy.Rational], digits: int = 1
 def certificate_to_text(certificate: Certificate) -> str:
     """Statement, symmetry, inequality with enclosures, verdict."""
     loss = certificate.loss
+    if certificate.kind == "barrier":
+        return _barrier_text(certificate)
     lines = [
         f"Statement: the {loss.describe()} is not convex.",
         f"Witness ({certificate.kind}): {certificate.claim}",
@@ -48,5 +50,24 @@ def certificate_to_text(certificate: Certificate) -> str:
         "refuted": "REFUTED: this witness does not show non-convexity.",
         "undecided": "UNDECIDED: the enclosure did not decide at the highest precision tried.",
     }[certificate.status]
+    lines.append(f"Verdict: {verdict}")
+    return "\n".join(lines)
+
+
+def _barrier_text(certificate: Certificate) -> str:
+    """A barrier certificate: the segment, the enclosure, the partition's size, the witness."""
+    p = certificate.parameters
+    lines = [
+        f"Statement: the loss barrier ({p['form']}) of the {certificate.loss.describe()} between A and B.",
+        f"  A = {certificate.A}",
+        f"  B = {certificate.B}",
+        f"Enclosures (rigorous): {len(p['pieces'])} pieces partition [0, 1]; witness t = {p['witness']}",
+    ]
+    for name, bounds in certificate.enclosures.items():
+        lines.append(f"  {name:>10} in {interval_text(bounds)}")
+    lines.extend(f"Note: {note}" for note in certificate.notes)
+    verdict = "PROVED: the enclosure is certified." if certificate.status == "proved" else (
+        "UNDECIDED: a cap was reached before the tolerance (the enclosure is still rigorous)."
+    )
     lines.append(f"Verdict: {verdict}")
     return "\n".join(lines)

@@ -41,6 +41,12 @@ CLAIMS = {
         "!=",
         "A and B are critical points (global minima) and grad L(A + t0(B - A)) != 0",
     ),
+    "barrier": (
+        "barrier",
+        "in",
+        "sup_t L((1-t)A + tB) - chord(t) lies in the enclosure: each piece of [0, 1] bounds it above, "
+        "the witness below",
+    ),
 }
 
 

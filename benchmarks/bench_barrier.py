@@ -1,0 +1,139 @@
+"""Time certified barriers (branch and bound over t) against a float64 grid in the same run.
+
+Run: ``python benchmarks/bench_barrier.py`` (``--quick`` skips the 784-128-10 pair).
+
+1. 64-32-10 tanh/softmax pair on the 1,797 digits (sklearn's ``load_digits``, inputs ``k/16``):
+   two ``MLPClassifier`` trained from seeds 0 and 1 (random weights if sklearn is missing), weights
+   as float32 (exact dyadic rationals); cross-entropy. Barrier to ``tol = 1e-3`` before and after
+   weight-matching alignment (target: together under 60 s).
+2. 784-128-10 pair (random float32 weights, seeds 0 and 1) on 256 random pixel images ``k/255``
+   (target: under 5 minutes).
+
+The baseline is the literature's method: float64 losses on a grid of 25 values of t
+(:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from symcert import MLP, Dataset, Loss, align, certify_barrier
+from symcert.numeric.floats import FloatLoss
+
+
+def digits_pair() -> tuple[Loss, object, object, str]:
+    mlp = MLP((64, 32, 10), "tanh", output_activation="softmax")
+    try:
+        from sklearn.datasets import load_digits
+        from sklearn.neural_network import MLPClassifier
+    except ImportError:  # pragma: no cover
+        load_digits = None
+    if load_digits is None:
+        rng = np.random.default_rng(0)
+        X = rng.integers(0, 17, (1797, 64))
+        y = rng.integers(0, 10, 1797)
+        nets = [_random_arrays((64, 32, 10), seed) for seed in (0, 1)]
+        how = "random weights (sklearn missing)"
+    else:
+        X, y = load_digits(return_X_y=True)
+        X = X.astype(int)
+        nets = []
+        import warnings
+
+        for seed in (0, 1):
+            clf = MLPClassifier((32,), activation="tanh", max_iter=60, random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                clf.fit(X / 16, y)
+            nets.append(
+                {
+                    "W1": clf.coefs_[0].T.astype(np.float32),
+                    "b1": clf.intercepts_[0].astype(np.float32),
+                    "W2": clf.coefs_[1].T.astype(np.float32),
+                    "b2": clf.intercepts_[1].astype(np.float32),
+                }
+            )
+        how = "two MLPClassifier trained from seeds 0 and 1 (60 epochs)"
+    xs = [[Fraction(int(v), 16) for v in row] for row in X]
+    ys = np.eye(10, dtype=int)[y]
+    loss = Loss(mlp, Dataset(xs, ys), "cross_entropy")
+    return loss, mlp.point(**nets[0]), mlp.point(**nets[1]), how
+
+
+def _random_arrays(widths: tuple[int, ...], seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    arrays = {}
+    for l in range(1, len(widths)):
+        arrays[f"W{l}"] = rng.normal(0, 1 / np.sqrt(widths[l - 1]), (widths[l], widths[l - 1])).astype(
+            np.float32
+        )
+        arrays[f"b{l}"] = rng.normal(0, 0.1, widths[l]).astype(np.float32)
+    return arrays
+
+
+def mnist_pair() -> tuple[Loss, object, object, str]:
+    widths = (784, 128, 10)
+    mlp = MLP(widths, "tanh", output_activation="softmax")
+    rng = np.random.default_rng(0)
+    xs = [[Fraction(int(v), 255) for v in row] for row in rng.integers(0, 256, (256, 784))]
+    ys = np.eye(10, dtype=int)[rng.integers(0, 10, 256)]
+    loss = Loss(mlp, Dataset(xs, ys), "cross_entropy")
+    A, B = (mlp.point(**_random_arrays(widths, seed)) for seed in (0, 1))
+    return loss, A, B, "random float32 weights, seeds 0 and 1"
+
+
+def grid_seconds(loss: Loss, A, B) -> tuple[float, float]:
+    compiled = FloatLoss(loss)
+    a, b = compiled.check(A), compiled.check(B)
+    start = time.perf_counter()
+    ends = compiled.value(a), compiled.value(b)
+    best = max(
+        compiled.value((1 - t) * a + t * b) - ((1 - t) * ends[0] + t * ends[1]) for t in np.linspace(0, 1, 25)
+    )
+    return time.perf_counter() - start, best
+
+
+def bench(name: str, loss: Loss, A, B, how: str, aligned: bool) -> float:
+    print(f"\n{name}: {how}")
+    tol = Fraction(1, 1000)
+    total = 0.0
+    pairs = [("before", B)]
+    if aligned:
+        start = time.perf_counter()
+        alignment = align(A, B, prove=False)
+        spent = time.perf_counter() - start
+        total += spent
+        print(f"  align (weight matching): {spent:.2f} s, g = {str(alignment.element)[:60]}...")
+        pairs.append(("after", alignment.aligned))
+    for label, other in pairs:
+        grid, estimate = grid_seconds(loss, A, other)
+        result = certify_barrier(loss, A, other, tol=tol)
+        total += result.seconds
+        print(f"  {label:6}: {result.summary()}")
+        print(
+            f"          float64 grid of 25: {estimate:.6g} in {grid * 1e3:.1f} ms; "
+            f"certified / grid = {result.seconds / grid:.0f}x; {result.evaluations} engine evaluations"
+        )
+    print(f"  total: {total:.1f} s")
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 784-128-10 pair")
+    args = parser.parse_args()
+    loss, A, B, how = digits_pair()
+    total = bench("64-32-10 on the 1,797 digits, tol 1e-3", loss, A, B, how, aligned=True)
+    print(f"  target < 60 s together: {'met' if total < 60 else 'MISSED'}")
+    if not args.quick:
+        loss, A, B, how = mnist_pair()
+        total = bench("784-128-10 on 256 points, tol 1e-3", loss, A, B, how, aligned=False)
+        print(f"  target < 300 s: {'met' if total < 300 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

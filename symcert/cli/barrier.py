@@ -1,0 +1,155 @@
+"""``symcert barrier``: the certified loss barrier between two points, before and after alignment."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.symmetry import network_from
+from symcert.errors import SpecificationError
+from symcert.proofs.alignment import align
+from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
+from symcert.symbolic.data import Dataset
+from symcert.symbolic.examples import default_example
+from symcert.symbolic.losses import LOSS_KINDS, Loss
+
+__all__ = ["add_barrier_parser", "run_barrier"]
+
+
+def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert barrier``."""
+    parser = commands.add_parser(
+        "barrier",
+        help="certify the loss barrier between two networks (optionally after aligning them)",
+        description=(
+            "Enclose, rigorously, the loss barrier sup_t L((1-t)A + tB) - ((1-t)L(A) + tL(B)) "
+            "(--form midpoint: minus (L(A)+L(B))/2) to within --tol, by branch and bound over t. "
+            "With --align, B is first aligned to A (weight matching with sign flips; the element is "
+            "exact and its invariance proved) and both barriers are certified. Without --point, the "
+            "default example: a teacher A and its swapped copy B."
+        ),
+    )
+    network_options(parser)
+    parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    parser.add_argument(
+        "--point",
+        action="append",
+        default=None,
+        metavar="FILE.json",
+        help='give twice: A then B, JSON {"W1": [[...]], "b1": [...], ...}',
+    )
+    parser.add_argument(
+        "--data",
+        default="teacher",
+        help="'teacher' (targets from A, exact; default) or a CSV/JSON file (CSV header x1..xd,y1..ym)",
+    )
+    parser.add_argument("--align", action="store_true", help="also certify the barrier after aligning B to A")
+    parser.add_argument("--tol", type=_tol, default=Fraction(1, 1000), help="width of the enclosure (1e-3)")
+    parser.add_argument("--form", choices=("entezari", "midpoint"), default="entezari", help="the chord")
+    parser.add_argument(
+        "--max-pieces", type=int, default=DEFAULT_MAX_PIECES, help=f"cap on pieces ({DEFAULT_MAX_PIECES})"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=DEFAULT_MAX_SECONDS,
+        help=f"cap on time ({DEFAULT_MAX_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--json",
+        metavar="OUT",
+        default=None,
+        help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
+    )
+    parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
+    parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
+
+
+def _tol(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"--tol must be a positive number such as 1e-3, got {text[:40]!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"--tol must be > 0, got {text[:40]!r}")
+    return value
+
+
+def _problem(args: argparse.Namespace):
+    if args.point is None:
+        if args.data != "teacher":
+            raise SpecificationError(
+                "with --data FILE, give the two points with --point A.json --point B.json"
+            )
+        example = default_example()
+        return example.loss, example.teacher, example.element(example.teacher)
+    if len(args.point) != 2:
+        raise SpecificationError(
+            f"give exactly two points (--point A.json --point B.json), got {len(args.point)}"
+        )
+    mlp = network_from(args, args.loss)
+    A, B = (read_point(path, mlp) for path in args.point)
+    if args.data == "teacher":
+        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(5)]
+        data = Dataset.teacher(mlp, A, xs)
+    else:
+        data = read_dataset(args.data)
+    return Loss(mlp, data, args.loss), A, B
+
+
+def run_barrier(args: argparse.Namespace) -> int:
+    """Certify the barrier (and after alignment with --align); exit 0 when every enclosure is proved."""
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
+    for out in (args.json, args.latex):
+        if out and not Path(out).resolve().parent.is_dir():
+            raise SpecificationError(f"cannot write {out}: its folder does not exist")
+    if args.max_pieces < 1 or args.max_seconds <= 0:
+        raise SpecificationError("--max-pieces must be >= 1 and --max-seconds > 0")
+    loss, A, B = _problem(args)
+    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, max_seconds=args.max_seconds)
+    print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
+    panels = [("before alignment", certify_barrier(loss, A, B, **options))]
+    print(f"Barrier:         {panels[0][1].summary()}")
+    if args.align:
+        print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
+        alignment = align(A, B, target=loss)
+        proof = alignment.proof.status if alignment.proof is not None else "not attempted"
+        print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
+        print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
+        panels.append(("after alignment", certify_barrier(loss, A, alignment.aligned, **options)))
+        print(f"Aligned barrier: {panels[1][1].summary()}")
+    if args.json:
+        _write_json(panels, args.json)
+    if args.latex:
+        _write_latex(panels, args.latex, args.pdf)
+    return 0 if all(r.status == "proved" for _, r in panels) else 1
+
+
+def _write_json(panels: list[tuple[str, BarrierResult]], out: str) -> None:
+    if len(panels) == 1:
+        panels[0][1].certificate().to_json(out)
+        print(f"Certificate written to {out}", file=sys.stderr)
+        return
+    stem = Path(out).with_suffix("")
+    for (title, result), name in zip(panels, ("before", "after")):
+        path = f"{stem}.{name}.json"
+        result.certificate().to_json(path)
+        print(f"Certificate ({title}) written to {path}", file=sys.stderr)
+
+
+def _write_latex(panels: list[tuple[str, BarrierResult]], tex: str, pdf: str | None) -> None:
+    from symcert.build.tex import compile_pdf, standalone_document, write_tex
+    from symcert.proofs.barrier_figure import barrier_document_body
+
+    write_tex(tex, standalone_document(barrier_document_body(panels), "Certified loss barrier"))
+    print(f"LaTeX written to {tex}", file=sys.stderr)
+    if pdf:
+        compile_pdf(tex, pdf)
+        print(f"PDF written to {pdf}", file=sys.stderr)
