@@ -218,9 +218,9 @@ def _from_json(path: Path, activation: str, output: str) -> tuple[MLP, Point]:
 
 
 def _json_record(path: Path) -> Any:
-    from symcert.cli.data_files import _json  # the hardened JSON reader (exact numbers)
+    from symcert.models.reading import json_file
 
-    return _json(path)
+    return json_file(path)
 
 
 def load_weights(

@@ -51,7 +51,7 @@ class LoadedModel:
     mlp: MLP
     point: Point
     loss: Loss | None
-    factor: sympy.Rational = sympy.Integer(1)
+    factor: sympy.Rational = sympy.S.One
     convention: str = ""
 
 
@@ -91,7 +91,9 @@ def sklearn_targets(estimator: Any, y: Any) -> tuple[str, np.ndarray]:
         raise SpecificationError(f"expected one class label per sample, got labels of shape {y.shape}")
     unknown = sorted({v for v in y.tolist() if v not in classes}, key=str)
     if unknown:
-        raise SpecificationError(f"labels {unknown[:5]} are not among the classifier's classes {classes[:10]}")
+        raise SpecificationError(
+            f"labels {unknown[:5]} are not among the classifier's classes {classes[:10]}"
+        )
     index = np.array([classes.index(v) for v in y.tolist()])
     if out == "logistic":
         if len(classes) != 2:
