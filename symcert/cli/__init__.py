@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.handout import add_handout_parser, run_handout
+from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_prove_parser(commands, _network_options)
     add_check_parser(commands)
     add_handout_parser(commands)
+    add_example_parser(commands)
     return parser
 
 
@@ -175,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "prove": run_prove,
         "check": run_check,
         "handout": run_handout,
+        "example": run_example,
     }
     try:
         return handlers[args.command](args)
