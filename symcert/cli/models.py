@@ -102,7 +102,7 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
         if size > MAX_LATEX_SIZE:
             raise SpecificationError(
                 f"the LaTeX derivation prints every parameter and data point ({size} products, more than "
-                f"{MAX_LATEX_SIZE}); drop --latex, or use a smaller network or data set (e.g. --samples 20 --hidden 4)"
+                f"{MAX_LATEX_SIZE}); drop --latex, or use a smaller network or data set"
             )
         write_derivation([certificate], None, args.latex, args.pdf)
     return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
