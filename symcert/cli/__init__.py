@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.handout import add_handout_parser, run_handout
+from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_handout_parser(commands)
     add_barrier_parser(commands, _network_options)
+    add_example_parser(commands)
     return parser
 
 
@@ -178,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": run_check,
         "handout": run_handout,
         "barrier": run_barrier,
+        "example": run_example,
     }
     try:
         return handlers[args.command](args)

@@ -12,59 +12,17 @@ without duplicate keys or ``NaN``; every problem is a
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
-from typing import Any
 
-from symcert.checker.reading import CertificateFormatError, read_text
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_DIGITS, MAX_FILE_BYTES, MAX_POINTS
+from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
+from symcert.models.reading import json_file as _json
+from symcert.models.reading import text_file as _text
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
 __all__ = ["read_dataset", "read_point", "MAX_FILE_BYTES"]
-
-
-def _text(path: str | Path) -> str:
-    try:
-        return read_text(path, MAX_FILE_BYTES)
-    except CertificateFormatError as error:
-        raise SpecificationError(str(error)) from None
-
-
-def _number_text(text: str) -> str:
-    if len(text) > 2 * MAX_DIGITS + 10:
-        raise SpecificationError(f"a JSON number has more than {MAX_DIGITS} digits; use a shorter number")
-    return text
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise SpecificationError(f"the key {key[:40]!r} appears twice in one object")
-        out[key] = value
-    return out
-
-
-def _constant(name: str) -> None:
-    raise SpecificationError(f"the JSON constant {name} is not a finite exact number")
-
-
-def _json(path: str | Path) -> Any:
-    try:
-        return json.loads(
-            _text(path),
-            parse_float=_number_text,
-            parse_int=_number_text,
-            parse_constant=_constant,
-            object_pairs_hook=_pairs,
-        )
-    except json.JSONDecodeError as error:
-        raise SpecificationError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from None
-    except RecursionError:
-        raise SpecificationError(f"{path} nests arrays or objects too deeply") from None
 
 
 def read_dataset(path: str | Path) -> Dataset:

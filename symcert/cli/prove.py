@@ -13,6 +13,7 @@ from symcert.checker import check
 from symcert.cli.coq_output import write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
+from symcert.cli.models import add_model_options, run_model_prove
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
@@ -99,6 +100,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     prove.add_argument(
         "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
     )
+    add_model_options(prove)
 
 
 def _dps(text: str) -> int:
@@ -202,6 +204,10 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
     check_dps(args.dps)  # the API's check; the option's type already gave the user's number
+    if args.model is not None:
+        if args.coq:
+            raise SpecificationError("--coq is not available with --model (large networks); drop --coq")
+        return run_model_prove(args)
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:

@@ -1,0 +1,160 @@
+"""``symcert prove --model FILE`` (your own trained network) and ``symcert example digits``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from symcert.cli.latex_output import write_derivation
+from symcert.errors import SpecificationError
+from symcert.models.data import load_data
+from symcert.models.loaders import FRAMEWORKS, load_weights
+from symcert.models.witness import best_witness, refuted_note
+from symcert.proofs.certificates import Certificate
+from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.symbolic.group import parse_element
+from symcert.symbolic.losses import Loss
+
+__all__ = ["add_model_options", "add_example_parser", "run_model_prove", "run_example"]
+
+EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+#: Largest parameters x data points for which --latex writes the derivation.
+MAX_LATEX_SIZE = 20_000
+_OUTPUT_FOR = {"bce": "sigmoid", "cross_entropy": "softmax"}
+
+
+def add_model_options(prove: argparse.ArgumentParser) -> None:
+    """``--model``, ``--framework`` and ``--quiet`` on ``symcert prove``."""
+    prove.add_argument(
+        "--model",
+        metavar="FILE",
+        default=None,
+        help="a trained network: .npz (W1, b1, ... out x in), .json (point format) or .safetensors "
+        "(PyTorch nn.Sequential of Linear layers); weights load exactly; needs --data FILE",
+    )
+    prove.add_argument(
+        "--framework", choices=FRAMEWORKS, default="plain", help="layout of --model (default: by suffix)"
+    )
+    prove.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def add_example_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``symcert example``."""
+    example = commands.add_parser(
+        "example",
+        help="real examples that ship: 'digits' trains an MLP with scikit-learn and certifies it",
+        description=(
+            "digits: scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, no download); "
+            "a seeded MLP is trained with scikit-learn (L-BFGS), loaded exactly, and its training loss "
+            "(scikit-learn's log-loss with its L2 penalty) is certified non-convex at the trained network "
+            "by the best swap of two hidden units. Needs scikit-learn: pip install -e '.[sklearn]'."
+        ),
+    )
+    example.add_argument("name", choices=("digits",), help="the example")
+    example.add_argument("--hidden", type=int, default=16, help="hidden units (default: 16)")
+    example.add_argument("--seed", type=int, default=0, help="scikit-learn's random_state (default: 0)")
+    example.add_argument("--max-iter", type=int, default=200, help="L-BFGS iterations (default: 200)")
+    example.add_argument("--samples", type=int, default=None, help="use the first N digits (default: all)")
+    example.add_argument("--json", metavar="OUT", default=None, help="write the certificate to OUT")
+    example.add_argument("--latex", metavar="OUT.tex", default=None, help="write the derivation as LaTeX")
+    example.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf")
+    example.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    start = time.perf_counter()
+
+    def say(text: str) -> None:
+        if not args.quiet:
+            print(f"[{time.perf_counter() - start:6.1f} s] {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
+    for out in (args.json, args.latex):
+        if out and not Path(out).resolve().parent.is_dir():
+            raise SpecificationError(f"cannot write {out}: its folder does not exist")
+
+
+def _short(text: str, width: int = 160) -> str:
+    return "\n".join(line if len(line) <= width else line[: width - 3] + "..." for line in text.splitlines())
+
+
+def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
+    if certificate is None:
+        return EXIT_NOT_PROVED
+    print()
+    print(_short(certificate.summary()))
+    if args.json:
+        try:
+            certificate.to_json(args.json)
+        except OSError as error:
+            raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
+        print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")
+    if args.latex:
+        size = certificate.loss.mlp.n_parameters * certificate.loss.data.n_points
+        if size > MAX_LATEX_SIZE:
+            raise SpecificationError(
+                f"the LaTeX derivation prints every parameter and data point ({size} products, more than "
+                f"{MAX_LATEX_SIZE}); drop --latex, or use a smaller network or data set"
+            )
+        write_derivation([certificate], None, args.latex, args.pdf)
+    return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
+
+
+def run_model_prove(args: argparse.Namespace) -> int:
+    """``symcert prove --model FILE --data FILE``: certify the loss of your own trained network."""
+    _check_outputs(args)
+    if args.data == "teacher":
+        raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
+    if args.point is not None:
+        raise SpecificationError("--model gives the point A; drop --point")
+    if args.kind == "all":
+        raise SpecificationError("with --model, give one --kind (chord, curvature, hessian, orbit, critical)")
+    say = _progress(args)
+    output = args.output_activation or _OUTPUT_FOR.get(args.loss, "identity")
+    say(f"loading {args.model} exactly ...")
+    mlp, A = load_weights(args.model, args.activation, output, args.framework)
+    say(f"loaded the {mlp.describe()}; reading {args.data} ...")
+    loss = Loss(mlp, load_data(args.data, mlp, args.loss), args.loss, args.weight_decay)
+    print(f"Network: {mlp.describe()}, trained weights from {args.model} (exact)")
+    print(f"Loss: {loss.describe()}")
+    if args.element is None:
+        choice = best_witness(loss, A, kind=args.kind, dps=args.dps, progress=say)
+        print(choice.message)
+        return _outputs(choice.certificate, args)
+    element = parse_element(args.element)
+    element.check(mlp)
+    say(f"certifying {args.kind} for {element} ...")
+    certificate = certify_nonconvexity(loss, A, element=element, kind=args.kind, dps=args.dps)
+    say(f"{certificate.status}")
+    if certificate.status == "refuted":
+        print(refuted_note(args.kind, [element]))
+    return _outputs(certificate, args)
+
+
+def run_example(args: argparse.Namespace) -> int:
+    """``symcert example digits``."""
+    from symcert.models.digits import digits_example
+
+    _check_outputs(args)
+    say = _progress(args)
+    if args.samples is not None and not 1 <= args.samples <= 1797:
+        raise SpecificationError(f"--samples must be from 1 to 1797, got {args.samples}")
+    if not 1 <= args.hidden <= 256 or not 1 <= args.max_iter <= 10000:
+        raise SpecificationError("--hidden must be from 1 to 256 and --max-iter from 1 to 10000")
+    run = digits_example(args.hidden, args.seed, args.max_iter, args.samples, progress=say)
+    model, choice = run.model, run.choice
+    print(f"Network: {model.mlp.describe()}, trained by scikit-learn on {run.n_samples} digits (pixels / 16)")
+    print(f"Loss: {model.convention}; scikit-learn reports loss_ = {run.sklearn_loss!r}")
+    print(choice.message)
+    certificate = choice.certificate
+    if certificate is not None and certificate.element is not None:
+        print(f"Swap used: {certificate.element} (B = swap(A): two hidden units exchanged)")
+    return _outputs(certificate, args)

@@ -1,0 +1,170 @@
+"""Your own data for a loaded network: CSV, ``.npz`` or ``.npy``, converted exactly.
+
+- CSV: a header ``x1,...,xd,y1,...,ym`` (targets as given) or ``x1,...,xd,label``
+  (one class label per row);
+- ``.npz``: arrays ``X`` (``n x d``) and ``y`` (``n`` labels or ``n x m`` targets);
+- ``.npy``: one ``n x (d + m)`` matrix, the first ``d`` columns (the network's input
+  width) are features, the rest targets; or ``n x (d + 1)`` with a label column.
+
+Class labels (integers ``0 .. K-1``) become targets for the loss: one-hot vectors
+for ``cross_entropy`` (``K`` = the network's output width), a 0/1 column for ``bce``.
+Every float is converted to its exact rational. Read with ``allow_pickle=False``.
+
+>>> import numpy as np
+>>> targets_from_labels(np.array([2, 0]), "cross_entropy", 3).tolist()
+[[0, 0, 1], [1, 0, 0]]
+"""
+
+from __future__ import annotations
+
+import csv
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symcert.errors import SpecificationError
+from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
+from symcert.symbolic.data import Dataset
+from symcert.symbolic.network import MLP
+
+__all__ = ["load_data", "targets_from_labels"]
+
+
+def targets_from_labels(labels: Any, kind: str, outputs: int) -> np.ndarray:
+    """Targets for ``kind`` from integer class labels; labels out of range are an error."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1:
+        raise SpecificationError(
+            f"expected one class label per data point, got labels of shape {labels.shape}"
+        )
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise SpecificationError("class labels must be integers 0, 1, ..., got non-integer labels")
+        labels = labels.astype(np.int64)
+    elif labels.dtype.kind not in "iub":
+        raise SpecificationError(f"class labels must be integers, got an array of dtype {labels.dtype}")
+    classes = outputs if kind == "cross_entropy" else 2
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise SpecificationError(
+            f"class label {int(bad[0])} is out of range: the {kind} loss of this network takes labels "
+            f"0 to {classes - 1}"
+        )
+    if kind == "cross_entropy":
+        one_hot = np.zeros((len(labels), outputs), dtype=np.int64)
+        one_hot[np.arange(len(labels)), labels] = 1
+        return one_hot
+    if kind == "bce" and outputs == 1:
+        return labels.reshape(-1, 1).astype(np.int64)
+    if kind == "bce":
+        raise SpecificationError(f"bce with class labels needs one output unit, the network has {outputs}")
+    return labels.reshape(-1, 1).astype(np.int64)
+
+
+def _finite(array: np.ndarray, name: str, path: Any) -> np.ndarray:
+    if array.dtype == object or array.dtype.kind not in "iubf":
+        raise SpecificationError(f"{path}: {name} must hold numbers, got dtype {array.dtype}")
+    if array.size == 0:
+        raise SpecificationError(f"{path}: {name} is empty; expected at least one data point")
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise SpecificationError(f"{path}: {name} holds NaN or infinite values")
+    return array
+
+
+def _dataset(X: np.ndarray, y: np.ndarray, mlp: MLP, kind: str, path: Any) -> Dataset:
+    if X.ndim != 2 or X.shape[1] != mlp.widths[0]:
+        raise SpecificationError(
+            f"{path}: the features have shape {X.shape} but the network's input layer takes "
+            f"{mlp.widths[0]} values: expected shape ({len(X)}, {mlp.widths[0]})"
+        )
+    if len(y) != len(X):
+        raise SpecificationError(f"{path}: {len(X)} feature rows but {len(y)} targets")
+    m = mlp.widths[-1]
+    if y.ndim == 1 and (kind in ("cross_entropy", "bce") or m == 1):
+        y = targets_from_labels(y, kind, m) if kind in ("cross_entropy", "bce") else y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != m:
+        raise SpecificationError(
+            f"{path}: the targets have shape {y.shape} but the network's output layer has {m} units: "
+            f"expected shape ({len(X)}, {m})" + (" or class labels" if kind == "cross_entropy" else "")
+        )
+    return Dataset(X, y)
+
+
+def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:
+    try:
+        if path.suffix.lower() == ".npy":
+            array = _finite(np.load(path, allow_pickle=False), "the array", path)
+            d = mlp.widths[0]
+            if array.ndim != 2 or array.shape[1] <= d:
+                raise SpecificationError(
+                    f"{path}: expected an n x (d + m) matrix with d = {d} feature columns, got shape "
+                    f"{array.shape}"
+                )
+            rest = array[:, d:]
+            y = rest[:, 0] if rest.shape[1] == 1 and kind in ("cross_entropy", "bce") else rest
+            return _dataset(array[:, :d], y, mlp, kind, path)
+        with np.load(path, allow_pickle=False) as archive:
+            if sorted(archive.files) != ["X", "y"]:
+                raise SpecificationError(f"{path}: expected arrays X and y, got {sorted(archive.files)[:6]}")
+            X, y = archive["X"], archive["y"]
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise SpecificationError(f"{path} is not a numpy file of numeric arrays ({error})") from None
+    return _dataset(_finite(X, "X", path), _finite(y, "y", path), mlp, kind, path)
+
+
+def load_data(path: str | Path, mlp: MLP, kind: str = "mse") -> Dataset:
+    """The data set in ``path`` for ``mlp`` and the loss ``kind`` (see the module docstring)."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecificationError(f"{path} is not a readable file; give the path of a data file")
+    size = p.stat().st_size
+    if size == 0:
+        raise SpecificationError(f"{path} is empty; expected a data file (CSV, .npz or .npy)")
+    if size > MAX_FILE_BYTES:
+        raise SpecificationError(f"{path} is larger than {MAX_FILE_BYTES} bytes, the limit for input files")
+    if p.suffix.lower() in (".npz", ".npy"):
+        return _numpy(p, mlp, kind)
+    if p.suffix.lower() in (".pkl", ".pickle", ".joblib", ".pt"):
+        raise SpecificationError(
+            f"{path} is a pickle file, which symcert never loads; save the data as CSV or .npz"
+        )
+    return _csv(p, mlp, kind)
+
+
+def _csv(path: Path, mlp: MLP, kind: str) -> Dataset:
+    from symcert.models.reading import text_file
+
+    try:
+        rows = [row for row in csv.reader(text_file(path).splitlines()) if any(c.strip() for c in row)]
+    except csv.Error as error:
+        raise SpecificationError(f"{path} is not a CSV file symcert can read ({error})") from None
+    if len(rows) < 2:
+        raise SpecificationError(f"{path} has no data rows; expected a header x1,...,y1,... and data rows")
+    if len(rows) > MAX_POINTS + 1:
+        raise SpecificationError(f"{path} holds more than {MAX_POINTS} data rows")
+    header = [name.strip() for name in rows[0]]
+    xs_cols = [i for i, name in enumerate(header) if name.startswith("x")]
+    ys_cols = [i for i, name in enumerate(header) if name.startswith("y")]
+    labelled = header[-1] == "label" and len(xs_cols) == len(header) - 1
+    if not xs_cols or not (labelled or (ys_cols and len(xs_cols) + len(ys_cols) == len(header))):
+        shown = ",".join(header)[:80]
+        raise SpecificationError(
+            f"{path}: the header must be x1..xd then y1..ym, or x1..xd,label; got {shown!r}"
+        )
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise SpecificationError(f"{path}, line {number}: expected {len(header)} values, got {len(row)}")
+    X = [[row[i].strip() for i in xs_cols] for row in rows[1:]]
+    if len(xs_cols) != mlp.widths[0]:
+        raise SpecificationError(
+            f"{path}: {len(xs_cols)} feature columns but the network's input layer takes {mlp.widths[0]}"
+        )
+    if not labelled:
+        return Dataset(X, [[row[i].strip() for i in ys_cols] for row in rows[1:]])
+    try:
+        labels = np.array([int(row[-1]) for row in rows[1:]])
+    except ValueError:
+        raise SpecificationError(f"{path}: the label column must hold integers 0, 1, ...") from None
+    return Dataset(X, targets_from_labels(labels, kind, mlp.widths[-1]))
