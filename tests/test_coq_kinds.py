@@ -231,9 +231,12 @@ def test_checker_reads_h_strictly():
     with pytest.raises(CertificateFormatError, match="positive step"):
         check(bad)
     lone = json.loads(json.dumps(record))
-    del lone["enclosures"][SECOND_DIFFERENCE]
-    with pytest.raises(CertificateFormatError, match="go together"):
+    del lone["parameters"]["h"]
+    with pytest.raises(CertificateFormatError, match="needs parameters.h"):
         check(lone)
+    unclaimed = json.loads(json.dumps(record))  # h alone: the checker still re-proves the chord
+    del unclaimed["enclosures"][SECOND_DIFFERENCE]
+    assert "re-proved the reduction" in check(unclaimed).reasons[-1]
     older = json.loads(json.dumps(record))  # a version-1 file written before h existed still checks
     del older["enclosures"][SECOND_DIFFERENCE], older["parameters"]["h"]
     assert check(older).accepted

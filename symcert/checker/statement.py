@@ -261,9 +261,9 @@ class Statement:
             if lower > upper:
                 raise CertificateFormatError(f"enclosure {name!r} has lower > upper")
             out[name] = (lower, upper)
-        if (SECOND_DIFFERENCE in out) != (self.h is not None):
+        if SECOND_DIFFERENCE in out and self.h is None:
             raise CertificateFormatError(
-                f"parameters.h and the enclosure {SECOND_DIFFERENCE!r} go together: give both or neither"
+                f"the enclosure {SECOND_DIFFERENCE!r} needs parameters.h, the step of the chord it encloses"
             )
         if self.status == "proved" and self.quantity not in out:
             raise CertificateFormatError(f"a proved certificate must claim an enclosure of {self.quantity!r}")
