@@ -8,8 +8,8 @@ re-proves the curvature-to-chord reduction and rejects a wrong or undecided ``h`
 from __future__ import annotations
 
 import json
-import re
 import random
+import re
 from fractions import Fraction
 
 import pytest
@@ -102,7 +102,9 @@ def test_the_chord_step_is_a_sub_segment_of_the_certified_line():
 def test_no_decided_step_means_no_export():
     example = default_example()
     certificate = default_certificate("curvature")
-    assert chord_step(example.loss, certificate.A, certificate.B, sympy.Rational(1, 2), (30,)).h == 1 / sympy.Integer(2)
+    assert chord_step(
+        example.loss, certificate.A, certificate.B, sympy.Rational(1, 2), (30,)
+    ).h == 1 / sympy.Integer(2)
     stripped = type(certificate)(**{**certificate.__dict__, "parameters": {"t0": sympy.Rational(1, 2)}})
     with pytest.raises(SpecificationError, match="no chord step h"):
         stripped.to_coq()
@@ -232,7 +234,7 @@ def test_checker_reads_h_strictly():
         check(bad)
     lone = json.loads(json.dumps(record))
     del lone["parameters"]["h"]
-    with pytest.raises(CertificateFormatError, match="needs parameters.h"):
+    with pytest.raises(CertificateFormatError, match=r"needs parameters\.h"):
         check(lone)
     unclaimed = json.loads(json.dumps(record))  # h alone: the checker still re-proves the chord
     del unclaimed["enclosures"][SECOND_DIFFERENCE]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from fractions import Fraction
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -96,6 +96,7 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         )
         for name, (low, high) in statement.claimed.items()
     }
+
     def exact(value: Fraction) -> sympy.Rational:
         return sympy.Rational(value.numerator, value.denominator)
 

@@ -37,7 +37,14 @@ from symcert.symbolic.point import Point
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
 
-__all__ = ["ChordStep", "chord_step", "with_chord_step", "segment_points", "SECOND_DIFFERENCE", "MAX_HALVINGS"]
+__all__ = [
+    "ChordStep",
+    "chord_step",
+    "with_chord_step",
+    "segment_points",
+    "SECOND_DIFFERENCE",
+    "MAX_HALVINGS",
+]
 
 #: The enclosure a curvature or Hessian certificate carries for the chord it reduces to.
 SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
@@ -65,7 +72,9 @@ def chord_step(loss: Loss, A: Point, B: Point, t0: sympy.Rational, ladder: Seque
         P, X, Q = segment_points(A, B, t0, h)
 
         def second(ctx, P=P, X=X, Q=Q):
-            return loss_in(ctx, loss, P.values) + loss_in(ctx, loss, Q.values) - 2 * loss_in(ctx, loss, X.values)
+            return (
+                loss_in(ctx, loss, P.values) + loss_in(ctx, loss, Q.values) - 2 * loss_in(ctx, loss, X.values)
+            )
 
         decision = decide(second, "<", ladder)
         if decision.proved:

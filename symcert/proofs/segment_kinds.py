@@ -50,7 +50,9 @@ def certify_on_segment(
             decision.describe("d^T H(M) d"),
             "a convex function has a positive semidefinite Hessian everywhere",
         )
-        return with_chord_step(_certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes), ladder)
+        return with_chord_step(
+            _certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes), ladder
+        )
     t = _DEFAULT_T[kind] if t0 is None else require_exact_t(t0, "t0")
     if kind == "curvature":
         if not 0 <= t <= 1:

@@ -40,7 +40,8 @@ def certificate_to_coq(certificate: Certificate) -> str:
     """
     if certificate.kind not in EXPORTED_KINDS:
         raise SpecificationError(
-            f"Coq export supports {', '.join(EXPORTED_KINDS)} certificates, got a {certificate.kind!r} certificate"
+            f"Coq export supports {', '.join(EXPORTED_KINDS)} certificates, "
+            f"got a {certificate.kind!r} certificate"
         )
     if certificate.status != "proved":
         raise SpecificationError(

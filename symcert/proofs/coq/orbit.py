@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 import sympy
 
 from symcert.proofs.coq.chord import _extensionality, _section
-from symcert.proofs.coq.segment import _activation, _bits, _conclusion, _ext_rewrite, _header, _teacher, _unfold
+from symcert.proofs.coq.segment import (
+    _activation,
+    _bits,
+    _conclusion,
+    _ext_rewrite,
+    _header,
+    _teacher,
+    _unfold,
+)
 from symcert.proofs.coq.syntax import Network, point_definition
 from symcert.proofs.nonconvexity import orbit_mean
 from symcert.symbolic.point import Point
@@ -96,7 +104,8 @@ def orbit_to_coq(certificate: Certificate) -> str:
         _header(
             certificate,
             [
-                f"is not convex. Orbit certificate: A's orbit under the {n}! permutations of hidden layer {layer}",
+                f"is not convex. Orbit certificate: A's orbit under the {n}! permutations of hidden layer "
+                f"{layer}",
                 "   has the same loss everywhere, so a convex loss would be at most L(A) at the orbit's mean",
                 "   (finite Jensen); but L(mean) > L(A).",
             ],
@@ -132,7 +141,9 @@ def orbit_to_coq(certificate: Certificate) -> str:
         "\n".join(
             [
                 "(** * The mean of the orbit *)",
-                point_definition("Mean", mean, "The mean of the orbit: every unit of the layer equal, exactly."),
+                point_definition(
+                    "Mean", mean, "The mean of the orbit: every unit of the layer equal, exactly."
+                ),
                 f"Definition orbit : list params := {coq_list}.",
                 "Lemma mean_average : average A orbit = Mean.",
                 "(* cbn reduces each coordinate of the nested combinations as it goes (unfolding comb first",

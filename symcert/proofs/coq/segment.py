@@ -87,7 +87,9 @@ def _teacher(certificate: Certificate) -> tuple[str | None, list[str]]:
         return None, []
     if teacher.point == certificate.A:
         return "A", []
-    return "T", [point_definition("T", teacher.point, "The teacher point: the data's targets are its outputs.")]
+    return "T", [
+        point_definition("T", teacher.point, "The teacher point: the data's targets are its outputs.")
+    ]
 
 
 def _header(certificate: Certificate, lines: list[str]) -> str:
@@ -107,7 +109,9 @@ def _header(certificate: Certificate, lines: list[str]) -> str:
 
 def _conclusion(network: Network, sigma: str, body: list[str]) -> str:
     loss = f"(L {sigma})" if network.uses_activation else "L"
-    return "\n".join(["(** * Non-convexity *)", f"Theorem {THEOREM} : ~ convex {loss}.", "Proof.", *body, "Qed."])
+    return "\n".join(
+        ["(** * Non-convexity *)", f"Theorem {THEOREM} : ~ convex {loss}.", "Proof.", *body, "Qed."]
+    )
 
 
 def _ext_rewrite(act, sigma: str) -> str:
@@ -135,15 +139,19 @@ def reduction_to_coq(certificate: Certificate) -> str:
             certificate,
             [
                 f"is not convex. {certificate.kind.capitalize()} certificate: {what} along",
-                "   phi(t) = L(A + t(B - A)), reduced to a chord on a short sub-segment: with the step h below,",
-                "   phi(t0 - h) + phi(t0 + h) < 2 phi(t0), which a convex function forbids.",
+                "   phi(t) = L(A + t(B - A)), reduced to a chord on a short sub-segment: with the step h",
+                "   below, phi(t0 - h) + phi(t0 + h) < 2 phi(t0), which a convex function forbids.",
             ],
         ),
         network.record(),
         CONVEX_LINE,
     ]
     points = [point_definition("A", A, "The point A."), *teacher_points]
-    points.append(point_definition("B", B, "The point B" + (f" = {certificate.element!r}(A)." if certificate.element else ".")))
+    points.append(
+        point_definition(
+            "B", B, "The point B" + (f" = {certificate.element!r}(A)." if certificate.element else ".")
+        )
+    )
     out.append("(** * The points *)\n" + "\n\n".join(points))
     out.append(_section(network, None, False))
     if act is not None:
@@ -226,7 +234,9 @@ def critical_to_coq(certificate: Certificate) -> str:
     Z = A.interpolate(B, t0)
     decision = decide(lambda ctx: loss_in(ctx, loss, Z.values), ">", (30, 60, 120))
     if not decision.proved:
-        raise SpecificationError(f"L(Z) > 0 at Z = A + t0(B - A) was not decided ({decision.describe('L(Z)')})")
+        raise SpecificationError(
+            f"L(Z) > 0 at Z = A + t0(B - A) was not decided ({decision.describe('L(Z)')})"
+        )
     bits = _bits(decision.lower, sympy.Integer(1))
     L = network.loss_at
     out = [
@@ -234,13 +244,14 @@ def critical_to_coq(certificate: Certificate) -> str:
             certificate,
             [
                 "is not convex. Critical certificate: A (the teacher) and B = g(A) are exact global minima,",
-                "   L(A) = L(B) = 0 <= L, and a convex function's minimisers form a convex set, but the point",
-                "   Z = A + t0(B - A) between them has L(Z) > 0.",
+                "   L(A) = L(B) = 0 <= L, and a convex function's minimisers form a convex set, but the",
+                "   point Z = A + t0(B - A) between them has L(Z) > 0.",
             ],
         ),
         network.record(),
         MINIMISERS_CONVEX,
-        "(** * The points *)\n" + point_definition("A", A, "The point A (the teacher: the data's targets are its outputs)."),
+        "(** * The points *)\n"
+        + point_definition("A", A, "The point A (the teacher: the data's targets are its outputs)."),
         "(** * The symmetry *)\n" + symmetry.action,
     ]
     section = _section(network, symmetry, True)
@@ -278,10 +289,12 @@ def critical_to_coq(certificate: Certificate) -> str:
         "\n".join(
             [
                 "(** * Z is not a minimiser *)",
-                f"(* symcert enclosed L(Z) in [{sympy.Float(decision.lower, 12)}, {sympy.Float(decision.upper, 12)}];"
+                f"(* symcert enclosed L(Z) in [{sympy.Float(decision.lower, 12)}, "
+                f"{sympy.Float(decision.upper, 12)}];"
                 f" interval re-proves the sign at {bits} bits. *)",
                 f"Lemma margin : 0 < {L(evaluation, 'Z')}.",
-                f"Proof.\n  unfold {_unfold(network, act)}, Z, A; coordinates.\n  interval with (i_prec {bits}).\nQed.",
+                f"Proof.\n  unfold {_unfold(network, act)}, Z, A; coordinates.\n"
+                f"  interval with (i_prec {bits}).\nQed.",
                 "",
                 f"Lemma positive : 0 < {L(sigma, 'Z')}.",
                 f"Proof.\n  {_ext_rewrite(act, sigma)}exact margin.\nQed.",
