@@ -130,8 +130,9 @@ def test_binding_accepts_the_genuine_curvature_proof(coqc, curvature_files):
 def test_an_edited_h_is_rejected_by_coqc_and_by_the_binding(coqc, curvature_files):
     text = (curvature_files / "c.v").read_text()
     assert "Definition h : R := (1/4)." in text
+    far = text.replace("Definition h : R := (1/4).", "Definition h : R := 2.")
+    assert not check_coq(far, assumptions=False).accepted  # no chord violation that far: interval fails
     edited = text.replace("Definition h : R := (1/4).", "Definition h : R := (1/8).")
-    assert not check_coq(edited, assumptions=False).accepted  # P, Q no longer lie at t0 -+ h
     (curvature_files / "h.v").write_text(edited)
     bound = check_coq_binding(curvature_files / "c.json", curvature_files / "h.v")
     assert not bound.accepted and "does not state what the certificate says" in bound.reasons[0]

@@ -48,7 +48,7 @@ Proof.
   intros F p q u h convexity.
   replace (comb (1 - u) p q) with (comb (1/2) (comb (1 - (u - h)) p q) (comb (1 - (u + h)) p q)).
   - pose proof (convexity (comb (1 - (u - h)) p q) (comb (1 - (u + h)) p q) (1/2) ltac:(lra)). lra.
-  - apply params_eq; unfold comb; coordinates; field.
+  - unfold comb; cbn; f_equal; field.
 Qed."""
 
 #: The minimisers of a convex function form a convex set.
@@ -162,21 +162,18 @@ def reduction_to_coq(certificate: Certificate) -> str:
         "(** * The sub-segment: P, X, Q at t0 - h, t0, t0 + h on the line through A and B *)",
         f"Definition t0 : R := {real(t0)}.",
         f"Definition h : R := {real(h)}.",
-        "",
-        point_definition("P", P, "P = A + (t0 - h)(B - A), exactly."),
-        point_definition("X", X, "X = A + t0 (B - A), exactly."),
-        point_definition("Q", Q, "Q = A + (t0 + h)(B - A), exactly."),
     ]
-    for name, u in (("P", "t0 - h"), ("X", "t0"), ("Q", "t0 + h")):
+    for name, u, value in (("P", "t0 - h", P), ("X", "t0", X), ("Q", "t0 + h", Q)):
+        exact = ", ".join(str(v) for v in value.values)
         line += [
-            f"Lemma {name}_on_line : {name} = comb (1 - ({u})) A B.",
-            f"Proof. apply params_eq; unfold {name}, comb, A, B, t0, h; coordinates; lra. Qed.",
+            f"(* {name} = A + ({u})(B - A); its coordinates are {exact}. *)",
+            f"Definition {name} : params := comb (1 - ({u})) A B.",
         ]
     out.append("\n".join(line))
     low, high = certificate.enclosures[SECOND_DIFFERENCE]
     scale = _scale(loss, X)
     bits = _bits(-high / 2, scale)
-    points_used = ["X", "P", "Q"] + (["A"] if teacher_name == "A" else ["T"] if teacher_name == "T" else [])
+    points_used = ["X", "P", "Q", "comb", "t0", "h", "A", "B"] + (["T"] if teacher_name == "T" else [])
     claim = f"0 < {L(evaluation, 'X')} - ({L(evaluation, 'P')} + {L(evaluation, 'Q')}) / 2"
     out.append(
         "\n".join(
@@ -202,7 +199,7 @@ def reduction_to_coq(certificate: Certificate) -> str:
             [
                 "  intro convexity.",
                 f"  pose proof (convex_line {loss_term} A B t0 h convexity) as below.",
-                "  rewrite <- P_on_line, <- X_on_line, <- Q_on_line in below.",
+                "  fold P X Q in below.",
                 "  pose proof chord. lra.",
             ],
         )
@@ -277,9 +274,8 @@ def critical_to_coq(certificate: Certificate) -> str:
                 f"Proof. {proof}. Qed.",
                 "",
                 f"Definition t0 : R := {real(t0)}.",
-                point_definition("Z", Z, "Z = A + t0 (B - A), exactly."),
-                "Lemma Z_on_segment : Z = comb (1 - t0) A B.",
-                "Proof. apply params_eq; unfold Z, comb, A, B, t0; coordinates; lra. Qed.",
+                f"(* Z = A + t0 (B - A); its coordinates are {', '.join(str(v) for v in Z.values)}. *)",
+                "Definition Z : params := comb (1 - t0) A B.",
             ]
         )
     )
@@ -293,7 +289,7 @@ def critical_to_coq(certificate: Certificate) -> str:
                 f"{sympy.Float(decision.upper, 12)}];"
                 f" interval re-proves the sign at {bits} bits. *)",
                 f"Lemma margin : 0 < {L(evaluation, 'Z')}.",
-                f"Proof.\n  unfold {_unfold(network, act)}, Z, A; coordinates.\n"
+                f"Proof.\n  unfold {_unfold(network, act)}, Z, comb, t0, A, B; coordinates.\n"
                 f"  interval with (i_prec {bits}).\nQed.",
                 "",
                 f"Lemma positive : 0 < {L(sigma, 'Z')}.",
@@ -314,7 +310,7 @@ def critical_to_coq(certificate: Certificate) -> str:
                 "  intro convexity.",
                 f"  pose proof (minimisers_convex {loss_term} A B (1 - t0) 0 convexity",
                 f"    ltac:(unfold t0; lra) (loss_nonneg{with_sigma}) (loss_A{with_sigma}) loss_B) as zero.",
-                "  rewrite <- Z_on_segment in zero.",
+                "  fold Z in zero.",
                 "  pose proof positive. lra.",
             ],
         )
