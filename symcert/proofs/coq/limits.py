@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "coq_refusal"]
 
 #: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq.
-MAX_COQ_SIZE = {"chord": 2600, "curvature": 1800, "hessian": 1800, "critical": 2600, "orbit": 1200}
+MAX_COQ_SIZE = {"chord": 2600, "curvature": 300, "hessian": 300, "critical": 300, "orbit": 1200}
 #: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
 MAX_ORBIT_UNITS = 4
 
