@@ -168,9 +168,10 @@ def test_an_admitted_step_is_refused_before_coqc_runs(default_text):
 def test_unsupported_certificates_raise_a_clear_error():
     example = default_example()
     curvature = certify_nonconvexity(example.loss, example.teacher, element=example.element, kind="curvature")
-    with pytest.raises(SpecificationError, match="chord"):
-        curvature.to_coq()
-    assert EXPORTED_KINDS == ("chord",)
+    unknown = type(curvature)(**{**curvature.__dict__, "kind": "barrier"})
+    with pytest.raises(SpecificationError, match="Coq export supports chord, curvature"):
+        unknown.to_coq()
+    assert "barrier" not in EXPORTED_KINDS
     mlp = MLP((1, 1), output_activation="identity")
     linear = Loss(mlp, Dataset([[0], [1]], [[0], [1]]), "mse")
     A = mlp.point(W1=[[1]], b1=[0])
@@ -224,8 +225,9 @@ def test_prove_writes_and_checks_a_coq_file(coqc, tmp_path, capsys):
     assert "coqc accepted" in text and THEOREM in out.read_text()
 
 
-def test_prove_coq_needs_a_chord_certificate(tmp_path, capsys):
+def test_prove_coq_refuses_a_network_too_large_for_coqc(tmp_path, capsys):
     from symcert.cli import main
 
-    code = main(["prove", "--kind", "orbit", "--coq", str(tmp_path / "p.v")])
-    assert code == 2 and "--kind chord" in capsys.readouterr().err
+    code = main(["prove", "--widths", "1,6,1", "--kind", "orbit", "--coq", str(tmp_path / "p.v")])
+    err = capsys.readouterr().err
+    assert code == 2 and "720 permutations" in err and "symcert check" in err

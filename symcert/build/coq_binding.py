@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy
@@ -95,11 +96,17 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         )
         for name, (low, high) in statement.claimed.items()
     }
-    parameters = (
-        {"t0": sympy.Rational(statement.t0.numerator, statement.t0.denominator)}
-        if (statement.kind in ("curvature", "critical"))
-        else ({"layer": statement.layer} if statement.kind == "orbit" else {})
-    )
+
+    def exact(value: Fraction) -> sympy.Rational:
+        return sympy.Rational(value.numerator, value.denominator)
+
+    parameters: dict[str, Any] = {}
+    if statement.kind in ("curvature", "critical"):
+        parameters["t0"] = exact(statement.t0)
+    if statement.kind == "orbit":
+        parameters["layer"] = statement.layer
+    if statement.h is not None:
+        parameters["h"] = exact(statement.h)
     return Certificate(
         statement.kind, statement.status, loss, A, B, element, enclosures, None, statement.dps, parameters
     )

@@ -31,7 +31,8 @@ import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
 from symcert.checker.mp_engine import dyadic
-from symcert.checker.points import orbit_mean
+from symcert.checker.points import combine, orbit_mean
+from symcert.checker.statement import SECOND_DIFFERENCE
 
 __all__ = ["compute", "activation", "activation_jet", "bits_for"]
 
@@ -69,6 +70,12 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
         la, lm = _loss(s, _arb_point(A), inputs, ys), _loss(s, _arb_point(mean), inputs, ys)
         values = {"L(A)": la, "L(mean)": lm, "gap": lm - la}
         return _bounds(values, _nonnegative(s, values))
+    reduction = {}
+    if s.kind in ("curvature", "hessian") and s.h is not None:
+        ts = [s.t0 - s.h, s.t0, s.t0 + s.h]
+        ends = [_exact_point(combine(s.A, s.B, u)) for u in ts]
+        lp, lx, lq = (_loss(s, _arb_point(p), inputs, ys) for p in ends)
+        reduction = {SECOND_DIFFERENCE: lp + lq - 2 * lx}
     t = fmpq(1, 2) if s.kind == "hessian" else fmpq(s.t0.numerator, s.t0.denominator)
     B = _exact_point(s.B)
     start = [wa + (wb - wa) * t if wa is not None else None for wa, wb in _pairs(A, B)]
@@ -76,7 +83,7 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
     jet = _loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
     if s.kind == "critical":
         return _bounds({"phi'(t0)": jet[1]})
-    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2]})
+    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2], **reduction})
 
 
 # -- exact data ------------------------------------------------------------------

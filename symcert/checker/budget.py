@@ -32,8 +32,9 @@ __all__ = [
 
 ARITHMETICS = ("arb", "mpmath")
 # Passes over the network per kind: chord evaluates A, B and M; orbit A and the mean; the segment kinds
-# one jet pass, which costs about three value passes in products and ten in elementwise functions.
-_PASSES = {"chord": (3, 3), "orbit": (2, 2), "curvature": (3, 10), "hessian": (3, 10), "critical": (3, 10)}
+# one jet pass, which costs about three value passes in products and ten in elementwise functions, and
+# curvature and Hessian three value passes more for the chord of step h they reduce to.
+_PASSES = {"chord": (3, 3), "orbit": (2, 2), "curvature": (6, 13), "hessian": (6, 13), "critical": (3, 10)}
 
 
 def attempts(dps: int) -> tuple[int, int]:

@@ -19,7 +19,7 @@ from symcert.checker.barrier import verify_barrier
 from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
-from symcert.checker.statement import KINDS, SCHEMA, SMOOTH, VERSION, Statement
+from symcert.checker.statement import KINDS, SCHEMA, SECOND_DIFFERENCE, SMOOTH, VERSION, Statement
 from symcert.limits import MAX_CHECK_SECONDS
 
 __all__ = [
@@ -111,7 +111,9 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
             failure = f"cannot evaluate at {dps} digits: {error}"
             continue
         result.enclosures, result.dps = values, dps
-        if _decides(relation, *values[quantity]):
+        if _decides(relation, *values[quantity]) and (
+            SECOND_DIFFERENCE not in values or _decides("<", *values[SECOND_DIFFERENCE])
+        ):
             break
     if not result.enclosures:
         result.reasons = [*notes, f"REJECT: {failure}"]
@@ -122,6 +124,13 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
             f"REJECT: {quantity} in [{_short(lower)}, {_short(upper)}] is not {relation} 0 "
             f"at {result.dps} digits"
         )
+    if SECOND_DIFFERENCE in result.enclosures:
+        low, high = result.enclosures[SECOND_DIFFERENCE]
+        if not _decides("<", low, high):
+            problems.append(
+                f"REJECT: the chord of step h = {s.h} is not decided: {SECOND_DIFFERENCE} in "
+                f"[{_short(low)}, {_short(high)}] is not < 0 at {result.dps} digits"
+            )
     for name, (claimed_low, claimed_high) in s.claimed.items():
         low, high = result.enclosures[name]
         if not (claimed_low <= low and high <= claimed_high):
@@ -130,6 +139,11 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     result.reasons = notes + problems
     if result.accepted:
         result.reasons.append(f"re-proved: {quantity} {relation} 0 at {result.dps} digits ({arithmetic})")
+        if SECOND_DIFFERENCE in result.enclosures:
+            result.reasons.append(
+                f"re-proved the reduction to a chord: {SECOND_DIFFERENCE} < 0 with h = {s.h}, "
+                "so the point at t0 lies above the chord of the points at t0 - h and t0 + h"
+            )
     return result
 
 

@@ -16,6 +16,7 @@ from mpmath.libmp import finf, fnan, fninf
 
 from symcert.checker.arithmetic import Jet, loss_value
 from symcert.checker.points import combine, orbit_mean
+from symcert.checker.statement import SECOND_DIFFERENCE
 
 __all__ = ["compute", "dyadic"]
 
@@ -45,7 +46,11 @@ def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
     jet = loss(_segment_jets(ctx, s.A, s.B, t))
     if s.kind == "critical":
         return _bounds({"phi'(t0)": jet.c1})
-    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet.c2})
+    reduction = {}
+    if s.h is not None:
+        lp, lx, lq = (loss(_layers_in(ctx, combine(s.A, s.B, u))) for u in (t - s.h, t, t + s.h))
+        reduction = {SECOND_DIFFERENCE: lp + lq - 2 * lx}
+    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet.c2, **reduction})
 
 
 def _targets(ctx: Any, s: Any) -> list:

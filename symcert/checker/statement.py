@@ -31,13 +31,18 @@ from symcert.limits import (
     MIN_DPS,
 )
 
-__all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH"]
+__all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH", "SECOND_DIFFERENCE"]
 
 SCHEMA, VERSION = "symcert-certificate", 1
 KINDS = ("chord", "curvature", "hessian", "orbit", "critical", "barrier")
 STATUSES = ("proved", "refuted", "undecided")
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
 SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
+#: The chord a curvature or Hessian certificate reduces to, with the optional parameter ``h``:
+#: ``phi(t0 - h) + phi(t0 + h) - 2 phi(t0) < 0`` (t0 = 1/2 for hessian), re-proved when ``h`` is given.
+SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
+#: Parameters a kind may carry beyond its required ones (added in version 1 without breaking older files).
+OPTIONAL_PARAMETERS = {"curvature": ("h",), "hessian": ("h",)}
 # For each kind: the decisive quantity, its relation to 0, the claim's text (as the schema states it),
 # the enclosures a certificate may claim and the parameters it carries.
 CLAIMS = {
@@ -52,14 +57,14 @@ CLAIMS = {
         "phi''(t0)",
         "<",
         "phi''(t0) < 0 for phi(t) = L(A + t(B - A)): concave along the segment",
-        ("phi''(t0)",),
+        ("phi''(t0)", SECOND_DIFFERENCE),
         ("t0",),
     ),
     "hessian": (
         "dHd",
         "<",
         "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite",
-        ("dHd",),
+        ("dHd", SECOND_DIFFERENCE),
         (),
     ),
     "orbit": (
@@ -247,8 +252,11 @@ class Statement:
 
     def _read_parameters(self, parameters: dict) -> None:
         names = CLAIMS[self.kind][4]
-        keys(parameters, set(names), set(), "parameters")
+        keys(parameters, set(names), set(OPTIONAL_PARAMETERS.get(self.kind, ())), "parameters")
         self.t0 = rational(parameters["t0"], "parameters.t0") if "t0" in names else Fraction(1, 2)
+        self.h = rational(parameters["h"], "parameters.h") if "h" in parameters else None
+        if self.h is not None and self.h <= 0:
+            raise CertificateFormatError(f"parameters.h must be a positive step, got {self.h}")
         self.layer = (
             integer(parameters["layer"], "parameters.layer", 1, MAX_LAYERS) if "layer" in names else 1
         )
@@ -291,6 +299,10 @@ class Statement:
             if lower > upper:
                 raise CertificateFormatError(f"enclosure {name!r} has lower > upper")
             out[name] = (lower, upper)
+        if SECOND_DIFFERENCE in out and self.h is None:
+            raise CertificateFormatError(
+                f"the enclosure {SECOND_DIFFERENCE!r} needs parameters.h, the step of the chord it encloses"
+            )
         if self.status == "proved" and self.quantity not in out:
             raise CertificateFormatError(f"a proved certificate must claim an enclosure of {self.quantity!r}")
         return out

@@ -1,4 +1,4 @@
-"""``symcert prove --coq OUT.v [--check-coq]``: the chord certificate as a Coq proof."""
+"""``symcert prove --coq OUT.v [--check-coq]``: the certificate as a Coq proof (every kind)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,17 @@ from pathlib import Path
 from symcert.build.coq import check_coq
 from symcert.errors import SpecificationError
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.coq import EXPORTED_KINDS
+from symcert.proofs.coq import EXPORTED_KINDS, coq_refusal
+from symcert.symbolic.losses import Loss
 
-__all__ = ["write_coq"]
+__all__ = ["write_coq", "refuse_coq"]
+
+
+def refuse_coq(loss: Loss, kinds: Sequence[str]) -> None:
+    """Raise (before any proving) when none of ``kinds`` can be exported to Coq for ``loss``."""
+    reasons = [coq_refusal(loss, kind) for kind in kinds]
+    if all(reasons):
+        raise SpecificationError(f"--coq: {reasons[0]}")
 
 
 def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bool:
@@ -18,11 +26,21 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
 
     Returns False when coqc rejects the file (True otherwise).
     """
-    chosen = next((c for c in certificates if c.proved and c.kind in EXPORTED_KINDS), None)
+    chosen = next(
+        (
+            c
+            for c in certificates
+            if c.proved
+            and c.kind in EXPORTED_KINDS
+            and not coq_refusal(c.loss, c.kind, c.parameters.get("layer", 1))
+            and (c.kind not in ("curvature", "hessian") or "h" in c.parameters)
+        ),
+        None,
+    )
     if chosen is None:
         raise SpecificationError(
-            f"--coq exports proved {' or '.join(EXPORTED_KINDS)} certificates; "
-            "run with --kind chord (or --kind all)"
+            "--coq exports a proved certificate, and none was proved (or none records what its export "
+            "needs, such as the chord step h of a curvature certificate); check the JSON with symcert check"
         )
     target = Path(path)
     try:

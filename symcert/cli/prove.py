@@ -10,7 +10,7 @@ from pathlib import Path
 
 from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.checker import check
-from symcert.cli.coq_output import write_coq
+from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.models import add_model_options, run_model_prove
@@ -95,7 +95,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf (needs TeX)"
     )
     prove.add_argument(
-        "--coq", metavar="OUT.v", default=None, help="write a Coq proof of the chord certificate to OUT.v"
+        "--coq", metavar="OUT.v", default=None, help="write a Coq proof of the certificate to OUT.v"
     )
     prove.add_argument(
         "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
@@ -219,6 +219,8 @@ def run_prove(args: argparse.Namespace) -> int:
         return _without_symmetry(loss, args)
     element.check(loss.mlp)
     kinds = KINDS if args.kind == "all" else (args.kind,)
+    if args.coq:
+        refuse_coq(loss, kinds)  # before any work: a network too large for coqc is refused at once
     invariance = prove_invariance(loss, element)
     lemmas = ", ".join(lemma.name for lemma in invariance.lemmas) or "none needed"
     print(

@@ -18,6 +18,7 @@ from symcert.numeric.segment import jet_decision, segment_layouts
 from symcert.numeric.teacher import teacher_minimum
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.invariance import prove_invariance
+from symcert.proofs.reduction import with_chord_step
 from symcert.symbolic.group import GroupElement
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -46,7 +47,9 @@ def certify_on_segment(
             decision.describe("d^T H(M) d"),
             "a convex function has a positive semidefinite Hessian everywhere",
         )
-        return _certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes)
+        return with_chord_step(
+            _certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes), ladder
+        )
     t = _DEFAULT_T[kind] if t0 is None else require_exact_t(t0, "t0")
     if kind == "curvature":
         if not 0 <= t <= 1:
@@ -56,7 +59,9 @@ def certify_on_segment(
             decision.describe("phi''(t0)"),
             "a convex function restricted to a segment is convex, so phi'' >= 0 wherever it exists",
         )
-        return _certificate("curvature", "phi''(t0)", decision, loss, A, B, element, {"t0": t}, notes)
+        return with_chord_step(
+            _certificate("curvature", "phi''(t0)", decision, loss, A, B, element, {"t0": t}, notes), ladder
+        )
     premises = _critical_premises(loss, A, B, element)
     if not 0 < t < 1:
         raise SpecificationError(f"t0 must lie strictly between 0 and 1, got {t}")

@@ -70,8 +70,7 @@ class Loss:
             )
         if data.input_dim != mlp.widths[0]:
             raise SpecificationError(
-                f"data inputs have {data.input_dim} entries but the network's input width "
-                f"is {mlp.widths[0]}"
+                f"data inputs have {data.input_dim} entries but the network's input width is {mlp.widths[0]}"
             )
         if data.output_dim != mlp.widths[-1]:
             raise SpecificationError(

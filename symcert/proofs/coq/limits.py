@@ -1,0 +1,62 @@
+"""The largest certificates each kind exports to Coq: what ``coqc`` checks within about 60 s.
+
+The work of ``coqc`` grows with the loss's size, ``parameters x data points``
+(every ``interval`` call and every ``ring`` goes through the whole loss); an
+orbit certificate repeats the invariance ``ring`` once per element of the
+orbit, ``n!`` for ``n`` units. The bounds below come from
+``benchmarks/bench_coq.py`` (Coq 8.16.1, Interval 4.6.1, see the README);
+past them :func:`coq_refusal` explains the refusal before any work, and points
+to the JSON checker, which has no such limit.
+
+>>> from symcert import MLP, Dataset, Loss
+>>> net = MLP((1, 5, 1), "tanh")
+>>> loss = Loss(net, Dataset([[0]], [[1]]), "mse")
+>>> coq_refusal(loss, "chord") is None
+True
+>>> print(coq_refusal(loss, "orbit"))  # doctest: +ELLIPSIS
+an orbit certificate averages layer 1 over its 5! = 120 permutations; ...
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symcert.symbolic.losses import Loss
+
+__all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "coq_refusal"]
+
+#: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq.
+MAX_COQ_SIZE = {"chord": 2600, "curvature": 300, "hessian": 300, "critical": 300, "orbit": 1200}
+#: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
+MAX_ORBIT_UNITS = 4
+
+_CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
+
+
+def coq_size(loss: Loss, kind: str, layer: int = 1) -> int:
+    """``parameters x data points``, times ``n!`` for an orbit certificate of an ``n``-unit layer."""
+    size = loss.mlp.n_parameters * loss.data.n_points
+    if kind == "orbit" and layer in loss.mlp.hidden_layers:
+        size *= math.factorial(loss.mlp.widths[layer])
+    return size
+
+
+def coq_refusal(loss: Loss, kind: str, layer: int = 1) -> str | None:
+    """Why a ``kind`` certificate of ``loss`` is not exported to Coq (one sentence), or None."""
+    if kind == "orbit" and layer in loss.mlp.hidden_layers and loss.mlp.widths[layer] > MAX_ORBIT_UNITS:
+        n = loss.mlp.widths[layer]
+        return (
+            f"an orbit certificate averages layer {layer} over its {n}! = {math.factorial(n)} permutations; "
+            f"Coq export stops at {MAX_ORBIT_UNITS} units ({math.factorial(MAX_ORBIT_UNITS)} permutations); "
+            + _CHECKER
+        )
+    size, limit = coq_size(loss, kind, layer), MAX_COQ_SIZE.get(kind)
+    if limit is not None and size > limit:
+        what = "parameters x data points" + (" x n!" if kind == "orbit" else "")
+        return (
+            f"a {kind} certificate of the {loss.mlp.describe()} on {loss.data.n_points} points has size "
+            f"{size} ({what}), beyond the {limit} that coqc checks within about 60 s; " + _CHECKER
+        )
+    return None

@@ -1,0 +1,109 @@
+"""From a negative second derivative to a chord violation on a short sub-segment.
+
+If ``phi(t) = L(A + t(B - A))`` has ``phi''(t0) < 0``, then for small ``h > 0``
+``phi(t0 - h) + phi(t0 + h) < 2 phi(t0)``: the point ``X = A + t0 (B - A)`` is
+the midpoint of ``P = A + (t0 - h)(B - A)`` and ``Q = A + (t0 + h)(B - A)`` and
+lies strictly above their chord, which a convex function forbids. The second
+difference is ``h^2 phi''(t0) + O(h^4)``, so some dyadic ``h = 2^-k`` decides it.
+:func:`chord_step` finds the first one, from ``h = 1/2`` down, on rigorous
+enclosures (the same :func:`~symcert.numeric.decide.decide` every certificate
+uses); :func:`with_chord_step` records it in a curvature or Hessian certificate
+(``parameters["h"]`` and the enclosure :data:`SECOND_DIFFERENCE`), so that the
+Coq export proves that chord and the checker re-proves it.
+
+>>> from symcert import MLP, Dataset, Loss, swap
+>>> net = MLP((1, 2, 1), "tanh")
+>>> A = net.point(W1=[[1], [3]], b1=[0, 0], W2=[[1, -1]], b2=[0])
+>>> loss = Loss(net, Dataset.teacher(net, A, [[1], [-1], [2]]), "mse")
+>>> step = chord_step(loss, A, swap(1, 0, 1)(A), sympy.Rational(1, 2), (30, 60))
+>>> step.h, step.decision.status
+(1/2, 'proved')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sympy
+
+from symcert.numeric.decide import Decision, decide
+from symcert.numeric.evaluation import loss_in
+from symcert.symbolic.losses import Loss
+from symcert.symbolic.point import Point
+
+if TYPE_CHECKING:
+    from symcert.proofs.certificates import Certificate
+
+__all__ = [
+    "ChordStep",
+    "chord_step",
+    "with_chord_step",
+    "segment_points",
+    "SECOND_DIFFERENCE",
+    "MAX_HALVINGS",
+]
+
+#: The enclosure a curvature or Hessian certificate carries for the chord it reduces to.
+SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
+#: The smallest step tried is ``2^-MAX_HALVINGS``.
+MAX_HALVINGS = 40
+
+
+@dataclass(frozen=True)
+class ChordStep:
+    """The step ``h`` (exact) and the decision of ``phi(t0 - h) + phi(t0 + h) - 2 phi(t0) < 0``."""
+
+    h: sympy.Rational
+    decision: Decision
+
+
+def segment_points(A: Point, B: Point, t0: sympy.Rational, h: sympy.Rational) -> tuple[Point, Point, Point]:
+    """``P, X, Q = A + (t0 - h, t0, t0 + h)(B - A)``, exactly: ``X`` is the midpoint of ``P`` and ``Q``."""
+    return A.interpolate(B, t0 - h), A.interpolate(B, t0), A.interpolate(B, t0 + h)
+
+
+def chord_step(loss: Loss, A: Point, B: Point, t0: sympy.Rational, ladder: Sequence[int]) -> ChordStep | None:
+    """The first ``h = 2^-k`` (``k = 1, 2, ...``) whose second difference is proved negative, or None."""
+    for k in range(1, MAX_HALVINGS + 1):
+        h = sympy.Rational(1, 2**k)
+        P, X, Q = segment_points(A, B, t0, h)
+
+        def second(ctx, P=P, X=X, Q=Q):
+            return (
+                loss_in(ctx, loss, P.values) + loss_in(ctx, loss, Q.values) - 2 * loss_in(ctx, loss, X.values)
+            )
+
+        decision = decide(second, "<", ladder)
+        if decision.proved:
+            return ChordStep(h, decision)
+    return None
+
+
+def with_chord_step(certificate: Certificate, ladder: Sequence[int]) -> Certificate:
+    """A proved curvature or Hessian certificate with its chord step recorded (unchanged otherwise).
+
+    When no step up to ``2^-MAX_HALVINGS`` decides, the certificate is returned unchanged, with a note:
+    it stays proved (the second derivative decides), but it cannot be exported to Coq.
+    """
+    if certificate.status != "proved" or certificate.kind not in ("curvature", "hessian"):
+        return certificate
+    t0 = certificate.parameters.get("t0", sympy.Rational(1, 2))
+    step = chord_step(certificate.loss, certificate.A, certificate.B, t0, ladder)
+    if step is None:
+        note = f"no step h >= 2^-{MAX_HALVINGS} decided the chord phi(t0-h) + phi(t0+h) < 2 phi(t0)"
+        return dataclasses.replace(certificate, notes=(*certificate.notes, note))
+    enclosures = dict(certificate.enclosures)
+    enclosures[SECOND_DIFFERENCE] = (step.decision.lower, step.decision.upper)
+    note = (
+        f"with h = {step.h}: {step.decision.describe(SECOND_DIFFERENCE)}; so X = A + t0(B - A) lies above "
+        "the chord between A + (t0 - h)(B - A) and A + (t0 + h)(B - A)"
+    )
+    return dataclasses.replace(
+        certificate,
+        parameters={**certificate.parameters, "h": step.h},
+        enclosures=enclosures,
+        notes=(*certificate.notes, note),
+    )
