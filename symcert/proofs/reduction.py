@@ -6,8 +6,8 @@ the midpoint of ``P = A + (t0 - h)(B - A)`` and ``Q = A + (t0 + h)(B - A)`` and
 lies strictly above their chord, which a convex function forbids. The second
 difference is ``h^2 phi''(t0) + O(h^4)``, so some dyadic ``h = 2^-k`` decides it.
 :func:`chord_step` finds the first one, from ``h = 1/2`` down, on rigorous
-enclosures (the same :func:`~symcert.numeric.decide.decide` every certificate
-uses); :func:`with_chord_step` records it in a curvature or Hessian certificate
+enclosures (the engine's ladder every certificate uses, the three losses in one
+batch); :func:`with_chord_step` records it in a curvature or Hessian certificate
 (``parameters["h"]`` and the enclosure :data:`SECOND_DIFFERENCE`), so that the
 Coq export proves that chord and the checker re-proves it.
 
@@ -25,12 +25,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert.numeric.decide import Decision, decide
-from symcert.numeric.evaluation import loss_in
+from symcert.numeric.decide import Decision
+from symcert.numeric.engine.api import combine, losses_bounds, point_layout
+from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
 
@@ -67,18 +69,19 @@ def segment_points(A: Point, B: Point, t0: sympy.Rational, h: sympy.Rational) ->
 
 def chord_step(loss: Loss, A: Point, B: Point, t0: sympy.Rational, ladder: Sequence[int]) -> ChordStep | None:
     """The first ``h = 2^-k`` (``k = 1, 2, ...``) whose second difference is proved negative, or None."""
+    start, end = point_layout(A), point_layout(B)
+    t0 = Fraction(int(sympy.numer(t0)), int(sympy.denom(t0)))
     for k in range(1, MAX_HALVINGS + 1):
-        h = sympy.Rational(1, 2**k)
-        P, X, Q = segment_points(A, B, t0, h)
+        h = Fraction(1, 2**k)
+        layouts = [combine(start, end, t) for t in (t0 - h, t0, t0 + h)]  # P, X, Q exactly
 
-        def second(ctx, P=P, X=X, Q=Q):
-            return (
-                loss_in(ctx, loss, P.values) + loss_in(ctx, loss, Q.values) - 2 * loss_in(ctx, loss, X.values)
-            )
+        def second(bk, layouts=layouts) -> dict:
+            LP, LX, LQ = losses_bounds(bk, loss, layouts)
+            return {SECOND_DIFFERENCE: (LP[0] + LQ[0] - 2 * LX[1], LP[1] + LQ[1] - 2 * LX[0])}
 
-        decision = decide(second, "<", ladder)
+        decision, _ = decide_on_rungs(second, SECOND_DIFFERENCE, "<", ladder)
         if decision.proved:
-            return ChordStep(h, decision)
+            return ChordStep(sympy.Rational(h.numerator, h.denominator), decision)
     return None
 
 
