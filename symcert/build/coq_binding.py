@@ -85,7 +85,9 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         dataset = Dataset.teacher(teacher_mlp, teacher_mlp.point(**data["teacher"]["point"]), data["xs"])
     else:
         dataset = Dataset(data["xs"], data["ys"])
-    loss = Loss(mlp, dataset, statement.loss_kind, record["loss"]["weight_decay"])
+    loss = Loss(
+        mlp, dataset, statement.loss_kind, record["loss"]["weight_decay"], record["loss"].get("factor", "1")
+    )
     A = mlp.point(**record["points"]["A"])
     B = mlp.point(**record["points"]["B"]) if "B" in record["points"] else None
     element = None if record["element"] is None else parse_element(record["element"])

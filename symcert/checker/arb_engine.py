@@ -265,7 +265,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
 
 def _scale(s: Any) -> arb:
     n, m = len(s.xs), s.net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n))
+    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n)) * s.factor
     return arb(fmpq(scale.numerator, scale.denominator))
 
 

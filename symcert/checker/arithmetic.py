@@ -167,8 +167,17 @@ class Net:
         return [e / total for e in exps]
 
 
-def loss_value(ctx: Any, net: Net, layers: list, kind: str, decay: Fraction, xs: list, ys: list) -> Any:
-    """The loss (an interval or a jet): the formulas of the certificate schema."""
+def loss_value(
+    ctx: Any,
+    net: Net,
+    layers: list,
+    kind: str,
+    decay: Fraction,
+    xs: list,
+    ys: list,
+    factor: Fraction = Fraction(1),
+) -> Any:
+    """The loss (an interval or a jet): the formulas of the certificate schema, data term times ``factor``."""
     terms = []
     for x, y in zip(xs, ys):
         z = net.forward_z(ctx, layers, x)
@@ -184,7 +193,7 @@ def loss_value(ctx: Any, net: Net, layers: list, kind: str, decay: Fraction, xs:
                 - _total([zk * yk for zk, yk in zip(z, y)])
             )
     n, m = len(xs), net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(kind, Fraction(1, n))
+    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(kind, Fraction(1, n)) * factor
     total = _total(terms) * _exact(ctx, scale)
     if decay:
         squares = [_square(w) for weights, _ in layers for row in weights for w in row]

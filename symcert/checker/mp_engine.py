@@ -33,7 +33,7 @@ def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
     xs = [[_exact(ctx, v) for v in x] for x in s.xs]
 
     def loss(layers: list) -> Any:
-        return loss_value(ctx, s.net, layers, s.loss_kind, s.decay, xs, ys)
+        return loss_value(ctx, s.net, layers, s.loss_kind, s.decay, xs, ys, s.factor)
 
     if s.kind == "chord":
         middle = combine(s.A, s.B, Fraction(1, 2))

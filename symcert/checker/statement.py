@@ -214,7 +214,7 @@ class Statement:
             )
 
     def _read_loss(self, loss: dict) -> None:
-        keys(loss, {"kind", "weight_decay"}, set(), "loss")
+        keys(loss, {"kind", "weight_decay"}, {"factor"}, "loss")
         self.loss_kind = field(loss, "kind", str, "loss")
         if self.loss_kind not in ("mse", "sse", "bce", "cross_entropy"):
             raise CertificateFormatError(f"unknown loss kind {self.loss_kind[:40]!r}")
@@ -224,6 +224,14 @@ class Statement:
         self.decay = rational(field(loss, "weight_decay", str, "loss"), "loss.weight_decay")
         if self.decay < 0:
             raise CertificateFormatError("loss.weight_decay must be >= 0")
+        self.factor = Fraction(1)
+        if "factor" in loss:
+            self.factor = rational(field(loss, "factor", str, "loss"), "loss.factor")
+            if self.factor <= 0:
+                raise CertificateFormatError(
+                    f"loss.factor must be a rational > 0 multiplying the data term, got {self.factor}; "
+                    "omit it for 1"
+                )
 
     def _read_data(self, data: dict) -> None:
         if "ys" in data and "teacher" in data:

@@ -4,9 +4,8 @@ Conventions (scikit-learn 1.x, ``sklearn/neural_network/_base.py`` and ``_multil
 ``n`` samples, ``m`` outputs, ``||W||^2`` the sum of squared weights, biases excluded):
 
 - regressor, ``squared_error``: ``sum_i sum_k (y_ik - p_ik)^2 / (2 n m) + alpha/(2n) ||W||^2``.
-  That is exactly ``1/2`` times symcert's ``mse`` loss with ``weight_decay = alpha / n``; a
-  positive multiple has the same convexity, so the certificate is about scikit-learn's loss.
-  :attr:`LoadedModel.factor` records the ``1/2``: framework loss = ``factor * loss``.
+  That is exactly symcert's ``mse`` loss with ``factor = 1/2`` (on the data term) and
+  ``weight_decay = alpha/(2n)``: the loss, and so the certificate, is scikit-learn's own.
 - binary classifier (logistic output, one unit): mean binary log-loss on 0/1 labels
   (``classes_[1]`` is 1) = symcert's ``bce`` with a sigmoid output, ``weight_decay = alpha/(2n)``.
 - multiclass classifier (softmax output): mean ``-log p_{label}`` on one-hot labels =
@@ -44,14 +43,13 @@ _OUTPUTS = {"identity": "identity", "logistic": "sigmoid", "softmax": "softmax"}
 class LoadedModel:
     """A trained network, its exact point and (where the framework defines it) its training loss.
 
-    The framework's loss is ``factor * loss`` exactly (``factor`` is ``1`` except for
-    scikit-learn's squared error, ``1/2``).
+    ``loss`` is the framework's loss exactly (scikit-learn's squared error carries its
+    ``1/2`` as :attr:`Loss.factor <symcert.symbolic.losses.Loss>`).
     """
 
     mlp: MLP
     point: Point
     loss: Loss | None
-    factor: sympy.Rational = sympy.S.One
     convention: str = ""
 
 
@@ -125,9 +123,9 @@ def from_sklearn(estimator: Any, X: Any = None, y: Any = None) -> LoadedModel:
     alpha = _exact(estimator.alpha)
     data = Dataset(X, targets)
     if kind == "mse":
-        loss = Loss(mlp, data, "mse", alpha / n)
-        convention = "scikit-learn squared_error: (1/2) * (mse + (alpha/n) * sum of squared weights)"
-        return LoadedModel(mlp, point, loss, sympy.Rational(1, 2), convention)
+        loss = Loss(mlp, data, "mse", alpha / (2 * n), factor=sympy.Rational(1, 2))
+        convention = "scikit-learn squared_error: (1/2) * mse + alpha/(2n) * sum of squared weights"
+        return LoadedModel(mlp, point, loss, convention)
     loss = Loss(mlp, data, kind, alpha / (2 * n))
     convention = f"scikit-learn log_loss: mean {kind} + alpha/(2n) * sum of squared weights"
-    return LoadedModel(mlp, point, loss, sympy.Integer(1), convention)
+    return LoadedModel(mlp, point, loss, convention)

@@ -94,7 +94,7 @@ class Certificate:
             "kind": self.kind,
             "status": self.status,
             "network": network_record(self.loss.mlp),
-            "loss": {"kind": self.loss.kind, "weight_decay": format_rational(self.loss.weight_decay)},
+            "loss": _loss_record(self.loss),
             "data": _data_record(self.loss),
             "points": points,
             "element": None if self.element is None else str(self.element),
@@ -180,3 +180,11 @@ def _version() -> str:
     from symcert import __version__
 
     return __version__
+
+
+def _loss_record(loss: Loss) -> dict[str, str]:
+    """``kind``, ``weight_decay`` and, only when it is not 1, ``factor`` (so older files are unchanged)."""
+    record = {"kind": loss.kind, "weight_decay": format_rational(loss.weight_decay)}
+    if loss.factor != 1:
+        record["factor"] = format_rational(loss.factor)
+    return record

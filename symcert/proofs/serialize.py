@@ -56,6 +56,8 @@ def proof_to_dict(proof: Proof) -> dict[str, Any]:
             "weight_decay": format_rational(target.weight_decay),
             "n_points": target.data.n_points,
         }
+        if target.factor != 1:
+            record["loss"]["factor"] = format_rational(target.factor)
     if isinstance(proof.element, SymmetryGroup):
         record["order"] = proof.element.order
     if proof.counterexample is not None:

@@ -10,7 +10,9 @@ Kinds (``N`` data points, ``m`` outputs, ``z`` the output pre-activations,
 - ``cross_entropy`` (softmax output): ``1/N sum_i -sum_k y_k log f_k``,
   written in the equal form ``(sum_k y_k) log(sum_j exp z_j) - sum_k y_k z_k``.
 
-Weight decay ``lambda`` adds ``lambda`` times the sum of squared weights (not biases).
+An exact ``factor > 0`` (default 1) multiplies the whole data term (scikit-learn's squared
+error is ``factor=1/2`` times ``mse``). Weight decay ``lambda`` then adds ``lambda`` times the
+sum of squared weights (not biases), not multiplied by ``factor``.
 
 >>> from symcert import MLP, Dataset, Loss
 >>> net = MLP((1, 1), output_activation="identity")
@@ -48,14 +50,22 @@ class Loss:
         data: a :class:`~symcert.symbolic.data.Dataset` whose dimensions match.
         kind: one of :data:`LOSS_KINDS`.
         weight_decay: an exact ``lambda >= 0``.
+        factor: an exact ``c > 0`` multiplying the data term (not the weight decay).
+
+    >>> net = MLP((1, 1), output_activation="identity")
+    >>> Loss(net, Dataset([[1], [2]], [[0], [1]]), "mse", factor="1/2").scale
+    1/4
     """
 
     mlp: MLP
     data: Dataset
     kind: str
     weight_decay: sympy.Rational
+    factor: sympy.Rational
 
-    def __init__(self, mlp: MLP, data: Dataset, kind: str = "mse", weight_decay: object = 0) -> None:
+    def __init__(
+        self, mlp: MLP, data: Dataset, kind: str = "mse", weight_decay: object = 0, factor: object = 1
+    ) -> None:
         if not isinstance(mlp, MLP):
             raise SpecificationError(f"mlp must be an MLP, got {type(mlp).__name__}")
         if not isinstance(data, Dataset):
@@ -80,21 +90,31 @@ class Loss:
         decay = to_rational(weight_decay, "weight_decay")
         if decay < 0:
             raise SpecificationError(f"weight_decay must be >= 0, got {decay}")
+        multiplier = to_rational(factor, "factor")
+        if multiplier <= 0:
+            raise SpecificationError(
+                f"factor must be an exact rational > 0 multiplying the data term, got {multiplier}; "
+                "pass e.g. factor='1/2'"
+            )
         if kind in _REQUIRED_OUTPUT:
             _check_probabilities(data, kind)
         object.__setattr__(self, "mlp", mlp)
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "weight_decay", decay)
+        object.__setattr__(self, "factor", multiplier)
 
     def __repr__(self) -> str:
         decay = f", weight_decay={self.weight_decay}" if self.weight_decay else ""
-        return f"Loss({self.mlp!r}, {self.data!r}, {self.kind!r}{decay})"
+        factor = f", factor={self.factor}" if self.factor != 1 else ""
+        return f"Loss({self.mlp!r}, {self.data!r}, {self.kind!r}{decay}{factor})"
 
     def describe(self) -> str:
         """One line for people."""
         decay = f" + {self.weight_decay} * (sum of squared weights)" if self.weight_decay else ""
-        return f"{self.kind} loss of the {self.mlp.describe()} on {self.data.n_points} data points{decay}"
+        times = f"{self.factor} * " if self.factor != 1 else ""
+        points = f"{self.data.n_points} data points"
+        return f"{times}{self.kind} loss of the {self.mlp.describe()} on {points}{decay}"
 
     @cached_property
     def expr(self) -> sympy.Expr:
@@ -120,9 +140,13 @@ class Loss:
 
     @property
     def scale(self) -> sympy.Rational:
-        """The factor in front of the sum over data points (``1/(N m)``, ``1`` or ``1/N``)."""
+        """The factor in front of the sum over data points: ``factor`` times ``1/(N m)``, ``1`` or ``1/N``.
+
+        Every evaluator multiplies the data term by this, so ``factor`` reaches them all.
+        """
         n, m = self.data.n_points, self.mlp.widths[-1]
-        return {"mse": sympy.Rational(1, n * m), "sse": sympy.Integer(1)}.get(self.kind, sympy.Rational(1, n))
+        base = {"mse": sympy.Rational(1, n * m), "sse": sympy.Integer(1)}.get(self.kind, sympy.Rational(1, n))
+        return self.factor * base
 
     @property
     def weight_indices(self) -> tuple[int, ...]:

@@ -214,6 +214,8 @@ class Network:
             "cross_entropy": f"L(p) = 1/{data.n_points} sum_i ((sum_k y_ik) ln(sum_k exp z_k(x_i; p))"
             " - sum_k y_ik z_k(x_i; p))",
         }[loss.kind]
+        if loss.factor != 1:
+            formula = formula.replace("L(p) = ", f"L(p) = {loss.factor} * ", 1)
         if loss.weight_decay:
             formula += f" + {loss.weight_decay} sum (weights)^2"
         source = (
