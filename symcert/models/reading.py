@@ -15,22 +15,41 @@ keys and ``NaN``/``Infinity`` are refused. Every problem is a
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from symcert.checker.reading import CertificateFormatError, read_text
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_DIGITS, MAX_FILE_BYTES
 
 __all__ = ["text_file", "json_file"]
 
 
-def text_file(path: str | Path) -> str:
-    """The text of a bounded regular UTF-8 file."""
+def text_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> str:
+    """The text of a regular UTF-8 file of at most ``limit`` bytes (devices, FIFOs and folders refused).
+
+    The prover side reads on its own: the independent checker has its own reader and shares no code.
+    """
+    path = Path(path)
     try:
-        return read_text(path, MAX_FILE_BYTES)
-    except CertificateFormatError as error:
-        raise SpecificationError(str(error)) from None
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise SpecificationError(f"{path} is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecificationError(f"{path} is not a regular file (a device, FIFO or socket)")
+        if info.st_size > limit:
+            raise SpecificationError(f"{path} is larger than {limit} bytes")
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)  # bounded even if the file grows while it is read
+    except OSError as error:
+        raise SpecificationError(f"cannot read {path}: {error.strerror}") from None
+    if len(data) > limit:
+        raise SpecificationError(f"{path} is larger than {limit} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecificationError(f"{path} is not UTF-8 text") from None
 
 
 def _number_text(text: str) -> str:
