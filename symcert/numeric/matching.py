@@ -163,6 +163,11 @@ def weight_matching(
 
 
 def _solve_layer(a, b, sources, signs, kinds, l, outgoing=True):
+    return _assign(*_best_signs(*_layer_scores(a, b, sources, signs, kinds, l, outgoing)))
+
+
+def _layer_scores(a, b, sources, signs, kinds, l, outgoing=True):
+    """Weight similarity of layer ``l``'s units (unsigned, and signed when a sign acts)."""
     (wa, ba), (wb, bb) = a[l], b[l]
     if l > 0:
         column = signs[l - 1] if kinds[l - 1] == "flip" else 1.0
@@ -174,7 +179,7 @@ def _solve_layer(a, b, sources, signs, kinds, l, outgoing=True):
     outward = wa_next.T @ wb_next if outgoing else np.zeros_like(inward)
     kind = kinds[l]
     minus = {"flip": -(inward + outward), "flip_in": outward - inward}.get(kind) if kind else None
-    return _assign(*_best_signs(inward + outward, minus))
+    return inward + outward, minus
 
 
 def pre_activations(
@@ -191,7 +196,10 @@ def pre_activations(
 
 
 def activation_matching(
-    za: Sequence[np.ndarray], zb: Sequence[np.ndarray], kinds: Sequence[str | None]
+    za: Sequence[np.ndarray],
+    zb: Sequence[np.ndarray],
+    kinds: Sequence[str | None],
+    weights: tuple[Layers, Layers] | None = None,
 ) -> Matching:
     """Pair units layer by layer by the least-squares fit of their pre-activations over the data.
 
@@ -201,14 +209,37 @@ def activation_matching(
     ``+-<z_i, z_j>`` per pair). Layers are independent: one assignment each. The
     objective is the sum over hidden layers of the matched inner products, divided
     by the number of points: before (unit ``i`` with ``i``) and after.
+
+    The data cannot tell apart units whose pre-activations coincide on it (a unit
+    with zero incoming weights is the same with either sign). Given ``weights``
+    (the layers of A and B), such ties are broken by the weights: a second pass
+    adds the weight similarity, scaled far below the activation scores' spread.
     """
-    sources, signs, before, after = [], [], 0.0, 0.0
-    for l, (a, b) in enumerate(zip(za, zb)):
-        gram = a.T @ b / a.shape[0]
-        before += float(np.trace(gram))
-        score, sign = _best_signs(gram, -gram if kinds[l] else None)
-        source, chosen = _assign(score, sign)
+    grams = [a.T @ b / a.shape[0] for a, b in zip(za, zb)]
+    sources, signs = _assign_layers(grams, kinds)
+    if weights is not None:
+        a_layers, b_layers = weights
+        tied = []
+        for l, gram in enumerate(grams):
+            plus_w, minus_w = _layer_scores(a_layers, b_layers, sources, signs, kinds, l)
+            size = max(float(np.max(np.abs(plus_w))), 1e-300)
+            eps = 1e-9 * max(float(np.max(np.abs(gram))), 1e-300) / size
+            tied.append((gram + eps * plus_w, None if minus_w is None else -gram + eps * minus_w))
+        sources, signs = _assign_layers(tied, kinds)
+    before = sum(float(np.trace(gram)) for gram in grams)
+    after = sum(
+        float(np.sum(chosen * gram[np.arange(len(source)), source]))
+        for gram, source, chosen in zip(grams, sources, signs)
+    )
+    return Matching(tuple(sources), tuple(signs), (before, after), 1, True)
+
+
+def _assign_layers(scores, kinds):
+    """One assignment per layer; ``scores[l]`` is a Gram matrix or a pair (unsigned, signed)."""
+    sources, signs = [], []
+    for l, score in enumerate(scores):
+        plus, minus = score if isinstance(score, tuple) else (score, -score if kinds[l] else None)
+        source, chosen = _assign(*_best_signs(plus, minus if kinds[l] else None))
         sources.append(source)
         signs.append(chosen)
-        after += float(np.sum(chosen * gram[np.arange(len(source)), source]))
-    return Matching(tuple(sources), tuple(signs), (before, after), 1, True)
+    return sources, signs

@@ -212,8 +212,9 @@ def align(
         xs = _inputs(data, mlp)
         slope = None if mlp.activation.slope is None else float(mlp.activation.slope)
         name = mlp.activation.name
+        ties = (centre_biases(a), centre_biases(b)) if centre else (a, b)  # weights break data ties
         found = activation_matching(
-            pre_activations(a, xs, name, slope), pre_activations(b, xs, name, slope), kinds
+            pre_activations(a, xs, name, slope), pre_activations(b, xs, name, slope), kinds, ties
         )
     element = _element(found, kinds)
     aligned = element(B)
