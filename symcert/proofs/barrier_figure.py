@@ -64,7 +64,11 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
         [
             r"\begin{figure}[ht]\centering",
             "\n\\hfill\n".join(axes),
-            r"\caption{$\varphi(t) = L((1-t)A + tB)$ with its certified band and the chord. %s.}" % caption,
+            r"\caption{The loss $\varphi(t) = L((1-t)A + tB)$ on the segment from the network $A$ ($t = 0$) to "
+            r"the network $B$ ($t = 1$): certified enclosures of $\varphi$ at points (solid), the certified "
+            r"upper band (shaded; each piece of $[0, 1]$ bounds $\varphi$ above on it) and the chord (dashed) "
+            r"from $(0, L(A))$ to $(1, L(B))$. The barrier is the largest height of $\varphi$ above the chord. "
+            r"%s.}" % caption,
             r"\label{%s}" % label,
             r"\end{figure}",
         ]
@@ -73,11 +77,17 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
 
 def barrier_document_body(panels: Sequence[tuple[str, Any]]) -> str:
     """The body of a standalone report: the numbers, then the figure."""
-    lines = [r"\section*{Certified loss barrier}", r"\begin{itemize}"]
+    lines = [
+        r"\section*{Certified loss barrier}",
+        r"The barrier $\beta = \sup_{t \in [0, 1]} \bigl(\varphi(t) - c(t)\bigr)$ of "
+        r"$\varphi(t) = L((1-t)A + tB)$ above the chord $c$ between the networks $A$ and $B$, enclosed by "
+        r"branch and bound over $t$:",
+        r"\begin{itemize}",
+    ]
     for title, r in panels:
         lines.append(
-            r"\item %s: $%s \le B \le %s$ (%s, %s, %d pieces of $[0,1]$, witness $t = %s$)."
-            % (title, _n(r.lo), _n(r.hi), r.form, r.status, r.n_pieces, r.witness)
+            r"\item %s: $%s \le \beta \le %s$ (chord: %s; %s; %d pieces of $[0,1]$; witness $t = %s$)."
+            % (title.capitalize(), _n(r.lo), _n(r.hi), r.form, r.status, r.n_pieces, r.witness)
         )
     lines += [r"\end{itemize}", barrier_figure(panels)]
     return "\n".join(lines)

@@ -44,6 +44,8 @@ __all__ = [
     "convexity_repr_latex",
     "interval_latex",
     "quantity_latex",
+    "certificate_quantity",
+    "certificate_arithmetic",
 ]
 
 _CLAIMS = {
@@ -346,6 +348,16 @@ def _enclosures(certificate: Certificate, digits: int) -> list[str]:
 
 #: The enclosure a curvature or Hessian certificate carries for its chord step (see ``proofs.reduction``).
 SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
+
+
+def certificate_quantity(certificate: Certificate, name: str) -> str:
+    """The name under which an enclosure is printed (see :func:`quantity_latex`)."""
+    return _name(certificate, name)
+
+
+def certificate_arithmetic(certificate: Certificate) -> str:
+    """How the certificate's enclosures were computed, in words."""
+    return _arithmetic(certificate)
 
 
 def _name(certificate: Certificate, name: str) -> str:
