@@ -146,7 +146,7 @@ def test_no_page_is_mostly_blank(compiled, require_tool, tmp_path):
         pages = sorted(tmp_path.glob(f"{name}-*.pgm"))
         for page in pages[:-1]:
             extent = _inked_extent(page.read_bytes())
-            assert extent > 0.5, f"{name}: page {page.stem} is inked over only {extent:.0%} of its height"
+            assert extent > 0.6, f"{name}: page {page.stem} is inked over only {extent:.0%} of its height"
 
 
 # -- the LaTeX itself ----------------------------------------------------------------------------
@@ -205,19 +205,24 @@ def test_no_chained_relations(texts, name):
     assert not re.search(r"[<>]\s*0\s*=\s*0", texts[name])
 
 
+#: A symbol plotted in a figure, and words one of which its caption must use to say what it is.
+_EXPLAINED = {
+    "A": ("point", "network", "minim"),
+    "B": ("point", "network", "minim"),
+    "M": ("midpoint",),
+    "e": ("direction",),
+    r"\varphi": (r"\varphi(t) =",),
+    "s": ("coordinates", "$s = "),
+}
+
+
 @pytest.mark.parametrize("name", DOCUMENTS)
 def test_captions_explain_their_symbols(texts, name):
     for caption in _captions(texts[name]):
-        for symbol, meaning in (("$e", "direction"), ("$s", "$s"), ("$t", "$t")):
-            if symbol in caption and symbol == "$e":
-                assert meaning in caption, caption
-        if r"\varphi" in caption:
-            assert r"\varphi(t) =" in caption or r"\varphi(t) = L" in caption, caption
-        for point in ("A", "B", "M"):
-            if f"${point}$" in caption or f"{point} (" in caption:
-                assert re.search(rf"\${point}\b[^$]*\$[^.]*(point|teacher|minimum|midpoint|copy|image)", caption) or (
-                    "midpoint" in caption
-                ), (point, caption)
+        math = " ".join(re.findall(r"\$([^$]*)\$", caption))
+        for symbol, words in _EXPLAINED.items():
+            if re.search(r"(?<![\\a-zA-Z])" + re.escape(symbol) + r"(?![a-zA-Z])", math):
+                assert any(word in caption for word in words), (symbol, caption)
 
 
 def _captions(text: str) -> list[str]:
@@ -233,7 +238,7 @@ def _captions(text: str) -> list[str]:
 
 def test_handouts_cite_by_name(texts):
     seed = texts["seed-argument"]
-    assert "seed" not in seed.lower().replace("seed-argument", "")
+    assert "the seed" not in seed.lower() and "seed's" not in seed.lower()
     assert "Explanation of why Neural Networks are non convex" in seed
     assert r"\url{https://datascience.stackexchange.com/questions/87961" in seed
     assert "Data Science Stack Exchange answer" not in seed
@@ -277,5 +282,5 @@ def _inked_extent(data: bytes) -> float:
     width, height = int(fields[1]), int(fields[2])
     pixels = data[position + 1 :]
     rows = [pixels[r * width : (r + 1) * width] for r in range(height)]
-    inked = [r for r, row in enumerate(rows) if min(row) < 128]
+    inked = [r for r, row in enumerate(rows) if min(row) < 200]
     return (inked[-1] - inked[0] + 1) / height if inked else 0.0

@@ -58,7 +58,7 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
     """A figure with one axis per ``(title, BarrierResult)``, side by side."""
     axes = [r"\begin{tikzpicture}" + "\n" + _axis(t, r) + "\n" + r"\end{tikzpicture}" for t, r in panels]
     caption = "; ".join(
-        f"{t}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "") for t, r in panels
+        f"{t.capitalize()}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "") for t, r in panels
     )
     return "\n".join(
         [

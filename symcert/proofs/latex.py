@@ -140,11 +140,10 @@ def element_words(element: Any) -> str:
         )
     if kind == "Rescale":
         alpha = sympy.latex(element.alpha)
-        power = "" if element.degree == 1 else "^{%d}" % element.degree
         return (
             r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
-            r"and its outgoing weights by $\alpha^{-1}%s$" % (element.unit + 1, element.layer, alpha, power)
-        ).replace(r"\alpha^{-1}^", r"\alpha^{-")
+            r"and its outgoing weights by $\alpha^{-%d}$" % (element.unit + 1, element.layer, alpha, element.degree)
+        )
     if kind == "Permutation":
         return r"puts unit $%s$ of layer $%d$ in position $1, 2, \dots$ (in that order)" % (
             ", ".join(str(k + 1) for k in element.source),
@@ -227,7 +226,11 @@ def proof_to_latex(proof: Proof) -> str:
         else r"This was not decided%s."
         % (", although the two sides agree numerically (floats, not a proof)" if proof.numerically_invariant else "")
     )
-    heading = r"%s is not a symmetry" % g.split(",")[0] if proof.status == "refuted" else "An open claim"
+    heading = (
+        r"%s is not a symmetry" % g.split(",")[0]
+        if proof.status == "refuted"
+        else "An open claim" + (", numerically invariant" if proof.numerically_invariant else "")
+    )
     return "\n".join(
         [
             r"\begin{remark}[%s]" % heading.replace("$g = ", "$"),
@@ -273,13 +276,10 @@ def _step_items(proof: Proof, names: dict, subject: str) -> list[str]:
             out.append(
                 r"\item \textbf{Canonical form.} Expand every argument of $\sigma$, $\exp$ and $\log$ and "
                 r"rewrite with the lemmas. Both sides reach the same canonical form: SymPy compares the two "
-                r"expression trees and finds them identical, so one display shows both:"
+                r"expression trees and finds them identical, so one display shows both; call it $C$:"
             )
-            for label, value in step.expressions:
-                left = r"\operatorname{can} %s(\theta) = \operatorname{can} %s(g\theta)" % (
-                    label.split("canonical ")[-1].split("(")[0],
-                    label.split("canonical ")[-1].split("(")[0],
-                )
+            for k, (_, value) in enumerate(step.expressions, start=1):
+                left = "C" if len(step.expressions) == 1 else "C_{%d}" % k
                 out.append(aligned_display(left, value, names))
         elif name == "canonical form":
             out.append(

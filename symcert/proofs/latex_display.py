@@ -6,7 +6,7 @@ Pure functions returning strings; the objects they print hold no LaTeX.
 >>> import sympy
 >>> x, y = sympy.symbols("x y")
 >>> text = aligned_display("g", sum(sympy.Symbol(f"a{k}") for k in range(80)))
->>> text.startswith(r"\[ \begin{aligned}") and text.count(r"\\") >= 2    # one sum, several lines
+>>> text.startswith(r"\begin{align*}") and text.count(r"\\") >= 2    # one sum, several lines
 True
 >>> decimal_bound(sympy.Rational(1, 3), 4, "down"), decimal_bound(sympy.Rational(1, 3), 4, "up")
 ('0.3333', '0.3334')
@@ -175,7 +175,7 @@ def display_lines(expr: Any, names: dict | None = None, width: int = LINE_WIDTH)
 
 
 def aligned_display(left: str, expr: Any, names: dict | None = None, width: int = LINE_WIDTH) -> str:
-    """A display ``left = expr`` (``aligned`` inside ``\\[ \\]``), broken over lines.
+    """A display ``left = expr`` (an ``align*``, so it may break across pages), broken over lines.
 
     Every line starts after ``left =``, so the room for the expression is ``width`` less the
     width of ``left``; a long ``left`` goes on a line of its own.
@@ -187,7 +187,8 @@ def aligned_display(left: str, expr: Any, names: dict | None = None, width: int 
     else:
         lines = display_lines(expr, names, int(room))
         rows = [f"{left} &= {lines[0]}"] + [r"&\quad " + line for line in lines[1:]]
-    return "\\[ \\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned} \\]"
+    # align* (not aligned inside \[ \]): a long display may break across pages (\allowdisplaybreaks)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
 # -- numbers --------------------------------------------------------------------------
