@@ -516,12 +516,19 @@ def invariance_reason_latex(proof: Proof) -> str:
         elif step.name == "abstract activation":
             lines.append(
                 r"Write the loss with an abstract activation $\sigma$; an identity proved for $\sigma$ "
-                r"using only the lemmas above holds for the activation itself."
+                r"using only the lemmas stated here holds for the activation itself."
             )
+        elif step.name == "canonical form" and proof.status == "proved" and step.expressions:
+            lines.append(
+                r"Expanding every argument of $\sigma$ and rewriting with the lemmas puts $L(\theta)$ and "
+                r"$L(g\theta)$ in canonical form. SymPy compares the two expression trees and finds them "
+                r"identical, so one display shows both:"
+            )
+            lines.extend(aligned_display("C", value, names) for _, value in step.expressions[:1])
         elif step.name == "canonical form":
             lines.append(
                 r"Expanding every argument of $\sigma$ and rewriting with the lemmas puts $L(\theta)$ and "
-                r"$L(g\theta)$ in canonical form: %s." % escape(step.text.split(": ", 1)[-1])
+                r"$L(g\theta)$ in canonical form; the two forms differ."
             )
         elif step.name == "counterexample":
             lines.append(escape(step.text) + ".")

@@ -398,8 +398,8 @@ def network_phrase(mlp: MLP) -> str:
         return "%s with $%d$ input%s" % (model[mlp.output_activation.name], d, "" if d == 1 else "s")
     widths = r" \to ".join(str(w) for w in mlp.widths)
     out = mlp.output_activation.name
-    tail = "" if out == "identity" else r", %s output" % out
-    tail += "" if mlp.bias else ", no biases"
+    notes = ([] if out == "identity" else [r"%s output" % out]) + ([] if mlp.bias else ["no biases"])
+    tail = " (%s)" % ", ".join(notes) if notes else ""
     return r"$%s$ network with widths $%s$%s" % (activation_latex(mlp), widths, tail)
 
 

@@ -39,10 +39,10 @@ def conserved_latex(proof: GradientProof) -> str:
     names = proof.loss.mlp.latex_names
     inc = " + ".join("(%s)^2" % names[s] for s in proof.incoming)
     out = " + ".join("(%s)^2" % names[s] for s in proof.outgoing)
-    if proof.degree != 1:
-        out = r"%d\,\bigl(%s\bigr)" % (proof.degree, out)
-    elif len(proof.outgoing) > 1:
+    if len(proof.outgoing) > 1:
         out = r"\bigl(%s\bigr)" % out
+    if proof.degree != 1:
+        out = r"%d\,%s" % (proof.degree, out)
     return r"Q = %s - %s" % (inc, out)
 
 
