@@ -248,6 +248,6 @@ def layout_problems(log: str, tolerance: float = OVERFULL_TOLERANCE) -> list[str
         box = re.match(r"Overfull \\[hv]box \(([\d.]+)pt too (wide|high)\)", line)
         if box and float(box.group(1)) > tolerance:
             problems.append(line.strip())
-        elif "Float too large" in line or re.search(r"(Reference|Citation) `[^']*' on page \d+ undefined", line):
+        elif "Float too large" in line or re.search(r"(Reference|Citation) `[^']*' on page \d+ undef", line):
             problems.append(line.strip())
     return problems

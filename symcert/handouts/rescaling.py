@@ -114,7 +114,8 @@ def build() -> Handout:
         ),
         Exercise(
             r"Is rescaling a symmetry of a $\tanh$ network?",
-            r"No: $\tanh(2u) \ne 2\tanh(u)$. The prover refutes $\mathrm{rescale}^{(1)}_{1}(\tfrac{3}{2})$ with an exact "
+            r"No: $\tanh(2u) \ne 2\tanh(u)$. The prover refutes $\mathrm{rescale}^{(1)}_{1}(\tfrac{3}{2})$ "
+            r"with an exact "
             r"point where the outputs differ rigorously.",
         ),
         Exercise(

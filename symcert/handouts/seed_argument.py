@@ -64,7 +64,8 @@ def build() -> Handout:
             orbit.to_latex(10, invariance=invariance, label="thm:seed:orbit"),
             r"\section{Second argument: two critical points, and none between}",
             r"The answer's second argument: if $x \ne y$ are critical points and some $z$ on the segment "
-            r"between them is not critical, $L$ is not convex (Lemma~\ref{lem:seed:critical}). The teacher and its swapped "
+            r"between them is not critical, $L$ is not convex (Lemma~\ref{lem:seed:critical}). "
+            r"The teacher and its swapped "
             r"copy "
             r"are exact critical points; a directional derivative at $z$ is rigorously nonzero.",
             critical.to_latex(10, invariance=invariance, context=False, label="thm:seed:critical"),

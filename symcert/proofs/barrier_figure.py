@@ -58,16 +58,18 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
     """A figure with one axis per ``(title, BarrierResult)``, side by side."""
     axes = [r"\begin{tikzpicture}" + "\n" + _axis(t, r) + "\n" + r"\end{tikzpicture}" for t, r in panels]
     caption = "; ".join(
-        f"{t.capitalize()}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "") for t, r in panels
+        f"{t.capitalize()}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "")
+        for t, r in panels
     )
     return "\n".join(
         [
             r"\begin{figure}[ht]\centering",
             "\n\\hfill\n".join(axes),
-            r"\caption{The loss $\varphi(t) = L((1-t)A + tB)$ on the segment from the network $A$ ($t = 0$) to "
-            r"the network $B$ ($t = 1$): certified enclosures of $\varphi$ at points (solid), the certified "
-            r"upper band (shaded; each piece of $[0, 1]$ bounds $\varphi$ above on it) and the chord (dashed) "
-            r"from $(0, L(A))$ to $(1, L(B))$. The barrier is the largest height of $\varphi$ above the chord. "
+            r"\caption{The loss $\varphi(t) = L((1-t)A + tB)$ on the segment from the network $A$ "
+            r"($t = 0$) to the network $B$ ($t = 1$): certified enclosures of $\varphi$ at points (solid), "
+            r"the certified upper band (shaded; each piece of $[0, 1]$ bounds $\varphi$ above on it) and "
+            r"the chord (dashed) from $(0, L(A))$ to $(1, L(B))$. The barrier is the largest height of "
+            r"$\varphi$ above the chord. "
             r"%s.}" % caption,
             r"\label{%s}" % label,
             r"\end{figure}",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex import invariance_reason_latex
+from symcert.proofs.latex import element_latex, invariance_reason_latex
 from symcert.proofs.latex_display import (
     escape,
     interval_latex,
@@ -180,7 +180,13 @@ def certificate_to_latex(
             from symcert.proofs.invariance import prove_invariance
 
             proof = prove_invariance(loss, certificate.element)
-        lines.append(invariance_reason_latex(proof))
+        if not context and proof.status == "proved":  # the document proved it before: refer to it
+            lines.append(
+                r"As proved above, $g = %s$ is a symmetry of $L$: $L(g\theta) = L(\theta)$ for every "
+                r"$\theta$." % element_latex(certificate.element)
+            )
+        else:
+            lines.append(invariance_reason_latex(proof))
     lines.append(paragraph("the points"))
     lines += _points(certificate)
     lines.append(paragraph("the inequality"))

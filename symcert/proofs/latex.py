@@ -142,7 +142,8 @@ def element_words(element: Any) -> str:
         alpha = sympy.latex(element.alpha)
         return (
             r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
-            r"and its outgoing weights by $\alpha^{-%d}$" % (element.unit + 1, element.layer, alpha, element.degree)
+            r"and its outgoing weights by $\alpha^{-%d}$"
+            % (element.unit + 1, element.layer, alpha, element.degree)
         )
     if kind == "Permutation":
         return r"puts unit $%s$ of layer $%d$ in position $1, 2, \dots$ (in that order)" % (
@@ -224,7 +225,11 @@ def proof_to_latex(proof: Proof) -> str:
         r"This is false: %s is not a symmetry." % g.split(",")[0]
         if proof.status == "refuted"
         else r"This was not decided%s."
-        % (", although the two sides agree numerically (floats, not a proof)" if proof.numerically_invariant else "")
+        % (
+            ", although the two sides agree numerically (floats, not a proof)"
+            if proof.numerically_invariant
+            else ""
+        )
     )
     heading = (
         r"%s is not a symmetry" % g.split(",")[0]
@@ -289,6 +294,7 @@ def _step_items(proof: Proof, names: dict, subject: str) -> list[str]:
             )
         elif name == "counterexample" and proof.counterexample is not None:
             example = proof.counterexample
+            difference = example.difference
             x = (
                 r" and the input $x = (%s)$" % ", ".join(sympy.latex(v) for v in example.x)
                 if example.x
@@ -297,7 +303,7 @@ def _step_items(proof: Proof, names: dict, subject: str) -> list[str]:
             out.append(
                 r"\item \textbf{Counterexample.} At the exact point $\theta$ below%s, interval arithmetic "
                 r"encloses $%s(g\theta) - %s(\theta)$ in $%s$, which does not contain $0$:"
-                % (x, subject, subject, interval_latex((example.difference.lower, example.difference.upper), 6))
+                % (x, subject, subject, interval_latex((difference.lower, difference.upper), 6))
             )
             out.append(r"\[ \theta:\quad %s \]" % point_latex(example.point))
         elif name == "conclusion":

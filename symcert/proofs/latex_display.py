@@ -459,7 +459,9 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     for i in range(count):
         lines.append(aligned_display(r"\ell_{%d}(\theta)" % (i + 1), terms[i], names))
     if count < n:
-        rest = r"$\ell_{%d}$ is" % n if count + 1 == n else r"$\ell_{%d}, \dots, \ell_{%d}$ are" % (count + 1, n)
+        rest = (
+            r"$\ell_{%d}$ is" % n if count + 1 == n else r"$\ell_{%d}, \dots, \ell_{%d}$ are" % (count + 1, n)
+        )
         lines.append(r"and %s the same with $x_i$ and $y_i$ from the table." % rest)
     return "\n".join(lines)
 

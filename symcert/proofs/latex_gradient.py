@@ -91,8 +91,8 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         elif step.name == "counterexample" and proof.counterexample is not None:
             point, decision = proof.counterexample
             lines.append(
-                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does not "
-                r"contain $0$:"
+                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
+                r"not contain $0$:"
                 % interval_latex((decision.lower, decision.upper), 6)
             )
             lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
