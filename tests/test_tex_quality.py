@@ -284,3 +284,15 @@ def _inked_extent(data: bytes) -> float:
     rows = [pixels[r * width : (r + 1) * width] for r in range(height)]
     inked = [r for r, row in enumerate(rows) if min(row) < 200]
     return (inked[-1] - inked[0] + 1) / height if inked else 0.0
+
+
+@pytest.mark.parametrize("decay", ["0", "1/2"])
+def test_the_printed_hessian_is_the_hessian(decay):
+    # the per-point Gram sum printed for linear regression ends in the exact Hessian (weight decay included)
+    import sympy
+
+    loss = Loss(MLP((1, 1)), Dataset([[0], [1], [2]], [[1], [2], [2]]), "mse", weight_decay=decay)
+    text = prove_convexity(loss).to_latex()
+    hessian = sympy.hessian(loss.expr, list(loss.mlp.symbols))
+    assert r"= %s. \]" % sympy.latex(hessian, mat_delim="(") in text
+    assert "E_{0}" not in text and r"J_{1} &= " in text  # every symbol defined, per data point

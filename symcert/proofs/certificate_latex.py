@@ -484,14 +484,21 @@ def _gram_terms(loss: Any) -> list[str]:
             r"%s %s" % ("" if constant else r"c_{%d}(\theta)" % i, sympy.latex(G, mat_delim="("))
             for i, G in terms
         ]
+        decay = sympy.diag(*[2 * loss.weight_decay if v.name.startswith("W") else 0 for v in symbols])
+        extra = r" + 2\lambda D" if loss.weight_decay else ""
         if constant:
             total = sum((G for _, G in terms), sympy.zeros(len(symbols), len(symbols))) * 2 * loss.scale
             out.append(
-                r"so \[ \nabla^2 L = %s \bigl(%s\bigr) = %s. \]"
-                % (sympy.latex(2 * loss.scale), " + ".join(summands), sympy.latex(total, mat_delim="("))
+                r"so \[ \nabla^2 L = %s \bigl(%s\bigr)%s = %s. \]"
+                % (
+                    sympy.latex(2 * loss.scale),
+                    " + ".join(summands),
+                    extra,
+                    sympy.latex(total + decay, mat_delim="("),
+                )
             )
         else:
-            out.append(r"so \[ \nabla^2 L(\theta) = %s. \]" % " + ".join(summands))
+            out.append(r"so \[ \nabla^2 L(\theta) = %s%s. \]" % (" + ".join(summands), extra))
     return out
 
 
