@@ -296,3 +296,15 @@ def test_the_printed_hessian_is_the_hessian(decay):
     hessian = sympy.hessian(loss.expr, list(loss.mlp.symbols))
     assert r"= %s. \]" % sympy.latex(hessian, mat_delim="(") in text
     assert "E_{0}" not in text and r"J_{1} &= " in text  # every symbol defined, per data point
+
+
+def test_point_labels_stay_inside_the_frame():
+    # A and B sit at the bottom of the plotted range (global minima) with their labels below them: the
+    # y range is enlarged at both ends so that the labels do not run into the frame and its tick labels
+    from symcert.proofs.figures import segment_figure
+
+    example = default_example()
+    A = example.teacher
+    text = segment_figure(example.loss, A, example.element(A))
+    assert r"\node[below right] at (axis cs:0," in text
+    assert "enlarge y limits=0.15" in text and "enlarge y limits={upper" not in text
