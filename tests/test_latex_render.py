@@ -126,7 +126,7 @@ def test_proof_latex_escapes_prose_and_names_inputs():
 def test_convexity_latex():
     proof = prove_convexity(Loss(MLP((1, 1)), Dataset([[1], [2]], [[0], [1]]), "mse"))
     text = proof.to_latex(label="thm:c")
-    assert _balanced(text) and r"J_{ik} J_{ik}^{\top}" in text and "Hence $L$ is convex." in text
+    assert _balanced(text) and r"J_{i} J_{i}^{\top}" in text and "Hence $L$ is convex." in text
 
 
 def test_repr_latex_for_notebooks():

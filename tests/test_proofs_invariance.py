@@ -368,29 +368,37 @@ def _balanced(text: str) -> bool:
 @pytest.mark.parametrize(
     ("target", "element", "label"),
     [
-        (_loss("tanh"), swap(1, 0, 1), "Theorem"),
-        (_loss("leaky_relu:1/10"), flip(1, 0), "Counterexample"),
-        (_loss("sigmoid"), flip(1, 1), "Theorem"),
-        (MLP((1, 2, 1), "relu"), rescale(1, 0, "3/2"), "Theorem"),
-        (MLP((1, 2, 1), "tanh"), rescale(1, 0, "3/2"), "Counterexample"),
-        (_loss("tanh"), MLP((1, 2, 1)).symmetry_group(), "Theorem"),
+        (_loss("tanh"), swap(1, 0, 1), "theorem"),
+        (_loss("leaky_relu:1/10"), flip(1, 0), "remark"),
+        (_loss("sigmoid"), flip(1, 1), "theorem"),
+        (MLP((1, 2, 1), "relu"), rescale(1, 0, "3/2"), "theorem"),
+        (MLP((1, 2, 1), "tanh"), rescale(1, 0, "3/2"), "remark"),
+        (_loss("tanh"), MLP((1, 2, 1)).symmetry_group(), "theorem"),
     ],
 )
 def test_to_latex(target, element, label):
     proof = prove_invariance(target, element)
     text = proof.to_latex()
-    assert text.startswith(r"\begin{theorem}[%s]" % label)
-    assert r"\begin{proof}" in text and text.rstrip().endswith(r"\end{proof}")
-    assert text.index(r"\end{theorem}") < text.index(r"\begin{proof}")
+    # a proved invariance is a theorem with a title that names the element; a refuted one is a remark
+    assert text.startswith(r"\begin{%s}[" % label)
+    if label == "theorem":
+        assert text.startswith(r"\begin{theorem}[Invariance under")
+        assert r"\begin{proof}" in text and text.rstrip().endswith(r"\end{proof}")
+        assert text.index(r"\end{theorem}") < text.index(r"\begin{proof}")
+    else:
+        assert r"\begin{theorem}" not in text and "not a symmetry" in text
+        assert text.rstrip().endswith(r"\end{remark}")
     begins = re.findall(r"\\begin\{(\w+)\}", text)
     ends = re.findall(r"\\end\{(\w+)\}", text)
     assert sorted(begins) == sorted(ends)
     assert _balanced(text)
     assert text.count("$") % 2 == 0
     # underscores outside math are escaped (parameter names such as W1_11 appear in the text)
-    outside_math = re.sub(r"\$[^$]*\$|\\\[.*?\\\]", "", text, flags=re.S)
+    outside_math = re.sub(
+        r"\$[^$]*\$|\\\[.*?\\\]|\\begin\{align\*\}.*?\\end\{align\*\}", "", text, flags=re.S
+    )
     assert re.search(r"(?<!\\)_", outside_math) is None
-    assert proof.claim_latex() in text
+    assert proof.claim_latex().split(r",\quad")[0] in text  # the element is named in the sentence
     assert proof._repr_latex_().startswith("$")
     if proof.parts:
         assert text.count(r"\item Generator") == len(proof.parts)

@@ -33,6 +33,7 @@ __all__ = [
     "tex_engine",
     "first_tex_error",
     "log_problems",
+    "layout_problems",
 ]
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -101,12 +102,19 @@ def tex_engine() -> str | None:
     return None
 
 
-def compile_pdf(tex_path: str | Path, pdf_path: str | Path | None = None, *, timeout: int = TIMEOUT) -> Path:
+def compile_pdf(
+    tex_path: str | Path,
+    pdf_path: str | Path | None = None,
+    *,
+    timeout: int = TIMEOUT,
+    log_path: str | Path | None = None,
+) -> Path:
     """Compile ``tex_path`` to ``pdf_path`` (default: next to it, ``.pdf``) and return the PDF's path.
 
     TeX runs in a scratch directory, so no auxiliary files are left behind; on
     failure the log is kept next to the source (``NAME.log``) and the error says
-    so in one line.
+    so in one line. With ``log_path``, the log of a successful run is copied
+    there too (to read layout warnings, see :func:`layout_problems`).
     """
     source = Path(tex_path)
     if not source.is_file():
@@ -157,6 +165,8 @@ def compile_pdf(tex_path: str | Path, pdf_path: str | Path | None = None, *, tim
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(pdf, target)
+            if log_path is not None:
+                Path(log_path).write_text(log, encoding="latin-1")
         except OSError as error:
             raise TeXError(f"cannot write {target}: {error.strerror}") from None
     return target
@@ -215,3 +225,29 @@ def log_problems(log: str) -> str | None:
         if found:
             return text.format(found.group(1))
     return None
+
+
+#: Overfull boxes up to this many points are tolerated (TeX's own rounding, invisible on paper).
+OVERFULL_TOLERANCE = 1.0
+
+
+def layout_problems(log: str, tolerance: float = OVERFULL_TOLERANCE) -> list[str]:
+    r"""Every layout defect a TeX log reports: overfull boxes wider than ``tolerance`` points,
+    floats too large for the page, undefined references; one readable line each.
+
+    >>> layout_problems("Overfull \\hbox (172.068pt too wide) detected at line 117\nOverfull "
+    ...                 "\\hbox (0.5pt too wide) in paragraph at lines 3--4")
+    ['Overfull \\hbox (172.068pt too wide) detected at line 117']
+    >>> layout_problems("LaTeX Warning: Float too large for page by 12.0pt on input line 40.")
+    ['LaTeX Warning: Float too large for page by 12.0pt on input line 40.']
+    >>> layout_problems("Output written on document.pdf (3 pages, 120 bytes).")
+    []
+    """
+    problems = []
+    for line in _unwrap(log).splitlines():
+        box = re.match(r"Overfull \\[hv]box \(([\d.]+)pt too (wide|high)\)", line)
+        if box and float(box.group(1)) > tolerance:
+            problems.append(line.strip())
+        elif "Float too large" in line or re.search(r"(Reference|Citation) `[^']*' on page \d+ undef", line):
+            problems.append(line.strip())
+    return problems

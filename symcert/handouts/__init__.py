@@ -41,8 +41,13 @@ def _module(name: str):
 
 
 def describe_handout(name: str) -> str:
-    """The handout's title (without building it)."""
-    return _module(name).TITLE
+    """The handout's title as plain text (without building it).
+
+    >>> describe_handout("sign-flip")
+    'Sign flips: odd activations and the order n! 2^n'
+    """
+    module = _module(name)
+    return getattr(module, "PLAIN_TITLE", module.TITLE)
 
 
 def build_handout(name: str) -> Handout:

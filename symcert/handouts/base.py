@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symcert.proofs.certificate_latex import quantity_latex
+from symcert.proofs.certificate_latex import certificate_quantity, quantity_latex
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.latex_display import interval_latex
@@ -37,6 +37,7 @@ class Handout:
     exercises: tuple[Exercise, ...] = ()
     certified: tuple[Certificate, ...] = ()
     convexity: tuple[ConvexityProof, ...] = ()
+    references: tuple[str, ...] = ()
 
     def certificates(self) -> tuple[Certificate, ...]:
         """The non-convexity certificates the handout states (re-check them with :func:`symcert.check`)."""
@@ -60,6 +61,14 @@ class Handout:
                     + "\n"
                     + r"\end{exercise}"
                 )
+        if self.references:
+            parts.append(r"\section*{References}")
+            parts.append(
+                r"\begin{enumerate}\raggedright\renewcommand{\labelenumi}{[\theenumi]}"
+                + "".join("\n" + r"\item " + ref for ref in self.references)
+                + "\n"
+                + r"\end{enumerate}"
+            )
         if solutions and self.exercises:
             parts.append(r"\section*{Solutions}")
             for k, exercise in enumerate(self.exercises, start=1):
@@ -77,19 +86,26 @@ class Handout:
 
 
 def numbers_table(certificates: tuple[Certificate, ...], digits: int = 10) -> str:
-    """A booktabs table of every enclosure the certificates rely on (rounded outward)."""
+    """A booktabs table of every enclosure the certificates rely on (rounded outward), grouped by
+    certificate, with the arithmetic each one used."""
+    from symcert.proofs.certificate_latex import certificate_arithmetic
+
     rows = []
     for certificate in certificates:
+        rows.append(
+            r"\multicolumn{2}{l}{\emph{%s certificate (%s)}} \\"
+            % (certificate.kind.capitalize(), certificate_arithmetic(certificate))
+        )
         for name, bounds in certificate.enclosures.items():
             rows.append(
-                r"%s & $%s$ & $%s$ & %d \\"
-                % (certificate.kind, quantity_latex(name), interval_latex(bounds, digits), certificate.dps)
+                r"\quad $%s$ & $%s$ \\"
+                % (quantity_latex(certificate_quantity(certificate, name)), interval_latex(bounds, digits))
             )
     return "\n".join(
         [
-            r"\begin{center}\begin{tabular}{llll}",
+            r"\begin{center}\begin{tabular}{ll}",
             r"\toprule",
-            r"certificate & quantity & enclosure (rounded outward) & digits \\ \midrule",
+            r"quantity & enclosure (rounded outward) \\ \midrule",
             *rows,
             r"\bottomrule",
             r"\end{tabular}\end{center}",

@@ -40,18 +40,20 @@ def build() -> Handout:
             proofs[1].to_latex(label="thm:base:logistic"),
             r"\section{What changes with a hidden layer}",
             r"With a hidden layer, the output is no longer linear in $\theta$ and the Hessian has a second "
-            r"part, "
-            r"$\sum_i r_i \nabla^2 f(x_i;\theta)$ with residuals $r_i$, that can be indefinite; symcert then "
+            r"part, \[ \sum_i r_i \nabla^2 f(x_i;\theta) \quad\text{with the residuals } "
+            r"r_i = f(x_i;\theta) - y_i, \] that can be indefinite; symcert then "
             r"refuses to claim convexity and looks for a certificate of non-convexity instead (see the "
-            r"handouts \texttt{permutation} and \texttt{sign-flip}). Figure~\ref{fig:base:segment} shows a "
+            r"handouts on permuting hidden units and on sign flips). Figure~\ref{fig:base:segment} shows a "
             r"convex loss along a segment: the chord stays above the curve.",
             segment_figure(
                 linear,
                 A,
                 B,
                 label="fig:base:segment",
-                caption=r"Linear regression: the loss along the segment between two points is a parabola "
-                r"below its chord, as Theorem~\ref{thm:base:linear} guarantees.",
+                caption=r"Linear regression: the loss $\varphi(t) = L(A + t(B - A))$ along the line through "
+                r"the parameter points $A = (2, -1)$ ($t = 0$) and $B = (-1, 3)$ ($t = 1$), with their "
+                r"midpoint $M$ ($t = \tfrac12$) marked: a parabola below its chord (dashed), as "
+                r"Theorem~\ref{thm:base:linear} guarantees.",
             ),
         ]
     )

@@ -41,7 +41,10 @@ def build() -> Handout:
             r"$|S_n| = n!$ & " + orders + r" \\ \bottomrule\end{tabular}\end{center}",
             r"\section{A concrete network}",
             r"The general lemma is checked on a concrete loss by the symbolic prover: "
-            r"it substitutes, writes the loss with an abstract activation and compares canonical forms.",
+            r"it substitutes, writes the loss with an abstract activation and compares canonical forms. "
+            r"Units and layers are numbered from $1$; the swap $g = \mathrm{swap}^{(1)}_{1,2}$ of units $1$ "
+            r"and $2$ of layer $1$ is written \texttt{swap:1:0,1} on the command line, which numbers units "
+            r"from $0$.",
             invariance.to_latex(),
             r"\section{Two permuted minima and a worse midpoint}",
             r"The teacher $A$ generated the data, so $L(A) = 0$; by Theorem~\ref{thm:perm:chord} below its "
@@ -82,4 +85,16 @@ def build() -> Handout:
         r"$n!$ copies, and the midpoint of two copies is strictly worse, which convexity forbids. Every "
         r"number below was certified by interval arithmetic from exact rational inputs."
     )
-    return Handout("permutation", TITLE, motivation, body, exercises, (chord,))
+    return Handout("permutation", TITLE, motivation, body, exercises, (chord,), references=REFERENCES)
+
+
+#: What the handout relies on, by name.
+REFERENCES = (
+    r"I. Goodfellow, Y. Bengio and A. Courville, \emph{Deep Learning}, MIT Press, 2016, "
+    r"Sections 8.2.2--8.2.3.",
+    r"C. M. Bishop, \emph{Pattern Recognition and Machine Learning}, Springer, 2006, Section 5.1.1.",
+    r"A. M. Chen, H. Lu and R. Hecht-Nielsen, ``On the geometry of feedforward neural network error "
+    r"surfaces'', \emph{Neural Computation} 5(6), 1993.",
+    r"H. J. Sussmann, ``Uniqueness of the weights for minimal feedforward nets with a given "
+    r"input-output map'', \emph{Neural Networks} 5, 1992.",
+)

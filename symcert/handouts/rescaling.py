@@ -69,7 +69,8 @@ def build() -> Handout:
                 xlabel=r"$a = W^{(1)}_{11}$",
                 ylabel=r"$c = W^{(2)}_{11}$",
                 caption=r"The whole parameter space of $f(x) = c \operatorname{relu}(a x)$: the loss "
-                r"vanishes on the hyperbola $a c = 2$ ($a > 0$); $A$ and $B = \mathrm{rescale}(2)A$ "
+                r"vanishes on the hyperbola $a c = 2$ ($a > 0$); the global minima $A = (1, 2)$ and "
+                r"$B = \mathrm{rescale}^{(1)}_{1}(2)A = (2, 1)$ "
                 r"lie on it, their midpoint $M$ does not. For $a < 0$ the unit is dead on the data "
                 r"and the loss is constant.",
                 label="fig:rescale:slice",
@@ -113,7 +114,8 @@ def build() -> Handout:
         ),
         Exercise(
             r"Is rescaling a symmetry of a $\tanh$ network?",
-            r"No: $\tanh(2u) \ne 2\tanh(u)$. The prover refutes $\mathrm{rescale}(3/2)$ with an exact "
+            r"No: $\tanh(2u) \ne 2\tanh(u)$. The prover refutes $\mathrm{rescale}^{(1)}_{1}(\tfrac{3}{2})$ "
+            r"with an exact "
             r"point where the outputs differ rigorously.",
         ),
         Exercise(

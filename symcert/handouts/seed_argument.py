@@ -1,4 +1,4 @@
-"""Handout ``seed-argument``: the two arguments of the seed, made exact.
+"""Handout ``seed-argument``: the two arguments of a Data Science Stack Exchange answer, made exact.
 
 1. Averaging a point over the whole permutation group of a layer makes all its
    units equal, so the network collapses to width one; convexity would make that
@@ -15,7 +15,21 @@ from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import default_example
 
-TITLE = "The seed's two arguments: collapsing orbits and separated critical points"
+TITLE = "Two arguments from a forum answer: collapsing orbits and separated critical points"
+
+#: The sources, cited by title (the URLs are the question's and the answer's addresses).
+QUESTION = (
+    r"``Explanation of why Neural Networks are non convex'', question 87961 on Data Science Stack "
+    r"Exchange, \url{https://datascience.stackexchange.com/questions/87961/"
+    r"explanation-of-why-neural-networks-are-non-convex}"
+)
+ANSWER = (
+    r"The (only) answer to that question, answer 88011, "
+    r"\url{https://datascience.stackexchange.com/questions/87961/"
+    r"explanation-of-why-neural-networks-are-non-convex/88011}. It quotes the Cross Validated thread "
+    r"``Cost function of neural network is non-convex?'' and the blog post ``NonConvexity of neural "
+    r"networks''."
+)
 
 
 def build() -> Handout:
@@ -49,9 +63,9 @@ def build() -> Handout:
             r"wide networks would be useless. Theorem~\ref{thm:seed:orbit} refutes it.",
             orbit.to_latex(10, invariance=invariance, label="thm:seed:orbit"),
             r"\section{Second argument: two critical points, and none between}",
-            r"The seed's argument: if $x \ne y$ are critical points and some $z$ on the segment between "
-            r"them is "
-            r"not critical, $L$ is not convex (Lemma~\ref{lem:seed:critical}). The teacher and its swapped "
+            r"The answer's second argument: if $x \ne y$ are critical points and some $z$ on the segment "
+            r"between them is not critical, $L$ is not convex (Lemma~\ref{lem:seed:critical}). "
+            r"The teacher and its swapped "
             r"copy "
             r"are exact critical points; a directional derivative at $z$ is rigorously nonzero.",
             critical.to_latex(10, invariance=invariance, context=False, label="thm:seed:critical"),
@@ -87,9 +101,15 @@ def build() -> Handout:
         ),
     )
     motivation = (
-        r"The argument that started this project (a Data Science Stack Exchange answer) has two parts: "
-        r"swapping units gives many minima, and ``if a function has two local minima whose connecting "
-        r"segment contains a point that is not a minimum, it is not convex''. Here both parts become "
-        r"theorems with exact points and certified enclosures."
+        r"The question ``Explanation of why Neural Networks are non convex'' on Data Science Stack "
+        r"Exchange [1] has an answer [2] that gives two arguments: swapping units gives many minima, "
+        r"and ``if a function has two local minima whose connecting segment contains a point that is not "
+        r"a minimum, it is not convex''. Here both become theorems with exact points and certified "
+        r"enclosures, on the network with widths $1 \to 2 \to 1$ and activation $\tanh$ used throughout."
     )
-    return Handout("seed-argument", TITLE, motivation, body, exercises, (orbit, critical))
+    return Handout(
+        "seed-argument", TITLE, motivation, body, exercises, (orbit, critical), references=(
+            QUESTION + ".",
+            ANSWER,
+        )
+    )

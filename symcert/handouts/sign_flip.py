@@ -12,6 +12,8 @@ from symcert.symbolic.group import flip
 from symcert.symbolic.network import MLP
 
 TITLE = "Sign flips: odd activations and the order $n!\\,2^n$"
+#: The title in plain text (``symcert handout list``).
+PLAIN_TITLE = "Sign flips: odd activations and the order n! 2^n"
 
 
 def build() -> Handout:
@@ -37,7 +39,8 @@ def build() -> Handout:
             r"\section{Flipping a unit is a symmetry}",
             r"Unit $j$ contributes $v_j\, s(w_j \cdot x + b_j)$; after the flip it contributes "
             r"$(-v_j)\, s(-w_j \cdot x - b_j) = v_j\, s(w_j \cdot x + b_j)$ because $s$ is odd. The prover "
-            r"checks this on the concrete loss:",
+            r"checks this on the concrete loss, for the flip $g = \mathrm{flip}^{(1)}_{1}$ of unit $1$ of "
+            r"layer $1$ (written \texttt{flip:1:0} on the command line, which numbers units from $0$):",
             invariance.to_latex(),
             r"With the permutations, the flips generate the signed permutations of each layer: "
             r"$n!$ orders times $2^n$ sign patterns (Chen, Lu \& Hecht-Nielsen, 1993).",
@@ -82,4 +85,8 @@ def build() -> Handout:
         r"every minimum. The midpoint between a point and its flipped copy switches the unit off, so it "
         r"fits the data worse: another proof that the loss is not convex."
     )
-    return Handout("sign-flip", TITLE, motivation, body, exercises, (chord, curvature))
+    references = (
+        r"A. M. Chen, H. Lu and R. Hecht-Nielsen, ``On the geometry of feedforward neural network error "
+        r"surfaces'', \emph{Neural Computation} 5(6), 1993.",
+    )
+    return Handout("sign-flip", TITLE, motivation, body, exercises, (chord, curvature), references=references)

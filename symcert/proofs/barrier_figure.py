@@ -58,13 +58,19 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
     """A figure with one axis per ``(title, BarrierResult)``, side by side."""
     axes = [r"\begin{tikzpicture}" + "\n" + _axis(t, r) + "\n" + r"\end{tikzpicture}" for t, r in panels]
     caption = "; ".join(
-        f"{t}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "") for t, r in panels
+        f"{t.capitalize()}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "")
+        for t, r in panels
     )
     return "\n".join(
         [
             r"\begin{figure}[ht]\centering",
             "\n\\hfill\n".join(axes),
-            r"\caption{$\varphi(t) = L((1-t)A + tB)$ with its certified band and the chord. %s.}" % caption,
+            r"\caption{The loss $\varphi(t) = L((1-t)A + tB)$ on the segment from the network $A$ "
+            r"($t = 0$) to the network $B$ ($t = 1$): certified enclosures of $\varphi$ at points (solid), "
+            r"the certified upper band (shaded; each piece of $[0, 1]$ bounds $\varphi$ above on it) and "
+            r"the chord (dashed) from $(0, L(A))$ to $(1, L(B))$. The barrier is the largest height of "
+            r"$\varphi$ above the chord. "
+            r"%s.}" % caption,
             r"\label{%s}" % label,
             r"\end{figure}",
         ]
@@ -73,11 +79,17 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
 
 def barrier_document_body(panels: Sequence[tuple[str, Any]]) -> str:
     """The body of a standalone report: the numbers, then the figure."""
-    lines = [r"\section*{Certified loss barrier}", r"\begin{itemize}"]
+    lines = [
+        r"\section*{Certified loss barrier}",
+        r"The barrier $\beta = \sup_{t \in [0, 1]} \bigl(\varphi(t) - c(t)\bigr)$ of "
+        r"$\varphi(t) = L((1-t)A + tB)$ above the chord $c$ between the networks $A$ and $B$, enclosed by "
+        r"branch and bound over $t$:",
+        r"\begin{itemize}",
+    ]
     for title, r in panels:
         lines.append(
-            r"\item %s: $%s \le B \le %s$ (%s, %s, %d pieces of $[0,1]$, witness $t = %s$)."
-            % (title, _n(r.lo), _n(r.hi), r.form, r.status, r.n_pieces, r.witness)
+            r"\item %s: $%s \le \beta \le %s$ (chord: %s; %s; %d pieces of $[0,1]$; witness $t = %s$)."
+            % (title.capitalize(), _n(r.lo), _n(r.hi), r.form, r.status, r.n_pieces, r.witness)
         )
     lines += [r"\end{itemize}", barrier_figure(panels)]
     return "\n".join(lines)

@@ -16,12 +16,20 @@ True
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex import invariance_reason_latex
-from symcert.proofs.latex_display import escape, interval_latex, loss_latex, network_latex, point_latex
+from symcert.proofs.latex import element_latex, invariance_reason_latex
+from symcert.proofs.latex_display import (
+    escape,
+    interval_latex,
+    loss_latex,
+    loss_phrase,
+    network_latex,
+    point_latex,
+)
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
@@ -36,6 +44,8 @@ __all__ = [
     "convexity_repr_latex",
     "interval_latex",
     "quantity_latex",
+    "certificate_quantity",
+    "certificate_arithmetic",
 ]
 
 _CLAIMS = {
@@ -44,19 +54,29 @@ _CLAIMS = {
     "hessian": r"d^{\top} \nabla^2 L(M)\, d < 0,\quad M = \tfrac{A+B}{2},\ d = B - A",
     "orbit": r"L(\bar A) - L(A) > 0,\quad \bar A = \tfrac{1}{|G|}\textstyle\sum_{g \in G} gA",
     "critical": r"\nabla L(A) = \nabla L(B) = 0,\quad \nabla L\bigl(A + t_0 (B - A)\bigr) \neq 0",
+    "barrier": r"\sup_{t \in [0, 1]} \Bigl(L\bigl((1-t)A + tB\bigr) - c(t)\Bigr) > 0",
 }
 
 _TITLES = {
-    "chord": "midpoint above the chord",
+    "chord": "the midpoint lies above the chord",
     "curvature": "negative curvature on a segment",
     "hessian": "a negative Hessian direction",
-    "orbit": "the orbit average",
+    "orbit": "averaging over the permutations of a layer",
     "critical": "two critical points with a non-critical point between them",
+    "barrier": "a positive loss barrier",
+}
+
+#: The chord of a barrier certificate, by form.
+_CHORDS = {
+    "entezari": r"c(t) = (1-t)L(A) + tL(B)",
+    "midpoint": r"c(t) = \tfrac12\bigl(L(A) + L(B)\bigr)",
 }
 
 
 def claim_latex(certificate: Certificate) -> str:
     """The certificate's inequality as LaTeX math."""
+    if certificate.kind == "barrier":
+        return _CLAIMS["barrier"] + r",\quad " + _CHORDS[certificate.parameters.get("form", "entezari")]
     return _CLAIMS[certificate.kind]
 
 
@@ -68,12 +88,14 @@ def quantity_latex(name: str) -> str:
     """
     return {
         "barrier": r"L(M) - \tfrac{1}{2}\bigl(L(A) + L(B)\bigr)",
+        "beta": r"\beta",
         "phi''(t0)": r"\varphi''(t_0)",
         "phi'(t0)": r"\varphi'(t_0)",
         "dHd": r"d^{\top} \nabla^2 L(M)\, d",
         "gap": r"L(\bar A) - L(A)",
         "L(mean)": r"L(\bar A)",
-    }.get(name, name)
+        "phi(t0-h) + phi(t0+h) - 2 phi(t0)": r"\varphi(t_0 - h) + \varphi(t_0 + h) - 2\varphi(t_0)",
+    }.get(name, name if re.fullmatch(r"[A-Za-z]\([A-Za-z]+\)", name) else r"\text{%s}" % escape(name))
 
 
 def certificate_repr_latex(certificate: Certificate, digits: int = 8) -> str:
@@ -110,20 +132,38 @@ def certificate_to_latex(
     (for documents that define them before); ``label`` labels the theorem.
     """
     loss = certificate.loss
+    proved = certificate.status == "proved" and _shows_nonconvexity(certificate)
     verdict = {
         "proved": "Hence $L$ is not convex.",
         "refuted": "This witness does not show non-convexity.",
         "undecided": "The enclosures did not decide the inequality.",
-    }[certificate.status]
-    head = r"\begin{theorem}[Non-convexity: %s]" % _TITLES[certificate.kind]
-    if label:
-        head += r"\label{%s}" % label
-    lines = [
-        head,
-        r"The %s is not convex. A witness: $%s$." % (escape(loss.describe()), claim_latex(certificate)),
-        r"\end{theorem}",
-        r"\begin{proof}",
-    ]
+    }[certificate.status if proved or certificate.status != "proved" else "undecided"]
+    if certificate.kind == "barrier" and certificate.status == "proved" and not proved:
+        verdict = r"The barrier is not positive, so this pair of points does not show non-convexity."
+    subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
+    points = r"at the exact points $A$ and $B%s$ below" % ("" if certificate.element is None else " = gA")
+    if proved:
+        head = r"\begin{theorem}[Non-convexity: %s]" % _TITLES[certificate.kind]
+        if label:
+            head += r"\label{%s}" % label
+        lines = [
+            head,
+            r"%s is not convex: %s, $%s$." % (subject, points, claim_latex(certificate)),
+            r"\end{theorem}",
+            r"\begin{proof}",
+        ]
+        end = r"\end{proof}"
+    else:  # a claim that failed is never typeset as a theorem
+        head = r"\begin{remark}[Non-convexity not shown: %s]" % _TITLES[certificate.kind]
+        if label:
+            head += r"\label{%s}" % label
+        lines = [
+            head,
+            r"%s was tested for $%s$ %s; the inequality was %s." % (
+                subject, claim_latex(certificate), points, certificate.status
+            ),
+        ]
+        end = r"\end{remark}"
     step = 0
 
     def paragraph(title: str) -> str:
@@ -140,14 +180,27 @@ def certificate_to_latex(
             from symcert.proofs.invariance import prove_invariance
 
             proof = prove_invariance(loss, certificate.element)
-        lines.append(invariance_reason_latex(proof))
+        if not context and proof.status == "proved":  # the document proved it before: refer to it
+            lines.append(
+                r"As proved above, $g = %s$ is a symmetry of $L$: $L(g\theta) = L(\theta)$ for every "
+                r"$\theta$." % element_latex(certificate.element)
+            )
+        else:
+            lines.append(invariance_reason_latex(proof))
     lines.append(paragraph("the points"))
     lines += _points(certificate)
     lines.append(paragraph("the inequality"))
     lines += _argument(certificate)
     lines += _enclosures(certificate, digits)
-    lines += [verdict, r"\end{proof}"]
+    lines += [verdict, end]
     return "\n".join(lines)
+
+
+def _shows_nonconvexity(certificate: Certificate) -> bool:
+    """A barrier certificate encloses the barrier; it shows non-convexity only when the enclosure is > 0."""
+    if certificate.kind != "barrier":
+        return True
+    return certificate.enclosures["barrier"][0] > 0
 
 
 def _points(certificate: Certificate) -> list[str]:
@@ -222,6 +275,23 @@ def _argument(certificate: Certificate) -> list[str]:
             r"\tfrac{1}{|G|}\textstyle\sum_{g \in G} L(gA) = L(A), \] "
             r"so a network with a single unit in that layer would be at least as good as $A$."
         ]
+    if kind == "barrier":
+        form = certificate.parameters.get("form", "entezari")
+        pieces = certificate.parameters.get("pieces", ())
+        return [
+            r"Let $\varphi(t) = L\bigl((1-t)A + tB\bigr)$ and $%s$. If $L$ were convex, $\varphi(t) \le "
+            r"(1-t)L(A) + tL(B)$ for every $t \in [0, 1]$%s, so the barrier "
+            r"$\beta = \sup_{t} \bigl(\varphi(t) - c(t)\bigr)$ would be $\le 0$. Branch and bound over $t$ "
+            r"encloses $\beta$: each of the %d pieces of $[0, 1]$ gets a rigorous upper bound of "
+            r"$\varphi - c$ on it (this bounds $\beta$ above), and a certified value of $\varphi$ at the "
+            r"witness $t = %s$ bounds it below."
+            % (
+                _CHORDS[form],
+                "" if form == "entezari" else r", and $(1-t)L(A) + tL(B) \le c(t)$ when $L(A) = L(B)$",
+                len(pieces),
+                sympy.latex(certificate.parameters.get("witness")),
+            )
+        ]
     return [
         r"The targets are the exact outputs of the teacher $A$, so every residual vanishes at $A$: "
         r"$L(A) = 0 \le L(\theta)$ for all $\theta$, a global minimum with $\nabla L(A) = 0$. "
@@ -238,15 +308,19 @@ def _enclosures(certificate: Certificate, digits: int) -> list[str]:
     if not certificate.enclosures:
         return []
     rows = [
-        r"%s &\in %s" % (quantity_latex(name), interval_latex(bounds, digits))
+        r"%s &\in %s" % (quantity_latex(_name(certificate, name)), interval_latex(bounds, digits))
         for name, bounds in certificate.enclosures.items()
     ]
     from symcert.proofs.certificates import CLAIMS
 
     name, relation, _ = CLAIMS[certificate.kind]
     bounds = certificate.enclosures.get(name)
+    if certificate.kind == "barrier":
+        name, relation = "beta", ">"
     decided = ""
-    if bounds is not None and certificate.status == "proved":
+    low, high = bounds if bounds is not None else (0, 0)
+    holds = {">": low > 0, "<": high < 0, "!=": low > 0 or high < 0}[relation]
+    if bounds is not None and certificate.status == "proved" and holds:
         side = {">": ("lower", 0), "<": ("upper", 1), "!=": ("", None)}[relation]
         if side[1] is None:
             decided = r"The enclosure of $%s$ does not contain $0$, so $%s \ne 0$." % (
@@ -261,12 +335,40 @@ def _enclosures(certificate: Certificate, digits: int) -> list[str]:
                 quantity_latex(name),
                 relation,
             )
+    h = certificate.parameters.get("h")
+    if h is not None and certificate.status == "proved":
+        t0 = certificate.parameters.get("t0", sympy.Rational(1, 2))
+        decided += (
+            r" The negative second derivative also gives a chord directly: with $t_0 = %s$ and $h = %s$, "
+            r"the point $A + t_0(B - A)$ is the midpoint of $A + (t_0 \mp h)(B - A)$, and the enclosure of "
+            r"$%s$ above is negative, so it lies strictly above their chord."
+            % (sympy.latex(t0), sympy.latex(h), quantity_latex(SECOND_DIFFERENCE))
+        )
     return [
         r"Interval arithmetic with outward rounding (%s), from the exact points, "
         r"encloses (endpoints rounded outward to %d digits):" % (_arithmetic(certificate), digits),
         "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
         decided,
     ]
+
+
+#: The enclosure a curvature or Hessian certificate carries for its chord step (see ``proofs.reduction``).
+SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
+
+
+def certificate_quantity(certificate: Certificate, name: str) -> str:
+    """The name under which an enclosure is printed (see :func:`quantity_latex`)."""
+    return _name(certificate, name)
+
+
+def certificate_arithmetic(certificate: Certificate) -> str:
+    """How the certificate's enclosures were computed, in words."""
+    return _arithmetic(certificate)
+
+
+def _name(certificate: Certificate, name: str) -> str:
+    """The barrier certificate's ``barrier`` is the supremum ``beta``, not the midpoint gap."""
+    return "beta" if certificate.kind == "barrier" and name == "barrier" else name
 
 
 def _heading(title: str) -> str:
@@ -285,57 +387,119 @@ def convexity_repr_latex(proof: ConvexityProof) -> str:
 
 
 def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: str | None = None) -> str:
-    """The Gram-matrix argument as a ``theorem``/``proof`` (or the reason it does not apply)."""
+    """The Gram-matrix argument as a ``theorem``/``proof`` (or the reason it does not apply).
+
+    The Hessian is shown as a sum over the data points, each term defined once: the
+    weight ``c_i`` and the constant gradient ``J_i`` of the pre-activation ``z_i``.
+    """
     if not proof.proved:
-        return _heading("Convexity not proved") + " %s." % escape(proof.reason)
+        return _heading("Convexity not proved") + " %s." % _sentence(escape(proof.reason))
     loss = proof.loss
     bce = loss.kind == "bce"
-    head = r"\begin{theorem}[Convexity]" + (r"\label{%s}" % label if label else "")
-    weight = (
-        r"c_{ik}(\theta) = \tfrac{1}{N}\,\frac{e^{z_{ik}}}{(1 + e^{z_{ik}})^2} > 0"
-        if bce
-        else r"c_{ik} = 2 \cdot %s > 0" % sympy.latex(loss.scale)
-    )
-    lines = [
-        head,
-        r"The %s is convex." % escape(loss.describe()),
-        r"\end{theorem}",
-        r"\begin{proof}",
-    ]
+    model = "logistic regression" if bce else "linear regression"
+    head = r"\begin{theorem}[Convexity of %s]" % model + (r"\label{%s}" % label if label else "")
+    subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
+    lines = [head, r"%s is convex." % subject, r"\end{theorem}", r"\begin{proof}"]
     if context:
         lines += [network_latex(loss.mlp), "", loss_latex(loss)]
+    multi = loss.mlp.widths[-1] > 1
+    ik = "ik" if multi else "i"
+    weight = (
+        r"c_{%s}(\theta) = \tfrac{1}{N}\,\frac{e^{z_{%s}}}{(1 + e^{z_{%s}})^2} > 0" % (ik, ik, ik)
+        if bce
+        else r"c_{%s} = %s > 0" % (ik, sympy.latex(2 * loss.scale))
+    )
     lines += [
         _heading(r"The model is linear in $\theta$")
-        + r" Without a hidden layer, every output pre-activation "
-        r"$z_{ik}(\theta) = W^{(1)}_{k} x_i + b^{(1)}_k$ is linear in $\theta$; its gradient $J_{ik} = "
-        r"\nabla "
-        r"z_{ik}$ is a constant vector.",
+        + r" Without a hidden layer, the pre-activation $z_{%s}(\theta)$ of %s at the data point $x_i$ "
+        r"is linear in $\theta$, so its gradient $J_{%s} = \nabla_\theta z_{%s}$ is a constant vector."
+        % (ik, "output $k$" if multi else "the output", ik, ik),
         _heading("The Hessian is a Gram matrix")
-        + r" SymPy computes the Hessian of $L$ exactly and checks, entry "
-        r"by entry (the difference cancels to $0$%s), that"
-        % (r", writing $E = e^{z_{ik}} > 0$" if bce else ""),
-        r"\[ \nabla^2 L(\theta) = \sum_{i,k} c_{ik}(\theta)\, J_{ik} J_{ik}^{\top} + 2\lambda D,\qquad %s, \]"
-        % weight,
-        r"with $D$ the diagonal matrix selecting the weights and $\lambda = %s$."
-        % sympy.latex(loss.weight_decay),
+        + r" SymPy computes the Hessian of $L$ exactly and checks, entry by entry, that the difference "
+        r"from the following sum cancels to $0$:",
+        r"\[ \nabla^2 L(\theta) = \sum_{%s} c_{%s}(\theta)\, J_{%s} J_{%s}^{\top}%s,\qquad %s. \]"
+        % (
+            "i,k" if multi else "i=1}^{N",
+            ik,
+            ik,
+            ik,
+            r" + 2\lambda D" if loss.weight_decay else "",
+            weight,
+        ),
     ]
-    hessian = (
-        proof.steps[1].expressions[0][1] if len(proof.steps) > 1 and proof.steps[1].expressions else None
-    )
-    if isinstance(hessian, sympy.MatrixBase):
-        text = sympy.latex(hessian, symbol_names=loss.mlp.latex_names)
-        if len(text) < 1500:
-            lines.append(r"Here \[ \nabla^2 L = %s. \]" % text)
+    if loss.weight_decay:
+        lines.append(
+            r"with $D$ the diagonal matrix with $1$ for each weight and $0$ for each bias, and "
+            r"$\lambda = %s$." % sympy.latex(loss.weight_decay)
+        )
+    lines += _gram_terms(loss)
     lines += [
         _heading("Positive semidefinite") + r" For every vector $v$, "
-        r"\[ v^{\top} \nabla^2 L(\theta)\, v = \sum_{i,k} c_{ik}(\theta) (J_{ik} \cdot v)^2 + 2\lambda "
-        r"\sum_{w} v_w^2 \ \ge\ 0. \]",
-        r"A twice differentiable function on $\mathbb{R}^n$ whose Hessian is positive semidefinite "
-        r"everywhere is "
-        r"convex. Hence $L$ is convex.",
+        r"\[ v^{\top} \nabla^2 L(\theta)\, v = \sum_{%s} c_{%s}(\theta) (J_{%s} \cdot v)^2%s \ \ge\ 0. \]"
+        % ("i,k" if multi else "i", ik, ik, r" + 2\lambda \sum_{w} v_w^2" if loss.weight_decay else ""),
+        r"A twice differentiable function on $\mathbb{R}^p$ whose Hessian is positive semidefinite "
+        r"everywhere is convex. Hence $L$ is convex.",
         r"\end{proof}",
     ]
     return "\n".join(lines)
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter."""
+    return text[:1].upper() + text[1:]
+
+
+#: Gram terms written out one by one up to this many data points and parameters.
+_SHOWN_GRAM_POINTS, _SHOWN_GRAM_PARAMETERS = 4, 3
+
+
+def _gram_terms(loss: Any) -> list[str]:
+    """The sum written out for a small model: each point's ``z_i``, ``J_i`` and ``J_i J_i^T``."""
+    from symcert.proofs.latex_display import forward_pre_activations, input_symbols
+
+    mlp = loss.mlp
+    names = mlp.latex_names
+    symbols = list(mlp.symbols)
+    if mlp.widths[-1] > 1 or loss.data.n_points > _SHOWN_GRAM_POINTS:
+        return []
+    xs, _ = input_symbols(mlp)
+    (z,) = forward_pre_activations(mlp, xs)
+    parameters = r"\theta = (%s)" % ", ".join(names[s] for s in symbols)
+    rows, terms = [], []
+    for i, x in enumerate(loss.data.xs, start=1):
+        zi = z.xreplace(dict(zip(xs, x)))
+        J = sympy.Matrix([sympy.diff(zi, s) for s in symbols])
+        rows.append(
+            r"z_{%d} &= %s, & J_{%d} &= %s^{\top}"
+            % (i, sympy.latex(zi, symbol_names=names), i, sympy.latex(J.T, mat_delim="("))
+        )
+        terms.append((i, J * J.T))
+    out = [
+        r"Here $%s$ and, point by point," % parameters,
+        "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
+    ]
+    if len(symbols) <= _SHOWN_GRAM_PARAMETERS:
+        constant = loss.kind != "bce"
+        summands = [
+            r"%s %s" % ("" if constant else r"c_{%d}(\theta)" % i, sympy.latex(G, mat_delim="("))
+            for i, G in terms
+        ]
+        decay = sympy.diag(*[2 * loss.weight_decay if v.name.startswith("W") else 0 for v in symbols])
+        extra = r" + 2\lambda D" if loss.weight_decay else ""
+        if constant:
+            total = sum((G for _, G in terms), sympy.zeros(len(symbols), len(symbols))) * 2 * loss.scale
+            out.append(
+                r"so \[ \nabla^2 L = %s \bigl(%s\bigr)%s = %s. \]"
+                % (
+                    sympy.latex(2 * loss.scale),
+                    " + ".join(summands),
+                    extra,
+                    sympy.latex(total + decay, mat_delim="("),
+                )
+            )
+        else:
+            out.append(r"so \[ \nabla^2 L(\theta) = %s%s. \]" % (" + ".join(summands), extra))
+    return out
 
 
 def _arithmetic(certificate: Any) -> str:

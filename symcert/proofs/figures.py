@@ -55,8 +55,10 @@ def segment_figure(
     *,
     samples: int = 61,
     margin: float = 0.25,
-    caption: str = r"The loss along the segment from $A$ to $B$, $\varphi(t) = L(A + t(B - A))$, "
-    r"and the chord (dashed). Convexity would keep the curve below the chord on $[0, 1]$.",
+    caption: str = r"The loss $\varphi(t) = L(A + t(B - A))$ along the line through the points $A$ "
+    r"($t = 0$) and $B$ ($t = 1$) of the text, with their midpoint $M$ ($t = \tfrac12$) marked, and the "
+    r"chord (dashed) from $(0, L(A))$ to $(1, L(B))$. Convexity would keep the curve below the chord on "
+    r"$[0, 1]$.",
     label: str | None = None,
 ) -> str:
     """The loss along the line through ``A`` and ``B`` (``t`` in ``[-margin, 1 + margin]``) with the chord."""
@@ -72,7 +74,7 @@ def segment_figure(
             r"\begin{tikzpicture}",
             r"\begin{axis}[width=0.78\linewidth, height=5.2cm, xlabel={$t$}, ylabel={$\varphi(t)$},"
             r" grid=major, legend columns=2, legend style={at={(0.5,1.03)}, anchor=south, draw=none},"
-            r" enlarge y limits={upper, value=0.12}]",
+            r" enlarge y limits=0.15]",
             r"\addplot[very thick, blue!70!black] coordinates {%s};" % curve,
             r"\addlegendentry{$\varphi(t) = L(A + t(B - A))$}",
             r"\addplot[thick, dashed, red!70!black] coordinates {(0,%s) (1,%s)};"
@@ -164,11 +166,16 @@ def plane_figure(
     e = list(M.values) if invariant is None else list(invariant)
     if not any(e):
         e = [1] * len(half)
+    direction = (
+        r"the direction $e = M$ (the vector of $M$'s own coordinates, which the symmetry fixes)"
+        if invariant is None
+        else r"a fixed direction $e$ that the symmetry leaves unchanged"
+    )
     text = caption or (
-        r"The loss on the plane through $A$ ($s = 1$), $B$ ($s = -1$) and their midpoint $M$ ($s = 0$): "
-        r"$\theta = M + s(A - M) + t\,e$ with $e = %s$. The two minima are mirror images; "
-        r"on the way from one to the other the loss rises."
-        % ("M" if invariant is None else "a fixed direction")
+        r"The loss, as $\log_{10}(L + 10^{-3})$, on the plane through the points $A$ ($s = 1$) and "
+        r"$B$ ($s = -1$) of the text and their midpoint $M$ ($s = 0$): $\theta = M + s(A - M) + t\,e$ "
+        r"for the coordinates $(s, t)$, with %s. The two minima are mirror images; on the way from one "
+        r"to the other the loss rises." % direction
     )
     return slice_figure(
         loss,

@@ -18,9 +18,18 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex_display import aligned_display, escape, point_latex
+from symcert.proofs.latex_display import (
+    activation_latex,
+    aligned_display,
+    escape,
+    interval_latex,
+    loss_phrase,
+    network_phrase,
+    point_latex,
+)
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.losses import Loss
+from symcert.symbolic.permutations import Product
 
 if TYPE_CHECKING:
     from symcert.proofs.invariance import Proof
@@ -34,6 +43,7 @@ __all__ = [
     "proof_repr_latex",
     "group_repr_latex",
     "element_latex",
+    "element_words",
     "invariance_reason_latex",
 ]
 
@@ -92,17 +102,55 @@ def element_latex(element: Any) -> str:
 
 
 def claim_to_latex(proof: Proof) -> str:
-    """The claim as math: ``L(g\\theta) = L(\\theta)`` with ``g`` named."""
+    """The claim as math: ``L(g\\theta) = L(\\theta)`` with ``g`` named (units 1-based)."""
     from symcert.symbolic.group import SymmetryGroup
 
     element = proof.element
     if isinstance(element, SymmetryGroup):
         g = r"g \in G,\ |G| = %d" % element.order
     else:
-        g = r"g = \mathrm{%s}" % escape(repr(element))
+        g = r"g = %s" % element_latex(element)
     if isinstance(proof.target, Loss):
         return r"L(g\theta) = L(\theta)\ \text{for all } \theta,\quad " + g
     return r"f(x; g\theta) = f(x; \theta)\ \text{for all } x, \theta,\quad " + g
+
+
+def element_words(element: Any) -> str:
+    r"""What a group element does, in words (units and layers 1-based), or ``""``.
+
+    >>> from symcert import swap, flip, rescale
+    >>> element_words(swap(1, 0, 1))
+    'exchanges hidden units $1$ and $2$ of layer $1$ (their incoming weights, biases and outgoing weights)'
+    """
+    kind = type(element).__name__
+    if kind == "Swap":
+        return (
+            r"exchanges hidden units $%d$ and $%d$ of layer $%d$ (their incoming weights, biases and "
+            r"outgoing weights)" % (element.i + 1, element.j + 1, element.layer)
+        )
+    if kind == "Flip":
+        return (
+            r"negates the incoming weights, the bias and the outgoing weights of unit $%d$ of layer $%d$"
+            % (element.unit + 1, element.layer)
+        )
+    if kind == "FlipIn":
+        return r"negates the incoming weights and the bias of unit $%d$ of layer $%d$" % (
+            element.unit + 1,
+            element.layer,
+        )
+    if kind == "Rescale":
+        alpha = sympy.latex(element.alpha)
+        return (
+            r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
+            r"and its outgoing weights by $\alpha^{-%d}$"
+            % (element.unit + 1, element.layer, alpha, element.degree)
+        )
+    if kind == "Permutation":
+        return r"puts unit $%s$ of layer $%d$ in position $1, 2, \dots$ (in that order)" % (
+            ", ".join(str(k + 1) for k in element.source),
+            element.layer,
+        )
+    return ""
 
 
 def proof_repr_latex(proof: Proof) -> str:
@@ -137,28 +185,194 @@ def group_repr_latex(group: SymmetryGroup) -> str:
 
 
 def proof_to_latex(proof: Proof) -> str:
-    """A ``theorem``/``proof`` fragment; the environments must be defined by the document."""
+    """A ``theorem``/``proof`` fragment when the invariance is proved; a ``remark`` when it is
+    refuted or undecided (a claim that failed is never typeset as a theorem). The environments
+    must be defined by the document."""
+    from symcert.symbolic.group import SymmetryGroup
+
     names = _names(proof)
-    status = {"proved": "Theorem", "refuted": "Counterexample", "undecided": "Open claim"}[proof.status]
-    if proof.numerically_invariant:
-        status = "Open claim, numerically invariant"
-    lines = [
-        r"\begin{theorem}[%s]" % status,
-        escape(proof.claim) + r": $" + claim_to_latex(proof) + r"$.",
-        r"\end{theorem}",
-        r"\begin{proof}",
-        r"\begin{enumerate}",
-    ]
-    for step in proof.steps:
-        lines.append(
-            r"\item \textbf{%s.} %s." % (escape(step.name.capitalize()), escape(step.text.rstrip(".")))
+    subject = "L" if isinstance(proof.target, Loss) else "f"
+    element = proof.element
+    if isinstance(element, SymmetryGroup):
+        g = r"every element of its symmetry group $G$ ($|G| = %d$)" % element.order
+        title = r"Invariance under the whole group"
+    else:
+        g = r"$g = %s$" % element_latex(element)
+        words = element_words(element)
+        g += r", which %s," % words if words else ""
+        title = r"Invariance under $%s$" % element_latex(element)
+    target = (
+        r"the %s" % loss_phrase(proof.target)
+        if isinstance(proof.target, Loss)
+        else r"the output $f$ of the %s" % network_phrase(proof.target)
+    )
+    claim = claim_to_latex(proof).split(r",\quad")[0]
+    items = _step_items(proof, names, subject)
+    if proof.status == "proved":
+        return "\n".join(
+            [
+                r"\begin{theorem}[%s]" % title,
+                r"For %s, %s leaves it unchanged: $%s$." % (target, g, claim),
+                r"\end{theorem}",
+                r"\begin{proof}",
+                r"\begin{enumerate}",
+                *items,
+                r"\end{enumerate}",
+                r"\end{proof}",
+            ]
         )
-        lines.extend(_step_expressions(step.expressions, names))
-    role = "Factor" if type(proof.element).__name__ == "Product" else "Generator"
-    for part in proof.parts:
-        lines.append(r"\item %s $%s$: %s." % (role, element_latex(part.element), part.status))
-    lines += [r"\end{enumerate}", r"\end{proof}"]
-    return "\n".join(lines)
+    verdict = (
+        r"This is false: %s is not a symmetry." % g.split(",")[0]
+        if proof.status == "refuted"
+        else r"This was not decided%s."
+        % (
+            ", although the two sides agree numerically (floats, not a proof)"
+            if proof.numerically_invariant
+            else ""
+        )
+    )
+    heading = (
+        r"%s is not a symmetry" % g.split(",")[0]
+        if proof.status == "refuted"
+        else "An open claim" + (", numerically invariant" if proof.numerically_invariant else "")
+    )
+    return "\n".join(
+        [
+            r"\begin{remark}[%s]" % heading.replace("$g = ", "$"),
+            r"The claim: for %s, $%s$. %s" % (target, claim, verdict),
+            r"\begin{enumerate}",
+            *items,
+            r"\end{enumerate}",
+            r"\end{remark}",
+        ]
+    )
+
+
+def _step_items(proof: Proof, names: dict, subject: str) -> list[str]:
+    """Each step of the proof as an ``\\item`` written in LaTeX (never the prover's plain text)."""
+    from symcert.proofs.invariance import REFUTATION_TRIES
+
+    mlp = proof.target.mlp if isinstance(proof.target, Loss) else proof.target
+    out: list[str] = []
+    for step in proof.steps:
+        name = step.name
+        if name == "statement":
+            continue
+        if name == "substitution":
+            changed = sum(1 for label, _ in step.expressions if label.endswith(" ->"))
+            out.append(
+                r"\item \textbf{Substitution.} The element $g = %s$ replaces each parameter it changes by "
+                r"its image (%d of the %d parameters change):" % (element_latex(proof.element), changed,
+                                                                   mlp.n_parameters)
+            )
+            out.extend(_step_expressions(step.expressions, names))
+        elif name == "abstract activation":
+            out.append(
+                r"\item \textbf{Abstract activation.} Write $%s$ with an abstract activation $\sigma$ in "
+                r"place of $s = %s$; an identity proved for $\sigma$ using only the lemmas below holds for "
+                r"$s$ itself." % (subject, activation_latex(mlp))
+            )
+            out.extend(_step_expressions(step.expressions, names))
+        elif name.startswith("lemma"):
+            lemma = next((lem for lem in proof.lemmas if name.endswith(lem.name)), None)
+            if lemma is not None:
+                out.append(_lemma_item(lemma, mlp))
+        elif name == "canonical form" and proof.status == "proved" and step.expressions:
+            out.append(
+                r"\item \textbf{Canonical form.} Expand every argument of $\sigma$, $\exp$ and $\log$ and "
+                r"rewrite with the lemmas. Both sides reach the same canonical form: SymPy compares the two "
+                r"expression trees and finds them identical, so one display shows both; call it $C$:"
+            )
+            for k, (_, value) in enumerate(step.expressions, start=1):
+                left = "C" if len(step.expressions) == 1 else "C_{%d}" % k
+                out.append(aligned_display(left, value, names))
+        elif name == "canonical form":
+            out.append(
+                r"\item \textbf{Canonical forms.} The canonical forms of the two sides differ, so the "
+                r"lemmas do not prove the identity; the prover looks for an exact point where the two "
+                r"sides differ."
+            )
+        elif name == "counterexample" and proof.counterexample is not None:
+            example = proof.counterexample
+            difference = example.difference
+            x = (
+                r" and the input $x = (%s)$" % ", ".join(sympy.latex(v) for v in example.x)
+                if example.x
+                else ""
+            )
+            out.append(
+                r"\item \textbf{Counterexample.} At the exact point $\theta$ below%s, interval arithmetic "
+                r"encloses $%s(g\theta) - %s(\theta)$ in $%s$, which does not contain $0$:"
+                % (x, subject, subject, interval_latex((difference.lower, difference.upper), 6))
+            )
+            out.append(r"\[ \theta:\quad %s \]" % point_latex(example.point))
+        elif name == "conclusion":
+            out.append(r"\item " + _conclusion(proof, subject, REFUTATION_TRIES))
+        elif name == "generators":
+            generators = [element_latex(e) for e in proof.element.generators]
+            out.append(
+                r"\item \textbf{Generators.} %s."
+                % (r"The group is generated by $%s$" % ", ".join(generators) if generators else "None")
+            )
+        elif name == "factors" and proof.status == "proved" and proof.parts:
+            out.append(
+                r"\item \textbf{Factors.} $g$ applies its factors in order, $%s$. If $%s(h\theta) = "
+                r"%s(\theta)$ for every $\theta$ and every factor $h$, applying the factors one at a time "
+                r"gives $%s(g\theta) = %s(\theta)$."
+                % (
+                    ",\\ ".join(element_latex(f) for f in proof.element.factors),
+                    subject,
+                    subject,
+                    subject,
+                    subject,
+                )
+            )
+        elif name == "factors":
+            out.append(
+                r"\item \textbf{Factors.} Not every factor was proved on its own, so the product is decided "
+                r"as one substitution."
+            )
+        else:  # the group's generation argument and other prose from the prover
+            out.append(r"\item \textbf{%s.} %s" % (escape(name.capitalize()), _sentence(escape(step.text))))
+    if isinstance(proof.element, Product) or type(proof.element).__name__ == "SymmetryGroup":
+        role = "Factor" if type(proof.element).__name__ == "Product" else "Generator"
+        for part in proof.parts:
+            out.append(r"\item %s $%s$: %s." % (role, element_latex(part.element), part.status))
+    return out
+
+
+def _sentence(text: str) -> str:
+    """``text`` with a capital first letter and a final full stop."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", r"\]")) else ".")
+
+
+def _conclusion(proof: Proof, subject: str, tries: int) -> str:
+    if proof.status == "proved":
+        return r"Hence $%s(g\theta) = %s(\theta)$ for every $\theta$." % (subject, subject)
+    if proof.status == "refuted":
+        return r"Hence $%s$ is not invariant under $g$." % subject
+    numeric = (
+        r" At each of them the difference is enclosed within $10^{-20}$ of $0$: this suggests a symmetry "
+        r"but proves nothing."
+        if proof.numerically_invariant
+        else ""
+    )
+    return (
+        r"Undecided: none of %d random exact points showed a rigorous difference, and the canonical "
+        r"forms differ.%s" % (tries, numeric)
+    )
+
+
+def _lemma_item(lemma: Any, mlp: Any) -> str:
+    """A lemma with its exact check, every symbol defined: ``sigma`` abstract, ``s`` the activation."""
+    return r"\item \textbf{Lemma.} $%s$ for every $u$%s; for $s = %s$: $%s$. %s" % (
+        sympy.latex(lemma.general),
+        r" and $\alpha > 0$" if "alpha" in str(lemma.general) else "",
+        activation_latex(mlp),
+        sympy.latex(lemma.instance),
+        _sentence(_lemma_check(lemma)),
+    )
 
 
 def _step_expressions(expressions: tuple[tuple[str, Any], ...], names: dict) -> list[str]:
@@ -208,24 +422,25 @@ def _label_math(label: str) -> str:
 
 
 def _lemma_check(lemma: Any) -> str:
-    """How the lemma was checked, in LaTeX."""
-    if lemma.key == "odd":
+    """How the lemma was checked, in LaTeX, with the exact computation shown."""
+    if lemma.key in ("odd", "complement"):
+        left = r"s(-u) + s(u)" if lemma.key == "odd" else r"s(-u) - \bigl(1 - s(u)\bigr)"
         return (
-            r"checked exactly: $s(-u) + s(u)$, written as a rational function of $E = e^{u}$, cancels to $0$"
-        )
-    if lemma.key == "complement":
-        return (
-            r"checked exactly: $s(-u) - (1 - s(u))$, written as a rational function of $E = e^{u}$, "
-            r"cancels to $0$"
+            r"checked exactly: written with $E = e^{u}$ as a rational function, \[ %s = %s = 0. \]"
+            % (left, sympy.latex(lemma.checks[0][1]))
         )
     if lemma.key == "even":
         return r"checked exactly: $s(-u) - s(u)$ expands to $0$"
+    difference = sympy.latex(lemma.general.lhs - lemma.general.rhs).replace(r"\sigma", "s")
     if "expands" in lemma.justification:
-        return r"checked exactly: $%s$ expands to $0$" % sympy.latex(
-            lemma.general.lhs - lemma.general.rhs
-        ).replace(r"\sigma", "s")
+        return r"checked exactly: $%s$ expands to $0$" % difference
+    cases = [value for _, value in lemma.checks]
+    values = ", ".join(
+        r"$D(%s) = %s$" % (u, sympy.latex(v)) for u, v in zip(("p", "-p", "0"), cases)
+    )
     return (
-        r"checked exactly by cases on the sign of $u$ ($\alpha > 0$ keeps the sign): each difference is $0$"
+        r"checked exactly by cases on the sign of $u$ ($\alpha > 0$ keeps the sign): with "
+        r"$D(u) = %s$ and any $p > 0$, %s" % (difference, values)
     )
 
 
@@ -307,12 +522,19 @@ def invariance_reason_latex(proof: Proof) -> str:
         elif step.name == "abstract activation":
             lines.append(
                 r"Write the loss with an abstract activation $\sigma$; an identity proved for $\sigma$ "
-                r"using only the lemmas above holds for the activation itself."
+                r"using only the lemmas stated here holds for the activation itself."
             )
+        elif step.name == "canonical form" and proof.status == "proved" and step.expressions:
+            lines.append(
+                r"Expanding every argument of $\sigma$ and rewriting with the lemmas puts $L(\theta)$ and "
+                r"$L(g\theta)$ in canonical form. SymPy compares the two expression trees and finds them "
+                r"identical, so one display shows both:"
+            )
+            lines.extend(aligned_display("C", value, names) for _, value in step.expressions[:1])
         elif step.name == "canonical form":
             lines.append(
                 r"Expanding every argument of $\sigma$ and rewriting with the lemmas puts $L(\theta)$ and "
-                r"$L(g\theta)$ in canonical form: %s." % escape(step.text.split(": ", 1)[-1])
+                r"$L(g\theta)$ in canonical form; the two forms differ."
             )
         elif step.name == "counterexample":
             lines.append(escape(step.text) + ".")

@@ -6,7 +6,7 @@ Pure functions returning strings; the objects they print hold no LaTeX.
 >>> import sympy
 >>> x, y = sympy.symbols("x y")
 >>> text = aligned_display("g", sum(sympy.Symbol(f"a{k}") for k in range(80)))
->>> text.startswith(r"\[ \begin{aligned}") and text.count(r"\\") >= 2    # one sum, several lines
+>>> text.startswith(r"\begin{align*}") and text.count(r"\\") >= 2    # one sum, several lines
 True
 >>> decimal_bound(sympy.Rational(1, 3), 4, "down"), decimal_bound(sympy.Rational(1, 3), 4, "up")
 ('0.3333', '0.3334')
@@ -34,6 +34,8 @@ __all__ = [
     "point_latex",
     "network_latex",
     "loss_latex",
+    "loss_phrase",
+    "network_phrase",
     "input_symbols",
     "MAX_LINES",
 ]
@@ -41,7 +43,7 @@ __all__ = [
 #: Display lines shown for one expression before the rest is summarised.
 MAX_LINES = 14
 #: Visible characters per display line (a rough measure of rendered width).
-LINE_WIDTH = 62
+LINE_WIDTH = 56
 #: Data points whose loss terms are written out in full.
 SHOWN_POINTS = 3
 
@@ -69,21 +71,36 @@ def escape(text: str) -> str:
 
 
 def visible_width(latex: str) -> float:
-    r"""A rough measure of the width a math string shows: commands and braces dropped,
-    sub- and superscripts counted at 0.6, function names at their length.
+    r"""A measure of the width a math string shows, in units of about 6.5pt at 11pt (calibrated
+    against TeX's own box widths): commands and braces dropped, sub- and superscripts counted at
+    0.6 (stacked ones once), a fraction at its wider part, binary operators with their spacing.
 
     >>> visible_width(r"W^{(1)}_{11} \tanh{\left(x \right)}")
-    11.0
+    9.8
+    >>> visible_width(r"\frac{1}{5} + x") < visible_width(r"15 + x")
+    True
     """
-    text = re.sub(r"\\(left|right|[Bb]ig[lr]?|quad|qquad|,|;|!|textstyle|displaystyle)", "", latex)
-    text = re.sub(r"\\(frac|tfrac|mathrm|operatorname|text)", "", text)
-    text = re.sub(r"\\(tanh|log|exp|sin|cos|relu|cdots)", lambda m: "f" * len(m.group(1)), text)
+    text = latex
+    while True:  # a fraction shows its wider part
+        found = re.search(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", text)
+        if not found:
+            break
+        a, b = found.group(1), found.group(2)
+        wider = a if visible_width(a) >= visible_width(b) else b
+        text = text[: found.start()] + "{" + wider + "}" + text[found.end() :]
+    text = re.sub(r"\\(left|right|[Bb]ig[glr]?|quad|qquad|,|;|!|textstyle|displaystyle)", "", text)
+    text = re.sub(r"\\(mathrm|operatorname|text)", "", text)
+    text = re.sub(r"\\(tanh|log|exp|sin|cos|relu|cdots|max|min)", lambda m: "f" * len(m.group(1)), text)
     text = re.sub(r"\\[a-zA-Z]+", "x", text)
-    script = 0
+    script = 0.0
+    for sup, sub in re.findall(r"\^\{([^{}]*)\}_\{([^{}]*)\}", text):  # stacked: the wider one
+        script += max(len(sup), len(sub))
+    text = re.sub(r"\^\{[^{}]*\}_\{[^{}]*\}", "", text)
     for group in re.findall(r"[\^_]\{([^{}]*)\}", text):
         script += len(group)
     text = re.sub(r"[\^_]\{[^{}]*\}", "", text)
-    return round(len(re.sub(r"[{}^_ ]", "", text)) + 0.6 * script, 1)
+    operators = len(re.findall(r"(?<=[\w)}\]]) *[-+=<>] *(?=[\w(\\{])", latex))
+    return round(len(re.sub(r"[{}^_ ]", "", text)) + 0.6 * script + 0.6 * operators, 1)
 
 
 def _latex(expr: Any, names: dict) -> str:
@@ -158,10 +175,20 @@ def display_lines(expr: Any, names: dict | None = None, width: int = LINE_WIDTH)
 
 
 def aligned_display(left: str, expr: Any, names: dict | None = None, width: int = LINE_WIDTH) -> str:
-    """A display ``left = expr`` (``aligned`` inside ``\\[ \\]``), broken over lines."""
-    lines = display_lines(expr, names, width)
-    rows = [f"{left} &= {lines[0]}"] + [r"&\quad " + line for line in lines[1:]]
-    return "\\[ \\begin{aligned}\n" + " \\\\\n".join(rows) + "\n\\end{aligned} \\]"
+    """A display ``left = expr`` (an ``align*``, so it may break across pages), broken over lines.
+
+    Every line starts after ``left =``, so the room for the expression is ``width`` less the
+    width of ``left``; a long ``left`` goes on a line of its own.
+    """
+    room = width - visible_width(left) - 3
+    if room < width // 2:
+        lines = display_lines(expr, names, width - 4)
+        rows = [f"&{left} \\\\ &\\quad = {lines[0]}"] + [r"&\qquad " + line for line in lines[1:]]
+    else:
+        lines = display_lines(expr, names, int(room))
+        rows = [f"{left} &= {lines[0]}"] + [r"&\quad " + line for line in lines[1:]]
+    # align* (not aligned inside \[ \]): a long display may break across pages (\allowdisplaybreaks)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
 
 # -- numbers --------------------------------------------------------------------------
@@ -299,14 +326,15 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
         recursion = r"f(x;\theta) = %sW^{(1)} x + b^{(1)}%s" % outer
     if not mlp.bias:
         recursion = re.sub(r" \+ b\^\{\((l|\d+)\)\}", "", recursion)
-    widths = r" \to ".join(str(w) for w in mlp.widths)
     text = [
-        r"The %s maps $\mathbb{R}^{%d} \to \mathbb{R}^{%d}$ (widths $%s$) by"
-        % (escape(mlp.describe()), mlp.widths[0], mlp.widths[-1], widths),
+        r"The %s has %d parameters $\theta$ and maps $\mathbb{R}^{%d} \to \mathbb{R}^{%d}$ by"
+        % ("network" if mlp.hidden_layers else "model", mlp.n_parameters, mlp.widths[0], mlp.widths[-1]),
         r"\[ %s, \]" % recursion,
     ]
     if mlp.hidden_layers:
         text.append(r"with $\sigma = %s$ applied elementwise." % act)
+    else:
+        text[-1] = text[-1][:-4] + r". \]"
     xs, names = input_symbols(mlp)
     names = {**mlp.latex_names, **names}
     if mlp.n_parameters <= closed_form_limit and mlp.widths[-1] <= 2:
@@ -347,6 +375,53 @@ _POINT_FORMULAS = {
 }
 
 
+_LOSS_NAMES = {
+    "mse": "mean squared error",
+    "sse": "sum of squared errors",
+    "bce": "binary cross-entropy",
+    "cross_entropy": "cross-entropy",
+}
+
+
+def network_phrase(mlp: MLP) -> str:
+    r"""The network in a few words of LaTeX prose (no parameter count: :func:`network_latex` gives it).
+
+    >>> from symcert import MLP
+    >>> network_phrase(MLP((1, 2, 1), "tanh"))
+    '$\\tanh$ network with widths $1 \\to 2 \\to 1$'
+    >>> network_phrase(MLP((2, 1), output_activation="sigmoid"))
+    'logistic model with $2$ inputs'
+    """
+    if not mlp.hidden_layers:
+        model = {"identity": "linear model", "sigmoid": "logistic model", "softmax": "softmax model"}
+        d = mlp.widths[0]
+        return "%s with $%d$ input%s" % (model[mlp.output_activation.name], d, "" if d == 1 else "s")
+    widths = r" \to ".join(str(w) for w in mlp.widths)
+    out = mlp.output_activation.name
+    notes = ([] if out == "identity" else [r"%s output" % out]) + ([] if mlp.bias else ["no biases"])
+    tail = " (%s)" % ", ".join(notes) if notes else ""
+    return r"$%s$ network with widths $%s$%s" % (activation_latex(mlp), widths, tail)
+
+
+def loss_phrase(loss: Loss) -> str:
+    r"""The loss in a few words of LaTeX prose: its kind, the network, the number of data points.
+
+    >>> from symcert import default_example
+    >>> loss_phrase(default_example().loss)
+    'mean squared error $L$ of the $\\tanh$ network with widths $1 \\to 2 \\to 1$ on $5$ data points'
+    """
+    text = r"%s $L$ of the %s on $%d$ data points" % (
+        _LOSS_NAMES[loss.kind],
+        network_phrase(loss.mlp),
+        loss.data.n_points,
+    )
+    if loss.factor != 1:
+        text = r"%s (times $%s$)" % (text, sympy.latex(loss.factor))
+    if loss.weight_decay:
+        text += r" with weight decay $\lambda = %s$" % sympy.latex(loss.weight_decay)
+    return text
+
+
 def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = SHOWN_POINTS) -> str:
     r"""The loss as ``scale * sum_i ell_i`` with a data table and the first per-point terms written out.
 
@@ -368,9 +443,9 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     if loss.mlp.widths[-1] == 1 and loss.kind in ("mse", "sse"):
         formula = r"\ell_i(\theta) = \bigl(f(x_i;\theta) - y_i\bigr)^2"
     lines = [
-        r"The %s is" % escape(loss.describe()),
+        r"The loss is the %s over the $N = %d$ data points," % (_LOSS_NAMES[loss.kind], n),
         r"\[ %s,\qquad %s, \]" % (total, formula),
-        "on the exact data",
+        _point_symbols(loss) + "on the exact data",
         _data_table(loss),
     ]
     terms = loss.terms(hidden)
@@ -384,16 +459,28 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     for i in range(count):
         lines.append(aligned_display(r"\ell_{%d}(\theta)" % (i + 1), terms[i], names))
     if count < n:
-        lines.append(
-            r"and $\ell_{%d}, \dots, \ell_{%d}$ are the same with $x_i$ and $y_i$ from the table."
-            % (count + 1, n)
+        rest = (
+            r"$\ell_{%d}$ is" % n if count + 1 == n else r"$\ell_{%d}, \dots, \ell_{%d}$ are" % (count + 1, n)
         )
+        lines.append(r"and %s the same with $x_i$ and $y_i$ from the table." % rest)
     return "\n".join(lines)
+
+
+def _point_symbols(loss: Loss) -> str:
+    """The per-point symbols of the loss formula, defined in words."""
+    if loss.kind in ("bce", "cross_entropy"):
+        k = "k" if loss.kind == "cross_entropy" else ""
+        if k:
+            return r"with $z_{ik} = z_k(x_i;\theta)$ the output pre-activations and $f_i = f(x_i;\theta)$, "
+        return r"with $z_i = z(x_i;\theta)$ the output pre-activation and $f_i = f(x_i;\theta)$, "
+    return ""
 
 
 def _data_table(loss: Loss, max_rows: int = 12) -> str:
     data = loss.data
     teacher = data.teacher_of is not None
+    if not any(v.free_symbols or not v.is_Rational for y in data.ys for v in y):
+        return _rational_table(loss, max_rows)
     rows = []
     for i, (x, y) in enumerate(zip(data.xs, data.ys)):
         if i == max_rows:
@@ -418,6 +505,26 @@ def _data_table(loss: Loss, max_rows: int = 12) -> str:
         + "\n\\bottomrule\n\\end{tabular}"
         + note
         + "\\end{center}"
+    )
+
+
+def _rational_table(loss: Loss, max_rows: int) -> str:
+    """The data when every target is rational: no decimal column."""
+    rows = []
+    for i, (x, y) in enumerate(zip(loss.data.xs, loss.data.ys)):
+        if i == max_rows:
+            rows.append(r"\multicolumn{3}{c}{$\vdots$ (%d more)} \\" % (loss.data.n_points - max_rows))
+            break
+        rows.append(
+            r"$%d$ & $%s$ & $%s$ \\"
+            % (i + 1, ", ".join(sympy.latex(v) for v in x), ", ".join(sympy.latex(v) for v in y))
+        )
+    return (
+        "\\begin{center}\\begin{tabular}{ccc}\n\\toprule\n"
+        r"$i$ & $x_i$ & $y_i$ \\ \midrule"
+        + "\n"
+        + "\n".join(rows)
+        + "\n\\bottomrule\n\\end{tabular}\\end{center}"
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.proofs.latex_display import escape, point_latex
+from symcert.proofs.latex_display import activation_latex, interval_latex, loss_phrase, point_latex
 
 if TYPE_CHECKING:
     from symcert.proofs.gradient import GradientProof
@@ -39,40 +39,35 @@ def conserved_latex(proof: GradientProof) -> str:
     names = proof.loss.mlp.latex_names
     inc = " + ".join("(%s)^2" % names[s] for s in proof.incoming)
     out = " + ".join("(%s)^2" % names[s] for s in proof.outgoing)
-    if proof.degree != 1:
-        out = r"%d\,\bigl(%s\bigr)" % (proof.degree, out)
-    elif len(proof.outgoing) > 1:
+    if len(proof.outgoing) > 1:
         out = r"\bigl(%s\bigr)" % out
+    if proof.degree != 1:
+        out = r"%d\,%s" % (proof.degree, out)
     return r"Q = %s - %s" % (inc, out)
 
 
 def gradient_proof_to_latex(proof: GradientProof) -> str:
-    """A ``theorem``/``proof`` fragment (the environments are defined by the document)."""
+    """A ``theorem``/``proof`` fragment when the identity is proved; a ``remark`` otherwise (a
+    claim that failed is never typeset as a theorem). The environments are defined by the document."""
     if proof.parts:
         return "\n\n".join(gradient_proof_to_latex(part) for part in proof.parts)
-    status = {"proved": "Gradient identity", "refuted": "Counterexample", "undecided": "Open claim"}[
-        proof.status
-    ]
+    mlp = proof.loss.mlp
+    unit = r"unit $%d$ of layer $%d$" % (proof.unit + 1, proof.layer)
     lines = [
-        r"\begin{theorem}[%s]" % status,
-        r"For every $\theta$: \[ %s. \]" % identity_latex(proof),
-        r"\end{theorem}",
-        r"\begin{proof}",
-        r"\begin{enumerate}",
-        r"\item Let $g_c$ multiply the incoming weights%s of unit %d of layer %d by $c > 0$ and its "
-        r"outgoing weights by $c^{-%d}$; the left-hand side $D$ is $\frac{d}{dc} L(g_c\theta)$ at $c = 1$, "
-        r"computed here exactly from $L$ written with an abstract activation $\sigma$."
-        % (" and bias" if proof.loss.mlp.bias else "", proof.unit + 1, proof.layer, proof.degree),
+        r"\item Let $g_c$ multiply the incoming weights%s of %s by $c > 0$ and its outgoing weights by "
+        r"$c^{-%d}$. The left-hand side $D$ is $\frac{d}{dc} L(g_c\theta)$ at $c = 1$, computed here "
+        r"exactly from $L$ written with an abstract activation $\sigma$ in place of $s = %s$."
+        % (" and bias" if mlp.bias else "", unit, proof.degree, activation_latex(mlp)),
     ]
     if proof.lemma is not None:
         lemma = proof.lemma
+        holds = all(value == 0 for _, value in lemma.checks)
         lines.append(
-            r"\item Lemma (Euler's relation for %s): $u\,\sigma'(u) = %s\sigma(u)$ for every $u$; checked "
-            r"exactly, %s."
+            r"\item Lemma (Euler's relation for $s = %s$): $u\,\sigma'(u) = %s\sigma(u)$ for every $u$; %s."
             % (
-                escape(proof.loss.mlp.activation.label),
+                activation_latex(mlp),
                 "" if proof.degree == 1 else str(proof.degree),
-                escape(lemma.justification),
+                "checked exactly by cases on the sign of $u$" if holds else "its exact check does not vanish",
             )
         )
     k = "" if proof.degree == 1 else r"%d\," % proof.degree
@@ -84,15 +79,46 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
                 r"expansion); so $D = \sum_i g_i\, u_i \sigma'(u_i) + R = \sum_i g_i\, %s\sigma(u_i) + R$ by "
                 r"the lemma, and this expands to $0$." % k
             )
-        elif step.name in ("Euler", "counterexample"):
-            lines.append(r"\item %s." % escape(step.text.rstrip(".")))
-        if step.name == "counterexample":
-            lines.append(r"\[ \theta = %s \]" % point_latex(proof.counterexample[0]))
+        elif step.name == "Euler":
+            lines.append(
+                r"\item The lemma does not reduce $D$ to $0$, so the prover looks for an exact point where "
+                r"$D \ne 0$."
+            )
+        elif step.name == "lemma":
+            lines.append(r"\item $s = %s$ is not positively homogeneous: there is no Euler relation." % (
+                activation_latex(mlp)
+            ))
+        elif step.name == "counterexample" and proof.counterexample is not None:
+            point, decision = proof.counterexample
+            lines.append(
+                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
+                r"not contain $0$:"
+                % interval_latex((decision.lower, decision.upper), 6)
+            )
+            lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
     verdict = {
         "proved": r"Hence $D = 0$ for every $\theta$. Under gradient flow $\dot\theta = -\nabla L$ the "
         r"quantity $%s$ satisfies $\dot Q = -2D = 0$: it is conserved." % conserved_latex(proof),
         "refuted": r"Hence the identity does \emph{not} hold.",
         "undecided": r"The identity was not decided.",
     }[proof.status]
-    lines += [r"\item " + verdict, r"\end{enumerate}", r"\end{proof}"]
-    return "\n".join(lines)
+    lines += [r"\item " + verdict, r"\end{enumerate}"]
+    if proof.status == "proved":
+        head = [
+            r"\begin{theorem}[The rescaling symmetry of %s forces a gradient identity]" % unit,
+            r"For the %s and every $\theta$: \[ %s. \]" % (loss_phrase(proof.loss), identity_latex(proof)),
+            r"\end{theorem}",
+            r"\begin{proof}",
+            r"\begin{enumerate}",
+        ]
+        return "\n".join([*head, *lines, r"\end{proof}"])
+    head = [
+        r"\begin{remark}[No gradient identity for %s]" % unit,
+        r"The claim, for the %s: \[ %s \] %s" % (
+            loss_phrase(proof.loss),
+            identity_latex(proof),
+            "is false." if proof.status == "refuted" else "was not decided.",
+        ),
+        r"\begin{enumerate}",
+    ]
+    return "\n".join([*head, *lines, r"\end{remark}"])
