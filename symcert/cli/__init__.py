@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.handout import add_handout_parser, run_handout
+from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
@@ -184,7 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (SymcertError, CertificateFormatError) as error:
+    except SymcertError as error:
+        print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except CertificateFormatError as error:
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

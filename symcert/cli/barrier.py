@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.options import exact_flag
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.proofs.alignment import align
@@ -65,6 +66,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         default=None,
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
     )
+    exact_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
 
@@ -116,7 +118,7 @@ def run_barrier(args: argparse.Namespace) -> int:
     options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, max_seconds=args.max_seconds)
     print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
     panels = [("before alignment", certify_barrier(loss, A, B, **options))]
-    print(f"Barrier:         {panels[0][1].summary()}")
+    print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
     if args.align:
         print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
         alignment = align(A, B, target=loss)
@@ -124,7 +126,7 @@ def run_barrier(args: argparse.Namespace) -> int:
         print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
         print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
         panels.append(("after alignment", certify_barrier(loss, A, alignment.aligned, **options)))
-        print(f"Aligned barrier: {panels[1][1].summary()}")
+        print(f"Aligned barrier: {panels[1][1].summary(exact=args.exact)}")
     if args.json:
         _write_json(panels, args.json)
     if args.latex:

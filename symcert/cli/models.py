@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from symcert.cli.latex_output import write_derivation
+from symcert.cli.options import exact_flag
 from symcert.errors import SpecificationError
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS, load_weights
@@ -62,6 +63,7 @@ def add_example_parser(commands: argparse._SubParsersAction) -> None:
     example.add_argument("--latex", metavar="OUT.tex", default=None, help="write the derivation as LaTeX")
     example.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf")
     example.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    exact_flag(example)
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -90,7 +92,7 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
     if certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(_short(certificate.summary()))
+    print(_short(certificate.summary(exact=args.exact)))
     if args.json:
         try:
             certificate.to_json(args.json)

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.checker import check
-from symcert.cli.coq_output import refuse_coq, write_coq
+from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
+from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
+from symcert.cli.options import exact_flag
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
@@ -88,6 +90,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         default=None,
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
+    exact_flag(prove)
     prove.add_argument(
         "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
     )
@@ -222,24 +225,29 @@ def run_prove(args: argparse.Namespace) -> int:
     if args.coq:
         refuse_coq(loss, kinds)  # before any work: a network too large for coqc is refused at once
     invariance = prove_invariance(loss, element)
+    outcomes: list[Certificate | tuple[str, SpecificationError]] = []
+    for kind in kinds:  # all the work first: a kind that does not apply is refused before any output
+        if len(kinds) > 1:  # progress for the long run; one kind answers in seconds, or fails in one line
+            print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
+        try:
+            outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+        except SpecificationError as error:
+            if len(kinds) == 1:
+                raise
+            outcomes.append((kind, error))
     lemmas = ", ".join(lemma.name for lemma in invariance.lemmas) or "none needed"
     print(
         f"Symmetry: g = {element}; L(g theta) = L(theta) for all theta: "
         f"{invariance.status} (lemmas: {lemmas})"
     )
     certificates = []
-    for kind in kinds:
-        print(f"\nCertifying ({kind}) ...", file=sys.stderr, flush=True)
-        try:
-            certificate = certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps)
-        except SpecificationError as error:
-            if len(kinds) == 1:
-                raise
-            print(f"[{kind}] not applicable: {error}")
+    for certificate in outcomes:
+        if isinstance(certificate, tuple):
+            print(f"\n[{certificate[0]}] not applicable: {command_line_message(certificate[1])}")
             continue
         certificates.append(certificate)
         print()
-        print(certificate.summary())
+        print(certificate.summary(exact=args.exact))
         if args.json:
             _write(certificate, args.json, len(kinds) > 1)
     if args.latex:
@@ -263,7 +271,7 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     if result.certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(result.certificate.summary())
+    print(result.certificate.summary(exact=args.exact))
     if args.json:
         _write(result.certificate, args.json, False)
     if args.latex:
@@ -298,5 +306,7 @@ def run_check(args: argparse.Namespace) -> int:
     bound = check_coq_binding(args.certificate, args.coq)
     for reason in bound.reasons:
         print(f"  {reason}")
+    if bound.accepted and bound.coq is not None:
+        print(axioms_text(bound.coq.axioms))
     print(f"{'ACCEPTED' if bound.accepted else 'REJECTED'}: Coq proof {args.coq}")
     return EXIT_PROVED if bound.accepted else EXIT_NOT_PROVED

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.numeric._inputs import require_loss
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -72,7 +72,11 @@ def teacher_minimum(loss: Loss) -> TeacherMinimum:
     if loss.weight_decay:
         raise SpecificationError(
             f"with weight decay {loss.weight_decay} the teacher point is not a zero of the loss; "
-            "use weight_decay=0"
+            "use weight_decay=0",
+            hint=Hint(
+                "with weight decay {decay} the teacher point is not a zero of the loss; use {weight_decay:0}",
+                decay=loss.weight_decay,
+            ),
         )
     if teacher.mlp != loss.mlp:
         raise SpecificationError(
