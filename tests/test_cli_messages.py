@@ -86,3 +86,18 @@ def test_cross_entropy_on_one_output_is_refused_with_the_reason(make):
 def test_cross_entropy_on_two_outputs_is_accepted():
     loss = Loss(MLP((1, 2, 2), output_activation="softmax"), Dataset([[1]], [[1, 0]]), "cross_entropy")
     assert loss.kind == "cross_entropy"
+
+
+def test_version_is_stated_once(capsys):
+    import importlib.metadata
+    import pathlib
+
+    import symcert
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"symcert {symcert.__version__}"
+    pyproject = (pathlib.Path(__file__).parent.parent / "pyproject.toml").read_text()
+    assert re.search(r'^dynamic = \["version"\]', pyproject, re.M)
+    assert 'version = { attr = "symcert.__version__" }' in pyproject
+    assert not re.search(r"^version = ", pyproject, re.M)  # no second statement of it
+    assert importlib.metadata.version("symcert") == symcert.__version__

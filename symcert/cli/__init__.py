@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from symcert import __version__
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.handout import add_handout_parser, run_handout
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     group = commands.add_parser(
