@@ -99,5 +99,5 @@ def test_version_is_stated_once(capsys):
     pyproject = (pathlib.Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert re.search(r'^dynamic = \["version"\]', pyproject, re.M)
     assert 'version = { attr = "symcert.__version__" }' in pyproject
-    assert not re.search(r"^version = ", pyproject, re.M)  # no second statement of it
+    assert not re.search(r"^version = \"", pyproject, re.M)  # no second statement of it
     assert importlib.metadata.version("symcert") == symcert.__version__
