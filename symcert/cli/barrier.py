@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.cli.data_files import read_dataset, read_point
-from symcert.cli.options import exact_flag
+from symcert.cli.options import add_command, exact_flag
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.proofs.alignment import align
@@ -23,16 +23,23 @@ __all__ = ["add_barrier_parser", "run_barrier"]
 
 def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
     """Register ``symcert barrier``."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "barrier",
-        help="certify the loss barrier between two networks (optionally after aligning them)",
-        description=(
-            "Enclose, rigorously, the loss barrier sup_t L((1-t)A + tB) - ((1-t)L(A) + tL(B)) "
-            "(--form midpoint: minus (L(A)+L(B))/2) to within --tol, by branch and bound over t. "
-            "With --align, B is first aligned to A (weight matching with sign flips; the element is "
-            "exact and its invariance proved) and both barriers are certified. Without --point, the "
-            "default example: a teacher A and its swapped copy B."
-        ),
+        purpose="Certify the loss barrier between two networks, optionally after aligning them.",
+        details="Encloses, rigorously, sup_t L((1-t)A + tB) - ((1-t)L(A) + tL(B)) (--form midpoint: "
+        "minus (L(A)+L(B))/2) to within --tol, by branch and bound over t. With --align, B is first "
+        "aligned to A (weight matching with sign flips; the element is exact and its invariance "
+        "proved) and both barriers are certified. Without --point, the default example: a teacher A "
+        "and its swapped copy B.",
+        examples=[
+            ("symcert barrier", "the default example: about 4.149"),
+            ("symcert barrier --widths 2,3,1 --point A.json --point B.json --align", "before and after"),
+        ],
+        prints="the enclosure of the barrier (6 significant digits rounded outward; --exact for exact "
+        "endpoints), where the maximum lies, the number of pieces and the time; with --align also the "
+        "element g and the barrier after alignment. Exit code 0 when every enclosure is certified, "
+        "1 when a cap stopped it first.",
     )
     network_options(parser)
     parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from symcert.build.tex import compile_pdf, write_tex
+from symcert.cli.options import add_command
 from symcert.handouts import build_handout, describe_handout, handout_names
 
 __all__ = ["add_handout_parser", "run_handout"]
@@ -15,14 +16,19 @@ EXIT_OK = 0
 
 def add_handout_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert handout``."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "handout",
-        help="write a course handout (LaTeX, optionally PDF) whose every number is certified",
-        description=(
-            "Write a course handout: 'symcert handout list' shows the catalogue; "
-            "'symcert handout NAME' writes DIR/NAME.tex, and with --pdf also DIR/NAME.pdf (needs TeX: "
-            "latexmk or pdflatex). Every certificate in a handout is proved when it is built."
-        ),
+        purpose="Write a course handout (LaTeX, optionally PDF) whose every number is certified.",
+        details="'symcert handout list' shows the catalogue; 'symcert handout NAME' writes DIR/NAME.tex, "
+        "and with --pdf also DIR/NAME.pdf (needs TeX: latexmk or pdflatex). Every certificate in a "
+        "handout is proved when it is built.",
+        examples=[
+            ("symcert handout list", "the catalogue"),
+            ("symcert handout permutation -o handouts --pdf", "handouts/permutation.tex and .pdf"),
+        ],
+        prints="list: each handout's name and subject; NAME: the files written and how many certified "
+        "results they hold. Exit code 0, 2 on bad input or a TeX error.",
     )
     parser.add_argument("name", help="'list', or a handout name: " + ", ".join(handout_names()))
     parser.add_argument("-o", "--output-dir", default=".", help="directory to write to (default: .)")

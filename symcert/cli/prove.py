@@ -15,7 +15,7 @@ from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
-from symcert.cli.options import exact_flag
+from symcert.cli.options import add_command, exact_flag
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
@@ -40,18 +40,25 @@ _DEFAULT_WIDTHS = (1, 2, 1)
 
 def add_prove_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
     """Register ``symcert prove``."""
-    prove = commands.add_parser(
+    prove = add_command(
+        commands,
         "prove",
-        help="certify, rigorously, that a loss is not convex (the main job)",
-        description=(
-            "Certify that a network's loss is not convex. With no options: the default example, a "
-            "1-2-1 tanh teacher A (an exact global minimum) and its swapped copy B = swap(A) (another "
-            "one), whose midpoint is strictly worse. The summary shows the statement, the symmetry, "
-            "its invariance proof, the inequality with rigorous enclosures, and the verdict. Kinds: "
-            "chord (midpoint above the chord), curvature (phi'' < 0 on the segment), hessian "
-            "(d^T H d < 0 at the midpoint), orbit (averaging over the layer's permutations hurts), "
-            "critical (two critical points with a non-critical point between them), or all."
-        ),
+        purpose="Certify, rigorously, that a network's loss is not convex (the main job).",
+        details="With no options: the default example, a 1-2-1 tanh teacher A (an exact global minimum) "
+        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: chord "
+        "(midpoint above the chord), curvature (phi'' < 0 on the segment), hessian (d^T H d < 0 at the "
+        "midpoint), orbit (averaging over the layer's permutations hurts), critical (two critical points "
+        "with a non-critical point between them), or all.",
+        examples=[
+            ("symcert prove", "the default example: proved in a few seconds"),
+            ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
+            ("symcert prove --widths 2,3,1 --activation sigmoid --kind curvature", "another network"),
+            ("symcert prove --model net.npz --data train.csv", "your own trained network"),
+        ],
+        prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
+        "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
+        "still enclose; --exact for exact endpoints, as in the JSON) and the verdict. Exit code 0 "
+        "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
     prove.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
@@ -136,14 +143,24 @@ def _seconds(text: str) -> float:
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert check``."""
-    checker = commands.add_parser(
+    checker = add_command(
+        commands,
         "check",
-        help="re-check a certificate independently (exit 0 accepted, 1 rejected, 2 malformed)",
-        description=(
-            "Re-check a certificate written by 'symcert prove --json': the checker rebuilds the "
-            "network, data and loss from the statement, recomputes the claim with its own interval "
-            "arithmetic, and accepts only what it re-proves."
-        ),
+        purpose="Re-check a certificate file independently of the prover that wrote it.",
+        details="The checker reads the JSON strictly, rebuilds the network, data and loss from the "
+        "statement, recomputes the claim with its own interval arithmetic (Arb), and accepts only what "
+        "it re-proves. It shares no code with the prover.",
+        examples=[
+            ("symcert prove --json cert.json && symcert check cert.json", "write a certificate, re-check it"),
+            ("symcert check cert.json --arithmetic mpmath", "re-check with mpmath intervals, the reference"),
+            (
+                "symcert prove --coq proof.v --json cert.json && symcert check cert.json --coq proof.v",
+                "also check a Coq proof of it (needs coqc)",
+            ),
+        ],
+        prints="what it re-proved, then ACCEPTED or REJECTED with the reasons; with --coq also coqc's "
+        "verdict and the axioms the proof rests on, one per line. Exit code 0 accepted, 1 rejected, "
+        "2 malformed or over the budget.",
     )
     checker.add_argument("certificate", help="a certificate JSON file")
     checker.add_argument(
