@@ -137,7 +137,7 @@ def check_coq_binding(
         return CoqBinding(False, [f"REJECT: {result.error[:500]}"], result)
     reasons = [
         f"the statement ({len(scripts)} proof scripts aside) is the one regenerated from the certificate",
-        f"coqc accepted it in {result.seconds:.1f} s, with {len(result.axioms)} axiom(s) (result.coq.axioms)",
+        f"coqc accepted it in {result.seconds:.1f} s; it rests on {len(result.axioms)} standard axiom(s)",
     ]
     return CoqBinding(True, reasons, result)
 

@@ -22,9 +22,9 @@ def refuse_coq(loss: Loss, kinds: Sequence[str]) -> None:
 
 
 def axioms_text(axioms: Sequence[str]) -> str:
-    """The axioms a Coq proof rests on, one per line (``Print Assumptions``).
+    """The axioms a Coq proof rests on (``Print Assumptions``), sorted, one per line.
 
-    >>> print(axioms_text(["ClassicalDedekindReals.sig_forall_dec", "Classical_Prop.classic"]))
+    >>> print(axioms_text(["Classical_Prop.classic", "ClassicalDedekindReals.sig_forall_dec"]))
     Axioms (Print Assumptions loss_not_convex), 2:
       ClassicalDedekindReals.sig_forall_dec
       Classical_Prop.classic
@@ -34,7 +34,7 @@ def axioms_text(axioms: Sequence[str]) -> str:
     if not axioms:
         return "Axioms (Print Assumptions loss_not_convex): none (closed under the global context)"
     head = f"Axioms (Print Assumptions loss_not_convex), {len(axioms)}:"
-    return "\n".join([head, *(f"  {axiom}" for axiom in axioms)])
+    return "\n".join([head, *(f"  {axiom}" for axiom in sorted(axioms))])
 
 
 def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bool:
