@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from symcert.build.tex import compile_pdf, write_tex
@@ -38,11 +39,31 @@ def add_handout_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def plain_title(title: str) -> str:
+    r"""A handout title for the terminal: its LaTeX math as plain text.
+
+    >>> plain_title(r"Sign flips: odd activations and the order $n!\,2^n$")
+    'Sign flips: odd activations and the order n! 2^n'
+    >>> plain_title(r"Products $a \cdot b$ and $\{x\}$")
+    'Products a * b and {x}'
+    """
+    for latex, text in (
+        (r"\,", " "),
+        (r"\;", " "),
+        (r"\ ", " "),
+        (r"\cdot", "*"),
+        (r"\{", "{"),
+        (r"\}", "}"),
+    ):
+        title = title.replace(latex, text)
+    return re.sub(r"\s+", " ", title.replace("$", "")).strip()
+
+
 def run_handout(args: argparse.Namespace) -> int:
     """List the catalogue, or build one handout."""
     if args.name == "list":
         for name in handout_names():
-            print(f"{name:<20} {describe_handout(name)}")
+            print(f"{name:<20} {plain_title(describe_handout(name))}")
         return EXIT_OK
     handout = build_handout(args.name)
     directory = Path(args.output_dir)
