@@ -29,6 +29,7 @@ PYTHON_SYNTAX = re.compile(r"\b[a-z_]+=|MLP\(|Loss\(|Dataset\.|\(int, Fraction")
         (["prove", "--kind", "critical", "--weight-decay", "1/10"], "--weight-decay 0"),
         (["prove", "--kind", "curvature", "--activation", "relu"], "--activation tanh"),
         (["prove", "--loss", "cross_entropy"], "--widths"),
+        (["prove", "--loss", "bce", "--kind", "critical"], "--loss mse"),
         (["invariance", "--loss", "cross_entropy"], "--loss bce"),
     ],
 )

@@ -67,7 +67,11 @@ def teacher_minimum(loss: Loss) -> TeacherMinimum:
         )
     if loss.kind not in ("mse", "sse"):
         raise SpecificationError(
-            f"a teacher point is an exact zero of mse and sse losses only, got {loss.kind!r}"
+            f"a teacher point is an exact zero of mse and sse losses only, got {loss.kind!r}",
+            hint=Hint(
+                "a teacher point is an exact zero of mse and sse losses only, got {got}; use {loss:mse}",
+                got=loss.kind,
+            ),
         )
     if loss.weight_decay:
         raise SpecificationError(
