@@ -129,3 +129,19 @@ def test_check_coq_prints_the_axioms_one_per_line(capsys, tmp_path, monkeypatch)
     listed = out.split("Axioms (Print Assumptions loss_not_convex), 3:\n")[1].splitlines()[:3]
     assert listed == [f"  {name}" for name in sorted(axioms)]
     assert "ACCEPTED: Coq proof" in out
+
+
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
+def test_coq_export_too_large_is_refused_before_any_work(capsys, tmp_path, monkeypatch, kind):
+    from symcert.cli import prove as prove_command
+
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("the work started before the refusal")
+
+    monkeypatch.setattr(prove_command, "certify_nonconvexity", no_work)
+    monkeypatch.setattr(prove_command, "prove_invariance", no_work)
+    out = tmp_path / "p.v"
+    code = main(["prove", "--widths", "8,8,1", "--kind", kind, "--coq", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and not out.exists()
+    assert len(captured.err.splitlines()) == 1 and "--coq" in captured.err and "symcert check" in captured.err
