@@ -63,3 +63,10 @@ def test_cli_prints_short_outward_intervals_that_contain_the_json_enclosures(cap
     assert {k: (str(a), str(b)) for k, (a, b) in exact_printed.items()} == {
         k: (str(Fraction(a)), str(Fraction(b))) for k, (a, b) in exact.items()
     }
+
+
+def test_unbounded_enclosures_print_as_infinities():
+    import sympy
+
+    assert outward_interval(-sympy.oo, sympy.oo) == "[-inf, inf]"
+    assert outward_interval(Fraction(1, 3), sympy.oo, 2) == "[0.33, inf]"

@@ -14,6 +14,8 @@ too. Computed exactly on rationals, never through floats.
 '[-1.4e-48, 1.3e-28]'
 >>> decimal_down(Fraction(9999999, 1000000), 3), decimal_up(Fraction(9999999, 1000000), 3)
 ('9.99', '10')
+>>> outward_interval(float("-inf"), float("inf"))  # an enclosure that overflowed
+'[-inf, inf]'
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ __all__ = ["DIGITS", "decimal_down", "decimal_up", "outward_interval"]
 DIGITS = 6
 
 
+_UNBOUNDED = {
+    "oo": "inf",
+    "-oo": "-inf",
+    "inf": "inf",
+    "+inf": "inf",
+    "-inf": "-inf",
+    "nan": "nan",
+    "zoo": "nan",
+}
+
+
 def _fraction(value: object) -> Fraction:
     if hasattr(value, "p") and hasattr(value, "q"):  # a SymPy Rational, without importing SymPy
         return Fraction(int(value.p), int(value.q))
@@ -34,6 +47,8 @@ def _fraction(value: object) -> Fraction:
 
 
 def _decimal(value: object, digits: int, up: bool) -> str:
+    if str(value) in _UNBOUNDED:  # an enclosure that overflowed: SymPy's oo, a float or mpf inf, nan
+        return _UNBOUNDED[str(value)]
     x = _fraction(value)
     if x == 0:
         return "0"
