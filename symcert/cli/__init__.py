@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 from collections.abc import Sequence
 
+from symcert import __version__
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.handout import add_handout_parser, run_handout
+from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_example_parser, run_example
+from symcert.cli.options import add_command
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
@@ -36,6 +40,7 @@ examples:
   symcert invariance --activation relu --element flip:1:0 --json
 
 exit codes: 0 proved, 1 refuted or not proved, 2 bad input or usage
+'symcert COMMAND --help' shows what a command is for, examples, and what it prints.
 """
 
 
@@ -100,39 +105,56 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
     parser = _Parser(
         prog="symcert",
-        description=(
+        description=textwrap.fill(
             "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
             "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
             "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
-            "the loss is not convex, and re-check certificates independently."
+            "the loss is not convex, and re-check certificates independently.",
+            88,
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    group = commands.add_parser(
+    group = add_command(
+        commands,
         "group",
-        help="the symmetry group of a network: order, generators, continuous families",
-        description=(
-            "List the discrete symmetry group of the hidden units (permutations, and sign flips "
-            "for odd activations or the logistic sigmoid with biases) and the continuous "
-            "rescaling families (ReLU, leaky ReLU, identity). Layers are indexed as in --widths: "
-            "layer 1 is the first hidden layer; units are numbered from 0."
-        ),
+        purpose="List a network's weight-space symmetries: order, generators, continuous families.",
+        details="The discrete group permutes the units of each hidden layer, and flips their signs where "
+        "the activation allows it (odd activations; the logistic sigmoid with biases); ReLU, leaky ReLU "
+        "and identity also have continuous rescalings. Layers are indexed as in --widths: layer 1 is the "
+        "first hidden layer; units are numbered from 0.",
+        examples=[
+            ("symcert group", "the default 1-2-1 tanh network: order 8"),
+            ("symcert group --widths 1,3,1 --activation relu", "order 3! = 6, plus rescalings"),
+            ("symcert group --widths 2,3,2,1 --json", "the same as JSON"),
+        ],
+        prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
+        "then the group's order, its generators (element strings for --element) and its continuous "
+        "families. Exit code 0.",
     )
     _network_options(group)
     _json_flag(group)
 
-    invariance = commands.add_parser(
+    invariance = add_command(
+        commands,
         "invariance",
-        help="prove or refute that a symmetry leaves the output or the loss unchanged",
-        description=(
-            "Prove symbolically that a group element leaves the network's output (or, with "
-            "--loss, its loss on teacher data) unchanged, or refute it with an exact point where "
-            "the two sides differ rigorously. Elements: swap:LAYER:I,J  flip:LAYER:UNIT  "
-            "rescale:LAYER:UNIT:ALPHA (alpha > 0, exact, e.g. 3/2), or 'group' for every generator."
-        ),
+        purpose="Prove, or refute, that a symmetry leaves a network's output (or its loss) unchanged.",
+        details="The proof is symbolic: the element is applied as a substitution and both sides are put "
+        "in a canonical form with the activation's lemmas; a refutation gives an exact point where the "
+        "two sides differ, with the difference enclosed rigorously away from 0. Elements: "
+        "swap:LAYER:I,J  flip:LAYER:UNIT  rescale:LAYER:UNIT:ALPHA (alpha > 0, exact, e.g. 3/2), "
+        "or 'group' for every generator. With --loss, the claim is about the loss on teacher data.",
+        examples=[
+            ("symcert invariance", "every generator of the 1-2-1 tanh network: proved"),
+            ("symcert invariance --activation relu --element flip:1:0", "refuted: relu is not odd"),
+            ("symcert invariance --activation relu --element rescale:1:0:3 --loss mse", "proved"),
+        ],
+        prints="the claim, the numbered steps of the proof (substitution, lemmas, canonical form) or "
+        "the exact counterexample, and the verdict; --json the same as JSON. Exit code 0 proved, "
+        "1 refuted or undecided, 2 bad input.",
     )
     _network_options(invariance)
     _json_flag(invariance)
@@ -184,7 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return handlers[args.command](args)
-    except (SymcertError, CertificateFormatError) as error:
+    except SymcertError as error:
+        print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    except CertificateFormatError as error:
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -11,7 +11,7 @@ from symcert.proofs.certificates import Certificate
 from symcert.proofs.coq import EXPORTED_KINDS, coq_refusal
 from symcert.symbolic.losses import Loss
 
-__all__ = ["write_coq", "refuse_coq"]
+__all__ = ["axioms_text", "write_coq", "refuse_coq"]
 
 
 def refuse_coq(loss: Loss, kinds: Sequence[str]) -> None:
@@ -19,6 +19,22 @@ def refuse_coq(loss: Loss, kinds: Sequence[str]) -> None:
     reasons = [coq_refusal(loss, kind) for kind in kinds]
     if all(reasons):
         raise SpecificationError(f"--coq: {reasons[0]}")
+
+
+def axioms_text(axioms: Sequence[str]) -> str:
+    """The axioms a Coq proof rests on (``Print Assumptions``), sorted, one per line.
+
+    >>> print(axioms_text(["Classical_Prop.classic", "ClassicalDedekindReals.sig_forall_dec"]))
+    Axioms (Print Assumptions loss_not_convex), 2:
+      ClassicalDedekindReals.sig_forall_dec
+      Classical_Prop.classic
+    >>> print(axioms_text([]))
+    Axioms (Print Assumptions loss_not_convex): none (closed under the global context)
+    """
+    if not axioms:
+        return "Axioms (Print Assumptions loss_not_convex): none (closed under the global context)"
+    head = f"Axioms (Print Assumptions loss_not_convex), {len(axioms)}:"
+    return "\n".join([head, *(f"  {axiom}" for axiom in sorted(axioms))])
 
 
 def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bool:
@@ -52,8 +68,8 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
         return True
     result = check_coq(target)
     if result.accepted:
-        axioms = ", ".join(result.axioms) or "none"
-        print(f"coqc accepted {target} in {result.seconds:.1f} s; axioms: {axioms}")
+        print(f"coqc accepted {target} in {result.seconds:.1f} s")
+        print(axioms_text(result.axioms))
         return True
     print(f"coqc REJECTED {target}: {result.error}")
     return False

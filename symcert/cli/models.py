@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from symcert.cli.latex_output import write_derivation
+from symcert.cli.options import add_command, exact_flag
 from symcert.errors import SpecificationError
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS, load_weights
@@ -43,15 +44,20 @@ def add_model_options(prove: argparse.ArgumentParser) -> None:
 
 def add_example_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert example``."""
-    example = commands.add_parser(
+    example = add_command(
+        commands,
         "example",
-        help="real examples that ship: 'digits' trains an MLP with scikit-learn and certifies it",
-        description=(
-            "digits: scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, no download); "
-            "a seeded MLP is trained with scikit-learn (L-BFGS), loaded exactly, and its training loss "
-            "(scikit-learn's log-loss with its L2 penalty) is certified non-convex at the trained network "
-            "by the best swap of two hidden units. Needs scikit-learn: pip install -e '.[sklearn]'."
-        ),
+        purpose="Run a real example that ships: 'digits' trains an MLP and certifies its loss non-convex.",
+        details="digits: scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, no "
+        "download); a seeded MLP is trained with scikit-learn (L-BFGS), loaded exactly, and its training "
+        "loss (scikit-learn's log-loss with its L2 penalty) is certified non-convex at the trained "
+        "network by the best swap of two hidden units. Needs scikit-learn: pip install -e '.[sklearn]'.",
+        examples=[
+            ("symcert example digits", "1,797 digits, 64-16-10: about 10 s"),
+            ("symcert example digits --samples 200 --json digits.json", "smaller, with the certificate"),
+        ],
+        prints="the trained network, scikit-learn's loss, the swap used and the certificate's summary "
+        "(progress on stderr; --quiet silences it). Exit code 0 proved, 1 not proved.",
     )
     example.add_argument("name", choices=("digits",), help="the example")
     example.add_argument("--hidden", type=int, default=16, help="hidden units (default: 16)")
@@ -62,6 +68,7 @@ def add_example_parser(commands: argparse._SubParsersAction) -> None:
     example.add_argument("--latex", metavar="OUT.tex", default=None, help="write the derivation as LaTeX")
     example.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf")
     example.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    exact_flag(example)
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -90,7 +97,7 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
     if certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(_short(certificate.summary()))
+    print(_short(certificate.summary(exact=args.exact)))
     if args.json:
         try:
             certificate.to_json(args.json)

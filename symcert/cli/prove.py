@@ -10,10 +10,12 @@ from pathlib import Path
 
 from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.checker import check
-from symcert.cli.coq_output import refuse_coq, write_coq
+from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
+from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
+from symcert.cli.options import add_command, exact_flag
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
@@ -38,18 +40,25 @@ _DEFAULT_WIDTHS = (1, 2, 1)
 
 def add_prove_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
     """Register ``symcert prove``."""
-    prove = commands.add_parser(
+    prove = add_command(
+        commands,
         "prove",
-        help="certify, rigorously, that a loss is not convex (the main job)",
-        description=(
-            "Certify that a network's loss is not convex. With no options: the default example, a "
-            "1-2-1 tanh teacher A (an exact global minimum) and its swapped copy B = swap(A) (another "
-            "one), whose midpoint is strictly worse. The summary shows the statement, the symmetry, "
-            "its invariance proof, the inequality with rigorous enclosures, and the verdict. Kinds: "
-            "chord (midpoint above the chord), curvature (phi'' < 0 on the segment), hessian "
-            "(d^T H d < 0 at the midpoint), orbit (averaging over the layer's permutations hurts), "
-            "critical (two critical points with a non-critical point between them), or all."
-        ),
+        purpose="Certify, rigorously, that a network's loss is not convex (the main job).",
+        details="With no options: the default example, a 1-2-1 tanh teacher A (an exact global minimum) "
+        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: chord "
+        "(midpoint above the chord), curvature (phi'' < 0 on the segment), hessian (d^T H d < 0 at the "
+        "midpoint), orbit (averaging over the layer's permutations hurts), critical (two critical points "
+        "with a non-critical point between them), or all.",
+        examples=[
+            ("symcert prove", "the default example: proved in a few seconds"),
+            ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
+            ("symcert prove --widths 2,3,1 --activation sigmoid --kind curvature", "another network"),
+            ("symcert prove --model net.npz --data train.csv", "your own trained network"),
+        ],
+        prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
+        "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
+        "still enclose; --exact for exact endpoints, as in the JSON) and the verdict. Exit code 0 "
+        "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
     prove.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
@@ -88,6 +97,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         default=None,
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
+    exact_flag(prove)
     prove.add_argument(
         "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
     )
@@ -133,14 +143,24 @@ def _seconds(text: str) -> float:
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert check``."""
-    checker = commands.add_parser(
+    checker = add_command(
+        commands,
         "check",
-        help="re-check a certificate independently (exit 0 accepted, 1 rejected, 2 malformed)",
-        description=(
-            "Re-check a certificate written by 'symcert prove --json': the checker rebuilds the "
-            "network, data and loss from the statement, recomputes the claim with its own interval "
-            "arithmetic, and accepts only what it re-proves."
-        ),
+        purpose="Re-check a certificate file independently of the prover that wrote it.",
+        details="The checker reads the JSON strictly, rebuilds the network, data and loss from the "
+        "statement, recomputes the claim with its own interval arithmetic (Arb), and accepts only what "
+        "it re-proves. It shares no code with the prover.",
+        examples=[
+            ("symcert prove --json cert.json && symcert check cert.json", "write a certificate, re-check it"),
+            ("symcert check cert.json --arithmetic mpmath", "re-check with mpmath intervals, the reference"),
+            (
+                "symcert prove --coq proof.v --json cert.json && symcert check cert.json --coq proof.v",
+                "also check a Coq proof of it (needs coqc)",
+            ),
+        ],
+        prints="what it re-proved, then ACCEPTED or REJECTED with the reasons; with --coq also coqc's "
+        "verdict and the axioms the proof rests on, one per line. Exit code 0 accepted, 1 rejected, "
+        "2 malformed or over the budget.",
     )
     checker.add_argument("certificate", help="a certificate JSON file")
     checker.add_argument(
@@ -222,24 +242,29 @@ def run_prove(args: argparse.Namespace) -> int:
     if args.coq:
         refuse_coq(loss, kinds)  # before any work: a network too large for coqc is refused at once
     invariance = prove_invariance(loss, element)
+    outcomes: list[Certificate | tuple[str, SpecificationError]] = []
+    for kind in kinds:  # all the work first: a kind that does not apply is refused before any output
+        if len(kinds) > 1:  # progress for the long run; one kind answers in seconds, or fails in one line
+            print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
+        try:
+            outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+        except SpecificationError as error:
+            if len(kinds) == 1:
+                raise
+            outcomes.append((kind, error))
     lemmas = ", ".join(lemma.name for lemma in invariance.lemmas) or "none needed"
     print(
         f"Symmetry: g = {element}; L(g theta) = L(theta) for all theta: "
         f"{invariance.status} (lemmas: {lemmas})"
     )
     certificates = []
-    for kind in kinds:
-        print(f"\nCertifying ({kind}) ...", file=sys.stderr, flush=True)
-        try:
-            certificate = certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps)
-        except SpecificationError as error:
-            if len(kinds) == 1:
-                raise
-            print(f"[{kind}] not applicable: {error}")
+    for certificate in outcomes:
+        if isinstance(certificate, tuple):
+            print(f"\n[{certificate[0]}] not applicable: {command_line_message(certificate[1])}")
             continue
         certificates.append(certificate)
         print()
-        print(certificate.summary())
+        print(certificate.summary(exact=args.exact))
         if args.json:
             _write(certificate, args.json, len(kinds) > 1)
     if args.latex:
@@ -263,7 +288,7 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     if result.certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(result.certificate.summary())
+    print(result.certificate.summary(exact=args.exact))
     if args.json:
         _write(result.certificate, args.json, False)
     if args.latex:
@@ -298,5 +323,7 @@ def run_check(args: argparse.Namespace) -> int:
     bound = check_coq_binding(args.certificate, args.coq)
     for reason in bound.reasons:
         print(f"  {reason}")
+    if bound.accepted and bound.coq is not None:
+        print(axioms_text(bound.coq.axioms))
     print(f"{'ACCEPTED' if bound.accepted else 'REJECTED'}: Coq proof {args.coq}")
     return EXIT_PROVED if bound.accepted else EXIT_NOT_PROVED

@@ -21,7 +21,7 @@ from numbers import Integral
 
 import sympy
 
-from symcert.errors import SpecificationError, SymcertError
+from symcert.errors import Hint, SpecificationError, SymcertError
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -74,5 +74,11 @@ def require_smooth(loss: Loss, what: str) -> None:
     if loss.mlp.hidden_layers and not act.smooth:
         raise SpecificationError(
             f"{what} needs a smooth hidden activation, got {act.label!r} (not differentiable at 0); "
-            "use tanh, sigmoid, softplus, identity, square or cube"
+            "use tanh, sigmoid, softplus, identity, square or cube",
+            hint=Hint(
+                "{what} needs a smooth hidden activation, got {got} (not differentiable at 0); use "
+                "{activation:tanh} (or sigmoid, softplus, identity, square, cube)",
+                what=what,
+                got=act.label,
+            ),
         )

@@ -19,7 +19,7 @@ from mpmath.ctx_mp import MPContext
 from mpmath.libmp import finf, fnan, fninf
 from mpmath.libmp import to_rational as _raw_to_rational
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.limits import MAX_DPS, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = [
@@ -41,7 +41,15 @@ def check_dps(dps: object, maximum: int = MAX_DPS) -> int:
     or, with ``maximum=MAX_WORKING_DPS``, a working one on the prover's escalation ladder."""
     if isinstance(dps, bool) or not isinstance(dps, int) or not MIN_DPS <= dps <= maximum:
         shown = f"{dps!r}" if not isinstance(dps, int) or abs(dps) < 10**30 else "a huge integer"
-        raise SpecificationError(f"dps must be an integer from {MIN_DPS} to {maximum}, got {shown}")
+        raise SpecificationError(
+            f"dps must be an integer from {MIN_DPS} to {maximum}, got {shown}",
+            hint=Hint(
+                "{dps} must be an integer from {low} to {high}, got {got}",
+                low=MIN_DPS,
+                high=maximum,
+                got=shown,
+            ),
+        )
     return dps
 
 

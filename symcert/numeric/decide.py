@@ -24,6 +24,7 @@ import sympy
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps, interval_context, lower, upper
+from symcert.numeric.rounding import DIGITS, outward_interval
 
 __all__ = ["Decision", "decide", "status_of", "DEFAULT_LADDER"]
 
@@ -57,12 +58,12 @@ class Decision:
         """True when the claim was proved."""
         return self.status == "proved"
 
-    def describe(self, name: str = "value", digits: int = 12) -> str:
-        """``value in [a, b] (dps 50): proved > 0``, for people."""
-        lo = sympy.Float(self.lower, digits)
-        hi = sympy.Float(self.upper, digits)
+    def describe(self, name: str = "value", digits: int = DIGITS) -> str:
+        """``value in [a, b] (at 50 digits): proved > 0``, for people: ``digits`` significant digits,
+        the lower end rounded down and the upper end up, so the printed interval still encloses."""
         where = f"at {self.dps} digits" if self.rung != "float64" else "verified float64"
-        return f"{name} in [{lo}, {hi}] ({where}): {self.status} {self.relation} 0"
+        bounds = outward_interval(self.lower, self.upper, digits)
+        return f"{name} in {bounds} ({where}): {self.status} {self.relation} 0"
 
 
 def decide(
@@ -98,7 +99,7 @@ def decide(
 
 
 def status_of(relation: str, lo: sympy.Rational, hi: sympy.Rational) -> str:
-    """"proved", "refuted" or "undecided" for ``value <relation> 0`` with ``lo <= value <= hi``."""
+    """ "proved", "refuted" or "undecided" for ``value <relation> 0`` with ``lo <= value <= hi``."""
     if relation == ">":
         return "proved" if lo > 0 else "refuted" if hi <= 0 else "undecided"
     if relation == "<":

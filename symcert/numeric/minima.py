@@ -40,6 +40,7 @@ from symcert.numeric.derivatives import gradient_in, loss_jet
 from symcert.numeric.evaluation import loss_in
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.jets import JetContext
+from symcert.numeric.rounding import decimal_up
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
 
@@ -71,8 +72,8 @@ class LocalMinimum:
 
     def describe(self) -> str:
         """One line for people."""
-        loss = sympy.Float(self.loss_upper, 8)
-        norm = sympy.Float(self.gradient_norm_upper, 3)
+        loss = decimal_up(self.loss_upper)  # upper bounds, printed rounded up: still bounds
+        norm = decimal_up(self.gradient_norm_upper, 3)
         return (
             f"critical point with loss <= {loss} and |gradient| <= {norm} (proved at {self.dps} digits); "
             f"being a local minimum is {self.kind}, not proof"

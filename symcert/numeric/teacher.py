@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.numeric._inputs import require_loss
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -67,12 +67,20 @@ def teacher_minimum(loss: Loss) -> TeacherMinimum:
         )
     if loss.kind not in ("mse", "sse"):
         raise SpecificationError(
-            f"a teacher point is an exact zero of mse and sse losses only, got {loss.kind!r}"
+            f"a teacher point is an exact zero of mse and sse losses only, got {loss.kind!r}",
+            hint=Hint(
+                "a teacher point is an exact zero of mse and sse losses only, got {got}; use {loss:mse}",
+                got=loss.kind,
+            ),
         )
     if loss.weight_decay:
         raise SpecificationError(
             f"with weight decay {loss.weight_decay} the teacher point is not a zero of the loss; "
-            "use weight_decay=0"
+            "use weight_decay=0",
+            hint=Hint(
+                "with weight decay {decay} the teacher point is not a zero of the loss; use {weight_decay:0}",
+                decay=loss.weight_decay,
+            ),
         )
     if teacher.mlp != loss.mlp:
         raise SpecificationError(

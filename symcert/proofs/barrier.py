@@ -34,6 +34,7 @@ import sympy
 
 from symcert.errors import SpecificationError
 from symcert.numeric.barrier_bounds import FORMS, BarrierBounds
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -78,13 +79,16 @@ class BarrierResult:
         """The number of sub-intervals of the final partition."""
         return len(self.pieces)
 
-    def summary(self) -> str:
-        """One line for the terminal."""
+    def summary(self, exact: bool = False) -> str:
+        """One line for the terminal: short decimals rounded outward (``exact=True``: exact endpoints)."""
         if self.exact:
             return "barrier = 0 exactly (B = A: the path is constant)"
+        if exact:
+            barrier, where = f"[{self.lo}, {self.hi}]", f"[{self.maximiser[0]}, {self.maximiser[1]}]"
+        else:
+            barrier, where = outward_interval(self.lo, self.hi), outward_interval(*self.maximiser, digits=4)
         return (
-            f"barrier ({self.form}) in [{float(self.lo):.6g}, {float(self.hi):.6g}] ({self.status}), "
-            f"maximiser in [{float(self.maximiser[0]):.4g}, {float(self.maximiser[1]):.4g}], "
+            f"barrier ({self.form}) in {barrier} ({self.status}), maximiser in {where}, "
             f"{self.n_pieces} pieces, {self.seconds:.2f} s"
         )
 

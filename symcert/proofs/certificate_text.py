@@ -6,27 +6,36 @@ from typing import TYPE_CHECKING
 
 import sympy
 
+from symcert.numeric.rounding import DIGITS, outward_interval
+
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
 
 __all__ = ["certificate_to_text", "interval_text"]
 
 
-def interval_text(bounds: tuple[sympy.Rational, sympy.Rational], digits: int = 15) -> str:
-    """``[a, b]`` with ``digits`` significant digits (rounded outward is not needed: for display only).
+def interval_text(
+    bounds: tuple[sympy.Rational, sympy.Rational], digits: int = DIGITS, exact: bool = False
+) -> str:
+    """``[a, b]`` with ``digits`` significant digits, rounded outward (it still encloses); or exactly.
 
     >>> interval_text((sympy.Rational(1, 3), sympy.Rational(1, 2)), 4)
-    '[0.3333, 0.5000]'
+    '[0.3333, 0.5]'
+    >>> interval_text((sympy.Rational(1, 3), sympy.Rational(1, 2)), exact=True)
+    '[1/3, 1/2]'
     """
     low, high = bounds
-    return f"[{sympy.Float(low, digits)}, {sympy.Float(high, digits)}]"
+    return f"[{low}, {high}]" if exact else outward_interval(low, high, digits)
 
 
-def certificate_to_text(certificate: Certificate) -> str:
-    """Statement, symmetry, inequality with enclosures, verdict."""
+def certificate_to_text(certificate: Certificate, exact: bool = False) -> str:
+    """Statement, symmetry, inequality with enclosures, verdict.
+
+    Enclosures are short decimals rounded outward; ``exact=True`` prints their exact endpoints.
+    """
     loss = certificate.loss
     if certificate.kind == "barrier":
-        return _barrier_text(certificate)
+        return _barrier_text(certificate, exact)
     lines = [
         f"Statement: the {loss.describe()} is not convex.",
         f"Witness ({certificate.kind}): {certificate.claim}",
@@ -42,7 +51,7 @@ def certificate_to_text(certificate: Certificate) -> str:
         how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
         lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
         for name, bounds in certificate.enclosures.items():
-            lines.append(f"  {name:>10} in {interval_text(bounds)}")
+            lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
     for note in certificate.notes:
         lines.append(f"Note: {note}")
     verdict = {
@@ -54,7 +63,7 @@ def certificate_to_text(certificate: Certificate) -> str:
     return "\n".join(lines)
 
 
-def _barrier_text(certificate: Certificate) -> str:
+def _barrier_text(certificate: Certificate, exact: bool) -> str:
     """A barrier certificate: the segment, the enclosure, the partition's size, the witness."""
     p = certificate.parameters
     lines = [
@@ -64,10 +73,12 @@ def _barrier_text(certificate: Certificate) -> str:
         f"Enclosures (rigorous): {len(p['pieces'])} pieces partition [0, 1]; witness t = {p['witness']}",
     ]
     for name, bounds in certificate.enclosures.items():
-        lines.append(f"  {name:>10} in {interval_text(bounds)}")
+        lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
     lines.extend(f"Note: {note}" for note in certificate.notes)
-    verdict = "PROVED: the enclosure is certified." if certificate.status == "proved" else (
-        "UNDECIDED: a cap was reached before the tolerance (the enclosure is still rigorous)."
+    verdict = (
+        "PROVED: the enclosure is certified."
+        if certificate.status == "proved"
+        else ("UNDECIDED: a cap was reached before the tolerance (the enclosure is still rigorous).")
     )
     lines.append(f"Verdict: {verdict}")
     return "\n".join(lines)

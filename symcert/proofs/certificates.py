@@ -122,11 +122,12 @@ class Certificate:
             Path(path).write_text(text, encoding="utf-8")
         return text
 
-    def summary(self) -> str:
-        """A readable account for the terminal."""
+    def summary(self, exact: bool = False) -> str:
+        """A readable account for the terminal: enclosures as short decimals rounded outward
+        (``exact=True``: their exact endpoints)."""
         from symcert.proofs.certificate_text import certificate_to_text
 
-        return certificate_to_text(self)
+        return certificate_to_text(self, exact)
 
     def to_latex(self, digits: int = 12, **options: Any) -> str:
         """The derivation as a LaTeX fragment.

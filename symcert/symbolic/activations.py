@@ -26,7 +26,7 @@ from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.symbolic.exact import to_rational
 
 __all__ = [
@@ -224,7 +224,14 @@ sigmoid, relu, leaky_relu, softplus, square, cube, got 'gelu'
         )
     name, _, parameter = spec.strip().partition(":")
     if name not in _BUILDERS:
-        raise SpecificationError(f"activation must be one of {', '.join(ACTIVATION_NAMES)}, got {spec!r}")
+        raise SpecificationError(
+            f"activation must be one of {', '.join(ACTIVATION_NAMES)}, got {spec!r}",
+            hint=Hint(
+                "{activation} must be one of {names}, got {got}",
+                names=", ".join(ACTIVATION_NAMES),
+                got=repr(spec),
+            ),
+        )
     if parameter and slope is not None:
         raise SpecificationError(f"give the leaky ReLU slope once, got {spec!r} and slope={slope!r}")
     if parameter:
@@ -291,6 +298,11 @@ def output_activation(spec: str | OutputActivation) -> OutputActivation:
         return spec
     if not isinstance(spec, str) or spec not in _OUTPUTS:
         raise SpecificationError(
-            f"output_activation must be one of {', '.join(OUTPUT_ACTIVATION_NAMES)}, got {spec!r}"
+            f"output_activation must be one of {', '.join(OUTPUT_ACTIVATION_NAMES)}, got {spec!r}",
+            hint=Hint(
+                "{output_activation} must be one of {names}, got {got}",
+                names=", ".join(OUTPUT_ACTIVATION_NAMES),
+                got=repr(spec),
+            ),
         )
     return _OUTPUTS[spec]

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import sympy
 
-from symcert.errors import ExactnessError
+from symcert.errors import ExactnessError, Hint
 from symcert.limits import MAX_DIGITS, MAX_EXPONENT
 
 __all__ = ["to_rational", "format_rational"]
@@ -49,52 +49,62 @@ def to_rational(value: object, name: str = "value") -> sympy.Rational:
     return sympy.Rational(fraction.numerator, fraction.denominator)
 
 
-def _to_fraction(value: object, name: str) -> Fraction:
-    problem = (
+def _problem(value: object, name: str) -> ExactnessError:
+    """The error for a value that is not a finite exact number (built only when raised)."""
+    # the Hint names an argument (weight_decay) as a placeholder, and a place in a file (W1[0][0]) as text
+    subject = "{%s}" % name if name.isidentifier() else name.replace("{", "{{").replace("}", "}}")
+    return ExactnessError(
         f"{name} must be a finite exact number (int, Fraction, 'p/q' or decimal "
-        f"string, finite float), got {_short_repr(value)}"
+        f"string, finite float), got {_short_repr(value)}",
+        hint=Hint(
+            subject + " must be a finite exact number such as 3, -1/10 or 0.25, got {got}",
+            got=_short_repr(value),
+        ),
     )
+
+
+def _to_fraction(value: object, name: str) -> Fraction:
     if isinstance(value, bool):
-        raise ExactnessError(problem)
+        raise _problem(value, name)
     if isinstance(value, sympy.Basic):
         if isinstance(value, sympy.Rational):
             return Fraction(int(value.p), int(value.q))
         if isinstance(value, sympy.Float) and value.is_finite:
             return Fraction(*sympy.Rational(value).as_numer_denom())
-        raise ExactnessError(problem)
+        raise _problem(value, name)
     if isinstance(value, Fraction):
         return value
     if isinstance(value, numbers.Integral):  # int and numpy integers
         return Fraction(int(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
-            raise ExactnessError(problem)
+            raise _problem(value, name)
         return Fraction(value)
     if isinstance(value, numbers.Real):  # float and numpy floating scalars
         as_float = float(value)
         if not math.isfinite(as_float):
-            raise ExactnessError(problem)
+            raise _problem(value, name)
         return Fraction(as_float)
     if isinstance(value, str):
         text = value.strip()
         if len(text) > 2 * MAX_DIGITS + 10:
             raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
         if not text.isascii():  # Decimal and Fraction read "1\u06605" as 105
-            raise ExactnessError(problem)
+            raise _problem(value, name)
         if "/" not in text:  # a decimal: check its size before Fraction expands any exponent
             try:
                 decimal = Decimal(text)
             except ArithmeticError:
-                raise ExactnessError(problem) from None
+                raise _problem(value, name) from None
             if not decimal.is_finite():
-                raise ExactnessError(problem)
+                raise _problem(value, name)
             if abs(decimal.adjusted()) > MAX_EXPONENT or len(decimal.as_tuple().digits) > MAX_DIGITS:
                 raise ExactnessError(f"{name} has more than {MAX_DIGITS} digits; use a shorter number")
         try:
             return Fraction(text)
         except (ValueError, ZeroDivisionError):
-            raise ExactnessError(problem) from None
-    raise ExactnessError(problem)
+            raise _problem(value, name) from None
+    raise _problem(value, name)
 
 
 def _short_repr(value: object) -> str:

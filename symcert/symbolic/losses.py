@@ -29,7 +29,7 @@ from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.network import MLP, forward
@@ -71,12 +71,35 @@ class Loss:
         if not isinstance(data, Dataset):
             raise SpecificationError(f"data must be a Dataset, got {type(data).__name__}")
         if kind not in LOSS_KINDS:
-            raise SpecificationError(f"kind must be one of {', '.join(LOSS_KINDS)}, got {kind!r}")
+            raise SpecificationError(
+                f"kind must be one of {', '.join(LOSS_KINDS)}, got {kind!r}",
+                hint=Hint(
+                    "{loss} must be one of {names}, got {got}", names=", ".join(LOSS_KINDS), got=repr(kind)
+                ),
+            )
         required = _REQUIRED_OUTPUT.get(kind)
         if required and mlp.output_activation.name != required:
             raise SpecificationError(
                 f"the {kind} loss needs output_activation={required!r}, got "
-                f"{mlp.output_activation.name!r}; build MLP(..., output_activation={required!r})"
+                f"{mlp.output_activation.name!r}; build MLP(..., output_activation={required!r})",
+                hint=Hint(
+                    "the {kind} loss needs a {required} output, got {got}; use {output_activation:%s}"
+                    % required,
+                    kind=kind,
+                    required=required,
+                    got=mlp.output_activation.name,
+                ),
+            )
+        if kind == "cross_entropy" and mlp.widths[-1] == 1:
+            raise SpecificationError(
+                "the cross_entropy loss of a network with one output is identically 0 (softmax over one "
+                "output is the constant 1), so nothing can be proved about it; give the network two or "
+                "more outputs, or use the bce loss with output_activation='sigmoid' for binary targets",
+                hint=Hint(
+                    "the cross_entropy loss of a network with one output is identically 0 (softmax over "
+                    "one output is the constant 1); give two or more outputs (the last entry of {widths}) "
+                    "or use {loss:bce} for binary targets"
+                ),
             )
         if data.input_dim != mlp.widths[0]:
             raise SpecificationError(
@@ -89,7 +112,10 @@ class Loss:
             )
         decay = to_rational(weight_decay, "weight_decay")
         if decay < 0:
-            raise SpecificationError(f"weight_decay must be >= 0, got {decay}")
+            raise SpecificationError(
+                f"weight_decay must be >= 0, got {decay}",
+                hint=Hint("{weight_decay} must be >= 0, got {got}", got=decay),
+            )
         multiplier = to_rational(factor, "factor")
         if multiplier <= 0:
             raise SpecificationError(
