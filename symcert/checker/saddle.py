@@ -140,8 +140,15 @@ def _lift(net: Net, values: list, layer: int, unit: int, first: Any, second: Any
                 b.append(second * b[unit] if incoming else b[unit])
                 b[unit] = first * b[unit] if incoming else b[unit]
         elif l == layer + 1:
-            W = [r[:unit] + [r[unit] if incoming else first * r[unit]] + r[unit + 1 :]
-                 + [r[unit] if incoming else second * r[unit]] for r in W]
+            W = [
+                [
+                    *r[:unit],
+                    r[unit] if incoming else first * r[unit],
+                    *r[unit + 1 :],
+                    r[unit] if incoming else second * r[unit],
+                ]
+                for r in W
+            ]
         out.extend(v for r in W for v in r)
         if b is not None:
             out.extend(b)
@@ -227,11 +234,15 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
         return found, reasons, problems
     found["margin"] = (-s.radius, margin)
     if margin < 0:
-        reasons.append(f"Krawczyk: K(X) lies inside X (margin {float(margin):.3g}): grad L has exactly one "
-                       f"zero z in A + [-{float(s.radius):.3g}, {float(s.radius):.3g}]^n")
+        reasons.append(
+            f"Krawczyk: K(X) lies inside X (margin {float(margin):.3g}): grad L has exactly one "
+            f"zero z in A + [-{float(s.radius):.3g}, {float(s.radius):.3g}]^n"
+        )
     else:
-        problems.append(f"REJECT: the Krawczyk image does not lie inside the box (margin {float(margin):.3g} "
-                        ">= 0): no unique critical point is proved")
+        problems.append(
+            f"REJECT: the Krawczyk image does not lie inside the box (margin {float(margin):.3g} "
+            ">= 0): no unique critical point is proved"
+        )
     if s.kind != "saddle":
         return found, reasons, problems
     wide = _view(s, s.wide_net)
@@ -241,25 +252,32 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     g_wide = _gradient(wide, s.wide_net, lifted_center, inputs, ys)
     mapped = _lift(s.net, g, s.layer, s.unit, lam, 1 - lam, True)
     if all(a.overlaps(b) for a, b in zip(g_wide, mapped)):
-        reasons.append(f"lift: grad L_wide(M A) and G grad L(A) agree entrywise (lam = {s.lam}); by the lift "
-                       "lemma M z is a critical point of the wide loss, inside the lifted box")
+        reasons.append(
+            f"lift: grad L_wide(M A) and G grad L(A) agree entrywise (lam = {s.lam}); by the lift "
+            "lemma M z is a critical point of the wide loss, inside the lifted box"
+        )
     else:
         problems.append("REJECT: grad L_wide(M A) and G grad L(A) disagree: the lift is not the stated one")
     direction = _balls(s.direction)
     dHd = 2 * arb_engine._loss_jet(wide, lifted_box, direction, inputs, ys)[2]
     found["dHd"] = (_lower(dHd), _upper(dHd))
     if found["dHd"][1] < 0:
-        reasons.append(f"d^T H_wide d <= {float(found['dHd'][1]):.4g} < 0 over the lifted box: "
-                       "the lifted critical point is not a local minimum")
+        reasons.append(
+            f"d^T H_wide d <= {float(found['dHd'][1]):.4g} < 0 over the lifted box: "
+            "the lifted critical point is not a local minimum"
+        )
     else:
-        problems.append(f"REJECT: d^T H_wide d is not < 0 over the lifted box (upper {float(found['dHd'][1]):.3g})")
+        problems.append(
+            f"REJECT: d^T H_wide d is not < 0 over the lifted box (upper {float(found['dHd'][1]):.3g})"
+        )
     if s.index is not None:
         problems.extend(_check_index(s, wide, lifted_box, box, inputs, ys, reasons))
     return found, reasons, problems
 
 
-def _check_index(s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys: Any,
-                 reasons: list[str]) -> list[str]:
+def _check_index(
+    s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys: Any, reasons: list[str]
+) -> list[str]:
     import numpy as np
 
     H = _hessian(wide, s.wide_net, lifted_box, inputs, ys)
@@ -267,7 +285,9 @@ def _check_index(s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys
     column = [W_next[r, s.unit] for r in range(W_next.nrows())]
     best = max(range(len(column)), key=lambda r: min(abs(_lower(column[r])), abs(_upper(column[r]))))
     if _lower(column[best]) <= 0 <= _upper(column[best]):
-        return ["REJECT: the line of critical points has no coordinate proved nonzero; the index is not re-proved"]
+        return [
+            "REJECT: the line of critical points has no coordinate proved nonzero; the index is not re-proved"
+        ]
     # delete W_{layer+1}[best, new unit]: a coordinate where the line's direction (c, -c) is -c_best != 0
     wide_index = _flat_index(s.wide_net, s.layer + 1, best, s.wide_net.widths[s.layer] - 1)
     keep = [i for i in range(H.nrows()) if i != wide_index]
@@ -285,12 +305,16 @@ def _check_index(s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys
         R = sum((abs(C[i, j]) for j in range(n) if j != i), arb(0))
         low, high = _lower(C[i, i] - R), _upper(C[i, i] + R)
         if low <= 0 <= high:
-            return [f"REJECT: a Gershgorin disc of the reduced Hessian contains 0; index {s.index} not re-proved"]
+            return [
+                f"REJECT: a Gershgorin disc of the reduced Hessian contains 0; index {s.index} not re-proved"
+            ]
         negative += high < 0
     if negative != s.index:
         return [f"REJECT: the reduced Hessian has {negative} negative eigenvalues, not the stated {s.index}"]
-    reasons.append(f"inertia: after the line of critical points is taken out, Sylvester + Gershgorin give "
-                   f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}")
+    reasons.append(
+        f"inertia: after the line of critical points is taken out, Sylvester + Gershgorin give "
+        f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
+    )
     return []
 
 

@@ -45,7 +45,7 @@ __all__ = ["CriticalPoint", "certify_critical_point", "float_hessian", "NOT_ISOL
 #: Relative size of the smallest Hessian eigenvalue below which the point is "not isolated".
 NOT_ISOLATED = 1e-9
 #: Newton may move the approximation by at most this (relative to ``1 + |x|_inf``).
-MOVE_TOLERANCE = 1e-4
+MOVE_TOLERANCE = 1e-2
 #: Largest number of parameters for the Arb fallback (it loops over n^2 / 2 directions).
 ARB_FALLBACK_PARAMETERS = 24
 
@@ -165,7 +165,14 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
     if top == 0.0 or float(np.min(np.abs(eig))) <= NOT_ISOLATED * top:
         smallest = float(np.min(np.abs(eig))) if eig.size else 0.0
         return CriticalPoint(
-            *common, Fraction(0), "not isolated", None, steps, gnorm, evidence, "float64",
+            *common,
+            Fraction(0),
+            "not isolated",
+            None,
+            steps,
+            gnorm,
+            evidence,
+            "float64",
             f"not isolated: the Hessian at the approximate critical point is singular (smallest "
             f"|eigenvalue| {smallest:.3g} of {top:.3g}), as on a line of critical points or along a "
             "continuous symmetry; no box holds a unique critical point",
@@ -194,12 +201,26 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
             if margin < 0:
                 rung = bk.name
                 return CriticalPoint(
-                    *common, r, "proved", margin, steps, gnorm, evidence, rung,
+                    *common,
+                    r,
+                    "proved",
+                    margin,
+                    steps,
+                    gnorm,
+                    evidence,
+                    rung,
                     f"proved: grad L has exactly one zero in the box centre +- {float(r):.3g} "
                     f"(Krawczyk, {rung}; {steps} Newton steps)",
                 )
     return CriticalPoint(
-        *common, r, "undecided", margin, steps, gnorm, evidence, "arb",
+        *common,
+        r,
+        "undecided",
+        margin,
+        steps,
+        gnorm,
+        evidence,
+        "arb",
         "undecided: the Krawczyk test did not pass for any radius tried (the Hessian enclosure is too "
         "wide or nearly singular)",
     )

@@ -110,8 +110,16 @@ def certify_inertia(
     else:
         negative = positive = None
         verdict = NOT_MINIMUM if dHd is not None else UNDECIDED
-    return Inertia(negative, len(removed), positive, tuple(removed), direction, dHd,
-                   tuple(float(v) for v in values), verdict)
+    return Inertia(
+        negative,
+        len(removed),
+        positive,
+        tuple(removed),
+        direction,
+        dHd,
+        tuple(float(v) for v in values),
+        verdict,
+    )
 
 
 def _witness(loss: Loss, lower, upper, keep: list[int], vector: np.ndarray):
@@ -119,7 +127,7 @@ def _witness(loss: Loss, lower, upper, keep: list[int], vector: np.ndarray):
     scale = 2**DIRECTION_BITS / float(np.max(np.abs(vector)))
     d = [Fraction(0)] * n
     for i, v in zip(keep, vector):
-        d[i] = Fraction(int(round(float(v) * scale)), 2**DIRECTION_BITS)
+        d[i] = Fraction(round(float(v) * scale), 2**DIRECTION_BITS)
     for bk in (F64Backend(), ArbBackend(30)):
         try:
             lo, hi = curvature_box(bk, loss, lower, upper, d)

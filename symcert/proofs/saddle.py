@@ -117,8 +117,21 @@ def certify_saddle(
     wide_center = lift(narrow.center, layer, unit, lam_r)
     if not narrow.proved:
         lower = upper = tuple(Fraction(int(v.p), int(v.q)) for v in wide_center.values)
-        return SaddleResult(narrow, None, layer, unit, lam_r, wide_loss, wide_center, lower, upper, (),
-                            None, narrow.status, f"{UNDECIDED}: the narrow critical point is {narrow.status}")
+        return SaddleResult(
+            narrow,
+            None,
+            layer,
+            unit,
+            lam_r,
+            wide_loss,
+            wide_center,
+            lower,
+            upper,
+            (),
+            None,
+            narrow.status,
+            f"{UNDECIDED}: the narrow critical point is {narrow.status}",
+        )
     lift_proof = None
     if proof:
         from symcert.symbolic.lift import prove_lift_identity
@@ -129,14 +142,29 @@ def certify_saddle(
     lower, upper = lifted_box(loss.mlp, narrow.lower, narrow.upper, layer, unit, lam_f)
     line = tuple(
         (min(a, b), max(a, b))
-        for a, b in zip(line_direction(loss.mlp, narrow.lower, layer, unit),
-                        line_direction(loss.mlp, narrow.upper, layer, unit))
+        for a, b in zip(
+            line_direction(loss.mlp, narrow.lower, layer, unit),
+            line_direction(loss.mlp, narrow.upper, layer, unit),
+        )
     )
     removed = _removable(line)
     inertia = certify_inertia(wide_loss, lower, upper, removed)
     status = "undecided" if inertia.verdict == UNDECIDED else "proved"
-    return SaddleResult(narrow, lift_proof, layer, unit, lam_r, wide_loss, wide_center, lower, upper,
-                        line, inertia, status, inertia.verdict)
+    return SaddleResult(
+        narrow,
+        lift_proof,
+        layer,
+        unit,
+        lam_r,
+        wide_loss,
+        wide_center,
+        lower,
+        upper,
+        line,
+        inertia,
+        status,
+        inertia.verdict,
+    )
 
 
 def _removable(line: tuple[tuple[Fraction, Fraction], ...]) -> tuple[int, ...]:

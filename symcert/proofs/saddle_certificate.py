@@ -39,12 +39,16 @@ __all__ = ["critical_point_certificate", "saddle_certificate", "widened"]
 
 
 def _text(value: Fraction | int | sympy.Rational) -> str:
-    return format_rational(sympy.Rational(value.numerator, value.denominator)
-                           if isinstance(value, Fraction) else sympy.Rational(value))
+    return format_rational(
+        sympy.Rational(value.numerator, value.denominator)
+        if isinstance(value, Fraction)
+        else sympy.Rational(value)
+    )
 
 
-def _base(kind: str, status: str, loss: Any, center: Any, parameters: dict, enclosures: dict,
-          notes: list[str]) -> dict[str, Any]:
+def _base(
+    kind: str, status: str, loss: Any, center: Any, parameters: dict, enclosures: dict, notes: list[str]
+) -> dict[str, Any]:
     from symcert import __version__
 
     quantity, relation, text = CLAIMS[kind]
@@ -71,8 +75,15 @@ def critical_point_certificate(found: Any) -> dict[str, Any]:
     """The ``critical_point`` certificate of a :class:`~symcert.proofs.critical_point.CriticalPoint`."""
     status = "proved" if found.proved else "undecided"
     enclosures = {"margin": (-found.radius, Fraction(0))} if found.proved else {}
-    return _base("critical_point", status, found.loss, found.center, {"radius": _text(found.radius)},
-                 enclosures, [found.message])
+    return _base(
+        "critical_point",
+        status,
+        found.loss,
+        found.center,
+        {"radius": _text(found.radius)},
+        enclosures,
+        [found.message],
+    )
 
 
 def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
@@ -103,5 +114,12 @@ def saddle_certificate(result: Any) -> dict[str, Any]:
             parameters["index"] = inertia.negative
     else:
         parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
-    return _base("saddle", status, narrow.loss, narrow.center, parameters, enclosures,
-                 [narrow.message, f"verdict: {result.verdict}"])
+    return _base(
+        "saddle",
+        status,
+        narrow.loss,
+        narrow.center,
+        parameters,
+        enclosures,
+        [narrow.message, f"verdict: {result.verdict}"],
+    )

@@ -71,8 +71,9 @@ def check_lift(mlp: MLP, layer: object, unit: object, lam: object) -> sympy.Rati
     return to_rational(lam, "lam")
 
 
-def _split(mlp: MLP, values: Sequence[Any], layer: int, unit: int, first: Any, second: Any,
-           incoming: bool) -> tuple[Any, ...]:
+def _split(
+    mlp: MLP, values: Sequence[Any], layer: int, unit: int, first: Any, second: Any, incoming: bool
+) -> tuple[Any, ...]:
     """The lift's pattern, with ``first``/``second`` multiplying incoming (or outgoing) entries."""
     layers = mlp.layers(values)
     out = []
@@ -121,8 +122,9 @@ def lift_matrix(mlp: MLP, layer: int, unit: int, lam: object) -> sympy.Matrix:
     """The exact matrix ``M`` (wide x narrow) of the lift."""
     lam_r = check_lift(mlp, layer, unit, lam)
     n = mlp.n_parameters
-    columns = [lift_values(mlp, [sympy.Integer(int(i == j)) for j in range(n)], layer, unit, lam_r)
-               for i in range(n)]
+    columns = [
+        lift_values(mlp, [sympy.Integer(int(i == j)) for j in range(n)], layer, unit, lam_r) for i in range(n)
+    ]
     return sympy.Matrix(columns).T
 
 
@@ -191,12 +193,16 @@ def prove_lift_identity(mlp: MLP, layer: int, unit: int, lam: object, *, concret
             if sympy.expand(d - g) != 0:
                 ok = False
                 steps.append(f"output {k + 1}: d/d{s} differs from G grad f")
-        steps.append(f"output {k + 1}: f_wide(x; M theta) - f(x; theta) expands to 0" if same
-                     else f"output {k + 1}: f_wide(x; M theta) - f(x; theta) does not expand to 0")
+        steps.append(
+            f"output {k + 1}: f_wide(x; M theta) - f(x; theta) expands to 0"
+            if same
+            else f"output {k + 1}: f_wide(x; M theta) - f(x; theta) does not expand to 0"
+        )
     act = mlp.activation.label if concrete else "the abstract activation sigma"
     steps.append(
         f"every entry of grad f_wide(M theta) - G grad f(theta) expands to 0 (generic x, {act})"
-        if ok else "the gradient identity fails"
+        if ok
+        else "the gradient identity fails"
     )
     steps.append("chain rule: L = sum_i loss(f(x_i), y_i) (no weight decay) inherits both identities")
     return LiftProof(mlp, layer, unit, lam_r, "proved" if ok else "refuted", tuple(steps))

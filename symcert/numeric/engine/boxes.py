@@ -105,8 +105,9 @@ def hessian_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any]) 
     return rows
 
 
-def curvature_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any],
-                  direction: Sequence[Any]) -> tuple[Fraction, Fraction]:
+def curvature_box(
+    bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any], direction: Sequence[Any]
+) -> tuple[Fraction, Fraction]:
     """Exact endpoints enclosing ``d^T H d`` over the box (one jet)."""
     with bk.active():
         box = box_weights(bk, loss.mlp, lower, upper)
@@ -119,4 +120,6 @@ def ball_matrix(lo: np.ndarray, hi: np.ndarray) -> Any:
     from flint import arb, arb_mat
 
     rows, cols = lo.shape
-    return arb_mat(rows, cols, [arb.union(arb(float(a)), arb(float(b))) for a, b in zip(lo.ravel(), hi.ravel())])
+    return arb_mat(
+        rows, cols, [arb.union(arb(float(a)), arb(float(b))) for a, b in zip(lo.ravel(), hi.ravel())]
+    )
