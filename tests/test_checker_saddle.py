@@ -78,7 +78,7 @@ def test_a_wrong_index_is_rejected(record):
 
 def test_a_moved_unit_or_decay_is_rejected(record):
     bad_unit = tampered(record, lambda r: r["parameters"].__setitem__("unit", 1))
-    with pytest.raises(CertificateFormatError, match="parameters.unit"):
+    with pytest.raises(CertificateFormatError, match=r"parameters\.unit"):
         check(bad_unit)
     decayed = check(tampered(record, lambda r: r["loss"].__setitem__("weight_decay", "1/10")))
     assert not decayed.accepted and any("weight decay" in r for r in rejections(decayed))

@@ -11,8 +11,16 @@ import sympy
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from symcert import MLP, Dataset, Loss, SpecificationError, certify_critical_point, certify_saddle, lift
-from symcert import prove_lift_identity
+from symcert import (
+    MLP,
+    Dataset,
+    Loss,
+    SpecificationError,
+    certify_critical_point,
+    certify_saddle,
+    lift,
+    prove_lift_identity,
+)
 from symcert.numeric.derivatives import loss_jet
 from symcert.numeric.engine.backends import F64Backend
 from symcert.numeric.engine.boxes import gradient_box, hessian_box
