@@ -120,19 +120,22 @@ def _approximation(loss: Loss, approx: Any) -> np.ndarray:
     return x
 
 
-def _newton(loss: Loss, x0: np.ndarray, steps: int = 12) -> tuple[np.ndarray, int, float, np.ndarray]:
+def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, int, float, np.ndarray]:
+    """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases."""
     compiled = FloatLoss(loss)
     x, g = x0.copy(), compiled.gradient(x0)
     H = float_hessian(loss, x)
     used = 0
-    for used in range(1, steps + 1):
+    for _ in range(steps):
         delta = np.linalg.lstsq(H, -g, rcond=1e-13)[0]
-        trial = x + delta
-        g_trial = compiled.gradient(trial)
-        if not np.all(np.isfinite(g_trial)) or np.linalg.norm(g_trial) >= np.linalg.norm(g):
-            used -= 1
+        for _ in range(30):
+            g_trial = compiled.gradient(x + delta)
+            if np.all(np.isfinite(g_trial)) and np.linalg.norm(g_trial) < np.linalg.norm(g):
+                break
+            delta = delta / 2
+        else:
             break
-        x, g = trial, g_trial
+        x, g, used = x + delta, g_trial, used + 1
         H = float_hessian(loss, x)
     moved = float(np.max(np.abs(x - x0), initial=0.0))
     scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
