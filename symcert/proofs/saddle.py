@@ -44,7 +44,7 @@ from symcert.symbolic.lift import LiftProof, check_lift, lift, lift_values, lift
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
 
-__all__ = ["SaddleResult", "certify_saddle", "lifted_box", "lifted_loss"]
+__all__ = ["SaddleResult", "certify_saddle", "lifted_box", "lifted_loss", "direction_profile"]
 
 
 @dataclass(frozen=True)
@@ -171,3 +171,27 @@ def _removable(line: tuple[tuple[Fraction, Fraction], ...]) -> tuple[int, ...]:
     """The coordinate where the line's direction is proved farthest from 0, or none."""
     nonzero = [(min(abs(a), abs(b)), i) for i, (a, b) in enumerate(line) if a > 0 or b < 0]
     return (max(nonzero)[1],) if nonzero else ()
+
+
+def direction_profile(
+    result: SaddleResult, span: Fraction = Fraction(3, 16), samples: int = 25
+) -> list[tuple[Fraction, Fraction, Fraction]]:
+    """Certified enclosures ``(s, lower, upper)`` of ``L_wide(M c + s d)`` for ``s`` in ``[-span, span]``.
+
+    ``d`` is the certified negative direction (a ``ValueError`` when there is none); for figures.
+    """
+    from symcert.numeric.engine.api import loss_bounds
+    from symcert.numeric.engine.backends import F64Backend
+    from symcert.numeric.engine.layout import exact_layout
+
+    if result.inertia is None or result.inertia.direction is None:
+        raise ValueError("the result has no certified negative direction to plot along")
+    centre = [Fraction(int(v.p), int(v.q)) for v in result.wide_center.values]
+    d = result.inertia.direction
+    out = []
+    for k in range(samples):
+        s = -span + 2 * span * Fraction(k, samples - 1)
+        layout = exact_layout(result.wide_loss.mlp, [c + s * v for c, v in zip(centre, d)])
+        lo, hi = loss_bounds(F64Backend(), result.wide_loss, layout)
+        out.append((s, lo, hi))
+    return out
