@@ -30,7 +30,8 @@ def parse_lift(text: str) -> tuple[int, int, object]:
     match = _LIFT.fullmatch(text.strip())
     if match is None:
         raise argparse.ArgumentTypeError(
-            f"--lift is LAYER:UNIT:LAM such as 1:0:1/2 (layer from 1, unit from 0, lam exact), got {text[:40]!r}"
+            f"--lift is LAYER:UNIT:LAM such as 1:0:1/2 (layer from 1, unit from 0, lam exact), got "
+            f"{text[:40]!r}"
         )
     return int(match[1]), int(match[2]), to_rational(match[3], "lam")
 

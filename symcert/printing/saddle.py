@@ -63,7 +63,8 @@ def saddle_to_text(result: Any) -> str:
             lines.append("3. inertia over the lifted box: undecided (a Gershgorin disc contains 0)")
         if inertia.dHd is not None:
             lines.append(
-                f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, {_num(inertia.dHd[1])}] "
+                f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, "
+                f"{_num(inertia.dHd[1])}] "
                 "over the whole lifted box"
             )
     lines.append(f"Verdict: {result.verdict} ({result.status})")
@@ -83,9 +84,12 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
     body = [
         r"\begin{theorem}[A certified permutation saddle]",
         rf"Let $L$ be the {narrow.loss.describe()} and $L'$ the same loss on the {wide.describe()}. "
-        rf"The gradient of $L$ has exactly one zero $\theta^\ast$ in the box $X = c + [-r, r]^{{{len(narrow.center.values)}}}$, "
-        rf"$c = {centre}$, $r = {_num(narrow.radius, 3)}$. Duplicating unit {result.unit + 1} of hidden layer "
-        rf"{result.layer} with outgoing weights split $\lambda = {lam}$ and $1-\lambda$ maps $\theta^\ast$ to a critical "
+        rf"The gradient of $L$ has exactly one zero $\theta^\ast$ in the box $X = c + [-r, "
+        rf"r]^{{{len(narrow.center.values)}}}$, "
+        rf"$c = {centre}$, $r = {_num(narrow.radius, 3)}$. Duplicating unit {result.unit + 1} of hidden "
+        rf"layer "
+        rf"{result.layer} with outgoing weights split $\lambda = {lam}$ and $1-\lambda$ maps $\theta^\ast$ "
+        rf"to a critical "
         rf"point $M_\lambda\theta^\ast$ of $L'$, for every $\lambda$: a line of critical points.",
     ]
     if result.status == "proved":
@@ -94,7 +98,8 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
     proof = [
         r"\begin{proof}",
         r"\emph{Critical point.} Newton's method in floating point gives $c$. Krawczyk's operator "
-        r"$K(X) = c - Y\nabla L(c) + (I - Y\,\nabla^2 L(X))(X - c)$, with $Y$ a floating-point inverse of the "
+        r"$K(X) = c - Y\nabla L(c) + (I - Y\,\nabla^2 L(X))(X - c)$, with $Y$ a floating-point inverse of "
+        r"the "
         r"Hessian at $c$ and $\nabla^2 L(X)$ an interval enclosure of the Hessian over $X$, lies inside $X$ "
         rf"(margin ${_num(narrow.margin, 3)}$), so $\nabla L$ has exactly one zero in $X$.",
         r"\emph{Lift.} $f'(x; M_\lambda\theta) = f(x;\theta)$ and "
@@ -105,10 +110,13 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
     ]
     if inertia is not None:
         proof.append(
-            r"\emph{Inertia.} Along the line, $\nabla^2 L'\,v = 0$ for $v = \frac{d}{d\lambda} M_\lambda\theta^\ast$ "
-            r"(the outgoing column $c_j$ on the old unit, $-c_j$ on the new); one coordinate of $v$ is proved "
+            r"\emph{Inertia.} Along the line, $\nabla^2 L'\,v = 0$ for $v = \frac{d}{d\lambda} "
+            r"M_\lambda\theta^\ast$ "
+            r"(the outgoing column $c_j$ on the old unit, $-c_j$ on the new); one coordinate of $v$ is "
+            r"proved "
             r"nonzero and deleted, which leaves the inertia of the rest unchanged. Congruence with a "
-            r"floating-point eigenbasis (Sylvester) and Gershgorin discs in interval arithmetic over the lifted box "
+            r"floating-point eigenbasis (Sylvester) and Gershgorin discs in interval arithmetic over the "
+            r"lifted box "
             + (
                 rf"give {inertia.negative} negative and {inertia.positive} positive eigenvalues."
                 if inertia.decided
@@ -118,17 +126,19 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
         if inertia.dHd is not None:
             proof.append(
                 rf"\emph{{Witness.}} A rational direction $d$ has $d^\top \nabla^2 L'\, d \in "
-                rf"[{_num(inertia.dHd[0])}, {_num(inertia.dHd[1])}]$ over the whole lifted box, so the critical "
+                rf"[{_num(inertia.dHd[0])}, {_num(inertia.dHd[1])}]$ over the whole lifted box, so the "
+                rf"critical "
                 r"point is not a local minimum."
             )
     proof.append(r"\end{proof}")
-    return "\n".join(body + [""] + proof) + "\n"
+    return "\n".join([*body, "", *proof]) + "\n"
 
 
 def direction_figure(
     profile: Sequence[tuple[Fraction, Fraction, Fraction]], label: str = "fig:saddle-direction"
 ) -> str:
-    r"""A pgfplots figure of ``L'(M c + s d)`` against ``s`` (certified enclosures, drawn at their midpoints)."""
+    r"""A pgfplots figure of ``L'(M c + s d)`` against ``s`` (certified enclosures, drawn at their "
+    r"midpoints)."""
     points = " ".join(f"({float(s):.6g},{float((lo + hi) / 2):.12g})" for s, lo, hi in profile)
     return "\n".join(
         [
@@ -141,7 +151,8 @@ def direction_figure(
             r"\end{axis}",
             r"\end{tikzpicture}",
             r"\caption{The loss of the wide network along the certified negative direction $d$ through the "
-            r"lifted critical point ($s = 0$): a local maximum along $d$. Each value is a certified enclosure "
+            r"lifted critical point ($s = 0$): a local maximum along $d$. Each value is a certified "
+            r"enclosure "
             r"narrower than the line.}",
             rf"\label{{{label}}}",
             r"\end{figure}",
