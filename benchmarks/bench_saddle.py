@@ -51,7 +51,7 @@ def run(name: str, loss: Loss, approx, target: float) -> None:
     start = time.perf_counter()
     result = certify_saddle(loss, approx, 1, 0, "1/2", proof=loss.mlp.n_parameters < 20)
     proved = time.perf_counter() - start
-    record = json.loads(json.dumps(result.certificate()))
+    record = json.loads(result.certificate().to_json())
     start = time.perf_counter()
     verdict = check(record)
     checked = time.perf_counter() - start

@@ -22,7 +22,7 @@ def result():
 
 @pytest.fixture(scope="module")
 def record(result):
-    return json.loads(json.dumps(result.certificate()))
+    return json.loads(result.certificate().to_json())
 
 
 def tampered(record, change):
@@ -45,7 +45,7 @@ def test_the_saddle_certificate_is_accepted(record):
 
 
 def test_the_critical_point_certificate_is_accepted(result):
-    record = json.loads(json.dumps(critical_point_certificate(result.narrow)))
+    record = json.loads(critical_point_certificate(result.narrow).to_json())
     found = check(record)
     assert found.accepted, found.reasons
     assert check(tampered(record, lambda r: r["points"]["A"]["W2"][0].__setitem__(0, "2"))).accepted is False

@@ -8,11 +8,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.symmetry import network_from
@@ -101,7 +99,7 @@ def run_saddle(args: argparse.Namespace) -> int:
     result = certify_saddle(loss, approx, layer, unit, lam)
     print(saddle_to_text(result))
     if args.json:
-        Path(args.json).write_text(json.dumps(result.certificate(), indent=2) + "\n", encoding="utf-8")
+        result.certificate().to_json(args.json)
         print(f"certificate written to {args.json} (check it with: symcert check {args.json})")
     if args.latex:
         _write_latex(result, args.latex, args.pdf)

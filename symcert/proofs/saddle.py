@@ -77,8 +77,8 @@ class SaddleResult:
     def proved(self) -> bool:
         return self.status == "proved"
 
-    def certificate(self) -> dict[str, Any]:
-        """The ``saddle`` certificate (JSON-ready), for :func:`symcert.check`."""
+    def certificate(self) -> Any:
+        """The ``saddle`` certificate (a :class:`~symcert.proofs.certificates.Certificate`)."""
         from symcert.proofs.saddle_certificate import saddle_certificate
 
         return saddle_certificate(self)

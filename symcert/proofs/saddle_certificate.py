@@ -20,7 +20,7 @@ moved direction or a changed ``lam`` does not.
 >>> data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
 >>> loss = Loss(MLP((1, 1, 1), "tanh"), data, "mse")
 >>> found = certify_critical_point(loss, locate_minimum(loss, seed=0, refine=False).point)
->>> record = critical_point_certificate(found)
+>>> record = critical_point_certificate(found).to_dict()
 >>> record["kind"], record["claim"]["quantity"], record["enclosures"]["margin"][1]
 ('critical_point', 'margin', '0')
 """
@@ -32,57 +32,36 @@ from typing import Any
 
 import sympy
 
-from symcert.proofs.certificates import CLAIMS, SCHEMA, VERSION, _data_record, _loss_record, network_record
-from symcert.symbolic.exact import format_rational
+from symcert.proofs.certificates import Certificate
 
 __all__ = ["critical_point_certificate", "saddle_certificate", "widened"]
 
 
-def _text(value: Fraction | int | sympy.Rational) -> str:
-    return format_rational(
-        sympy.Rational(value.numerator, value.denominator)
-        if isinstance(value, Fraction)
-        else sympy.Rational(value)
-    )
+def _rational(value: Fraction | int) -> sympy.Rational:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
 
 
-def _base(
-    kind: str, status: str, loss: Any, center: Any, parameters: dict, enclosures: dict, notes: list[str]
-) -> dict[str, Any]:
-    from symcert import __version__
-
-    quantity, relation, text = CLAIMS[kind]
-    return {
-        "schema": SCHEMA,
-        "version": VERSION,
-        "kind": kind,
-        "status": status,
-        "network": network_record(loss.mlp),
-        "loss": _loss_record(loss),
-        "data": _data_record(loss),
-        "points": {"A": center.arrays()},
-        "element": None,
-        "parameters": parameters,
-        "claim": {"quantity": quantity, "relation": relation, "text": text},
-        "enclosures": {k: [_text(lo), _text(hi)] for k, (lo, hi) in enclosures.items()},
-        "dps": 30,
-        "notes": notes,
-        "prover": {"name": "symcert", "version": __version__},
-    }
+def _pairs(enclosures: dict) -> dict:
+    return {k: (_rational(lo), _rational(hi)) for k, (lo, hi) in enclosures.items()}
 
 
-def critical_point_certificate(found: Any) -> dict[str, Any]:
+def critical_point_certificate(found: Any) -> Certificate:
     """The ``critical_point`` certificate of a :class:`~symcert.proofs.critical_point.CriticalPoint`."""
     status = "proved" if found.proved else "undecided"
     enclosures = {"margin": (-found.radius, Fraction(0))} if found.proved else {}
-    return _base(
+    return Certificate(
         "critical_point",
         status,
         found.loss,
         found.center,
-        {"radius": _text(found.radius)},
-        enclosures,
-        [found.message],
+        None,
+        None,
+        _pairs(enclosures),
+        None,
+        30,
+        {"radius": _rational(found.radius)},
+        (found.message,),
     )
 
 
@@ -94,15 +73,15 @@ def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
     return low, high
 
 
-def saddle_certificate(result: Any) -> dict[str, Any]:
+def saddle_certificate(result: Any) -> Certificate:
     """The ``saddle`` certificate of a :class:`~symcert.proofs.saddle.SaddleResult`."""
     narrow, inertia = result.narrow, result.inertia
     wide = result.wide_loss.mlp
     parameters: dict[str, Any] = {
-        "radius": _text(narrow.radius),
+        "radius": _rational(narrow.radius),
         "layer": result.layer,
         "unit": result.unit,
-        "lam": format_rational(result.lam),
+        "lam": result.lam,
     }
     enclosures: dict[str, tuple[Fraction, Fraction]] = {}
     status = "undecided"
@@ -114,12 +93,16 @@ def saddle_certificate(result: Any) -> dict[str, Any]:
             parameters["index"] = inertia.negative
     else:
         parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
-    return _base(
+    return Certificate(
         "saddle",
         status,
         narrow.loss,
         narrow.center,
+        None,
+        None,
+        _pairs(enclosures),
+        None,
+        30,
         parameters,
-        enclosures,
-        [narrow.message, f"verdict: {result.verdict}"],
+        (narrow.message, f"verdict: {result.verdict}"),
     )
