@@ -14,8 +14,9 @@ Recomputed from the statement alone, with nothing from the prover:
    a critical point of the wide loss.
 3. ``d^T H_wide d`` over the lifted box (one jet) must be ``< 0``: not a local minimum.
 4. If ``index`` is stated: the wide Hessian over the lifted box, one coordinate of the line's
-   direction ``(c, -c)`` proved nonzero deleted, Sylvester with a float eigenbasis (numpy) and
-   Gershgorin discs in Arb must give exactly ``index`` negative eigenvalues.
+   direction ``(c, -c)`` proved nonzero deleted, Sylvester with a float eigenbasis and
+   Gershgorin discs in Arb must give exactly ``index`` negative eigenvalues (the basis from
+   python-flint's approximate eigensolver: any nonsingular basis is sound).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from fractions import Fraction
 from typing import Any
 
 import flint
-from flint import arb, arb_mat, fmpq
+from flint import acb_mat, arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine
 from symcert.checker.arithmetic import Net
@@ -278,8 +279,6 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
 def _check_index(
     s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys: Any, reasons: list[str]
 ) -> list[str]:
-    import numpy as np
-
     H = _hessian(wide, s.wide_net, lifted_box, inputs, ys)
     W_next = box[s.layer][0]  # the narrow outgoing weights W_{layer+1} over the box
     column = [W_next[r, s.unit] for r in range(W_next.nrows())]
@@ -292,9 +291,7 @@ def _check_index(
     wide_index = _flat_index(s.wide_net, s.layer + 1, best, s.wide_net.widths[s.layer] - 1)
     keep = [i for i in range(H.nrows()) if i != wide_index]
     n = len(keep)
-    mids = np.array([[float(H[i, j].mid()) for j in keep] for i in keep])
-    _, V = np.linalg.eigh(0.5 * (mids + mids.T))
-    Vm = arb_mat(n, n, [arb(float(v)) for v in V.ravel()])
+    Vm = _eigenbasis(arb_mat(n, n, [arb(H[i, j].mid()) for i in keep for j in keep]))
     gram = Vm.transpose() * Vm
     if not all(_upper(sum((abs(gram[i, j] - int(i == j)) for j in range(n)), arb(0))) < 1 for i in range(n)):
         return ["REJECT: the approximate eigenbasis is not proved nonsingular"]
@@ -316,6 +313,18 @@ def _check_index(
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
     return []
+
+
+def _eigenbasis(mid: arb_mat) -> arb_mat:
+    """Approximate unit eigenvectors of ``mid`` as an exact float matrix (any basis is sound)."""
+    _, R = acb_mat(mid).eig(right=True, algorithm="approx")
+    n = mid.nrows()
+    columns = []
+    for j in range(n):
+        column = [float(R[i, j].real.mid()) for i in range(n)]
+        norm = sum(v * v for v in column) ** 0.5 or 1.0
+        columns.append([v / norm for v in column])
+    return arb_mat(n, n, [arb(columns[j][i]) for i in range(n) for j in range(n)])
 
 
 def _flat_index(net: Net, layer: int, row: int, col: int) -> int:
