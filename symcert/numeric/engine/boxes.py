@@ -32,7 +32,7 @@ import numpy as np
 
 from symcert.numeric.engine.api import _hull
 from symcert.numeric.engine.layout import exact_layout
-from symcert.numeric.engine.network import Weights, evaluate, stacked, weights_of
+from symcert.numeric.engine.network import Weights, evaluate, weights_of
 
 __all__ = ["box_weights", "gradient_box", "hessian_box", "curvature_box", "ball_matrix"]
 
@@ -50,12 +50,30 @@ def box_weights(bk: Any, mlp: Any, lower: Sequence[Any], upper: Sequence[Any]) -
 
 def _jets(bk: Any, loss: Any, box: list[Weights], vectors: list[list[int]], order: int) -> Any:
     mlp = loss.mlp
-    layouts = [exact_layout(mlp, [Fraction(v) for v in vec]) for vec in vectors]
     with bk.active():
         if bk.name == "float64":
-            jet = evaluate(bk, loss, box, stacked(bk, layouts), order)[order]
+            jet = evaluate(bk, loss, box, _stacked_units(mlp, vectors), order)[order]
             return np.asarray(jet.lo, dtype=float), np.asarray(jet.hi, dtype=float)
+        layouts = [exact_layout(mlp, [Fraction(v) for v in vec]) for vec in vectors]
         return [evaluate(bk, loss, box, weights_of(bk, lay), order)[order] for lay in layouts]
+
+
+def _stacked_units(mlp: Any, vectors: list[list[int]]) -> list[Weights]:
+    """Small-integer directions as one float64 stack (exact values; built with numpy, not per layout)."""
+    from symcert.numeric.engine.f64 import F64
+
+    flat = np.asarray(vectors, dtype=float)
+    out, position = [], 0
+    for l in range(1, mlp.depth + 1):
+        rows, cols = mlp.widths[l], mlp.widths[l - 1]
+        W = flat[:, position : position + rows * cols].reshape(len(vectors), rows, cols)
+        position += rows * cols
+        b = None
+        if mlp.bias:
+            b = F64.exact(flat[:, position : position + rows].reshape(len(vectors), 1, rows))
+            position += rows
+        out.append(Weights(F64.exact(W), b))
+    return out
 
 
 def _unit(n: int, *ones: int) -> list[int]:
