@@ -240,3 +240,11 @@ def test_a_wrong_gradient_map_is_refuted_by_the_symbolic_proof(monkeypatch):
         lift_module, "lift_gradient", lambda mlp, g, layer, unit, lam: right(mlp, g, layer, unit, 1 - lam)
     )
     assert prove_lift_identity(MLP((1, 1, 1)), 1, 0, "1/3").status == "refuted"
+
+
+def test_a_float_or_negative_radius_is_refused():
+    example = saddle_example()
+    with pytest.raises(SpecificationError, match="floats never prove"):
+        certify_critical_point(example.loss, example.approx, radius=1e-9)
+    with pytest.raises(SpecificationError, match="radius must be an exact number > 0"):
+        certify_critical_point(example.loss, example.approx, radius="-1/1000")

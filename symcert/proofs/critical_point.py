@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
-from symcert.numeric._inputs import require_loss, require_smooth
+from symcert.numeric._inputs import require_exact_t, require_loss, require_smooth
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.engine.boxes import ball_matrix, gradient_box, hessian_box
 from symcert.numeric.floats import FloatLoss
@@ -182,10 +182,10 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
         )
     Y = approximate_inverse(H)
     if radius is not None:
-        fixed = Fraction(radius) if not isinstance(radius, float) else None
-        if fixed is None or fixed <= 0:
-            raise SpecificationError(f"radius must be an exact number > 0 such as '1/10^9', got {radius!r}")
-        radii = [fixed]
+        fixed = require_exact_t(radius, "radius")
+        if fixed <= 0:
+            raise SpecificationError(f"radius must be an exact number > 0 such as '1/1000000', got {radius!r}")
+        radii = [Fraction(int(fixed.p), int(fixed.q))]
     else:
         base = 4.0 * float(np.max(np.abs(Y @ _gradient_mid(loss, c)), initial=0.0))
         base = max(base, 2.0**-44 * (1.0 + float(np.max(np.abs(x)))))
