@@ -184,7 +184,9 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
     if radius is not None:
         fixed = require_exact_t(radius, "radius")
         if fixed <= 0:
-            raise SpecificationError(f"radius must be an exact number > 0 such as '1/1000000', got {radius!r}")
+            raise SpecificationError(
+                f"radius must be an exact number > 0 such as '1/1000000', got {radius!r}"
+            )
         radii = [Fraction(int(fixed.p), int(fixed.q))]
     else:
         base = 4.0 * float(np.max(np.abs(Y @ _gradient_mid(loss, c)), initial=0.0))
