@@ -70,10 +70,7 @@ def krawczyk_margin(F: Sequence[Any], J: Any, Y: np.ndarray, radius: Fraction) -
     Fm = arb_mat(n, 1, list(F))
     R = arb_mat(n, 1, [arb(0, _ball_radius(radius))] * n)
     D = -(Ym * Fm) + (arb_mat(n, n, [arb(int(i == j)) for i in range(n) for j in range(n)]) - Ym * J) * R
-    worst = max(
-        abs(arb_bounds(v)[0]) if abs(arb_bounds(v)[0]) > abs(arb_bounds(v)[1]) else abs(arb_bounds(v)[1])
-        for v in D.entries()
-    )
+    worst = max(max(abs(end) for end in arb_bounds(v)) for v in D.entries())
     return worst - radius
 
 
