@@ -13,13 +13,12 @@ method has to move far, or does not converge, is not an approximate critical poi
 refused with :class:`~symcert.errors.SpecificationError`.
 
 >>> from symcert import MLP, Dataset, Loss
->>> net = MLP((1, 1, 1), "tanh")
->>> loss = Loss(net, Dataset([[-1], [1], [2]], [[0], [1], [1]]), "mse")
->>> from symcert.numeric.minima import locate_minimum
->>> approx = locate_minimum(loss, seed=0, refine=False).point
+>>> data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
+>>> loss = Loss(MLP((1, 1, 1), "tanh"), data, "mse")
+>>> approx = loss.mlp.point(W1=[["0.798"]], b1=["-0.399"], W2=[["1.633"]], b2=["0.5"])
 >>> found = certify_critical_point(loss, approx)
->>> found.status, found.radius < 10**-6
-('proved', True)
+>>> found.status, found.radius < 10**-6, found.lower[0] < found.upper[0]
+('proved', True, True)
 """
 
 from __future__ import annotations
