@@ -74,7 +74,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
             )
         from symcert.symbolic.saddle_example import saddle_example
 
-        example = saddle_example("sigmoid" if args.activation == "sigmoid" else "tanh")
+        example = saddle_example(args.activation)
         return example.loss, example.approx
     args.widths = args.widths or (1, 1, 1)
     loss = Loss(network_from(args, args.loss), read_dataset(args.data), args.loss)

@@ -48,5 +48,8 @@ def saddle_example(activation: str = "tanh") -> SaddleExample:
     if activation not in start:
         from symcert.errors import SpecificationError
 
-        raise SpecificationError(f"the saddle example is built for tanh or sigmoid, got {activation!r}")
+        raise SpecificationError(
+            f"the default saddle example is built for tanh or sigmoid, got {activation!r}; "
+            "pass --data for other activations"
+        )
     return SaddleExample(loss, mlp.point(**start[activation]), 1, 0, sympy.Rational(1, 2))
