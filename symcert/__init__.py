@@ -19,15 +19,18 @@ from symcert.proofs.alignment import Alignment, BarrierEstimates, align
 from symcert.proofs.barrier import BarrierResult, certify_barrier
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof, prove_convexity
+from symcert.proofs.critical_point import CriticalPoint, certify_critical_point
 from symcert.proofs.gradient import GradientProof, prove_gradient_identity
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.saddle import SaddleResult, certify_saddle
 from symcert.proofs.witness import SearchResult, search_witness
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.generic import permutation_lemma
 from symcert.symbolic.group import SymmetryGroup, flip, flip_in, layer_sign, parse_element, rescale, swap
+from symcert.symbolic.lift import LiftProof, lift, prove_lift_identity
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.permutations import inverse, permutation, product
@@ -94,6 +97,13 @@ __all__ = [
     "prove_invariance",
     "rescale",
     "swap",
+    "CriticalPoint",
+    "certify_critical_point",
+    "SaddleResult",
+    "certify_saddle",
+    "LiftProof",
+    "lift",
+    "prove_lift_identity",
 ]
 
 __version__ = "0.1.0"

@@ -20,7 +20,14 @@ def handouts():
 
 
 def test_catalogue_names():
-    assert NAMES == ("convexity-baseline", "permutation", "sign-flip", "seed-argument", "rescaling")
+    assert NAMES == (
+        "convexity-baseline",
+        "permutation",
+        "sign-flip",
+        "seed-argument",
+        "rescaling",
+        "permutation-saddles",
+    )
 
 
 def test_handout_list(capsys):

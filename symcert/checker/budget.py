@@ -68,6 +68,12 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
         pieces = len(statement.pieces)
         linear_passes, element_passes = 4 * pieces + 3, 11 * pieces + 3
         overhead = 2e-3 * pieces  # building the boxes and reading the balls back, per piece
+    elif statement.kind in ("critical_point", "saddle"):  # one jet per gradient entry and Hessian pair
+        from symcert.checker.saddle import jet_passes
+
+        jets = jet_passes(statement)
+        linear_passes, element_passes = 3 * jets, 10 * jets
+        overhead = 1e-3 * jets  # building the balls of each direction and the interval linear algebra
     else:
         linear_passes, element_passes = _PASSES[statement.kind]
     macs, elements = macs * linear_passes, elements * element_passes

@@ -19,6 +19,7 @@ from symcert.checker.barrier import verify_barrier
 from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
+from symcert.checker.saddle import verify_saddle
 from symcert.checker.statement import KINDS, SCHEMA, SECOND_DIFFERENCE, SMOOTH, VERSION, Statement
 from symcert.limits import MAX_CHECK_SECONDS
 
@@ -102,6 +103,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         return result
     if s.kind == "barrier":
         return _verify_barrier(s, result, notes, precisions)
+    if s.kind in ("critical_point", "saddle"):
+        return _verify_saddle(s, result, notes, precisions)
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for dps in precisions:
@@ -177,6 +180,33 @@ def _verify_barrier(
     return result
 
 
+def _verify_saddle(
+    s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]
+) -> CheckResult:
+    """A critical_point or saddle certificate: Krawczyk, the lift, the direction, the index (Arb)."""
+    reasons: list[str] = []
+    problems: list[str] = []
+    for dps in precisions:
+        try:
+            found, reasons, problems = verify_saddle(s, dps)
+        except (ArithmeticError, ValueError) as error:
+            found, reasons, problems = {}, [], [f"REJECT: cannot evaluate at {dps} digits: {error}"]
+            continue
+        for name, (claimed_low, claimed_high) in s.claimed.items():
+            if name in found and not (claimed_low <= found[name][0] and found[name][1] <= claimed_high):
+                problems.append(
+                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
+                )
+        result.enclosures, result.dps = found, dps
+        if not problems:
+            break
+    result.accepted = not problems
+    result.reasons = notes + reasons + problems
+    if result.accepted:
+        result.reasons.append(f"re-proved: {s.quantity} {s.relation} 0 at {result.dps} digits (arb)")
+    return result
+
+
 def _decides(relation: str, lower: Fraction, upper: Fraction) -> bool:
     return {">": lower > 0, "<": upper < 0, "!=": lower > 0 or upper < 0}[relation]
 
@@ -200,12 +230,16 @@ def _structural(s: Statement) -> list[str]:
             notes.append(f"REJECT: B is not the image of A under {s.element}")
         else:
             notes.append(f"B = {s.element}(A) exactly")
-    if s.kind in ("curvature", "hessian", "critical") and s.net.activation not in SMOOTH:
+    if s.kind in ("curvature", "hessian", "critical", "critical_point", "saddle") and (
+        s.net.activation not in SMOOTH
+    ):
         notes.append(f"REJECT: {s.kind} certificates need a smooth activation, not {s.net.activation}")
     if s.kind == "curvature" and not 0 <= s.t0 <= 1:
         notes.append("REJECT: t0 must lie in [0, 1]")
     if s.kind == "critical":
         notes.extend(_critical_premises(s))
+    if s.kind == "saddle" and s.decay != 0:
+        notes.append("REJECT: the lift identity needs a loss without weight decay")
     return notes
 
 

@@ -34,7 +34,7 @@ from symcert.limits import (
 __all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH", "SECOND_DIFFERENCE"]
 
 SCHEMA, VERSION = "symcert-certificate", 1
-KINDS = ("chord", "curvature", "hessian", "orbit", "critical", "barrier")
+KINDS = ("chord", "curvature", "hessian", "orbit", "critical", "barrier", "critical_point", "saddle")
 STATUSES = ("proved", "refuted", "undecided")
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
 SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
@@ -42,7 +42,7 @@ SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
 #: ``phi(t0 - h) + phi(t0 + h) - 2 phi(t0) < 0`` (t0 = 1/2 for hessian), re-proved when ``h`` is given.
 SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
 #: Parameters a kind may carry beyond its required ones (added in version 1 without breaking older files).
-OPTIONAL_PARAMETERS = {"curvature": ("h",), "hessian": ("h",)}
+OPTIONAL_PARAMETERS = {"curvature": ("h",), "hessian": ("h",), "saddle": ("index",)}
 # For each kind: the decisive quantity, its relation to 0, the claim's text (as the schema states it),
 # the enclosures a certificate may claim and the parameters it carries.
 CLAIMS = {
@@ -89,7 +89,25 @@ CLAIMS = {
         ("L(A)", "L(B)", "barrier"),
         ("form", "pieces", "witness"),
     ),
+    "critical_point": (
+        "margin",
+        "<",
+        "K(X) lies inside X = A + [-r, r]^n (Krawczyk): grad L has exactly one zero in X",
+        ("margin",),
+        ("radius",),
+    ),
+    "saddle": (
+        "dHd",
+        "<",
+        "grad L has exactly one zero z in X = A + [-r, r]^n (Krawczyk); the lift of z (unit split lam, "
+        "1 - lam) is a critical point of the wide network, and d^T H_wide d < 0 over the lifted box: "
+        "not a local minimum",
+        ("dHd", "margin"),
+        ("radius", "layer", "unit", "lam", "direction"),
+    ),
 }
+#: Kinds about one point A (no B): checked by :mod:`symcert.checker.saddle`.
+POINT_KINDS = ("orbit", "critical_point", "saddle")
 FORMS = ("entezari", "midpoint")
 _TOP = {
     "schema",
@@ -184,7 +202,7 @@ class Statement:
         keys(points, {"A"}, {"B"}, "points")
         self.A = read_point(self.net, points["A"], "points.A")
         self.B = read_point(self.net, points["B"], "points.B") if "B" in points else None
-        if self.kind != "orbit" and self.B is None:
+        if self.kind not in POINT_KINDS and self.B is None:
             raise CertificateFormatError(f"a {self.kind} certificate needs points.B")
         self.element = record["element"]
         if self.element is not None:
@@ -270,6 +288,10 @@ class Statement:
         )
         if self.kind == "barrier":
             self._read_barrier(parameters)
+        if self.kind in ("critical_point", "saddle"):
+            from symcert.checker.saddle import read_saddle_parameters
+
+            read_saddle_parameters(self, parameters)
         if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
             raise CertificateFormatError(
                 f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"

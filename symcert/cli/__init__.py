@@ -20,6 +20,7 @@ from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.options import add_command
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
+from symcert.cli.saddle import add_saddle_parser, run_saddle
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
@@ -38,6 +39,7 @@ examples:
   symcert invariance                                  # default 1-2-1 tanh network, whole group
   symcert invariance --widths 2,3,1 --activation relu --element rescale:1:0:3 --loss mse
   symcert invariance --activation relu --element flip:1:0 --json
+  symcert saddle                                      # a certified permutation saddle (1-1-1 -> 1-2-1)
 
 exit codes: 0 proved, 1 refuted or not proved, 2 bad input or usage
 'symcert COMMAND --help' shows what a command is for, examples, and what it prints.
@@ -182,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_handout_parser(commands)
     add_barrier_parser(commands, _network_options)
     add_example_parser(commands)
+    add_saddle_parser(commands, _network_options)
     return parser
 
 
@@ -203,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "handout": run_handout,
         "barrier": run_barrier,
         "example": run_example,
+        "saddle": run_saddle,
     }
     try:
         return handlers[args.command](args)

@@ -47,6 +47,18 @@ CLAIMS = {
         "sup_t L((1-t)A + tB) - chord(t) lies in the enclosure: each piece of [0, 1] bounds it above, "
         "the witness below",
     ),
+    "critical_point": (
+        "margin",
+        "<",
+        "K(X) lies inside X = A + [-r, r]^n (Krawczyk): grad L has exactly one zero in X",
+    ),
+    "saddle": (
+        "dHd",
+        "<",
+        "grad L has exactly one zero z in X = A + [-r, r]^n (Krawczyk); the lift of z (unit split lam, "
+        "1 - lam) is a critical point of the wide network, and d^T H_wide d < 0 over the lifted box: "
+        "not a local minimum",
+    ),
 }
 
 

@@ -35,7 +35,8 @@ from symcert.symbolic.point import Point
 
 __all__ = ["certify_nonconvexity", "KINDS", "orbit_mean", "collapsed_network"]
 
-KINDS = tuple(kind for kind in CLAIMS if kind != "barrier")  # barriers: symcert.proofs.barrier
+# barriers: symcert.proofs.barrier; critical_point and saddle: symcert.proofs.saddle
+KINDS = tuple(kind for kind in CLAIMS if kind not in ("barrier", "critical_point", "saddle"))
 
 
 def _ladder(dps: int) -> tuple[int, ...]:

@@ -1,0 +1,122 @@
+"""``symcert saddle``: a certified critical point of a narrow network, its lift, and the inertia there.
+
+>>> from symcert.cli import main
+>>> main(["saddle", "--lift", "1:0:x"])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+
+from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.symmetry import network_from
+from symcert.errors import SpecificationError
+from symcert.symbolic.exact import to_rational
+from symcert.symbolic.losses import LOSS_KINDS, Loss
+
+__all__ = ["add_saddle_parser", "run_saddle", "parse_lift"]
+
+_LIFT = re.compile(r"([0-9]{1,3}):([0-9]{1,4}):(-?[0-9]{1,40}(?:/[0-9]{1,40})?)", re.ASCII)
+
+
+def parse_lift(text: str) -> tuple[int, int, object]:
+    """``LAYER:UNIT:LAM`` such as ``1:0:1/2`` (layer from 1, unit from 0, lam exact)."""
+    match = _LIFT.fullmatch(text.strip())
+    if match is None:
+        raise argparse.ArgumentTypeError(
+            f"--lift is LAYER:UNIT:LAM such as 1:0:1/2 (layer from 1, unit from 0, lam exact), got "
+            f"{text[:40]!r}"
+        )
+    return int(match[1]), int(match[2]), to_rational(match[3], "lam")
+
+
+def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert saddle``."""
+    parser = commands.add_parser(
+        "saddle",
+        help="certify a critical point, lift it by duplicating a unit, and prove it is a saddle",
+        description=(
+            "Prove (Krawczyk) that the gradient of the loss of a narrow network has exactly one zero in a "
+            "small box around an approximate critical point; duplicate a hidden unit with outgoing weights "
+            "split lam, 1-lam (an exact lift: the wide network has a line of critical points); certify the "
+            "inertia of the wide Hessian there (Sylvester + Gershgorin) and a rational direction of negative "
+            "curvature. Without --data, the default example: a 1-1-1 tanh network on six points, lifted "
+            "to 1-2-1. --widths are the narrow network's."
+        ),
+    )
+    network_options(parser)
+    parser.set_defaults(widths=None)
+    parser.add_argument("--data", help="data file: CSV with header x1..xd,y1..ym, or JSON {xs, ys}")
+    parser.add_argument("--point", help="JSON file with an approximate critical point (default: search)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the search for a critical point")
+    parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    parser.add_argument(
+        "--lift", type=parse_lift, default=None, help="LAYER:UNIT:LAM, e.g. 1:0:1/2 (default: 1:0:1/2)"
+    )
+    parser.add_argument("--json", metavar="OUT", help="write the saddle certificate (JSON) to OUT")
+    parser.add_argument("--latex", metavar="OUT.tex", help="write the argument and its figure as LaTeX")
+    parser.add_argument("--pdf", metavar="OUT.pdf", help="compile the LaTeX to a PDF (needs --latex)")
+
+
+def _progress(message: str) -> None:
+    print(f"symcert saddle: {message}", file=sys.stderr, flush=True)
+
+
+def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
+    if args.data is None:
+        if args.point is not None or args.widths is not None:
+            raise SpecificationError(
+                "--point and --widths need --data (without --data the default example runs)"
+            )
+        from symcert.symbolic.saddle_example import saddle_example
+
+        example = saddle_example(args.activation)
+        return example.loss, example.approx
+    args.widths = args.widths or (1, 1, 1)
+    loss = Loss(network_from(args, args.loss), read_dataset(args.data), args.loss)
+    if args.point is not None:
+        return loss, read_point(args.point, loss.mlp)
+    from symcert.numeric.minima import locate_minimum
+
+    _progress(f"searching for a critical point (L-BFGS, seed {args.seed})")
+    return loss, locate_minimum(loss, seed=args.seed, refine=False).point
+
+
+def run_saddle(args: argparse.Namespace) -> int:
+    from symcert.printing.saddle import saddle_to_text
+    from symcert.proofs.saddle import certify_saddle
+
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the PDF is compiled from it)")
+    loss, approx = _problem(args)
+    layer, unit, lam = args.lift or (1, 0, to_rational("1/2"))
+    _progress(f"certifying the critical point of the {loss.mlp.describe()} (Newton, Krawczyk)")
+    _progress(f"lifting unit {unit} of layer {layer} with lam = {lam}; certifying the inertia")
+    result = certify_saddle(loss, approx, layer, unit, lam)
+    print(saddle_to_text(result))
+    if args.json:
+        result.certificate().to_json(args.json)
+        print(f"certificate written to {args.json} (check it with: symcert check {args.json})")
+    if args.latex:
+        _write_latex(result, args.latex, args.pdf)
+    return 0 if result.proved else 1
+
+
+def _write_latex(result, tex_path: str, pdf_path: str | None) -> None:
+    from symcert.build.tex import compile_pdf, standalone_document, write_tex
+    from symcert.printing.saddle import direction_figure, saddle_to_latex
+    from symcert.proofs.saddle import direction_profile
+
+    parts = [saddle_to_latex(result)]
+    if result.inertia is not None and result.inertia.direction is not None:
+        parts.append(direction_figure(direction_profile(result)))
+    title = f"A certified permutation saddle of the {result.wide_loss.mlp.describe()}"
+    tex = write_tex(tex_path, standalone_document("\n\n".join(parts), title=title))
+    print(f"LaTeX written to {tex}")
+    if pdf_path:
+        _progress("compiling the PDF")
+        print(f"PDF written to {compile_pdf(tex, pdf_path)}")

@@ -1,0 +1,108 @@
+"""The ``critical_point`` and ``saddle`` certificates: exact statements for the independent checker.
+
+Two kinds (the older kind ``critical`` is a different claim: two symmetric global minima and a
+non-critical point between them):
+
+- ``critical_point``: ``grad L`` has exactly one zero in ``X = A + [-r, r]^n`` (Krawczyk);
+  parameters ``radius``; the checker recomputes the Krawczyk margin and needs it ``< 0``.
+- ``saddle``: the same, plus the lift (``layer``, ``unit`` 0-based, ``lam``) and a rational
+  ``direction`` of the wide network with ``d^T H_wide d < 0`` over the lifted box; optional
+  ``index``, the certified number of negative eigenvalues (Sylvester + Gershgorin, after the
+  line of critical points is taken out), which the checker re-proves when present.
+
+The claimed enclosure of ``dHd`` is the prover's, widened by its own width and a thousandth of
+its size (but kept below 0), so that the checker's tighter Arb enclosure fits inside while a
+moved direction or a changed ``lam`` does not.
+
+>>> from symcert import MLP, Dataset, Loss
+>>> from symcert.numeric.minima import locate_minimum
+>>> from symcert.proofs.critical_point import certify_critical_point
+>>> data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
+>>> loss = Loss(MLP((1, 1, 1), "tanh"), data, "mse")
+>>> found = certify_critical_point(loss, locate_minimum(loss, seed=0, refine=False).point)
+>>> record = critical_point_certificate(found).to_dict()
+>>> record["kind"], record["claim"]["quantity"], record["enclosures"]["margin"][1]
+('critical_point', 'margin', '0')
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from symcert.proofs.certificates import Certificate
+
+__all__ = ["critical_point_certificate", "saddle_certificate", "widened"]
+
+
+def _rational(value: Fraction | int) -> sympy.Rational:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _pairs(enclosures: dict) -> dict:
+    return {k: (_rational(lo), _rational(hi)) for k, (lo, hi) in enclosures.items()}
+
+
+def critical_point_certificate(found: Any) -> Certificate:
+    """The ``critical_point`` certificate of a :class:`~symcert.proofs.critical_point.CriticalPoint`."""
+    status = "proved" if found.proved else "undecided"
+    enclosures = {"margin": (-found.radius, Fraction(0))} if found.proved else {}
+    return Certificate(
+        "critical_point",
+        status,
+        found.loss,
+        found.center,
+        None,
+        None,
+        _pairs(enclosures),
+        None,
+        30,
+        {"radius": _rational(found.radius)},
+        (found.message,),
+    )
+
+
+def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
+    """``[lo, hi]`` widened by its width and a thousandth of its size, the upper end kept below 0."""
+    width = hi - lo
+    low = lo - width - abs(lo) / 1000
+    high = hi + min(width + abs(hi) / 1000, abs(hi) / 2) if hi < 0 else hi + width + abs(hi) / 1000
+    return low, high
+
+
+def saddle_certificate(result: Any) -> Certificate:
+    """The ``saddle`` certificate of a :class:`~symcert.proofs.saddle.SaddleResult`."""
+    narrow, inertia = result.narrow, result.inertia
+    wide = result.wide_loss.mlp
+    parameters: dict[str, Any] = {
+        "radius": _rational(narrow.radius),
+        "layer": result.layer,
+        "unit": result.unit,
+        "lam": result.lam,
+    }
+    enclosures: dict[str, tuple[Fraction, Fraction]] = {}
+    status = "undecided"
+    if inertia is not None and inertia.dHd is not None and narrow.proved:
+        parameters["direction"] = wide.point_from_values(list(inertia.direction)).arrays()
+        enclosures = {"dHd": widened(*inertia.dHd), "margin": (-narrow.radius, Fraction(0))}
+        status = "proved"
+        if inertia.decided:
+            parameters["index"] = inertia.negative
+    else:
+        parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
+    return Certificate(
+        "saddle",
+        status,
+        narrow.loss,
+        narrow.center,
+        None,
+        None,
+        _pairs(enclosures),
+        None,
+        30,
+        parameters,
+        (narrow.message, f"verdict: {result.verdict}"),
+    )
