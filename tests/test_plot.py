@@ -55,9 +55,13 @@ def test_chord_error_bars_are_the_certified_enclosures(certificates):
     assert [x for x, _, _ in bars] == [0.0, 0.5, 1.0]
     expected = [_bounds(certificate, name) for name in ("L(A)", "L(M)", "L(B)")]
     for (_, lo, hi), (elo, ehi) in zip(bars, expected):
-        assert lo == pytest.approx(elo, rel=1e-12, abs=1e-15) and hi == pytest.approx(ehi, rel=1e-12, abs=1e-15)
+        assert lo == pytest.approx(elo, rel=1e-12, abs=1e-15) and hi == pytest.approx(
+            ehi, rel=1e-12, abs=1e-15
+        )
     chord = next(line for line in ax.lines if line.get_label() == "chord")
-    assert list(chord.get_ydata()) == pytest.approx([sum(_bounds(certificate, n)) / 2 for n in ("L(A)", "L(B)")])
+    assert list(chord.get_ydata()) == pytest.approx(
+        [sum(_bounds(certificate, n)) / 2 for n in ("L(A)", "L(B)")]
+    )
     names = {text.get_text() for text in ax.texts}
     assert {"A", "B", "M"} <= names
 
@@ -119,8 +123,9 @@ def test_barrier_band_is_piece_bound_plus_chord(example):
         assert list(band.get_ydata()) == pytest.approx(expected, rel=1e-12)
         witness = next(line for line in ax.lines if line.get_label().startswith("witness"))
         assert witness.get_xdata()[0] == float(result.witness)
-        assert witness.get_ydata()[0] == pytest.approx(float(result.lo) + (1 - float(result.witness)) * LA
-                                                        + float(result.witness) * LB)
+        assert witness.get_ydata()[0] == pytest.approx(
+            float(result.lo) + (1 - float(result.witness)) * LA + float(result.witness) * LB
+        )
     samples = _errorbars(plot(result).axes[0])
     assert len(samples) == len(result.samples) > 0
     assert {round(x, 12) for x, _, _ in samples} == {round(float(t), 12) for t, _, _ in result.samples}
@@ -137,7 +142,9 @@ def test_several_panels_and_bad_input(certificates):
 
 def test_missing_matplotlib_is_one_clear_error(certificates, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(SymcertError, match=r"matplotlib, which is not installed; run pip install -e '\.\[plot\]'"):
+    with pytest.raises(
+        SymcertError, match=r"matplotlib, which is not installed; run pip install -e '\.\[plot\]'"
+    ):
         plot(certificates["chord"])
 
 

@@ -42,7 +42,6 @@ from symcert.errors import SpecificationError, SymcertError
 from symcert.numeric.floats import FloatLoss
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.reduction import SECOND_DIFFERENCE
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -147,7 +146,9 @@ def _osculating(ax: Axes, certificate: Certificate) -> None:
     value, slope = _float_phi(certificate, t0), _float_slope(certificate, t0)
     s = np.linspace(-0.35, 0.35, 57)
     curves = [value + slope * s + c * s * s / 2 for c in (lo, hi)]
-    ax.plot(t0 + s, curves[0], color="#2e8b57", lw=1.5, label=r"osculating parabola, certified $\varphi''$ (low)")
+    ax.plot(
+        t0 + s, curves[0], color="#2e8b57", lw=1.5, label=r"osculating parabola, certified $\varphi''$ (low)"
+    )
     ax.plot(t0 + s, curves[1], color="#2e8b57", lw=1.5, ls=":", label=r"certified $\varphi''$ (high)")
     ax.fill_between(t0 + s, curves[0], curves[1], color="#2e8b57", alpha=0.2)
     ax.set_title(r"$\varphi''(%s) \in [%.6g, %.6g] < 0$" % (_fraction_text(certificate, "t0"), lo, hi))
@@ -160,8 +161,12 @@ def _tangents(ax: Axes, certificate: Certificate) -> None:
     t0 = _t0(certificate)
     value = _float_phi(certificate, t0)
     s = np.linspace(-0.2, 0.2, 2)
-    ax.plot(t0 + s, value + lo * s, color="#2e8b57", lw=1.5, label=r"tangent, certified $\varphi'(t_0)$ (low)")
-    ax.plot(t0 + s, value + hi * s, color="#2e8b57", lw=1.5, ls=":", label=r"certified $\varphi'(t_0)$ (high)")
+    ax.plot(
+        t0 + s, value + lo * s, color="#2e8b57", lw=1.5, label=r"tangent, certified $\varphi'(t_0)$ (low)"
+    )
+    ax.plot(
+        t0 + s, value + hi * s, color="#2e8b57", lw=1.5, ls=":", label=r"certified $\varphi'(t_0)$ (high)"
+    )
     ax.set_title(r"$\varphi'(%s) \in [%.6g, %.6g] \neq 0$" % (_fraction_text(certificate, "t0"), lo, hi))
 
 
@@ -181,8 +186,12 @@ def _orbit_axes(ax: Axes, certificate: Certificate) -> None:
         labels = [f"each of {copies}"]
     xs = np.arange(len(labels) + 1)
     heights = [_mid(LA)] * len(labels) + [_mid(Lmean)]
-    errors = np.array([[h - _f(b[0]) for h, b in zip(heights, [LA] * len(labels) + [Lmean])],
-                       [_f(b[1]) - h for h, b in zip(heights, [LA] * len(labels) + [Lmean])]])
+    errors = np.array(
+        [
+            [h - _f(b[0]) for h, b in zip(heights, [LA] * len(labels) + [Lmean])],
+            [_f(b[1]) - h for h, b in zip(heights, [LA] * len(labels) + [Lmean])],
+        ]
+    )
     colors = ["#1f4e99"] * len(labels) + ["#b22222"]
     ax.bar(xs, heights, yerr=errors, color=colors, capsize=4, label="certified loss")
     ax.set_xticks(xs, [*labels, "average"], rotation=45 if len(labels) > 6 else 0)
@@ -215,23 +224,46 @@ def _barrier_axes(ax: Axes, result: BarrierResult | Certificate, margin: float, 
     a = np.array([float(v) for v in A.values])
     d = np.array([float(v) for v in A.direction(B)])
     ts = np.linspace(0.0, 1.0, samples)
-    ax.plot(ts, [compiled.value(a + t * d) for t in ts], color="#1f4e99", lw=2, label=r"$\varphi(t)$ (float64)")
+    ax.plot(
+        ts, [compiled.value(a + t * d) for t in ts], color="#1f4e99", lw=2, label=r"$\varphi(t)$ (float64)"
+    )
     band_t, band_y = [], []
     for t0, t1, upper in pieces:
         top = upper + max(_chord_of(form, LA, LB, t0), _chord_of(form, LA, LB, t1))
         band_t += [t0, t1]
         band_y += [top, top]
     if band_t:
-        ax.fill_between(band_t, band_y, min(band_y + [LA, LB]), color="#1f4e99", alpha=0.15, step=None,
-                        label="certified upper band")
+        ax.fill_between(
+            band_t,
+            band_y,
+            min([*band_y, LA, LB]),
+            color="#1f4e99",
+            alpha=0.15,
+            step=None,
+            label="certified upper band",
+        )
         ax.plot(band_t, band_y, color="#1f4e99", lw=0.8, label="certified upper bound of $\\varphi$")
     if points:
         mids = [(lo + hi) / 2 for _, lo, hi in points]
-        ax.errorbar([t for t, _, _ in points], mids, yerr=[[m - lo for m, (_, lo, _) in zip(mids, points)],
-                    [hi - m for m, (_, _, hi) in zip(mids, points)]], fmt=".", color="black", capsize=2,
-                    label=r"certified $\varphi(t)$")
-    ax.plot([0, 1], [_chord_of(form, LA, LB, 0), _chord_of(form, LA, LB, 1)], ls="--", color="#b22222",
-            label="chord")
+        ax.errorbar(
+            [t for t, _, _ in points],
+            mids,
+            yerr=[
+                [m - lo for m, (_, lo, _) in zip(mids, points)],
+                [hi - m for m, (_, _, hi) in zip(mids, points)],
+            ],
+            fmt=".",
+            color="black",
+            capsize=2,
+            label=r"certified $\varphi(t)$",
+        )
+    ax.plot(
+        [0, 1],
+        [_chord_of(form, LA, LB, 0), _chord_of(form, LA, LB, 1)],
+        ls="--",
+        color="#b22222",
+        label="chord",
+    )
     floor = _chord_of(form, LA, LB, witness) + lo_barrier
     ax.plot([witness], [floor], "v", color="#b22222", label="witness: certified lower bound")
     ax.set_xlabel("$t$")
@@ -239,7 +271,9 @@ def _barrier_axes(ax: Axes, result: BarrierResult | Certificate, margin: float, 
     ax.grid(alpha=0.3)
 
 
-def plot(obj: Any, *, margin: float = 0.25, samples: int = 121, titles: Sequence[str] | None = None) -> Figure:
+def plot(
+    obj: Any, *, margin: float = 0.25, samples: int = 121, titles: Sequence[str] | None = None
+) -> Figure:
     """A matplotlib Figure of a certificate, a barrier result, or a sequence of them (one panel each).
 
     ``margin`` extends the segment plots beyond ``[0, 1]``; ``samples`` is the number of float64
