@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
+from symcert.cli.grade import add_grade_parser, run_grade
 from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_handout_parser(commands)
     add_barrier_parser(commands, _network_options)
     add_example_parser(commands)
+    add_grade_parser(commands)
     return parser
 
 
@@ -181,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "handout": run_handout,
         "barrier": run_barrier,
         "example": run_example,
+        "grade": run_grade,
     }
     try:
         return handlers[args.command](args)
