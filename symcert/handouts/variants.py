@@ -222,9 +222,9 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
 
 
 def key_entries(variant: Variant) -> dict[str, dict]:
-    """A student's entry of the key: the seed and the values of each exercise (``value``, ``tolerance``)."""
+    """A student's entry of the key: the seed and the values of each exercise (``value``, ``tolerance``, ``hint``)."""
     exercises = {
-        k: {f: e[f] for f in ("value", "tolerance") if f in e} for k, e in key_exercises(variant).items()
+        k: {f: e[f] for f in ("value", "tolerance", "hint") if f in e} for k, e in key_exercises(variant).items()
     }
     return {"seed": variant.seed, "exercises": exercises}
 
