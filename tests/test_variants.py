@@ -15,7 +15,7 @@ import pytest
 from symcert import check
 from symcert.cli import main
 from symcert.errors import SpecificationError
-from symcert.handouts.classroom import read_roster, student_seed
+from symcert.handouts.classroom import read_roster, student_seed, write_class
 from symcert.handouts.grading import grade, parse_key, read_answers
 from symcert.handouts.variants import MARGIN, key_exercises, variant_handout, variant_instance
 
@@ -131,29 +131,37 @@ def test_variants_compile_without_overfull_boxes(variants, require_tool, tmp_pat
         assert _inside_displays(whole, lines), lines
 
 
-def test_roster_and_class_set(tmp_path, require_tool, capsys):
-    require_tool("pdflatex")
-    require_tool("latexmk")
-    roster = tmp_path / "roster.csv"
-    roster.write_text("student,seed\nAda Lovelace,17\nAlan Turing,\n", encoding="utf-8")
-    out = tmp_path / "class"
-    assert main(["handout", "permutation", "--students", str(roster), "-o", str(out), "--workers", "2"]) == 0
-    assert (out / "Ada_Lovelace.pdf").stat().st_size > 30_000 and (out / "Alan_Turing.pdf").exists()
-    ada = (out / "Ada_Lovelace.tex").read_text()
+def test_class_set_in_parallel_and_its_key(tmp_path):
+    roster = read_roster("student,seed\nAda Lovelace,17\nAlan Turing,\n")
+    result = write_class("permutation", roster, tmp_path, pdf=False, workers=2)
+    assert [name for name, _, _ in result.files] == ["Ada Lovelace", "Alan Turing"]
+    ada = (tmp_path / "Ada_Lovelace.tex").read_text()
     assert r"\section*{Solutions}" not in ada and "Variant 17 for Ada Lovelace" in ada
-    key = json.loads((out / "key.json").read_text())
+    assert ada == variant_handout("permutation", 17, "Ada Lovelace")[1].document(solutions=False)
+    key = json.loads(result.key.read_text())
     assert key["students"]["Ada Lovelace"]["seed"] == 17
     assert key["students"]["Alan Turing"]["seed"] == student_seed("Alan Turing")
     expected = key_exercises(variant_instance(17))
     assert key["students"]["Ada Lovelace"]["exercises"]["L_M"]["value"] == expected["L_M"]["value"]
     parsed = parse_key(key)
     assert parsed.students_only and set(parsed.students) == {"Ada Lovelace", "Alan Turing"}
+    right = f"Ada Lovelace,{expected['order']['value']},{expected['sign']['value']}\n"
+    grades = grade(parsed, read_answers("student,order,sign\n" + right, parsed))
+    assert sum(g.points for g in grades) == 2 and parsed.total == 6
+
+
+def test_cli_students_writes_pdfs_and_key(tmp_path, require_tool, capsys):
+    require_tool("pdflatex")
+    require_tool("latexmk")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,seed\nAda Lovelace,17\n", encoding="utf-8")
+    out = tmp_path / "class"
+    assert main(["handout", "permutation", "--students", str(roster), "-o", str(out)]) == 0
+    assert (out / "Ada_Lovelace.pdf").stat().st_size > 30_000
     answers = tmp_path / "answers.csv"
-    answers.write_text(
-        f"student,order,sign\nAda Lovelace,{expected['order']['value']},{expected['sign']['value']}\n"
-    )
+    answers.write_text("student,order\nAda Lovelace,0\n")
     assert main(["grade", str(out / "key.json"), str(answers), "-o", str(tmp_path / "s.csv")]) == 0
-    assert "Ada Lovelace: 2/6" in capsys.readouterr().err
+    assert "Ada Lovelace: 0/6" in capsys.readouterr().err
 
 
 def test_roster_errors_and_variant_errors(tmp_path, capsys):
