@@ -222,10 +222,9 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
 
 
 def key_entries(variant: Variant) -> dict[str, dict]:
-    """A student's entry of the key: the seed and the values of each exercise (``value``, ``tolerance``, ``hint``)."""
-    exercises = {
-        k: {f: e[f] for f in ("value", "tolerance", "hint") if f in e} for k, e in key_exercises(variant).items()
-    }
+    """A student's entry of the key: the seed and, per exercise, ``value``, ``tolerance`` and ``hint``."""
+    fields = ("value", "tolerance", "hint")
+    exercises = {k: {f: e[f] for f in fields if f in e} for k, e in key_exercises(variant).items()}
     return {"seed": variant.seed, "exercises": exercises}
 
 
