@@ -116,6 +116,9 @@ def _segment_axes(ax: Axes, certificate: Certificate, margin: float, samples: in
         for t, key, name, color in ((0.0, "L(A)", "A", "black"), (1.0, "L(B)", "B", "black")):
             _errorbar(ax, t, enclosures[key], f"certified {key}", name, color)
         _errorbar(ax, 0.5, enclosures["L(M)"], "certified L(M)", "M", "#b22222")
+        if "barrier" in enclosures:
+            lo, hi = (_f(v) for v in enclosures["barrier"])
+            ax.set_title(r"$L(M) - \frac{1}{2}(L(A) + L(B)) \in [%.6g, %.6g]$ (certified)" % (lo, hi))
     else:
         for t, value, name in ((0.0, ends[0], "A"), (1.0, ends[1], "B")):
             ax.plot([t], [value], "o", color="black")
