@@ -15,6 +15,7 @@ from symcert.numeric.segment import curvature_decision, segment_enclosure, segme
 from symcert.numeric.spectrum import Spectrum, hessian_spectrum
 from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
+from symcert.printing.plot import plot  # matplotlib is imported only when a plot is drawn
 from symcert.proofs.alignment import Alignment, BarrierEstimates, align
 from symcert.proofs.barrier import BarrierResult, certify_barrier
 from symcert.proofs.certificates import Certificate
@@ -93,6 +94,7 @@ __all__ = [
     "parse_element",
     "permutation",
     "permutation_lemma",
+    "plot",
     "product",
     "prove_invariance",
     "rescale",

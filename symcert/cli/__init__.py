@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from symcert import __version__
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
+from symcert.cli.grade import add_grade_parser, run_grade
 from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_example_parser, run_example
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_barrier_parser(commands, _network_options)
     add_example_parser(commands)
     add_saddle_parser(commands, _network_options)
+    add_grade_parser(commands)
     return parser
 
 
@@ -207,6 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "barrier": run_barrier,
         "example": run_example,
         "saddle": run_saddle,
+        "grade": run_grade,
     }
     try:
         return handlers[args.command](args)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, exact_flag
+from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.proofs.alignment import align
@@ -76,6 +77,12 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     exact_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
+    parser.add_argument(
+        "--plot",
+        metavar="OUT.png|.svg|.pdf",
+        default=None,
+        help="draw phi(t), the certified band and the chord with matplotlib (needs the plot extra)",
+    )
 
 
 def _tol(text: str) -> Fraction:
@@ -119,6 +126,8 @@ def run_barrier(args: argparse.Namespace) -> int:
     for out in (args.json, args.latex):
         if out and not Path(out).resolve().parent.is_dir():
             raise SpecificationError(f"cannot write {out}: its folder does not exist")
+    if args.plot:
+        check_plot_path(args.plot)
     if args.max_pieces < 1 or args.max_seconds <= 0:
         raise SpecificationError("--max-pieces must be >= 1 and --max-seconds > 0")
     loss, A, B = _problem(args)
@@ -138,6 +147,8 @@ def run_barrier(args: argparse.Namespace) -> int:
         _write_json(panels, args.json)
     if args.latex:
         _write_latex(panels, args.latex, args.pdf)
+    if args.plot:
+        write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
     return 0 if all(r.status == "proved" for _, r in panels) else 1
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from symcert.build.tex import compile_pdf, write_tex
 from symcert.cli.options import add_command
+from symcert.cli.variants import add_variant_options, run_variants
 from symcert.handouts import build_handout, describe_handout, handout_names
 
 __all__ = ["add_handout_parser", "run_handout"]
@@ -37,6 +38,7 @@ def add_handout_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-solutions", action="store_true", help="leave out the solutions to the exercises"
     )
+    add_variant_options(parser)
 
 
 def plain_title(title: str) -> str:
@@ -65,6 +67,8 @@ def run_handout(args: argparse.Namespace) -> int:
         for name in handout_names():
             print(f"{name:<20} {plain_title(describe_handout(name))}")
         return EXIT_OK
+    if args.students is not None or args.seed is not None:
+        return run_variants(args)
     handout = build_handout(args.name)
     directory = Path(args.output_dir)
     tex = write_tex(directory / f"{handout.name}.tex", handout.document(solutions=not args.no_solutions))

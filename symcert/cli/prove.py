@@ -16,6 +16,7 @@ from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
 from symcert.cli.options import add_command, exact_flag
+from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
@@ -109,6 +110,13 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     )
     prove.add_argument(
         "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
+    )
+    prove.add_argument(
+        "--plot",
+        metavar="OUT.png|.svg|.pdf",
+        default=None,
+        help="draw the certificate(s) with matplotlib: phi(t) along the segment, the chord and the "
+        "certified enclosures (needs the plot extra)",
     )
     add_model_options(prove)
 
@@ -227,6 +235,8 @@ def run_prove(args: argparse.Namespace) -> int:
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")
+        if args.plot:
+            raise SpecificationError("--plot is not available with --model; drop --plot")
         return run_model_prove(args)
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
@@ -234,6 +244,8 @@ def run_prove(args: argparse.Namespace) -> int:
         raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     if args.json and not Path(args.json).resolve().parent.is_dir():
         raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
+    if args.plot:
+        check_plot_path(args.plot)  # before any work: a bad file name is refused at once
     loss, A, element = _problem(args)
     if element is None:
         return _without_symmetry(loss, args)
@@ -269,6 +281,8 @@ def run_prove(args: argparse.Namespace) -> int:
             _write(certificate, args.json, len(kinds) > 1)
     if args.latex:
         write_derivation(certificates, invariance, args.latex, args.pdf)
+    if args.plot and certificates:
+        write_plot(certificates, args.plot)
     coq_ok = write_coq(certificates, args.coq, args.check_coq) if args.coq else True
     return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
 
@@ -293,6 +307,8 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
         _write(result.certificate, args.json, False)
     if args.latex:
         write_derivation([result.certificate], None, args.latex, args.pdf)
+    if args.plot:
+        write_plot([result.certificate], args.plot)
     coq_ok = write_coq([result.certificate], args.coq, args.check_coq) if args.coq else True
     return EXIT_PROVED if coq_ok and result.found else EXIT_NOT_PROVED
 

@@ -9,15 +9,18 @@ from symcert.proofs.figures import plane_figure, segment_figure
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.latex import permutation_lemma_to_latex
 from symcert.proofs.nonconvexity import certify_nonconvexity
-from symcert.symbolic.examples import default_example
+from symcert.symbolic.examples import Example, default_example
 from symcert.symbolic.generic import permutation_lemma
 
 TITLE = "Permuting hidden units: why a network's loss is not convex"
 
 
-def build() -> Handout:
-    """Build the handout (certificates included)."""
-    example = default_example()
+def build(example: Example | None = None) -> Handout:
+    """Build the handout (certificates included) on ``example`` (default: the built-in one).
+
+    Student variants (:mod:`symcert.handouts.variants`) pass another teacher, data and swap.
+    """
+    example = default_example() if example is None else example
     loss, A, g = example.loss, example.teacher, example.element
     B = g(A)
     invariance = prove_invariance(loss, g)

@@ -1,0 +1,188 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Why a neural network's loss is not convex: a course in one notebook
+#
+# This notebook follows symcert's handouts in order: the swap of two hidden units, the proof that it is
+# a symmetry, the chord certificate, the curvature along the segment, the orbit argument, a sign flip,
+# a ReLU rescaling, convex regression as the contrast, and finally a network trained on the bundled
+# digits. Every inequality below is decided by interval arithmetic from exact rational inputs; the
+# curves in the plots are float64 pictures, the error bars and bands are the certified numbers.
+#
+# Run it top to bottom (about half a minute). Needs `pip install -e '.[plot,notebook,sklearn]'`.
+
+# %%
+# %matplotlib inline
+from fractions import Fraction
+
+from IPython.display import Markdown, display
+
+import symcert
+from symcert import (
+    MLP,
+    Dataset,
+    Loss,
+    certify_barrier,
+    certify_nonconvexity,
+    check,
+    default_example,
+    flip,
+    prove_convexity,
+    prove_invariance,
+    rescale,
+)
+from symcert.models.digits import digits_example
+
+# %% [markdown]
+# ## 1. The swap
+#
+# A 1-2-1 tanh network. Its hidden units can be permuted, and (tanh being odd) sign-flipped: the
+# symmetry group has order $2! \cdot 2^2 = 8$. The teacher point $A$ generated the data, so $L(A) = 0$.
+
+# %%
+example = default_example()
+loss, A, g = example.loss, example.teacher, example.element
+B = g(A)
+print(loss.describe())
+print("A      =", A)
+print("B = gA =", B, " with g =", g)
+display(loss.mlp.symmetry_group())
+
+# %% [markdown]
+# ## 2. The swap is a symmetry: a symbolic proof
+#
+# The prover writes the loss with an abstract activation, applies $g$ as a substitution and compares
+# canonical forms.
+
+# %%
+invariance = prove_invariance(loss, g)
+print(invariance.status)
+display(invariance)
+
+# %% [markdown]
+# ## 3. The chord certificate
+#
+# $B = gA$ is a second global minimum, yet the midpoint $M = (A + B)/2$ fits the data strictly worse:
+# $L(M) > \frac12(L(A) + L(B))$, which convexity forbids. The certificate is data; the independent
+# checker re-proves it from the statement alone.
+
+# %%
+chord = certify_nonconvexity(loss, A, element=g, kind="chord")
+display(chord)
+print("independent checker:", check(chord.to_dict()).accepted)
+symcert.plot(chord)
+
+# %% [markdown]
+# ## 4. Curvature along the segment
+#
+# Along $\varphi(t) = L(A + t(B - A))$ the midpoint is a strict local maximum: $\varphi''(1/2) < 0$.
+# The green parabolas osculate $\varphi$ at $t = 1/2$ with the two certified endpoints of $\varphi''$.
+
+# %%
+curvature = certify_nonconvexity(loss, A, element=g, kind="curvature")
+display(curvature)
+symcert.plot(curvature)
+
+# %% [markdown]
+# ## 5. The orbit argument
+#
+# Averaging $A$ over all permutations of the hidden layer makes the units identical (a width-1
+# network). Convexity would give $L(\mathrm{mean}) \le L(A)$; the certificate shows the opposite.
+
+# %%
+orbit = certify_nonconvexity(loss, A, element=g, kind="orbit")
+display(orbit)
+symcert.plot(orbit)
+
+# %% [markdown]
+# ## 6. A sign flip
+#
+# tanh is odd, so flipping the signs of a unit's incoming and outgoing weights is a symmetry too.
+
+# %%
+h = flip(1, 0)
+display(prove_invariance(loss, h))
+flipped = certify_nonconvexity(loss, A, element=h, kind="chord")
+print(flipped.status, "barrier in", [float(v) for v in flipped.enclosures["barrier"]])
+symcert.plot(flipped)
+
+# %% [markdown]
+# ## 7. Rescaling ReLU units
+#
+# ReLU is positively homogeneous: multiplying a unit's incoming weights by $\alpha > 0$ and dividing its
+# outgoing weights by $\alpha$ changes nothing. The minima form a curve $ac = 2$, and the straight
+# line between two of its points leaves it. For tanh the same rescaling is *not* a symmetry: refuted.
+
+# %%
+relu = MLP((1, 1, 1), "relu", bias=False)
+A_relu = relu.point(W1=[[1]], W2=[[2]])
+relu_loss = Loss(relu, Dataset.teacher(relu, A_relu, [[1], [2], [3]]), "mse")
+r = rescale(1, 0, 2)
+print("ReLU:", prove_invariance(relu_loss, r).status)
+print("tanh:", prove_invariance(loss, rescale(1, 0, 3)).status)
+relu_chord = certify_nonconvexity(relu_loss, A_relu, element=r, kind="chord")
+display(relu_chord)
+symcert.plot(relu_chord)
+
+# %% [markdown]
+# ## 8. The contrast: convex regression
+#
+# Without a hidden layer there is no symmetry to exploit, and linear regression *is* convex: its
+# Hessian is a Gram matrix. symcert proves it, and refuses to certify non-convexity.
+
+# %%
+linear = Loss(MLP((1, 1)), Dataset([[0], [1], [2]], [[1], [2], [2]]), "mse")
+convexity = prove_convexity(linear)
+display(convexity)
+P, Q = linear.mlp.point(W1=[[2]], b1=[-1]), linear.mlp.point(W1=[[-1]], b1=[3])
+print("non-convexity certificate:", certify_nonconvexity(linear, P, B=Q).status)
+
+# %% [markdown]
+# ## 9. How high is the wall? A certified barrier
+#
+# The barrier $\sup_t \varphi(t) - \text{chord}(t)$ between $A$ and $B$, enclosed to within $10^{-2}$
+# by branch and bound over $t$: the band is certified, piece by piece.
+
+# %%
+barrier = certify_barrier(loss, A, B, tol=Fraction(1, 100))
+print(barrier.summary())
+symcert.plot(barrier)
+
+# %% [markdown]
+# ## 10. A trained network: the digits
+#
+# A small MLP trained by scikit-learn on its bundled handwritten digits (the first 120 images), loaded
+# exactly, with scikit-learn's own loss. The best swap of two hidden units is certified.
+
+# %%
+run = digits_example(hidden=4, n_samples=120, max_iter=60, activation="tanh")
+print(run.model.loss.describe()[:80], "...")
+print(run.choice.message)
+trained = run.choice.certificate
+print("status:", trained.status, "| independent checker:", check(trained.to_dict()).accepted)
+symcert.plot(trained)
+
+# %% [markdown]
+# ## For the lecturer
+#
+# * `symcert handout permutation --seed 17 --pdf` writes a variant of the permutation handout: another
+#   teacher, other data, another swap, all certified again, with numeric exercises.
+# * `symcert handout permutation --students roster.csv -o out/` writes one PDF per student and
+#   `out/key.json`, the answer key with each student's numbers.
+# * `symcert grade out/key.json answers.csv -o scores.csv` scores the answers (exact fractions exactly,
+#   decimals within the key's tolerance) with a one-line hint for each wrong answer.
+# * `symcert prove --kind curvature --plot slide.pdf` draws a certificate for a slide.
+
+# %%
+display(Markdown(f"symcert {symcert.__version__}: every certificate above was re-checkable; done."))

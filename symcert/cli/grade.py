@@ -1,0 +1,77 @@
+"""``symcert grade KEY.json ANSWERS.csv``: score students' answers against certified values."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from symcert.errors import SpecificationError
+from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION, grade, read_answers, read_key, scores_csv
+
+__all__ = ["add_grade_parser", "run_grade"]
+
+_FORMAT = f"""\
+key format (JSON, "schema": "{KEY_SCHEMA}", "version": {KEY_VERSION}):
+  {{"schema": "{KEY_SCHEMA}", "version": {KEY_VERSION}, "title": "...",
+   "exercises": {{ID: {{"kind": K, "value": V, "tolerance": "1/1000", "points": 1, "hint": "one line"}}}},
+   "students": {{NAME: {{"exercises": {{ID: {{"value": V}}}}}}}}, "students_only": false}}
+  kinds: exact     V = "3/4" (the answer must equal it exactly; "0.75" is the same number)
+         interval  V = ["lo", "hi"] (a certified enclosure; right within tolerance of it)
+         decimal   V = "4.149" (right when |answer - V| <= tolerance)
+         sign      V = "+" or "-" (answers +, -, positive, negative, >0, <0)
+  every number is an exact string; "students" gives each student's own numbers (optional).
+answers (CSV): header student,ID1,ID2,... and one row per student; an empty cell is missing.
+scores (CSV): student,exercise,answer,status,points,max_points,hint; then a TOTAL row per student.
+  status is correct, wrong, malformed or missing; a wrong answer gets the key's hint.
+exit codes: 0 graded, 2 bad input
+"""
+
+
+def add_grade_parser(commands: argparse._SubParsersAction) -> None:
+    """Register ``symcert grade``."""
+    parser = commands.add_parser(
+        "grade",
+        help="score students' numeric answers against an answer key of certified values",
+        description=(
+            "Compare each student's numeric answers with the certified values of an answer key (as "
+            "written by 'symcert handout NAME --students ROSTER.csv'): exact rationals exactly, "
+            "enclosures and decimals within the key's tolerance, signs as + or -. Writes a CSV of "
+            "scores with a one-line hint from the key for each wrong answer."
+        ),
+        epilog=_FORMAT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("key", metavar="KEY.json", help="the answer key (format below)")
+    parser.add_argument("answers", metavar="ANSWERS.csv", help="the students' answers (format below)")
+    parser.add_argument(
+        "-o", "--output", metavar="SCORES.csv", default=None, help="write the scores here (default: stdout)"
+    )
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    """Grade the answers; print a one-line total per student on stderr."""
+    key = read_key(args.key)
+    try:
+        text = Path(args.answers).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise SpecificationError(f"cannot read the answers {args.answers}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise SpecificationError(
+            f"the answers {args.answers} are not UTF-8 text; save the CSV as UTF-8"
+        ) from None
+    if args.output and not Path(args.output).resolve().parent.is_dir():
+        raise SpecificationError(f"cannot write {args.output}: its folder does not exist")
+    grades = grade(key, read_answers(text, key))
+    scores = scores_csv(grades)
+    if args.output:
+        Path(args.output).write_text(scores, encoding="utf-8")
+        print(f"Scores written to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(scores)
+    totals: dict[str, int] = {}
+    for g in grades:
+        totals[g.student] = totals.get(g.student, 0) + g.points
+    for student, points in totals.items():
+        print(f"{student}: {points}/{key.total}", file=sys.stderr)
+    return 0
