@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from symcert.cli.options import add_command
 from symcert.errors import SpecificationError
 from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION, grade, read_answers, read_key, scores_csv
 
@@ -30,18 +31,22 @@ exit codes: 0 graded, 2 bad input
 
 def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     """Register ``symcert grade``."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "grade",
-        help="score students' numeric answers against an answer key of certified values",
-        description=(
-            "Compare each student's numeric answers with the certified values of an answer key (as "
-            "written by 'symcert handout NAME --students ROSTER.csv'): exact rationals exactly, "
-            "enclosures and decimals within the key's tolerance, signs as + or -. Writes a CSV of "
-            "scores with a one-line hint from the key for each wrong answer."
-        ),
-        epilog=_FORMAT,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        purpose="Score students' numeric answers against an answer key of certified values.",
+        details="The key is written by 'symcert handout NAME --students ROSTER.csv'. Exact rationals are "
+        "compared exactly (0.75 equals 3/4), enclosures and decimals within the key's tolerance, signs "
+        "as + or -.",
+        examples=[
+            ("symcert grade out/key.json answers.csv -o scores.csv", "grade a class, scores to a file"),
+            ("symcert grade out/key.json answers.csv", "scores on stdout"),
+        ],
+        prints="a CSV of scores (one row per answer with its status and, for a wrong answer, the key's "
+        "one-line hint; then a TOTAL row per student) and a one-line total per student on stderr. "
+        "Exit code 0 when graded, 2 on a malformed key or answers file.",
     )
+    parser.epilog = f"{parser.epilog}\n\n{_FORMAT.strip()}"
     parser.add_argument("key", metavar="KEY.json", help="the answer key (format below)")
     parser.add_argument("answers", metavar="ANSWERS.csv", help="the students' answers (format below)")
     parser.add_argument(

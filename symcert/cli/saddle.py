@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.options import add_command
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.symbolic.exact import to_rational
@@ -36,17 +37,23 @@ def parse_lift(text: str) -> tuple[int, int, object]:
 
 def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
     """Register ``symcert saddle``."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "saddle",
-        help="certify a critical point, lift it by duplicating a unit, and prove it is a saddle",
-        description=(
-            "Prove (Krawczyk) that the gradient of the loss of a narrow network has exactly one zero in a "
-            "small box around an approximate critical point; duplicate a hidden unit with outgoing weights "
-            "split lam, 1-lam (an exact lift: the wide network has a line of critical points); certify the "
-            "inertia of the wide Hessian there (Sylvester + Gershgorin) and a rational direction of negative "
-            "curvature. Without --data, the default example: a 1-1-1 tanh network on six points, lifted "
-            "to 1-2-1. --widths are the narrow network's."
-        ),
+        purpose="Certify a critical point, lift it by duplicating a unit, and prove it is a saddle.",
+        details="Proves (Krawczyk) that the gradient of the loss of a narrow network has exactly one zero "
+        "in a small box around an approximate critical point; duplicates a hidden unit with outgoing "
+        "weights split lam, 1-lam (an exact lift: the wide network has a line of critical points); "
+        "certifies the inertia of the wide Hessian there (Sylvester + Gershgorin) and a rational "
+        "direction of negative curvature. Without --data, the default example: a 1-1-1 tanh network "
+        "on six points, lifted to 1-2-1. --widths are the narrow network's.",
+        examples=[
+            ("symcert saddle", "the default example: a saddle of index 1"),
+            ("symcert saddle --widths 1,1,1 --activation tanh --data points.csv --lift 1:0:1/3", "your data"),
+            ("symcert saddle --json saddle.json && symcert check saddle.json", "write and re-check"),
+        ],
+        prints="progress on stderr, then the critical point's box, the lift, the inertia verdict and the "
+        "negative direction. Exit code 0 when the verdict is proved, 1 when undecided, 2 on bad input.",
     )
     network_options(parser)
     parser.set_defaults(widths=None)
