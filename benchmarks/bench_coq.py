@@ -82,7 +82,7 @@ def kind_certificate(kind: str, widths: tuple[int, ...], n_points: int):
 
 def bench_kinds() -> None:
     """coqc's time for every kind on growing networks, stopping a kind past 60 s."""
-    from symcert.proofs.coq.limits import coq_size
+    from symcert.printing.coq.limits import coq_size
 
     print(f"{'kind':<10} {'network':<34} {'points':>6} {'size':>7} {'lines':>6} {'coqc (s)':>9}")
     for kind, cases in KIND_CASES.items():
@@ -105,7 +105,7 @@ def bench_kinds() -> None:
 
 def _render_unlimited(certificate) -> str:
     """The Coq file without the size limit (the benchmark measures where the limit should be)."""
-    from symcert.proofs.coq import limits
+    from symcert.printing.coq import limits
 
     saved = dict(limits.MAX_COQ_SIZE)
     limits.MAX_COQ_SIZE.update({k: 10**9 for k in saved})

@@ -21,8 +21,8 @@ from symcert import (
 )
 from symcert.build.tex import compile_pdf, first_tex_error, log_problems, standalone_document
 from symcert.errors import TeXError
-from symcert.proofs.certificate_latex import certificate_to_latex
-from symcert.proofs.latex_display import (
+from symcert.printing.latex.certificate import certificate_to_latex
+from symcert.printing.latex.display import (
     LINE_WIDTH,
     MAX_LINES,
     decimal_bound,

@@ -146,7 +146,7 @@ def _write_json(panels: list[tuple[str, BarrierResult]], out: str) -> None:
 
 def _write_latex(panels: list[tuple[str, BarrierResult]], tex: str, pdf: str | None) -> None:
     from symcert.build.tex import compile_pdf, standalone_document, write_tex
-    from symcert.proofs.barrier_figure import barrier_document_body
+    from symcert.printing.figures.barrier import barrier_document_body
 
     write_tex(tex, standalone_document(barrier_document_body(panels), "Certified loss barrier"))
     print(f"LaTeX written to {tex}", file=sys.stderr)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symcert.proofs.certificate_latex import quantity_latex
+from symcert.printing.latex.certificate import quantity_latex
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
-from symcert.proofs.latex_display import interval_latex
+from symcert.printing.latex.display import interval_latex
 
 __all__ = ["Exercise", "Handout", "numbers_table"]
 

@@ -124,7 +124,7 @@ class Certificate:
 
     def summary(self) -> str:
         """A readable account for the terminal."""
-        from symcert.proofs.certificate_text import certificate_to_text
+        from symcert.printing.text.certificate import certificate_to_text
 
         return certificate_to_text(self)
 
@@ -133,7 +133,7 @@ class Certificate:
 
         See :func:`~symcert.proofs.certificate_latex.certificate_to_latex` for ``digits`` and the options.
         """
-        from symcert.proofs.certificate_latex import certificate_to_latex
+        from symcert.printing.latex.certificate import certificate_to_latex
 
         return certificate_to_latex(self, digits, **options)
 
@@ -143,12 +143,12 @@ class Certificate:
         See :func:`~symcert.proofs.coq.certificate_to_coq`; check it with
         :func:`~symcert.build.coq.check_coq`.
         """
-        from symcert.proofs.coq import certificate_to_coq
+        from symcert.printing.coq import certificate_to_coq
 
         return certificate_to_coq(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.certificate_latex import certificate_repr_latex
+        from symcert.printing.latex.certificate import certificate_repr_latex
 
         return certificate_repr_latex(self)
 

@@ -49,12 +49,12 @@ class ConvexityProof:
 
     def to_latex(self, **options: object) -> str:
         """The argument as a LaTeX fragment (options: see ``certificate_latex.convexity_to_latex``)."""
-        from symcert.proofs.certificate_latex import convexity_to_latex
+        from symcert.printing.latex.certificate import convexity_to_latex
 
         return convexity_to_latex(self, **options)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.certificate_latex import convexity_repr_latex
+        from symcert.printing.latex.certificate import convexity_repr_latex
 
         return convexity_repr_latex(self)
 

@@ -133,7 +133,7 @@ class GradientProof:
 
     def to_latex(self) -> str:
         """The proof as a LaTeX ``theorem``/``proof`` fragment."""
-        from symcert.proofs.latex_gradient import gradient_proof_to_latex
+        from symcert.printing.latex.gradient import gradient_proof_to_latex
 
         return gradient_proof_to_latex(self)
 

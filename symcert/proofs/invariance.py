@@ -99,24 +99,24 @@ class Proof:
 
     def to_latex(self) -> str:
         """The proof as a LaTeX ``theorem``/``proof`` fragment."""
-        from symcert.proofs.latex import proof_to_latex
+        from symcert.printing.latex.invariance import proof_to_latex
 
         return proof_to_latex(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.latex import proof_repr_latex
+        from symcert.printing.latex.invariance import proof_repr_latex
 
         return proof_repr_latex(self)
 
     def claim_latex(self) -> str:
         """The claim in LaTeX math."""
-        from symcert.proofs.latex import claim_to_latex
+        from symcert.printing.latex.invariance import claim_to_latex
 
         return claim_to_latex(self)
 
     def summary(self) -> str:
         """A readable multi-line account of the proof."""
-        from symcert.proofs.text import proof_to_text
+        from symcert.printing.text.invariance import proof_to_text
 
         return proof_to_text(self)
 

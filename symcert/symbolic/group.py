@@ -325,7 +325,7 @@ class SymmetryGroup:
         return False
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.latex import group_repr_latex  # the printer lives with the other renderers
+        from symcert.printing.latex.invariance import group_repr_latex  # the printer lives with the other renderers
 
         return group_repr_latex(self)
 

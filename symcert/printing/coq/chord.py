@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import sympy
 
 from symcert import __version__
-from symcert.proofs.coq.activations import coq_activation
-from symcert.proofs.coq.symmetry import symmetry_block
-from symcert.proofs.coq.syntax import Network, point_definition
+from symcert.printing.coq.activations import coq_activation
+from symcert.printing.coq.symmetry import symmetry_block
+from symcert.printing.coq.syntax import Network, point_definition
 from symcert.symbolic.group import Swap
 
 if TYPE_CHECKING:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex import invariance_reason_latex
-from symcert.proofs.latex_display import escape, interval_latex, loss_latex, network_latex, point_latex
+from symcert.printing.latex.invariance import invariance_reason_latex
+from symcert.printing.latex.display import escape, interval_latex, loss_latex, network_latex, point_latex
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

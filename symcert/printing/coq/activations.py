@@ -21,7 +21,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from symcert.errors import SpecificationError
-from symcert.proofs.coq.syntax import real
+from symcert.printing.coq.syntax import real
 from symcert.symbolic.activations import Activation, activation
 
 __all__ = ["CoqActivation", "coq_activation", "FACTS"]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex_display import aligned_display, escape, point_latex
+from symcert.printing.latex.display import aligned_display, escape, point_latex
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.losses import Loss
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.proofs.latex_display import escape, point_latex
+from symcert.printing.latex.display import escape, point_latex
 
 if TYPE_CHECKING:
     from symcert.proofs.gradient import GradientProof
