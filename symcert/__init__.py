@@ -5,6 +5,7 @@
 True
 """
 
+from symcert.build.files import write_json
 from symcert.checker import CertificateFormatError, CheckResult, check
 from symcert.errors import ExactnessError, SpecificationError, SymcertError
 from symcert.numeric.decide import Decision, decide
@@ -15,6 +16,7 @@ from symcert.numeric.segment import curvature_decision, segment_enclosure, segme
 from symcert.numeric.spectrum import Spectrum, hessian_spectrum
 from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
+from symcert.printing import coq, latex, text
 from symcert.proofs.alignment import Alignment, BarrierEstimates, align
 from symcert.proofs.barrier import BarrierResult, certify_barrier
 from symcert.proofs.certificates import Certificate
@@ -32,57 +34,21 @@ from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.permutations import inverse, permutation, product
 from symcert.symbolic.point import Point
+from symcert.version import __version__
 
 __all__ = [
-    "Decision",
-    "FloatLoss",
-    "LocalMinimum",
-    "Spectrum",
-    "TeacherMinimum",
-    "curvature_decision",
-    "decide",
-    "gradient",
-    "gradient_enclosure",
-    "hessian",
-    "hessian_enclosure",
-    "hessian_spectrum",
-    "locate_minimum",
-    "loss_enclosure",
-    "loss_value",
-    "segment_enclosure",
-    "segment_values",
-    "teacher_minimum",
+    "__version__",
+    # Networks, data and losses (symbolic)
+    "activation",
     "ACTIVATION_NAMES",
-    "Alignment",
-    "BarrierEstimates",
-    "align",
-    "Certificate",
-    "CertificateFormatError",
-    "CheckResult",
-    "ConvexityProof",
-    "GradientProof",
-    "SearchResult",
-    "certify_nonconvexity",
-    "certify_barrier",
-    "BarrierResult",
-    "check",
-    "default_example",
-    "prove_convexity",
-    "prove_gradient_identity",
-    "search_witness",
     "Dataset",
-    "ExactnessError",
-    "LOSS_KINDS",
+    "default_example",
     "Loss",
+    "LOSS_KINDS",
     "MLP",
     "OUTPUT_ACTIVATION_NAMES",
     "Point",
-    "Proof",
-    "ProofStep",
-    "SpecificationError",
-    "SymcertError",
-    "SymmetryGroup",
-    "activation",
+    # Symmetries
     "flip",
     "flip_in",
     "inverse",
@@ -91,9 +57,56 @@ __all__ = [
     "permutation",
     "permutation_lemma",
     "product",
-    "prove_invariance",
     "rescale",
     "swap",
+    "SymmetryGroup",
+    # Numbers: values to print, enclosures to prove with (numeric)
+    "curvature_decision",
+    "decide",
+    "Decision",
+    "FloatLoss",
+    "gradient",
+    "gradient_enclosure",
+    "hessian",
+    "hessian_enclosure",
+    "hessian_spectrum",
+    "LocalMinimum",
+    "locate_minimum",
+    "loss_enclosure",
+    "loss_value",
+    "segment_enclosure",
+    "segment_values",
+    "Spectrum",
+    "teacher_minimum",
+    "TeacherMinimum",
+    # Proofs and certificates
+    "align",
+    "Alignment",
+    "BarrierEstimates",
+    "BarrierResult",
+    "Certificate",
+    "certify_barrier",
+    "certify_nonconvexity",
+    "ConvexityProof",
+    "GradientProof",
+    "Proof",
+    "ProofStep",
+    "prove_convexity",
+    "prove_gradient_identity",
+    "prove_invariance",
+    "search_witness",
+    "SearchResult",
+    # Printing
+    "coq",
+    "latex",
+    "text",
+    # Files and the independent checker
+    "CertificateFormatError",
+    "check",
+    "CheckResult",
+    "write_json",
+    # Errors
+    "ExactnessError",
+    "SpecificationError",
+    "SymcertError",
 ]
-
-__version__ = "0.1.0"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
@@ -134,13 +135,13 @@ def run_barrier(args: argparse.Namespace) -> int:
 
 def _write_json(panels: list[tuple[str, BarrierResult]], out: str) -> None:
     if len(panels) == 1:
-        panels[0][1].certificate().to_json(out)
+        write_json(panels[0][1].certificate(), out)
         print(f"Certificate written to {out}", file=sys.stderr)
         return
     stem = Path(out).with_suffix("")
     for (title, result), name in zip(panels, ("before", "after")):
         path = f"{stem}.{name}.json"
-        result.certificate().to_json(path)
+        write_json(result.certificate(), path)
         print(f"Certificate ({title}) written to {path}", file=sys.stderr)
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symcert.printing.latex.certificate import quantity_latex
+from symcert.printing.latex.display import interval_latex
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
-from symcert.printing.latex.display import interval_latex
 
 __all__ = ["Exercise", "Handout", "numbers_table"]
 

@@ -325,32 +325,14 @@ class SymmetryGroup:
         return False
 
     def _repr_latex_(self) -> str:
-        from symcert.printing.latex.invariance import group_repr_latex  # the printer lives with the other renderers
+        from symcert.printing import latex  # a thin delegation (tests/test_layers.py)
 
-        return group_repr_latex(self)
+        return latex(self)
 
-    def generation_argument(self) -> str:
-        """Why invariance under the generators gives invariance under the whole group."""
-        if not self.layers:
-            return "The network has no hidden layer: the group is trivial."
-        parts = []
-        for layer in self.layers:
-            if layer.flips:
-                what = "sign flip" if layer.sign_kind == "flip" else "incoming sign flip"
-                parts.append(
-                    f"layer {layer.layer}: the adjacent swaps and one {what} generate the "
-                    f"signed permutations of {layer.width} units (order {layer.order})"
-                )
-            else:
-                parts.append(
-                    f"layer {layer.layer}: the adjacent swaps generate all permutations of "
-                    f"{layer.width} units (order {layer.order})"
-                )
-        return (
-            "; ".join(parts) + ". Elements acting on different layers commute, so the group is the product "
-            f"(order {self.order}), and a function invariant under every generator is invariant "
-            "under every product of generators, that is, under the whole group."
-        )
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook  # a thin delegation (tests/test_layers.py)
+
+        return notebook(self)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready description (key ``order`` and the rest; stable)."""

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert import __version__
 from symcert.errors import SpecificationError
 from symcert.numeric.decide import decide
 from symcert.numeric.evaluation import loss_in
@@ -31,6 +30,7 @@ from symcert.printing.coq.symmetry import symmetry_block
 from symcert.printing.coq.syntax import Network, point_definition, real
 from symcert.proofs.reduction import SECOND_DIFFERENCE, segment_points
 from symcert.symbolic.group import Swap
+from symcert.version import __version__
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

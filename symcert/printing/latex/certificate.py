@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.printing.latex.invariance import invariance_reason_latex
 from symcert.printing.latex.display import escape, interval_latex, loss_latex, network_latex, point_latex
+from symcert.printing.latex.invariance import invariance_reason_latex
+from symcert.printing.latex.names import symbol_names
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
@@ -323,7 +324,7 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
         proof.steps[1].expressions[0][1] if len(proof.steps) > 1 and proof.steps[1].expressions else None
     )
     if isinstance(hessian, sympy.MatrixBase):
-        text = sympy.latex(hessian, symbol_names=loss.mlp.latex_names)
+        text = sympy.latex(hessian, symbol_names=symbol_names(loss.mlp))
         if len(text) < 1500:
             lines.append(r"Here \[ \nabla^2 L = %s. \]" % text)
     lines += [

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.printing.latex.names import symbol_names
+
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
     from symcert.symbolic.network import MLP
@@ -308,7 +310,7 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
     if mlp.hidden_layers:
         text.append(r"with $\sigma = %s$ applied elementwise." % act)
     xs, names = input_symbols(mlp)
-    names = {**mlp.latex_names, **names}
+    names = {**symbol_names(mlp), **names}
     if mlp.n_parameters <= closed_form_limit and mlp.widths[-1] <= 2:
         text.append("In closed form, with every parameter named,")
         outputs = forward_pre_activations(mlp, xs)
@@ -363,7 +365,7 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     total = r"%s(\theta) = %s\sum_{i=1}^{%d} \ell_i(\theta)" % (symbol, factor, n)
     if loss.weight_decay:
         total += r" + %s \sum_{w \in \text{weights}} w^2" % sympy.latex(loss.weight_decay)
-    names = dict(loss.mlp.latex_names)
+    names = dict(symbol_names(loss.mlp))
     formula = _POINT_FORMULAS[loss.kind]
     if loss.mlp.widths[-1] == 1 and loss.kind in ("mse", "sse"):
         formula = r"\ell_i(\theta) = \bigl(f(x_i;\theta) - y_i\bigr)^2"
