@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_coq.py`` (about 30-60 s; needs ``coqc`` with the Interval library).
 ``python benchmarks/bench_coq.py --kinds`` times every other kind (curvature, hessian, critical,
 orbit) on growing tanh teachers and prints each file's size (parameters x points, x n! for orbit, the
-measure :mod:`symcert.proofs.coq.limits` bounds) and coqc's time, up to the 60 s the limits target
+measure :mod:`symcert.printing.coq.limits` bounds) and coqc's time, up to the 60 s the limits target
 (several minutes).
 
 Each network is a teacher at a reproducible random exact point ``A`` with mse
