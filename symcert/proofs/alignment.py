@@ -210,11 +210,8 @@ def align(
         found = weight_matching(a, b, kinds, max_iter=max_iter, seed=seed, init=init)
     else:
         xs = _inputs(data, mlp)
-        slope = None if mlp.activation.slope is None else float(mlp.activation.slope)
-        name = mlp.activation.name
-        found = activation_matching(
-            pre_activations(a, xs, name, slope), pre_activations(b, xs, name, slope), kinds
-        )
+        act = mlp.activation
+        found = activation_matching(pre_activations(a, xs, act), pre_activations(b, xs, act), kinds)
     element = _element(found, kinds)
     aligned = element(B)
     after = found.history[-1]

@@ -270,10 +270,7 @@ def input_symbols(mlp: MLP) -> tuple[list[sympy.Symbol], dict]:
 
 def activation_latex(mlp: MLP) -> str:
     r"""The hidden activation's name as math (``\tanh``, ``\operatorname{relu}``)."""
-    name = mlp.activation.name
-    return {"tanh": r"\tanh", "identity": r"\mathrm{id}"}.get(
-        name, r"\operatorname{%s}" % name.replace("_", r"\_")
-    )
+    return mlp.activation.latex
 
 
 def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
