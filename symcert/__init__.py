@@ -8,8 +8,11 @@ True
 from symcert.build.files import write_json
 from symcert.checker import CertificateFormatError, CheckResult, check
 from symcert.errors import ExactnessError, SpecificationError, SymcertError
+from symcert.numeric.contexts import lower, upper
 from symcert.numeric.decide import Decision, decide
-from symcert.numeric.derivatives import gradient, gradient_enclosure, hessian, hessian_enclosure
+from symcert.numeric.derivatives import gradient as gradient  # former name of gradient_value (not in __all__)
+from symcert.numeric.derivatives import gradient_enclosure, gradient_value, hessian_enclosure, hessian_value
+from symcert.numeric.derivatives import hessian as hessian  # former name of hessian_value (not in __all__)
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.minima import LocalMinimum, locate_minimum
 from symcert.numeric.segment import curvature_decision, segment_enclosure, segment_values
@@ -65,13 +68,14 @@ __all__ = [
     "decide",
     "Decision",
     "FloatLoss",
-    "gradient",
+    "gradient_value",
     "gradient_enclosure",
-    "hessian",
+    "hessian_value",
     "hessian_enclosure",
     "hessian_spectrum",
     "LocalMinimum",
     "locate_minimum",
+    "lower",
     "loss_enclosure",
     "loss_value",
     "segment_enclosure",
@@ -79,6 +83,7 @@ __all__ = [
     "Spectrum",
     "teacher_minimum",
     "TeacherMinimum",
+    "upper",
     # Proofs and certificates
     "align",
     "Alignment",

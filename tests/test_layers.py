@@ -172,7 +172,7 @@ def test_every_subpackage_has_a_layer():
     for path in PACKAGE.iterdir():
         if path.name.startswith(("_", ".")) and path.name not in ("__init__.py", "__main__.py"):
             continue
-        if path.is_dir() and (path / "__init__.py").exists() or path.suffix == ".py":
+        if (path.is_dir() and (path / "__init__.py").exists()) or path.suffix == ".py":
             name = path.stem if path.suffix == ".py" else path.name
             assert name == "checker" or tier(name) >= 0
 
