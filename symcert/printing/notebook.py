@@ -29,6 +29,7 @@ from symcert.printing.text.invariance import shorten
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import CLAIMS, Certificate
 from symcert.proofs.convexity import ConvexityProof
+from symcert.proofs.generation import flip_reason, generation_argument
 from symcert.proofs.gradient import GradientProof
 from symcert.proofs.invariance import Proof, ProofStep
 from symcert.symbolic.generic import PermutationLemma
@@ -225,7 +226,6 @@ def _(obj: GradientProof) -> str:
 
 @notebook.register
 def _(obj: SymmetryGroup) -> str:
-    from symcert.proofs.generation import generation_argument
 
     math = group_repr_latex(obj).removeprefix(r"$\displaystyle").removesuffix("$").strip()
     lines = [f"$${math}$$", ""]
@@ -233,7 +233,7 @@ def _(obj: SymmetryGroup) -> str:
         flips = f"sign flips ({layer.sign_kind})" if layer.flips else "no sign flips"
         lines.append(
             f"- layer {layer.layer}: {layer.width} units, order {layer.order}, {flips}: "
-            f"{markdown_escape(layer.flip_reason)}"
+            f"{markdown_escape(flip_reason(layer, obj.mlp.activation.name))}"
         )
     generators = ", ".join(f"${element_latex(g)}$" for g in obj.generators) or "none"
     lines += ["", f"**Generators:** {generators}", "", markdown_escape(generation_argument(obj))]

@@ -1,8 +1,14 @@
-"""The generation step of a group proof: why the generators' invariance gives the whole group's.
+"""The group's argument in words: why each layer's signs are symmetries, and why the generators suffice.
 
-Invariance under every generator of a group is invariance under every product of them; this
-module states that step for the group of a network, layer by layer (the text of the proof's
-``generation`` step).
+The group itself is derived in :mod:`symcert.symbolic.group` from the activation's facts; this
+module says why, for the proofs' steps and the records: :func:`flip_reason` (case 2 of that
+module, from the rule that decided it) and :func:`generation_argument` (invariance under every
+generator is invariance under every product of them: the text of a group proof's ``generation``
+step).
+
+>>> from symcert import MLP
+>>> flip_reason(MLP((1, 2, 1), "sigmoid").symmetry_group().layers[0], "sigmoid")
+'sigmoid(-u) = 1 - sigmoid(u): a flip with the shift b2 += W2[:, j]'
 """
 
 from __future__ import annotations
@@ -10,9 +16,21 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from symcert.symbolic.group import SymmetryGroup
+    from symcert.symbolic.group import LayerSymmetries, SymmetryGroup
 
-__all__ = ["generation_argument"]
+__all__ = ["flip_reason", "generation_argument"]
+
+
+def flip_reason(layer: LayerSymmetries, name: str) -> str:
+    """Why a unit sign is, or is not, a symmetry of hidden layer ``layer`` of activation ``name``."""
+    l = layer.layer
+    return {
+        "even": f"{name} is even: s(-u) = s(u), so the unit absorbs a sign on its incoming side",
+        "odd": f"{name} is odd: s(-u) = -s(u)",
+        "complement": f"{name}(-u) = 1 - {name}(u): a flip with the shift b{l + 1} += W{l + 1}[:, j]",
+        "complement without bias": f"{name}(-u) = 1 - {name}(u) needs a bias to absorb the shift",
+        "neither": f"{name} is neither odd nor even",
+    }[layer.sign_rule]
 
 
 def generation_argument(group: SymmetryGroup) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.proofs.generation import generation_argument
+from symcert.proofs.generation import flip_reason, generation_argument
 
 if TYPE_CHECKING:
     from symcert.proofs.barrier import BarrierResult
@@ -61,9 +61,8 @@ def group_to_text(group: SymmetryGroup) -> str:
     lines = [f"Symmetry group of order {group.order}"]
     for layer in group.layers:
         flips = f"sign flips ({layer.sign_kind})" if layer.flips else "no sign flips"
-        lines.append(
-            f"  layer {layer.layer}: {layer.width} units, order {layer.order}, {flips}: {layer.flip_reason}"
-        )
+        why = flip_reason(layer, group.mlp.activation.name)
+        lines.append(f"  layer {layer.layer}: {layer.width} units, order {layer.order}, {flips}: {why}")
     lines.append("  generators: " + (", ".join(str(g) for g in group.generators) or "none"))
     for family in group.continuous:
         lines.append(f"  continuous: {family.description}")
