@@ -5,7 +5,7 @@ r"""Printers, in the manner of ``sympy.printing``: the objects are data, the pri
 - :func:`coq`: a Coq file that proves a certificate's claim (:mod:`symcert.printing.coq`);
 - :func:`notebook`: the whole derivation as Markdown with MathJax, for Jupyter
   (:mod:`symcert.printing.notebook`);
-- figures as pgfplots code: :mod:`symcert.printing.figures`.
+- :func:`figure`: pgfplots code for a certificate's segment or a barrier (:mod:`symcert.printing.figures`).
 
 Each printer dispatches on the type of its argument. The objects keep only thin conveniences
 (``to_latex()``, ``summary()``, ``to_coq()``, ``_repr_latex_()``, ``_repr_markdown_()``) that call
@@ -24,6 +24,7 @@ from typing import Any
 
 from symcert.errors import SpecificationError
 from symcert.printing.coq import certificate_to_coq
+from symcert.printing.figures import figure
 from symcert.printing.latex import latex
 from symcert.printing.notebook import notebook
 from symcert.printing.text import text
@@ -44,4 +45,4 @@ def _(obj: Certificate) -> str:
     return certificate_to_coq(obj)
 
 
-__all__ = ["coq", "latex", "notebook", "text"]
+__all__ = ["coq", "figure", "latex", "notebook", "text"]
