@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_coq.py`` (about 30-60 s; needs ``coqc`` with the Interval library).
 ``python benchmarks/bench_coq.py --kinds`` times every other kind (curvature, hessian, critical,
 orbit) on growing tanh teachers and prints each file's size (parameters x points, x n! for orbit, the
-measure :mod:`symcert.proofs.coq.limits` bounds) and coqc's time, up to the 60 s the limits target
+measure :mod:`symcert.printing.coq.limits` bounds) and coqc's time, up to the 60 s the limits target
 (several minutes).
 
 Each network is a teacher at a reproducible random exact point ``A`` with mse
@@ -82,7 +82,7 @@ def kind_certificate(kind: str, widths: tuple[int, ...], n_points: int):
 
 def bench_kinds() -> None:
     """coqc's time for every kind on growing networks, stopping a kind past 60 s."""
-    from symcert.proofs.coq.limits import coq_size
+    from symcert.printing.coq.limits import coq_size
 
     print(f"{'kind':<10} {'network':<34} {'points':>6} {'size':>7} {'lines':>6} {'coqc (s)':>9}")
     for kind, cases in KIND_CASES.items():
@@ -105,7 +105,7 @@ def bench_kinds() -> None:
 
 def _render_unlimited(certificate) -> str:
     """The Coq file without the size limit (the benchmark measures where the limit should be)."""
-    from symcert.proofs.coq import limits
+    from symcert.printing.coq import limits
 
     saved = dict(limits.MAX_COQ_SIZE)
     limits.MAX_COQ_SIZE.update({k: 10**9 for k in saved})

@@ -5,16 +5,21 @@
 True
 """
 
+from symcert.build.files import write_json
 from symcert.checker import CertificateFormatError, CheckResult, check
 from symcert.errors import ExactnessError, SpecificationError, SymcertError
+from symcert.numeric.contexts import lower, upper
 from symcert.numeric.decide import Decision, decide
-from symcert.numeric.derivatives import gradient, gradient_enclosure, hessian, hessian_enclosure
+from symcert.numeric.derivatives import gradient as gradient  # former name of gradient_value (not in __all__)
+from symcert.numeric.derivatives import gradient_enclosure, gradient_value, hessian_enclosure, hessian_value
+from symcert.numeric.derivatives import hessian as hessian  # former name of hessian_value (not in __all__)
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.minima import LocalMinimum, locate_minimum
 from symcert.numeric.segment import curvature_decision, segment_enclosure, segment_values
 from symcert.numeric.spectrum import Spectrum, hessian_spectrum
 from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
 from symcert.numeric.values import loss_enclosure, loss_value
+from symcert.printing import coq, latex, text
 from symcert.printing.plot import plot  # matplotlib is imported only when a plot is drawn
 from symcert.proofs.alignment import Alignment, BarrierEstimates, align
 from symcert.proofs.barrier import BarrierResult, certify_barrier
@@ -36,57 +41,21 @@ from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.permutations import inverse, permutation, product
 from symcert.symbolic.point import Point
+from symcert.version import __version__
 
 __all__ = [
-    "Decision",
-    "FloatLoss",
-    "LocalMinimum",
-    "Spectrum",
-    "TeacherMinimum",
-    "curvature_decision",
-    "decide",
-    "gradient",
-    "gradient_enclosure",
-    "hessian",
-    "hessian_enclosure",
-    "hessian_spectrum",
-    "locate_minimum",
-    "loss_enclosure",
-    "loss_value",
-    "segment_enclosure",
-    "segment_values",
-    "teacher_minimum",
+    "__version__",
+    # Networks, data and losses (symbolic)
+    "activation",
     "ACTIVATION_NAMES",
-    "Alignment",
-    "BarrierEstimates",
-    "align",
-    "Certificate",
-    "CertificateFormatError",
-    "CheckResult",
-    "ConvexityProof",
-    "GradientProof",
-    "SearchResult",
-    "certify_nonconvexity",
-    "certify_barrier",
-    "BarrierResult",
-    "check",
-    "default_example",
-    "prove_convexity",
-    "prove_gradient_identity",
-    "search_witness",
     "Dataset",
-    "ExactnessError",
-    "LOSS_KINDS",
+    "default_example",
     "Loss",
+    "LOSS_KINDS",
     "MLP",
     "OUTPUT_ACTIVATION_NAMES",
     "Point",
-    "Proof",
-    "ProofStep",
-    "SpecificationError",
-    "SymcertError",
-    "SymmetryGroup",
-    "activation",
+    # Symmetries
     "flip",
     "flip_in",
     "inverse",
@@ -94,18 +63,68 @@ __all__ = [
     "parse_element",
     "permutation",
     "permutation_lemma",
-    "plot",
     "product",
-    "prove_invariance",
     "rescale",
     "swap",
-    "CriticalPoint",
+    "SymmetryGroup",
+    # Numbers: values to print, enclosures to prove with (numeric)
+    "curvature_decision",
+    "decide",
+    "Decision",
+    "FloatLoss",
+    "gradient_value",
+    "gradient_enclosure",
+    "hessian_value",
+    "hessian_enclosure",
+    "hessian_spectrum",
+    "LocalMinimum",
+    "locate_minimum",
+    "lower",
+    "loss_enclosure",
+    "loss_value",
+    "segment_enclosure",
+    "segment_values",
+    "Spectrum",
+    "teacher_minimum",
+    "TeacherMinimum",
+    "upper",
+    # Proofs and certificates
+    "align",
+    "Alignment",
+    "BarrierEstimates",
+    "BarrierResult",
+    "Certificate",
+    "certify_barrier",
+    "certify_nonconvexity",
+    "ConvexityProof",
+    "GradientProof",
+    "Proof",
+    "ProofStep",
+    "prove_convexity",
+    "prove_gradient_identity",
+    "prove_invariance",
+    "search_witness",
+    "SearchResult",
+    # Critical points and saddles
     "certify_critical_point",
-    "SaddleResult",
     "certify_saddle",
-    "LiftProof",
+    "CriticalPoint",
     "lift",
+    "LiftProof",
     "prove_lift_identity",
+    "SaddleResult",
+    # Printing
+    "coq",
+    "latex",
+    "plot",
+    "text",
+    # Files and the independent checker
+    "CertificateFormatError",
+    "check",
+    "CheckResult",
+    "write_json",
+    # Errors
+    "ExactnessError",
+    "SpecificationError",
+    "SymcertError",
 ]
-
-__version__ = "0.1.0"

@@ -107,7 +107,7 @@ def test_version_is_stated_once(capsys):
     assert capsys.readouterr().out.strip() == f"symcert {symcert.__version__}"
     pyproject = (pathlib.Path(__file__).parent.parent / "pyproject.toml").read_text()
     assert re.search(r'^dynamic = \["version"\]', pyproject, re.M)
-    assert 'version = { attr = "symcert.__version__" }' in pyproject
+    assert 'version = { attr = "symcert.version.__version__" }' in pyproject
     assert not re.search(r"^version = \"", pyproject, re.M)  # no second statement of it
     assert importlib.metadata.version("symcert") == symcert.__version__
 

@@ -26,7 +26,7 @@ from symcert import (
 )
 from symcert.build.coq import STANDARD_AXIOM_MODULES, check_coq, coqc_available, parse_assumptions
 from symcert.errors import CoqError
-from symcert.proofs.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq
+from symcert.printing.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq
 
 FORBIDDEN = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Conjecture)\b")
 

@@ -23,8 +23,8 @@ from symcert.build.coq_binding import check_coq_binding
 from symcert.checker import check
 from symcert.checker.reading import CertificateFormatError
 from symcert.errors import SpecificationError
-from symcert.proofs.coq import EXPORTED_KINDS, THEOREM, coq_refusal
-from symcert.proofs.coq.orbit import orbit_points
+from symcert.printing.coq import EXPORTED_KINDS, THEOREM, coq_refusal
+from symcert.printing.coq.orbit import orbit_points
 from symcert.proofs.reduction import SECOND_DIFFERENCE, chord_step, segment_points
 
 

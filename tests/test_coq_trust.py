@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from symcert import certify_nonconvexity, default_example
+from symcert import certify_nonconvexity, default_example, write_json
 from symcert.build.coq import check_coq
 from symcert.build.coq_binding import check_coq_binding, skeleton
 from symcert.build.coq_screen import assumption_commands, screen_source, trusted_axioms
@@ -40,7 +40,7 @@ def files(tmp_path_factory):
     folder = tmp_path_factory.mktemp("coq-trust")
     example = default_example()
     certificate = certify_nonconvexity(example.loss, example.teacher, element=example.element)
-    certificate.to_json(folder / "cert.json")
+    write_json(certificate, folder / "cert.json")
     (folder / "proof.v").write_text(certificate.to_coq(), encoding="utf-8")
     return folder
 

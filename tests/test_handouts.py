@@ -8,7 +8,7 @@ import pytest
 from symcert import check
 from symcert.cli import main
 from symcert.handouts import build_handout, handout_names
-from symcert.proofs.latex_display import interval_latex
+from symcert.printing.latex.display import interval_latex
 
 NAMES = handout_names()
 

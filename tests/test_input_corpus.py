@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from symcert import certify_nonconvexity, default_example
+from symcert import certify_nonconvexity, default_example, write_json
 from symcert.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -47,7 +47,7 @@ def good(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("good")
     example = default_example()
     certificate = certify_nonconvexity(example.loss, example.teacher, element=example.element)
-    certificate.to_json(folder / "cert.json")
+    write_json(certificate, folder / "cert.json")
     (folder / "proof.v").write_text(certificate.to_coq())
     (folder / "data.csv").write_text("x1,y1\n0,0\n1,1\n-1,1\n")
     (folder / "point.json").write_text(

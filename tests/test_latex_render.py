@@ -21,8 +21,8 @@ from symcert import (
 )
 from symcert.build.tex import compile_pdf, first_tex_error, log_problems, standalone_document
 from symcert.errors import TeXError
-from symcert.proofs.certificate_latex import certificate_to_latex
-from symcert.proofs.latex_display import (
+from symcert.printing.latex.certificate import certificate_to_latex
+from symcert.printing.latex.display import (
     LINE_WIDTH,
     MAX_LINES,
     decimal_bound,
@@ -30,6 +30,7 @@ from symcert.proofs.latex_display import (
     interval_latex,
     visible_width,
 )
+from symcert.printing.latex.names import symbol_names
 
 EXAMPLE = default_example()
 KINDS = ("chord", "curvature", "hessian", "orbit", "critical")
@@ -110,7 +111,7 @@ def test_long_expressions_are_broken_into_readable_lines():
     text = prove_invariance(loss, flip(1, 2)).to_latex()
     assert "omitted" not in text
     for expr in [*loss.terms(), loss.expr]:
-        lines = display_lines(expr, net.latex_names)
+        lines = display_lines(expr, symbol_names(net))
         assert len(lines) <= MAX_LINES
         # a line is wider than the target only when it holds one unbreakable factor
         assert all(visible_width(line) <= 2 * LINE_WIDTH for line in lines)

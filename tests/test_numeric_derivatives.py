@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from symcert import MLP, Dataset, Loss, SpecificationError, swap
 from symcert.numeric.contexts import lower, upper
-from symcert.numeric.derivatives import gradient, gradient_enclosure, hessian, hessian_enclosure
+from symcert.numeric.derivatives import gradient_enclosure, gradient_value, hessian_enclosure, hessian_value
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.segment import direction_curvature_decision
 from symcert.numeric.spectrum import hessian_spectrum
@@ -72,7 +72,7 @@ def test_enclosures_contain_sympy_diff_and_mp_values_agree(problem):
     n = loss.mlp.n_parameters
     assert all(_contains(g_enc[i], g_ref[i], slack) for i in range(n))
     assert all(_contains(h_enc[i][j], h_ref[i][j], slack) for i in range(n) for j in range(n))
-    g_mp, h_mp = gradient(loss, point, dps=40), hessian(loss, point, dps=40)
+    g_mp, h_mp = gradient_value(loss, point, dps=40), hessian_value(loss, point, dps=40)
     assert all(abs(R(str(g_mp[i])) - g_ref[i]) < R(1, 10**30) for i in range(n))
     assert all(abs(R(str(h_mp[i][j])) - h_ref[i][j]) < R(1, 10**30) for i in range(n) for j in range(n))
     assert all(upper(e) - lower(e) < R(1, 10**25) for row in h_enc for e in row)
@@ -82,7 +82,7 @@ def test_enclosures_contain_sympy_diff_and_mp_values_agree(problem):
 @given(small_problems())
 def test_float64_backpropagation_agrees_with_jets(problem):
     loss, point = problem
-    expected = np.array([float(v) for v in gradient(loss, point, dps=30)])
+    expected = np.array([float(v) for v in gradient_value(loss, point, dps=30)])
     got = FloatLoss(loss).gradient(point)
     assert np.allclose(got, expected, rtol=1e-9, atol=1e-9)
 
@@ -105,7 +105,7 @@ def test_non_smooth_activations_are_refused(name):
     with pytest.raises(SpecificationError, match="needs a smooth hidden activation"):
         hessian_enclosure(loss, net.random_point(0))
     with pytest.raises(SpecificationError, match="needs a smooth hidden activation"):
-        gradient(loss, net.random_point(0))
+        gradient_value(loss, net.random_point(0))
 
 
 def test_derivatives_refuse_a_point_of_another_network():
@@ -129,7 +129,7 @@ def test_spectrum_counts_and_labels_evidence():
     assert "evidence, not proof" in spectrum.describe() and "saddle" in spectrum.describe()
     assert list(spectrum.eigenvalues) == sorted(spectrum.eigenvalues)
     # The eigenvalues agree with numpy's on the float Hessian (a second way).
-    expected = np.linalg.eigvalsh(np.array([[float(v) for v in row] for row in hessian(loss, M, 30)]))
+    expected = np.linalg.eigvalsh(np.array([[float(v) for v in row] for row in hessian_value(loss, M, 30)]))
     assert np.allclose([float(v) for v in spectrum.eigenvalues], expected, atol=1e-9)
     # Evidence becomes proof along the rounded eigenvector.
     assert direction_curvature_decision(loss, M, spectrum.lowest_direction()).status == "proved"

@@ -13,7 +13,16 @@ import mpmath
 import pytest
 import sympy
 
-from symcert import MLP, Dataset, Loss, SpecificationError, gradient, prove_gradient_identity, rescale, swap
+from symcert import (
+    MLP,
+    Dataset,
+    Loss,
+    SpecificationError,
+    gradient_value,
+    prove_gradient_identity,
+    rescale,
+    swap,
+)
 from symcert.proofs.gradient import identity_parameters
 from symcert.symbolic.examples import default_teacher_loss
 
@@ -25,7 +34,7 @@ def _D_numeric(loss, element, point, degree):
     incoming, outgoing = identity_parameters(loss, element.layer, element.unit)
     index = loss.mlp.index
     with mpmath.workdps(50):
-        g = gradient(loss, point, dps=50)
+        g = gradient_value(loss, point, dps=50)
         values = point.values
         total = mpmath.fsum(
             mpmath.mpf(values[index[str(p)]].p) / values[index[str(p)]].q * g[index[str(p)]] for p in incoming

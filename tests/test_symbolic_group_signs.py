@@ -27,6 +27,7 @@ import pytest
 import sympy
 
 from symcert import MLP, flip, flip_in, layer_sign, prove_invariance, rescale, swap
+from symcert.proofs.serialize import group_to_dict
 from symcert.symbolic.group import carries_sign
 
 
@@ -67,7 +68,7 @@ def test_square_group_orders_derived_by_hand(widths, bias, order, generators, cr
     assert sum(f.dimension for f in group.continuous) == dimension
     assert {f.degree for f in group.continuous} == {2}
     assert _orbit_size(group) == order
-    data = group.to_dict()
+    data = group_to_dict(group)
     assert data["order"] == order
     assert [c["element"] for c in data["cross_layer"]] == [str(g) for g in cross]
     assert all(

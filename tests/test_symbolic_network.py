@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from symcert import MLP, ExactnessError, Point, SpecificationError
+from symcert.printing.latex.names import symbol_names
 
 R = sympy.Rational
 
@@ -127,12 +128,12 @@ def test_wide_layers_use_an_underscore_separator():
     wide = MLP((1, 12, 1))
     assert "W1_12_1" in wide.parameter_names and "b1_12" in wide.parameter_names
     assert "W2_1_12" in wide.parameter_names
-    assert wide.latex_names[wide.symbols[wide.index["W2_1_12"]]] == "W^{(2)}_{1,12}"
+    assert symbol_names(wide)[wide.symbols[wide.index["W2_1_12"]]] == "W^{(2)}_{1,12}"
 
 
 def test_latex_names():
     net = MLP((1, 2, 1))
-    assert net.latex_names == {
+    assert symbol_names(net) == {
         net.symbols[0]: "W^{(1)}_{11}",
         net.symbols[1]: "W^{(1)}_{21}",
         net.symbols[2]: "b^{(1)}_{1}",
@@ -141,7 +142,7 @@ def test_latex_names():
         net.symbols[5]: "W^{(2)}_{12}",
         net.symbols[6]: "b^{(2)}_{1}",
     }
-    text = sympy.latex(net.symbols[1] * net.symbols[6], symbol_names=net.latex_names)
+    text = sympy.latex(net.symbols[1] * net.symbols[6], symbol_names=symbol_names(net))
     assert "W^{(1)}_{21}" in text and "b^{(2)}_{1}" in text
 
 
@@ -150,9 +151,9 @@ def test_n_parameters_formula_and_unique_names(widths, bias):
     net = MLP(widths, bias=bias)
     expected = sum(widths[l] * widths[l - 1] + (widths[l] if bias else 0) for l in range(1, len(widths)))
     assert net.n_parameters == expected
-    assert len(net.symbols) == len(net.parameter_names) == len(net.latex_names) == expected
+    assert len(net.symbols) == len(net.parameter_names) == len(symbol_names(net)) == expected
     assert len(set(net.parameter_names)) == expected
-    assert len(set(net.latex_names.values())) == expected
+    assert len(set(symbol_names(net).values())) == expected
     assert net.depth == len(widths) - 1
     assert list(net.hidden_layers) == list(range(1, len(widths) - 1))
 

@@ -301,7 +301,7 @@ def test_the_printed_hessian_is_the_hessian(decay):
 def test_point_labels_stay_inside_the_frame():
     # A and B sit at the bottom of the plotted range (global minima) with their labels below them: the
     # y range is enlarged at both ends so that the labels do not run into the frame and its tick labels
-    from symcert.proofs.figures import segment_figure
+    from symcert.printing.figures.loss import segment_figure
 
     example = default_example()
     A = example.teacher

@@ -27,8 +27,8 @@ from symcert.build.coq import CoqResult, check_coq, read_coq_text
 from symcert.build.coq_screen import screen_source, strip_comments
 from symcert.checker.reading import loads, read_text
 from symcert.checker.statement import Statement
+from symcert.printing.coq import THEOREM, certificate_to_coq
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.coq import THEOREM, certificate_to_coq
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss

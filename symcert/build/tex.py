@@ -62,7 +62,7 @@ TIMEOUT = 180
 
 def standalone_document(body: str, title: str | None = None, *, author: str = "symcert") -> str:
     """A complete LaTeX document around ``body``: the preamble, a title (optional) and ``body``."""
-    from symcert import __version__
+    from symcert.version import __version__
 
     lines = [PREAMBLE]
     if title is not None:

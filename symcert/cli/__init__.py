@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from symcert import __version__
+from symcert.version import __version__
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.grade import add_grade_parser, run_grade

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
+from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, exact_flag
 from symcert.cli.plot_output import check_plot_path, write_plot
@@ -154,19 +155,19 @@ def run_barrier(args: argparse.Namespace) -> int:
 
 def _write_json(panels: list[tuple[str, BarrierResult]], out: str) -> None:
     if len(panels) == 1:
-        panels[0][1].certificate().to_json(out)
+        write_json(panels[0][1].certificate(), out)
         print(f"Certificate written to {out}", file=sys.stderr)
         return
     stem = Path(out).with_suffix("")
     for (title, result), name in zip(panels, ("before", "after")):
         path = f"{stem}.{name}.json"
-        result.certificate().to_json(path)
+        write_json(result.certificate(), path)
         print(f"Certificate ({title}) written to {path}", file=sys.stderr)
 
 
 def _write_latex(panels: list[tuple[str, BarrierResult]], tex: str, pdf: str | None) -> None:
     from symcert.build.tex import compile_pdf, standalone_document, write_tex
-    from symcert.proofs.barrier_figure import barrier_document_body
+    from symcert.printing.figures.barrier import barrier_document_body
 
     write_tex(tex, standalone_document(barrier_document_body(panels), "Certified loss barrier"))
     print(f"LaTeX written to {tex}", file=sys.stderr)

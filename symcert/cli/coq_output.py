@@ -7,8 +7,8 @@ from pathlib import Path
 
 from symcert.build.coq import check_coq
 from symcert.errors import SpecificationError
+from symcert.printing.coq import EXPORTED_KINDS, coq_refusal
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.coq import EXPORTED_KINDS, coq_refusal
 from symcert.symbolic.losses import Loss
 
 __all__ = ["axioms_text", "write_coq", "refuse_coq"]

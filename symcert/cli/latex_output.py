@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from symcert.build.tex import compile_pdf, standalone_document, write_tex
+from symcert.printing.figures.loss import segment_figure
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.figures import segment_figure
 from symcert.proofs.invariance import Proof
 
 __all__ = ["derivation_document", "write_derivation"]

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from symcert.build.files import write_json
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.options import add_command, exact_flag
 from symcert.errors import SpecificationError
@@ -100,7 +101,7 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
     print(_short(certificate.summary(exact=args.exact)))
     if args.json:
         try:
-            certificate.to_json(args.json)
+            write_json(certificate, args.json)
         except OSError as error:
             raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
         print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")

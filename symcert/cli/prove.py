@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from symcert.build.coq_binding import check_coq_binding, read_coq_source
+from symcert.build.files import write_json
 from symcert.checker import check
 from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
 from symcert.cli.data_files import read_dataset, read_point
@@ -318,7 +319,7 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
     if several:
         path = path.with_name(f"{path.stem}.{certificate.kind}.json")
     try:
-        certificate.to_json(path)
+        write_json(certificate, path)
     except OSError as error:
         raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
     print(f"Certificate written to {path} (re-check: symcert check {path})")

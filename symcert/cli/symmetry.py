@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
+from symcert.proofs.generation import flip_reason
 from symcert.proofs.invariance import Proof, prove_invariance
-from symcert.proofs.serialize import proof_to_dict
+from symcert.proofs.serialize import group_to_dict, proof_to_dict
 from symcert.symbolic.examples import default_teacher_loss
 from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss
@@ -29,7 +30,7 @@ def run_group(args: argparse.Namespace) -> int:
     mlp = network_from(args)
     group = mlp.symmetry_group()
     if args.json:
-        print(json.dumps(group.to_dict(), indent=2))
+        print(json.dumps(group_to_dict(group), indent=2))
     else:
         print(group_text(group))
     return EXIT_PROVED
@@ -46,7 +47,7 @@ def group_text(group: SymmetryGroup) -> str:
             f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
         )
         flips = f"yes, {layer.sign_kind}" if layer.flips else "no"
-        lines.append(f"    sign flips: {flips} ({layer.flip_reason})")
+        lines.append(f"    sign flips: {flips} ({flip_reason(layer, group.mlp.activation.name)})")
     lines.append(f"  order of the discrete group: {group.order}")
     lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
     for element in group.cross_layer:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symcert.proofs.certificate_latex import certificate_quantity, quantity_latex
+from symcert.printing.latex.certificate import certificate_quantity, quantity_latex
+from symcert.printing.latex.display import interval_latex
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
-from symcert.proofs.latex_display import interval_latex
 
 __all__ = ["Exercise", "Handout", "numbers_table"]
 
@@ -88,7 +88,7 @@ class Handout:
 def numbers_table(certificates: tuple[Certificate, ...], digits: int = 10) -> str:
     """A booktabs table of every enclosure the certificates rely on (rounded outward), grouped by
     certificate, with the arithmetic each one used."""
-    from symcert.proofs.certificate_latex import certificate_arithmetic
+    from symcert.printing.latex.certificate import certificate_arithmetic
 
     rows = []
     for certificate in certificates:

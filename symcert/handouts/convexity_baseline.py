@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout
+from symcert.printing.figures.loss import segment_figure
 from symcert.proofs.convexity import prove_convexity
-from symcert.proofs.figures import segment_figure
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
-from symcert.proofs.figures import plane_figure, segment_figure
+from symcert.printing.figures.loss import plane_figure, segment_figure
+from symcert.printing.latex.invariance import permutation_lemma_to_latex
 from symcert.proofs.invariance import prove_invariance
-from symcert.proofs.latex import permutation_lemma_to_latex
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import Example, default_example
 from symcert.symbolic.generic import permutation_lemma

@@ -4,7 +4,7 @@ identity and conserved quantity it forces (Kunin et al. 2021)."""
 from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
-from symcert.proofs.figures import segment_figure, slice_figure
+from symcert.printing.figures.loss import segment_figure, slice_figure
 from symcert.proofs.gradient import prove_gradient_identity
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
-from symcert.proofs.figures import segment_figure
+from symcert.printing.figures.loss import segment_figure
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import default_example

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
-from symcert.proofs.figures import plane_figure, segment_figure
+from symcert.printing.figures.loss import plane_figure, segment_figure
+from symcert.printing.latex.invariance import group_repr_latex
 from symcert.proofs.invariance import prove_invariance
-from symcert.proofs.latex import group_repr_latex
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.group import flip

@@ -57,18 +57,7 @@ class WitnessChoice:
 
 
 def _activation(act: Any) -> Callable[[np.ndarray], np.ndarray]:
-    slope = float(act.slope) if act.slope is not None else 0.01
-    table = {
-        "identity": lambda u: u,
-        "tanh": np.tanh,
-        "sigmoid": lambda u: 0.5 * (1 + np.tanh(u / 2)),
-        "relu": lambda u: np.maximum(u, 0),
-        "leaky_relu": lambda u: np.where(u > 0, u, slope * u),
-        "softplus": lambda u: np.logaddexp(0, u),
-        "square": lambda u: u * u,
-        "cube": lambda u: u * u * u,
-    }
-    return table[act.name]
+    return act.float64
 
 
 def _floats(point: Point) -> list[tuple[np.ndarray, np.ndarray | None]]:

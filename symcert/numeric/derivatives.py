@@ -21,7 +21,7 @@ Smooth activations only: ReLU and leaky ReLU are refused (not differentiable at 
 >>> net = MLP((1, 1, 1), "tanh")
 >>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
 >>> point = net.point(W1=[[1]], b1=[0], W2=[[1]], b2=[0])
->>> [round(float(g), 10) for g in gradient(loss, point, dps=20)]  # d/dW2_11 = 2 tanh(1)^2, ...
+>>> [round(float(g), 10) for g in gradient_value(loss, point, dps=20)]  # d/dW2_11 = 2 tanh(1)^2, ...
 [0.6397000084, 0.6397000084, 1.1600513168, 1.5231883119]
 >>> enclosure = hessian_enclosure(loss, point, dps=30)[3][3]   # d2/db2^2 = 2
 >>> lower(enclosure) <= 2 <= upper(enclosure)
@@ -47,8 +47,8 @@ __all__ = [
     "loss_jet",
     "gradient_in",
     "hessian_in",
-    "gradient",
-    "hessian",
+    "gradient_value",
+    "hessian_value",
     "gradient_enclosure",
     "hessian_enclosure",
 ]
@@ -95,13 +95,13 @@ def hessian_in(ctx: Any, loss: Loss, values: Sequence[sympy.Rational]) -> list[l
     return [[jet.d2(i, j) for j in range(n)] for i in range(n)]
 
 
-def gradient(loss: Loss, point: Point, dps: int = 50) -> list[Any]:
+def gradient_value(loss: Loss, point: Point, dps: int = 50) -> list[Any]:
     """The gradient at ``point`` as mpmath numbers at ``dps`` digits (evidence, not proof)."""
     require_point(loss, point)
     return gradient_in(mp_context(dps), loss, point.values)
 
 
-def hessian(loss: Loss, point: Point, dps: int = 50) -> list[list[Any]]:
+def hessian_value(loss: Loss, point: Point, dps: int = 50) -> list[list[Any]]:
     """The Hessian at ``point`` as mpmath numbers at ``dps`` digits (evidence, not proof)."""
     require_point(loss, point)
     return hessian_in(mp_context(dps), loss, point.values)
@@ -117,3 +117,7 @@ def hessian_enclosure(loss: Loss, point: Point, dps: int = 50) -> list[list[Any]
     """Rigorous enclosures (mpmath intervals) of the Hessian's entries at ``point``."""
     require_point(loss, point)
     return hessian_in(interval_context(dps), loss, point.values)
+
+
+#: The former names of :func:`gradient_value` and :func:`hessian_value` (kept importable; not in ``__all__``).
+gradient, hessian = gradient_value, hessian_value

@@ -45,19 +45,6 @@ def _logsumexp(z: np.ndarray) -> np.ndarray:
     return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
 
 
-# Each hidden activation as (s(z), s'(z) given z and s(z)), in numpy.
-_ACTIVATIONS: dict[str, tuple[Any, Any]] = {
-    "identity": (lambda z, _: z, lambda z, a: np.ones_like(z)),
-    "tanh": (lambda z, _: np.tanh(z), lambda z, a: 1.0 - a * a),
-    "sigmoid": (lambda z, _: _sigmoid(z), lambda z, a: a * (1.0 - a)),
-    "relu": (lambda z, _: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
-    "leaky_relu": (lambda z, s: np.where(z > 0, z, s * z), lambda z, s: np.where(z > 0, 1.0, s)),
-    "softplus": (lambda z, _: np.logaddexp(0.0, z), lambda z, a: _sigmoid(z)),
-    "square": (lambda z, _: z * z, lambda z, a: 2.0 * z),
-    "cube": (lambda z, _: z**3, lambda z, a: 3.0 * z * z),
-}
-
-
 class FloatLoss:
     """A loss compiled to float64 arrays: :meth:`value` and :meth:`gradient` at a flat vector."""
 
@@ -83,9 +70,7 @@ class FloatLoss:
             b = (position, position + rows) if mlp.bias else None
             position += rows if mlp.bias else 0
             self._slices.append((w, b))
-        act = mlp.activation
-        self._act, self._dact = _ACTIVATIONS[act.name]
-        self._slope = float(act.slope) if act.slope is not None else None
+        self._activation = mlp.activation
 
     def check(self, theta: Any) -> np.ndarray:
         """``theta`` as a finite float64 vector of the right length, or a clear error."""
@@ -115,7 +100,7 @@ class FloatLoss:
         return out
 
     def _hidden(self, z: np.ndarray) -> np.ndarray:
-        return self._act(z, self._slope)
+        return self._activation.float64(z)
 
     def _forward(self, theta: np.ndarray) -> tuple[list, list, np.ndarray]:
         layers = self._layers(theta)
@@ -168,8 +153,7 @@ class FloatLoss:
             grads[:0] = [np.concatenate(parts)]
             if l > 0:
                 z, a = pre[l - 1], activations[l]
-                slope = self._slope if self.loss.mlp.activation.name == "leaky_relu" else a
-                dz = (dz @ w) * self._dact(z, slope)
+                dz = (dz @ w) * self._activation.float64_derivative(z, a)
         gradient = np.concatenate(grads) + 2.0 * self.decay * self.decay_mask * theta
         return self.scale * value + self.decay * float(np.sum(self.decay_mask * theta * theta)), gradient
 

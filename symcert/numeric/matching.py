@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from symcert.numeric.floats import _ACTIVATIONS
+from symcert.symbolic.activations import Activation
 
 __all__ = [
     "Matching",
@@ -182,16 +182,13 @@ def _layer_scores(a, b, sources, signs, kinds, l, outgoing=True):
     return inward + outward, minus
 
 
-def pre_activations(
-    layers: Layers, xs: np.ndarray, activation: str, slope: float | None = None
-) -> list[np.ndarray]:
+def pre_activations(layers: Layers, xs: np.ndarray, activation: Activation) -> list[np.ndarray]:
     """The pre-activations ``z_l`` of every hidden layer over the inputs ``xs`` (float64)."""
-    act = _ACTIVATIONS[activation][0]
     out, a = [], xs
     for w, b in layers[:-1]:
         z = a @ w.T + (0.0 if b is None else b)
         out.append(z)
-        a = act(z, slope)
+        a = activation.float64(z)
     return out
 
 

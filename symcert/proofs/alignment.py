@@ -210,12 +210,9 @@ def align(
         found = weight_matching(a, b, kinds, max_iter=max_iter, seed=seed, init=init)
     else:
         xs = _inputs(data, mlp)
-        slope = None if mlp.activation.slope is None else float(mlp.activation.slope)
-        name = mlp.activation.name
+        act = mlp.activation
         ties = (centre_biases(a), centre_biases(b)) if centre else (a, b)  # weights break data ties
-        found = activation_matching(
-            pre_activations(a, xs, name, slope), pre_activations(b, xs, name, slope), kinds, ties
-        )
+        found = activation_matching(pre_activations(a, xs, act), pre_activations(b, xs, act), kinds, ties)
     element = _element(found, kinds)
     aligned = element(B)
     after = found.history[-1]

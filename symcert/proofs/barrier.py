@@ -80,17 +80,16 @@ class BarrierResult:
         return len(self.pieces)
 
     def summary(self, exact: bool = False) -> str:
-        """One line for the terminal: short decimals rounded outward (``exact=True``: exact endpoints)."""
-        if self.exact:
-            return "barrier = 0 exactly (B = A: the path is constant)"
-        if exact:
-            barrier, where = f"[{self.lo}, {self.hi}]", f"[{self.maximiser[0]}, {self.maximiser[1]}]"
-        else:
-            barrier, where = outward_interval(self.lo, self.hi), outward_interval(*self.maximiser, digits=4)
-        return (
-            f"barrier ({self.form}) in {barrier} ({self.status}), maximiser in {where}, "
-            f"{self.n_pieces} pieces, {self.seconds:.2f} s"
-        )
+        """One line for the terminal (:func:`symcert.text`): short decimals rounded outward
+        (``exact=True``: exact endpoints)."""
+        from symcert.printing import text
+
+        return text(self, exact=exact)
+
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook
+
+        return notebook(self)
 
     def certificate(self) -> Certificate:
         """The ``barrier`` certificate: statement, partition, witness, enclosures (JSON: ``to_dict``)."""
@@ -113,8 +112,19 @@ class BarrierResult:
             None,
             30,
             parameters,
-            (self.summary(),),
+            (barrier_note(self),),
         )
+
+
+def barrier_note(result: BarrierResult) -> str:
+    """The certificate's note: the enclosure, the maximiser's interval, the pieces and the time."""
+    if result.exact:
+        return "barrier = 0 exactly (B = A: the path is constant)"
+    return (
+        f"barrier ({result.form}) in [{float(result.lo):.6g}, {float(result.hi):.6g}] ({result.status}), "
+        f"maximiser in [{float(result.maximiser[0]):.4g}, {float(result.maximiser[1]):.4g}], "
+        f"{result.n_pieces} pieces, {result.seconds:.2f} s"
+    )
 
 
 def _rational(value: Fraction) -> sympy.Rational:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sympy
@@ -127,43 +126,44 @@ class Certificate:
         """Which arithmetic decided (``float64``, ``arb`` or ``mpmath``): information, not the claim."""
         return {} if self.decision is None else {"rung": self.decision.rung}
 
-    def to_json(self, path: str | Path | None = None) -> str:
-        """The JSON text; written to ``path`` too when given."""
-        text = json.dumps(self.to_dict(), indent=2) + "\n"
-        if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
-        return text
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_dict` (write it with :func:`symcert.write_json`)."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def summary(self, exact: bool = False) -> str:
-        """A readable account for the terminal: enclosures as short decimals rounded outward
-        (``exact=True``: their exact endpoints)."""
-        from symcert.proofs.certificate_text import certificate_to_text
+        """A readable account for the terminal (:func:`symcert.text`): enclosures as short decimals
+        rounded outward (``exact=True``: their exact endpoints)."""
+        from symcert.printing import text
 
-        return certificate_to_text(self, exact)
+        return text(self, exact=exact)
 
     def to_latex(self, digits: int = 12, **options: Any) -> str:
-        """The derivation as a LaTeX fragment.
+        """The derivation as a LaTeX fragment (:func:`symcert.latex`).
 
-        See :func:`~symcert.proofs.certificate_latex.certificate_to_latex` for ``digits`` and the options.
+        See :func:`~symcert.printing.latex.certificate.certificate_to_latex` for ``digits`` and the options.
         """
-        from symcert.proofs.certificate_latex import certificate_to_latex
+        from symcert.printing import latex
 
-        return certificate_to_latex(self, digits, **options)
+        return latex(self, digits, **options)
 
     def to_coq(self) -> str:
         """A Coq file that proves this certificate and, from it, that the loss is not convex.
 
-        See :func:`~symcert.proofs.coq.certificate_to_coq`; check it with
-        :func:`~symcert.build.coq.check_coq`.
+        See :func:`symcert.coq`; check it with :func:`~symcert.build.coq.check_coq`.
         """
-        from symcert.proofs.coq import certificate_to_coq
+        from symcert.printing import coq
 
-        return certificate_to_coq(self)
+        return coq(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.certificate_latex import certificate_repr_latex
+        from symcert.printing.latex.certificate import certificate_repr_latex
 
         return certificate_repr_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook
+
+        return notebook(self)
 
 
 def network_record(mlp: MLP) -> dict[str, Any]:
@@ -190,7 +190,7 @@ def _data_record(loss: Loss) -> dict[str, Any]:
 
 
 def _version() -> str:
-    from symcert import __version__
+    from symcert.version import __version__
 
     return __version__
 

@@ -48,15 +48,26 @@ class ConvexityProof:
         return self.status == "proved"
 
     def to_latex(self, **options: object) -> str:
-        """The argument as a LaTeX fragment (options: see ``certificate_latex.convexity_to_latex``)."""
-        from symcert.proofs.certificate_latex import convexity_to_latex
+        """The argument as a LaTeX fragment (:func:`symcert.latex`; options: ``context``, ``label``)."""
+        from symcert.printing import latex
 
-        return convexity_to_latex(self, **options)
+        return latex(self, **options)
+
+    def summary(self) -> str:
+        """A readable account for the terminal (:func:`symcert.text`)."""
+        from symcert.printing import text
+
+        return text(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.certificate_latex import convexity_repr_latex
+        from symcert.printing.latex.certificate import convexity_repr_latex
 
         return convexity_repr_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook
+
+        return notebook(self)
 
 
 def prove_convexity(loss: Loss) -> ConvexityProof:

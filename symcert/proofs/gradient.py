@@ -94,14 +94,10 @@ class GradientProof:
         )
 
     def summary(self) -> str:
-        """A readable account."""
-        lines = [f"Claim: {self.claim}"]
-        for number, step in enumerate(self.steps, start=1):
-            lines.append(f"  {number}. {step.name}: {step.text}")
-        for part in self.parts:
-            lines.append(f"  - unit {part.unit}: {part.status.upper()}")
-        lines.append(f"Verdict: {self.status.upper()}")
-        return "\n".join(lines)
+        """A readable account (:func:`symcert.text`)."""
+        from symcert.printing import text
+
+        return text(self)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (schema ``symcert-gradient-identity``): claim, status, parameters, steps, parts."""
@@ -132,10 +128,15 @@ class GradientProof:
         return record
 
     def to_latex(self) -> str:
-        """The proof as a LaTeX ``theorem``/``proof`` fragment."""
-        from symcert.proofs.latex_gradient import gradient_proof_to_latex
+        """The proof as a LaTeX ``theorem``/``proof`` fragment (:func:`symcert.latex`)."""
+        from symcert.printing import latex
 
-        return gradient_proof_to_latex(self)
+        return latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook
+
+        return notebook(self)
 
 
 def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.Symbol, ...], ...]:

@@ -29,6 +29,7 @@ import sympy
 from symcert.errors import SpecificationError
 from symcert.numeric.decide import Decision, decide
 from symcert.numeric.evaluation import loss_in, output_in
+from symcert.proofs.generation import generation_argument
 from symcert.symbolic.canonical import Canonicalizer, same_canonical_form
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.group import GroupElement, SymmetryGroup, parse_element
@@ -98,27 +99,32 @@ class Proof:
         return {"proved": True, "refuted": False}.get(self.status)
 
     def to_latex(self) -> str:
-        """The proof as a LaTeX ``theorem``/``proof`` fragment."""
-        from symcert.proofs.latex import proof_to_latex
+        """The proof as a LaTeX ``theorem``/``proof`` fragment (:func:`symcert.latex`)."""
+        from symcert.printing import latex
 
-        return proof_to_latex(self)
+        return latex(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.latex import proof_repr_latex
+        from symcert.printing.latex.invariance import proof_repr_latex
 
         return proof_repr_latex(self)
 
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook
+
+        return notebook(self)
+
     def claim_latex(self) -> str:
         """The claim in LaTeX math."""
-        from symcert.proofs.latex import claim_to_latex
+        from symcert.printing.latex.invariance import claim_to_latex
 
         return claim_to_latex(self)
 
     def summary(self) -> str:
         """A readable multi-line account of the proof."""
-        from symcert.proofs.text import proof_to_text
+        from symcert.printing import text
 
-        return proof_to_text(self)
+        return text(self)
 
 
 def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str) -> Proof:
@@ -323,7 +329,7 @@ def _prove_group(target: Target, group: SymmetryGroup) -> Proof:
         ProofStep(
             "generators", f"the generators are {', '.join(str(g) for g in group.generators) or 'none'}"
         ),
-        ProofStep("generation", group.generation_argument()),
+        ProofStep("generation", generation_argument(group)),
         *(
             [
                 ProofStep(

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.proofs.generation import flip_reason
 from symcert.symbolic.exact import format_rational
-from symcert.symbolic.group import SymmetryGroup
+from symcert.symbolic.group import SymmetryGroup, carries_sign
 from symcert.symbolic.losses import Loss
 
 if TYPE_CHECKING:
     from symcert.proofs.invariance import Proof
 
-__all__ = ["proof_to_dict", "SCHEMA_VERSION"]
+__all__ = ["group_to_dict", "proof_to_dict", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
 
@@ -75,3 +76,55 @@ def proof_to_dict(proof: Proof) -> dict[str, Any]:
     if proof.parts:
         record["parts"] = [proof_to_dict(part) for part in proof.parts]
     return record
+
+
+def group_to_dict(group: SymmetryGroup) -> dict[str, Any]:
+    """A JSON-ready description of the group (key ``order`` and the rest; stable).
+
+    >>> from symcert import MLP
+    >>> record = group_to_dict(MLP((1, 3, 1), "sigmoid").symmetry_group())
+    >>> record["order"], record["layers"][0]["sign_flip_kind"]
+    (48, 'flip')
+    """
+    mlp = group.mlp
+    return {
+        "network": {
+            "widths": list(mlp.widths),
+            "activation": mlp.activation.label,
+            "bias": mlp.bias,
+            "output_activation": mlp.output_activation.name,
+        },
+        "order": group.order,
+        "layers": [
+            {
+                "layer": layer.layer,
+                "width": layer.width,
+                "order": layer.order,
+                "sign_flips": layer.flips,
+                "sign_flip_kind": layer.sign_kind,
+                "sign_flip_reason": flip_reason(layer, mlp.activation.name),
+                "rescaling": layer.rescaling,
+                "rescaling_degree": layer.degree,
+            }
+            for layer in group.layers
+        ],
+        "generators": [str(g) for g in group.generators],
+        "cross_layer": [
+            {
+                "element": str(g),
+                "reason": carries_sign(mlp, frozenset({g.first, g.last}))[1],
+                "note": "a product of the generators: it leaves the order unchanged",
+            }
+            for g in group.cross_layer
+        ],
+        "continuous": [
+            {
+                "layer": f.layer,
+                "kind": f.kind,
+                "dimension": f.dimension,
+                "degree": f.degree,
+                "description": f.description,
+            }
+            for f in group.continuous
+        ],
+    }

@@ -1,10 +1,12 @@
-"""Activations: the facts each one declares and its three implementations.
+"""Activations: the facts each one declares and all its forms, read from one entry.
 
 An :class:`Activation` states local facts (odd, even, sigmoid-like complement,
 positively homogeneous of degree ``k``, polynomial, smooth) and implements itself in SymPy,
-in mpmath and in mpmath's interval arithmetic. Everything else (which sign
-flips and rescalings are symmetries, which lemmas a proof may use) is derived
-from these facts in one place (:mod:`symcert.symbolic.group`).
+in mpmath, in mpmath's interval arithmetic, in float64 numpy, on the rigorous engine (value and
+derivatives), in LaTeX and in Coq; the entries are in :mod:`symcert.symbolic.activation_entries`.
+Everything else (which sign flips and rescalings are symmetries, which lemmas a proof may use) is
+derived from these facts in one place (:mod:`symcert.symbolic.group`); the consumers read the
+forms from the object, never by its name.
 
 >>> act = activation("tanh")
 >>> act.odd, act.positively_homogeneous
@@ -27,6 +29,7 @@ from typing import Any
 import sympy
 
 from symcert.errors import Hint, SpecificationError
+from symcert.symbolic.activation_entries import ENTRIES, CoqForm
 from symcert.symbolic.exact import to_rational
 
 __all__ = [
@@ -68,9 +71,14 @@ class Activation:
     piecewise_linear: bool = False
     smooth: bool = True
     slope: sympy.Rational | None = None
+    latex: str = field(repr=False, compare=False, default="")
+    coq: CoqForm | None = field(repr=False, compare=False, default=None)
     _sympy: Callable[[sympy.Expr, Any], sympy.Expr] = field(repr=False, compare=False, default=None)
     _mp: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
     _iv: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
+    _float: Callable[[Any, Any], Any] = field(repr=False, compare=False, default=None)
+    _dfloat: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
+    _jets: Callable[[Any, Any, int, Any], tuple] = field(repr=False, compare=False, default=None)
 
     @property
     def label(self) -> str:
@@ -81,6 +89,11 @@ class Activation:
     def positively_homogeneous(self) -> bool:
         """True when ``s(c u) = c s(u)`` for every ``c > 0`` (homogeneous of degree 1)."""
         return self.homogeneity == 1
+
+    @property
+    def linear(self) -> bool:
+        """True for the identity ``s(u) = u``: a polynomial, odd and homogeneous of degree 1."""
+        return self.polynomial and self.odd and self.homogeneity == 1
 
     @property
     def exact(self) -> bool:
@@ -99,106 +112,25 @@ class Activation:
         """A rigorous, tight enclosure of the activation on the interval ``u``."""
         return self._iv(ctx, u, self.slope)
 
+    def float64(self, z: Any) -> Any:
+        """The activation on a float64 numpy array (search and screening only, never proof)."""
+        return self._float(z, self.slope)
 
-def _relu_sympy(u, _slope):
-    return sympy.Max(0, u)
+    def float64_derivative(self, z: Any, a: Any) -> Any:
+        """``s'(z)`` in float64, given ``z`` and ``a = s(z)`` (at a kink: the right derivative's 0 side)."""
+        return self._dfloat(z, a, self.slope)
 
+    def jets(self, bk: Any, z: Any, order: int) -> tuple:
+        """``(s(z), s'(z), s''(z))`` on the engine's arithmetic ``bk`` (derivatives None if not smooth).
 
-def _leaky_sympy(u, slope):
-    return sympy.Max(u, slope * u)
+        ``bk`` is a backend of :mod:`symcert.numeric.engine.backends`; the second derivative may be
+        None when ``order < 2``.
+        """
+        return self._jets(bk, z, order, self.slope)
 
-
-def _relu_mp(ctx, u, _slope):
-    return u if u > 0 else ctx.zero
-
-
-def _leaky_mp(ctx, u, slope):
-    return u if u > 0 else ctx.mpf(slope.p) / slope.q * u
-
-
-def _relu_iv(ctx, u, _slope):
-    lower = u.a if u.a > 0 else ctx.mpf(0)
-    upper = u.b if u.b > 0 else ctx.mpf(0)
-    return ctx.mpf([lower, upper])
-
-
-def _leaky_iv(ctx, u, slope):
-    # Increasing, so the image of [a, b] is [s(a), s(b)], each endpoint enclosed outward.
-    scale = ctx.mpf(slope.p) / slope.q
-
-    def at(endpoint):
-        return endpoint if endpoint > 0 else scale * endpoint
-
-    return ctx.mpf([at(u.a).a, at(u.b).b])
-
-
-def _tanh_iv(ctx, u, _slope):
-    # mpmath.iv has no tanh; this form is increasing in u and uses u once: tight.
-    return 1 - 2 / (ctx.exp(2 * u) + 1)
-
-
-_BUILDERS: dict[str, dict[str, Any]] = {
-    "identity": dict(
-        odd=True,
-        homogeneity=1,
-        polynomial=True,
-        _sympy=lambda u, _s: u,
-        _mp=lambda ctx, u, _s: u,
-        _iv=lambda ctx, u, _s: u,
-    ),
-    "tanh": dict(
-        odd=True,
-        _sympy=lambda u, _s: sympy.tanh(u),
-        _mp=lambda ctx, u, _s: ctx.tanh(u),
-        _iv=_tanh_iv,
-    ),
-    "sigmoid": dict(
-        complement=True,
-        _sympy=lambda u, _s: 1 / (1 + sympy.exp(-u)),
-        _mp=lambda ctx, u, _s: 1 / (1 + ctx.exp(-u)),
-        _iv=lambda ctx, u, _s: 1 / (1 + ctx.exp(-u)),
-    ),
-    "relu": dict(
-        homogeneity=1,
-        piecewise_linear=True,
-        smooth=False,
-        _sympy=_relu_sympy,
-        _mp=_relu_mp,
-        _iv=_relu_iv,
-    ),
-    "leaky_relu": dict(
-        homogeneity=1,
-        piecewise_linear=True,
-        smooth=False,
-        _sympy=_leaky_sympy,
-        _mp=_leaky_mp,
-        _iv=_leaky_iv,
-    ),
-    "softplus": dict(
-        _sympy=lambda u, _s: sympy.log(1 + sympy.exp(u)),
-        _mp=lambda ctx, u, _s: ctx.log(1 + ctx.exp(u)),
-        _iv=lambda ctx, u, _s: ctx.log(1 + ctx.exp(u)),
-    ),
-    "square": dict(
-        even=True,
-        homogeneity=2,
-        polynomial=True,
-        _sympy=lambda u, _s: u**2,
-        _mp=lambda ctx, u, _s: u * u,
-        _iv=lambda ctx, u, _s: u**2,  # mpmath's even power is tight (never below 0)
-    ),
-    "cube": dict(
-        odd=True,
-        homogeneity=3,
-        polynomial=True,
-        _sympy=lambda u, _s: u**3,
-        _mp=lambda ctx, u, _s: u * u * u,
-        _iv=lambda ctx, u, _s: u**3,
-    ),
-}
 
 #: The names accepted by :func:`activation` (``leaky_relu`` also as ``leaky_relu:p/q``).
-ACTIVATION_NAMES = tuple(_BUILDERS)
+ACTIVATION_NAMES = tuple(ENTRIES)
 
 
 def activation(spec: str | Activation, *, slope: object = None) -> Activation:
@@ -223,7 +155,7 @@ sigmoid, relu, leaky_relu, softplus, square, cube, got 'gelu'
             f"activation must be a name such as 'tanh', got {type(spec).__name__} {spec!r}"
         )
     name, _, parameter = spec.strip().partition(":")
-    if name not in _BUILDERS:
+    if name not in ENTRIES:
         raise SpecificationError(
             f"activation must be one of {', '.join(ACTIVATION_NAMES)}, got {spec!r}",
             hint=Hint(
@@ -239,11 +171,11 @@ sigmoid, relu, leaky_relu, softplus, square, cube, got 'gelu'
     if name != "leaky_relu":
         if slope is not None:
             raise SpecificationError(f"only leaky_relu takes a slope, got {spec!r} with slope {slope!r}")
-        return Activation(name=name, **_BUILDERS[name])
+        return Activation(name=name, **ENTRIES[name])
     value = DEFAULT_LEAKY_SLOPE if slope is None else to_rational(slope, "leaky_relu slope")
     if not 0 < value < 1:
         raise SpecificationError(f"the leaky_relu slope must lie strictly between 0 and 1, got {value}")
-    return Activation(name=name, slope=value, **_BUILDERS[name])
+    return Activation(name=name, slope=value, **ENTRIES[name])
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,17 @@ class PermutationLemma:
         return checked
 
 
+    def _repr_latex_(self) -> str:
+        from symcert.printing.latex.invariance import permutation_lemma_repr_latex  # a thin delegation
+
+        return permutation_lemma_repr_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook  # a thin delegation (tests/test_layers.py)
+
+        return notebook(self)
+
+
 def permutation_lemma() -> PermutationLemma:
     """The permutation lemma for a hidden layer of symbolic width ``n``."""
     permuted = _unit_sum(pi, j, n)

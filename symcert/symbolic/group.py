@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from symcert.symbolic.elements import (
     Flip,
@@ -110,6 +110,7 @@ __all__ = [
     "layer_sign",
     "parse_element",
     "sign_rule",
+    "SIGN_RULES",
     "carries_sign",
     "SymmetryGroup",
     "LayerSymmetries",
@@ -117,26 +118,29 @@ __all__ = [
 ]
 
 
-def sign_rule(facts: Activation, bias: bool, layer: int) -> tuple[str | None, str]:
-    """Where a sign on a unit's pre-activation goes (case 2): the unit sign element and why.
+#: Why a unit sign is, or is not, a symmetry (case 2): the fact that decides it.
+SIGN_RULES = ("even", "odd", "complement", "complement without bias", "neither")
 
-    Returns ``("flip_in", why)`` for an even activation, ``("flip", why)`` for an
-    odd one or a complement with biases, ``(None, why)`` otherwise.
+
+def sign_rule(facts: Activation, bias: bool) -> tuple[str | None, str]:
+    """Where a sign on a unit's pre-activation goes (case 2): the unit sign element and the deciding rule.
+
+    Returns ``("flip_in", "even")`` for an even activation, ``("flip", "odd")`` for an
+    odd one, ``("flip", "complement")`` for a complement with biases, and ``(None, rule)``
+    otherwise; the rule is one of :data:`SIGN_RULES` (its prose is
+    :func:`symcert.proofs.generation.flip_reason`).
 
     >>> from symcert.symbolic.activations import activation
-    >>> sign_rule(activation("square"), True, 1)[0], sign_rule(activation("relu"), True, 1)[0]
-    ('flip_in', None)
+    >>> sign_rule(activation("square"), True), sign_rule(activation("relu"), True)
+    (('flip_in', 'even'), (None, 'neither'))
     """
-    name = facts.name
     if facts.even:
-        return "flip_in", f"{name} is even: s(-u) = s(u), so the unit absorbs a sign on its incoming side"
+        return "flip_in", "even"
     if facts.odd:
-        return "flip", f"{name} is odd: s(-u) = -s(u)"
-    if facts.complement and bias:
-        return "flip", f"{name}(-u) = 1 - {name}(u): a flip with the shift b{layer + 1} += W{layer + 1}[:, j]"
+        return "flip", "odd"
     if facts.complement:
-        return None, f"{name}(-u) = 1 - {name}(u) needs a bias to absorb the shift"
-    return None, f"{name} is neither odd nor even"
+        return ("flip", "complement") if bias else (None, "complement without bias")
+    return None, "neither"
 
 
 def carries_sign(mlp: MLP, negated: frozenset[int] | set[int]) -> tuple[bool, str]:
@@ -203,7 +207,7 @@ class LayerSymmetries:
     layer: int
     width: int
     sign_kind: str | None
-    flip_reason: str
+    sign_rule: str
     degree: int | None
 
     @property
@@ -242,8 +246,8 @@ class SymmetryGroup:
         facts = mlp.activation
         layers = []
         for l in mlp.hidden_layers:
-            kind, reason = sign_rule(facts, mlp.bias, l)
-            layers.append(LayerSymmetries(l, mlp.widths[l], kind, reason, facts.homogeneity))
+            kind, rule = sign_rule(facts, mlp.bias)
+            layers.append(LayerSymmetries(l, mlp.widths[l], kind, rule, facts.homogeneity))
         return cls(mlp, tuple(layers))
 
     @property
@@ -325,73 +329,11 @@ class SymmetryGroup:
         return False
 
     def _repr_latex_(self) -> str:
-        from symcert.proofs.latex import group_repr_latex  # the printer lives with the other renderers
+        from symcert.printing import latex  # a thin delegation (tests/test_layers.py)
 
-        return group_repr_latex(self)
+        return latex(self)
 
-    def generation_argument(self) -> str:
-        """Why invariance under the generators gives invariance under the whole group."""
-        if not self.layers:
-            return "The network has no hidden layer: the group is trivial."
-        parts = []
-        for layer in self.layers:
-            if layer.flips:
-                what = "sign flip" if layer.sign_kind == "flip" else "incoming sign flip"
-                parts.append(
-                    f"layer {layer.layer}: the adjacent swaps and one {what} generate the "
-                    f"signed permutations of {layer.width} units (order {layer.order})"
-                )
-            else:
-                parts.append(
-                    f"layer {layer.layer}: the adjacent swaps generate all permutations of "
-                    f"{layer.width} units (order {layer.order})"
-                )
-        return (
-            "; ".join(parts) + ". Elements acting on different layers commute, so the group is the product "
-            f"(order {self.order}), and a function invariant under every generator is invariant "
-            "under every product of generators, that is, under the whole group."
-        )
+    def _repr_markdown_(self) -> str:
+        from symcert.printing import notebook  # a thin delegation (tests/test_layers.py)
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready description (key ``order`` and the rest; stable)."""
-        return {
-            "network": {
-                "widths": list(self.mlp.widths),
-                "activation": self.mlp.activation.label,
-                "bias": self.mlp.bias,
-                "output_activation": self.mlp.output_activation.name,
-            },
-            "order": self.order,
-            "layers": [
-                {
-                    "layer": layer.layer,
-                    "width": layer.width,
-                    "order": layer.order,
-                    "sign_flips": layer.flips,
-                    "sign_flip_kind": layer.sign_kind,
-                    "sign_flip_reason": layer.flip_reason,
-                    "rescaling": layer.rescaling,
-                    "rescaling_degree": layer.degree,
-                }
-                for layer in self.layers
-            ],
-            "generators": [str(g) for g in self.generators],
-            "cross_layer": [
-                {
-                    "element": str(g),
-                    "reason": carries_sign(self.mlp, frozenset({g.first, g.last}))[1],
-                    "note": "a product of the generators: it leaves the order unchanged",
-                }
-                for g in self.cross_layer
-            ],
-            "continuous": [
-                {
-                    "layer": f.layer,
-                    "kind": f.kind,
-                    "dimension": f.dimension,
-                    "degree": f.degree,
-                    "description": f.description,
-                }
-                for f in self.continuous
-            ],
-        }
+        return notebook(self)

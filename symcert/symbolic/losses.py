@@ -183,24 +183,6 @@ class Loss:
         """The weight symbols (biases excluded)."""
         return [self.mlp.symbols[i] for i in self.weight_indices]
 
-    def value(self, point: Any, dps: int = 50) -> Any:
-        """The loss at ``point`` as an mpmath number at ``dps`` digits (evidence, not proof).
-
-        See :func:`symcert.numeric.values.loss_value`.
-        """
-        from symcert.numeric.values import loss_value
-
-        return loss_value(self, point, dps)
-
-    def enclose(self, point: Any, dps: int = 50) -> Any:
-        """A rigorous enclosure (mpmath interval) of the loss at ``point``.
-
-        See :func:`symcert.numeric.values.loss_enclosure`.
-        """
-        from symcert.numeric.values import loss_enclosure
-
-        return loss_enclosure(self, point, dps)
-
 
 def loss_expression(loss: Loss, hidden: Callable[[sympy.Expr], sympy.Expr]) -> sympy.Expr:
     """The SymPy expression of ``loss`` with hidden activation ``hidden``."""

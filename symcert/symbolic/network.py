@@ -133,24 +133,17 @@ class MLP:
     @cached_property
     def parameter_names(self) -> tuple[str, ...]:
         """The parameter names, e.g. ``W1_21`` and ``b2_1``."""
-        return tuple(name for name, _ in self._names())
+        return tuple(self._names())
 
-    @cached_property
-    def latex_names(self) -> dict[sympy.Symbol, str]:
-        r"""LaTeX names of the symbols, e.g. ``W^{(1)}_{21}`` (for ``sympy.latex(symbol_names=...)``)."""
-        return {s: tex for s, (_, tex) in zip(self.symbols, self._names())}
-
-    def _names(self) -> list[tuple[str, str]]:
+    def _names(self) -> list[str]:
         names = []
         for l in range(1, self.depth + 1):
             rows, cols = self.widths[l], self.widths[l - 1]
             sep = "" if rows < 10 and cols < 10 else "_"
-            tex_sep = "" if sep == "" else ","
             for j in range(1, rows + 1):
-                for k in range(1, cols + 1):
-                    names.append((f"W{l}_{j}{sep}{k}", f"W^{{({l})}}_{{{j}{tex_sep}{k}}}"))
+                names.extend(f"W{l}_{j}{sep}{k}" for k in range(1, cols + 1))
             if self.bias:
-                names.extend((f"b{l}_{j}", f"b^{{({l})}}_{{{j}}}") for j in range(1, rows + 1))
+                names.extend(f"b{l}_{j}" for j in range(1, rows + 1))
         return names
 
     @cached_property

@@ -31,6 +31,7 @@ from typing import Any
 
 from symcert.errors import SpecificationError
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
+from symcert.symbolic.activations import Activation, activation
 
 __all__ = ["Weights", "weights_of", "stacked", "evaluate"]
 
@@ -96,39 +97,17 @@ def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | 
     return z0, z1, z2
 
 
-def _activation(bk: Any, act: Any, z: tuple, order: int) -> tuple:
+def _activation(bk: Any, act: Activation, z: tuple, order: int) -> tuple:
+    """The activation's value and derivatives along the path, from its own jets (chain rule here)."""
     z0, z1, z2 = z
-    name = act.name
-    if name == "identity":
+    if act.linear:
         return z
     if order and not act.smooth:
         raise SpecificationError(
             f"derivatives need a smooth hidden activation, got {act.label!r}; use tanh, sigmoid or softplus"
         )
-    if name == "relu":
-        return bk.relu(z0), None, None
-    if name == "leaky_relu":
-        return bk.leaky_relu(z0, Fraction(int(act.slope.p), int(act.slope.q))), None, None
-    if name == "tanh":
-        s = bk.tanh(z0)
-        d1 = 1 - bk.square(s)
-        d2 = (s * d1) * (-2) if order == 2 else None
-    elif name == "sigmoid":
-        s = bk.sigmoid(z0)
-        d1 = s * (1 - s)
-        d2 = d1 * (1 - s * 2) if order == 2 else None
-    elif name == "softplus":
-        s = bk.softplus(z0)
-        d1 = bk.sigmoid(z0)
-        d2 = d1 * (1 - d1)
-    elif name == "square":
-        s, d1, d2 = bk.square(z0), z0 * 2, 2
-    elif name == "cube":
-        sq = bk.square(z0)
-        s, d1, d2 = sq * z0, sq * 3, z0 * 6
-    else:  # pragma: no cover - the activation names are closed
-        raise ValueError(f"unknown activation {name!r}")
-    if order == 0:
+    s, d1, d2 = act.jets(bk, z0, order)
+    if order == 0 or d1 is None:
         return s, None, None
     u1 = _mul(d1, z1)
     u2 = _add(_mul(d2, None if z1 is None else bk.square(z1)), _mul(d1, z2)) if order == 2 else None
@@ -166,14 +145,11 @@ def _output(bk: Any, mlp: Any, z: tuple, order: int) -> tuple:
     if name == "identity":
         return z
     if name == "sigmoid":
-        return _activation(bk, _Named("sigmoid"), z, order)
+        return _activation(bk, _SIGMOID, z, order)
     return _softmax(bk, z, order)
 
 
-@dataclass(frozen=True)
-class _Named:
-    name: str
-    smooth: bool = True
+_SIGMOID = activation("sigmoid")  # the output sigmoid: the hidden activation's forms
 
 
 def _network(bk, mlp, X: Exact, params: Sequence[Weights], steps, order: int, final: bool) -> tuple:

@@ -1,5 +1,8 @@
 """The concrete activations in Coq: definition, a form the ``interval`` tactic evaluates, and facts.
 
+The Coq text of each activation is part of its entry (:mod:`symcert.symbolic.activation_entries`);
+this module assembles it into a block of the exported file.
+
 Each activation is stated with its usual definition (Coq's own ``tanh``;
 ReLU as ``Rmax 0 u``). When ``interval`` cannot evaluate that definition
 well, an equal *evaluation form* is defined and proved equal pointwise:
@@ -21,7 +24,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from symcert.errors import SpecificationError
-from symcert.proofs.coq.syntax import real
+from symcert.printing.coq.syntax import real
 from symcert.symbolic.activations import Activation, activation
 
 __all__ = ["CoqActivation", "coq_activation", "FACTS"]
@@ -51,91 +54,25 @@ class CoqActivation:
     text: str
 
 
-_EXP_POS = "assert (0 < exp u) by apply exp_pos."
+def _form(act: Activation) -> tuple:
+    """The activation's Coq form (from its entry), with the slope written as a Coq real."""
+    form = act.coq
+    if form is None:
+        raise SpecificationError(f"{act.label} has no Coq form; add one to its entry (activation_entries.py)")
+    slope = real(act.slope) if act.slope is not None else ""
 
-# name -> (Coq name, comment, definition or None, evaluation (name, body, proof) or None, facts)
-_TABLE: dict[str, tuple] = {
-    "tanh": (
-        "tanh",
-        "tanh is Coq's own tanh u = sinh u / cosh u (Reals).",
-        None,
-        (
-            "tanh_e",
-            "1 - 2 / (exp (2 * u) + 1)",
-            "intro u. unfold tanh_e, tanh, sinh, cosh.\n  replace (2 * u) with (u + u) by ring."
-            f"\n  rewrite exp_plus, exp_Ropp. {_EXP_POS}\n  field. split; nra.",
-        ),
-        {
-            "odd": "intro u. unfold tanh, sinh, cosh. rewrite Ropp_involutive.\n"
-            f"  {_EXP_POS} assert (0 < exp (- u)) by apply exp_pos.\n  field. lra.",
-        },
-    ),
-    "sigmoid": (
-        "sigmoid",
-        "The logistic sigmoid.",
-        "/ (1 + exp (- u))",
-        None,
-        {
-            "complement": "intro u. unfold sigmoid. rewrite Ropp_involutive, exp_Ropp.\n"
-            f"  {_EXP_POS}\n  field. split; lra.",
-        },
-    ),
-    "softplus": ("softplus", "Softplus.", "ln (1 + exp u)", None, {}),
-    "square": ("square", "The square activation.", "u ^ 2", None, {}),
-    "cube": ("cube", "The cube activation.", "u ^ 3", None, {"odd": "intro u. unfold cube. ring."}),
-    "identity": (
-        "id_act",
-        "The identity activation (a linear network).",
-        "u",
-        None,
-        {
-            "odd": "intro u. reflexivity.",
-            "homogeneous": "intros a u Ha. reflexivity.",
-        },
-    ),
-    "relu": (
-        "relu",
-        "ReLU, written with Rmax; interval evaluates it as (u + |u|)/2.",
-        "Rmax 0 u",
-        (
-            "relu_e",
-            "(u + Rabs u) / 2",
-            "intro u. unfold relu, relu_e, Rmax.\n"
-            "  destruct (Rle_dec 0 u); unfold Rabs; destruct (Rcase_abs u); lra.",
-        ),
-        {
-            "homogeneous": "intros a u Ha. rewrite !relu_equation. unfold relu_e.\n"
-            "  rewrite Rabs_mult, (Rabs_pos_eq a) by lra. field.",
-        },
-    ),
-}
+    def fill(text: str) -> str:
+        return text.replace("{slope}", slope).replace("{slope_text}", str(act.slope))
 
-
-def _leaky(slope) -> tuple:
-    a = real(slope)
-    return (
-        "leaky_relu",
-        f"The leaky ReLU with slope {slope}, written with Rmax; interval evaluates it through Rabs.",
-        f"Rmax u ({a} * u)",
-        (
-            "leaky_relu_e",
-            f"((1 + {a}) * u + (1 - {a}) * Rabs u) / 2",
-            "intro u. unfold leaky_relu, leaky_relu_e, Rmax.\n"
-            f"  destruct (Rle_dec u ({a} * u)); unfold Rabs; destruct (Rcase_abs u); lra.",
-        ),
-        {
-            "homogeneous": "intros a u Ha. rewrite !leaky_relu_equation. unfold leaky_relu_e.\n"
-            "  rewrite Rabs_mult, (Rabs_pos_eq a) by lra. field.",
-        },
-    )
+    evaluation = None if form.evaluation is None else tuple(fill(part) for part in form.evaluation)
+    definition = None if form.definition is None else fill(form.definition)
+    return form.name, fill(form.comment), definition, evaluation, {k: fill(v) for k, v in form.facts.items()}
 
 
 def coq_activation(act: Activation | str, facts: Collection[str] = ()) -> CoqActivation:
     """The Coq block for ``act``, with lemmas for the requested ``facts`` (keys of :data:`FACTS`)."""
     act = activation(act)
-    name, comment, body, evaluation, proofs = (
-        _leaky(act.slope) if act.name == "leaky_relu" else _TABLE[act.name]
-    )
+    name, comment, body, evaluation, proofs = _form(act)
     missing = [fact for fact in facts if fact not in proofs]
     if missing:
         raise SpecificationError(

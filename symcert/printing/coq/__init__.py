@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from symcert.errors import SpecificationError
-from symcert.proofs.coq.chord import THEOREM, chord_to_coq
-from symcert.proofs.coq.limits import coq_refusal
-from symcert.proofs.coq.orbit import orbit_to_coq
-from symcert.proofs.coq.segment import critical_to_coq, reduction_to_coq
+from symcert.printing.coq.chord import THEOREM, chord_to_coq
+from symcert.printing.coq.limits import coq_refusal
+from symcert.printing.coq.orbit import orbit_to_coq
+from symcert.printing.coq.segment import critical_to_coq, reduction_to_coq
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

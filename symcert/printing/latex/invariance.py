@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex_display import (
+from symcert.printing.latex.display import (
     activation_latex,
     aligned_display,
     escape,
@@ -27,6 +27,7 @@ from symcert.proofs.latex_display import (
     network_phrase,
     point_latex,
 )
+from symcert.printing.latex.names import symbol_names
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.permutations import Product
@@ -449,7 +450,7 @@ def _names(proof: Proof) -> dict:
     mlp = proof.target.mlp if isinstance(proof.target, Loss) else proof.target
     d = mlp.widths[0]
     inputs = {sympy.Symbol(f"x{k + 1}", real=True): ("x" if d == 1 else f"x_{{{k + 1}}}") for k in range(d)}
-    return {**mlp.latex_names, **inputs}
+    return {**symbol_names(mlp), **inputs}
 
 
 _LEMMA_STEPS = (
@@ -550,3 +551,13 @@ def invariance_reason_latex(proof: Proof) -> str:
     }[proof.status]
     lines.append(verdict)
     return "\n".join(lines)
+
+
+def permutation_lemma_repr_latex(lemma: PermutationLemma) -> str:
+    r"""The lemma's statement as one MathJax display, for notebooks.
+
+    >>> from symcert import permutation_lemma
+    >>> permutation_lemma_repr_latex(permutation_lemma()).startswith(r"$\displaystyle")
+    True
+    """
+    return r"$\displaystyle %s$" % sympy.latex(lemma.statement)

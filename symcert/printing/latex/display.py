@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.printing.latex.names import symbol_names
+
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
     from symcert.symbolic.network import MLP
@@ -295,10 +297,7 @@ def input_symbols(mlp: MLP) -> tuple[list[sympy.Symbol], dict]:
 
 def activation_latex(mlp: MLP) -> str:
     r"""The hidden activation's name as math (``\tanh``, ``\operatorname{relu}``)."""
-    name = mlp.activation.name
-    return {"tanh": r"\tanh", "identity": r"\mathrm{id}"}.get(
-        name, r"\operatorname{%s}" % name.replace("_", r"\_")
-    )
+    return mlp.activation.latex
 
 
 def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
@@ -336,7 +335,7 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
     else:
         text[-1] = text[-1][:-4] + r". \]"
     xs, names = input_symbols(mlp)
-    names = {**mlp.latex_names, **names}
+    names = {**symbol_names(mlp), **names}
     if mlp.n_parameters <= closed_form_limit and mlp.widths[-1] <= 2:
         text.append("In closed form, with every parameter named,")
         outputs = forward_pre_activations(mlp, xs)
@@ -438,7 +437,7 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     total = r"%s(\theta) = %s\sum_{i=1}^{%d} \ell_i(\theta)" % (symbol, factor, n)
     if loss.weight_decay:
         total += r" + %s \sum_{w \in \text{weights}} w^2" % sympy.latex(loss.weight_decay)
-    names = dict(loss.mlp.latex_names)
+    names = dict(symbol_names(loss.mlp))
     formula = _POINT_FORMULAS[loss.kind]
     if loss.mlp.widths[-1] == 1 and loss.kind in ("mse", "sse"):
         formula = r"\ell_i(\theta) = \bigl(f(x_i;\theta) - y_i\bigr)^2"

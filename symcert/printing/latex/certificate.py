@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symcert.proofs.latex import element_latex, invariance_reason_latex
-from symcert.proofs.latex_display import (
+from symcert.printing.latex.display import (
     escape,
     interval_latex,
     loss_latex,
@@ -30,6 +29,8 @@ from symcert.proofs.latex_display import (
     network_latex,
     point_latex,
 )
+from symcert.printing.latex.invariance import element_latex, invariance_reason_latex
+from symcert.printing.latex.names import symbol_names
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
@@ -455,10 +456,10 @@ _SHOWN_GRAM_POINTS, _SHOWN_GRAM_PARAMETERS = 4, 3
 
 def _gram_terms(loss: Any) -> list[str]:
     """The sum written out for a small model: each point's ``z_i``, ``J_i`` and ``J_i J_i^T``."""
-    from symcert.proofs.latex_display import forward_pre_activations, input_symbols
+    from symcert.printing.latex.display import forward_pre_activations, input_symbols
 
     mlp = loss.mlp
-    names = mlp.latex_names
+    names = symbol_names(mlp)
     symbols = list(mlp.symbols)
     if mlp.widths[-1] > 1 or loss.data.n_points > _SHOWN_GRAM_POINTS:
         return []

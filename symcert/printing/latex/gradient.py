@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.proofs.latex_display import activation_latex, interval_latex, loss_phrase, point_latex
+from symcert.printing.latex.display import activation_latex, interval_latex, loss_phrase, point_latex
+from symcert.printing.latex.names import symbol_names
 
 if TYPE_CHECKING:
     from symcert.proofs.gradient import GradientProof
@@ -25,7 +26,7 @@ def _sum(symbols, names) -> str:
 
 def identity_latex(proof: GradientProof) -> str:
     """The identity as math, with the network's parameter names."""
-    names = proof.loss.mlp.latex_names
+    names = symbol_names(proof.loss.mlp)
     outgoing = _sum(proof.outgoing, names)
     if proof.degree != 1:
         outgoing = r"%d\,\Bigl(%s\Bigr)" % (proof.degree, outgoing)
@@ -36,7 +37,7 @@ def identity_latex(proof: GradientProof) -> str:
 
 def conserved_latex(proof: GradientProof) -> str:
     """The quantity conserved under gradient flow."""
-    names = proof.loss.mlp.latex_names
+    names = symbol_names(proof.loss.mlp)
     inc = " + ".join("(%s)^2" % names[s] for s in proof.incoming)
     out = " + ".join("(%s)^2" % names[s] for s in proof.outgoing)
     if len(proof.outgoing) > 1:

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert import __version__
 from symcert.errors import SpecificationError
 from symcert.numeric.decide import decide
 from symcert.numeric.evaluation import loss_in
-from symcert.proofs.coq.activations import coq_activation
-from symcert.proofs.coq.chord import THEOREM, _extensionality, _section
-from symcert.proofs.coq.symmetry import symmetry_block
-from symcert.proofs.coq.syntax import Network, point_definition, real
+from symcert.printing.coq.activations import coq_activation
+from symcert.printing.coq.chord import THEOREM, _extensionality, _section
+from symcert.printing.coq.symmetry import symmetry_block
+from symcert.printing.coq.syntax import Network, point_definition, real
 from symcert.proofs.reduction import SECOND_DIFFERENCE, segment_points
 from symcert.symbolic.group import Swap
+from symcert.version import __version__
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

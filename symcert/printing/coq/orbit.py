@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert.proofs.coq.chord import _extensionality, _section
-from symcert.proofs.coq.segment import (
+from symcert.printing.coq.chord import _extensionality, _section
+from symcert.printing.coq.segment import (
     _activation,
     _bits,
     _conclusion,
@@ -27,7 +27,7 @@ from symcert.proofs.coq.segment import (
     _teacher,
     _unfold,
 )
-from symcert.proofs.coq.syntax import Network, point_definition
+from symcert.printing.coq.syntax import Network, point_definition
 from symcert.proofs.nonconvexity import orbit_mean
 from symcert.symbolic.point import Point
 

@@ -8,7 +8,7 @@ are all later layers, the outputs and the loss. The lemmas are stated for an
 abstract activation ``s`` (a section variable) with the fact as a hypothesis.
 
 >>> from symcert import MLP, Dataset, Loss, swap
->>> from symcert.proofs.coq.syntax import Network
+>>> from symcert.printing.coq.syntax import Network
 >>> net = MLP((1, 2, 1))
 >>> loss = Loss(net, Dataset([[0]], [[1]]), "mse")
 >>> block = symmetry_block(Network(loss, None), swap(1, 0, 1))
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import sympy
 
-from symcert.proofs.coq.activations import FACTS
-from symcert.proofs.coq.syntax import Network, real
+from symcert.printing.coq.activations import FACTS
+from symcert.printing.coq.syntax import Network, real
 from symcert.symbolic.group import Flip, GroupElement, Rescale, Swap
 
 __all__ = ["SymmetryBlock", "symmetry_fact", "symmetry_block"]

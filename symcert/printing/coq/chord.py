@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert import __version__
-from symcert.proofs.coq.activations import coq_activation
-from symcert.proofs.coq.symmetry import symmetry_block
-from symcert.proofs.coq.syntax import Network, point_definition
+from symcert.printing.coq.activations import coq_activation
+from symcert.printing.coq.symmetry import symmetry_block
+from symcert.printing.coq.syntax import Network, point_definition
 from symcert.symbolic.group import Swap
+from symcert.version import __version__
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

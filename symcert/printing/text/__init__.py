@@ -1,0 +1,83 @@
+"""The plain-text printer: :func:`text` dispatches on the type of what it prints (for the terminal).
+
+>>> from symcert import MLP, swap, prove_invariance, text
+>>> print(text(prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1))).splitlines()[-1])
+Verdict: PROVED
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+from typing import Any
+
+import sympy
+
+from symcert.errors import SpecificationError
+from symcert.printing.text.certificate import certificate_to_text
+from symcert.printing.text.invariance import proof_to_text
+from symcert.printing.text.results import (
+    barrier_to_text,
+    convexity_to_text,
+    gradient_proof_to_text,
+    group_to_text,
+    permutation_lemma_to_text,
+)
+from symcert.proofs.barrier import BarrierResult
+from symcert.proofs.certificates import Certificate
+from symcert.proofs.convexity import ConvexityProof
+from symcert.proofs.gradient import GradientProof
+from symcert.proofs.invariance import Proof
+from symcert.symbolic.generic import PermutationLemma
+from symcert.symbolic.group import SymmetryGroup
+
+
+@singledispatch
+def text(obj: Any, **options: Any) -> str:
+    """A plain-text account of ``obj`` (a proof, certificate, barrier, group or SymPy object)."""
+    raise SpecificationError(
+        f"symcert.text prints proofs, certificates, barriers, groups and SymPy expressions, "
+        f"got a {type(obj).__name__}; pass one of those"
+    )
+
+
+@text.register
+def _(obj: sympy.Basic, **options: Any) -> str:
+    return sympy.sstr(obj, **options)
+
+
+@text.register
+def _(obj: Proof, **options: Any) -> str:
+    return proof_to_text(obj, **options)
+
+
+@text.register
+def _(obj: Certificate, **options: Any) -> str:
+    return certificate_to_text(obj, **options)
+
+
+@text.register
+def _(obj: BarrierResult, **options: Any) -> str:
+    return barrier_to_text(obj, **options)
+
+
+@text.register
+def _(obj: ConvexityProof, **options: Any) -> str:
+    return convexity_to_text(obj, **options)
+
+
+@text.register
+def _(obj: GradientProof, **options: Any) -> str:
+    return gradient_proof_to_text(obj, **options)
+
+
+@text.register
+def _(obj: SymmetryGroup, **options: Any) -> str:
+    return group_to_text(obj, **options)
+
+
+@text.register
+def _(obj: PermutationLemma, **options: Any) -> str:
+    return permutation_lemma_to_text(obj, **options)
+
+
+__all__ = ["text"]

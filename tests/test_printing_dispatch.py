@@ -1,0 +1,85 @@
+"""The printers dispatch on type, and the objects' conveniences only delegate to them."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import sympy
+
+import symcert
+from symcert import (
+    MLP,
+    Dataset,
+    Loss,
+    SpecificationError,
+    certify_barrier,
+    certify_nonconvexity,
+    default_example,
+    permutation_lemma,
+    prove_convexity,
+    prove_gradient_identity,
+    prove_invariance,
+    rescale,
+)
+from symcert.printing import figure, notebook
+from symcert.printing.latex.certificate import certificate_to_latex
+from symcert.printing.latex.display import loss_latex, network_latex, point_latex
+from symcert.printing.latex.invariance import permutation_lemma_to_latex, proof_to_latex
+from symcert.printing.text.certificate import certificate_to_text
+
+EXAMPLE = default_example()
+CERTIFICATE = certify_nonconvexity(EXAMPLE.loss, EXAMPLE.teacher, element=EXAMPLE.element)
+PROOF = prove_invariance(EXAMPLE.loss, EXAMPLE.element)
+
+
+def test_each_type_goes_to_its_renderer():
+    assert symcert.latex(PROOF) == proof_to_latex(PROOF)
+    assert symcert.latex(CERTIFICATE, 6) == certificate_to_latex(CERTIFICATE, 6)
+    assert symcert.text(CERTIFICATE) == certificate_to_text(CERTIFICATE)
+    assert symcert.latex(EXAMPLE.loss.mlp) == network_latex(EXAMPLE.loss.mlp)
+    assert symcert.latex(EXAMPLE.loss) == loss_latex(EXAMPLE.loss)
+    assert symcert.latex(EXAMPLE.teacher) == point_latex(EXAMPLE.teacher)
+    assert symcert.latex(permutation_lemma()) == permutation_lemma_to_latex(permutation_lemma())
+    assert symcert.latex(EXAMPLE.element) == r"$\mathrm{swap}^{(1)}_{1,2}$"
+    assert symcert.latex(sympy.Rational(1, 2)) == r"\frac{1}{2}"
+    assert symcert.text(sympy.Rational(1, 2)) == "1/2"
+
+
+def test_the_conveniences_delegate():
+    assert PROOF.to_latex() == symcert.latex(PROOF) and PROOF.summary() == symcert.text(PROOF)
+    assert CERTIFICATE.to_latex() == symcert.latex(CERTIFICATE) and CERTIFICATE.summary() == symcert.text(
+        CERTIFICATE
+    )
+    assert CERTIFICATE.to_coq() == symcert.coq(CERTIFICATE)
+    assert CERTIFICATE._repr_markdown_() == notebook(CERTIFICATE)
+    convexity = prove_convexity(Loss(MLP((1, 1)), Dataset([[1], [2]], [[0], [1]]), "mse"))
+    assert convexity.to_latex() == symcert.latex(convexity) and convexity.summary() == symcert.text(convexity)
+    assert symcert.text(convexity).endswith("Verdict: PROVED")
+    loss = Loss(MLP((1, 1, 1), "relu"), Dataset([[1], [-1]], [[1], [0]]), "mse")
+    gradient = prove_gradient_identity(loss, rescale(1, 0, 2))
+    assert gradient.summary() == symcert.text(gradient) and gradient.summary().endswith("Verdict: PROVED")
+    group = EXAMPLE.loss.mlp.symmetry_group()
+    assert group._repr_latex_() == symcert.latex(group)
+    assert symcert.text(group).splitlines()[0] == "Symmetry group of order 8"
+
+
+def test_figures_of_a_certificate_and_a_barrier():
+    assert r"\label{fig:s}" in figure(CERTIFICATE, label="fig:s")
+    result = certify_barrier(EXAMPLE.loss, EXAMPLE.teacher, EXAMPLE.element(EXAMPLE.teacher), tol=0.1)
+    assert r"\begin{axis}" in figure(result, title="before")
+    assert symcert.text(result) == result.summary() and result.summary().startswith("barrier (")
+    without_b = dataclasses.replace(CERTIFICATE, kind="orbit", B=None)
+    with pytest.raises(SpecificationError, match="no second point"):
+        figure(without_b)
+
+
+@pytest.mark.parametrize("printer", [symcert.latex, symcert.text, symcert.coq, figure, notebook])
+def test_an_unknown_type_is_one_clear_error(printer):
+    with pytest.raises(SpecificationError, match=r"got a dict; pass "):
+        printer({"not": "printable"})
+
+
+def test_coq_refuses_what_is_not_a_certificate():
+    with pytest.raises(SpecificationError, match="pass a Certificate"):
+        symcert.coq(PROOF)
