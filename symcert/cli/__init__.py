@@ -12,7 +12,6 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from symcert.version import __version__
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
 from symcert.cli.grade import add_grade_parser, run_grade
@@ -27,6 +26,7 @@ from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
 from symcert.symbolic.losses import LOSS_KINDS
+from symcert.version import __version__
 
 __all__ = ["main", "build_parser"]
 

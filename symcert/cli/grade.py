@@ -15,7 +15,8 @@ __all__ = ["add_grade_parser", "run_grade"]
 _FORMAT = f"""\
 key format (JSON, "schema": "{KEY_SCHEMA}", "version": {KEY_VERSION}):
   {{"schema": "{KEY_SCHEMA}", "version": {KEY_VERSION}, "title": "...",
-   "exercises": {{ID: {{"kind": K, "value": V, "tolerance": "1/1000", "points": 1, "hint": "one line"}}}},
+   "exercises": {{ID: {{"kind": K, "value": V, "tolerance": "1/1000", "points": 1,
+                 "hint": "one line"}}}},
    "students": {{NAME: {{"exercises": {{ID: {{"value": V}}}}}}}}, "students_only": false}}
   kinds: exact     V = "3/4" (the answer must equal it exactly; "0.75" is the same number)
          interval  V = ["lo", "hi"] (a certified enclosure; right within tolerance of it)

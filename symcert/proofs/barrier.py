@@ -34,7 +34,6 @@ import sympy
 
 from symcert.errors import SpecificationError
 from symcert.numeric.barrier_bounds import FORMS, BarrierBounds
-from symcert.numeric.rounding import outward_interval
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
