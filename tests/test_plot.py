@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 
 from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 
-from symcert import SymcertError, certify_barrier, certify_nonconvexity, default_example, plot  # noqa: E402
+from symcert import SymcertError, certify_barrier, certify_nonconvexity, default_example, loss_value, plot  # noqa: E402
 from symcert.cli import main  # noqa: E402
 from symcert.printing.plot import save_plot  # noqa: E402
 
@@ -71,7 +71,7 @@ def test_the_curve_is_phi_along_the_segment(certificates, example):
     curve = ax.lines[0]
     assert list(curve.get_xdata()) == [0.0, 0.5, 1.0]
     M = example.teacher.midpoint(example.element(example.teacher))
-    assert curve.get_ydata()[1] == pytest.approx(float(example.loss.value(M, dps=20)), rel=1e-9)
+    assert curve.get_ydata()[1] == pytest.approx(float(loss_value(example.loss, M, dps=20)), rel=1e-9)
 
 
 def test_curvature_parabolas_have_the_certified_second_derivatives(certificates):

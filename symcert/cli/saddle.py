@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Callable
 
+from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command
 from symcert.cli.symmetry import network_from
@@ -106,7 +107,7 @@ def run_saddle(args: argparse.Namespace) -> int:
     result = certify_saddle(loss, approx, layer, unit, lam)
     print(saddle_to_text(result))
     if args.json:
-        result.certificate().to_json(args.json)
+        write_json(result.certificate(), args.json)
         print(f"certificate written to {args.json} (check it with: symcert check {args.json})")
     if args.latex:
         _write_latex(result, args.latex, args.pdf)
