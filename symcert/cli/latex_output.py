@@ -23,7 +23,7 @@ def derivation_document(certificates: Sequence[Certificate], invariance: Proof |
     if first is not None:
         parts.append(r"Figure~\ref{fig:segment} shows the loss along the segment from $A$ to $B$.")
         parts.append(segment_figure(first.loss, first.A, first.B, label="fig:segment"))
-    title = "The %s is not convex" % first.loss.mlp.describe() if first else "Derivation"
+    title = "The loss of the %s is not convex" % first.loss.mlp.describe() if first else "Derivation"
     return standalone_document("\n\n".join(parts), title=title.replace("%", r"\%"))
 
 
