@@ -150,7 +150,7 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
         return u
     if name == "tanh":
         f = u0.tanh()
-        d1 = 1 - f * f
+        d1 = 1 - _even_square(f)
         d2 = -f * d1  # f''/2
     elif name == "sigmoid":
         f = _sigmoid(u0)
@@ -166,7 +166,7 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
         f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
-    return (f, d1 * u1, d1 * u2 + d2 * u1 * u1)
+    return (f, d1 * u1, d1 * u2 + d2 * _even_square(u1))
 
 
 def _jet_mul(a: Jet, b: Jet) -> Jet:
@@ -203,12 +203,21 @@ def _jet_softplus(u: Jet) -> Jet:
 # -- forward passes ------------------------------------------------------------------
 
 
-def _forward(net: Any, layers: list, inputs: arb_mat) -> list[list[arb]]:
-    """Output pre-activations: one row of N balls per output unit."""
+def _forward(net: Any, layers: list, inputs: arb_mat, centred: tuple | None = None) -> list[list[arb]]:
+    """Output pre-activations: one row of N balls per output unit.
+
+    With ``centred = (step, spread)`` the weights are the centred box ``layers + spread step``.
+    """
     a = inputs
     depth = len(layers)
     for l, (weights, biases) in enumerate(layers, start=1):
-        z = (weights * a).entries()
+        zm = weights * a
+        if centred is not None:
+            d, db = centred[0][l - 1]
+            zm = zm + centred[1] * (d * a)
+            if biases is not None:
+                biases = [v + centred[1] * dv for v, dv in zip(biases, db)]
+        z = zm.entries()
         n, cols = weights.nrows(), a.ncols()
         if biases is not None:
             z = [v + biases[i // cols] for i, v in enumerate(z)]
@@ -220,17 +229,33 @@ def _forward(net: Any, layers: list, inputs: arb_mat) -> list[list[arb]]:
     raise AssertionError("unreachable")
 
 
-def _forward_jet(net: Any, start: list, step: list, inputs: arb_mat) -> list[list[Jet]]:
-    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation."""
+def _forward_jet(
+    net: Any, start: list, step: list, inputs: arb_mat, spread: arb | None = None
+) -> list[list[Jet]]:
+    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation.
+
+    With ``spread`` (a ball ``[-h, h]``) the weights are the centred box ``start + spread step``:
+    each product ``a W^T`` is taken as ``a w^T + spread (a d^T)``, far tighter than a box product.
+    """
     a0, a1, a2 = inputs, None, None
     depth = len(start)
     for l, ((w, b), (d, db)) in enumerate(zip(start, step), start=1):
-        z0 = (w * a0).entries()
-        z1 = (d * a0 if a1 is None else w * a1 + d * a0).entries()
-        z2 = [arb(0)] * len(z0) if a1 is None else (w * a2 + d * a1).entries()
+        da0 = d * a0
+        z0m = w * a0 if spread is None else w * a0 + spread * da0
+        if a1 is None:
+            z1m, z2 = da0, None
+        else:
+            da1 = d * a1
+            z1m = w * a1 + da0 if spread is None else w * a1 + spread * da1 + da0
+            z2m = w * a2 + da1 if spread is None else w * a2 + spread * (d * a2) + da1
+            z2 = z2m.entries()
+        z0, z1 = z0m.entries(), z1m.entries()
+        if z2 is None:
+            z2 = [arb(0)] * len(z0)
         n, cols = w.nrows(), a0.ncols()
         if b is not None:
-            z0 = [v + b[i // cols] for i, v in enumerate(z0)]
+            bias = b if spread is None else [v + spread * dv for v, dv in zip(b, db)]
+            z0 = [v + bias[i // cols] for i, v in enumerate(z0)]
             z1 = [v + db[i // cols] for i, v in enumerate(z1)]
         jets = list(zip(z0, z1, z2))
         if l < depth:
@@ -273,8 +298,9 @@ def _decay(s: Any) -> arb:
     return arb(fmpq(s.decay.numerator, s.decay.denominator))
 
 
-def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb:
-    z = _forward(s.net, layers, inputs)
+def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: tuple | None = None) -> arb:
+    """The loss at a point (over the centred box ``layers + spread step`` with ``centred``)."""
+    z = _forward(s.net, layers, inputs, centred)
     if s.loss_kind in ("mse", "sse"):
         f = _outputs(s.net.output, z)
         total = sum(
@@ -291,13 +317,21 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb:
             total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
     total = total * _scale(s)
     if s.decay:
-        squares = sum((_even_square(w) for weights, _ in layers for w in weights.entries()), arb(0))
+        boxes = (
+            layers
+            if centred is None
+            else [(w + centred[1] * d, None) for (w, _), (d, _) in zip(layers, centred[0])]
+        )
+        squares = sum((_even_square(w) for weights, _ in boxes for w in weights.entries()), arb(0))
         total += squares * _decay(s)
     return total
 
 
-def _loss_jet(s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]]) -> Jet:
-    z = _forward_jet(s.net, start, step, inputs)
+def _loss_jet(
+    s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]], spread: arb | None = None
+) -> Jet:
+    """The loss's jet ``(L, L', L''/2)`` along ``step`` at ``start`` (the centred box with ``spread``)."""
+    z = _forward_jet(s.net, start, step, inputs, spread)
     terms: list[Jet] = []
     if s.loss_kind in ("mse", "sse"):
         if s.net.output == "identity":
@@ -324,7 +358,11 @@ def _loss_jet(s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[ar
     scale = _scale(s)
     total = tuple(c * scale for c in _jet_sum(terms))
     if s.decay:
-        pairs = [(w, d) for (wm, _), (dm, _) in zip(start, step) for w, d in zip(wm.entries(), dm.entries())]
+        pairs = [
+            (w if spread is None else w + spread * d, d)
+            for (wm, _), (dm, _) in zip(start, step)
+            for w, d in zip(wm.entries(), dm.entries())
+        ]
         squares = (
             sum((_even_square(w) for w, _ in pairs), arb(0)),
             sum((2 * w * d for w, d in pairs), arb(0)),
