@@ -158,3 +158,10 @@ def test_the_cli_runs_a_manifest_and_reports_bad_rows_in_one_line(study: Path, c
     ]
     bad = subprocess.run(run, capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "bad.csv, row 2" in bad.stderr
+
+
+def test_without_dask_the_error_names_the_extra(study: Path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    with pytest.raises(SpecificationError, match=r"pip install 'symcert\[dask\]'") as info:
+        run_manifest(study / "pairs.csv", study / "results")
+    assert "\n" not in str(info.value) and not (study / "results").exists()

@@ -161,10 +161,10 @@ def run_manifest(
     pairs = read_manifest(manifest)
     if scheduler is None and not 1 <= workers <= 512:
         raise SpecificationError(f"workers must be from 1 to 512, got {workers}")
+    distributed = _distributed()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda text: None)
-    distributed = _distributed()
     if scheduler is not None:
         client = distributed.Client(scheduler)
         cluster = None
