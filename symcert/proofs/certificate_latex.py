@@ -44,6 +44,7 @@ _CLAIMS = {
     "hessian": r"d^{\top} \nabla^2 L(M)\, d < 0,\quad M = \tfrac{A+B}{2},\ d = B - A",
     "orbit": r"L(\bar A) - L(A) > 0,\quad \bar A = \tfrac{1}{|G|}\textstyle\sum_{g \in G} gA",
     "critical": r"\nabla L(A) = \nabla L(B) = 0,\quad \nabla L\bigl(A + t_0 (B - A)\bigr) \neq 0",
+    "barrier": r"\sup_{t \in [0, 1]} L\bigl((1-t)A + tB\bigr) - c(t) \in [\ell, h]",
 }
 
 _TITLES = {
@@ -52,6 +53,7 @@ _TITLES = {
     "hessian": "a negative Hessian direction",
     "orbit": "the orbit average",
     "critical": "two critical points with a non-critical point between them",
+    "barrier": "the loss barrier",
 }
 
 
@@ -86,6 +88,12 @@ def certificate_repr_latex(certificate: Certificate, digits: int = 8) -> str:
         parts.append(
             r"%s \in %s" % (quantity_latex(name), interval_latex(certificate.enclosures[name], digits))
         )
+    if certificate.kind == "barrier":
+        bounds = certificate.enclosures["barrier"]
+        return r"$\displaystyle \sup_{t} L\bigl((1-t)A + tB\bigr) - c(t) \in %s\quad \text{(%s)}$" % (
+            interval_latex(bounds, digits),
+            certificate.status,
+        )
     verdict = {
         "proved": r"\Rightarrow\ L \text{ is not convex}",
         "refuted": r"\text{(refuted)}",
@@ -109,6 +117,10 @@ def certificate_to_latex(
     here when not given); ``context=False`` leaves out the network and loss
     (for documents that define them before); ``label`` labels the theorem.
     """
+    if certificate.kind == "barrier":
+        from symcert.proofs.barrier_latex import barrier_to_latex
+
+        return barrier_to_latex(certificate, digits, context=context, label=label)
     loss = certificate.loss
     verdict = {
         "proved": "Hence $L$ is not convex.",
