@@ -113,7 +113,27 @@ def _arb_point(layers: list) -> list:
 # -- elementwise functions on balls -------------------------------------------------
 
 
+#: A ball wider than this is evaluated through its endpoints by monotone functions (exp, log, tanh,
+#: softplus): a wide ball's midpoint-radius image reaches far beyond the true range (``exp`` even below
+#: 0), while ``[f(lower), f(upper)]`` is exact for an increasing ``f``. Points never reach it.
+_WIDE = arb(2) ** -30
+
+
+def _mono(name: str, u: arb) -> arb:
+    """``u.name()`` for an increasing function, from the endpoints when ``u`` is wide."""
+    if not u.rad() > _WIDE:
+        return getattr(u, name)()
+    low, high = arb(u.lower()), arb(u.upper())
+    return getattr(low, name)().union(getattr(high, name)())
+
+
+def _exp(u: arb) -> arb:
+    return _mono("exp", u)
+
+
 def _sigmoid(u: arb) -> arb:
+    if u.rad() > _WIDE:  # increasing: from the endpoints
+        return _sigmoid(arb(u.lower())).union(_sigmoid(arb(u.upper())))
     return 1 / (1 + (-u).exp())
 
 
@@ -122,11 +142,11 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "identity":
         return u
     if name == "tanh":
-        return u.tanh()
+        return _mono("tanh", u)
     if name == "sigmoid":
         return _sigmoid(u)
     if name == "softplus":
-        return u.exp().log1p()
+        return _exp(u).log1p()
     if name == "square":
         return _even_square(u)
     if name == "cube":
@@ -149,7 +169,7 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     if name == "identity":
         return u
     if name == "tanh":
-        f = u0.tanh()
+        f = _mono("tanh", u0)
         d1 = 1 - _even_square(f)
         d2 = -f * d1  # f''/2
     elif name == "sigmoid":
@@ -157,7 +177,7 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
         d1 = f * (1 - f)
         d2 = d1 * (1 - 2 * f) / 2
     elif name == "softplus":
-        f = u0.exp().log1p()
+        f = _exp(u0).log1p()
         d1 = _sigmoid(u0)
         d2 = d1 * (1 - d1) / 2
     elif name == "square":
@@ -174,13 +194,13 @@ def _jet_mul(a: Jet, b: Jet) -> Jet:
 
 
 def _jet_exp(u: Jet) -> Jet:
-    e = u[0].exp()
+    e = _exp(u[0])
     return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
 
 
 def _jet_log(u: Jet) -> Jet:
     r = 1 / u[0]
-    return (u[0].log(), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
+    return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
 
 
 def _jet_inv(u: Jet) -> Jet:
@@ -282,7 +302,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
     columns = list(zip(*z))
     soft = []
     for column in columns:
-        exps = [v.exp() for v in column]
+        exps = [_exp(v) for v in column]
         total = sum(exps, arb(0))
         soft.append([e / total for e in exps])
     return [list(row) for row in zip(*soft)]
@@ -308,12 +328,12 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
         )
     elif s.loss_kind == "bce":
         total = sum(
-            (zk.exp().log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
+            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
         )
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
-            lse = sum((v.exp() for v in column), arb(0)).log()  # Arb's exponents never overflow
+            lse = _mono("log", sum((_exp(v) for v in column), arb(0)))  # Arb's exponents never overflow
             total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
     total = total * _scale(s)
     if s.decay:
@@ -351,7 +371,7 @@ def _loss_jet(
                 terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
-            lse = _jet_log(_jet_sum([_jet_exp(v) for v in column]))
+            lse = _lse_jet(column)
             weight = sum(targets, arb(0))
             linear = _jet_sum([(v[0] * y, v[1] * y, v[2] * y) for v, y in zip(column, targets)])
             terms.append(tuple(weight * a - b for a, b in zip(lse, linear)))
@@ -370,6 +390,35 @@ def _loss_jet(
         )
         total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
     return total
+
+
+def _lse_jet(column: Sequence[Jet]) -> Jet:
+    """``log sum_k exp(z_k)`` as a jet ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``.
+
+    ``LSE`` increases in every ``z_k`` and ``p_k = softmax(z)_k = 1 / (1 + sum_{j != k} exp(z_j - z_k))``
+    increases in ``z_k`` and decreases in the others, so over a box both are evaluated at the ends of
+    the balls (exact for independent entries): a ball spanning many orders of magnitude would reach
+    below 0. This also keeps the dependency between the exp jets' sums out of the derivatives.
+    """
+    values = [v[0] for v in column]
+    m = len(values)
+    low, high = [arb(v.lower()) for v in values], [arb(v.upper()) for v in values]
+
+    def lse_at(z: list) -> arb:
+        shift = arb(max((v.mid() for v in z), key=float))
+        return shift + sum((_exp(v - shift) for v in z), arb(0)).log()
+
+    def p_at(k: int, zk: arb, others: list) -> arb:
+        return 1 / (1 + sum((_exp(others[j] - zk) for j in range(m) if j != k), arb(0)))
+
+    if not any(v.rad() > _WIDE for v in values):  # a point: the balls are narrow, no need for the ends
+        lse, p = lse_at(values), [p_at(k, values[k], values) for k in range(m)]
+    else:
+        lse = lse_at(low).union(lse_at(high))
+        p = [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]
+    pz1 = sum((pk * v[1] for pk, v in zip(p, column)), arb(0))
+    spread = sum((pk * _even_square(v[1]) for pk, v in zip(p, column)), arb(0)) - _even_square(pz1)
+    return (lse, pz1, sum((pk * v[2] for pk, v in zip(p, column)), arb(0)) + spread / 2)
 
 
 def _jet_neg(u: Jet) -> Jet:

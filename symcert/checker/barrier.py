@@ -128,8 +128,14 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
 
     rise = Fraction(0) if s.form == "midpoint" else lb_lo - la_lo  # c'(t)
 
-    def bound(t0: Fraction, t1: Fraction) -> Fraction:
-        """The checker's own upper bound of ``u`` on ``[t0, t1]``."""
+    def bound(t0: Fraction, t1: Fraction) -> Fraction | None:
+        """The checker's own upper bound of ``u`` on ``[t0, t1]`` (None when its balls are unbounded)."""
+        try:
+            return _bound(t0, t1)
+        except ArithmeticError:
+            return None
+
+    def _bound(t0: Fraction, t1: Fraction) -> Fraction:
         w = t1 - t0
         spread = arb(_q(w / 2)) * arb(0, 1)  # contains [-w/2, w/2]
         centre = point_at((t0 + t1) / 2)
@@ -152,11 +158,16 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
         own = bound(t0, t1)
-        if own > claimed and bisections > 0:  # balls are looser than intervals on wide boxes: bisect once
+        if (own is None or own > claimed) and bisections > 0:  # balls are looser on wide boxes: bisect once
             bisections -= 1
             m = (t0 + t1) / 2
-            own = max(bound(t0, m), bound(m, t1))
-        if own > claimed:
+            halves = bound(t0, m), bound(m, t1)
+            own = None if None in halves else max(halves)
+        if own is None:
+            problems.append(
+                f"REJECT: piece {i} [{t0}, {t1}]: the checker's enclosures of g there are unbounded"
+            )
+        elif own > claimed:
             problems.append(
                 f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
                 f"above its claimed upper bound {float(claimed):.6g}"
