@@ -37,7 +37,14 @@ def compiled(require_tool, tmp_path_factory):
 
 
 def test_catalogue_names():
-    assert NAMES == ("convexity-baseline", "permutation", "sign-flip", "seed-argument", "rescaling")
+    assert NAMES == (
+        "convexity-baseline",
+        "permutation",
+        "sign-flip",
+        "seed-argument",
+        "rescaling",
+        "linear-mode-connectivity",
+    )
 
 
 def test_handout_list(capsys):

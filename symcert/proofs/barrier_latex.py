@@ -92,12 +92,10 @@ def barrier_to_latex(
         return "\n".join(lines)
     lines += [
         _heading("The ends"),
-        r"Interval arithmetic with outward rounding from the exact points gives $L(A) \in %s$ and "
-        r"$L(B) \in %s$; the chord is bounded below by the same expression with the lower ends."
-        % (
-            interval_latex(certificate.enclosures["L(A)"], digits),
-            interval_latex(certificate.enclosures["L(B)"], digits),
-        ),
+        r"Interval arithmetic with outward rounding from the exact points gives",
+        r"\begin{align*} L(A) &\in %s \\ L(B) &\in %s \end{align*}"
+        % tuple(interval_latex(certificate.enclosures[k], digits) for k in ("L(A)", "L(B)")),
+        r"and the chord is bounded below by the same expression with the lower ends.",
     ]
     lines += _pieces(certificate, digits)
     witness = params.get("witness", 0)
