@@ -411,8 +411,11 @@ def _lse_jet(column: Sequence[Jet]) -> Jet:
     def p_at(k: int, zk: arb, others: list) -> arb:
         return 1 / (1 + sum((_exp(others[j] - zk) for j in range(m) if j != k), arb(0)))
 
-    if not any(v.rad() > _WIDE for v in values):  # a point: the balls are narrow, no need for the ends
-        lse, p = lse_at(values), [p_at(k, values[k], values) for k in range(m)]
+    if not any(v.rad() > _WIDE for v in values):  # a point: narrow balls, one exp per entry is as tight
+        shift = arb(max((v.mid() for v in values), key=float))
+        e = [(v - shift).exp() for v in values]
+        total = sum(e, arb(0))
+        lse, p = shift + total.log(), [ek / total for ek in e]
     else:
         lse = lse_at(low).union(lse_at(high))
         p = [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]

@@ -4,9 +4,12 @@ The barrier (Entezari et al. 2022) is ``sup_{t in [0, 1]} g(t)`` with
 ``g(t) = L((1 - t) A + t B) - ((1 - t) L(A) + t L(B))``; with ``form="midpoint"``
 (Ainsworth et al. 2023) the chord is ``(L(A) + L(B)) / 2``. :func:`certify_barrier`
 keeps a partition of ``[0, 1]`` into dyadic pieces, each with a rigorous upper bound of
-``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`), and a witness ``t`` with a
-rigorous lower bound of ``g(t)``. It splits the piece with the largest upper bound until
-``hi - lo <= tol``, or stops "undecided" at ``max_pieces`` pieces or ``max_seconds``.
+``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`: ``own``, and ``claim`` for the
+certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. Each round splits every
+piece whose claim keeps ``hi - lo`` above ``tol`` (the largest first, at most ``_ROUND`` of them),
+with one stacked pass for the new points and one for the new pieces, until ``hi - lo <= tol``, or
+stops "undecided" at ``max_pieces`` pieces or ``max_seconds``. Each piece's certified claim is
+moved halfway from its own claim to ``hi`` (room for the checker's looser balls).
 When ``B == A`` exactly the path is constant and the barrier is exactly 0.
 For ``"entezari"``, ``g(0) = 0`` exactly, so the lower bound is at least 0.
 
