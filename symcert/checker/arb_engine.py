@@ -30,6 +30,11 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker.arb_wide import exp as _exp
+from symcert.checker.arb_wide import lse as _lse
+from symcert.checker.arb_wide import lse_jet as _lse_jet
+from symcert.checker.arb_wide import mono as _mono
+from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine, orbit_mean
 from symcert.checker.statement import SECOND_DIFFERENCE
@@ -111,30 +116,6 @@ def _arb_point(layers: list) -> list:
 
 
 # -- elementwise functions on balls -------------------------------------------------
-
-
-#: A ball wider than this is evaluated through its endpoints by monotone functions (exp, log, tanh,
-#: softplus): a wide ball's midpoint-radius image reaches far beyond the true range (``exp`` even below
-#: 0), while ``[f(lower), f(upper)]`` is exact for an increasing ``f``. Points never reach it.
-_WIDE = arb(2) ** -30
-
-
-def _mono(name: str, u: arb) -> arb:
-    """``u.name()`` for an increasing function, from the endpoints when ``u`` is wide."""
-    if not u.rad() > _WIDE:
-        return getattr(u, name)()
-    low, high = arb(u.lower()), arb(u.upper())
-    return getattr(low, name)().union(getattr(high, name)())
-
-
-def _exp(u: arb) -> arb:
-    return _mono("exp", u)
-
-
-def _sigmoid(u: arb) -> arb:
-    if u.rad() > _WIDE:  # increasing: from the endpoints
-        return _sigmoid(arb(u.lower())).union(_sigmoid(arb(u.upper())))
-    return 1 / (1 + (-u).exp())
 
 
 def activation(name: str, slope: Fraction | None, u: arb) -> arb:
@@ -333,7 +314,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
-            lse = _mono("log", sum((_exp(v) for v in column), arb(0)))  # Arb's exponents never overflow
+            lse = _lse(column)  # Arb's exponents never overflow; wide balls through their ends
             total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
     total = total * _scale(s)
     if s.decay:
@@ -390,38 +371,6 @@ def _loss_jet(
         )
         total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
     return total
-
-
-def _lse_jet(column: Sequence[Jet]) -> Jet:
-    """``log sum_k exp(z_k)`` as a jet ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``.
-
-    ``LSE`` increases in every ``z_k`` and ``p_k = softmax(z)_k = 1 / (1 + sum_{j != k} exp(z_j - z_k))``
-    increases in ``z_k`` and decreases in the others, so over a box both are evaluated at the ends of
-    the balls (exact for independent entries): a ball spanning many orders of magnitude would reach
-    below 0. This also keeps the dependency between the exp jets' sums out of the derivatives.
-    """
-    values = [v[0] for v in column]
-    m = len(values)
-    low, high = [arb(v.lower()) for v in values], [arb(v.upper()) for v in values]
-
-    def lse_at(z: list) -> arb:
-        shift = arb(max((v.mid() for v in z), key=float))
-        return shift + sum((_exp(v - shift) for v in z), arb(0)).log()
-
-    def p_at(k: int, zk: arb, others: list) -> arb:
-        return 1 / (1 + sum((_exp(others[j] - zk) for j in range(m) if j != k), arb(0)))
-
-    if not any(v.rad() > _WIDE for v in values):  # a point: narrow balls, one exp per entry is as tight
-        shift = arb(max((v.mid() for v in values), key=float))
-        e = [(v - shift).exp() for v in values]
-        total = sum(e, arb(0))
-        lse, p = shift + total.log(), [ek / total for ek in e]
-    else:
-        lse = lse_at(low).union(lse_at(high))
-        p = [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]
-    pz1 = sum((pk * v[1] for pk, v in zip(p, column)), arb(0))
-    spread = sum((pk * _even_square(v[1]) for pk, v in zip(p, column)), arb(0)) - _even_square(pz1)
-    return (lse, pz1, sum((pk * v[2] for pk, v in zip(p, column)), arb(0)) + spread / 2)
 
 
 def _jet_neg(u: Jet) -> Jet:
