@@ -47,14 +47,25 @@ def study(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture(scope="module")
+def cluster():
+    """A local cluster of 2 worker processes, shared by the tests (through its address, as --scheduler)."""
+    import distributed
+
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+    ) as running:
+        yield running.scheduler_address
+
+
 def _stamps(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("*.json")}
 
 
-def test_a_local_cluster_certifies_every_pair_and_a_rerun_redoes_only_what_is_missing(study: Path):
+def test_a_local_cluster_certifies_every_pair_and_a_rerun_redoes_only_what_is_missing(study: Path, cluster):
     out = study / "results"
     messages: list[str] = []
-    rows = run_manifest(study / "pairs.csv", out, workers=2, processes=False, progress=messages.append)
+    rows = run_manifest(study / "pairs.csv", out, scheduler=cluster, progress=messages.append)
     assert sorted(p.name for p in out.glob("*.json")) == ["p1.json", "p2.json", "p3.before.json", "p3.json"]
     assert [(r["pair"], r["variant"], r["computed"]) for r in rows] == [
         ("p1", "plain", "yes"),
@@ -78,7 +89,7 @@ def test_a_local_cluster_certifies_every_pair_and_a_rerun_redoes_only_what_is_mi
     (out / "p1.json").write_text((out / "p1.json").read_text()[:100])
     (out / ".p2.json.x.tmp").write_text("{")
     kept = {k: v for k, v in _stamps(out).items() if k.startswith("p3")}
-    rows = run_manifest(study / "pairs.csv", out, workers=2, processes=False)
+    rows = run_manifest(study / "pairs.csv", out, workers=2)  # a fresh local cluster of 2 processes
     assert [(r["pair"], r["computed"]) for r in rows] == [
         ("p1", "yes"),
         ("p2", "yes"),
@@ -91,13 +102,13 @@ def test_a_local_cluster_certifies_every_pair_and_a_rerun_redoes_only_what_is_mi
     assert check(str(out / "p1.json")).accepted and check(str(out / "p2.json")).accepted
 
 
-def test_a_result_the_checker_rejects_is_recomputed(study: Path):
+def test_a_result_the_checker_rejects_is_recomputed(study: Path, cluster):
     out = study / "results"
-    run_manifest(study / "pairs.csv", out, workers=1, processes=False)
+    run_manifest(study / "pairs.csv", out, scheduler=cluster)
     record = json.loads((out / "p1.json").read_text())
     record["parameters"]["pieces"][0][2] = "-100"  # an upper bound lowered: a complete but false file
     (out / "p1.json").write_text(json.dumps(record))
-    rows = run_manifest(study / "pairs.csv", out, workers=1, processes=False)
+    rows = run_manifest(study / "pairs.csv", out, scheduler=cluster)
     assert (rows[0]["pair"], rows[0]["computed"]) == ("p1", "yes")
     assert check(str(out / "p1.json")).accepted
 

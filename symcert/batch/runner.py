@@ -20,6 +20,7 @@ import json
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -180,9 +181,10 @@ def run_manifest(
     rows: dict[str, list[dict]] = {}
     try:
         say(f"{len(pairs)} pairs on {scheduler or f'a local cluster of {workers} workers'}")
+        run = uuid.uuid4().hex[:12]  # keys unique per run: a long-lived scheduler never reuses a result
         futures = {
             client.submit(
-                certify_pair, pair, str(folder), recheck, pure=False, key=f"symcert-{pair.name}-{i}"
+                certify_pair, pair, str(folder), recheck, pure=False, key=f"symcert-{run}-{i}"
             ): pair
             for i, pair in enumerate(pairs)
         }
