@@ -18,6 +18,8 @@ A malformed row raises :class:`~symcert.errors.SpecificationError` with one line
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> for name in ("a.npz", "b.npz", "d.csv"):
+...     _ = (folder / name).write_text("")
 >>> _ = (folder / "pairs.csv").write_text("name,model_a,model_b,data,align\\np1,a.npz,b.npz,d.csv,yes\\n")
 >>> [(p.name, p.model_a.name, p.align, p.tol) for p in read_manifest(folder / "pairs.csv")]
 [('p1', 'a.npz', True, Fraction(1, 1000))]
