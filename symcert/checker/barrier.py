@@ -36,10 +36,10 @@ from flint import arb, arb_mat, fmpq
 from symcert.checker import arb_engine as E
 from symcert.checker.statement import SMOOTH
 
-__all__ = ["verify_barrier", "MAX_BISECTIONS"]
+__all__ = ["verify_barrier", "max_bisections"]
 
 
-def MAX_BISECTIONS(pieces: int) -> int:
+def max_bisections(pieces: int) -> int:
     """How many pieces the checker may bisect once (a bisection costs two box jets and a point jet)."""
     return pieces // 8 + 1
 
@@ -152,7 +152,7 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             two_sided(u0, _upper(p0) - rise, u1, _lower(p1) - rise, curvature, w),
         )
 
-    bisections = MAX_BISECTIONS(len(s.pieces))
+    bisections = max_bisections(len(s.pieces))
     for i, (t0, t1, claimed) in enumerate(s.pieces):
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
