@@ -27,6 +27,7 @@ def test_catalogue_names():
         "seed-argument",
         "rescaling",
         "permutation-saddles",
+        "linear-mode-connectivity",
     )
 
 

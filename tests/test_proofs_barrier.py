@@ -7,6 +7,8 @@ from fractions import Fraction
 
 import mpmath
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from symcert import MLP, Dataset, Loss, SpecificationError, align, certify_barrier, check, swap
 from symcert.symbolic.examples import default_example, default_teacher_loss
@@ -158,3 +160,38 @@ def test_bad_input_is_rejected():
     other = MLP((1, 3, 1), "tanh").random_point(1)
     with pytest.raises(SpecificationError, match="points of the loss's network"):
         certify_barrier(loss, A, other)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.fractions(-5, 5, max_denominator=16),
+    st.fractions(-5, 5, max_denominator=16),
+    st.fractions(-8, 8, max_denominator=16),
+    st.fractions(Fraction(1, 16), 2, max_denominator=16),
+)
+@example(Fraction(0), Fraction(0), Fraction(-2), Fraction(1))
+@example(Fraction(1), Fraction(-3), Fraction(0), Fraction(1))
+def test_two_sided_taylor_is_exact_on_quadratics(c0, c1, c2, w):
+    # g(s) = c0 + c1 s + c2 s^2 has g'' = 2 c2 exactly: both expansions are g itself, so the bound is max g.
+    from symcert.numeric.barrier_bounds import two_sided
+
+    def g(s):
+        return c0 + c1 * s + c2 * s * s
+
+    candidates = [Fraction(0), w] + ([-c1 / (2 * c2)] if c2 and 0 < -c1 / (2 * c2) < w else [])
+    exact = max(g(s) for s in candidates)
+    assert two_sided(g(0), c1, g(w), c1 + 2 * c2 * w, 2 * c2, w) == exact
+    # a larger M, or looser slopes, never give less (each side stays an upper bound)
+    assert two_sided(g(0), c1 + 1, g(w), c1 + 2 * c2 * w - 1, 2 * c2 + 1, w) >= exact
+
+
+def test_barrier_certificates_render_as_latex_and_refuse_coq():
+    ex = default_example()
+    cert = certify_barrier(ex.loss, ex.teacher, ex.element(ex.teacher), tol=Fraction(1, 100)).certificate()
+    text = cert.to_latex(digits=6)
+    assert r"\begin{theorem}[Loss barrier]" in text and text.count("]$: $") == len(cert.parameters["pieces"])
+    lo = cert.enclosures["barrier"][0]
+    assert r"\left[4.14896,\ 4.14897\right]" in text and lo > Fraction(414896, 10**5)
+    assert r"\in \left[4.1489660,\ 4.1489661\right]" in cert._repr_latex_()
+    with pytest.raises(SpecificationError, match=r"no Coq export.*symcert check FILE"):
+        cert.to_coq()

@@ -30,6 +30,11 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker.arb_wide import exp as _exp
+from symcert.checker.arb_wide import lse as _lse
+from symcert.checker.arb_wide import lse_jet as _lse_jet
+from symcert.checker.arb_wide import mono as _mono
+from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine, orbit_mean
 from symcert.checker.statement import SECOND_DIFFERENCE
@@ -113,20 +118,16 @@ def _arb_point(layers: list) -> list:
 # -- elementwise functions on balls -------------------------------------------------
 
 
-def _sigmoid(u: arb) -> arb:
-    return 1 / (1 + (-u).exp())
-
-
 def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     """The hidden activation ``name`` of a ball."""
     if name == "identity":
         return u
     if name == "tanh":
-        return u.tanh()
+        return _mono("tanh", u)
     if name == "sigmoid":
         return _sigmoid(u)
     if name == "softplus":
-        return u.exp().log1p()
+        return _exp(u).log1p()
     if name == "square":
         return _even_square(u)
     if name == "cube":
@@ -149,15 +150,15 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     if name == "identity":
         return u
     if name == "tanh":
-        f = u0.tanh()
-        d1 = 1 - f * f
+        f = _mono("tanh", u0)
+        d1 = 1 - _even_square(f)
         d2 = -f * d1  # f''/2
     elif name == "sigmoid":
         f = _sigmoid(u0)
         d1 = f * (1 - f)
         d2 = d1 * (1 - 2 * f) / 2
     elif name == "softplus":
-        f = u0.exp().log1p()
+        f = _exp(u0).log1p()
         d1 = _sigmoid(u0)
         d2 = d1 * (1 - d1) / 2
     elif name == "square":
@@ -166,7 +167,7 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
         f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
-    return (f, d1 * u1, d1 * u2 + d2 * u1 * u1)
+    return (f, d1 * u1, d1 * u2 + d2 * _even_square(u1))
 
 
 def _jet_mul(a: Jet, b: Jet) -> Jet:
@@ -174,13 +175,13 @@ def _jet_mul(a: Jet, b: Jet) -> Jet:
 
 
 def _jet_exp(u: Jet) -> Jet:
-    e = u[0].exp()
+    e = _exp(u[0])
     return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
 
 
 def _jet_log(u: Jet) -> Jet:
     r = 1 / u[0]
-    return (u[0].log(), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
+    return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
 
 
 def _jet_inv(u: Jet) -> Jet:
@@ -203,12 +204,21 @@ def _jet_softplus(u: Jet) -> Jet:
 # -- forward passes ------------------------------------------------------------------
 
 
-def _forward(net: Any, layers: list, inputs: arb_mat) -> list[list[arb]]:
-    """Output pre-activations: one row of N balls per output unit."""
+def _forward(net: Any, layers: list, inputs: arb_mat, centred: tuple | None = None) -> list[list[arb]]:
+    """Output pre-activations: one row of N balls per output unit.
+
+    With ``centred = (step, spread)`` the weights are the centred box ``layers + spread step``.
+    """
     a = inputs
     depth = len(layers)
     for l, (weights, biases) in enumerate(layers, start=1):
-        z = (weights * a).entries()
+        zm = weights * a
+        if centred is not None:
+            d, db = centred[0][l - 1]
+            zm = zm + centred[1] * (d * a)
+            if biases is not None:
+                biases = [v + centred[1] * dv for v, dv in zip(biases, db)]
+        z = zm.entries()
         n, cols = weights.nrows(), a.ncols()
         if biases is not None:
             z = [v + biases[i // cols] for i, v in enumerate(z)]
@@ -220,17 +230,33 @@ def _forward(net: Any, layers: list, inputs: arb_mat) -> list[list[arb]]:
     raise AssertionError("unreachable")
 
 
-def _forward_jet(net: Any, start: list, step: list, inputs: arb_mat) -> list[list[Jet]]:
-    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation."""
+def _forward_jet(
+    net: Any, start: list, step: list, inputs: arb_mat, spread: arb | None = None
+) -> list[list[Jet]]:
+    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation.
+
+    With ``spread`` (a ball ``[-h, h]``) the weights are the centred box ``start + spread step``:
+    each product ``a W^T`` is taken as ``a w^T + spread (a d^T)``, far tighter than a box product.
+    """
     a0, a1, a2 = inputs, None, None
     depth = len(start)
     for l, ((w, b), (d, db)) in enumerate(zip(start, step), start=1):
-        z0 = (w * a0).entries()
-        z1 = (d * a0 if a1 is None else w * a1 + d * a0).entries()
-        z2 = [arb(0)] * len(z0) if a1 is None else (w * a2 + d * a1).entries()
+        da0 = d * a0
+        z0m = w * a0 if spread is None else w * a0 + spread * da0
+        if a1 is None:
+            z1m, z2 = da0, None
+        else:
+            da1 = d * a1
+            z1m = w * a1 + da0 if spread is None else w * a1 + spread * da1 + da0
+            z2m = w * a2 + da1 if spread is None else w * a2 + spread * (d * a2) + da1
+            z2 = z2m.entries()
+        z0, z1 = z0m.entries(), z1m.entries()
+        if z2 is None:
+            z2 = [arb(0)] * len(z0)
         n, cols = w.nrows(), a0.ncols()
         if b is not None:
-            z0 = [v + b[i // cols] for i, v in enumerate(z0)]
+            bias = b if spread is None else [v + spread * dv for v, dv in zip(b, db)]
+            z0 = [v + bias[i // cols] for i, v in enumerate(z0)]
             z1 = [v + db[i // cols] for i, v in enumerate(z1)]
         jets = list(zip(z0, z1, z2))
         if l < depth:
@@ -257,7 +283,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
     columns = list(zip(*z))
     soft = []
     for column in columns:
-        exps = [v.exp() for v in column]
+        exps = [_exp(v) for v in column]
         total = sum(exps, arb(0))
         soft.append([e / total for e in exps])
     return [list(row) for row in zip(*soft)]
@@ -273,8 +299,9 @@ def _decay(s: Any) -> arb:
     return arb(fmpq(s.decay.numerator, s.decay.denominator))
 
 
-def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb:
-    z = _forward(s.net, layers, inputs)
+def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: tuple | None = None) -> arb:
+    """The loss at a point (over the centred box ``layers + spread step`` with ``centred``)."""
+    z = _forward(s.net, layers, inputs, centred)
     if s.loss_kind in ("mse", "sse"):
         f = _outputs(s.net.output, z)
         total = sum(
@@ -282,22 +309,30 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb:
         )
     elif s.loss_kind == "bce":
         total = sum(
-            (zk.exp().log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
+            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
         )
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
-            lse = sum((v.exp() for v in column), arb(0)).log()  # Arb's exponents never overflow
+            lse = _lse(column)  # Arb's exponents never overflow; wide balls through their ends
             total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
     total = total * _scale(s)
     if s.decay:
-        squares = sum((_even_square(w) for weights, _ in layers for w in weights.entries()), arb(0))
+        boxes = (
+            layers
+            if centred is None
+            else [(w + centred[1] * d, None) for (w, _), (d, _) in zip(layers, centred[0])]
+        )
+        squares = sum((_even_square(w) for weights, _ in boxes for w in weights.entries()), arb(0))
         total += squares * _decay(s)
     return total
 
 
-def _loss_jet(s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]]) -> Jet:
-    z = _forward_jet(s.net, start, step, inputs)
+def _loss_jet(
+    s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]], spread: arb | None = None
+) -> Jet:
+    """The loss's jet ``(L, L', L''/2)`` along ``step`` at ``start`` (the centred box with ``spread``)."""
+    z = _forward_jet(s.net, start, step, inputs, spread)
     terms: list[Jet] = []
     if s.loss_kind in ("mse", "sse"):
         if s.net.output == "identity":
@@ -317,14 +352,18 @@ def _loss_jet(s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[ar
                 terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
-            lse = _jet_log(_jet_sum([_jet_exp(v) for v in column]))
+            lse = _lse_jet(column)
             weight = sum(targets, arb(0))
             linear = _jet_sum([(v[0] * y, v[1] * y, v[2] * y) for v, y in zip(column, targets)])
             terms.append(tuple(weight * a - b for a, b in zip(lse, linear)))
     scale = _scale(s)
     total = tuple(c * scale for c in _jet_sum(terms))
     if s.decay:
-        pairs = [(w, d) for (wm, _), (dm, _) in zip(start, step) for w, d in zip(wm.entries(), dm.entries())]
+        pairs = [
+            (w if spread is None else w + spread * d, d)
+            for (wm, _), (dm, _) in zip(start, step)
+            for w, d in zip(wm.entries(), dm.entries())
+        ]
         squares = (
             sum((_even_square(w) for w, _ in pairs), arb(0)),
             sum((2 * w * d for w, d in pairs), arb(0)),

@@ -3,14 +3,22 @@
 A barrier certificate claims ``lo <= sup_{t in [0, 1]} g(t) <= hi`` with
 ``g(t) = phi(t) - chord(t)``, ``phi(t) = L((1 - t) A + t B)`` and the chord
 ``(1 - t) L(A) + t L(B)`` (form ``entezari``) or ``(L(A) + L(B)) / 2`` (``midpoint``).
-It is accepted when
+Let ``c(t)`` be the chord with ``L(A)``, ``L(B)`` replaced by the lower ends of the checker's
+enclosures (linear in ``t``, below the chord) and ``u = phi - c >= g``. It is accepted when
 
 1. the pieces ``[t0, t1]`` partition ``[0, 1]`` exactly (in order, end to end, ``t0 < t1``);
-2. on every piece, the checker's own bound (for a non-smooth activation ``sup phi([t0, t1]) - c`` alone)
-   is at most the piece's claimed upper bound, itself at most ``hi``: the smallest of
-   ``sup phi([t0, t1]) - c``, ``phi(m) + |phi'([t0, t1])| h - c`` and
-   ``g(m) + |g'(m)| h + max(phi''([t0, t1]), 0) h^2 / 2``, with ``m`` the midpoint, ``h = (t1 - t0) / 2``,
-   ``c = min(chord(t0), chord(t1))`` and ``g' = phi' - (L(B) - L(A))`` (``phi'`` for ``midpoint``);
+2. on every piece (width ``w``), the checker's own bound of ``u`` is at most the piece's claimed upper
+   bound, itself at most ``hi``: the smallest of the range form ``sup phi([t0, t1]) - min(c(t0), c(t1))``,
+   the two-sided mean-value form ``max_s min(u(t0) + D s, u(t1) - D' (w - s))`` (``D``, ``D'`` the upper
+   and lower ends of ``u'`` over the piece) and the two-sided Taylor form
+   ``max_s min(u(t0) + u'(t0) s + M s^2/2, u(t1) - u'(t1) (w - s) + M (w - s)^2/2)`` (``M`` the upper end
+   of ``phi''`` over the piece), each an upper bound of ``u(t0 + s)`` for ``0 <= s <= w`` by Taylor's
+   theorem; the maximum over ``s`` of the smaller of two quadratics with the same leading coefficient is
+   exact (their difference is linear). For a non-smooth activation the range form alone. The ranges come
+   from the centred box ``P(m) + [-w/2, w/2] (B - A)`` (``m`` the midpoint), values at points from exact
+   points; all in the checker's own Arb arithmetic. A piece whose bound exceeds its claim is bisected once
+   (the larger of the two halves' bounds is again a bound; balls are looser than intervals on wide boxes),
+   at most ``pieces // 8 + 1`` of them (the cost estimate prices that many);
 3. the checker's lower bound of ``g`` at the exact witness ``t`` is at least ``lo`` (for ``entezari``,
    ``lo <= 0`` needs no witness: ``g(0) = 0`` exactly);
 
@@ -28,7 +36,12 @@ from flint import arb, arb_mat, fmpq
 from symcert.checker import arb_engine as E
 from symcert.checker.statement import SMOOTH
 
-__all__ = ["verify_barrier"]
+__all__ = ["verify_barrier", "max_bisections"]
+
+
+def max_bisections(pieces: int) -> int:
+    """How many pieces the checker may bisect once (a bisection costs two box jets and a point jet)."""
+    return pieces // 8 + 1
 
 
 def _q(value: Fraction) -> fmpq:
@@ -91,62 +104,104 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         return found, problems
     step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
     step_arb = E._arb_point(step)
+    smooth = s.net.activation in SMOOTH
+    la_lo, lb_lo = found["L(A)"][0], found["L(B)"][0]
 
-    def chord(t: fmpq) -> arb:
-        return (la + lb) / 2 if s.form == "midpoint" else (1 - t) * la + t * lb
+    def low(t: Fraction) -> Fraction:  # the linear lower chord c(t), exact
+        return (la_lo + lb_lo) / 2 if s.form == "midpoint" else (1 - t) * la_lo + t * lb_lo
 
-    def point_at(t: fmpq) -> list:
-        point = [(wa + t * dw, None if ba is None else ba + t * db) for (wa, ba), (dw, db) in zip(A, step)]
+    def point_at(t: Fraction) -> list:
+        q = _q(t)
+        point = [(wa + q * dw, None if ba is None else ba + q * db) for (wa, ba), (dw, db) in zip(A, step)]
         return E._arb_point(point)
 
-    def phi(t: fmpq) -> arb:
-        return E._loss(s, point_at(t), inputs, ys)
+    ends: dict[Fraction, tuple[arb, arb | None]] = {}
 
+    def at(t: Fraction) -> tuple[arb, arb | None]:
+        if t not in ends:
+            if smooth:
+                jet = E._loss_jet(s, point_at(t), step_arb, inputs, ys)
+                ends[t] = (jet[0], jet[1])
+            else:
+                ends[t] = (E._loss(s, point_at(t), inputs, ys), None)
+        return ends[t]
+
+    rise = Fraction(0) if s.form == "midpoint" else lb_lo - la_lo  # c'(t)
+
+    def bound(t0: Fraction, t1: Fraction) -> Fraction | None:
+        """The checker's own upper bound of ``u`` on ``[t0, t1]`` (None when its balls are unbounded)."""
+        try:
+            return _bound(t0, t1)
+        except ArithmeticError:
+            return None
+
+    def _bound(t0: Fraction, t1: Fraction) -> Fraction:
+        w = t1 - t0
+        spread = arb(_q(w / 2)) * arb(0, 1)  # contains [-w/2, w/2]
+        centre = point_at((t0 + t1) / 2)
+        if not smooth:
+            return _upper(E._loss(s, centre, inputs, ys, (step_arb, spread))) - min(low(t0), low(t1))
+        (v0, p0), (v1, p1) = at(t0), at(t1)
+        u0, u1 = _upper(v0) - low(t0), _upper(v1) - low(t1)
+        jet = E._loss_jet(s, centre, step_arb, inputs, ys, spread)
+        d_lo, d_hi = _lower(jet[1]) - rise, _upper(jet[1]) - rise
+        curvature = 2 * _upper(jet[2])  # the jet carries phi''/2
+        return min(
+            _upper(jet[0]) - min(low(t0), low(t1)),
+            two_sided(u0, d_hi, u1, d_lo, Fraction(0), w),
+            two_sided(u0, _upper(p0) - rise, u1, _lower(p1) - rise, curvature, w),
+        )
+
+    bisections = max_bisections(len(s.pieces))
     for i, (t0, t1, claimed) in enumerate(s.pieces):
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
-        q0, q1 = _q(t0), _q(t1)
-        T = arb(q0).union(arb(q1))
-        box = [
-            (arb_mat(wa) + T * arb_mat(dw), None if ba is None else (arb_mat(ba) + T * arb_mat(db)).entries())
-            for (wa, ba), (dw, db) in zip(A, step)
-        ]
-        low_chord = min(_lower(chord(q0)), _lower(chord(q1)))
-        if s.net.activation not in SMOOTH:  # no derivatives: the range enclosure alone
-            own = _upper(E._loss(s, box, inputs, ys)) - low_chord
-            if own > claimed:
-                problems.append(
-                    f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
-                    f"above its claimed upper bound {float(claimed):.6g}"
-                )
-            continue
-        jet = E._loss_jet(s, box, step_arb, inputs, ys)
-        slope = max(abs(_lower(jet[1])), abs(_upper(jet[1])))
-        m = (q0 + q1) / 2
-        half = Fraction(t1 - t0) / 2
-        at_m = E._loss_jet(s, point_at(m), step_arb, inputs, ys)
-        mean_value = _upper(at_m[0]) + half * slope - low_chord
-        rise = arb(0) if s.form == "midpoint" else lb - la
-        g_slope = at_m[1] - rise
-        curvature = max(2 * _upper(jet[2]), Fraction(0))
-        taylor = (
-            _upper(at_m[0] - chord(m))
-            + half * max(abs(_lower(g_slope)), abs(_upper(g_slope)))
-            + curvature * half * half / 2
-        )
-        own = min(_upper(jet[0]) - low_chord, mean_value, taylor)
-        if own > claimed:
+        own = bound(t0, t1)
+        if (own is None or own > claimed) and bisections > 0:  # balls are looser on wide boxes: bisect once
+            bisections -= 1
+            m = (t0 + t1) / 2
+            halves = bound(t0, m), bound(m, t1)
+            own = None if None in halves else max(halves)
+        if own is None:
+            problems.append(
+                f"REJECT: piece {i} [{t0}, {t1}]: the checker's enclosures of g there are unbounded"
+            )
+        elif own > claimed:
             problems.append(
                 f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
                 f"above its claimed upper bound {float(claimed):.6g}"
             )
     if not (s.form == "entezari" and lo <= 0):
         w = _q(s.witness)
-        witness_low = _lower(phi(w) - chord(w))
+        chord = (la + lb) / 2 if s.form == "midpoint" else (1 - w) * la + w * lb
+        witness_low = _lower(E._loss(s, point_at(s.witness), inputs, ys) - chord)
         if witness_low < lo:
             problems.append(
                 f"REJECT: at the witness t = {s.witness}, g >= {float(witness_low):.6g} only, "
                 f"below the claimed lower bound {float(lo):.6g}"
             )
     return found, problems[:10]
+
+
+def _quadratic_max(c0: Fraction, c1: Fraction, c2: Fraction, a: Fraction, b: Fraction) -> Fraction:
+    best = max(c0 + c1 * a + c2 * a * a, c0 + c1 * b + c2 * b * b)
+    if c2 < 0 and a < -c1 / (2 * c2) < b:
+        v = -c1 / (2 * c2)
+        best = max(best, c0 + c1 * v + c2 * v * v)
+    return best
+
+
+def two_sided(G0: Fraction, P0: Fraction, G1: Fraction, P1: Fraction, M: Fraction, w: Fraction) -> Fraction:
+    """``max_{0 <= s <= w} min(G0 + P0 s + M s^2/2, G1 - P1 (w - s) + M (w - s)^2/2)``, exactly.
+
+    >>> two_sided(Fraction(0), Fraction(1), Fraction(0), Fraction(-1), Fraction(0), Fraction(2))
+    Fraction(1, 1)
+    """
+    c0, c1, c2 = G1 - P1 * w + M * w * w / 2, P1 - M * w, M / 2  # the second as a polynomial in s
+    alpha, beta = G0 - c0, P0 - c1  # first minus second: linear in s
+    if beta == 0:
+        return _quadratic_max(G0, P0, c2, Fraction(0), w) if alpha <= 0 else _quadratic_max(c0, c1, c2, 0, w)
+    cross = min(max(-alpha / beta, Fraction(0)), w)
+    first, second = ((Fraction(0), cross), (cross, w)) if beta > 0 else ((cross, w), (Fraction(0), cross))
+    return max(_quadratic_max(G0, P0, c2, *first), _quadratic_max(c0, c1, c2, *second))

@@ -64,9 +64,12 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
     macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
     elements = sum(widths[1:]) * points
     overhead = 0.0
-    if statement.kind == "barrier":  # per piece: a jet over the box and a value at its midpoint
+    if (
+        statement.kind == "barrier"
+    ):  # per piece: a jet over the box and one at an end (a bisection: 1.5x that)
         pieces = len(statement.pieces)
-        linear_passes, element_passes = 4 * pieces + 3, 11 * pieces + 3
+        bisected = pieces // 8 + 1
+        linear_passes, element_passes = 4 * pieces + 6 * bisected + 3, 11 * pieces + 17 * bisected + 3
         overhead = 2e-3 * pieces  # building the boxes and reading the balls back, per piece
     elif statement.kind in ("critical_point", "saddle"):  # one jet per gradient entry and Hessian pair
         from symcert.checker.saddle import jet_passes

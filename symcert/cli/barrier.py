@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
@@ -83,6 +84,34 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT.png|.svg|.pdf",
         default=None,
         help="draw phi(t), the certified band and the chord with matplotlib (needs the plot extra)",
+    study = parser.add_argument_group(
+        "many pairs (needs Dask: pip install 'symcert[dask]')",
+        "--manifest PAIRS.csv --out RESULTS/ certifies every pair of the manifest, one certificate per "
+        "barrier (RESULTS/NAME.json; with align also NAME.before.json) and RESULTS/summary.csv (pair, "
+        "variant, status, barrier_lo, barrier_hi, seconds, computed). Resumable: a result file that is "
+        "complete and accepted by the checker is kept, not recomputed; files are written atomically. "
+        "Manifest: a CSV with a header; columns name, model_a, model_b, data (required; paths relative "
+        "to the manifest: .npz/.json/.safetensors models, CSV/.npz/.npy data), align (yes/no, default no), "
+        "tol (default 1e-3), form (entezari/midpoint), activation (default tanh), loss (default "
+        "cross_entropy), output (default from the loss). Example row: pair1,a.npz,b.npz,digits.csv,yes,1e-3",
+    )
+    study.add_argument("--manifest", metavar="PAIRS.csv", default=None, help="the study's pairs (see above)")
+    study.add_argument("--out", metavar="RESULTS", default=None, help="with --manifest: the results folder")
+    study.add_argument(
+        "--workers", type=int, default=2, help="workers of the local Dask cluster (processes; default 2)"
+    )
+    study.add_argument(
+        "--scheduler", metavar="ADDRESS", default=None, help="use a running Dask scheduler (tcp://host:8786)"
+    )
+    study.add_argument(
+        "--threads",
+        action="store_true",
+        help="run the local workers as threads of this process (no process start-up; small studies)",
+    )
+    study.add_argument(
+        "--no-recheck",
+        action="store_true",
+        help="keep any complete result file without running the checker on it when resuming",
     )
 
 
@@ -122,6 +151,8 @@ def _problem(args: argparse.Namespace):
 
 def run_barrier(args: argparse.Namespace) -> int:
     """Certify the barrier (and after alignment with --align); exit 0 when every enclosure is proved."""
+    if args.manifest is not None or args.out is not None:
+        return _run_manifest(args)
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     for out in (args.json, args.latex):
@@ -174,3 +205,33 @@ def _write_latex(panels: list[tuple[str, BarrierResult]], tex: str, pdf: str | N
     if pdf:
         compile_pdf(tex, pdf)
         print(f"PDF written to {pdf}", file=sys.stderr)
+
+
+def _run_manifest(args: argparse.Namespace) -> int:
+    """``--manifest PAIRS.csv --out RESULTS``: every pair on Dask; exit 0 when every barrier is proved."""
+    from symcert.batch import run_manifest
+
+    if args.manifest is None or args.out is None:
+        raise SpecificationError("--manifest PAIRS.csv and --out RESULTS go together; give both")
+    if args.point is not None or args.align or args.json or args.latex:
+        raise SpecificationError(
+            "with --manifest, the pairs and their options come from the manifest; drop --point, --align, "
+            "--json and --latex"
+        )
+    start = time.perf_counter()
+
+    def say(text: str) -> None:
+        print(f"[{time.perf_counter() - start:7.1f} s] {text}", file=sys.stderr, flush=True)
+
+    rows = run_manifest(
+        args.manifest,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        processes=not args.threads,
+        recheck=not args.no_recheck,
+        progress=say,
+    )
+    proved = sum(r["status"] == "proved" for r in rows)
+    print(f"{proved} of {len(rows)} barriers proved; summary in {Path(args.out) / 'summary.csv'}")
+    return 0 if proved == len(rows) else 1

@@ -3,8 +3,8 @@
 The shipped handouts are the project's proof library: the test suite rebuilds
 each one and re-checks its certificates with the independent checker.
 
->>> handout_names()
-('convexity-baseline', 'permutation', 'sign-flip', 'seed-argument', 'rescaling', 'permutation-saddles')
+>>> handout_names()[-1]
+'linear-mode-connectivity'
 >>> describe_handout("permutation")
 "Permuting hidden units: why a network's loss is not convex"
 """
@@ -26,7 +26,7 @@ CATALOGUE: dict[str, str] = {
     "sign-flip": "symcert.handouts.sign_flip",
     "seed-argument": "symcert.handouts.seed_argument",
     "rescaling": "symcert.handouts.rescaling",
-    "permutation-saddles": "symcert.handouts.permutation_saddles",
+    "linear-mode-connectivity": "symcert.handouts.linear_mode_connectivity",
 }
 
 

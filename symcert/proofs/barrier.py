@@ -4,9 +4,12 @@ The barrier (Entezari et al. 2022) is ``sup_{t in [0, 1]} g(t)`` with
 ``g(t) = L((1 - t) A + t B) - ((1 - t) L(A) + t L(B))``; with ``form="midpoint"``
 (Ainsworth et al. 2023) the chord is ``(L(A) + L(B)) / 2``. :func:`certify_barrier`
 keeps a partition of ``[0, 1]`` into dyadic pieces, each with a rigorous upper bound of
-``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`), and a witness ``t`` with a
-rigorous lower bound of ``g(t)``. It splits the piece with the largest upper bound until
-``hi - lo <= tol``, or stops "undecided" at ``max_pieces`` pieces or ``max_seconds``.
+``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`: ``own``, and ``claim`` for the
+certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. Each round splits every
+piece whose claim keeps ``hi - lo`` above ``tol`` (the largest first, at most ``_ROUND`` of them),
+with one stacked pass for the new points and one for the new pieces, until ``hi - lo <= tol``, or
+stops "undecided" at ``max_pieces`` pieces or ``max_seconds``. Each piece's certified claim is
+moved halfway from its own claim to ``hi`` (room for the checker's looser balls).
 When ``B == A`` exactly the path is constant and the barrier is exactly 0.
 For ``"entezari"``, ``g(0) = 0`` exactly, so the lower bound is at least 0.
 
@@ -33,7 +36,7 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.numeric.barrier_bounds import FORMS, BarrierBounds
+from symcert.numeric.barrier_bounds import FORMS, BarrierBounds, PieceBound
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -180,77 +183,62 @@ def certify_barrier(
             0,
             ((zero, *bounds.LA), (one, *bounds.LB)),
         )
-    # Branch and bound, with 7/8 of tol internally: each claimed piece bound gets a slack of tol/16 so
-    # that a checker with its own arithmetic (slightly looser on wide boxes) still verifies it.
-    inner, slack = tol * 7 / 8, tol / 16
     lo, witness = max((bounds.lower(t), t) for t in (zero, one))
     if form == "entezari" and lo < 0:
         lo, witness = zero, zero  # g(0) = L(A) - L(A) = 0 exactly
-    heap = [(-bounds.upper(zero, one), zero, one)]
+    heap = [_entry(p) for p in bounds.pieces([(zero, one)])]
+    status = "undecided"
     while True:
-        hi = -heap[0][0]
-        if hi - lo <= inner or len(heap) >= max_pieces or time.perf_counter() - start > max_seconds:
+        if -heap[0][0] - lo <= tol:
+            status = "proved"
             break
-        _, t0, t1 = heapq.heappop(heap)
-        m = (t0 + t1) / 2
-        value = bounds.lower(m)
-        if value > lo:
-            lo, witness = value, m
-        for a, b in ((t0, m), (m, t1)):
-            heapq.heappush(heap, (-bounds.upper(a, b), a, b))
-    hi = max(-u for u, _, _ in heap)
-    claimed, status_ok = _claims(bounds, heap, hi + slack, slack, max_pieces, start, max_seconds)
-    hi_claimed = max(u for _, _, u in claimed)
-    above = [(a, b) for u, a, b in heap if -u >= lo]  # every maximiser lies in one of these
-    maximiser = (min(a for a, _ in above), max(b for _, b in above))
-    status = "proved" if status_ok and hi_claimed - lo <= tol else "undecided"
+        if len(heap) >= max_pieces or time.perf_counter() - start > max_seconds:
+            break
+        # One round: split every piece that keeps the enclosure wider than tol (the largest first,
+        # up to the cap), with one stacked pass for the new points and one for the new pieces.
+        batch = []
+        while heap and -heap[0][0] - lo > tol and len(heap) + 2 * len(batch) < max_pieces:
+            batch.append(heapq.heappop(heap))
+            if len(batch) >= _ROUND:
+                break
+        if not batch:
+            break
+        mids = [(e[2] + e[3]) / 2 for e in batch]
+        bounds.jets(mids)
+        lo, witness = max([(lo, witness)] + [(bounds.lower(m), m) for m in mids])
+        children = [piece for e, m in zip(batch, mids) for piece in ((e[2], m), (m, e[3]))]
+        for p in bounds.pieces(children):
+            heapq.heappush(heap, _entry(p))
+    hi = max(-c for c, *_ in heap)
+    # Each piece claims halfway between its own claim and hi (a margin for the checker's looser balls).
+    pieces = sorted((t0, t1, (hi - c) / 2) for c, _, t0, t1, _ in heap)
+    above = [(t0, t1) for _, _, t0, t1, own in heap if own >= lo]  # every maximiser lies in one of these
+    maximiser = (min(a for a, _ in above), max(b for _, b in above)) if above else (witness, witness)
     return BarrierResult(
         loss,
         A,
         B,
         form,
         lo,
-        hi_claimed,
+        hi,
         tol,
         status,
         False,
         witness,
-        tuple(claimed),
+        tuple(pieces),
         maximiser,
         bounds.LA,
         bounds.LB,
         time.perf_counter() - start,
         bounds.evaluations,
-        tuple((t, *v) for t, v in sorted(bounds.samples.items())),
+        tuple((t, *v) for t, v in bounds.samples.items()),
     )
 
 
-def _claims(
-    bounds: BarrierBounds,
-    heap: list,
-    ceiling: Fraction,
-    slack: Fraction,
-    max_pieces: int,
-    start: float,
-    max_seconds: float,
-) -> tuple[list[tuple[Fraction, Fraction, Fraction]], bool]:
-    """The claimed pieces: each bound is the larger of the float64 and the Arb-ball bound, plus ``slack``.
+#: Pieces split in one round of branch and bound (their new points and children go in stacked passes).
+_ROUND = 16
 
-    A checker evaluates in Arb balls, looser than float64 intervals on wide pieces; a piece whose ball
-    bound exceeds ``ceiling`` is split until it does not (False when a cap stops that first).
-    """
-    todo = sorted((a, b, -u) for u, a, b in heap)
-    done: list[tuple[Fraction, Fraction, Fraction]] = []
-    ok = True
-    while todo:
-        a, b, own = todo.pop(0)
-        ball = bounds.upper(a, b, balls=True)
-        claim = max(own, ball) + slack
-        capped = len(todo) + len(done) + 2 > max_pieces or time.perf_counter() - start > max_seconds
-        if claim <= ceiling or capped:
-            ok = ok and claim <= ceiling
-            done.append((a, b, claim))
-            continue
-        m = (a + b) / 2
-        todo[:0] = [(a, m, bounds.upper(a, m)), (m, b, bounds.upper(m, b))]
-    return sorted(done), ok
+
+def _entry(piece: PieceBound) -> tuple:
+    """A heap entry: the largest claim first (ties: the wider piece first)."""
+    return (-piece.claim, piece.t0 - piece.t1, piece.t0, piece.t1, piece.own)

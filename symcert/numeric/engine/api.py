@@ -43,6 +43,8 @@ __all__ = [
     "losses_bounds",
     "jet_bounds",
     "segment_range",
+    "segment_ranges",
+    "point_jets",
     "directional_bounds",
     "gradient_bounds",
     "hessian_vector_bounds",
@@ -138,20 +140,83 @@ def hessian_vector_bounds(bk: Any, loss: Any, layout: PointLayout, v: list[Fract
 def segment_range(bk: Any, loss: Any, A: Any, B: Any, t0: Fraction, t1: Fraction) -> list[Bounds]:
     """Enclosures of the ranges of ``phi, phi', phi''`` over ``t in [t0, t1]`` (``phi(t) = L(A + t(B-A))``).
 
-    Built from the enclosure of the interval ``[t0, t1]`` itself: the parameters become
-    boxes ``A + [t0, t1] (B - A)`` and the jets are evaluated over them.
+    Built from the enclosure of the interval ``[t0, t1]`` itself, centred: the parameters are
+    ``P(m) + [-h, h] (B - A)`` with ``m`` the midpoint and ``h`` the half-width, and the jets are
+    evaluated over that box (:func:`segment_ranges` does many sub-intervals in one pass).
     """
-    if not t0 <= t1:
-        raise ValueError(f"the sub-interval needs t0 <= t1, got [{t0}, {t1}]")
-    la, lb = point_layout(A), point_layout(B)
+    return segment_ranges(bk, loss, point_layout(A), point_layout(B), [(Fraction(t0), Fraction(t1))])[0]
+
+
+def segment_ranges(
+    bk: Any,
+    loss: Any,
+    la: PointLayout,
+    lb: PointLayout,
+    intervals: list[tuple[Fraction, Fraction]],
+    order: int = 2,
+) -> list[list[Bounds]]:
+    """:func:`segment_range` for many sub-intervals; in float64 one stacked pass for all of them.
+
+    Returns, per sub-interval, the ranges of ``phi`` (and ``phi'``, ``phi''`` up to ``order``) along
+    ``la + t (lb - la)``. An unbounded enclosure raises ``ArithmeticError`` (for the whole batch).
+    """
+    for t0, t1 in intervals:
+        if not t0 <= t1:
+            raise ValueError(f"the sub-interval needs t0 <= t1, got [{t0}, {t1}]")
     direction = combine(la, lb, Fraction(1), Fraction(-1))
+    centres = [combine(la, lb, (t0 + t1) / 2) for t0, t1 in intervals]
+    halves = [(t1 - t0) / 2 for t0, t1 in intervals]
     with bk.active():
-        lo_t, hi_t = bk.array(_scalar(t0)), bk.array(_scalar(t1))
-        T = _hull(bk, lo_t, hi_t)
-        base, step = weights_of(bk, la), weights_of(bk, direction)
-        params = [Weights(a.W + s.W * T, None if a.b is None else a.b + s.b * T) for a, s in zip(base, step)]
-        jets = evaluate(bk, loss, params, step, 2)
-        return [_endpoints(bk, jets[k]) for k in range(3)]
+        step = weights_of(bk, direction)
+        if bk.name == "float64" and len(intervals) > 1:
+            S = _hull(bk, bk.array(_column([-h for h in halves])), bk.array(_column(halves)))
+            params = _centred(bk, stacked(bk, centres), step, S)
+            jets = evaluate(bk, loss, params, step, order)
+            return [
+                [_endpoints(bk, _pick(jets[k], i)) for k in range(order + 1)] for i in range(len(intervals))
+            ]
+        out = []
+        for centre, h in zip(centres, halves):
+            S = _hull(bk, bk.array(_scalar(-h)), bk.array(_scalar(h)))
+            jets = evaluate(bk, loss, _centred(bk, weights_of(bk, centre), step, S), step, order)
+            out.append([_endpoints(bk, jets[k]) for k in range(order + 1)])
+        return out
+
+
+def point_jets(
+    bk: Any, loss: Any, la: PointLayout, lb: PointLayout, ts: list[Fraction], order: int = 1
+) -> list[list[Bounds]]:
+    """Endpoints of ``phi(t)`` (and ``phi'(t)``, ``phi''(t)`` up to ``order``) at exact points ``t``;
+    in float64 one stacked pass for all of them."""
+    direction = combine(la, lb, Fraction(1), Fraction(-1))
+    layouts = [combine(la, lb, Fraction(t)) for t in ts]
+    with bk.active():
+        step = weights_of(bk, direction) if order else None
+        if bk.name == "float64" and len(ts) > 1:
+            jets = evaluate(bk, loss, stacked(bk, layouts), step, order)
+            return [[_endpoints(bk, _pick(jets[k], i)) for k in range(order + 1)] for i in range(len(ts))]
+        out = []
+        for layout in layouts:
+            jets = evaluate(bk, loss, weights_of(bk, layout), step, order)
+            out.append([_endpoints(bk, jets[k]) for k in range(order + 1)])
+        return out
+
+
+def _pick(x: Any, i: int) -> Any:
+    return x if x is None or np.ndim(x.lo) == 0 else x[i]
+
+
+def _centred(bk: Any, centre: list[Weights], step: list[Weights], S: Any) -> list[Weights]:
+    """The centred boxes ``centre + S step`` (see :class:`~.network.Weights`)."""
+    return [
+        Weights(c.W, None if c.b is None else c.b + S * s.b, c.exact_W, (S, s.W, s.exact_W))
+        for c, s in zip(centre, step)
+    ]
+
+
+def _column(values: list[Fraction]) -> Exact:
+    """Exact values as a ``(k, 1, 1)`` array (one per stacked sub-interval)."""
+    return Exact.of(values, (len(values), 1, 1))
 
 
 def loss_range(bk: Any, loss: Any, lower: Any, upper: Any) -> Bounds:

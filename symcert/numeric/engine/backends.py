@@ -132,6 +132,14 @@ class F64Backend:
     def sum(self, x: F64, axis: Any) -> F64:
         return x.sum(axis)
 
+    def nonnegative_ratio(self, a: F64, b: F64) -> F64:
+        """``a / b`` for enclosures of reals ``a >= 0``, ``b > 0`` (``b``'s lower end may have underflowed
+        to 0: the ratio is then unbounded above, not undefined)."""
+        with np.errstate(all="ignore"):
+            lo = np.maximum(down(np.maximum(a.lo, 0.0) / b.hi), 0.0)
+            hi = np.where(a.hi <= 0, 0.0, up(a.hi / np.maximum(b.lo, 0.0)))
+        return F64(lo, hi)
+
     def rowsum(self, x: F64) -> F64:
         return x.sum(-1, keepdims=True)
 
@@ -258,6 +266,10 @@ class ArbBackend:
 
     def square(self, x: np.ndarray) -> np.ndarray:
         return x * x  # sound (a product of two enclosures); ** on a ball containing 0 gives NaN
+
+    def nonnegative_ratio(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """``a / b`` (Arb's exponent range is unbounded: ``b`` never underflows to 0)."""
+        return a / b
 
     def sum(self, x: np.ndarray, axis: Any) -> Any:
         from flint import arb

@@ -38,11 +38,26 @@ __all__ = ["Weights", "weights_of", "stacked", "evaluate"]
 
 @dataclass(frozen=True)
 class Weights:
-    """One layer's parameters in a backend: enclosures, and the exact layout when there is one."""
+    """One layer's parameters in a backend: enclosures, and the exact layout when there is one.
+
+    ``spread = (S, D, exact_D)``, when given, makes the weights the centred box ``W + S D``
+    (``S`` an enclosure of ``[-h, h]``, ``D`` the direction's weights): products are then
+    ``x W^T + S (x D^T)``, whose radius ``h |x D^T|`` is far tighter than the box product's
+    ``h |x| |D|^T`` (the sum over inputs cancels before the width is taken).
+    The bias ``b`` is then already the whole box.
+    """
 
     W: Any
     b: Any
     exact_W: Exact | None = None
+    spread: tuple | None = None
+
+    def box(self, bk: Any) -> Any:
+        """The weights as one enclosure (the centred box summed)."""
+        if self.spread is None:
+            return self.W
+        S, D, _ = self.spread
+        return self.W + S * D
 
 
 def weights_of(bk: Any, layout: PointLayout) -> list[Weights]:
@@ -77,14 +92,21 @@ def _mul(a: Any, b: Any) -> Any:
 def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | None, order: int):
     a0, a1, a2 = a
 
+    def product(x: Any, W: Any, exact: Any) -> Any:
+        if X is not None and x is a0 and exact is not None:
+            found = bk.exact_product(X, exact)
+            if found is not None:
+                return found
+        return bk.matmul(x, bk.transpose(W))
+
     def times(x: Any, w: Weights) -> Any:
         if x is None:
             return None
-        if X is not None and x is a0 and w.exact_W is not None:
-            product = bk.exact_product(X, w.exact_W)
-            if product is not None:
-                return product
-        return bk.matmul(x, bk.transpose(w.W))
+        out = product(x, w.W, w.exact_W)
+        if w.spread is not None:
+            S, D, exact_D = w.spread
+            out = out + S * product(x, D, exact_D)
+        return out
 
     z0 = _add(times(a0, layer), layer.b)
     if order == 0:
@@ -121,11 +143,20 @@ def _dot_rows(bk: Any, p: Any, q: Any) -> Any:
     return bk.rowsum(p * q)
 
 
+def _probabilities(bk: Any, z0: Any, e: Any = None) -> Any:
+    """``softmax(z0)_k = 1 / (1 + S_k / e_k)`` with ``e = exp(z0 - shift)`` (``shift`` an exact float per
+    row, so no overflow) and ``S_k = sum_{j != k} e_j``: each ``e_j`` enters once, so for independent
+    intervals ``z_j`` this is as tight as ``1 / sum_j exp(z_j - z_k)``, with one ``exp`` per entry
+    instead of one per pair (``e`` may be passed when already computed with the same shift)."""
+    if e is None:
+        e = bk.exp(z0 - bk.row_max_mid(z0))
+    others = bk.sum(bk.zero_diagonal(e[..., None, :]), axis=-1)
+    return 1 / (1 + bk.nonnegative_ratio(others, e))
+
+
 def _softmax(bk: Any, z: tuple, order: int) -> tuple:
     z0, z1, z2 = z
-    # f_k = 1 / sum_j exp(z_j - z_k), the term j = k exactly exp(0) = 1: no overflow, and
-    # no dependency blow-up of z_k - z_k for wide z_k.
-    f0 = 1 / bk.sum(bk.exp(bk.zero_diagonal(z0[..., None, :] - z0[..., :, None])), axis=-1)
+    f0 = _probabilities(bk, z0)
     if order == 0 or z1 is None:
         return f0, None, None
     g = z1 - _dot_rows(bk, f0, z1)
@@ -191,11 +222,12 @@ def _point_losses(bk: Any, loss: Any, z: tuple, Y: Any, order: int) -> tuple:
     # cross entropy: (sum_k y_k) LSE(z) - <y, z>
     sy = bk.rowsum(Y)
     shift = bk.row_max_mid(z0)
-    lse = shift + bk.log(bk.rowsum(bk.exp(z0 - shift)))
+    e = bk.exp(z0 - shift)
+    lse = shift + bk.log(bk.rowsum(e))
     v = _total(bk, sy * lse) - _total(bk, Y * z0)
     if order == 0 or z1 is None:
         return v, None, None
-    p = _softmax(bk, (z0, None, None), 0)[0]
+    p = _probabilities(bk, z0, e)
     pz1 = bk.rowsum(p * z1)
     d1 = _total(bk, sy * pz1) - _total(bk, Y * z1)
     d2 = None
@@ -236,9 +268,9 @@ def evaluate(
     out = [v * scale, None if d1 is None else d1 * scale, None if d2 is None else d2 * scale]
     if loss.weight_decay:
         lam = bk.constant(Fraction(int(loss.weight_decay.p), int(loss.weight_decay.q)))
-        out[0] = out[0] + lam * _sum_over(bk, [bk.square(w.W) for w in params])
+        out[0] = out[0] + lam * _sum_over(bk, [bk.square(w.box(bk)) for w in params])
         if order >= 1 and steps is not None:
-            out[1] = _add(out[1], lam * _sum_over(bk, [w.W * s.W for w, s in zip(params, steps)]) * 2)
+            out[1] = _add(out[1], lam * _sum_over(bk, [w.box(bk) * s.W for w, s in zip(params, steps)]) * 2)
         if order == 2 and steps is not None:
             out[2] = _add(out[2], lam * _sum_over(bk, [bk.square(s.W) for s in steps]) * 2)
     return out[0], out[1], out[2]

@@ -109,6 +109,12 @@ def certificate_repr_latex(certificate: Certificate, digits: int = 8) -> str:
         parts.append(
             r"%s \in %s" % (quantity_latex(name), interval_latex(certificate.enclosures[name], digits))
         )
+    if certificate.kind == "barrier":
+        bounds = certificate.enclosures["barrier"]
+        return r"$\displaystyle \sup_{t} L\bigl((1-t)A + tB\bigr) - c(t) \in %s\quad \text{(%s)}$" % (
+            interval_latex(bounds, digits),
+            certificate.status,
+        )
     verdict = {
         "proved": r"\Rightarrow\ L \text{ is not convex}",
         "refuted": r"\text{(refuted)}",
@@ -132,6 +138,10 @@ def certificate_to_latex(
     here when not given); ``context=False`` leaves out the network and loss
     (for documents that define them before); ``label`` labels the theorem.
     """
+    if certificate.kind == "barrier":
+        from symcert.printing.latex.barrier import barrier_to_latex
+
+        return barrier_to_latex(certificate, digits, context=context, label=label)
     loss = certificate.loss
     proved = certificate.status == "proved" and _shows_nonconvexity(certificate)
     verdict = {

@@ -1,0 +1,155 @@
+"""The manifest of a barrier study: one pair of trained networks per CSV row.
+
+Columns (a header row names them; order free; unknown columns are refused):
+
+- ``name`` (required): the pair's name, letters, digits, ``.``, ``_`` and ``-`` only (it names the
+  result files ``NAME.json``, and ``NAME.before.json`` with ``align``); unique in the manifest.
+- ``model_a``, ``model_b`` (required): the two trained networks (``.npz`` with ``W1, b1, ...``,
+  ``.json`` point files or ``.safetensors``), paths relative to the manifest's folder.
+- ``data`` (required): the training data (CSV, ``.npz`` or ``.npy``), relative to the manifest.
+- ``align``: ``yes``/``no`` (also ``true``/``false``, ``1``/``0``; default ``no``): also align ``B``
+  to ``A`` (weight matching with sign flips) and certify the barrier after alignment.
+- ``tol``: the width of the enclosure (default ``1e-3``), ``form``: ``entezari`` or ``midpoint``.
+- ``activation`` (default ``tanh``), ``loss`` (default ``cross_entropy``; ``mse``, ``sse``, ``bce``),
+  ``output`` (the output activation; default ``softmax`` for cross-entropy, ``sigmoid`` for bce,
+  else ``identity``).
+
+A malformed row raises :class:`~symcert.errors.SpecificationError` with one line naming the row.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> for name in ("a.npz", "b.npz", "d.csv"):
+...     _ = (folder / name).write_text("")
+>>> _ = (folder / "pairs.csv").write_text("name,model_a,model_b,data,align\\np1,a.npz,b.npz,d.csv,yes\\n")
+>>> [(p.name, p.model_a.name, p.align, p.tol) for p in read_manifest(folder / "pairs.csv")]
+[('p1', 'a.npz', True, Fraction(1, 1000))]
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from symcert.errors import SpecificationError
+
+__all__ = ["Pair", "read_manifest", "COLUMNS", "REQUIRED"]
+
+REQUIRED = ("name", "model_a", "model_b", "data")
+COLUMNS = (*REQUIRED, "align", "tol", "form", "activation", "loss", "output")
+_YES, _NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n", "")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_OUTPUT_FOR = {"cross_entropy": "softmax", "bce": "sigmoid"}
+#: The most rows a manifest may have.
+MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One row of the manifest, checked: absolute paths, exact ``tol``."""
+
+    name: str
+    model_a: Path
+    model_b: Path
+    data: Path
+    align: bool = False
+    tol: Fraction = Fraction(1, 1000)
+    form: str = "entezari"
+    activation: str = "tanh"
+    loss: str = "cross_entropy"
+    output: str = "softmax"
+
+    def files(self) -> tuple[str, ...]:
+        """The result files of this pair (names inside the results folder)."""
+        return (f"{self.name}.before.json", f"{self.name}.json") if self.align else (f"{self.name}.json",)
+
+
+def read_manifest(path: str | Path) -> list[Pair]:
+    """The pairs of the manifest CSV at ``path`` (see the module docstring)."""
+    from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
+    from symcert.symbolic.losses import LOSS_KINDS
+
+    p = Path(path)
+    if not p.is_file():
+        raise SpecificationError(f"the manifest {path} is not a readable file; give the path of a CSV file")
+    try:
+        rows = list(csv.reader(p.read_text(encoding="utf-8").splitlines()))
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise SpecificationError(f"the manifest {path} is not a UTF-8 CSV file ({error})") from None
+    rows = [row for row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise SpecificationError(f"the manifest {path} is empty; expected a header {','.join(REQUIRED)}")
+    header = [cell.strip().lower() for cell in rows[0]]
+    unknown = [c for c in header if c not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        raise SpecificationError(
+            f"the manifest's header must name the columns {', '.join(REQUIRED)} (optional: "
+            f"{', '.join(COLUMNS[len(REQUIRED) :])}), each once; got {','.join(header)[:120]}"
+        )
+    if len(rows) - 1 > MAX_ROWS:
+        raise SpecificationError(f"the manifest has {len(rows) - 1} rows, more than the limit {MAX_ROWS}")
+    pairs: list[Pair] = []
+    seen: set[str] = set()
+    for number, row in enumerate(rows[1:], start=2):
+        where = f"{p.name}, row {number}"
+        if len(row) != len(header):
+            raise SpecificationError(
+                f"{where}: expected {len(header)} cells as in the header, got {len(row)}"
+            )
+        cell = {key: value.strip() for key, value in zip(header, row)}
+        name = cell["name"]
+        if not _NAME.fullmatch(name):
+            raise SpecificationError(
+                f"{where}: name must be letters, digits, '.', '_' or '-' (up to 100), got {name[:40]!r}"
+            )
+        if name in seen:
+            raise SpecificationError(f"{where}: the name {name!r} is used twice; names must be unique")
+        seen.add(name)
+        files = {}
+        for key in ("model_a", "model_b", "data"):
+            if not cell[key]:
+                raise SpecificationError(
+                    f"{where}: the {key} cell is empty; give a path relative to the manifest"
+                )
+            files[key] = (p.parent / cell[key]).resolve()
+            if not files[key].is_file():
+                raise SpecificationError(
+                    f"{where}: {key} {cell[key]!r} is not a file (relative to {p.parent})"
+                )
+        align = cell.get("align", "").lower()
+        if align not in _YES + _NO:
+            raise SpecificationError(f"{where}: align must be yes or no, got {cell['align'][:20]!r}")
+        tol = _tol(cell.get("tol", ""), where)
+        form = cell.get("form", "") or "entezari"
+        activation = cell.get("activation", "") or "tanh"
+        loss = cell.get("loss", "") or "cross_entropy"
+        output = cell.get("output", "") or _OUTPUT_FOR.get(loss, "identity")
+        for key, value, allowed in (
+            ("form", form, ("entezari", "midpoint")),
+            ("activation", activation, ACTIVATION_NAMES),
+            ("loss", loss, LOSS_KINDS),
+            ("output", output, OUTPUT_ACTIVATION_NAMES),
+        ):
+            if value not in allowed:
+                raise SpecificationError(
+                    f"{where}: {key} must be one of {', '.join(allowed)}, got {value[:30]!r}"
+                )
+        pairs.append(Pair(name, *files.values(), align in _YES, tol, form, activation, loss, output))
+    if not pairs:
+        raise SpecificationError(f"the manifest {path} has a header but no pairs")
+    return pairs
+
+
+def _tol(text: str, where: str) -> Fraction:
+    if not text:
+        return Fraction(1, 1000)
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        value = Fraction(-1)
+    if value <= 0:
+        raise SpecificationError(f"{where}: tol must be a positive number such as 1e-3, got {text[:30]!r}")
+    return value
