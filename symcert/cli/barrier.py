@@ -84,6 +84,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT.png|.svg|.pdf",
         default=None,
         help="draw phi(t), the certified band and the chord with matplotlib (needs the plot extra)",
+    )
     study = parser.add_argument_group(
         "many pairs (needs Dask: pip install 'symcert[dask]')",
         "--manifest PAIRS.csv --out RESULTS/ certifies every pair of the manifest, one certificate per "
