@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from symcert import check
@@ -86,3 +87,41 @@ def test_latex_and_pdf_with_the_figure(capsys, tmp_path, require_tool):
     source = tex.read_text()
     assert source.count(r"\begin{axis}") == 2 and "chord" in source and "certified upper band" in source
     assert pdf.stat().st_size > 1000
+
+
+def _save_model(path, W1, b1, W2, b2):
+    np.savez(path, W1=np.array(W1), b1=np.array(b1), W2=np.array(W2), b2=np.array(b2))
+
+
+def test_barrier_of_two_trained_models_before_and_after_alignment(tmp_path, capsys):
+    W1, b1, W2, b2 = [[0.5, -1.25], [1.5, 0.25], [-0.75, 1.0]], [0.25, -0.5, 0.125], [[1.0, -2.0, 0.5]], [0.5]
+    order = [2, 0, 1]  # B is A with its hidden units permuted: after alignment the barrier is exactly 0
+    _save_model(tmp_path / "a.npz", W1, b1, W2, b2)
+    _save_model(
+        tmp_path / "b.npz", [W1[i] for i in order], [b1[i] for i in order], [[W2[0][i] for i in order]], b2
+    )
+    (tmp_path / "train.csv").write_text("x1,x2,y1\n0,1,1/2\n1,-1,-1\n2,1/4,3/4\n-1,2,0\n")
+    args = ["barrier", "--model", str(tmp_path / "a.npz"), "--model", str(tmp_path / "b.npz")]
+    args += ["--data", str(tmp_path / "train.csv"), "--activation", "tanh", "--align"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    before = next(line for line in out.splitlines() if line.startswith("Barrier:"))
+    assert "(proved)" in before and "barrier = 0 exactly" not in before
+    assert "Aligned barrier: barrier = 0 exactly" in out
+
+
+def test_barrier_models_are_refused_clearly(tmp_path, capsys):
+    _save_model(tmp_path / "a.npz", [[1.0]], [0.0], [[1.0]], [0.0])
+    _save_model(tmp_path / "wide.npz", [[1.0], [2.0]], [0.0, 0.0], [[1.0, 1.0]], [0.0])
+    (tmp_path / "d.csv").write_text("x1,y1\n0,1\n1,0\n")
+    a, wide, data = (str(tmp_path / name) for name in ("a.npz", "wide.npz", "d.csv"))
+    cases = [
+        (["--model", a, "--model", wide, "--data", data], "two networks of the same shape"),
+        (["--model", a, "--data", data], "exactly two models"),
+        (["--model", a, "--model", a], "--model needs --data FILE"),
+        (["--model", a, "--model", a, "--point", a, "--point", a, "--data", data], "not both"),
+    ]
+    for extra, message in cases:
+        assert main(["barrier", *extra]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err

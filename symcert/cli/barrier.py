@@ -11,10 +11,13 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.models import OUTPUT_FOR
 from symcert.cli.options import add_command, exact_flag
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
+from symcert.models.data import load_data
+from symcert.models.loaders import FRAMEWORKS, load_weights
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
@@ -38,6 +41,10 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         examples=[
             ("symcert barrier", "the default example: about 4.149"),
             ("symcert barrier --widths 2,3,1 --point A.json --point B.json --align", "before and after"),
+            (
+                "symcert barrier --model a.npz --model b.npz --data train.csv --activation tanh --align",
+                "two trained networks",
+            ),
         ],
         prints="the enclosure of the barrier (6 significant digits rounded outward; --exact for exact "
         "endpoints), where the maximum lies, the number of pieces and the time; with --align also the "
@@ -75,6 +82,17 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT",
         default=None,
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        metavar="FILE",
+        help="give twice: trained networks A then B (.npz W1,b1,..., JSON, or a PyTorch .safetensors "
+        "state dict), loaded exactly; needs --data FILE and names the activation with --activation",
+    )
+    parser.add_argument(
+        "--framework", choices=FRAMEWORKS, default="plain", help="layout of --model (default: by suffix)"
     )
     exact_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
@@ -128,7 +146,28 @@ def _tol(text: str) -> Fraction:
     return value
 
 
+def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
+    """``--model A --model B --data FILE``: two trained networks of one shape, loaded exactly."""
+    if args.point is not None:
+        raise SpecificationError("give the two networks with --model or with --point, not both")
+    if len(args.model) != 2:
+        raise SpecificationError(f"give exactly two models (--model A --model B), got {len(args.model)}")
+    if args.data == "teacher":
+        raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
+    output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
+    mlp, A = load_weights(args.model[0], args.activation, output, args.framework)
+    mlp_b, B = load_weights(args.model[1], args.activation, output, args.framework)
+    if mlp_b != mlp:
+        raise SpecificationError(
+            f"--model {args.model[0]} is a {mlp.describe()} but --model {args.model[1]} a "
+            f"{mlp_b.describe()}; a barrier needs two networks of the same shape"
+        )
+    return Loss(mlp, load_data(args.data, mlp, args.loss), args.loss), A, B
+
+
 def _problem(args: argparse.Namespace):
+    if args.model is not None:
+        return _models(args)
     if args.point is None:
         if args.data != "teacher":
             raise SpecificationError(
