@@ -15,7 +15,7 @@ from symcert.models.digits import require_sklearn
 from symcert.models.sklearn import from_sklearn
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import certify_barrier
-from symcert.proofs.barrier_figure import barrier_figure
+from symcert.printing.figures.barrier import barrier_figure
 
 TITLE = "Linear mode connectivity: certified loss barriers before and after alignment"
 #: The training set (the first digits) and the width: small, so that the handout builds in seconds.
