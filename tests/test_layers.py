@@ -36,9 +36,10 @@ TIERS: tuple[tuple[str, ...], ...] = (
 #: Imports across one tier, by design: the loaders of trained models build on the provers.
 SIDEWAYS = {("models", "proofs")}
 #: The checker's own rule: what it may import, and who may import it (it runs on files: the
-#: public ``check``, the command line's ``check`` and ``--check-coq``, and ``build``'s Coq binding).
+#: public ``check``, the command line's ``check`` and ``--check-coq``, ``build``'s Coq binding, and
+#: ``batch``, which re-checks a finished result file before a resumed run keeps it).
 CHECKER_IMPORTS = ("limits",)
-CHECKER_USERS = ("__init__", "__main__", "cli", "build")
+CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch")
 #: Methods that only delegate to a printer: ``to_latex()``, ``summary()``, ``to_coq()`` and the
 #: notebook displays. An object may call up into ``printing`` from these, and only lazily.
 DELEGATIONS = frozenset({"to_latex", "summary", "to_coq", "claim_latex", "_repr_latex_", "_repr_markdown_"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from fractions import Fraction
@@ -105,14 +106,18 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     )
     study = parser.add_argument_group(
         "many pairs (needs Dask: pip install 'symcert[dask]')",
-        "--manifest PAIRS.csv --out RESULTS/ certifies every pair of the manifest, one certificate per "
-        "barrier (RESULTS/NAME.json; with align also NAME.before.json) and RESULTS/summary.csv (pair, "
-        "variant, status, barrier_lo, barrier_hi, seconds, computed). Resumable: a result file that is "
-        "complete and accepted by the checker is kept, not recomputed; files are written atomically. "
-        "Manifest: a CSV with a header; columns name, model_a, model_b, data (required; paths relative "
-        "to the manifest: .npz/.json/.safetensors models, CSV/.npz/.npy data), align (yes/no, default no), "
-        "tol (default 1e-3), form (entezari/midpoint), activation (default tanh), loss (default "
-        "cross_entropy), output (default from the loss). Example row: pair1,a.npz,b.npz,digits.csv,yes,1e-3",
+        textwrap.fill(
+            "--manifest PAIRS.csv --out RESULTS/ certifies every pair of the manifest, one certificate per "
+            "barrier (RESULTS/NAME.json; with align also NAME.before.json) and RESULTS/summary.csv (pair, "
+            "variant, status, barrier_lo, barrier_hi, seconds, computed). Resumable: a result file that is "
+            "complete and accepted by the checker is kept, not recomputed; files are written atomically. "
+            "Manifest: a CSV with a header; columns name, model_a, model_b, data (required; paths relative "
+            "to the manifest: .npz/.json/.safetensors models, CSV/.npz/.npy data), align (yes/no, default "
+            "no), tol (default 1e-3), form (entezari/midpoint), activation (default tanh), loss (default "
+            "cross_entropy), output (default from the loss). Example row: "
+            "pair1,a.npz,b.npz,digits.csv,yes,1e-3",
+            88,
+        ),
     )
     study.add_argument("--manifest", metavar="PAIRS.csv", default=None, help="the study's pairs (see above)")
     study.add_argument("--out", metavar="RESULTS", default=None, help="with --manifest: the results folder")

@@ -64,8 +64,9 @@ def plain_title(title: str) -> str:
 def run_handout(args: argparse.Namespace) -> int:
     """List the catalogue, or build one handout."""
     if args.name == "list":
+        width = max(map(len, handout_names()))
         for name in handout_names():
-            print(f"{name:<20} {plain_title(describe_handout(name))}")
+            print(f"{name:<{width}}  {plain_title(describe_handout(name))}")
         return EXIT_OK
     if args.students is not None or args.seed is not None:
         return run_variants(args)

@@ -26,6 +26,7 @@ CATALOGUE: dict[str, str] = {
     "sign-flip": "symcert.handouts.sign_flip",
     "seed-argument": "symcert.handouts.seed_argument",
     "rescaling": "symcert.handouts.rescaling",
+    "permutation-saddles": "symcert.handouts.permutation_saddles",
     "linear-mode-connectivity": "symcert.handouts.linear_mode_connectivity",
 }
 

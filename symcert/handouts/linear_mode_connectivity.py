@@ -13,9 +13,9 @@ import warnings
 from symcert.handouts.base import Exercise, Handout
 from symcert.models.digits import require_sklearn
 from symcert.models.sklearn import from_sklearn
+from symcert.printing.figures.barrier import barrier_figure
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import certify_barrier
-from symcert.printing.figures.barrier import barrier_figure
 
 TITLE = "Linear mode connectivity: certified loss barriers before and after alignment"
 #: The training set (the first digits) and the width: small, so that the handout builds in seconds.
