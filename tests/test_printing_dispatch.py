@@ -24,8 +24,10 @@ from symcert import (
 )
 from symcert.printing import figure, notebook
 from symcert.printing.latex.certificate import certificate_to_latex
-from symcert.printing.latex.display import loss_latex, network_latex, point_latex
-from symcert.printing.latex.invariance import permutation_lemma_to_latex, proof_to_latex
+from symcert.printing.latex.display import point_latex
+from symcert.printing.latex.elements import permutation_lemma_to_latex
+from symcert.printing.latex.invariance import proof_to_latex
+from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.printing.text.certificate import certificate_to_text
 
 EXAMPLE = default_example()

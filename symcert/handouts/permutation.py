@@ -6,7 +6,7 @@ import math
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.printing.figures.loss import plane_figure, segment_figure
-from symcert.printing.latex.invariance import permutation_lemma_to_latex
+from symcert.printing.latex.elements import permutation_lemma_to_latex
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import Example, default_example

@@ -23,7 +23,8 @@ import sympy
 from symcert.errors import SpecificationError
 from symcert.printing.latex.certificate import claim_latex, quantity_latex
 from symcert.printing.latex.display import interval_latex, point_latex
-from symcert.printing.latex.invariance import claim_to_latex, element_latex, group_repr_latex
+from symcert.printing.latex.elements import element_latex
+from symcert.printing.latex.invariance import claim_to_latex, group_repr_latex
 from symcert.printing.latex.names import symbol_names
 from symcert.printing.text.invariance import shorten
 from symcert.proofs.barrier import BarrierResult

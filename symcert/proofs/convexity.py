@@ -60,7 +60,7 @@ class ConvexityProof:
         return text(self)
 
     def _repr_latex_(self) -> str:
-        from symcert.printing.latex.certificate import convexity_repr_latex
+        from symcert.printing.latex.convexity import convexity_repr_latex
 
         return convexity_repr_latex(self)
 

@@ -70,7 +70,7 @@ class PermutationLemma:
 
 
     def _repr_latex_(self) -> str:
-        from symcert.printing.latex.invariance import permutation_lemma_repr_latex  # a thin delegation
+        from symcert.printing.latex.elements import permutation_lemma_repr_latex  # a thin delegation
 
         return permutation_lemma_repr_latex(self)
 

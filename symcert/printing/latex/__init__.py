@@ -20,15 +20,13 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.printing.latex.certificate import certificate_to_latex, convexity_to_latex
-from symcert.printing.latex.display import loss_latex, network_latex, point_latex
+from symcert.printing.latex.certificate import certificate_to_latex
+from symcert.printing.latex.convexity import convexity_to_latex
+from symcert.printing.latex.display import point_latex
+from symcert.printing.latex.elements import element_latex, permutation_lemma_to_latex
 from symcert.printing.latex.gradient import gradient_proof_to_latex
-from symcert.printing.latex.invariance import (
-    element_latex,
-    group_repr_latex,
-    permutation_lemma_to_latex,
-    proof_to_latex,
-)
+from symcert.printing.latex.invariance import group_repr_latex, proof_to_latex
+from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof

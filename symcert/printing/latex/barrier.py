@@ -21,14 +21,8 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert.printing.latex.display import (
-    decimal_bound,
-    escape,
-    interval_latex,
-    loss_latex,
-    network_latex,
-    point_latex,
-)
+from symcert.printing.latex.display import decimal_bound, escape, interval_latex, point_latex
+from symcert.printing.latex.model import loss_latex, network_latex
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate

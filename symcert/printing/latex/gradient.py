@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.printing.latex.display import activation_latex, interval_latex, loss_phrase, point_latex
+from symcert.printing.latex.display import interval_latex, point_latex
+from symcert.printing.latex.model import activation_latex, loss_phrase
 from symcert.printing.latex.names import symbol_names
 
 if TYPE_CHECKING:
