@@ -63,7 +63,7 @@ def test_the_conveniences_delegate():
     assert gradient.summary() == symcert.text(gradient) and gradient.summary().endswith("Verdict: PROVED")
     group = EXAMPLE.loss.mlp.symmetry_group()
     assert group._repr_latex_() == symcert.latex(group)
-    assert symcert.text(group).splitlines()[0] == "Symmetry group of order 8"
+    assert symcert.text(group).splitlines()[0] == "Symmetry group of the 1-2-1 tanh network (7 parameters)"
 
 
 def test_figures_of_a_certificate_and_a_barrier():

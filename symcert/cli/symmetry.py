@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from symcert.proofs.generation import flip_reason
+from symcert.printing import text
 from symcert.proofs.invariance import Proof, prove_invariance
 from symcert.proofs.serialize import group_to_dict, proof_to_dict
 from symcert.symbolic.examples import default_teacher_loss
@@ -37,28 +37,8 @@ def run_group(args: argparse.Namespace) -> int:
 
 
 def group_text(group: SymmetryGroup) -> str:
-    lines = [f"Symmetry group of the {group.mlp.describe()}"]
-    if not group.layers:
-        lines.append("  no hidden layer: the group is trivial (order 1)")
-    for layer in group.layers:
-        kind = "signed permutations" if layer.flips else "permutations"
-        formula = f"{layer.width}! * 2^{layer.width}" if layer.flips else f"{layer.width}!"
-        lines.append(
-            f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
-        )
-        flips = f"yes, {layer.sign_kind}" if layer.flips else "no"
-        lines.append(f"    sign flips: {flips} ({flip_reason(layer, group.mlp.activation.name)})")
-    lines.append(f"  order of the discrete group: {group.order}")
-    lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
-    for element in group.cross_layer:
-        lines.append(f"  sign across layers: {element} (a product of the generators; the order is unchanged)")
-    for family in group.continuous:
-        lines.append(
-            f"  continuous: {family.description} (dimension {family.dimension}, degree {family.degree})"
-        )
-    if not group.continuous:
-        lines.append("  continuous families: none")
-    return "\n".join(lines)
+    """What ``symcert group`` prints: :func:`symcert.text` of the group, without the generation argument."""
+    return text(group, argument=False)
 
 
 def run_invariance(args: argparse.Namespace) -> int:

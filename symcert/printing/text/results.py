@@ -1,8 +1,8 @@
 """Plain-text accounts of the smaller results: gradient identities, convexity, barriers, groups.
 
 >>> from symcert import MLP
->>> print(group_to_text(MLP((1, 2, 1), "tanh").symmetry_group()).splitlines()[0])
-Symmetry group of order 8
+>>> print(group_to_text(MLP((1, 2, 1), "tanh").symmetry_group()).splitlines()[3])
+  order of the discrete group: 8
 """
 
 from __future__ import annotations
@@ -68,17 +68,32 @@ def barrier_to_text(result: BarrierResult, exact: bool = False) -> str:
     )
 
 
-def group_to_text(group: SymmetryGroup) -> str:
-    """The order, each hidden layer's symmetries with the reason for its sign flips, the generators."""
-    lines = [f"Symmetry group of order {group.order}"]
+def group_to_text(group: SymmetryGroup, argument: bool = True) -> str:
+    """The group layer by layer (order, sign flips and why), its generators, the elements acting
+    across layers and the continuous families; then, with ``argument``, why these generate it."""
+    lines = [f"Symmetry group of the {group.mlp.describe()}"]
+    if not group.layers:
+        lines.append("  no hidden layer: the group is trivial (order 1)")
     for layer in group.layers:
-        flips = f"sign flips ({layer.sign_kind})" if layer.flips else "no sign flips"
-        why = flip_reason(layer, group.mlp.activation.name)
-        lines.append(f"  layer {layer.layer}: {layer.width} units, order {layer.order}, {flips}: {why}")
-    lines.append("  generators: " + (", ".join(str(g) for g in group.generators) or "none"))
+        kind = "signed permutations" if layer.flips else "permutations"
+        formula = f"{layer.width}! * 2^{layer.width}" if layer.flips else f"{layer.width}!"
+        lines.append(
+            f"  hidden layer {layer.layer}: {layer.width} units, {kind}, order {formula} = {layer.order}"
+        )
+        flips = f"yes, {layer.sign_kind}" if layer.flips else "no"
+        lines.append(f"    sign flips: {flips} ({flip_reason(layer, group.mlp.activation.name)})")
+    lines.append(f"  order of the discrete group: {group.order}")
+    lines.append(f"  generators: {', '.join(str(g) for g in group.generators) or 'none'}")
+    for element in group.cross_layer:
+        lines.append(f"  sign across layers: {element} (a product of the generators; the order is unchanged)")
     for family in group.continuous:
-        lines.append(f"  continuous: {family.description}")
-    lines.append("  " + generation_argument(group))
+        lines.append(
+            f"  continuous: {family.description} (dimension {family.dimension}, degree {family.degree})"
+        )
+    if not group.continuous:
+        lines.append("  continuous families: none")
+    if argument:
+        lines.append("  " + generation_argument(group))
     return "\n".join(lines)
 
 
