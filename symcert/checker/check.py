@@ -161,11 +161,7 @@ def _verify_barrier(
         except (ArithmeticError, ValueError) as error:
             problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
             continue
-        for name, (claimed_low, claimed_high) in s.claimed.items():
-            if name in found and not (claimed_low <= found[name][0] and found[name][1] <= claimed_high):
-                problems.append(
-                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
-                )
+        problems += _uncontained(s.claimed, found)
         result.enclosures, result.dps = found, dps
         if not problems:
             break
@@ -192,11 +188,7 @@ def _verify_saddle(
         except (ArithmeticError, ValueError) as error:
             found, reasons, problems = {}, [], [f"REJECT: cannot evaluate at {dps} digits: {error}"]
             continue
-        for name, (claimed_low, claimed_high) in s.claimed.items():
-            if name in found and not (claimed_low <= found[name][0] and found[name][1] <= claimed_high):
-                problems.append(
-                    f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
-                )
+        problems += _uncontained(s.claimed, found)
         result.enclosures, result.dps = found, dps
         if not problems:
             break
@@ -261,3 +253,12 @@ def _critical_premises(s: Statement) -> list[str]:
             "B = g(A) for a symmetry g, so L(B) = 0 and grad L(B) = 0"
         )
     return reasons
+
+
+def _uncontained(claimed: dict, found: dict) -> list[str]:
+    """A rejection for each claimed enclosure that does not contain the recomputed one."""
+    return [
+        f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
+        for name, (low, high) in claimed.items()
+        if name in found and not (low <= found[name][0] and found[name][1] <= high)
+    ]
