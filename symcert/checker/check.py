@@ -19,6 +19,7 @@ from symcert.checker.barrier import verify_barrier
 from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
+from symcert.checker.reading import short as _short
 from symcert.checker.saddle import verify_saddle
 from symcert.checker.statement import KINDS, SCHEMA, SECOND_DIFFERENCE, SMOOTH, VERSION, Statement
 from symcert.limits import MAX_CHECK_SECONDS
@@ -201,18 +202,6 @@ def _verify_saddle(
 
 def _decides(relation: str, lower: Fraction, upper: Fraction) -> bool:
     return {">": lower > 0, "<": upper < 0, "!=": lower > 0 or upper < 0}[relation]
-
-
-def _short(value: Fraction) -> str:
-    """A few significant digits of an exact endpoint, safe for any magnitude (no float overflow)."""
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    exponent = value.numerator.bit_length() - value.denominator.bit_length()
-    if abs(exponent) > 3000:
-        return f"{sign}2^{exponent} (about)"
-    return f"{sign}{float(value):.6g}"
 
 
 def _structural(s: Statement) -> list[str]:
