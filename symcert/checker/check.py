@@ -16,7 +16,7 @@ from pathlib import Path
 
 from symcert.checker import arb_engine, mp_engine
 from symcert.checker.barrier import verify_barrier
-from symcert.checker.budget import ARITHMETICS, plan
+from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.points import apply_element, is_symmetry
 from symcert.checker.reading import CertificateFormatError, loads, read_text
 from symcert.checker.reading import short as _short
@@ -79,6 +79,14 @@ def check(
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
+        action = element_cost(statement, budget)
+        if action.seconds > budget / 2:
+            raise CertificateBudgetError(
+                f"checking this certificate is estimated at {estimate:.0f} s, beyond the budget of "
+                f"{budget:.0f} s: applying its element exactly ({statement.element.count(';') + 1} factors) "
+                f"grows entries to about {int(action.bits * 0.30103)} digits; raise the budget or use "
+                "a shorter element"
+            )
         raise CertificateBudgetError(
             f"checking this certificate ({statement.size()[0]} parameters, {statement.size()[1]} points, "
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
