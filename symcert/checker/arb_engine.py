@@ -30,6 +30,7 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker import arb_wide as _wide
 from symcert.checker.arb_wide import exp as _exp
 from symcert.checker.arb_wide import lse as _lse
 from symcert.checker.arb_wide import lse_jet as _lse_jet
@@ -154,13 +155,9 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
         d1 = 1 - _even_square(f)
         d2 = -f * d1  # f''/2
     elif name == "sigmoid":
-        f = _sigmoid(u0)
-        d1 = f * (1 - f)
-        d2 = d1 * (1 - 2 * f) / 2
+        f, d1, d2 = _sigmoid(u0), _wide.sigmoid_slope(u0), _wide.sigmoid_bend(u0)
     elif name == "softplus":
-        f = _exp(u0).log1p()
-        d1 = _sigmoid(u0)
-        d2 = d1 * (1 - d1) / 2
+        f, d1, d2 = _exp(u0).log1p(), _sigmoid(u0), _wide.sigmoid_slope(u0) / 2
     elif name == "square":
         f, d1, d2 = _even_square(u0), 2 * u0, arb(1)
     elif name == "cube":
@@ -195,10 +192,6 @@ def _jet_sum(items: Sequence[Jet]) -> Jet:
         sum((j[1] for j in items), arb(0)),
         sum((j[2] for j in items), arb(0)),
     )
-
-
-def _jet_softplus(u: Jet) -> Jet:
-    return activation_jet("softplus", None, u)
 
 
 # -- forward passes ------------------------------------------------------------------
@@ -308,9 +301,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
             (_even_square(fk - yk) for frow, yrow in zip(f, ys) for fk, yk in zip(frow, yrow)), arb(0)
         )
     elif s.loss_kind == "bce":
-        total = sum(
-            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
-        )
+        total = sum((_wide.bce(zk, yk) for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0))
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
@@ -338,7 +329,7 @@ def _loss_jet(
         if s.net.output == "identity":
             f = z
         elif s.net.output == "sigmoid":
-            f = [[_jet_inv(_jet_add(_jet_exp(_jet_neg(v)), 1)) for v in row] for row in z]
+            f = [[activation_jet("sigmoid", None, v) for v in row] for row in z]
         else:
             f = [list(row) for row in zip(*(_softmax_jet(column) for column in zip(*z)))]
         for frow, yrow in zip(f, ys):
@@ -347,9 +338,7 @@ def _loss_jet(
                 terms.append((_even_square(r[0]), 2 * r[0] * r[1], 2 * r[0] * r[2] + r[1] * r[1]))
     elif s.loss_kind == "bce":
         for zrow, yrow in zip(z, ys):
-            for zk, yk in zip(zrow, yrow):
-                soft = _jet_softplus(zk)
-                terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
+            terms.extend(_wide.bce_jet(zk, yk) for zk, yk in zip(zrow, yrow))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
             lse = _lse_jet(column)
@@ -371,14 +360,6 @@ def _loss_jet(
         )
         total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
     return total
-
-
-def _jet_neg(u: Jet) -> Jet:
-    return (-u[0], -u[1], -u[2])
-
-
-def _jet_add(u: Jet, c: Any) -> Jet:
-    return (u[0] + c, u[1], u[2])
 
 
 def _softmax_jet(column: Sequence[Jet]) -> list[Jet]:

@@ -18,7 +18,18 @@ from collections.abc import Sequence
 
 from flint import arb
 
-__all__ = ["WIDE", "mono", "exp", "sigmoid", "lse", "lse_jet"]
+__all__ = [
+    "WIDE",
+    "mono",
+    "exp",
+    "sigmoid",
+    "sigmoid_slope",
+    "sigmoid_bend",
+    "bce",
+    "bce_jet",
+    "lse",
+    "lse_jet",
+]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -44,6 +55,97 @@ def sigmoid(u: arb) -> arb:
     if u.rad() > WIDE:
         return sigmoid(arb(u.lower())).union(sigmoid(arb(u.upper())))
     return 1 / (1 + (-u).exp())
+
+
+def _slope_at(x: arb) -> arb:
+    return sigmoid(x) * sigmoid(-x)  # s(x) (1 - s(x)), each factor monotone: no cancellation
+
+
+def sigmoid_slope(u: arb) -> arb:
+    """``s'(u) = s(u) (1 - s(u))``: increasing below 0, decreasing above, at most 1/4 (at 0).
+
+    Over a wide ball the union of its values at the ends (and 1/4 when the ball holds 0): the exact
+    range, where ``f (1 - f)`` of the ball ``f = s(u)`` counts ``f`` twice.
+
+    >>> wide = sigmoid_slope(arb(0, 10))
+    >>> bool(wide.upper() < 0.2501) and bool(wide.lower() > 0)
+    True
+    >>> f = sigmoid(arb(0, 10)); bool((f * (1 - f)).upper() > 0.9)   # the direct formula
+    True
+    """
+    if not u.rad() > WIDE:
+        return _slope_at(u)
+    out = _slope_at(arb(u.lower())).union(_slope_at(arb(u.upper())))
+    return out.union(arb(1) / 4) if u.contains(0) else out
+
+
+def sigmoid_bend(u: arb) -> arb:
+    """Half the second derivative, ``s''(u) / 2 = s'(u) (1 - 2 s(u)) / 2``, over a wide ball exactly.
+
+    ``s''`` changes monotonicity only at ``u = -/+ log(2 + sqrt 3)``, where ``s''/2 = +/- sqrt(3)/36``;
+    the range over a ball is the union of its values at the ends and at those points inside.
+
+    >>> bend = sigmoid_bend(arb(0, 10))
+    >>> bool(abs(bend.upper() - arb(3).sqrt() / 36) < 1e-8) and bool(bend.upper() < 0.0482)
+    True
+    """
+
+    def at(x: arb) -> arb:
+        return _slope_at(x) * (1 - 2 * sigmoid(x)) / 2
+
+    if not u.rad() > WIDE:
+        return at(u)
+    out = at(arb(u.lower())).union(at(arb(u.upper())))
+    turn, peak = (2 + arb(3).sqrt()).log(), arb(3).sqrt() / 36
+    if u.overlaps(-turn):
+        out = out.union(peak)
+    if u.overlaps(turn):
+        out = out.union(-peak)
+    return out
+
+
+def _softplus(u: arb) -> arb:
+    return exp(u).log1p()
+
+
+def bce(z: arb, y: arb) -> arb:
+    """The binary cross-entropy of a logit ``z`` and a target ``y``: ``h = softplus(z) - y z``.
+
+    ``h`` is convex in ``z`` and linear in ``y``, so over a box its largest value is at a corner, and
+    the tangent at the centre ``m`` bounds it below: ``h(z, y) >= h(m, y) + (s(m) - y)(z - m)``. The
+    direct formula subtracts two wide balls that move together.
+
+    >>> z, y = arb(0, 20), arb(1)
+    >>> bool(bce(z, y).upper() < 20.01), bool((_softplus(z) - y * z).upper() > 39)
+    (True, True)
+    >>> bool(bce(z, y).lower() > -1e-6), bool((_softplus(z) - y * z).lower() < -19)
+    (True, True)
+    """
+    if not (z.rad() > WIDE or y.rad() > WIDE):
+        return _softplus(z) - y * z
+    top = arb(0)
+    for i, a in enumerate((arb(z.lower()), arb(z.upper()))):
+        for j, b in enumerate((arb(y.lower()), arb(y.upper()))):
+            corner = _softplus(a) - b * a
+            top = corner if i == j == 0 else top.union(corner)
+    m = arb(z.mid())
+    tangent = _softplus(m) - y * m + (sigmoid(m) - y) * (z - m)
+    lows = [tangent.lower(), (_softplus(z) - y * z).lower()]  # each is a lower bound
+    if y.lower() >= 0 and y.upper() <= 1:  # h = (1 - y) softplus(z) + y softplus(-z), both terms >= 0
+        lows.append(((1 - y) * _softplus(arb(z.lower())) + y * _softplus(-arb(z.upper()))).lower())
+    bottom = max((low for low in lows if low.is_finite()), key=float, default=tangent.lower())
+    return arb(bottom).union(arb(top.upper()))
+
+
+def bce_jet(z: Jet, y: arb) -> Jet:
+    """The binary cross-entropy along a path, ``(h, (s - y) z', (s - y) z''/2 + s'/2 z'^2)``.
+
+    The derivatives are formed with ``s(z) - y`` as one factor (``s z' - y z'`` would count a wide
+    ``z'`` twice) and ``s'`` over its exact range (:func:`sigmoid_slope`).
+    """
+    z0, z1, z2 = z
+    residual = sigmoid(z0) - y
+    return (bce(z0, y), residual * z1, residual * z2 + sigmoid_slope(z0) * _even_square(z1) / 2)
 
 
 def _even_square(u: arb) -> arb:

@@ -227,6 +227,11 @@ def _structural(s: Statement) -> list[str]:
         notes.append("REJECT: t0 must lie in [0, 1]")
     if s.kind == "critical":
         notes.extend(_critical_premises(s))
+    if s.kind in ("critical_point", "saddle") and s.radius == 0:
+        notes.append(
+            "REJECT: the box A + [-r, r]^n has radius 0: Krawczyk's test (K(X) inside X) needs r > 0, "
+            "so this certificate cannot prove a unique critical point"
+        )
     if s.kind == "saddle" and s.decay != 0:
         notes.append("REJECT: the lift identity needs a loss without weight decay")
     return notes
