@@ -84,3 +84,32 @@ def test_bce_encloses_and_is_at_least_as_tight_above(mid, rad, y, y_rad, where):
         assert ball.is_finite()
         if direct.is_finite():  # the direct formula may even give NaN (log1p of a ball reaching below -1)
             assert ball.upper() <= direct.upper() + _rounding(direct)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=_MID, ra=_RAD, b=_MID, rb=_RAD, where=_WHERE)
+@example(a=2.0, ra=1.0, b=2.0, rb=1.0, where=[0.0])  # [1, 3] [1, 3]: the ball product reaches -1
+def test_interval_products_enclose_and_are_tight(a, ra, b, rb, where):
+    with _precise():
+        u, v = arb(a, ra), arb(b, rb)
+        product, sq, cb = arb_wide.mul(u, v), arb_wide.square(u), arb_wide.cube(u)
+        for x in _points(a, ra, where):
+            assert _holds(sq, x * x) and _holds(cb, x**3)
+            for y in _points(b, rb, where):
+                assert _holds(product, x * y)
+        assert product.upper() <= (u * v).upper() + _rounding(u * v)
+        assert product.lower() >= (u * v).lower() - _rounding(u * v)
+        assert sq.lower() >= -_rounding(sq) and sq.upper() <= (abs(u) * abs(u)).upper() + _rounding(sq)
+
+
+@settings(max_examples=40, deadline=None)
+@given(mids=st.lists(_MID, min_size=2, max_size=3), rads=st.lists(_RAD, min_size=3, max_size=3), s=_WHERE)
+def test_probabilities_enclose_softmax(mids, rads, s):
+    with _precise():
+        balls = [arb(m, r) for m, r in zip(mids, rads)]
+        p = arb_wide.probabilities(balls)
+        for shift in s:
+            x = [mpmath.mpf(m) + mpmath.mpf(r) * mpmath.mpf(shift) for m, r in zip(mids, rads)]
+            total = sum(mpmath.exp(v) for v in x)
+            for pk, v in zip(p, x):
+                assert _holds(pk, mpmath.exp(v) / total)
