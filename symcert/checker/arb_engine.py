@@ -78,7 +78,10 @@ class Evaluation:
         """``(phi, phi', phi''/2)`` at ``t`` for ``phi(u) = L(A + u(B - A))``."""
         start = combine(A, B, t)
         step = [
-            ([[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)], None if ba is None else [v - u for u, v in zip(ba, bb)])
+            (
+                [[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)],
+                None if ba is None else [v - u for u, v in zip(ba, bb)],
+            )
             for (wa, ba), (wb, bb) in zip(A, B)
         ]
         return _loss_jet(

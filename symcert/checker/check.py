@@ -17,7 +17,6 @@ from pathlib import Path
 from symcert.checker import arb_engine, mp_engine
 from symcert.checker.budget import ARITHMETICS, plan
 from symcert.checker.kind import short as _short
-from symcert.checker.kind import uncontained as _uncontained
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
 from symcert.checker.points import apply_element
 from symcert.checker.reading import CertificateFormatError, loads, read_text

@@ -23,12 +23,12 @@ MAX_BITS = 200_000
 
 
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
-    """Enclosures of the statement's quantities, by mpmath intervals at ``dps`` digits (its kind says which)."""
+    """Enclosures of the statement's quantities, by mpmath intervals at ``dps`` digits (as its kind says)."""
     return statement.spec.quantities(Evaluation(statement, dps), statement)
 
 
 class Evaluation:
-    """What a kind computes its quantities from, in mpmath intervals at ``dps`` digits (one point at a time)."""
+    """What a kind computes its quantities from: mpmath intervals at ``dps`` digits (one point at a time)."""
 
     def __init__(self, statement: Any, dps: int) -> None:
         self.ctx = MPIntervalContext()

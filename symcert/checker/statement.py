@@ -243,3 +243,22 @@ class Statement:
         widths, bias = self.net.widths, self.net.bias
         params = sum(widths[l] * (widths[l - 1] + bias) for l in range(1, len(widths)))
         return params, len(self.xs)
+
+
+def __getattr__(name: str) -> Any:
+    """``KINDS`` and ``CLAIMS``, deprecated: each kind declares itself in :mod:`symcert.checker.kinds`."""
+    if name in ("KINDS", "CLAIMS"):
+        import warnings
+
+        from symcert.checker.kind import kind_named, registered
+
+        warnings.warn(
+            f"symcert.checker.statement.{name} is deprecated; use symcert.checker.kinds.kind_named(name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        kinds = [kind_named(k) for k in registered()]
+        if name == "KINDS":
+            return tuple(k.name for k in kinds)
+        return {k.name: (k.quantity, k.relation, k.text, k.enclosures, k.parameters) for k in kinds}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

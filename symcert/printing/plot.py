@@ -126,7 +126,7 @@ def _segment_axes(ax: Axes, certificate: Certificate, margin: float, samples: in
         m = _float_phi(certificate, 0.5)
         ax.plot([0.5], [m], "o", color="#b22222")
         ax.annotate("M", (0.5, m), textcoords="offset points", xytext=(6, 6), fontsize=11)
-    decorate = _ON_SEGMENT.get(certificate.kind)
+    decorate = _ON_SEGMENT.get(certificate.spec.quantity)
     if decorate is not None:
         decorate(ax, certificate)
     ax.set_xlabel("$t$")
@@ -330,8 +330,8 @@ def _metadata(suffix: str) -> dict[str, Any]:
     return {}
 
 
-#: What a kind drawn on the segment adds to the curve, by kind.
-_ON_SEGMENT = {"curvature": _osculating, "hessian": _osculating, "critical_pair": _tangents}
+#: What a kind drawn on the segment adds to the curve, by its decisive quantity.
+_ON_SEGMENT = {"phi''(t0)": _osculating, "dHd": _osculating, "phi'(t0)": _tangents}
 #: The kinds drawn on axes of their own (not the segment), by kind.
 _OWN_AXES = {
     "barrier": _barrier_axes,

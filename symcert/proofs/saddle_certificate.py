@@ -3,8 +3,9 @@
 Two kinds (``critical_pair`` is a different claim: two symmetric global minima and a
 non-critical point between them):
 
-- ``unique_critical_point`` (formerly ``critical_point``): ``grad L`` has exactly one zero in ``X = A + [-r, r]^n`` (Krawczyk);
-  parameters ``radius``; the checker recomputes the Krawczyk margin and needs it ``< 0``.
+- ``unique_critical_point`` (formerly ``critical_point``): ``grad L`` has exactly one zero in
+  ``X = A + [-r, r]^n`` (Krawczyk); parameters ``radius``; the checker recomputes the Krawczyk
+  margin and needs it ``< 0``.
 - ``saddle``: the same, plus the lift (``layer``, ``unit`` 0-based, ``lam``) and a rational
   ``direction`` of the wide network with ``d^T H_wide d < 0`` over the lifted box; optional
   ``index``, the certified number of negative eigenvalues (Sylvester + Gershgorin, after the
@@ -48,7 +49,8 @@ def _pairs(enclosures: dict) -> dict:
 
 
 def unique_critical_point_certificate(found: Any) -> Certificate:
-    """The ``unique_critical_point`` certificate of a :class:`~symcert.proofs.critical_point.CriticalPoint`."""
+    """The ``unique_critical_point`` certificate of a
+    :class:`~symcert.proofs.critical_point.CriticalPoint`."""
     status = "proved" if found.proved else "undecided"
     enclosures = {"margin": (-found.radius, Fraction(0))} if found.proved else {}
     return Certificate(

@@ -30,7 +30,7 @@ def certify_on_segment(
     t0: object,
     ladder: Sequence[int] | None = None,
 ) -> Certificate:
-    """The ``curvature``, ``hessian`` or ``critical_pair`` certificate (the kind's own ladder from ``dps``)."""
+    """The ``curvature``, ``hessian`` or ``critical_pair`` certificate (the kind's ladder from ``dps``)."""
     from symcert.proofs.kinds import kind_of
 
     return kind_of(kind).certify(loss, A, B, element, dps, t0, 1)

@@ -11,7 +11,8 @@ here, listed below.
 
 from __future__ import annotations
 
-from symcert.checker.kinds import (  # noqa: F401  (each registers its kind)
+from symcert.checker.kind import SECOND_DIFFERENCE, Kind, kind_named, registered
+from symcert.checker.kinds import (
     barrier,
     chord,
     critical_pair,
@@ -21,7 +22,6 @@ from symcert.checker.kinds import (  # noqa: F401  (each registers its kind)
     saddle,
     unique_critical_point,
 )
-from symcert.checker.kind import SECOND_DIFFERENCE, Kind, kind_named, registered
 
 __all__ = ["KINDS", "Kind", "kind_named", "SECOND_DIFFERENCE"]
 

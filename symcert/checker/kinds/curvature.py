@@ -1,4 +1,4 @@
-"""``curvature``: ``phi''(t0) < 0`` along ``phi(t) = L(A + t(B - A))``, and the chord of step ``h`` it reduces to."""
+"""``curvature``: ``phi''(t0) < 0`` along ``phi(t) = L(A + t(B - A))``, and the chord of step ``h``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``hessian``: ``d^T H(M) d < 0`` at ``M = (A+B)/2``, ``d = B - A``, and the chord of step ``h`` it reduces to."""
+"""``hessian``: ``d^T H(M) d < 0`` at ``M = (A+B)/2``, ``d = B - A``, and the chord of step ``h``."""
 
 from __future__ import annotations
 

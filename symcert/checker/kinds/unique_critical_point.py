@@ -1,4 +1,4 @@
-"""``unique_critical_point`` (formerly ``critical_point``): Krawczyk proves one zero of the gradient in a box."""
+"""``unique_critical_point`` (formerly ``critical_point``): Krawczyk, one zero of the gradient in a box."""
 
 from __future__ import annotations
 

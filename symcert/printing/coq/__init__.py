@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from symcert.errors import SpecificationError
@@ -33,8 +34,8 @@ EXPORTED_KINDS = tuple(name for name, kind in KINDS.items() if kind.exports_to_c
 #: The Coq renderer of each exported kind.
 RENDERERS = {
     "chord": chord_to_coq,
-    "curvature": reduction_to_coq,
-    "hessian": reduction_to_coq,
+    "curvature": partial(reduction_to_coq, reduced="phi''(t0) < 0"),
+    "hessian": partial(reduction_to_coq, reduced="d^T H(M) d < 0 (M = (A + B)/2, d = B - A)"),
     "critical_pair": critical_to_coq,
     "orbit": orbit_to_coq,
 }

@@ -52,6 +52,7 @@ def coq_refusal(loss: Loss, kind: str, layer: int = 1) -> str | None:
     if limit is not None and size > limit:
         return (
             f"a {kind} certificate of the {loss.mlp.describe()} on {loss.data.n_points} points has size "
-            f"{size} ({spec.coq_size_text()}), beyond the {limit} that coqc checks within about 60 s; " + _CHECKER
+            f"{size} ({spec.coq_size_text()}), beyond the {limit} that coqc checks within about 60 s; "
+            + _CHECKER
         )
     return None

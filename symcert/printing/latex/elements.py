@@ -120,7 +120,8 @@ def _(element: Rescale) -> str:
     alpha = sympy.latex(element.alpha)
     return (
         r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
-        r"and its outgoing weights by $\alpha^{-%d}$" % (element.unit + 1, element.layer, alpha, element.degree)
+        r"and its outgoing weights by $\alpha^{-%d}$"
+        % (element.unit + 1, element.layer, alpha, element.degree)
     )
 
 

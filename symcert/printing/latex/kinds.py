@@ -83,7 +83,8 @@ def _midpoint(certificate: Certificate) -> list[str]:
 def _segment_point(certificate: Certificate) -> list[str]:
     A, B, t0 = certificate.A, certificate.B, certificate.parameters.get("t0")
     return [
-        r"\[ z = A + t_0 (B - A),\ t_0 = %s:\quad %s \]" % (sympy.latex(t0), point_latex(A.interpolate(B, t0)))
+        r"\[ z = A + t_0 (B - A),\ t_0 = %s:\quad %s \]"
+        % (sympy.latex(t0), point_latex(A.interpolate(B, t0)))
     ]
 
 
@@ -202,7 +203,9 @@ KIND_LATEX: dict[str, KindLatex] = {
         r"d^{\top} \nabla^2 L(M)\, d < 0,\quad M = \tfrac{A+B}{2},\ d = B - A", _hessian, _midpoint
     ),
     "orbit": KindLatex(
-        r"L(\bar A) - L(A) > 0,\quad \bar A = \tfrac{1}{|G|}\textstyle\sum_{g \in G} gA", _orbit, _orbit_points
+        r"L(\bar A) - L(A) > 0,\quad \bar A = \tfrac{1}{|G|}\textstyle\sum_{g \in G} gA",
+        _orbit,
+        _orbit_points,
     ),
     "critical_pair": KindLatex(
         r"\nabla L(A) = \nabla L(B) = 0,\quad \nabla L\bigl(A + t_0 (B - A)\bigr) \neq 0",

@@ -19,8 +19,16 @@ from __future__ import annotations
 import warnings
 
 from symcert.errors import SpecificationError
-from symcert.proofs.kinds import barrier, chord, critical_pair, curvature, hessian, orbit, saddle
-from symcert.proofs.kinds import unique_critical_point
+from symcert.proofs.kinds import (
+    barrier,
+    chord,
+    critical_pair,
+    curvature,
+    hessian,
+    orbit,
+    saddle,
+    unique_critical_point,
+)
 from symcert.proofs.kinds.base import CertificateKind, Parameter
 
 __all__ = [

@@ -19,7 +19,9 @@ KIND = CertificateKind(
     "the witness below",
     "a positive loss barrier",
     (
-        Parameter("form", "the chord: entezari ((1-t)L(A) + tL(B)) or midpoint", {"enum": ["entezari", "midpoint"]}),
+        Parameter(
+            "form", "the chord: entezari ((1-t)L(A) + tL(B)) or midpoint", {"enum": ["entezari", "midpoint"]}
+        ),
         Parameter("witness", "the exact t whose certified value bounds the barrier below"),
         Parameter(
             "pieces",

@@ -82,7 +82,7 @@ class CertificateKind:
         return self.name
 
     def ladder(self, dps: int) -> tuple[int, ...]:
-        """The precisions tried from ``dps`` up, in order (each rung only if the one before did not decide)."""
+        """The precisions tried from ``dps`` up, in order (a rung only if the one before did not decide)."""
         return tuple(factor * dps for factor in self.ladder_factors)
 
     @property

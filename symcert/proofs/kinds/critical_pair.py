@@ -68,7 +68,11 @@ KIND = CertificateKind(
     "!=",
     "A and B are critical points (global minima) and grad L(A + t0(B - A)) != 0",
     "two critical points with a non-critical point between them",
-    (Parameter("t0", "the exact point of the segment, strictly between 0 and 1", default=sympy.Rational(1, 4)),),
+    (
+        Parameter(
+            "t0", "the exact point of the segment, strictly between 0 and 1", default=sympy.Rational(1, 4)
+        ),
+    ),
     ("phi'(t0)",),
     smooth=True,
     coq_limit=300,

@@ -28,7 +28,9 @@ def certify(loss, A, B, element, dps, t0, layer) -> Certificate:
         decision.describe("d^T H(M) d"),
         "a convex function has a positive semidefinite Hessian everywhere",
     )
-    return with_chord_step(segment_certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes), ladder)
+    return with_chord_step(
+        segment_certificate("hessian", "dHd", decision, loss, A, B, element, {}, notes), ladder
+    )
 
 
 KIND = CertificateKind(

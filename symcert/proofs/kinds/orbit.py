@@ -85,7 +85,17 @@ def certify(loss, A, B, element, dps, t0, layer) -> Certificate:
         decision.describe("L(mean) - L(A)"),
     )
     return Certificate(
-        "orbit", decision.status, loss, A, B, element, enclosures, decision, decision.dps, {"layer": layer}, notes
+        "orbit",
+        decision.status,
+        loss,
+        A,
+        B,
+        element,
+        enclosures,
+        decision,
+        decision.dps,
+        {"layer": layer},
+        notes,
     )
 
 

@@ -1,4 +1,4 @@
-"""The ``unique_critical_point`` kind (formerly ``critical_point``): exactly one zero of the gradient in a box.
+"""The ``unique_critical_point`` kind (formerly ``critical_point``): one zero of the gradient in a box.
 
 Krawczyk's operator maps ``X = A + [-r, r]^n`` strictly into itself
 (:func:`symcert.proofs.critical_point.certify_critical_point`), so ``grad L`` has exactly
