@@ -139,3 +139,12 @@ def test_the_command_line_reads_the_old_kind_name_with_a_note():
     assert done.returncode == 0, done.stderr
     assert "now named 'critical_pair'" in done.stderr
     assert "Witness (critical_pair)" in done.stdout
+
+
+def test_a_kind_without_a_latex_derivation_still_names_its_enclosures(certificates):
+    from symcert.printing.latex.certificate import certificate_quantity
+
+    assert certificate_quantity(certificates["saddle"], "dHd") == "dHd"
+    assert certificate_quantity(certificates["chord"], "barrier") == "barrier"
+    with pytest.raises(SpecificationError, match="no LaTeX derivation"):
+        certificates["saddle"].to_latex()

@@ -24,7 +24,7 @@ import sympy
 from symcert.printing.latex.display import escape, interval_latex, point_latex
 from symcert.printing.latex.elements import element_latex
 from symcert.printing.latex.invariance import invariance_reason_latex
-from symcert.printing.latex.kinds import kind_latex
+from symcert.printing.latex.kinds import KIND_LATEX, kind_latex
 from symcert.printing.latex.model import loss_latex, loss_phrase, network_latex
 from symcert.proofs.reduction import SECOND_DIFFERENCE
 
@@ -232,7 +232,8 @@ def certificate_arithmetic(certificate: Certificate) -> str:
 
 def _name(certificate: Certificate, name: str) -> str:
     """The name an enclosure prints as (a barrier certificate's ``barrier`` is the supremum ``beta``)."""
-    return kind_latex(certificate.kind).names.get(name, name)
+    own = KIND_LATEX.get(certificate.kind)  # a kind without a derivation still has enclosures to print
+    return name if own is None else own.names.get(name, name)
 
 
 def _heading(title: str) -> str:
