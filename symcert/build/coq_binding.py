@@ -34,7 +34,7 @@ import sympy
 
 from symcert.build.coq import PROOF_MODULE, CoqResult, check_coq, read_coq_text
 from symcert.build.coq_lexer import Sentence, head_word, sentences
-from symcert.build.coq_screen import SECTION_WORDS, screen_script, screen_source
+from symcert.build.coq_screen import declaration_risk, screen_script, screen_source
 from symcert.checker.reading import loads, read_text
 from symcert.checker.statement import Statement
 from symcert.errors import CoqError
@@ -210,15 +210,11 @@ def _compare(expected: list[_Item], got: list[_Item]) -> list[str]:
     for want, have in zip(expected, got):
         if want.text == have.text:
             continue
-        word = head_word(have.text)
-        if word in SECTION_WORDS or word in ("Local", "Global"):
-            why = (
-                f"{word} declares what a section turns into premises of the theorems after it, "
-                "and the certificate's statement has none here"
-            )
-        else:
-            why = "the Coq file does not state what the certificate says (only proof scripts may differ)"
-        return [f"line {have.line}: refused `{_short(have.text)}`: {why}; expected `{_short(want.text)}`"]
+        why = declaration_risk(head_word(have.text)) or (
+            "the Coq file does not state what the certificate says (only proof scripts may differ)"
+        )
+        found, wanted = _short(have.text), _short(want.text)
+        return [f"line {have.line}: refused `{found}`: {why}; the regenerated file has `{wanted}`"]
     if len(got) > len(expected):
         extra = got[len(expected)]
         return [

@@ -44,6 +44,7 @@ __all__ = [
     "screen_source",
     "screen_script",
     "SECTION_WORDS",
+    "declaration_risk",
     "strip_comments",
     "assumption_commands",
     "trusted_axioms",
@@ -166,6 +167,25 @@ def screen_source(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(problems))
 
 
+def declaration_risk(word: str) -> str | None:
+    """Why a sentence starting with ``word`` can change what a file's theorems state (None: it cannot).
+
+    >>> declaration_risk("Hypothesis")
+    'Hypothesis declares a premise that the theorems after it may silently depend on'
+    >>> declaration_risk("exact") is None
+    True
+    """
+    if word == "Section":
+        return "a section turns its Hypothesis, Variable, Context and Let into premises of its theorems"
+    if word == "Let":
+        return "Let declares a section-local definition, which can redefine what a statement means"
+    if word in _SECTION_ONLY:
+        return f"{word} declares a premise that the theorems after it may silently depend on"
+    if word in _SCOPE:
+        return f"{_SCOPE[word]} changes where a declaration applies"
+    return None
+
+
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -181,8 +201,8 @@ def screen_script(script: Sequence[Sentence]) -> tuple[str, ...]:
     >>> screen_script(sentences("intro H. - exact H."))
     ()
     >>> screen_script(sentences("intro H.\\nHypothesis cheat : False."))  # doctest: +NORMALIZE_WHITESPACE
-    ('line 2: refused `Hypothesis cheat : False.`: a proof script holds tactics only, and Hypothesis
-      declares a premise a theorem may silently depend on',)
+    ('line 2: refused `Hypothesis cheat : False.`: a proof script holds tactics only: Hypothesis
+      declares a premise that the theorems after it may silently depend on',)
     """
     problems = []
     for sentence in script:
@@ -190,10 +210,8 @@ def screen_script(script: Sequence[Sentence]) -> tuple[str, ...]:
         if word in ("admit", "give_up"):
             why = f"{word} gives up a goal"
         elif not re.fullmatch(r"[a-z_][\w']*", word):
-            why = f"a proof script holds tactics only, and {word or 'this'} " + (
-                "declares a premise a theorem may silently depend on"
-                if word in SECTION_WORDS or word in _SCOPE
-                else "is a command"
+            why = "a proof script holds tactics only: " + (
+                declaration_risk(word) or f"{word or 'this'} is a command"
             )
         else:
             continue
