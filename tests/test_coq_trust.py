@@ -166,7 +166,7 @@ def test_coqc_reads_a_string_inside_a_comment_as_the_lexer_does(coqc):
 
 
 def test_proof_scripts_hold_tactics_only():
-    assert screen_script(sentences("intros. - { exact I. } 2: lra. all: ring.")) == ()
+    assert screen_script(sentences("intros. - { exact I. } 2: lra. all: ring. (split; lra).")) == ()
     for script, word in [
         ("intro H.\nSection Cheat.", "Section"),
         ("Hypothesis cheat : False.", "Hypothesis"),

@@ -194,7 +194,8 @@ def screen_script(script: Sequence[Sentence]) -> tuple[str, ...]:
     """The reasons a proof script (the sentences between ``Proof.`` and ``Qed.``) is refused.
 
     A script holds tactics only: every sentence, after its bullets, braces and goal selectors, starts
-    with a tactic's lower-case name, and never with ``admit`` or ``give_up``. Commands (capitalised in
+    with a tactic's lower-case name (or a parenthesis, which no command starts with), and never with
+    ``admit`` or ``give_up``. Commands (capitalised in
     Coq: ``Section``, ``Hypothesis``, ``Let``, ``Admitted``, ...) are refused, each with its line.
 
     >>> from symcert.build.coq_lexer import sentences
@@ -209,7 +210,7 @@ def screen_script(script: Sequence[Sentence]) -> tuple[str, ...]:
         word = head_word(sentence.text)
         if word in ("admit", "give_up"):
             why = f"{word} gives up a goal"
-        elif not re.fullmatch(r"[a-z_][\w']*", word):
+        elif not re.fullmatch(r"[a-z_][\w']*|[(\[]", word):  # a tactic, or a parenthesised one
             why = "a proof script holds tactics only: " + (
                 declaration_risk(word) or f"{word or 'this'} is a command"
             )
