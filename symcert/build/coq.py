@@ -154,7 +154,7 @@ def check_coq(
     ``text_or_path`` is the text of the file, or a path (``pathlib.Path``) to
     read it from. With ``assumptions=False`` the axioms are not collected
     (``axioms`` is empty), which saves about 5 s. The file is compiled in a scratch directory, so nothing is
-    written next to it. With ``statement``, the text of a statement file that ``Require``\\ s
+    written next to it. With ``statement``, the text of a statement file that ``Require``-s
     :data:`PROOF_MODULE`, that file is compiled next and decides whether ``theorem`` is the theorem
     stated (see the module docstring). Raises :class:`~symcert.errors.CoqError` when ``coqc``
     is not installed.

@@ -1,4 +1,4 @@
-r"""Tie a Coq proof to its certificate: the statement comes from the JSON, the proof from Coq.
+"""Tie a Coq proof to its certificate: the statement comes from the JSON, the proof from Coq.
 
 :func:`check_coq_binding` reads a certificate (strictly, as the checker does) and decides, in order:
 
@@ -9,7 +9,7 @@ r"""Tie a Coq proof to its certificate: the statement comes from the JSON, the p
    tactics only (:func:`~symcert.build.coq_screen.screen_script`): no ``Section``, ``Hypothesis``,
    ``Variable``, ``Context``, ``Let``, ``Local``, ``Admitted`` or any other command;
 2. the kernel: ``coqc`` compiles the file, then a second file generated from the certificate alone
-   (:func:`~symcert.printing.coq.statement.statement_to_coq`), which ``Require``\ s it and states the
+   (:func:`~symcert.printing.coq.statement.statement_to_coq`), which ``Require``-s it and states the
    theorem over fresh definitions; the kernel accepts it only when the file's ``loss_not_convex`` has
    that type (a premise discharged from a section, or any edited definition, fails here);
 3. the axioms: ``Print Assumptions`` in the second file, every axiom by fully qualified name.

@@ -1,6 +1,6 @@
 """The statement a certificate makes, as a Coq file that lets the kernel check another file's theorem.
 
-:func:`statement_to_coq` writes, from the certificate alone, a file that ``Require``\\ s the compiled
+:func:`statement_to_coq` writes, from the certificate alone, a file that ``Require``-s the compiled
 module of a proof (without importing it: none of its names, notations or coercions are in scope) and
 states the certificate's theorem over definitions of its own:
 
