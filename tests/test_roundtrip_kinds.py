@@ -18,7 +18,7 @@ from symcert import MLP, Dataset, Loss, certify_barrier, certify_saddle, check, 
 from symcert.checker import CertificateFormatError
 from symcert.numeric.minima import locate_minimum
 from symcert.proofs.critical_point import certify_critical_point
-from symcert.proofs.saddle_certificate import critical_point_certificate
+from symcert.proofs.saddle_certificate import unique_critical_point_certificate
 from symcert.symbolic.saddle_example import SADDLE_XS, SADDLE_YS, saddle_example
 
 _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
@@ -153,7 +153,7 @@ def test_critical_point_round_trip(activation, loss_kind, seed):
     loss = Loss(mlp, Dataset(SADDLE_XS, ys), loss_kind)
     approx = locate_minimum(loss, seed=seed, refine=False).point
     found = certify_critical_point(loss, approx)
-    _decided_alike(json.loads(critical_point_certificate(found).to_json()))
+    _decided_alike(json.loads(unique_critical_point_certificate(found).to_json()))
 
 
 @settings(max_examples=8, **_SETTINGS)

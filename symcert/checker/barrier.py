@@ -36,7 +36,7 @@ import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
-from symcert.checker.reading import short
+from symcert.checker.kind import short
 from symcert.checker.statement import SMOOTH
 
 __all__ = ["verify_barrier", "max_bisections", "constant_path_problems"]

@@ -44,7 +44,6 @@ __all__ = [
     "field",
     "rational_list",
     "rational_matrix",
-    "short",
 ]
 
 _FRACTION = re.compile(r"([+-]?)([0-9]+)(?:/([0-9]+))?", re.ASCII)
@@ -224,19 +223,3 @@ def rational_matrix(values: Any, rows: int, cols: int, where: str) -> list[list[
     if not isinstance(values, list) or len(values) != rows:
         raise CertificateFormatError(f"{where} must be a list of {rows} rows")
     return [rational_list(row, cols, f"{where}[{j}]") for j, row in enumerate(values)]
-
-
-def short(value: Fraction) -> str:
-    """A few significant digits of an exact number, safe for any magnitude (``float`` would overflow).
-
-    >>> short(Fraction(-57, 10)), short(Fraction(10**5000)), short(Fraction(0))
-    ('-5.7', '2^16609 (about)', '0')
-    """
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    exponent = value.numerator.bit_length() - value.denominator.bit_length()
-    if abs(exponent) > 3000:
-        return f"{sign}2^{exponent} (about)"
-    return f"{sign}{float(value):.6g}"
