@@ -37,7 +37,11 @@ def read_table(path: str | Path, what: str) -> str:
     try:
         text = _text(path, MAX_TABLE_BYTES)
     except SpecificationError as error:
-        raise SpecificationError(f"the {what} {error}") from None
+        message = str(error)
+        if message.startswith("cannot read "):
+            message = message.removeprefix("cannot read ")
+            raise SpecificationError(f"cannot read the {what} {message}") from None
+        raise SpecificationError(f"the {what} {message}") from None
     return text.removeprefix("\ufeff")
 
 

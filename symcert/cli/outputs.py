@@ -39,6 +39,9 @@ OUTPUT_FILES = {
 #: Attribute -> the flag that sets a folder to write into.
 OUTPUT_FOLDERS = {"out": "--out", "output_dir": "--output-dir"}
 
+#: Options of these names that a command reads rather than writes (``check CERT --coq FILE.v``).
+INPUT_OPTIONS = {("check", "coq")}
+
 _SUFFIX = {"json": ".json", "latex": ".tex", "pdf": ".pdf", "plot": ".png", "coq": ".v", "output": ".csv"}
 
 
@@ -54,6 +57,11 @@ def check_output_file(path: str, flag: str, example: str = "out") -> None:
         )
     folder = target.resolve().parent
     if not folder.is_dir():
+        blocking = next((p for p in folder.parents if p.exists() and not p.is_dir()), None)
+        if folder.exists() or blocking is not None:
+            raise SpecificationError(
+                f"cannot write {flag} {path}: {blocking or folder} is a file, not a folder"
+            )
         raise SpecificationError(f"cannot write {flag} {path}: its folder does not exist")
     if not os.access(folder, os.W_OK):
         raise SpecificationError(f"cannot write {flag} {path}: its folder is not writable")
@@ -75,9 +83,10 @@ def check_output_folder(path: str, flag: str) -> None:
 
 def check_output_paths(args: argparse.Namespace) -> None:
     """Check every output path of a parsed command line (see the module docstring)."""
+    command = getattr(args, "command", None)
     for name, flag in OUTPUT_FILES.items():
         value = getattr(args, name, None)
-        if isinstance(value, str):
+        if isinstance(value, str) and (command, name) not in INPUT_OPTIONS:
             check_output_file(value, flag, f"out{_SUFFIX[name]}")
     for name, flag in OUTPUT_FOLDERS.items():
         value = getattr(args, name, None)

@@ -16,7 +16,7 @@ from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, count_type
 from symcert.cli.symmetry import hidden_activation, network_from
-from symcert.errors import SpecificationError
+from symcert.errors import SpecificationError, SymcertError
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 
@@ -33,7 +33,11 @@ def parse_lift(text: str) -> tuple[int, int, object]:
             f"--lift is LAYER:UNIT:LAM such as 1:0:1/2 (layer from 1, unit from 0, lam exact), got "
             f"{text[:40]!r}"
         )
-    return int(match[1]), int(match[2]), to_rational(match[3], "lam")
+    try:
+        lam = to_rational(match[3], "lam")
+    except SymcertError as error:
+        raise argparse.ArgumentTypeError(f"--lift {text[:40]}: {error}") from None
+    return int(match[1]), int(match[2]), lam
 
 
 def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:

@@ -142,6 +142,11 @@ def certificate_to_latex(
     }[certificate.status if proved or certificate.status != "proved" else "undecided"]
     if certificate.kind == "barrier" and certificate.status == "proved" and not proved:
         verdict = r"The barrier is not positive, so this pair of points does not show non-convexity."
+        if certificate.parameters.get("form") == "midpoint":
+            verdict = (
+                r"The lower end does not exceed $|L(A) - L(B)|/2$, so this midpoint-form barrier does not "
+                r"show non-convexity."
+            )
     subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
     points = r"at the exact points $A$ and $B%s$ below" % ("" if certificate.element is None else " = gA")
     if proved:
@@ -199,10 +204,20 @@ def certificate_to_latex(
 
 
 def _shows_nonconvexity(certificate: Certificate) -> bool:
-    """A barrier certificate encloses the barrier; it shows non-convexity only when the enclosure is > 0."""
+    """Whether a barrier certificate's lower end proves the loss non-convex (other kinds: always).
+
+    Entezari form: a lower end above 0 puts ``phi(t)`` above the chord. Midpoint form, whose
+    chord is ``(L(A) + L(B))/2``: the two brackets differ by ``(t - 1/2)(L(A) - L(B))``, so
+    the lower end must exceed ``|L(A) - L(B)|/2`` (bounded from the enclosures of L(A) and
+    L(B)); above 0 is enough only when L(A) = L(B).
+    """
     if certificate.kind != "barrier":
         return True
-    return certificate.enclosures["barrier"][0] > 0
+    low = certificate.enclosures["barrier"][0]
+    if certificate.parameters.get("form", "entezari") != "midpoint":
+        return low > 0
+    (a_lo, a_hi), (b_lo, b_hi) = certificate.enclosures["L(A)"], certificate.enclosures["L(B)"]
+    return low > max(a_hi - b_lo, b_hi - a_lo, 0) / 2
 
 
 def _points(certificate: Certificate) -> list[str]:
