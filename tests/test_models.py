@@ -264,7 +264,7 @@ def test_the_loader_hands_its_layout_to_the_engine_through_a_public_function():
     import symcert.models.loaders as loaders
 
     assert not hasattr(loaders, "_cached")
-    net, A = network_from_arrays(W, B, "tanh")
+    _, A = network_from_arrays(W, B, "tanh")
     layout = point_layout(A).layers[0].W
     assert Fraction(int(layout.num[0, 0]), layout.den) == Fraction(float(W[0][0, 0]))
 
