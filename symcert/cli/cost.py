@@ -49,7 +49,7 @@ def check_prove_budget(
     >>> try:
     ...     check_prove_budget((1, 4096, 4096, 4096, 1), 5, 600.0)
     ... except SpecificationError as error:
-    ...     print(str(error)[:98])
+    ...     print(str(error)[:96])
     proving non-convexity of this network (33574913 parameters, 5 points, closed forms) is estimated
     """
     estimate = estimate_prove_seconds(widths, n_points, kinds, bias)
