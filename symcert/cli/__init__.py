@@ -227,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CertificateFormatError as error:
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:  # a file that became unwritable after the checks (disk full, permissions)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"symcert: error: {error.strerror or error}{where}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("symcert: interrupted", file=sys.stderr)
         return EXIT_USAGE
