@@ -11,8 +11,13 @@ import dataclasses
 from fractions import Fraction
 
 from symcert import MLP, Dataset, Loss
-from symcert.printing.latex.certificate import _shows_nonconvexity
+from symcert.printing.latex.kinds import kind_latex
 from symcert.proofs.barrier import certify_barrier
+
+
+def _shows_nonconvexity(certificate) -> bool:
+    return kind_latex(certificate.kind).shows_nonconvexity(certificate)
+
 
 NET = MLP((1, 1), "identity")
 LINEAR = Loss(NET, Dataset([[0], [1]], [[0], [1]]), "mse")  # convex in (w, b): a Gram matrix

@@ -17,7 +17,7 @@ from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS, load_weights
 from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss
 
@@ -148,7 +148,7 @@ def run_model_prove(args: argparse.Namespace) -> int:
     if args.point is not None:
         raise SpecificationError("--model gives the point A; drop --point")
     if args.kind == "all":
-        raise SpecificationError("with --model, give one --kind (chord, curvature, hessian, orbit, critical)")
+        raise SpecificationError(f"with --model, give one --kind ({', '.join(KINDS)})")
     output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
     # everything that may be refused is read first, before any progress line
     mlp, A = load_model(args.model, args, output)
