@@ -166,7 +166,12 @@ def _structural(s: Statement) -> list[str]:
         notes.append(f"the kind {s.stated_kind!r} is now named {s.kind!r}; read as {s.kind}")
     if s.element is not None and s.B is not None:
         if apply_element(s.net, s.A, s.element) != s.B:
-            notes.append(f"REJECT: B is not the image of A under {s.element}")
+            shown = (
+                s.element
+                if len(s.element) <= 80
+                else f"{s.element[:60]}... ({s.element.count(';') + 1} factors)"
+            )
+            notes.append(f"REJECT: B is not the image of A under {shown}")
         else:
             notes.append(f"B = {s.element}(A) exactly")
     if s.spec.smooth and s.net.activation not in SMOOTH:
