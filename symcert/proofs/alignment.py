@@ -39,6 +39,7 @@ from symcert.numeric.matching import (
     weight_matching,
 )
 from symcert.proofs.invariance import Proof, prove_invariance
+from symcert.proofs.structural import prove_signed_permutation
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.elements import GroupElement, flip, flip_in
 from symcert.symbolic.group import SymmetryGroup
@@ -222,7 +223,13 @@ def align(
         expected = apply_matching(b, found.sources, found.signs, kinds)
         if abs(after - objective(a, expected)) > 1e-9 * max(1.0, abs(after)):
             raise RuntimeError(f"internal error: the exact image under {element} does not match the matching")
-    proof = prove_invariance(target, element) if prove else None
+    proof = None
+    if prove:  # on the network function the structural argument is exact and costs no data
+        proof = (
+            prove_invariance(target, element)
+            if isinstance(target, Loss)
+            else prove_signed_permutation(target, element)
+        )
     return Alignment(
         A,
         B,
