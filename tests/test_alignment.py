@@ -27,6 +27,7 @@ from symcert import (
     swap,
 )
 from symcert.numeric.matching import weight_matching
+from symcert.proofs.structural import prove_signed_permutation
 from symcert.symbolic.permutations import Permutation
 
 SIGN = {"tanh": flip, "sigmoid": flip, "square": flip_in, "relu": None}
@@ -65,7 +66,10 @@ PINNED = [
 
 #: The unit of the third layer has zero incoming weights: the data cannot see its sign, the weights can.
 DEAD_UNIT = (
-    MLP((1, 2, 1, 1, 1), "tanh", bias=False), [[0, 1], [0], [0]], [[False, False], [False], [True]], 168
+    MLP((1, 2, 1, 1, 1), "tanh", bias=False),
+    [[0, 1], [0], [0]],
+    [[False, False], [False], [True]],
+    168,
 )
 
 
@@ -280,3 +284,48 @@ def test_products_are_proved_factor_by_factor_and_decided_whole_otherwise():
     g = product(flip(1, 0), permutation(1, (1, 0)))
     assert g(point).values[-1] == sympy.Rational(1, 3) + 5  # the bias shift of the sigmoid flip
     assert prove_invariance(sigmoid, g).status == "proved"
+
+
+@settings(max_examples=15, deadline=None)
+@given(hidden_pairs())
+@example(PINNED[2])
+@example(PINNED[4])
+@example(PINNED[5])
+def test_the_structural_proof_agrees_with_the_symbolic_one(case):
+    """prove_signed_permutation decides as prove_invariance does, a second way, on every drawn element."""
+    net, perms, signs, _ = case
+    g = hidden_element(net, perms, signs)
+    structural = prove_signed_permutation(net, g)
+    assert structural.status == prove_invariance(net, g).status == "proved"
+    assert all(p.status == "proved" for p in structural.parts)
+
+
+def test_the_structural_proof_refuses_what_is_not_a_symmetry():
+    relu = MLP((2, 3, 1), "relu")
+    assert prove_signed_permutation(relu, flip(1, 0)).status == "refuted"  # relu is not odd
+    assert prove_signed_permutation(relu, product(flip(1, 0), flip(1, 0))).status == "proved"  # identity
+    no_bias = MLP((1, 2, 1), "sigmoid", bias=False)  # the flip needs the bias shift it cannot make
+    assert (
+        prove_signed_permutation(no_bias, flip(1, 0)).status == prove_invariance(no_bias, flip(1, 0)).status
+    )
+    assert prove_signed_permutation(MLP((1, 2, 1), "tanh"), product()).status == "proved"
+    with pytest.raises(SpecificationError, match="acts on layer"):
+        prove_signed_permutation(relu, flip(2, 0))
+
+
+def test_align_proves_a_digits_sized_element_on_the_network_function_quickly():
+    """64-32-10: the symbolic canonical form takes seconds; the structural argument per factor a fraction."""
+    import time
+
+    net = MLP((64, 32, 10), "tanh", output_activation="softmax")
+    A = net.random_point(3, denominator=97)
+    rng = np.random.default_rng(0)
+    g = product(
+        *(flip(1, int(u)) for u in rng.permutation(32)[:12]), permutation(1, rng.permutation(32).tolist())
+    )
+    start = time.perf_counter()
+    result = align(A, g(A))
+    assert time.perf_counter() - start < 2.0
+    assert result.aligned == A and result.proof.status == "proved"
+    assert all(any(step.name == "action" for step in p.steps) for p in result.proof.parts)
+    assert result.proof.claim.startswith("f(x; g(theta)) = f(x; theta)")
