@@ -125,3 +125,69 @@ def test_barrier_models_are_refused_clearly(tmp_path, capsys):
         assert main(["barrier", *extra, "--activation", "tanh"]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+def _classifier_pair(tmp_path) -> list[str]:
+    """Two 2-3-3 tanh classifiers (B is A with its units permuted) and class labels 0..2."""
+    W1, b1 = [[0.5, -1.25], [1.5, 0.25], [-0.75, 1.0]], [0.25, -0.5, 0.125]
+    W2, b2 = [[1.0, -2.0, 0.5], [0.25, 0.5, -1.0], [-0.5, 1.5, 0.75]], [0.5, 0.0, -0.25]
+    order = [2, 0, 1]
+    _save_model(tmp_path / "a.npz", W1, b1, W2, b2)
+    _save_model(
+        tmp_path / "b.npz",
+        [W1[i] for i in order],
+        [b1[i] for i in order],
+        [[r[i] for i in order] for r in W2],
+        b2,
+    )
+    (tmp_path / "train.csv").write_text("x1,x2,label\n0,1,0\n1,-1,1\n2,1/4,2\n-1,2,0\n")
+    return [
+        "--model",
+        str(tmp_path / "a.npz"),
+        "--model",
+        str(tmp_path / "b.npz"),
+        "--data",
+        str(tmp_path / "train.csv"),
+    ]
+
+
+def test_class_labels_with_the_default_loss_name_the_flag(tmp_path, capsys):
+    args = ["barrier", *_classifier_pair(tmp_path), "--activation", "tanh"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "--loss cross_entropy" in err and len(err.strip().splitlines()) == 1, err
+    assert main([*args, "--loss", "cross_entropy"]) == 0
+    assert "cross_entropy loss" in capsys.readouterr().err
+
+
+def test_framework_sklearn_means_scikit_learns_loss_and_weight_decay_is_alpha(tmp_path, capsys):
+    args = [
+        "barrier",
+        *_classifier_pair(tmp_path),
+        "--activation",
+        "tanh",
+        "--json",
+        str(tmp_path / "c.json"),
+    ]
+    assert main([*args, "--framework", "sklearn", "--weight-decay", "1/10"]) == 0
+    err = capsys.readouterr().err
+    assert "cross_entropy loss" in err and "1/80 * (sum of squared weights)" in err  # alpha/(2n), n = 4
+    certificate = json.loads((tmp_path / "c.json").read_text())
+    assert check(certificate).accepted
+    assert main([*args, "--loss", "mse", "--weight-decay", "1/2"]) == 2  # class labels cannot be mse targets
+    err = capsys.readouterr().err
+    assert "symcert: error:" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "reg.csv").write_text("x1,x2,y1,y2,y3\n0,1,1,0,0\n1,-1,0,1,0\n")
+    regression = [*args[:6], str(tmp_path / "reg.csv"), "--activation", "tanh", "--framework", "sklearn"]
+    assert main(regression) == 0
+    assert "1/2 * mse loss" in capsys.readouterr().err  # scikit-learn's squared error: (1/2) mse
+
+
+def test_weight_decay_reaches_the_loss_and_the_default_example_refuses_it(tmp_path, capsys):
+    args = ["barrier", *_classifier_pair(tmp_path), "--activation", "tanh", "--loss", "cross_entropy"]
+    assert main([*args, "--weight-decay", "1/100"]) == 0
+    assert "1/100 * (sum of squared weights)" in capsys.readouterr().err
+    assert main(["barrier", "--weight-decay", "-1"]) == 2
+    assert "must be >= 0" in capsys.readouterr().err
+    assert main(["barrier", "--weight-decay", "1/10"]) == 2
+    assert "default example has its own loss" in capsys.readouterr().err

@@ -56,7 +56,21 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "1 when a cap stopped it first.",
     )
     network_options(parser)
-    parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    parser.add_argument(
+        "--loss",
+        choices=LOSS_KINDS,
+        default=None,
+        help="the loss (default: mse; with --framework sklearn, scikit-learn's: cross_entropy or bce for "
+        "class labels, by the number of classes, and squared error otherwise)",
+    )
+    parser.add_argument(
+        "--weight-decay",
+        type=_decay,
+        default=Fraction(0),
+        metavar="LAMBDA",
+        help="add LAMBDA times the sum of squared weights (not biases), exact, >= 0 (default 0); with "
+        "--framework sklearn it is scikit-learn's alpha: the penalty is alpha/(2n) sum W^2",
+    )
     parser.add_argument(
         "--point",
         action="append",
@@ -99,7 +113,11 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "state dict), loaded exactly; needs --data FILE and names the activation with --activation",
     )
     parser.add_argument(
-        "--framework", choices=FRAMEWORKS, default="plain", help="layout of --model (default: by suffix)"
+        "--framework",
+        choices=FRAMEWORKS,
+        default="plain",
+        help="layout of --model (default: by suffix); sklearn: the loss is scikit-learn's, with its 1/2 "
+        "factor on squared error, the mean over samples and --weight-decay read as alpha (alpha/(2n))",
     )
     exact_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
@@ -160,6 +178,59 @@ def _tol(text: str) -> Fraction:
     return value
 
 
+def _decay(text: str) -> Fraction:
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"--weight-decay must be a number >= 0 such as 1e-4 or 1/100, got {text[:40]!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--weight-decay must be >= 0, got {text[:40]!r}")
+    return value
+
+
+def _class_labels(path: str) -> list[int] | None:
+    """The distinct class labels of a data file that holds one integer label per row, else None."""
+    from symcert.models.reading import npz_arrays
+
+    p = Path(path)
+    try:
+        if p.suffix.lower() == ".npz":
+            y = npz_arrays(p).get("y")
+            if y is None or y.ndim != 1 or y.dtype.kind not in "iub":
+                return None
+            return sorted({int(v) for v in y})
+        if p.suffix.lower() == ".csv" or p.suffix == "":
+            with p.open(encoding="utf-8", errors="replace") as handle:
+                rows = [line.strip().split(",") for line in handle if line.strip()]
+            if not rows or rows[0][-1].strip() != "label":
+                return None
+            return sorted({int(row[-1]) for row in rows[1:]})
+    except (OSError, ValueError, SpecificationError):
+        return None
+    return None
+
+
+def _loss_kind(args: argparse.Namespace) -> str:
+    """``--loss``, or the framework's: scikit-learn's MLPClassifier for class labels, squared error else."""
+    if args.loss is not None:
+        return args.loss
+    if args.framework == "sklearn" and args.data != "teacher":
+        labels = _class_labels(args.data)
+        if labels is not None:
+            return "bce" if len(labels) <= 2 else "cross_entropy"  # MLPClassifier: logistic or softmax
+    return "mse"
+
+
+def _framework_loss(args: argparse.Namespace, mlp: object, data: Dataset, kind: str) -> Loss:
+    """The loss of ``--framework``: scikit-learn's (1/2 on squared error, alpha/(2n)), or as given."""
+    if args.framework != "sklearn":
+        return Loss(mlp, data, kind, args.weight_decay)
+    decay = args.weight_decay / (2 * data.n_points)
+    return Loss(mlp, data, kind, decay, factor=Fraction(1, 2) if kind == "mse" else 1)
+
+
 def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     """``--model A --model B --data FILE``: two trained networks of one shape, loaded exactly."""
     if args.point is not None:
@@ -168,7 +239,8 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
         raise SpecificationError(f"give exactly two models (--model A --model B), got {len(args.model)}")
     if args.data == "teacher":
         raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
-    output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
+    kind = _loss_kind(args)
+    output = args.output_activation or OUTPUT_FOR.get(kind, "identity")
     mlp, A = load_model(args.model[0], args, output)
     mlp_b, B = load_model(args.model[1], args, output)
     if mlp_b != mlp:
@@ -176,7 +248,17 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
             f"--model {args.model[0]} is a {mlp.describe()} but --model {args.model[1]} a "
             f"{mlp_b.describe()}; a barrier needs two networks of the same shape"
         )
-    return Loss(mlp, load_data(args.data, mlp, args.loss), args.loss), A, B
+    try:
+        data = load_data(args.data, mlp, kind)
+    except SpecificationError as error:
+        if args.loss is None and kind == "mse" and _class_labels(args.data) is not None:
+            raise SpecificationError(
+                f"{error}; {args.data} holds class labels, so the models are classifiers: give --loss "
+                "cross_entropy (softmax output) or --loss bce (one sigmoid output), or --framework sklearn "
+                "for scikit-learn's MLPClassifier loss"
+            ) from None
+        raise
+    return _framework_loss(args, mlp, data, kind), A, B
 
 
 def _problem(args: argparse.Namespace):
@@ -187,20 +269,26 @@ def _problem(args: argparse.Namespace):
             raise SpecificationError(
                 "with --data FILE, give the two points with --point A.json --point B.json"
             )
+        if args.weight_decay or args.loss not in (None, "mse") or args.framework != "plain":
+            raise SpecificationError(
+                "the default example has its own loss (mse, no weight decay); give --point A.json "
+                "--point B.json or --model A --model B to choose --loss, --weight-decay or --framework"
+            )
         example = default_example()
         return example.loss, example.teacher, example.element(example.teacher)
     if len(args.point) != 2:
         raise SpecificationError(
             f"give exactly two points (--point A.json --point B.json), got {len(args.point)}"
         )
-    mlp = network_from(args, args.loss)
+    kind = _loss_kind(args)
+    mlp = network_from(args, kind)
     A, B = (read_point(path, mlp) for path in args.point)
     if args.data == "teacher":
         xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(5)]
         data = Dataset.teacher(mlp, A, xs)
     else:
         data = read_dataset(args.data)
-    return Loss(mlp, data, args.loss), A, B
+    return _framework_loss(args, mlp, data, kind), A, B
 
 
 def run_barrier(args: argparse.Namespace) -> int:
