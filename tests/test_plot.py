@@ -16,7 +16,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 
 from symcert import SymcertError, certify_barrier, certify_nonconvexity, default_example, loss_value, plot  # noqa: E402
 from symcert.cli import main  # noqa: E402
-from symcert.printing.plot import save_plot  # noqa: E402
+from symcert.printing.figures.plots import save_plot  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -2,30 +2,25 @@
 
 Exit codes: 0 proved (or information printed), 1 refuted or not proved,
 2 bad input or usage.
+
+Each command's module is imported only when that command runs (or when the full parser is built,
+for ``symcert --help``), so ``symcert --version`` and ``symcert check`` start without SymPy.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from symcert.checker.reading import CertificateFormatError
-from symcert.cli.barrier import add_barrier_parser, run_barrier
-from symcert.cli.grade import add_grade_parser, run_grade
-from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.messages import command_line_message
-from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.options import add_command
-from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
-from symcert.cli.saddle import add_saddle_parser, run_saddle
-from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
-from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
-from symcert.symbolic.losses import LOSS_KINDS
 from symcert.version import __version__
 
 __all__ = ["main", "build_parser"]
@@ -77,6 +72,8 @@ def shorten(text: str, length: int = 60) -> str:
 
 
 def _network_options(parser: argparse.ArgumentParser) -> None:
+    from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
+
     parser.add_argument(
         "--widths",
         type=parse_widths,
@@ -104,23 +101,8 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(
-        prog="symcert",
-        description=textwrap.fill(
-            "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
-            "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
-            "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
-            "the loss is not convex, and re-check certificates independently.",
-            88,
-        ),
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_group_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert group``."""
     group = add_command(
         commands,
         "group",
@@ -138,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
         "then the group's order, its generators (element strings for --element) and its continuous "
         "families. Exit code 0.",
     )
-    _network_options(group)
+    network_options(group)
     _json_flag(group)
+
+
+def _add_invariance_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert invariance``."""
+    from symcert.cli.symmetry import SHOW_ALL_GENERATORS
+    from symcert.symbolic.losses import LOSS_KINDS
 
     invariance = add_command(
         commands,
@@ -159,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the exact counterexample, and the verdict; --json the same as JSON. Exit code 0 proved, "
         "1 refuted or undecided, 2 bad input.",
     )
-    _network_options(invariance)
+    network_options(invariance)
     _json_flag(invariance)
     invariance.add_argument(
         "--element",
@@ -180,19 +168,78 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"print the steps of every generator (shown anyway for up to {SHOW_ALL_GENERATORS} generators)",
     )
-    add_prove_parser(commands, _network_options)
-    add_check_parser(commands)
-    add_handout_parser(commands)
-    add_barrier_parser(commands, _network_options)
-    add_example_parser(commands)
-    add_saddle_parser(commands, _network_options)
-    add_grade_parser(commands)
+
+
+#: The commands in the order of ``symcert --help``: each one's module, and the names in it of the
+#: function adding its parser (``network`` when it takes the shared network options) and of its runner.
+_COMMANDS: dict[str, tuple[str, str, bool, str]] = {
+    "group": ("symcert.cli", "_add_group_parser", True, "symcert.cli.symmetry:run_group"),
+    "invariance": ("symcert.cli", "_add_invariance_parser", True, "symcert.cli.symmetry:run_invariance"),
+    "prove": ("symcert.cli.prove", "add_prove_parser", True, "symcert.cli.prove:run_prove"),
+    "check": ("symcert.cli.check", "add_check_parser", False, "symcert.cli.check:run_check"),
+    "handout": ("symcert.cli.handout", "add_handout_parser", False, "symcert.cli.handout:run_handout"),
+    "barrier": ("symcert.cli.barrier", "add_barrier_parser", True, "symcert.cli.barrier:run_barrier"),
+    "example": ("symcert.cli.models", "add_example_parser", False, "symcert.cli.models:run_example"),
+    "saddle": ("symcert.cli.saddle", "add_saddle_parser", True, "symcert.cli.saddle:run_saddle"),
+    "grade": ("symcert.cli.grade", "add_grade_parser", False, "symcert.cli.grade:run_grade"),
+}
+
+
+def _function(where: str) -> Callable:
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests), with every command, or only ``commands``.
+
+    >>> sorted(build_parser(["check"])._subparsers._group_actions[0].choices)
+    ['check']
+    """
+    parser = _Parser(
+        prog="symcert",
+        description=textwrap.fill(
+            "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
+            "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
+            "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
+            "the loss is not convex, and re-check certificates independently.",
+            88,
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, adder, network, _) in _COMMANDS.items():
+        if commands is None or name in commands:
+            add = _function(f"{module}:{adder}")
+            if network:
+                add(subparsers, _network_options)
+            else:
+                add(subparsers)
     return parser
+
+
+def _commands_needed(argv: Sequence[str]) -> Collection[str] | None:
+    """The commands whose parsers ``argv`` needs: the one it names, none for ``--version``, else all.
+
+    The top-level options take no value, so the first word that is not an option is the command.
+
+    >>> _commands_needed(["check", "cert.json"]), _commands_needed(["--version"]), _commands_needed([])
+    (('check',), (), None)
+    """
+    words = [word for word in argv if not word.startswith("-")]
+    if words:
+        return (words[0],) if words[0] in _COMMANDS else None
+    if "--version" in argv and not {"-h", "--help"} & set(argv):
+        return ()
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_commands_needed(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help (0) and usage errors (2), already printed
@@ -200,19 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handlers = {
-        "group": run_group,
-        "invariance": run_invariance,
-        "prove": run_prove,
-        "check": run_check,
-        "handout": run_handout,
-        "barrier": run_barrier,
-        "example": run_example,
-        "saddle": run_saddle,
-        "grade": run_grade,
-    }
     try:
-        return handlers[args.command](args)
+        return _function(_COMMANDS[args.command][3])(args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE

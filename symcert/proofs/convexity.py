@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.proofs.invariance import ProofStep
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import forward
@@ -34,7 +35,7 @@ __all__ = ["ConvexityProof", "prove_convexity"]
 
 
 @dataclass(frozen=True)
-class ConvexityProof:
+class ConvexityProof(Displayed):
     """``status`` is "proved" or "not proved"; ``steps`` show the Gram-matrix argument."""
 
     loss: Loss
@@ -46,28 +47,6 @@ class ConvexityProof:
     def proved(self) -> bool:
         """True when convexity was proved."""
         return self.status == "proved"
-
-    def to_latex(self, **options: object) -> str:
-        """The argument as a LaTeX fragment (:func:`symcert.latex`; options: ``context``, ``label``)."""
-        from symcert.printing import latex
-
-        return latex(self, **options)
-
-    def summary(self) -> str:
-        """A readable account for the terminal (:func:`symcert.text`)."""
-        from symcert.printing import text
-
-        return text(self)
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing.latex.convexity import convexity_repr_latex
-
-        return convexity_repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
 
 
 def prove_convexity(loss: Loss) -> ConvexityProof:

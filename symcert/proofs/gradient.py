@@ -42,6 +42,7 @@ from typing import Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.contexts import exact
 from symcert.numeric.decide import Decision, decide
@@ -60,7 +61,7 @@ REFUTATION_TRIES = 12
 
 
 @dataclass(frozen=True)
-class GradientProof:
+class GradientProof(Displayed):
     """The outcome of :func:`prove_gradient_identity`: ``status`` "proved", "refuted" or "undecided".
 
     ``incoming`` and ``outgoing`` name the parameters of the identity; ``degree``
@@ -93,12 +94,6 @@ class GradientProof:
             f", w_out = ({', '.join(map(str, self.outgoing))})"
         )
 
-    def summary(self) -> str:
-        """A readable account (:func:`symcert.text`)."""
-        from symcert.printing import text
-
-        return text(self)
-
     def to_dict(self) -> dict[str, Any]:
         """Plain data (schema ``symcert-gradient-identity``): claim, status, parameters, steps, parts."""
         record: dict[str, Any] = {
@@ -126,17 +121,6 @@ class GradientProof:
         if self.parts:
             record["parts"] = [part.to_dict() for part in self.parts]
         return record
-
-    def to_latex(self) -> str:
-        """The proof as a LaTeX ``theorem``/``proof`` fragment (:func:`symcert.latex`)."""
-        from symcert.printing import latex
-
-        return latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
 
 
 def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.Symbol, ...], ...]:
