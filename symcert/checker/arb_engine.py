@@ -39,7 +39,16 @@ from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine, orbit_mean
 from symcert.checker.statement import SECOND_DIFFERENCE
 
-__all__ = ["compute", "activation", "activation_jet", "bits_for"]
+__all__ = [
+    "compute",
+    "activation",
+    "activation_jet",
+    "bits_for",
+    "ball_bounds",
+    "exact_matrix",
+    "loss_jet",
+    "targets",
+]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -60,9 +69,9 @@ def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
 
 
 def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
-    xs = _exact_matrix([list(col) for col in zip(*s.xs)])
+    xs = exact_matrix([list(col) for col in zip(*s.xs)])
     inputs = arb_mat(xs)
-    ys = _targets(s, inputs)
+    ys = targets(s, inputs)
     A = _exact_point(s.A)
     if s.kind in ("chord", "orbit"):
         if s.kind == "chord":
@@ -85,7 +94,7 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
     B = _exact_point(s.B)
     start = [wa + (wb - wa) * t if wa is not None else None for wa, wb in _pairs(A, B)]
     step = [wb - wa if wa is not None else None for wa, wb in _pairs(A, B)]
-    jet = _loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
+    jet = loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
     if s.kind == "critical":
         return _bounds({"phi'(t0)": jet[1]})
     return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2], **reduction})
@@ -94,13 +103,13 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
 # -- exact data ------------------------------------------------------------------
 
 
-def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
     return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
 
 
 def _exact_point(layers: list) -> list:
     """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
-    return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
+    return [(exact_matrix(w), None if b is None else exact_matrix([[v] for v in b])) for w, b in layers]
 
 
 def _pairs(a: list, b: list) -> list:
@@ -177,11 +186,6 @@ def _jet_mul(a: Jet, b: Jet) -> Jet:
 def _jet_exp(u: Jet) -> Jet:
     e = _exp(u[0])
     return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
-
-
-def _jet_log(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
 
 
 def _jet_inv(u: Jet) -> Jet:
@@ -267,7 +271,7 @@ def _forward_jet(
     raise AssertionError("unreachable")
 
 
-def _targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
+def targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
     """Targets as rows (one per output unit) of N balls."""
     if s.teacher is None:
         return [[arb(fmpq(y[k].numerator, y[k].denominator)) for y in s.ys] for k in range(len(s.ys[0]))]
@@ -328,7 +332,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
     return total
 
 
-def _loss_jet(
+def loss_jet(
     s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]], spread: arb | None = None
 ) -> Jet:
     """The loss's jet ``(L, L', L''/2)`` along ``step`` at ``start`` (the centred box with ``spread``)."""
@@ -403,10 +407,23 @@ def _bounds(
 ) -> dict[str, tuple[Fraction, Fraction]]:
     out = {}
     for name, ball in values.items():
-        if not ball.is_finite():
-            raise ArithmeticError(f"the enclosure of {name} is unbounded")
-        mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
-        rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
-        lower = max(mid - rad, Fraction(0)) if name in nonnegative else mid - rad
-        out[name] = (lower, mid + rad)
+        lower, upper = ball_bounds(ball, name)
+        out[name] = (max(lower, Fraction(0)) if name in nonnegative else lower, upper)
     return out
+
+
+def ball_bounds(ball: arb, name: str) -> tuple[Fraction, Fraction]:
+    """The exact endpoints ``mid -+ rad`` of an Arb ball, refusing unbounded or out-of-range ones.
+
+    >>> ball_bounds(arb(3) / 4, "x")
+    (Fraction(3, 4), Fraction(3, 4))
+    """
+    if not ball.is_finite():
+        raise ArithmeticError(f"the enclosure of {name} is unbounded")
+    mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
+    rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+    return mid - rad, mid + rad
+
+
+# The former private names, still used by checker/barrier.py (to move to the public ones).
+_exact_matrix, _targets, _loss_jet = exact_matrix, targets, loss_jet

@@ -289,13 +289,36 @@ class Statement:
         if self.kind == "barrier":
             self._read_barrier(parameters)
         if self.kind in ("critical_point", "saddle"):
-            from symcert.checker.saddle import read_saddle_parameters
-
-            read_saddle_parameters(self, parameters)
+            self._read_saddle(parameters)
         if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
             raise CertificateFormatError(
                 f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"
             )
+
+    def _read_saddle(self, parameters: dict) -> None:
+        """Read ``radius`` (and for a saddle ``layer``, ``unit``, ``lam``, ``direction``, ``index``)."""
+        self.radius = rational(parameters["radius"], "parameters.radius")
+        if self.radius <= 0:
+            raise CertificateFormatError(f"parameters.radius must be > 0, got {self.radius}")
+        if self.kind != "saddle":
+            return
+        if not 1 <= self.layer < len(self.net.widths) - 1:
+            raise CertificateFormatError(
+                f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"
+            )
+        self.unit = integer(parameters["unit"], "parameters.unit", 0, self.net.widths[self.layer] - 1)
+        self.lam = rational(parameters["lam"], "parameters.lam")
+        widths = list(self.net.widths)
+        if widths[self.layer] + 1 > MAX_WIDTH:
+            raise CertificateFormatError("the lifted layer would exceed the largest width")
+        widths[self.layer] += 1
+        self.wide_net = Net(
+            tuple(widths), self.net.activation, self.net.slope, self.net.bias, self.net.output
+        )
+        self.direction = read_point(self.wide_net, parameters["direction"], "parameters.direction")
+        self.index = None
+        if "index" in parameters:
+            self.index = integer(parameters["index"], "parameters.index", 0, 10**6)
 
     def _read_barrier(self, parameters: dict) -> None:
         self.form = field(parameters, "form", str, "parameters")
