@@ -163,3 +163,14 @@ def test_cli_plot_writes_the_file(tmp_path, capsys):
     png = tmp_path / "barrier.png"
     assert main(["barrier", "--tol", "1/10", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_lives_with_the_other_figures():
+    import importlib.util
+
+    from symcert.printing.figures import figure, plot, save_plot
+
+    import symcert
+
+    assert symcert.plot is plot and callable(figure) and callable(save_plot)
+    assert importlib.util.find_spec("symcert.printing.plot") is None  # one place for figures
