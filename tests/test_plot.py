@@ -168,9 +168,8 @@ def test_cli_plot_writes_the_file(tmp_path, capsys):
 def test_plot_lives_with_the_other_figures():
     import importlib.util
 
-    from symcert.printing.figures import figure, plot, save_plot
-
     import symcert
+    from symcert.printing.figures import figure, plot, save_plot
 
     assert symcert.plot is plot and callable(figure) and callable(save_plot)
     assert importlib.util.find_spec("symcert.printing.plot") is None  # one place for figures
