@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 Layers = Sequence[tuple[np.ndarray, np.ndarray | None]]
-SIGN_KINDS = ("flip", "flip_in", None)
 
 
 @dataclass(frozen=True)
