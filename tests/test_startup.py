@@ -86,3 +86,11 @@ def test_former_names_warn_and_still_work(old, new):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         getattr(symcert, new)  # the new name does not warn
+
+
+def test_inertia_not_minimum_is_deprecated():
+    from symcert.proofs.inertia import Inertia
+
+    inertia = Inertia(1, 0, 2, (), None, None, (), "a saddle")
+    with pytest.warns(DeprecationWarning, match="Inertia.not_minimum is deprecated"):
+        assert inertia.not_minimum is True
