@@ -4,8 +4,8 @@ Top to bottom: ``cli`` -> ``handouts``, ``batch`` -> ``build`` -> ``printing`` -
 -> ``numeric`` -> ``symbolic`` -> ``display`` (the declared printer functions and the display mixin);
 ``limits``, ``errors`` and ``version`` sit below them all. Every ``import`` and ``from ... import``
 counts, at module level or inside a function (a lazy import is still a dependency). ``symcert.checker``
-stands alone: it imports only ``symcert.limits``, and only the public API, the command line and
-``build`` (which checks files) import it.
+stands alone: it imports only ``symcert.limits``, and only the public API, the command line, the pytest
+plugin and ``build`` (which checks files) import it.
 
 No import runs upward, lazy or not: :data:`ALLOWED` is empty. The results display themselves through
 :class:`symcert.display.Displayed`, whose functions ``printing`` fills in from above. Nor is there a
@@ -34,16 +34,17 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("printing",),
     ("build",),
     ("handouts", "batch"),
-    ("cli",),
+    ("cli", "pytest_plugin"),
     ("__init__", "__main__"),
 )
 #: Imports across one tier, by design: the loaders of trained models build on the provers.
 SIDEWAYS = {("models", "proofs")}
 #: The checker's own rule: what it may import, and who may import it (it runs on files: the
 #: public ``check``, the command line's ``check`` and ``--check-coq``, ``build``'s Coq binding, and
-#: ``batch``, which re-checks a finished result file before a resumed run keeps it).
+#: ``batch``, which re-checks a finished result file before a resumed run keeps it; and the pytest
+#: plugin, which checks certificate files as tests).
 CHECKER_IMPORTS = ("limits",)
-CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch")
+CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch", "pytest_plugin")
 #: Upward imports allowed, as ``(source, target)`` pairs: none. A result's display methods are
 #: inherited from :class:`symcert.display.Displayed`; ``printing`` registers its renderers into it.
 ALLOWED: frozenset[tuple[str, str]] = frozenset()
