@@ -104,6 +104,11 @@ def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
 
 
 def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+    """The rows of exact rationals as an exact python-flint matrix.
+
+    >>> exact_matrix([[Fraction(1, 2), Fraction(3)]])
+    [1/2, 3]
+    """
     return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
 
 
