@@ -16,7 +16,6 @@ import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
 
-from symcert.checker.reading import CertificateFormatError
 from symcert.cli.messages import command_line_message
 from symcert.cli.options import add_command
 from symcert.errors import SymcertError
@@ -220,6 +219,14 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     return parser
 
 
+def _certificate_format_error() -> type[Exception]:
+    """The checker's format error; ``main`` names it only once an exception reaches it, so that
+    ``symcert --version`` and ``symcert check --help`` do not load the checker's arithmetic."""
+    from symcert.checker.reading import CertificateFormatError
+
+    return CertificateFormatError
+
+
 def _commands_needed(argv: Sequence[str]) -> Collection[str] | None:
     """The commands whose parsers ``argv`` needs: the one it names, none for ``--version``, else all.
 
@@ -252,7 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE
-    except CertificateFormatError as error:
+    except _certificate_format_error() as error:  # evaluated only when an exception gets here
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

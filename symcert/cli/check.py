@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-from symcert.checker import check
 from symcert.cli.options import add_command
 from symcert.limits import MAX_CHECK_SECONDS
 
@@ -80,6 +79,8 @@ def run_check(args: argparse.Namespace) -> int:
         from symcert.build.coq_binding import read_coq_source  # the prover's side: only with --coq
 
         read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
+    from symcert.checker import check  # python-flint and mpmath: only when a file is checked
+
     result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
     for reason in result.reasons:
         print(f"  {reason}")
