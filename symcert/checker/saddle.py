@@ -30,8 +30,35 @@ from flint import acb_mat, arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine
 from symcert.checker.arithmetic import Net
+from symcert.checker.reading import CertificateFormatError, integer, rational
+from symcert.checker.statement import read_point
+from symcert.limits import MAX_WIDTH
 
-__all__ = ["verify_saddle", "jet_passes"]
+__all__ = ["read_saddle_parameters", "verify_saddle", "jet_passes"]
+
+
+def read_saddle_parameters(s: Any, parameters: dict) -> None:
+    """Read ``radius`` (and for a saddle ``layer``, ``unit``, ``lam``, ``direction``, ``index``)."""
+    s.radius = rational(parameters["radius"], "parameters.radius")
+    if s.radius <= 0:
+        raise CertificateFormatError(f"parameters.radius must be > 0, got {s.radius}")
+    if s.kind != "saddle":
+        return
+    if not 1 <= s.layer < len(s.net.widths) - 1:
+        raise CertificateFormatError(
+            f"parameters.layer must be a hidden layer (1 to {len(s.net.widths) - 2}), got {s.layer}"
+        )
+    s.unit = integer(parameters["unit"], "parameters.unit", 0, s.net.widths[s.layer] - 1)
+    s.lam = rational(parameters["lam"], "parameters.lam")
+    widths = list(s.net.widths)
+    if widths[s.layer] + 1 > MAX_WIDTH:
+        raise CertificateFormatError("the lifted layer would exceed the largest width")
+    widths[s.layer] += 1
+    s.wide_net = Net(tuple(widths), s.net.activation, s.net.slope, s.net.bias, s.net.output)
+    s.direction = read_point(s.wide_net, parameters["direction"], "parameters.direction")
+    s.index = None
+    if "index" in parameters:
+        s.index = integer(parameters["index"], "parameters.index", 0, 10**6)
 
 
 def jet_passes(s: Any) -> int:
