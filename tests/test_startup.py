@@ -52,10 +52,17 @@ def test_the_whole_public_api_loads_neither_scipy_optimize_nor_matplotlib():
     assert loaded["symcert.printing"] and not loaded["scipy.optimize"] and not loaded["matplotlib"]
 
 
-@pytest.mark.parametrize("argv", [("--version",), ("check", "--help")])
+@pytest.mark.parametrize("argv", [("--version",), ("--help",), ("check", "--help")])
 def test_light_commands_start_without_sympy(argv):
     loaded = loaded_after(command(*argv))
     assert not any(loaded.values()), loaded  # not even the checker's arithmetic (flint, mpmath)
+
+
+def test_the_command_list_is_the_same_without_importing_the_commands():
+    """``symcert --help`` lists each command with the purpose its own page states, from a table."""
+    from symcert.cli import build_parser
+
+    assert build_parser(()).format_help() == build_parser().format_help()
 
 
 def test_checking_a_certificate_starts_without_sympy(tmp_path):

@@ -15,6 +15,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
+from typing import NamedTuple
 
 from symcert.cli.messages import command_line_message
 from symcert.cli.options import add_command
@@ -169,18 +170,71 @@ def _add_invariance_parser(commands: argparse._SubParsersAction, network_options
     )
 
 
-#: The commands in the order of ``symcert --help``: each one's module, and the names in it of the
-#: function adding its parser (``network`` when it takes the shared network options) and of its runner.
-_COMMANDS: dict[str, tuple[str, str, bool, str]] = {
-    "group": ("symcert.cli", "_add_group_parser", True, "symcert.cli.symmetry:run_group"),
-    "invariance": ("symcert.cli", "_add_invariance_parser", True, "symcert.cli.symmetry:run_invariance"),
-    "prove": ("symcert.cli.prove", "add_prove_parser", True, "symcert.cli.prove:run_prove"),
-    "check": ("symcert.cli.check", "add_check_parser", False, "symcert.cli.check:run_check"),
-    "handout": ("symcert.cli.handout", "add_handout_parser", False, "symcert.cli.handout:run_handout"),
-    "barrier": ("symcert.cli.barrier", "add_barrier_parser", True, "symcert.cli.barrier:run_barrier"),
-    "example": ("symcert.cli.models", "add_example_parser", False, "symcert.cli.models:run_example"),
-    "saddle": ("symcert.cli.saddle", "add_saddle_parser", True, "symcert.cli.saddle:run_saddle"),
-    "grade": ("symcert.cli.grade", "add_grade_parser", False, "symcert.cli.grade:run_grade"),
+class _Command(NamedTuple):
+    """Where a command lives: the names (``module:function``) of its parser's builder and its runner."""
+
+    adder: str
+    network: bool  # the builder takes the shared network options
+    runner: str
+    purpose: str  # its line in ``symcert --help``: the purpose its own page states (tests/test_cli_help.py)
+
+
+#: The commands in the order of ``symcert --help``.
+_COMMANDS: dict[str, _Command] = {
+    "group": _Command(
+        "symcert.cli:_add_group_parser",
+        True,
+        "symcert.cli.symmetry:run_group",
+        "List a network's weight-space symmetries: order, generators, continuous families",
+    ),
+    "invariance": _Command(
+        "symcert.cli:_add_invariance_parser",
+        True,
+        "symcert.cli.symmetry:run_invariance",
+        "Prove, or refute, that a symmetry leaves a network's output (or its loss) unchanged",
+    ),
+    "prove": _Command(
+        "symcert.cli.prove:add_prove_parser",
+        True,
+        "symcert.cli.prove:run_prove",
+        "Certify, rigorously, that a network's loss is not convex (the main job)",
+    ),
+    "check": _Command(
+        "symcert.cli.check:add_check_parser",
+        False,
+        "symcert.cli.check:run_check",
+        "Re-check a certificate file independently of the prover that wrote it",
+    ),
+    "handout": _Command(
+        "symcert.cli.handout:add_handout_parser",
+        False,
+        "symcert.cli.handout:run_handout",
+        "Write a course handout (LaTeX, optionally PDF) whose every number is certified",
+    ),
+    "barrier": _Command(
+        "symcert.cli.barrier:add_barrier_parser",
+        True,
+        "symcert.cli.barrier:run_barrier",
+        "Certify the loss barrier between two networks, optionally after aligning them",
+    ),
+    "example": _Command(
+        "symcert.cli.models:add_example_parser",
+        False,
+        "symcert.cli.models:run_example",
+        "Run a real example that ships: 'digits' trains an MLP and certifies its loss non-convex",
+    ),
+    "saddle": _Command(
+        "symcert.cli.saddle:add_saddle_parser",
+        True,
+        "symcert.cli.saddle:run_saddle",
+        "Certify a critical point, lift it by duplicating a unit, and prove it is a saddle",
+    ),
+    "grade": _Command(
+        "symcert.cli.grade:add_grade_parser",
+        False,
+        "symcert.cli.grade:run_grade",
+        "Score students' numeric answers against an answer key of certified values",
+    ),
 }
 
 
@@ -190,10 +244,13 @@ def _function(where: str) -> Callable:
 
 
 def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests), with every command, or only ``commands``.
+    """The argument parser (exposed for documentation and tests): every command in full, or only ``commands``.
 
-    >>> sorted(build_parser(["check"])._subparsers._group_actions[0].choices)
-    ['check']
+    Given ``commands``, the others are listed (``symcert --help`` names each with its purpose) but
+    their modules are not imported; ``main`` builds in full only the command it runs.
+
+    >>> build_parser(["check"]).parse_args(["check", "cert.json"]).certificate
+    'cert.json'
     """
     parser = _Parser(
         prog="symcert",
@@ -209,13 +266,13 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     )
     parser.add_argument("--version", action="version", version=f"symcert {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, adder, network, _) in _COMMANDS.items():
-        if commands is None or name in commands:
-            add = _function(f"{module}:{adder}")
-            if network:
-                add(subparsers, _network_options)
-            else:
-                add(subparsers)
+    for name, command in _COMMANDS.items():
+        if commands is not None and name not in commands:
+            subparsers.add_parser(name, help=command.purpose)  # listed only
+        elif command.network:
+            _function(command.adder)(subparsers, _network_options)
+        else:
+            _function(command.adder)(subparsers)
     return parser
 
 
@@ -227,20 +284,16 @@ def _certificate_format_error() -> type[Exception]:
     return CertificateFormatError
 
 
-def _commands_needed(argv: Sequence[str]) -> Collection[str] | None:
-    """The commands whose parsers ``argv`` needs: the one it names, none for ``--version``, else all.
+def _commands_needed(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command ``argv`` runs, whose parser is built in full (none for ``--help`` or ``--version``).
 
     The top-level options take no value, so the first word that is not an option is the command.
 
-    >>> _commands_needed(["check", "cert.json"]), _commands_needed(["--version"]), _commands_needed([])
-    (('check',), (), None)
+    >>> _commands_needed(["check", "cert.json"]), _commands_needed(["--version"]), _commands_needed(["x"])
+    (('check',), (), ())
     """
     words = [word for word in argv if not word.startswith("-")]
-    if words:
-        return (words[0],) if words[0] in _COMMANDS else None
-    if "--version" in argv and not {"-h", "--help"} & set(argv):
-        return ()
-    return None
+    return (words[0],) if words and words[0] in _COMMANDS else ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -255,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
-        return _function(_COMMANDS[args.command][3])(args)
+        return _function(_COMMANDS[args.command].runner)(args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE
