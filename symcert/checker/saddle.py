@@ -40,8 +40,8 @@ __all__ = ["read_saddle_parameters", "verify_saddle", "jet_passes"]
 def read_saddle_parameters(s: Any, parameters: dict) -> None:
     """Read ``radius`` (and for a saddle ``layer``, ``unit``, ``lam``, ``direction``, ``index``)."""
     s.radius = rational(parameters["radius"], "parameters.radius")
-    if s.radius <= 0:
-        raise CertificateFormatError(f"parameters.radius must be > 0, got {s.radius}")
+    if s.radius < 0:  # 0 is well formed (a prover with no box to offer writes it) but never proves
+        raise CertificateFormatError(f"parameters.radius must be >= 0, got {s.radius}")
     if s.kind != "saddle":
         return
     if not 1 <= s.layer < len(s.net.widths) - 1:

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from symcert.cli.messages import command_line_message
 from symcert.cli.options import add_command
+from symcert.cli.outputs import check_output_paths
 from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
 from symcert.version import __version__
@@ -82,9 +83,9 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--activation",
-        default="tanh",
-        help=f"hidden activation: {', '.join(ACTIVATION_NAMES)}; "
-        "leaky_relu:P/Q sets the slope (default: tanh)",
+        default=None,
+        help=f"hidden activation: {', '.join(ACTIVATION_NAMES)}; leaky_relu:P/Q sets the slope (default: "
+        "tanh; with --model: the one the file records, and required when it records none)",
     )
     parser.add_argument(
         "--output-activation",
@@ -264,7 +265,7 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in _COMMANDS.items():
         if commands is not None and name not in commands:
@@ -304,16 +305,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help (0) and usage errors (2), already printed
         return int(stop.code or 0)
+    if args.version:  # alone: 'symcert --version extra' or '--version prove' is a usage error
+        if args.command is not None:
+            print(f"symcert: error: --version takes no command, got {args.command!r}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"symcert {__version__}")
+        return EXIT_PROVED
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        check_output_paths(args)  # every file a command will write, before any work
         return _function(_COMMANDS[args.command].runner)(args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE
     except _certificate_format_error() as error:  # evaluated only when an exception gets here
         print(f"symcert: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # a file that became unwritable after the checks (disk full, permissions)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"symcert: error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("symcert: interrupted", file=sys.stderr)

@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from symcert.cli.options import add_command
+from symcert.cli.options import add_command, seconds_type
 from symcert.limits import MAX_CHECK_SECONDS
 
 __all__ = ["add_check_parser", "run_check"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text) if len(text) < 40 else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 10**7:
-        raise argparse.ArgumentTypeError(
-            f"--budget must be a number of seconds from 0 to 1e7, got {text[:40]!r}"
-        )
-    return value
 
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -59,7 +47,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
     checker.add_argument(
         "--budget",
-        type=_seconds,
+        type=seconds_type("--budget"),
         default=MAX_CHECK_SECONDS,
         help="refuse certificates whose estimated checking time exceeds this many seconds "
         f"(default: {MAX_CHECK_SECONDS:.0f})",
