@@ -18,15 +18,13 @@ from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.group import parse_element
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import Loss, default_output
 
 __all__ = ["add_model_options", "add_example_parser", "run_model_prove", "run_example"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: Largest parameters x data points for which --latex writes the derivation.
 MAX_LATEX_SIZE = 20_000
-#: The output activation a framework loss implies (a model file does not store it).
-OUTPUT_FOR = {"bce": "sigmoid", "cross_entropy": "softmax"}
 
 
 def add_model_options(prove: argparse.ArgumentParser) -> None:
@@ -127,7 +125,7 @@ def run_model_prove(args: argparse.Namespace) -> int:
     if args.kind == "all":
         raise SpecificationError("with --model, give one --kind (chord, curvature, hessian, orbit, critical)")
     say = _progress(args)
-    output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
+    output = args.output_activation or default_output(args.loss)  # a model file does not store it
     say(f"loading {args.model} exactly ...")
     mlp, A = load_weights(args.model, args.activation, output, args.framework)
     say(f"loaded the {mlp.describe()}; reading {args.data} ...")

@@ -11,7 +11,7 @@ from symcert.proofs.invariance import Proof, prove_invariance
 from symcert.proofs.serialize import group_to_dict, proof_to_dict
 from symcert.symbolic.examples import default_teacher_loss
 from symcert.symbolic.group import SymmetryGroup, parse_element
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
 
 __all__ = ["network_from", "run_group", "run_invariance", "group_text"]
@@ -20,9 +20,7 @@ EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 
 
 def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
-    output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(
-        loss or "", "identity"
-    )
+    output = args.output_activation or default_output(loss or "")
     return MLP(args.widths, args.activation, bias=not args.no_bias, output_activation=output)
 
 
