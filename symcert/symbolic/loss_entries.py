@@ -130,9 +130,13 @@ def _squared_coq(f: list[str], z: list[str], y: list[str]) -> list[str]:
 
 _SQUARED = dict(
     output_activation="identity",
+    requires_output=False,
     convex_in_outputs=True,
     curvature=lambda E: sympy.Integer(2),
     convex_model="linear regression",
+    min_outputs=1,
+    targets="real",
+    labels=None,
     zero_on_fit=True,
     latex=r"\ell_i(\theta) = \textstyle\sum_{k} \bigl(f_k(x_i;\theta) - y_{ik}\bigr)^2",
     latex_one_output=r"\ell_i(\theta) = \bigl(f(x_i;\theta) - y_i\bigr)^2",
@@ -257,8 +261,10 @@ ENTRIES: dict[str, dict[str, Any]] = {
         convex_in_outputs=True,
         curvature=lambda E: E / (1 + E) ** 2,
         convex_model="logistic regression",
+        min_outputs=1,
         targets="probability",
         labels="binary",
+        zero_on_fit=False,
         latex=r"\ell_i(\theta) = \log\bigl(1 + e^{z_i}\bigr) - y_i z_i"
         r" = -\bigl(y_i \log f_i + (1 - y_i)\log(1 - f_i)\bigr)",
         latex_symbols=r"with $z_i = z(x_i;\theta)$ the output pre-activation and $f_i = f(x_i;\theta)$, ",
@@ -281,6 +287,7 @@ ENTRIES: dict[str, dict[str, Any]] = {
             "pytorch": Convention("pytorch", "nn.CrossEntropyLoss(reduction='mean')", note="on the logits"),
         },
         convex_in_outputs=True,
+        curvature=None,  # the Hessian in z is diag(p) - p p^T, not diagonal
         convex_model="softmax regression",
         min_outputs=2,
         outputs_reason=(
@@ -295,6 +302,7 @@ ENTRIES: dict[str, dict[str, Any]] = {
         ),
         targets="distribution",
         labels="one-hot",
+        zero_on_fit=False,
         latex=r"\ell_i(\theta) = \log \textstyle\sum_{j} e^{z_{ij}} - \sum_k y_{ik} z_{ik}",
         latex_symbols=r"with $z_{ik} = z_k(x_i;\theta)$ the output pre-activations and "
         r"$f_i = f(x_i;\theta)$, ",
