@@ -217,5 +217,7 @@ def test_scikit_learn_convention_is_its_half_on_the_squared_error():
     assert loss_function("mse").conventions["scikit-learn"].factor == R(1, 2)
     assert loss_function("bce").conventions["scikit-learn"].factor == 1
     assert loss_function("mean_squared_error").name == "mse"
-    with pytest.raises(SpecificationError, match="kind must be one of mse, sse, bce, cross_entropy"):
+    alias = Loss(MLP((1, 1)), Dataset([[1]], [[0]]), "mean_squared_error")
+    assert alias.kind == "mse" and alias == Loss(MLP((1, 1)), Dataset([[1]], [[0]]), "mse")
+    with pytest.raises(SpecificationError, match="kind must be one of " + ", ".join(LOSS_KINDS)):
         loss_function("hinge")

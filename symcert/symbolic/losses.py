@@ -58,7 +58,9 @@ class LossFunction:
         output_activation: the output it goes with; requires_output: no other is accepted.
         mean_over: what the data term averages over (``"points"``, ``"outputs"``; empty: a sum).
         conventions: how frameworks write it (:class:`~symcert.symbolic.loss_entries.Convention`).
-        convex_in_outputs: convex in the output pre-activations ``z`` (with its output activation).
+        convex_in_outputs: convex in the output pre-activations ``z`` (with its output activation);
+            convex_model names the model (``"linear regression"``); curvature, when not None, is
+            the diagonal second derivative in each ``z_k``, written in ``E = exp(z_k)``.
         min_outputs: the fewest output units it accepts.
         targets: ``"real"``, ``"probability"`` or ``"distribution"``.
         labels: how class labels become targets (``"one-hot"``, ``"binary"`` or None).
