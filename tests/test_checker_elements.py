@@ -42,7 +42,7 @@ def _certificate(widths, bias, element, kind="chord"):
     [
         ((1, 2, 1), True, flip_in(1, 0), "chord"),
         ((1, 2, 1), True, rescale(1, 1, 2, 2), "chord"),
-        ((1, 2, 1), True, flip_in(1, 1), "critical"),
+        ((1, 2, 1), True, flip_in(1, 1), "critical_pair"),
         ((1, 2, 2, 1), False, layer_sign(1, 2), "chord"),
     ],
 )
@@ -108,7 +108,7 @@ def _tanh_certificate(element, kind="chord"):
     [
         (permutation(1, (2, 0, 1)), "chord"),
         (product(flip(1, 0), permutation(1, (1, 2, 0))), "chord"),
-        (product(flip(1, 2), permutation(1, (2, 0, 1))), "critical"),
+        (product(flip(1, 2), permutation(1, (2, 0, 1))), "critical_pair"),
     ],
 )
 def test_permutations_and_products_are_accepted(element, kind):

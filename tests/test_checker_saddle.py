@@ -10,7 +10,7 @@ import pytest
 from symcert import certify_saddle, check
 from symcert.checker import CertificateFormatError
 from symcert.checker.check import CertificateBudgetError
-from symcert.proofs.saddle_certificate import critical_point_certificate
+from symcert.proofs.saddle_certificate import unique_critical_point_certificate
 from symcert.symbolic.saddle_example import saddle_example
 
 
@@ -44,8 +44,8 @@ def test_the_saddle_certificate_is_accepted(record):
     assert found.enclosures["dHd"][1] < 0 and found.estimate > 0
 
 
-def test_the_critical_point_certificate_is_accepted(result):
-    record = json.loads(critical_point_certificate(result.narrow).to_json())
+def test_the_unique_critical_point_certificate_is_accepted(result):
+    record = json.loads(unique_critical_point_certificate(result.narrow).to_json())
     found = check(record)
     assert found.accepted, found.reasons
     assert check(tampered(record, lambda r: r["points"]["A"]["W2"][0].__setitem__(0, "2"))).accepted is False

@@ -60,10 +60,10 @@ def assert_compiles(certificate, assumptions=False):
 
 
 def test_every_kind_is_exported():
-    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical")
+    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical_pair")
 
 
-@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
 def test_default_example_compiles_for_every_kind(coqc, kind):
     result = assert_compiles(default_certificate(kind), assumptions=kind == "orbit")
     if kind == "orbit":  # Jensen's induction (lia, INR) adds no axiom beyond the allowlist
@@ -76,8 +76,8 @@ def test_default_example_compiles_for_every_kind(coqc, kind):
         ((1, 2, 1), "tanh", 2, "curvature", "1/4", True),  # h = 1/4: a proper sub-segment
         ((1, 2, 1), "square", 1, "curvature", "1/4", False),  # h = 1/8, A not the teacher (targets from T)
         ((1, 2, 1), "sigmoid", 1, "hessian", None, False),
-        ((1, 2, 1), "square", 1, "critical", None, True),
-        ((1, 2, 1), "sigmoid", 1, "critical", None, True),
+        ((1, 2, 1), "square", 1, "critical_pair", None, True),
+        ((1, 2, 1), "sigmoid", 1, "critical_pair", None, True),
         ((1, 3, 1), "relu", 1, "orbit", None, True),  # 3! = 6 orbit points
         ((1, 2, 1), "sigmoid", 1, "orbit", None, True),
     ],
@@ -191,7 +191,7 @@ def test_too_large_exports_are_refused_clearly_before_any_work(tmp_path, capsys)
     assert not (tmp_path / "p.v").exists()
 
 
-@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
 def test_prove_writes_the_coq_file_of_every_kind(tmp_path, capsys, kind):
     """The CLI writes the file the API renders (compiled by coqc in the tests above)."""
     from symcert.cli import main

@@ -29,6 +29,7 @@ from symcert.checker.reading import loads, read_text
 from symcert.checker.statement import Statement
 from symcert.printing.coq import THEOREM, certificate_to_coq
 from symcert.proofs.certificates import Certificate
+from symcert.proofs.kinds import kind_of
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss
@@ -103,9 +104,10 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         return sympy.Rational(value.numerator, value.denominator)
 
     parameters: dict[str, Any] = {}
-    if statement.kind in ("curvature", "critical"):
+    spec = kind_of(statement.kind)
+    if spec.parameter("t0") is not None:
         parameters["t0"] = exact(statement.t0)
-    if statement.kind == "orbit":
+    if spec.parameter("layer") is not None:
         parameters["layer"] = statement.layer
     if statement.h is not None:
         parameters["h"] = exact(statement.h)

@@ -38,10 +38,9 @@ from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 from symcert.checker.mp_engine import dyadic
-from symcert.checker.points import combine, orbit_mean
-from symcert.checker.statement import SECOND_DIFFERENCE
+from symcert.checker.points import combine
 
-__all__ = ["compute", "activation", "activation_jet", "bits_for"]
+__all__ = ["compute", "Evaluation", "activation", "activation_jet", "bits_for"]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -52,45 +51,48 @@ def bits_for(dps: int) -> int:
 
 
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
-    """Enclosures of the statement's quantities by Arb balls at ``dps`` digits."""
+    """Enclosures of the statement's quantities by Arb balls at ``dps`` digits (its kind says which)."""
     saved = flint.ctx.prec
     flint.ctx.prec = bits_for(dps)
     try:
-        return _compute(statement)
+        return statement.spec.quantities(Evaluation(statement), statement)
     finally:
         flint.ctx.prec = saved
 
 
-def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
-    xs = _exact_matrix([list(col) for col in zip(*s.xs)])
-    inputs = arb_mat(xs)
-    ys = _targets(s, inputs)
-    A = _exact_point(s.A)
-    if s.kind in ("chord", "orbit"):
-        if s.kind == "chord":
-            B = _exact_point(s.B)
-            M = [(wa + wb) * fmpq(1, 2) if wa is not None else None for wa, wb in _pairs(A, B)]
-            la, lb, lm = (_loss(s, _arb_point(p), inputs, ys) for p in (A, B, _unpairs(M)))
-            values = {"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2}
-            return _bounds(values, _nonnegative(s, values))
-        mean = _exact_point(orbit_mean(s.A, s.layer))
-        la, lm = _loss(s, _arb_point(A), inputs, ys), _loss(s, _arb_point(mean), inputs, ys)
-        values = {"L(A)": la, "L(mean)": lm, "gap": lm - la}
-        return _bounds(values, _nonnegative(s, values))
-    reduction = {}
-    if s.kind in ("curvature", "hessian") and s.h is not None:
-        ts = [s.t0 - s.h, s.t0, s.t0 + s.h]
-        ends = [_exact_point(combine(s.A, s.B, u)) for u in ts]
-        lp, lx, lq = (_loss(s, _arb_point(p), inputs, ys) for p in ends)
-        reduction = {SECOND_DIFFERENCE: lp + lq - 2 * lx}
-    t = fmpq(1, 2) if s.kind == "hessian" else fmpq(s.t0.numerator, s.t0.denominator)
-    B = _exact_point(s.B)
-    start = [wa + (wb - wa) * t if wa is not None else None for wa, wb in _pairs(A, B)]
-    step = [wb - wa if wa is not None else None for wa, wb in _pairs(A, B)]
-    jet = _loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
-    if s.kind == "critical":
-        return _bounds({"phi'(t0)": jet[1]})
-    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2], **reduction})
+class Evaluation:
+    """What a kind computes its quantities from, in Arb balls (at the current precision).
+
+    The losses at exact points and the loss's jet along a segment, batched over the data
+    points; :meth:`bounds` turns balls into exact endpoints.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.s = statement
+        self.inputs = arb_mat(_exact_matrix([list(col) for col in zip(*statement.xs)]))
+        self.ys = _targets(statement, self.inputs)
+
+    def losses(self, points: Sequence[list]) -> list[arb]:
+        """The loss at each exact point (layers of ``Fraction``)."""
+        return [_loss(self.s, _arb_point(_exact_point(p)), self.inputs, self.ys) for p in points]
+
+    def jet(self, A: list, B: list, t: Fraction) -> Jet:
+        """``(phi, phi', phi''/2)`` at ``t`` for ``phi(u) = L(A + u(B - A))``."""
+        start = combine(A, B, t)
+        step = [
+            (
+                [[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)],
+                None if ba is None else [v - u for u, v in zip(ba, bb)],
+            )
+            for (wa, ba), (wb, bb) in zip(A, B)
+        ]
+        return _loss_jet(
+            self.s, _arb_point(_exact_point(start)), _arb_point(_exact_point(step)), self.inputs, self.ys
+        )
+
+    def bounds(self, values: dict[str, arb]) -> dict[str, tuple[Fraction, Fraction]]:
+        """Exact endpoints of each ball (a loss of mse or sse kept >= 0)."""
+        return _bounds(values, _nonnegative(self.s, values))
 
 
 # -- exact data ------------------------------------------------------------------
@@ -103,14 +105,6 @@ def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
 def _exact_point(layers: list) -> list:
     """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
     return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
-
-
-def _pairs(a: list, b: list) -> list:
-    return [pair for (wa, ba), (wb, bb) in zip(a, b) for pair in ((wa, wb), (ba, bb))]
-
-
-def _unpairs(flat: list) -> list:
-    return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
 def _arb_point(layers: list) -> list:

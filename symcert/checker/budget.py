@@ -31,10 +31,6 @@ __all__ = [
 ]
 
 ARITHMETICS = ("arb", "mpmath")
-# Passes over the network per kind: chord evaluates A, B and M; orbit A and the mean; the segment kinds
-# one jet pass, which costs about three value passes in products and ten in elementwise functions, and
-# curvature and Hessian three value passes more for the chord of step h they reduce to.
-_PASSES = {"chord": (3, 3), "orbit": (2, 2), "curvature": (6, 13), "hessian": (6, 13), "critical": (3, 10)}
 
 
 def attempts(dps: int) -> tuple[int, int]:
@@ -63,22 +59,7 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
     points = len(statement.xs)
     macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
     elements = sum(widths[1:]) * points
-    overhead = 0.0
-    if (
-        statement.kind == "barrier"
-    ):  # per piece: a jet over the box and one at an end (a bisection: 1.5x that)
-        pieces = len(statement.pieces)
-        bisected = pieces // 8 + 1
-        linear_passes, element_passes = 4 * pieces + 6 * bisected + 3, 11 * pieces + 17 * bisected + 3
-        overhead = 2e-3 * pieces  # building the boxes and reading the balls back, per piece
-    elif statement.kind in ("critical_point", "saddle"):  # one jet per gradient entry and Hessian pair
-        from symcert.checker.saddle import jet_passes
-
-        jets = jet_passes(statement)
-        linear_passes, element_passes = 3 * jets, 10 * jets
-        overhead = 1e-3 * jets  # building the balls of each direction and the interval linear algebra
-    else:
-        linear_passes, element_passes = _PASSES[statement.kind]
+    linear_passes, element_passes, overhead = statement.spec.cost(statement)  # the kind's passes
     macs, elements = macs * linear_passes, elements * element_passes
     if statement.teacher_net is not None:
         t = statement.teacher_net.widths

@@ -49,7 +49,7 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
             if c.proved
             and c.kind in EXPORTED_KINDS
             and not coq_refusal(c.loss, c.kind, c.parameters.get("layer", 1))
-            and (c.kind not in ("curvature", "hessian") or "h" in c.parameters)
+            and (c.spec.parameter("h") is None or "h" in c.parameters)  # a reduction needs its step h
         ),
         None,
     )

@@ -16,7 +16,7 @@ from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS, load_weights
 from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss, default_output
 
@@ -123,7 +123,7 @@ def run_model_prove(args: argparse.Namespace) -> int:
     if args.point is not None:
         raise SpecificationError("--model gives the point A; drop --point")
     if args.kind == "all":
-        raise SpecificationError("with --model, give one --kind (chord, curvature, hessian, orbit, critical)")
+        raise SpecificationError(f"with --model, give one --kind ({', '.join(KINDS)})")
     say = _progress(args)
     output = args.output_activation or default_output(args.loss)  # a model file does not store it
     say(f"loading {args.model} exactly ...")

@@ -25,6 +25,7 @@ from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
 from symcert.proofs.invariance import prove_invariance
+from symcert.proofs.kinds import RENAMED, kind_of
 from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.proofs.witness import search_witness
 from symcert.symbolic.data import Dataset
@@ -47,10 +48,9 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "prove",
         purpose="Certify, rigorously, that a network's loss is not convex (the main job).",
         details="With no options: the default example, a 1-2-1 tanh teacher A (an exact global minimum) "
-        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: chord "
-        "(midpoint above the chord), curvature (phi'' < 0 on the segment), hessian (d^T H d < 0 at the "
-        "midpoint), orbit (averaging over the layer's permutations hurts), critical (two critical points "
-        "with a non-critical point between them), or all.",
+        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: "
+        + ", ".join(f"{name} ({kind_of(name).title})" for name in KINDS)
+        + ", or all.",
         examples=[
             ("symcert prove", "the default example: proved in a few seconds"),
             ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
@@ -85,7 +85,11 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
     )
     prove.add_argument(
-        "--kind", choices=(*KINDS, "all"), default="chord", help="the witness (default: chord)"
+        "--kind",
+        type=_kind,
+        choices=(*KINDS, "all"),
+        default="chord",
+        help="the witness (default: chord)",
     )
     prove.add_argument(
         "--dps",
@@ -120,6 +124,14 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "certified enclosures (needs the plot extra)",
     )
     add_model_options(prove)
+
+
+def _kind(text: str) -> str:
+    """``--kind``: an old kind name is read as its new one, with a note on stderr."""
+    if text in RENAMED:
+        print(f"note: the kind {text!r} is now named {RENAMED[text]!r}", file=sys.stderr)
+        return RENAMED[text]
+    return text
 
 
 def _dps(text: str) -> int:

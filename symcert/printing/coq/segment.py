@@ -118,8 +118,11 @@ def _ext_rewrite(act, sigma: str) -> str:
     return f"rewrite !(loss_ext {sigma} {act.evaluation} {act.equation}).\n  " if act and act.equation else ""
 
 
-def reduction_to_coq(certificate: Certificate) -> str:
-    """The Coq file of a proved curvature or Hessian certificate that records its chord step ``h``."""
+def reduction_to_coq(certificate: Certificate, reduced: str | None = None) -> str:
+    """The Coq file of a proved curvature or Hessian certificate that records its chord step ``h``.
+
+    ``reduced`` states the inequality the chord comes from (default: the kind's quantity ``< 0``).
+    """
     if "h" not in certificate.parameters or SECOND_DIFFERENCE not in certificate.enclosures:
         raise SpecificationError(
             f"this {certificate.kind} certificate records no chord step h (no step decided the chord "
@@ -133,7 +136,7 @@ def reduction_to_coq(certificate: Certificate) -> str:
     act, sigma, evaluation = _activation(network, None)
     L = network.loss_at
     P, X, Q = segment_points(A, B, t0, h)
-    what = "phi''(t0) < 0" if certificate.kind == "curvature" else "d^T H(M) d < 0 (M = (A + B)/2, d = B - A)"
+    what = reduced or f"{certificate.spec.quantity} < 0"
     out = [
         _header(
             certificate,
