@@ -30,10 +30,12 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker import arb_wide as _wide
 from symcert.checker.arb_wide import exp as _exp
 from symcert.checker.arb_wide import lse as _lse
 from symcert.checker.arb_wide import lse_jet as _lse_jet
 from symcert.checker.arb_wide import mono as _mono
+from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
@@ -127,7 +129,7 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "square":
         return _even_square(u)
     if name == "cube":
-        return u * u * u
+        return _wide.cube(u)
     if name in ("relu", "leaky_relu"):
         scale = arb(0) if name == "relu" else arb(fmpq(slope.numerator, slope.denominator))
         return u.max(scale * u)
@@ -135,9 +137,8 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
 
 
 def _even_square(u: arb) -> arb:
-    # u * u of a ball around 0 may dip below 0; |u|^2 does not.
-    a = abs(u)
-    return a * a
+    # u * u of a ball around 0 may dip below 0; |u|^2 does not (and of a wide ball, from its ends).
+    return _wide.square(u)
 
 
 def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
@@ -148,41 +149,23 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     if name == "tanh":
         f = _mono("tanh", u0)
         d1 = 1 - _even_square(f)
-        d2 = -f * d1  # f''/2
+        d2 = -_mul(f, d1)  # f''/2
     elif name == "sigmoid":
-        f = _sigmoid(u0)
-        d1 = f * (1 - f)
-        d2 = d1 * (1 - 2 * f) / 2
+        f, d1, d2 = _sigmoid(u0), _wide.sigmoid_slope(u0), _wide.sigmoid_bend(u0)
     elif name == "softplus":
-        f = _exp(u0).log1p()
-        d1 = _sigmoid(u0)
-        d2 = d1 * (1 - d1) / 2
+        f, d1, d2 = _exp(u0).log1p(), _sigmoid(u0), _wide.sigmoid_slope(u0) / 2
     elif name == "square":
         f, d1, d2 = _even_square(u0), 2 * u0, arb(1)
     elif name == "cube":
-        f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
+        f, d1, d2 = _wide.cube(u0), 3 * _even_square(u0), 3 * u0
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
-    return (f, d1 * u1, d1 * u2 + d2 * _even_square(u1))
-
-
-def _jet_mul(a: Jet, b: Jet) -> Jet:
-    return (a[0] * b[0], a[0] * b[1] + a[1] * b[0], a[0] * b[2] + a[1] * b[1] + a[2] * b[0])
-
-
-def _jet_exp(u: Jet) -> Jet:
-    e = _exp(u[0])
-    return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
+    return (f, _mul(d1, u1), _mul(d1, u2) + _mul(d2, _even_square(u1)))
 
 
 def _jet_log(u: Jet) -> Jet:
     r = 1 / u[0]
     return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
-
-
-def _jet_inv(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (r, -u[1] * r * r, (u[1] * u[1] * r - u[2]) * r * r)
 
 
 def _jet_sum(items: Sequence[Jet]) -> Jet:
@@ -191,10 +174,6 @@ def _jet_sum(items: Sequence[Jet]) -> Jet:
         sum((j[1] for j in items), arb(0)),
         sum((j[2] for j in items), arb(0)),
     )
-
-
-def _jet_softplus(u: Jet) -> Jet:
-    return activation_jet("softplus", None, u)
 
 
 # -- forward passes ------------------------------------------------------------------
@@ -276,12 +255,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
         return z
     if output == "sigmoid":
         return [[_sigmoid(v) for v in row] for row in z]
-    columns = list(zip(*z))
-    soft = []
-    for column in columns:
-        exps = [_exp(v) for v in column]
-        total = sum(exps, arb(0))
-        soft.append([e / total for e in exps])
+    soft = [_wide.probabilities(column) for column in zip(*z)]
     return [list(row) for row in zip(*soft)]
 
 
@@ -304,9 +278,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
             (_even_square(fk - yk) for frow, yrow in zip(f, ys) for fk, yk in zip(frow, yrow)), arb(0)
         )
     elif s.loss_kind == "bce":
-        total = sum(
-            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
-        )
+        total = sum((_wide.bce(zk, yk) for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0))
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
@@ -334,18 +306,17 @@ def _loss_jet(
         if s.net.output == "identity":
             f = z
         elif s.net.output == "sigmoid":
-            f = [[_jet_inv(_jet_add(_jet_exp(_jet_neg(v)), 1)) for v in row] for row in z]
+            f = [[activation_jet("sigmoid", None, v) for v in row] for row in z]
         else:
-            f = [list(row) for row in zip(*(_softmax_jet(column) for column in zip(*z)))]
+            f = [list(row) for row in zip(*(_wide.softmax_jet(column) for column in zip(*z)))]
         for frow, yrow in zip(f, ys):
             for fk, yk in zip(frow, yrow):
                 r = (fk[0] - yk, fk[1], fk[2])
-                terms.append((_even_square(r[0]), 2 * r[0] * r[1], 2 * r[0] * r[2] + r[1] * r[1]))
+                square, first = _even_square(r[0]), 2 * _mul(r[0], r[1])
+                terms.append((square, first, 2 * _mul(r[0], r[2]) + _even_square(r[1])))
     elif s.loss_kind == "bce":
         for zrow, yrow in zip(z, ys):
-            for zk, yk in zip(zrow, yrow):
-                soft = _jet_softplus(zk)
-                terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
+            terms.extend(_wide.bce_jet(zk, yk) for zk, yk in zip(zrow, yrow))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
             lse = _lse_jet(column)
@@ -367,20 +338,6 @@ def _loss_jet(
         )
         total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
     return total
-
-
-def _jet_neg(u: Jet) -> Jet:
-    return (-u[0], -u[1], -u[2])
-
-
-def _jet_add(u: Jet, c: Any) -> Jet:
-    return (u[0] + c, u[1], u[2])
-
-
-def _softmax_jet(column: Sequence[Jet]) -> list[Jet]:
-    exps = [_jet_exp(v) for v in column]
-    inverse = _jet_inv(_jet_sum(exps))
-    return [_jet_mul(e, inverse) for e in exps]
 
 
 def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:
