@@ -37,6 +37,8 @@ from symcert.checker.arb_wide import lse_jet as _lse_jet
 from symcert.checker.arb_wide import mono as _mono
 from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
+from symcert.checker.losses import SQUARES
+from symcert.checker.losses import scale as loss_scale
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine
 
@@ -269,7 +271,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
 
 def _scale(s: Any) -> arb:
     n, m = len(s.xs), s.net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n)) * s.factor
+    scale = loss_scale(s.loss_kind, n, m, s.factor)
     return arb(fmpq(scale.numerator, scale.denominator))
 
 
@@ -354,7 +356,7 @@ def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:
     A ball around a true value of exactly 0 (a teacher's loss) reaches below 0; intersecting it with
     ``[0, oo)`` keeps the enclosure sound and as tight as an interval's.
     """
-    if s.loss_kind not in ("mse", "sse"):
+    if s.loss_kind not in SQUARES:
         return ()
     return tuple(name for name in values if name.startswith("L("))
 

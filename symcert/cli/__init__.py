@@ -91,9 +91,17 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         "--output-activation",
         default=None,
         choices=OUTPUT_ACTIVATION_NAMES,
-        help="output activation (default: identity; sigmoid for --loss bce, softmax for cross_entropy)",
+        help=f"output activation (default: identity; {_outputs_of_losses()})",
     )
     parser.add_argument("--no-bias", action="store_true", help="build the network without biases")
+
+
+def _outputs_of_losses() -> str:
+    """``sigmoid for --loss bce, softmax for cross_entropy``: each loss's own output, from its entry."""
+    from symcert.symbolic.losses import LOSS_KINDS, default_output
+
+    pairs = [f"{default_output(k)} for {k}" for k in LOSS_KINDS if default_output(k) != "identity"]
+    return ", ".join(pairs).replace(" for ", " for --loss ", 1)
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:

@@ -125,15 +125,11 @@ class GradientProof(Displayed):
 
 def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.Symbol, ...], ...]:
     """The incoming parameters (row ``unit`` of ``W_layer``, then its bias) and the outgoing ones."""
-    mlp = loss.mlp
-    rows, cols = mlp.widths[layer], mlp.widths[layer - 1]
-    by_name = dict(zip(mlp.parameter_names, mlp.symbols))
-    sep = "" if rows < 10 and cols < 10 else "_"
-    incoming = [by_name[f"W{layer}_{unit + 1}{sep}{k}"] for k in range(1, cols + 1)]
-    if mlp.bias:
-        incoming.append(by_name[f"b{layer}_{unit + 1}"])
-    after_rows, after_sep = mlp.widths[layer + 1], "" if mlp.widths[layer + 1] < 10 and rows < 10 else "_"
-    outgoing = [by_name[f"W{layer + 1}_{r}{after_sep}{unit + 1}"] for r in range(1, after_rows + 1)]
+    layers = loss.mlp.layers(loss.mlp.symbols)
+    incoming = list(layers[layer - 1].weights[unit])
+    if loss.mlp.bias:
+        incoming.append(layers[layer - 1].biases[unit])
+    outgoing = [row[unit] for row in layers[layer].weights]
     return tuple(incoming), tuple(outgoing)
 
 
