@@ -37,6 +37,7 @@ __all__ = [
     "softmax_jet",
     "lse",
     "lse_jet",
+    "tanh_jets",
 ]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
@@ -49,7 +50,7 @@ def mono(name: str, u: arb) -> arb:
     """``u.name()`` for an increasing function (``exp``, ``log``, ``tanh``), from the ends when wide."""
     if not u.rad() > WIDE:
         return getattr(u, name)()
-    low, high = arb(u.lower()), arb(u.upper())
+    low, high = u.lower(), u.upper()
     return getattr(low, name)().union(getattr(high, name)())
 
 
@@ -168,8 +169,8 @@ def mul(a: arb, b: arb) -> arb:
     """
     if not (a.rad() > WIDE and b.rad() > WIDE):
         return a * b  # one factor narrow: the ball product is as tight
-    ends = [x * y for x in (arb(a.lower()), arb(a.upper())) for y in (arb(b.lower()), arb(b.upper()))]
-    return ends[0].union(ends[1]).union(ends[2]).union(ends[3])
+    al, ah, bl, bh = a.lower(), a.upper(), b.lower(), b.upper()  # balls holding the ends
+    return (al * bl).union(al * bh).union(ah * bl).union(ah * bh)
 
 
 def square(u: arb) -> arb:
@@ -181,7 +182,7 @@ def square(u: arb) -> arb:
     if not u.rad() > WIDE:
         a = abs(u)
         return a * a
-    low, high = arb(u.lower()) ** 2, arb(u.upper()) ** 2
+    low, high = u.lower() ** 2, u.upper() ** 2
     return low.union(high).union(arb(0)) if u.contains(0) else low.union(high)
 
 
@@ -224,11 +225,59 @@ def probabilities(values: Sequence[arb]) -> list[arb]:
         total = sum(e, arb(0))
         return [ek / total for ek in e]
     low, high = [arb(v.lower()) for v in values], [arb(v.upper()) for v in values]
+    # p_k at a corner is 1 / (1 + exp(-z_k) sum_{j != k} exp(z_j)): the sums over j != k from prefix and
+    # suffix sums of the exps (all positive, no cancellation), 2m exps a column instead of 2m(m-1)
+    shift = arb(max((v.mid() for v in values), key=float))
+    e_low, e_high = [(v - shift).exp() for v in low], [(v - shift).exp() for v in high]
+    others_low, others_high = _sums_without(e_low), _sums_without(e_high)
+    return [
+        (1 / (1 + others_high[k] / e_low[k])).union(1 / (1 + others_low[k] / e_high[k])) for k in range(m)
+    ]
 
-    def p_at(k: int, zk: arb, others: list) -> arb:
-        return 1 / (1 + sum((exp(others[j] - zk) for j in range(m) if j != k), arb(0)))
 
-    return [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]
+def _sums_without(values: list[arb]) -> list[arb]:
+    """``[sum_{j != k} values_j for k]`` from prefix and suffix sums (no subtraction).
+
+    >>> [float(v.mid()) for v in _sums_without([arb(1), arb(2), arb(4)])]
+    [6.0, 5.0, 3.0]
+    """
+    m = len(values)
+    prefix, suffix = [arb(0)] * (m + 1), [arb(0)] * (m + 1)
+    for k in range(m):
+        prefix[k + 1] = prefix[k] + values[k]
+        suffix[m - 1 - k] = suffix[m - k] + values[m - 1 - k]
+    return [prefix[k] + suffix[k + 1] for k in range(m)]
+
+
+def tanh_jets(u0: list[arb], u1: list[arb], u2: list[arb]) -> tuple[list[arb], list[arb], list[arb]]:
+    """``tanh`` of many jets ``(u, u', u''/2)`` at once: ``(f, f' u', f' u''/2 + f''/2 u'^2)``.
+
+    ``f' = 1 - f^2`` and ``f''/2 = -f f'``, so the last is ``f' (u''/2 - f u'^2)`` (in interval
+    arithmetic the factored form is contained in the expanded one). An entry whose three balls are narrow takes plain ball
+    products (as tight as interval products there); a wide one goes through :func:`mono`,
+    :func:`square` and :func:`mul`, over the exact ranges.
+
+    >>> f, g1, g2 = tanh_jets([arb(0), arb(0, 1)], [arb(2), arb(1)], [arb(0), arb(0)])
+    >>> float(g1[0].mid()), bool(f[1].lower() > -0.77) and bool(g1[1].lower() >= 0)
+    (2.0, True)
+    """
+    f_out, g1_out, g2_out = [], [], []
+    for a0, a1, a2 in zip(u0, u1, u2):
+        if not (a0.rad() > WIDE or a1.rad() > WIDE or a2.rad() > WIDE):
+            f = a0.tanh()
+            af = abs(f)
+            d1 = 1 - af * af
+            a1_abs = abs(a1)
+            f_out.append(f)
+            g1_out.append(d1 * a1)
+            g2_out.append(d1 * (a2 - f * (a1_abs * a1_abs)))
+            continue
+        f = mono("tanh", a0)
+        d1 = 1 - square(f)
+        f_out.append(f)
+        g1_out.append(mul(d1, a1))
+        g2_out.append(mul(d1, a2 - mul(f, square(a1))))  # f' (u''/2 - f u'^2): x(y + z) within xy + xz
+    return f_out, g1_out, g2_out
 
 
 def softmax_jet(column: Sequence[Jet]) -> list[Jet]:

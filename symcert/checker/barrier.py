@@ -147,12 +147,21 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         point = [(wa + q * dw, None if ba is None else ba + q * db) for (wa, ba), (dw, db) in zip(A, step)]
         return E._arb_point(point)
 
+    # The first layer along the path: [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1], two
+    # matrix products kept for every jet (the first layer is most of a forward pass's products).
+    ones = E._with_ones(inputs, A[0][1] is not None)
+    at_a, along = (E._folded(*E._arb_point([layer])[0]) * ones for layer in (A[0], step[0]))
+
+    def first(t: Fraction, spread: arb | None = None) -> tuple[arb_mat, arb_mat]:
+        z = at_a + arb(_q(t)) * along
+        return (z if spread is None else z + spread * along), along
+
     ends: dict[Fraction, tuple[arb, arb | None]] = {}
 
     def at(t: Fraction) -> tuple[arb, arb | None]:
         if t not in ends:
             if smooth:
-                jet = E._loss_jet(s, point_at(t), step_arb, inputs, ys)
+                jet = E._loss_jet(s, point_at(t), step_arb, inputs, ys, first=first(t))
                 ends[t] = (jet[0], jet[1])
             else:
                 ends[t] = (E._loss(s, point_at(t), inputs, ys), None)
@@ -175,7 +184,7 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             return _upper(E._loss(s, centre, inputs, ys, (step_arb, spread))) - min(low(t0), low(t1))
         (v0, p0), (v1, p1) = at(t0), at(t1)
         u0, u1 = _upper(v0) - low(t0), _upper(v1) - low(t1)
-        jet = E._loss_jet(s, centre, step_arb, inputs, ys, spread)
+        jet = E._loss_jet(s, centre, step_arb, inputs, ys, spread, first((t0 + t1) / 2, spread))
         d_lo, d_hi = _lower(jet[1]) - rise, _upper(jet[1]) - rise
         curvature = 2 * _upper(jet[2])  # the jet carries phi''/2
         return min(
