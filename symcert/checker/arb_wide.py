@@ -163,14 +163,48 @@ def mul(a: arb, b: arb) -> arb:
     A ball product ``(m1 +- r1)(m2 +- r2)`` reaches ``2 r1 r2`` beyond the interval product at one end:
     ``[1, 3] [1, 3]`` as balls is ``[-1, 9]``, as intervals ``[1, 9]``.
 
+    With both signs certain, Moore's table names the two products that are the ends.
+
     >>> u = arb(2, 1)
     >>> bool((u * u).lower() < 0), bool(mul(u, u).lower() > 0.99)
     (True, True)
+    >>> v = mul(arb(2, 1), arb(0, 1))          # [1, 3] [-1, 1] = [-3, 3]
+    >>> bool(v.lower() < -2.99 and v.lower() > -3.01 and v.upper() < 3.01)
+    True
     """
     if not (a.rad() > WIDE and b.rad() > WIDE):
         return a * b  # one factor narrow: the ball product is as tight
     al, ah, bl, bh = a.lower(), a.upper(), b.lower(), b.upper()  # balls holding the ends
+    ends = _MOORE.get(_sign(al, ah) + _sign(bl, bh))
+    if ends is not None:  # both signs certain (not both straddling 0): two of the four products
+        pick = {"l": (al, bl), "h": (ah, bh)}
+        (low_a, low_b), (high_a, high_b) = ends
+        return (pick[low_a][0] * pick[low_b][1]).union(pick[high_a][0] * pick[high_b][1])
     return (al * bl).union(al * bh).union(ah * bl).union(ah * bh)
+
+
+def _sign(low: arb, high: arb) -> str:
+    """ "+" (certainly >= 0), "-" (certainly <= 0), "0" (certainly straddles 0) or "" (not certain)."""
+    if low >= 0:
+        return "+"
+    if high <= 0:
+        return "-"
+    if low <= 0 and high >= 0:
+        return "0"
+    return ""
+
+
+#: Which ends give the lower and the upper end of an interval product, by the factors' signs (Moore).
+_MOORE = {
+    "++": ("ll", "hh"),
+    "+-": ("hl", "lh"),
+    "+0": ("hl", "hh"),
+    "-+": ("lh", "hl"),
+    "--": ("hh", "ll"),
+    "-0": ("lh", "ll"),
+    "0+": ("lh", "hh"),
+    "0-": ("hl", "ll"),
+}
 
 
 def square(u: arb) -> arb:
@@ -253,9 +287,9 @@ def tanh_jets(u0: list[arb], u1: list[arb], u2: list[arb]) -> tuple[list[arb], l
     """``tanh`` of many jets ``(u, u', u''/2)`` at once: ``(f, f' u', f' u''/2 + f''/2 u'^2)``.
 
     ``f' = 1 - f^2`` and ``f''/2 = -f f'``, so the last is ``f' (u''/2 - f u'^2)`` (in interval
-    arithmetic the factored form is contained in the expanded one). An entry whose three balls are narrow takes plain ball
-    products (as tight as interval products there); a wide one goes through :func:`mono`,
-    :func:`square` and :func:`mul`, over the exact ranges.
+    arithmetic the factored form is contained in the expanded one). An entry whose three balls are
+    narrow takes plain ball products (as tight as interval products there); a wide one goes through
+    :func:`mono`, :func:`square` and :func:`mul`, over the exact ranges.
 
     >>> f, g1, g2 = tanh_jets([arb(0), arb(0, 1)], [arb(2), arb(1)], [arb(0), arb(0)])
     >>> float(g1[0].mid()), bool(f[1].lower() > -0.77) and bool(g1[1].lower() >= 0)
