@@ -191,3 +191,23 @@ def test_weight_decay_reaches_the_loss_and_the_default_example_refuses_it(tmp_pa
     assert "must be >= 0" in capsys.readouterr().err
     assert main(["barrier", "--weight-decay", "1/10"]) == 2
     assert "default example has its own loss" in capsys.readouterr().err
+
+
+def test_align_proves_the_element_on_the_network_function_whatever_the_data(tmp_path, capsys):
+    """300 data points: the symmetry is proved without the data (on the whole loss it took minutes)."""
+    rng = np.random.default_rng(5)
+    W1, b1 = rng.integers(-8, 9, (6, 4)) / 8, rng.integers(-8, 9, 6) / 8
+    W2, b2 = rng.integers(-8, 9, (3, 6)) / 8, rng.integers(-8, 9, 3) / 8
+    order, signs = [4, 0, 5, 1, 3, 2], np.array([1, -1, 1, 1, -1, 1])
+    _save_model(tmp_path / "a.npz", W1, b1, W2, b2)
+    _save_model(
+        tmp_path / "b.npz", (W1 * signs[:, None])[order], (b1 * signs)[order], (W2 * signs)[:, order], b2
+    )
+    X = rng.integers(-4, 5, (300, 4)) / 4
+    np.savez(tmp_path / "d.npz", X=X, y=rng.integers(0, 3, 300))
+    args = ["barrier", "--model", str(tmp_path / "a.npz"), "--model", str(tmp_path / "b.npz")]
+    args += ["--data", str(tmp_path / "d.npz"), "--activation", "tanh", "--loss", "cross_entropy"]
+    assert main([*args, "--align", "--tol", "1e-2", "--max-seconds", "60"]) == 0
+    out = capsys.readouterr().out
+    assert "g(B) computes the same function as B: proved" in out
+    assert "Aligned barrier: barrier = 0 exactly" in out
