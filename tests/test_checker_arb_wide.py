@@ -113,3 +113,38 @@ def test_probabilities_enclose_softmax(mids, rads, s):
             total = sum(mpmath.exp(v) for v in x)
             for pk, v in zip(p, x):
                 assert _holds(pk, mpmath.exp(v) / total)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MID, _RAD, _MID, _RAD)
+@example(2.0, 1.0, 0.0, 1.0)  # [1, 3] [-1, 1]: a certain sign against a straddle
+@example(-2.0, 1.0, -2.0, 1.0)  # both negative
+@example(0.0, 1.0, 0.0, 1.0)  # both straddle: the four products
+def test_interval_product_by_signs_holds_every_product_of_the_ends(ma, ra, mb, rb):
+    """mul picks two of the four products by the factors' signs: it must still hold all four."""
+    a, b = arb(ma, ra), arb(mb, rb)
+    product = arb_wide.mul(a, b)
+    for x in (a.lower(), a.upper(), a.mid()):
+        for y in (b.lower(), b.upper(), b.mid()):
+            assert product.contains(x * y) or not (a.rad() > arb_wide.WIDE and b.rad() > arb_wide.WIDE)
+
+
+def test_tanh_jets_hold_the_jets_at_points_of_their_balls():
+    """tanh_jets, narrow and wide entries, against mpmath at points of the balls."""
+    u0 = [arb(0.5, 1e-12), arb(0.3, 0.5), arb(-4, 2)]
+    u1 = [arb(2, 1e-12), arb(-1, 0.25), arb(0.5, 0.5)]
+    u2 = [arb(0.25, 1e-12), arb(0.1, 0.1), arb(0, 0)]
+    f, g1, g2 = arb_wide.tanh_jets(u0, u1, u2)
+    with mpmath.workdps(40):
+        for k in range(3):
+            for s0, s1, s2 in ((-1, -1, -1), (0, 0, 0), (1, 1, 1), (1, -1, 0), (-1, 1, 1)):
+                z0, z1, z2 = (
+                    mpmath.mpf(float(u.mid())) + s * mpmath.mpf(float(u.rad()))
+                    for u, s in zip((u0[k], u1[k], u2[k]), (s0, s1, s2))
+                )
+                t = mpmath.tanh(z0)
+                d1 = 1 - t * t
+                values = (t, d1 * z1, d1 * z2 - t * d1 * z1 * z1)
+                for ball, value in zip((f[k], g1[k], g2[k]), values):
+                    assert ball.lower() <= arb(mpmath.nstr(value, 35)) + 1e-30
+                    assert arb(mpmath.nstr(value, 35)) - 1e-30 <= ball.upper()

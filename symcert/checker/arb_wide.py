@@ -175,36 +175,27 @@ def mul(a: arb, b: arb) -> arb:
     if not (a.rad() > WIDE and b.rad() > WIDE):
         return a * b  # one factor narrow: the ball product is as tight
     al, ah, bl, bh = a.lower(), a.upper(), b.lower(), b.upper()  # balls holding the ends
-    ends = _MOORE.get(_sign(al, ah) + _sign(bl, bh))
-    if ends is not None:  # both signs certain (not both straddling 0): two of the four products
-        pick = {"l": (al, bl), "h": (ah, bh)}
-        (low_a, low_b), (high_a, high_b) = ends
-        return (pick[low_a][0] * pick[low_b][1]).union(pick[high_a][0] * pick[high_b][1])
+    # Moore's table: where both signs are certain (not both straddling 0), two products are the ends
+    if al >= 0:
+        if bl >= 0:
+            return (al * bl).union(ah * bh)
+        if bh <= 0:
+            return (ah * bl).union(al * bh)
+        if bl <= 0 and bh >= 0:
+            return (ah * bl).union(ah * bh)
+    elif ah <= 0:
+        if bl >= 0:
+            return (al * bh).union(ah * bl)
+        if bh <= 0:
+            return (ah * bh).union(al * bl)
+        if bl <= 0 and bh >= 0:
+            return (al * bh).union(al * bl)
+    elif al <= 0 and ah >= 0:
+        if bl >= 0:
+            return (al * bh).union(ah * bh)
+        if bh <= 0:
+            return (ah * bl).union(al * bl)
     return (al * bl).union(al * bh).union(ah * bl).union(ah * bh)
-
-
-def _sign(low: arb, high: arb) -> str:
-    """ "+" (certainly >= 0), "-" (certainly <= 0), "0" (certainly straddles 0) or "" (not certain)."""
-    if low >= 0:
-        return "+"
-    if high <= 0:
-        return "-"
-    if low <= 0 and high >= 0:
-        return "0"
-    return ""
-
-
-#: Which ends give the lower and the upper end of an interval product, by the factors' signs (Moore).
-_MOORE = {
-    "++": ("ll", "hh"),
-    "+-": ("hl", "lh"),
-    "+0": ("hl", "hh"),
-    "-+": ("lh", "hl"),
-    "--": ("hh", "ll"),
-    "-0": ("lh", "ll"),
-    "0+": ("lh", "hh"),
-    "0-": ("hl", "ll"),
-}
 
 
 def square(u: arb) -> arb:
