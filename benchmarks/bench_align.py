@@ -16,7 +16,8 @@ the same run), of the whole ``align`` without the proof (converting the exact
 points to float64, matching, building ``g`` and ``g(B)`` exactly) and their
 ratio, whether ``g(B) = A`` exactly (planted pairs), the relative distance
 ``||A - g(B)|| / ||A - B||``, and for the 64-32-10 network the time of the
-symbolic invariance proof of ``g`` on the network's logits and float64 barrier
+invariance proof of ``g`` on the network's logits (structural,
+:func:`symcert.proofs.structural.prove_signed_permutation`) and float64 barrier
 *estimates* on 25 values of t (evidence, not certified).
 """
 

@@ -14,12 +14,9 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks"): the digits pair before + after
-alignment went from 281 s (one piece at a time: a float64 pass over the piece, a jet at its
-midpoint, an Arb-ball pass to size its claim) to 7.5 s (centred boxes, two-sided Taylor forms,
-stacked float64 passes, claims sized without Arb): 52x and 58x the float64 grid in the same run,
-against 357x and 188x before. The 784-128-10 pair: 3.0 s (40x the grid). The checker (``--check``)
-re-proves each digits certificate in 63 s (estimates 260 s and 249 s).
+repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run): digits 17.4 s and
+15.5 s certified (130x and 51x the grid), checker 37.1 s and 34.9 s (2.1x and 2.3x; 51.9 s and 60.5 s
+before its batched jets); 784-128-10 10.6 s (84x), checker 14.7 s (1.4x).
 """
 
 from __future__ import annotations
