@@ -48,13 +48,16 @@ __all__ = [
     "variant_handout",
     "key_entries",
     "key_exercises",
+    "key_page",
+    "key_document",
+    "decimal_text",
     "VARIANT_HANDOUTS",
 ]
 
 #: Certified distance from zero of every quantity whose sign a student decides.
 MARGIN = Fraction(1, 10)
 #: Candidates drawn per seed before giving up (in practice a few suffice).
-MAX_TRIES = 200
+MAX_TRIES = 1000
 #: The handouts that have student variants.
 VARIANT_HANDOUTS = ("permutation",)
 
@@ -140,6 +143,9 @@ def variant_instance(seed: int) -> Variant:
         if example is None:
             continue
         A, g = example.teacher, example.element
+        draft = Variant(seed, example, None, units, widths, sympy.Integer(0), (0, 0))  # type: ignore[arg-type]
+        if not _distinctive(draft):  # cheap: before any certificate
+            continue
         chord = certify_nonconvexity(example.loss, A, element=g, kind="chord", dps=30)
         if not chord.proved or Fraction(str(chord.enclosures["barrier"][0])) < MARGIN:
             continue
@@ -148,13 +154,27 @@ def variant_instance(seed: int) -> Variant:
         lo, hi = Fraction(str(decision.lower)), Fraction(str(decision.upper))
         if not (hi <= -MARGIN or lo >= MARGIN):
             continue
-        variant = Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper))
-        if 0 in variant.midpoint_entries():
-            continue
-        return variant
+        return Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper))
     raise AssertionError(
         f"no well-conditioned instance in {MAX_TRIES} candidates for seed {seed}"
     )  # pragma: no cover
+
+
+#: Group orders a student could copy from the handout's table of n! (or guess): never asked.
+_PRINTED_ORDERS = frozenset(math.factorial(n) for n in range(1, 7)) | frozenset(range(30))
+
+
+def _distinctive(variant: Variant) -> bool:
+    """Whether the answers of ``variant`` are not numbers the student's handout prints anyway.
+
+    The midpoint entries must be nonzero quarters whose absolute value is no entry of ``A`` (so neither
+    copying a coordinate nor reading a fraction of the text answers the exercise), and the group order
+    must not be in the table of ``n!`` nor a small number (so a page number or a width is not it).
+    """
+    entries = {abs(Fraction(str(v))) for v in variant.example.teacher.as_dict().values()}
+    w, v = variant.midpoint_entries()
+    quarters = all(x != 0 and x.denominator == 4 and abs(x) not in entries for x in (w, v))
+    return quarters and variant.group_order not in _PRINTED_ORDERS
 
 
 def _q(value: Fraction) -> str:
@@ -181,33 +201,64 @@ def _bounds(certificate: Certificate, name: str) -> tuple[Fraction, Fraction]:
     return Fraction(str(lo)), Fraction(str(hi))
 
 
+def decimal_text(value: Fraction, digits: int = 10) -> str:
+    """A decimal beside an exact number: exact when it terminates within ``digits`` places, else
+    rounded to nearest with an ellipsis (a reading aid; the exact value is the one graded).
+
+    >>> decimal_text(Fraction(5, 4)), decimal_text(Fraction(-2, 3), 4), decimal_text(Fraction(144))
+    ('1.25', '-0.6667...', '144')
+    """
+    scaled = value * 10**digits
+    if scaled.denominator == 1:
+        text = _decimal(value, digits, False).rstrip("0").rstrip(".")
+        return text or "0"
+    n = math.floor(abs(scaled) + Fraction(1, 2))
+    whole, frac = divmod(n, 10**digits)
+    return f"{'-' if value < 0 else ''}{whole}.{frac:0{digits}d}..."
+
+
+def _interval_text(lo: Fraction, hi: Fraction, digits: int) -> str:
+    """``[lo, hi]`` rounded outward to ``digits`` decimal places (it contains the exact enclosure)."""
+    return f"[{_decimal(lo, digits, False)}, {_decimal(hi, digits, True)}]"
+
+
 def key_exercises(variant: Variant) -> dict[str, dict]:
-    """The numeric answers of a variant in the grading key format (see :mod:`symcert.handouts.grading`)."""
+    """The numeric answers of a variant in the grading key format (see :mod:`symcert.handouts.grading`).
+
+    Every value is exact (a rational as a string); ``decimal`` beside it is for a reader (enclosures
+    rounded outward), and the sign exercise carries the ``certified`` enclosure of ``phi''(t0)`` it
+    comes from.
+    """
     w, v = variant.midpoint_entries()
     lo, hi = _bounds(variant.chord, "L(M)")
+    c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
     i, j = variant.units
     return {
         "order": {
             "kind": "exact",
             "value": str(variant.group_order),
+            "decimal": decimal_text(Fraction(variant.group_order)),
             "points": 1,
             "hint": "Each hidden layer of n units contributes n! permutations; multiply over the layers.",
         },
         "M_w": {
             "kind": "exact",
             "value": str(w),
+            "decimal": decimal_text(w),
             "points": 1,
             "hint": f"Swapping units {i + 1} and {j + 1} averages their incoming weights in M.",
         },
         "M_v": {
             "kind": "exact",
             "value": str(v),
+            "decimal": decimal_text(v),
             "points": 1,
             "hint": f"The outgoing weights of units {i + 1} and {j + 1} are averaged too.",
         },
         "L_M": {
             "kind": "interval",
             "value": [str(lo), str(hi)],
+            "decimal": _interval_text(lo, hi, 10),
             "tolerance": "1/1000",
             "points": 2,
             "hint": "Evaluate the network at M on every data point; L is the mean of the squared errors.",
@@ -215,6 +266,8 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
         "sign": {
             "kind": "sign",
             "value": variant.sign,
+            "certified": [str(c_lo), str(c_hi)],
+            "decimal": _interval_text(c_lo, c_hi, 6),
             "points": 1,
             "hint": "Differentiate phi twice (or read its certified enclosure); A itself is a minimum.",
         },
@@ -222,9 +275,11 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
 
 
 def key_entries(variant: Variant) -> dict[str, dict]:
-    """A student's entry of the key: the seed and, per exercise, ``value``, ``tolerance`` and ``hint``."""
-    fields = ("value", "tolerance", "hint")
-    exercises = {k: {f: e[f] for f in fields if f in e} for k, e in key_exercises(variant).items()}
+    """A student's entry of the key: the seed and, per exercise, the student's own fields (``value``,
+    ``decimal``, ``certified``, ``hint``; the tolerance too)."""
+    shared = ("kind", "points")
+    own = key_exercises(variant)
+    exercises = {k: {f: x for f, x in e.items() if f not in shared} for k, e in own.items()}
     return {"seed": variant.seed, "exercises": exercises}
 
 
@@ -270,6 +325,77 @@ def _exercises(variant: Variant) -> tuple[Exercise, ...]:
     )
 
 
+def _terms_table(variant: Variant) -> str:
+    """The per-point terms ``ell_i(M)`` to six significant digits (a reading aid for the worked solution)."""
+    example = variant.example
+    M = example.teacher.midpoint(example.element(example.teacher)).as_dict()
+    rows = []
+    for k, (term, x) in enumerate(zip(example.loss.terms(), example.loss.data.xs), start=1):
+        value = sympy.N(term.xreplace(M), 6)
+        rows.append(rf"${k}$ & ${sympy.latex(x[0])}$ & ${sympy.latex(value)}$ \\")
+    return "\n".join(
+        [
+            r"\begin{center}\small\begin{tabular}{ccc}\toprule",
+            r"$i$ & $x_i$ & $\ell_i(M) = (f(x_i; M) - y_i)^2 \approx$ \\ \midrule",
+            *rows,
+            r"\bottomrule\end{tabular}\end{center}",
+        ]
+    )
+
+
+def key_page(variant: Variant, student: str | None = None) -> str:
+    r"""One page of ``key.pdf``: the student's numbers (exact, with a decimal) and the worked solutions.
+
+    >>> page = key_page(variant_instance(17), "Ada")
+    >>> page.startswith(r"\section*{Ada") and "Worked solutions" in page
+    True
+    """
+    who = _escape(student) if student else "Variant"
+    rows = []
+    for identifier, entry in key_exercises(variant).items():
+        value = entry["value"]
+        exact = (
+            r"$[%s, %s]$" % (_q(Fraction(value[0])), _q(Fraction(value[1])))
+            if entry["kind"] == "interval" and len(value[0]) + len(value[1]) < 40
+            else ("enclosure" if entry["kind"] == "interval" else rf"${_q(Fraction(value))}$")
+            if entry["kind"] != "sign"
+            else rf"${value}$"
+        )
+        tolerance = entry.get("tolerance", "0")
+        rows.append(
+            r"\texttt{%s} & %s & $%s$ & $%s$ & %d \\"
+            % (_escape(identifier), exact, entry["decimal"], tolerance, entry["points"])
+        )
+    solutions = [
+        r"\par\smallskip\noindent\textbf{Exercise %d.} %s" % (k, exercise.solution)
+        for k, exercise in enumerate(_exercises(variant), start=1)
+    ]
+    i, j = (u + 1 for u in variant.units)
+    return "\n".join(
+        [
+            r"\section*{%s: variant %d}" % (who, variant.seed),
+            r"Network: $\tanh$, widths $1 \to %d \to 1$; swap of hidden units $%d$ and $%d$; "
+            r"$\varphi''$ asked at $t_0 = %s$. Accept an answer within the tolerance of the value."
+            % (variant.example.loss.mlp.widths[1], i, j, sympy.latex(variant.t0)),
+            r"\begin{center}\small\begin{tabular}{lllll}\toprule",
+            r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
+            *rows,
+            r"\bottomrule\end{tabular}\end{center}",
+            r"\noindent\textbf{Worked solutions.} $L(M)$ is the mean of the terms below; the decimals are "
+            r"for checking by hand, the graded value is the certified enclosure above.",
+            _terms_table(variant),
+            *solutions,
+        ]
+    )
+
+
+def key_document(pages: list[str], title: str) -> str:
+    """``key.pdf``'s LaTeX: the pages of :func:`key_page`, one per student."""
+    from symcert.build.tex import standalone_document
+
+    return standalone_document("\n\\clearpage\n".join(pages), title=_escape(title))
+
+
 def _escape(text: str) -> str:
     specials = {
         "\\": r"\textbackslash{}",
@@ -297,7 +423,7 @@ def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[V
     from symcert.handouts.permutation import build
 
     variant = variant_instance(seed)
-    handout = build(variant.example)
+    handout = build(variant.example, student=True)
     who = f" for {_escape(student)}" if student else ""
     return variant, dataclasses.replace(
         handout,
