@@ -5,6 +5,7 @@ from __future__ import annotations
 from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.printing.figures.loss import plane_figure, segment_figure
 from symcert.printing.latex.invariance import group_repr_latex
+from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import default_example
@@ -40,7 +41,10 @@ def build() -> Handout:
             r"Unit $j$ contributes $v_j\, s(w_j \cdot x + b_j)$; after the flip it contributes "
             r"$(-v_j)\, s(-w_j \cdot x - b_j) = v_j\, s(w_j \cdot x + b_j)$ because $s$ is odd. The prover "
             r"checks this on the concrete loss, for the flip $g = \mathrm{flip}^{(1)}_{1}$ of unit $1$ of "
-            r"layer $1$ (written \texttt{flip:1:0} on the command line, which numbers units from $0$):",
+            r"layer $1$ (written \texttt{flip:1:0} on the command line, which numbers units from $0$), "
+            r"on this network and loss:",
+            network_latex(loss.mlp),
+            loss_latex(loss),
             invariance.to_latex(),
             r"With the permutations, the flips generate the signed permutations of each layer: "
             r"$n!$ orders times $2^n$ sign patterns (Chen, Lu \& Hecht-Nielsen, 1993).",
@@ -51,7 +55,7 @@ def build() -> Handout:
             r"For $B = gA$ with $g$ the flip of unit $1$, the midpoint $M = \frac12(A + B)$ has "
             r"$W^{(1)}_{1\cdot} = 0$, $b^{(1)}_1 = 0$ and $W^{(2)}_{\cdot 1} = 0$: unit $1$ is switched off "
             r"and the network can no longer fit the teacher (Figure~\ref{fig:flip:segment}).",
-            chord.to_latex(10, invariance=invariance, context=True, label="thm:flip:chord"),
+            chord.to_latex(10, invariance=invariance, context=False, label="thm:flip:chord"),
             r"The midpoint is even a local maximum along the segment (Figure~\ref{fig:flip:plane}):",
             curvature.to_latex(10, invariance=invariance, context=False, label="thm:flip:curvature"),
             r"\paragraph{Certified numbers.}",
