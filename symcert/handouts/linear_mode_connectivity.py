@@ -103,7 +103,7 @@ def build() -> Handout:
             r"\begin{definition}For a loss $L$ and two parameter vectors $A$, $B$, let "
             r"$\varphi(t) = L\bigl((1-t)A + tB\bigr)$. The \emph{loss barrier} is "
             r"\[ \mathcal{B}(A, B) = \sup_{t \in [0, 1]} \varphi(t) "
-            r"- \bigl((1-t)\varphi(0) + t\varphi(1)\bigr), \]"
+            r"- \bigl((1-t)\varphi(0) + t\varphi(1)\bigr), \] "
             r"the height of the loss along the segment above the chord (Entezari et al., 2022). "
             r"$A$ and $B$ are \emph{linearly mode connected} when it is (close to) $0$.\end{definition}",
             r"\begin{definition}A \emph{symmetry} $g$ of the network (a permutation of hidden units, "

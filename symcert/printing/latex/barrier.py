@@ -41,6 +41,11 @@ def _chord(form: str) -> str:
     return r"c(t) = (1 - t) L(A) + t L(B)"
 
 
+def _inline(value: sympy.Rational) -> str:
+    """A rational for running text: ``37/64`` rather than a stacked fraction."""
+    return str(value.p) if value.q == 1 else "%d/%d" % (value.p, value.q)
+
+
 def _loss_words(loss) -> str:
     r"""The loss in LaTeX prose, its weight decay (a long exact rational when it comes from a float,
     such as scikit-learn's alpha/(2n)) as mathematics with a 10-digit decimal rather than a raw fraction.
@@ -122,7 +127,7 @@ def barrier_to_latex(
             if form == "entezari" and lo <= 0
             else r"At the exact point $t = %s$, the certified enclosure of $\varphi(t) - c(t)$ starts "
             r"at or above $%s$, so the barrier is at least that."
-            % (sympy.latex(sympy.Rational(witness)), decimal_bound(lo, digits, "down"))
+            % (_inline(sympy.Rational(witness)), decimal_bound(lo, digits, "down"))
         ),
         r"\end{proof}",
     ]
