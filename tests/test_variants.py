@@ -6,6 +6,7 @@ Three seeds here (the suite's budget); twenty in benchmarks/bench_teach.py.
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from fractions import Fraction
@@ -17,7 +18,13 @@ from symcert.cli import main
 from symcert.errors import SpecificationError
 from symcert.handouts.classroom import read_roster, student_seed, write_class
 from symcert.handouts.grading import grade, parse_key, read_answers
-from symcert.handouts.variants import MARGIN, key_exercises, variant_handout, variant_instance
+from symcert.handouts.variants import (
+    MARGIN,
+    VARIANT_HANDOUTS,
+    key_exercises,
+    variant_handout,
+    variant_instance,
+)
 
 SEEDS = (0, 17, 4242)
 
@@ -156,8 +163,8 @@ def test_roster_errors_and_variant_errors(tmp_path, capsys):
     with pytest.raises(SpecificationError, match="seed must be a nonnegative integer"):
         read_roster("student,seed\nA,-3\n")
     assert [s.seed for s in read_roster("student,seed\nA,5\nB,\n", base=1)] == [5, student_seed("B", 1)]
-    assert main(["handout", "sign-flip", "--seed", "3"]) == 2
-    assert "student variants exist for the handouts permutation" in capsys.readouterr().err
+    assert main(["handout", "rescaling", "--seed", "3"]) == 2
+    assert "student variants exist for the handouts permutation, sign-flip" in capsys.readouterr().err
 
 
 # --- The leak test: a student's PDF holds no graded answer in any printed form -------------------
@@ -231,7 +238,8 @@ def test_leak_detector_finds_printed_answers():
     assert curvature_figures(plot, Fraction(1, 2)) and not curvature_figures(plot, Fraction(-2))
 
 
-def test_leak_no_graded_answer_in_any_variant_pdf(tmp_path, require_tool):
+@pytest.mark.parametrize("handout", VARIANT_HANDOUTS)
+def test_leak_no_graded_answer_in_any_variant_pdf(handout, tmp_path, require_tool):
     """Extract the text of every student's PDF (pdftotext) and the source of its figures; no graded
     value of key.json (nor the certified enclosure a sign comes from) appears in any printed form, and
     no figure samples phi around the point where its curvature is asked."""
@@ -239,8 +247,9 @@ def test_leak_no_graded_answer_in_any_variant_pdf(tmp_path, require_tool):
     require_tool("latexmk")
     pdftotext = require_tool("pdftotext")
     roster = read_roster("student,seed\nAda Lovelace,17\nAlan Turing,4242\nGrace Hopper,0\n")
-    result = write_class("permutation", roster, tmp_path, workers=2)
+    result = write_class(handout, roster, tmp_path, workers=2)
     key = json.loads(result.key.read_text())
+    assert len(result.files) == 3
     for name, tex, pdf in result.files:
         text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         source = tex.read_text(encoding="utf-8")
@@ -250,7 +259,7 @@ def test_leak_no_graded_answer_in_any_variant_pdf(tmp_path, require_tool):
             tolerance = entry.get("tolerance")
             assert leaked(text, entry, tolerance) == [], (name, identifier, "in the PDF text")
             assert leaked(figures, entry, tolerance) == [], (name, identifier, "in a figure's source")
-        t0 = variant_instance(key["students"][name]["seed"]).t0
+        t0 = variant_instance(key["students"][name]["seed"], handout).t0
         assert curvature_figures(source, Fraction(str(t0))) == [], name
 
 
@@ -278,3 +287,25 @@ def test_class_key_has_no_student_numbers_at_top_level_and_a_key_pdf(tmp_path, r
     assert len(pages) == 2  # one page per student (the title on the first)
     assert "Ada Lovelace: variant 17" in pages[0] and "Alan Turing: variant 4242" in pages[1]
     assert "Worked solutions" in pages[1]
+
+
+def test_sign_flip_variants_are_certified_reproducible_and_graded():
+    variant, handout = variant_handout("sign-flip", 17)
+    assert variant_handout("sign-flip", 17)[1].document() == handout.document()
+    assert variant_instance(17, "sign-flip") == variant and variant != variant_instance(17)
+    assert variant.gap_lower >= MARGIN and abs(variant.curvature_sign_bound) >= MARGIN
+    (certificate,) = handout.certificates()
+    assert certificate.proved and check(certificate.to_dict()).accepted
+    assert str(certificate.element).startswith("flip:1:")
+    hidden = variant.order_widths[1:-1]
+    assert variant.group_order == math.prod(math.factorial(k) * 2**k for k in hidden)
+    exercises = key_exercises(variant)
+    assert set(exercises) == {"order", "L_M", "sign"}
+    key = parse_key({"schema": "symcert-grading-key", "version": 1, "exercises": exercises})
+    lo, hi = (Fraction(x) for x in exercises["L_M"]["value"])
+    row = f"s,{variant.group_order},{float((lo + hi) / 2):.3f},{variant.sign}\n"
+    assert [g.status for g in grade(key, read_answers("student,order,L_M,sign\n" + row, key))] == [
+        "correct"
+    ] * 3
+    text = handout.document(solutions=False)
+    assert r"\begin{figure}" not in text and "Certified numbers" not in text and r"\[ B = gA:" in text

@@ -36,7 +36,7 @@ from symcert.proofs.certificates import Certificate
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import Example
-from symcert.symbolic.group import swap
+from symcert.symbolic.group import flip, swap
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 
@@ -59,7 +59,7 @@ MARGIN = Fraction(1, 10)
 #: Candidates drawn per seed before giving up (in practice a few suffice).
 MAX_TRIES = 1000
 #: The handouts that have student variants.
-VARIANT_HANDOUTS = ("permutation",)
+VARIANT_HANDOUTS = ("permutation", "sign-flip")
 
 _WEIGHTS = tuple(Fraction(k, 2) for k in (-4, -3, -2, -1, 1, 2, 3, 4))
 _BIASES = tuple(Fraction(k, 2) for k in (-2, -1, 0, 1, 2))
@@ -80,6 +80,7 @@ class Variant:
     order_widths: tuple[int, ...]
     t0: sympy.Rational
     curvature: tuple[sympy.Rational, sympy.Rational]
+    handout: str = "permutation"
 
     @property
     def gap_lower(self) -> Fraction:
@@ -107,11 +108,13 @@ class Variant:
 
     @property
     def group_order(self) -> int:
-        """The order of the permutation group of the hidden layers of ``order_widths``."""
-        return math.prod(math.factorial(n) for n in self.order_widths[1:-1])
+        """The order of the permutation group of the hidden layers of ``order_widths`` (for ``sign-flip``:
+        of the signed permutations, ``n! 2^n`` per layer)."""
+        flips = self.handout == "sign-flip"
+        return math.prod(math.factorial(n) * (2**n if flips else 1) for n in self.order_widths[1:-1])
 
 
-def _candidate(rng: random.Random) -> tuple[Example, tuple[int, int]]:
+def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example, tuple[int, int]]:
     n = rng.choice((2, 3))
     mlp = MLP((1, n, 1), "tanh")
     units = [(rng.choice(_WEIGHTS), rng.choice(_BIASES), rng.choice(_WEIGHTS)) for _ in range(n)]
@@ -126,24 +129,26 @@ def _candidate(rng: random.Random) -> tuple[Example, tuple[int, int]]:
     distinct = len(set(units)) == n and all(
         (w, b) != (-w2, -b2) for k, (w, b, _) in enumerate(units) for (w2, b2, _) in units[k + 1 :]
     )
-    example = Example(Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse"), teacher, swap(1, i, j))
+    element = flip(1, i) if handout == "sign-flip" else swap(1, i, j)
+    example = Example(Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse"), teacher, element)
     return (example, (i, j)) if distinct else (None, (i, j))
 
 
-def variant_instance(seed: int) -> Variant:
-    """The first well-conditioned candidate drawn from ``random.Random(seed)`` (see the module docstring)."""
+def variant_instance(seed: int, handout: str = "permutation") -> Variant:
+    """The first well-conditioned candidate drawn from ``random.Random(seed)`` (see the module
+    docstring) for ``handout``: ``"permutation"`` swaps units ``i < j``, ``"sign-flip"`` flips unit ``i``."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 10**18:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(f"a variant seed is an integer from 0 to 10^18 - 1, got {seed!r}")
     rng = random.Random(seed)
     for _ in range(MAX_TRIES):
-        example, units = _candidate(rng)
+        example, units = _candidate(rng, handout)
         widths = (rng.randint(1, 3), rng.randint(2, 4), rng.randint(2, 5), rng.randint(1, 2))
         if example is None:
             continue
         A, g = example.teacher, example.element
-        draft = Variant(seed, example, None, units, widths, sympy.Integer(0), (0, 0))  # type: ignore[arg-type]
+        draft = Variant(seed, example, None, units, widths, sympy.Integer(0), (0, 0), handout)  # type: ignore[arg-type]
         if not _distinctive(draft):  # cheap: before any certificate
             continue
         chord = certify_nonconvexity(example.loss, A, element=g, kind="chord", dps=30)
@@ -154,7 +159,7 @@ def variant_instance(seed: int) -> Variant:
         lo, hi = Fraction(str(decision.lower)), Fraction(str(decision.upper))
         if not (hi <= -MARGIN or lo >= MARGIN):
             continue
-        return Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper))
+        return Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper), handout)
     raise AssertionError(
         f"no well-conditioned instance in {MAX_TRIES} candidates for seed {seed}"
     )  # pragma: no cover
@@ -171,6 +176,8 @@ def _distinctive(variant: Variant) -> bool:
     copying a coordinate nor reading a fraction of the text answers the exercise), and the group order
     must not be in the table of ``n!`` nor a small number (so a page number or a width is not it).
     """
+    if variant.handout == "sign-flip":  # the sign-flip handout tabulates n! 2^n for n = 1..4
+        return variant.group_order not in _PRINTED_ORDERS | {2, 8, 48, 384}
     entries = {abs(Fraction(str(v))) for v in variant.example.teacher.as_dict().values()}
     w, v = variant.midpoint_entries()
     quarters = all(x != 0 and x.denominator == 4 and abs(x) not in entries for x in (w, v))
@@ -233,13 +240,16 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
     lo, hi = _bounds(variant.chord, "L(M)")
     c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
     i, j = variant.units
-    return {
+    flips = variant.handout == "sign-flip"
+    exercises = {
         "order": {
             "kind": "exact",
             "value": str(variant.group_order),
             "decimal": decimal_text(Fraction(variant.group_order)),
             "points": 1,
-            "hint": "Each hidden layer of n units contributes n! permutations; multiply over the layers.",
+            "hint": "Each hidden layer of n units contributes n! permutations"
+            + (" times 2^n sign patterns" if flips else "")
+            + "; multiply over the layers.",
         },
         "M_w": {
             "kind": "exact",
@@ -272,6 +282,12 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
             "hint": "Differentiate phi twice (or read its certified enclosure); A itself is a minimum.",
         },
     }
+    if flips:  # the flipped unit of M is switched off: nothing to compute by hand
+        del exercises["M_w"], exercises["M_v"]
+        exercises["L_M"]["hint"] = (
+            f"In M unit {i + 1} is switched off; evaluate the rest on every data point."
+        )
+    return exercises
 
 
 def key_entries(variant: Variant) -> dict[str, dict]:
@@ -290,13 +306,17 @@ def _exercises(variant: Variant) -> tuple[Exercise, ...]:
     lo, hi = _bounds(variant.chord, "L(M)")
     c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
     t0 = sympy.latex(variant.t0)
-    hidden = " \\cdot ".join(f"{n}!" for n in variant.order_widths[1:-1])
-    return (
+    flips = variant.handout == "sign-flip"
+    hidden = " \\cdot ".join(
+        f"{n}!" + (f" \\cdot 2^{n}" if flips else "") for n in variant.order_widths[1:-1]
+    )
+    group = "group of signed permutations (permutations and sign flips)" if flips else "permutation group"
+    exercises = [
         Exercise(
-            r"[\texttt{order}] What is the order of the permutation group of the hidden units of a network "
+            rf"[\texttt{{order}}] What is the order of the {group} of the hidden units of a $\tanh$ network "
             rf"with widths $({widths})$?",
-            rf"Each hidden layer contributes its own permutations and they commute: ${hidden} = "
-            rf"{variant.group_order}$.",
+            rf"Each hidden layer contributes its own {'signed ' if flips else ''}permutations and they "
+            rf"commute: ${hidden} = {variant.group_order}$.",
         ),
         Exercise(
             rf"[\texttt{{M\_w}}, \texttt{{M\_v}}] For the swap $g$ of units ${i}$ and ${j}$ used above, "
@@ -322,7 +342,18 @@ def _exercises(variant: Variant) -> tuple[Exercise, ...]:
                 r"the chord inequality at $M$ is what fails."
             ),
         ),
-    )
+    ]
+    if flips:  # unit i of M is switched off: the midpoint entries are 0, nothing to ask
+        del exercises[1]
+        exercises[1] = Exercise(
+            rf"[\texttt{{L\_M}}] For the flip $g$ of unit ${i}$, the midpoint $M = \frac12(A + gA)$ switches "
+            r"that unit off. With a calculator, evaluate $L(M)$ to three decimal places. Why does this "
+            r"number alone show that $L$ is not convex?",
+            rf"In $M$ unit ${i}$ has zero weights and bias, so $f(x; M)$ is $A$'s network without it; "
+            rf"$L(M) \in [{_decimal(lo, 6, False)}, {_decimal(hi, 6, True)}]$ (certified), while "
+            r"$L(A) = L(gA) = 0$: the midpoint lies strictly above the chord.",
+        )
+    return tuple(exercises)
 
 
 def _terms_table(variant: Variant) -> str:
@@ -374,9 +405,15 @@ def key_page(variant: Variant, student: str | None = None) -> str:
     return "\n".join(
         [
             r"\section*{%s: variant %d}" % (who, variant.seed),
-            r"Network: $\tanh$, widths $1 \to %d \to 1$; swap of hidden units $%d$ and $%d$; "
+            r"Network: $\tanh$, widths $1 \to %d \to 1$; %s; "
             r"$\varphi''$ asked at $t_0 = %s$. Accept an answer within the tolerance of the value."
-            % (variant.example.loss.mlp.widths[1], i, j, sympy.latex(variant.t0)),
+            % (
+                variant.example.loss.mlp.widths[1],
+                f"flip of hidden unit ${i}$"
+                if variant.handout == "sign-flip"
+                else f"swap of hidden units ${i}$ and ${j}$",
+                sympy.latex(variant.t0),
+            ),
             r"\begin{center}\small\begin{tabular}{lllll}\toprule",
             r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
             *rows,
@@ -413,16 +450,18 @@ def _escape(text: str) -> str:
 
 
 def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[Variant, Handout]:
-    """The instance of ``seed`` and the handout ``name`` (``"permutation"``) on it, with numeric exercises."""
+    """The instance of ``seed`` and the handout ``name`` (one of :data:`VARIANT_HANDOUTS`) on it, with numeric
+    exercises; the body keeps every graded answer out (see the ``student`` option of the handouts)."""
     if name not in VARIANT_HANDOUTS:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(
             f"student variants exist for the handouts {', '.join(VARIANT_HANDOUTS)}, got {name!r}"
         )
-    from symcert.handouts.permutation import build
+    from symcert.handouts import permutation, sign_flip
 
-    variant = variant_instance(seed)
+    variant = variant_instance(seed, name)
+    build = sign_flip.build if name == "sign-flip" else permutation.build
     handout = build(variant.example, student=True)
     who = f" for {_escape(student)}" if student else ""
     return variant, dataclasses.replace(
