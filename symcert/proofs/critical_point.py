@@ -33,7 +33,8 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.numeric._inputs import require_exact_t, require_loss, require_smooth
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
-from symcert.numeric.engine.boxes import ball_matrix, gradient_box, hessian_box
+from symcert.numeric.engine.boxes import ball_matrix, gradient_box
+from symcert.numeric.engine.hessian_columns import hessian_over_box
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.krawczyk import approximate_inverse, krawczyk_margin
 from symcert.symbolic.losses import Loss
@@ -96,7 +97,7 @@ def _fraction(v: Any) -> Fraction:
 def float_hessian(loss: Loss, x: np.ndarray) -> np.ndarray:
     """The Hessian at the float vector ``x`` (midpoints of the engine's float64 enclosure; evidence)."""
     values = [Fraction(float(v)) for v in x]
-    lo, hi = hessian_box(F64Backend(), loss, values, values)
+    lo, hi = hessian_over_box(F64Backend(), loss, values, values)
     return 0.5 * lo + 0.5 * hi
 
 
@@ -255,7 +256,7 @@ def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
 def _hessian_balls(bk: Any, loss: Loss, lower: list, upper: list) -> Any:
     from flint import arb_mat
 
-    found = hessian_box(bk, loss, lower, upper)
+    found = hessian_over_box(bk, loss, lower, upper)
     if bk.name == "float64":
         return ball_matrix(*found)
     n = len(found)
