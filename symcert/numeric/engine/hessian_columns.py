@@ -156,10 +156,12 @@ def _gather(x: F64, index: np.ndarray) -> F64:
     return F64(x.lo[:, index].T, x.hi[:, index].T)
 
 
-def _scatter_add(x: F64, where: tuple, term: F64) -> None:
-    """``x[where] += term`` in place (enclosures)."""
-    total = F64(x.lo[where], x.hi[where]) + term
-    x.lo[where], x.hi[where] = total.lo, total.hi
+def _scatter_add(x: F64, where: tuple, term: F64) -> F64:
+    """A copy of ``x`` with ``term`` added at ``where`` (enclosures; ``x`` is left alone)."""
+    lo, hi = x.lo.copy(), x.hi.copy()  # two arrays even when x.lo is x.hi (an exact F64)
+    total = F64(lo[where], hi[where]) + term
+    lo[where], hi[where] = total.lo, total.hi
+    return F64(lo, hi)
 
 
 def _rows(
@@ -208,14 +210,14 @@ def _rows(
         if l - 1 > p:
             hW = hW + bk.matmul(_t(g[l]), adot[l - 1])
         elif l - 1 == p:
-            _scatter_add(hW, (ar, slice(None), k), bk.matmul(u, g[l]))
+            hW = _scatter_add(hW, (ar, slice(None), k), bk.matmul(u, g[l]))
         hb = None
         if mlp.bias:
             hb = _zeros(count, mlp.widths[l]) if gdot is None else gdot.sum(axis=-2)
         if l == p:
-            _scatter_add(hW, (ar, k), bk.matmul(compact, a[l - 1]))
+            hW = _scatter_add(hW, (ar, k), bk.matmul(compact, a[l - 1]))
             if hb is not None:
-                _scatter_add(hb, (ar, k), compact.sum(axis=-1))
+                hb = _scatter_add(hb, (ar, k), compact.sum(axis=-1))
         flat = hW.reshape(count, -1)
         parts.append(flat if hb is None else _concatenate([flat, hb]))
         if l > p:
