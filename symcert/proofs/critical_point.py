@@ -34,7 +34,7 @@ from symcert.errors import SpecificationError
 from symcert.numeric._inputs import require_exact_t, require_loss, require_smooth
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.engine.boxes import ball_matrix, gradient_box
-from symcert.numeric.engine.hessian_columns import hessian_over_box
+from symcert.numeric.engine.hessian_columns import batched, gradient_over_box, hessian_over_box
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.krawczyk import approximate_inverse, krawczyk_margin
 from symcert.symbolic.losses import Loss
@@ -237,14 +237,18 @@ def _dyadic_above(value: float) -> Fraction:
 
 
 def _gradient_mid(loss: Loss, c: Sequence[Fraction]) -> np.ndarray:
-    lo, hi = gradient_box(F64Backend(), loss, c, c)
+    lo, hi = gradient_over_box(F64Backend(), loss, c, c)
     return 0.5 * lo + 0.5 * hi
 
 
 def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
     from flint import arb
 
-    found = gradient_box(bk, loss, c, c)
+    if batched(loss):  # back-propagation is one pass: take the tight Arb enclosure on every rung
+        bk = ArbBackend(30)
+        found = gradient_over_box(bk, loss, c, c)
+    else:
+        found = gradient_box(bk, loss, c, c)
     if bk.name == "float64":
         lo, hi = found
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):

@@ -38,12 +38,12 @@ from typing import Any
 import numpy as np
 
 from symcert.numeric.engine.backends import F64Backend
-from symcert.numeric.engine.boxes import box_weights, hessian_box
+from symcert.numeric.engine.boxes import box_weights, gradient_box, hessian_box
 from symcert.numeric.engine.f64 import F64
 from symcert.numeric.engine.layout import data_layout
 from symcert.numeric.engine.network import targets
 
-__all__ = ["batched", "hessian_columns", "hessian_over_box"]
+__all__ = ["batched", "hessian_columns", "hessian_over_box", "gradient_over_box"]
 
 #: Entries of the largest per-chunk tangent array (directions x points x units): bounds memory.
 CHUNK_ENTRIES = 2_000_000
@@ -81,6 +81,59 @@ def hessian_over_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[A
     if bk.name == "float64" and batched(loss):
         return hessian_columns(loss, lower, upper)
     return hessian_box(bk, loss, lower, upper)
+
+
+def gradient_over_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> Any:
+    """``grad L`` over the box by back-propagation (one pass, any backend): ``(lo, hi)`` float arrays
+    in float64, a list of ``arb`` in Arb, as :func:`~symcert.numeric.engine.boxes.gradient_box`
+    (which it calls for a loss that :func:`batched` refuses).
+
+    >>> from fractions import Fraction
+    >>> from symcert import MLP, Dataset, Loss
+    >>> from symcert.numeric.engine.backends import ArbBackend
+    >>> loss = Loss(MLP((1, 1, 1), "tanh"), Dataset([[1]], [[0]]), "sse")
+    >>> box = [Fraction(v) for v in (1, 0, 1, 0)]
+    >>> g = gradient_over_box(ArbBackend(30), loss, box, box)
+    >>> bool(abs(float(g[3].mid()) - 2 * 0.7615941559557649) < 1e-15), float(g[3].rad()) < 1e-25
+    (True, True)
+    """
+    if not batched(loss):
+        return gradient_box(bk, loss, lower, upper)
+    mlp = loss.mlp
+    with bk.active():
+        box = box_weights(bk, mlp, lower, upper)
+        a, slopes = [bk.array(data_layout(loss.data).X)], [None]
+        for l, w in enumerate(box, start=1):
+            z = bk.matmul(a[-1], bk.transpose(w.W))
+            z = z if w.b is None else z + w.b
+            if l == mlp.depth:
+                break
+            act, d1, _ = mlp.activation.jets(bk, z, 1) if not mlp.activation.linear else (z, None, None)
+            a.append(act)
+            slopes.append(d1)
+        c = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q))) * 2
+        g = (z - targets(bk, loss)) * c
+        parts = []
+        for l in range(mlp.depth, 0, -1):
+            W = box[l - 1].W
+            gW = bk.matmul(bk.transpose(g), a[l - 1])
+            if loss.weight_decay:
+                gW = gW + W * (2 * bk.constant(Fraction(int(loss.weight_decay.p), int(loss.weight_decay.q))))
+            gW = gW.reshape(-1)
+            parts.append(gW if box[l - 1].b is None else (gW, bk.sum(g, 0)))
+            if l > 1:
+                g = bk.matmul(g, W)
+                g = g if slopes[l - 1] is None else g * slopes[l - 1]
+        flat = []
+        for part in reversed(parts):
+            flat.extend(part if isinstance(part, tuple) else (part,))
+    if bk.name == "float64":
+        lo = np.concatenate([p.lo for p in flat])
+        hi = np.concatenate([p.hi for p in flat])
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            raise ArithmeticError("the float64 gradient enclosure over the box is unbounded")
+        return lo, hi
+    return [v for p in flat for v in np.ravel(p)]
 
 
 def _t(x: F64) -> F64:
