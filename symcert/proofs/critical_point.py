@@ -121,10 +121,15 @@ def _approximation(loss: Loss, approx: Any) -> np.ndarray:
 
 
 def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, int, float, np.ndarray]:
-    """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases."""
+    """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases.
+
+    The Hessian (the costly part) is recomputed only when a step from an older one contracts
+    ``|grad L|`` less than fourfold or fails, and at the final point if that moved.
+    """
     compiled = FloatLoss(loss)
     x, g = x0.copy(), compiled.gradient(x0)
-    H = float_hessian(loss, x)
+    H, at = float_hessian(loss, x), x.copy()  # the Hessian is refreshed only when it stops paying
+    scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
     used = 0
     for _ in range(steps):
         delta = np.linalg.lstsq(H, -g, rcond=1e-13)[0]
@@ -134,11 +139,17 @@ def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, in
                 break
             delta = delta / 2
         else:
-            break
+            if np.array_equal(at, x):
+                break
+            H, at = float_hessian(loss, x), x.copy()  # a stale Hessian: refresh it and try again
+            continue
+        stale = np.linalg.norm(g_trial) > np.linalg.norm(g) / 4 and not np.array_equal(at, x)
         x, g, used = x + delta, g_trial, used + 1
-        H = float_hessian(loss, x)
+        if stale:  # little progress from an old Hessian: refresh it
+            H, at = float_hessian(loss, x), x.copy()
+    if float(np.max(np.abs(x - at), initial=0.0)) > 1e-8 * scale:
+        H = float_hessian(loss, x)  # the evidence and Y are taken at the final point
     moved = float(np.max(np.abs(x - x0), initial=0.0))
-    scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
     gnorm = float(np.linalg.norm(g))
     if moved > MOVE_TOLERANCE * scale or gnorm > 1e-6 * (1.0 + abs(compiled.value(x))):
         raise SpecificationError(

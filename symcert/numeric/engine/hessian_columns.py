@@ -160,10 +160,10 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
             z = bk.matmul(a[-1], _t(w.W))
             z = z if w.b is None else z + w.b
             if l < depth:
-                act, d1, d2 = mlp.activation.jets(bk, z, 2) if not mlp.activation.linear else (z, 1.0, 0.0)
+                act, d1, d2 = mlp.activation.jets(bk, z, 2) if not mlp.activation.linear else (z, 1, 0)
                 a.append(act)
-                s1.append(d1)
-                s2.append(d2)
+                s1.append(_like(d1, z))
+                s2.append(_like(d2, z))
             else:
                 a.append(z)
         c = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q))) * 2.0
@@ -202,6 +202,15 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
     if np.any(lo > hi):  # pragma: no cover - two enclosures of one number always meet
         raise ArithmeticError("the enclosures of H_ij and H_ji do not meet")
     return lo, hi
+
+
+def _like(value: Any, z: F64) -> F64:
+    """``value`` as an enclosure shaped like ``z`` (a derivative may be a constant: ``square'' = 2``)."""
+    if isinstance(value, F64):
+        return value
+    if not isinstance(value, int) or abs(value) >= 2**53:
+        raise TypeError(f"an activation derivative must be an enclosure or a small integer, got {value!r}")
+    return F64.exact(np.full(z.shape, float(value)))
 
 
 def _gather(x: F64, index: np.ndarray) -> F64:
