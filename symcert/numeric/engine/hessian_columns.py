@@ -39,6 +39,7 @@ import numpy as np
 
 from symcert.numeric.engine.backends import F64Backend
 from symcert.numeric.engine.boxes import box_weights, gradient_box, hessian_box
+from symcert.numeric.engine.elementary import down, up
 from symcert.numeric.engine.f64 import F64
 from symcert.numeric.engine.layout import data_layout
 from symcert.numeric.engine.network import targets
@@ -136,6 +137,29 @@ def gradient_over_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[
     return [v for p in flat for v in np.ravel(p)]
 
 
+#: Widths below this are widened to it before a product (see :func:`_mm`).
+_FLOOR = 2.0**-600
+
+
+def _normal(x: F64) -> F64:
+    """``x`` widened so that every entry's radius is a normal float: an exact entry (``0`` above all)
+    otherwise gets a subnormal radius ``2^-1073`` in the midpoint-radius product, and BLAS runs
+    about 50 times slower on subnormal operands. Widening is sound; ``2^-600`` is far below any width
+    that matters."""
+    with np.errstate(all="ignore"):
+        thin = (x.hi - x.lo) < 2.0**-500
+        if not thin.any():
+            return x
+        lo = np.where(thin, np.minimum(down(x.lo), x.lo - _FLOOR), x.lo)
+        hi = np.where(thin, np.maximum(up(x.hi), x.hi + _FLOOR), x.hi)
+    return F64(lo, hi)
+
+
+def _mm(bk: Any, a: F64, b: F64) -> F64:
+    """``a @ b`` with the operands' radii kept normal (:func:`_normal`)."""
+    return bk.matmul(_normal(a), _normal(b))
+
+
 def _t(x: F64) -> F64:
     return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
 
@@ -157,7 +181,7 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
         s1: list[Any] = [None]
         s2: list[Any] = [None]
         for l, w in enumerate(box, start=1):
-            z = bk.matmul(a[-1], _t(w.W))
+            z = _mm(bk, a[-1], _t(w.W))
             z = z if w.b is None else z + w.b
             if l < depth:
                 act, d1, d2 = mlp.activation.jets(bk, z, 2) if not mlp.activation.linear else (z, 1, 0)
@@ -171,9 +195,10 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
         back: list[Any] = [None] * (depth + 1)  # back[l] = g_l W_l = dL/da_{l-1}
         g[depth] = (a[depth] - targets(bk, loss)) * c
         for l in range(depth, 1, -1):
-            back[l] = bk.matmul(g[l], Ws[l - 1])
+            back[l] = _mm(bk, g[l], Ws[l - 1])
             g[l - 1] = back[l] * s1[l - 1]
         N = a[0].shape[0]
+        kron = {p: _kron(mlp, p, Ws, a, s1) for p in range(1, depth)}
         widest = max(mlp.widths[1:])
         step = max(1, CHUNK_ENTRIES // max(1, N * widest))
         lo, hi = np.full((n, n), np.nan), np.full((n, n), np.nan)
@@ -185,7 +210,7 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
             units += [(k, cols) for k in range(rows)] if mlp.bias else []
             for first in range(0, size, step):
                 chunk = units[first : first + step]
-                block = _rows(bk, mlp, p, chunk, Ws, a, (s1, s2), (g, back), c)
+                block = _rows(bk, mlp, p, chunk, Ws, a, (s1, s2), (g, back), c, kron.get(p))
                 lo[offset + first : offset + first + len(chunk), offset:] = block.lo
                 hi[offset + first : offset + first + len(chunk), offset:] = block.hi
             offset += size
@@ -226,8 +251,39 @@ def _scatter_add(x: F64, where: tuple, term: F64) -> F64:
     return F64(lo, hi)
 
 
+#: Largest ``K_p`` (entries) that :func:`_kron` builds; beyond it the dense tangents are used.
+KRON_ENTRIES = 4_000_000
+
+
+def _with_ones(x: F64, bias: bool) -> F64:
+    return _concatenate([x, F64.exact(np.ones((x.shape[0], 1)))]) if bias else x
+
+
+def _kron(mlp: Any, p: int, Ws: list, a: list, s1: list) -> F64 | None:
+    """``K_p[(x, o), (k, i)] = W_{p+1}[o, k] s'(z_p)[x, k] a~_{p-1}[x, i]`` (``a~`` with a column of ones
+    for the biases), so that ``(H e_j)`` on layer ``p`` is ``g'_{p+1} K_p`` plus the compact terms: one
+    matrix product instead of dense tangents ``(count, N, w_p)``. ``None`` when it would be too large.
+    """
+    N, (rows, cols, after) = a[0].shape[0], (mlp.widths[p], mlp.widths[p - 1] + mlp.bias, mlp.widths[p + 1])
+    if N * after * rows * cols > KRON_ENTRIES:
+        return None
+    W, d, x = Ws[p], s1[p], _with_ones(a[p - 1], mlp.bias)
+    t = F64(d.lo[:, None, :], d.hi[:, None, :]) * F64(W.lo[None], W.hi[None])  # (N, after, rows)
+    K = F64(t.lo[..., None], t.hi[..., None]) * F64(x.lo[:, None, None, :], x.hi[:, None, None, :])
+    return K.reshape(N * after, rows * cols)
+
+
 def _rows(
-    bk: Any, mlp: Any, p: int, units: list, Ws: list, a: list, s: tuple, adjoints: tuple, c: Any
+    bk: Any,
+    mlp: Any,
+    p: int,
+    units: list,
+    Ws: list,
+    a: list,
+    s: tuple,
+    adjoints: tuple,
+    c: Any,
+    K: Any = None,
 ) -> F64:
     """Rows ``e_j^T H`` (columns of layers ``p`` and up) for unit directions ``j`` of layer ``p``.
 
@@ -241,10 +297,7 @@ def _rows(
     k = np.array([u[0] for u in units])
     m = np.array([u[1] for u in units])
     ar = np.arange(count)
-    inputs = a[p - 1]
-    if mlp.bias:
-        inputs = _concatenate([inputs, F64.exact(np.ones((inputs.shape[0], 1)))])
-    v = _gather(inputs, m)  # z'_p = v e_k (count x N)
+    v = _gather(_with_ones(a[p - 1], mlp.bias), m)  # z'_p = v e_k (count x N)
     zdot: list[Any] = [None] * (depth + 1)
     adot: list[Any] = [None] * (depth + 1)
     u = None
@@ -255,7 +308,7 @@ def _rows(
         zdot[p + 1] = F64(u.lo[:, :, None], u.hi[:, :, None]) * F64(col.lo[:, None, :], col.hi[:, None, :])
         for l in range(p + 1, depth + 1):
             if l > p + 1:
-                zdot[l] = bk.matmul(adot[l - 1], _t(Ws[l - 1]))
+                zdot[l] = _mm(bk, adot[l - 1], _t(Ws[l - 1]))
             if l < depth:
                 adot[l] = zdot[l] * s1[l]
         gdot = zdot[depth] * c
@@ -266,27 +319,48 @@ def _rows(
     for l in range(depth, p - 1, -1):
         if l == p and p < depth:
             compact = _gather(back[p + 1], k) * _gather(s2[p], k) * v
-        hW = (
-            _zeros(count, mlp.widths[l], mlp.widths[l - 1]) if gdot is None else bk.matmul(_t(gdot), a[l - 1])
-        )
-        if l - 1 > p:
-            hW = hW + bk.matmul(_t(g[l]), adot[l - 1])
-        elif l - 1 == p:
-            hW = _scatter_add(hW, (ar, slice(None), k), bk.matmul(u, g[l]))
         hb = None
-        if mlp.bias:
+        if l == p and K is not None:  # g'_p's dense part is g'_{p+1} W_{p+1} s'(z_p): one product with K_p
+            N, after = gdot.shape[-2], gdot.shape[-1]
+            both = _mm(bk, gdot.reshape(count, N * after), K).reshape(count, mlp.widths[p], -1)
+            hW = both[:, :, : mlp.widths[p - 1]]
+            hb = both[:, :, mlp.widths[p - 1]] if mlp.bias else None
+        elif gdot is None:
+            hW = _zeros(count, mlp.widths[l], mlp.widths[l - 1])
+        else:
+            hW = _outer_sum(bk, gdot, a[l - 1])
+        if l - 1 > p:
+            hW = hW + _mm(bk, _t(g[l]), adot[l - 1])
+        elif l - 1 == p:
+            hW = _scatter_add(hW, (ar, slice(None), k), _mm(bk, u, g[l]))
+        if mlp.bias and hb is None:
             hb = _zeros(count, mlp.widths[l]) if gdot is None else gdot.sum(axis=-2)
         if l == p:
-            hW = _scatter_add(hW, (ar, k), bk.matmul(compact, a[l - 1]))
+            hW = _scatter_add(hW, (ar, k), _mm(bk, compact, a[l - 1]))
             if hb is not None:
                 hb = _scatter_add(hb, (ar, k), compact.sum(axis=-1))
         flat = hW.reshape(count, -1)
         parts.append(flat if hb is None else _concatenate([flat, hb]))
-        if l > p:
-            gdot = bk.matmul(gdot, Ws[l - 1]) * s1[l - 1]
+        if l > p and not (l == p + 1 and K is not None):
+            gdot = _mm(bk, gdot, Ws[l - 1]) * s1[l - 1]
             if l - 1 > p:
                 gdot = gdot + back[l] * s2[l - 1] * zdot[l - 1]
     return _concatenate(parts[::-1])
+
+
+def _outer_sum(bk: Any, G: F64, A: F64) -> F64:
+    """``sum_x G[j, x, :]^T A[x, :]`` for every ``j``: ``(count, w, w')``, as one two-dimensional product
+    (a batch of transposed products would leave BLAS)."""
+    count, N, w = G.shape
+    flat = F64(
+        np.ascontiguousarray(G.lo.transpose(1, 0, 2)).reshape(N, count * w),
+        np.ascontiguousarray(G.hi.transpose(1, 0, 2)).reshape(N, count * w),
+    )
+    out = _mm(bk, _t(A), flat)  # (w', count w)
+    w2 = out.shape[0]
+    return F64(
+        out.lo.reshape(w2, count, w).transpose(1, 2, 0), out.hi.reshape(w2, count, w).transpose(1, 2, 0)
+    )
 
 
 def _zeros(*shape: int) -> F64:
