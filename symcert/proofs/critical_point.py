@@ -129,10 +129,11 @@ def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, in
     compiled = FloatLoss(loss)
     x, g = x0.copy(), compiled.gradient(x0)
     H, at = float_hessian(loss, x), x.copy()  # the Hessian is refreshed only when it stops paying
+    P = np.linalg.pinv(H, rcond=1e-13)  # the least-squares step -P g, factored once per Hessian
     scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
     used = 0
     for _ in range(steps):
-        delta = np.linalg.lstsq(H, -g, rcond=1e-13)[0]
+        delta = -(P @ g)
         for _ in range(30):
             g_trial = compiled.gradient(x + delta)
             if np.all(np.isfinite(g_trial)) and np.linalg.norm(g_trial) < np.linalg.norm(g):
@@ -142,11 +143,13 @@ def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, in
             if np.array_equal(at, x):
                 break
             H, at = float_hessian(loss, x), x.copy()  # a stale Hessian: refresh it and try again
+            P = np.linalg.pinv(H, rcond=1e-13)
             continue
         stale = np.linalg.norm(g_trial) > np.linalg.norm(g) / 4 and not np.array_equal(at, x)
         x, g, used = x + delta, g_trial, used + 1
         if stale:  # little progress from an old Hessian: refresh it
             H, at = float_hessian(loss, x), x.copy()
+            P = np.linalg.pinv(H, rcond=1e-13)
     if float(np.max(np.abs(x - at), initial=0.0)) > 1e-8 * scale:
         H = float_hessian(loss, x)  # the evidence and Y are taken at the final point
     moved = float(np.max(np.abs(x - x0), initial=0.0))
