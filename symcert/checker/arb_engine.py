@@ -30,15 +30,29 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker import arb_wide as _wide
 from symcert.checker.arb_wide import exp as _exp
 from symcert.checker.arb_wide import lse as _lse
 from symcert.checker.arb_wide import lse_jet as _lse_jet
 from symcert.checker.arb_wide import mono as _mono
+from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
+from symcert.checker.losses import SQUARES
+from symcert.checker.losses import scale as loss_scale
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine
 
-__all__ = ["compute", "Evaluation", "activation", "activation_jet", "bits_for"]
+__all__ = [
+    "compute",
+    "Evaluation",
+    "activation",
+    "activation_jet",
+    "bits_for",
+    "ball_bounds",
+    "exact_matrix",
+    "loss_jet",
+    "targets",
+]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -67,8 +81,8 @@ class Evaluation:
 
     def __init__(self, statement: Any) -> None:
         self.s = statement
-        self.inputs = arb_mat(_exact_matrix([list(col) for col in zip(*statement.xs)]))
-        self.ys = _targets(statement, self.inputs)
+        self.inputs = arb_mat(exact_matrix([list(col) for col in zip(*statement.xs)]))
+        self.ys = targets(statement, self.inputs)
 
     def losses(self, points: Sequence[list]) -> list[arb]:
         """The loss at each exact point (layers of ``Fraction``)."""
@@ -84,7 +98,7 @@ class Evaluation:
             )
             for (wa, ba), (wb, bb) in zip(A, B)
         ]
-        return _loss_jet(
+        return loss_jet(
             self.s, _arb_point(_exact_point(start)), _arb_point(_exact_point(step)), self.inputs, self.ys
         )
 
@@ -96,13 +110,18 @@ class Evaluation:
 # -- exact data ------------------------------------------------------------------
 
 
-def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+    """The rows of exact rationals as an exact python-flint matrix.
+
+    >>> exact_matrix([[Fraction(1, 2), Fraction(3)]])
+    [1/2, 3]
+    """
     return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
 
 
 def _exact_point(layers: list) -> list:
     """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
-    return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
+    return [(exact_matrix(w), None if b is None else exact_matrix([[v] for v in b])) for w, b in layers]
 
 
 def _arb_point(layers: list) -> list:
@@ -125,7 +144,7 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "square":
         return _even_square(u)
     if name == "cube":
-        return u * u * u
+        return _wide.cube(u)
     if name in ("relu", "leaky_relu"):
         scale = arb(0) if name == "relu" else arb(fmpq(slope.numerator, slope.denominator))
         return u.max(scale * u)
@@ -133,9 +152,8 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
 
 
 def _even_square(u: arb) -> arb:
-    # u * u of a ball around 0 may dip below 0; |u|^2 does not.
-    a = abs(u)
-    return a * a
+    # u * u of a ball around 0 may dip below 0; |u|^2 does not (and of a wide ball, from its ends).
+    return _wide.square(u)
 
 
 def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
@@ -146,41 +164,18 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     if name == "tanh":
         f = _mono("tanh", u0)
         d1 = 1 - _even_square(f)
-        d2 = -f * d1  # f''/2
+        d2 = -_mul(f, d1)  # f''/2
     elif name == "sigmoid":
-        f = _sigmoid(u0)
-        d1 = f * (1 - f)
-        d2 = d1 * (1 - 2 * f) / 2
+        f, d1, d2 = _sigmoid(u0), _wide.sigmoid_slope(u0), _wide.sigmoid_bend(u0)
     elif name == "softplus":
-        f = _exp(u0).log1p()
-        d1 = _sigmoid(u0)
-        d2 = d1 * (1 - d1) / 2
+        f, d1, d2 = _exp(u0).log1p(), _sigmoid(u0), _wide.sigmoid_slope(u0) / 2
     elif name == "square":
         f, d1, d2 = _even_square(u0), 2 * u0, arb(1)
     elif name == "cube":
-        f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
+        f, d1, d2 = _wide.cube(u0), 3 * _even_square(u0), 3 * u0
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
-    return (f, d1 * u1, d1 * u2 + d2 * _even_square(u1))
-
-
-def _jet_mul(a: Jet, b: Jet) -> Jet:
-    return (a[0] * b[0], a[0] * b[1] + a[1] * b[0], a[0] * b[2] + a[1] * b[1] + a[2] * b[0])
-
-
-def _jet_exp(u: Jet) -> Jet:
-    e = _exp(u[0])
-    return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
-
-
-def _jet_log(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
-
-
-def _jet_inv(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (r, -u[1] * r * r, (u[1] * u[1] * r - u[2]) * r * r)
+    return (f, _mul(d1, u1), _mul(d1, u2) + _mul(d2, _even_square(u1)))
 
 
 def _jet_sum(items: Sequence[Jet]) -> Jet:
@@ -189,10 +184,6 @@ def _jet_sum(items: Sequence[Jet]) -> Jet:
         sum((j[1] for j in items), arb(0)),
         sum((j[2] for j in items), arb(0)),
     )
-
-
-def _jet_softplus(u: Jet) -> Jet:
-    return activation_jet("softplus", None, u)
 
 
 # -- forward passes ------------------------------------------------------------------
@@ -261,7 +252,7 @@ def _forward_jet(
     raise AssertionError("unreachable")
 
 
-def _targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
+def targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
     """Targets as rows (one per output unit) of N balls."""
     if s.teacher is None:
         return [[arb(fmpq(y[k].numerator, y[k].denominator)) for y in s.ys] for k in range(len(s.ys[0]))]
@@ -274,18 +265,13 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
         return z
     if output == "sigmoid":
         return [[_sigmoid(v) for v in row] for row in z]
-    columns = list(zip(*z))
-    soft = []
-    for column in columns:
-        exps = [_exp(v) for v in column]
-        total = sum(exps, arb(0))
-        soft.append([e / total for e in exps])
+    soft = [_wide.probabilities(column) for column in zip(*z)]
     return [list(row) for row in zip(*soft)]
 
 
 def _scale(s: Any) -> arb:
     n, m = len(s.xs), s.net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n)) * s.factor
+    scale = loss_scale(s.loss_kind, n, m, s.factor)
     return arb(fmpq(scale.numerator, scale.denominator))
 
 
@@ -302,9 +288,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
             (_even_square(fk - yk) for frow, yrow in zip(f, ys) for fk, yk in zip(frow, yrow)), arb(0)
         )
     elif s.loss_kind == "bce":
-        total = sum(
-            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
-        )
+        total = sum((_wide.bce(zk, yk) for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0))
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
@@ -322,7 +306,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
     return total
 
 
-def _loss_jet(
+def loss_jet(
     s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]], spread: arb | None = None
 ) -> Jet:
     """The loss's jet ``(L, L', L''/2)`` along ``step`` at ``start`` (the centred box with ``spread``)."""
@@ -332,18 +316,17 @@ def _loss_jet(
         if s.net.output == "identity":
             f = z
         elif s.net.output == "sigmoid":
-            f = [[_jet_inv(_jet_add(_jet_exp(_jet_neg(v)), 1)) for v in row] for row in z]
+            f = [[activation_jet("sigmoid", None, v) for v in row] for row in z]
         else:
-            f = [list(row) for row in zip(*(_softmax_jet(column) for column in zip(*z)))]
+            f = [list(row) for row in zip(*(_wide.softmax_jet(column) for column in zip(*z)))]
         for frow, yrow in zip(f, ys):
             for fk, yk in zip(frow, yrow):
                 r = (fk[0] - yk, fk[1], fk[2])
-                terms.append((_even_square(r[0]), 2 * r[0] * r[1], 2 * r[0] * r[2] + r[1] * r[1]))
+                square, first = _even_square(r[0]), 2 * _mul(r[0], r[1])
+                terms.append((square, first, 2 * _mul(r[0], r[2]) + _even_square(r[1])))
     elif s.loss_kind == "bce":
         for zrow, yrow in zip(z, ys):
-            for zk, yk in zip(zrow, yrow):
-                soft = _jet_softplus(zk)
-                terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
+            terms.extend(_wide.bce_jet(zk, yk) for zk, yk in zip(zrow, yrow))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
             lse = _lse_jet(column)
@@ -367,27 +350,13 @@ def _loss_jet(
     return total
 
 
-def _jet_neg(u: Jet) -> Jet:
-    return (-u[0], -u[1], -u[2])
-
-
-def _jet_add(u: Jet, c: Any) -> Jet:
-    return (u[0] + c, u[1], u[2])
-
-
-def _softmax_jet(column: Sequence[Jet]) -> list[Jet]:
-    exps = [_jet_exp(v) for v in column]
-    inverse = _jet_inv(_jet_sum(exps))
-    return [_jet_mul(e, inverse) for e in exps]
-
-
 def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:
     """The losses known to be >= 0: mse and sse are sums of squares (plus a nonnegative decay term).
 
     A ball around a true value of exactly 0 (a teacher's loss) reaches below 0; intersecting it with
     ``[0, oo)`` keeps the enclosure sound and as tight as an interval's.
     """
-    if s.loss_kind not in ("mse", "sse"):
+    if s.loss_kind not in SQUARES:
         return ()
     return tuple(name for name in values if name.startswith("L("))
 
@@ -397,10 +366,23 @@ def _bounds(
 ) -> dict[str, tuple[Fraction, Fraction]]:
     out = {}
     for name, ball in values.items():
-        if not ball.is_finite():
-            raise ArithmeticError(f"the enclosure of {name} is unbounded")
-        mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
-        rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
-        lower = max(mid - rad, Fraction(0)) if name in nonnegative else mid - rad
-        out[name] = (lower, mid + rad)
+        lower, upper = ball_bounds(ball, name)
+        out[name] = (max(lower, Fraction(0)) if name in nonnegative else lower, upper)
     return out
+
+
+def ball_bounds(ball: arb, name: str) -> tuple[Fraction, Fraction]:
+    """The exact endpoints ``mid -+ rad`` of an Arb ball, refusing unbounded or out-of-range ones.
+
+    >>> ball_bounds(arb(3) / 4, "x")
+    (Fraction(3, 4), Fraction(3, 4))
+    """
+    if not ball.is_finite():
+        raise ArithmeticError(f"the enclosure of {name} is unbounded")
+    mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
+    rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+    return mid - rad, mid + rad
+
+
+# The former private names, still used by checker/barrier.py (to move to the public ones).
+_exact_matrix, _targets, _loss_jet = exact_matrix, targets, loss_jet

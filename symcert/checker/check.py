@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.checker import arb_engine, mp_engine
-from symcert.checker.budget import ARITHMETICS, plan
+from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
 from symcert.checker.points import apply_element
@@ -78,6 +78,14 @@ def check(
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
+        action = element_cost(statement, budget)
+        if action.seconds > budget / 2:
+            raise CertificateBudgetError(
+                f"checking this certificate is estimated at {estimate:.0f} s, beyond the budget of "
+                f"{budget:.0f} s: applying its element exactly ({statement.element.count(';') + 1} factors) "
+                f"grows entries to about {int(action.bits * 0.30103)} digits; raise the budget or use "
+                "a shorter element"
+            )
         raise CertificateBudgetError(
             f"checking this certificate ({statement.size()[0]} parameters, {statement.size()[1]} points, "
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
@@ -158,7 +166,12 @@ def _structural(s: Statement) -> list[str]:
         notes.append(f"the kind {s.stated_kind!r} is now named {s.kind!r}; read as {s.kind}")
     if s.element is not None and s.B is not None:
         if apply_element(s.net, s.A, s.element) != s.B:
-            notes.append(f"REJECT: B is not the image of A under {s.element}")
+            shown = (
+                s.element
+                if len(s.element) <= 80
+                else f"{s.element[:60]}... ({s.element.count(';') + 1} factors)"
+            )
+            notes.append(f"REJECT: B is not the image of A under {shown}")
         else:
             notes.append(f"B = {s.element}(A) exactly")
     if s.spec.smooth and s.net.activation not in SMOOTH:

@@ -43,6 +43,8 @@ from typing import Any
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker.arb_engine import activation, activation_jet
+from symcert.checker.losses import SQUARES
+from symcert.checker.losses import scale as loss_scale
 
 __all__ = ["supported", "gradient", "hessian", "approximate_inverse", "eigenbasis", "size"]
 
@@ -55,7 +57,7 @@ def size(net: Any) -> int:
 
 def supported(s: Any, net: Any, order: int = 2) -> bool:
     """True when the gradient (``order = 1``) or the Hessian (``order = 2``) is computed here."""
-    if s.loss_kind not in ("mse", "sse") or net.output != "identity":
+    if s.loss_kind not in SQUARES or net.output != "identity":
         return False
     depth = len(net.widths) - 1
     if depth > 1 and net.activation in ("relu", "leaky_relu"):
@@ -64,8 +66,7 @@ def supported(s: Any, net: Any, order: int = 2) -> bool:
 
 
 def _scale(s: Any, net: Any) -> arb:
-    n, m = len(s.xs), net.widths[-1]
-    c = (Fraction(1, n * m) if s.loss_kind == "mse" else Fraction(1)) * s.factor
+    c = loss_scale(s.loss_kind, len(s.xs), net.widths[-1], s.factor)
     return arb(fmpq(c.numerator, c.denominator))
 
 

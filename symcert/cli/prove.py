@@ -8,19 +8,18 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.build.files import write_json
-from symcert.checker import check
-from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
+from symcert.cli.coq_output import refuse_coq, write_coq
+from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
-from symcert.cli.options import add_command, exact_flag
+from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
+from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
@@ -34,11 +33,13 @@ from symcert.symbolic.group import GroupElement, parse_element
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.point import Point
 
-__all__ = ["add_prove_parser", "add_check_parser", "run_prove", "run_check"]
+__all__ = ["add_prove_parser", "run_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 
 _DEFAULT_WIDTHS = (1, 2, 1)
+#: Data points of the teacher data set (a small exact grid).
+_TEACHER_POINTS = 5
 
 
 def add_prove_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
@@ -123,6 +124,13 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="draw the certificate(s) with matplotlib: phi(t) along the segment, the chord and the "
         "certified enclosures (needs the plot extra)",
     )
+    prove.add_argument(
+        "--budget",
+        type=seconds_type("--budget"),
+        default=MAX_PROVE_SECONDS,
+        help="refuse problems whose estimated proving time exceeds this many seconds "
+        f"(default: {MAX_PROVE_SECONDS:.0f}; without --model)",
+    )
     add_model_options(prove)
 
 
@@ -150,68 +158,12 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text) if len(text) < 40 else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 10**7:
-        raise argparse.ArgumentTypeError(
-            f"--budget must be a number of seconds from 0 to 1e7, got {text[:40]!r}"
-        )
-    return value
-
-
-def add_check_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``symcert check``."""
-    checker = add_command(
-        commands,
-        "check",
-        purpose="Re-check a certificate file independently of the prover that wrote it.",
-        details="The checker reads the JSON strictly, rebuilds the network, data and loss from the "
-        "statement, recomputes the claim with its own interval arithmetic (Arb), and accepts only what "
-        "it re-proves. It shares no code with the prover.",
-        examples=[
-            ("symcert prove --json cert.json && symcert check cert.json", "write a certificate, re-check it"),
-            ("symcert check cert.json --arithmetic mpmath", "re-check with mpmath intervals, the reference"),
-            (
-                "symcert prove --coq proof.v --json cert.json && symcert check cert.json --coq proof.v",
-                "also check a Coq proof of it (needs coqc)",
-            ),
-        ],
-        prints="what it re-proved, then ACCEPTED or REJECTED with the reasons; with --coq also coqc's "
-        "verdict and the axioms the proof rests on, one per line. Exit code 0 accepted, 1 rejected, "
-        "2 malformed or over the budget.",
-    )
-    checker.add_argument("certificate", help="a certificate JSON file")
-    checker.add_argument(
-        "--arithmetic",
-        choices=("arb", "mpmath"),
-        default="arb",
-        help="the checker's arithmetic: Arb balls batched over the data (default) or mpmath intervals",
-    )
-    checker.add_argument(
-        "--budget",
-        type=_seconds,
-        default=MAX_CHECK_SECONDS,
-        help="refuse certificates whose estimated checking time exceeds this many seconds "
-        f"(default: {MAX_CHECK_SECONDS:.0f})",
-    )
-    checker.add_argument(
-        "--coq",
-        metavar="FILE.v",
-        default=None,
-        help="also check a Coq proof of the certificate: its statement must be the one regenerated from "
-        "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
-    )
-
-
 def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
     if (
         args.data == "teacher"
         and args.point is None
         and tuple(args.widths) == _DEFAULT_WIDTHS
-        and args.activation == "tanh"
+        and args.activation in (None, "tanh")
         and args.loss == "mse"
         and args.output_activation in (None, "identity")
         and not args.no_bias
@@ -221,15 +173,18 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         example = default_example()
         return example.loss, example.teacher, parse_element(args.element or str(example.element))
     mlp = network_from(args, args.loss)
+    kinds = len(KINDS) if args.kind == "all" else 1
     if args.data == "teacher":
+        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.bias)  # before any work
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
-        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(5)]
+        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(_TEACHER_POINTS)]
         data = Dataset.teacher(mlp, teacher, xs)
         A = teacher
     else:
-        data = read_dataset(args.data)
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
+        data = read_dataset(args.data)
+        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.bias)
         A = read_point(args.point, mlp)
     loss = Loss(mlp, data, args.loss, args.weight_decay)
     return loss, A, _element(args.element, loss)
@@ -255,8 +210,6 @@ def run_prove(args: argparse.Namespace) -> int:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:
         raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
-    if args.json and not Path(args.json).resolve().parent.is_dir():
-        raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
     if args.plot:
         check_plot_path(args.plot)  # before any work: a bad file name is refused at once
     loss, A, element = _problem(args)
@@ -335,24 +288,3 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
     except OSError as error:
         raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
     print(f"Certificate written to {path} (re-check: symcert check {path})")
-
-
-def run_check(args: argparse.Namespace) -> int:
-    """Re-check a certificate file (and, with ``--coq``, a Coq proof bound to it)."""
-    if args.coq is not None:
-        read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
-    result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
-    for reason in result.reasons:
-        print(f"  {reason}")
-    print(f"{'ACCEPTED' if result.accepted else 'REJECTED'}: {result.kind} certificate {args.certificate}")
-    if not result.accepted:
-        return EXIT_NOT_PROVED
-    if args.coq is None:
-        return EXIT_PROVED
-    bound = check_coq_binding(args.certificate, args.coq)
-    for reason in bound.reasons:
-        print(f"  {reason}")
-    if bound.accepted and bound.coq is not None:
-        print(axioms_text(bound.coq.axioms))
-    print(f"{'ACCEPTED' if bound.accepted else 'REJECTED'}: Coq proof {args.coq}")
-    return EXIT_PROVED if bound.accepted else EXIT_NOT_PROVED

@@ -6,12 +6,14 @@ from typing import Any
 
 from symcert.checker.kind import Kind, register
 from symcert.checker.kinds.unique_critical_point import cost, verify
+from symcert.checker.kinds.unique_critical_point import premises as box_premises
 from symcert.checker.saddle import read_saddle_parameters
 
 
 def premises(s: Any) -> list[str]:
-    """The lift identity holds without weight decay."""
-    return ["REJECT: the lift identity needs a loss without weight decay"] if s.decay != 0 else []
+    """A box of radius > 0, and the lift identity holds without weight decay."""
+    decay = ["REJECT: the lift identity needs a loss without weight decay"] if s.decay != 0 else []
+    return box_premises(s) + decay
 
 
 KIND = register(

@@ -30,6 +30,16 @@ def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], a
     return result
 
 
+def premises(s: Any) -> list[str]:
+    """A box of radius 0 is well formed (a prover with no box to offer writes it) but never proves."""
+    if s.radius != 0:
+        return []
+    return [
+        "REJECT: the box A + [-r, r]^n has radius 0: Krawczyk's test (K(X) inside X) needs r > 0, "
+        "so this certificate cannot prove a unique critical point"
+    ]
+
+
 def cost(s: Any) -> tuple[float, float, float]:
     """One jet per gradient entry and Hessian pair, or (:mod:`symcert.checker.hessian`) a few products.
 
@@ -64,6 +74,7 @@ KIND = register(
         needs_B=False,
         smooth=True,
         read=read_saddle_parameters,
+        premises=premises,
         verify=verify,
         cost=cost,
         old_names=("critical_point",),

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
     from symcert.symbolic.point import Point
 
-__all__ = ["Network", "real", "point_definition"]
+__all__ = ["Network", "real", "point_definition", "CONVEXITY"]
+
+#: The definition of convexity every exported file states (over its ``params`` and ``comb``).
+CONVEXITY = """(* F is convex: it lies below its chords, for all points p, q and all t in [0, 1]. *)
+Definition convex (F : params -> R) : Prop :=
+  forall (p q : params) (t : R), 0 <= t <= 1 ->
+    F (comb t p q) <= t * F p + (1 - t) * F q."""
 
 
 def real(value: sympy.Rational) -> str:
@@ -120,10 +126,7 @@ class Network:
                 "Definition comb (t : R) (p q : params) : params :=",
                 f"  {{| {combination} |}}.",
                 "",
-                "(* F is convex: it lies below its chords, for all points p, q and all t in [0, 1]. *)",
-                "Definition convex (F : params -> R) : Prop :=",
-                "  forall (p q : params) (t : R), 0 <= t <= 1 ->",
-                "    F (comb t p q) <= t * F p + (1 - t) * F q.",
+                CONVEXITY,
             ]
         )
 
@@ -192,28 +195,16 @@ class Network:
             ]
             f = [self.call(self.f(k), "p", xs) for k in range(m)]
             z = [self.call(self.z(depth, k), "p", xs) for k in range(m)]
-            if loss.kind in ("mse", "sse"):
-                terms += [f"({fk} - {yk}) ^ 2" for fk, yk in zip(f, targets)]
-            elif loss.kind == "bce":
-                terms += [f"(ln (1 + exp ({zk})) - {yk} * {zk})" for zk, yk in zip(z, targets)]
-            else:
-                total_y = " + ".join(targets)
-                total_exp = " + ".join(f"exp ({zk})" for zk in z)
-                linear = " + ".join(f"{yk} * {zk}" for zk, yk in zip(z, targets))
-                terms.append(f"(({total_y}) * ln ({total_exp}) - ({linear}))")
+            terms += loss.function.coq_terms(f, z, targets)
         body = f"{real(loss.scale)} * (\n     " + "\n   + ".join(terms) + ")"
         if loss.weight_decay:
             squares = " + ".join(
                 f"{name} p ^ 2" for i, name in enumerate(self.fields) if i in loss.weight_indices
             )
             body += f"\n  + {real(loss.weight_decay)} * ({squares})"
-        formula = {
-            "mse": f"L(p) = 1/{data.n_points * m} sum_i sum_k (f_k(x_i; p) - y_ik)^2",
-            "sse": "L(p) = sum_i sum_k (f_k(x_i; p) - y_ik)^2",
-            "bce": f"L(p) = 1/{data.n_points} sum_i sum_k (ln(1 + exp z_k(x_i; p)) - y_ik z_k(x_i; p))",
-            "cross_entropy": f"L(p) = 1/{data.n_points} sum_i ((sum_k y_ik) ln(sum_k exp z_k(x_i; p))"
-            " - sum_k y_ik z_k(x_i; p))",
-        }[loss.kind]
+        denominator = loss.function.denominator(data.n_points, m)
+        mean = "" if denominator is None else f"1/{denominator} "
+        formula = f"L(p) = {mean}{loss.function.coq_formula}"
         if loss.factor != 1:
             formula = formula.replace("L(p) = ", f"L(p) = {loss.factor} * ", 1)
         if loss.weight_decay:

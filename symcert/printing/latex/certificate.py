@@ -111,6 +111,11 @@ def certificate_to_latex(
     }[certificate.status if proved or certificate.status != "proved" else "undecided"]
     if certificate.status == "proved" and not proved:
         verdict = r"The barrier is not positive, so this pair of points does not show non-convexity."
+        if certificate.parameters.get("form") == "midpoint":
+            verdict = (
+                r"The lower end does not exceed $|L(A) - L(B)|/2$, so this midpoint-form barrier does not "
+                r"show non-convexity."
+            )
     subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
     points = r"at the exact points $A$ and $B%s$ below" % ("" if certificate.element is None else " = gA")
     if proved:

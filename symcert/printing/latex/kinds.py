@@ -64,10 +64,18 @@ class KindLatex:
         return self.names.get(spec.quantity, spec.quantity), self.shows or spec.relation
 
     def shows_nonconvexity(self, certificate: Certificate) -> bool:
-        """True unless the kind encloses a quantity whose enclosure is not on the side that shows it."""
+        """True unless the kind encloses a quantity whose enclosure is not on the side that shows it.
+
+        A midpoint-form barrier (chord ``(L(A) + L(B))/2``) differs from the Entezari bracket by
+        ``(t - 1/2)(L(A) - L(B))``: its lower end must exceed ``|L(A) - L(B)|/2``, bounded from
+        the enclosures of L(A) and L(B); above 0 is enough only when L(A) = L(B).
+        """
         if self.shows is None:
             return True
         low, high = certificate.enclosures[certificate.spec.quantity]
+        if self.shows == ">" and certificate.parameters.get("form") == "midpoint":
+            (a_lo, a_hi), (b_lo, b_hi) = certificate.enclosures["L(A)"], certificate.enclosures["L(B)"]
+            return low > max(a_hi - b_lo, b_hi - a_lo, 0) / 2
         return low > 0 if self.shows == ">" else high < 0
 
 
