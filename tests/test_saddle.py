@@ -344,7 +344,7 @@ def test_batched_hessian_columns_agree_with_the_polarized_jets(widths, activatio
     assert np.array_equal(lo, lo.T) and np.array_equal(hi, hi.T)
     assert float(np.max(hi - lo)) <= float(np.max(old_hi - old_lo))  # and no wider
     # the mpmath reference at the centre lies inside
-    from symcert import hessian as mp_hessian
+    from symcert import hessian_value as mp_hessian
 
     H = np.array(mp_hessian(loss, mlp.point_from_values(c), 30), dtype=float)
     assert np.all(lo <= H) and np.all(H <= hi)

@@ -37,7 +37,6 @@ True
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from flint import arb, arb_mat, fmpq
