@@ -14,9 +14,17 @@ underflow inexactly). So for ``A = <Am, Ar>`` and ``B = <Bm, Br>``::
 
     AB in fl(Am Bm) +- [ (gamma_n |Am| + Ar) |Bm| + (|Am| + Ar) Br + n eta ]
 
-and the bracket, a product of nonnegative matrices, is computed in floating
-point, multiplied by ``1 + 2 gamma_{n+2}`` and increased by ``2 n eta`` (the underflow
-of its own products) to bound it from above.
+and the bracket, made of products of nonnegative matrices, is computed in floating
+point, each product multiplied by ``1 + 2 gamma_{n+2}`` and the whole increased by ``2 n eta``
+(the underflow of its own products) to bound it from above.
+
+Exact entries (``lo == hi``) get the midpoint ``lo`` itself and the radius ``0``, exactly:
+no rounding happens there, so the bound rests on the standard model above and on no
+margin of :func:`~symcert.numeric.engine.elementary.up`. (Rounding ``0.5 lo + 0.5 hi`` instead
+would move a subnormal midpoint by up to ``2^-1074``; a dropped radius then let the product
+miss the true value when the other factor is near ``2^1000``.) Operands with no inexact entry
+skip their radius products altogether, and ``gamma_n |Am| |Bm|`` is then computed as
+``gamma_n (|Am| |Bm|)``: one product, no elementwise pass, and no subnormal operands.
 
 Assumptions, stated once: IEEE 754 binary64 with round to nearest (numpy's
 default; no flush-to-zero), and a BLAS that computes each entry of a product as a
@@ -95,11 +103,16 @@ class F64:
         return F64(self.lo.reshape(*shape), self.hi.reshape(*shape))
 
     def mid_rad(self) -> tuple[np.ndarray, np.ndarray]:
-        """A midpoint and a radius with ``[lo, hi]`` inside ``mid +- rad``."""
-        with np.errstate(all="ignore"):
-            mid = 0.5 * self.lo + 0.5 * self.hi  # no overflow; rounding is covered by the radius
-            rad = up(np.maximum(up(self.hi - mid), up(mid - self.lo)))
-        return mid, rad
+        """A midpoint and a radius with ``[lo, hi]`` inside ``mid +- rad``.
+
+        Where ``lo == hi`` the midpoint is ``lo`` and the radius exactly 0 (see :func:`_mid_rad`).
+
+        >>> m, r = F64(np.array([5e-324, 1.0]), np.array([5e-324, 2.0])).mid_rad()
+        >>> m.tolist(), bool(r[0] == 0.0), bool(m[1] - r[1] <= 1.0 and 2.0 <= m[1] + r[1])
+        ([5e-324, 1.5], True, True)
+        """
+        mid, rad = _mid_rad(self)
+        return mid, np.zeros_like(mid) if rad is None else rad
 
     def is_exact(self) -> bool:
         return bool(np.array_equal(self.lo, self.hi))
@@ -201,21 +214,54 @@ def reciprocal(x: F64) -> F64:
     return F64(lo, hi)
 
 
+def _mid_rad(x: F64) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(mid, rad)`` with ``[lo, hi]`` inside ``mid +- rad``; ``rad`` is None when every entry is exact.
+
+    Exact entries (``lo == hi``, including infinite ones, which make the product NaN and the
+    rung undecided) keep ``mid = lo`` and ``rad = 0``: the interval is the point ``mid`` itself.
+    Elsewhere ``mid = fl(0.5 lo + 0.5 hi)`` is any float (no overflow) and
+    ``rad = up(max(fl(hi - mid), fl(mid - lo)))``: rounding is monotone, so the max of the
+    rounded differences is the rounded max, and ``up`` of a rounded value bounds the real one.
+    """
+    lo, hi = x.lo, x.hi
+    if lo is hi:
+        return lo, None
+    exact = lo == hi
+    if exact.all():
+        return lo, None
+    with np.errstate(all="ignore"):
+        mid = 0.5 * lo + 0.5 * hi
+        rad = up(np.maximum(hi - mid, mid - lo))
+    if exact.any():
+        mid = np.where(exact, lo, mid)
+        rad = np.where(exact, 0.0, rad)
+    return mid, rad
+
+
 def matmul(a: F64, b: F64) -> F64:
-    """``a @ b`` in midpoint-radius form with the a-priori error bound of the module docstring."""
+    """``a @ b`` in midpoint-radius form with the a-priori error bound of the module docstring.
+
+    Each radius product ``P`` of nonnegative matrices is computed as ``fl(P)``, with
+    ``P <= fl(P) (1 + 2 gamma_{n+2}) + n eta``; there are at most two, and with the
+    underflow of ``fl(Am Bm)`` itself the absolute terms total at most ``3 n eta``.
+    """
     n = a.shape[-1]
     g = gamma(n)
-    g2 = 2.0 * gamma(n + 2)
-    am, ar = a.mid_rad()
-    bm, br = b.mid_rad()
+    grow = 1.0 + 2.0 * gamma(n + 2)
+    am, ar = _mid_rad(a)
+    bm, br = _mid_rad(b)
     with np.errstate(all="ignore"):
         cm = am @ bm
-        abs_am = np.abs(am)
-        left = up(up(g * abs_am) + ar) if a.lo is not a.hi else up(g * abs_am)
-        rad = left @ np.abs(bm)
-        if np.any(br):
-            rad = rad + up(abs_am + ar) @ br
-        rad = up(up(rad * (1.0 + g2)) + 3 * n * _ETA)  # underflow in the product and in the bound
+        abs_am, abs_bm = np.abs(am), np.abs(bm)
+        if ar is None:
+            # gamma_n |Am| |Bm| <= g (fl(|Am| |Bm|) grow + n eta) <= up(g grow) fl(|Am| |Bm|) + n eta.
+            rad = up((abs_am @ abs_bm) * up(g * grow))
+        else:
+            rad = up((up(up(g * abs_am) + ar) @ abs_bm) * grow)
+        if br is not None:
+            left = abs_am if ar is None else up(abs_am + ar)
+            rad = up(rad + up((left @ br) * grow))
+        rad = up(rad + 3 * n * _ETA)  # underflow in the product and in the bound
         return F64(down(cm - rad), up(cm + rad))
 
 
