@@ -74,12 +74,23 @@ class Exact:
         return {}
 
     def max_abs_num(self) -> int:
+        """The largest ``|num|`` (an exact int; vectorised while the numerators fit in int64)."""
         if "max_abs" not in self.memo:
-            self.memo["max_abs"] = max((abs(int(n)) for n in self.num.ravel()), default=0)
+            self.memo["max_abs"] = _max_abs(self.num)
         return self.memo["max_abs"]
 
     def is_zero(self) -> bool:
         return not any(self.num.ravel())
+
+
+def _max_abs(num: np.ndarray) -> int:
+    if num.size == 0:
+        return 0
+    try:
+        small = num.astype(np.int64)  # OverflowError beyond int64: then exactly, in Python ints
+    except OverflowError:
+        return max(abs(int(n)) for n in num.ravel())
+    return max(int(small.max()), -int(small.min()))
 
 
 def _pq(v: Any) -> tuple[int, int]:
