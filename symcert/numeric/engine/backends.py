@@ -191,8 +191,8 @@ class F64Backend:
 
 
 def _floats(x: Exact) -> np.ndarray:
-    if "num_f64" not in x.memo:
-        x.memo["num_f64"] = x.num.astype(np.float64)
+    if "num_f64" not in x.memo:  # used where every |num| < 2^53: exact from ints or int64 alike
+        x.memo["num_f64"] = x.memo.get("int64", x.num).astype(np.float64)
     return x.memo["num_f64"]
 
 

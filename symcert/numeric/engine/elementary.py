@@ -109,8 +109,8 @@ def up(x: np.ndarray) -> np.ndarray:
 
 def blockwise(block: Any, *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``block(*arrays) -> (lo, hi)`` for elementwise ``block``, run on consecutive one-dimensional
-    blocks of the flattened (same-shape) arrays, so that the many passes of a bound stay in the cache. Only the
-    speed changes: each entry's bounds are those of ``block`` on that entry.
+    blocks of the flattened (same-shape) arrays, so that the many passes of a bound stay in the
+    cache. Only the speed changes: each entry's bounds are those of ``block`` on that entry.
 
     >>> lo, hi = blockwise(lambda x: (x - 1, x + 1), np.arange(40000.0).reshape(200, 200))
     >>> lo.shape, float(hi[199, 199])

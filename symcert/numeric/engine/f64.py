@@ -233,18 +233,31 @@ def _mid_rad(x: F64) -> tuple[np.ndarray, np.ndarray | None]:
     rounded differences is the rounded max, and ``up`` of a rounded value bounds the real one.
     """
     lo, hi = x.lo, x.hi
-    if lo is hi:
+    if lo is hi or np.array_equal(lo, hi):
         return lo, None
-    exact = lo == hi
-    if exact.all():
-        return lo, None
+    return blockwise(_mid_rad_block, lo, hi)
+
+
+def _mid_rad_block(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         mid = 0.5 * lo + 0.5 * hi
         rad = up(np.maximum(hi - mid, mid - lo))
-    if exact.any():
-        mid = np.where(exact, lo, mid)
-        rad = np.where(exact, 0.0, rad)
+        exact = lo == hi
+        if exact.any():
+            mid = np.where(exact, lo, mid)
+            rad = np.where(exact, 0.0, rad)
     return mid, rad
+
+
+def _left_block(g: float, am: np.ndarray, ar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(up(up(g |am|) + ar), |am|)``, with 0 where ``am = ar = 0`` (``g 0 + 0`` is exactly 0)."""
+    with np.errstate(all="ignore"):
+        abs_am = np.abs(am)
+        left = up(up(g * abs_am) + ar)
+        zero = (am == 0) & (ar == 0)
+        if zero.any():
+            left = np.where(zero, 0.0, left)
+    return left, abs_am
 
 
 def matmul(a: F64, b: F64) -> F64:
@@ -261,12 +274,14 @@ def matmul(a: F64, b: F64) -> F64:
     bm, br = _mid_rad(b)
     with np.errstate(all="ignore"):
         cm = am @ bm
-        abs_am, abs_bm = np.abs(am), np.abs(bm)
+        abs_bm = np.abs(bm)
         if ar is None:
+            abs_am = np.abs(am)
             # gamma_n |Am| |Bm| <= g (fl(|Am| |Bm|) grow + n eta) <= up(g grow) fl(|Am| |Bm|) + n eta.
             rad = up((abs_am @ abs_bm) * up(g * grow))
         else:
-            rad = up((up(up(g * abs_am) + ar) @ abs_bm) * grow)
+            left, abs_am = blockwise(lambda m, r: _left_block(g, m, r), am, ar)
+            rad = up((left @ abs_bm) * grow)
         if br is not None:
             left = abs_am if ar is None else up(abs_am + ar)
             rad = up(rad + up((left @ br) * grow))
