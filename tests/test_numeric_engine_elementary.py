@@ -245,3 +245,26 @@ def test_boxes_halve_subnormal_differences_outward():
     for x, lo, hi in zip(xs, _half_down(xs), _half_up(xs)):
         assert Fraction(float(lo)) <= Fraction(float(x)) / 2 <= Fraction(float(hi))
         assert float(hi) - float(lo) <= 2.0**-1074  # within one unit: tight
+
+
+def test_tanh_of_narrow_intervals_encloses_both_ends_and_stays_tight():
+    """The one-evaluation form (tangent at the end nearest 0): positive, negative, straddling, points."""
+    rng = np.random.default_rng(5)
+    centres = np.concatenate([rng.normal(0, 3, 300), [0.0, -0.0, 1e-300, -1e-300, 20.0, -20.0, 0.15, -0.15]])
+    widths = np.concatenate([[0.0], 2.0 ** -np.arange(26, 60, 3)])
+    lo = np.concatenate([centres - w * np.abs(centres) - w for w in widths])
+    hi = np.concatenate([centres + w * np.abs(centres) for w in widths])
+    image = f64.tanh(F64(lo, hi))
+    ref_lo, ref_hi = f64._tanh_bounds(lo)[0], f64._tanh_bounds(hi)[1]  # each end evaluated
+    mpmath.mp.dps = 60
+    for a, b, ilo, ihi, rlo, rhi in zip(lo, hi, image.lo, image.hi, ref_lo, ref_hi):
+        ta, tb = mpmath.tanh(mpmath.mpf(float(a))), mpmath.tanh(mpmath.mpf(float(b)))
+        assert mpmath.mpf(float(ilo)) <= ta and tb <= mpmath.mpf(float(ihi)), (a, b)
+        assert ihi - ilo <= (rhi - rlo) + 1e-15 * abs(rhi) + 1e-300, (a, b)  # a few ulps; a point is 1e-14
+
+
+def test_blocks_give_the_same_bounds_as_one_array():
+    xs = np.random.default_rng(6).normal(0, 5, 40000)
+    lo, hi = exp_bounds(xs)
+    part_lo, part_hi = exp_bounds(xs[:1000])
+    assert np.array_equal(lo[:1000], part_lo) and np.array_equal(hi[:1000], part_hi)
