@@ -160,8 +160,17 @@ def main() -> None:
     )
     parser.add_argument("--scaling", action="store_true", help="only the scaling table")
     parser.add_argument("--network", help="with --scaling: only this network, e.g. 64-256-1")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+    )
     parser.add_argument("--case", choices=["mnist128", "mnist512"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     if args.case == "mnist128":
         big_case((784, 128, 10), 256, ("chord", "curvature", "hessian"), repeats=3)
         return
@@ -179,7 +188,8 @@ def main() -> None:
             f"{'warm':>11}{'float64':>11}{'ratio':>8}{'peak':>11}"
         )
         for case in ("mnist128", "mnist512"):
-            subprocess.run([sys.executable, __file__, "--case", case], check=True)
+            threads = ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
+            subprocess.run([sys.executable, __file__, "--case", case, *threads], check=True)
     print("\ncertificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
     print(
         f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}"
