@@ -60,7 +60,7 @@ def interval_seconds(text: str) -> float:
 KIND_CASES = {
     "curvature": (((2, 4, 1), 8), ((4, 8, 1), 16), ((8, 8, 1), 16), ((8, 8, 1), 32)),
     "hessian": (((4, 8, 1), 16), ((8, 8, 1), 32)),
-    "critical": (((2, 4, 1), 8), ((4, 8, 1), 16), ((8, 8, 1), 32)),
+    "critical_pair": (((2, 4, 1), 8), ((4, 8, 1), 16), ((8, 8, 1), 32)),
     "orbit": (((1, 3, 1), 8), ((2, 3, 1), 16), ((2, 4, 1), 8), ((2, 4, 1), 16)),
 }
 
@@ -73,7 +73,7 @@ def kind_certificate(kind: str, widths: tuple[int, ...], n_points: int):
         rng = random.Random(seed)
         xs = [[f"{rng.randint(-8, 8)}/4" for _ in range(widths[0])] for _ in range(n_points)]
         loss = Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse")
-        A = teacher if kind in ("critical", "orbit") or seed % 2 else mlp.random_point(seed + 100)
+        A = teacher if kind in ("critical_pair", "orbit") or seed % 2 else mlp.random_point(seed + 100)
         found = certify_nonconvexity(loss, A, element=swap(1, 0, 1), kind=kind)
         if found.proved and (kind not in ("curvature", "hessian") or "h" in found.parameters):
             return found

@@ -22,7 +22,8 @@ from math import ceil, floor
 from pathlib import Path
 
 from symcert.checker import arb_engine, loads
-from symcert.checker.statement import CLAIMS, Statement
+from symcert.checker.kinds import kind_named
+from symcert.checker.statement import Statement
 
 
 def _dyadic(rng: random.Random, scale: float) -> str:
@@ -53,7 +54,8 @@ def certificate_record(
         row[0], row[1] = row[1], row[0]
     network = {"widths": list(widths), "activation": activation, "bias": True, "output_activation": output}
     xs = [[str(Fraction(rng.randrange(256), 255)) for _ in range(widths[0])] for _ in range(points)]
-    quantity, relation, text = CLAIMS["chord"][:3]
+    chord = kind_named("chord")
+    quantity, relation, text = chord.quantity, chord.relation, chord.text
     return {
         "schema": "symcert-certificate",
         "version": 1,

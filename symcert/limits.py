@@ -17,14 +17,17 @@ Precision. A user asks for :data:`MIN_DPS` to :data:`MAX_DPS` digits; the prover
 escalates up to 4 times that (:data:`MAX_WORKING_DPS`), and a certificate's
 ``dps`` lies in ``[MIN_DPS, MAX_WORKING_DPS]``.
 
-Files. Every file symcert reads (certificates, data, points, Coq) is a regular
-file of at most :data:`MAX_FILE_BYTES` bytes; JSON nests at most
-:data:`MAX_JSON_DEPTH` levels.
+Files. Every file symcert reads (certificates, data, points, models, Coq) is a
+regular file of at most :data:`MAX_FILE_BYTES` bytes; a small table (a roster, an
+answers sheet, an answer key, a manifest) at most :data:`MAX_TABLE_BYTES`; the
+arrays of a ``.npz`` archive at most :data:`MAX_ARRAY_BYTES` once uncompressed; JSON
+nests at most :data:`MAX_JSON_DEPTH` levels.
 
 Cost. Before any arithmetic the checker estimates its running time from the
 parsed statement (parameters x points x digits x kind, see
 :mod:`symcert.checker.budget`) and refuses, with exit code 2, a certificate
-whose estimate exceeds :data:`MAX_CHECK_SECONDS`.
+whose estimate exceeds :data:`MAX_CHECK_SECONDS`; ``symcert prove`` likewise refuses a
+problem whose estimated proving time exceeds :data:`MAX_PROVE_SECONDS` (``--budget``).
 
 >>> MIN_DPS <= 50 <= MAX_DPS < MAX_WORKING_DPS
 True
@@ -45,6 +48,9 @@ __all__ = [
     "MAX_JSON_DEPTH",
     "MAX_CHECK_SECONDS",
     "MAX_BARRIER_PIECES",
+    "MAX_PROVE_SECONDS",
+    "MAX_TABLE_BYTES",
+    "MAX_ARRAY_BYTES",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -70,11 +76,18 @@ MAX_WORKING_DPS = MAX_DPS * DPS_LADDER[-1]
 
 #: Largest file read (certificates of MNIST-shaped networks take tens of MB).
 MAX_FILE_BYTES = 128_000_000
+#: Largest small table read: a roster, an answers sheet, an answer key or a manifest.
+MAX_TABLE_BYTES = 16_000_000
+#: Largest array held in memory from a numpy ``.npz`` archive (its members' uncompressed sizes added up).
+MAX_ARRAY_BYTES = 512_000_000
 #: Deepest nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
 
 #: Most pieces in the partition of [0, 1] of a barrier certificate.
 MAX_BARRIER_PIECES = 100_000
+
+#: The prover's budget on the command line (``prove --budget``): the largest estimated proving time it starts.
+MAX_PROVE_SECONDS = 600.0
 
 #: The checker's budget: the largest estimated checking time it starts, in seconds.
 MAX_CHECK_SECONDS = 600.0

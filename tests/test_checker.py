@@ -23,11 +23,11 @@ def certificates() -> dict[str, dict]:
         kind: json.loads(
             certify_nonconvexity(example.loss, example.teacher, element=example.element, kind=kind).to_json()
         )
-        for kind in ("chord", "curvature", "hessian", "orbit", "critical")
+        for kind in ("chord", "curvature", "hessian", "orbit", "critical_pair")
     }
 
 
-@pytest.mark.parametrize("kind", ["chord", "curvature", "hessian", "orbit", "critical"])
+@pytest.mark.parametrize("kind", ["chord", "curvature", "hessian", "orbit", "critical_pair"])
 def test_valid_certificates_are_accepted(certificates, kind):
     result = check(certificates[kind])
     assert result.accepted, result.reasons
@@ -128,7 +128,7 @@ def test_critical_needs_the_teacher_and_a_symmetry(certificates):
         r["element"] = "rescale:1:0:2"
 
     for change in (not_teacher, not_a_symmetry):
-        result = check(mutated(certificates["critical"], change))
+        result = check(mutated(certificates["critical_pair"], change))
         assert not result.accepted
 
 

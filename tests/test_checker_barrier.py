@@ -107,3 +107,40 @@ def test_the_budget_grows_with_the_pieces(record):
 
     more = tampered(record, lambda r: r["parameters"].__setitem__("pieces", _pieces(r) * 10))
     assert attempt_seconds(Statement(more), "arb", 50) > 5 * attempt_seconds(Statement(record), "arb", 50)
+
+
+@pytest.fixture(scope="module")
+def constant():
+    """The prover's certificate of a constant path (B = A): the barrier is exactly 0."""
+    example = default_example()
+    A = example.teacher
+    result = certify_barrier(example.loss, A, A)
+    assert result.status == "proved" and result.exact
+    return result.certificate().to_dict()
+
+
+def test_a_constant_path_is_accepted(constant):
+    result = check(constant)
+    assert result.accepted, result.reasons
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda r: _pieces(r)[0].__setitem__(2, "-57/10"), "g is exactly 0 there"),  # the audit's file
+        (
+            lambda r: r["parameters"].__setitem__("pieces", [["0", "1/2", "0"], ["1/2", "1", "-57/10"]]),
+            "g is exactly 0 there",
+        ),
+        (lambda r: r["parameters"].__setitem__("pieces", [["0", "1/2", "0"]]), "end at"),
+        (lambda r: r["parameters"].__setitem__("pieces", [["0", "1", "0"], ["1", "1", "0"]]), "empty"),
+        (lambda r: _pieces(r)[0].__setitem__(2, "1"), "above the barrier's upper bound"),
+        (lambda r: r["enclosures"].__setitem__("L(A)", ["5", "6"]), "L(A) does not contain"),
+    ],
+    ids=["negative-piece", "negative-half", "gap", "empty-piece", "piece-above-hi", "L(A)"],
+)
+def test_a_constant_path_checks_every_stated_bound(constant, change, reason):
+    # B = A makes the answer trivially 0, but every bound the file states is still checked.
+    result = check(tampered(constant, change))
+    assert not result.accepted
+    assert any(reason in r for r in result.reasons), result.reasons

@@ -11,6 +11,8 @@ import json
 from fractions import Fraction
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from symcert import (
     MLP,
@@ -42,7 +44,7 @@ def _certificate(widths, bias, element, kind="chord"):
     [
         ((1, 2, 1), True, flip_in(1, 0), "chord"),
         ((1, 2, 1), True, rescale(1, 1, 2, 2), "chord"),
-        ((1, 2, 1), True, flip_in(1, 1), "critical"),
+        ((1, 2, 1), True, flip_in(1, 1), "critical_pair"),
         ((1, 2, 2, 1), False, layer_sign(1, 2), "chord"),
     ],
 )
@@ -108,7 +110,7 @@ def _tanh_certificate(element, kind="chord"):
     [
         (permutation(1, (2, 0, 1)), "chord"),
         (product(flip(1, 0), permutation(1, (1, 2, 0))), "chord"),
-        (product(flip(1, 2), permutation(1, (2, 0, 1))), "critical"),
+        (product(flip(1, 2), permutation(1, (2, 0, 1))), "critical_pair"),
     ],
 )
 def test_permutations_and_products_are_accepted(element, kind):
@@ -152,3 +154,99 @@ def test_products_apply_left_to_right():
     assert image[1] == ([[Fraction(9), Fraction(-7), Fraction(8)]], [Fraction(0)])
     assert is_symmetry(net, "flip:1:0;perm:1:2,0,1")
     assert not is_symmetry(Net((1, 3, 1), "relu", None, True, "identity"), "flip:1:0;perm:1:2,0,1")
+
+
+# -- the cost of applying the element is priced before any arithmetic --------------------------
+
+
+@pytest.fixture(scope="module")
+def chord_record():
+    from symcert import default_example
+
+    example = default_example()
+    certificate = certify_nonconvexity(example.loss, example.teacher, element=example.element, kind="chord")
+    return json.loads(certificate.to_json())
+
+
+def test_an_element_whose_exact_image_explodes_is_refused_at_once(chord_record, tmp_path):
+    # The audit's 2.7 KB file: fifty rescalings by 10^2000 of degree 64 (entries of 6 million digits)
+    # ran for more than 120 s; it is now refused by the estimate, before any arithmetic.
+    import time
+
+    from symcert.checker import CertificateBudgetError
+    from symcert.cli import main
+
+    record = copy.deepcopy(chord_record)
+    record["element"] = ";".join(["rescale:1:0:1e2000:64"] * 50)
+    path = tmp_path / "element.json"
+    path.write_text(json.dumps(record))
+    assert path.stat().st_size < 4000
+    start = time.perf_counter()
+    with pytest.raises(CertificateBudgetError, match=r"applying its element exactly .* digits"):
+        check(path)
+    assert time.perf_counter() - start < 0.5
+    assert main(["check", str(path)]) == 2
+
+
+def test_a_short_element_is_priced_above_its_measured_cost(chord_record):
+    # Four rescalings (entries of 1.7 million digits) are checked, and their estimate bounds the time.
+    import time
+
+    from symcert.checker import loads
+    from symcert.checker.budget import element_cost
+    from symcert.checker.statement import Statement
+
+    record = copy.deepcopy(chord_record)
+    record["element"] = ";".join(["rescale:1:0:1e2000:64"] * 4)
+    statement = Statement(loads(json.dumps(record)))
+    start = time.perf_counter()
+    image = apply_element(statement.net, statement.A, statement.element)
+    measured = time.perf_counter() - start
+    cost = element_cost(statement)
+    bits = max(v.numerator.bit_length() + v.denominator.bit_length() for w, _ in image for r in w for v in r)
+    assert cost.seconds > measured and cost.bits >= bits
+    result = check(record)  # within the budget: checked, and B is not that image
+    assert not result.accepted and "not the image" in result.reasons[0]
+    assert len(result.reasons[0]) < 200  # the element is shown shortened
+    assert check(chord_record).accepted  # the prover's own element is priced at almost nothing
+    assert element_cost(Statement(loads(json.dumps(chord_record)))).seconds < 0.01
+
+
+_FACTORS = st.sampled_from(
+    [
+        "swap:1:0,1",
+        "swap:1:1,2",
+        "flip:1:0",
+        "flip:1:2",
+        "perm:1:2,0,1",
+        "rescale:1:0:3/7",
+        "rescale:1:1:10:3",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    factors=st.lists(_FACTORS, min_size=1, max_size=12), activation=st.sampled_from(["sigmoid", "identity"])
+)
+@example(factors=["rescale:1:0:10:3", "flip:1:0"] * 6, activation="sigmoid")
+def test_the_size_bound_holds_for_every_product(factors, activation):
+    # The estimate's bound of every entry's size is an upper bound of the sizes of the exact image.
+    from types import SimpleNamespace
+
+    from symcert.checker.budget import element_cost
+
+    net = Net((2, 3, 2), activation, None, True, "identity")
+    F = Fraction
+    A = [
+        ([[F(1, 3), F(-2)], [F(5, 7), F(1)], [F(2), F(-1, 9)]], [F(1, 2), F(0), F(-3)]),
+        ([[F(1), F(2, 5), F(-1)], [F(3), F(-1, 4), F(1, 6)]], [F(1, 11), F(2)]),
+    ]
+    element = ";".join(factors)
+    image = apply_element(net, A, element)
+    bits = max(
+        v.numerator.bit_length() + v.denominator.bit_length()
+        for w, b in image
+        for v in [*(x for r in w for x in r), *b]
+    )
+    assert element_cost(SimpleNamespace(net=net, A=A, B=A, element=element)).bits >= bits

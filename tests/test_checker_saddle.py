@@ -10,7 +10,7 @@ import pytest
 from symcert import certify_saddle, check
 from symcert.checker import CertificateFormatError
 from symcert.checker.check import CertificateBudgetError
-from symcert.proofs.saddle_certificate import critical_point_certificate
+from symcert.proofs.saddle_certificate import unique_critical_point_certificate
 from symcert.symbolic.saddle_example import saddle_example
 
 
@@ -44,8 +44,8 @@ def test_the_saddle_certificate_is_accepted(record):
     assert found.enclosures["dHd"][1] < 0 and found.estimate > 0
 
 
-def test_the_critical_point_certificate_is_accepted(result):
-    record = json.loads(critical_point_certificate(result.narrow).to_json())
+def test_the_unique_critical_point_certificate_is_accepted(result):
+    record = json.loads(unique_critical_point_certificate(result.narrow).to_json())
     found = check(record)
     assert found.accepted, found.reasons
     assert check(tampered(record, lambda r: r["points"]["A"]["W2"][0].__setitem__(0, "2"))).accepted is False
@@ -87,3 +87,34 @@ def test_a_moved_unit_or_decay_is_rejected(record):
 def test_the_budget_counts_the_hessian_jets(record):
     with pytest.raises(CertificateBudgetError):
         check(record, budget=0.01)
+
+
+def test_a_point_that_is_not_isolated_is_decided_not_proved(tmp_path):
+    # A continuous symmetry makes the Hessian singular: the prover has no box and writes radius 0 with
+    # status "undecided". That file is well formed; the checker decides it: not proved (exit 1, not 2).
+    from symcert import MLP, Dataset, Loss
+    from symcert.cli import main
+    from symcert.numeric.minima import locate_minimum
+    from symcert.proofs.critical_point import certify_critical_point
+
+    data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
+    loss = Loss(MLP((1, 1, 1), "identity"), data, "mse")
+    found = certify_critical_point(loss, locate_minimum(loss, seed=0, refine=False).point)
+    assert found.status == "not isolated"
+    record = json.loads(unique_critical_point_certificate(found).to_json())
+    assert record["status"] == "undecided" and record["parameters"]["radius"] == "0"
+    verdict = check(record)
+    assert not verdict.accepted and any("radius 0" in r for r in rejections(verdict))
+    path = tmp_path / "not_isolated.json"
+    path.write_text(json.dumps(record))
+    assert main(["check", str(path)]) == 1
+
+
+def test_a_proved_claim_on_a_box_of_radius_0_is_rejected(result, record):
+    cp = json.loads(unique_critical_point_certificate(result.narrow).to_json())
+    for r in (cp, record):
+        zero = tampered(r, lambda r: r["parameters"].__setitem__("radius", "0"))
+        found = check(zero)
+        assert not found.accepted and any("radius 0" in x for x in rejections(found)), found.reasons
+    with pytest.raises(CertificateFormatError, match="radius must be >= 0"):
+        check(tampered(cp, lambda r: r["parameters"].__setitem__("radius", "-1/2")))

@@ -149,7 +149,7 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
 @given(
     activation=st.sampled_from([*_SMOOTH, "relu", "leaky_relu:1/10"]),
     loss_kind=st.sampled_from(["mse", "sse", "bce", "cross_entropy"]),
-    kind=st.sampled_from(["chord", "curvature", "hessian", "orbit", "critical"]),
+    kind=st.sampled_from(["chord", "curvature", "hessian", "orbit", "critical_pair"]),
     dps=st.sampled_from([10, 30, 60]),
     seed=st.integers(0, 50),
     teacher_is_A=st.booleans(),
@@ -185,7 +185,7 @@ _SMOOTH = ["tanh", "sigmoid", "softplus", "cube", "identity", "square"]
 @example(
     activation="sigmoid",
     loss_kind="mse",
-    kind="critical",
+    kind="critical_pair",
     dps=10,
     seed=1,
     teacher_is_A=True,

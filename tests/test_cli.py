@@ -144,7 +144,7 @@ def test_prove_all_kinds_writes_certificates_that_check(capsys, tmp_path):
     out_path = tmp_path / "cert.json"
     code, out, _ = run(capsys, "prove", "--kind", "all", "--json", str(out_path))
     assert code == 0 and out.count("Verdict: PROVED") == 5
-    for kind in ("chord", "curvature", "hessian", "orbit", "critical"):
+    for kind in ("chord", "curvature", "hessian", "orbit", "critical_pair"):
         code, out, _ = run(capsys, "check", str(tmp_path / f"cert.{kind}.json"))
         assert code == 0 and "ACCEPTED" in out
 

@@ -122,6 +122,6 @@ def test_barrier_models_are_refused_clearly(tmp_path, capsys):
         (["--model", a, "--model", a, "--point", a, "--point", a, "--data", data], "not both"),
     ]
     for extra, message in cases:
-        assert main(["barrier", *extra]) == 2
+        assert main(["barrier", *extra, "--activation", "tanh"]) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err

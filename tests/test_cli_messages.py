@@ -26,10 +26,10 @@ PYTHON_SYNTAX = re.compile(r"\b[a-z_]+=|MLP\(|Loss\(|Dataset\.|\(int, Fraction")
         ),
         (["invariance", "--loss", "mse", "--weight-decay", "-1"], "--weight-decay"),
         (["prove", "--weight-decay", "abc"], "--weight-decay"),
-        (["prove", "--kind", "critical", "--weight-decay", "1/10"], "--weight-decay 0"),
+        (["prove", "--kind", "critical_pair", "--weight-decay", "1/10"], "--weight-decay 0"),
         (["prove", "--kind", "curvature", "--activation", "relu"], "--activation tanh"),
         (["prove", "--loss", "cross_entropy"], "--widths"),
-        (["prove", "--loss", "bce", "--kind", "critical"], "--loss mse"),
+        (["prove", "--loss", "bce", "--kind", "critical_pair"], "--loss mse"),
         (["invariance", "--loss", "cross_entropy"], "--loss bce"),
     ],
 )
@@ -131,7 +131,7 @@ def test_check_coq_prints_the_axioms_one_per_line(capsys, tmp_path, monkeypatch)
     assert "ACCEPTED: Coq proof" in out
 
 
-@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
 def test_coq_export_too_large_is_refused_before_any_work(capsys, tmp_path, monkeypatch, kind):
     from symcert.cli import prove as prove_command
 

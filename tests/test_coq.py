@@ -1,6 +1,8 @@
 """Coq export: every exported certificate is checked by a real ``coqc``, and tampering is caught.
 
-A file ``coqc`` rejects fails the test. ``Print Assumptions`` of the final
+A file ``coqc`` rejects fails the test. Every export goes through the binding to its JSON
+(``check_coq_binding``): the kernel checks its theorem against the statement regenerated from the
+certificate alone. ``Print Assumptions`` of the final
 theorem must list only axioms of Coq's standard library: those a trivial
 lemma over the reals proved by ``interval`` rests on. Without ``coqc`` these
 tests skip, except under CI (``CI`` set), where they fail.
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 import random
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +27,10 @@ from symcert import (
     flip,
     rescale,
     swap,
+    write_json,
 )
 from symcert.build.coq import STANDARD_AXIOM_MODULES, check_coq, coqc_available, parse_assumptions
+from symcert.build.coq_binding import check_coq_binding
 from symcert.errors import CoqError
 from symcert.printing.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq
 
@@ -62,11 +68,19 @@ def teacher_certificate(widths, act, seed, *, n_points=4, element=None, kind="ms
     return certificate
 
 
-def assert_checked(text, baseline=None):
-    """coqc accepts ``text``; with ``baseline``, its axioms are standard ones."""
+def assert_checked(certificate, baseline=None):
+    """The binding accepts ``certificate``'s export (the text, coqc, the kernel's check of the statement);
+    with ``baseline``, its axioms are standard ones."""
+    text = certificate.to_coq()
     assert not FORBIDDEN.search(text), FORBIDDEN.search(text).group(0)
-    result = check_coq(text, assumptions=baseline is not None)
-    assert result.accepted, result.error
+    with tempfile.TemporaryDirectory(prefix="symcert-test-") as folder:
+        write_json(certificate, Path(folder) / "cert.json")
+        (Path(folder) / "proof.v").write_text(text, encoding="utf-8")
+        bound = check_coq_binding(
+            Path(folder) / "cert.json", Path(folder) / "proof.v", assumptions=baseline is not None
+        )
+    assert bound.accepted, bound.reasons
+    result = bound.coq
     if baseline is not None:
         assert result.axioms, "Print Assumptions was not parsed"
         assert result.user_axioms == ()
@@ -83,7 +97,7 @@ def test_default_example_is_checked_with_standard_axioms_only(coqc, baseline_axi
         assert name in text
     assert f"Theorem {THEOREM} : ~ convex (L tanh)." in text
     assert "interval" in text and "Admitted" not in text
-    result = assert_checked(text, baseline_axioms)
+    result = assert_checked(certificate, baseline_axioms)
     assert any(a.startswith("ClassicalDedekindReals.") for a in result.axioms)
 
 
@@ -103,7 +117,7 @@ RANDOM_NETWORKS = [
 @pytest.mark.parametrize(("act", "seed", "with_axioms"), RANDOM_NETWORKS)
 def test_random_teacher_networks_are_checked(coqc, baseline_axioms, act, seed, with_axioms):
     certificate = teacher_certificate((1, 2, 1), act, seed)
-    assert_checked(certificate.to_coq(), baseline_axioms if with_axioms else None)
+    assert_checked(certificate, baseline_axioms if with_axioms else None)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +132,7 @@ def test_random_teacher_networks_are_checked(coqc, baseline_axioms, act, seed, w
 )
 def test_other_symmetries_and_shapes_are_checked(coqc, widths, act, seed, options):
     certificate = teacher_certificate(widths, act, seed, **options)
-    assert_checked(certificate.to_coq())
+    assert_checked(certificate)
 
 
 def test_certificate_without_symmetry_is_checked(coqc):
@@ -129,7 +143,7 @@ def test_certificate_without_symmetry_is_checked(coqc):
     assert certificate.proved and certificate.element is None
     text = certificate.to_coq()
     assert "Definition g" not in text and "(L tanh_e A + L tanh_e B) / 2" in text
-    assert_checked(text)
+    assert_checked(certificate)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +176,8 @@ def test_an_admitted_step_is_refused_before_coqc_runs(default_text):
     cheated = default_text[:proof] + "Admitted." + default_text[end:]
     result = check_coq(cheated)  # coqc would accept Admitted; the screen refuses it without running coqc
     assert not result.accepted and result.seconds == 0.0
-    assert result.problems == ("the file admits a proof (Admitted)",)
+    (problem,) = result.problems
+    assert problem == f"line {cheated[:proof].count(chr(10)) + 1}: the file admits a proof (Admitted)"
 
 
 def test_unsupported_certificates_raise_a_clear_error():
@@ -214,8 +229,7 @@ def test_every_shipped_handout_certificate_is_checked_by_coq_or_refused_clearly(
         with pytest.raises(SpecificationError, match=r"chord|barrier certificate has no Coq export"):
             certificate.to_coq()
         return
-    result = check_coq(certificate.to_coq(), assumptions=False)
-    assert result.accepted, result.error
+    assert_checked(certificate)
 
 
 def test_prove_writes_and_checks_a_coq_file(coqc, tmp_path, capsys):

@@ -1,8 +1,10 @@
 """Coq for every certificate kind: curvature and Hessian (through a chord of step h), critical, orbit.
 
-Every file is compiled by a real ``coqc`` (required in CI); tampered files are
-rejected by ``coqc`` or by the binding to the JSON; the independent checker
-re-proves the curvature-to-chord reduction and rejects a wrong or undecided ``h``.
+Every file is compiled by a real ``coqc`` (required in CI) through the binding to its JSON (the
+kernel checks the theorem against the statement regenerated from the certificate); tampered files
+are rejected by ``coqc`` or by the binding; the printer decides nothing (it keeps the certificate's
+decisions); the independent checker re-proves the curvature-to-chord reduction and rejects a wrong
+or undecided ``h``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import sys
 from fractions import Fraction
 
 import pytest
@@ -17,14 +20,15 @@ import sympy
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from symcert import MLP, Dataset, Loss, certify_nonconvexity, default_example, loss_value, swap
+from symcert import MLP, Dataset, Loss, certify_nonconvexity, default_example, loss_value, swap, write_json
 from symcert.build.coq import check_coq
-from symcert.build.coq_binding import check_coq_binding
+from symcert.build.coq_binding import certificate_from_record, check_coq_binding
 from symcert.checker import check
 from symcert.checker.reading import CertificateFormatError
 from symcert.errors import SpecificationError
-from symcert.printing.coq import EXPORTED_KINDS, THEOREM, coq_refusal
+from symcert.printing.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq, coq_refusal
 from symcert.printing.coq.orbit import orbit_points
+from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.reduction import SECOND_DIFFERENCE, chord_step, segment_points
 
 
@@ -50,22 +54,26 @@ def default_certificate(kind):
     return certify_nonconvexity(example.loss, example.teacher, element=example.element, kind=kind)
 
 
-def assert_compiles(certificate, assumptions=False):
+def assert_compiles(certificate, folder, assumptions=False):
+    """The export is accepted by the binding to its JSON: the text, coqc, and the kernel's statement check."""
     text = certificate.to_coq()
     assert "Admitted" not in text and "Axiom" not in text
     assert f"Theorem {THEOREM} : ~ convex" in text
-    result = check_coq(text, assumptions=assumptions)
-    assert result.accepted, result.error
-    return result
+    write_json(certificate, folder / "cert.json")
+    (folder / "proof.v").write_text(text, encoding="utf-8")
+    bound = check_coq_binding(folder / "cert.json", folder / "proof.v", assumptions=assumptions)
+    assert bound.accepted, bound.reasons
+    assert "the kernel checked" in bound.reasons[1]
+    return bound.coq
 
 
 def test_every_kind_is_exported():
-    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical")
+    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical_pair")
 
 
-@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
-def test_default_example_compiles_for_every_kind(coqc, kind):
-    result = assert_compiles(default_certificate(kind), assumptions=kind == "orbit")
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
+def test_default_example_compiles_for_every_kind(coqc, tmp_path, kind):
+    result = assert_compiles(default_certificate(kind), tmp_path, assumptions=kind == "orbit")
     if kind == "orbit":  # Jensen's induction (lia, INR) adds no axiom beyond the allowlist
         assert result.axioms and result.user_axioms == ()
 
@@ -76,15 +84,46 @@ def test_default_example_compiles_for_every_kind(coqc, kind):
         ((1, 2, 1), "tanh", 2, "curvature", "1/4", True),  # h = 1/4: a proper sub-segment
         ((1, 2, 1), "square", 1, "curvature", "1/4", False),  # h = 1/8, A not the teacher (targets from T)
         ((1, 2, 1), "sigmoid", 1, "hessian", None, False),
-        ((1, 2, 1), "square", 1, "critical", None, True),
-        ((1, 2, 1), "sigmoid", 1, "critical", None, True),
+        ((1, 2, 1), "square", 1, "critical_pair", None, True),
+        ((1, 2, 1), "sigmoid", 1, "critical_pair", None, True),
         ((1, 3, 1), "relu", 1, "orbit", None, True),  # 3! = 6 orbit points
         ((1, 2, 1), "sigmoid", 1, "orbit", None, True),
     ],
 )
-def test_random_teachers_compile(coqc, widths, act, seed, kind, t0, teacher):
+def test_random_teachers_compile(coqc, tmp_path, widths, act, seed, kind, t0, teacher):
     certificate = teacher_certificate(widths, act, seed, kind, t0=t0, A_is_teacher=teacher)
-    assert_compiles(certificate)
+    assert_compiles(certificate, tmp_path)
+
+
+def test_the_coq_printer_decides_nothing(monkeypatch):
+    """A decision computed once is kept: printing (and regenerating from the JSON) recomputes none."""
+    import symcert.numeric.decide
+    import symcert.numeric.engine.ladder
+    import symcert.numeric.segment
+
+    certificates = [default_certificate(kind) for kind in EXPORTED_KINDS]
+    certificates.append(
+        teacher_certificate((1, 2, 1), "square", 1, "curvature", t0="1/4", A_is_teacher=False)
+    )
+    records = [json.loads(c.to_json()) for c in certificates]
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the Coq printer recomputed a decision")
+
+    deciders = ("decide", "decide_on_rungs", "jet_decision", "chord_step")
+    for name, module in list(sys.modules.items()):
+        if name.startswith(("symcert.numeric", "symcert.printing", "symcert.proofs")):
+            for attribute in deciders:
+                if callable(getattr(module, attribute, None)):
+                    monkeypatch.setattr(module, attribute, refuse)
+    with pytest.raises(AssertionError, match="recomputed"):
+        symcert.numeric.decide.decide(None, ">", (30,))
+    for certificate, record in zip(certificates, records):
+        text = certificate_to_coq(certificate)
+        assert f"Theorem {THEOREM}" in text
+        regenerated = certificate_from_record(record)
+        assert certificate_to_coq(regenerated) == text
+        assert "symcert_statement_proved" in statement_to_coq(regenerated, "Lib.proof")
 
 
 def test_the_chord_step_is_a_sub_segment_of_the_certified_line():
@@ -191,7 +230,7 @@ def test_too_large_exports_are_refused_clearly_before_any_work(tmp_path, capsys)
     assert not (tmp_path / "p.v").exists()
 
 
-@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical", "orbit"])
+@pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
 def test_prove_writes_the_coq_file_of_every_kind(tmp_path, capsys, kind):
     """The CLI writes the file the API renders (compiled by coqc in the tests above)."""
     from symcert.cli import main

@@ -31,6 +31,12 @@ def test_barriers_before_and_after_alignment_are_certified(handout):
     assert r"\begin{figure}" in text and "after alignment" in text and "(proved: $g(B)$" in text
 
 
+def test_the_exercise_on_lower_ends_respects_the_form(handout):
+    exercise = next(e for e in handout.exercises if "lower end" in e.question)
+    assert "midpoint form" in exercise.question
+    assert "only when $L(A) = L(B)$" in exercise.solution and "|L(A) - L(B)|/2" in exercise.solution
+
+
 def test_compiles_with_real_tex_without_overfull_boxes(handout, require_tool, tmp_path):
     require_tool("pdflatex")
     (tmp_path / "lmc.tex").write_text(handout.document(), encoding="utf-8")

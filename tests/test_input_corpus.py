@@ -162,3 +162,28 @@ def test_high_precision_round_trip(tmp_path, capsys):
     assert main(["check", str(out)]) == 0
     assert tex.exists()
     capsys.readouterr()
+
+
+# The sweep: every command's bad invocations (tests/cli_sweep.py holds the table; run it as a script
+# for the numbers). Each one: exit 2, one line on stderr, no traceback, no hang, nothing written.
+from cli_sweep import BAD, problems, run, workspace  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sweep_workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep") / "w"
+    return root, workspace(root)
+
+
+def test_the_sweep_is_broad():
+    assert len(BAD) >= 200
+    assert {argv[0] for argv in BAD if not argv[0].startswith("-")} >= {
+        "group", "invariance", "prove", "check", "handout", "barrier", "example", "saddle", "grade"
+    }
+
+
+@pytest.mark.parametrize("argv", BAD, ids=[" ".join(argv)[:80] for argv in BAD])
+def test_bad_invocation_is_refused_in_one_line(argv, sweep_workspace):
+    root, names = sweep_workspace
+    outcome = run(argv, root, names, seconds=60)
+    assert not problems(outcome), (outcome["argv"], problems(outcome), outcome["stderr"])

@@ -33,7 +33,7 @@ from symcert.printing.latex.display import (
 from symcert.printing.latex.names import symbol_names
 
 EXAMPLE = default_example()
-KINDS = ("chord", "curvature", "hessian", "orbit", "critical")
+KINDS = ("chord", "curvature", "hessian", "orbit", "critical_pair")
 
 
 def _balanced(text: str) -> bool:

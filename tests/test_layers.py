@@ -4,7 +4,7 @@ Top to bottom: ``cli`` -> ``handouts``, ``batch`` -> ``build`` -> ``printing`` -
 -> ``numeric`` -> ``symbolic``; ``limits``, ``errors`` and ``version`` sit below them all. Every
 ``import`` and ``from ... import`` counts, at module level or inside a function (a lazy import is
 still a dependency). ``symcert.checker`` stands alone: it imports only ``symcert.limits``, and only
-the public API, the command line and ``build`` (which checks files) import it.
+the public API, the command line, the pytest plugin and ``build`` (which checks files) import it.
 
 The few allowed upward imports are listed in :data:`ALLOWED`, each with its reason.
 """
@@ -30,16 +30,17 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("printing",),
     ("build",),
     ("handouts", "batch"),
-    ("cli",),
+    ("cli", "pytest_plugin"),
     ("__init__", "__main__"),
 )
 #: Imports across one tier, by design: the loaders of trained models build on the provers.
 SIDEWAYS = {("models", "proofs")}
 #: The checker's own rule: what it may import, and who may import it (it runs on files: the
 #: public ``check``, the command line's ``check`` and ``--check-coq``, ``build``'s Coq binding, and
-#: ``batch``, which re-checks a finished result file before a resumed run keeps it).
+#: ``batch``, which re-checks a finished result file before a resumed run keeps it; and the pytest
+#: plugin, which checks certificate files as tests).
 CHECKER_IMPORTS = ("limits",)
-CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch")
+CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch", "pytest_plugin")
 #: Methods that only delegate to a printer: ``to_latex()``, ``summary()``, ``to_coq()`` and the
 #: notebook displays. An object may call up into ``printing`` from these, and only lazily.
 DELEGATIONS = frozenset({"to_latex", "summary", "to_coq", "claim_latex", "_repr_latex_", "_repr_markdown_"})

@@ -209,3 +209,87 @@ def test_digits_example_proves_and_check_accepts(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0 and "Swap used: swap:1:" in text and "PROVED" in text
     assert main(["check", str(out)]) == 0
+
+
+# --- a model means one network: the activation the file records ---------------------------------
+
+
+def _weights():
+    return {"W1": np.array([[0.5], [-1.25]]), "b1": np.array([0.0, 0.5]), "W2": np.array([[1.0, 0.75]]),
+            "b2": np.array([0.25])}
+
+
+def _recorded_files(folder):
+    w = _weights()
+    np.savez(folder / "m.npz", activation=np.array("tanh"), **w)
+    record = {"activation": "tanh", **{k: v.tolist() for k, v in w.items()}}
+    (folder / "m.json").write_text(json.dumps(record))
+    save_file({"0.weight": w["W1"], "0.bias": w["b1"], "2.weight": w["W2"], "2.bias": w["b2"]},
+              str(folder / "m.safetensors"), metadata={"activation": "tanh"})
+    return [folder / "m.npz", folder / "m.json", folder / "m.safetensors"]
+
+
+def test_the_activation_is_read_from_the_file(tmp_path):
+    for path in _recorded_files(tmp_path):
+        net, point = load_weights(path)
+        assert net.activation.name == "tanh", path
+        assert load_weights(path, "tanh")[1].values == point.values  # naming it the same is fine
+
+
+def test_a_contradicting_activation_is_refused(tmp_path):
+    for path in _recorded_files(tmp_path):
+        with pytest.raises(SpecificationError, match="records the activation tanh, but activation=relu"):
+            load_weights(path, "relu")
+
+
+def test_an_unknown_recorded_activation_is_refused(tmp_path):
+    np.savez(tmp_path / "m.npz", activation=np.array("swish"), **_weights())
+    with pytest.raises(SpecificationError, match="'swish', which symcert does not know"):
+        load_weights(tmp_path / "m.npz")
+
+
+def test_no_recorded_activation_needs_one_or_warns(tmp_path):
+    np.savez(tmp_path / "plain.npz", **_weights())
+    with pytest.raises(SpecificationError, match="does not record its hidden activation"):
+        load_weights(tmp_path / "plain.npz", on_missing="error")
+    with pytest.warns(DeprecationWarning, match="default is deprecated"):
+        net, _ = load_weights(tmp_path / "plain.npz")
+    assert net.activation.name == "relu"  # the old default, for one deprecation period
+    with pytest.warns(DeprecationWarning):
+        network_from_arrays(W, B)
+    assert load_weights(tmp_path / "plain.npz", "tanh")[0].activation.name == "tanh"
+
+
+def test_the_loader_hands_its_layout_to_the_engine_through_a_public_function():
+    import symcert.models.loaders as loaders
+
+    assert not hasattr(loaders, "_cached")
+    _, A = network_from_arrays(W, B, "tanh")
+    layout = point_layout(A).layers[0].W
+    assert Fraction(int(layout.num[0, 0]), layout.den) == Fraction(float(W[0][0, 0]))
+
+
+def test_npz_arrays_are_bounded_before_they_are_inflated(tmp_path):
+    from symcert.models.reading import npz_arrays
+
+    np.savez_compressed(tmp_path / "bomb.npz", X=np.zeros(100_000), y=np.zeros(10))
+    assert (tmp_path / "bomb.npz").stat().st_size < 10_000  # small on disk, 800 kB in memory
+    with pytest.raises(SpecificationError, match="once uncompressed, more than the limit of 100000 bytes"):
+        npz_arrays(tmp_path / "bomb.npz", limit=100_000)
+    assert set(npz_arrays(tmp_path / "bomb.npz")) == {"X", "y"}
+
+
+def test_the_float_check_shows_a_wrong_activation_at_once():
+    from symcert.models.accuracy import float_check
+    from symcert.symbolic.data import Dataset
+
+    # a tanh classifier: the sign of x decides the class; read as relu, every x < 0 gives equal logits
+    weights, biases = [np.array([[4.0]]), np.array([[1.0], [-1.0]])], [np.array([0.0]), np.array([0.0, 0.0])]
+    xs = [[-2], [-1], [1], [2]]
+    ys = [[0, 1], [0, 1], [1, 0], [1, 0]]
+    lines = []
+    for activation in ("tanh", "relu"):
+        net, A = network_from_arrays(weights, biases, activation, "softmax")
+        lines.append(float_check(Loss(net, Dataset(xs, ys), "cross_entropy"), A))
+    assert lines[0].endswith("4 of 4 points classified correctly (100.0%)")
+    assert lines[1].endswith("2 of 4 points classified correctly (50.0%)")

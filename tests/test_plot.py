@@ -28,7 +28,7 @@ def example():
 def certificates(example):
     return {
         kind: certify_nonconvexity(example.loss, example.teacher, element=example.element, kind=kind)
-        for kind in ("chord", "curvature", "orbit", "critical")
+        for kind in ("chord", "curvature", "orbit", "critical_pair")
     }
 
 
@@ -90,7 +90,7 @@ def test_curvature_parabolas_have_the_certified_second_derivatives(certificates)
 
 
 def test_critical_tangents_have_the_certified_slopes(certificates):
-    certificate = certificates["critical"]
+    certificate = certificates["critical_pair"]
     ax = plot(certificate).axes[0]
     tangents = [line for line in ax.lines if "varphi'(t_0)" in line.get_label()]
     lo, hi = _bounds(certificate, "phi'(t0)")

@@ -78,7 +78,7 @@ def test_given_B_must_match_the_element():
         ({"kind": "chord", "element": swap(1, 0, 1), "dps": 2}, "dps must be"),
         ({"kind": "curvature", "element": swap(1, 0, 1), "t0": 0.5}, "floats never prove"),
         ({"kind": "curvature", "element": swap(1, 0, 1), "t0": "3/2"}, "t0 must lie"),
-        ({"kind": "critical", "element": rescale(1, 0, 2)}, "not a proved symmetry"),
+        ({"kind": "critical_pair", "element": rescale(1, 0, 2)}, "not a proved symmetry"),
     ],
 )
 def test_bad_requests_raise_clear_errors(kwargs, fragment):

@@ -68,6 +68,8 @@ class Pair:
 
 def read_manifest(path: str | Path) -> list[Pair]:
     """The pairs of the manifest CSV at ``path`` (see the module docstring)."""
+    from symcert.limits import MAX_TABLE_BYTES
+    from symcert.models.reading import text_file
     from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
     from symcert.symbolic.losses import LOSS_KINDS
 
@@ -75,8 +77,8 @@ def read_manifest(path: str | Path) -> list[Pair]:
     if not p.is_file():
         raise SpecificationError(f"the manifest {path} is not a readable file; give the path of a CSV file")
     try:
-        rows = list(csv.reader(p.read_text(encoding="utf-8").splitlines()))
-    except (UnicodeDecodeError, csv.Error) as error:
+        rows = list(csv.reader(text_file(p, MAX_TABLE_BYTES).splitlines()))  # bounded: never /dev/zero
+    except csv.Error as error:
         raise SpecificationError(f"the manifest {path} is not a UTF-8 CSV file ({error})") from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:

@@ -19,6 +19,11 @@ name (see :mod:`symcert.build.coq_screen`). Before ``coqc`` runs, the text is
 screened: a file that declares modules, axioms or top-level variables, or
 admits anything, is refused (:attr:`CoqResult.problems`).
 
+With ``statement`` (the text of a file from :func:`~symcert.printing.coq.statement.statement_to_coq`),
+the file is compiled as the module :data:`PROOF_MODULE`, then the statement file is compiled against
+it: the kernel decides whether the theorem has the type the certificate states
+(:attr:`CoqResult.mismatch` says why not), and ``Print Assumptions`` runs there.
+
 >>> parse_assumptions("Axioms:\\nUint63.add_spec\\n  : forall x y : int, True\\nfoo : 1 = 2\\n")
 ('Uint63.add_spec', 'foo')
 >>> parse_assumptions("Closed under the global context\\n")
@@ -50,6 +55,7 @@ from symcert.limits import MAX_FILE_BYTES
 
 __all__ = [
     "CoqResult",
+    "PROOF_MODULE",
     "STANDARD_AXIOM_MODULES",
     "check_coq",
     "coqc_available",
@@ -71,6 +77,12 @@ STANDARD_AXIOM_MODULES = (
     "FloatAxioms",
 )
 
+#: The qualified name under which a proof checked against a statement is compiled (``-Q . Symcert``).
+PROOF_MODULE = "Symcert.symcert_proof"
+_LIBRARY, _PROOF = PROOF_MODULE.split(".")
+#: The constant of the statement file whose type is the certificate's statement.
+_PROVED = "symcert_statement_proved"
+
 _INSTALL = "install Coq and the Interval library (Debian: apt-get install coq libcoq-interval)"
 
 
@@ -91,18 +103,21 @@ class CoqResult:
     axioms: tuple[str, ...]
     problems: tuple[str, ...] = ()
     user_axioms: tuple[str, ...] = ()
+    mismatch: str = ""
 
     @property
     def accepted(self) -> bool:
         """True when the file passed the screen, ``coqc`` checked all of it (the final theorem
         included) and every axiom collected resolves to an allowed standard-library name."""
-        return self.returncode == 0 and not self.problems and not self.user_axioms
+        return self.returncode == 0 and not self.problems and not self.user_axioms and not self.mismatch
 
     @property
     def error(self) -> str:
         """Why the file is not accepted (empty when accepted)."""
         if self.problems:
             return "; ".join(self.problems)
+        if self.mismatch:
+            return self.mismatch
         if self.returncode == 0 and self.user_axioms:
             return f"the proof rests on axioms outside Coq's standard library: {', '.join(self.user_axioms)}"
         if self.returncode is None:
@@ -132,13 +147,16 @@ def check_coq(
     assumptions: bool = True,
     timeout: float = TIMEOUT,
     coqc: str = "coqc",
+    statement: str | None = None,
 ) -> CoqResult:
     """Compile a Coq file with ``coqc`` and collect ``Print Assumptions theorem``.
 
     ``text_or_path`` is the text of the file, or a path (``pathlib.Path``) to
     read it from. With ``assumptions=False`` the axioms are not collected
     (``axioms`` is empty), which saves about 5 s. The file is compiled in a scratch directory, so nothing is
-    written next to it. Raises :class:`~symcert.errors.CoqError` when ``coqc``
+    written next to it. With ``statement``, the text of a statement file that ``Require``-s
+    :data:`PROOF_MODULE`, that file is compiled next and decides whether ``theorem`` is the theorem
+    stated (see the module docstring). Raises :class:`~symcert.errors.CoqError` when ``coqc``
     is not installed.
     """
     if isinstance(text_or_path, os.PathLike):
@@ -156,27 +174,71 @@ def check_coq(
     if problems:
         return CoqResult(1, "", "", 0.0, theorem, (), problems)
     allowed = _allowed(program, timeout) if assumptions else frozenset()
-    source = text.rstrip() + ("\n\n" + assumption_commands(theorem, allowed) if assumptions else "\n")
+    target = _PROVED if statement is not None else theorem
+    commands = "\n\n" + assumption_commands(target, allowed) if assumptions else "\n"
     with tempfile.TemporaryDirectory(prefix="symcert-coq-") as folder:
-        path = Path(folder) / "symcert_proof.v"
-        path.write_text(source, encoding="utf-8")
-        start = time.perf_counter()
-        try:
-            done = subprocess.run(
-                [program, "-q", path.name],
-                cwd=folder,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
+        if statement is None:
+            done, seconds = _compile(program, folder, "symcert_proof", text.rstrip() + commands, timeout)
+            if done is None:
+                return CoqResult(None, "", "", seconds, theorem, ())
+        else:
+            done, seconds = _compile(program, folder, _PROOF, text.rstrip() + "\n", timeout)
+            if done is None or done.returncode != 0:
+                stdout, stderr = (done.stdout, done.stderr) if done else ("", "")
+                return CoqResult(done.returncode if done else None, stdout, stderr, seconds, theorem, ())
+            done, more = _compile(
+                program, folder, "symcert_statement", statement.rstrip() + commands, timeout
             )
-        except subprocess.TimeoutExpired as stopped:
-            return CoqResult(None, _text(stopped.stdout), _text(stopped.stderr), timeout, theorem, ())
-        seconds = time.perf_counter() - start
+            seconds += more
+            if done is None:
+                return CoqResult(None, "", "", seconds, theorem, ())
+            if done.returncode != 0:
+                return CoqResult(
+                    done.returncode,
+                    done.stdout,
+                    done.stderr,
+                    seconds,
+                    theorem,
+                    (),
+                    mismatch=_mismatch(theorem, done),
+                )
     axioms = parse_assumptions(done.stdout.split("No object of basename symcert_marker_0")[0])
     axioms = axioms if done.returncode == 0 else ()
     untrusted = trusted_axioms(done.stdout, axioms, allowed) if axioms else ()
     return CoqResult(done.returncode, done.stdout, done.stderr, seconds, theorem, axioms, (), untrusted)
+
+
+def _compile(
+    program: str, folder: str, stem: str, source: str, timeout: float
+) -> tuple[subprocess.CompletedProcess | None, float]:
+    """Write ``stem.v`` in ``folder`` and compile it there (logical root ``Symcert``): the process
+    (None when stopped after ``timeout`` seconds) and the seconds it took."""
+    path = Path(folder) / f"{stem}.v"
+    path.write_text(source, encoding="utf-8")
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [program, "-q", "-Q", ".", _LIBRARY, path.name],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, timeout
+    return done, time.perf_counter() - start
+
+
+def _mismatch(theorem: str, done: subprocess.CompletedProcess) -> str:
+    """Why the statement file failed, in one line: Coq's error, its blanks collapsed."""
+    text = (done.stderr + "\n" + done.stdout).strip()
+    start = text.find("Error:")
+    said = " ".join(text[start + len("Error:") :].split()) if start >= 0 else " ".join(text.split())
+    return (
+        f"the theorem {theorem} does not prove the statement regenerated from the certificate "
+        f"(the kernel says: {said[:400]})"
+    )
 
 
 def read_coq_text(path: str | os.PathLike[str]) -> str:

@@ -1,34 +1,47 @@
 """Tie a Coq proof to its certificate: the statement comes from the JSON, the proof from Coq.
 
-:func:`check_coq_binding` reads a certificate (strictly, as the checker does),
-regenerates from it the Coq file symcert would write (definitions of the
-parameter record, convexity, the network, the loss, the data, the points,
-every lemma statement and the final theorem), and requires the given ``.v``
-file to be that file, comments and whitespace aside, except for what lies
-between ``Proof.`` and ``Qed.``: only the proof scripts may differ. The file
-then goes through :func:`~symcert.build.coq.check_coq` (the text screen,
-``coqc``, and the axioms by fully qualified name).
+:func:`check_coq_binding` reads a certificate (strictly, as the checker does) and decides, in order:
+
+1. the text: the ``.v`` file is split into sentences by Coq's lexical rules
+   (:mod:`symcert.build.coq_lexer`) and screened (:func:`~symcert.build.coq_screen.screen_source`);
+   outside its proof scripts it must be, sentence by sentence, the file symcert regenerates from the
+   certificate (comments and blanks aside); its proof scripts (from ``Proof.`` to ``Qed.``) hold
+   tactics only (:func:`~symcert.build.coq_screen.screen_script`): no ``Section``, ``Hypothesis``,
+   ``Variable``, ``Context``, ``Let``, ``Local``, ``Admitted`` or any other command;
+2. the kernel: ``coqc`` compiles the file, then a second file generated from the certificate alone
+   (:func:`~symcert.printing.coq.statement.statement_to_coq`), which ``Require``-s it and states the
+   theorem over fresh definitions; the kernel accepts it only when the file's ``loss_not_convex`` has
+   that type (a premise discharged from a section, or any edited definition, fails here);
+3. the axioms: ``Print Assumptions`` in the second file, every axiom by fully qualified name.
+
+A refusal names the line of the sentence refused and why, in one line.
 
 >>> skeleton("Lemma a : True. (* why *) Proof. exact I. Qed.")
 ('Lemma a : True. Proof. ... Qed.', ['exact I.'])
+>>> skeleton("Lemma a : True. Proof. exact I. Qed . Section Cheat.")[0]
+'Lemma a : True. Proof. ... Qed. Section Cheat.'
 """
 
 from __future__ import annotations
 
 import os
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
-from symcert.build.coq import CoqResult, check_coq, read_coq_text
-from symcert.build.coq_screen import screen_source, strip_comments
+from symcert.build.coq import PROOF_MODULE, CoqResult, check_coq, read_coq_text
+from symcert.build.coq_lexer import Sentence, head_word, sentences
+from symcert.build.coq_screen import declaration_risk, screen_script, screen_source
 from symcert.checker.reading import loads, read_text
 from symcert.checker.statement import Statement
+from symcert.errors import CoqError
 from symcert.printing.coq import THEOREM, certificate_to_coq
+from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.certificates import Certificate
+from symcert.proofs.kinds import kind_of
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss
@@ -36,7 +49,8 @@ from symcert.symbolic.network import MLP
 
 __all__ = ["CoqBinding", "check_coq_binding", "certificate_from_record", "skeleton", "read_coq_source"]
 
-_PROOF = re.compile(r"(?<![\w.'])Proof\.(?=\s)(.*?)(?<![\w.'])(Qed|Defined)\.(?=\s|$)", re.S)
+#: Sentences that end a proof script (bullets and braces before them aside).
+_ENDS = ("Qed", "Defined", "Admitted", "Abort", "Save")
 
 
 @dataclass(frozen=True)
@@ -53,16 +67,52 @@ def read_coq_source(path: str | os.PathLike[str]) -> str:
     return read_coq_text(path)
 
 
+@dataclass(frozen=True)
+class _Item:
+    """A sentence outside proof scripts, or a whole proof script (``Proof. ... Qed.``)."""
+
+    text: str
+    line: int
+    script: tuple[Sentence, ...] | None = None
+
+
+def _tidy(text: str) -> str:
+    """A sentence as compared: ``Qed .`` and ``Qed.`` are the same sentence."""
+    return text[:-2] + "." if text.endswith(" .") else text
+
+
+def _outline(parts: Sequence[Sentence]) -> list[_Item]:
+    items: list[_Item] = []
+    k = 0
+    while k < len(parts):
+        sentence = parts[k]
+        k += 1
+        if _tidy(sentence.text) != "Proof.":
+            items.append(_Item(_tidy(sentence.text), sentence.line))
+            continue
+        script: list[Sentence] = []
+        end = "<the end of the file>"
+        while k < len(parts):
+            inner = parts[k]
+            k += 1
+            word = head_word(inner.text)
+            if word in _ENDS:  # bullets or braces before it close goals: they are part of the script
+                end = _tidy(inner.text[inner.text.index(word) :])
+                break
+            script.append(inner)
+        items.append(_Item(f"Proof. ... {end}", sentence.line, tuple(script)))
+    return items
+
+
 def skeleton(text: str) -> tuple[str, list[str]]:
-    """``text`` without comments, whitespace normalised, proof scripts cut to ``...``; and the scripts."""
-    scripts: list[str] = []
+    """``text`` without comments, blanks normalised, proof scripts cut to ``...``; and the scripts.
 
-    def cut(match: re.Match) -> str:
-        scripts.append(" ".join(match.group(1).split()))
-        return f"Proof. ... {match.group(2)}."
-
-    body = _PROOF.sub(cut, strip_comments(text))
-    return " ".join(body.split()), scripts
+    Sentences are Coq's (see :mod:`symcert.build.coq_lexer`); raises
+    :class:`~symcert.errors.CoqError` where they cannot be read exactly.
+    """
+    items = _outline(sentences(text))
+    scripts = [" ".join(s.text for s in item.script) for item in items if item.script is not None]
+    return " ".join(item.text for item in items), scripts
 
 
 def certificate_from_record(record: dict[str, Any]) -> Certificate:
@@ -103,9 +153,10 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         return sympy.Rational(value.numerator, value.denominator)
 
     parameters: dict[str, Any] = {}
-    if statement.kind in ("curvature", "critical"):
+    spec = kind_of(statement.kind)
+    if spec.parameter("t0") is not None:
         parameters["t0"] = exact(statement.t0)
-    if statement.kind == "orbit":
+    if spec.parameter("layer") is not None:
         parameters["layer"] = statement.layer
     if statement.h is not None:
         parameters["h"] = exact(statement.h)
@@ -127,25 +178,55 @@ def check_coq_binding(
     problems = screen_source(text)
     if problems:
         return CoqBinding(False, [f"REJECT: {p}" for p in problems])
-    expected_text = certificate_to_coq(certificate_from_record(record))
-    expected, _ = skeleton(expected_text)
-    got, scripts = skeleton(text)
-    if got != expected:
-        return CoqBinding(False, [f"REJECT: {_first_difference(expected, got)}"])
-    result = check_coq(text, theorem=THEOREM, assumptions=assumptions)
+    regenerated = certificate_from_record(record)
+    expected = _outline(sentences(certificate_to_coq(regenerated)))
+    try:
+        got = _outline(sentences(text))
+    except CoqError as error:  # pragma: no cover - screen_source reads the same sentences first
+        return CoqBinding(False, [f"REJECT: {error}"])
+    refused = _compare(expected, got) or [
+        p for item in got if item.script for p in screen_script(item.script)
+    ]
+    if refused:
+        return CoqBinding(False, [f"REJECT: {p}" for p in refused])
+    statement = statement_to_coq(regenerated, PROOF_MODULE)
+    result = check_coq(text, theorem=THEOREM, assumptions=assumptions, statement=statement)
     if not result.accepted:
-        return CoqBinding(False, [f"REJECT: {result.error[:500]}"], result)
+        return CoqBinding(False, [f"REJECT: {result.error[:600]}"], result)
+    scripts = sum(item.script is not None for item in got)
     reasons = [
-        f"the statement ({len(scripts)} proof scripts aside) is the one regenerated from the certificate",
+        f"the statement ({scripts} proof scripts aside) is the one regenerated from the certificate",
+        f"the kernel checked that {THEOREM} has the type the certificate states, over definitions "
+        "regenerated from the certificate alone",
         f"coqc accepted it in {result.seconds:.1f} s; it rests on {len(result.axioms)} standard axiom(s)",
     ]
     return CoqBinding(True, reasons, result)
 
 
-def _first_difference(expected: str, got: str) -> str:
-    at = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
-    start = max(0, at - 40)
-    return (
-        "the Coq file does not state what the certificate says (only proof scripts may differ): "
-        f"expected ...{expected[start : at + 40]!r}..., got ...{got[start : at + 40]!r}..."
-    )
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _compare(expected: list[_Item], got: list[_Item]) -> list[str]:
+    """The first sentence of ``got`` (outside proof scripts) that is not the regenerated one, as a reason."""
+    for want, have in zip(expected, got):
+        if want.text == have.text:
+            continue
+        why = declaration_risk(head_word(have.text)) or (
+            "the Coq file does not state what the certificate says (only proof scripts may differ)"
+        )
+        found, wanted = _short(have.text), _short(want.text)
+        return [f"line {have.line}: refused `{found}`: {why}; the regenerated file has `{wanted}`"]
+    if len(got) > len(expected):
+        extra = got[len(expected)]
+        return [
+            f"line {extra.line}: refused `{_short(extra.text)}`: the Coq file does not state what the "
+            "certificate says (its statement ends with the final theorem's proof)"
+        ]
+    if len(got) < len(expected):
+        last = got[-1].line if got else 1
+        return [
+            f"line {last}: the Coq file does not state what the certificate says (it ends before "
+            f"`{_short(expected[len(got)].text)}`)"
+        ]
+    return []

@@ -30,16 +30,17 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
+from symcert.checker import arb_wide as _wide
 from symcert.checker.arb_wide import exp as _exp
 from symcert.checker.arb_wide import lse as _lse
 from symcert.checker.arb_wide import lse_jet as _lse_jet
 from symcert.checker.arb_wide import mono as _mono
+from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.mp_engine import dyadic
-from symcert.checker.points import combine, orbit_mean
-from symcert.checker.statement import SECOND_DIFFERENCE
+from symcert.checker.points import combine
 
-__all__ = ["compute", "activation", "activation_jet", "bits_for"]
+__all__ = ["compute", "Evaluation", "activation", "activation_jet", "bits_for"]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -50,45 +51,48 @@ def bits_for(dps: int) -> int:
 
 
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
-    """Enclosures of the statement's quantities by Arb balls at ``dps`` digits."""
+    """Enclosures of the statement's quantities by Arb balls at ``dps`` digits (its kind says which)."""
     saved = flint.ctx.prec
     flint.ctx.prec = bits_for(dps)
     try:
-        return _compute(statement)
+        return statement.spec.quantities(Evaluation(statement), statement)
     finally:
         flint.ctx.prec = saved
 
 
-def _compute(s: Any) -> dict[str, tuple[Fraction, Fraction]]:
-    xs = _exact_matrix([list(col) for col in zip(*s.xs)])
-    inputs = arb_mat(xs)
-    ys = _targets(s, inputs)
-    A = _exact_point(s.A)
-    if s.kind in ("chord", "orbit"):
-        if s.kind == "chord":
-            B = _exact_point(s.B)
-            M = [(wa + wb) * fmpq(1, 2) if wa is not None else None for wa, wb in _pairs(A, B)]
-            la, lb, lm = (_loss(s, _arb_point(p), inputs, ys) for p in (A, B, _unpairs(M)))
-            values = {"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2}
-            return _bounds(values, _nonnegative(s, values))
-        mean = _exact_point(orbit_mean(s.A, s.layer))
-        la, lm = _loss(s, _arb_point(A), inputs, ys), _loss(s, _arb_point(mean), inputs, ys)
-        values = {"L(A)": la, "L(mean)": lm, "gap": lm - la}
-        return _bounds(values, _nonnegative(s, values))
-    reduction = {}
-    if s.kind in ("curvature", "hessian") and s.h is not None:
-        ts = [s.t0 - s.h, s.t0, s.t0 + s.h]
-        ends = [_exact_point(combine(s.A, s.B, u)) for u in ts]
-        lp, lx, lq = (_loss(s, _arb_point(p), inputs, ys) for p in ends)
-        reduction = {SECOND_DIFFERENCE: lp + lq - 2 * lx}
-    t = fmpq(1, 2) if s.kind == "hessian" else fmpq(s.t0.numerator, s.t0.denominator)
-    B = _exact_point(s.B)
-    start = [wa + (wb - wa) * t if wa is not None else None for wa, wb in _pairs(A, B)]
-    step = [wb - wa if wa is not None else None for wa, wb in _pairs(A, B)]
-    jet = _loss_jet(s, _arb_point(_unpairs(start)), _arb_point(_unpairs(step)), inputs, ys)
-    if s.kind == "critical":
-        return _bounds({"phi'(t0)": jet[1]})
-    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet[2], **reduction})
+class Evaluation:
+    """What a kind computes its quantities from, in Arb balls (at the current precision).
+
+    The losses at exact points and the loss's jet along a segment, batched over the data
+    points; :meth:`bounds` turns balls into exact endpoints.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.s = statement
+        self.inputs = arb_mat(_exact_matrix([list(col) for col in zip(*statement.xs)]))
+        self.ys = _targets(statement, self.inputs)
+
+    def losses(self, points: Sequence[list]) -> list[arb]:
+        """The loss at each exact point (layers of ``Fraction``)."""
+        return [_loss(self.s, _arb_point(_exact_point(p)), self.inputs, self.ys) for p in points]
+
+    def jet(self, A: list, B: list, t: Fraction) -> Jet:
+        """``(phi, phi', phi''/2)`` at ``t`` for ``phi(u) = L(A + u(B - A))``."""
+        start = combine(A, B, t)
+        step = [
+            (
+                [[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)],
+                None if ba is None else [v - u for u, v in zip(ba, bb)],
+            )
+            for (wa, ba), (wb, bb) in zip(A, B)
+        ]
+        return _loss_jet(
+            self.s, _arb_point(_exact_point(start)), _arb_point(_exact_point(step)), self.inputs, self.ys
+        )
+
+    def bounds(self, values: dict[str, arb]) -> dict[str, tuple[Fraction, Fraction]]:
+        """Exact endpoints of each ball (a loss of mse or sse kept >= 0)."""
+        return _bounds(values, _nonnegative(self.s, values))
 
 
 # -- exact data ------------------------------------------------------------------
@@ -101,14 +105,6 @@ def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
 def _exact_point(layers: list) -> list:
     """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
     return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
-
-
-def _pairs(a: list, b: list) -> list:
-    return [pair for (wa, ba), (wb, bb) in zip(a, b) for pair in ((wa, wb), (ba, bb))]
-
-
-def _unpairs(flat: list) -> list:
-    return [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
 
 
 def _arb_point(layers: list) -> list:
@@ -131,7 +127,7 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "square":
         return _even_square(u)
     if name == "cube":
-        return u * u * u
+        return _wide.cube(u)
     if name in ("relu", "leaky_relu"):
         scale = arb(0) if name == "relu" else arb(fmpq(slope.numerator, slope.denominator))
         return u.max(scale * u)
@@ -139,9 +135,8 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
 
 
 def _even_square(u: arb) -> arb:
-    # u * u of a ball around 0 may dip below 0; |u|^2 does not.
-    a = abs(u)
-    return a * a
+    # u * u of a ball around 0 may dip below 0; |u|^2 does not (and of a wide ball, from its ends).
+    return _wide.square(u)
 
 
 def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
@@ -152,41 +147,23 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     if name == "tanh":
         f = _mono("tanh", u0)
         d1 = 1 - _even_square(f)
-        d2 = -f * d1  # f''/2
+        d2 = -_mul(f, d1)  # f''/2
     elif name == "sigmoid":
-        f = _sigmoid(u0)
-        d1 = f * (1 - f)
-        d2 = d1 * (1 - 2 * f) / 2
+        f, d1, d2 = _sigmoid(u0), _wide.sigmoid_slope(u0), _wide.sigmoid_bend(u0)
     elif name == "softplus":
-        f = _exp(u0).log1p()
-        d1 = _sigmoid(u0)
-        d2 = d1 * (1 - d1) / 2
+        f, d1, d2 = _exp(u0).log1p(), _sigmoid(u0), _wide.sigmoid_slope(u0) / 2
     elif name == "square":
         f, d1, d2 = _even_square(u0), 2 * u0, arb(1)
     elif name == "cube":
-        f, d1, d2 = u0 * u0 * u0, 3 * _even_square(u0), 3 * u0
+        f, d1, d2 = _wide.cube(u0), 3 * _even_square(u0), 3 * u0
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
-    return (f, d1 * u1, d1 * u2 + d2 * _even_square(u1))
-
-
-def _jet_mul(a: Jet, b: Jet) -> Jet:
-    return (a[0] * b[0], a[0] * b[1] + a[1] * b[0], a[0] * b[2] + a[1] * b[1] + a[2] * b[0])
-
-
-def _jet_exp(u: Jet) -> Jet:
-    e = _exp(u[0])
-    return (e, e * u[1], e * (u[2] + u[1] * u[1] / 2))
+    return (f, _mul(d1, u1), _mul(d1, u2) + _mul(d2, _even_square(u1)))
 
 
 def _jet_log(u: Jet) -> Jet:
     r = 1 / u[0]
     return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
-
-
-def _jet_inv(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (r, -u[1] * r * r, (u[1] * u[1] * r - u[2]) * r * r)
 
 
 def _jet_sum(items: Sequence[Jet]) -> Jet:
@@ -195,10 +172,6 @@ def _jet_sum(items: Sequence[Jet]) -> Jet:
         sum((j[1] for j in items), arb(0)),
         sum((j[2] for j in items), arb(0)),
     )
-
-
-def _jet_softplus(u: Jet) -> Jet:
-    return activation_jet("softplus", None, u)
 
 
 # -- forward passes ------------------------------------------------------------------
@@ -280,12 +253,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
         return z
     if output == "sigmoid":
         return [[_sigmoid(v) for v in row] for row in z]
-    columns = list(zip(*z))
-    soft = []
-    for column in columns:
-        exps = [_exp(v) for v in column]
-        total = sum(exps, arb(0))
-        soft.append([e / total for e in exps])
+    soft = [_wide.probabilities(column) for column in zip(*z)]
     return [list(row) for row in zip(*soft)]
 
 
@@ -308,9 +276,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
             (_even_square(fk - yk) for frow, yrow in zip(f, ys) for fk, yk in zip(frow, yrow)), arb(0)
         )
     elif s.loss_kind == "bce":
-        total = sum(
-            (_exp(zk).log1p() - zk * yk for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0)
-        )
+        total = sum((_wide.bce(zk, yk) for zrow, yrow in zip(z, ys) for zk, yk in zip(zrow, yrow)), arb(0))
     else:
         total = arb(0)
         for column, targets in zip(zip(*z), zip(*ys)):
@@ -338,18 +304,17 @@ def _loss_jet(
         if s.net.output == "identity":
             f = z
         elif s.net.output == "sigmoid":
-            f = [[_jet_inv(_jet_add(_jet_exp(_jet_neg(v)), 1)) for v in row] for row in z]
+            f = [[activation_jet("sigmoid", None, v) for v in row] for row in z]
         else:
-            f = [list(row) for row in zip(*(_softmax_jet(column) for column in zip(*z)))]
+            f = [list(row) for row in zip(*(_wide.softmax_jet(column) for column in zip(*z)))]
         for frow, yrow in zip(f, ys):
             for fk, yk in zip(frow, yrow):
                 r = (fk[0] - yk, fk[1], fk[2])
-                terms.append((_even_square(r[0]), 2 * r[0] * r[1], 2 * r[0] * r[2] + r[1] * r[1]))
+                square, first = _even_square(r[0]), 2 * _mul(r[0], r[1])
+                terms.append((square, first, 2 * _mul(r[0], r[2]) + _even_square(r[1])))
     elif s.loss_kind == "bce":
         for zrow, yrow in zip(z, ys):
-            for zk, yk in zip(zrow, yrow):
-                soft = _jet_softplus(zk)
-                terms.append((soft[0] - zk[0] * yk, soft[1] - zk[1] * yk, soft[2] - zk[2] * yk))
+            terms.extend(_wide.bce_jet(zk, yk) for zk, yk in zip(zrow, yrow))
     else:
         for column, targets in zip(zip(*z), zip(*ys)):
             lse = _lse_jet(column)
@@ -371,20 +336,6 @@ def _loss_jet(
         )
         total = tuple(c + q * _decay(s) for c, q in zip(total, squares))
     return total
-
-
-def _jet_neg(u: Jet) -> Jet:
-    return (-u[0], -u[1], -u[2])
-
-
-def _jet_add(u: Jet, c: Any) -> Jet:
-    return (u[0] + c, u[1], u[2])
-
-
-def _softmax_jet(column: Sequence[Jet]) -> list[Jet]:
-    exps = [_jet_exp(v) for v in column]
-    inverse = _jet_inv(_jet_sum(exps))
-    return [_jet_mul(e, inverse) for e in exps]
 
 
 def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:

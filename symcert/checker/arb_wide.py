@@ -1,8 +1,11 @@
 """The checker's Arb functions of *wide* balls (boxes of parameters): monotone functions at the ends.
 
 A wide ball's midpoint-radius image reaches far beyond the true range (``exp`` of ``[-300, 300]`` even
-below 0, so its ``log`` is NaN), while ``[f(lower), f(upper)]`` is exact for an increasing ``f``. Balls
-of exact points are narrow and keep the direct evaluation. Nothing here is shared with the prover.
+below 0, so its ``log`` is NaN), while ``[f(lower), f(upper)]`` is exact for an increasing ``f``; the
+product of two wide balls reaches beyond the interval product (:func:`mul`), and functions of one
+variable whose monotonicity changes at known points (the sigmoid's slope and bend) are evaluated at
+the ends and at those points. Balls of exact points are narrow and keep the direct evaluation.
+Nothing here is shared with the prover.
 
 >>> from flint import arb
 >>> z = [arb(0, 400), arb(1)]               # a logit in [-400, 400] and a logit 1
@@ -18,7 +21,23 @@ from collections.abc import Sequence
 
 from flint import arb
 
-__all__ = ["WIDE", "mono", "exp", "sigmoid", "lse", "lse_jet"]
+__all__ = [
+    "WIDE",
+    "mono",
+    "exp",
+    "sigmoid",
+    "sigmoid_slope",
+    "sigmoid_bend",
+    "mul",
+    "square",
+    "cube",
+    "bce",
+    "bce_jet",
+    "probabilities",
+    "softmax_jet",
+    "lse",
+    "lse_jet",
+]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -46,9 +65,134 @@ def sigmoid(u: arb) -> arb:
     return 1 / (1 + (-u).exp())
 
 
-def _even_square(u: arb) -> arb:
-    a = abs(u)
-    return a * a
+def _slope_at(x: arb) -> arb:
+    return sigmoid(x) * sigmoid(-x)  # s(x) (1 - s(x)), each factor monotone: no cancellation
+
+
+def sigmoid_slope(u: arb) -> arb:
+    """``s'(u) = s(u) (1 - s(u))``: increasing below 0, decreasing above, at most 1/4 (at 0).
+
+    Over a wide ball the union of its values at the ends (and 1/4 when the ball holds 0): the exact
+    range, where ``f (1 - f)`` of the ball ``f = s(u)`` counts ``f`` twice.
+
+    >>> wide = sigmoid_slope(arb(0, 10))
+    >>> bool(wide.upper() < 0.2501) and bool(wide.lower() > 0)
+    True
+    >>> f = sigmoid(arb(0, 10)); bool((f * (1 - f)).upper() > 0.9)   # the direct formula
+    True
+    """
+    if not u.rad() > WIDE:
+        return _slope_at(u)
+    out = _slope_at(arb(u.lower())).union(_slope_at(arb(u.upper())))
+    return out.union(arb(1) / 4) if u.contains(0) else out
+
+
+def sigmoid_bend(u: arb) -> arb:
+    """Half the second derivative, ``s''(u) / 2 = s'(u) (1 - 2 s(u)) / 2``, over a wide ball exactly.
+
+    ``s''`` changes monotonicity only at ``u = -/+ log(2 + sqrt 3)``, where ``s''/2 = +/- sqrt(3)/36``;
+    the range over a ball is the union of its values at the ends and at those points inside.
+
+    >>> bend = sigmoid_bend(arb(0, 10))
+    >>> bool(abs(bend.upper() - arb(3).sqrt() / 36) < 1e-8) and bool(bend.upper() < 0.0482)
+    True
+    """
+
+    def at(x: arb) -> arb:
+        return _slope_at(x) * (1 - 2 * sigmoid(x)) / 2
+
+    if not u.rad() > WIDE:
+        return at(u)
+    out = at(arb(u.lower())).union(at(arb(u.upper())))
+    turn, peak = (2 + arb(3).sqrt()).log(), arb(3).sqrt() / 36
+    if u.overlaps(-turn):
+        out = out.union(peak)
+    if u.overlaps(turn):
+        out = out.union(-peak)
+    return out
+
+
+def _softplus(u: arb) -> arb:
+    return exp(u).log1p()
+
+
+def bce(z: arb, y: arb) -> arb:
+    """The binary cross-entropy of a logit ``z`` and a target ``y``: ``h = softplus(z) - y z``.
+
+    ``h`` is convex in ``z`` and linear in ``y``, so over a box its largest value is at a corner, and
+    the tangent at the centre ``m`` bounds it below: ``h(z, y) >= h(m, y) + (s(m) - y)(z - m)``. The
+    direct formula subtracts two wide balls that move together.
+
+    >>> z, y = arb(0, 20), arb(1)
+    >>> bool(bce(z, y).upper() < 20.01), bool((_softplus(z) - y * z).upper() > 39)
+    (True, True)
+    >>> bool(bce(z, y).lower() > -1e-6), bool((_softplus(z) - y * z).lower() < -19)
+    (True, True)
+    """
+    if not (z.rad() > WIDE or y.rad() > WIDE):
+        return _softplus(z) - y * z
+    top = arb(0)
+    for i, a in enumerate((arb(z.lower()), arb(z.upper()))):
+        for j, b in enumerate((arb(y.lower()), arb(y.upper()))):
+            corner = _softplus(a) - b * a
+            top = corner if i == j == 0 else top.union(corner)
+    m = arb(z.mid())
+    tangent = _softplus(m) - y * m + (sigmoid(m) - y) * (z - m)
+    lows = [tangent.lower(), (_softplus(z) - y * z).lower()]  # each is a lower bound
+    if y.lower() >= 0 and y.upper() <= 1:  # h = (1 - y) softplus(z) + y softplus(-z), both terms >= 0
+        lows.append(((1 - y) * _softplus(arb(z.lower())) + y * _softplus(-arb(z.upper()))).lower())
+    bottom = max((low for low in lows if low.is_finite()), key=float, default=tangent.lower())
+    return arb(bottom).union(arb(top.upper()))
+
+
+def bce_jet(z: Jet, y: arb) -> Jet:
+    """The binary cross-entropy along a path, ``(h, (s - y) z', (s - y) z''/2 + s'/2 z'^2)``.
+
+    The derivatives are formed with ``s(z) - y`` as one factor (``s z' - y z'`` would count a wide
+    ``z'`` twice) and ``s'`` over its exact range (:func:`sigmoid_slope`).
+    """
+    z0, z1, z2 = z
+    residual = sigmoid(z0) - y
+    return (bce(z0, y), mul(residual, z1), mul(residual, z2) + mul(sigmoid_slope(z0), square(z1)) / 2)
+
+
+def mul(a: arb, b: arb) -> arb:
+    """``a * b``; of two wide balls the interval product (the hull of the four products of the ends).
+
+    A ball product ``(m1 +- r1)(m2 +- r2)`` reaches ``2 r1 r2`` beyond the interval product at one end:
+    ``[1, 3] [1, 3]`` as balls is ``[-1, 9]``, as intervals ``[1, 9]``.
+
+    >>> u = arb(2, 1)
+    >>> bool((u * u).lower() < 0), bool(mul(u, u).lower() > 0.99)
+    (True, True)
+    """
+    if not (a.rad() > WIDE and b.rad() > WIDE):
+        return a * b  # one factor narrow: the ball product is as tight
+    ends = [x * y for x in (arb(a.lower()), arb(a.upper())) for y in (arb(b.lower()), arb(b.upper()))]
+    return ends[0].union(ends[1]).union(ends[2]).union(ends[3])
+
+
+def square(u: arb) -> arb:
+    """``u^2``, tight for wide balls: ``u * u`` of ``[1, 3]`` reaches -1, and of ``[-1, 1]`` -1 too.
+
+    >>> bool(square(arb(2, 1)).lower() > 0.99), bool(square(arb(0, 1)).lower() > -1e-6)
+    (True, True)
+    """
+    if not u.rad() > WIDE:
+        a = abs(u)
+        return a * a
+    low, high = arb(u.lower()) ** 2, arb(u.upper()) ** 2
+    return low.union(high).union(arb(0)) if u.contains(0) else low.union(high)
+
+
+def cube(u: arb) -> arb:
+    """``u^3``, increasing: over a wide ball the union of its values at the ends."""
+    if not u.rad() > WIDE:
+        return u * u * u
+    return (arb(u.lower()) ** 3).union(arb(u.upper()) ** 3)
+
+
+_even_square = square
 
 
 def _lse_at(z: Sequence[arb]) -> arb:
@@ -64,29 +208,64 @@ def lse(values: Sequence[arb]) -> arb:
     return _lse_at([arb(v.lower()) for v in values]).union(_lse_at([arb(v.upper()) for v in values]))
 
 
-def lse_jet(column: Sequence[Jet]) -> Jet:
-    """``log sum_k exp(z_k)`` as a jet ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``.
+def probabilities(values: Sequence[arb]) -> list[arb]:
+    """``softmax(z)_k = 1 / (1 + sum_{j != k} exp(z_j - z_k))``: increasing in ``z_k``, decreasing in the
+    others, so over a box the union of its values at the two opposite corners (exact for independent
+    entries); at a point one shifted ``exp`` per entry.
 
-    ``LSE`` increases in every ``z_k`` and ``p_k = softmax(z)_k = 1 / (1 + sum_{j != k} exp(z_j - z_k))``
-    increases in ``z_k`` and decreases in the others, so over a box both are evaluated at the ends of
-    the balls (exact for independent entries): a ball spanning many orders of magnitude would reach
-    below 0. This also keeps the dependency between the exp jets' sums out of the derivatives.
+    >>> p = probabilities([arb(0, 30), arb(0)])     # a logit in [-30, 30] against a logit 0
+    >>> bool(p[0].lower() > -1e-6) and bool(p[0].upper() < 1 + 1e-6)
+    True
     """
-    values = [v[0] for v in column]
     m = len(values)
+    if not any(v.rad() > WIDE for v in values):  # a point: narrow balls, one exp per entry is as tight
+        shift = arb(max((v.mid() for v in values), key=float))
+        e = [(v - shift).exp() for v in values]
+        total = sum(e, arb(0))
+        return [ek / total for ek in e]
     low, high = [arb(v.lower()) for v in values], [arb(v.upper()) for v in values]
 
     def p_at(k: int, zk: arb, others: list) -> arb:
         return 1 / (1 + sum((exp(others[j] - zk) for j in range(m) if j != k), arb(0)))
 
-    if not any(v.rad() > WIDE for v in values):  # a point: narrow balls, one exp per entry is as tight
+    return [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]
+
+
+def softmax_jet(column: Sequence[Jet]) -> list[Jet]:
+    """The softmax of a column of jets: ``p``, ``p' = p (z' - <p, z'>)`` and
+    ``p''/2 = p' (z' - <p, z'>) / 2 + p (z''/2 - <p, z''/2> - <p', z'>/2)``.
+
+    ``p`` over its exact range (:func:`probabilities`); ``exp(z_k) / sum_j exp(z_j)`` of wide balls
+    counts every entry twice.
+    """
+    p = probabilities([v[0] for v in column])
+    pz1 = sum((mul(pk, v[1]) for pk, v in zip(p, column)), arb(0))
+    g = [v[1] - pz1 for v in column]
+    p1 = [mul(pk, gk) for pk, gk in zip(p, g)]
+    inner = (
+        sum((mul(pk, v[2]) for pk, v in zip(p, column)), arb(0))
+        + sum((mul(qk, v[1]) for qk, v in zip(p1, column)), arb(0)) / 2
+    )
+    return [(pk, qk, mul(qk, gk) / 2 + mul(pk, v[2] - inner)) for pk, qk, gk, v in zip(p, p1, g, column)]
+
+
+def lse_jet(column: Sequence[Jet]) -> Jet:
+    """``log sum_k exp(z_k)`` as a jet ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``.
+
+    ``LSE`` increases in every ``z_k`` and ``p_k = softmax(z)_k`` is taken over its exact range
+    (:func:`probabilities`), so over a box both are evaluated at the ends of the balls (exact for
+    independent entries): a ball spanning many orders of magnitude would reach below 0. This also
+    keeps the dependency between the exp jets' sums out of the derivatives.
+    """
+    values = [v[0] for v in column]
+    if not any(v.rad() > WIDE for v in values):
         shift = arb(max((v.mid() for v in values), key=float))
         e = [(v - shift).exp() for v in values]
         total = sum(e, arb(0))
         value, p = shift + total.log(), [ek / total for ek in e]
     else:
-        value = _lse_at(low).union(_lse_at(high))
-        p = [p_at(k, low[k], high).union(p_at(k, high[k], low)) for k in range(m)]
-    pz1 = sum((pk * v[1] for pk, v in zip(p, column)), arb(0))
-    spread = sum((pk * _even_square(v[1]) for pk, v in zip(p, column)), arb(0)) - _even_square(pz1)
-    return (value, pz1, sum((pk * v[2] for pk, v in zip(p, column)), arb(0)) + spread / 2)
+        value = lse(values)
+        p = probabilities(values)
+    pz1 = sum((mul(pk, v[1]) for pk, v in zip(p, column)), arb(0))
+    spread = sum((mul(pk, square(v[1])) for pk, v in zip(p, column)), arb(0)) - square(pz1)
+    return (value, pz1, sum((mul(pk, v[2]) for pk, v in zip(p, column)), arb(0)) + spread / 2)

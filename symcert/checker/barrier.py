@@ -22,7 +22,9 @@ enclosures (linear in ``t``, below the chord) and ``u = phi - c >= g``. It is ac
 3. the checker's lower bound of ``g`` at the exact witness ``t`` is at least ``lo`` (for ``entezari``,
    ``lo <= 0`` needs no witness: ``g(0) = 0`` exactly);
 
-or when ``B == A`` exactly and ``lo <= 0 <= hi`` (the path is constant, the barrier is 0).
+When ``B == A`` exactly the path is constant and ``g`` is identically 0: the pieces must still partition
+``[0, 1]``, each piece's claimed upper bound must be at least 0 (and at most ``hi``), and ``lo <= 0 <= hi``
+(:func:`constant_path_problems`, exact, no balls); every bound the file states is checked.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
+from symcert.checker.kind import short
 from symcert.checker.statement import SMOOTH
 
-__all__ = ["verify_barrier", "max_bisections"]
+__all__ = ["verify_barrier", "max_bisections", "constant_path_problems"]
 
 
 def max_bisections(pieces: int) -> int:
@@ -70,6 +73,37 @@ def partition_problems(pieces: list) -> list[str]:
     return problems[:5]
 
 
+def constant_path_problems(pieces: list, witness: Fraction, lo: Fraction, hi: Fraction) -> list[str]:
+    """Why a barrier file with ``B == A`` states something false (empty when every bound it states holds).
+
+    The path is constant, so ``g`` is identically 0 (both forms): exactly, the barrier is 0, the sup of
+    ``g`` on every piece is 0 and ``g`` at the witness is 0. Every stated bound is checked against that.
+
+    >>> F = Fraction
+    >>> constant_path_problems([(F(0), F(1), F(0))], F(0), F(0), F(0))
+    []
+    >>> constant_path_problems([(F(0), F(1, 2), F(0)), (F(1, 2), F(1), F(-57, 10))], F(0), F(0), F(0))
+    ['REJECT: piece 1 [1/2, 1]: B = A, so g is exactly 0 there, above its claimed upper bound -5.7']
+    """
+    problems = []
+    if not lo <= 0 <= hi:
+        problems.append("REJECT: B = A, so the barrier is exactly 0, outside the claimed enclosure")
+    for i, (t0, t1, claimed) in enumerate(pieces):
+        if claimed > hi:
+            problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
+        if claimed < 0:
+            problems.append(
+                f"REJECT: piece {i} [{t0}, {t1}]: B = A, so g is exactly 0 there, "
+                f"above its claimed upper bound {short(claimed)}"
+            )
+    if lo > 0:
+        problems.append(
+            f"REJECT: at the witness t = {witness}, B = A, so g is exactly 0, "
+            f"below the claimed lower bound {short(lo)}"
+        )
+    return problems[:10]
+
+
 def verify_barrier(s: Any, dps: int) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     """The checker's enclosures of ``L(A)``, ``L(B)`` and the problems found at ``dps`` digits."""
     saved = flint.ctx.prec
@@ -96,12 +130,10 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     A, B = E._exact_point(s.A), E._exact_point(s.B)
     la, lb = (E._loss(s, E._arb_point(p), inputs, ys) for p in (A, B))
     found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
-    if s.A == s.B:
-        if not lo <= 0 <= hi:
-            problems.append("REJECT: B = A, so the barrier is exactly 0, outside the claimed enclosure")
-        return found, problems
     if problems:
         return found, problems
+    if s.A == s.B:
+        return found, constant_path_problems(s.pieces, s.witness, lo, hi)
     step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
     step_arb = E._arb_point(step)
     smooth = s.net.activation in SMOOTH
@@ -169,8 +201,8 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             )
         elif own > claimed:
             problems.append(
-                f"REJECT: piece {i} [{t0}, {t1}]: g may reach {float(own):.6g} there, "
-                f"above its claimed upper bound {float(claimed):.6g}"
+                f"REJECT: piece {i} [{t0}, {t1}]: g may reach {short(own)} there, "
+                f"above its claimed upper bound {short(claimed)}"
             )
     if not (s.form == "entezari" and lo <= 0):
         w = _q(s.witness)
@@ -178,8 +210,8 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         witness_low = _lower(E._loss(s, point_at(s.witness), inputs, ys) - chord)
         if witness_low < lo:
             problems.append(
-                f"REJECT: at the witness t = {s.witness}, g >= {float(witness_low):.6g} only, "
-                f"below the claimed lower bound {float(lo):.6g}"
+                f"REJECT: at the witness t = {s.witness}, g >= {short(witness_low)} only, "
+                f"below the claimed lower bound {short(lo)}"
             )
     return found, problems[:10]
 

@@ -12,13 +12,21 @@ for a range of sizes to show that it stays an upper bound. A statement whose
 estimate exceeds the budget (:data:`symcert.limits.MAX_CHECK_SECONDS` by
 default) is refused before any arithmetic, with exit code 2.
 
+The element is priced too (:func:`element_cost`): applying it to ``A`` is exact rational arithmetic,
+and a rescaling multiplies a unit's row by ``alpha`` and divides its column by ``alpha^K``, so
+fifty factors ``rescale:1:0:1e2000:64`` make entries of millions of digits. The estimate bounds
+the size of every entry from the parsed factors alone (sizes add under products; a sum of ``n``
+terms is at most twice their total plus ``log2 n`` bits) and prices each operation by the sizes of
+its operands, before any arithmetic.
+
 >>> round(mac_seconds("arb", 70) * 1e9, 1), round(mac_seconds("arb", 140) * 1e9, 1)
 (60.0, 147.7)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from fractions import Fraction
+from typing import Any, NamedTuple
 
 __all__ = [
     "estimate_seconds",
@@ -27,14 +35,12 @@ __all__ = [
     "attempt_seconds",
     "mac_seconds",
     "element_seconds",
+    "element_cost",
+    "ElementCost",
     "ARITHMETICS",
 ]
 
 ARITHMETICS = ("arb", "mpmath")
-# Passes over the network per kind: chord evaluates A, B and M; orbit A and the mean; the segment kinds
-# one jet pass, which costs about three value passes in products and ten in elementwise functions, and
-# curvature and Hessian three value passes more for the chord of step h they reduce to.
-_PASSES = {"chord": (3, 3), "orbit": (2, 2), "curvature": (6, 13), "hessian": (6, 13), "critical": (3, 10)}
 
 
 def attempts(dps: int) -> tuple[int, int]:
@@ -63,22 +69,7 @@ def attempt_seconds(statement: Any, arithmetic: str, dps: int) -> float:
     points = len(statement.xs)
     macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
     elements = sum(widths[1:]) * points
-    overhead = 0.0
-    if (
-        statement.kind == "barrier"
-    ):  # per piece: a jet over the box and one at an end (a bisection: 1.5x that)
-        pieces = len(statement.pieces)
-        bisected = pieces // 8 + 1
-        linear_passes, element_passes = 4 * pieces + 6 * bisected + 3, 11 * pieces + 17 * bisected + 3
-        overhead = 2e-3 * pieces  # building the boxes and reading the balls back, per piece
-    elif statement.kind in ("critical_point", "saddle"):  # one jet per gradient entry and Hessian pair
-        from symcert.checker.saddle import jet_passes
-
-        jets = jet_passes(statement)
-        linear_passes, element_passes = 3 * jets, 10 * jets
-        overhead = 1e-3 * jets  # building the balls of each direction and the interval linear algebra
-    else:
-        linear_passes, element_passes = _PASSES[statement.kind]
+    linear_passes, element_passes, overhead = statement.spec.cost(statement)  # the kind's passes
     macs, elements = macs * linear_passes, elements * element_passes
     if statement.teacher_net is not None:
         t = statement.teacher_net.widths
@@ -102,10 +93,12 @@ def plan(statement: Any, arithmetic: str, budget: float) -> tuple[tuple[int, ...
     """The working precisions the checker will try, and an upper bound of the whole checking time.
 
     The first precision is always tried; the second (tried only when the first does not decide) is
-    planned only when the budget allows both. Reading the file is counted too (6 us a number).
+    planned only when the budget allows both. Reading the file is counted too (6 us a number), and
+    applying the element (:func:`element_cost`).
     """
     first, second = attempts(statement.dps)
     reading = 6e-6 * _numbers(statement) + 0.05
+    reading += element_cost(statement, budget).seconds
     one = reading + attempt_seconds(statement, arithmetic, first)
     both = one + attempt_seconds(statement, arithmetic, second)
     return ((first, second), both) if both <= budget else ((first,), one)
@@ -114,3 +107,121 @@ def plan(statement: Any, arithmetic: str, budget: float) -> tuple[tuple[int, ...
 def estimate_seconds(statement: Any, arithmetic: str = "arb", budget: float = float("inf")) -> float:
     """An upper bound of the checking time of ``statement`` with ``"arb"`` or ``"mpmath"`` arithmetic."""
     return plan(statement, arithmetic, budget)[1]
+
+
+# -- the element: exact rational arithmetic on A ----------------------------------------------------
+
+#: Seconds per product of operand sizes in bits, for one Fraction operation on large numbers: CPython's
+#: gcd is quadratic (7e-12 measured on two coprime numbers of a million bits), times about 1.5.
+_BIT_PRODUCT = 1e-11
+#: Seconds for one Fraction operation on small numbers (measured 0.5 to 7 us), and per reference moved.
+_OPERATION, _MOVE = 1e-5, 1e-7
+#: Seconds for an integer power of ``n`` bits: Karatsuba, ``2e-10 n^1.585`` (0.05 s for 425,000 bits).
+_POWER = 2e-10
+
+
+class ElementCost(NamedTuple):
+    """An upper bound of the time to apply the element to ``A``, and of the largest entry's size."""
+
+    seconds: float
+    bits: int
+
+
+def _bits(value: Fraction) -> int:
+    return value.numerator.bit_length() + value.denominator.bit_length()
+
+
+def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
+    """Price applying ``statement.element`` to ``A`` exactly (the image is compared with ``B``).
+
+    Every entry of ``W_m`` is bounded by ``base + row growth + column growth`` bits: a rescaling of
+    unit ``u`` of layer ``l`` adds ``size(alpha)`` to row ``u`` of ``W_l`` (and to ``b_l[u]``) and
+    ``K size(alpha)`` to column ``u`` of ``W_{l+1}``; permutations move the growths with the units;
+    a sigmoid flip adds column ``u`` to ``b_{l+1}``, a sum whose size is bounded by its terms. Each
+    operation costs ``_BIT_PRODUCT`` times the product of its operands' sizes, plus a constant. The
+    estimate stops early once it passes ``stop`` (the budget): it is then refused anyway.
+
+    >>> from types import SimpleNamespace
+    >>> from symcert.checker.arithmetic import Net
+    >>> net = Net((1, 2, 1), "identity", None, True, "identity")
+    >>> F = Fraction
+    >>> A = [([[F(1)], [F(2)]], [F(0)] * 2), ([[F(1), F(1)]], [F(0)])]
+    >>> s = SimpleNamespace(net=net, A=A, B=A, element="swap:1:0,1")
+    >>> element_cost(s).seconds < 1e-3
+    True
+    >>> s.element = ";".join(["rescale:1:0:1e2000:64"] * 50)
+    >>> cost = element_cost(s)
+    >>> cost.seconds > 600, cost.bits > 2 * 10**7
+    (True, True)
+    """
+    if getattr(statement, "element", None) is None or statement.B is None:
+        return ElementCost(0.0, 0)
+    from symcert.checker.points import parse_product
+
+    net, A = statement.net, statement.A
+    widths = net.widths
+    depth = len(widths) - 1
+    base = [max(_bits(v) for row in w for v in row) for w, _ in A]
+    row = [[0] * widths[m] for m in range(1, depth + 1)]  # growth of row i of W_m, index m - 1
+    col = [[0] * widths[m - 1] for m in range(1, depth + 1)]  # growth of column j of W_m
+    top_row, top_col = [0] * depth, [0] * depth  # their running maxima (growths only add or move)
+    # Each bias entry as a sum of terms: (total bits of the terms, number of terms).
+    bias = [None if b is None else [(max(_bits(v) for v in b), 1)] * len(b) for _, b in A]
+    params = sum(widths[m] * (widths[m - 1] + 1) for m in range(1, depth + 1))
+    seconds = params * (_MOVE + 1e-6)  # the copy of A and the comparison of the image with B
+
+    def bias_bits(total: int, terms: int) -> int:
+        return 2 * total + terms.bit_length()
+
+    def entry(m: int, i: int | None, j: int | None) -> int:  # a bound of entry (i, j) of W_m
+        r = top_row[m - 1] if i is None else row[m - 1][i]
+        c = top_col[m - 1] if j is None else col[m - 1][j]
+        return base[m - 1] + r + c
+
+    largest = max(base + [total for b in bias if b is not None for total, _ in b[:1]])
+    for kind, l, arguments in parse_product(net, statement.element):
+        if seconds > stop:
+            break
+        n_in, n, n_out = widths[l - 1], widths[l], widths[l + 1]
+        if kind == "swap":  # the two units' growths trade places
+            i, j = arguments
+            for growths in (row[l - 1], col[l], bias[l - 1]):
+                if growths is not None:
+                    growths[i], growths[j] = growths[j], growths[i]
+            seconds += _MOVE * 2 * (n_in + 1 + n_out)
+        elif kind == "perm":
+            row[l - 1] = [row[l - 1][k] for k in arguments]
+            col[l] = [col[l][k] for k in arguments]
+            if bias[l - 1] is not None:
+                bias[l - 1] = [bias[l - 1][k] for k in arguments]
+            seconds += _MOVE * n * (n_in + 1 + n_out)
+        elif kind == "sign":
+            (last,) = arguments
+            seconds += _OPERATION * (n * n_in + widths[last] * widths[last - 1])
+        elif kind in ("flip", "flip_in"):
+            u = arguments[0]
+            seconds += _OPERATION * (n_in + 1 + n_out)
+            if kind == "flip" and net.activation == "sigmoid" and bias[l] is not None:
+                for k, (total, terms) in enumerate(bias[l]):
+                    w = entry(l + 1, k, u)
+                    seconds += _OPERATION + _BIT_PRODUCT * bias_bits(total, terms) * w
+                    bias[l][k] = (total + w, terms + 1)
+                    largest = max(largest, bias_bits(total + w, terms + 1))
+        else:  # rescale: row u times alpha, column u over alpha^K
+            u, alpha, degree = arguments
+            size = _bits(alpha)
+            power = degree * size
+            seconds += _POWER * power**1.585 + _OPERATION * (n_in + 1 + n_out)
+            seconds += _BIT_PRODUCT * size * n_in * entry(l, u, None)
+            seconds += _BIT_PRODUCT * power * n_out * entry(l + 1, None, u)
+            row[l - 1][u] += size
+            col[l][u] += power
+            top_row[l - 1] = max(top_row[l - 1], row[l - 1][u])
+            top_col[l] = max(top_col[l], col[l][u])
+            if bias[l - 1] is not None:
+                total, terms = bias[l - 1][u]
+                seconds += _BIT_PRODUCT * size * bias_bits(total, terms)
+                bias[l - 1][u] = (total + terms * size, terms)
+                largest = max(largest, bias_bits(total + terms * size, terms))
+            largest = max(largest, entry(l, u, None), entry(l + 1, None, u))
+    return ElementCost(seconds, largest)

@@ -15,12 +15,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.checker import arb_engine, mp_engine
-from symcert.checker.barrier import verify_barrier
-from symcert.checker.budget import ARITHMETICS, plan
-from symcert.checker.points import apply_element, is_symmetry
+from symcert.checker.budget import ARITHMETICS, element_cost, plan
+from symcert.checker.kind import short as _short
+from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
+from symcert.checker.points import apply_element
 from symcert.checker.reading import CertificateFormatError, loads, read_text
-from symcert.checker.saddle import verify_saddle
-from symcert.checker.statement import KINDS, SCHEMA, SECOND_DIFFERENCE, SMOOTH, VERSION, Statement
+from symcert.checker.statement import SCHEMA, SMOOTH, VERSION, Statement
 from symcert.limits import MAX_CHECK_SECONDS
 
 __all__ = [
@@ -78,6 +78,14 @@ def check(
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
+        action = element_cost(statement, budget)
+        if action.seconds > budget / 2:
+            raise CertificateBudgetError(
+                f"checking this certificate is estimated at {estimate:.0f} s, beyond the budget of "
+                f"{budget:.0f} s: applying its element exactly ({statement.element.count(';') + 1} factors) "
+                f"grows entries to about {int(action.bits * 0.30103)} digits; raise the budget or use "
+                "a shorter element"
+            )
         raise CertificateBudgetError(
             f"checking this certificate ({statement.size()[0]} parameters, {statement.size()[1]} points, "
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
@@ -101,10 +109,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     if problems:
         result.reasons = notes + problems
         return result
-    if s.kind == "barrier":
-        return _verify_barrier(s, result, notes, precisions)
-    if s.kind in ("critical_point", "saddle"):
-        return _verify_saddle(s, result, notes, precisions)
+    if s.spec.verify is not None:  # a kind that checks more than one inequality
+        return s.spec.verify(s, result, notes, precisions, arithmetic)
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for dps in precisions:
@@ -150,115 +156,25 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     return result
 
 
-def _verify_barrier(
-    s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]
-) -> CheckResult:
-    """A barrier certificate: partition, every piece's upper bound, the witness (always with Arb)."""
-    problems: list[str] = []
-    for dps in precisions:
-        try:
-            found, problems = verify_barrier(s, dps)
-        except (ArithmeticError, ValueError) as error:
-            problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
-            continue
-        problems += _uncontained(s.claimed, found)
-        result.enclosures, result.dps = found, dps
-        if not problems:
-            break
-    lo, hi = s.claimed["barrier"]
-    result.accepted = not problems
-    result.reasons = notes + problems
-    if result.accepted:
-        result.reasons.append(
-            f"re-proved: the barrier lies in [{_short(lo)}, {_short(hi)}] ({len(s.pieces)} pieces, "
-            f"{result.dps} digits, arb)"
-        )
-    return result
-
-
-def _verify_saddle(
-    s: Statement, result: CheckResult, notes: list[str], precisions: tuple[int, ...]
-) -> CheckResult:
-    """A critical_point or saddle certificate: Krawczyk, the lift, the direction, the index (Arb)."""
-    reasons: list[str] = []
-    problems: list[str] = []
-    for dps in precisions:
-        try:
-            found, reasons, problems = verify_saddle(s, dps)
-        except (ArithmeticError, ValueError) as error:
-            found, reasons, problems = {}, [], [f"REJECT: cannot evaluate at {dps} digits: {error}"]
-            continue
-        problems += _uncontained(s.claimed, found)
-        result.enclosures, result.dps = found, dps
-        if not problems:
-            break
-    result.accepted = not problems
-    result.reasons = notes + reasons + problems
-    if result.accepted:
-        result.reasons.append(f"re-proved: {s.quantity} {s.relation} 0 at {result.dps} digits (arb)")
-    return result
-
-
 def _decides(relation: str, lower: Fraction, upper: Fraction) -> bool:
     return {">": lower > 0, "<": upper < 0, "!=": lower > 0 or upper < 0}[relation]
 
 
-def _short(value: Fraction) -> str:
-    """A few significant digits of an exact endpoint, safe for any magnitude (no float overflow)."""
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    exponent = value.numerator.bit_length() - value.denominator.bit_length()
-    if abs(exponent) > 3000:
-        return f"{sign}2^{exponent} (about)"
-    return f"{sign}{float(value):.6g}"
-
-
 def _structural(s: Statement) -> list[str]:
     notes = []
+    if s.stated_kind != s.kind:
+        notes.append(f"the kind {s.stated_kind!r} is now named {s.kind!r}; read as {s.kind}")
     if s.element is not None and s.B is not None:
         if apply_element(s.net, s.A, s.element) != s.B:
-            notes.append(f"REJECT: B is not the image of A under {s.element}")
+            shown = (
+                s.element
+                if len(s.element) <= 80
+                else f"{s.element[:60]}... ({s.element.count(';') + 1} factors)"
+            )
+            notes.append(f"REJECT: B is not the image of A under {shown}")
         else:
             notes.append(f"B = {s.element}(A) exactly")
-    if s.kind in ("curvature", "hessian", "critical", "critical_point", "saddle") and (
-        s.net.activation not in SMOOTH
-    ):
+    if s.spec.smooth and s.net.activation not in SMOOTH:
         notes.append(f"REJECT: {s.kind} certificates need a smooth activation, not {s.net.activation}")
-    if s.kind == "curvature" and not 0 <= s.t0 <= 1:
-        notes.append("REJECT: t0 must lie in [0, 1]")
-    if s.kind == "critical":
-        notes.extend(_critical_premises(s))
-    if s.kind == "saddle" and s.decay != 0:
-        notes.append("REJECT: the lift identity needs a loss without weight decay")
+    notes.extend(s.spec.premises(s))
     return notes
-
-
-def _critical_premises(s: Statement) -> list[str]:
-    reasons = []
-    if not 0 < s.t0 < 1:
-        reasons.append("REJECT: t0 must lie strictly between 0 and 1")
-    if s.teacher is None or s.teacher_net != s.net or s.teacher != s.A:
-        reasons.append("REJECT: a critical certificate needs A to be the teacher point of teacher data")
-    if s.loss_kind not in ("mse", "sse") or s.decay != 0:
-        reasons.append("REJECT: a critical certificate needs an mse or sse loss without weight decay")
-    if s.element is None or not is_symmetry(s.net, s.element):
-        reasons.append("REJECT: a critical certificate needs B = g(A) for a symmetry g of the network")
-    if s.B == s.A:
-        reasons.append("REJECT: A and B must be distinct")
-    if not reasons:
-        reasons.append(
-            "A is the teacher: every residual vanishes, L(A) = 0 = min L, so grad L(A) = 0; "
-            "B = g(A) for a symmetry g, so L(B) = 0 and grad L(B) = 0"
-        )
-    return reasons
-
-
-def _uncontained(claimed: dict, found: dict) -> list[str]:
-    """A rejection for each claimed enclosure that does not contain the recomputed one."""
-    return [
-        f"REJECT: the claimed enclosure of {name} does not contain the recomputed one"
-        for name, (low, high) in claimed.items()
-        if name in found and not (low <= found[name][0] and found[name][1] <= high)
-    ]

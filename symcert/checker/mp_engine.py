@@ -15,8 +15,6 @@ from mpmath.ctx_iv import MPIntervalContext
 from mpmath.libmp import finf, fnan, fninf
 
 from symcert.checker.arithmetic import Jet, loss_value
-from symcert.checker.points import combine, orbit_mean
-from symcert.checker.statement import SECOND_DIFFERENCE
 
 __all__ = ["compute", "dyadic"]
 
@@ -25,32 +23,36 @@ MAX_BITS = 200_000
 
 
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
-    """Enclosures of the statement's quantities, by mpmath intervals at ``dps`` digits."""
-    ctx = MPIntervalContext()
-    ctx.dps = dps
-    s = statement
-    ys = _targets(ctx, s)
-    xs = [[_exact(ctx, v) for v in x] for x in s.xs]
+    """Enclosures of the statement's quantities, by mpmath intervals at ``dps`` digits (as its kind says)."""
+    return statement.spec.quantities(Evaluation(statement, dps), statement)
 
-    def loss(layers: list) -> Any:
-        return loss_value(ctx, s.net, layers, s.loss_kind, s.decay, xs, ys, s.factor)
 
-    if s.kind == "chord":
-        middle = combine(s.A, s.B, Fraction(1, 2))
-        la, lb, lm = (loss(_layers_in(ctx, p)) for p in (s.A, s.B, middle))
-        return _bounds({"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2})
-    if s.kind == "orbit":
-        la, lm = loss(_layers_in(ctx, s.A)), loss(_layers_in(ctx, orbit_mean(s.A, s.layer)))
-        return _bounds({"L(A)": la, "L(mean)": lm, "gap": lm - la})
-    t = Fraction(1, 2) if s.kind == "hessian" else s.t0
-    jet = loss(_segment_jets(ctx, s.A, s.B, t))
-    if s.kind == "critical":
-        return _bounds({"phi'(t0)": jet.c1})
-    reduction = {}
-    if s.h is not None:
-        lp, lx, lq = (loss(_layers_in(ctx, combine(s.A, s.B, u))) for u in (t - s.h, t, t + s.h))
-        reduction = {SECOND_DIFFERENCE: lp + lq - 2 * lx}
-    return _bounds({"dHd" if s.kind == "hessian" else "phi''(t0)": 2 * jet.c2, **reduction})
+class Evaluation:
+    """What a kind computes its quantities from: mpmath intervals at ``dps`` digits (one point at a time)."""
+
+    def __init__(self, statement: Any, dps: int) -> None:
+        self.ctx = MPIntervalContext()
+        self.ctx.dps = dps
+        self.s = statement
+        self.ys = _targets(self.ctx, statement)
+        self.xs = [[_exact(self.ctx, v) for v in x] for x in statement.xs]
+
+    def _loss(self, layers: list) -> Any:
+        s = self.s
+        return loss_value(self.ctx, s.net, layers, s.loss_kind, s.decay, self.xs, self.ys, s.factor)
+
+    def losses(self, points: list) -> list:
+        """The loss at each exact point (layers of ``Fraction``)."""
+        return [self._loss(_layers_in(self.ctx, p)) for p in points]
+
+    def jet(self, A: list, B: list, t: Fraction) -> tuple:
+        """``(phi, phi', phi''/2)`` at ``t`` for ``phi(u) = L(A + u(B - A))``."""
+        jet = self._loss(_segment_jets(self.ctx, A, B, t))
+        return jet.c0, jet.c1, jet.c2
+
+    def bounds(self, values: dict[str, Any]) -> dict[str, tuple[Fraction, Fraction]]:
+        """Exact endpoints of each interval."""
+        return _bounds(values)
 
 
 def _targets(ctx: Any, s: Any) -> list:

@@ -156,13 +156,21 @@ def rational(text: Any, where: str = "number", max_digits: int = MAX_DIGITS) -> 
     )
 
 
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, for messages (never a Python class name)."""
+    names = {dict: "object", list: "array", str: "string", float: "number", type(None): "null"}
+    return next((name for kind, name in names.items() if isinstance(value, kind)), "value")
+
+
 def integer(value: Any, where: str, low: int, high: int) -> int:
     """An unquoted JSON integer (or a Python ``int``, in a dict built in Python) from ``low`` to ``high``."""
     if isinstance(value, int) and not isinstance(value, bool):
         value = JsonInteger(value) if abs(value) < 10**12 else JsonInteger("9" * 13)
     if not isinstance(value, JsonInteger) or len(value) > 12 or not re.fullmatch(r"-?[0-9]+", value):
         shown = "a string" if isinstance(value, str) and not isinstance(value, JsonInteger) else None
-        shown = shown or ("a boolean" if isinstance(value, bool) else type(value).__name__)
+        if shown is None and isinstance(value, JsonInteger):  # too long for an integer in range
+            shown = f"{value[:12]}... ({len(value)} digits)"
+        shown = shown or ("a boolean" if isinstance(value, bool) else f"a JSON {_json_type(value)}")
         raise CertificateFormatError(f"{where} must be an integer from {low} to {high}, got {shown}")
     number = int(value)
     if not low <= number <= high:

@@ -41,8 +41,8 @@ def read_saddle_parameters(s: Any, parameters: dict) -> None:
     from symcert.checker.statement import read_point
 
     s.radius = rational(parameters["radius"], "parameters.radius")
-    if s.radius <= 0:
-        raise CertificateFormatError(f"parameters.radius must be > 0, got {s.radius}")
+    if s.radius < 0:  # 0 is well formed (a prover with no box to offer writes it) but never proves
+        raise CertificateFormatError(f"parameters.radius must be >= 0, got {s.radius}")
     if s.kind != "saddle":
         return
     if not 1 <= s.layer < len(s.net.widths) - 1:

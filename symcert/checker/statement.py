@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from symcert.checker.arithmetic import Net
+from symcert.checker.kind import SECOND_DIFFERENCE, Kind, kind_named
 from symcert.checker.points import parse_product
 from symcert.checker.reading import (
     CertificateFormatError,
@@ -22,7 +23,6 @@ from symcert.checker.reading import (
     rational_matrix,
 )
 from symcert.limits import (
-    MAX_BARRIER_PIECES,
     MAX_ENDPOINT_DIGITS,
     MAX_LAYERS,
     MAX_POINTS,
@@ -31,84 +31,12 @@ from symcert.limits import (
     MIN_DPS,
 )
 
-__all__ = ["Statement", "SCHEMA", "VERSION", "KINDS", "CLAIMS", "STATUSES", "SMOOTH", "SECOND_DIFFERENCE"]
+__all__ = ["Statement", "SCHEMA", "VERSION", "STATUSES", "SMOOTH", "SECOND_DIFFERENCE"]
 
 SCHEMA, VERSION = "symcert-certificate", 1
-KINDS = ("chord", "curvature", "hessian", "orbit", "critical", "barrier", "critical_point", "saddle")
 STATUSES = ("proved", "refuted", "undecided")
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "square", "cube")
 SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
-#: The chord a curvature or Hessian certificate reduces to, with the optional parameter ``h``:
-#: ``phi(t0 - h) + phi(t0 + h) - 2 phi(t0) < 0`` (t0 = 1/2 for hessian), re-proved when ``h`` is given.
-SECOND_DIFFERENCE = "phi(t0-h) + phi(t0+h) - 2 phi(t0)"
-#: Parameters a kind may carry beyond its required ones (added in version 1 without breaking older files).
-OPTIONAL_PARAMETERS = {"curvature": ("h",), "hessian": ("h",), "saddle": ("index",)}
-# For each kind: the decisive quantity, its relation to 0, the claim's text (as the schema states it),
-# the enclosures a certificate may claim and the parameters it carries.
-CLAIMS = {
-    "chord": (
-        "barrier",
-        ">",
-        "L((A+B)/2) - (L(A) + L(B))/2 > 0: the midpoint lies above the chord",
-        ("L(A)", "L(B)", "L(M)", "barrier"),
-        (),
-    ),
-    "curvature": (
-        "phi''(t0)",
-        "<",
-        "phi''(t0) < 0 for phi(t) = L(A + t(B - A)): concave along the segment",
-        ("phi''(t0)", SECOND_DIFFERENCE),
-        ("t0",),
-    ),
-    "hessian": (
-        "dHd",
-        "<",
-        "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite",
-        ("dHd", SECOND_DIFFERENCE),
-        (),
-    ),
-    "orbit": (
-        "gap",
-        ">",
-        "L(mean of A over the layer's permutations) - L(A) > 0: averaging the orbit hurts",
-        ("L(A)", "L(mean)", "gap"),
-        ("layer",),
-    ),
-    "critical": (
-        "phi'(t0)",
-        "!=",
-        "A and B are critical points (global minima) and grad L(A + t0(B - A)) != 0",
-        ("phi'(t0)",),
-        ("t0",),
-    ),
-    "barrier": (
-        "barrier",
-        "in",
-        "sup_t L((1-t)A + tB) - chord(t) lies in the enclosure: each piece of [0, 1] bounds it above, "
-        "the witness below",
-        ("L(A)", "L(B)", "barrier"),
-        ("form", "pieces", "witness"),
-    ),
-    "critical_point": (
-        "margin",
-        "<",
-        "K(X) lies inside X = A + [-r, r]^n (Krawczyk): grad L has exactly one zero in X",
-        ("margin",),
-        ("radius",),
-    ),
-    "saddle": (
-        "dHd",
-        "<",
-        "grad L has exactly one zero z in X = A + [-r, r]^n (Krawczyk); the lift of z (unit split lam, "
-        "1 - lam) is a critical point of the wide network, and d^T H_wide d < 0 over the lifted box: "
-        "not a local minimum",
-        ("dHd", "margin"),
-        ("radius", "layer", "unit", "lam", "direction"),
-    ),
-}
-#: Kinds about one point A (no B): checked by :mod:`symcert.checker.saddle`.
-POINT_KINDS = ("orbit", "critical_point", "saddle")
-FORMS = ("entezari", "midpoint")
 _TOP = {
     "schema",
     "version",
@@ -186,9 +114,10 @@ class Statement:
                 f"unknown certificate version {version}; this checker reads {VERSION}"
             )
         keys(record, _TOP, _INFORMATIVE, "certificate")
-        self.kind = field(record, "kind", str, "certificate")
-        if self.kind not in KINDS:
-            raise CertificateFormatError(f"unknown certificate kind {self.kind[:40]!r}")
+        #: The kind as the file names it (an old name is read as the kind it was renamed to).
+        self.stated_kind = field(record, "kind", str, "certificate")
+        self.spec: Kind = kind_named(self.stated_kind)
+        self.kind = self.spec.name
         self.status = field(record, "status", str, "certificate")
         if self.status not in STATUSES:
             raise CertificateFormatError(
@@ -202,7 +131,7 @@ class Statement:
         keys(points, {"A"}, {"B"}, "points")
         self.A = read_point(self.net, points["A"], "points.A")
         self.B = read_point(self.net, points["B"], "points.B") if "B" in points else None
-        if self.kind not in POINT_KINDS and self.B is None:
+        if self.spec.needs_B and self.B is None:
             raise CertificateFormatError(f"a {self.kind} certificate needs points.B")
         self.element = record["element"]
         if self.element is not None:
@@ -215,15 +144,15 @@ class Statement:
 
     @property
     def quantity(self) -> str:
-        return CLAIMS[self.kind][0]
+        return self.spec.quantity
 
     @property
     def relation(self) -> str:
-        return CLAIMS[self.kind][1]
+        return self.spec.relation
 
     def _read_claim(self, claim: dict) -> None:
         keys(claim, {"quantity", "relation", "text"}, set(), "claim")
-        quantity, relation, text = CLAIMS[self.kind][:3]
+        quantity, relation, text = self.spec.quantity, self.spec.relation, self.spec.text
         stated = tuple(field(claim, k, str, "claim") for k in ("quantity", "relation", "text"))
         if stated != (quantity, relation, text):
             raise CertificateFormatError(
@@ -277,8 +206,8 @@ class Statement:
             self.ys = [rational_list(y, self.net.widths[-1], f"data.ys[{i}]") for i, y in enumerate(ys_raw)]
 
     def _read_parameters(self, parameters: dict) -> None:
-        names = CLAIMS[self.kind][4]
-        keys(parameters, set(names), set(OPTIONAL_PARAMETERS.get(self.kind, ())), "parameters")
+        names = self.spec.parameters
+        keys(parameters, set(names), set(self.spec.optional), "parameters")
         self.t0 = rational(parameters["t0"], "parameters.t0") if "t0" in names else Fraction(1, 2)
         self.h = rational(parameters["h"], "parameters.h") if "h" in parameters else None
         if self.h is not None and self.h <= 0:
@@ -286,38 +215,10 @@ class Statement:
         self.layer = (
             integer(parameters["layer"], "parameters.layer", 1, MAX_LAYERS) if "layer" in names else 1
         )
-        if self.kind == "barrier":
-            self._read_barrier(parameters)
-        if self.kind in ("critical_point", "saddle"):
-            from symcert.checker.saddle import read_saddle_parameters
-
-            read_saddle_parameters(self, parameters)
-        if self.kind == "orbit" and not 1 <= self.layer < len(self.net.widths) - 1:
-            raise CertificateFormatError(
-                f"parameters.layer must be a hidden layer (1 to {len(self.net.widths) - 2}), got {self.layer}"
-            )
-
-    def _read_barrier(self, parameters: dict) -> None:
-        self.form = field(parameters, "form", str, "parameters")
-        if self.form not in FORMS:
-            raise CertificateFormatError(f"parameters.form must be one of {', '.join(FORMS)}")
-        self.witness = rational(parameters["witness"], "parameters.witness")
-        if not 0 <= self.witness <= 1:
-            raise CertificateFormatError("parameters.witness must lie in [0, 1]")
-        pieces = field(parameters, "pieces", list, "parameters")
-        if not 1 <= len(pieces) <= MAX_BARRIER_PIECES:
-            raise CertificateFormatError(f"parameters.pieces must hold 1 to {MAX_BARRIER_PIECES} pieces")
-        self.pieces = []
-        for i, piece in enumerate(pieces):
-            where = f"parameters.pieces[{i}]"
-            if not isinstance(piece, list) or len(piece) != 3:
-                raise CertificateFormatError(f"{where} must be a triple [t0, t1, upper]")
-            t0, t1 = rational(piece[0], f"{where} t0"), rational(piece[1], f"{where} t1")
-            upper = rational(piece[2], f"{where} upper", MAX_ENDPOINT_DIGITS)
-            self.pieces.append((t0, t1, upper))
+        self.spec.read(self, parameters)  # what the kind reads beyond these
 
     def _read_enclosures(self, record: dict) -> dict[str, tuple[Fraction, Fraction]]:
-        allowed = CLAIMS[self.kind][3]
+        allowed = self.spec.enclosures
         out = {}
         for name, pair in record.items():
             if name not in allowed:
@@ -342,3 +243,22 @@ class Statement:
         widths, bias = self.net.widths, self.net.bias
         params = sum(widths[l] * (widths[l - 1] + bias) for l in range(1, len(widths)))
         return params, len(self.xs)
+
+
+def __getattr__(name: str) -> Any:
+    """``KINDS`` and ``CLAIMS``, deprecated: each kind declares itself in :mod:`symcert.checker.kinds`."""
+    if name in ("KINDS", "CLAIMS"):
+        import warnings
+
+        from symcert.checker.kind import kind_named, registered
+
+        warnings.warn(
+            f"symcert.checker.statement.{name} is deprecated; use symcert.checker.kinds.kind_named(name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        kinds = [kind_named(k) for k in registered()]
+        if name == "KINDS":
+            return tuple(k.name for k in kinds)
+        return {k.name: (k.quantity, k.relation, k.text, k.enclosures, k.parameters) for k in kinds}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,6 +19,7 @@ from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.options import add_command
+from symcert.cli.outputs import check_output_paths
 from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
 from symcert.cli.saddle import add_saddle_parser, run_saddle
 from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
@@ -85,9 +86,9 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--activation",
-        default="tanh",
-        help=f"hidden activation: {', '.join(ACTIVATION_NAMES)}; "
-        "leaky_relu:P/Q sets the slope (default: tanh)",
+        default=None,
+        help=f"hidden activation: {', '.join(ACTIVATION_NAMES)}; leaky_relu:P/Q sets the slope (default: "
+        "tanh; with --model: the one the file records, and required when it records none)",
     )
     parser.add_argument(
         "--output-activation",
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"symcert {__version__}")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     group = add_command(
@@ -197,6 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help (0) and usage errors (2), already printed
         return int(stop.code or 0)
+    if args.version:  # alone: 'symcert --version extra' or '--version prove' is a usage error
+        if args.command is not None:
+            print(f"symcert: error: --version takes no command, got {args.command!r}", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"symcert {__version__}")
+        return EXIT_PROVED
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
@@ -212,12 +219,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "grade": run_grade,
     }
     try:
+        check_output_paths(args)  # every file a command will write, before any work
         return handlers[args.command](args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE
     except CertificateFormatError as error:
         print(f"symcert: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # a file that became unwritable after the checks (disk full, permissions)
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"symcert: error: {error.strerror or error}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("symcert: interrupted", file=sys.stderr)

@@ -12,13 +12,16 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
-from symcert.cli.models import OUTPUT_FOR
-from symcert.cli.options import add_command, exact_flag
+from symcert.cli.models import OUTPUT_FOR, load_model
+from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
+from symcert.cli.timing import TimeUp, time_limit
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_BARRIER_PIECES
+from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
-from symcert.models.loaders import FRAMEWORKS, load_weights
+from symcert.models.loaders import FRAMEWORKS
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
@@ -70,13 +73,16 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     parser.add_argument("--tol", type=_tol, default=Fraction(1, 1000), help="width of the enclosure (1e-3)")
     parser.add_argument("--form", choices=("entezari", "midpoint"), default="entezari", help="the chord")
     parser.add_argument(
-        "--max-pieces", type=int, default=DEFAULT_MAX_PIECES, help=f"cap on pieces ({DEFAULT_MAX_PIECES})"
+        "--max-pieces",
+        type=count_type("--max-pieces", 1, MAX_BARRIER_PIECES),
+        default=DEFAULT_MAX_PIECES,
+        help=f"cap on pieces ({DEFAULT_MAX_PIECES})",
     )
     parser.add_argument(
         "--max-seconds",
-        type=float,
+        type=seconds_type("--max-seconds"),
         default=DEFAULT_MAX_SECONDS,
-        help=f"cap on time ({DEFAULT_MAX_SECONDS:g})",
+        help=f"cap on time, alignment included ({DEFAULT_MAX_SECONDS:g})",
     )
     parser.add_argument(
         "--json",
@@ -122,7 +128,10 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     study.add_argument("--manifest", metavar="PAIRS.csv", default=None, help="the study's pairs (see above)")
     study.add_argument("--out", metavar="RESULTS", default=None, help="with --manifest: the results folder")
     study.add_argument(
-        "--workers", type=int, default=2, help="workers of the local Dask cluster (processes; default 2)"
+        "--workers",
+        type=count_type("--workers", 1, 256),
+        default=2,
+        help="workers of the local Dask cluster (processes; default 2)",
     )
     study.add_argument(
         "--scheduler", metavar="ADDRESS", default=None, help="use a running Dask scheduler (tcp://host:8786)"
@@ -160,8 +169,8 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     if args.data == "teacher":
         raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
     output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
-    mlp, A = load_weights(args.model[0], args.activation, output, args.framework)
-    mlp_b, B = load_weights(args.model[1], args.activation, output, args.framework)
+    mlp, A = load_model(args.model[0], args, output)
+    mlp_b, B = load_model(args.model[1], args, output)
     if mlp_b != mlp:
         raise SpecificationError(
             f"--model {args.model[0]} is a {mlp.describe()} but --model {args.model[1]} a "
@@ -200,37 +209,48 @@ def run_barrier(args: argparse.Namespace) -> int:
         return _run_manifest(args)
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
-    for out in (args.json, args.latex):
-        if out and not Path(out).resolve().parent.is_dir():
-            raise SpecificationError(f"cannot write {out}: its folder does not exist")
     if args.plot:
         check_plot_path(args.plot)
-    if args.max_pieces < 1 or args.max_seconds <= 0:
-        raise SpecificationError("--max-pieces must be >= 1 and --max-seconds > 0")
-    loss, A, B = _problem(args)
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, max_seconds=args.max_seconds)
+    loss, A, B = _problem(args)  # everything that may be refused, before any progress line
+    start = time.perf_counter()
+    if args.model is not None:
+        for name, point in zip(("A", "B"), (A, B)):
+            print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
+    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
     print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
-    panels = [("before alignment", certify_barrier(loss, A, B, **options))]
+    panels = [("before alignment", certify_barrier(loss, A, B, max_seconds=args.max_seconds, **options))]
     print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
-    if args.align:
+    stopped = False
+    if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
         print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
-        alignment = align(A, B, target=loss)
-        proof = alignment.proof.status if alignment.proof is not None else "not attempted"
-        print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
-        print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
-        panels.append(("after alignment", certify_barrier(loss, A, alignment.aligned, **options)))
-        print(f"Aligned barrier: {panels[1][1].summary(exact=args.exact)}")
+        try:
+            alignment = time_limit(_left(args, start), lambda: align(A, B, target=loss))
+        except TimeUp:
+            stopped = True
+            print(f"Alignment:       stopped by --max-seconds {args.max_seconds:g} before it finished")
+        else:
+            proof = alignment.proof.status if alignment.proof is not None else "not attempted"
+            print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
+            print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
+            after = certify_barrier(loss, A, alignment.aligned, max_seconds=_left(args, start), **options)
+            panels.append(("after alignment", after))
+            print(f"Aligned barrier: {after.summary(exact=args.exact)}")
     if args.json:
-        _write_json(panels, args.json)
+        _write_json(panels, args.json, args.align)
     if args.latex:
         _write_latex(panels, args.latex, args.pdf)
     if args.plot:
         write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
-    return 0 if all(r.status == "proved" for _, r in panels) else 1
+    return 0 if not stopped and all(r.status == "proved" for _, r in panels) else 1
 
 
-def _write_json(panels: list[tuple[str, BarrierResult]], out: str) -> None:
-    if len(panels) == 1:
+def _left(args: argparse.Namespace, start: float) -> float:
+    """The seconds of --max-seconds not yet spent (at least a millisecond, so a cap is met, not skipped)."""
+    return max(args.max_seconds - (time.perf_counter() - start), 1e-3)
+
+
+def _write_json(panels: list[tuple[str, BarrierResult]], out: str, aligned: bool = False) -> None:
+    if not aligned:
         write_json(panels[0][1].certificate(), out)
         print(f"Certificate written to {out}", file=sys.stderr)
         return

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from symcert.build.coq import check_coq
+from symcert.build.coq import PROOF_MODULE, check_coq
 from symcert.errors import SpecificationError
 from symcert.printing.coq import EXPORTED_KINDS, coq_refusal
+from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 
@@ -49,7 +50,7 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
             if c.proved
             and c.kind in EXPORTED_KINDS
             and not coq_refusal(c.loss, c.kind, c.parameters.get("layer", 1))
-            and (c.kind not in ("curvature", "hessian") or "h" in c.parameters)
+            and (c.spec.parameter("h") is None or "h" in c.parameters)  # a reduction needs its step h
         ),
         None,
     )
@@ -66,7 +67,8 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
     print(f"Coq proof written to {target} (check: coqc {target})")
     if not check:
         return True
-    result = check_coq(target)
+    # the kernel also checks the theorem against the statement regenerated from the certificate
+    result = check_coq(target, statement=statement_to_coq(chosen, PROOF_MODULE))
     if result.accepted:
         print(f"coqc accepted {target} in {result.seconds:.1f} s")
         print(axioms_text(result.axioms))

@@ -15,14 +15,34 @@ import csv
 from pathlib import Path
 
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
+from symcert.limits import MAX_FILE_BYTES, MAX_POINTS, MAX_TABLE_BYTES
 from symcert.models.reading import json_file as _json
 from symcert.models.reading import text_file as _text
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
-__all__ = ["read_dataset", "read_point", "MAX_FILE_BYTES"]
+__all__ = ["read_dataset", "read_point", "read_table", "MAX_FILE_BYTES"]
+
+
+def read_table(path: str | Path, what: str) -> str:
+    """The text of a small table (a roster, answers, a key): at most ``MAX_TABLE_BYTES`` bytes.
+
+    A UTF-8 byte-order mark (spreadsheets write one) is dropped. Errors name ``what`` the file is:
+
+    >>> read_table("/dev/zero", "roster")
+    Traceback (most recent call last):
+    symcert.errors.SpecificationError: the roster /dev/zero is not a regular file (a device, FIFO or socket)
+    """
+    try:
+        text = _text(path, MAX_TABLE_BYTES)
+    except SpecificationError as error:
+        message = str(error)
+        if message.startswith("cannot read "):
+            message = message.removeprefix("cannot read ")
+            raise SpecificationError(f"cannot read the {what} {message}") from None
+        raise SpecificationError(f"the {what} {message}") from None
+    return text.removeprefix("\ufeff")
 
 
 def read_dataset(path: str | Path) -> Dataset:

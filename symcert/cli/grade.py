@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
+from symcert.cli.data_files import read_table
 from symcert.cli.options import add_command
 from symcert.errors import SpecificationError
-from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION, grade, read_answers, read_key, scores_csv
+from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION, grade, parse_key, read_answers, scores_csv
 
 __all__ = ["add_grade_parser", "run_grade"]
 
@@ -55,19 +57,22 @@ def add_grade_parser(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _key_record(path: str) -> object:
+    """The key's JSON, read with the bound on small tables (``read_key`` reads without one)."""
+    try:
+        return json.loads(read_table(path, "key"))
+    except json.JSONDecodeError as error:
+        raise SpecificationError(
+            f"the key {path} is not valid JSON ({error.msg}, line {error.lineno})"
+        ) from None
+    except RecursionError:
+        raise SpecificationError(f"the key {path} nests arrays or objects too deeply") from None
+
+
 def run_grade(args: argparse.Namespace) -> int:
     """Grade the answers; print a one-line total per student on stderr."""
-    key = read_key(args.key)
-    try:
-        text = Path(args.answers).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise SpecificationError(f"cannot read the answers {args.answers}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise SpecificationError(
-            f"the answers {args.answers} are not UTF-8 text; save the CSV as UTF-8"
-        ) from None
-    if args.output and not Path(args.output).resolve().parent.is_dir():
-        raise SpecificationError(f"cannot write {args.output}: its folder does not exist")
+    key = parse_key(_key_record(args.key))
+    text = read_table(args.answers, "answers")
     grades = grade(key, read_answers(text, key))
     scores = scores_csv(grades)
     if args.output:

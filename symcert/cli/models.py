@@ -6,21 +6,22 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
+from typing import Any
 
 from symcert.build.files import write_json
 from symcert.cli.latex_output import write_derivation
-from symcert.cli.options import add_command, exact_flag
+from symcert.cli.options import add_command, count_type, exact_flag
 from symcert.errors import SpecificationError
+from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS, load_weights
 from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
-from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss
 
-__all__ = ["add_model_options", "add_example_parser", "run_model_prove", "run_example"]
+__all__ = ["add_model_options", "add_example_parser", "load_model", "run_model_prove", "run_example"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: Largest parameters x data points for which --latex writes the derivation.
@@ -62,10 +63,30 @@ def add_example_parser(commands: argparse._SubParsersAction) -> None:
         "(progress on stderr; --quiet silences it). Exit code 0 proved, 1 not proved.",
     )
     example.add_argument("name", choices=("digits",), help="the example")
-    example.add_argument("--hidden", type=int, default=16, help="hidden units (default: 16)")
-    example.add_argument("--seed", type=int, default=0, help="scikit-learn's random_state (default: 0)")
-    example.add_argument("--max-iter", type=int, default=200, help="L-BFGS iterations (default: 200)")
-    example.add_argument("--samples", type=int, default=None, help="use the first N digits (default: all)")
+    example.add_argument(
+        "--hidden",
+        type=count_type("--hidden", 1, 256),
+        default=16,
+        help="hidden units, 1 to 256 (default: 16)",
+    )
+    example.add_argument(
+        "--seed",
+        type=count_type("--seed", 0, 2**32 - 1),
+        default=0,
+        help="scikit-learn's random_state (default: 0)",
+    )
+    example.add_argument(
+        "--max-iter",
+        type=count_type("--max-iter", 1, 10000),
+        default=200,
+        help="L-BFGS iterations, 1 to 10000 (default: 200)",
+    )
+    example.add_argument(
+        "--samples",
+        type=count_type("--samples", 1, 1797),
+        default=None,
+        help="use the first N digits, 1 to 1797 (default: all)",
+    )
     example.add_argument("--json", metavar="OUT", default=None, help="write the certificate to OUT")
     example.add_argument("--latex", metavar="OUT.tex", default=None, help="write the derivation as LaTeX")
     example.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf")
@@ -86,9 +107,6 @@ def _progress(args: argparse.Namespace) -> Callable[[str], None]:
 def _check_outputs(args: argparse.Namespace) -> None:
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
-    for out in (args.json, args.latex):
-        if out and not Path(out).resolve().parent.is_dir():
-            raise SpecificationError(f"cannot write {out}: its folder does not exist")
 
 
 def _short(text: str, width: int = 160) -> str:
@@ -117,6 +135,11 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
     return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
 
 
+def load_model(path: str, args: argparse.Namespace, output: str) -> tuple[Any, Any]:
+    """``--model FILE`` with the activation the file records; ``--activation`` must agree, or name it."""
+    return load_weights(path, args.activation, output, args.framework, on_missing="error")
+
+
 def run_model_prove(args: argparse.Namespace) -> int:
     """``symcert prove --model FILE --data FILE``: certify the loss of your own trained network."""
     _check_outputs(args)
@@ -125,21 +148,23 @@ def run_model_prove(args: argparse.Namespace) -> int:
     if args.point is not None:
         raise SpecificationError("--model gives the point A; drop --point")
     if args.kind == "all":
-        raise SpecificationError("with --model, give one --kind (chord, curvature, hessian, orbit, critical)")
-    say = _progress(args)
+        raise SpecificationError(f"with --model, give one --kind ({', '.join(KINDS)})")
     output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
-    say(f"loading {args.model} exactly ...")
-    mlp, A = load_weights(args.model, args.activation, output, args.framework)
-    say(f"loaded the {mlp.describe()}; reading {args.data} ...")
+    # everything that may be refused is read first, before any progress line
+    mlp, A = load_model(args.model, args, output)
     loss = Loss(mlp, load_data(args.data, mlp, args.loss), args.loss, args.weight_decay)
+    element = None
+    if args.element is not None:
+        element = parse_element(args.element)
+        element.check(mlp)
+    say = _progress(args)
     print(f"Network: {mlp.describe()}, trained weights from {args.model} (exact)")
     print(f"Loss: {loss.describe()}")
-    if args.element is None:
+    print(f"Check: {float_check(loss, A)} (float64, evidence only)")
+    if element is None:
         choice = best_witness(loss, A, kind=args.kind, dps=args.dps, progress=say)
         print(choice.message)
         return _outputs(choice.certificate, args)
-    element = parse_element(args.element)
-    element.check(mlp)
     say(f"certifying {args.kind} for {element} ...")
     certificate = certify_nonconvexity(loss, A, element=element, kind=args.kind, dps=args.dps)
     say(f"{certificate.status}")
@@ -154,10 +179,6 @@ def run_example(args: argparse.Namespace) -> int:
 
     _check_outputs(args)
     say = _progress(args)
-    if args.samples is not None and not 1 <= args.samples <= 1797:
-        raise SpecificationError(f"--samples must be from 1 to 1797, got {args.samples}")
-    if not 1 <= args.hidden <= 256 or not 1 <= args.max_iter <= 10000:
-        raise SpecificationError("--hidden must be from 1 to 256 and --max-iter from 1 to 10000")
     run = digits_example(args.hidden, args.seed, args.max_iter, args.samples, progress=say)
     model, choice = run.model, run.choice
     print(f"Network: {model.mlp.describe()}, trained by scikit-learn on {run.n_samples} digits (pixels / 16)")

@@ -7,10 +7,11 @@ and says what it prints and what its exit code means.
 from __future__ import annotations
 
 import argparse
+import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-__all__ = ["add_command", "exact_flag"]
+__all__ = ["add_command", "exact_flag", "seconds_type", "count_type"]
 
 _WIDTH = 88
 
@@ -69,3 +70,44 @@ def exact_flag(parser: argparse.ArgumentParser) -> None:
         help="print enclosures with exact rational endpoints (default: 6 significant digits, rounded "
         "outward, so the printed interval still contains the exact one; JSON is always exact)",
     )
+
+
+def seconds_type(flag: str, high: float = 1e7) -> Callable[[str], float]:
+    """An argparse type: a number of seconds in ``(0, high]`` (``nan``, ``inf`` and words refused).
+
+    >>> seconds_type("--max-seconds")("2.5")
+    2.5
+    >>> seconds_type("--max-seconds")("nan")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: --max-seconds must be a number of seconds above 0 and at most 1e+07, got 'nan'
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text) if len(text) < 40 else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not 0 < value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be a number of seconds above 0 and at most {high:g}, got {text[:40]!r}"
+            )
+        return value
+
+    return parse
+
+
+def count_type(flag: str, low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``.
+
+    >>> count_type("--max-pieces", 1, 10**6)("100")
+    100
+    """
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"-?[0-9]{1,12}", text.strip(), re.ASCII) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"{flag} must be an integer from {low} to {high}, got {text[:40]!r}"
+            )
+        return int(text)
+
+    return parse

@@ -12,19 +12,21 @@ from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.build.files import write_json
 from symcert.checker import check
 from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
+from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
-from symcert.cli.options import add_command, exact_flag
+from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MIN_DPS
+from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
 from symcert.proofs.invariance import prove_invariance
+from symcert.proofs.kinds import RENAMED, kind_of
 from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.proofs.witness import search_witness
 from symcert.symbolic.data import Dataset
@@ -38,6 +40,8 @@ __all__ = ["add_prove_parser", "add_check_parser", "run_prove", "run_check"]
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 
 _DEFAULT_WIDTHS = (1, 2, 1)
+#: Data points of the teacher data set (a small exact grid).
+_TEACHER_POINTS = 5
 
 
 def add_prove_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
@@ -47,10 +51,9 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "prove",
         purpose="Certify, rigorously, that a network's loss is not convex (the main job).",
         details="With no options: the default example, a 1-2-1 tanh teacher A (an exact global minimum) "
-        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: chord "
-        "(midpoint above the chord), curvature (phi'' < 0 on the segment), hessian (d^T H d < 0 at the "
-        "midpoint), orbit (averaging over the layer's permutations hurts), critical (two critical points "
-        "with a non-critical point between them), or all.",
+        "and its swapped copy B = swap(A) (another one), whose midpoint is strictly worse. Kinds: "
+        + ", ".join(f"{name} ({kind_of(name).title})" for name in KINDS)
+        + ", or all.",
         examples=[
             ("symcert prove", "the default example: proved in a few seconds"),
             ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
@@ -85,7 +88,11 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
     )
     prove.add_argument(
-        "--kind", choices=(*KINDS, "all"), default="chord", help="the witness (default: chord)"
+        "--kind",
+        type=_kind,
+        choices=(*KINDS, "all"),
+        default="chord",
+        help="the witness (default: chord)",
     )
     prove.add_argument(
         "--dps",
@@ -119,7 +126,22 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="draw the certificate(s) with matplotlib: phi(t) along the segment, the chord and the "
         "certified enclosures (needs the plot extra)",
     )
+    prove.add_argument(
+        "--budget",
+        type=seconds_type("--budget"),
+        default=MAX_PROVE_SECONDS,
+        help="refuse problems whose estimated proving time exceeds this many seconds "
+        f"(default: {MAX_PROVE_SECONDS:.0f}; without --model)",
+    )
     add_model_options(prove)
+
+
+def _kind(text: str) -> str:
+    """``--kind``: an old kind name is read as its new one, with a note on stderr."""
+    if text in RENAMED:
+        print(f"note: the kind {text!r} is now named {RENAMED[text]!r}", file=sys.stderr)
+        return RENAMED[text]
+    return text
 
 
 def _dps(text: str) -> int:
@@ -136,18 +158,6 @@ def _seed(text: str) -> int:
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise argparse.ArgumentTypeError(f"--seed must be a nonnegative integer below 10^18, got {shown!r}")
     return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text) if len(text) < 40 else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not 0 < value <= 10**7:
-        raise argparse.ArgumentTypeError(
-            f"--budget must be a number of seconds from 0 to 1e7, got {text[:40]!r}"
-        )
-    return value
 
 
 def add_check_parser(commands: argparse._SubParsersAction) -> None:
@@ -180,7 +190,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
     )
     checker.add_argument(
         "--budget",
-        type=_seconds,
+        type=seconds_type("--budget"),
         default=MAX_CHECK_SECONDS,
         help="refuse certificates whose estimated checking time exceeds this many seconds "
         f"(default: {MAX_CHECK_SECONDS:.0f})",
@@ -199,7 +209,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         args.data == "teacher"
         and args.point is None
         and tuple(args.widths) == _DEFAULT_WIDTHS
-        and args.activation == "tanh"
+        and args.activation in (None, "tanh")
         and args.loss == "mse"
         and args.output_activation in (None, "identity")
         and not args.no_bias
@@ -209,15 +219,18 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         example = default_example()
         return example.loss, example.teacher, parse_element(args.element or str(example.element))
     mlp = network_from(args, args.loss)
+    kinds = len(KINDS) if args.kind == "all" else 1
     if args.data == "teacher":
+        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.bias)  # before any work
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
-        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(5)]
+        xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(_TEACHER_POINTS)]
         data = Dataset.teacher(mlp, teacher, xs)
         A = teacher
     else:
-        data = read_dataset(args.data)
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
+        data = read_dataset(args.data)
+        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.bias)
         A = read_point(args.point, mlp)
     loss = Loss(mlp, data, args.loss, args.weight_decay)
     return loss, A, _element(args.element, loss)
@@ -243,8 +256,6 @@ def run_prove(args: argparse.Namespace) -> int:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:
         raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
-    if args.json and not Path(args.json).resolve().parent.is_dir():
-        raise SpecificationError(f"cannot write {args.json}: its folder does not exist")
     if args.plot:
         check_plot_path(args.plot)  # before any work: a bad file name is refused at once
     loss, A, element = _problem(args)

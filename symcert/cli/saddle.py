@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
-from symcert.cli.options import add_command
-from symcert.cli.symmetry import network_from
-from symcert.errors import SpecificationError
+from symcert.cli.options import add_command, count_type
+from symcert.cli.symmetry import hidden_activation, network_from
+from symcert.errors import SpecificationError, SymcertError
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 
@@ -33,7 +33,11 @@ def parse_lift(text: str) -> tuple[int, int, object]:
             f"--lift is LAYER:UNIT:LAM such as 1:0:1/2 (layer from 1, unit from 0, lam exact), got "
             f"{text[:40]!r}"
         )
-    return int(match[1]), int(match[2]), to_rational(match[3], "lam")
+    try:
+        lam = to_rational(match[3], "lam")
+    except SymcertError as error:
+        raise argparse.ArgumentTypeError(f"--lift {text[:40]}: {error}") from None
+    return int(match[1]), int(match[2]), lam
 
 
 def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
@@ -60,7 +64,12 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
     parser.set_defaults(widths=None)
     parser.add_argument("--data", help="data file: CSV with header x1..xd,y1..ym, or JSON {xs, ys}")
     parser.add_argument("--point", help="JSON file with an approximate critical point (default: search)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the search for a critical point")
+    parser.add_argument(
+        "--seed",
+        type=count_type("--seed", 0, 2**32 - 1),
+        default=0,
+        help="seed of the search for a critical point",
+    )
     parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
     parser.add_argument(
         "--lift", type=parse_lift, default=None, help="LAYER:UNIT:LAM, e.g. 1:0:1/2 (default: 1:0:1/2)"
@@ -82,16 +91,33 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
             )
         from symcert.symbolic.saddle_example import saddle_example
 
-        example = saddle_example(args.activation)
+        example = saddle_example(hidden_activation(args))
         return example.loss, example.approx
     args.widths = args.widths or (1, 1, 1)
     loss = Loss(network_from(args, args.loss), read_dataset(args.data), args.loss)
+    _check_lift(args, loss.mlp.widths)
     if args.point is not None:
         return loss, read_point(args.point, loss.mlp)
     from symcert.numeric.minima import locate_minimum
 
     _progress(f"searching for a critical point (L-BFGS, seed {args.seed})")
     return loss, locate_minimum(loss, seed=args.seed, refine=False).point
+
+
+def _check_lift(args: argparse.Namespace, widths: tuple[int, ...]) -> None:
+    """Refuse, before any work, a --lift whose layer or unit the narrow network does not have."""
+    if args.lift is None:
+        return
+    layer, unit, _ = args.lift
+    if not 1 <= layer <= len(widths) - 2:
+        raise SpecificationError(
+            f"--lift {layer}:{unit}: the narrow network has hidden layers 1 to {len(widths) - 2}, "
+            f"got layer {layer}"
+        )
+    if not 0 <= unit < widths[layer]:
+        raise SpecificationError(
+            f"--lift {layer}:{unit}: hidden layer {layer} has units 0 to {widths[layer] - 1}, got unit {unit}"
+        )
 
 
 def run_saddle(args: argparse.Namespace) -> int:
@@ -101,6 +127,7 @@ def run_saddle(args: argparse.Namespace) -> int:
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the PDF is compiled from it)")
     loss, approx = _problem(args)
+    _check_lift(args, loss.mlp.widths)
     layer, unit, lam = args.lift or (1, 0, to_rational("1/2"))
     _progress(f"certifying the critical point of the {loss.mlp.describe()} (Newton, Krawczyk)")
     _progress(f"lifting unit {unit} of layer {layer} with lam = {lam}; certifying the inertia")

@@ -6,24 +6,34 @@ import argparse
 import json
 import sys
 
+from symcert.errors import SpecificationError
 from symcert.printing import text
 from symcert.proofs.invariance import Proof, prove_invariance
 from symcert.proofs.serialize import group_to_dict, proof_to_dict
+from symcert.symbolic.exact import to_rational
 from symcert.symbolic.examples import default_teacher_loss
 from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 
-__all__ = ["network_from", "run_group", "run_invariance", "group_text"]
+__all__ = ["network_from", "hidden_activation", "run_group", "run_invariance", "group_text"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+
+#: The hidden activation of a network described on the command line (not of a --model: see models.py).
+DEFAULT_ACTIVATION = "tanh"
+
+
+def hidden_activation(args: argparse.Namespace) -> str:
+    """``--activation``, or tanh for a network described by ``--widths`` (a model file records its own)."""
+    return args.activation or DEFAULT_ACTIVATION
 
 
 def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
     output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(
         loss or "", "identity"
     )
-    return MLP(args.widths, args.activation, bias=not args.no_bias, output_activation=output)
+    return MLP(args.widths, hidden_activation(args), bias=not args.no_bias, output_activation=output)
 
 
 def run_group(args: argparse.Namespace) -> int:
@@ -46,7 +56,15 @@ def run_invariance(args: argparse.Namespace) -> int:
     target: MLP | Loss = mlp
     if args.loss:
         target = default_teacher_loss(mlp, args.loss, args.weight_decay)
+    elif args.weight_decay not in ("0", 0):
+        to_rational(args.weight_decay, "weight_decay")  # a malformed number is named as such first
+        raise SpecificationError(
+            f"--weight-decay {args.weight_decay[:40]} needs --loss (weight decay is part of a loss, not of "
+            "the network's output); add --loss mse, or drop --weight-decay"
+        )
     element = mlp.symmetry_group() if args.element == "group" else parse_element(args.element)
+    if not isinstance(element, SymmetryGroup):
+        element.check(mlp)  # before the progress line: a bad element is one line on stderr
     if not args.json:
         print(
             f"Proving invariance under {args.element} for the {target.describe()} ...",

@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from symcert.cli.data_files import read_table
 from symcert.errors import SpecificationError
 from symcert.handouts.classroom import read_roster, write_class
 from symcert.handouts.variants import VARIANT_HANDOUTS, variant_handout
@@ -68,11 +69,7 @@ def run_variants(args: argparse.Namespace) -> int:
         if args.pdf:
             print(f"Wrote {compile_pdf(tex)}")
         return 0
-    try:
-        text = Path(args.students).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise SpecificationError(f"cannot read the roster {args.students}: {error.strerror}") from None
-    students = read_roster(text, args.seed or 0)
+    students = read_roster(read_table(args.students, "roster"), args.seed or 0)
     print(f"Writing {len(students)} variants of {args.name} to {directory} ...", file=sys.stderr, flush=True)
     result = write_class(args.name, students, directory, workers=args.workers)
     for name, tex, pdf in result.files:

@@ -121,10 +121,15 @@ def build() -> Handout:
         ),
         Exercise(
             r"A convex loss has barrier $0$ between any two points. What does a certified lower end "
-            r"above $0$ prove about this loss?",
+            r"above $0$ prove about this loss? And for the midpoint form of the barrier, whose chord is "
+            r"$\bigl(L(A) + L(B)\bigr)/2$ for every $t$ (Ainsworth et al., 2023)?",
             r"That it is not convex: at the witness $t$, $\varphi(t)$ lies strictly above the chord, which "
             r"convexity forbids. (Alignment lowering the barrier does not change this: the loss is "
-            r"the same.)",
+            r"the same.) The midpoint form differs from the bracket above by "
+            r"$(t - \tfrac12)\bigl(L(A) - L(B)\bigr)$, so its lower end above $0$ proves non-convexity "
+            r"only when $L(A) = L(B)$ (then both chords coincide); in general it must exceed "
+            r"$|L(A) - L(B)|/2$. Two trained networks rarely have equal losses: for them a positive "
+            r"midpoint barrier alone proves nothing.",
         ),
     )
     motivation = (

@@ -4,7 +4,7 @@
    units equal, so the network collapses to width one; convexity would make that
    narrow network at least as good (``kind="orbit"``).
 2. Two distinct critical points with a non-critical point between them
-   (``kind="critical"``).
+   (``kind="critical_pair"``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build() -> Handout:
     loss, A, g = example.loss, example.teacher, example.element
     invariance = prove_invariance(loss, g)
     orbit = certify_nonconvexity(loss, A, element=g, kind="orbit")
-    critical = certify_nonconvexity(loss, A, element=g, kind="critical")
+    critical = certify_nonconvexity(loss, A, element=g, kind="critical_pair")
     body = "\n\n".join(
         [
             r"\section{Definitions}",

@@ -26,6 +26,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
+from symcert.models.reading import npz_arrays
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.network import MLP
 
@@ -105,10 +106,10 @@ def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:
             rest = array[:, d:]
             y = rest[:, 0] if rest.shape[1] == 1 and kind in ("cross_entropy", "bce") else rest
             return _dataset(array[:, :d], y, mlp, kind, path)
-        with np.load(path, allow_pickle=False) as archive:
-            if sorted(archive.files) != ["X", "y"]:
-                raise SpecificationError(f"{path}: expected arrays X and y, got {sorted(archive.files)[:6]}")
-            X, y = archive["X"], archive["y"]
+        arrays = npz_arrays(path)
+        if sorted(arrays) != ["X", "y"]:
+            raise SpecificationError(f"{path}: expected arrays X and y, got {sorted(arrays)[:6]}")
+        X, y = arrays["X"], arrays["y"]
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise SpecificationError(f"{path} is not a numpy file of numeric arrays ({error})") from None
     return _dataset(_finite(X, "X", path), _finite(y, "y", path), mlp, kind, path)

@@ -10,7 +10,12 @@ Every float weight ``w`` is an exact dyadic rational and loads to exactly
   (``0.weight``, ``0.bias``, ``2.weight``, ...; ``out x in``), read with the
   ``safetensors`` package's numpy API (never torch, never pickle).
 
-The activations are not stored in these files: the caller names them.
+The hidden activation is read from the file where the format records it: an
+``activation`` entry (a 0-d string array in ``.npz``, a string key in JSON, a
+``__metadata__`` entry in safetensors, ``save_file(..., metadata={"activation": "tanh"})``).
+An ``activation`` argument that contradicts the file is refused; a file that records
+none needs the argument (until now it defaulted to ``relu``: that default is
+deprecated, and ``on_missing="error"``, as on the command line, refuses instead).
 
 >>> import numpy as np
 >>> from fractions import Fraction
@@ -23,7 +28,7 @@ The activations are not stored in these files: the caller names them.
 from __future__ import annotations
 
 import re
-import zipfile
+import warnings
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -32,9 +37,10 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.errors import Hint, SpecificationError
 from symcert.limits import MAX_FILE_BYTES
-from symcert.numeric.engine.layout import Exact, LayerLayout, PointLayout, _cached
+from symcert.models.reading import npz_arrays
+from symcert.numeric.engine.layout import Exact, LayerLayout, PointLayout, remember_point_layout
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
@@ -77,18 +83,35 @@ def exact_array(value: Any, name: str = "array") -> Exact:
     return exact
 
 
+#: The hidden activation used, with a DeprecationWarning, when none is named or recorded (the old default).
+_OLD_DEFAULT = "relu"
+
+
+def _deprecated_default(what: str) -> str:
+    warnings.warn(
+        f"{what} without activation= uses relu; this default is deprecated (the command line has none): "
+        "name the activation, e.g. activation='tanh'",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return _OLD_DEFAULT
+
+
 def network_from_arrays(
     weights: Sequence[Any],
     biases: Sequence[Any] | None,
-    activation: str = "relu",
+    activation: str | None = None,
     output_activation: str = "identity",
 ) -> tuple[MLP, Point]:
     """The network and its exact point from weight matrices ``out x in`` (and bias vectors).
 
     Shapes are checked layer by layer; an error names the layer and the two shapes.
     The point's exact layout is built here from integers (no per-entry SymPy work on
-    the engine's path) and cached for the engine.
+    the engine's path) and handed to the engine. ``activation`` is required (its old
+    default, ``relu``, is deprecated).
     """
+    if activation is None:
+        activation = _deprecated_default("network_from_arrays")
     if not weights:
         raise SpecificationError("a network needs at least one weight matrix, got none")
     if biases is not None and len(biases) != len(weights):
@@ -128,7 +151,7 @@ def network_from_arrays(
                 values.extend(sympy.Rational(int(n), exact.den) for n in exact.num.ravel())
     point = Point(mlp, tuple(values))
     layout = PointLayout(tuple(layers))
-    _cached("point", point, lambda: layout)
+    remember_point_layout(point, layout)
     return mlp, point
 
 
@@ -153,12 +176,54 @@ def _numbered(keys: Sequence[str], pattern: str, path: Any) -> list[int]:
     return sorted(set(found))
 
 
-def _from_npz(path: Path, activation: str, output: str) -> tuple[MLP, Point]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise SpecificationError(f"{path} is not a numpy .npz archive of numeric arrays ({error})") from None
+def _recorded(value: Any, path: Path) -> str:
+    """The activation a file records: a short string naming a known activation."""
+    from symcert.symbolic.activations import ACTIVATION_NAMES
+
+    text = str(value) if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "U"
+                                                      and value.ndim == 0) else None
+    if text is None or not (text in ACTIVATION_NAMES or re.fullmatch(r"leaky_relu:[0-9/]{1,40}", text)):
+        shown = repr(text[:40]) if text is not None else f"a value of type {type(value).__name__}"
+        raise SpecificationError(
+            f"{path} records the activation {shown}, which symcert does not know; expected one of "
+            f"{', '.join(ACTIVATION_NAMES)}"
+        )
+    return text
+
+
+def _activation(path: Path, given: str | None, recorded: str | None, on_missing: str) -> str:
+    """The hidden activation: the file's, the caller's (which must agree), or the deprecated default."""
+    if recorded is not None:
+        if given is not None and given != recorded:
+            raise SpecificationError(
+                f"{path} records the activation {recorded}, but activation={given} was given; drop it or "
+                f"give {recorded} (a different activation is a different network)",
+                hint=Hint(
+                    "{path} records the activation {recorded}, but {activation} {given} was given; drop it "
+                    "or give {recorded} (a different activation is a different network)",
+                    path=path,
+                    recorded=recorded,
+                    given=given,
+                ),
+            )
+        return recorded
+    if given is not None:
+        return given
+    if on_missing == "error":
+        raise SpecificationError(
+            f"{path} does not record its hidden activation; name it with activation=... (tanh, relu, ...)",
+            hint=Hint(
+                "{path} does not record its hidden activation; name it with {activation} (tanh, relu, ...)",
+                path=path,
+            ),
+        )
+    return _deprecated_default("load_weights")
+
+
+def _from_npz(path: Path, activation: str | None, output: str, on_missing: str) -> tuple[MLP, Point]:
+    arrays = npz_arrays(path)
+    recorded = _recorded(arrays.pop("activation"), path) if "activation" in arrays else None
+    activation = _activation(path, activation, recorded, on_missing)
     layers = _numbered([k for k in arrays if k.startswith("W")], r"W(\d+)", path)
     if layers != list(range(1, len(layers) + 1)) or not layers:
         raise SpecificationError(f"{path}: expected arrays W1, W2, ... without gaps, got {sorted(arrays)}")
@@ -173,14 +238,18 @@ def _from_npz(path: Path, activation: str, output: str) -> tuple[MLP, Point]:
     return network_from_arrays([arrays[f"W{l}"] for l in layers], biases, activation, output)
 
 
-def _from_safetensors(path: Path, activation: str, output: str) -> tuple[MLP, Point]:
-    from safetensors import SafetensorError
+def _from_safetensors(path: Path, activation: str | None, output: str, on_missing: str) -> tuple[MLP, Point]:
+    from safetensors import SafetensorError, safe_open
     from safetensors.numpy import load_file
 
     try:
         tensors = load_file(str(path))
+        with safe_open(str(path), framework="numpy") as handle:
+            metadata = handle.metadata() or {}
     except (SafetensorError, OSError, ValueError) as error:
         raise SpecificationError(f"{path} is not a safetensors file ({error})") from None
+    recorded = _recorded(metadata["activation"], path) if "activation" in metadata else None
+    activation = _activation(path, activation, recorded, on_missing)
     indices = _numbered(list(tensors), r"(\d+)\.(?:weight|bias)", path)
     if not indices:
         raise SpecificationError(f"{path} holds no tensors; expected 0.weight, 0.bias, 2.weight, ...")
@@ -197,10 +266,12 @@ def _from_safetensors(path: Path, activation: str, output: str) -> tuple[MLP, Po
     return network_from_arrays(weights, biases, activation, output)
 
 
-def _from_json(path: Path, activation: str, output: str) -> tuple[MLP, Point]:
+def _from_json(path: Path, activation: str | None, output: str, on_missing: str) -> tuple[MLP, Point]:
     record = _json_record(path)
     if not isinstance(record, dict):
         raise SpecificationError(f'{path} must hold an object {{"W1": [[...]], "b1": [...], ...}}')
+    recorded = _recorded(record.pop("activation"), path) if "activation" in record else None
+    activation = _activation(path, activation, recorded, on_missing)
     layers = _numbered([k for k in record if k.startswith("W")], r"W(\d+)", path)
     if not layers or layers != list(range(1, len(layers) + 1)):
         raise SpecificationError(f"{path}: expected W1, W2, ... without gaps, got {sorted(record)[:8]}")
@@ -224,14 +295,30 @@ def _json_record(path: Path) -> Any:
 
 
 def load_weights(
-    path: str | Path, activation: str = "relu", output_activation: str = "identity", framework: str = "plain"
+    path: str | Path,
+    activation: str | None = None,
+    output_activation: str = "identity",
+    framework: str = "plain",
+    *,
+    on_missing: str = "deprecated",
 ) -> tuple[MLP, Point]:
     """The network and its exact point from a saved model file (see the module docstring).
 
-    ``framework`` picks the file layout when the suffix does not: ``torch`` means a
-    safetensors state dict. Pickle files (``.pt``, ``.pkl``, ``.joblib``) are refused:
-    unpickling runs arbitrary code.
+    The hidden activation is the one the file records; ``activation`` must agree with
+    it, and names it when the file records none. Without either, ``on_missing="error"``
+    refuses (the command line does), and the default ``"deprecated"`` uses relu with a
+    DeprecationWarning. ``framework`` picks the file layout when the suffix does not:
+    ``torch`` means a safetensors state dict. Pickle files (``.pt``, ``.pkl``,
+    ``.joblib``) are refused: unpickling runs arbitrary code.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     np.savez(f"{d}/m.npz", activation=np.array("tanh"), W1=np.ones((2, 1)), W2=np.ones((1, 2)))
+    ...     load_weights(f"{d}/m.npz")[0].describe()
+    '1-2-1 tanh network (4 parameters, no biases)'
     """
+    if on_missing not in ("deprecated", "error"):
+        raise SpecificationError(f"on_missing must be 'deprecated' or 'error', got {on_missing!r}")
     if framework not in FRAMEWORKS:
         raise SpecificationError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
     p = _check_file(path)
@@ -242,11 +329,11 @@ def load_weights(
             "weights with safetensors (torch) or numpy.savez (W1, b1, W2, ...) instead"
         )
     if suffix == ".safetensors" or (framework == "torch" and suffix not in (".npz", ".json")):
-        return _from_safetensors(p, activation, output_activation)
+        return _from_safetensors(p, activation, output_activation, on_missing)
     if suffix == ".npz":
-        return _from_npz(p, activation, output_activation)
+        return _from_npz(p, activation, output_activation, on_missing)
     if suffix == ".json":
-        return _from_json(p, activation, output_activation)
+        return _from_json(p, activation, output_activation, on_missing)
     raise SpecificationError(
         f"{path}: unknown model format {suffix or '(no suffix)'!r}; expected .npz, .json or .safetensors"
     )

@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import os
 import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_DIGITS, MAX_FILE_BYTES
+from symcert.limits import MAX_ARRAY_BYTES, MAX_DIGITS, MAX_FILE_BYTES
 
-__all__ = ["text_file", "json_file"]
+__all__ = ["text_file", "json_file", "npz_arrays"]
 
 
 def text_file(path: str | Path, limit: int = MAX_FILE_BYTES) -> str:
@@ -85,3 +86,24 @@ def json_file(path: str | Path) -> Any:
         raise SpecificationError(f"{path} is not valid JSON ({error.msg}, line {error.lineno})") from None
     except RecursionError:
         raise SpecificationError(f"{path} nests arrays or objects too deeply") from None
+
+
+def npz_arrays(path: str | Path, limit: int = MAX_ARRAY_BYTES) -> dict[str, Any]:
+    """The arrays of a ``.npz`` archive, refused before loading if they take more than ``limit`` bytes.
+
+    A compressed archive is small on disk but may inflate without bound: the members'
+    declared sizes are added up first (and the reads are bounded by them).
+    """
+    import numpy as np
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+        if size > limit:
+            raise SpecificationError(
+                f"{path} holds arrays of {size} bytes once uncompressed, more than the limit of {limit} bytes"
+            )
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise SpecificationError(f"{path} is not a numpy .npz archive of numeric arrays ({error})") from None

@@ -28,7 +28,7 @@ from symcert.printing.latex.invariance import claim_to_latex, group_repr_latex
 from symcert.printing.latex.names import symbol_names
 from symcert.printing.text.invariance import shorten
 from symcert.proofs.barrier import BarrierResult
-from symcert.proofs.certificates import CLAIMS, Certificate
+from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.generation import flip_reason, generation_argument
 from symcert.proofs.gradient import GradientProof
@@ -36,6 +36,7 @@ from symcert.proofs.invariance import Proof, ProofStep
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.group import SymmetryGroup
 from symcert.symbolic.losses import Loss
+from symcert.symbolic.permutations import Product
 from symcert.symbolic.point import Point
 
 __all__ = ["markdown_escape", "notebook"]
@@ -111,7 +112,7 @@ def _(obj: Proof) -> str:
     names = _names(obj.target)
     lines = [f"**Claim.** {markdown_escape(obj.claim)}", "", f"$$ {claim_to_latex(obj)} $$", ""]
     lines += _steps(obj.steps, names)
-    role = "Factor" if type(obj.element).__name__ == "Product" else "Generator"
+    role = "Factor" if isinstance(obj.element, Product) else "Generator"
     for part in obj.parts:
         lines.append(f"- {role} ${element_latex(part.element)}$: {part.status}")
     lines += ["", f"**Verdict:** {obj.verdict}"]
@@ -120,8 +121,9 @@ def _(obj: Proof) -> str:
 
 @notebook.register
 def _(obj: Certificate) -> str:
-    if obj.kind == "barrier":
-        return _barrier(obj)
+    own = _OWN_DISPLAY.get(obj.kind)
+    if own is not None:
+        return own(obj)
     loss = obj.loss
     lines = [
         f"**Statement.** The {markdown_escape(loss.describe())} is not convex.",
@@ -146,7 +148,8 @@ def _(obj: Certificate) -> str:
     step += 1
     lines.append(f"{step}. **The enclosures** (interval arithmetic, outward rounding).")
     lines += _enclosures(obj.enclosures)
-    name, relation, claim = CLAIMS[obj.kind]
+    spec = obj.spec
+    name, relation, claim = spec.quantity, spec.relation, spec.claim
     lines.append(f"{step + 1}. **The inequality.** {markdown_escape(claim)}")
     if name in obj.enclosures and obj.status == "proved":
         side = {">": "lower endpoint is above", "<": "upper endpoint is below", "!=": "enclosure excludes"}
@@ -196,6 +199,10 @@ def _barrier(certificate: Certificate) -> str:
     )
     lines += ["", f"**Verdict:** {verdict}"]
     return "\n".join(lines)
+
+
+#: The kinds whose display does not follow the common layout (an enclosure, not an inequality).
+_OWN_DISPLAY = {"barrier": _barrier}
 
 
 @notebook.register

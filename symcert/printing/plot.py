@@ -7,7 +7,7 @@ What is drawn, by kind:
   marked;
 - ``curvature`` and ``hessian``: the same curve, with the osculating parabolas at ``t0`` whose second
   derivatives are the two certified endpoints of ``phi''(t0)`` (a shaded band between them);
-- ``critical``: the curve with tangent lines at ``t0`` whose slopes are the certified endpoints of
+- ``critical_pair``: the curve with tangent lines at ``t0`` whose slopes are the certified endpoints of
   ``phi'(t0)``;
 - ``orbit``: one bar per permuted copy of ``A`` (all at the certified ``L(A)``: the permutation is a
   symmetry) and one bar for the orbit average, with their certified enclosures as error bars;
@@ -112,7 +112,7 @@ def _segment_axes(ax: Axes, certificate: Certificate, margin: float, samples: in
     else:
         ends = (_float_phi(certificate, 0.0), _float_phi(certificate, 1.0))
     ax.plot([0, 1], ends, ls="--", color="#b22222", lw=1.5, label="chord")
-    if certificate.kind == "chord" and "L(M)" in enclosures:
+    if "L(M)" in enclosures:  # a chord certificate's midpoint
         for t, key, name, color in ((0.0, "L(A)", "A", "black"), (1.0, "L(B)", "B", "black")):
             _errorbar(ax, t, enclosures[key], f"certified {key}", name, color)
         _errorbar(ax, 0.5, enclosures["L(M)"], "certified L(M)", "M", "#b22222")
@@ -126,10 +126,9 @@ def _segment_axes(ax: Axes, certificate: Certificate, margin: float, samples: in
         m = _float_phi(certificate, 0.5)
         ax.plot([0.5], [m], "o", color="#b22222")
         ax.annotate("M", (0.5, m), textcoords="offset points", xytext=(6, 6), fontsize=11)
-    if certificate.kind in ("curvature", "hessian"):
-        _osculating(ax, certificate)
-    elif certificate.kind == "critical":
-        _tangents(ax, certificate)
+    decorate = _ON_SEGMENT.get(certificate.spec.quantity)
+    if decorate is not None:
+        decorate(ax, certificate)
     ax.set_xlabel("$t$")
     ax.set_ylabel(r"$\varphi(t)$")
     ax.grid(alpha=0.3)
@@ -141,7 +140,7 @@ def _t0(certificate: Certificate) -> float:
 
 def _osculating(ax: Axes, certificate: Certificate) -> None:
     """``phi(t0) + phi'(t0) s + c s^2 / 2`` for ``c`` each certified endpoint of ``phi''(t0)``."""
-    name = "dHd" if certificate.kind == "hessian" else "phi''(t0)"
+    name = certificate.spec.quantity  # phi''(t0), or dHd = phi''(1/2)
     if name not in certificate.enclosures:
         return
     lo, hi = (_f(v) for v in certificate.enclosures[name])
@@ -293,10 +292,8 @@ def plot(
         raise SpecificationError("plot needs at least one certificate, got an empty list")
     figure = _pyplot_free_figure(len(items))
     for k, (ax, item) in enumerate(zip(figure.axes, items)):
-        if isinstance(item, BarrierResult) or item.kind == "barrier":
-            _barrier_axes(ax, item, margin, samples)
-        elif item.kind == "orbit":
-            _orbit_axes(ax, item)
+        if isinstance(item, BarrierResult) or item.kind in _OWN_AXES:
+            _OWN_AXES["barrier" if isinstance(item, BarrierResult) else item.kind](ax, item, margin, samples)
         else:
             if item.B is None:
                 raise SpecificationError(f"a {item.kind} certificate without B cannot be drawn on a segment")
@@ -331,3 +328,12 @@ def _metadata(suffix: str) -> dict[str, Any]:
     if suffix == ".pdf":
         return {"CreationDate": None}
     return {}
+
+
+#: What a kind drawn on the segment adds to the curve, by its decisive quantity.
+_ON_SEGMENT = {"phi''(t0)": _osculating, "dHd": _osculating, "phi'(t0)": _tangents}
+#: The kinds drawn on axes of their own (not the segment), by kind.
+_OWN_AXES = {
+    "barrier": _barrier_axes,
+    "orbit": lambda ax, item, margin, samples: _orbit_axes(ax, item),
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -21,44 +21,12 @@ from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
-__all__ = ["Certificate", "CLAIMS", "SCHEMA", "VERSION", "network_record"]
+if TYPE_CHECKING:
+    from symcert.proofs.kinds.base import CertificateKind
+
+__all__ = ["Certificate", "SCHEMA", "VERSION", "network_record"]
 
 SCHEMA, VERSION = "symcert-certificate", 1
-
-#: For each kind: the decisive quantity, its relation to 0, and a sentence for people.
-CLAIMS = {
-    "chord": ("barrier", ">", "L((A+B)/2) - (L(A) + L(B))/2 > 0: the midpoint lies above the chord"),
-    "curvature": ("phi''(t0)", "<", "phi''(t0) < 0 for phi(t) = L(A + t(B - A)): concave along the segment"),
-    "hessian": (
-        "dHd",
-        "<",
-        "d^T H(M) d < 0 at M = (A+B)/2, d = B - A: the Hessian is not positive semidefinite",
-    ),
-    "orbit": ("gap", ">", "L(mean of A over the layer's permutations) - L(A) > 0: averaging the orbit hurts"),
-    "critical": (
-        "phi'(t0)",
-        "!=",
-        "A and B are critical points (global minima) and grad L(A + t0(B - A)) != 0",
-    ),
-    "barrier": (
-        "barrier",
-        "in",
-        "sup_t L((1-t)A + tB) - chord(t) lies in the enclosure: each piece of [0, 1] bounds it above, "
-        "the witness below",
-    ),
-    "critical_point": (
-        "margin",
-        "<",
-        "K(X) lies inside X = A + [-r, r]^n (Krawczyk): grad L has exactly one zero in X",
-    ),
-    "saddle": (
-        "dHd",
-        "<",
-        "grad L has exactly one zero z in X = A + [-r, r]^n (Krawczyk); the lift of z (unit split lam, "
-        "1 - lam) is a critical point of the wide network, and d^T H_wide d < 0 over the lifted box: "
-        "not a local minimum",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -84,9 +52,16 @@ class Certificate:
     notes: tuple[str, ...] = ()
 
     @property
+    def spec(self) -> CertificateKind:
+        """The kind's declaration (:mod:`symcert.proofs.kinds`): its claim, parameters, ladder, limits."""
+        from symcert.proofs.kinds import kind_of  # the kinds build certificates: looked up when asked
+
+        return kind_of(self.kind)
+
+    @property
     def claim(self) -> str:
         """The inequality this certificate decides, in words."""
-        return CLAIMS[self.kind][2]
+        return self.spec.claim
 
     @property
     def proved(self) -> bool:
@@ -95,7 +70,6 @@ class Certificate:
 
     def to_dict(self) -> dict[str, Any]:
         """The certificate as plain JSON-ready data (exact rationals as strings)."""
-        quantity, relation, text = CLAIMS[self.kind]
         points = {"A": self.A.arrays()}
         if self.B is not None:
             points["B"] = self.B.arrays()
@@ -113,7 +87,7 @@ class Certificate:
                 k: format_rational(v) if isinstance(v, sympy.Rational) else v
                 for k, v in self.parameters.items()
             },
-            "claim": {"quantity": quantity, "relation": relation, "text": text},
+            "claim": self.spec.claim_record(),
             "enclosures": {
                 name: [format_rational(lo), format_rational(hi)] for name, (lo, hi) in self.enclosures.items()
             },
@@ -201,3 +175,19 @@ def _loss_record(loss: Loss) -> dict[str, str]:
     if loss.factor != 1:
         record["factor"] = format_rational(loss.factor)
     return record
+
+
+def __getattr__(name: str) -> Any:
+    """``CLAIMS``, deprecated: each kind declares its claim in :mod:`symcert.proofs.kinds`."""
+    if name == "CLAIMS":
+        import warnings
+
+        from symcert.proofs.kinds import KINDS
+
+        warnings.warn(
+            "symcert.proofs.certificates.CLAIMS is deprecated; use symcert.proofs.kinds.kind_of(name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {k.name: (k.quantity, k.relation, k.claim) for k in KINDS.values()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

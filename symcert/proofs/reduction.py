@@ -91,7 +91,7 @@ def with_chord_step(certificate: Certificate, ladder: Sequence[int]) -> Certific
     When no step up to ``2^-MAX_HALVINGS`` decides, the certificate is returned unchanged, with a note:
     it stays proved (the second derivative decides), but it cannot be exported to Coq.
     """
-    if certificate.status != "proved" or certificate.kind not in ("curvature", "hessian"):
+    if certificate.status != "proved" or certificate.spec.parameter("h") is None:  # kinds that reduce
         return certificate
     t0 = certificate.parameters.get("t0", sympy.Rational(1, 2))
     step = chord_step(certificate.loss, certificate.A, certificate.B, t0, ladder)

@@ -1,10 +1,11 @@
-"""The ``critical_point`` and ``saddle`` certificates: exact statements for the independent checker.
+"""The ``unique_critical_point`` and ``saddle`` certificates: exact statements for the independent checker.
 
-Two kinds (the older kind ``critical`` is a different claim: two symmetric global minima and a
+Two kinds (``critical_pair`` is a different claim: two symmetric global minima and a
 non-critical point between them):
 
-- ``critical_point``: ``grad L`` has exactly one zero in ``X = A + [-r, r]^n`` (Krawczyk);
-  parameters ``radius``; the checker recomputes the Krawczyk margin and needs it ``< 0``.
+- ``unique_critical_point`` (formerly ``critical_point``): ``grad L`` has exactly one zero in
+  ``X = A + [-r, r]^n`` (Krawczyk); parameters ``radius``; the checker recomputes the Krawczyk
+  margin and needs it ``< 0``.
 - ``saddle``: the same, plus the lift (``layer``, ``unit`` 0-based, ``lam``) and a rational
   ``direction`` of the wide network with ``d^T H_wide d < 0`` over the lifted box; optional
   ``index``, the certified number of negative eigenvalues (Sylvester + Gershgorin, after the
@@ -20,13 +21,14 @@ moved direction or a changed ``lam`` does not.
 >>> data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
 >>> loss = Loss(MLP((1, 1, 1), "tanh"), data, "mse")
 >>> found = certify_critical_point(loss, locate_minimum(loss, seed=0, refine=False).point)
->>> record = critical_point_certificate(found).to_dict()
+>>> record = unique_critical_point_certificate(found).to_dict()
 >>> record["kind"], record["claim"]["quantity"], record["enclosures"]["margin"][1]
-('critical_point', 'margin', '0')
+('unique_critical_point', 'margin', '0')
 """
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 from typing import Any
 
@@ -34,7 +36,7 @@ import sympy
 
 from symcert.proofs.certificates import Certificate
 
-__all__ = ["critical_point_certificate", "saddle_certificate", "widened"]
+__all__ = ["unique_critical_point_certificate", "critical_point_certificate", "saddle_certificate", "widened"]
 
 
 def _rational(value: Fraction | int) -> sympy.Rational:
@@ -46,12 +48,13 @@ def _pairs(enclosures: dict) -> dict:
     return {k: (_rational(lo), _rational(hi)) for k, (lo, hi) in enclosures.items()}
 
 
-def critical_point_certificate(found: Any) -> Certificate:
-    """The ``critical_point`` certificate of a :class:`~symcert.proofs.critical_point.CriticalPoint`."""
+def unique_critical_point_certificate(found: Any) -> Certificate:
+    """The ``unique_critical_point`` certificate of a
+    :class:`~symcert.proofs.critical_point.CriticalPoint`."""
     status = "proved" if found.proved else "undecided"
     enclosures = {"margin": (-found.radius, Fraction(0))} if found.proved else {}
     return Certificate(
-        "critical_point",
+        "unique_critical_point",
         status,
         found.loss,
         found.center,
@@ -63,6 +66,16 @@ def critical_point_certificate(found: Any) -> Certificate:
         {"radius": _rational(found.radius)},
         (found.message,),
     )
+
+
+def critical_point_certificate(found: Any) -> Certificate:
+    """Deprecated name of :func:`unique_critical_point_certificate` (the kind was renamed)."""
+    warnings.warn(
+        "critical_point_certificate is deprecated; use unique_critical_point_certificate",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return unique_critical_point_certificate(found)
 
 
 def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:

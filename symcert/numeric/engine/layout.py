@@ -35,6 +35,7 @@ import numpy as np
 from sympy import Rational
 
 __all__ = ["Exact", "LayerLayout", "PointLayout", "DataLayout", "point_layout", "data_layout", "combine"]
+__all__ += ["remember_point_layout"]  # for model loaders that build a layout from their own integers
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,21 @@ def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
 def point_layout(point: Any) -> PointLayout:
     """The exact layout of a :class:`~symcert.symbolic.point.Point` (cached per point)."""
     return _cached("point", point, lambda: _build_point(point.mlp, point.values))
+
+
+def remember_point_layout(point: Any, layout: PointLayout) -> None:
+    """Give the engine ``point``'s exact layout, built elsewhere from integers (a model loader's arrays).
+
+    The caller vouches that ``layout`` holds exactly ``point``'s values; the engine then
+    skips converting them from SymPy. A point that already has a layout keeps it.
+
+    >>> from symcert import MLP
+    >>> A = MLP((1, 1)).point(W1=[[3]], b1=[0])
+    >>> remember_point_layout(A, _build_point(A.mlp, A.values))
+    >>> point_layout(A).layers[0].W.num.tolist()
+    [[3]]
+    """
+    _cached("point", point, lambda: layout)
 
 
 def _build_point(mlp: Any, values: Sequence[Any]) -> PointLayout:

@@ -27,7 +27,7 @@ from symcert.errors import SpecificationError
 from symcert.printing.coq.syntax import real
 from symcert.symbolic.activations import Activation, activation
 
-__all__ = ["CoqActivation", "coq_activation", "FACTS"]
+__all__ = ["CoqActivation", "coq_activation", "activation_definition", "FACTS"]
 
 #: The facts a symmetry can need, with the hypothesis each one becomes inside the section.
 FACTS = {
@@ -104,3 +104,15 @@ def coq_activation(act: Activation | str, facts: Collection[str] = ()) -> CoqAct
         lemmas[fact] = f"{name}_{suffix}"
         lines += ["", f"Lemma {name}_{suffix} : {statement}.", f"Proof.\n  {proofs[fact]}\nQed."]
     return CoqActivation(name, evaluation_name, equation, lemmas, "\n".join(lines))
+
+
+def activation_definition(act: Activation | str) -> tuple[str, str]:
+    """The activation's Coq name and its ``Definition`` (empty when Coq's library defines it).
+
+    >>> activation_definition("relu")
+    ('relu', 'Definition relu (u : R) : R := Rmax 0 u.')
+    >>> activation_definition("tanh")
+    ('tanh', '')
+    """
+    name, _, body, _, _ = _form(activation(act))
+    return name, "" if body is None else f"Definition {name} (u : R) : R := {body}."

@@ -19,44 +19,40 @@ an orbit certificate averages layer 1 over its 5! = 120 permutations; ...
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
+
+from symcert.proofs.kinds import KINDS, kind_of
 
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
 
 __all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "coq_refusal"]
 
-#: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq.
-MAX_COQ_SIZE = {"chord": 2600, "curvature": 300, "hessian": 300, "critical": 300, "orbit": 1200}
+#: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq
+#: (each kind declares it: ``coq_limit`` in :mod:`symcert.proofs.kinds`).
+MAX_COQ_SIZE = {name: kind.coq_limit for name, kind in KINDS.items() if kind.exports_to_coq}
 #: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
-MAX_ORBIT_UNITS = 4
+MAX_ORBIT_UNITS = KINDS["orbit"].coq_max_units
 
 _CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
 
 
 def coq_size(loss: Loss, kind: str, layer: int = 1) -> int:
     """``parameters x data points``, times ``n!`` for an orbit certificate of an ``n``-unit layer."""
-    size = loss.mlp.n_parameters * loss.data.n_points
-    if kind == "orbit" and layer in loss.mlp.hidden_layers:
-        size *= math.factorial(loss.mlp.widths[layer])
-    return size
+    return kind_of(kind).coq_size(loss, layer)
 
 
 def coq_refusal(loss: Loss, kind: str, layer: int = 1) -> str | None:
     """Why a ``kind`` certificate of ``loss`` is not exported to Coq (one sentence), or None."""
-    if kind == "orbit" and layer in loss.mlp.hidden_layers and loss.mlp.widths[layer] > MAX_ORBIT_UNITS:
-        n = loss.mlp.widths[layer]
-        return (
-            f"an orbit certificate averages layer {layer} over its {n}! = {math.factorial(n)} permutations; "
-            f"Coq export stops at {MAX_ORBIT_UNITS} units ({math.factorial(MAX_ORBIT_UNITS)} permutations); "
-            + _CHECKER
-        )
-    size, limit = coq_size(loss, kind, layer), MAX_COQ_SIZE.get(kind)
+    spec = kind_of(kind)
+    own = spec.coq_refusal(loss, layer)
+    if own:
+        return own + "; " + _CHECKER
+    size, limit = spec.coq_size(loss, layer), MAX_COQ_SIZE.get(kind)
     if limit is not None and size > limit:
-        what = "parameters x data points" + (" x n!" if kind == "orbit" else "")
         return (
             f"a {kind} certificate of the {loss.mlp.describe()} on {loss.data.n_points} points has size "
-            f"{size} ({what}), beyond the {limit} that coqc checks within about 60 s; " + _CHECKER
+            f"{size} ({spec.coq_size_text()}), beyond the {limit} that coqc checks within about 60 s; "
+            + _CHECKER
         )
     return None

@@ -12,6 +12,12 @@ Critical: ``A`` is the teacher, so ``L(A) = 0`` (``ring``) and ``L(B) = L(g A) =
 (the symmetry lemmas); ``L >= 0`` everywhere (a sum of squares); the lemma
 ``minimisers_convex`` (a convex function's minimisers form a convex set) puts
 ``Z = A + t0(B - A)`` among the minimisers, but ``interval`` proves ``L(Z) > 0``.
+
+Nothing is decided here: a decision computed once is kept. The export rests on the certificate's
+stored decision (the second difference, or ``phi'(t0) != 0``, which with ``L >= 0 = L(A)`` gives
+``L(Z) > 0``: a zero of ``L`` would be a minimum, with zero gradient). The only numbers computed
+while printing are mpmath values (evidence, not proof) that set the working precision ``interval``
+is given; ``interval`` then proves the sign in Coq.
 """
 
 from __future__ import annotations
@@ -22,8 +28,7 @@ from typing import TYPE_CHECKING
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.numeric.decide import decide
-from symcert.numeric.evaluation import loss_in
+from symcert.numeric.values import loss_value
 from symcert.printing.coq.activations import coq_activation
 from symcert.printing.coq.chord import THEOREM, _extensionality, _section
 from symcert.printing.coq.symmetry import symmetry_block
@@ -118,8 +123,11 @@ def _ext_rewrite(act, sigma: str) -> str:
     return f"rewrite !(loss_ext {sigma} {act.evaluation} {act.equation}).\n  " if act and act.equation else ""
 
 
-def reduction_to_coq(certificate: Certificate) -> str:
-    """The Coq file of a proved curvature or Hessian certificate that records its chord step ``h``."""
+def reduction_to_coq(certificate: Certificate, reduced: str | None = None) -> str:
+    """The Coq file of a proved curvature or Hessian certificate that records its chord step ``h``.
+
+    ``reduced`` states the inequality the chord comes from (default: the kind's quantity ``< 0``).
+    """
     if "h" not in certificate.parameters or SECOND_DIFFERENCE not in certificate.enclosures:
         raise SpecificationError(
             f"this {certificate.kind} certificate records no chord step h (no step decided the chord "
@@ -133,7 +141,7 @@ def reduction_to_coq(certificate: Certificate) -> str:
     act, sigma, evaluation = _activation(network, None)
     L = network.loss_at
     P, X, Q = segment_points(A, B, t0, h)
-    what = "phi''(t0) < 0" if certificate.kind == "curvature" else "d^T H(M) d < 0 (M = (A + B)/2, d = B - A)"
+    what = reduced or f"{certificate.spec.quantity} < 0"
     out = [
         _header(
             certificate,
@@ -208,9 +216,13 @@ def reduction_to_coq(certificate: Certificate) -> str:
 
 
 def _scale(loss, point) -> sympy.Rational:
-    """An upper bound of ``|L(point)|`` (for the working precision of ``interval`` only)."""
-    decision = decide(lambda ctx: loss_in(ctx, loss, point.values) + 1, ">", (30,))
-    return max(abs(decision.lower), abs(decision.upper))
+    """About ``|L(point)| + 1``, from an mpmath value at 30 digits: it only sets ``interval``'s precision."""
+    return abs(_value(loss, point)) + 1
+
+
+def _value(loss, point) -> sympy.Rational:
+    """``L(point)`` at 30 digits, as a rational: evidence to print and to choose a precision, not proof."""
+    return sympy.Rational(str(loss_value(loss, point, dps=30)))
 
 
 def critical_to_coq(certificate: Certificate) -> str:
@@ -229,12 +241,9 @@ def critical_to_coq(certificate: Certificate) -> str:
     act, sigma, evaluation = _activation(network, symmetry)
     t0 = certificate.parameters["t0"]
     Z = A.interpolate(B, t0)
-    decision = decide(lambda ctx: loss_in(ctx, loss, Z.values), ">", (30, 60, 120))
-    if not decision.proved:
-        raise SpecificationError(
-            f"L(Z) > 0 at Z = A + t0(B - A) was not decided ({decision.describe('L(Z)')})"
-        )
-    bits = _bits(decision.lower, sympy.Integer(1))
+    value = _value(loss, Z)  # L(Z) > 0 follows from the stored decision phi'(t0) != 0; this sets bits only
+    bits = _bits(value, sympy.Integer(1))
+    low, high = certificate.enclosures["phi'(t0)"]
     L = network.loss_at
     out = [
         _header(
@@ -285,9 +294,9 @@ def critical_to_coq(certificate: Certificate) -> str:
         "\n".join(
             [
                 "(** * Z is not a minimiser *)",
-                f"(* symcert enclosed L(Z) in [{sympy.Float(decision.lower, 12)}, "
-                f"{sympy.Float(decision.upper, 12)}];"
-                f" interval re-proves the sign at {bits} bits. *)",
+                f"(* symcert enclosed phi'(t0) in [{sympy.Float(low, 12)}, {sympy.Float(high, 12)}], so Z is "
+                f"not critical and L(Z) > 0;\n   L(Z) is about {sympy.Float(value, 6)},"
+                f" and interval proves the sign at {bits} bits. *)",
                 f"Lemma margin : 0 < {L(evaluation, 'Z')}.",
                 f"Proof.\n  unfold {_unfold(network, act)}, Z, comb, t0, A, B; coordinates.\n"
                 f"  interval with (i_prec {bits}).\nQed.",

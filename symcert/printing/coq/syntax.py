@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
     from symcert.symbolic.point import Point
 
-__all__ = ["Network", "real", "point_definition"]
+__all__ = ["Network", "real", "point_definition", "CONVEXITY"]
+
+#: The definition of convexity every exported file states (over its ``params`` and ``comb``).
+CONVEXITY = """(* F is convex: it lies below its chords, for all points p, q and all t in [0, 1]. *)
+Definition convex (F : params -> R) : Prop :=
+  forall (p q : params) (t : R), 0 <= t <= 1 ->
+    F (comb t p q) <= t * F p + (1 - t) * F q."""
 
 
 def real(value: sympy.Rational) -> str:
@@ -120,10 +126,7 @@ class Network:
                 "Definition comb (t : R) (p q : params) : params :=",
                 f"  {{| {combination} |}}.",
                 "",
-                "(* F is convex: it lies below its chords, for all points p, q and all t in [0, 1]. *)",
-                "Definition convex (F : params -> R) : Prop :=",
-                "  forall (p q : params) (t : R), 0 <= t <= 1 ->",
-                "    F (comb t p q) <= t * F p + (1 - t) * F q.",
+                CONVEXITY,
             ]
         )
 

@@ -8,11 +8,14 @@ width-generic permutation lemma.
 
 from __future__ import annotations
 
+from functools import singledispatch
 from typing import TYPE_CHECKING, Any
 
 import sympy
 
 from symcert.printing.latex.display import escape
+from symcert.symbolic.elements import Flip, FlipIn, LayerSign, Rescale, Swap
+from symcert.symbolic.permutations import Permutation, Product
 
 if TYPE_CHECKING:
     from symcert.symbolic.generic import PermutationLemma
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["element_latex", "element_words", "permutation_lemma_repr_latex", "permutation_lemma_to_latex"]
 
 
+@singledispatch
 def element_latex(element: Any) -> str:
     r"""A group element as math: ``\mathrm{swap}_{1}(1, 2)`` (units 1-based in print), or its text.
 
@@ -35,27 +39,48 @@ def element_latex(element: Any) -> str:
     >>> print(element_latex(product(flip(1, 0), permutation(1, (2, 0, 1)))))
     \mathrm{perm}^{(1)}_{(3,1,2)} \circ \mathrm{flip}^{(1)}_{1}
     """
-    kind = type(element).__name__
-    if kind == "Swap":
-        return r"\mathrm{swap}^{(%d)}_{%d,%d}" % (element.layer, element.i + 1, element.j + 1)
-    if kind == "Flip":
-        return r"\mathrm{flip}^{(%d)}_{%d}" % (element.layer, element.unit + 1)
-    if kind == "FlipIn":
-        return r"\mathrm{flip}^{(%d)}_{\mathrm{in},%d}" % (element.layer, element.unit + 1)
-    if kind == "LayerSign":
-        return r"\mathrm{sign}_{%d,%d}" % (element.layer, element.last)
-    if kind == "Permutation":  # unit i of the image is unit source[i] (1-based in print)
-        return r"\mathrm{perm}^{(%d)}_{(%s)}" % (element.layer, ",".join(str(s + 1) for s in element.source))
-    if kind == "Product":  # applied left to right: the last factor is written first
-        return r" \circ ".join(element_latex(f) for f in reversed(element.factors)) or r"\mathrm{id}"
-    if kind == "Rescale":
-        alpha = element.alpha
-        value = str(alpha) if alpha.q == 1 else r"\tfrac{%d}{%d}" % (alpha.p, alpha.q)
-        degree = "" if element.degree == 1 else "; k=%d" % element.degree
-        return r"\mathrm{rescale}^{(%d)}_{%d}(%s%s)" % (element.layer, element.unit + 1, value, degree)
     return r"\mathrm{%s}" % escape(repr(element))
 
 
+@element_latex.register
+def _(element: Swap) -> str:
+    return r"\mathrm{swap}^{(%d)}_{%d,%d}" % (element.layer, element.i + 1, element.j + 1)
+
+
+@element_latex.register
+def _(element: Flip) -> str:
+    return r"\mathrm{flip}^{(%d)}_{%d}" % (element.layer, element.unit + 1)
+
+
+@element_latex.register
+def _(element: FlipIn) -> str:
+    return r"\mathrm{flip}^{(%d)}_{\mathrm{in},%d}" % (element.layer, element.unit + 1)
+
+
+@element_latex.register
+def _(element: LayerSign) -> str:
+    return r"\mathrm{sign}_{%d,%d}" % (element.layer, element.last)
+
+
+@element_latex.register
+def _(element: Permutation) -> str:  # unit i of the image is unit source[i] (1-based in print)
+    return r"\mathrm{perm}^{(%d)}_{(%s)}" % (element.layer, ",".join(str(s + 1) for s in element.source))
+
+
+@element_latex.register
+def _(element: Product) -> str:  # applied left to right: the last factor is written first
+    return r" \circ ".join(element_latex(f) for f in reversed(element.factors)) or r"\mathrm{id}"
+
+
+@element_latex.register
+def _(element: Rescale) -> str:
+    alpha = element.alpha
+    value = str(alpha) if alpha.q == 1 else r"\tfrac{%d}{%d}" % (alpha.p, alpha.q)
+    degree = "" if element.degree == 1 else "; k=%d" % element.degree
+    return r"\mathrm{rescale}^{(%d)}_{%d}(%s%s)" % (element.layer, element.unit + 1, value, degree)
+
+
+@singledispatch
 def element_words(element: Any) -> str:
     r"""What a group element does, in words (units and layers 1-based), or ``""``.
 
@@ -63,35 +88,49 @@ def element_words(element: Any) -> str:
     >>> element_words(swap(1, 0, 1))
     'exchanges hidden units $1$ and $2$ of layer $1$ (their incoming weights, biases and outgoing weights)'
     """
-    kind = type(element).__name__
-    if kind == "Swap":
-        return (
-            r"exchanges hidden units $%d$ and $%d$ of layer $%d$ (their incoming weights, biases and "
-            r"outgoing weights)" % (element.i + 1, element.j + 1, element.layer)
-        )
-    if kind == "Flip":
-        return (
-            r"negates the incoming weights, the bias and the outgoing weights of unit $%d$ of layer $%d$"
-            % (element.unit + 1, element.layer)
-        )
-    if kind == "FlipIn":
-        return r"negates the incoming weights and the bias of unit $%d$ of layer $%d$" % (
-            element.unit + 1,
-            element.layer,
-        )
-    if kind == "Rescale":
-        alpha = sympy.latex(element.alpha)
-        return (
-            r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
-            r"and its outgoing weights by $\alpha^{-%d}$"
-            % (element.unit + 1, element.layer, alpha, element.degree)
-        )
-    if kind == "Permutation":
-        return r"puts unit $%s$ of layer $%d$ in position $1, 2, \dots$ (in that order)" % (
-            ", ".join(str(k + 1) for k in element.source),
-            element.layer,
-        )
     return ""
+
+
+@element_words.register
+def _(element: Swap) -> str:
+    return (
+        r"exchanges hidden units $%d$ and $%d$ of layer $%d$ (their incoming weights, biases and "
+        r"outgoing weights)" % (element.i + 1, element.j + 1, element.layer)
+    )
+
+
+@element_words.register
+def _(element: Flip) -> str:
+    return (
+        r"negates the incoming weights, the bias and the outgoing weights of unit $%d$ of layer $%d$"
+        % (element.unit + 1, element.layer)
+    )
+
+
+@element_words.register
+def _(element: FlipIn) -> str:
+    return r"negates the incoming weights and the bias of unit $%d$ of layer $%d$" % (
+        element.unit + 1,
+        element.layer,
+    )
+
+
+@element_words.register
+def _(element: Rescale) -> str:
+    alpha = sympy.latex(element.alpha)
+    return (
+        r"multiplies the incoming weights and the bias of unit $%d$ of layer $%d$ by $\alpha = %s$ "
+        r"and its outgoing weights by $\alpha^{-%d}$"
+        % (element.unit + 1, element.layer, alpha, element.degree)
+    )
+
+
+@element_words.register
+def _(element: Permutation) -> str:
+    return r"puts unit $%s$ of layer $%d$ in position $1, 2, \dots$ (in that order)" % (
+        ", ".join(str(k + 1) for k in element.source),
+        element.layer,
+    )
 
 
 _LEMMA_STEPS = (

@@ -34,8 +34,9 @@ def certificate_to_text(certificate: Certificate, exact: bool = False) -> str:
     Enclosures are short decimals rounded outward; ``exact=True`` prints their exact endpoints.
     """
     loss = certificate.loss
-    if certificate.kind == "barrier":
-        return _barrier_text(certificate, exact)
+    own = _OWN_TEXT.get(certificate.kind)
+    if own is not None:
+        return own(certificate, exact)
     lines = [
         f"Statement: the {loss.describe()} is not convex.",
         f"Witness ({certificate.kind}): {certificate.claim}",
@@ -82,3 +83,7 @@ def _barrier_text(certificate: Certificate, exact: bool) -> str:
     )
     lines.append(f"Verdict: {verdict}")
     return "\n".join(lines)
+
+
+#: The kinds whose text does not follow the common layout (an enclosure, not an inequality).
+_OWN_TEXT = {"barrier": _barrier_text}

@@ -1,0 +1,64 @@
+"""``unique_critical_point`` (formerly ``critical_point``): Krawczyk, one zero of the gradient in a box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symcert.checker.kind import Kind, register, uncontained
+from symcert.checker.saddle import jet_passes, read_saddle_parameters, verify_saddle
+
+
+def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
+    """Krawczyk (and for a saddle: the lift, the direction, the index), with Arb."""
+    reasons: list[str] = []
+    problems: list[str] = []
+    for dps in precisions:
+        try:
+            found, reasons, problems = verify_saddle(s, dps)
+        except (ArithmeticError, ValueError) as error:
+            found, reasons, problems = {}, [], [f"REJECT: cannot evaluate at {dps} digits: {error}"]
+            continue
+        problems += uncontained(s.claimed, found)
+        result.enclosures, result.dps = found, dps
+        if not problems:
+            break
+    result.accepted = not problems
+    result.reasons = notes + reasons + problems
+    if result.accepted:
+        result.reasons.append(f"re-proved: {s.quantity} {s.relation} 0 at {result.dps} digits (arb)")
+    return result
+
+
+def premises(s: Any) -> list[str]:
+    """A box of radius 0 is well formed (a prover with no box to offer writes it) but never proves."""
+    if s.radius != 0:
+        return []
+    return [
+        "REJECT: the box A + [-r, r]^n has radius 0: Krawczyk's test (K(X) inside X) needs r > 0, "
+        "so this certificate cannot prove a unique critical point"
+    ]
+
+
+def cost(s: Any) -> tuple[float, float, float]:
+    """One jet per gradient entry and Hessian pair."""
+    jets = jet_passes(s)
+    return 3 * jets, 10 * jets, 1e-3 * jets  # overhead: the balls of each direction, the linear algebra
+
+
+KIND = register(
+    Kind(
+        "unique_critical_point",
+        "margin",
+        "<",
+        "K(X) lies inside X = A + [-r, r]^n (Krawczyk): grad L has exactly one zero in X",
+        ("margin",),
+        ("radius",),
+        needs_B=False,
+        smooth=True,
+        read=read_saddle_parameters,
+        premises=premises,
+        verify=verify,
+        cost=cost,
+        old_names=("critical_point",),
+    )
+)
