@@ -342,6 +342,9 @@ def _tanh_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarr
     ``tanh(hi) - D w <= tanh(lo)``; if ``lo < 0 < hi``, ``lo <= tanh(lo)`` and ``tanh(hi) <= hi``
     (``|tanh z| <= |z|``). Wider intervals (or NaN, or infinite ends) take both endpoints' bounds.
     """
+    point = lo == hi
+    if point.all():  # exact arguments: one evaluation each (and no subnormal width 2^-1074 below)
+        return _tanh_bounds(lo)
     with np.errstate(all="ignore"):
         w = up(hi - lo)
         narrow = w <= _TANGENT_WIDTH  # False for NaN and infinite widths
@@ -352,7 +355,7 @@ def _tanh_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarr
         c = np.maximum(lo, np.minimum(hi, 0.0))
         tl, th = _tanh_abs_bounds(np.abs(c))  # bounds of tanh(|c|) >= 0
         ext = up(w * up(1.0 - down(tl * tl)))  # >= (hi - lo) tanh'(c): tl <= tanh|c|
-        point = lo == hi  # then c = lo = hi: the bounds at c themselves, unwidened
+        # point (lo == hi): then c = lo = hi, the bounds at c themselves, unwidened
         far_lo = np.where(point, -th, down(-th - ext))
         far_hi = np.where(point, th, np.minimum(up(th + ext), 1.0))
         pos, neg = lo >= 0, hi <= 0
@@ -368,6 +371,8 @@ def _tanh_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def tanh(x: F64) -> F64:
     """``tanh`` is increasing (bounds by :func:`_tanh_interval`, block by block)."""
+    if x.lo is x.hi:
+        return F64(*blockwise(_tanh_bounds, x.lo))
     return F64(*blockwise(_tanh_interval, x.lo, x.hi))
 
 
