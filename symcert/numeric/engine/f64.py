@@ -123,9 +123,6 @@ class F64:
         mid, rad = _mid_rad(self)
         return mid, np.zeros_like(mid) if rad is None else rad
 
-    def is_exact(self) -> bool:
-        return bool(np.array_equal(self.lo, self.hi))
-
     # -- arithmetic -----------------------------------------------------------------
 
     def __neg__(self) -> F64:

@@ -80,9 +80,6 @@ class Exact:
             self.memo["max_abs"] = _max_abs(self.memo.get("int64", self.num))
         return self.memo["max_abs"]
 
-    def is_zero(self) -> bool:
-        return not any(self.num.ravel())
-
 
 def _max_abs(num: np.ndarray) -> int:
     if num.size == 0:
