@@ -1,0 +1,107 @@
+r"""Printers of a certified path (:class:`~symcert.proofs.path.PathResult`): text, LaTeX and a figure.
+
+The figure draws the certified band of ``L`` along the path (each piece's upper bound, each move's
+constant value) against the path's arc parameter (segment ``k`` spans ``[k, k + 1]``), with the
+certified point values as error bars; every number drawn comes from the result's enclosures.
+
+>>> from symcert import MLP, Dataset, Loss
+>>> from symcert.proofs.path import certify_path
+>>> net = MLP((1, 1, 1), "tanh")
+>>> A = net.point(W1=[[1]], b1=[0], W2=[[0]], b2=[0])
+>>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
+>>> result = certify_path(loss, [A, net.point(W1=[[2]], b1=[1], W2=[[0]], b2=[0])])
+>>> path_summary(result)
+'sup L = L(A) = 0 exactly, in [0, 1.97627e-323] (proved): 1 segment, 1 exact move (rotate:1:0)'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.symbolic.exact import format_rational
+
+__all__ = ["path_summary", "path_latex", "save_path_plot"]
+
+
+def _interval(lo: Any, hi: Any, exact: bool) -> str:
+    """``[lo, hi]`` rounded outward to six digits (it still encloses), or exactly."""
+    if exact:
+        return f"[{format_rational(lo)}, {format_rational(hi)}]"
+    return outward_interval(sympy.Rational(lo), sympy.Rational(hi), DIGITS)
+
+
+def path_summary(result: Any, exact: bool = False) -> str:
+    """One line: the enclosure of ``sup L`` along the path, the verdict, and the segments' arguments."""
+    n = len(result.segments)
+    moves = [str(s.move) for s in result.segments if s.move is not None]
+    count = f"{n} segment{'s' if n != 1 else ''}"
+    band = _interval(result.lo, result.hi, exact)
+    if result.exact:
+        value = "" if result.value is None else f" = {result.value}"
+        shown = ", ".join(moves) if len(moves) <= 3 else f"{', '.join(moves[:2])}, ..."
+        plural = "s" if len(moves) != 1 else ""
+        head = f"sup L = L(A){value} exactly, in {band} ({result.status})"
+        return f"{head}: {count}, {len(moves)} exact move{plural} ({shown})"
+    pieces = sum(len(s.pieces) for s in result.segments)
+    where = f"segment {result.witness[0]}, t = {format_rational(result.witness[1])}"
+    return (
+        f"sup L in {band} ({result.status}): {count} ({len(moves)} exact moves), {pieces} pieces, "
+        f"the sup near {where}"
+    )
+
+
+def path_latex(result: Any) -> str:
+    r"""A LaTeX fragment: the claim, then one line per segment (its move, or its enclosure)."""
+    lines = [
+        r"\begin{itemize}",
+        rf"\item Claim: $L \le {float(result.hi):.6g}$ along the whole path, with "
+        rf"$\sup L \in [{float(result.lo):.6g}, {float(result.hi):.6g}]$ ({result.status}).",
+    ]
+    for k, s in enumerate(result.segments):
+        if s.move is not None:
+            kind = (
+                "rotates the incoming weights of the dead unit"
+                if s.move.kind == "rotate"
+                else ("shifts outgoing weight between the identical units")
+            )
+            units = ", ".join(str(u + 1) for u in s.move.units)
+            lines.append(
+                rf"\item Segment {k + 1} {kind} {units} of layer {s.move.layer}: the network function is "
+                r"unchanged (proved symbolically), so $L$ is constant."
+            )
+        else:
+            shape = "Bezier curve" if s.control is not None else "straight segment"
+            lines.append(
+                rf"\item Segment {k + 1} ({shape}): $\sup L \in [{float(s.lo):.6g}, {float(s.hi):.6g}]$ "
+                rf"by branch and bound over {len(s.pieces)} pieces."
+            )
+    lines.append(r"\end{itemize}")
+    return "\n".join(lines) + "\n"
+
+
+def save_path_plot(results: list[tuple[str, Any]], out: str) -> None:
+    """Draw each ``(title, result)`` in its own panel to ``out`` (png, svg or pdf; needs matplotlib)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 3.2 * len(results)))
+    for row, (title, result) in enumerate(results, start=1):
+        ax = figure.add_subplot(len(results), 1, row)
+        for k, s in enumerate(result.segments):
+            if s.move is not None:
+                ax.fill_between(
+                    [k, k + 1], [float(s.lo)] * 2, [float(s.hi)] * 2, color="tab:green", alpha=0.4
+                )
+                ax.plot([k, k + 1], [float(s.hi)] * 2, color="tab:green")
+                continue
+            for t0, t1, upper in s.pieces:
+                ax.plot([k + float(t0), k + float(t1)], [float(upper)] * 2, color="tab:red", lw=1)
+            for t, lo, hi in s.samples:
+                ax.plot([k + float(t)] * 2, [float(lo), float(hi)], color="tab:blue", lw=2)
+        ax.set_xlabel("segment + t")
+        ax.set_ylabel("L (certified)")
+        ax.set_title(title)
+    figure.tight_layout()
+    figure.savefig(out)
