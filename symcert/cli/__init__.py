@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from symcert.checker.reading import CertificateFormatError
 from symcert.cli.barrier import add_barrier_parser, run_barrier
+from symcert.cli.connect import add_connect_parser, run_connect
 from symcert.cli.grade import add_grade_parser, run_grade
 from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.messages import command_line_message
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_check_parser(commands)
     add_handout_parser(commands)
     add_barrier_parser(commands, _network_options)
+    add_connect_parser(commands, _network_options)
     add_example_parser(commands)
     add_saddle_parser(commands, _network_options)
     add_grade_parser(commands)
@@ -214,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "check": run_check,
         "handout": run_handout,
         "barrier": run_barrier,
+        "connect": run_connect,
         "example": run_example,
         "saddle": run_saddle,
         "grade": run_grade,

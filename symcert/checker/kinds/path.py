@@ -107,7 +107,8 @@ def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], a
         moves = sum(seg[0] != "bounds" for seg in s.segments)
         result.reasons.append(
             f"re-proved: L <= {short(hi)} along the whole path, sup L in [{short(lo)}, {short(hi)}] "
-            f"({len(s.segments)} segments, {moves} exact moves; {result.dps} digits, arb)"
+            f"({len(s.segments)} segment{'s' * (len(s.segments) != 1)}, {moves} exact moves; "
+            f"{result.dps} digits, arb)"
         )
     return result
 
