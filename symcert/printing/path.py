@@ -99,7 +99,7 @@ def save_path_plot(results: list[tuple[str, Any]], out: str) -> None:
             for t0, t1, upper in s.pieces:
                 ax.plot([k + float(t0), k + float(t1)], [float(upper)] * 2, color="tab:red", lw=1)
             for t, lo, hi in s.samples:
-                ax.plot([k + float(t)] * 2, [float(lo), float(hi)], color="tab:blue", lw=2)
+                ax.plot([k + float(t)] * 2, [float(lo), float(hi)], color="tab:blue", marker="o", ms=3)
         ax.set_xlabel("segment + t")
         ax.set_ylabel("L (certified)")
         ax.set_title(title)
