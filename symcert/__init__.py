@@ -28,7 +28,9 @@ from symcert.proofs.convexity import ConvexityProof, prove_convexity
 from symcert.proofs.critical_point import CriticalPoint, certify_critical_point
 from symcert.proofs.gradient import GradientProof, prove_gradient_identity
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
+from symcert.proofs.moves import symmetry_chain
 from symcert.proofs.nonconvexity import certify_nonconvexity
+from symcert.proofs.path import PathResult, certify_path
 from symcert.proofs.saddle import SaddleResult, certify_saddle
 from symcert.proofs.witness import SearchResult, search_witness
 from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
@@ -96,15 +98,18 @@ __all__ = [
     "Certificate",
     "certify_barrier",
     "certify_nonconvexity",
+    "certify_path",
     "ConvexityProof",
     "GradientProof",
     "Proof",
+    "PathResult",
     "ProofStep",
     "prove_convexity",
     "prove_gradient_identity",
     "prove_invariance",
     "search_witness",
     "SearchResult",
+    "symmetry_chain",
     # Critical points and saddles
     "certify_critical_point",
     "certify_saddle",

@@ -184,10 +184,7 @@ def run_connect(args: argparse.Namespace) -> int:
         print(f"{title}:")
         print(f"  {result.summary(exact=args.exact)}")
     if args.point is None:
-        print(
-            "The minimal network's two minima are separated by a certified barrier (sup L > 0 = L(A) on the "
-            "segment); one extra unit joins them at loss exactly 0."
-        )
+        print("A certified barrier separates the minimal network's two minima; one more unit joins them at L = 0.")
     if args.json:
         _write_json(results, args.json, args.point is None)
     if args.latex:
