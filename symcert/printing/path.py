@@ -23,7 +23,7 @@ import sympy
 from symcert.numeric.rounding import DIGITS, outward_interval
 from symcert.symbolic.exact import format_rational
 
-__all__ = ["path_summary", "path_latex", "save_path_plot"]
+__all__ = ["path_summary", "path_latex", "save_path_plot", "path_certificate_text"]
 
 
 def _interval(lo: Any, hi: Any, exact: bool) -> str:
@@ -51,6 +51,30 @@ def path_summary(result: Any, exact: bool = False) -> str:
         f"sup L in {band} ({result.status}): {count} ({len(moves)} exact moves), {pieces} pieces, "
         f"the sup near {where}"
     )
+
+
+def path_certificate_text(certificate: Any, exact: bool = False) -> str:
+    """A ``path`` certificate for the terminal: the path, each segment's argument, the enclosures."""
+    p = certificate.parameters
+    moves = [s for s in p["segments"] if "move" in s]
+    lines = [
+        f"Statement: L <= level along a path of the {certificate.loss.describe()} from A to B.",
+        f"  A = {certificate.A}",
+        f"  B = {certificate.B}",
+        f"Path ({p['curve']}): {len(p['segments'])} segments, {len(moves)} exact moves "
+        f"(the network function is unchanged along each), witness {p['witness']}",
+    ]
+    for name, bounds in certificate.enclosures.items():
+        lo, hi = bounds
+        lines.append(f"  {name:>10} in {_interval(lo, hi, exact)}")
+    lines.extend(f"Note: {note}" for note in certificate.notes)
+    verdict = (
+        "PROVED: L is at most the upper end of sup along the whole path."
+        if certificate.status == "proved"
+        else "UNDECIDED: a cap was reached before the tolerance (the enclosure is still rigorous)."
+    )
+    lines.append(f"Verdict: {verdict}")
+    return "\n".join(lines)
 
 
 def path_latex(result: Any) -> str:

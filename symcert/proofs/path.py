@@ -208,7 +208,8 @@ def certify_path(
         C = points[i + 1] if curve == "bezier" else None
         options = dict(tol=tol, max_pieces=max_pieces, max_seconds=max_seconds)
         segments.append(_segment(loss, P, C, Q, moves, options))
-    lo, witness = max((s.lo, (k, s.witness)) for k, s in enumerate(segments))
+    best = max(range(len(segments)), key=lambda k: segments[k].lo)  # the first of the largest
+    lo, witness = segments[best].lo, (best, segments[best].witness)
     hi = max(s.hi for s in segments)
     exact = all(s.move is not None for s in segments)
     status = "proved" if all(s.status == "proved" for s in segments) else "undecided"
