@@ -193,3 +193,60 @@ def _net(point, x) -> mpmath.mpf:
     for j in range(3):
         out += q(point.W(2)[0, j]) * mpmath.tanh(q(point.W(1)[j, 0]) * x + q(point.b(1)[j]))
     return out
+
+
+def _mp_forward(point, x) -> list:
+    """The network's output in mpmath (tanh or relu hidden layers), straight from the exact weights."""
+    act = {"tanh": mpmath.tanh, "relu": lambda z: max(z, 0)}[point.mlp.activation.label]
+    a = [mpmath.mpf(v) for v in x]
+    layers = point.layers
+    for l, layer in enumerate(layers, start=1):
+        z = [
+            mpmath.fsum(_mp(F(int(w.p), int(w.q))) * v for w, v in zip(row, a)) + _mp(F(int(b.p), int(b.q)))
+            for row, b in zip(layer.weights, layer.biases)
+        ]
+        a = [act(v) for v in z] if l < len(layers) else z
+    return a
+
+
+def _mp_mse(loss, point, teacher) -> mpmath.mpf:
+    """The mse loss on teacher data, in mpmath at 40 digits (the targets from the teacher's exact weights)."""
+    with mpmath.workdps(40):
+        total = mpmath.mpf(0)
+        for x in loss.data.xs:
+            inputs = [_mp(F(int(v.p), int(v.q))) for v in x]
+            f, y = _mp_forward(point, inputs), _mp_forward(teacher, inputs)
+            total += mpmath.fsum((a - b) ** 2 for a, b in zip(f, y))
+        return total / (len(loss.data.xs) * loss.mlp.widths[-1])
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu"])
+def test_bezier_pieces_bound_the_loss_on_each_piece_and_the_slopes_are_right(act):
+    net = MLP((2, 3, 1), act)
+    P0, P1, P2 = net.random_point(3), net.random_point(5), net.random_point(4)
+    loss = Loss(net, Dataset.teacher(net, P0, [[1, 0], [0, 1], [-1, 1], [2, -1]]), "mse")
+    result = certify_path(loss, [P0, P1, P2], curve="bezier", tol=F(1, 1000))
+    assert result.status == "proved"
+
+    def at(t):
+        return net.point_from_values(
+            [
+                (1 - t) ** 2 * a + 2 * t * (1 - t) * b + t * t * c
+                for a, b, c in zip(P0.values, P1.values, P2.values)
+            ]
+        )
+
+    (segment,) = result.segments
+    for t0, t1, upper in segment.pieces:
+        for k in range(5):
+            assert _mp_mse(loss, at(t0 + (t1 - t0) * F(k, 4)), P0) <= _mp(upper)
+    if act == "tanh":  # the certified slope phi'(t) contains a central difference (c'(t) must be right)
+        from symcert.numeric.curve_bounds import CurveBounds
+
+        bounds = CurveBounds(loss, P0, P1, P2)
+        for t in (F(1, 5), F(1, 2), F(4, 5)):
+            lo, hi = bounds.jets(t)[1]
+            h = F(1, 10**8)
+            slope = (_mp_mse(loss, at(t + h), P0) - _mp_mse(loss, at(t - h), P0)) / _mp(2 * h)
+            assert _mp(lo) - mpmath.mpf(10) ** -6 <= slope <= _mp(hi) + mpmath.mpf(10) ** -6
+    assert check(record(result)).accepted

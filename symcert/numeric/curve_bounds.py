@@ -54,7 +54,7 @@ class CurveBounds:
         self.loss = loss
         self._p = tuple(point_layout(p) for p in (P0, P1, P2))
         p0, p1, p2 = self._p
-        self._bend = combine(combine(p0, p1, Fraction(1), Fraction(-2)), p2, Fraction(1), Fraction(1))  # D
+        self._bend = combine(combine(p0, p1, Fraction(-2), Fraction(1)), p2, Fraction(1), Fraction(1))  # D
         self._pull = combine(p0, p1, Fraction(2), Fraction(-2))  # 2 (P1 - P0)
         self._rungs = (F64Backend(), ArbBackend(dps))
         self.smooth = bool(loss.mlp.activation.smooth)
