@@ -21,6 +21,7 @@ from symcert.cli.plot_output import check_plot_path
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
+from symcert.printing.path import path_latex, save_path_plot  # also registers the path printers
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS
 from symcert.proofs.moves import symmetry_chain
 from symcert.proofs.path import CURVES, PathResult, certify_path
@@ -184,14 +185,14 @@ def run_connect(args: argparse.Namespace) -> int:
         print(f"{title}:")
         print(f"  {result.summary(exact=args.exact)}")
     if args.point is None:
-        print("A certified barrier separates the minimal network's two minima; one more unit joins them at L = 0.")
+        print(
+            "A certified barrier separates the minimal network's two minima; one more unit joins them at L = 0."
+        )
     if args.json:
         _write_json(results, args.json, args.point is None)
     if args.latex:
         _write_latex(results, args.latex)
     if args.plot:
-        from symcert.printing.path import save_path_plot
-
         save_path_plot(results, args.plot)
         print(f"Plot written to {args.plot}", file=sys.stderr)
     return 0 if all(r.status == "proved" for _, r in results) else 1
@@ -211,7 +212,6 @@ def _write_json(results: list[tuple[str, PathResult]], out: str, contrast: bool)
 
 def _write_latex(results: list[tuple[str, PathResult]], tex: str) -> None:
     from symcert.build.tex import standalone_document, write_tex
-    from symcert.printing.path import path_latex
 
     arrow = r"$\to$"
     body = "\n".join(

@@ -10,7 +10,9 @@ certified point values as error bars; every number drawn comes from the result's
 >>> A = net.point(W1=[[1]], b1=[0], W2=[[0]], b2=[0])
 >>> loss = Loss(net, Dataset([[1]], [[0]]), "sse")
 >>> result = certify_path(loss, [A, net.point(W1=[[2]], b1=[1], W2=[[0]], b2=[0])])
->>> path_summary(result)
+>>> path_summary(result) == result.summary()
+True
+>>> result.summary()
 'sup L = L(A) = 0 exactly, in [0, 1.97627e-323] (proved): 1 segment, 1 exact move (rotate:1:0)'
 """
 
@@ -20,7 +22,9 @@ from typing import Any
 
 import sympy
 
+from symcert.display import latex, notebook, text
 from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.proofs.path import PathResult
 from symcert.symbolic.exact import format_rational
 
 __all__ = ["path_summary", "path_latex", "save_path_plot", "path_certificate_text"]
@@ -129,3 +133,18 @@ def save_path_plot(results: list[tuple[str, Any]], out: str) -> None:
         ax.set_title(title)
     figure.tight_layout()
     figure.savefig(out)
+
+
+@text.register
+def _(obj: PathResult, exact: bool = False) -> str:
+    return path_summary(obj, exact=exact)
+
+
+@latex.register
+def _(obj: PathResult, *args: Any, **options: Any) -> str:
+    return path_latex(obj)
+
+
+@notebook.register
+def _(obj: PathResult) -> str:
+    return f"**Certified path**: {path_summary(obj)}"

@@ -40,6 +40,7 @@ from typing import Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.curve_bounds import CurveBounds
 from symcert.numeric.engine.api import loss_bounds, point_layout
@@ -89,12 +90,13 @@ class PathSegment:
 
 
 @dataclass(frozen=True)
-class PathResult:
+class PathResult(Displayed):
     """``lo <= sup L <= hi`` along the path (exact ``Fraction`` endpoints), segment by segment.
 
     ``exact`` is True when every segment is an exact move (``sup L = L(A)`` exactly); ``value`` is then
     the exact ``L(A)`` when SymPy finds it (e.g. 0 at a teacher), else None. ``witness`` is
-    ``(segment, t)``: where ``L >= lo`` was certified.
+    ``(segment, t)``: where ``L >= lo`` was certified. ``summary()`` and ``to_latex()`` print it
+    (:mod:`symcert.printing.path`).
     """
 
     loss: Loss
@@ -125,12 +127,6 @@ class PathResult:
     def vertices(self) -> tuple[Point, ...]:
         """The chain ``P0, ..., Pk`` (the curves' ends; not their control points)."""
         return (self.segments[0].start, *(s.end for s in self.segments))
-
-    def summary(self, exact: bool = False) -> str:
-        """One line for the terminal: the enclosure of the sup and how it was proved."""
-        from symcert.printing.path import path_summary
-
-        return path_summary(self, exact=exact)
 
     def certificate(self) -> Certificate:
         """The ``path`` certificate: the chain, each segment's move or pieces, the witness, enclosures."""
