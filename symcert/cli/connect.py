@@ -186,7 +186,8 @@ def run_connect(args: argparse.Namespace) -> int:
         print(f"  {result.summary(exact=args.exact)}")
     if args.point is None:
         print(
-            "A certified barrier separates the minimal network's two minima; one more unit joins them at L = 0."
+            "A certified barrier separates the minimal network's two minima; "
+            "one more unit joins them at L = 0."
         )
     if args.json:
         _write_json(results, args.json, args.point is None)
