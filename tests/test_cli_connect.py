@@ -109,3 +109,28 @@ def test_bezier_needs_an_odd_number_of_points(capsys, tmp_path):
     A = _point(tmp_path, "A.json", W1=[[2], [-1]], b1=[1, 1], W2=[[1, -1]], b2=[0])
     code, _, err = run(capsys, "connect", "--point", A, "--point", A, "--curve", "bezier")
     assert code == 2 and "odd number" in err
+
+
+def test_data_file_exact_endpoints_and_a_cap_exits_1(capsys, tmp_path):
+    A = _point(tmp_path, "A.json", W1=[[2], [-1]], b1=[1, 1], W2=[[1, -1]], b2=[0])
+    B = _point(tmp_path, "B.json", W1=[[-1], [2]], b1=[1, 1], W2=[[-1, 1]], b2=[0])
+    data = tmp_path / "d.csv"
+    data.write_text("x1,y1\n-1,0\n0,1/2\n1,1\n")
+    code, text, err = run(capsys, "connect", "--point", A, "--point", B, "--data", str(data), "--exact")
+    assert code == 0, err
+    assert "sup L in [" in text and "/" in text.split("sup L in [")[1].split("]")[0]  # exact rationals
+    code, text, _ = run(
+        capsys,
+        "connect",
+        "--point",
+        A,
+        "--point",
+        B,
+        "--data",
+        str(data),
+        "--tol",
+        "1e-30",
+        "--max-pieces",
+        "2",
+    )
+    assert code == 1 and "undecided" in text
