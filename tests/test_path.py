@@ -250,3 +250,18 @@ def test_bezier_pieces_bound_the_loss_on_each_piece_and_the_slopes_are_right(act
             slope = (_mp_mse(loss, at(t + h), P0) - _mp_mse(loss, at(t - h), P0)) / _mp(2 * h)
             assert _mp(lo) - mpmath.mpf(10) ** -6 <= slope <= _mp(hi) + mpmath.mpf(10) ** -6
     assert check(record(result)).accepted
+
+
+@pytest.mark.parametrize("layer", [1, 2])
+def test_exact_paths_in_either_hidden_layer_of_a_deeper_network(layer):
+    net = MLP((2, 3, 3, 1), "tanh")
+    W2 = [[1, 2, 0], [3, 4, 0], [5, 6, 0]] if layer == 1 else [[1, 2, 3], [3, 4, 5], [5, 6, 7]]
+    W3 = [[1, 2, 3]] if layer == 1 else [[1, 2, 0]]  # unit 2 of the layer is dead
+    A = net.point(W1=[[1, 2], [3, 4], [5, 6]], b1=[1, 2, 3], W2=W2, b2=[0, 1, 2], W3=W3, b3=[0])
+    g = Permutation(layer, (1, 0, 2))
+    chain = symmetry_chain(A, g)
+    assert all(prove_move(P, Q) for P, Q in itertools.pairwise(chain))  # local blocks, a symbolic
+    loss = Loss(net, Dataset.teacher(net, A, [[1, 0], [0, 1], [-1, 2]]), "mse")
+    result = certify_path(loss, chain)
+    assert result.exact and result.B == g(A)
+    assert check(record(result)).accepted

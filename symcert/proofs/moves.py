@@ -111,17 +111,55 @@ def recognise_move(P: Point, Q: Point) -> Move | None:
 
 
 def prove_move(P: Point, Q: Point) -> bool:
-    """True when ``f(x; P + s (Q - P)) - f(x; P)`` expands to 0 with ``s`` and ``x`` symbols (see module).
+    """True when the network function is the same all along ``P + s (Q - P)``: an exact SymPy identity.
 
-    The pre-activations of the output layer are compared, so this holds for any output activation.
+    When ``P`` and ``Q`` differ only in the weights and biases of layers ``l`` and ``l + 1`` (``l``
+    hidden), the pre-activations ``z_{l+1}(s; a) = W_{l+1}(s) sigma(W_l(s) a + b_l(s)) + b_{l+1}(s)`` are
+    expanded with ``s`` and the previous layer's activations ``a`` as symbols: if
+    ``z_{l+1}(s; a) - z_{l+1}(0; a)`` is 0 for every ``a``, every layer below and above is unchanged, so
+    is the output, for every input.
+    Otherwise the whole network's output is compared with symbolic inputs ``x``.
+
+    >>> from symcert import MLP
+    >>> net = MLP((2, 2, 2, 1), "tanh")
+    >>> P = net.point(W1=[[1, 2], [3, 4]], b1=[0, 1], W2=[[1, 0], [2, 0]], b2=[0, 0], W3=[[1, 1]], b3=[0])
+    >>> Q = net.point(W1=[[1, 2], [5, 6]], b1=[0, 7], W2=[[1, 0], [2, 0]], b2=[0, 0], W3=[[1, 1]], b3=[0])
+    >>> prove_move(P, Q), prove_move(P, net.point_from_values([v + 1 for v in P.values]))
+    (True, False)
     """
     mlp: MLP = P.mlp
     s = sympy.Symbol("s", real=True)
-    xs = [sympy.Symbol(f"x{k + 1}", real=True) for k in range(mlp.widths[0])]
     moving = [p + s * (q - p) for p, q in zip(P.values, Q.values)]
+    changed = {k for k, (lp, lq) in enumerate(zip(P.layers, Q.layers), start=1) if lp != lq}
+    low = min(changed, default=0)
+    blocks = [l for l in (low - 1, low) if l in mlp.hidden_layers and changed <= {l, l + 1}]
+    if blocks:  # a shift changes only W_{l+1}: its block starts one layer lower, where the units are
+        return any(_same_block(mlp, P.layers, mlp.layers(moving), l) for l in blocks)
+    xs = [sympy.Symbol(f"x{k + 1}", real=True) for k in range(mlp.widths[0])]
     before = forward(mlp, P.values, xs, mlp.activation.sympy, lambda z: z)
     after = forward(mlp, moving, xs, mlp.activation.sympy, lambda z: z)
-    return all(sympy.expand(a - b) == 0 for a, b in zip(after, before))
+    return all(sympy.expand(u - v) == 0 for u, v in zip(after, before))
+
+
+def _same_block(mlp: MLP, fixed: list, moving: list, l: int) -> bool:
+    """True when ``z_{l+1}`` expands to the same expression at ``P`` and along the move, ``a`` symbolic."""
+    a = [sympy.Symbol(f"a{k + 1}", real=True) for k in range(mlp.widths[l - 1])]
+    return all(sympy.expand(u - v) == 0 for u, v in zip(_block(mlp, moving, l, a), _block(mlp, fixed, l, a)))
+
+
+def _block(mlp: MLP, layers: list, l: int, a: list) -> list:
+    """``z_{l+1} = W_{l+1} sigma(W_l a + b_l) + b_{l+1}`` for the activations ``a`` of layer ``l - 1``."""
+    here, after = layers[l - 1], layers[l]
+    hidden = [
+        mlp.activation.sympy(
+            sympy.Add(*[w * v for w, v in zip(row, a)], *([] if here.biases is None else [here.biases[j]]))
+        )
+        for j, row in enumerate(here.weights)
+    ]
+    return [
+        sympy.Add(*[w * h for w, h in zip(row, hidden)], *([] if after.biases is None else [after.biases[k]]))
+        for k, row in enumerate(after.weights)
+    ]
 
 
 def _with_unit(
