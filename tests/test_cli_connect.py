@@ -8,7 +8,7 @@ import pytest
 
 from symcert import check
 from symcert.cli import main
-from symcert.cli.connect import simsek_contrast
+from symcert.proofs.moves import simsek_contrast
 from symcert.proofs.path import certify_path
 
 

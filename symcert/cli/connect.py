@@ -23,15 +23,13 @@ from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
 from symcert.printing.path import path_latex, save_path_plot  # also registers the path printers
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS
-from symcert.proofs.moves import symmetry_chain
+from symcert.proofs.moves import simsek_contrast, symmetry_chain
 from symcert.proofs.path import CURVES, PathResult, certify_path
 from symcert.symbolic.data import Dataset
-from symcert.symbolic.elements import parse_element, swap
-from symcert.symbolic.examples import default_example
+from symcert.symbolic.elements import parse_element
 from symcert.symbolic.losses import LOSS_KINDS, Loss
-from symcert.symbolic.network import MLP
 
-__all__ = ["add_connect_parser", "run_connect", "simsek_contrast"]
+__all__ = ["add_connect_parser", "run_connect"]
 
 
 def add_connect_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
@@ -112,26 +110,6 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT.png|.svg|.pdf",
         default=None,
         help="draw the certified loss along the path with matplotlib (needs the plot extra)",
-    )
-
-
-def simsek_contrast() -> tuple[tuple[str, Loss, list], tuple[str, Loss, list]]:
-    """The default example: ``(title, loss, points)`` for the 1-2-1 teacher's straight segment to
-    ``swap(A)`` and for the 1-3-1 student's chain of exact moves (its third unit dead).
-
-    >>> (_, small, straight), (_, wide, chain) = simsek_contrast()
-    >>> len(straight), len(chain), wide.mlp.widths
-    (2, 8, (1, 3, 1))
-    """
-    example = default_example()
-    A = example.teacher
-    student = MLP((1, 3, 1), "tanh")
-    (w1, w2), (b1, b2) = A.W(1), A.b(1)
-    A3 = student.point(W1=[[w1], [w2], [Fraction(1, 2)]], b1=[b1, b2, 0], W2=[[*A.W(2), 0]], b2=list(A.b(2)))
-    wide = Loss(student, example.loss.data, example.loss.kind)
-    return (
-        ("1-2-1 teacher, straight segment A -> swap(A)", example.loss, [A, swap(1, 0, 1)(A)]),
-        ("1-3-1 student (unit 3 dead), exact moves A -> swap(A)", wide, symmetry_chain(A3, swap(1, 0, 1))),
     )
 
 

@@ -24,10 +24,11 @@ import sympy
 
 from symcert.display import latex, notebook, text
 from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.printing.latex.display import interval_latex
 from symcert.proofs.path import PathResult
 from symcert.symbolic.exact import format_rational
 
-__all__ = ["path_summary", "path_latex", "save_path_plot", "path_certificate_text"]
+__all__ = ["path_summary", "path_latex", "path_figure", "save_path_plot", "path_certificate_text"]
 
 
 def _interval(lo: Any, hi: Any, exact: bool) -> str:
@@ -108,6 +109,57 @@ def path_latex(result: Any) -> str:
             )
     lines.append(r"\end{itemize}")
     return "\n".join(lines) + "\n"
+
+
+def _n(x: Any) -> str:
+    return f"{float(x):.6g}"
+
+
+def _axis(title: str, result: Any) -> str:
+    """One pgfplots axis: the certified upper band (pieces, and each move's constant value) and points."""
+    band, points = [], []
+    for k, s in enumerate(result.segments):
+        if s.move is not None:
+            band += [f"({k},{_n(s.hi)})", f"({k + 1},{_n(s.hi)})"]
+            points += [f"({k},{_n(s.hi)})"]
+            continue
+        for t0, t1, upper in s.pieces:
+            band += [f"({_n(k + t0)},{_n(upper)})", f"({_n(k + t1)},{_n(upper)})"]
+        points += [f"({_n(k + t)},{_n(hi)})" for t, _, hi in s.samples]
+    n = len(result.segments)
+    return "\n".join(
+        [
+            r"\begin{axis}[width=0.48\textwidth, height=5cm, xmin=0, xmax=%d, ymin=0, "
+            r"xlabel={segment $k$ + $t$}, title={%s}, legend style={font=\tiny}, legend pos=north east]"
+            % (n, title),
+            r"\addplot[draw=none, fill=blue!15] coordinates {%s (%d,0) (0,0)} \closedcycle;"
+            % (" ".join(band), n),
+            r"\addlegendentry{certified upper band}",
+            r"\addplot[blue, only marks, mark size=1pt] coordinates {%s};" % " ".join(points),
+            r"\addlegendentry{certified values}",
+            r"\end{axis}",
+        ]
+    )
+
+
+def path_figure(panels: list[tuple[str, Any]], label: str = "fig:path") -> str:
+    r"""A pgfplots figure with one axis per ``(title, PathResult)``, side by side."""
+    axes = [r"\begin{tikzpicture}" + "\n" + _axis(t, r) + "\n" + r"\end{tikzpicture}" for t, r in panels]
+    caption = "; ".join(
+        f"{t.capitalize()}: level in ${interval_latex((sympy.Rational(r.lo), sympy.Rational(r.hi)), 6)}$"
+        for t, r in panels
+    )
+    return "\n".join(
+        [
+            r"\begin{figure}[ht]\centering",
+            "\n\\hfill\n".join(axes),
+            r"\caption{The loss $L$ along each path, segment $k$ drawn over $[k, k + 1]$: the certified "
+            r"upper band (shaded; each piece of a segment bounds $L$ above on it, and along an exact move "
+            r"$L$ is constant) and certified values of $L$ at points (marks). %s.}" % caption,
+            r"\label{%s}" % label,
+            r"\end{figure}",
+        ]
+    )
 
 
 def save_path_plot(results: list[tuple[str, Any]], out: str) -> None:

@@ -33,15 +33,19 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import sympy
 
 from symcert.errors import SpecificationError
+from symcert.symbolic.elements import Swap, swap
+from symcert.symbolic.examples import default_example
+from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP, forward
 from symcert.symbolic.point import Point
 
-__all__ = ["Move", "recognise_move", "prove_move", "symmetry_chain"]
+__all__ = ["Move", "recognise_move", "prove_move", "symmetry_chain", "simsek_contrast"]
 
 
 @dataclass(frozen=True)
@@ -224,7 +228,6 @@ def symmetry_chain(A: Point, element: Any) -> list[Point]:
     layer needs a dead unit, or two units with equal incoming weights (their outgoing weight is first
     shifted onto one of them, and shifted back at the end).
     """
-    from symcert.symbolic.elements import Swap
     from symcert.symbolic.permutations import Permutation
 
     if not isinstance(element, (Swap, Permutation)):
@@ -297,3 +300,23 @@ def symmetry_chain(A: Point, element: Any) -> list[Point]:
     if chain[-1] != target:
         raise AssertionError(f"the chain of moves ends at {chain[-1]}, not at g(A) = {target}")
     return chain
+
+
+def simsek_contrast() -> tuple[tuple[str, Loss, list], tuple[str, Loss, list]]:
+    """The default example: ``(title, loss, points)`` for the 1-2-1 teacher's straight segment to
+    ``swap(A)`` and for the 1-3-1 student's chain of exact moves (its third unit dead).
+
+    >>> (_, small, straight), (_, wide, chain) = simsek_contrast()
+    >>> len(straight), len(chain), wide.mlp.widths
+    (2, 8, (1, 3, 1))
+    """
+    example = default_example()
+    A = example.teacher
+    student = MLP((1, 3, 1), "tanh")
+    (w1, w2), (b1, b2) = A.W(1), A.b(1)
+    A3 = student.point(W1=[[w1], [w2], [Fraction(1, 2)]], b1=[b1, b2, 0], W2=[[*A.W(2), 0]], b2=list(A.b(2)))
+    wide = Loss(student, example.loss.data, example.loss.kind)
+    return (
+        ("1-2-1 teacher, straight segment A -> swap(A)", example.loss, [A, swap(1, 0, 1)(A)]),
+        ("1-3-1 student (unit 3 dead), exact moves A -> swap(A)", wide, symmetry_chain(A3, swap(1, 0, 1))),
+    )
