@@ -90,8 +90,12 @@ _DEPRECATED = {
 
 
 def _printers() -> None:
-    """Register the printers before a result can exist (``to_latex()`` and the notebook need them)."""
+    """Register the printers before a result can exist (``to_latex()`` and the notebook need them),
+    and attach the deprecated methods of :mod:`symcert._compat`."""
     import symcert.printing  # noqa: F401
+    from symcert import _compat
+
+    _compat.install()
 
 
 def __getattr__(name: str) -> Any:

@@ -35,6 +35,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("build",),
     ("handouts", "batch"),
     ("cli", "pytest_plugin"),
+    ("_compat",),  # the deprecated shims, attached from the top (symcert/_compat.py)
     ("__init__", "__main__"),
 )
 #: Imports across one tier, by design: the loaders of trained models build on the provers.
