@@ -110,7 +110,7 @@ class Layer:
         return self.sign if kind == "sign" else self.scale
 
     def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
-        """Parameters after a diagonal action: ``ins[i]``/``out`` are multiplier vectors on the tied axis or None.
+        """Parameters after a diagonal action: ``ins[i]``, ``out`` are multipliers on the tied axis, or None.
 
         A multiplier ``v`` on an input means the input became ``v * x`` along that axis (the layer
         absorbs it); on the output, that the output must become ``v * y`` (the layer emits it), on

@@ -29,7 +29,21 @@ __all__ = [
 ]
 
 #: The layer types by name.
-LAYER_TYPES = {cls.__name__: cls for cls in (
-    Dense, Conv, AveragePool, GlobalAveragePool, MaxPool, Flatten, Reshape, Transpose, Add, Activation,
-    Softmax, BatchNorm, LayerNorm,
-)}
+LAYER_TYPES = {
+    cls.__name__: cls
+    for cls in (
+        Dense,
+        Conv,
+        AveragePool,
+        GlobalAveragePool,
+        MaxPool,
+        Flatten,
+        Reshape,
+        Transpose,
+        Add,
+        Activation,
+        Softmax,
+        BatchNorm,
+        LayerNorm,
+    )
+}

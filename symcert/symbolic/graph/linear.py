@@ -13,8 +13,8 @@ the multiplier) and emit one on their output (rows and bias times it).
 >>> Conv(4, (3, 3)).output_shape([(2, 2, 2)])
 Traceback (most recent call last):
 ...
-symcert.errors.SpecificationError: Conv: input (2, 2, 2) is too small for kernel (3, 3) with dilation (1, 1), \
-stride (1, 1) and padding ((0, 0), (0, 0)); pad it or use a smaller kernel
+symcert.errors.SpecificationError: Conv: input (2, 2, 2) is too small for kernel (3, 3) with dilation \
+(1, 1), stride (1, 1) and padding ((0, 0), (0, 0)); pad it or use a smaller kernel
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _check_count(value: object, name: str, layer: str) -> int:
 
 
 def check_padding(padding: object, dims: int, layer: str) -> tuple[tuple[int, int], ...]:
-    """``padding`` as ``((begin, end), ...)`` per spatial axis (an int pads every side), or a one-line error."""
+    """``padding`` as ``((begin, end), ...)`` per spatial axis (an int pads every side), or an error."""
     if isinstance(padding, int) and not isinstance(padding, bool):
         padding = ((padding, padding),) * dims
     try:
@@ -66,7 +66,8 @@ def window_shape(
         for n, k, s, (b, e), d in zip(spatial, kernel, stride, pads, dilation, strict=True)
     )
     if any(
-        n + b + e - d * (k - 1) - 1 < 0 for n, k, (b, e), d in zip(spatial, kernel, pads, dilation, strict=True)
+        n + b + e - d * (k - 1) - 1 < 0
+        for n, k, (b, e), d in zip(spatial, kernel, pads, dilation, strict=True)
     ):
         raise SpecificationError(
             f"{layer}: input {shape} is too small for kernel {kernel} with dilation {dilation}, stride "
@@ -91,7 +92,8 @@ def windows(
     mask[inside] = True
     for offset in itertools.product(*(range(k) for k in kernel)):
         index = tuple(
-            slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in zip(offset, dilation, stride, out, strict=True)
+            slice(o * d, o * d + s * (m - 1) + 1, s)
+            for o, d, s, m in zip(offset, dilation, stride, out, strict=True)
         )
         yield offset, padded[(slice(None), slice(None), *index)], mask[index]
 
@@ -207,9 +209,9 @@ class Conv(Layer):
     def _check(self, shape: Shape) -> None:
         if len(shape) != 1 + len(self.kernel):
             raise SpecificationError(
-                f"Conv: a {len(self.kernel)}-D convolution needs inputs (channels, "
-                f"{', '.join('length' if len(self.kernel) == 1 else 'HW'[i] for i in range(len(self.kernel)))})"
-                f", got shape {shape}; flatten or reshape before it"
+                f"Conv: a {len(self.kernel)}-D convolution needs inputs "
+                f"{'(channels, length)' if len(self.kernel) == 1 else '(channels, H, W)'}"
+                f", got shape {shape}; reshape before it"
             )
 
     def output_shape(self, inputs: list[Shape]) -> Shape:

@@ -62,7 +62,10 @@ class _Pool(Layer):
                 f"{len(shape) - 1} spatial axes; give one kernel entry per spatial axis"
             )
         dilation = (1,) * len(self.kernel)
-        return (shape[0], *window_shape(shape[1:], self.kernel, self.stride, self.padding, dilation, self.kind, shape))
+        return (
+            shape[0],
+            *window_shape(shape[1:], self.kernel, self.stride, self.padding, dilation, self.kind, shape),
+        )
 
     def ties(self, inputs: list[Shape]) -> list[Tie]:
         return [Tie(("in", 0, 0), ("out", 0))]

@@ -49,9 +49,7 @@ class Node:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name or "." in self.name:
-            raise SpecificationError(
-                f"a node name must be a non-empty string without '.', got {self.name!r}"
-            )
+            raise SpecificationError(f"a node name must be a non-empty string without '.', got {self.name!r}")
         if not isinstance(self.layer, Layer):
             raise SpecificationError(
                 f"node {self.name!r}: layer must be a layer such as Dense(3), got {type(self.layer).__name__}"
@@ -76,7 +74,9 @@ class Graph:
                 "e.g. (1, 8, 8) for 8x8 grey images"
             )
         if not nodes:
-            raise SpecificationError("a graph needs at least one node, got none; add e.g. Node('fc', Dense(1))")
+            raise SpecificationError(
+                "a graph needs at least one node, got none; add e.g. Node('fc', Dense(1))"
+            )
         filled, previous = [], input_name
         for node in nodes:
             if not isinstance(node, Node):
@@ -130,7 +130,9 @@ class Graph:
         for node in self.nodes:
             if node.name == name:
                 return node
-        raise SpecificationError(f"no node called {name!r}; the nodes are {', '.join(n.name for n in self.nodes)}")
+        raise SpecificationError(
+            f"no node called {name!r}; the nodes are {', '.join(n.name for n in self.nodes)}"
+        )
 
     def input_shapes(self, node: Node) -> list[Shape]:
         """The shapes of the tensors ``node`` reads."""
@@ -187,7 +189,7 @@ class Graph:
 
     @classmethod
     def from_mlp(cls, mlp: MLP) -> Graph:
-        """The graph of an :class:`~symcert.symbolic.network.MLP`: ``fc1, act1, ..., fcL`` (and its output map).
+        """The graph of an :class:`~symcert.symbolic.network.MLP`: ``fc1, act1, ..., fcL``, then its output.
 
         >>> from symcert import MLP
         >>> Graph.from_mlp(MLP((2, 3, 1), "relu")).describe()
@@ -215,7 +217,9 @@ def exact_array(values: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(values)
     except (ValueError, TypeError):
-        raise ExactnessError(f"{name} must be a rectangular array of numbers, got {type(values).__name__}") from None
+        raise ExactnessError(
+            f"{name} must be a rectangular array of numbers, got {type(values).__name__}"
+        ) from None
     if array.dtype.kind == "f":
         if not np.all(np.isfinite(array)):
             raise ExactnessError(f"{name} holds a NaN or an infinity; every parameter must be finite")
@@ -251,7 +255,9 @@ def random_parameters(graph: Graph, seed: int = 0, denominator: int = 8) -> dict
         count = math.prod(shape)
         if name.endswith(".var"):
             eps = graph.node(name.split(".")[0]).layer.epsilon
-            entries = [Fraction(rng.randint(1, denominator), denominator) ** 2 + Fraction(1, 2) for _ in range(count)]
+            entries = [
+                Fraction(rng.randint(1, denominator), denominator) ** 2 + Fraction(1, 2) for _ in range(count)
+            ]
             entries = [e**2 - eps for e in entries]
         else:
             entries = [Fraction(rng.randint(-denominator, denominator), denominator) for _ in range(count)]

@@ -67,7 +67,9 @@ class Reshape(_Moves):
         try:
             shape = tuple(int(v) for v in self.shape)
         except (TypeError, ValueError):
-            raise SpecificationError(f"Reshape: shape must be positive integers, got {self.shape!r}") from None
+            raise SpecificationError(
+                f"Reshape: shape must be positive integers, got {self.shape!r}"
+            ) from None
         if not shape or any(v < 1 for v in shape):
             raise SpecificationError(f"Reshape: shape must be positive integers, got {self.shape!r}")
         object.__setattr__(self, "shape", shape)

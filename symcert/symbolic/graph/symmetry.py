@@ -45,7 +45,7 @@ __all__ = ["Member", "Action", "Segment", "AxisGroup", "PermutationSpec", "deriv
 
 @dataclass(frozen=True)
 class Member:
-    """One axis of a group: ``kind`` is ``"tensor"`` or ``"param"``; the base acts as ``I_outer (x) P (x) I_inner``."""
+    """One axis (of a ``"tensor"`` or a ``"param"``) of a group: ``P`` acts on it as ``I_o (x) P (x) I_i``."""
 
     kind: str
     name: str
@@ -56,7 +56,7 @@ class Member:
 
 @dataclass(frozen=True)
 class Action:
-    """What one layer does for a segment: ``absorb`` its inputs, ``emit`` its output, both, or ``complement``."""
+    """What one layer does for a segment: ``absorb``, ``emit``, ``both`` or ``constant``."""
 
     node: str
     role: str  # "absorb", "emit", "both", "constant" (absorbs the sigmoid's 1 - s)
@@ -65,7 +65,7 @@ class Action:
 
 @dataclass(frozen=True)
 class Segment:
-    """Tensors of one group joined by layers that transmit a flip (``kind="sign"``) or rescaling (``"scale"``)."""
+    """Tensors of a group joined by layers that transmit a flip (``"sign"``) or a rescaling (``"scale"``)."""
 
     kind: str
     tensors: tuple[str, ...]
@@ -78,7 +78,7 @@ class Segment:
 
 @dataclass(frozen=True)
 class AxisGroup:
-    """A permutation group of ``size`` channels with the axes it permutes and its flip and rescaling segments."""
+    """A permutation group of ``size`` channels: the axes it permutes, its flip and rescaling segments."""
 
     name: str
     size: int
@@ -153,10 +153,16 @@ class PermutationSpec:
                     "parameters": [[m.name, m.axis] for m in g.members if m.kind == "param"],
                     "tensors": [[m.name, m.axis, m.outer, m.inner] for m in g.members if m.kind == "tensor"],
                     "sign_flips": [
-                        {"tensors": list(s.tensors), "symmetry": s.allowed, "reason": s.reason} for s in g.signs
+                        {"tensors": list(s.tensors), "symmetry": s.allowed, "reason": s.reason}
+                        for s in g.signs
                     ],
                     "rescalings": [
-                        {"tensors": list(s.tensors), "symmetry": s.allowed, "reason": s.reason, "kunin": s.kunin}
+                        {
+                            "tensors": list(s.tensors),
+                            "symmetry": s.allowed,
+                            "reason": s.reason,
+                            "kunin": s.kunin,
+                        }
                         for s in g.scales
                     ],
                 }
@@ -172,11 +178,15 @@ class PermutationSpec:
             params = ", ".join(f"{m.name}[{m.axis}]" for m in g.members if m.kind == "param")
             lines.append(f"{g.name}: {g.size} channels, order {g.order}; permutes {params}")
             for s in g.signs:
-                lines.append(f"  sign flips on {', '.join(s.tensors)}: {'yes' if s.allowed else 'no'} ({s.reason})")
+                lines.append(
+                    f"  sign flips on {', '.join(s.tensors)}: {'yes' if s.allowed else 'no'} ({s.reason})"
+                )
             for s in g.scales:
                 if s.allowed:
                     note = "; batch-norm scale symmetry (Kunin et al. 2021)" if s.kunin else ""
-                    lines.append(f"  rescaling on {', '.join(s.tensors)}: continuous, dimension {g.size}{note}")
+                    lines.append(
+                        f"  rescaling on {', '.join(s.tensors)}: continuous, dimension {g.size}{note}"
+                    )
         for axes, reason in self.fixed:
             lines.append(f"fixed: {axes} ({reason})")
         return "\n".join(lines)
