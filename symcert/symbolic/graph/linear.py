@@ -157,6 +157,12 @@ class Dense(Layer):
                 new["bias"] = new["bias"] * out
         return new
 
+    def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
+        """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1``: negate its column, add it to the bias."""
+        flipped = np.array([s == -1 for s in signs])
+        weight = params["weight"]
+        return {"weight": weight * signs[None, :], "bias": params["bias"] + weight[:, flipped].sum(axis=1)}
+
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         y = inputs[0] @ ar.param(params["weight"]).T
         return y + ar.param(params["bias"]) if self.bias else y
@@ -245,6 +251,14 @@ class Conv(Layer):
             if self.bias:
                 new["bias"] = new["bias"] * out
         return new
+
+    def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
+        """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1`` (no padding): as for a dense layer."""
+        flipped = np.array([s == -1 for s in signs])
+        weight = params["weight"]
+        tail = (None,) * len(self.kernel)
+        shift = weight[:, flipped].reshape(weight.shape[0], -1).sum(axis=1)
+        return {"weight": weight * signs[(None, slice(None), *tail)], "bias": params["bias"] + shift}
 
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         (x,) = inputs

@@ -309,15 +309,15 @@ def _segments(graph: Graph, members: list[Member], kind: str) -> tuple[Segment, 
 
 
 def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segment:
-    """Whether flipping (or rescaling) one channel on every tensor of the segment is a symmetry."""
+    """Whether flipping (or rescaling) one channel on every tensor of the segment is a symmetry.
+
+    The actions of the layers that can act are recorded even when another layer blocks, so that a
+    blocked element can still be applied (``apply(..., force=True)``) to watch the output change.
+    """
     names = tuple(t for t in [graph.input_name, *(n.name for n in graph.nodes)] if t in tensors)
     exponents: dict[str, int] = {}
     affine: set[str] = set()
-    actions, kunin = [], False
-
-    def refuse(reason: str) -> Segment:
-        return Segment(kind, names, False, reason)
-
+    actions, problems, kunin = [], [], False
     for node, ins, out, carries in touching:
         layer: Layer = node.layer
         ins_here = [i for i in ins if node.inputs[i] in tensors]
@@ -325,39 +325,42 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
         if not ins_here and not out_here:
             continue
         what = f"{node.name} ({layer.describe()})"
+        exponents[node.name] = 1
         if any(node.inputs[i] in affine for i in ins_here):
             if out_here and layer.affine_safe and "transmit" in carries:
                 affine.add(node.name)
-                exponents[node.name] = 1
-                continue
-            if not out_here and layer.absorbs_constant and "absorb" in carries:
+            elif not out_here and layer.absorbs_constant and "absorb" in carries:
                 actions.append(Action(node.name, "constant", tuple(ins_here)))
-                continue
-            return refuse(f"the sigmoid's 1 - s reaches {what}, which cannot absorb the constant into a bias")
+            else:
+                problems.append(
+                    f"the sigmoid's 1 - s reaches {what}, which has no bias to absorb the constant"
+                )
+            continue
         if ins_here and out_here:
             incoming = {exponents[node.inputs[i]] for i in ins_here}
             if "transmit" in carries or "complement" in carries:
                 if len(incoming) != 1:
-                    return refuse(f"{what} adds branches rescaled with different degrees")
+                    problems.append(f"{what} adds branches rescaled with different degrees")
                 step = layer.degree if kind == "scale" else 1
-                exponents[node.name] = step * incoming.pop()
+                exponents[node.name] = step * max(incoming)
                 if "complement" in carries and "transmit" not in carries:
                     affine.add(node.name)
             elif {"absorb", "emit"} <= carries:
                 actions.append(Action(node.name, "both", tuple(ins_here)))
-                exponents[node.name] = 1
             else:
-                return refuse(f"{what} does not commute with a per-channel {_word(kind)}")
+                problems.append(f"{what} does not commute with a per-channel {_word(kind)}")
         elif out_here:
-            if "emit" not in carries:
-                return refuse(f"{what} cannot produce a per-channel {_word(kind)} of its output")
-            actions.append(Action(node.name, "emit", ()))
-            exponents[node.name] = 1
-        else:
-            if "absorb" not in carries:
-                return refuse(f"{what} does not commute with a per-channel {_word(kind)} of its input")
+            if "emit" in carries:
+                actions.append(Action(node.name, "emit", ()))
+            else:
+                problems.append(f"{what} cannot produce a per-channel {_word(kind)} of its output")
+        elif "absorb" in carries:
             actions.append(Action(node.name, "absorb", tuple(ins_here)))
             kunin = kunin or (kind == "scale" and layer.kind == "BatchNorm")
+        else:
+            problems.append(f"{what} does not commute with a per-channel {_word(kind)} of its input")
+    if problems:
+        return Segment(kind, names, False, problems[0], exponents, tuple(actions))
     emitted = ", ".join(a.node for a in actions if a.role in ("emit", "both"))
     absorbed = ", ".join(a.node for a in actions if a.role in ("absorb", "both", "constant"))
     reason = f"made by {emitted or 'no layer'}, undone by {absorbed or 'no layer'}"
