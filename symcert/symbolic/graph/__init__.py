@@ -6,7 +6,9 @@
 48
 """
 
+from symcert.symbolic.graph.action import Flip, Permute, Rescale, SpotCheck, apply, spot_check
 from symcert.symbolic.graph.base import Layer, Tie
+from symcert.symbolic.graph.evaluate import evaluate, evaluate_all
 from symcert.symbolic.graph.layers import (
     LAYER_TYPES,
     Activation,
@@ -49,9 +51,18 @@ __all__ = [
     "Softmax",
     "BatchNorm",
     "LayerNorm",
+    # evaluation
+    "evaluate",
+    "evaluate_all",
     # the symmetries
     "derive_symmetries",
     "PermutationSpec",
     "AxisGroup",
     "Segment",
+    "Permute",
+    "Flip",
+    "Rescale",
+    "apply",
+    "spot_check",
+    "SpotCheck",
 ]
