@@ -140,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
         "families. Exit code 0.",
     )
     _network_options(group)
+    group.add_argument(
+        "--model",
+        metavar="FILE.onnx",
+        default=None,
+        help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
+    )
     _json_flag(group)
 
     invariance = add_command(

@@ -187,8 +187,11 @@ class PermutationSpec:
                     lines.append(
                         f"  rescaling on {', '.join(s.tensors)}: continuous, dimension {g.size}{note}"
                     )
-        for axes, reason in self.fixed:
-            lines.append(f"fixed: {axes} ({reason})")
+        if self.fixed:
+            lines.append(
+                f"fixed: {len(self.fixed)} other classes of axes (input, output, spatial and kernel axes; "
+                "to_dict()['fixed'] says why each is fixed)"
+            )
         return "\n".join(lines)
 
 
