@@ -265,11 +265,13 @@ class Conv(Layer):
         out = self.output_shape([x.shape[1:]])[1:]
         weight = ar.param(params["weight"])
         total = None
+        n, c_in = x.shape[:2]
         for offset, seen, _ in windows(ar, x, self.kernel, self.stride, self.padding, self.dilation, out):
             w = weight[(slice(None), slice(None), *offset)]  # (C_out, C_in)
-            term = np.tensordot(seen, w, axes=([1], [1]))  # (N, *out, C_out)
+            rows = np.moveaxis(seen, 1, -1).reshape(-1, c_in)  # (N * positions, C_in): one 2-D product
+            term = rows @ w.T
             total = term if total is None else total + term
-        y = np.moveaxis(total, -1, 1)
+        y = np.moveaxis(total.reshape((n, *out, self.channels)), -1, 1)
         if self.bias:
             y = y + ar.param(params["bias"]).reshape((-1,) + (1,) * len(out))
         return y

@@ -259,7 +259,7 @@ def derive_symmetries(graph: Graph) -> PermutationSpec:
                 fixed_out.append((label, reason))
             continue
         members.sort(key=lambda m: (order[m.name.split(".")[0]], m.kind == "param", rank.get(m.name, 0)))
-        first = next(m for m in members if m.kind == "tensor")
+        first = next((m for m in members if m.kind == "tensor"), members[0])
         name = f"P_{first.name}" + (f".{first.axis}" if first.axis else "")
         signs, scales = (_segments(graph, members, kind) for kind in ("sign", "scale"))
         groups.append(AxisGroup(name, size, tuple(members), signs, scales))
@@ -287,6 +287,11 @@ def _normalise(elements: list, sizes: dict) -> tuple[list[Member] | None, int]:
 def _segments(graph: Graph, members: list[Member], kind: str) -> tuple[Segment, ...]:
     """The segments of a group for ``kind`` (``"sign"`` or ``"scale"``), each decided by the rule above."""
     axis_of = {m.name: m.axis for m in members if m.kind == "tensor"}
+    twice = [t for t in axis_of if sum(m.kind == "tensor" and m.name == t for m in members) > 1]
+    if twice:
+        # a tensor carries the group on two axes (P X P^T): the per-channel rules below assume one axis
+        reason = f"{twice[0]} carries this group on two axes; per-channel {_word(kind)}s are not derived"
+        return (Segment(kind, tuple(axis_of), False, reason),)
     touching: list[tuple[Node, list[int], bool, frozenset[str]]] = []
     uf = AxisUnion()
     for t in axis_of:
