@@ -113,16 +113,16 @@ def test_version_is_stated_once(capsys):
 
 
 def test_check_coq_prints_the_axioms_one_per_line(capsys, tmp_path, monkeypatch):
+    from symcert.build import coq_binding
     from symcert.build.coq import CoqResult
     from symcert.build.coq_binding import CoqBinding
-    from symcert.cli import prove as prove_command
 
     cert = tmp_path / "c.json"
     assert main(["prove", "--json", str(cert)]) == 0
     (tmp_path / "p.v").write_text("(* stands in for the proof *)\n")
     axioms = ("PrimInt63.add", "Classical_Prop.classic", "ClassicalDedekindReals.sig_forall_dec")
     result = CoqResult(0, "", "", 1.0, "loss_not_convex", axioms)
-    monkeypatch.setattr(prove_command, "check_coq_binding", lambda *_: CoqBinding(True, ["bound"], result))
+    monkeypatch.setattr(coq_binding, "check_coq_binding", lambda *_: CoqBinding(True, ["bound"], result))
     capsys.readouterr()
     assert main(["check", str(cert), "--coq", str(tmp_path / "p.v")]) == 0
     out = capsys.readouterr().out

@@ -1,12 +1,15 @@
 """The layers of DESIGN.md, read from the source: imports only go down, and nothing leans on the checker.
 
 Top to bottom: ``cli`` -> ``handouts``, ``batch`` -> ``build`` -> ``printing`` -> ``proofs``, ``models``
--> ``numeric`` -> ``symbolic``; ``limits``, ``errors`` and ``version`` sit below them all. Every
-``import`` and ``from ... import`` counts, at module level or inside a function (a lazy import is
-still a dependency). ``symcert.checker`` stands alone: it imports only ``symcert.limits``, and only
-the public API, the command line, the pytest plugin and ``build`` (which checks files) import it.
+-> ``numeric`` -> ``symbolic`` -> ``display`` (the declared printer functions and the display mixin);
+``limits``, ``errors`` and ``version`` sit below them all. Every ``import`` and ``from ... import``
+counts, at module level or inside a function (a lazy import is still a dependency). ``symcert.checker``
+stands alone: it imports only ``symcert.limits``, and only the public API, the command line, the pytest
+plugin and ``build`` (which checks files) import it.
 
-The few allowed upward imports are listed in :data:`ALLOWED`, each with its reason.
+No import runs upward, lazy or not: :data:`ALLOWED` is empty. The results display themselves through
+:class:`symcert.display.Displayed`, whose functions ``printing`` fills in from above. Nor is there a
+circle: neither between layers nor among the checker's modules.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ PACKAGE = Path(symcert.__file__).parent
 #: Tiers from the bottom; a module may import its own subpackage and anything in a lower tier.
 TIERS: tuple[tuple[str, ...], ...] = (
     ("limits", "errors", "version"),
+    ("display",),
     ("symbolic",),
     ("numeric",),
     ("proofs", "models"),
@@ -31,6 +35,7 @@ TIERS: tuple[tuple[str, ...], ...] = (
     ("build",),
     ("handouts", "batch"),
     ("cli", "pytest_plugin"),
+    ("_compat",),  # the deprecated shims, attached from the top (symcert/_compat.py)
     ("__init__", "__main__"),
 )
 #: Imports across one tier, by design: the loaders of trained models build on the provers.
@@ -41,36 +46,9 @@ SIDEWAYS = {("models", "proofs")}
 #: plugin, which checks certificate files as tests).
 CHECKER_IMPORTS = ("limits",)
 CHECKER_USERS = ("__init__", "__main__", "cli", "build", "batch", "pytest_plugin")
-#: Methods that only delegate to a printer: ``to_latex()``, ``summary()``, ``to_coq()`` and the
-#: notebook displays. An object may call up into ``printing`` from these, and only lazily.
-DELEGATIONS = frozenset({"to_latex", "summary", "to_coq", "claim_latex", "_repr_latex_", "_repr_markdown_"})
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """An upward import allowed for a reason: from modules under ``source`` into ``target``."""
-
-    source: str
-    target: str
-    reason: str
-    functions: frozenset[str] | None = None  # only inside functions of these names, if given
-
-
-ALLOWED = (
-    Allowed(
-        "symbolic",
-        "printing",
-        "SymmetryGroup and PermutationLemma display themselves in Jupyter: thin, lazy delegations",
-        DELEGATIONS,
-    ),
-    Allowed(
-        "proofs",
-        "printing",
-        "Proof, Certificate and the other results keep to_latex()/summary()/to_coq() and their "
-        "notebook displays: thin, lazy delegations",
-        DELEGATIONS,
-    ),
-)
+#: Upward imports allowed, as ``(source, target)`` pairs: none. A result's display methods are
+#: inherited from :class:`symcert.display.Displayed`; ``printing`` registers its renderers into it.
+ALLOWED: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -137,7 +115,7 @@ def tier(name: str) -> int:
     raise AssertionError(f"{name} is in no layer: add it to TIERS in tests/test_layers.py")
 
 
-def violations(root: Path, allowed: tuple[Allowed, ...] = ALLOWED) -> list[str]:
+def violations(root: Path, allowed: frozenset[tuple[str, str]] = ALLOWED) -> list[str]:
     """The imports under ``root`` (a package directory) that break the layering, one line each."""
     out = []
     for path in sorted(root.rglob("*.py")):
@@ -156,11 +134,7 @@ def violations(root: Path, allowed: tuple[Allowed, ...] = ALLOWED) -> list[str]:
                 continue
             if source == target or tier(target) < tier(source) or (source, target) in SIDEWAYS:
                 continue
-            if any(
-                (source, target) == (rule.source, rule.target)
-                and (rule.functions is None or imp.function in rule.functions)
-                for rule in allowed
-            ):
+            if (source, target) in allowed:
                 continue
             out.append(f"{where} ({source} is not above {target})")
     return out
@@ -179,10 +153,61 @@ def test_every_subpackage_has_a_layer():
             assert name == "checker" or tier(name) >= 0
 
 
-def test_allowed_exceptions_are_delegations_only():
-    for rule in ALLOWED:
-        assert rule.reason and rule.functions, rule
-        assert rule.target == "printing", rule
+def test_no_upward_import_is_allowed():
+    """Not even a lazy one inside ``to_latex()``: the display methods come from below."""
+    assert ALLOWED == frozenset()
+
+
+def graph(root: Path, node=lambda root, dotted: unit(root, dotted)) -> dict[str, set[str]]:
+    """Who imports whom under ``root``: by layer unit (default), or by any ``node`` of a module's name."""
+    edges: dict[str, set[str]] = {}
+    for path in sorted(root.rglob("*.py")):
+        for imp in imports_of(root, path):
+            if imp.target == root.name or imp.target.startswith(root.name + "."):
+                source, target = node(root, imp.module), node(root, imp.target)
+                if source != target:
+                    edges.setdefault(source, set()).add(target)
+    return edges
+
+
+def circle(edges: dict[str, set[str]]) -> list[str]:
+    """One circle of ``edges`` (its nodes, the first repeated at the end), or [] when there is none."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(edges):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
+
+
+def test_no_import_circle_between_layers():
+    assert circle(graph(PACKAGE)) == []
+
+
+def test_no_import_circle_in_the_checker():
+    """``statement`` and the kinds it reads import each other no more, lazily or not."""
+    checker = {
+        source: {target for target in targets if target.startswith("symcert.checker")}
+        for source, targets in graph(PACKAGE, node=lambda root, dotted: dotted).items()
+        if source.startswith("symcert.checker")
+    }
+    checker = {
+        k: {t for t in v if t != "symcert.checker"} for k, v in checker.items() if k != "symcert.checker"
+    }
+    assert circle(checker) == []
 
 
 # -- the test itself catches what it should, on a synthetic package ------------------------------
@@ -238,7 +263,16 @@ def test_a_planted_upward_import_fails(tmp_path, name, text, expected):
     assert len(found) == 1 and expected in found[0], found
 
 
-def test_a_delegation_is_allowed_only_inside_its_method(tmp_path):
+def test_a_delegation_inside_a_display_method_is_upward_too(tmp_path):
     text = "class R:\n    def to_latex(self):\n        from pkg.printing import p\n        return p\n"
-    assert violations(_tree(tmp_path, {**CLEAN, "proofs/r.py": text})) == []
-    assert violations(_tree(tmp_path, {**CLEAN, "proofs/r.py": text}), allowed=()) != []
+    found = violations(_tree(tmp_path, {**CLEAN, "proofs/r.py": text}))
+    assert len(found) == 1 and "proofs is not above printing" in found[0], found
+
+
+def test_a_planted_circle_is_found(tmp_path):
+    root = _tree(
+        tmp_path,
+        {**CLEAN, "models/m.py": "from pkg.proofs import b\n", "proofs/e.py": "import pkg.models.m\n"},
+    )
+    assert circle(graph(root)) == ["models", "proofs", "models"]
+    assert circle(graph(_tree(tmp_path / "clean", CLEAN))) == []

@@ -104,3 +104,27 @@ def test_the_permutation_lemma_and_the_group_display():
     assert data["text/latex"].startswith(r"$\displaystyle")
     group = _shown(EXAMPLE.loss.mlp.symmetry_group())
     assert group.startswith("$$G = ") and "|G| = 8" in group and "**Generators:**" in group
+
+
+def test_a_result_without_a_one_line_display_shows_only_its_markdown():
+    loss = Loss(MLP((1, 1, 1), "relu"), Dataset([[1], [-1]], [[1], [0]]), "mse")
+    data, _ = formatters.DisplayFormatter().format(prove_gradient_identity(loss, rescale(1, 0, 2)))
+    assert "text/markdown" in data and "text/latex" not in data
+
+
+def test_import_symcert_is_enough_for_a_notebook():
+    """A notebook's first cell is ``import symcert``: the printers are there when a result is shown."""
+    import subprocess
+    import sys
+
+    code = "\n".join(
+        [
+            "import symcert",
+            "from IPython.core.formatters import DisplayFormatter",
+            "ex = symcert.default_example()",
+            "data, _ = DisplayFormatter().format(symcert.prove_invariance(ex.loss, ex.element))",
+            "print(data['text/markdown'].splitlines()[0][:10], data['text/latex'][:14])",
+        ]
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["**Claim.**", r"$\displaystyle"]

@@ -16,7 +16,7 @@ from matplotlib.container import BarContainer, ErrorbarContainer  # noqa: E402
 
 from symcert import SymcertError, certify_barrier, certify_nonconvexity, default_example, loss_value, plot  # noqa: E402
 from symcert.cli import main  # noqa: E402
-from symcert.printing.plot import save_plot  # noqa: E402
+from symcert.printing.figures.plots import save_plot  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +163,13 @@ def test_cli_plot_writes_the_file(tmp_path, capsys):
     png = tmp_path / "barrier.png"
     assert main(["barrier", "--tol", "1/10", "--plot", str(png)]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_lives_with_the_other_figures():
+    import importlib.util
+
+    import symcert
+    from symcert.printing.figures import figure, plot, save_plot
+
+    assert symcert.plot is plot and callable(figure) and callable(save_plot)
+    assert importlib.util.find_spec("symcert.printing.plot") is None  # one place for figures

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 
 import pytest
 import sympy
@@ -85,3 +87,78 @@ def test_an_unknown_type_is_one_clear_error(printer):
 def test_coq_refuses_what_is_not_a_certificate():
     with pytest.raises(SpecificationError, match="pass a Certificate"):
         symcert.coq(PROOF)
+
+
+# -- the printer functions are declared below every layer, the printers register from above ---------
+
+#: The seven results that display themselves, and the display methods none of them writes by hand.
+DISPLAYED = (
+    symcert.Proof,
+    symcert.Certificate,
+    symcert.ConvexityProof,
+    symcert.GradientProof,
+    symcert.BarrierResult,
+    symcert.SymmetryGroup,
+    type(permutation_lemma()),
+)
+DISPLAY_METHODS = ("to_latex", "summary", "to_coq", "claim_latex", "_repr_latex_", "_repr_markdown_")
+
+
+def test_the_printers_are_the_functions_declared_in_the_leaf_module():
+    from symcert import display
+
+    assert symcert.latex is display.latex and symcert.text is display.text and symcert.coq is display.coq
+    assert notebook is display.notebook
+
+
+@pytest.mark.parametrize("cls", DISPLAYED, ids=lambda cls: cls.__name__)
+def test_a_result_inherits_its_display_and_writes_none(cls):
+    from symcert.display import Displayed
+
+    assert issubclass(cls, Displayed)
+    assert not set(DISPLAY_METHODS) & set(vars(cls)), sorted(set(DISPLAY_METHODS) & set(vars(cls)))
+
+
+def test_the_display_methods_keep_their_options():
+    assert CERTIFICATE.to_latex(6) == certificate_to_latex(CERTIFICATE, 6)
+    assert CERTIFICATE.summary(exact=True) == certificate_to_text(CERTIFICATE, exact=True)
+    assert PROOF.claim_latex() in PROOF._repr_latex_()
+    with pytest.raises(SpecificationError, match="got a Proof; pass a Certificate"):
+        PROOF.to_coq()
+
+
+def test_a_new_type_registers_its_printer_from_above():
+    from symcert.display import Displayed
+
+    class Note(Displayed):
+        pass
+
+    with pytest.raises(SpecificationError, match="got a Note; pass one of those"):
+        Note().to_latex()
+    symcert.latex.register(Note, lambda note, **options: r"\emph{note}")  # a class local to this test
+    assert Note().to_latex() == r"\emph{note}"
+
+
+def test_without_the_printers_a_result_says_how_to_load_them():
+    """A result built from the submodules alone (no symcert.printing yet) says what to import."""
+    code = "\n".join(
+        [
+            "import sys",
+            "from symcert.errors import SymcertError",
+            "from symcert.proofs.invariance import prove_invariance",
+            "from symcert.symbolic.group import swap",
+            "from symcert.symbolic.network import MLP",
+            "proof = prove_invariance(MLP((1, 2, 1), 'tanh'), swap(1, 0, 1))",
+            "assert 'symcert.printing' not in sys.modules",
+            "try:",
+            "    proof.to_latex()",
+            "except SymcertError as error:",
+            "    print(error)",
+            "import symcert.printing",
+            "print(proof.to_latex().startswith(r'\\begin{theorem}'))",
+        ]
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    message, loaded = out.strip().splitlines()
+    assert "has no printers yet" in message and "import symcert.printing" in message, message
+    assert loaded == "True"

@@ -41,7 +41,6 @@ REQUIRED = ("name", "model_a", "model_b", "data")
 COLUMNS = (*REQUIRED, "align", "tol", "form", "activation", "loss", "output")
 _YES, _NO = ("yes", "true", "1", "y"), ("no", "false", "0", "n", "")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-_OUTPUT_FOR = {"cross_entropy": "softmax", "bce": "sigmoid"}
 #: The most rows a manifest may have.
 MAX_ROWS = 100_000
 
@@ -71,7 +70,7 @@ def read_manifest(path: str | Path) -> list[Pair]:
     from symcert.limits import MAX_TABLE_BYTES
     from symcert.models.reading import text_file
     from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
-    from symcert.symbolic.losses import LOSS_KINDS
+    from symcert.symbolic.losses import LOSS_KINDS, default_output
 
     p = Path(path)
     if not p.is_file():
@@ -128,7 +127,7 @@ def read_manifest(path: str | Path) -> list[Pair]:
         form = cell.get("form", "") or "entezari"
         activation = cell.get("activation", "") or "tanh"
         loss = cell.get("loss", "") or "cross_entropy"
-        output = cell.get("output", "") or _OUTPUT_FOR.get(loss, "identity")
+        output = cell.get("output", "") or default_output(loss)
         for key, value, allowed in (
             ("form", form, ("entezari", "midpoint")),
             ("activation", activation, ACTIVATION_NAMES),

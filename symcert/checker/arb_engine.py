@@ -37,10 +37,22 @@ from symcert.checker.arb_wide import lse_jet as _lse_jet
 from symcert.checker.arb_wide import mono as _mono
 from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
+from symcert.checker.losses import SQUARES
+from symcert.checker.losses import scale as loss_scale
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine
 
-__all__ = ["compute", "Evaluation", "activation", "activation_jet", "bits_for"]
+__all__ = [
+    "compute",
+    "Evaluation",
+    "activation",
+    "activation_jet",
+    "bits_for",
+    "ball_bounds",
+    "exact_matrix",
+    "loss_jet",
+    "targets",
+]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
 
@@ -69,8 +81,8 @@ class Evaluation:
 
     def __init__(self, statement: Any) -> None:
         self.s = statement
-        self.inputs = arb_mat(_exact_matrix([list(col) for col in zip(*statement.xs)]))
-        self.ys = _targets(statement, self.inputs)
+        self.inputs = arb_mat(exact_matrix([list(col) for col in zip(*statement.xs)]))
+        self.ys = targets(statement, self.inputs)
 
     def losses(self, points: Sequence[list]) -> list[arb]:
         """The loss at each exact point (layers of ``Fraction``)."""
@@ -86,7 +98,7 @@ class Evaluation:
             )
             for (wa, ba), (wb, bb) in zip(A, B)
         ]
-        return _loss_jet(
+        return loss_jet(
             self.s, _arb_point(_exact_point(start)), _arb_point(_exact_point(step)), self.inputs, self.ys
         )
 
@@ -98,13 +110,18 @@ class Evaluation:
 # -- exact data ------------------------------------------------------------------
 
 
-def _exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
+    """The rows of exact rationals as an exact python-flint matrix.
+
+    >>> exact_matrix([[Fraction(1, 2), Fraction(3)]])
+    [1/2, 3]
+    """
     return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
 
 
 def _exact_point(layers: list) -> list:
     """``[(W fmpq_mat, b fmpq_mat column or None)]``."""
-    return [(_exact_matrix(w), None if b is None else _exact_matrix([[v] for v in b])) for w, b in layers]
+    return [(exact_matrix(w), None if b is None else exact_matrix([[v] for v in b])) for w, b in layers]
 
 
 def _arb_point(layers: list) -> list:
@@ -159,11 +176,6 @@ def activation_jet(name: str, slope: Fraction | None, u: Jet) -> Jet:
     else:
         raise ArithmeticError(f"derivatives of {name} are not defined everywhere")
     return (f, _mul(d1, u1), _mul(d1, u2) + _mul(d2, _even_square(u1)))
-
-
-def _jet_log(u: Jet) -> Jet:
-    r = 1 / u[0]
-    return (_mono("log", u[0]), u[1] * r, u[2] * r - u[1] * u[1] * r * r / 2)
 
 
 def _jet_sum(items: Sequence[Jet]) -> Jet:
@@ -240,7 +252,7 @@ def _forward_jet(
     raise AssertionError("unreachable")
 
 
-def _targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
+def targets(s: Any, inputs: arb_mat) -> list[list[arb]]:
     """Targets as rows (one per output unit) of N balls."""
     if s.teacher is None:
         return [[arb(fmpq(y[k].numerator, y[k].denominator)) for y in s.ys] for k in range(len(s.ys[0]))]
@@ -259,7 +271,7 @@ def _outputs(output: str, z: list[list[arb]]) -> list[list[arb]]:
 
 def _scale(s: Any) -> arb:
     n, m = len(s.xs), s.net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(s.loss_kind, Fraction(1, n)) * s.factor
+    scale = loss_scale(s.loss_kind, n, m, s.factor)
     return arb(fmpq(scale.numerator, scale.denominator))
 
 
@@ -294,7 +306,7 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
     return total
 
 
-def _loss_jet(
+def loss_jet(
     s: Any, start: list, step: list, inputs: arb_mat, ys: list[list[arb]], spread: arb | None = None
 ) -> Jet:
     """The loss's jet ``(L, L', L''/2)`` along ``step`` at ``start`` (the centred box with ``spread``)."""
@@ -344,7 +356,7 @@ def _nonnegative(s: Any, values: dict[str, arb]) -> tuple[str, ...]:
     A ball around a true value of exactly 0 (a teacher's loss) reaches below 0; intersecting it with
     ``[0, oo)`` keeps the enclosure sound and as tight as an interval's.
     """
-    if s.loss_kind not in ("mse", "sse"):
+    if s.loss_kind not in SQUARES:
         return ()
     return tuple(name for name in values if name.startswith("L("))
 
@@ -354,10 +366,23 @@ def _bounds(
 ) -> dict[str, tuple[Fraction, Fraction]]:
     out = {}
     for name, ball in values.items():
-        if not ball.is_finite():
-            raise ArithmeticError(f"the enclosure of {name} is unbounded")
-        mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
-        rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
-        lower = max(mid - rad, Fraction(0)) if name in nonnegative else mid - rad
-        out[name] = (lower, mid + rad)
+        lower, upper = ball_bounds(ball, name)
+        out[name] = (max(lower, Fraction(0)) if name in nonnegative else lower, upper)
     return out
+
+
+def ball_bounds(ball: arb, name: str) -> tuple[Fraction, Fraction]:
+    """The exact endpoints ``mid -+ rad`` of an Arb ball, refusing unbounded or out-of-range ones.
+
+    >>> ball_bounds(arb(3) / 4, "x")
+    (Fraction(3, 4), Fraction(3, 4))
+    """
+    if not ball.is_finite():
+        raise ArithmeticError(f"the enclosure of {name} is unbounded")
+    mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
+    rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+    return mid - rad, mid + rad
+
+
+# The former private names, still used by checker/barrier.py (to move to the public ones).
+_exact_matrix, _targets, _loss_jet = exact_matrix, targets, loss_jet

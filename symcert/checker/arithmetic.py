@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from symcert.checker.losses import scale as loss_scale
+
 __all__ = ["Jet", "Net", "exp", "log", "activate", "loss_value"]
 
 
@@ -193,7 +195,7 @@ def loss_value(
                 - _total([zk * yk for zk, yk in zip(z, y)])
             )
     n, m = len(xs), net.widths[-1]
-    scale = {"mse": Fraction(1, n * m), "sse": Fraction(1)}.get(kind, Fraction(1, n)) * factor
+    scale = loss_scale(kind, n, m, factor)
     total = _total(terms) * _exact(ctx, scale)
     if decay:
         squares = [_square(w) for weights, _ in layers for row in weights for w in row]

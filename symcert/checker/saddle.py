@@ -31,6 +31,7 @@ from flint import acb_mat, arb, arb_mat, fmpq
 from symcert.checker import arb_engine
 from symcert.checker.arithmetic import Net
 from symcert.checker.reading import CertificateFormatError, integer, rational
+from symcert.checker.statement import read_point
 from symcert.limits import MAX_WIDTH
 
 __all__ = ["read_saddle_parameters", "verify_saddle", "jet_passes"]
@@ -38,8 +39,6 @@ __all__ = ["read_saddle_parameters", "verify_saddle", "jet_passes"]
 
 def read_saddle_parameters(s: Any, parameters: dict) -> None:
     """Read ``radius`` (and for a saddle ``layer``, ``unit``, ``lam``, ``direction``, ``index``)."""
-    from symcert.checker.statement import read_point
-
     s.radius = rational(parameters["radius"], "parameters.radius")
     if s.radius < 0:  # 0 is well formed (a prover with no box to offer writes it) but never proves
         raise CertificateFormatError(f"parameters.radius must be >= 0, got {s.radius}")
@@ -167,34 +166,27 @@ def _view(s: Any, net: Net) -> Any:
 
 def _gradient(s: Any, net: Net, start: list, inputs: Any, ys: Any) -> list:
     n = _size(net)
-    return [arb_engine._loss_jet(s, start, _unit(net, i), inputs, ys)[1] for i in range(n)]
+    return [arb_engine.loss_jet(s, start, _unit(net, i), inputs, ys)[1] for i in range(n)]
 
 
 def _hessian(s: Any, net: Net, box: list, inputs: Any, ys: Any) -> arb_mat:
     n = _size(net)
-    diag = [2 * arb_engine._loss_jet(s, box, _unit(net, i), inputs, ys)[2] for i in range(n)]
+    diag = [2 * arb_engine.loss_jet(s, box, _unit(net, i), inputs, ys)[2] for i in range(n)]
     H = [[arb(0)] * n for _ in range(n)]
     for i in range(n):
         H[i][i] = diag[i]
         for j in range(i + 1, n):
-            q = 2 * arb_engine._loss_jet(s, box, _unit(net, i, j), inputs, ys)[2]
+            q = 2 * arb_engine.loss_jet(s, box, _unit(net, i, j), inputs, ys)[2]
             H[i][j] = H[j][i] = (q - diag[i] - diag[j]) / 2
     return arb_mat(H)
 
 
 def _upper(x: arb) -> Fraction:
-    mid, rad = x.mid().man_exp(), x.rad().man_exp()
-    return _dyadic(*mid) + _dyadic(*rad)
+    return arb_engine.ball_bounds(x, "a saddle quantity")[1]
 
 
 def _lower(x: arb) -> Fraction:
-    mid, rad = x.mid().man_exp(), x.rad().man_exp()
-    return _dyadic(*mid) - _dyadic(*rad)
-
-
-def _dyadic(man: Any, exp: Any) -> Fraction:
-    man, exp = int(man), int(exp)
-    return Fraction(man * 2**exp) if exp >= 0 else Fraction(man, 2**-exp)
+    return arb_engine.ball_bounds(x, "a saddle quantity")[0]
 
 
 def _margin(g: list, H: arb_mat, radius: Fraction) -> Fraction | None:
@@ -222,8 +214,8 @@ def verify_saddle(s: Any, dps: int) -> tuple[dict[str, tuple[Fraction, Fraction]
 
 
 def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
-    inputs = arb_mat(arb_engine._exact_matrix([list(col) for col in zip(*s.xs)]))
-    ys = arb_engine._targets(s, inputs)
+    inputs = arb_mat(arb_engine.exact_matrix([list(col) for col in zip(*s.xs)]))
+    ys = arb_engine.targets(s, inputs)
     rad = arb(fmpq(s.radius.numerator, s.radius.denominator)).upper() * arb(0, 1)
     center, box = _balls(s.A), _balls(s.A, rad)
     g = _gradient(s, s.net, center, inputs, ys)
@@ -260,7 +252,7 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     else:
         problems.append("REJECT: grad L_wide(M A) and G grad L(A) disagree: the lift is not the stated one")
     direction = _balls(s.direction)
-    dHd = 2 * arb_engine._loss_jet(wide, lifted_box, direction, inputs, ys)[2]
+    dHd = 2 * arb_engine.loss_jet(wide, lifted_box, direction, inputs, ys)[2]
     found["dHd"] = (_lower(dHd), _upper(dHd))
     if found["dHd"][1] < 0:
         reasons.append(

@@ -12,6 +12,7 @@ from typing import Any
 
 from symcert.checker.arithmetic import Net
 from symcert.checker.kind import SECOND_DIFFERENCE, Kind, kind_named
+from symcert.checker.losses import NEEDS
 from symcert.checker.points import parse_product
 from symcert.checker.reading import (
     CertificateFormatError,
@@ -163,9 +164,9 @@ class Statement:
     def _read_loss(self, loss: dict) -> None:
         keys(loss, {"kind", "weight_decay"}, {"factor"}, "loss")
         self.loss_kind = field(loss, "kind", str, "loss")
-        if self.loss_kind not in ("mse", "sse", "bce", "cross_entropy"):
+        if self.loss_kind not in NEEDS:
             raise CertificateFormatError(f"unknown loss kind {self.loss_kind[:40]!r}")
-        needs = {"bce": "sigmoid", "cross_entropy": "softmax"}.get(self.loss_kind)
+        needs = NEEDS[self.loss_kind]
         if needs and self.net.output != needs:
             raise CertificateFormatError(f"the {self.loss_kind} loss needs a {needs} output")
         self.decay = rational(field(loss, "weight_decay", str, "loss"), "loss.weight_decay")

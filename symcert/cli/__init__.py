@@ -2,31 +2,26 @@
 
 Exit codes: 0 proved (or information printed), 1 refuted or not proved,
 2 bad input or usage.
+
+Each command's module is imported only when that command runs (or when the full parser is built,
+for ``symcert --help``), so ``symcert --version`` and ``symcert check`` start without SymPy.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import NamedTuple
 
-from symcert.checker.reading import CertificateFormatError
-from symcert.cli.barrier import add_barrier_parser, run_barrier
-from symcert.cli.grade import add_grade_parser, run_grade
-from symcert.cli.handout import add_handout_parser, run_handout
 from symcert.cli.messages import command_line_message
-from symcert.cli.models import add_example_parser, run_example
 from symcert.cli.options import add_command
 from symcert.cli.outputs import check_output_paths
-from symcert.cli.prove import add_check_parser, add_prove_parser, run_check, run_prove
-from symcert.cli.saddle import add_saddle_parser, run_saddle
-from symcert.cli.symmetry import SHOW_ALL_GENERATORS, run_group, run_invariance
 from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
-from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
-from symcert.symbolic.losses import LOSS_KINDS
 from symcert.version import __version__
 
 __all__ = ["main", "build_parser"]
@@ -78,6 +73,8 @@ def shorten(text: str, length: int = 60) -> str:
 
 
 def _network_options(parser: argparse.ArgumentParser) -> None:
+    from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES
+
     parser.add_argument(
         "--widths",
         type=parse_widths,
@@ -94,9 +91,17 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         "--output-activation",
         default=None,
         choices=OUTPUT_ACTIVATION_NAMES,
-        help="output activation (default: identity; sigmoid for --loss bce, softmax for cross_entropy)",
+        help=f"output activation (default: identity; {_outputs_of_losses()})",
     )
     parser.add_argument("--no-bias", action="store_true", help="build the network without biases")
+
+
+def _outputs_of_losses() -> str:
+    """``sigmoid for --loss bce, softmax for cross_entropy``: each loss's own output, from its entry."""
+    from symcert.symbolic.losses import LOSS_KINDS, default_output
+
+    pairs = [f"{default_output(k)} for {k}" for k in LOSS_KINDS if default_output(k) != "identity"]
+    return ", ".join(pairs).replace(" for ", " for --loss ", 1)
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -105,23 +110,8 @@ def _json_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed for documentation and tests)."""
-    parser = _Parser(
-        prog="symcert",
-        description=textwrap.fill(
-            "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
-            "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
-            "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
-            "the loss is not convex, and re-check certificates independently.",
-            88,
-        ),
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_group_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert group``."""
     group = add_command(
         commands,
         "group",
@@ -139,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         "then the group's order, its generators (element strings for --element) and its continuous "
         "families. Exit code 0.",
     )
-    _network_options(group)
+    network_options(group)
     group.add_argument(
         "--model",
         metavar="FILE.onnx",
@@ -147,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
     )
     _json_flag(group)
+
+
+def _add_invariance_parser(commands: argparse._SubParsersAction, network_options: Callable) -> None:
+    """Register ``symcert invariance``."""
+    from symcert.cli.symmetry import SHOW_ALL_GENERATORS
+    from symcert.symbolic.losses import LOSS_KINDS
 
     invariance = add_command(
         commands,
@@ -166,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the exact counterexample, and the verdict; --json the same as JSON. Exit code 0 proved, "
         "1 refuted or undecided, 2 bad input.",
     )
-    _network_options(invariance)
+    network_options(invariance)
     _json_flag(invariance)
     invariance.add_argument(
         "--element",
@@ -187,19 +183,138 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"print the steps of every generator (shown anyway for up to {SHOW_ALL_GENERATORS} generators)",
     )
-    add_prove_parser(commands, _network_options)
-    add_check_parser(commands)
-    add_handout_parser(commands)
-    add_barrier_parser(commands, _network_options)
-    add_example_parser(commands)
-    add_saddle_parser(commands, _network_options)
-    add_grade_parser(commands)
+
+
+class _Command(NamedTuple):
+    """Where a command lives: the names (``module:function``) of its parser's builder and its runner."""
+
+    adder: str
+    network: bool  # the builder takes the shared network options
+    runner: str
+    purpose: str  # its line in ``symcert --help``: the purpose its own page states (tests/test_cli_help.py)
+
+
+#: The commands in the order of ``symcert --help``.
+_COMMANDS: dict[str, _Command] = {
+    "group": _Command(
+        "symcert.cli:_add_group_parser",
+        True,
+        "symcert.cli.symmetry:run_group",
+        "List a network's weight-space symmetries: order, generators, continuous families",
+    ),
+    "invariance": _Command(
+        "symcert.cli:_add_invariance_parser",
+        True,
+        "symcert.cli.symmetry:run_invariance",
+        "Prove, or refute, that a symmetry leaves a network's output (or its loss) unchanged",
+    ),
+    "prove": _Command(
+        "symcert.cli.prove:add_prove_parser",
+        True,
+        "symcert.cli.prove:run_prove",
+        "Certify, rigorously, that a network's loss is not convex (the main job)",
+    ),
+    "check": _Command(
+        "symcert.cli.check:add_check_parser",
+        False,
+        "symcert.cli.check:run_check",
+        "Re-check a certificate file independently of the prover that wrote it",
+    ),
+    "handout": _Command(
+        "symcert.cli.handout:add_handout_parser",
+        False,
+        "symcert.cli.handout:run_handout",
+        "Write a course handout (LaTeX, optionally PDF) whose every number is certified",
+    ),
+    "barrier": _Command(
+        "symcert.cli.barrier:add_barrier_parser",
+        True,
+        "symcert.cli.barrier:run_barrier",
+        "Certify the loss barrier between two networks, optionally after aligning them",
+    ),
+    "example": _Command(
+        "symcert.cli.models:add_example_parser",
+        False,
+        "symcert.cli.models:run_example",
+        "Run a real example that ships: 'digits' trains an MLP and certifies its loss non-convex",
+    ),
+    "saddle": _Command(
+        "symcert.cli.saddle:add_saddle_parser",
+        True,
+        "symcert.cli.saddle:run_saddle",
+        "Certify a critical point, lift it by duplicating a unit, and prove it is a saddle",
+    ),
+    "grade": _Command(
+        "symcert.cli.grade:add_grade_parser",
+        False,
+        "symcert.cli.grade:run_grade",
+        "Score students' numeric answers against an answer key of certified values",
+    ),
+}
+
+
+def _function(where: str) -> Callable:
+    module, name = where.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests): every command in full, or only ``commands``.
+
+    Given ``commands``, the others are listed (``symcert --help`` names each with its purpose) but
+    their modules are not imported; ``main`` builds in full only the command it runs.
+
+    >>> build_parser(["check"]).parse_args(["check", "cert.json"]).certificate
+    'cert.json'
+    """
+    parser = _Parser(
+        prog="symcert",
+        description=textwrap.fill(
+            "Prove that neural-network losses are non-convex, and show why: weight-space symmetry. "
+            "Describe a small network, list its symmetry group, prove (or refute) that a symmetry "
+            "leaves its output or loss unchanged, certify with rigorous interval arithmetic that "
+            "the loss is not convex, and re-check certificates independently.",
+            88,
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in _COMMANDS.items():
+        if commands is not None and name not in commands:
+            subparsers.add_parser(name, help=command.purpose)  # listed only
+        elif command.network:
+            _function(command.adder)(subparsers, _network_options)
+        else:
+            _function(command.adder)(subparsers)
     return parser
+
+
+def _certificate_format_error() -> type[Exception]:
+    """The checker's format error; ``main`` names it only once an exception reaches it, so that
+    ``symcert --version`` and ``symcert check --help`` do not load the checker's arithmetic."""
+    from symcert.checker.reading import CertificateFormatError
+
+    return CertificateFormatError
+
+
+def _commands_needed(argv: Sequence[str]) -> tuple[str, ...]:
+    """The command ``argv`` runs, whose parser is built in full (none for ``--help`` or ``--version``).
+
+    The top-level options take no value, so the first word that is not an option is the command.
+
+    >>> _commands_needed(["check", "cert.json"]), _commands_needed(["--version"]), _commands_needed(["x"])
+    (('check',), (), ())
+    """
+    words = [word for word in argv if not word.startswith("-")]
+    return (words[0],) if words and words[0] in _COMMANDS else ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_commands_needed(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as stop:  # --help (0) and usage errors (2), already printed
@@ -213,24 +328,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    handlers = {
-        "group": run_group,
-        "invariance": run_invariance,
-        "prove": run_prove,
-        "check": run_check,
-        "handout": run_handout,
-        "barrier": run_barrier,
-        "example": run_example,
-        "saddle": run_saddle,
-        "grade": run_grade,
-    }
     try:
         check_output_paths(args)  # every file a command will write, before any work
-        return handlers[args.command](args)
+        return _function(_COMMANDS[args.command].runner)(args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE
-    except CertificateFormatError as error:
+    except _certificate_format_error() as error:  # evaluated only when an exception gets here
         print(f"symcert: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:  # a file that became unwritable after the checks (disk full, permissions)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
-from symcert.cli.models import OUTPUT_FOR, load_model
+from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
@@ -26,7 +26,7 @@ from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import default_example
-from symcert.symbolic.losses import LOSS_KINDS, Loss
+from symcert.symbolic.losses import LOSS_KINDS, Loss, default_output
 
 __all__ = ["add_barrier_parser", "run_barrier"]
 
@@ -168,7 +168,7 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
         raise SpecificationError(f"give exactly two models (--model A --model B), got {len(args.model)}")
     if args.data == "teacher":
         raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
-    output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
+    output = args.output_activation or default_output(args.loss)
     mlp, A = load_model(args.model[0], args, output)
     mlp_b, B = load_model(args.model[1], args, output)
     if mlp_b != mlp:

@@ -19,15 +19,13 @@ from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.symbolic.group import parse_element
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import Loss, default_output
 
 __all__ = ["add_model_options", "add_example_parser", "load_model", "run_model_prove", "run_example"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: Largest parameters x data points for which --latex writes the derivation.
 MAX_LATEX_SIZE = 20_000
-#: The output activation a framework loss implies (a model file does not store it).
-OUTPUT_FOR = {"bce": "sigmoid", "cross_entropy": "softmax"}
 
 
 def add_model_options(prove: argparse.ArgumentParser) -> None:
@@ -149,7 +147,7 @@ def run_model_prove(args: argparse.Namespace) -> int:
         raise SpecificationError("--model gives the point A; drop --point")
     if args.kind == "all":
         raise SpecificationError(f"with --model, give one --kind ({', '.join(KINDS)})")
-    output = args.output_activation or OUTPUT_FOR.get(args.loss, "identity")
+    output = args.output_activation or default_output(args.loss)
     # everything that may be refused is read first, before any progress line
     mlp, A = load_model(args.model, args, output)
     loss = Loss(mlp, load_data(args.data, mlp, args.loss), args.loss, args.weight_decay)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from symcert.errors import SpecificationError
-from symcert.printing.plot import PLOT_FORMATS, save_plot
+from symcert.printing.figures.plots import PLOT_FORMATS, save_plot
 
 __all__ = ["check_plot_path", "write_plot"]
 
@@ -25,7 +25,7 @@ def check_plot_path(out: str) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        from symcert.printing.plot import INSTALL_PLOT
+        from symcert.printing.figures.plots import INSTALL_PLOT
 
         raise SpecificationError(
             f"--plot needs matplotlib, which is not installed; run {INSTALL_PLOT}"

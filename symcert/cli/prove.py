@@ -8,10 +8,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from symcert.build.coq_binding import check_coq_binding, read_coq_source
 from symcert.build.files import write_json
-from symcert.checker import check
-from symcert.cli.coq_output import axioms_text, refuse_coq, write_coq
+from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.latex_output import write_derivation
@@ -21,7 +19,7 @@ from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
-from symcert.limits import MAX_CHECK_SECONDS, MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
+from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
@@ -35,7 +33,7 @@ from symcert.symbolic.group import GroupElement, parse_element
 from symcert.symbolic.losses import LOSS_KINDS, Loss
 from symcert.symbolic.point import Point
 
-__all__ = ["add_prove_parser", "add_check_parser", "run_prove", "run_check"]
+__all__ = ["add_prove_parser", "run_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 
@@ -158,50 +156,6 @@ def _seed(text: str) -> int:
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise argparse.ArgumentTypeError(f"--seed must be a nonnegative integer below 10^18, got {shown!r}")
     return int(text)
-
-
-def add_check_parser(commands: argparse._SubParsersAction) -> None:
-    """Register ``symcert check``."""
-    checker = add_command(
-        commands,
-        "check",
-        purpose="Re-check a certificate file independently of the prover that wrote it.",
-        details="The checker reads the JSON strictly, rebuilds the network, data and loss from the "
-        "statement, recomputes the claim with its own interval arithmetic (Arb), and accepts only what "
-        "it re-proves. It shares no code with the prover.",
-        examples=[
-            ("symcert prove --json cert.json && symcert check cert.json", "write a certificate, re-check it"),
-            ("symcert check cert.json --arithmetic mpmath", "re-check with mpmath intervals, the reference"),
-            (
-                "symcert prove --coq proof.v --json cert.json && symcert check cert.json --coq proof.v",
-                "also check a Coq proof of it (needs coqc)",
-            ),
-        ],
-        prints="what it re-proved, then ACCEPTED or REJECTED with the reasons; with --coq also coqc's "
-        "verdict and the axioms the proof rests on, one per line. Exit code 0 accepted, 1 rejected, "
-        "2 malformed or over the budget.",
-    )
-    checker.add_argument("certificate", help="a certificate JSON file")
-    checker.add_argument(
-        "--arithmetic",
-        choices=("arb", "mpmath"),
-        default="arb",
-        help="the checker's arithmetic: Arb balls batched over the data (default) or mpmath intervals",
-    )
-    checker.add_argument(
-        "--budget",
-        type=seconds_type("--budget"),
-        default=MAX_CHECK_SECONDS,
-        help="refuse certificates whose estimated checking time exceeds this many seconds "
-        f"(default: {MAX_CHECK_SECONDS:.0f})",
-    )
-    checker.add_argument(
-        "--coq",
-        metavar="FILE.v",
-        default=None,
-        help="also check a Coq proof of the certificate: its statement must be the one regenerated from "
-        "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
-    )
 
 
 def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
@@ -334,24 +288,3 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
     except OSError as error:
         raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
     print(f"Certificate written to {path} (re-check: symcert check {path})")
-
-
-def run_check(args: argparse.Namespace) -> int:
-    """Re-check a certificate file (and, with ``--coq``, a Coq proof bound to it)."""
-    if args.coq is not None:
-        read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
-    result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
-    for reason in result.reasons:
-        print(f"  {reason}")
-    print(f"{'ACCEPTED' if result.accepted else 'REJECTED'}: {result.kind} certificate {args.certificate}")
-    if not result.accepted:
-        return EXIT_NOT_PROVED
-    if args.coq is None:
-        return EXIT_PROVED
-    bound = check_coq_binding(args.certificate, args.coq)
-    for reason in bound.reasons:
-        print(f"  {reason}")
-    if bound.accepted and bound.coq is not None:
-        print(axioms_text(bound.coq.axioms))
-    print(f"{'ACCEPTED' if bound.accepted else 'REJECTED'}: Coq proof {args.coq}")
-    return EXIT_PROVED if bound.accepted else EXIT_NOT_PROVED

@@ -121,7 +121,7 @@ def _check_lift(args: argparse.Namespace, widths: tuple[int, ...]) -> None:
 
 
 def run_saddle(args: argparse.Namespace) -> int:
-    from symcert.printing.saddle import saddle_to_text
+    from symcert.printing.text.results import saddle_to_text
     from symcert.proofs.saddle import certify_saddle
 
     if args.pdf and not args.latex:
@@ -143,7 +143,8 @@ def run_saddle(args: argparse.Namespace) -> int:
 
 def _write_latex(result, tex_path: str, pdf_path: str | None) -> None:
     from symcert.build.tex import compile_pdf, standalone_document, write_tex
-    from symcert.printing.saddle import direction_figure, saddle_to_latex
+    from symcert.printing.figures.loss import direction_figure
+    from symcert.printing.latex.lift import saddle_to_latex
     from symcert.proofs.saddle import direction_profile
 
     parts = [saddle_to_latex(result)]

@@ -15,7 +15,7 @@ from symcert.symbolic.exact import to_rational
 from symcert.symbolic.examples import default_teacher_loss
 from symcert.symbolic.graph import derive_symmetries
 from symcert.symbolic.group import SymmetryGroup, parse_element
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
 
 __all__ = ["network_from", "hidden_activation", "run_group", "run_invariance", "group_text"]
@@ -32,9 +32,7 @@ def hidden_activation(args: argparse.Namespace) -> str:
 
 
 def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
-    output = args.output_activation or {"bce": "sigmoid", "cross_entropy": "softmax"}.get(
-        loss or "", "identity"
-    )
+    output = args.output_activation or default_output(loss or "")
     return MLP(args.widths, hidden_activation(args), bias=not args.no_bias, output_activation=output)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sympy
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
-from symcert.printing.saddle import direction_figure, saddle_to_latex
+from symcert.printing.figures.loss import direction_figure
+from symcert.printing.latex.lift import saddle_to_latex
 from symcert.proofs.saddle import certify_saddle, direction_profile
 from symcert.symbolic.saddle_example import saddle_example
 

@@ -46,10 +46,11 @@ def float_outputs(mlp: Any, point: Any, data: Any) -> np.ndarray:
 def float_check(loss: Any, point: Any) -> str:
     """One line: the float64 accuracy on the data (classification losses), or the float64 loss otherwise."""
     data = loss.data
-    if data.teacher_of is None and loss.kind in ("cross_entropy", "bce"):
+    labels = loss.function.labels  # classification losses read class labels: one-hot or binary
+    if data.teacher_of is None and labels is not None:
         z = float_outputs(loss.mlp, point, data)
         y = _floats(data_layout(data).Y)
-        if loss.kind == "cross_entropy":
+        if labels == "one-hot":
             right, total = int(np.sum(np.argmax(z, axis=1) == np.argmax(y, axis=1))), len(z)
             unit = "points"
         else:

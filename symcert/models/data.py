@@ -28,6 +28,7 @@ from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
 from symcert.models.reading import npz_arrays
 from symcert.symbolic.data import Dataset
+from symcert.symbolic.losses import loss_function
 from symcert.symbolic.network import MLP
 
 __all__ = ["load_data", "targets_from_labels"]
@@ -46,20 +47,19 @@ def targets_from_labels(labels: Any, kind: str, outputs: int) -> np.ndarray:
         labels = labels.astype(np.int64)
     elif labels.dtype.kind not in "iub":
         raise SpecificationError(f"class labels must be integers, got an array of dtype {labels.dtype}")
-    classes = outputs if kind == "cross_entropy" else 2
+    labelled = loss_function(kind).labels
+    classes = outputs if labelled == "one-hot" else 2
     bad = labels[(labels < 0) | (labels >= classes)]
     if bad.size:
         raise SpecificationError(
             f"class label {int(bad[0])} is out of range: the {kind} loss of this network takes labels "
             f"0 to {classes - 1}"
         )
-    if kind == "cross_entropy":
+    if labelled == "one-hot":
         one_hot = np.zeros((len(labels), outputs), dtype=np.int64)
         one_hot[np.arange(len(labels)), labels] = 1
         return one_hot
-    if kind == "bce" and outputs == 1:
-        return labels.reshape(-1, 1).astype(np.int64)
-    if kind == "bce":
+    if labelled == "binary" and outputs != 1:
         raise SpecificationError(f"bce with class labels needs one output unit, the network has {outputs}")
     return labels.reshape(-1, 1).astype(np.int64)
 
@@ -83,12 +83,13 @@ def _dataset(X: np.ndarray, y: np.ndarray, mlp: MLP, kind: str, path: Any) -> Da
     if len(y) != len(X):
         raise SpecificationError(f"{path}: {len(X)} feature rows but {len(y)} targets")
     m = mlp.widths[-1]
-    if y.ndim == 1 and (kind in ("cross_entropy", "bce") or m == 1):
-        y = targets_from_labels(y, kind, m) if kind in ("cross_entropy", "bce") else y.reshape(-1, 1)
+    labelled = loss_function(kind).labels
+    if y.ndim == 1 and (labelled or m == 1):
+        y = targets_from_labels(y, kind, m) if labelled else y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != m:
         raise SpecificationError(
             f"{path}: the targets have shape {y.shape} but the network's output layer has {m} units: "
-            f"expected shape ({len(X)}, {m})" + (" or class labels" if kind == "cross_entropy" else "")
+            f"expected shape ({len(X)}, {m})" + (" or class labels" if labelled == "one-hot" else "")
         )
     return Dataset(X, y)
 
@@ -104,7 +105,7 @@ def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:
                     f"{array.shape}"
                 )
             rest = array[:, d:]
-            y = rest[:, 0] if rest.shape[1] == 1 and kind in ("cross_entropy", "bce") else rest
+            y = rest[:, 0] if rest.shape[1] == 1 and loss_function(kind).labels else rest
             return _dataset(array[:, :d], y, mlp, kind, path)
         arrays = npz_arrays(path)
         if sorted(arrays) != ["X", "y"]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -337,8 +336,3 @@ def load_weights(
     raise SpecificationError(
         f"{path}: unknown model format {suffix or '(no suffix)'!r}; expected .npz, .json or .safetensors"
     )
-
-
-def as_fraction(value: Any) -> Fraction:
-    """``Fraction`` of a SymPy rational (for tests and displays)."""
-    return Fraction(int(value.p), int(value.q))

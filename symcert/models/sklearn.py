@@ -29,7 +29,7 @@ import sympy
 from symcert.errors import SpecificationError
 from symcert.models.loaders import network_from_arrays
 from symcert.symbolic.data import Dataset
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import Loss, loss_function
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
@@ -122,10 +122,8 @@ def from_sklearn(estimator: Any, X: Any = None, y: Any = None) -> LoadedModel:
     n = len(X)
     alpha = _exact(estimator.alpha)
     data = Dataset(X, targets)
-    if kind == "mse":
-        loss = Loss(mlp, data, "mse", alpha / (2 * n), factor=sympy.Rational(1, 2))
-        convention = "scikit-learn squared_error: (1/2) * mse + alpha/(2n) * sum of squared weights"
-        return LoadedModel(mlp, point, loss, convention)
-    loss = Loss(mlp, data, kind, alpha / (2 * n))
-    convention = f"scikit-learn log_loss: mean {kind} + alpha/(2n) * sum of squared weights"
+    sklearn = loss_function(kind).conventions["scikit-learn"]
+    loss = Loss(mlp, data, kind, alpha / (2 * n), factor=sklearn.factor)
+    term = f"({sklearn.factor}) * {kind}" if sklearn.factor != 1 else f"mean {kind}"
+    convention = f"scikit-learn {sklearn.name}: {term} + alpha/(2n) * sum of squared weights"
     return LoadedModel(mlp, point, loss, convention)

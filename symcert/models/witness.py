@@ -77,21 +77,8 @@ def _exact_float(x: Any, den: int) -> np.ndarray:
 
 def _loss_of_outputs(loss: Loss, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Float loss (without decay) from output pre-activations ``Z`` (``... x N x m``)."""
-    scale = float(loss.scale)
-    if loss.kind in ("mse", "sse"):
-        f = Z
-        if loss.mlp.output_activation.name == "sigmoid":
-            f = 0.5 * (1 + np.tanh(Z / 2))
-        elif loss.mlp.output_activation.name == "softmax":
-            e = np.exp(Z - Z.max(axis=-1, keepdims=True))
-            f = e / e.sum(axis=-1, keepdims=True)
-        return scale * ((f - Y) ** 2).sum(axis=(-1, -2))
-    if loss.kind == "bce":
-        return scale * (np.logaddexp(0, Z) - Y * Z).sum(axis=(-1, -2))
-    top = Z.max(axis=-1, keepdims=True)
-    lse = (np.log(np.exp(Z - top).sum(axis=-1, keepdims=True)) + top)[..., 0]
-    return scale * (Y.sum(axis=-1) * lse - (Y * Z).sum(axis=-1)).sum(axis=-1)
-
+    value, _ = loss.function.float64(Z, Y, loss.mlp.output_activation.name)
+    return float(loss.scale) * value
 
 def screen(loss: Loss, A: Point, chunk: int = 64) -> list[Candidate]:
     """Every swap of two hidden units (and every sign flip, for odd activations), best margin first.

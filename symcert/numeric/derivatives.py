@@ -39,7 +39,7 @@ from symcert.numeric._inputs import require_point, require_smooth
 from symcert.numeric.contexts import exact, interval_context, lower, mp_context, upper  # noqa: F401
 from symcert.numeric.evaluation import targets_in
 from symcert.numeric.jets import Jet, JetContext
-from symcert.symbolic.losses import Loss, Ops, point_loss
+from symcert.symbolic.losses import Loss, Ops
 from symcert.symbolic.network import forward
 from symcert.symbolic.point import Point
 
@@ -68,7 +68,7 @@ def loss_jet(jctx: JetContext, loss: Loss, params: Sequence[Jet]) -> Jet:
     terms = []
     for x, y in zip(loss.data.xs, targets_in(ctx, loss)):
         z = forward(mlp, list(params), [exact(ctx, v) for v in x], hidden, list)
-        terms.append(point_loss(loss.kind, z, [jctx.constant(v) for v in y], ops))
+        terms.append(loss.function.point(z, [jctx.constant(v) for v in y], ops))
     total = jctx.fsum(terms) * exact(ctx, loss.scale)
     if loss.weight_decay:
         penalty = jctx.fsum([params[i] ** 2 for i in loss.weight_indices])

@@ -21,7 +21,7 @@ from typing import Any
 import sympy
 
 from symcert.numeric.contexts import exact, interval_context, is_interval
-from symcert.symbolic.losses import Loss, Ops, point_loss
+from symcert.symbolic.losses import Loss, Ops
 from symcert.symbolic.network import MLP, forward
 
 __all__ = ["output_in", "loss_in", "interval_context"]
@@ -62,7 +62,7 @@ def loss_in(ctx: Any, loss: Loss, values: Sequence[sympy.Rational]) -> Any:
     hidden = _hidden(ctx, mlp)
     ops = Ops(ctx.exp, ctx.log, ctx.fsum, lambda z: mlp.output_activation.numeric(ctx, z))
     terms = [
-        point_loss(loss.kind, forward(mlp, params, _convert(ctx, x), hidden, list), y, ops)
+        loss.function.point(forward(mlp, params, _convert(ctx, x), hidden, list), y, ops)
         for x, y in zip(loss.data.xs, targets_in(ctx, loss))
     ]
     total = exact(ctx, loss.scale) * ctx.fsum(terms)

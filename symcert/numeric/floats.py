@@ -31,20 +31,6 @@ from symcert.symbolic.point import Point
 __all__ = ["FloatLoss", "loss_float", "gradient_float"]
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow for large |z|
-
-
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _logsumexp(z: np.ndarray) -> np.ndarray:
-    top = z.max(axis=1)
-    return top + np.log(np.exp(z - top[:, None]).sum(axis=1))
-
-
 class FloatLoss:
     """A loss compiled to float64 arrays: :meth:`value` and :meth:`gradient` at a flat vector."""
 
@@ -114,28 +100,16 @@ class FloatLoss:
                 activations.append(a)
         return layers, activations, pre
 
-    def _loss_and_dz(self, z: np.ndarray) -> tuple[float, np.ndarray]:
-        kind, out, y = self.loss.kind, self.loss.mlp.output_activation.name, self.ys
-        if kind == "bce":
-            return float(np.sum(np.logaddexp(0.0, z) - y * z)), _sigmoid(z) - y
-        if kind == "cross_entropy":
-            total = y.sum(axis=1)
-            value = float(np.sum(total * _logsumexp(z) - (y * z).sum(axis=1)))
-            return value, total[:, None] * _softmax(z) - y
-        f = {"identity": lambda v: v, "sigmoid": _sigmoid, "softmax": _softmax}[out](z)
-        r = f - y
-        g = 2.0 * r
-        if out == "sigmoid":
-            g = g * f * (1.0 - f)
-        elif out == "softmax":
-            g = f * (g - (g * f).sum(axis=1, keepdims=True))
-        return float(np.sum(r * r)), g
+    def _loss_and_dz(self, z: np.ndarray, gradient: bool = True) -> tuple[float, np.ndarray | None]:
+        """The data term (before scaling) and, with ``gradient``, its gradient in the outputs ``z``."""
+        value, dz = self.loss.function.float64(z, self.ys, self.loss.mlp.output_activation.name, gradient)
+        return float(value), dz
 
     def value(self, theta: Any) -> float:
         """The loss at the float vector ``theta`` (or a Point): float64 evidence."""
         theta = self.check(theta)
         _, _, pre = self._forward(theta)
-        value, _ = self._loss_and_dz(pre[-1])
+        value, _ = self._loss_and_dz(pre[-1], gradient=False)
         return self.scale * value + self.decay * float(np.sum(self.decay_mask * theta * theta))
 
     def value_and_gradient(self, theta: Any) -> tuple[float, np.ndarray]:

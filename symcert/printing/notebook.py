@@ -1,9 +1,10 @@
 r"""The notebook printer: a result's whole derivation as Markdown with MathJax, for Jupyter.
 
 Jupyter shows ``_repr_markdown_`` before ``_repr_latex_``; the objects' ``_repr_markdown_`` call
-:func:`notebook`. The derivation is the same as in the terminal and in LaTeX: the statement, each
-step with its expressions, the rigorous enclosures and the verdict. MathJax typesets only math, so
-prose is Markdown and the mathematics sits in ``$...$`` and ``$$...$$``.
+:func:`notebook` (declared in :mod:`symcert.display`, its renderers registered here). The
+derivation is the same as in the terminal and in LaTeX: the statement, each step with its
+expressions, the rigorous enclosures and the verdict. MathJax typesets only math, so prose is
+Markdown and the mathematics sits in ``$...$`` and ``$$...$$``.
 
 >>> from symcert import MLP, swap, prove_invariance
 >>> shown = notebook(prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1)))
@@ -15,12 +16,11 @@ True
 
 from __future__ import annotations
 
-from functools import singledispatch
 from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.display import notebook
 from symcert.printing.latex.certificate import claim_latex, quantity_latex
 from symcert.printing.latex.display import interval_latex, point_latex
 from symcert.printing.latex.elements import element_latex
@@ -62,15 +62,6 @@ def markdown_escape(text: str) -> str:
     for char in "\\`*_[]<>$|#":
         text = text.replace(char, "\\" + char)
     return text
-
-
-@singledispatch
-def notebook(obj: Any) -> str:
-    """The derivation of ``obj`` (a proof, certificate, barrier, group or lemma) as Markdown."""
-    raise SpecificationError(
-        f"symcert.printing.notebook shows proofs, certificates, barriers, groups and the permutation "
-        f"lemma, got a {type(obj).__name__}; pass one of those"
-    )
 
 
 def _display(label: str, value: Any, names: dict) -> str:

@@ -35,6 +35,7 @@ from typing import Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.barrier_bounds import FORMS, BarrierBounds, PieceBound
 from symcert.proofs.certificates import Certificate
@@ -48,7 +49,7 @@ DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS = 2000, 600.0
 
 
 @dataclass(frozen=True)
-class BarrierResult:
+class BarrierResult(Displayed):
     """A certified enclosure ``lo <= barrier <= hi`` (exact ``Fraction`` endpoints).
 
     ``status`` is "proved" when ``hi - lo <= tol``, else "undecided" (a cap was reached; the
@@ -80,18 +81,6 @@ class BarrierResult:
     def n_pieces(self) -> int:
         """The number of sub-intervals of the final partition."""
         return len(self.pieces)
-
-    def summary(self, exact: bool = False) -> str:
-        """One line for the terminal (:func:`symcert.text`): short decimals rounded outward
-        (``exact=True``: exact endpoints)."""
-        from symcert.printing import text
-
-        return text(self, exact=exact)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
 
     def certificate(self) -> Certificate:
         """The ``barrier`` certificate: statement, partition, witness, enclosures (JSON: ``to_dict``)."""

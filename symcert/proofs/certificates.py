@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.numeric.decide import Decision
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.group import GroupElement
@@ -30,7 +31,7 @@ SCHEMA, VERSION = "symcert-certificate", 1
 
 
 @dataclass(frozen=True)
-class Certificate:
+class Certificate(Displayed):
     """A (possibly failed) certificate that ``loss`` is not convex.
 
     ``status`` is "proved" (the inequality was decided rigorously), "refuted"
@@ -103,41 +104,6 @@ class Certificate:
     def to_json(self) -> str:
         """The JSON text of :meth:`to_dict` (write it with :func:`symcert.write_json`)."""
         return json.dumps(self.to_dict(), indent=2) + "\n"
-
-    def summary(self, exact: bool = False) -> str:
-        """A readable account for the terminal (:func:`symcert.text`): enclosures as short decimals
-        rounded outward (``exact=True``: their exact endpoints)."""
-        from symcert.printing import text
-
-        return text(self, exact=exact)
-
-    def to_latex(self, digits: int = 12, **options: Any) -> str:
-        """The derivation as a LaTeX fragment (:func:`symcert.latex`).
-
-        See :func:`~symcert.printing.latex.certificate.certificate_to_latex` for ``digits`` and the options.
-        """
-        from symcert.printing import latex
-
-        return latex(self, digits, **options)
-
-    def to_coq(self) -> str:
-        """A Coq file that proves this certificate and, from it, that the loss is not convex.
-
-        See :func:`symcert.coq`; check it with :func:`~symcert.build.coq.check_coq`.
-        """
-        from symcert.printing import coq
-
-        return coq(self)
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing.latex.certificate import certificate_repr_latex
-
-        return certificate_repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
 
 
 def network_record(mlp: MLP) -> dict[str, Any]:

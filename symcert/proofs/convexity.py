@@ -26,15 +26,16 @@ from dataclasses import dataclass
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.proofs.invariance import ProofStep
-from symcert.symbolic.losses import Loss
+from symcert.symbolic.losses import LOSS_KINDS, Loss, LossFunction, loss_function
 from symcert.symbolic.network import forward
 
 __all__ = ["ConvexityProof", "prove_convexity"]
 
 
 @dataclass(frozen=True)
-class ConvexityProof:
+class ConvexityProof(Displayed):
     """``status`` is "proved" or "not proved"; ``steps`` show the Gram-matrix argument."""
 
     loss: Loss
@@ -47,28 +48,6 @@ class ConvexityProof:
         """True when convexity was proved."""
         return self.status == "proved"
 
-    def to_latex(self, **options: object) -> str:
-        """The argument as a LaTeX fragment (:func:`symcert.latex`; options: ``context``, ``label``)."""
-        from symcert.printing import latex
-
-        return latex(self, **options)
-
-    def summary(self) -> str:
-        """A readable account for the terminal (:func:`symcert.text`)."""
-        from symcert.printing import text
-
-        return text(self)
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing.latex.convexity import convexity_repr_latex
-
-        return convexity_repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
-
 
 def prove_convexity(loss: Loss) -> ConvexityProof:
     """Prove that ``loss`` is convex, or say why symcert cannot."""
@@ -80,16 +59,32 @@ def prove_convexity(loss: Loss) -> ConvexityProof:
             f"symcert proves convexity only for models without a hidden layer; the {mlp.describe()} "
             "has hidden units (see certify_nonconvexity)",
         )
-    supported = {("mse", "identity"), ("sse", "identity"), ("bce", "sigmoid")}
-    if (loss.kind, mlp.output_activation.name) not in supported:
+    if not _gram_applies(loss.function, mlp.output_activation.name):
         return ConvexityProof(
             loss,
             "not proved",
-            f"symcert proves convexity for linear regression (mse/sse, identity output) and logistic "
-            f"regression (bce, sigmoid output); this is {loss.kind} with a "
+            f"symcert proves convexity for {_gram_models()}; this is {loss.kind} with a "
             f"{mlp.output_activation.name} output",
         )
     return _gram_proof(loss)
+
+
+def _gram_applies(function: LossFunction, output: str) -> bool:
+    """The Gram-matrix proof applies: convex in ``z`` with its own output, and a diagonal curvature."""
+    diagonal = function.curvature is not None
+    return function.convex_in_outputs and diagonal and output == function.output_activation
+
+
+def _gram_models() -> str:
+    """The models the Gram-matrix proof covers, e.g. ``linear regression (mse/sse, identity output)``."""
+    groups: dict[tuple, list[str]] = {}
+    for kind in LOSS_KINDS:
+        function = loss_function(kind)
+        if _gram_applies(function, function.output_activation):
+            groups.setdefault((function.convex_model, function.output_activation), []).append(kind)
+    return " and ".join(
+        f"{model} ({'/'.join(names)}, {out} output)" for (model, out), names in groups.items()
+    )
 
 
 def _powers_of_exp(matrix: sympy.Matrix, positives: dict[sympy.Expr, sympy.Symbol]) -> dict:
@@ -115,11 +110,11 @@ def _gram_proof(loss: Loss) -> ConvexityProof:
             if not zk.free_symbols:
                 continue  # no bias and a zero input: this term does not depend on theta
             J = sympy.Matrix([sympy.diff(zk, s) for s in symbols])
-            if loss.kind == "bce":
-                E = positives.setdefault(zk, sympy.Symbol(f"E{len(positives)}", positive=True))
-                weight = loss.scale * E / (1 + E) ** 2
+            if loss.function.constant_curvature:
+                weight = loss.function.curvature(None) * loss.scale
             else:
-                weight = 2 * loss.scale
+                E = positives.setdefault(zk, sympy.Symbol(f"E{len(positives)}", positive=True))
+                weight = loss.scale * loss.function.curvature(E)
             claimed += weight * (J * J.T)
     decay = sympy.diag(*[2 * loss.weight_decay if s.name.startswith("W") else 0 for s in symbols])
     claimed += decay
@@ -131,8 +126,8 @@ def _gram_proof(loss: Loss) -> ConvexityProof:
         return ConvexityProof(loss, "not proved", "the Gram form did not match the Hessian exactly")
     weight_text = (
         "c_ik = (1/N) e^{z}/(1 + e^{z})^2 > 0 (the sigmoid's derivative)"
-        if loss.kind == "bce"
-        else f"c_ik = 2 * {loss.scale} > 0"
+        if not loss.function.constant_curvature
+        else f"c_ik = {loss.function.curvature(None)} * {loss.scale} > 0"
     )
     steps = (
         ProofStep("model", f"{mlp.describe()}: every output pre-activation z_ik is linear in theta"),

@@ -42,6 +42,7 @@ from typing import Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.contexts import exact
 from symcert.numeric.decide import Decision, decide
@@ -60,7 +61,7 @@ REFUTATION_TRIES = 12
 
 
 @dataclass(frozen=True)
-class GradientProof:
+class GradientProof(Displayed):
     """The outcome of :func:`prove_gradient_identity`: ``status`` "proved", "refuted" or "undecided".
 
     ``incoming`` and ``outgoing`` name the parameters of the identity; ``degree``
@@ -93,12 +94,6 @@ class GradientProof:
             f", w_out = ({', '.join(map(str, self.outgoing))})"
         )
 
-    def summary(self) -> str:
-        """A readable account (:func:`symcert.text`)."""
-        from symcert.printing import text
-
-        return text(self)
-
     def to_dict(self) -> dict[str, Any]:
         """Plain data (schema ``symcert-gradient-identity``): claim, status, parameters, steps, parts."""
         record: dict[str, Any] = {
@@ -127,29 +122,14 @@ class GradientProof:
             record["parts"] = [part.to_dict() for part in self.parts]
         return record
 
-    def to_latex(self) -> str:
-        """The proof as a LaTeX ``theorem``/``proof`` fragment (:func:`symcert.latex`)."""
-        from symcert.printing import latex
-
-        return latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
-
 
 def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.Symbol, ...], ...]:
     """The incoming parameters (row ``unit`` of ``W_layer``, then its bias) and the outgoing ones."""
-    mlp = loss.mlp
-    rows, cols = mlp.widths[layer], mlp.widths[layer - 1]
-    by_name = dict(zip(mlp.parameter_names, mlp.symbols))
-    sep = "" if rows < 10 and cols < 10 else "_"
-    incoming = [by_name[f"W{layer}_{unit + 1}{sep}{k}"] for k in range(1, cols + 1)]
-    if mlp.bias:
-        incoming.append(by_name[f"b{layer}_{unit + 1}"])
-    after_rows, after_sep = mlp.widths[layer + 1], "" if mlp.widths[layer + 1] < 10 and rows < 10 else "_"
-    outgoing = [by_name[f"W{layer + 1}_{r}{after_sep}{unit + 1}"] for r in range(1, after_rows + 1)]
+    layers = loss.mlp.layers(loss.mlp.symbols)
+    incoming = list(layers[layer - 1].weights[unit])
+    if loss.mlp.bias:
+        incoming.append(layers[layer - 1].biases[unit])
+    outgoing = [row[unit] for row in layers[layer].weights]
     return tuple(incoming), tuple(outgoing)
 
 

@@ -28,6 +28,7 @@ not a local minimum.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -82,7 +83,12 @@ class Inertia:
 
     @property
     def not_minimum(self) -> bool:
-        """Proved not a local minimum (a negative direction, or a decided negative count)."""
+        """Deprecated: ``bool(inertia.negative) or inertia.dHd is not None`` says the same."""
+        warnings.warn(
+            "Inertia.not_minimum is deprecated; test bool(inertia.negative) or inertia.dHd is not None",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         return bool(self.negative) or self.dHd is not None
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.decide import Decision, decide
 from symcert.numeric.evaluation import loss_in, output_in
@@ -68,7 +69,7 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
-class Proof:
+class Proof(Displayed):
     """The outcome of :func:`prove_invariance`.
 
     ``status`` is "proved", "refuted" or "undecided"; ``holds`` is True, False or
@@ -97,34 +98,6 @@ class Proof:
     def holds(self) -> bool | None:
         """True when proved, False when refuted, None when undecided."""
         return {"proved": True, "refuted": False}.get(self.status)
-
-    def to_latex(self) -> str:
-        """The proof as a LaTeX ``theorem``/``proof`` fragment (:func:`symcert.latex`)."""
-        from symcert.printing import latex
-
-        return latex(self)
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing.latex.invariance import proof_repr_latex
-
-        return proof_repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook
-
-        return notebook(self)
-
-    def claim_latex(self) -> str:
-        """The claim in LaTeX math."""
-        from symcert.printing.latex.invariance import claim_to_latex
-
-        return claim_to_latex(self)
-
-    def summary(self) -> str:
-        """A readable multi-line account of the proof."""
-        from symcert.printing import text
-
-        return text(self)
 
 
 def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str) -> Proof:

@@ -49,7 +49,7 @@ __all__ = ["SaddleResult", "certify_saddle", "lifted_box", "lifted_loss", "direc
 
 @dataclass(frozen=True)
 class SaddleResult:
-    """Everything :func:`certify_saddle` proved, as data (rendered by ``symcert.printing.saddle``).
+    """Everything :func:`certify_saddle` proved, as data (rendered by ``symcert.printing``).
 
     ``narrow``: the certified narrow critical point; ``proof``: the lift identity;
     ``wide_loss``, ``wide_center`` (``M c``), ``wide_lower``/``wide_upper`` (the lifted box, which

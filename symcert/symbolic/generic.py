@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from symcert.display import Displayed
 from symcert.symbolic.lemmas import SIGMA
 
 __all__ = ["PermutationLemma", "permutation_lemma"]
@@ -41,7 +42,7 @@ def _unit_sum(index_map, index: sympy.Symbol, width: sympy.Expr) -> sympy.Sum:
 
 
 @dataclass(frozen=True)
-class PermutationLemma:
+class PermutationLemma(Displayed):
     """The general statement, its derivation steps ``(text, expression)`` and an exact instance check."""
 
     statement: sympy.Eq
@@ -67,17 +68,6 @@ class PermutationLemma:
                 count += 1
             checked[width] = count
         return checked
-
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing.latex.elements import permutation_lemma_repr_latex  # a thin delegation
-
-        return permutation_lemma_repr_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook  # a thin delegation (tests/test_layers.py)
-
-        return notebook(self)
 
 
 def permutation_lemma() -> PermutationLemma:

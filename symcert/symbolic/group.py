@@ -76,6 +76,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from symcert.display import Displayed
 from symcert.symbolic.elements import (
     Flip,
     FlipIn,
@@ -227,7 +228,7 @@ class LayerSymmetries:
 
 
 @dataclass(frozen=True)
-class SymmetryGroup:
+class SymmetryGroup(Displayed):
     """The discrete group of hidden-unit symmetries of a network, and its continuous families.
 
     ``order`` is the product over hidden layers of ``n!`` (permutations) or
@@ -327,13 +328,3 @@ class SymmetryGroup:
         if isinstance(element, Rescale):
             return element.alpha == 1 or facts.degree == element.degree
         return False
-
-    def _repr_latex_(self) -> str:
-        from symcert.printing import latex  # a thin delegation (tests/test_layers.py)
-
-        return latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from symcert.printing import notebook  # a thin delegation (tests/test_layers.py)
-
-        return notebook(self)

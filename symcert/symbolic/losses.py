@@ -10,6 +10,9 @@ Kinds (``N`` data points, ``m`` outputs, ``z`` the output pre-activations,
 - ``cross_entropy`` (softmax output): ``1/N sum_i -sum_k y_k log f_k``,
   written in the equal form ``(sum_k y_k) log(sum_j exp z_j) - sum_k y_k z_k``.
 
+Each kind is a :class:`LossFunction` (:func:`loss_function`) that declares its facts and its
+forms once, in :mod:`symcert.symbolic.loss_entries`; the consumers ask it, never its name.
+
 An exact ``factor > 0`` (default 1) multiplies the whole data term (scikit-learn's squared
 error is ``factor=1/2`` times ``mse``). Weight decay ``lambda`` then adds ``lambda`` times the
 sum of squared weights (not biases), not multiplied by ``factor``.
@@ -23,7 +26,7 @@ sum of squared weights (not biases), not multiplied by ``factor``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -32,13 +35,149 @@ import sympy
 from symcert.errors import Hint, SpecificationError
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.exact import to_rational
+from symcert.symbolic.loss_entries import ENTRIES, Convention, EngineOps
 from symcert.symbolic.network import MLP, forward
 
-__all__ = ["Loss", "LOSS_KINDS", "Ops", "loss_expression", "point_loss"]
+__all__ = [
+    "Loss",
+    "LossFunction",
+    "LOSS_KINDS",
+    "Ops",
+    "loss_expression",
+    "loss_function",
+    "point_loss",
+    "default_output",
+]
 
-LOSS_KINDS = ("mse", "sse", "bce", "cross_entropy")
 
-_REQUIRED_OUTPUT = {"bce": "sigmoid", "cross_entropy": "softmax"}
+@dataclass(frozen=True)
+class LossFunction:
+    """A per-point loss ``ell(z, y)`` with its declared facts (see :mod:`~symcert.symbolic.loss_entries`).
+
+    Facts:
+        output_activation: the output it goes with; requires_output: no other is accepted.
+        mean_over: what the data term averages over (``"points"``, ``"outputs"``; empty: a sum).
+        conventions: how frameworks write it (:class:`~symcert.symbolic.loss_entries.Convention`).
+        convex_in_outputs: convex in the output pre-activations ``z`` (with its output activation);
+            convex_model names the model (``"linear regression"``); curvature, when not None, is
+            the diagonal second derivative in each ``z_k``, written in ``E = exp(z_k)``.
+        min_outputs: the fewest output units it accepts.
+        targets: ``"real"``, ``"probability"`` or ``"distribution"``.
+        labels: how class labels become targets (``"one-hot"``, ``"binary"`` or None).
+        zero_on_fit: 0 exactly when the outputs equal the targets.
+
+    >>> bce = loss_function("bce")
+    >>> bce.output_activation, bce.requires_output, bce.zero_on_fit
+    ('sigmoid', True, False)
+    >>> loss_function("mse").denominator(5, 2)
+    10
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    output_activation: str = "identity"
+    requires_output: bool = False
+    mean_over: tuple[str, ...] = ()
+    conventions: dict[str, Convention] = field(default_factory=dict, repr=False, compare=False)
+    convex_in_outputs: bool = False
+    convex_model: str | None = None
+    min_outputs: int = 1
+    outputs_reason: str = field(default="", repr=False, compare=False)
+    outputs_hint: str = field(default="", repr=False, compare=False)
+    targets: str = "real"
+    labels: str | None = None
+    zero_on_fit: bool = False
+    latex: str = field(default="", repr=False, compare=False)
+    latex_one_output: str = field(default="", repr=False, compare=False)
+    latex_symbols: str = field(default="", repr=False, compare=False)
+    coq_formula: str = field(default="", repr=False, compare=False)
+    curvature: Callable[[sympy.Expr], sympy.Expr] | None = field(default=None, repr=False, compare=False)
+    _point: Callable[..., Any] = field(default=None, repr=False, compare=False)
+    _engine: Callable[..., tuple] = field(default=None, repr=False, compare=False)
+    _float: Callable[..., tuple] = field(default=None, repr=False, compare=False)
+    _coq: Callable[..., list] = field(default=None, repr=False, compare=False)
+
+    def denominator(self, n_points: int, n_outputs: int) -> int | None:
+        """What the data term is divided by (``N m``, ``N``), or None for a plain sum."""
+        if not self.mean_over:
+            return None
+        sizes = {"points": n_points, "outputs": n_outputs}
+        out = 1
+        for over in self.mean_over:
+            out *= sizes[over]
+        return out
+
+    def base_scale(self, n_points: int, n_outputs: int) -> sympy.Rational:
+        """``1 / denominator`` (1 for a sum): the factor in front of the sum over data points."""
+        d = self.denominator(n_points, n_outputs)
+        return sympy.Integer(1) if d is None else sympy.Rational(1, d)
+
+    @property
+    def constant_curvature(self) -> bool:
+        """True when the second derivative in each ``z_k`` is a constant (a quadratic loss)."""
+        return self.curvature is not None and not self.curvature(sympy.Dummy("E")).free_symbols
+
+    def point(self, z: Sequence[Any], y: Sequence[Any], ops: Ops) -> Any:
+        """The loss of one data point in the arithmetic of ``ops`` (SymPy, mpmath, intervals, jets)."""
+        return self._point(z, y, ops)
+
+    def engine(self, bk: Any, z: tuple, Y: Any, order: int, ops: EngineOps) -> tuple:
+        """``(sum_i ell_i, its derivative, its second derivative)`` along a path, on the engine's ``bk``.
+
+        ``z`` is the jet ``(z, z', z'')`` of the output pre-activations (``N x m``, entries None for 0).
+        """
+        return self._engine(bk, z, Y, order, ops)
+
+    def float64(self, z: Any, y: Any, output: str, gradient: bool = False) -> tuple[Any, Any]:
+        """The float64 sum over data points (``z``, ``y``: ``... x N x m``) and, with ``gradient``, its
+        gradient in ``z`` (None otherwise): evidence for search and screening, never proof."""
+        return self._float(z, y, output, gradient)
+
+    def coq_terms(self, f: list[str], z: list[str], y: list[str]) -> list[str]:
+        """The Coq terms of one data point from its outputs ``f``, pre-activations ``z``, targets ``y``."""
+        return self._coq(f, z, y)
+
+
+_FUNCTIONS = {name: LossFunction(name=name, **entry) for name, entry in ENTRIES.items()}
+_BY_ALIAS = {alias: fn for fn in _FUNCTIONS.values() for alias in (fn.name, *fn.aliases)}
+
+#: The loss kinds accepted by :class:`Loss` (the canonical names; aliases are accepted too).
+LOSS_KINDS = tuple(_FUNCTIONS)
+
+
+def loss_function(kind: str | LossFunction) -> LossFunction:
+    """The :class:`LossFunction` named by ``kind`` (one of :data:`LOSS_KINDS` or an alias).
+
+    >>> loss_function("binary_cross_entropy").name
+    'bce'
+    >>> loss_function("hinge")
+    Traceback (most recent call last):
+    ...
+    symcert.errors.SpecificationError: kind must be one of mse, sse, bce, cross_entropy, got 'hinge'
+    """
+    if isinstance(kind, LossFunction):
+        return kind
+    found = _BY_ALIAS.get(kind) if isinstance(kind, str) else None
+    if found is None:
+        raise SpecificationError(
+            f"kind must be one of {', '.join(LOSS_KINDS)}, got {kind!r}",
+            hint=Hint(
+                "{loss} must be one of {names}, got {got}", names=", ".join(LOSS_KINDS), got=repr(kind)
+            ),
+        )
+    return found
+
+
+def default_output(kind: str) -> str:
+    """The output activation that goes with the loss ``kind`` (``"identity"`` for an unknown kind,
+    which is refused later with its own message).
+
+    >>> default_output("cross_entropy"), default_output("mse")
+    ('softmax', 'identity')
+    """
+    found = _BY_ALIAS.get(kind) if isinstance(kind, str) else None
+    return "identity" if found is None else found.output_activation
 
 
 @dataclass(frozen=True, init=False)
@@ -48,7 +187,7 @@ class Loss:
     Args:
         mlp: the network.
         data: a :class:`~symcert.symbolic.data.Dataset` whose dimensions match.
-        kind: one of :data:`LOSS_KINDS`.
+        kind: one of :data:`LOSS_KINDS` (or an alias, see :func:`loss_function`).
         weight_decay: an exact ``lambda >= 0``.
         factor: an exact ``c > 0`` multiplying the data term (not the weight decay).
 
@@ -70,14 +209,9 @@ class Loss:
             raise SpecificationError(f"mlp must be an MLP, got {type(mlp).__name__}")
         if not isinstance(data, Dataset):
             raise SpecificationError(f"data must be a Dataset, got {type(data).__name__}")
-        if kind not in LOSS_KINDS:
-            raise SpecificationError(
-                f"kind must be one of {', '.join(LOSS_KINDS)}, got {kind!r}",
-                hint=Hint(
-                    "{loss} must be one of {names}, got {got}", names=", ".join(LOSS_KINDS), got=repr(kind)
-                ),
-            )
-        required = _REQUIRED_OUTPUT.get(kind)
+        function = loss_function(kind)
+        kind = function.name
+        required = function.output_activation if function.requires_output else None
         if required and mlp.output_activation.name != required:
             raise SpecificationError(
                 f"the {kind} loss needs output_activation={required!r}, got "
@@ -90,17 +224,8 @@ class Loss:
                     got=mlp.output_activation.name,
                 ),
             )
-        if kind == "cross_entropy" and mlp.widths[-1] == 1:
-            raise SpecificationError(
-                "the cross_entropy loss of a network with one output is identically 0 (softmax over one "
-                "output is the constant 1), so nothing can be proved about it; give the network two or "
-                "more outputs, or use the bce loss with output_activation='sigmoid' for binary targets",
-                hint=Hint(
-                    "the cross_entropy loss of a network with one output is identically 0 (softmax over "
-                    "one output is the constant 1); give two or more outputs (the last entry of {widths}) "
-                    "or use {loss:bce} for binary targets"
-                ),
-            )
+        if mlp.widths[-1] < function.min_outputs:
+            raise SpecificationError(function.outputs_reason, hint=Hint(function.outputs_hint))
         if data.input_dim != mlp.widths[0]:
             raise SpecificationError(
                 f"data inputs have {data.input_dim} entries but the network's input width is {mlp.widths[0]}"
@@ -122,8 +247,8 @@ class Loss:
                 f"factor must be an exact rational > 0 multiplying the data term, got {multiplier}; "
                 "pass e.g. factor='1/2'"
             )
-        if kind in _REQUIRED_OUTPUT:
-            _check_probabilities(data, kind)
+        if function.targets != "real":
+            _check_probabilities(data, function)
         object.__setattr__(self, "mlp", mlp)
         object.__setattr__(self, "data", data)
         object.__setattr__(self, "kind", kind)
@@ -160,9 +285,14 @@ class Loss:
         activate = hidden or self.mlp.activation.sympy
         ops = Ops(sympy.exp, sympy.log, lambda items: sympy.Add(*items), self.mlp.output_activation.sympy)
         return [
-            point_loss(self.kind, forward(self.mlp, self.mlp.symbols, list(x), activate, _identity), y, ops)
+            self.function.point(forward(self.mlp, self.mlp.symbols, list(x), activate, _identity), y, ops)
             for x, y in zip(self.data.xs, self.data.ys)
         ]
+
+    @property
+    def function(self) -> LossFunction:
+        """The per-point loss, with its facts and forms (:class:`LossFunction`)."""
+        return _FUNCTIONS[self.kind]
 
     @property
     def scale(self) -> sympy.Rational:
@@ -170,9 +300,7 @@ class Loss:
 
         Every evaluator multiplies the data term by this, so ``factor`` reaches them all.
         """
-        n, m = self.data.n_points, self.mlp.widths[-1]
-        base = {"mse": sympy.Rational(1, n * m), "sse": sympy.Integer(1)}.get(self.kind, sympy.Rational(1, n))
-        return self.factor * base
+        return self.factor * self.function.base_scale(self.data.n_points, self.mlp.widths[-1])
 
     @property
     def weight_indices(self) -> tuple[int, ...]:
@@ -206,29 +334,28 @@ class Ops:
     output: Callable[[list], list]
 
 
-def point_loss(kind: str, z: Sequence[Any], y: Sequence[Any], ops: Ops) -> Any:
+def point_loss(kind: str | LossFunction, z: Sequence[Any], y: Sequence[Any], ops: Ops) -> Any:
     """The loss of one data point from the output pre-activations ``z`` and targets ``y``.
 
-    Stated once for every arithmetic; see the module docstring for the formulas.
+    Stated once for every arithmetic (:meth:`LossFunction.point`); see the module docstring for
+    the formulas.
 
     >>> ops = Ops(sympy.exp, sympy.log, lambda items: sympy.Add(*items), list)
     >>> point_loss("sse", [sympy.Integer(3)], [sympy.Integer(1)], ops)
     4
     """
-    if kind in ("mse", "sse"):
-        f = ops.output(list(z))
-        return ops.total([(fk - yk) ** 2 for fk, yk in zip(f, y)])
-    if kind == "bce":
-        return ops.total([ops.log(1 + ops.exp(zk)) - yk * zk for zk, yk in zip(z, y)])
-    return ops.total(list(y)) * ops.log(ops.total([ops.exp(zk) for zk in z])) - ops.total(
-        [yk * zk for zk, yk in zip(z, y)]
-    )
+    return loss_function(kind).point(z, y, ops)
 
 
-def _check_probabilities(data: Dataset, kind: str) -> None:
+#: The outputs that produce targets of each kind (a teacher with such an output gives valid targets).
+_PRODUCES = {"probability": ("sigmoid", "softmax"), "distribution": ("softmax",)}
+
+
+def _check_probabilities(data: Dataset, function: LossFunction) -> None:
+    kind = function.name
     teacher = data.teacher_of
     if teacher is not None:
-        produces = {"bce": ("sigmoid", "softmax"), "cross_entropy": ("softmax",)}[kind]
+        produces = _PRODUCES[function.targets]
         if teacher.mlp.output_activation.name not in produces:
             raise SpecificationError(
                 f"{kind} targets must be probabilities; a teacher with a "
@@ -239,7 +366,7 @@ def _check_probabilities(data: Dataset, kind: str) -> None:
     for i, y in enumerate(data.ys):
         if any(not 0 <= v <= 1 for v in y):
             raise SpecificationError(f"{kind} targets must lie in [0, 1], got ys[{i}] = {list(y)}")
-        if kind == "cross_entropy" and sum(y) != 1:
+        if function.targets == "distribution" and sum(y) != 1:
             raise SpecificationError(
-                f"cross_entropy targets must sum to 1 (a probability vector), got ys[{i}] = {list(y)}"
+                f"{kind} targets must sum to 1 (a probability vector), got ys[{i}] = {list(y)}"
             )

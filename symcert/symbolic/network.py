@@ -2,7 +2,9 @@
 
 Parameters are ordered layer by layer, ``l = 1, ..., L``: first the weights
 ``W^{(l)}`` row by row (``W{l}_{j}{k}``, from unit ``k`` of layer ``l-1`` to unit
-``j`` of layer ``l``, 1-based), then the biases ``b{l}_{j}``.
+``j`` of layer ``l``, 1-based), then the biases ``b{l}_{j}``; in a layer with ten or more rows
+or columns the two indices are separated (``W1_12_3``). The scheme is stated once, as
+:class:`ParameterName`; the LaTeX printer writes the same parts as ``W^{(1)}_{12,3}``.
 
 >>> net = MLP((1, 2, 1))
 >>> net.symbols
@@ -18,7 +20,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sympy
 
@@ -39,9 +41,32 @@ from symcert.symbolic.exact import to_rational
 if TYPE_CHECKING:
     from symcert.symbolic.point import Point
 
-__all__ = ["MLP", "Layer", "forward"]
+__all__ = ["MLP", "Layer", "ParameterName", "forward"]
 
 #: Widest layer accepted (closed forms grow fast; the numeric layer has its own limits).
+
+
+class ParameterName(NamedTuple):
+    """One parameter's place in the naming scheme: ``letter`` (``"W"`` or ``"b"``), ``layer``,
+    the 1-based ``indices`` (row and column of a weight, the unit of a bias), and whether the
+    indices are ``separated`` (a layer with ten or more rows or columns).
+
+    >>> name = ParameterName("W", 1, (12, 3), True)
+    >>> str(name), name.indices_text(",")
+    ('W1_12_3', '12,3')
+    """
+
+    letter: str
+    layer: int
+    indices: tuple[int, ...]
+    separated: bool = False
+
+    def indices_text(self, separator: str) -> str:
+        """The indices written one after the other, with ``separator`` between them when separated."""
+        return (separator if self.separated else "").join(str(i) for i in self.indices)
+
+    def __str__(self) -> str:
+        return f"{self.letter}{self.layer}_{self.indices_text('_')}"
 
 
 @dataclass(frozen=True)
@@ -133,18 +158,24 @@ class MLP:
     @cached_property
     def parameter_names(self) -> tuple[str, ...]:
         """The parameter names, e.g. ``W1_21`` and ``b2_1``."""
-        return tuple(self._names())
+        return tuple(str(name) for name in self.parameter_parts)
 
-    def _names(self) -> list[str]:
-        names = []
+    @cached_property
+    def parameter_parts(self) -> tuple[ParameterName, ...]:
+        """Each parameter's :class:`ParameterName`, in the order of :attr:`symbols`.
+
+        >>> MLP((1, 2, 1)).parameter_parts[1]
+        ParameterName(letter='W', layer=1, indices=(2, 1), separated=False)
+        """
+        parts = []
         for l in range(1, self.depth + 1):
             rows, cols = self.widths[l], self.widths[l - 1]
-            sep = "" if rows < 10 and cols < 10 else "_"
+            separated = rows >= 10 or cols >= 10
             for j in range(1, rows + 1):
-                names.extend(f"W{l}_{j}{sep}{k}" for k in range(1, cols + 1))
+                parts.extend(ParameterName("W", l, (j, k), separated) for k in range(1, cols + 1))
             if self.bias:
-                names.extend(f"b{l}_{j}" for j in range(1, rows + 1))
-        return names
+                parts.extend(ParameterName("b", l, (j,), separated) for j in range(1, rows + 1))
+        return tuple(parts)
 
     @cached_property
     def index(self) -> dict[str, int]:

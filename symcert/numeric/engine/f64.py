@@ -101,9 +101,6 @@ class F64:
             rad = up(np.maximum(up(self.hi - mid), up(mid - self.lo)))
         return mid, rad
 
-    def is_exact(self) -> bool:
-        return bool(np.array_equal(self.lo, self.hi))
-
     # -- arithmetic -----------------------------------------------------------------
 
     def __neg__(self) -> F64:

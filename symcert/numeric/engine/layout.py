@@ -79,9 +79,6 @@ class Exact:
             self.memo["max_abs"] = max((abs(int(n)) for n in self.num.ravel()), default=0)
         return self.memo["max_abs"]
 
-    def is_zero(self) -> bool:
-        return not any(self.num.ravel())
-
 
 def _pq(v: Any) -> tuple[int, int]:
     if isinstance(v, Rational):

@@ -32,6 +32,7 @@ from typing import Any
 from symcert.errors import SpecificationError
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 from symcert.symbolic.activations import Activation, activation
+from symcert.symbolic.loss_entries import EngineOps
 
 __all__ = ["Weights", "weights_of", "stacked", "evaluate"]
 
@@ -198,47 +199,15 @@ def _total(bk: Any, x: Any) -> Any:
 
 
 def _point_losses(bk: Any, loss: Any, z: tuple, Y: Any, order: int) -> tuple:
-    """The sum over data points of the per-point loss, as a jet."""
-    kind, mlp = loss.kind, loss.mlp
-    z0, z1, z2 = z
-    if kind in ("mse", "sse"):
-        f0, f1, f2 = _output(bk, mlp, z, order)
-        r = f0 - Y
-        v = _total(bk, bk.square(r))
-        d1 = _total(bk, _mul(r, f1))
-        d2 = None
-        if order == 2 and f1 is not None:
-            d2 = _total(bk, _add(bk.square(f1), _mul(r, f2)))
-        return v, None if d1 is None else d1 * 2, None if d2 is None else d2 * 2
-    if kind == "bce":
-        s = bk.sigmoid(z0)
-        v = _total(bk, bk.softplus(z0) - Y * z0)
-        if order == 0 or z1 is None:
-            return v, None, None
-        first = s - Y
-        d1 = _total(bk, first * z1)
-        d2 = _total(bk, _add(s * (1 - s) * bk.square(z1), _mul(first, z2))) if order == 2 else None
-        return v, d1, d2
-    # cross entropy: (sum_k y_k) LSE(z) - <y, z>
-    sy = bk.rowsum(Y)
-    shift = bk.row_max_mid(z0)
-    e = bk.exp(z0 - shift)
-    lse = shift + bk.log(bk.rowsum(e))
-    v = _total(bk, sy * lse) - _total(bk, Y * z0)
-    if order == 0 or z1 is None:
-        return v, None, None
-    p = _probabilities(bk, z0, e)
-    pz1 = bk.rowsum(p * z1)
-    d1 = _total(bk, sy * pz1) - _total(bk, Y * z1)
-    d2 = None
-    if order == 2:
-        curv = bk.rowsum(p * bk.square(z1)) - bk.square(pz1)
-        if z2 is not None:
-            curv = curv + bk.rowsum(p * z2)
-        d2 = _total(bk, sy * curv)
-        if z2 is not None:
-            d2 = d2 - _total(bk, Y * z2)
-    return v, d1, d2
+    """The sum over data points of the per-point loss, as a jet (the loss's own engine form)."""
+    ops = EngineOps(
+        output=lambda jets: _output(bk, loss.mlp, jets, order),
+        probabilities=lambda z0, e: _probabilities(bk, z0, e),
+        total=lambda x: _total(bk, x),
+        add=_add,
+        mul=_mul,
+    )
+    return loss.function.engine(bk, z, Y, order, ops)
 
 
 def targets(bk: Any, loss: Any) -> Any:

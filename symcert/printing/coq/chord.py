@@ -51,7 +51,7 @@ def chord_to_coq(certificate: Certificate) -> str:
     act = coq_activation(loss.mlp.activation, facts) if network.uses_activation else None
     sigma = act.name if act else ""
     fits = (
-        symmetry is not None and teacher_name == "A" and loss.kind in ("mse", "sse") and not loss.weight_decay
+        symmetry is not None and teacher_name == "A" and loss.function.zero_on_fit and not loss.weight_decay
     )
 
     out = [_header(certificate), network.record()]

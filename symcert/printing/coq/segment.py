@@ -229,7 +229,7 @@ def critical_to_coq(certificate: Certificate) -> str:
     """The Coq file of a proved critical certificate: ``L(Z) > 0`` between two exact global minima."""
     loss, A, B, element = certificate.loss, certificate.A, certificate.B, certificate.element
     teacher_name, _ = _teacher(certificate)
-    if teacher_name != "A" or loss.kind not in ("mse", "sse") or loss.weight_decay or element is None:
+    if teacher_name != "A" or not loss.function.zero_on_fit or loss.weight_decay or element is None:
         raise SpecificationError(
             "a critical certificate exports to Coq only with A the teacher point of an mse or sse loss "
             f"without weight decay and B = g(A); got {loss.describe()}"

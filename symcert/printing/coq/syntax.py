@@ -195,28 +195,16 @@ class Network:
             ]
             f = [self.call(self.f(k), "p", xs) for k in range(m)]
             z = [self.call(self.z(depth, k), "p", xs) for k in range(m)]
-            if loss.kind in ("mse", "sse"):
-                terms += [f"({fk} - {yk}) ^ 2" for fk, yk in zip(f, targets)]
-            elif loss.kind == "bce":
-                terms += [f"(ln (1 + exp ({zk})) - {yk} * {zk})" for zk, yk in zip(z, targets)]
-            else:
-                total_y = " + ".join(targets)
-                total_exp = " + ".join(f"exp ({zk})" for zk in z)
-                linear = " + ".join(f"{yk} * {zk}" for zk, yk in zip(z, targets))
-                terms.append(f"(({total_y}) * ln ({total_exp}) - ({linear}))")
+            terms += loss.function.coq_terms(f, z, targets)
         body = f"{real(loss.scale)} * (\n     " + "\n   + ".join(terms) + ")"
         if loss.weight_decay:
             squares = " + ".join(
                 f"{name} p ^ 2" for i, name in enumerate(self.fields) if i in loss.weight_indices
             )
             body += f"\n  + {real(loss.weight_decay)} * ({squares})"
-        formula = {
-            "mse": f"L(p) = 1/{data.n_points * m} sum_i sum_k (f_k(x_i; p) - y_ik)^2",
-            "sse": "L(p) = sum_i sum_k (f_k(x_i; p) - y_ik)^2",
-            "bce": f"L(p) = 1/{data.n_points} sum_i sum_k (ln(1 + exp z_k(x_i; p)) - y_ik z_k(x_i; p))",
-            "cross_entropy": f"L(p) = 1/{data.n_points} sum_i ((sum_k y_ik) ln(sum_k exp z_k(x_i; p))"
-            " - sum_k y_ik z_k(x_i; p))",
-        }[loss.kind]
+        denominator = loss.function.denominator(data.n_points, m)
+        mean = "" if denominator is None else f"1/{denominator} "
+        formula = f"L(p) = {mean}{loss.function.coq_formula}"
         if loss.factor != 1:
             formula = formula.replace("L(p) = ", f"L(p) = {loss.factor} * ", 1)
         if loss.weight_decay:

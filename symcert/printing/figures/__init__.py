@@ -1,8 +1,11 @@
-r"""The figure printer: :func:`figure` draws a result as pgfplots code (no image files).
+r"""Figures of results: :func:`figure` writes pgfplots code for documents, :func:`plot` draws with matplotlib.
 
-A certificate with two points is drawn along its segment (:func:`~.loss.segment_figure`); a barrier
-with its certified band (:func:`~.barrier.barrier_figure`). The values in a drawing are float64:
-pictures of certified numbers, never proofs.
+- :func:`figure` (pgfplots, no image files): a certificate with two points is drawn along its segment
+  (:func:`~.loss.segment_figure`), a barrier with its certified band (:func:`~.barrier.barrier_figure`);
+- :func:`plot` and :func:`save_plot` (:mod:`~.plots`, for notebooks and slides): a matplotlib Figure,
+  imported only when a plot is drawn (``symcert.plot``).
+
+The values in a drawing are float64: pictures of certified numbers, never proofs.
 
 >>> from symcert import certify_nonconvexity, default_example
 >>> ex = default_example()
@@ -19,10 +22,11 @@ from typing import Any
 from symcert.errors import SpecificationError
 from symcert.printing.figures.barrier import barrier_figure
 from symcert.printing.figures.loss import segment_figure
+from symcert.printing.figures.plots import plot, save_plot
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 
-__all__ = ["figure"]
+__all__ = ["figure", "plot", "save_plot"]
 
 
 @singledispatch

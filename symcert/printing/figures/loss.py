@@ -7,7 +7,9 @@ not proofs, and the captions say so; the certified numbers are in the text.
   ``(0, L(A))`` to ``(1, L(B))``: the bump convexity forbids;
 - :func:`plane_figure`: the loss on the plane through ``A``, ``B = gA`` and a
   ``g``-invariant direction (symmetric minima on either side of the midpoint);
-- :func:`slice_figure`: the loss on any exact two-parameter slice.
+- :func:`slice_figure`: the loss on any exact two-parameter slice;
+- :func:`direction_figure`: the certified loss along a negative direction through a lifted
+  critical point (a permutation saddle).
 
 >>> from symcert import default_example
 >>> example = default_example()
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -27,7 +30,7 @@ from symcert.numeric.floats import FloatLoss
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
 
-__all__ = ["segment_figure", "plane_figure", "slice_figure"]
+__all__ = ["segment_figure", "plane_figure", "slice_figure", "direction_figure"]
 
 _PICTURE_NOTE = "Float64 values: a picture, not a proof; the certified numbers are in the text."
 
@@ -190,4 +193,30 @@ def plane_figure(
         ylabel="$t$",
         caption=text,
         label=label,
+    )
+
+
+def direction_figure(
+    profile: Sequence[tuple[Fraction, Fraction, Fraction]], label: str = "fig:saddle-direction"
+) -> str:
+    r"""A pgfplots figure of ``L'(M c + s d)`` against ``s`` (certified enclosures, drawn at their "
+    r"midpoints)."""
+    points = " ".join(f"({float(s):.6g},{float((lo + hi) / 2):.12g})" for s, lo, hi in profile)
+    return "\n".join(
+        [
+            r"\begin{figure}[ht]\centering",
+            r"\begin{tikzpicture}",
+            r"\begin{axis}[width=0.7\textwidth, height=5cm, xlabel={$s$}, ylabel={$L'(M c + s\,d)$}, "
+            r"grid=major, scaled y ticks=false, y tick label style={/pgf/number format/fixed, "
+            r"/pgf/number format/precision=5}]",
+            rf"\addplot[thick, blue!60!black, mark=*, mark size=1pt] coordinates {{{points}}};",
+            r"\end{axis}",
+            r"\end{tikzpicture}",
+            r"\caption{The loss of the wide network along the certified negative direction $d$ through the "
+            r"lifted critical point ($s = 0$): a local maximum along $d$. Each value is a certified "
+            r"enclosure "
+            r"narrower than the line.}",
+            rf"\label{{{label}}}",
+            r"\end{figure}",
+        ]
     )

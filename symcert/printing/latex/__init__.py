@@ -1,8 +1,9 @@
 r"""The LaTeX printer: :func:`latex` dispatches on the type of what it prints.
 
-As in ``sympy.printing``, the objects hold no LaTeX; each type has one renderer here
-(registered with :func:`functools.singledispatch`) and the objects' ``to_latex()`` and
-``_repr_latex_()`` only delegate.
+As in ``sympy.printing``, the objects hold no LaTeX; each type has one renderer here, registered
+into the generic functions :func:`~symcert.display.latex`, :func:`~symcert.display.repr_latex` (the
+one-line display of ``_repr_latex_()`` in Jupyter) and :func:`~symcert.display.claim_latex`, which
+the leaf module :mod:`symcert.display` declares and the objects' display methods call.
 
 >>> from symcert import MLP, swap, prove_invariance, latex
 >>> fragment = latex(prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1)))
@@ -14,18 +15,27 @@ True
 
 from __future__ import annotations
 
-from functools import singledispatch
 from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
-from symcert.printing.latex.certificate import certificate_to_latex
-from symcert.printing.latex.convexity import convexity_to_latex
+from symcert.display import claim_latex, latex, repr_latex
+from symcert.printing.latex.certificate import certificate_repr_latex, certificate_to_latex
+from symcert.printing.latex.certificate import claim_latex as certificate_claim_latex
+from symcert.printing.latex.convexity import convexity_repr_latex, convexity_to_latex
 from symcert.printing.latex.display import point_latex
-from symcert.printing.latex.elements import element_latex, permutation_lemma_to_latex
+from symcert.printing.latex.elements import (
+    element_latex,
+    permutation_lemma_repr_latex,
+    permutation_lemma_to_latex,
+)
 from symcert.printing.latex.gradient import gradient_proof_to_latex
-from symcert.printing.latex.invariance import group_repr_latex, proof_to_latex
+from symcert.printing.latex.invariance import (
+    claim_to_latex,
+    group_repr_latex,
+    proof_repr_latex,
+    proof_to_latex,
+)
 from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
@@ -38,15 +48,6 @@ from symcert.symbolic.group import SymmetryGroup
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
-
-
-@singledispatch
-def latex(obj: Any, **options: Any) -> str:
-    """A LaTeX fragment for ``obj`` (a proof, certificate, group, network, loss, point or SymPy object)."""
-    raise SpecificationError(
-        f"symcert.latex prints proofs, certificates, groups, networks, losses, points and SymPy "
-        f"expressions, got a {type(obj).__name__}; pass one of those"
-    )
 
 
 @latex.register
@@ -108,5 +109,15 @@ def _(obj: Loss, **options: Any) -> str:
 def _(obj: Point, **options: Any) -> str:
     return point_latex(obj, **options)
 
+
+# the one-line displays of Jupyter's _repr_latex_ (a type without one shows only its Markdown)
+repr_latex.register(Proof, proof_repr_latex)
+repr_latex.register(Certificate, certificate_repr_latex)
+repr_latex.register(ConvexityProof, convexity_repr_latex)
+repr_latex.register(PermutationLemma, permutation_lemma_repr_latex)
+repr_latex.register(SymmetryGroup, group_repr_latex)
+
+claim_latex.register(Proof, claim_to_latex)
+claim_latex.register(Certificate, certificate_claim_latex)
 
 __all__ = ["latex"]

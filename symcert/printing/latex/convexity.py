@@ -43,8 +43,8 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
     if not proof.proved:
         return _heading("Convexity not proved") + " %s." % _sentence(escape(proof.reason))
     loss = proof.loss
-    bce = loss.kind == "bce"
-    model = "logistic regression" if bce else "linear regression"
+    constant = loss.function.constant_curvature
+    model = loss.function.convex_model
     head = r"\begin{theorem}[Convexity of %s]" % model + (r"\label{%s}" % label if label else "")
     subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
     lines = [head, r"%s is convex." % subject, r"\end{theorem}", r"\begin{proof}"]
@@ -54,8 +54,8 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
     ik = "ik" if multi else "i"
     weight = (
         r"c_{%s}(\theta) = \tfrac{1}{N}\,\frac{e^{z_{%s}}}{(1 + e^{z_{%s}})^2} > 0" % (ik, ik, ik)
-        if bce
-        else r"c_{%s} = %s > 0" % (ik, sympy.latex(2 * loss.scale))
+        if not constant
+        else r"c_{%s} = %s > 0" % (ik, sympy.latex(loss.function.curvature(None) * loss.scale))
     )
     lines += [
         _heading(r"The model is linear in $\theta$")
@@ -127,7 +127,7 @@ def _gram_terms(loss: Any) -> list[str]:
         "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}",
     ]
     if len(symbols) <= _SHOWN_GRAM_PARAMETERS:
-        constant = loss.kind != "bce"
+        constant = loss.function.constant_curvature
         summands = [
             r"%s %s" % ("" if constant else r"c_{%d}(\theta)" % i, sympy.latex(G, mat_delim="("))
             for i, G in terms
@@ -135,11 +135,12 @@ def _gram_terms(loss: Any) -> list[str]:
         decay = sympy.diag(*[2 * loss.weight_decay if v.name.startswith("W") else 0 for v in symbols])
         extra = r" + 2\lambda D" if loss.weight_decay else ""
         if constant:
-            total = sum((G for _, G in terms), sympy.zeros(len(symbols), len(symbols))) * 2 * loss.scale
+            weight = loss.function.curvature(None) * loss.scale
+            total = sum((G for _, G in terms), sympy.zeros(len(symbols), len(symbols))) * weight
             out.append(
                 r"so \[ \nabla^2 L = %s \bigl(%s\bigr)%s = %s. \]"
                 % (
-                    sympy.latex(2 * loss.scale),
+                    sympy.latex(weight),
                     " + ".join(summands),
                     extra,
                     sympy.latex(total + decay, mat_delim="("),

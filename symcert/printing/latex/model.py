@@ -112,23 +112,6 @@ def _out(name: str) -> str:
     return {"identity": "", "sigmoid": r"\operatorname{sigmoid}", "softmax": r"\operatorname{softmax}"}[name]
 
 
-_POINT_FORMULAS = {
-    "mse": r"\ell_i(\theta) = \textstyle\sum_{k} \bigl(f_k(x_i;\theta) - y_{ik}\bigr)^2",
-    "sse": r"\ell_i(\theta) = \textstyle\sum_{k} \bigl(f_k(x_i;\theta) - y_{ik}\bigr)^2",
-    "bce": r"\ell_i(\theta) = \log\bigl(1 + e^{z_i}\bigr) - y_i z_i"
-    r" = -\bigl(y_i \log f_i + (1 - y_i)\log(1 - f_i)\bigr)",
-    "cross_entropy": r"\ell_i(\theta) = \log \textstyle\sum_{j} e^{z_{ij}} - \sum_k y_{ik} z_{ik}",
-}
-
-
-_LOSS_NAMES = {
-    "mse": "mean squared error",
-    "sse": "sum of squared errors",
-    "bce": "binary cross-entropy",
-    "cross_entropy": "cross-entropy",
-}
-
-
 def network_phrase(mlp: MLP) -> str:
     r"""The network in a few words of LaTeX prose (no parameter count: :func:`network_latex` gives it).
 
@@ -157,7 +140,7 @@ def loss_phrase(loss: Loss) -> str:
     'mean squared error $L$ of the $\\tanh$ network with widths $1 \\to 2 \\to 1$ on $5$ data points'
     """
     text = r"%s $L$ of the %s on $%d$ data points" % (
-        _LOSS_NAMES[loss.kind],
+        loss.function.description,
         network_phrase(loss.mlp),
         loss.data.n_points,
     )
@@ -185,11 +168,11 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
     if loss.weight_decay:
         total += r" + %s \sum_{w \in \text{weights}} w^2" % sympy.latex(loss.weight_decay)
     names = dict(symbol_names(loss.mlp))
-    formula = _POINT_FORMULAS[loss.kind]
-    if loss.mlp.widths[-1] == 1 and loss.kind in ("mse", "sse"):
-        formula = r"\ell_i(\theta) = \bigl(f(x_i;\theta) - y_i\bigr)^2"
+    formula = loss.function.latex
+    if loss.mlp.widths[-1] == 1 and loss.function.latex_one_output:
+        formula = loss.function.latex_one_output
     lines = [
-        r"The loss is the %s over the $N = %d$ data points," % (_LOSS_NAMES[loss.kind], n),
+        r"The loss is the %s over the $N = %d$ data points," % (loss.function.description, n),
         r"\[ %s,\qquad %s, \]" % (total, formula),
         _point_symbols(loss) + "on the exact data",
         _data_table(loss),
@@ -214,12 +197,7 @@ def loss_latex(loss: Loss, hidden: Any = None, symbol: str = "L", shown: int = S
 
 def _point_symbols(loss: Loss) -> str:
     """The per-point symbols of the loss formula, defined in words."""
-    if loss.kind in ("bce", "cross_entropy"):
-        k = "k" if loss.kind == "cross_entropy" else ""
-        if k:
-            return r"with $z_{ik} = z_k(x_i;\theta)$ the output pre-activations and $f_i = f(x_i;\theta)$, "
-        return r"with $z_i = z(x_i;\theta)$ the output pre-activation and $f_i = f(x_i;\theta)$, "
-    return ""
+    return loss.function.latex_symbols
 
 
 def _data_table(loss: Loss, max_rows: int = 12) -> str:

@@ -1,5 +1,8 @@
 r"""LaTeX names of a network's parameters, e.g. ``W^{(1)}_{21}`` for the symbol ``W1_21``.
 
+The scheme (order, indices, when they are separated) is the network's own,
+:attr:`MLP.parameter_parts <symcert.symbolic.network.MLP.parameter_parts>`; this module only writes it.
+
 For ``sympy.latex(expr, symbol_names=symbol_names(mlp))``.
 
 >>> from symcert import MLP
@@ -28,12 +31,4 @@ def symbol_names(mlp: MLP) -> dict[sympy.Symbol, str]:
 
 @lru_cache(maxsize=64)
 def _names(mlp: MLP) -> tuple[str, ...]:
-    names: list[str] = []
-    for l in range(1, mlp.depth + 1):
-        rows, cols = mlp.widths[l], mlp.widths[l - 1]
-        sep = "" if rows < 10 and cols < 10 else ","
-        for j in range(1, rows + 1):
-            names.extend(f"W^{{({l})}}_{{{j}{sep}{k}}}" for k in range(1, cols + 1))
-        if mlp.bias:
-            names.extend(f"b^{{({l})}}_{{{j}}}" for j in range(1, rows + 1))
-    return tuple(names)
+    return tuple(f"{p.letter}^{{({p.layer})}}_{{{p.indices_text(',')}}}" for p in mlp.parameter_parts)

@@ -1,4 +1,4 @@
-"""The plain-text printer: :func:`text` dispatches on the type of what it prints (for the terminal).
+"""The plain-text printer: its renderers register into :func:`symcert.display.text` (for the terminal).
 
 >>> from symcert import MLP, swap, prove_invariance, text
 >>> print(text(prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1))).splitlines()[-1])
@@ -7,12 +7,11 @@ Verdict: PROVED
 
 from __future__ import annotations
 
-from functools import singledispatch
 from typing import Any
 
 import sympy
 
-from symcert.errors import SpecificationError
+from symcert.display import text
 from symcert.printing.text.certificate import certificate_to_text
 from symcert.printing.text.invariance import proof_to_text
 from symcert.printing.text.results import (
@@ -29,15 +28,6 @@ from symcert.proofs.gradient import GradientProof
 from symcert.proofs.invariance import Proof
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.group import SymmetryGroup
-
-
-@singledispatch
-def text(obj: Any, **options: Any) -> str:
-    """A plain-text account of ``obj`` (a proof, certificate, barrier, group or SymPy object)."""
-    raise SpecificationError(
-        f"symcert.text prints proofs, certificates, barriers, groups and SymPy expressions, "
-        f"got a {type(obj).__name__}; pass one of those"
-    )
 
 
 @text.register

@@ -1,4 +1,5 @@
-"""Plain-text accounts of the smaller results: gradient identities, convexity, barriers, groups.
+"""Plain-text accounts of the smaller results: gradient identities, convexity, barriers, groups,
+certified critical points and the permutation saddles lifted from them.
 
 >>> from symcert import MLP
 >>> print(group_to_text(MLP((1, 2, 1), "tanh").symmetry_group()).splitlines()[3])
@@ -7,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from symcert.numeric.rounding import outward_interval
 from symcert.proofs.generation import flip_reason, generation_argument
@@ -25,6 +26,8 @@ __all__ = [
     "gradient_proof_to_text",
     "group_to_text",
     "permutation_lemma_to_text",
+    "critical_point_to_text",
+    "saddle_to_text",
 ]
 
 
@@ -101,4 +104,56 @@ def permutation_lemma_to_text(lemma: PermutationLemma) -> str:
     """The statement and the derivation steps."""
     lines = [f"Lemma: {lemma.statement}"]
     lines += [f"  {number}. {text}: {expr}" for number, (text, expr) in enumerate(lemma.steps, start=1)]
+    return "\n".join(lines)
+
+
+def _num(value: Any, digits: int = 6) -> str:
+    return f"{float(value):.{digits}g}"
+
+
+def critical_point_to_text(found: Any) -> str:
+    """A certified critical point, for the terminal."""
+    names = found.loss.mlp.parameter_names
+    lines = [f"Critical point of the {found.loss.mlp.describe()}: {found.message}"]
+    if found.proved:
+        lines.append(f"  box: centre +- {_num(found.radius, 3)} (exact dyadic endpoints), centre:")
+        lines.extend(f"    {n} = {_num(v, 12)}" for n, v in zip(names, found.center.values))
+    if found.eigenvalues:
+        shown = ", ".join(_num(v, 4) for v in found.eigenvalues[:8])
+        more = ", ..." if len(found.eigenvalues) > 8 else ""
+        lines.append(f"  Hessian eigenvalues at the centre (float64 evidence): {shown}{more}")
+    return "\n".join(lines)
+
+
+def saddle_to_text(result: Any) -> str:
+    """The whole argument, for the terminal."""
+    narrow, inertia = result.narrow, result.inertia
+    lines = [
+        f"Permutation saddle: {narrow.loss.mlp.describe()} lifted at layer {result.layer}, "
+        f"unit {result.unit}, lam = {result.lam}",
+        "1. " + critical_point_to_text(narrow).replace("\n", "\n   "),
+    ]
+    if result.proof is not None:
+        lines.append("2. lift identity (exact, SymPy): " + "; ".join(result.proof.steps[-2:]))
+    else:
+        lines.append("2. lift identity: the exact identity of symcert.prove_lift_identity (not re-run here)")
+    lines.append(
+        f"   the lifted point is a critical point of the {result.wide_loss.mlp.describe()}, on a line of "
+        "critical points (one exactly flat direction)"
+    )
+    if inertia is not None:
+        if inertia.decided:
+            lines.append(
+                f"3. inertia over the lifted box (Sylvester + Gershgorin): {inertia.negative} negative, "
+                f"{inertia.zero} zero (the line), {inertia.positive} positive"
+            )
+        else:
+            lines.append("3. inertia over the lifted box: undecided (a Gershgorin disc contains 0)")
+        if inertia.dHd is not None:
+            lines.append(
+                f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, "
+                f"{_num(inertia.dHd[1])}] "
+                "over the whole lifted box"
+            )
+    lines.append(f"Verdict: {result.verdict} ({result.status})")
     return "\n".join(lines)

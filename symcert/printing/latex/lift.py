@@ -1,11 +1,9 @@
-r"""Text and LaTeX for certified critical points and permutation saddles (data in, text out).
+r"""LaTeX for a certified permutation saddle: a critical point, lifted, with its inertia (data in, text out).
 
 >>> from symcert import certify_saddle
 >>> from symcert.symbolic.saddle_example import saddle_example
 >>> e = saddle_example()
 >>> result = certify_saddle(e.loss, e.approx, e.layer, e.unit, e.lam)
->>> print(saddle_to_text(result).splitlines()[0])
-Permutation saddle: 1-1-1 tanh network (4 parameters) lifted at layer 1, unit 0, lam = 1/2
 >>> r"\begin{theorem}" in saddle_to_latex(result)
 True
 """
@@ -13,62 +11,13 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 from typing import Any
 
-__all__ = ["saddle_to_text", "saddle_to_latex", "direction_figure", "critical_point_to_text"]
+__all__ = ["saddle_to_latex"]
 
 
 def _num(value: Any, digits: int = 6) -> str:
     return f"{float(value):.{digits}g}"
-
-
-def critical_point_to_text(found: Any) -> str:
-    """A certified critical point, for the terminal."""
-    names = found.loss.mlp.parameter_names
-    lines = [f"Critical point of the {found.loss.mlp.describe()}: {found.message}"]
-    if found.proved:
-        lines.append(f"  box: centre +- {_num(found.radius, 3)} (exact dyadic endpoints), centre:")
-        lines.extend(f"    {n} = {_num(v, 12)}" for n, v in zip(names, found.center.values))
-    if found.eigenvalues:
-        shown = ", ".join(_num(v, 4) for v in found.eigenvalues[:8])
-        more = ", ..." if len(found.eigenvalues) > 8 else ""
-        lines.append(f"  Hessian eigenvalues at the centre (float64 evidence): {shown}{more}")
-    return "\n".join(lines)
-
-
-def saddle_to_text(result: Any) -> str:
-    """The whole argument, for the terminal."""
-    narrow, inertia = result.narrow, result.inertia
-    lines = [
-        f"Permutation saddle: {narrow.loss.mlp.describe()} lifted at layer {result.layer}, "
-        f"unit {result.unit}, lam = {result.lam}",
-        "1. " + critical_point_to_text(narrow).replace("\n", "\n   "),
-    ]
-    if result.proof is not None:
-        lines.append("2. lift identity (exact, SymPy): " + "; ".join(result.proof.steps[-2:]))
-    else:
-        lines.append("2. lift identity: the exact identity of symcert.prove_lift_identity (not re-run here)")
-    lines.append(
-        f"   the lifted point is a critical point of the {result.wide_loss.mlp.describe()}, on a line of "
-        "critical points (one exactly flat direction)"
-    )
-    if inertia is not None:
-        if inertia.decided:
-            lines.append(
-                f"3. inertia over the lifted box (Sylvester + Gershgorin): {inertia.negative} negative, "
-                f"{inertia.zero} zero (the line), {inertia.positive} positive"
-            )
-        else:
-            lines.append("3. inertia over the lifted box: undecided (a Gershgorin disc contains 0)")
-        if inertia.dHd is not None:
-            lines.append(
-                f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, "
-                f"{_num(inertia.dHd[1])}] "
-                "over the whole lifted box"
-            )
-    lines.append(f"Verdict: {result.verdict} ({result.status})")
-    return "\n".join(lines)
 
 
 def _vector(values: Sequence[Any], digits: int) -> str:
@@ -132,29 +81,3 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
             )
     proof.append(r"\end{proof}")
     return "\n".join([*body, "", *proof]) + "\n"
-
-
-def direction_figure(
-    profile: Sequence[tuple[Fraction, Fraction, Fraction]], label: str = "fig:saddle-direction"
-) -> str:
-    r"""A pgfplots figure of ``L'(M c + s d)`` against ``s`` (certified enclosures, drawn at their "
-    r"midpoints)."""
-    points = " ".join(f"({float(s):.6g},{float((lo + hi) / 2):.12g})" for s, lo, hi in profile)
-    return "\n".join(
-        [
-            r"\begin{figure}[ht]\centering",
-            r"\begin{tikzpicture}",
-            r"\begin{axis}[width=0.7\textwidth, height=5cm, xlabel={$s$}, ylabel={$L'(M c + s\,d)$}, "
-            r"grid=major, scaled y ticks=false, y tick label style={/pgf/number format/fixed, "
-            r"/pgf/number format/precision=5}]",
-            rf"\addplot[thick, blue!60!black, mark=*, mark size=1pt] coordinates {{{points}}};",
-            r"\end{axis}",
-            r"\end{tikzpicture}",
-            r"\caption{The loss of the wide network along the certified negative direction $d$ through the "
-            r"lifted critical point ($s = 0$): a local maximum along $d$. Each value is a certified "
-            r"enclosure "
-            r"narrower than the line.}",
-            rf"\label{{{label}}}",
-            r"\end{figure}",
-        ]
-    )
