@@ -277,3 +277,91 @@ def test_smooth_activations_are_compared_in_mpmath_and_say_so() -> None:
     nobias = derive_symmetries(Graph.from_mlp(MLP((2, 3, 1), "sigmoid", bias=False)))
     q = random_parameters(nobias.graph, seed=7)
     assert spot_check(nobias, q, Flip("P_fc1", 0, (-1, 1, 1)), force=True).status == "differs"
+
+
+RATIONAL = ["relu", "leaky_relu:1/4", "identity", "square", "cube"]
+STEP = st.one_of(
+    st.tuples(st.just("conv"), st.integers(1, 3), st.integers(1, 2), st.integers(0, 1), st.integers(1, 2)),
+    st.tuples(st.just("act"), st.sampled_from(RATIONAL)),
+    st.tuples(st.sampled_from(["bn", "avg", "max", "res", "fc"])),
+)
+
+
+def _random_graph(steps, channels: int, length: int) -> Graph:
+    """A conv1d network from ``steps``, skipping steps that do not fit; ends flatten, dense, relu, dense."""
+    nodes: list[Node] = []
+    shape, last = (channels, length), "x"
+    for i, step in enumerate(steps):
+        name, kind = f"n{i}", step[0]
+        if kind == "fc" and len(shape) == 2:
+            nodes.append(Node(f"{name}f", Flatten(), (last,)))
+            last, shape = f"{name}f", (shape[0] * shape[1],)
+            layer = Dense(3)
+        elif kind == "conv" and len(shape) == 2:
+            _, c, k, pad, stride = step
+            if shape[1] + 2 * pad < k:
+                continue
+            layer = Conv(c, (k,), stride=stride, padding=pad)
+        elif kind == "act":
+            layer = Activation(step[1])
+        elif kind == "bn":
+            layer = BatchNorm(Fraction(1, 16))
+        elif kind in ("avg", "max") and len(shape) == 2 and shape[1] >= 2:
+            layer = AveragePool((2,), stride=1) if kind == "avg" else MaxPool((2,), stride=1)
+        elif kind == "res" and len(shape) == 2:
+            nodes.append(Node(f"{name}c", Conv(shape[0], (3,), padding=1), (last,)))
+            nodes.append(Node(f"{name}a", Activation("relu")))
+            nodes.append(Node(name, Add(), (last, f"{name}a")))
+            last = name
+            continue
+        else:
+            continue
+        nodes.append(Node(name, layer, (last,)))
+        last, shape = name, layer.output_shape([shape])
+    if len(shape) == 2:
+        nodes.append(Node("flat", Flatten(), (last,)))
+        last = "flat"
+    nodes += [Node("h", Dense(2), (last,)), Node("hr", Activation("relu")), Node("out", Dense(1))]
+    return Graph((channels, length), nodes)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    steps=st.lists(STEP, max_size=6),
+    channels=st.integers(1, 2),
+    length=st.integers(3, 5),
+    seed=st.integers(0, 9),
+)
+def test_random_graphs_every_derived_symmetry_is_exact(steps, channels, length, seed) -> None:
+    graph = _random_graph(steps, channels, length)
+    spec = derive_symmetries(graph)
+    params = random_parameters(graph, seed=seed)
+    for element, allowed in _elements(spec, seed):
+        if allowed:
+            result = spot_check(spec, params, element, seed=seed, batch=2)
+            assert result.status == "equal (exact)", (graph.describe(), element, result)
+
+
+def test_a_sigmoid_flip_reaches_a_conv_bias_through_average_pooling() -> None:
+    g = Graph(
+        (1, 6),
+        [
+            Node("c1", Conv(3, (2,))),
+            Node("s", Activation("sigmoid")),
+            Node("p", AveragePool((2,), stride=1)),
+            Node("c2", Conv(2, (2,))),
+            Node("f", Flatten()),
+            Node("fc", Dense(1)),
+        ],
+    )
+    spec = derive_symmetries(g)
+    segment = spec.group("P_c1").signs[0]
+    assert segment.allowed and "absorbed by a bias" in segment.reason
+    p = random_parameters(g, seed=4)
+    assert spot_check(spec, p, Flip("P_c1", 0, (-1, 1, -1)), dps=40).holds
+    # with zero padding the constant 1 - s meets padded zeros, and no bias absorbs it: not derived
+    padded = Graph((1, 6), [*g.nodes[:3], Node("c2", Conv(2, (2,), padding=1)), *g.nodes[4:]])
+    assert not derive_symmetries(padded).group("P_c1").signs[0].allowed
+    q = random_parameters(padded, seed=4)
+    forced = spot_check(derive_symmetries(padded), q, Flip("P_c1", 0, (-1, 1, -1)), force=True, dps=40)
+    assert forced.status == "differs"
