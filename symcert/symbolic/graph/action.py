@@ -150,6 +150,13 @@ def apply(
     ``force=True`` applies a flip or rescaling on a segment that is not a symmetry anyway (the
     changes the layers that can act would make; the blocking layer makes none), to watch the output
     change.
+
+    >>> from symcert.symbolic.graph import Activation, Dense, Graph, Node, derive_symmetries
+    >>> g = Graph((1,), [Node("fc1", Dense(2)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
+    >>> p = {"fc1.weight": [[1], [2]], "fc1.bias": [0, 3], "fc2.weight": [[4, 5]], "fc2.bias": [6]}
+    >>> q = apply(derive_symmetries(g), p, Flip("P_fc1", 0, (1, -1)))
+    >>> [[int(v) for v in q[name].ravel()] for name in ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")]
+    [[1, -2], [0, -3], [4, -5], [6]]
     """
     exact = spec.graph.check_parameters(params)
     if isinstance(element, Permute):
@@ -187,6 +194,12 @@ def spot_check(
 
     Exact where the graph is rational (equality is then exact at that batch); otherwise at ``dps``
     digits in mpmath, which is evidence only.
+
+    >>> from symcert.symbolic.graph import Activation, Dense, Graph, Node, derive_symmetries
+    >>> from symcert.symbolic.graph import random_parameters
+    >>> g = Graph((2,), [Node("fc1", Dense(3)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
+    >>> spot_check(derive_symmetries(g), random_parameters(g), Flip("P_fc1", 0, (-1, 1, 1))).status
+    'agrees to 45 digits (mpmath: evidence, not proof)'
     """
     graph = spec.graph
     if x is None:

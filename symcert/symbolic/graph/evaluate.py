@@ -29,7 +29,7 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.arithmetic import Arithmetic, Exact
 from symcert.symbolic.graph.arithmetic import arithmetic as _arithmetic
-from symcert.symbolic.graph.spec import Graph, exact_array
+from symcert.symbolic.graph.spec import Graph, Node, exact_array  # noqa: F401 -- Node: the examples
 
 __all__ = ["evaluate", "evaluate_all"]
 
@@ -50,7 +50,14 @@ def _inputs(graph: Graph, x: Any, ar: Arithmetic) -> np.ndarray:
 def evaluate_all(
     graph: Graph, params: Mapping[str, np.ndarray], x: Any, *, arithmetic: str = "float64", dps: int = 50
 ) -> dict[str, np.ndarray]:
-    """Every tensor of the graph on the batch ``x``, by name (the input included)."""
+    """Every tensor of the graph on the batch ``x``, by name (the input included).
+
+    >>> from symcert.symbolic.graph.layers import Activation, Dense
+    >>> g = Graph((1,), [Node("fc", Dense(1)), Node("sq", Activation("square"))])
+    >>> p = {"fc.weight": [[2]], "fc.bias": [-1]}
+    >>> {name: v.tolist() for name, v in evaluate_all(g, p, [[3]], arithmetic="exact").items()}
+    {'x': [[Fraction(3, 1)]], 'fc': [[Fraction(5, 1)]], 'sq': [[Fraction(25, 1)]]}
+    """
     ar = _arithmetic(arithmetic, dps)
     exact = graph.check_parameters(params)
     values = {graph.input_name: _inputs(graph, x, ar)}
@@ -68,5 +75,11 @@ def evaluate(
     ``arithmetic`` is ``"float64"`` (numpy; never proof), ``"exact"`` (object arrays of ``Fraction``;
     raises :class:`~symcert.errors.ExactnessError` where a value is irrational) or ``"mpmath"``
     (``dps`` digits; evidence).
+
+    >>> from symcert.symbolic.graph.layers import Activation, Dense
+    >>> g = Graph((1,), [Node("fc", Dense(1)), Node("t", Activation("tanh"))])
+    >>> p = {"fc.weight": [[1]], "fc.bias": [0]}
+    >>> str(evaluate(g, p, [[1]], arithmetic="mpmath", dps=20)[0, 0])
+    '0.76159415595576488812'
     """
     return evaluate_all(graph, params, x, arithmetic=arithmetic, dps=dps)[graph.output]
