@@ -162,7 +162,7 @@ class BatchNorm(Layer):
         return (x - p["mean"]) * factor + p["bias"]
 
     def describe(self) -> str:
-        return f"BatchNorm(epsilon={self.epsilon})"
+        return f"BatchNorm(epsilon={float(self.epsilon):g})"  # the exact value is self.epsilon
 
 
 @dataclass(frozen=True)
@@ -231,4 +231,4 @@ class LayerNorm(Layer):
         return y + ar.param(params["bias"]) if self.bias else y
 
     def describe(self) -> str:
-        return f"LayerNorm(axis={self.axis}, epsilon={self.epsilon})"
+        return f"LayerNorm(axis={self.axis}, epsilon={float(self.epsilon):g})"
