@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_FILE_BYTES
 from symcert.symbolic.graph import (
     Activation,
     Add,
@@ -471,6 +472,17 @@ def load_onnx(source: str | Path | bytes) -> OnnxModel:
     ('graph (2,): Dense(1, bias=False) (2 parameters)', [[Fraction(1, 2), Fraction(-1, 4)]])
     """
     onnx = _onnx()
+    size = (
+        len(source)
+        if isinstance(source, bytes)
+        else Path(source).stat().st_size
+        if Path(source).is_file()
+        else 0
+    )
+    if size > MAX_FILE_BYTES:
+        raise SpecificationError(
+            f"the ONNX model has {size} bytes, more than symcert reads ({MAX_FILE_BYTES}); use a smaller one"
+        )
     try:
         if isinstance(source, bytes):
             model = onnx.load_from_string(source)
