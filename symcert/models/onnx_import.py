@@ -472,13 +472,10 @@ def load_onnx(source: str | Path | bytes) -> OnnxModel:
     ('graph (2,): Dense(1, bias=False) (2 parameters)', [[Fraction(1, 2), Fraction(-1, 4)]])
     """
     onnx = _onnx()
-    size = (
-        len(source)
-        if isinstance(source, bytes)
-        else Path(source).stat().st_size
-        if Path(source).is_file()
-        else 0
-    )
+    if isinstance(source, bytes):
+        size = len(source)
+    else:
+        size = Path(source).stat().st_size if Path(source).is_file() else 0
     if size > MAX_FILE_BYTES:
         raise SpecificationError(
             f"the ONNX model has {size} bytes, more than symcert reads ({MAX_FILE_BYTES}); use a smaller one"
