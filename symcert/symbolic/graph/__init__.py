@@ -6,7 +6,16 @@
 48
 """
 
-from symcert.symbolic.graph.action import Flip, Permute, Rescale, SpotCheck, apply, spot_check
+from symcert.symbolic.graph.action import (
+    Flip,
+    Permute,
+    Rescale,
+    SpotCheck,
+    apply,
+    element_text,
+    parse_element,
+    spot_check,
+)
 from symcert.symbolic.graph.base import Layer, Tie
 from symcert.symbolic.graph.evaluate import evaluate, evaluate_all
 from symcert.symbolic.graph.layers import (
@@ -25,6 +34,7 @@ from symcert.symbolic.graph.layers import (
     Softmax,
     Transpose,
 )
+from symcert.symbolic.graph.serialize import graph_from_dict, graph_to_dict, params_from_dict, params_to_dict
 from symcert.symbolic.graph.spec import Graph, Node, exact_array, random_parameters
 from symcert.symbolic.graph.symmetry import AxisGroup, PermutationSpec, Segment, derive_symmetries
 
@@ -36,6 +46,10 @@ __all__ = [
     "Tie",
     "exact_array",
     "random_parameters",
+    "graph_to_dict",
+    "graph_from_dict",
+    "params_to_dict",
+    "params_from_dict",
     # the layer types
     "LAYER_TYPES",
     "Dense",
@@ -65,4 +79,6 @@ __all__ = [
     "apply",
     "spot_check",
     "SpotCheck",
+    "parse_element",
+    "element_text",
 ]

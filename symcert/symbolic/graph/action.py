@@ -33,7 +33,7 @@ from symcert.errors import ExactnessError, SpecificationError
 from symcert.symbolic.graph.evaluate import evaluate
 from symcert.symbolic.graph.symmetry import AxisGroup, Member, PermutationSpec, Segment
 
-__all__ = ["Permute", "Flip", "Rescale", "apply", "spot_check", "SpotCheck"]
+__all__ = ["Permute", "Flip", "Rescale", "apply", "spot_check", "SpotCheck", "parse_element", "element_text"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,46 @@ class Rescale:
 
 
 Element = Permute | Flip | Rescale
+
+
+def element_text(element: Element) -> str:
+    """The element as text: ``permute:G:2,0,1``, ``flip:G:SEGMENT:-1,1,1``, ``rescale:G:SEGMENT:3/2,1``.
+
+    >>> element_text(Rescale("P_conv1", 1, (Fraction(3, 2), Fraction(1))))
+    'rescale:P_conv1:1:3/2,1'
+    """
+    if isinstance(element, Permute):
+        return f"permute:{element.group}:{','.join(map(str, element.perm))}"
+    values = element.signs if isinstance(element, Flip) else element.factors
+    kind = "flip" if isinstance(element, Flip) else "rescale"
+    return f"{kind}:{element.group}:{element.segment}:{','.join(map(str, values))}"
+
+
+def parse_element(text: str) -> Element:
+    """The element written by :func:`element_text`, or a one-line error saying the forms.
+
+    >>> parse_element("flip:P_fc1:0:-1,1")
+    Flip(group='P_fc1', segment=0, signs=(-1, 1))
+    >>> parse_element("swap:1:0,1")
+    Traceback (most recent call last):
+    ...
+    symcert.errors.SpecificationError: a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1 \
+or rescale:GROUP:SEGMENT:3/2,1,1, got 'swap:1:0,1'
+    """
+    parts = text.strip().split(":") if isinstance(text, str) else []
+    try:
+        if parts[0] == "permute" and len(parts) == 3:
+            return Permute(parts[1], tuple(int(v) for v in parts[2].split(",")))
+        if parts[0] == "flip" and len(parts) == 4:
+            return Flip(parts[1], int(parts[2]), tuple(int(v) for v in parts[3].split(",")))
+        if parts[0] == "rescale" and len(parts) == 4:
+            return Rescale(parts[1], int(parts[2]), tuple(Fraction(v) for v in parts[3].split(",")))
+    except (ValueError, ZeroDivisionError):
+        pass
+    raise SpecificationError(
+        "a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1 or rescale:GROUP:SEGMENT:3/2,1,1, "
+        f"got {str(text)[:60]!r}"
+    )
 
 
 def _group(spec: PermutationSpec, name: str) -> AxisGroup:
