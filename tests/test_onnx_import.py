@@ -14,7 +14,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from symcert.errors import SpecificationError  # noqa: E402
 from symcert.models.onnx_import import SUPPORTED_OPS, load_onnx  # noqa: E402
-from symcert.symbolic.graph import derive_symmetries, evaluate  # noqa: E402
+from symcert.symbolic.graph import derive_symmetries, evaluate, graph_from_dict, graph_to_dict  # noqa: E402
 from symcert.symbolic.graph.action import Flip, Permute, spot_check  # noqa: E402
 
 RNG = np.random.default_rng(0)
@@ -238,10 +238,9 @@ def test_initializers_load_exactly() -> None:
     assert res.params["out.weight"][1, 2] == Fraction(1, 2) * Fraction(float(p["W4"][2, 1]))
     assert res.params["out.bias"][1] == 2 * Fraction(float(p["B4"][1]))
     assert res.graph.node("leaky").layer.name == f"leaky_relu:{Fraction(float(np.float32(0.1)))}"
-    assert [n.name for n in res.graph.nodes if n.layer.kind == "Dense"] == [
-        "mm_bias",
-        "out",
-    ]  # MatMul + Add fused
+    dense = [n.name for n in res.graph.nodes if n.layer.kind == "Dense"]
+    assert dense == ["mm_bias", "out"]  # MatMul + Add fused into one dense layer
+    assert graph_from_dict(graph_to_dict(res.graph)) == res.graph  # exact epsilons and slope survive JSON
 
 
 def test_the_group_of_an_imported_cnn() -> None:
