@@ -333,7 +333,8 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
         if not ins_here and not out_here:
             continue
         what = f"{node.name} ({layer.describe()})"
-        exponents[node.name] = 1
+        if out_here:
+            exponents[node.name] = 1  # emitted as c; a transmitting layer sets c^k below
         if any(node.inputs[i] in affine for i in ins_here):
             if out_here and layer.affine_safe and "transmit" in carries:
                 affine.add(node.name)
