@@ -132,6 +132,8 @@ def test_an_mlp_graph_evaluates_to_the_mlp_closed_form(widths, act, seed) -> Non
             for kind, name in (("W", "weight"), ("b", "bias"))
         }
     )
+    back = Graph.parameters_from_point(point)
+    assert back.keys() == p.keys() and all((back[k] == p[k]).all() for k in p)
     x = _batch(g, 1, seed)[0]
     closed = mlp.output([sympy.Rational(v.numerator, v.denominator) for v in x], point)
     value = evaluate(g, p, x[None], arithmetic="exact")[0]

@@ -35,6 +35,7 @@ from symcert.symbolic.graph.layers import Activation, Dense, Softmax
 
 if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
+    from symcert.symbolic.point import Point
 
 __all__ = ["Node", "Graph", "exact_array", "random_parameters"]
 
@@ -206,6 +207,23 @@ class Graph:
         elif out == "softmax":
             nodes.append(Node("out", Softmax()))
         return cls((mlp.widths[0],), nodes)
+
+    @staticmethod
+    def parameters_from_point(point: Point) -> dict[str, np.ndarray]:
+        """The parameters of :meth:`from_mlp`'s graph at a point of the MLP, exactly.
+
+        >>> from symcert import MLP
+        >>> mlp = MLP((1, 2, 1), "relu")
+        >>> p = Graph.parameters_from_point(mlp.point(W1=[[1], [2]], b1=[0, 1], W2=[[3, 4]], b2=["1/2"]))
+        >>> p["fc1.weight"].tolist(), p["fc2.bias"].tolist()
+        ([[Fraction(1, 1)], [Fraction(2, 1)]], [Fraction(1, 2)])
+        """
+        out = {}
+        for l, layer in enumerate(point.layers, start=1):
+            out[f"fc{l}.weight"] = exact_array([[str(v) for v in row] for row in layer.weights], f"W{l}")
+            if layer.biases is not None:
+                out[f"fc{l}.bias"] = exact_array([str(v) for v in layer.biases], f"b{l}")
+        return out
 
 
 def exact_array(values: Any, name: str) -> np.ndarray:
