@@ -239,7 +239,8 @@ def test_initializers_load_exactly() -> None:
     assert res.params["out.bias"][1] == 2 * Fraction(float(p["B4"][1]))
     assert res.graph.node("leaky").layer.name == f"leaky_relu:{Fraction(float(np.float32(0.1)))}"
     dense = [n.name for n in res.graph.nodes if n.layer.kind == "Dense"]
-    assert dense == ["mm_bias", "out"]  # MatMul + Add fused into one dense layer
+    assert dense == ["mm", "out"]  # MatMul + Add fused into one dense layer, named after the MatMul
+    assert res.sources["mm.bias"] == "c"
     assert graph_from_dict(graph_to_dict(res.graph)) == res.graph  # exact epsilons and slope survive JSON
 
 

@@ -204,9 +204,11 @@ class _Reader:
         layer: Any,
         inputs: tuple[str, ...],
         params: Mapping[str, tuple[Any, str]] | None = None,
+        named: Any = None,
     ) -> None:
+        """Add ``layer`` for ONNX ``node`` (its first output), named after ``named`` or else ``node``."""
         params = params or {}
-        name = self.node_name(node)
+        name = self.node_name(named or node)
         built = Node(name, layer, inputs)
         try:
             shape = layer.output_shape([self.shapes[s] for s in inputs])
@@ -300,7 +302,7 @@ class _Reader:
                 raise self.refuse(bias_add, f"a bias of shape {c.shape} does not match {w.shape[1]} outputs")
             params["bias"] = (c.reshape(-1), name)
             target = bias_add
-        self.add(target, Dense(w.shape[1], bias=bias_add is not None), (x,), params)
+        self.add(target, Dense(w.shape[1], bias=bias_add is not None), (x,), params, named=node)
 
     def _add(self, node: Any) -> None:
         if any(name in self.constants for name in node.input):
