@@ -130,6 +130,12 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
         "families. Exit code 0.",
     )
     network_options(group)
+    group.add_argument(
+        "--model",
+        metavar="FILE.onnx",
+        default=None,
+        help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
+    )
     _json_flag(group)
 
 
