@@ -12,8 +12,8 @@ Columns (a header row names them; order free; unknown columns are refused):
 - ``tol``: the width of the enclosure (default ``1e-3``), ``form``: ``entezari`` or ``midpoint``.
 - ``activation`` (default: the one each model file records; required when a file records none, and
   it must agree with the file's when both are given), ``loss`` (default ``cross_entropy``; ``mse``,
-  ``sse``, ``bce``), ``output`` (the output activation; default ``softmax`` for cross-entropy, ``sigmoid`` for bce,
-  else ``identity``).
+  ``sse``, ``bce``), ``output`` (the output activation; default ``softmax`` for cross-entropy,
+  ``sigmoid`` for bce, else ``identity``).
 
 A malformed row raises :class:`~symcert.errors.SpecificationError` with one line naming the row.
 
