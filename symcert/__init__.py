@@ -52,6 +52,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "symcert.proofs.moves": ("symmetry_chain",),
     "symcert.proofs.nonconvexity": ("certify_nonconvexity",),
     "symcert.proofs.path": ("PathResult", "certify_path"),
+    "symcert.models.loaders": ("load_weights", "network_from_arrays"),
+    "symcert.models.data": ("load_data",),
+    "symcert.models.sklearn": ("LoadedModel", "from_sklearn"),
     "symcert.proofs.saddle": ("SaddleResult", "certify_saddle"),
     "symcert.proofs.witness": ("SearchResult", "search_witness"),
     "symcert.symbolic.activations": ("ACTIVATION_NAMES", "OUTPUT_ACTIVATION_NAMES", "activation"),
@@ -205,6 +208,12 @@ __all__ = [
     "latex",
     "plot",
     "text",
+    # Trained models, read exactly from files
+    "from_sklearn",
+    "load_data",
+    "load_weights",
+    "LoadedModel",
+    "network_from_arrays",
     # Files and the independent checker
     "CertificateFormatError",
     "check",
