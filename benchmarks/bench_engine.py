@@ -9,7 +9,8 @@ MNIST shapes), a random point ``A`` (float32 weights, exact dyadic rationals, fo
 MNIST shapes), ``B = gA`` for the swap of the first two hidden units of layer 1. The
 float64 baseline is :class:`symcert.numeric.floats.FloatLoss` (numpy, vectorised over
 the data): the chord's baseline is its three losses ``L(A)``, ``L(B)``, ``L(M)``.
-Times are medians of repeats (one run for anything slower than 1 s).
+Both sides are timed the same way (``timing.best_of``): warm (one untimed call first), then the
+minimum of repeats, so a ratio compares like with like on a shared, loaded machine.
 """
 
 from __future__ import annotations
@@ -17,28 +18,19 @@ from __future__ import annotations
 import argparse
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from timing import best_of, fmt
+
 from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap
 from symcert.numeric.floats import FloatLoss
-
-
-def timed(run: Callable[[], object], budget: float = 0.5) -> float:
-    """Median seconds per call, repeating until ``budget`` seconds have passed (at least once)."""
-    times: list[float] = []
-    spent = 0.0
-    while not times or (spent < budget and len(times) < 1000):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-        spent += times[-1]
-    return statistics.median(times)
 
 
 def small_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[Loss, object]:
@@ -71,18 +63,10 @@ def mnist_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[
     return Loss(mlp, data, "cross_entropy"), A, setup
 
 
-def fmt(seconds: float) -> str:
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:7.1f} us"
-    if seconds < 1:
-        return f"{seconds * 1e3:7.2f} ms"
-    return f"{seconds:7.2f} s "
-
-
 def float_chord(loss: Loss, A, B, M) -> float:
     compiled = FloatLoss(loss)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    return timed(lambda: [compiled.value(t) for t in thetas])
+    return best_of(lambda: [compiled.value(t) for t in thetas])
 
 
 def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> list[tuple]:
@@ -93,65 +77,77 @@ def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> li
     rows = []
     for kind in kinds:
         cert = certify_nonconvexity(loss, A, element=element, kind=kind, dps=50)
-        t = timed(lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50))
+        t = best_of(lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50))
         rows.append(("-".join(map(str, widths)), points, kind, cert.status, cert.decision.rung, t, base))
     return rows
 
 
-def big_case(widths: tuple[int, ...], points: int) -> None:
+def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repeats: int) -> None:
     loss, A, setup = mnist_problem(widths, points)
     element = swap(1, 0, 1)
     start = time.perf_counter()
     B = element(A)
     setup["swap"] = time.perf_counter() - start
-    start = time.perf_counter()
-    cert = certify_nonconvexity(loss, A, element=element, kind="chord", dps=50)
-    total = time.perf_counter() - start
-    start = time.perf_counter()
-    cert2 = certify_nonconvexity(loss, A, B=B, kind="chord", dps=50)  # layouts cached: the engine alone
-    warm = time.perf_counter() - start
     compiled = FloatLoss(loss)
     M = A.midpoint(B)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    base = timed(lambda: [compiled.value(t) for t in thetas], budget=1.0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0)
     shape = "-".join(map(str, widths))
-    print(
-        f"  {shape:<20}{points:>6}{loss.mlp.n_parameters:>9}  {cert.status:<8}{cert.decision.rung:<8}"
-        f"{fmt(total):>11}{fmt(warm):>11}{fmt(base):>11}{warm / base:>8.0f}x{peak:>9.0f} MB"
-    )
+    for i, kind in enumerate(kinds):
+        start = time.perf_counter()
+        cert = certify_nonconvexity(loss, A, element=element, kind=kind, dps=50)
+        first = time.perf_counter() - start
+        # Layouts cached from here on: the engine alone, warm (the call above), minimum of repeats.
+        warm = best_of(
+            lambda kind=kind: certify_nonconvexity(loss, A, B=B, kind=kind, dps=50),
+            repeats=repeats,
+            budget=0.0,
+            warm=False,
+        )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(
+            f"  {shape if i == 0 else '':<20}{points:>6}{loss.mlp.n_parameters:>9}  {kind:<10}"
+            f"{cert.status:<8}{cert.decision.rung:<8}"
+            f"{fmt(first):>11}{fmt(warm):>11}{fmt(base):>11}{warm / base:>7.1f}x{peak:>8.0f} MB"
+        )
     print(
         f"    setup (SymPy boundary): data {setup['data']:.1f} s, point {setup['point']:.1f} s, "
-        f"swap {setup['swap']:.1f} s; barrier >= {float(cert2.enclosures['barrier'][0]):.3e}"
+        f"swap {setup['swap']:.1f} s"
     )
 
 
-def scaling() -> None:
+def scaling(quick: bool, only: str | None = None) -> None:
     print("\nscaling: chord certificate (warm layouts) vs parameters x points, tanh mse")
     print(
         f"  {'network':<12}{'points':>7}{'params x pts':>14}{'chord':>11}{'float64 x3':>12}"
         f"{'ratio':>8}{'ns/(p x n)':>12}"
     )
-    for widths, points in [
+    cases = [
         ((8, 16, 1), 64),
         ((8, 16, 1), 256),
         ((16, 64, 1), 256),
         ((16, 64, 1), 1024),
         ((32, 128, 1), 1024),
+        ((64, 256, 1), 256),
         ((64, 256, 1), 1024),
         ((64, 256, 1), 4096),
-    ]:
+    ]
+    if not quick:
+        cases.append(((64, 256, 1), 16384))
+    for widths, points in cases:
+        if only is not None and "-".join(map(str, widths)) != only:
+            continue
         loss, A = small_problem(widths, points)
         element = swap(1, 0, 1)
         B = element(A)
-        certify_nonconvexity(loss, A, B=B, kind="chord")
-        t = timed(lambda loss=loss, A=A, B=B: certify_nonconvexity(loss, A, B=B, kind="chord"))
+        repeats = 3 if points >= 4096 else 5
+        t = best_of(lambda loss=loss, A=A, B=B: certify_nonconvexity(loss, A, B=B, kind="chord"), repeats)
         base = float_chord(loss, A, B, A.midpoint(B))
         size = loss.mlp.n_parameters * points
         shape = "-".join(map(str, widths))
         print(
             f"  {shape:<12}{points:>7}{size:>14,}{fmt(t):>11}{fmt(base):>12}"
-            f"{t / base:>8.0f}{t / size * 1e9:>12.1f}"
+            f"{t / base:>8.1f}{t / size * 1e9:>12.1f}"
         )
 
 
@@ -159,26 +155,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="skip the MNIST-shaped networks")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the MNIST-shaped networks and 16,384 points"
+    )
+    parser.add_argument("--scaling", action="store_true", help="only the scaling table")
+    parser.add_argument("--network", help="with --scaling: only this network, e.g. 64-256-1")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+    )
     parser.add_argument("--case", choices=["mnist128", "mnist512"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     if args.case == "mnist128":
-        big_case((784, 128, 10), 256)
+        big_case((784, 128, 10), 256, ("chord", "curvature", "hessian"), repeats=3)
         return
     if args.case == "mnist512":
-        big_case((784, 512, 512, 512, 10), 1000)
+        big_case((784, 512, 512, 512, 10), 1000, ("chord",), repeats=2)
+        return
+    if args.scaling:
+        scaling(args.quick, args.network)
         return
     start = time.perf_counter()
     if not args.quick:
+        print("MNIST-shaped, softmax cross-entropy (first call incl. layouts; warm call; float64 x3)")
         print(
-            "MNIST-shaped, softmax cross-entropy, chord (first call incl. layouts; warm call; float64 x3)"
-        )
-        print(
-            f"  {'network':<20}{'points':>6}{'params':>9}  {'status':<8}{'rung':<8}{'first':>11}{'warm':>11}"
-            f"{'float64':>11}{'ratio':>9}{'peak':>12}"
+            f"  {'network':<20}{'points':>6}{'params':>9}  {'kind':<10}{'status':<8}{'rung':<8}{'first':>11}"
+            f"{'warm':>11}{'float64':>11}{'ratio':>8}{'peak':>11}"
         )
         for case in ("mnist128", "mnist512"):
-            subprocess.run([sys.executable, __file__, "--case", case], check=True)
+            threads = ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
+            subprocess.run([sys.executable, __file__, "--case", case, *threads], check=True)
     print("\ncertificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
     print(
         f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}"
@@ -191,7 +202,7 @@ def main() -> None:
             f"  {shape:<10}{points:>7}  {kind:<10}{status:<8}{rung:<8}{fmt(t):>11}"
             f"{fmt(base):>12}{t / base:>8.1f}"
         )
-    scaling()
+    scaling(args.quick)
     print(f"\ntotal {time.perf_counter() - start:.1f} s")
 
 

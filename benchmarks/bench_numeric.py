@@ -10,18 +10,23 @@ three enclosures a chord certificate needs (``L(A)``, ``L(gA)``, ``L(M)``), and
 the ratio of the rigorous chord to the float64 chord (three float64 losses),
 all measured in the same run. Then the growth of the enclosure's time with
 width, number of points and digits, and the cost of derivative enclosures.
-Times are medians of repeated runs (one run for anything slower than 1 s).
+Every time is a warm call, the minimum of repeats (``timing.best_of``), float64 and enclosures alike.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import sympy
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from timing import best_of
 
 from symcert import MLP, Dataset, Loss, swap
 from symcert.numeric.contexts import interval_context
@@ -33,15 +38,8 @@ from symcert.numeric.values import loss_enclosure, loss_value
 
 
 def timed(run: Callable[[], object], budget: float = 0.3) -> float:
-    """Median seconds per call, repeating until ``budget`` seconds have passed (at least once)."""
-    times: list[float] = []
-    spent = 0.0
-    while not times or (spent < budget and len(times) < 10_000):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-        spent += times[-1]
-    return statistics.median(times)
+    """Seconds per warm call, the minimum of repeats (``timing.best_of``), the same on every side."""
+    return best_of(run, repeats=1 if budget == 0.0 else 5, budget=budget)
 
 
 def problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[Loss, object]:

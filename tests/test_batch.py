@@ -28,7 +28,7 @@ def _save_net(path: Path, seed: int, permute: bool = False) -> None:
     if permute:  # B = g(A): a hidden permutation of A
         order = [2, 0, 1]
         W1, b1, W2 = W1[order], b1[order], W2[:, order]
-    np.savez(path, W1=W1, b1=b1, W2=W2, b2=b2)
+    np.savez(path, activation=np.array("tanh"), W1=W1, b1=b1, W2=W2, b2=b2)
 
 
 @pytest.fixture
@@ -176,3 +176,21 @@ def test_without_dask_the_error_names_the_extra(study: Path, monkeypatch):
     with pytest.raises(SpecificationError, match=r"pip install 'symcert\[dask\]'") as info:
         run_manifest(study / "pairs.csv", study / "results")
     assert "\n" not in str(info.value) and not (study / "results").exists()
+
+
+def test_a_model_that_records_no_activation_needs_the_column(study: Path, capsys):
+    """A manifest never picks an activation for a model: the file's, or the row's (one network)."""
+    from symcert.cli import main
+
+    rng = np.random.default_rng(3)
+    arrays = {"W1": rng.normal(size=(3, 2)), "b1": rng.normal(size=3), "W2": rng.normal(size=(2, 3))}
+    np.savez(study / "bare.npz", **arrays, b2=rng.normal(size=2))
+    (study / "bare.csv").write_text("name,model_a,model_b,data\nq,bare.npz,b.npz,data.csv\n")
+    args = ["barrier", "--manifest", str(study / "bare.csv"), "--out", str(study / "r1"), "--threads"]
+    assert main([*args, "--workers", "1"]) != 0
+    assert "does not record its hidden activation" in capsys.readouterr().err
+    assert not (study / "r1" / "q.json").exists()
+    (study / "named.csv").write_text("name,model_a,model_b,data,activation\nq,bare.npz,b.npz,data.csv,tanh\n")
+    args = ["barrier", "--manifest", str(study / "named.csv"), "--out", str(study / "r2"), "--threads"]
+    assert main([*args, "--workers", "1"]) == 0 and (study / "r2" / "q.json").is_file()
+    assert read_manifest(study / "pairs.csv")[0].activation is None

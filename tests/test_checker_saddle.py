@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from fractions import Fraction
 
 import pytest
 
@@ -118,3 +119,138 @@ def test_a_proved_claim_on_a_box_of_radius_0_is_rejected(result, record):
         assert not found.accepted and any("radius 0" in x for x in rejections(found)), found.reasons
     with pytest.raises(CertificateFormatError, match="radius must be >= 0"):
         check(tampered(cp, lambda r: r["parameters"].__setitem__("radius", "-1/2")))
+
+
+# -- the checker's batched gradient and Hessian (symcert.checker.hessian) -----------------------
+
+
+def _checker_case(widths, activation, *, bias=True, decay="0", kind="mse", seed=0):
+    """A small statement-like object, its data as Arb columns, and an exact point (layers of Fractions)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    from flint import arb, arb_mat, fmpq
+
+    from symcert.checker.arithmetic import Net
+
+    rng = np.random.default_rng(seed)
+    net = Net(tuple(widths), activation, None, bias, "identity")
+    xs = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[0])] for _ in range(4)]
+    ys = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[-1])] for _ in range(4)]
+    layers = []
+    for l in range(1, len(widths)):
+        W = [[Fraction(int(v), 8) for v in rng.integers(-8, 9, widths[l - 1])] for _ in range(widths[l])]
+        layers.append((W, [Fraction(int(v), 8) for v in rng.integers(-8, 9, widths[l])] if bias else None))
+    s = SimpleNamespace(net=net, loss_kind=kind, factor=Fraction(3, 2), decay=Fraction(decay), xs=xs, ys=ys)
+    inputs = arb_mat([[arb(fmpq(x[i].numerator, x[i].denominator)) for x in xs] for i in range(widths[0])])
+    targets = [[arb(fmpq(y[k].numerator, y[k].denominator)) for y in ys] for k in range(widths[-1])]
+    return s, net, layers, inputs, targets
+
+
+def _flat_values(layers):
+    out = []
+    for W, b in layers:
+        out.extend(v for row in W for v in row)
+        out.extend(b or [])
+    return out
+
+
+def _sympy_derivatives(s, widths, activation, bias, values):
+    """SymPy's exact gradient and Hessian of the same loss (the prover's closed form)."""
+    import sympy
+
+    from symcert import MLP, Dataset, Loss
+
+    loss = Loss(MLP(widths, activation, bias=bias), Dataset(s.xs, s.ys), s.loss_kind, s.decay, s.factor)
+    syms = list(loss.mlp.symbols)
+    at = dict(zip(syms, (sympy.Rational(v.numerator, v.denominator) for v in values)))
+    grad = [sympy.diff(loss.expr, a) for a in syms]
+    return [g.xreplace(at) for g in grad], [[sympy.diff(g, b).xreplace(at) for b in syms] for g in grad]
+
+
+def _contains(ball, value) -> bool:
+    from symcert.checker.saddle import _lower, _upper
+
+    exact = Fraction(int(value.p), int(value.q))
+    return _lower(ball) <= exact <= _upper(ball)
+
+
+CHECKER_CASES = [
+    ((1, 2, 1), "cube", {}),
+    ((2, 2, 2), "square", {"bias": False, "decay": "1/10", "kind": "sse"}),
+    ((2, 3, 1), "identity", {}),
+]
+
+
+@pytest.mark.parametrize(("widths", "activation", "options"), CHECKER_CASES)
+def test_the_checker_hessian_contains_the_exact_hessian_over_the_box(widths, activation, options):
+    import flint
+    from flint import arb, fmpq
+
+    from symcert.checker import hessian
+    from symcert.checker.saddle import _balls
+
+    s, net, layers, inputs, targets = _checker_case(widths, activation, **options)
+    flint.ctx.prec = 120
+    try:
+        r = Fraction(1, 64)
+        box = _balls(layers, arb(fmpq(1, 64)) * arb(0, 1))
+        H = hessian.hessian(s, net, box, inputs, targets)
+        g = hessian.gradient(s, net, _balls(layers), inputs, targets)
+        values = _flat_values(layers)
+        for shift in (0, 1, -1):
+            exact_g, exact_H = _sympy_derivatives(
+                s, widths, activation, options.get("bias", True), [v + shift * r for v in values]
+            )
+            n = len(values)
+            assert all(_contains(H[i, j], exact_H[i][j]) for i in range(n) for j in range(n))
+            if shift == 0:
+                assert all(_contains(a, v) for a, v in zip(g, exact_g))
+    finally:
+        flint.ctx.prec = 53
+
+
+@pytest.mark.parametrize(
+    ("widths", "activation", "bias"),
+    [((2, 3, 1), "tanh", True), ((2, 3, 2), "sigmoid", True), ((2, 2, 1), "softplus", False)],
+)
+def test_the_checker_hessian_agrees_with_its_jets(widths, activation, bias, monkeypatch):
+    import flint
+    from flint import arb, fmpq
+
+    from symcert.checker import hessian, saddle
+
+    s, net, layers, inputs, targets = _checker_case(widths, activation, bias=bias, decay="1/8")
+    s.teacher = None
+    flint.ctx.prec = 120
+    try:
+        box = saddle._balls(layers, arb(fmpq(1, 2**20)) * arb(0, 1))
+        fast = saddle._hessian(s, net, box, inputs, targets)
+        fast_g = saddle._gradient(s, net, saddle._balls(layers), inputs, targets)
+        monkeypatch.setattr(hessian, "hessian", lambda *args: None)  # the jets, one direction at a time
+        monkeypatch.setattr(hessian, "gradient", lambda *args: None)
+        slow = saddle._hessian(s, net, box, inputs, targets)
+        slow_g = saddle._gradient(s, net, saddle._balls(layers), inputs, targets)
+    finally:
+        flint.ctx.prec = 53
+    assert all(a.overlaps(b) for a, b in zip(fast.entries(), slow.entries()))
+    assert all(a.overlaps(b) for a, b in zip(fast_g, slow_g))
+    assert max(float(v.rad()) for v in fast.entries()) <= max(float(v.rad()) for v in slow.entries())
+
+
+def test_shapes_the_checker_hessian_does_not_cover_keep_the_jets():
+    from symcert.checker import hessian
+
+    s, net, _, inputs, targets = _checker_case((1, 2, 2, 1), "tanh")
+    assert hessian.supported(s, net, 1) and not hessian.supported(s, net, 2)
+    assert hessian.hessian(s, net, [], inputs, targets) is None
+    s.loss_kind = "bce"
+    assert hessian.gradient(s, net, [], inputs, targets) is None
+
+
+def test_the_checker_cost_estimate_bounds_the_batched_check(record):
+    import time
+
+    start = time.perf_counter()
+    found = check(record)
+    assert found.accepted and found.estimate > time.perf_counter() - start

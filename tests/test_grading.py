@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from symcert.cli import main
 from symcert.errors import SpecificationError
-from symcert.handouts.grading import grade, parse_key, read_answers, scores_csv
+from symcert.handouts.grading import grade, grade_class, parse_key, read_answer_rows, read_answers, scores_csv
 
 KEY = {
     "schema": "symcert-grading-key",
@@ -118,7 +118,7 @@ def test_decimal_tolerance_is_inclusive_and_exact(value, offset):
         ({"students": {"eve": {"exercises": {"nope": {"value": "1"}}}}}, "numbers for exercises of the key"),
         (
             {"students": {"eve": {"exercises": {"order": {"kind": "sign"}}}}},
-            "keys among hint, tolerance, value",
+            "keys among certified, decimal, hint, tolerance, value",
         ),
     ],
 )
@@ -132,6 +132,90 @@ def test_students_only_refuses_unknown_students():
     key = parse_key({**KEY, "students_only": True})
     with pytest.raises(SpecificationError, match="'alice' is not in the key"):
         grade(key, read_answers(ANSWERS, key))
+
+
+#: A class key (numbers per student, none at the top level) and a sheet with every kind of trouble.
+CLASS_KEY = {
+    "schema": "symcert-grading-key",
+    "version": 1,
+    "students_only": True,
+    "exercises": {"w": {"kind": "exact", "points": 1}, "s": {"kind": "sign", "points": 1}},
+    "students": {
+        "ann": {"seed": 1, "exercises": {"w": {"value": "1/4", "decimal": "0.25"}, "s": {"value": "+"}}},
+        "ben": {
+            "seed": 2,
+            "exercises": {"w": {"value": "-5/4"}, "s": {"value": "-", "certified": ["-2", "-1"]}},
+        },
+        "cat": {"seed": 3, "exercises": {"w": {"value": "3/4"}, "s": {"value": "+"}}},
+        "dan": {"seed": 4, "exercises": {"w": {"value": "7/4"}, "s": {"value": "-"}}},
+    },
+}
+SHEET = """student,w,s
+ann,0.25,+
+eve,1/4,+
+ben,-5/4,neg ative
+ann,3/4,-
+
+cat,three quarters,+
+"""
+
+
+def test_a_class_sheet_with_an_unknown_row_a_duplicate_and_a_malformed_answer_is_graded_to_the_end():
+    key = parse_key(CLASS_KEY)
+    report = grade_class(key, read_answer_rows(SHEET, key))
+    got = {(g.student, g.exercise): (g.status, g.points) for g in report.grades}
+    assert got == {
+        ("ann", "w"): ("correct", 1),  # the first row counts
+        ("ann", "s"): ("correct", 1),
+        ("ben", "w"): ("correct", 1),
+        ("ben", "s"): ("correct", 1),  # "neg ative": spaces are ignored in a sign
+        ("cat", "w"): ("malformed", 0),
+        ("cat", "s"): ("correct", 1),
+    }
+    flags = [(p.line, p.student, p.status) for p in report.problems]
+    assert flags == [
+        (3, "eve", "unknown"),
+        (5, "ann", "duplicate"),
+        (7, "cat", "malformed"),
+        (0, "dan", "absent"),
+    ]
+    assert "first on row 2" in report.problems[1].message
+    rows = list(csv.reader(io.StringIO(scores_csv(report.grades, report.problems))))
+    assert ["eve", "", "", "unknown"] == rows[-3][:4] and "not in the key" in rows[-3][6]
+    assert ["ann", "", "", "duplicate"] == rows[-2][:4]
+    assert ["dan", "", "", "absent"] == rows[-1][:4]
+    assert ["cat", "TOTAL", "", "", "1", "2", ""] in rows
+
+
+def test_a_class_key_needs_every_students_own_value():
+    data = copy.deepcopy(CLASS_KEY)
+    del data["students"]["dan"]["exercises"]["w"]
+    with pytest.raises(SpecificationError, match="'dan' must be their own value of w"):
+        parse_key(data)
+    data["students_only"] = False
+    with pytest.raises(SpecificationError, match="exercise 'w' must be an object with a value"):
+        parse_key(data)
+
+
+def test_cli_grade_flags_rows_and_grades_everyone_else(tmp_path, capsys):
+    key_file, answers, out = tmp_path / "key.json", tmp_path / "answers.csv", tmp_path / "scores.csv"
+    key_file.write_text(json.dumps(CLASS_KEY))
+    answers.write_text(SHEET)
+    assert main(["grade", str(key_file), str(answers), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    for line in (
+        "symcert: warning: row 3: student 'eve' is not in the key; not graded",
+        "symcert: warning: row 5 repeats student 'ann' (first on row 2)",
+        "symcert: warning: row 7 (cat): could not read the answer to w: 'three quarters'",
+        "symcert: warning: student 'dan' of the key has no row in the answers",
+        "ann: 2/2",
+        "ben: 2/2",
+        "cat: 1/2",
+    ):
+        assert line in err, (line, err)
+    assert "eve:" not in err
+    scores = out.read_text()
+    assert "eve,,,unknown," in scores and "dan,,,absent," in scores
 
 
 def test_answers_csv_errors():

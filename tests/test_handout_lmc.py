@@ -52,3 +52,20 @@ def test_compiles_with_real_tex_without_overfull_boxes(handout, require_tool, tm
     assert (tmp_path / "lmc.pdf").stat().st_size > 30_000
     problems = [line for line in log.splitlines() if line.startswith(("!", "Overfull", "LaTeX Warning"))]
     assert problems == []
+
+
+def test_the_loss_is_written_as_mathematics(handout):
+    """No Python spelling of the loss, no raw 40-digit weight decay: alpha/(2n), exactly and in decimals."""
+    text = handout.document()
+    assert "cross\\_entropy" not in text and "(sum of squared weights)" not in text
+    assert "7378697629483821/14757395258967641292800" not in text
+    assert r"\frac{\alpha}{2n} \sum_{w \in \text{weights}} w^2" in text
+    assert r"\alpha/(2n) \approx 5.000000000 \times 10^{-7}" in text
+    assert r"exactly $7378697629483821/2^{66}$" in text  # the double nearest to 1e-4, as scikit-learn has it
+    assert r"\lambda \approx 5.000000000 \times 10^{-7}" in text  # in both theorems
+
+
+def test_one_plural(handout):
+    text = handout.document()
+    assert "network (310 parameters, softmax output) networks" not in text
+    assert r"Two $64$-$4$-$10$ $\tanh$ networks (310 parameters each, softmax output) were trained" in text

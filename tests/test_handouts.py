@@ -28,6 +28,7 @@ def test_catalogue_names():
         "rescaling",
         "permutation-saddles",
         "linear-mode-connectivity",
+        "mode-connectivity",
     )
 
 

@@ -27,6 +27,7 @@ def _compile_body(tmp_path, body):
 def test_prove_latex_pdf(tex, require_tool, tmp_path, monkeypatch, capsys):
     require_tool("pdftoppm")
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "out").mkdir()  # output folders are not created: a missing one is refused before any work
     assert (
         main(["prove", "--kind", "all", "--latex", "out/derivation.tex", "--pdf", "out/derivation.pdf"]) == 0
     )

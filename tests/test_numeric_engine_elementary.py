@@ -162,3 +162,109 @@ def test_products_and_sums_enclose_exact_rational_results():
         exact_lo = sum(Fraction(float(v)) for v in A.lo[i])
         exact_hi = sum(Fraction(float(v)) for v in A.hi[i])
         assert Fraction(float(S.lo[i])) <= exact_lo and exact_hi <= Fraction(float(S.hi[i]))
+
+
+def _nextafter_down(x):
+    return np.nextafter(x, -np.inf)
+
+
+def _nextafter_up(x):
+    return np.nextafter(x, np.inf)
+
+
+# Products the float64 rung once missed (found by random search at the subnormal boundary):
+# an exact odd subnormal left entry (halving it in the midpoint moved it by 2^-1074), a right
+# factor near 2^1000, and a radius that was dropped because the left operand is exact.
+_MISSED = [
+    (6, 403567405313339, ["0x1.1fdaf62207de8p+1000", "0x1.7b6471fb537f3p+1000", "0x1.a385ac5fac7dap+1000",
+                          "0x1.7bc73a82d523ep+1000", "0x1.5815a3d99e7a1p+1000", "0x1.110d7c2d2280dp+1000"]),
+    (6, 514229709609151, ["0x1.0b81342c16fa0p+1000", "0x1.b7ebb712c395bp+1000", "0x1.54b96931a0933p+1000",
+                          "0x1.e183029d800f6p+1000", "0x1.fb0af1e8ee2b8p+1000", "0x1.81633ac78cea4p+1000"]),
+]  # fmt: skip
+
+
+def _contains_exact_product(A, B, C):
+    from fractions import Fraction
+
+    for i in range(C.shape[0]):
+        for j in range(C.shape[1]):
+            ends = []
+            for k in range(A.shape[1]):
+                left, right = (A.lo[i, k], A.hi[i, k]), (B.lo[k, j], B.hi[k, j])
+                ends.append([Fraction(float(u)) * Fraction(float(v)) for u in left for v in right])
+            lo, hi = sum(min(e) for e in ends), sum(max(e) for e in ends)
+            if not (Fraction(float(C.lo[i, j])) <= lo and hi <= Fraction(float(C.hi[i, j]))):
+                return False
+    return True
+
+
+@pytest.mark.parametrize("n, m, column", _MISSED)
+def test_an_exact_subnormal_operand_keeps_its_value_in_products(n, m, column):
+    lo = m * 2.0**-1074  # odd: 0.5 lo + 0.5 lo is lo -+ 2^-1074
+    A = F64.exact(np.array([[lo] * n]))
+    B = F64.exact(np.array([[float.fromhex(h)] for h in column]))
+    assert _contains_exact_product(A, B, A @ B)
+    mid, rad = A.mid_rad()
+    assert np.all(mid == lo) and np.all(rad == 0.0)  # the entry itself, no rounding
+
+
+@pytest.mark.parametrize("widening", ["default", "nextafter"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_products_at_the_subnormal_boundary_need_no_margin_of_the_widening(monkeypatch, widening, seed):
+    """Random products mixing exact and inexact entries, odd subnormals, 2^-1022 and factors near 2^1000,
+    checked against exact rationals; with the tightest valid widening (one ulp, ``nextafter``) too."""
+    if widening == "nextafter":
+        monkeypatch.setattr(f64, "down", _nextafter_down)
+        monkeypatch.setattr(f64, "up", _nextafter_up)
+    rng = np.random.default_rng(seed)
+    for trial in range(150):
+        n, p, q = rng.integers(2, 9), rng.integers(1, 3), rng.integers(1, 3)
+        # Odd units just below where gamma_n |a| reaches half a unit: the widening's margin is thinnest.
+        top = 2.0**52 / ((n + 1) * 1.01)
+        units = (rng.uniform(0.5, 1.0, (p, n)) * top).astype(np.int64) | 1
+        a = units * 2.0**-1074
+        if trial % 3 == 0:  # signs, and entries at the smallest normal number
+            a = a * rng.choice([-1.0, 1.0], (p, n))
+            a = np.where(rng.random((p, n)) < 0.2, 2.0**-1022, a)
+        b = rng.uniform(1, 2, (n, q)) * 2.0**1000
+        inexact = rng.random((p, n)) < 0.3
+        A = F64.exact(a) if trial % 2 else F64(a, np.where(inexact, np.nextafter(a, np.inf), a))
+        upper = np.where(rng.random((n, q)) < 0.3, np.nextafter(b, np.inf), b)
+        B = F64.exact(b) if trial % 4 < 2 else F64(b, upper)
+        assert _contains_exact_product(A, B, A @ B), (a, b)
+        assert _contains_exact_product(B.T, A.T, B.T @ A.T)  # the exact operand on the right
+
+
+def test_boxes_halve_subnormal_differences_outward():
+    from fractions import Fraction
+
+    from symcert.numeric.engine.boxes import _half_down, _half_up
+
+    units = np.arange(-9, 10, dtype=float) * 2.0**-1074
+    xs = np.concatenate([units, [2.0**-1022, -(2.0**-1022), 3.0, 0.0]])
+    for x, lo, hi in zip(xs, _half_down(xs), _half_up(xs)):
+        assert Fraction(float(lo)) <= Fraction(float(x)) / 2 <= Fraction(float(hi))
+        assert float(hi) - float(lo) <= 2.0**-1074  # within one unit: tight
+
+
+def test_tanh_of_narrow_intervals_encloses_both_ends_and_stays_tight():
+    """The one-evaluation form (tangent at the end nearest 0): positive, negative, straddling, points."""
+    rng = np.random.default_rng(5)
+    centres = np.concatenate([rng.normal(0, 3, 300), [0.0, -0.0, 1e-300, -1e-300, 20.0, -20.0, 0.15, -0.15]])
+    widths = np.concatenate([[0.0], 2.0 ** -np.arange(26, 60, 3)])
+    lo = np.concatenate([centres - w * np.abs(centres) - w for w in widths])
+    hi = np.concatenate([centres + w * np.abs(centres) for w in widths])
+    image = f64.tanh(F64(lo, hi))
+    ref_lo, ref_hi = f64._tanh_bounds(lo)[0], f64._tanh_bounds(hi)[1]  # each end evaluated
+    mpmath.mp.dps = 60
+    for a, b, ilo, ihi, rlo, rhi in zip(lo, hi, image.lo, image.hi, ref_lo, ref_hi):
+        ta, tb = mpmath.tanh(mpmath.mpf(float(a))), mpmath.tanh(mpmath.mpf(float(b)))
+        assert mpmath.mpf(float(ilo)) <= ta and tb <= mpmath.mpf(float(ihi)), (a, b)
+        assert ihi - ilo <= (rhi - rlo) + 1e-15 * abs(rhi) + 1e-300, (a, b)  # a few ulps; a point is 1e-14
+
+
+def test_blocks_give_the_same_bounds_as_one_array():
+    xs = np.random.default_rng(6).normal(0, 5, 40000)
+    lo, hi = exp_bounds(xs)
+    part_lo, part_hi = exp_bounds(xs[:1000])
+    assert np.array_equal(lo[:1000], part_lo) and np.array_equal(hi[:1000], part_hi)

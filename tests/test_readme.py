@@ -164,3 +164,66 @@ def test_ci_runs_the_readme_test_command():
     assert command in README
     assert command in (ROOT / ".ci" / "run").read_text()
     assert "python -m pip install -e . && symcert prove" in README
+
+
+#: ``print(...)  # -> OUTPUT`` (optionally ``; explanation``): the README's way to show a print's output.
+SHOWN = re.compile(r"^(?P<indent>\s*)(?P<code>print\(.*?\))\s+# -> (?P<shown>.*?)(?:; .*)?$")
+
+
+def instrumented(block: str) -> tuple[str, list[str]]:
+    """``block`` with each ``print(...)  # -> OUTPUT`` line fenced by marker prints; the outputs shown."""
+    lines, shown = [], []
+    for line in block.splitlines():
+        found = SHOWN.match(line)
+        if not found:
+            lines.append(line)
+            continue
+        indent, k = found.group("indent"), len(shown)
+        lines += [f'{indent}print("<<<{k}")', f"{indent}{found.group('code')}", f'{indent}print(">>>{k}")']
+        shown.append(found.group("shown").rstrip())
+    return "\n".join(lines) + "\n", shown
+
+
+def comment_mismatches(shown: list[str], out: str) -> list[str]:
+    """The outputs in comments that differ from what the fenced prints wrote."""
+    problems = []
+    for k, expected in enumerate(shown):
+        got = out.split(f"<<<{k}\n", 1)[-1].split(f">>>{k}\n", 1)[0].rstrip("\n")
+        same = got.startswith(expected[:-3]) if expected.endswith("...") else got == expected
+        if not same:
+            problems.append(f"comment says {expected!r}, the code prints {got!r}")
+    return problems
+
+
+def test_the_comment_check_can_fail():
+    code, shown = instrumented('x = 2\nprint(x + 1)   # -> 3; three\nprint("ab", x)  # -> ab ...\n')
+    assert shown == ["3", "ab ..."] and 'print("<<<0")' in code
+    assert comment_mismatches(shown, "<<<0\n3\n>>>0\n<<<1\nab 2\n>>>1\n") == []
+    assert comment_mismatches(["8e-104"], "<<<0\n8e-50\n>>>0\n") == [
+        "comment says '8e-104', the code prints '8e-50'"
+    ]
+
+
+def test_outputs_written_in_python_comments_are_what_the_code_prints(tmp_path):
+    marked = [instrumented(block) for block in PYTHON_BLOCKS if "# -> " in block]
+    assert sum(len(shown) for _, shown in marked) >= 10
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    runs = []
+    for number, (code, shown) in enumerate(marked):
+        folder = tmp_path / f"block{number}"
+        folder.mkdir()
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=folder,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        runs.append((shown, process))
+    problems = []
+    for shown, process in runs:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err[-2000:]
+        problems += comment_mismatches(shown, out)
+    assert problems == []

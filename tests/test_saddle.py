@@ -248,3 +248,128 @@ def test_a_float_or_negative_radius_is_refused():
         certify_critical_point(example.loss, example.approx, radius=1e-9)
     with pytest.raises(SpecificationError, match="radius must be an exact number > 0"):
         certify_critical_point(example.loss, example.approx, radius="-1/1000")
+
+
+# -- the Hessian as batched Hessian-vector products -----------------------------------------
+
+
+def _polynomial_case(widths, activation, *, bias=True, decay=0, kind="mse", seed=0):
+    """A small loss whose Hessian is a polynomial (exact rationals at rational points) and a centre."""
+    rng = np.random.default_rng(seed)
+    mlp = MLP(widths, activation, bias=bias)
+    xs = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[0])] for _ in range(4)]
+    ys = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[-1])] for _ in range(4)]
+    centre = [Fraction(int(v), 8) for v in rng.integers(-8, 9, mlp.n_parameters)]
+    return Loss(mlp, Dataset(xs, ys), kind, decay), centre
+
+
+def _exact_derivatives(loss, values):
+    """SymPy's exact gradient and Hessian of the closed form at rational ``values``."""
+    syms = list(loss.mlp.symbols)
+    at = dict(zip(syms, (sympy.Rational(v.numerator, v.denominator) for v in values)))
+    expr = loss.expr
+    grad = [sympy.diff(expr, a) for a in syms]
+    hess = [[sympy.diff(g, b).xreplace(at) for b in syms] for g in grad]
+    return [g.xreplace(at) for g in grad], hess
+
+
+def _inside(lo, hi, exact) -> bool:
+    return all(
+        Fraction(float(a)) <= Fraction(int(v.p), int(v.q)) <= Fraction(float(b))
+        for a, b, v in zip(np.ravel(lo), np.ravel(hi), np.ravel(np.array(exact, dtype=object)))
+    )
+
+
+POLYNOMIAL_CASES = [
+    ((1, 2, 1), "cube", {}),
+    ((2, 2, 1), "square", {"bias": False, "decay": "1/10", "kind": "sse"}),
+    ((1, 2, 1, 1), "square", {}),
+    ((2, 1, 2), "identity", {"decay": "1/4"}),
+]
+
+
+@pytest.mark.parametrize(("widths", "activation", "options"), POLYNOMIAL_CASES)
+def test_batched_hessian_columns_contain_the_exact_hessian_over_the_box(widths, activation, options):
+    from symcert.numeric.engine.hessian_columns import gradient_over_box, hessian_columns
+
+    loss, c = _polynomial_case(widths, activation, **options)
+    r = Fraction(1, 64)
+    lower, upper = [v - r for v in c], [v + r for v in c]
+    lo, hi = hessian_columns(loss, lower, upper)
+    glo, ghi = gradient_over_box(F64Backend(), loss, lower, upper)
+    rng = np.random.default_rng(1)
+    for shift in [np.zeros(len(c), int), np.ones(len(c), int), *rng.integers(-1, 2, (3, len(c)))]:
+        exact_g, exact_H = _exact_derivatives(loss, [v + int(s) * r for v, s in zip(c, shift)])
+        assert _inside(lo, hi, exact_H)
+        assert _inside(glo, ghi, exact_g)
+    assert np.all((lo < hi) | ((lo == 0) & (hi == 0)))  # genuine intervals, or an exact structural 0
+    # at the centre alone the enclosure is tight
+    lo0, hi0 = hessian_columns(loss, c, c)
+    assert _inside(lo0, hi0, _exact_derivatives(loss, c)[1]) and float(np.max(hi0 - lo0)) < 1e-9
+
+
+@pytest.mark.parametrize(("widths", "activation", "options"), POLYNOMIAL_CASES)
+def test_the_arb_gradient_by_back_propagation_contains_the_exact_gradient(widths, activation, options):
+    from symcert.numeric.engine.backends import ArbBackend
+    from symcert.numeric.engine.hessian_columns import gradient_over_box
+    from symcert.numeric.krawczyk import arb_bounds
+
+    loss, c = _polynomial_case(widths, activation, **options)
+    found = gradient_over_box(ArbBackend(30), loss, c, c)
+    exact = _exact_derivatives(loss, c)[0]
+    assert len(found) == loss.mlp.n_parameters
+    for ball, v in zip(found, exact):
+        low, high = arb_bounds(ball)
+        assert low <= Fraction(int(v.p), int(v.q)) <= high and high - low < Fraction(1, 10**25)
+
+
+@pytest.mark.parametrize(
+    ("widths", "activation", "bias"),
+    [((2, 3, 1), "tanh", True), ((2, 3, 2, 2), "sigmoid", True), ((2, 2, 2), "softplus", False)],
+)
+def test_batched_hessian_columns_agree_with_the_polarized_jets(widths, activation, bias):
+    from symcert.numeric.engine.hessian_columns import hessian_columns
+
+    rng = np.random.default_rng(7)
+    mlp = MLP(widths, activation, bias=bias)
+    xs = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[0])] for _ in range(6)]
+    ys = [[Fraction(int(v), 4) for v in rng.integers(-4, 5, widths[-1])] for _ in range(6)]
+    loss = Loss(mlp, Dataset(xs, ys), "mse")
+    c = [Fraction(float(v)) for v in rng.normal(size=mlp.n_parameters)]
+    r = Fraction(1, 2**20)
+    lower, upper = [v - r for v in c], [v + r for v in c]
+    old_lo, old_hi = hessian_box(F64Backend(), loss, lower, upper)
+    lo, hi = hessian_columns(loss, lower, upper)
+    assert np.all(lo <= old_hi) and np.all(old_lo <= hi)  # both enclose the same matrices
+    assert np.array_equal(lo, lo.T) and np.array_equal(hi, hi.T)
+    assert float(np.max(hi - lo)) <= float(np.max(old_hi - old_lo))  # and no wider
+    # the mpmath reference at the centre lies inside
+    from symcert import hessian_value as mp_hessian
+
+    H = np.array(mp_hessian(loss, mlp.point_from_values(c), 30), dtype=float)
+    assert np.all(lo <= H) and np.all(H <= hi)
+
+
+def test_losses_the_batched_columns_do_not_cover_keep_the_polarized_jets():
+    from symcert.numeric.engine.hessian_columns import batched, hessian_columns, hessian_over_box
+
+    loss = Loss(MLP((1, 2, 1), "tanh", output_activation="sigmoid"), Dataset([[0], [1]], [[0], [1]]), "bce")
+    c = [Fraction(1, 2)] * loss.mlp.n_parameters
+    assert not batched(loss)
+    with pytest.raises(ValueError, match="mse or sse"):
+        hessian_columns(loss, c, c)
+    lo, hi = hessian_over_box(F64Backend(), loss, c, c)
+    old = hessian_box(F64Backend(), loss, c, c)
+    assert np.array_equal(lo, old[0]) and np.array_equal(hi, old[1])
+
+
+def test_the_line_direction_of_a_layer_of_ten_units_or_more():
+    from symcert.symbolic.lift import lifted_mlp, line_direction
+
+    mlp = MLP((1, 9, 1), "tanh")
+    values = [Fraction(k + 1, 7) for k in range(mlp.n_parameters)]
+    wide = line_direction(mlp, values, 1, 2)
+    names = lifted_mlp(mlp, 1).parameter_names
+    column = mlp.layers(values)[1].weights[0][2]
+    assert wide[names.index("W2_1_3")] == column and wide[names.index("W2_1_10")] == -column
+    assert sum(1 for v in wide if v != 0) == 2

@@ -308,3 +308,78 @@ def test_point_labels_stay_inside_the_frame():
     text = segment_figure(example.loss, A, example.element(A))
     assert r"\node[below right] at (axis cs:0," in text
     assert "enlarge y limits=0.15" in text and "enlarge y limits={upper" not in text
+
+
+# -- typesetting slips a reader sees ----------------------------------------------------------------
+
+
+def leading_punctuation(lines: list[str]) -> list[str]:
+    """The lines (of a TeX source or of a PDF's text) where a sentence goes on after punctuation that
+    starts the line: ``. Expanding``, ``, and then`` (a display ended by ``\\].`` does that). Lines of
+    typeset mathematics, which pdftotext breaks at commas (``, b(1) = 12``), are not sentences.
+
+    >>> leading_punctuation([". Expanding every argument", "fine.", "  , and then", ", b(1) = 1"])
+    ['. Expanding every argument', '  , and then']
+    """
+    return [line for line in lines if re.match(r"\s*[.,;:!?]\s*[A-Za-z]{3,}\b", line)]
+
+
+def display_slips(text: str) -> list[str]:
+    r"""Unbalanced ``\[ ... \]`` and displays with text glued to their end (``\].`` or ``\]with``)."""
+    problems = []
+    if text.count(r"\[") != text.count(r"\]"):
+        problems.append(r"%d \[ but %d \]" % (text.count(r"\["), text.count(r"\]")))
+    problems += [text[max(0, m.start() - 60) : m.end() + 20] for m in re.finditer(r"\\\][^\s}\\]", text)]
+    return problems
+
+
+def long_fractions(text: str, digits: int = 20) -> list[str]:
+    r"""Raw fractions (``p/q``, ``\frac{p}{q}``) with more than ``digits`` digits in all."""
+    found = re.findall(r"\d+/\d+|\\[dt]?frac\{-?\d+\}\{\d+\}", text)
+    return [f for f in found if sum(c.isdigit() for c in f) > digits]
+
+
+def test_the_slip_checks_can_fail():
+    assert leading_punctuation(["\\].", ". Expanding every argument"]) == [". Expanding every argument"]
+    assert not leading_punctuation([",", ", b(1) = 12 1 , W (2) = 1", ". 5"])
+    assert display_slips(r"a \[ x = 1 \]. Expanding") and display_slips(r"\[ x \]with") == [r"\[ x \]with"]
+    assert display_slips(r"\[ x") and not display_slips("\\[ x = 1. \\]\nExpanding")
+    assert long_fractions("+ 7378697629483821/14757395258967641292800 * w") and not long_fractions("3/4")
+    assert long_fractions(r"\frac{7378697629483821}{14757395258967641292800}")
+
+
+@pytest.mark.parametrize("name", HANDOUTS)
+def test_no_line_starts_with_punctuation(compiled, require_tool, name):
+    pdftotext = require_tool("pdftotext")
+    tex, pdf, _ = compiled[name]
+    assert leading_punctuation(tex.read_text(encoding="utf-8").splitlines()) == []
+    text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert leading_punctuation(text.splitlines()) == []
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_displays_are_balanced_and_end_cleanly(texts, name):
+    assert display_slips(texts[name]) == []
+
+
+@pytest.mark.parametrize("name", HANDOUTS)
+def test_no_raw_fraction_longer_than_20_digits(texts, name):
+    assert long_fractions(texts[name]) == []
+
+
+@pytest.mark.parametrize("name", HANDOUTS)
+def test_the_canonical_form_is_printed_once(texts, name):
+    assert texts[name].count("C &= ") <= 1
+
+
+def test_the_permutation_handout_is_short(compiled, require_tool):
+    pdfinfo = require_tool("pdfinfo")
+    _, pdf, _ = compiled["permutation"]
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 6
+
+
+@pytest.mark.parametrize("name", HANDOUTS)
+def test_one_noun_one_number(texts, name):
+    """No 'network (...) networks': the plural is written once."""
+    assert not re.search(r"\bnetwork (\([^)]*\) )?networks\b", texts[name]), name

@@ -6,6 +6,7 @@ Three seeds here (the suite's budget); twenty in benchmarks/bench_teach.py.
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from fractions import Fraction
@@ -17,7 +18,13 @@ from symcert.cli import main
 from symcert.errors import SpecificationError
 from symcert.handouts.classroom import read_roster, student_seed, write_class
 from symcert.handouts.grading import grade, parse_key, read_answers
-from symcert.handouts.variants import MARGIN, key_exercises, variant_handout, variant_instance
+from symcert.handouts.variants import (
+    MARGIN,
+    VARIANT_HANDOUTS,
+    key_exercises,
+    variant_handout,
+    variant_instance,
+)
 
 SEEDS = (0, 17, 4242)
 
@@ -156,5 +163,149 @@ def test_roster_errors_and_variant_errors(tmp_path, capsys):
     with pytest.raises(SpecificationError, match="seed must be a nonnegative integer"):
         read_roster("student,seed\nA,-3\n")
     assert [s.seed for s in read_roster("student,seed\nA,5\nB,\n", base=1)] == [5, student_seed("B", 1)]
-    assert main(["handout", "sign-flip", "--seed", "3"]) == 2
-    assert "student variants exist for the handouts permutation" in capsys.readouterr().err
+    assert main(["handout", "rescaling", "--seed", "3"]) == 2
+    assert "student variants exist for the handouts permutation, sign-flip" in capsys.readouterr().err
+
+
+# --- The leak test: a student's PDF holds no graded answer in any printed form -------------------
+
+_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:/\d+)?")
+
+
+def _significant(text: str) -> int:
+    return len(text.replace("-", "").replace(".", "").lstrip("0"))
+
+
+def printed_forms(value: Fraction, *, exact: bool = False) -> set[str]:
+    """How ``value`` may be printed: exact (``p/q``, and ``pq`` as pdftotext reads a stacked
+    fraction) and as a terminating decimal; unless ``exact`` (an answer graded exactly, which no
+    rounding answers), also every rounding (down, up, nearest) to 0..12 places with at least 3
+    significant digits (shorter ones occur in any text). Each with and without a sign."""
+    p, q = abs(value.numerator), value.denominator
+    forms = {f"{p}/{q}", f"{p}{q}"} if q != 1 else {str(p)}
+    for digits in range(13):
+        scaled = abs(value) * 10**digits
+        down, up = scaled.numerator // scaled.denominator, -(-scaled.numerator // scaled.denominator)
+        for n in {down, up, int(scaled + Fraction(1, 2))}:
+            whole, frac = divmod(n, 10**digits)
+            text = f"{whole}.{frac:0{digits}d}" if digits else str(whole)
+            if (exact and scaled.denominator == 1) or (not exact and _significant(text) >= 3):
+                forms |= {text, text.rstrip("0").rstrip(".") if "." in text else text}
+    return forms | {"-" + f for f in forms}
+
+
+def leaked(text: str, entry: dict, tolerance: str | None) -> list[str]:
+    """The tokens of ``text`` that print the graded answer of one key entry (or its certified source)."""
+    tokens = set(_TOKEN.findall(text.replace("\u2212", "-").replace("- ", "-")))
+    found = set()
+    value = entry["value"]
+    if isinstance(value, list) or "certified" in entry:
+        lo, hi = (Fraction(v) for v in (entry["certified"] if "certified" in entry else value))
+        slack = Fraction(tolerance or "0")
+        for bound in (lo, hi):
+            found |= tokens & printed_forms(bound)
+        for token in tokens:  # any number the grader would accept (or that pins the certified value)
+            if "." in token and _significant(token) >= 3 and lo - slack <= Fraction(token) <= hi + slack:
+                found.add(token)
+    elif value not in ("+", "-"):
+        found |= tokens & printed_forms(Fraction(value), exact=True)
+    return sorted(found)
+
+
+def curvature_figures(source: str, t0: Fraction) -> list[str]:
+    """The plots in the LaTeX ``source`` whose sampled points around ``t0`` show the curvature there."""
+    shown = []
+    for block in re.findall(r"coordinates\s*\{([^}]*)\}", source):
+        xs = [Fraction(x) for x, _ in re.findall(r"\(\s*(-?[\d.eE+-]+)\s*,\s*(-?[\d.eE+-]+)\s*\)", block)]
+        near = [x for x in xs if abs(x - t0) <= Fraction(1, 4)]
+        if len(near) >= 3 and min(near) <= t0 <= max(near):
+            shown.append(block[:60])
+    return shown
+
+
+def test_leak_detector_finds_printed_answers():
+    """The detector itself: each way an answer used to be printed is caught."""
+    interval = {"value": ["3018958681/1000000000", "3018958682/1000000000"]}
+    assert leaked("L(M) ∈ [3.0189586814, 3.0189586815]", interval, "1/1000")
+    assert leaked("a mark at (axis cs:0.5,3.01896) {$M$}", interval, "1/1000")
+    assert not leaked("L(A) = 0 and y 3.2 and 2.98257", interval, "1/1000")
+    assert leaked("W (1) = 14 , W (2) = − 54", {"value": "-5/4"}, None)
+    assert leaked("M_v = -1.25", {"value": "-5/4"}, None)
+    sign = {"value": "-", "certified": ["-73.416557", "-73.416556"]}
+    assert leaked("phi''(1/2) in [-73.4166, -73.4165]", sign, None)
+    assert not leaked("Is phi''(0) positive or negative?", sign, None)
+    plot = r"\addplot coordinates {(0.4,1.0) (0.45,1.1) (0.5,1.15) (0.55,1.1) (0.6,1.0)};"
+    assert curvature_figures(plot, Fraction(1, 2)) and not curvature_figures(plot, Fraction(-2))
+
+
+@pytest.mark.parametrize("handout", VARIANT_HANDOUTS)
+def test_leak_no_graded_answer_in_any_variant_pdf(handout, tmp_path, require_tool):
+    """Extract the text of every student's PDF (pdftotext) and the source of its figures; no graded
+    value of key.json (nor the certified enclosure a sign comes from) appears in any printed form, and
+    no figure samples phi around the point where its curvature is asked."""
+    require_tool("pdflatex")
+    require_tool("latexmk")
+    pdftotext = require_tool("pdftotext")
+    roster = read_roster("student,seed\nAda Lovelace,17\nAlan Turing,4242\nGrace Hopper,0\n")
+    result = write_class(handout, roster, tmp_path, workers=2)
+    key = json.loads(result.key.read_text())
+    assert len(result.files) == 3
+    for name, tex, pdf in result.files:
+        text = subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        source = tex.read_text(encoding="utf-8")
+        figures = "\n".join(re.findall(r"\\begin\{tikzpicture\}.*?\\end\{tikzpicture\}", source, re.S))
+        own = key["students"][name]["exercises"]
+        for identifier, entry in own.items():
+            tolerance = entry.get("tolerance")
+            assert leaked(text, entry, tolerance) == [], (name, identifier, "in the PDF text")
+            assert leaked(figures, entry, tolerance) == [], (name, identifier, "in a figure's source")
+        t0 = variant_instance(key["students"][name]["seed"], handout).t0
+        assert curvature_figures(source, Fraction(str(t0))) == [], name
+
+
+def test_class_key_has_no_student_numbers_at_top_level_and_a_key_pdf(tmp_path, require_tool):
+    require_tool("pdflatex")
+    require_tool("latexmk")
+    pdftotext = require_tool("pdftotext")
+    roster = read_roster("student,seed\nAda Lovelace,17\nAlan Turing,4242\n")
+    result = write_class("permutation", roster, tmp_path, workers=2)
+    key = json.loads(result.key.read_text())
+    for entry in key["exercises"].values():
+        assert set(entry) <= {"kind", "points", "tolerance"}, entry
+    for student in key["students"].values():
+        lo, hi = (Fraction(v) for v in student["exercises"]["L_M"]["value"])  # exact
+        shown = student["exercises"]["L_M"]["decimal"]
+        low, high = (Fraction(v) for v in shown.strip("[]").split(", "))
+        assert low <= lo <= hi <= high  # the decimal beside it is rounded outward
+        midpoint = student["exercises"]["M_w"]
+        assert Fraction(midpoint["value"]) == Fraction(midpoint["decimal"])
+    parse_key(key)
+    pages = subprocess.run(
+        [pdftotext, str(tmp_path / "key.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert len(pages) == 2  # one page per student (the title on the first)
+    assert "Ada Lovelace: variant 17" in pages[0] and "Alan Turing: variant 4242" in pages[1]
+    assert "Worked solutions" in pages[1]
+
+
+def test_sign_flip_variants_are_certified_reproducible_and_graded():
+    variant, handout = variant_handout("sign-flip", 17)
+    assert variant_handout("sign-flip", 17)[1].document() == handout.document()
+    assert variant_instance(17, "sign-flip") == variant and variant != variant_instance(17)
+    assert variant.gap_lower >= MARGIN and abs(variant.curvature_sign_bound) >= MARGIN
+    (certificate,) = handout.certificates()
+    assert certificate.proved and check(certificate.to_dict()).accepted
+    assert str(certificate.element).startswith("flip:1:")
+    hidden = variant.order_widths[1:-1]
+    assert variant.group_order == math.prod(math.factorial(k) * 2**k for k in hidden)
+    exercises = key_exercises(variant)
+    assert set(exercises) == {"order", "L_M", "sign"}
+    key = parse_key({"schema": "symcert-grading-key", "version": 1, "exercises": exercises})
+    lo, hi = (Fraction(x) for x in exercises["L_M"]["value"])
+    row = f"s,{variant.group_order},{float((lo + hi) / 2):.3f},{variant.sign}\n"
+    assert [g.status for g in grade(key, read_answers("student,order,L_M,sign\n" + row, key))] == [
+        "correct"
+    ] * 3
+    text = handout.document(solutions=False)
+    assert r"\begin{figure}" not in text and "Certified numbers" not in text and r"\[ B = gA:" in text

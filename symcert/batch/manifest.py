@@ -10,9 +10,10 @@ Columns (a header row names them; order free; unknown columns are refused):
 - ``align``: ``yes``/``no`` (also ``true``/``false``, ``1``/``0``; default ``no``): also align ``B``
   to ``A`` (weight matching with sign flips) and certify the barrier after alignment.
 - ``tol``: the width of the enclosure (default ``1e-3``), ``form``: ``entezari`` or ``midpoint``.
-- ``activation`` (default ``tanh``), ``loss`` (default ``cross_entropy``; ``mse``, ``sse``, ``bce``),
-  ``output`` (the output activation; default ``softmax`` for cross-entropy, ``sigmoid`` for bce,
-  else ``identity``).
+- ``activation`` (default: the one each model file records; required when a file records none, and
+  it must agree with the file's when both are given), ``loss`` (default ``cross_entropy``; ``mse``,
+  ``sse``, ``bce``), ``output`` (the output activation; default ``softmax`` for cross-entropy,
+  ``sigmoid`` for bce, else ``identity``).
 
 A malformed row raises :class:`~symcert.errors.SpecificationError` with one line naming the row.
 
@@ -56,7 +57,7 @@ class Pair:
     align: bool = False
     tol: Fraction = Fraction(1, 1000)
     form: str = "entezari"
-    activation: str = "tanh"
+    activation: str | None = None  # None: the activation the model files record
     loss: str = "cross_entropy"
     output: str = "softmax"
 
@@ -125,7 +126,7 @@ def read_manifest(path: str | Path) -> list[Pair]:
             raise SpecificationError(f"{where}: align must be yes or no, got {cell['align'][:20]!r}")
         tol = _tol(cell.get("tol", ""), where)
         form = cell.get("form", "") or "entezari"
-        activation = cell.get("activation", "") or "tanh"
+        activation = cell.get("activation", "") or None
         loss = cell.get("loss", "") or "cross_entropy"
         output = cell.get("output", "") or default_output(loss)
         for key, value, allowed in (
@@ -134,7 +135,7 @@ def read_manifest(path: str | Path) -> list[Pair]:
             ("loss", loss, LOSS_KINDS),
             ("output", output, OUTPUT_ACTIVATION_NAMES),
         ):
-            if value not in allowed:
+            if value is not None and value not in allowed:  # no activation: the model files'
                 raise SpecificationError(
                     f"{where}: {key} must be one of {', '.join(allowed)}, got {value[:30]!r}"
                 )

@@ -96,8 +96,8 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
     from symcert.proofs.barrier import certify_barrier
     from symcert.symbolic.losses import Loss
 
-    mlp, A = load_weights(pair.model_a, pair.activation, pair.output)
-    mlp_b, B = load_weights(pair.model_b, pair.activation, pair.output)
+    mlp, A = load_weights(pair.model_a, pair.activation, pair.output, on_missing="error")
+    mlp_b, B = load_weights(pair.model_b, pair.activation, pair.output, on_missing="error")
     if mlp_b != mlp:
         raise SpecificationError(
             f"{pair.name}: model_a is a {mlp.describe()} but model_b a {mlp_b.describe()}; a barrier needs "

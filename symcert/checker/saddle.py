@@ -26,9 +26,9 @@ from fractions import Fraction
 from typing import Any
 
 import flint
-from flint import acb_mat, arb, arb_mat, fmpq
+from flint import arb, arb_mat, fmpq
 
-from symcert.checker import arb_engine
+from symcert.checker import arb_engine, hessian
 from symcert.checker.arithmetic import Net
 from symcert.checker.reading import CertificateFormatError, integer, rational
 from symcert.checker.statement import read_point
@@ -165,11 +165,17 @@ def _view(s: Any, net: Net) -> Any:
 
 
 def _gradient(s: Any, net: Net, start: list, inputs: Any, ys: Any) -> list:
+    found = hessian.gradient(s, net, start, inputs, ys)  # back-propagation, when supported
+    if found is not None:
+        return found
     n = _size(net)
     return [arb_engine.loss_jet(s, start, _unit(net, i), inputs, ys)[1] for i in range(n)]
 
 
 def _hessian(s: Any, net: Net, box: list, inputs: Any, ys: Any) -> arb_mat:
+    found = hessian.hessian(s, net, box, inputs, ys)  # a few large products, when supported
+    if found is not None:
+        return found
     n = _size(net)
     diag = [2 * arb_engine.loss_jet(s, box, _unit(net, i), inputs, ys)[2] for i in range(n)]
     H = [[arb(0)] * n for _ in range(n)]
@@ -191,9 +197,8 @@ def _lower(x: arb) -> Fraction:
 
 def _margin(g: list, H: arb_mat, radius: Fraction) -> Fraction | None:
     n = len(g)
-    try:
-        Y = H.mid().inv().mid()
-    except (ZeroDivisionError, ValueError):
+    Y = hessian.approximate_inverse(H)
+    if Y is None:
         return None
     eye = arb_mat(n, n, [arb(int(i == j)) for i in range(n) for j in range(n)])
     R = arb_mat(n, 1, [arb(0, 0) + arb(fmpq(radius.numerator, radius.denominator)).upper() * arb(0, 1)] * n)
@@ -283,7 +288,7 @@ def _check_index(
     wide_index = _flat_index(s.wide_net, s.layer + 1, best, s.wide_net.widths[s.layer] - 1)
     keep = [i for i in range(H.nrows()) if i != wide_index]
     n = len(keep)
-    Vm = _eigenbasis(arb_mat(n, n, [arb(H[i, j].mid()) for i in keep for j in keep]))
+    Vm = hessian.eigenbasis(arb_mat(n, n, [arb(H[i, j].mid()) for i in keep for j in keep]))
     gram = Vm.transpose() * Vm
     if not all(_upper(sum((abs(gram[i, j] - int(i == j)) for j in range(n)), arb(0))) < 1 for i in range(n)):
         return ["REJECT: the approximate eigenbasis is not proved nonsingular"]
@@ -305,18 +310,6 @@ def _check_index(
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
     return []
-
-
-def _eigenbasis(mid: arb_mat) -> arb_mat:
-    """Approximate unit eigenvectors of ``mid`` as an exact float matrix (any basis is sound)."""
-    _, R = acb_mat(mid).eig(right=True, algorithm="approx")
-    n = mid.nrows()
-    columns = []
-    for j in range(n):
-        column = [float(R[i, j].real.mid()) for i in range(n)]
-        norm = sum(v * v for v in column) ** 0.5 or 1.0
-        columns.append([v / norm for v in column])
-    return arb_mat(n, n, [arb(columns[j][i]) for i in range(n) for j in range(n)])
 
 
 def _flat_index(net: Net, layer: int, row: int, col: int) -> int:

@@ -130,6 +130,12 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
         "families. Exit code 0.",
     )
     network_options(group)
+    group.add_argument(
+        "--model",
+        metavar="FILE.onnx",
+        default=None,
+        help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
+    )
     _json_flag(group)
 
 
@@ -225,6 +231,12 @@ _COMMANDS: dict[str, _Command] = {
         True,
         "symcert.cli.barrier:run_barrier",
         "Certify the loss barrier between two networks, optionally after aligning them",
+    ),
+    "connect": _Command(
+        "symcert.cli.connect:add_connect_parser",
+        True,
+        "symcert.cli.connect:run_connect",
+        "Certify a low-loss path between two networks: L <= level along the whole path",
     ),
     "example": _Command(
         "symcert.cli.models:add_example_parser",

@@ -10,7 +10,14 @@ from pathlib import Path
 from symcert.cli.data_files import read_table
 from symcert.cli.options import add_command
 from symcert.errors import SpecificationError
-from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION, grade, parse_key, read_answers, scores_csv
+from symcert.handouts.grading import (
+    KEY_SCHEMA,
+    KEY_VERSION,
+    grade_class,
+    parse_key,
+    read_answer_rows,
+    scores_csv,
+)
 
 __all__ = ["add_grade_parser", "run_grade"]
 
@@ -26,8 +33,11 @@ key format (JSON, "schema": "{KEY_SCHEMA}", "version": {KEY_VERSION}):
          sign      V = "+" or "-" (answers +, -, positive, negative, >0, <0)
   every number is an exact string; "students" gives each student's own numbers (optional).
 answers (CSV): header student,ID1,ID2,... and one row per student; an empty cell is missing.
-scores (CSV): student,exercise,answer,status,points,max_points,hint; then a TOTAL row per student.
+scores (CSV): student,exercise,answer,status,points,max_points,hint; then a TOTAL row per student,
+  then a row per flagged row: status unknown (a student not in a per-student key: not graded),
+  duplicate (a second row for a student: the first counts) or absent (no row for a student).
   status is correct, wrong, malformed or missing; a wrong answer gets the key's hint.
+  Every flag, and each unreadable answer with its row, is also a warning on stderr.
 exit codes: 0 graded, 2 bad input
 """
 
@@ -73,13 +83,16 @@ def run_grade(args: argparse.Namespace) -> int:
     """Grade the answers; print a one-line total per student on stderr."""
     key = parse_key(_key_record(args.key))
     text = read_table(args.answers, "answers")
-    grades = grade(key, read_answers(text, key))
-    scores = scores_csv(grades)
+    report = grade_class(key, read_answer_rows(text, key))
+    grades = report.grades
+    scores = scores_csv(grades, report.problems)
     if args.output:
         Path(args.output).write_text(scores, encoding="utf-8")
         print(f"Scores written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(scores)
+    for problem in report.problems:
+        print(f"symcert: warning: {problem.message}", file=sys.stderr)
     totals: dict[str, int] = {}
     for g in grades:
         totals[g.student] = totals.get(g.student, 0) + g.points

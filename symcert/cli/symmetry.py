@@ -7,11 +7,13 @@ import json
 import sys
 
 from symcert.errors import SpecificationError
+from symcert.models.onnx_import import load_onnx
 from symcert.printing import text
 from symcert.proofs.invariance import Proof, prove_invariance
 from symcert.proofs.serialize import group_to_dict, proof_to_dict
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.examples import default_teacher_loss
+from symcert.symbolic.graph import derive_symmetries
 from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
@@ -35,12 +37,25 @@ def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
 
 
 def run_group(args: argparse.Namespace) -> int:
+    if getattr(args, "model", None):
+        return _run_graph_group(args.model, args.json)
     mlp = network_from(args)
     group = mlp.symmetry_group()
     if args.json:
         print(json.dumps(group_to_dict(group), indent=2))
     else:
         print(group_text(group))
+    return EXIT_PROVED
+
+
+def _run_graph_group(path: str, as_json: bool) -> int:
+    """``symcert group --model FILE.onnx``: the permutation spec derived from the model's layer graph."""
+    if not path.lower().endswith(".onnx"):
+        raise SpecificationError(
+            f"symcert group --model reads .onnx models, got {path!r}; describe an MLP with --widths instead"
+        )
+    spec = derive_symmetries(load_onnx(path).graph)
+    print(json.dumps({"model": path, **spec.to_dict()}, indent=2) if as_json else spec.summary())
     return EXIT_PROVED
 
 

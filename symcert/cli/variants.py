@@ -30,7 +30,7 @@ def _workers(text: str) -> int:
 
 
 def add_variant_options(parser: argparse.ArgumentParser) -> None:
-    """``--seed``, ``--students`` and ``--workers`` (variants exist for: permutation)."""
+    """``--seed``, ``--students`` and ``--workers`` (variants exist for :data:`VARIANT_HANDOUTS`)."""
     parser.add_argument(
         "--seed",
         type=_seed,
@@ -43,8 +43,9 @@ def add_variant_options(parser: argparse.ArgumentParser) -> None:
         "--students",
         metavar="ROSTER.csv",
         default=None,
-        help="one variant PDF per student (CSV header student[,seed]) in -o DIR, without solutions, plus "
-        "DIR/key.json, the answer key with each student's numbers (for 'symcert grade')",
+        help="one variant PDF per student (CSV header student[,seed]) in -o DIR, without solutions or any "
+        "graded answer, plus DIR/key.json, the answer key with each student's numbers (for 'symcert "
+        "grade'), and DIR/key.pdf, a page per student with their numbers and the worked solutions",
     )
     parser.add_argument(
         "--workers", type=_workers, default=None, help="with --students: processes (default: the cores)"

@@ -4,7 +4,7 @@ The shipped handouts are the project's proof library: the test suite rebuilds
 each one and re-checks its certificates with the independent checker.
 
 >>> handout_names()[-1]
-'linear-mode-connectivity'
+'mode-connectivity'
 >>> describe_handout("permutation")
 "Permuting hidden units: why a network's loss is not convex"
 """
@@ -28,6 +28,7 @@ CATALOGUE: dict[str, str] = {
     "rescaling": "symcert.handouts.rescaling",
     "permutation-saddles": "symcert.handouts.permutation_saddles",
     "linear-mode-connectivity": "symcert.handouts.linear_mode_connectivity",
+    "mode-connectivity": "symcert.handouts.mode_connectivity",
 }
 
 

@@ -94,7 +94,7 @@ def numbers_table(certificates: tuple[Certificate, ...], digits: int = 10) -> st
     for certificate in certificates:
         rows.append(
             r"\multicolumn{2}{l}{\emph{%s certificate (%s)}} \\"
-            % (certificate.kind.capitalize(), certificate_arithmetic(certificate))
+            % (certificate.kind.replace("_", " ").capitalize(), certificate_arithmetic(certificate))
         )
         for name, bounds in certificate.enclosures.items():
             rows.append(

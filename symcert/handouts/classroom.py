@@ -3,8 +3,10 @@
 The roster is a CSV with a header ``student`` (and optionally ``seed``), one row per student. A
 student without a seed gets one derived from the name and the base seed (SHA-256), so the same roster
 always gives the same handouts. :func:`write_class` writes ``OUT/NAME.tex`` and ``OUT/NAME.pdf``
-(without solutions) for each student and ``OUT/key.json``, the grading key
-(:mod:`symcert.handouts.grading`) with each student's own numbers.
+(without solutions, and without any graded answer) for each student, ``OUT/key.json``, the grading
+key (:mod:`symcert.handouts.grading`: the exercises' kinds and points at the top level, each
+student's own numbers under ``students``) and ``OUT/key.pdf``, one page per student with their
+numbers and the worked solutions.
 
 >>> student_seed("Ada Lovelace") == student_seed("Ada Lovelace") != student_seed("Alan Turing")
 True
@@ -29,7 +31,7 @@ from typing import Any
 
 from symcert.errors import SpecificationError
 from symcert.handouts.grading import KEY_SCHEMA, KEY_VERSION
-from symcert.handouts.variants import key_entries, key_exercises, variant_handout
+from symcert.handouts.variants import key_document, key_entries, key_exercises, key_page, variant_handout
 
 __all__ = ["Student", "ClassSet", "read_roster", "student_seed", "file_stem", "write_variant", "write_class"]
 
@@ -115,6 +117,7 @@ def write_variant(
     return {
         "entry": key_entries(variant),
         "exercises": key_exercises(variant),
+        "page": key_page(variant, student),
         "tex": str(tex),
         "pdf": None if out is None else str(out),
         "certified": sum(c.proved for c in handout.certificates()),
@@ -150,7 +153,8 @@ def write_class(
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(_job, jobs))
-    exercises = {k: dict(e) for k, e in results[0]["exercises"].items()}
+    shared = ("kind", "points", "tolerance")  # the same for everyone; each student has their numbers
+    exercises = {k: {f: e[f] for f in shared if f in e} for k, e in results[0]["exercises"].items()}
     key = {
         "schema": KEY_SCHEMA,
         "version": KEY_VERSION,
@@ -161,6 +165,11 @@ def write_class(
     }
     key_path = out / "key.json"
     key_path.write_text(json.dumps(key, indent=2) + "\n", encoding="utf-8")
+    if pdf:
+        from symcert.build.tex import compile_pdf, write_tex
+
+        pages = [r["page"] for r in results]
+        compile_pdf(write_tex(out / "key.tex", key_document(pages, f"{name}: answer key")))
     files = tuple(
         (s.name, Path(r["tex"]), None if r["pdf"] is None else Path(r["pdf"]))
         for s, r in zip(students, results)

@@ -60,6 +60,10 @@ __all__ = [
     "parse_key",
     "read_key",
     "read_answers",
+    "read_answer_rows",
+    "RowProblem",
+    "ClassReport",
+    "grade_class",
     "grade_student",
     "grade",
     "scores_csv",
@@ -183,11 +187,19 @@ def _value(kind: str, value: Any, where: str) -> Any:
     return _number_field(value, where)
 
 
-def _exercise(identifier: str, record: Any, base: KeyExercise | None = None) -> KeyExercise:
+#: Fields a reader sees but the grader ignores: a decimal beside the exact value, the certified
+#: enclosure a sign comes from.
+_INFORMATION = {"decimal", "certified"}
+
+
+def _exercise(
+    identifier: str, record: Any, base: KeyExercise | None = None, *, per_student: bool = False
+) -> KeyExercise:
     where = f"exercise {identifier!r}"
     if not isinstance(record, dict):
         raise _fail(where, "an object with kind, value, points and hint", record)
     allowed = {"value", "tolerance", "hint"} if base else {"kind", "value", "tolerance", "points", "hint"}
+    allowed |= _INFORMATION
     unknown = set(record) - allowed
     if unknown:
         raise _fail(where, f"an object with keys among {', '.join(sorted(allowed))}", sorted(unknown))
@@ -196,10 +208,16 @@ def _exercise(identifier: str, record: Any, base: KeyExercise | None = None) -> 
         raise _fail(f"the kind of {where}", f"one of {', '.join(ANSWER_KINDS)}", kind)
     if "value" in record:
         value = _value(kind, record["value"], f"the value of {where}")
-    elif base is not None:
+    elif base is not None and base.value is not None:
         value = base.value
+    elif per_student:  # a class key: every student gives this value (checked in parse_key)
+        value = None
     else:
         raise _fail(where, "an object with a value", record)
+    if not isinstance(record.get("decimal", ""), str) or "\n" in record.get("decimal", ""):
+        raise _fail(f"the decimal of {where}", "one line of text", record["decimal"])
+    if "certified" in record:
+        _value("interval", record["certified"], f"the certified enclosure of {where}")
     tolerance = base.tolerance if base else Fraction(0)
     if "tolerance" in record:
         tolerance = _number_field(record["tolerance"], f"the tolerance of {where}")
@@ -225,7 +243,12 @@ def parse_key(data: Any) -> Key:
     records = data.get("exercises")
     if not isinstance(records, dict) or not records:
         raise _fail('"exercises"', "a non-empty object mapping exercise ids to exercises", records)
-    exercises = tuple(_exercise(str(identifier), record) for identifier, record in records.items())
+    only = data.get("students_only", False)
+    if not isinstance(only, bool):
+        raise _fail('"students_only"', "true or false", only)
+    exercises = tuple(
+        _exercise(str(identifier), record, per_student=only) for identifier, record in records.items()
+    )
     by_id = {exercise.id: exercise for exercise in exercises}
     students: dict[str, dict[str, KeyExercise]] = {}
     raw_students = data.get("students", {})
@@ -241,10 +264,10 @@ def parse_key(data: Any) -> Key:
                     f"student {name!r}", f"numbers for exercises of the key ({', '.join(by_id)})", identifier
                 )
         students[str(name)] = {i: _exercise(i, r, by_id[i]) for i, r in own.items()}
+        lacking = [e.id for e in exercises if e.value is None and e.id not in students[str(name)]]
+        if lacking:
+            raise _fail(f"student {name!r}", f"their own value of {', '.join(lacking)}", record)
     title = data.get("title", "")
-    only = data.get("students_only", False)
-    if not isinstance(only, bool):
-        raise _fail('"students_only"', "true or false", only)
     return Key(str(title), exercises, students, only)
 
 
@@ -259,8 +282,9 @@ def read_key(path: str | Path) -> Key:
     return parse_key(data)
 
 
-def read_answers(text: str, key: Key) -> list[tuple[str, dict[str, str]]]:
-    """The rows of an answers CSV (header ``student,ID1,...``) as ``(student, {id: answer})``."""
+def read_answer_rows(text: str, key: Key) -> list[tuple[int, str, dict[str, str]]]:
+    """The rows of an answers CSV (header ``student,ID1,...``) as ``(line, student, {id: answer})``,
+    ``line`` being the row's number in the file (the header is line 1); blank rows are skipped."""
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or not rows[0] or rows[0][0].strip().lower() != "student":
         raise SpecificationError(
@@ -285,8 +309,13 @@ def read_answers(text: str, key: Key) -> list[tuple[str, dict[str, str]]]:
                 f"{len(header) + 1}; check its commas"
             )
         cells = row[1:] + [""] * (len(header) + 1 - len(row))
-        answers.append((row[0].strip(), dict(zip(header, cells))))
+        answers.append((number, row[0].strip(), dict(zip(header, cells))))
     return answers
+
+
+def read_answers(text: str, key: Key) -> list[tuple[str, dict[str, str]]]:
+    """The rows of an answers CSV (header ``student,ID1,...``) as ``(student, {id: answer})``."""
+    return [(student, row) for _, student, row in read_answer_rows(text, key)]
 
 
 def grade_student(key: Key, student: str, answers: Mapping[str, str]) -> list[Grade]:
@@ -313,8 +342,96 @@ def grade(key: Key, answers: Sequence[tuple[str, Mapping[str, str]]]) -> list[Gr
     return [g for student, row in answers for g in grade_student(key, student, row)]
 
 
-def scores_csv(grades: Sequence[Grade]) -> str:
-    """The scores as CSV: one row per answer, then one ``TOTAL`` row per student."""
+@dataclass(frozen=True)
+class RowProblem:
+    """Something about a row of the answers (or a student without one) that the lecturer must see.
+
+    ``status`` is ``unknown`` (a student the key does not list: not graded), ``duplicate`` (a second
+    row for a student: not graded, the first row counts), ``absent`` (a student of the key without a
+    row) or ``malformed`` (an answer that is not a number or a sign: scored 0, the row is graded).
+    ``line`` is the row's line in the CSV (0 for an absent student).
+    """
+
+    line: int
+    student: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """The grades of every gradable row and the problems found, in the order of the file."""
+
+    grades: tuple[Grade, ...]
+    problems: tuple[RowProblem, ...]
+
+
+def grade_class(key: Key, rows: Sequence[tuple[int, str, Mapping[str, str]]]) -> ClassReport:
+    """Grade every row that can be graded and report the others, never stopping at one.
+
+    ``rows`` are :func:`read_answer_rows`'s. A row for a student not in a per-student key, or a
+    second row for the same student, is reported and not graded; students of the key without a row
+    are reported as absent; each unreadable answer is reported with its row.
+
+    >>> key = parse_key({"schema": "symcert-grading-key", "version": 1, "students_only": True,
+    ...     "exercises": {"q": {"kind": "exact", "points": 1}},
+    ...     "students": {"ann": {"exercises": {"q": {"value": "1/2"}}},
+    ...                  "ben": {"exercises": {"q": {"value": "2"}}}}})
+    >>> report = grade_class(key, [(2, "ann", {"q": "0.5"}), (3, "eve", {"q": "1"}), (4, "ann", {"q": "x"})])
+    >>> [(g.student, g.status) for g in report.grades]
+    [('ann', 'correct')]
+    >>> [(p.line, p.student, p.status) for p in report.problems]
+    [(3, 'eve', 'unknown'), (4, 'ann', 'duplicate'), (0, 'ben', 'absent')]
+    """
+    grades: list[Grade] = []
+    problems: list[RowProblem] = []
+    first: dict[str, int] = {}
+    for line, student, answers in rows:
+        if student in first:
+            problems.append(
+                RowProblem(
+                    line,
+                    student,
+                    "duplicate",
+                    f"row {line} repeats student {student!r} (first on row {first[student]}); "
+                    "not graded, the first row counts",
+                )
+            )
+            continue
+        first[student] = line
+        if key.students_only and student not in key.students:
+            problems.append(
+                RowProblem(
+                    line,
+                    student,
+                    "unknown",
+                    f"row {line}: student {student!r} is not in the key; not graded (check the name)",
+                )
+            )
+            continue
+        for g in grade_student(key, student, answers):
+            grades.append(g)
+            if g.status == "malformed":
+                problems.append(
+                    RowProblem(
+                        line,
+                        student,
+                        "malformed",
+                        f"row {line} ({student}): could not read the answer to {g.exercise}: {g.answer!r}",
+                    )
+                )
+    for student in key.students:
+        if student not in first:
+            problems.append(
+                RowProblem(0, student, "absent", f"student {student!r} of the key has no row in the answers")
+            )
+    return ClassReport(tuple(grades), tuple(problems))
+
+
+def scores_csv(grades: Sequence[Grade], problems: Sequence[RowProblem] = ()) -> str:
+    """The scores as CSV: one row per answer, then one ``TOTAL`` row per student, then one row per
+    ungraded row or absent student (exercise empty, status ``unknown``, ``duplicate`` or ``absent``,
+    the explanation in the hint column)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "exercise", "answer", "status", "points", "max_points", "hint"])
@@ -326,4 +443,7 @@ def scores_csv(grades: Sequence[Grade]) -> str:
         total[1] += g.max_points
     for student, (points, maximum) in totals.items():
         writer.writerow([student, "TOTAL", "", "", points, maximum, ""])
+    for problem in problems:
+        if problem.status != "malformed":  # a malformed answer has its own row above
+            writer.writerow([problem.student, "", "", problem.status, "", "", problem.message])
     return out.getvalue()

@@ -9,6 +9,7 @@ convention) is certified before and after weight matching with sign flips. Needs
 from __future__ import annotations
 
 import warnings
+from fractions import Fraction
 
 from symcert.handouts.base import Exercise, Handout
 from symcert.models.digits import require_sklearn
@@ -36,6 +37,34 @@ def _train(seed: int):
         warnings.simplefilter("ignore", ConvergenceWarning)
         estimator.fit(X, y)
     return from_sklearn(estimator, X, y)
+
+
+def _networks_latex(mlp) -> str:
+    r"""``$64$-$4$-$10$ $\tanh$ networks (310 parameters each, softmax output)``: plural, once."""
+    shape = "-".join(r"$%d$" % w for w in mlp.widths)
+    return r"%s $\%s$ networks (%d parameters each, softmax output)" % (
+        shape,
+        mlp.activation.name,
+        mlp.n_parameters,
+    )
+
+
+def _loss_display(loss) -> str:
+    r"""The training loss as mathematics: the weight decay as $\alpha/(2n)$, exactly and in decimals."""
+    decay = Fraction(str(loss.weight_decay))
+    alpha = decay * 2 * SAMPLES
+    power = alpha.denominator.bit_length() - 1
+    exact_alpha = r"%d/2^{%d}" % (alpha.numerator, power) if alpha.denominator == 1 << power else str(alpha)
+    mantissa, exponent = f"{float(decay):.9e}".split("e")
+    return (
+        r"\[ L(\theta) = -\frac{1}{n} \sum_{i=1}^{n} \log p_{y_i}\bigl(z(x_i;\theta)"
+        r"\bigr) + \frac{\alpha}{2n} \sum_{w \in \text{weights}} w^2, \]" + "\n"
+        r"with $n = %d$ data points and $\alpha = 10^{-4}$, the softmax $p$ of the output "
+        r"pre-activations $z$, and biases not decayed. Scikit-learn stores $\alpha$ as the double "
+        r"nearest to $10^{-4}$, which is exactly $%s$, so that "
+        r"$\alpha/(2n) \approx %s \times 10^{%d}$."
+        % (SAMPLES, exact_alpha, mantissa, int(exponent))
+    )
 
 
 def _element_latex(element) -> str:
@@ -74,7 +103,7 @@ def build() -> Handout:
             r"\begin{definition}For a loss $L$ and two parameter vectors $A$, $B$, let "
             r"$\varphi(t) = L\bigl((1-t)A + tB\bigr)$. The \emph{loss barrier} is "
             r"\[ \mathcal{B}(A, B) = \sup_{t \in [0, 1]} \varphi(t) "
-            r"- \bigl((1-t)\varphi(0) + t\varphi(1)\bigr), \]"
+            r"- \bigl((1-t)\varphi(0) + t\varphi(1)\bigr), \] "
             r"the height of the loss along the segment above the chord (Entezari et al., 2022). "
             r"$A$ and $B$ are \emph{linearly mode connected} when it is (close to) $0$.\end{definition}",
             r"\begin{definition}A \emph{symmetry} $g$ of the network (a permutation of hidden units, "
@@ -83,12 +112,11 @@ def build() -> Handout:
             r"close to $A$; then $L(g(B)) = L(B)$, but "
             r"$\mathcal{B}(A, g(B))$ may be much smaller than $\mathcal{B}(A, B)$.\end{definition}",
             r"\section{Two trained networks}",
-            r"Two %s networks were trained by scikit-learn (L-BFGS, seeds $0$ and $1$) on the first "
+            r"Two %s were trained by scikit-learn (L-BFGS, seeds $0$ and $1$) on the first "
             r"%d of its bundled handwritten digits (pixels divided by $16$). Their weights are floats, "
             r"hence exact dyadic rationals: $A$ and $B$ each have %d exact coordinates. The loss is "
-            r"scikit-learn's own training loss: the mean cross-entropy plus $\alpha/(2n)$ times the sum "
-            r"of squared weights."
-            % (loss.mlp.describe(), SAMPLES, n),
+            r"scikit-learn's own training loss, the mean cross-entropy of the softmax output plus a "
+            r"weight decay:" % (_networks_latex(loss.mlp), SAMPLES, n) + "\n" + _loss_display(loss),
             r"Branch and bound over $t$ encloses the barrier: every piece of a partition of $[0, 1]$ gets a "
             r"rigorous upper bound (interval arithmetic over the piece, mean-value and Taylor forms with "
             r"enclosures of $\varphi'$ and $\varphi''$), and certified values at points give the lower end.",

@@ -6,7 +6,9 @@ import math
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.printing.figures.loss import plane_figure, segment_figure
-from symcert.printing.latex.elements import permutation_lemma_to_latex
+from symcert.printing.latex.display import point_latex
+from symcert.printing.latex.elements import element_latex, permutation_lemma_to_latex
+from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import Example, default_example
@@ -15,10 +17,13 @@ from symcert.symbolic.generic import permutation_lemma
 TITLE = "Permuting hidden units: why a network's loss is not convex"
 
 
-def build(example: Example | None = None) -> Handout:
+def build(example: Example | None = None, *, student: bool = False) -> Handout:
     """Build the handout (certificates included) on ``example`` (default: the built-in one).
 
-    Student variants (:mod:`symcert.handouts.variants`) pass another teacher, data and swap.
+    Student variants (:mod:`symcert.handouts.variants`) pass another teacher, data and swap, and
+    ``student=True``: the body then states the network, the data, the symmetry and the two minima
+    ``A`` and ``B = gA`` but not the midpoint, its loss, the certified numbers or the figures, which
+    are the answers to the variant's exercises (the certificate is still built and checked).
     """
     example = default_example() if example is None else example
     loss, A, g = example.loss, example.teacher, example.element
@@ -27,39 +32,52 @@ def build(example: Example | None = None) -> Handout:
     chord = certify_nonconvexity(loss, A, element=g, kind="chord")
     lemma = permutation_lemma()
     orders = " & ".join(f"${math.factorial(n)}$" for n in range(1, 7))
-    body = "\n\n".join(
-        [
-            r"\section{Definitions}",
-            r"\begin{definition}A function $L \colon \mathbb{R}^p \to \mathbb{R}$ is \emph{convex} if "
-            r"$L(tA + (1-t)B) \le t L(A) + (1-t) L(B)$ for all $A, B$ and $t \in [0, 1]$.\end{definition}",
-            r"\begin{definition}A \emph{symmetry} of $L$ is a map $g$ of parameter space with "
-            r"$L(g\theta) = L(\theta)$ for every $\theta$. Permuting the units of a hidden layer permutes "
-            r"row $j$ of $W^{(l)}$, entry $j$ of $b^{(l)}$ and column $j$ of $W^{(l+1)}$ "
-            r"together.\end{definition}",
-            r"\section{Swapping units is a symmetry, for every width}",
-            permutation_lemma_to_latex(lemma, lemma.check_instances(3)),
-            r"The permutations of a layer of $n$ units form the group $S_n$ of order $n!$; "
-            r"with several hidden layers the orders multiply (Chen, Lu \& Hecht-Nielsen, 1993):",
-            r"\begin{center}\begin{tabular}{lcccccc}\toprule $n$ & 1 & 2 & 3 & 4 & 5 & 6 \\ \midrule "
-            r"$|S_n| = n!$ & " + orders + r" \\ \bottomrule\end{tabular}\end{center}",
-            r"\section{A concrete network}",
-            r"The general lemma is checked on a concrete loss by the symbolic prover: "
-            r"it substitutes, writes the loss with an abstract activation and compares canonical forms. "
-            r"Units and layers are numbered from $1$; the swap $g = \mathrm{swap}^{(1)}_{1,2}$ of units $1$ "
-            r"and $2$ of layer $1$ is written \texttt{swap:1:0,1} on the command line, which numbers units "
-            r"from $0$.",
-            invariance.to_latex(),
+    sections = [
+        r"\section{Definitions}",
+        r"\begin{definition}A function $L \colon \mathbb{R}^p \to \mathbb{R}$ is \emph{convex} if "
+        r"$L(tA + (1-t)B) \le t L(A) + (1-t) L(B)$ for all $A, B$ and $t \in [0, 1]$.\end{definition}",
+        r"\begin{definition}A \emph{symmetry} of $L$ is a map $g$ of parameter space with "
+        r"$L(g\theta) = L(\theta)$ for every $\theta$. Permuting the units of a hidden layer permutes "
+        r"row $j$ of $W^{(l)}$, entry $j$ of $b^{(l)}$ and column $j$ of $W^{(l+1)}$ "
+        r"together.\end{definition}",
+        r"\section{Swapping units is a symmetry, for every width}",
+        permutation_lemma_to_latex(lemma, lemma.check_instances(3)),
+        r"The permutations of a layer of $n$ units form the group $S_n$ of order $n!$; "
+        r"with several hidden layers the orders multiply (Chen, Lu \& Hecht-Nielsen, 1993):",
+        r"\begin{center}\begin{tabular}{lcccccc}\toprule $n$ & 1 & 2 & 3 & 4 & 5 & 6 \\ \midrule "
+        r"$|S_n| = n!$ & " + orders + r" \\ \bottomrule\end{tabular}\end{center}",
+        r"\section{A concrete network}",
+        r"The general lemma is checked on a concrete loss by the symbolic prover: "
+        r"it substitutes, writes the loss with an abstract activation and compares canonical forms. "
+        r"Units and layers are numbered from $1$; the swap $g = %s$ is written \texttt{%s} on the "
+        r"command line, which numbers units from $0$." % (element_latex(g), str(g)),
+        network_latex(loss.mlp),
+        loss_latex(loss),
+        invariance.to_latex(),
+    ]
+    if student:
+        sections += [
+            r"\section{Two permuted minima}",
+            r"The teacher $A$ generated the data, so $L(A) = 0$, and its permuted copy $B = gA$ has "
+            r"$L(B) = L(A) = 0$ because $g$ is a symmetry: two global minima. All coordinates are exact "
+            r"rationals:",
+            r"\[ A:\quad %s \]" % point_latex(A),
+            r"\[ B = gA:\quad %s \]" % point_latex(B),
+            r"The exercises below ask what happens between them, at the midpoint $M = \frac12(A + B)$.",
+        ]
+    else:
+        sections += [
             r"\section{Two permuted minima and a worse midpoint}",
             r"The teacher $A$ generated the data, so $L(A) = 0$; by Theorem~\ref{thm:perm:chord} below its "
             r"permuted copy $B = gA$ is a second global minimum and the midpoint is strictly worse. "
             r"Figures~\ref{fig:perm:segment} and~\ref{fig:perm:plane} show the bump.",
-            chord.to_latex(10, invariance=invariance, label="thm:perm:chord"),
+            chord.to_latex(10, invariance=invariance, context=False, label="thm:perm:chord"),
             r"\paragraph{Certified numbers.}",
             numbers_table((chord,)),
             segment_figure(loss, A, B, label="fig:perm:segment"),
             plane_figure(loss, A, B, label="fig:perm:plane"),
         ]
-    )
+    body = "\n\n".join(sections)
     exercises = (
         Exercise(
             r"What is the order of the permutation group of the hidden units of a network with widths "

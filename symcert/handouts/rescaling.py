@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.printing.figures.loss import segment_figure, slice_figure
+from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.gradient import prove_gradient_identity
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
@@ -50,11 +51,13 @@ def build() -> Handout:
             r"minimum lies on a curve $\alpha \mapsto (\alpha w, v / \alpha)$ of minima: a valley of equal "
             r"loss "
             r"(Kunin et al., 2021). The prover checks one member, $\alpha = 2$, on the smallest network:",
+            network_latex(mlp),
+            loss_latex(loss),
             invariance.to_latex(),
             r"\section{The valley is curved, so the loss is not convex}",
             r"The valley $\{(a, c) : a c = 2,\ a > 0\}$ is a hyperbola; the chord between two of its points "
             r"leaves it (Figure~\ref{fig:rescale:slice}), and there the loss is positive.",
-            chord.to_latex(10, invariance=invariance, label="thm:rescale:chord"),
+            chord.to_latex(10, invariance=invariance, context=False, label="thm:rescale:chord"),
             r"\paragraph{Certified numbers.}",
             numbers_table((chord,)),
             slice_figure(

@@ -36,7 +36,7 @@ from symcert.proofs.certificates import Certificate
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import Example
-from symcert.symbolic.group import swap
+from symcert.symbolic.group import flip, swap
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 
@@ -48,15 +48,18 @@ __all__ = [
     "variant_handout",
     "key_entries",
     "key_exercises",
+    "key_page",
+    "key_document",
+    "decimal_text",
     "VARIANT_HANDOUTS",
 ]
 
 #: Certified distance from zero of every quantity whose sign a student decides.
 MARGIN = Fraction(1, 10)
 #: Candidates drawn per seed before giving up (in practice a few suffice).
-MAX_TRIES = 200
+MAX_TRIES = 1000
 #: The handouts that have student variants.
-VARIANT_HANDOUTS = ("permutation",)
+VARIANT_HANDOUTS = ("permutation", "sign-flip")
 
 _WEIGHTS = tuple(Fraction(k, 2) for k in (-4, -3, -2, -1, 1, 2, 3, 4))
 _BIASES = tuple(Fraction(k, 2) for k in (-2, -1, 0, 1, 2))
@@ -77,6 +80,7 @@ class Variant:
     order_widths: tuple[int, ...]
     t0: sympy.Rational
     curvature: tuple[sympy.Rational, sympy.Rational]
+    handout: str = "permutation"
 
     @property
     def gap_lower(self) -> Fraction:
@@ -104,11 +108,13 @@ class Variant:
 
     @property
     def group_order(self) -> int:
-        """The order of the permutation group of the hidden layers of ``order_widths``."""
-        return math.prod(math.factorial(n) for n in self.order_widths[1:-1])
+        """The order of the permutation group of the hidden layers of ``order_widths`` (for ``sign-flip``:
+        of the signed permutations, ``n! 2^n`` per layer)."""
+        flips = self.handout == "sign-flip"
+        return math.prod(math.factorial(n) * (2**n if flips else 1) for n in self.order_widths[1:-1])
 
 
-def _candidate(rng: random.Random) -> tuple[Example, tuple[int, int]]:
+def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example, tuple[int, int]]:
     n = rng.choice((2, 3))
     mlp = MLP((1, n, 1), "tanh")
     units = [(rng.choice(_WEIGHTS), rng.choice(_BIASES), rng.choice(_WEIGHTS)) for _ in range(n)]
@@ -123,23 +129,28 @@ def _candidate(rng: random.Random) -> tuple[Example, tuple[int, int]]:
     distinct = len(set(units)) == n and all(
         (w, b) != (-w2, -b2) for k, (w, b, _) in enumerate(units) for (w2, b2, _) in units[k + 1 :]
     )
-    example = Example(Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse"), teacher, swap(1, i, j))
+    element = flip(1, i) if handout == "sign-flip" else swap(1, i, j)
+    example = Example(Loss(mlp, Dataset.teacher(mlp, teacher, xs), "mse"), teacher, element)
     return (example, (i, j)) if distinct else (None, (i, j))
 
 
-def variant_instance(seed: int) -> Variant:
-    """The first well-conditioned candidate drawn from ``random.Random(seed)`` (see the module docstring)."""
+def variant_instance(seed: int, handout: str = "permutation") -> Variant:
+    """The first well-conditioned candidate drawn from ``random.Random(seed)`` (see the module
+    docstring) for ``handout``: ``"permutation"`` swaps units ``i < j``, ``"sign-flip"`` flips unit ``i``."""
     if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 10**18:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(f"a variant seed is an integer from 0 to 10^18 - 1, got {seed!r}")
     rng = random.Random(seed)
     for _ in range(MAX_TRIES):
-        example, units = _candidate(rng)
+        example, units = _candidate(rng, handout)
         widths = (rng.randint(1, 3), rng.randint(2, 4), rng.randint(2, 5), rng.randint(1, 2))
         if example is None:
             continue
         A, g = example.teacher, example.element
+        draft = Variant(seed, example, None, units, widths, sympy.Integer(0), (0, 0), handout)  # type: ignore[arg-type]
+        if not _distinctive(draft):  # cheap: before any certificate
+            continue
         chord = certify_nonconvexity(example.loss, A, element=g, kind="chord", dps=30)
         if not chord.proved or Fraction(str(chord.enclosures["barrier"][0])) < MARGIN:
             continue
@@ -148,13 +159,29 @@ def variant_instance(seed: int) -> Variant:
         lo, hi = Fraction(str(decision.lower)), Fraction(str(decision.upper))
         if not (hi <= -MARGIN or lo >= MARGIN):
             continue
-        variant = Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper))
-        if 0 in variant.midpoint_entries():
-            continue
-        return variant
+        return Variant(seed, example, chord, units, widths, t0, (decision.lower, decision.upper), handout)
     raise AssertionError(
         f"no well-conditioned instance in {MAX_TRIES} candidates for seed {seed}"
     )  # pragma: no cover
+
+
+#: Group orders a student could copy from the handout's table of n! (or guess): never asked.
+_PRINTED_ORDERS = frozenset(math.factorial(n) for n in range(1, 7)) | frozenset(range(30))
+
+
+def _distinctive(variant: Variant) -> bool:
+    """Whether the answers of ``variant`` are not numbers the student's handout prints anyway.
+
+    The midpoint entries must be nonzero quarters whose absolute value is no entry of ``A`` (so neither
+    copying a coordinate nor reading a fraction of the text answers the exercise), and the group order
+    must not be in the table of ``n!`` nor a small number (so a page number or a width is not it).
+    """
+    if variant.handout == "sign-flip":  # the sign-flip handout tabulates n! 2^n for n = 1..4
+        return variant.group_order not in _PRINTED_ORDERS | {2, 8, 48, 384}
+    entries = {abs(Fraction(str(v))) for v in variant.example.teacher.as_dict().values()}
+    w, v = variant.midpoint_entries()
+    quarters = all(x != 0 and x.denominator == 4 and abs(x) not in entries for x in (w, v))
+    return quarters and variant.group_order not in _PRINTED_ORDERS
 
 
 def _q(value: Fraction) -> str:
@@ -181,33 +208,67 @@ def _bounds(certificate: Certificate, name: str) -> tuple[Fraction, Fraction]:
     return Fraction(str(lo)), Fraction(str(hi))
 
 
+def decimal_text(value: Fraction, digits: int = 10) -> str:
+    """A decimal beside an exact number: exact when it terminates within ``digits`` places, else
+    rounded to nearest with an ellipsis (a reading aid; the exact value is the one graded).
+
+    >>> decimal_text(Fraction(5, 4)), decimal_text(Fraction(-2, 3), 4), decimal_text(Fraction(144))
+    ('1.25', '-0.6667...', '144')
+    """
+    scaled = value * 10**digits
+    if scaled.denominator == 1:
+        text = _decimal(value, digits, False).rstrip("0").rstrip(".")
+        return text or "0"
+    n = math.floor(abs(scaled) + Fraction(1, 2))
+    whole, frac = divmod(n, 10**digits)
+    return f"{'-' if value < 0 else ''}{whole}.{frac:0{digits}d}..."
+
+
+def _interval_text(lo: Fraction, hi: Fraction, digits: int) -> str:
+    """``[lo, hi]`` rounded outward to ``digits`` decimal places (it contains the exact enclosure)."""
+    return f"[{_decimal(lo, digits, False)}, {_decimal(hi, digits, True)}]"
+
+
 def key_exercises(variant: Variant) -> dict[str, dict]:
-    """The numeric answers of a variant in the grading key format (see :mod:`symcert.handouts.grading`)."""
+    """The numeric answers of a variant in the grading key format (see :mod:`symcert.handouts.grading`).
+
+    Every value is exact (a rational as a string); ``decimal`` beside it is for a reader (enclosures
+    rounded outward), and the sign exercise carries the ``certified`` enclosure of ``phi''(t0)`` it
+    comes from.
+    """
     w, v = variant.midpoint_entries()
     lo, hi = _bounds(variant.chord, "L(M)")
+    c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
     i, j = variant.units
-    return {
+    flips = variant.handout == "sign-flip"
+    exercises = {
         "order": {
             "kind": "exact",
             "value": str(variant.group_order),
+            "decimal": decimal_text(Fraction(variant.group_order)),
             "points": 1,
-            "hint": "Each hidden layer of n units contributes n! permutations; multiply over the layers.",
+            "hint": "Each hidden layer of n units contributes n! permutations"
+            + (" times 2^n sign patterns" if flips else "")
+            + "; multiply over the layers.",
         },
         "M_w": {
             "kind": "exact",
             "value": str(w),
+            "decimal": decimal_text(w),
             "points": 1,
             "hint": f"Swapping units {i + 1} and {j + 1} averages their incoming weights in M.",
         },
         "M_v": {
             "kind": "exact",
             "value": str(v),
+            "decimal": decimal_text(v),
             "points": 1,
             "hint": f"The outgoing weights of units {i + 1} and {j + 1} are averaged too.",
         },
         "L_M": {
             "kind": "interval",
             "value": [str(lo), str(hi)],
+            "decimal": _interval_text(lo, hi, 10),
             "tolerance": "1/1000",
             "points": 2,
             "hint": "Evaluate the network at M on every data point; L is the mean of the squared errors.",
@@ -215,16 +276,26 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
         "sign": {
             "kind": "sign",
             "value": variant.sign,
+            "certified": [str(c_lo), str(c_hi)],
+            "decimal": _interval_text(c_lo, c_hi, 6),
             "points": 1,
             "hint": "Differentiate phi twice (or read its certified enclosure); A itself is a minimum.",
         },
     }
+    if flips:  # the flipped unit of M is switched off: nothing to compute by hand
+        del exercises["M_w"], exercises["M_v"]
+        exercises["L_M"]["hint"] = (
+            f"In M unit {i + 1} is switched off; evaluate the rest on every data point."
+        )
+    return exercises
 
 
 def key_entries(variant: Variant) -> dict[str, dict]:
-    """A student's entry of the key: the seed and, per exercise, ``value``, ``tolerance`` and ``hint``."""
-    fields = ("value", "tolerance", "hint")
-    exercises = {k: {f: e[f] for f in fields if f in e} for k, e in key_exercises(variant).items()}
+    """A student's entry of the key: the seed and, per exercise, the student's own fields (``value``,
+    ``decimal``, ``certified``, ``hint``; the tolerance too)."""
+    shared = ("kind", "points")
+    own = key_exercises(variant)
+    exercises = {k: {f: x for f, x in e.items() if f not in shared} for k, e in own.items()}
     return {"seed": variant.seed, "exercises": exercises}
 
 
@@ -235,13 +306,17 @@ def _exercises(variant: Variant) -> tuple[Exercise, ...]:
     lo, hi = _bounds(variant.chord, "L(M)")
     c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
     t0 = sympy.latex(variant.t0)
-    hidden = " \\cdot ".join(f"{n}!" for n in variant.order_widths[1:-1])
-    return (
+    flips = variant.handout == "sign-flip"
+    hidden = " \\cdot ".join(
+        f"{n}!" + (f" \\cdot 2^{n}" if flips else "") for n in variant.order_widths[1:-1]
+    )
+    group = "group of signed permutations (permutations and sign flips)" if flips else "permutation group"
+    exercises = [
         Exercise(
-            r"[\texttt{order}] What is the order of the permutation group of the hidden units of a network "
+            rf"[\texttt{{order}}] What is the order of the {group} of the hidden units of a $\tanh$ network "
             rf"with widths $({widths})$?",
-            rf"Each hidden layer contributes its own permutations and they commute: ${hidden} = "
-            rf"{variant.group_order}$.",
+            rf"Each hidden layer contributes its own {'signed ' if flips else ''}permutations and they "
+            rf"commute: ${hidden} = {variant.group_order}$.",
         ),
         Exercise(
             rf"[\texttt{{M\_w}}, \texttt{{M\_v}}] For the swap $g$ of units ${i}$ and ${j}$ used above, "
@@ -267,7 +342,95 @@ def _exercises(variant: Variant) -> tuple[Exercise, ...]:
                 r"the chord inequality at $M$ is what fails."
             ),
         ),
+    ]
+    if flips:  # unit i of M is switched off: the midpoint entries are 0, nothing to ask
+        del exercises[1]
+        exercises[1] = Exercise(
+            rf"[\texttt{{L\_M}}] For the flip $g$ of unit ${i}$, the midpoint $M = \frac12(A + gA)$ switches "
+            r"that unit off. With a calculator, evaluate $L(M)$ to three decimal places. Why does this "
+            r"number alone show that $L$ is not convex?",
+            rf"In $M$ unit ${i}$ has zero weights and bias, so $f(x; M)$ is $A$'s network without it; "
+            rf"$L(M) \in [{_decimal(lo, 6, False)}, {_decimal(hi, 6, True)}]$ (certified), while "
+            r"$L(A) = L(gA) = 0$: the midpoint lies strictly above the chord.",
+        )
+    return tuple(exercises)
+
+
+def _terms_table(variant: Variant) -> str:
+    """The per-point terms ``ell_i(M)`` to six significant digits (a reading aid for the worked solution)."""
+    example = variant.example
+    M = example.teacher.midpoint(example.element(example.teacher)).as_dict()
+    rows = []
+    for k, (term, x) in enumerate(zip(example.loss.terms(), example.loss.data.xs), start=1):
+        value = sympy.N(term.xreplace(M), 6)
+        rows.append(rf"${k}$ & ${sympy.latex(x[0])}$ & ${sympy.latex(value)}$ \\")
+    return "\n".join(
+        [
+            r"\begin{center}\small\begin{tabular}{ccc}\toprule",
+            r"$i$ & $x_i$ & $\ell_i(M) = (f(x_i; M) - y_i)^2 \approx$ \\ \midrule",
+            *rows,
+            r"\bottomrule\end{tabular}\end{center}",
+        ]
     )
+
+
+def key_page(variant: Variant, student: str | None = None) -> str:
+    r"""One page of ``key.pdf``: the student's numbers (exact, with a decimal) and the worked solutions.
+
+    >>> page = key_page(variant_instance(17), "Ada")
+    >>> page.startswith(r"\section*{Ada") and "Worked solutions" in page
+    True
+    """
+    who = _escape(student) if student else "Variant"
+    rows = []
+    for identifier, entry in key_exercises(variant).items():
+        value = entry["value"]
+        exact = (
+            r"$[%s, %s]$" % (_q(Fraction(value[0])), _q(Fraction(value[1])))
+            if entry["kind"] == "interval" and len(value[0]) + len(value[1]) < 40
+            else ("enclosure" if entry["kind"] == "interval" else rf"${_q(Fraction(value))}$")
+            if entry["kind"] != "sign"
+            else rf"${value}$"
+        )
+        tolerance = entry.get("tolerance", "0")
+        rows.append(
+            r"\texttt{%s} & %s & $%s$ & $%s$ & %d \\"
+            % (_escape(identifier), exact, entry["decimal"], tolerance, entry["points"])
+        )
+    solutions = [
+        r"\par\smallskip\noindent\textbf{Exercise %d.} %s" % (k, exercise.solution)
+        for k, exercise in enumerate(_exercises(variant), start=1)
+    ]
+    i, j = (u + 1 for u in variant.units)
+    return "\n".join(
+        [
+            r"\section*{%s: variant %d}" % (who, variant.seed),
+            r"Network: $\tanh$, widths $1 \to %d \to 1$; %s; "
+            r"$\varphi''$ asked at $t_0 = %s$. Accept an answer within the tolerance of the value."
+            % (
+                variant.example.loss.mlp.widths[1],
+                f"flip of hidden unit ${i}$"
+                if variant.handout == "sign-flip"
+                else f"swap of hidden units ${i}$ and ${j}$",
+                sympy.latex(variant.t0),
+            ),
+            r"\begin{center}\small\begin{tabular}{lllll}\toprule",
+            r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
+            *rows,
+            r"\bottomrule\end{tabular}\end{center}",
+            r"\noindent\textbf{Worked solutions.} $L(M)$ is the mean of the terms below; the decimals are "
+            r"for checking by hand, the graded value is the certified enclosure above.",
+            _terms_table(variant),
+            *solutions,
+        ]
+    )
+
+
+def key_document(pages: list[str], title: str) -> str:
+    """``key.pdf``'s LaTeX: the pages of :func:`key_page`, one per student."""
+    from symcert.build.tex import standalone_document
+
+    return standalone_document("\n\\clearpage\n".join(pages), title=_escape(title))
 
 
 def _escape(text: str) -> str:
@@ -287,17 +450,19 @@ def _escape(text: str) -> str:
 
 
 def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[Variant, Handout]:
-    """The instance of ``seed`` and the handout ``name`` (``"permutation"``) on it, with numeric exercises."""
+    """The instance of ``seed`` and the handout ``name`` (one of :data:`VARIANT_HANDOUTS`) on it, with numeric
+    exercises; the body keeps every graded answer out (see the ``student`` option of the handouts)."""
     if name not in VARIANT_HANDOUTS:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(
             f"student variants exist for the handouts {', '.join(VARIANT_HANDOUTS)}, got {name!r}"
         )
-    from symcert.handouts.permutation import build
+    from symcert.handouts import permutation, sign_flip
 
-    variant = variant_instance(seed)
-    handout = build(variant.example)
+    variant = variant_instance(seed, name)
+    build = sign_flip.build if name == "sign-flip" else permutation.build
+    handout = build(variant.example, student=True)
     who = f" for {_escape(student)}" if student else ""
     return variant, dataclasses.replace(
         handout,

@@ -118,6 +118,3 @@ def hessian_enclosure(loss: Loss, point: Point, dps: int = 50) -> list[list[Any]
     require_point(loss, point)
     return hessian_in(interval_context(dps), loss, point.values)
 
-
-#: The former names of :func:`gradient_value` and :func:`hessian_value` (kept importable; not in ``__all__``).
-gradient, hessian = gradient_value, hessian_value

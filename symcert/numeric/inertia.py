@@ -2,7 +2,7 @@ r"""Certified inertia of every symmetric matrix in an interval enclosure (Sylves
 
 Sylvester's law of inertia: ``V^T H V`` has the inertia of ``H`` for any nonsingular ``V``.
 With ``V`` a float approximate eigenbasis of the enclosure's midpoint, ``C = V^T H V`` is
-nearly diagonal; it is computed in Arb (``arb_mat``) over the whole enclosure of ``H``.
+nearly diagonal; it is computed in verified float64 products over the whole enclosure of ``H``.
 Gershgorin: every eigenvalue of a real symmetric ``C`` lies in a disc (an interval)
 ``[C_ii - R_i, C_ii + R_i]``, ``R_i = sum_{j != i} |C_ij|``, and a union of ``k`` discs
 disjoint from the others holds exactly ``k`` eigenvalues. So when no interval contains 0,
@@ -20,35 +20,48 @@ True
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
-
-from symcert.numeric.krawczyk import arb_bounds
 
 __all__ = ["certified_inertia", "gershgorin_discs"]
 
 
 def gershgorin_discs(lo: np.ndarray, hi: np.ndarray, V: np.ndarray) -> list[tuple[Any, Any]] | None:
     """The Gershgorin intervals of ``V^T H V`` over the enclosure, as exact ``(lower, upper)``; ``None``
-    when ``V`` is not proved nonsingular."""
-    from flint import arb, arb_mat
+    when ``V`` is not proved nonsingular.
 
-    from symcert.numeric.engine.boxes import ball_matrix
+    Computed in the engine's verified float64 products (:mod:`symcert.numeric.engine.f64`): ``V``
+    is taken exactly, ``[lo, hi]`` as intervals, and every row sum is bounded from above.
+    """
+    from symcert.numeric.engine.f64 import F64, matmul
 
     n = V.shape[1]
-    Vm = arb_mat(V.shape[0], n, [arb(float(v)) for v in V.ravel()])
-    gram = Vm.transpose() * Vm - arb_mat(n, n, [arb(int(i == j)) for i in range(n) for j in range(n)])
-    rows = [sum((abs(gram[i, j]) for j in range(n)), arb(0)) for i in range(n)]
-    if not all(arb_bounds(r)[1] < 1 for r in rows):
+    with np.errstate(all="ignore"):
+        Vf = F64.exact(np.asarray(V, dtype=float))
+        gram = matmul(Vf.T, Vf) - F64.exact(np.eye(n))
+        if not np.all(_row_bound(gram, diagonal=True) < 1):
+            return None
+        C = matmul(matmul(Vf.T, F64(np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))), Vf)
+        R = F64.exact(_row_bound(C, diagonal=False))
+        idx = np.arange(n)
+        low = (F64(C.lo[idx, idx], C.hi[idx, idx]) - R).lo
+        high = (F64(C.lo[idx, idx], C.hi[idx, idx]) + R).hi
+    if not (np.all(np.isfinite(low)) and np.all(np.isfinite(high))):
         return None
-    C = Vm.transpose() * ball_matrix(lo, hi) * Vm
-    discs = []
-    for i in range(n):
-        R = sum((abs(C[i, j]) for j in range(n) if j != i), arb(0))
-        low, high = arb_bounds(C[i, i] - R)[0], arb_bounds(C[i, i] + R)[1]
-        discs.append((low, high))
-    return discs
+    return [(Fraction(float(a)), Fraction(float(b))) for a, b in zip(low, high)]
+
+
+def _row_bound(x: Any, diagonal: bool) -> np.ndarray:
+    """Upper bounds of ``sum_j |x_ij|`` (the diagonal left out unless ``diagonal``)."""
+    from symcert.numeric.engine.f64 import F64
+
+    mag = np.maximum(np.abs(x.lo), np.abs(x.hi))
+    if not diagonal:
+        mag = mag.copy()
+        np.fill_diagonal(mag, 0.0)
+    return F64.exact(mag).sum(axis=1).hi
 
 
 def certified_inertia(lo: np.ndarray, hi: np.ndarray) -> tuple[int, int] | None:

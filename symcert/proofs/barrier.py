@@ -38,6 +38,7 @@ import sympy
 from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.barrier_bounds import FORMS, BarrierBounds, PieceBound
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -112,8 +113,8 @@ def barrier_note(result: BarrierResult) -> str:
     if result.exact:
         return "barrier = 0 exactly (B = A: the path is constant)"
     return (
-        f"barrier ({result.form}) in [{float(result.lo):.6g}, {float(result.hi):.6g}] ({result.status}), "
-        f"maximiser in [{float(result.maximiser[0]):.4g}, {float(result.maximiser[1]):.4g}], "
+        f"barrier ({result.form}) in {outward_interval(result.lo, result.hi, 6)} ({result.status}), "
+        f"maximiser in {outward_interval(result.maximiser[0], result.maximiser[1], 4)}, "
         f"{result.n_pieces} pieces, {result.seconds:.2f} s"
     )
 

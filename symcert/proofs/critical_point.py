@@ -33,7 +33,8 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.numeric._inputs import require_exact_t, require_loss, require_smooth
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
-from symcert.numeric.engine.boxes import ball_matrix, gradient_box, hessian_box
+from symcert.numeric.engine.boxes import ball_matrix, gradient_box
+from symcert.numeric.engine.hessian_columns import batched, gradient_over_box, hessian_over_box
 from symcert.numeric.floats import FloatLoss
 from symcert.numeric.krawczyk import approximate_inverse, krawczyk_margin
 from symcert.symbolic.losses import Loss
@@ -96,7 +97,7 @@ def _fraction(v: Any) -> Fraction:
 def float_hessian(loss: Loss, x: np.ndarray) -> np.ndarray:
     """The Hessian at the float vector ``x`` (midpoints of the engine's float64 enclosure; evidence)."""
     values = [Fraction(float(v)) for v in x]
-    lo, hi = hessian_box(F64Backend(), loss, values, values)
+    lo, hi = hessian_over_box(F64Backend(), loss, values, values)
     return 0.5 * lo + 0.5 * hi
 
 
@@ -120,24 +121,38 @@ def _approximation(loss: Loss, approx: Any) -> np.ndarray:
 
 
 def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, int, float, np.ndarray]:
-    """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases."""
+    """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases.
+
+    The Hessian (the costly part) is recomputed only when a step from an older one contracts
+    ``|grad L|`` less than fourfold or fails, and at the final point if that moved.
+    """
     compiled = FloatLoss(loss)
     x, g = x0.copy(), compiled.gradient(x0)
-    H = float_hessian(loss, x)
+    H, at = float_hessian(loss, x), x.copy()  # the Hessian is refreshed only when it stops paying
+    P = np.linalg.pinv(H, rcond=1e-13)  # the least-squares step -P g, factored once per Hessian
+    scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
     used = 0
     for _ in range(steps):
-        delta = np.linalg.lstsq(H, -g, rcond=1e-13)[0]
+        delta = -(P @ g)
         for _ in range(30):
             g_trial = compiled.gradient(x + delta)
             if np.all(np.isfinite(g_trial)) and np.linalg.norm(g_trial) < np.linalg.norm(g):
                 break
             delta = delta / 2
         else:
-            break
+            if np.array_equal(at, x):
+                break
+            H, at = float_hessian(loss, x), x.copy()  # a stale Hessian: refresh it and try again
+            P = np.linalg.pinv(H, rcond=1e-13)
+            continue
+        stale = np.linalg.norm(g_trial) > np.linalg.norm(g) / 4 and not np.array_equal(at, x)
         x, g, used = x + delta, g_trial, used + 1
-        H = float_hessian(loss, x)
+        if stale:  # little progress from an old Hessian: refresh it
+            H, at = float_hessian(loss, x), x.copy()
+            P = np.linalg.pinv(H, rcond=1e-13)
+    if float(np.max(np.abs(x - at), initial=0.0)) > 1e-8 * scale:
+        H = float_hessian(loss, x)  # the evidence and Y are taken at the final point
     moved = float(np.max(np.abs(x - x0), initial=0.0))
-    scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
     gnorm = float(np.linalg.norm(g))
     if moved > MOVE_TOLERANCE * scale or gnorm > 1e-6 * (1.0 + abs(compiled.value(x))):
         raise SpecificationError(
@@ -236,14 +251,18 @@ def _dyadic_above(value: float) -> Fraction:
 
 
 def _gradient_mid(loss: Loss, c: Sequence[Fraction]) -> np.ndarray:
-    lo, hi = gradient_box(F64Backend(), loss, c, c)
+    lo, hi = gradient_over_box(F64Backend(), loss, c, c)
     return 0.5 * lo + 0.5 * hi
 
 
 def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
     from flint import arb
 
-    found = gradient_box(bk, loss, c, c)
+    if batched(loss):  # back-propagation is one pass: take the tight Arb enclosure on every rung
+        bk = ArbBackend(30)
+        found = gradient_over_box(bk, loss, c, c)
+    else:
+        found = gradient_box(bk, loss, c, c)
     if bk.name == "float64":
         lo, hi = found
         if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
@@ -255,7 +274,7 @@ def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
 def _hessian_balls(bk: Any, loss: Loss, lower: list, upper: list) -> Any:
     from flint import arb_mat
 
-    found = hessian_box(bk, loss, lower, upper)
+    found = hessian_over_box(bk, loss, lower, upper)
     if bk.name == "float64":
         return ball_matrix(*found)
     n = len(found)

@@ -36,7 +36,8 @@ from fractions import Fraction
 import numpy as np
 
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
-from symcert.numeric.engine.boxes import curvature_box, hessian_box
+from symcert.numeric.engine.boxes import curvature_box
+from symcert.numeric.engine.hessian_columns import hessian_over_box
 from symcert.numeric.inertia import certified_inertia
 from symcert.symbolic.losses import Loss
 
@@ -101,7 +102,7 @@ def certify_inertia(
     vector of ``H`` at the critical point (so the deletion is exact; see the module text).
     """
     n = loss.mlp.n_parameters
-    lo, hi = hessian_box(F64Backend(), loss, lower, upper)
+    lo, hi = hessian_over_box(F64Backend(), loss, lower, upper)
     keep = [i for i in range(n) if i not in set(removed)]
     lo_r, hi_r = lo[np.ix_(keep, keep)], hi[np.ix_(keep, keep)]
     counts = certified_inertia(lo_r, hi_r)

@@ -136,9 +136,10 @@ def line_direction(mlp: MLP, values: Sequence[Any], layer: int, unit: int) -> tu
     wide = list(lift_values(mlp, zero, layer, unit, 0))
     wide_mlp = lifted_mlp(mlp, layer)
     n_new = wide_mlp.widths[layer]
+    sep = "" if wide_mlp.widths[layer + 1] < 10 and n_new < 10 else "_"  # as in MLP.parameter_names
     for r, c in enumerate(column):
-        wide[wide_mlp.index[f"W{layer + 1}_{r + 1}{unit + 1}"]] = c
-        wide[wide_mlp.index[f"W{layer + 1}_{r + 1}{n_new}"]] = -c
+        wide[wide_mlp.index[f"W{layer + 1}_{r + 1}{sep}{unit + 1}"]] = c
+        wide[wide_mlp.index[f"W{layer + 1}_{r + 1}{sep}{n_new}"]] = -c
     return tuple(wide)
 
 

@@ -19,6 +19,7 @@ from symcert.checker.kinds import (
     curvature,
     hessian,
     orbit,
+    path,
     saddle,
     unique_critical_point,
 )
@@ -28,6 +29,16 @@ __all__ = ["KINDS", "Kind", "kind_named", "SECOND_DIFFERENCE"]
 #: The names of the kinds the checker reads, in order.
 KINDS = tuple(
     module.KIND.name
-    for module in (chord, curvature, hessian, orbit, critical_pair, barrier, unique_critical_point, saddle)
+    for module in (
+        chord,
+        curvature,
+        hessian,
+        orbit,
+        critical_pair,
+        barrier,
+        unique_critical_point,
+        saddle,
+        path,
+    )
 )
 assert set(KINDS) == set(registered())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from symcert.checker.kind import Kind, register
+from symcert.checker.losses import SQUARES
 from symcert.checker.points import is_symmetry
 
 
@@ -19,7 +20,7 @@ def premises(s: Any) -> list[str]:
         reasons.append("REJECT: t0 must lie strictly between 0 and 1")
     if s.teacher is None or s.teacher_net != s.net or s.teacher != s.A:
         reasons.append("REJECT: a critical_pair certificate needs A to be the teacher point of teacher data")
-    if s.loss_kind not in ("mse", "sse") or s.decay != 0:
+    if s.loss_kind not in SQUARES or s.decay != 0:
         reasons.append("REJECT: a critical_pair certificate needs an mse or sse loss without weight decay")
     if s.element is None or not is_symmetry(s.net, s.element):
         reasons.append("REJECT: a critical_pair certificate needs B = g(A) for a symmetry g of the network")

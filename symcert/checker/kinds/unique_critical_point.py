@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from symcert.checker import hessian
 from symcert.checker.kind import Kind, register, uncontained
 from symcert.checker.saddle import jet_passes, read_saddle_parameters, verify_saddle
 
@@ -40,9 +41,26 @@ def premises(s: Any) -> list[str]:
 
 
 def cost(s: Any) -> tuple[float, float, float]:
-    """One jet per gradient entry and Hessian pair."""
-    jets = jet_passes(s)
-    return 3 * jets, 10 * jets, 1e-3 * jets  # overhead: the balls of each direction, the linear algebra
+    """One jet per gradient entry and Hessian pair, or (:mod:`symcert.checker.hessian`) a few products.
+
+    The products: ``J^T J`` is ``n^2 N m`` multiply-adds (``n m`` passes of the network's
+    ``n N``), building ``J`` and the residual blocks ``(n_0 + 2)`` elementwise products per unit
+    and point; the overhead is the dense linear algebra (``Y H``, ``V^T H V``, ``V^T V``: about
+    ``4 n^3`` ball products) and the Python loops over the ``n^2`` entries.
+    """
+    nets = [s.net] + ([s.wide_net] if s.kind == "saddle" else [])
+    if not all(hessian.supported(s, net) for net in nets):
+        jets = jet_passes(s)
+        return 3 * jets, 10 * jets, 1e-3 * jets  # overhead: the balls of each direction, the linear algebra
+    sizes = [hessian.size(net) for net in nets]
+    outputs, inputs = s.net.widths[-1], s.net.widths[0]
+    linear = sum(4 * n * outputs + 20 for n in sizes)
+    elements = sum(
+        4 * (n // max(1, sum(net.widths[1:]))) * outputs + 4 * (inputs + 2) + 20
+        for n, net in zip(sizes, nets)
+    )
+    overhead = sum(1e-7 * n**3 + 2e-5 * n**2 for n in sizes) + 0.5
+    return linear, elements, overhead
 
 
 KIND = register(

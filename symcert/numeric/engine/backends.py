@@ -72,8 +72,16 @@ class F64Backend:
     def _convert(self, x: Exact) -> F64:
         num, den = x.num, x.den
         k = _pow2(den)
-        if k is not None and k <= 960 and x.max_abs_num() < _TWO53:
-            return F64.exact(num.astype(np.float64) * 2.0**-k)  # exact: no rounding, no underflow
+        small = x.max_abs_num() < _TWO53
+        if k is not None and k <= 960 and small:
+            return F64.exact(_floats(x) * 2.0**-k)  # exact: no rounding, no underflow
+        if small and den < _TWO53:
+            # num and den are exact floats and IEEE division is correctly rounded: the same float as
+            # int(n) / den below; zeros are exact (no widening, no subnormal radius).
+            with np.errstate(all="ignore"):
+                mid = _floats(x) / float(den)
+                zero = mid == 0
+                return F64(np.where(zero, 0.0, down(mid)), np.where(zero, 0.0, up(mid)))
         flat = num.ravel()
         mid = np.empty(flat.shape, dtype=np.float64)
         for i, n in enumerate(flat):
@@ -183,8 +191,8 @@ class F64Backend:
 
 
 def _floats(x: Exact) -> np.ndarray:
-    if "num_f64" not in x.memo:
-        x.memo["num_f64"] = x.num.astype(np.float64)
+    if "num_f64" not in x.memo:  # used where every |num| < 2^53: exact from ints or int64 alike
+        x.memo["num_f64"] = x.memo.get("int64", x.num).astype(np.float64)
     return x.memo["num_f64"]
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from symcert.numeric.engine.api import _hull
+from symcert.numeric.engine.elementary import down, up
 from symcert.numeric.engine.layout import exact_layout
 from symcert.numeric.engine.network import Weights, evaluate, weights_of
 
@@ -101,15 +102,13 @@ def hessian_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any]) 
     found = _jets(bk, loss, box, vectors, 2)
     if bk.name == "float64":
         lo, hi = found
-        from symcert.numeric.engine.elementary import down, up
-
         H_lo, H_hi = np.empty((n, n)), np.empty((n, n))
         with np.errstate(all="ignore"):
             H_lo[range(n), range(n)], H_hi[range(n), range(n)] = lo[:n], hi[:n]
             for k, (i, j) in enumerate(pairs):
                 a, b = lo[n + k], hi[n + k]
-                low = down(down(a - hi[i]) - hi[j]) * 0.5  # exact halving (no underflow at these sizes)
-                high = up(up(b - lo[i]) - lo[j]) * 0.5
+                low = _half_down(down(down(a - hi[i]) - hi[j]))
+                high = _half_up(up(up(b - lo[i]) - lo[j]))
                 H_lo[i, j] = H_lo[j, i] = low
                 H_hi[i, j] = H_hi[j, i] = high
         if not (np.all(np.isfinite(H_lo)) and np.all(np.isfinite(H_hi))):
@@ -121,6 +120,28 @@ def hessian_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any]) 
     for k, (i, j) in enumerate(pairs):
         rows[i][j] = rows[j][i] = (found[n + k] - found[i] - found[j]) / 2
     return rows
+
+
+def _half_down(x: np.ndarray) -> np.ndarray:
+    """At most ``x / 2``. ``h = fl(x * 0.5)`` is exact unless ``x / 2`` is subnormal with an odd last bit,
+    when round to nearest moves it by ``2^-1075``, up or down; doubling is exact (``|h| <= |x|``),
+    so ``h + h <= x`` tells exactly whether ``h <= x / 2``. (Not "exact halving": subnormals.)
+
+    >>> [float(v) for v in _half_down(np.array([5e-324, 1.5e-323, 3.0]))]
+    [0.0, 5e-324, 1.5]
+    """
+    h = x * 0.5
+    return np.where(h + h <= x, h, down(h))
+
+
+def _half_up(x: np.ndarray) -> np.ndarray:
+    """At least ``x / 2`` (see :func:`_half_down`).
+
+    >>> [float(v) for v in _half_up(np.array([5e-324, 1.5e-323, -1.5e-323, 3.0]))]
+    [5e-324, 1e-323, -5e-324, 1.5]
+    """
+    h = x * 0.5
+    return np.where(h + h >= x, h, up(h))
 
 
 def curvature_box(

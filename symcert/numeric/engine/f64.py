@@ -14,9 +14,17 @@ underflow inexactly). So for ``A = <Am, Ar>`` and ``B = <Bm, Br>``::
 
     AB in fl(Am Bm) +- [ (gamma_n |Am| + Ar) |Bm| + (|Am| + Ar) Br + n eta ]
 
-and the bracket, a product of nonnegative matrices, is computed in floating
-point, multiplied by ``1 + 2 gamma_{n+2}`` and increased by ``2 n eta`` (the underflow
-of its own products) to bound it from above.
+and the bracket, made of products of nonnegative matrices, is computed in floating
+point, each product multiplied by ``1 + 2 gamma_{n+2}`` and the whole increased by ``2 n eta``
+(the underflow of its own products) to bound it from above.
+
+Exact entries (``lo == hi``) get the midpoint ``lo`` itself and the radius ``0``, exactly:
+no rounding happens there, so the bound rests on the standard model above and on no
+margin of :func:`~symcert.numeric.engine.elementary.up`. (Rounding ``0.5 lo + 0.5 hi`` instead
+would move a subnormal midpoint by up to ``2^-1074``; a dropped radius then let the product
+miss the true value when the other factor is near ``2^1000``.) Operands with no inexact entry
+skip their radius products altogether, and ``gamma_n |Am| |Bm|`` is then computed as
+``gamma_n (|Am| |Bm|)``: one product, no elementwise pass, and no subnormal operands.
 
 Assumptions, stated once: IEEE 754 binary64 with round to nearest (numpy's
 default; no flush-to-zero), and a BLAS that computes each entry of a product as a
@@ -41,7 +49,16 @@ from typing import Any
 
 import numpy as np
 
-from symcert.numeric.engine.elementary import U, down, exp_bounds, expm1_bounds, log1p_bounds, log_bounds, up
+from symcert.numeric.engine.elementary import (
+    U,
+    blockwise,
+    down,
+    exp_bounds,
+    expm1_bounds,
+    log1p_bounds,
+    log_bounds,
+    up,
+)
 
 __all__ = [
     "F64",
@@ -95,11 +112,16 @@ class F64:
         return F64(self.lo.reshape(*shape), self.hi.reshape(*shape))
 
     def mid_rad(self) -> tuple[np.ndarray, np.ndarray]:
-        """A midpoint and a radius with ``[lo, hi]`` inside ``mid +- rad``."""
-        with np.errstate(all="ignore"):
-            mid = 0.5 * self.lo + 0.5 * self.hi  # no overflow; rounding is covered by the radius
-            rad = up(np.maximum(up(self.hi - mid), up(mid - self.lo)))
-        return mid, rad
+        """A midpoint and a radius with ``[lo, hi]`` inside ``mid +- rad``.
+
+        Where ``lo == hi`` the midpoint is ``lo`` and the radius exactly 0 (see :func:`_mid_rad`).
+
+        >>> m, r = F64(np.array([5e-324, 1.0]), np.array([5e-324, 2.0])).mid_rad()
+        >>> m.tolist(), bool(r[0] == 0.0), bool(m[1] - r[1] <= 1.0 and 2.0 <= m[1] + r[1])
+        ([5e-324, 1.5], True, True)
+        """
+        mid, rad = _mid_rad(self)
+        return mid, np.zeros_like(mid) if rad is None else rad
 
     # -- arithmetic -----------------------------------------------------------------
 
@@ -198,21 +220,69 @@ def reciprocal(x: F64) -> F64:
     return F64(lo, hi)
 
 
+def _mid_rad(x: F64) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(mid, rad)`` with ``[lo, hi]`` inside ``mid +- rad``; ``rad`` is None when every entry is exact.
+
+    Exact entries (``lo == hi``, including infinite ones, which make the product NaN and the
+    rung undecided) keep ``mid = lo`` and ``rad = 0``: the interval is the point ``mid`` itself.
+    Elsewhere ``mid = fl(0.5 lo + 0.5 hi)`` is any float (no overflow) and
+    ``rad = up(max(fl(hi - mid), fl(mid - lo)))``: rounding is monotone, so the max of the
+    rounded differences is the rounded max, and ``up`` of a rounded value bounds the real one.
+    """
+    lo, hi = x.lo, x.hi
+    if lo is hi or np.array_equal(lo, hi):
+        return lo, None
+    return blockwise(_mid_rad_block, lo, hi)
+
+
+def _mid_rad_block(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    with np.errstate(all="ignore"):
+        mid = 0.5 * lo + 0.5 * hi
+        rad = up(np.maximum(hi - mid, mid - lo))
+        exact = lo == hi
+        if exact.any():
+            mid = np.where(exact, lo, mid)
+            rad = np.where(exact, 0.0, rad)
+    return mid, rad
+
+
+def _left_block(g: float, am: np.ndarray, ar: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(up(up(g |am|) + ar), |am|)``, with 0 where ``am = ar = 0`` (``g 0 + 0`` is exactly 0)."""
+    with np.errstate(all="ignore"):
+        abs_am = np.abs(am)
+        left = up(up(g * abs_am) + ar)
+        zero = (am == 0) & (ar == 0)
+        if zero.any():
+            left = np.where(zero, 0.0, left)
+    return left, abs_am
+
+
 def matmul(a: F64, b: F64) -> F64:
-    """``a @ b`` in midpoint-radius form with the a-priori error bound of the module docstring."""
+    """``a @ b`` in midpoint-radius form with the a-priori error bound of the module docstring.
+
+    Each radius product ``P`` of nonnegative matrices is computed as ``fl(P)``, with
+    ``P <= fl(P) (1 + 2 gamma_{n+2}) + n eta``; there are at most two, and with the
+    underflow of ``fl(Am Bm)`` itself the absolute terms total at most ``3 n eta``.
+    """
     n = a.shape[-1]
     g = gamma(n)
-    g2 = 2.0 * gamma(n + 2)
-    am, ar = a.mid_rad()
-    bm, br = b.mid_rad()
+    grow = 1.0 + 2.0 * gamma(n + 2)
+    am, ar = _mid_rad(a)
+    bm, br = _mid_rad(b)
     with np.errstate(all="ignore"):
         cm = am @ bm
-        abs_am = np.abs(am)
-        left = up(up(g * abs_am) + ar) if a.lo is not a.hi else up(g * abs_am)
-        rad = left @ np.abs(bm)
-        if np.any(br):
-            rad = rad + up(abs_am + ar) @ br
-        rad = up(up(rad * (1.0 + g2)) + 3 * n * _ETA)  # underflow in the product and in the bound
+        abs_bm = np.abs(bm)
+        if ar is None:
+            abs_am = np.abs(am)
+            # gamma_n |Am| |Bm| <= g (fl(|Am| |Bm|) grow + n eta) <= up(g grow) fl(|Am| |Bm|) + n eta.
+            rad = up((abs_am @ abs_bm) * up(g * grow))
+        else:
+            left, abs_am = blockwise(lambda m, r: _left_block(g, m, r), am, ar)
+            rad = up((left @ abs_bm) * grow)
+        if br is not None:
+            left = abs_am if ar is None else up(abs_am + ar)
+            rad = up(rad + up((left @ br) * grow))
+        rad = up(rad + 3 * n * _ETA)  # underflow in the product and in the bound
         return F64(down(cm - rad), up(cm + rad))
 
 
@@ -236,25 +306,71 @@ def log(x: F64) -> F64:
     return _increasing(x, log_bounds)
 
 
-def _tanh_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``tanh(z)`` at exact ``z``: odd, so computed at ``|z|``.
-
-    For ``s = |z|``: ``tanh s = e/(e + 2)`` with ``e = expm1(2s) >= 0``, increasing in ``e``.
-    """
-    s = np.abs(z)
+def _tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of ``tanh(s)`` at exact ``s >= 0`` (or NaN): ``tanh s = e/(e + 2)`` with
+    ``e = expm1(2s) >= 0``, increasing in ``e``."""
     with np.errstate(all="ignore"):
         elo, ehi = expm1_bounds(2.0 * s)  # 2s is exact (or inf)
         lo = down(elo / up(elo + 2.0))
         hi = up(ehi / down(ehi + 2.0))
         hi = np.where(np.isnan(hi) & (s > 1), 1.0, np.minimum(hi, 1.0))  # inf/inf for huge s
         lo = np.maximum(lo, 0.0)
+    return lo, hi
+
+
+def _tanh_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of ``tanh(z)`` at exact ``z``: odd, so computed at ``|z|``."""
+    lo, hi = _tanh_abs_bounds(np.abs(z))
     neg = z < 0
     return np.where(neg, -hi, lo), np.where(neg, -lo, hi)
 
 
+#: Widths up to which :func:`_tanh_interval` takes the far endpoint from the tangent at the near one
+#: (the tangent's excess is at most ``max |tanh''| w^2 / 2 < 0.39 w^2 < 2^-53 w``).
+_TANGENT_WIDTH = 2.0**-26
+
+
+def _tanh_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of ``tanh`` over ``[lo, hi]`` with one evaluation per narrow interval.
+
+    ``tanh`` is concave on ``[0, inf)`` and odd. Let ``c`` be the point of ``[lo, hi]`` nearest 0 and
+    ``w >= hi - lo``, ``D >= 1 - tanh(c)^2 = tanh'(c)``. If ``lo >= 0`` (``c = lo``), concavity gives
+    ``tanh(lo) <= tanh(hi) <= tanh(lo) + D w``; if ``hi <= 0`` (``c = hi``), the mirror image
+    ``tanh(hi) - D w <= tanh(lo)``; if ``lo < 0 < hi``, ``lo <= tanh(lo)`` and ``tanh(hi) <= hi``
+    (``|tanh z| <= |z|``). Wider intervals (or NaN, or infinite ends) take both endpoints' bounds.
+    """
+    point = lo == hi
+    if point.all():  # exact arguments: one evaluation each (and no subnormal width 2^-1074 below)
+        return _tanh_bounds(lo)
+    with np.errstate(all="ignore"):
+        w = up(hi - lo)
+        narrow = w <= _TANGENT_WIDTH  # False for NaN and infinite widths
+        if not narrow.any():
+            n = lo.size
+            both_lo, both_hi = _tanh_bounds(np.concatenate([lo, hi]))
+            return both_lo[:n], both_hi[n:]
+        c = np.maximum(lo, np.minimum(hi, 0.0))
+        tl, th = _tanh_abs_bounds(np.abs(c))  # bounds of tanh(|c|) >= 0
+        ext = up(w * up(1.0 - down(tl * tl)))  # >= (hi - lo) tanh'(c): tl <= tanh|c|
+        # point (lo == hi): then c = lo = hi, the bounds at c themselves, unwidened
+        far_lo = np.where(point, -th, down(-th - ext))
+        far_hi = np.where(point, th, np.minimum(up(th + ext), 1.0))
+        pos, neg = lo >= 0, hi <= 0
+        out_lo = np.where(pos, tl, np.where(neg, far_lo, np.maximum(lo, -1.0)))
+        out_hi = np.where(pos, far_hi, np.where(neg, -tl, np.minimum(hi, 1.0)))
+        out_lo = np.maximum(out_lo, -1.0)
+        if not narrow.all():
+            wide = np.flatnonzero(~narrow)
+            out_lo[wide] = _tanh_bounds(lo[wide])[0]
+            out_hi[wide] = _tanh_bounds(hi[wide])[1]
+    return out_lo, out_hi
+
+
 def tanh(x: F64) -> F64:
-    """``tanh`` is increasing."""
-    return _increasing(x, _tanh_bounds)
+    """``tanh`` is increasing (bounds by :func:`_tanh_interval`, block by block)."""
+    if x.lo is x.hi:
+        return F64(*blockwise(_tanh_bounds, x.lo))
+    return F64(*blockwise(_tanh_interval, x.lo, x.hi))
 
 
 def _sigmoid_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

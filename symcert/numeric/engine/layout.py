@@ -75,9 +75,20 @@ class Exact:
         return {}
 
     def max_abs_num(self) -> int:
+        """The largest ``|num|`` (an exact int; vectorised while the numerators fit in int64)."""
         if "max_abs" not in self.memo:
-            self.memo["max_abs"] = max((abs(int(n)) for n in self.num.ravel()), default=0)
+            self.memo["max_abs"] = _max_abs(self.memo.get("int64", self.num))
         return self.memo["max_abs"]
+
+
+def _max_abs(num: np.ndarray) -> int:
+    if num.size == 0:
+        return 0
+    try:
+        small = num if num.dtype == np.int64 else num.astype(np.int64)  # beyond int64: OverflowError
+    except OverflowError:
+        return max(abs(int(n)) for n in num.ravel())
+    return max(int(small.max()), -int(small.min()))
 
 
 def _pq(v: Any) -> tuple[int, int]:
@@ -182,7 +193,23 @@ def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
     q = ca.denominator // math.gcd(ca.denominator, cb.denominator) * cb.denominator
     fa = ca.numerator * (q // ca.denominator) * (common // a.den)
     fb = cb.numerator * (q // cb.denominator) * (common // b.den)
+    if a.max_abs_num() * abs(fa) + b.max_abs_num() * abs(fb) < _INT62:
+        # Every product and sum below 2^62 in absolute value: exact in int64, converted back once.
+        c = _int64(a) * fa + _int64(b) * fb
+        out = Exact(c.astype(object), common * q)
+        out.memo["int64"] = c
+        return out
     return Exact(a.num * fa + b.num * fb, common * q)
+
+
+_INT62 = 2**62
+
+
+def _int64(x: Exact) -> np.ndarray:
+    """``x.num`` as int64 (callers check that it fits)."""
+    if "int64" not in x.memo:
+        x.memo["int64"] = x.num.astype(np.int64)
+    return x.memo["int64"]
 
 
 def combine(a: PointLayout, b: PointLayout, t: Fraction, s: Fraction | None = None) -> PointLayout:

@@ -129,12 +129,19 @@ def _activation(bk: Any, act: Activation, z: tuple, order: int) -> tuple:
         raise SpecificationError(
             f"derivatives need a smooth hidden activation, got {act.label!r}; use tanh, sigmoid or softplus"
         )
+    if order == 0 and act.name in _VALUE_METHODS:
+        return getattr(bk, act.name)(z0), None, None
     s, d1, d2 = act.jets(bk, z0, order)
     if order == 0 or d1 is None:
         return s, None, None
     u1 = _mul(d1, z1)
     u2 = _add(_mul(d2, None if z1 is None else bk.square(z1)), _mul(d1, z2)) if order == 2 else None
     return s, u1, u2
+
+
+#: Activations whose jets' value is the backend's method of the same name (``tanh_jets`` returns
+#: ``bk.tanh(z)`` first, and so on): at order 0 the value alone, without the derivatives' passes.
+_VALUE_METHODS = frozenset({"tanh", "sigmoid", "softplus"})
 
 
 def _dot_rows(bk: Any, p: Any, q: Any) -> Any:

@@ -196,19 +196,37 @@ def plane_figure(
     )
 
 
+def _tick_step(span: float, most: int = 7) -> str:
+    """A round tick distance (1, 2 or 5 times a power of ten) giving at most ``most`` ticks over ``span``.
+
+    >>> _tick_step(0.375), _tick_step(2.0), _tick_step(0.0)
+    ('0.1', '0.5', '1')
+    """
+    if span <= 0:
+        return "1"
+    power = 10.0 ** math.floor(math.log10(span / most))
+    for factor in (1, 2, 5, 10):
+        if span / (factor * power) <= most - 1:
+            return f"{factor * power:.10g}"
+    return f"{10 * power:.10g}"  # pragma: no cover
+
+
 def direction_figure(
     profile: Sequence[tuple[Fraction, Fraction, Fraction]], label: str = "fig:saddle-direction"
 ) -> str:
     r"""A pgfplots figure of ``L'(M c + s d)`` against ``s`` (certified enclosures, drawn at their "
     r"midpoints)."""
     points = " ".join(f"({float(s):.6g},{float((lo + hi) / 2):.12g})" for s, lo, hi in profile)
+    xs = [float(s) for s, _, _ in profile]
+    step = _tick_step(max(xs) - min(xs) if xs else 1.0)
     return "\n".join(
         [
             r"\begin{figure}[ht]\centering",
             r"\begin{tikzpicture}",
             r"\begin{axis}[width=0.7\textwidth, height=5cm, xlabel={$s$}, ylabel={$L'(M c + s\,d)$}, "
             r"grid=major, scaled y ticks=false, y tick label style={/pgf/number format/fixed, "
-            r"/pgf/number format/precision=5}]",
+            r"/pgf/number format/precision=5}, scaled x ticks=false, xtick distance=%s, "
+            r"x tick label style={/pgf/number format/fixed, /pgf/number format/precision=4}]" % step,
             rf"\addplot[thick, blue!60!black, mark=*, mark size=1pt] coordinates {{{points}}};",
             r"\end{axis}",
             r"\end{tikzpicture}",

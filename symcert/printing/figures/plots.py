@@ -40,6 +40,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError, SymcertError
 from symcert.numeric.floats import FloatLoss
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 
@@ -117,8 +118,8 @@ def _segment_axes(ax: Axes, certificate: Certificate, margin: float, samples: in
             _errorbar(ax, t, enclosures[key], f"certified {key}", name, color)
         _errorbar(ax, 0.5, enclosures["L(M)"], "certified L(M)", "M", "#b22222")
         if "barrier" in enclosures:
-            lo, hi = (_f(v) for v in enclosures["barrier"])
-            ax.set_title(r"$L(M) - \frac{1}{2}(L(A) + L(B)) \in [%.6g, %.6g]$ (certified)" % (lo, hi))
+            bounds = outward_interval(*enclosures["barrier"], 6)  # rounded outward: it still encloses
+            ax.set_title(r"$L(M) - \frac{1}{2}(L(A) + L(B)) \in %s$ (certified)" % bounds)
     else:
         for t, value, name in ((0.0, ends[0], "A"), (1.0, ends[1], "B")):
             ax.plot([t], [value], "o", color="black")
@@ -153,7 +154,8 @@ def _osculating(ax: Axes, certificate: Certificate) -> None:
     )
     ax.plot(t0 + s, curves[1], color="#2e8b57", lw=1.5, ls=":", label=r"certified $\varphi''$ (high)")
     ax.fill_between(t0 + s, curves[0], curves[1], color="#2e8b57", alpha=0.2)
-    ax.set_title(r"$\varphi''(%s) \in [%.6g, %.6g] < 0$" % (_fraction_text(certificate, "t0"), lo, hi))
+    bounds = outward_interval(*certificate.enclosures[name], 6)  # rounded outward
+    ax.set_title(r"$\varphi''(%s) \in %s < 0$" % (_fraction_text(certificate, "t0"), bounds))
 
 
 def _tangents(ax: Axes, certificate: Certificate) -> None:
@@ -169,7 +171,8 @@ def _tangents(ax: Axes, certificate: Certificate) -> None:
     ax.plot(
         t0 + s, value + hi * s, color="#2e8b57", lw=1.5, ls=":", label=r"certified $\varphi'(t_0)$ (high)"
     )
-    ax.set_title(r"$\varphi'(%s) \in [%.6g, %.6g] \neq 0$" % (_fraction_text(certificate, "t0"), lo, hi))
+    bounds = outward_interval(*certificate.enclosures["phi'(t0)"], 6)  # rounded outward
+    ax.set_title(r"$\varphi'(%s) \in %s \neq 0$" % (_fraction_text(certificate, "t0"), bounds))
 
 
 def _fraction_text(certificate: Certificate, key: str) -> str:

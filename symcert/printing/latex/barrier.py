@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 
 import sympy
 
-from symcert.printing.latex.display import decimal_bound, escape, interval_latex, point_latex
-from symcert.printing.latex.model import loss_latex, network_latex
+from symcert.printing.latex.display import decimal_bound, interval_latex, point_latex
+from symcert.printing.latex.model import loss_latex, loss_phrase, network_latex
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
@@ -41,6 +41,33 @@ def _chord(form: str) -> str:
     return r"c(t) = (1 - t) L(A) + t L(B)"
 
 
+def _inline(value: sympy.Rational) -> str:
+    """A rational for running text: ``37/64`` rather than a stacked fraction."""
+    return str(value.p) if value.q == 1 else "%d/%d" % (value.p, value.q)
+
+
+def _loss_words(loss) -> str:
+    r"""The loss in LaTeX prose, its weight decay (a long exact rational when it comes from a float,
+    such as scikit-learn's alpha/(2n)) as mathematics with a 10-digit decimal rather than a raw fraction.
+
+    >>> from symcert import MLP, Dataset, Loss
+    >>> net = MLP((1, 1))
+    >>> _loss_words(Loss(net, Dataset([[0]], [[1]]), "mse", weight_decay=1e-4 / 200)).split(" with ")[-1]
+    '$\\lambda \\approx 5.000000000 \\times 10^{-7}$'
+    """
+    decay = sympy.Rational(loss.weight_decay) if loss.weight_decay else sympy.Integer(0)
+    if decay == 0:
+        return loss_phrase(loss)
+    phrase = loss_phrase(loss).split(r" with weight decay $\lambda")[0]
+    exact = sympy.latex(decay)
+    if len(str(decay.p)) + len(str(decay.q)) <= 12:
+        shown = r"= %s" % exact
+    else:  # a reading aid: the exact value is in the certificate
+        mantissa, exponent = f"{float(decay):.9e}".split("e")
+        shown = r"\approx %s \times 10^{%d}" % (mantissa, int(exponent))
+    return r"%s plus $\lambda \sum_{w \in \text{weights}} w^2$ with $\lambda %s$" % (phrase, shown)
+
+
 def barrier_to_latex(
     certificate: Certificate, digits: int = 12, *, context: bool = True, label: str | None = None
 ) -> str:
@@ -54,7 +81,7 @@ def barrier_to_latex(
     lines = [
         head,
         r"For the %s, the points $A$, $B$ below and $\varphi(t) = L\bigl((1-t)A + tB\bigr)$, $%s$,"
-        % (escape(loss.describe()), _chord(form)),
+        % (_loss_words(loss), _chord(form)),
         r"\[ \sup_{t \in [0, 1]} \bigl(\varphi(t) - c(t)\bigr) \in %s. \]" % interval_latex((lo, hi), digits),
         r"\end{theorem}",
         r"\begin{proof}",
@@ -100,7 +127,7 @@ def barrier_to_latex(
             if form == "entezari" and lo <= 0
             else r"At the exact point $t = %s$, the certified enclosure of $\varphi(t) - c(t)$ starts "
             r"at or above $%s$, so the barrier is at least that."
-            % (sympy.latex(sympy.Rational(witness)), decimal_bound(lo, digits, "down"))
+            % (_inline(sympy.Rational(witness)), decimal_bound(lo, digits, "down"))
         ),
         r"\end{proof}",
     ]

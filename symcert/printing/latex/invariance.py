@@ -392,9 +392,11 @@ def invariance_reason_latex(proof: Proof) -> str:
             lemma = next((lemma for lemma in proof.lemmas if step.name.endswith(lemma.name)), None)
             if lemma is None:
                 continue
-            lines.append(
-                r"Lemma used: $%s$, that is $%s$; %s."
-                % (sympy.latex(lemma.general), sympy.latex(lemma.instance), _lemma_check(lemma))
+            lines.append(  # a check ending in a display has its full stop inside it
+                _sentence(
+                    r"Lemma used: $%s$, that is $%s$; %s"
+                    % (sympy.latex(lemma.general), sympy.latex(lemma.instance), _lemma_check(lemma))
+                )
             )
         elif step.name == "abstract activation":
             lines.append(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import sympy
 
 from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.printing.path import path_certificate_text
 
 if TYPE_CHECKING:
     from symcert.proofs.certificates import Certificate
@@ -86,4 +87,4 @@ def _barrier_text(certificate: Certificate, exact: bool) -> str:
 
 
 #: The kinds whose text does not follow the common layout (an enclosure, not an inequality).
-_OWN_TEXT = {"barrier": _barrier_text}
+_OWN_TEXT = {"barrier": _barrier_text, "path": path_certificate_text}

@@ -26,6 +26,7 @@ from symcert.proofs.kinds import (
     curvature,
     hessian,
     orbit,
+    path,
     saddle,
     unique_critical_point,
 )
@@ -53,6 +54,7 @@ KINDS: dict[str, CertificateKind] = {
         barrier.KIND,
         unique_critical_point.KIND,
         saddle.KIND,
+        path.KIND,
     )
 }
 #: The kinds :func:`~symcert.certify_nonconvexity` proves (the others have their own provers).

@@ -1,0 +1,280 @@
+"""The layers with weights: dense and convolution (1-D and 2-D), and the window arithmetic they share.
+
+A dense layer maps the last axis, ``y = W x + b`` with ``W`` of shape ``(out, in)``; a convolution maps
+``(C_in, *spatial)`` to ``(C_out, *spatial')`` with ``W`` of shape ``(C_out, C_in, *kernel)``, stride,
+dilation and zero padding ``((begin, end), ...)`` per spatial axis (groups = 1). Both tie their output
+axis to the weight's rows and the bias, and their input axis to the weight's columns; a convolution's
+spatial axes and kernel axes are fixed. Both absorb a flip or rescaling of their input (columns over
+the multiplier) and emit one on their output (rows and bias times it).
+
+>>> conv = Conv(4, (3, 3), padding=((1, 1), (1, 1)))
+>>> conv.output_shape([(2, 8, 8)]), conv.parameter_shapes([(2, 8, 8)])["weight"]
+((4, 8, 8), (4, 2, 3, 3))
+>>> Conv(4, (3, 3)).output_shape([(2, 2, 2)])
+Traceback (most recent call last):
+...
+symcert.errors.SpecificationError: Conv: input (2, 2, 2) is too small for kernel (3, 3) with dilation \
+(1, 1), stride (1, 1) and padding ((0, 0), (0, 0)); pad it or use a smaller kernel
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from symcert.errors import SpecificationError
+from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
+
+__all__ = ["Dense", "Conv", "window_shape", "windows"]
+
+_BOTH = frozenset({"absorb", "emit"})
+
+
+def _check_count(value: object, name: str, layer: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SpecificationError(f"{layer}: {name} must be a positive integer, got {value!r}")
+    return value
+
+
+def check_padding(padding: object, dims: int, layer: str) -> tuple[tuple[int, int], ...]:
+    """``padding`` as ``((begin, end), ...)`` per spatial axis (an int pads every side), or an error."""
+    if isinstance(padding, int) and not isinstance(padding, bool):
+        padding = ((padding, padding),) * dims
+    try:
+        pads = tuple((int(b), int(e)) for b, e in padding) if padding is not None else ((0, 0),) * dims
+    except (TypeError, ValueError):
+        raise SpecificationError(
+            f"{layer}: padding must be ((begin, end), ...) per spatial axis, got {padding!r}"
+        ) from None
+    if len(pads) != dims or any(b < 0 or e < 0 for b, e in pads):
+        raise SpecificationError(
+            f"{layer}: padding needs {dims} pairs (begin, end) of integers >= 0, got {padding!r}"
+        )
+    return pads
+
+
+def window_shape(
+    spatial: Shape, kernel: Shape, stride: Shape, pads: tuple, dilation: Shape, layer: str, shape: Shape
+) -> Shape:
+    """The spatial output shape of a sliding window, or a one-line error if a window does not fit."""
+    out = tuple(
+        (n + b + e - d * (k - 1) - 1) // s + 1
+        for n, k, s, (b, e), d in zip(spatial, kernel, stride, pads, dilation, strict=True)
+    )
+    if any(
+        n + b + e - d * (k - 1) - 1 < 0
+        for n, k, (b, e), d in zip(spatial, kernel, pads, dilation, strict=True)
+    ):
+        raise SpecificationError(
+            f"{layer}: input {shape} is too small for kernel {kernel} with dilation {dilation}, stride "
+            f"{stride} and padding {pads}; pad it or use a smaller kernel"
+        )
+    return out
+
+
+def windows(
+    ar: Any, x: Any, kernel: Shape, stride: Shape, pads: tuple, dilation: Shape, out: Shape
+) -> Iterator[tuple[tuple[int, ...], Any, Any]]:
+    """For each kernel offset: the offset, the input entries it sees ``(N, C, *out)`` and which are real.
+
+    Padded entries are zero in the values and False in the mask (shape ``out``).
+    """
+    n, c, *spatial = x.shape
+    padded_shape = tuple(s + b + e for s, (b, e) in zip(spatial, pads, strict=True))
+    padded = ar.zeros((n, c, *padded_shape))
+    inside = tuple(slice(b, b + s) for s, (b, _) in zip(spatial, pads, strict=True))
+    padded[(slice(None), slice(None), *inside)] = x
+    mask = np.zeros(padded_shape, dtype=bool)
+    mask[inside] = True
+    for offset in itertools.product(*(range(k) for k in kernel)):
+        index = tuple(
+            slice(o * d, o * d + s * (m - 1) + 1, s)
+            for o, d, s, m in zip(offset, dilation, stride, out, strict=True)
+        )
+        yield offset, padded[(slice(None), slice(None), *index)], mask[index]
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """``y = W x + b`` on the last axis (leading axes carried through), ``W`` of shape ``(out, in)``.
+
+    >>> Dense(2, bias=False).parameter_shapes([(3,)])
+    {'weight': (2, 3)}
+    """
+
+    features: int
+    bias: bool = True
+
+    sign = _BOTH
+    scale = _BOTH
+
+    def __post_init__(self) -> None:
+        _check_count(self.features, "features", "Dense")
+        if not isinstance(self.bias, bool):
+            raise SpecificationError(f"Dense: bias must be True or False, got {self.bias!r}")
+
+    @property
+    def absorbs_constant(self) -> bool:  # type: ignore[override]
+        return self.bias
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        return (*shape[:-1], self.features)
+
+    def parameter_shapes(self, inputs: list[Shape]) -> dict[str, Shape]:
+        (shape,) = inputs
+        out = {"weight": (self.features, shape[-1])}
+        if self.bias:
+            out["bias"] = (self.features,)
+        return out
+
+    def ties(self, inputs: list[Shape]) -> list[Tie]:
+        (shape,) = inputs
+        last = len(shape) - 1
+        found = [Tie(("out", last), ("param", "weight", 0)), Tie(("in", 0, last), ("param", "weight", 1))]
+        if self.bias:
+            found.append(Tie(("out", last), ("param", "bias", 0)))
+        found += [Tie(("in", 0, a), ("out", a)) for a in range(last)]
+        return found
+
+    def carries(self, kind: str, axes: dict) -> frozenset[str]:
+        if all(axis == ndim - 1 for axis, ndim in axes.values()):
+            return _BOTH
+        # a leading axis: the layer maps row by row, so it is linear in a row only without a bias
+        return frozenset() if self.bias else frozenset({"transmit"})
+
+    def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
+        new = dict(params)
+        if ins[0] is not None:
+            new["weight"] = new["weight"] / ins[0][None, :]
+        if out is not None:
+            new["weight"] = new["weight"] * out[:, None]
+            if self.bias:
+                new["bias"] = new["bias"] * out
+        return new
+
+    def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
+        """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1``: negate its column, add it to the bias."""
+        flipped = np.array([s == -1 for s in signs])
+        weight = params["weight"]
+        return {"weight": weight * signs[None, :], "bias": params["bias"] + weight[:, flipped].sum(axis=1)}
+
+    def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
+        y = inputs[0] @ ar.param(params["weight"]).T
+        return y + ar.param(params["bias"]) if self.bias else y
+
+    def describe(self) -> str:
+        return f"Dense({self.features}{'' if self.bias else ', bias=False'})"
+
+
+@dataclass(frozen=True)
+class Conv(Layer):
+    """A 1-D or 2-D convolution (cross-correlation, as in PyTorch and ONNX), groups = 1.
+
+    ``kernel`` has one entry per spatial axis; ``stride`` and ``dilation`` default to 1 and
+    ``padding`` (zeros) to none: an int, or ``((begin, end), ...)``.
+
+    >>> Conv(2, (3,), stride=2).output_shape([(1, 7)])
+    (2, 3)
+    """
+
+    channels: int
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...] | int = 1
+    padding: tuple[tuple[int, int], ...] | int = 0
+    dilation: tuple[int, ...] | int = 1
+    bias: bool = True
+
+    sign = _BOTH
+    scale = _BOTH
+
+    def __post_init__(self) -> None:
+        _check_count(self.channels, "channels", "Conv")
+        kernel = check_positive_tuple(self.kernel, "kernel", "Conv")
+        if len(kernel) not in (1, 2):
+            raise SpecificationError(
+                f"Conv: kernel must have 1 (conv1d) or 2 (conv2d) entries, got {kernel!r}"
+            )
+        dims = len(kernel)
+        object.__setattr__(self, "kernel", kernel)
+        object.__setattr__(self, "stride", check_positive_tuple(self.stride, "stride", "Conv", dims))
+        object.__setattr__(self, "dilation", check_positive_tuple(self.dilation, "dilation", "Conv", dims))
+        object.__setattr__(self, "padding", check_padding(self.padding, dims, "Conv"))
+        if not isinstance(self.bias, bool):
+            raise SpecificationError(f"Conv: bias must be True or False, got {self.bias!r}")
+
+    @property
+    def absorbs_constant(self) -> bool:  # type: ignore[override]
+        # a constant input shift meets the zero padding unshifted: only without padding is it a bias
+        return self.bias and all(p == (0, 0) for p in self.padding)
+
+    def _check(self, shape: Shape) -> None:
+        if len(shape) != 1 + len(self.kernel):
+            raise SpecificationError(
+                f"Conv: a {len(self.kernel)}-D convolution needs inputs "
+                f"{'(channels, length)' if len(self.kernel) == 1 else '(channels, H, W)'}"
+                f", got shape {shape}; reshape before it"
+            )
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        self._check(shape)
+        spatial = window_shape(
+            shape[1:], self.kernel, self.stride, self.padding, self.dilation, "Conv", shape
+        )
+        return (self.channels, *spatial)
+
+    def parameter_shapes(self, inputs: list[Shape]) -> dict[str, Shape]:
+        (shape,) = inputs
+        out = {"weight": (self.channels, shape[0], *self.kernel)}
+        if self.bias:
+            out["bias"] = (self.channels,)
+        return out
+
+    def ties(self, inputs: list[Shape]) -> list[Tie]:
+        found = [Tie(("out", 0), ("param", "weight", 0)), Tie(("in", 0, 0), ("param", "weight", 1))]
+        if self.bias:
+            found.append(Tie(("out", 0), ("param", "bias", 0)))
+        return found
+
+    def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
+        new = dict(params)
+        tail = (None,) * len(self.kernel)
+        if ins[0] is not None:
+            new["weight"] = new["weight"] / ins[0][(None, slice(None), *tail)]
+        if out is not None:
+            new["weight"] = new["weight"] * out[(slice(None), None, *tail)]
+            if self.bias:
+                new["bias"] = new["bias"] * out
+        return new
+
+    def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
+        """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1`` (no padding): as for a dense layer."""
+        flipped = np.array([s == -1 for s in signs])
+        weight = params["weight"]
+        tail = (None,) * len(self.kernel)
+        shift = weight[:, flipped].reshape(weight.shape[0], -1).sum(axis=1)
+        return {"weight": weight * signs[(None, slice(None), *tail)], "bias": params["bias"] + shift}
+
+    def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
+        (x,) = inputs
+        out = self.output_shape([x.shape[1:]])[1:]
+        weight = ar.param(params["weight"])
+        total = None
+        n, c_in = x.shape[:2]
+        for offset, seen, _ in windows(ar, x, self.kernel, self.stride, self.padding, self.dilation, out):
+            w = weight[(slice(None), slice(None), *offset)]  # (C_out, C_in)
+            rows = np.moveaxis(seen, 1, -1).reshape(-1, c_in)  # (N * positions, C_in): one 2-D product
+            term = rows @ w.T
+            total = term if total is None else total + term
+        y = np.moveaxis(total.reshape((n, *out, self.channels)), -1, 1)
+        if self.bias:
+            y = y + ar.param(params["bias"]).reshape((-1,) + (1,) * len(out))
+        return y
+
+    def describe(self) -> str:
+        return f"Conv({self.channels}, kernel={self.kernel}, stride={self.stride}, padding={self.padding})"

@@ -1,0 +1,141 @@
+r"""Pooling: average, global average and max, over the spatial axes of ``(C, *spatial)``.
+
+Each pools every channel on its own, so it carries a permutation of the channels through (the channel
+axis in and out are tied; the spatial axes are fixed). Averaging is linear: it transmits a sign flip and
+a rescaling. Max pooling commutes with a positive rescaling (``max(c x) = c max(x)`` for ``c > 0``) but
+not with a sign flip (``max(-x) = -min(x)``): it blocks flips.
+
+>>> pool = MaxPool((2, 2))
+>>> pool.output_shape([(3, 4, 4)]), sorted(pool.sign), sorted(pool.scale)
+((3, 2, 2), [], ['transmit'])
+>>> GlobalAveragePool().output_shape([(3, 4, 4)])
+(3, 1, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from symcert.errors import SpecificationError
+from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
+from symcert.symbolic.graph.linear import check_padding, window_shape, windows
+
+__all__ = ["AveragePool", "MaxPool", "GlobalAveragePool"]
+
+_T = frozenset({"transmit"})
+
+
+def _spatial(shape: Shape, layer: str) -> None:
+    if len(shape) < 2:
+        raise SpecificationError(
+            f"{layer}: needs inputs (channels, *spatial), got shape {shape}; pool before flattening"
+        )
+
+
+@dataclass(frozen=True)
+class _Pool(Layer):
+    kernel: tuple[int, ...]
+    stride: tuple[int, ...] | int | None = None
+    padding: tuple[tuple[int, int], ...] | int = 0
+
+    def __post_init__(self) -> None:
+        kernel = check_positive_tuple(self.kernel, "kernel", self.kind)
+        dims = len(kernel)
+        object.__setattr__(self, "kernel", kernel)
+        stride = kernel if self.stride is None else self.stride
+        object.__setattr__(self, "stride", check_positive_tuple(stride, "stride", self.kind, dims))
+        object.__setattr__(self, "padding", check_padding(self.padding, dims, self.kind))
+        if any(max(b, e) >= k for (b, e), k in zip(self.padding, kernel, strict=True)):
+            raise SpecificationError(
+                f"{self.kind}: padding {self.padding} must be smaller than the kernel {kernel} on each side"
+            )
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        _spatial(shape, self.kind)
+        if len(shape) - 1 != len(self.kernel):
+            raise SpecificationError(
+                f"{self.kind}: kernel {self.kernel} has {len(self.kernel)} axes, the input {shape} has "
+                f"{len(shape) - 1} spatial axes; give one kernel entry per spatial axis"
+            )
+        dilation = (1,) * len(self.kernel)
+        return (
+            shape[0],
+            *window_shape(shape[1:], self.kernel, self.stride, self.padding, dilation, self.kind, shape),
+        )
+
+    def ties(self, inputs: list[Shape]) -> list[Tie]:
+        return [Tie(("in", 0, 0), ("out", 0))]
+
+    def _windows(self, ar: Any, x: Any):
+        out = self.output_shape([x.shape[1:]])[1:]
+        return windows(ar, x, self.kernel, self.stride, self.padding, (1,) * len(self.kernel), out)
+
+    def describe(self) -> str:
+        return f"{self.kind}(kernel={self.kernel}, stride={self.stride})"
+
+
+@dataclass(frozen=True)
+class AveragePool(_Pool):
+    """The mean over each window; padded entries are left out of the count unless ``count_include_pad``."""
+
+    count_include_pad: bool = False
+
+    sign = _T
+    scale = _T
+
+    @property
+    def affine_safe(self) -> bool:  # type: ignore[override]
+        return self.count_include_pad is False or all(p == (0, 0) for p in self.padding)
+
+    def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
+        total, count = None, None
+        for _, seen, mask in self._windows(ar, inputs[0]):
+            total = seen if total is None else total + seen
+            count = mask.astype(int) if count is None else count + mask
+        if self.count_include_pad:
+            count = np.full(count.shape, int(np.prod(self.kernel)))
+        return total / ar.integers(count)
+
+
+@dataclass(frozen=True)
+class MaxPool(_Pool):
+    """The maximum over each window (padded entries never win)."""
+
+    scale = _T
+
+    def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
+        best, have = None, None
+        for _, seen, mask in self._windows(ar, inputs[0]):
+            if best is None:
+                best, have = seen.copy(), mask.copy()
+                continue
+            larger = np.where(seen > best, seen, best)
+            best = np.where(mask & ~have, seen, np.where(mask, larger, best))
+            have = have | mask
+        return best
+
+
+@dataclass(frozen=True)
+class GlobalAveragePool(Layer):
+    """The mean over all spatial axes: ``(C, *spatial)`` to ``(C, 1, ..., 1)`` (as ONNX keeps them)."""
+
+    sign = _T
+    scale = _T
+    affine_safe = True
+
+    def output_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        _spatial(shape, self.kind)
+        return (shape[0],) + (1,) * (len(shape) - 1)
+
+    def ties(self, inputs: list[Shape]) -> list[Tie]:
+        return [Tie(("in", 0, 0), ("out", 0))]
+
+    def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
+        (x,) = inputs
+        axes = tuple(range(2, x.ndim))
+        return x.sum(axis=axes, keepdims=True) / ar.integers(np.array(int(np.prod(x.shape[2:]))))
