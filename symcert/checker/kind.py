@@ -22,7 +22,16 @@ from typing import Any
 
 from symcert.checker.reading import CertificateFormatError
 
-__all__ = ["Kind", "register", "kind_named", "registered", "SECOND_DIFFERENCE", "uncontained", "short"]
+__all__ = [
+    "Kind",
+    "register",
+    "kind_named",
+    "registered",
+    "SECOND_DIFFERENCE",
+    "uncontained",
+    "reprove",
+    "short",
+]
 
 #: The chord a curvature or Hessian certificate reduces to, with the optional parameter ``h``:
 #: ``phi(t0 - h) + phi(t0 + h) - 2 phi(t0) < 0`` (t0 = 1/2 for hessian), re-proved when ``h`` is given.
@@ -97,6 +106,30 @@ def uncontained(claimed: dict, found: dict) -> list[str]:
         for name, (low, high) in claimed.items()
         if name in found and not (low <= found[name][0] and found[name][1] <= high)
     ]
+
+
+def reprove(
+    result: Any,
+    notes: list[str],
+    precisions: tuple[int, ...],
+    verify_at: Callable[[int], tuple[dict, list[str]]],
+    claimed: dict,
+) -> None:
+    """Climb ``precisions`` until ``verify_at(dps)`` (its enclosures and rejections) finds nothing wrong
+    and every ``claimed`` enclosure contains the recomputed one; record the verdict in ``result``."""
+    problems: list[str] = []
+    for dps in precisions:
+        try:
+            found, problems = verify_at(dps)
+        except (ArithmeticError, ValueError) as error:
+            problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
+            continue
+        problems += uncontained(claimed, found)
+        result.enclosures, result.dps = found, dps
+        if not problems:
+            break
+    result.accepted = not problems
+    result.reasons = notes + problems
 
 
 def short(value: Fraction) -> str:

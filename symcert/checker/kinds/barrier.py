@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from symcert.checker.barrier import verify_barrier
-from symcert.checker.kind import Kind, register, short, uncontained
+from symcert.checker.kind import Kind, register, reprove, short
 from symcert.checker.reading import CertificateFormatError, field, rational
 from symcert.limits import MAX_BARRIER_PIECES, MAX_ENDPOINT_DIGITS
 
@@ -35,20 +35,8 @@ def read(s: Any, parameters: dict) -> None:
 
 def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
     """The partition, every piece's upper bound and the witness."""
-    problems: list[str] = []
-    for dps in precisions:
-        try:
-            found, problems = verify_barrier(s, dps)
-        except (ArithmeticError, ValueError) as error:
-            problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
-            continue
-        problems += uncontained(s.claimed, found)
-        result.enclosures, result.dps = found, dps
-        if not problems:
-            break
+    reprove(result, notes, precisions, lambda dps: verify_barrier(s, dps), s.claimed)
     lo, hi = s.claimed["barrier"]
-    result.accepted = not problems
-    result.reasons = notes + problems
     if result.accepted:
         result.reasons.append(
             f"re-proved: the barrier lies in [{short(lo)}, {short(hi)}] ({len(s.pieces)} pieces, "

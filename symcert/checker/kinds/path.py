@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from symcert.checker.kind import Kind, register, short, uncontained
+from symcert.checker.kind import Kind, register, reprove, short
 from symcert.checker.path import verify_path
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
 from symcert.checker.statement import read_point
@@ -89,20 +89,8 @@ def premises(s: Any) -> list[str]:
 
 def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
     """Every segment's move or pieces, the witness, and the enclosures of L(A), L(B)."""
-    problems: list[str] = []
-    for dps in precisions:
-        try:
-            found, problems = verify_path(s, dps)
-        except (ArithmeticError, ValueError) as error:
-            problems = [f"REJECT: cannot evaluate at {dps} digits: {error}"]
-            continue
-        problems += uncontained(s.claimed, found)
-        result.enclosures, result.dps = found, dps
-        if not problems:
-            break
+    reprove(result, notes, precisions, lambda dps: verify_path(s, dps), s.claimed)
     lo, hi = s.claimed["sup"]
-    result.accepted = not problems
-    result.reasons = notes + problems
     if result.accepted:
         moves = sum(seg[0] != "bounds" for seg in s.segments)
         result.reasons.append(
