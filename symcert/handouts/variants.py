@@ -33,6 +33,7 @@ import sympy
 from symcert.handouts.base import Exercise, Handout
 from symcert.numeric.segment import jet_decision, segment_layouts
 from symcert.proofs.certificates import Certificate
+from symcert.proofs.kinds import kind_of
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import Example
@@ -64,7 +65,8 @@ VARIANT_HANDOUTS = ("permutation", "sign-flip")
 _WEIGHTS = tuple(Fraction(k, 2) for k in (-4, -3, -2, -1, 1, 2, 3, 4))
 _BIASES = tuple(Fraction(k, 2) for k in (-2, -1, 0, 1, 2))
 _OUT_BIASES = tuple(Fraction(k, 4) for k in (-2, -1, 0, 1, 2))
-_LADDER = (30, 60, 120)
+#: The precisions a sign of phi'' climbs: the curvature kind's own ladder, from 30 digits.
+_LADDER = kind_of("curvature").ladder(30)
 #: Where the sign of phi'' is asked: at A (a minimum: phi'' >= 0), a quarter of the way, the midpoint.
 _CURVATURE_POINTS = (sympy.Integer(0), sympy.Rational(1, 4), sympy.Rational(1, 2))
 
