@@ -39,6 +39,7 @@ from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 from symcert.symbolic.permutations import Product
 from symcert.symbolic.point import Point
+from symcert.symbolic.translation import Translate
 
 __all__ = ["Proof", "ProofStep", "Counterexample", "prove_invariance"]
 
@@ -120,6 +121,10 @@ def prove_invariance(target: Target, element: GroupElement | SymmetryGroup | str
     element.check(mlp)
     if isinstance(element, Product):
         return _prove_product(target, element)
+    if isinstance(element, Translate):
+        from symcert.proofs.translation import prove_translation
+
+        return prove_translation(_Prover(target), element)
     return _Prover(target).prove(element)
 
 

@@ -395,7 +395,7 @@ def parse_element(text: str) -> GroupElement:
     """
     usage = (
         "write swap:LAYER:I,J, flip:LAYER:UNIT, flip_in:LAYER:UNIT, rescale:LAYER:UNIT:ALPHA[:DEGREE], "
-        "sign:FIRST:LAST, perm:LAYER:S0,S1,... or a product E1;E2, e.g. swap:1:0,1"
+        "sign:FIRST:LAST, translate:C[:K1,K2], perm:LAYER:S0,S1,... or a product E1;E2, e.g. swap:1:0,1"
     )
     if not isinstance(text, str):
         raise SpecificationError(f"an element is text ({usage}), got {text!r}")
@@ -422,6 +422,10 @@ def parse_element(text: str) -> GroupElement:
             return rescale(int(fields[0]), int(fields[1]), fields[2], degree)
         if kind == "sign" and len(fields) == 2:
             return layer_sign(int(fields[0]), int(fields[1]))
+        if kind == "translate":
+            from symcert.symbolic.translation import parse_translation
+
+            return parse_translation(text)
     except ValueError as error:
         if isinstance(error, SpecificationError):
             raise

@@ -58,6 +58,10 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
    hidden layers of ``n! 2^n`` (with a sign element) or ``n!``.
    The general rule is kept because it is where a network with different
    activations per layer (odd followed by even) would gain new elements.
+5. Translating the output biases (continuous, dimension 1). With a softmax output,
+   ``softmax(z + c 1) = softmax(z)`` (the lemma of :func:`symcert.symbolic.lemmas.translation_lemma`),
+   so adding one constant ``c`` to every output bias changes no output: ``translate:c``. Listed
+   only for a softmax output with biases; adding ``c`` to some biases only is not a symmetry.
 
 >>> from symcert import MLP
 >>> group = MLP((1, 3, 1), "tanh").symmetry_group()
@@ -68,6 +72,9 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
 (64, (swap(1, 0, 1), flip_in(1, 0)), (layer_sign(1, 2),))
 >>> [(f.layer, f.dimension, f.degree) for f in square.continuous]
 [(1, 2, 2), (2, 2, 2)]
+>>> [(f.kind, f.layer, f.dimension) for f in MLP((1, 2, 3), "tanh", output_activation="softmax")
+...     .symmetry_group().continuous]
+[('translation', 2, 1)]
 """
 
 from __future__ import annotations
@@ -92,6 +99,7 @@ from symcert.symbolic.elements import (
     swap,
 )
 from symcert.symbolic.permutations import Permutation, Product
+from symcert.symbolic.translation import Translate, translate
 
 if TYPE_CHECKING:
     from symcert.symbolic.activations import Activation
@@ -109,6 +117,8 @@ __all__ = [
     "flip_in",
     "rescale",
     "layer_sign",
+    "Translate",
+    "translate",
     "parse_element",
     "sign_rule",
     "SIGN_RULES",
@@ -188,16 +198,19 @@ def carries_sign(mlp: MLP, negated: frozenset[int] | set[int]) -> tuple[bool, st
 
 @dataclass(frozen=True)
 class ContinuousFamily:
-    """A continuous family of symmetries, e.g. rescaling the units of a ReLU layer (degree 1)."""
+    """A continuous family of symmetries: ``kind`` ``"rescale"`` (the units of a ReLU layer, degree 1)
+    or ``"translation"`` (the output biases of a softmax layer, dimension 1, ``degree`` None)."""
 
     layer: int
     kind: str
     dimension: int
     description: str
-    degree: int = 1
+    degree: int | None = 1
 
-    def element(self, unit: int, alpha: object) -> Rescale:
-        """The member of the family that rescales ``unit`` by ``alpha``."""
+    def element(self, unit: int, alpha: object) -> Rescale | Translate:
+        """The member of the family that rescales ``unit`` by ``alpha`` (a translation: shifts by ``alpha``)."""
+        if self.kind == "translation":
+            return translate(alpha)
         return rescale(self.layer, unit, alpha, self.degree)
 
 
@@ -283,7 +296,8 @@ class SymmetryGroup(Displayed):
 
     @property
     def continuous(self) -> tuple[ContinuousFamily, ...]:
-        """Continuous families of symmetries (rescaling for positively homogeneous activations)."""
+        """Continuous families of symmetries: rescaling for positively homogeneous activations, and
+        the translation of the output biases for a softmax output with biases."""
         name = self.mlp.activation.name
         families = []
         for layer in self.layers:
@@ -303,6 +317,19 @@ class SymmetryGroup(Displayed):
                     k,
                 )
             )
+        mlp = self.mlp
+        if mlp.output_activation.name == "softmax" and mlp.bias:
+            last = mlp.depth
+            families.append(
+                ContinuousFamily(
+                    last,
+                    "translation",
+                    1,
+                    f"translate:c for every real c (c added to every entry of b{last}), "
+                    "since softmax(z + c 1) = softmax(z)",
+                    None,
+                )
+            )
         return tuple(families)
 
     def contains(self, element: GroupElement) -> bool:
@@ -310,6 +337,10 @@ class SymmetryGroup(Displayed):
         element.check(self.mlp)
         if isinstance(element, Product):
             return all(self.contains(factor) for factor in element.factors)
+        if isinstance(element, Translate):
+            every = element.outputs is None or set(element.outputs) == set(range(self.mlp.widths[-1]))
+            translation = any(f.kind == "translation" for f in self.continuous)
+            return element.shift == 0 or (every and translation)
         if isinstance(element, LayerSign):
             return carries_sign(self.mlp, frozenset({element.first, element.last}))[0]
         facts = self.layers[element.layer - 1]

@@ -30,7 +30,18 @@ import sympy
 
 from symcert.symbolic.activations import Activation
 
-__all__ = ["SIGMA", "SIGMA_PRIME", "U", "ALPHA", "Lemma", "lemmas_for", "lemma_residues", "euler_lemma"]
+__all__ = [
+    "SIGMA",
+    "SIGMA_PRIME",
+    "U",
+    "ALPHA",
+    "C",
+    "Lemma",
+    "lemmas_for",
+    "lemma_residues",
+    "euler_lemma",
+    "translation_lemma",
+]
 
 #: The derivative of the abstract activation (an undefined function).
 SIGMA_PRIME = sympy.Function("sigma_prime", real=True)
@@ -215,3 +226,60 @@ def lemma_residues(lemma: Lemma) -> list[sympy.Expr]:
     if lemma.key in ("odd", "complement"):
         return [lemma.checks[-1][1]]
     return [residue for _, residue in lemma.checks]
+
+
+#: The translation of the output pre-activations (softmax translation lemma).
+C = sympy.Symbol("c", real=True)
+_T = sympy.Symbol("T", positive=True)
+
+
+def translation_lemma(outputs: int = 2) -> Lemma:
+    """The softmax translation ``exp(z_i + c) / sum_j exp(z_j + c) = exp(z_i) / sum_j exp(z_j)``,
+    checked exactly for ``outputs`` outputs, with its log-sum-exp corollary
+    ``log sum_j exp(z_j + c) = c + log sum_j exp(z_j)``.
+
+    The check factors ``exp(c)``: with ``T = exp(c)`` and ``E_j = exp(z_j)`` (positive symbols),
+    ``exp(z_j + c) = T E_j`` (the exponential law), the softmax difference is a rational function
+    of ``T`` and the ``E_j`` that cancels to 0, and ``log(T S) = log T + log S = c + log S`` for
+    ``T, S > 0``.
+
+    >>> lemma = translation_lemma(2)
+    >>> lemma.general
+    Eq(exp(c + z1)/(exp(c + z1) + exp(c + z2)), exp(z1)/(exp(z1) + exp(z2)))
+    >>> lemma_residues(lemma)
+    [0, 0, 0]
+    """
+    if isinstance(outputs, bool) or not isinstance(outputs, int) or outputs < 1:
+        raise ValueError(f"the softmax translation lemma needs a positive number of outputs, got {outputs!r}")
+    z = [sympy.Symbol(f"z{j + 1}", real=True) for j in range(outputs)]
+    E = [sympy.Symbol(f"E{j + 1}", positive=True) for j in range(outputs)]
+    shifted = sympy.Add(*[sympy.exp(v + C) for v in z])
+    plain = sympy.Add(*[sympy.exp(v) for v in z])
+    general = sympy.Eq(sympy.exp(z[0] + C) / shifted, sympy.exp(z[0]) / plain)
+    # the exponential law exp(z + c) = exp(c) exp(z), then T = exp(c), E_j = exp(z_j)
+    to_symbols = {sympy.exp(C): _T, **{sympy.exp(v): e for v, e in zip(z, E)}}
+
+    def in_symbols(expr: sympy.Expr) -> sympy.Expr:
+        return sympy.expand(expr, power_exp=True).xreplace(to_symbols)
+
+    law = sympy.Add(*[in_symbols(sympy.exp(v + C)) - _T * e for v, e in zip(z, E)])
+    ratio = sympy.cancel(in_symbols(sympy.exp(z[0] + C) / shifted - sympy.exp(z[0]) / plain))
+    total = in_symbols(shifted)
+    factored = sympy.factor_terms(total)  # T * (E1 + ... + Em)
+    log_residue = sympy.expand(sympy.expand_log(sympy.log(factored)).xreplace({sympy.log(_T): C}))
+    log_residue -= sympy.expand(C + sympy.log(in_symbols(plain)))
+    return Lemma(
+        "translation",
+        "softmax is invariant under translation",
+        general,
+        sympy.Eq(sympy.log(shifted), C + sympy.log(plain), evaluate=False),
+        "with T = exp(c) and E_j = exp(z_j): exp(z_j + c) = T E_j (the exponential law), so the softmax "
+        "difference is a rational function of T and the E_j that cancels to 0; and sum_j exp(z_j + c) "
+        "= T sum_j E_j, so log sum_j exp(z_j + c) = log T + log sum_j E_j = c + log sum_j exp(z_j) "
+        "(T and the sum are positive)",
+        (
+            ("exp(z_j + c) - T E_j, summed", sympy.expand(law)),
+            ("softmax(z + c)_1 - softmax(z)_1, cancelled", ratio),
+            ("log sum_j exp(z_j + c) - c - log sum_j exp(z_j)", log_residue),
+        ),
+    )
