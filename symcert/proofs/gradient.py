@@ -44,17 +44,18 @@ import sympy
 
 from symcert.display import Displayed
 from symcert.errors import SpecificationError
-from symcert.numeric.contexts import exact
+from symcert.numeric.contexts import exact, lower, upper
 from symcert.numeric.decide import Decision, decide
-from symcert.numeric.derivatives import gradient_in
+from symcert.numeric.derivatives import gradient_enclosure, gradient_in
 from symcert.proofs.invariance import ProofStep
 from symcert.symbolic.canonical import Canonicalizer
 from symcert.symbolic.group import ContinuousFamily, Rescale, parse_element, rescale
 from symcert.symbolic.lemmas import SIGMA, SIGMA_PRIME, Lemma, euler_lemma, lemma_residues, lemmas_for
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
+from symcert.symbolic.translation import Translate, translate
 
-__all__ = ["GradientProof", "prove_gradient_identity", "identity_parameters"]
+__all__ = ["GradientProof", "prove_gradient_identity", "identity_parameters", "translation_gradient_identity"]
 
 #: Random exact points tried to refute an identity that the lemma does not prove.
 REFUTATION_TRIES = 12
@@ -80,6 +81,7 @@ class GradientProof(Displayed):
     lemma: Lemma | None = None
     counterexample: tuple[Point, Decision] | None = None
     parts: tuple[GradientProof, ...] = field(default=())
+    kind: str = "rescale"
 
     @property
     def holds(self) -> bool | None:
@@ -89,6 +91,8 @@ class GradientProof(Displayed):
     @property
     def conserved(self) -> str:
         """The quantity conserved under gradient flow, as text."""
+        if self.kind == "translation":
+            return " + ".join(map(str, self.incoming)) + " (the sum of the output biases)"
         k = "" if self.degree == 1 else f"{self.degree} "
         return f"||w_in||^2 - {k}||w_out||^2 with w_in = ({', '.join(map(str, self.incoming))})" + (
             f", w_out = ({', '.join(map(str, self.outgoing))})"
@@ -102,12 +106,13 @@ class GradientProof(Displayed):
             "claim": self.claim,
             "status": self.status,
             "holds": self.holds,
+            "kind": self.kind,
             "layer": self.layer,
             "unit": self.unit,
             "degree": self.degree,
             "incoming": [str(s) for s in self.incoming],
             "outgoing": [str(s) for s in self.outgoing],
-            "conserved": self.conserved if self.unit is not None else None,
+            "conserved": self.conserved if self.unit is not None or self.kind == "translation" else None,
             "steps": [{"name": s.name, "text": s.text} for s in self.steps],
         }
         if self.counterexample is not None:
@@ -133,8 +138,14 @@ def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.
     return tuple(incoming), tuple(outgoing)
 
 
-def prove_gradient_identity(loss: Loss, symmetry: Rescale | ContinuousFamily | str) -> GradientProof:
-    """Prove (or refute) the gradient identity of a rescaling symmetry of ``loss``.
+def prove_gradient_identity(
+    loss: Loss, symmetry: Rescale | Translate | ContinuousFamily | str
+) -> GradientProof:
+    """Prove (or refute) the gradient identity of a rescaling or translation symmetry of ``loss``.
+
+    For the softmax translation (a :class:`~symcert.symbolic.translation.Translate`, ``"translate:c"``
+    or the family of kind ``"translation"``) the identity is Kunin's: ``sum_k dL/db_k = 0`` over the
+    output biases (``d/dc L(b + c 1) = 0``); see :func:`translation_gradient_identity`.
 
     ``symmetry`` is a :class:`~symcert.symbolic.elements.Rescale` element (its
     layer, unit and degree; ``alpha`` only names a member of the one-parameter
@@ -146,6 +157,11 @@ def prove_gradient_identity(loss: Loss, symmetry: Rescale | ContinuousFamily | s
         raise SpecificationError(f"loss must be a Loss, got {type(loss).__name__}")
     if isinstance(symmetry, str):
         symmetry = parse_element(symmetry)
+    if isinstance(symmetry, ContinuousFamily) and symmetry.kind == "translation":
+        symmetry = translate(1)
+    if isinstance(symmetry, Translate):
+        symmetry.check(loss.mlp)
+        return translation_gradient_identity(loss, symmetry)
     if isinstance(symmetry, ContinuousFamily):
         parts = tuple(
             prove_gradient_identity(loss, rescale(symmetry.layer, j, 1, symmetry.degree))
@@ -359,3 +375,124 @@ def _exact_counterexample(loss: Loss, element: Rescale) -> tuple[Point, Decision
         if value.is_Rational and value != 0:  # exact: the loss is rational at rational points
             return point, Decision("proved", "!=", value, value, 0)
     return None
+
+
+def translation_gradient_identity(loss: Loss, element: Translate) -> GradientProof:
+    """Kunin's identity for the translated output biases ``b_k``: ``D = sum_k dL/db_k = 0``.
+
+    ``D`` is computed exactly from the closed-form loss (abstract ``sigma`` for the hidden
+    activation); every ``exp`` in it is replaced by a positive symbol, and the rational function
+    that results cancels to 0 (an identity for independent symbols holds for the exponentials).
+    A numeric spot check follows: the sum of the engine's enclosures of ``dL/db_k`` at an exact
+    point contains 0 (evidence, not part of the proof). Some biases only: refuted at an exact point.
+
+    >>> from symcert import MLP, Dataset, Loss
+    >>> loss = Loss(MLP((1, 1, 2), "tanh", output_activation="softmax"),
+    ...             Dataset([[1], [2]], [[1, 0], [0, 1]]), "cross_entropy")
+    >>> prove_gradient_identity(loss, "translate:1").status
+    'proved'
+    >>> prove_gradient_identity(loss, "translate:1:0").status
+    'refuted'
+    """
+    mlp = loss.mlp
+    biases = mlp.layers(mlp.symbols)[-1].biases
+    incoming = tuple(biases[k] for k in element.shifted(mlp))
+    claim = (
+        f"sum over b in ({', '.join(map(str, incoming))}) of dL/db = 0 for every theta, "
+        f"for the {loss.describe()}"
+    )
+    expr = loss.expression(SIGMA)
+    D = sympy.Add(*[sympy.diff(expr, b) for b in incoming])
+    atoms = sorted(D.atoms(sympy.exp), key=sympy.default_sort_key)
+    positive = {a: sympy.Symbol(f"E{n + 1}", positive=True) for n, a in enumerate(atoms)}
+    reduced = sympy.cancel(sympy.together(sympy.expand(D).xreplace(positive)))
+    steps = [
+        ProofStep("statement", claim),
+        ProofStep(
+            "identity",
+            "D = sum_k dL/db_k is the derivative at c = 0 of L(b + c 1) over these biases; it is "
+            "computed exactly from L written with an abstract activation sigma",
+        ),
+    ]
+
+    def make(status, counterexample=None):
+        return GradientProof(
+            claim,
+            loss,
+            mlp.depth,
+            None,
+            1,
+            incoming,
+            (),
+            status,
+            tuple(steps),
+            None,
+            counterexample,
+            kind="translation",
+        )
+
+    smooth = mlp.activation.smooth
+    if reduced == 0:
+        steps.append(
+            ProofStep(
+                "cancellation",
+                f"with each of the {len(atoms)} exponentials in D replaced by a positive symbol E_n, "
+                "D is a rational function that cancels to 0",
+            )
+        )
+        if smooth:
+            steps.append(_spot_check(loss, incoming))
+        steps.append(
+            ProofStep(
+                "conclusion",
+                "D = 0 for every theta; under gradient flow the sum of the output biases is conserved "
+                "(its time derivative is -D)",
+            )
+        )
+        return make("proved")
+    steps.append(ProofStep("cancellation", "D does not cancel to 0; look for an exact point where D != 0"))
+    index = mlp.index
+    for seed in range(REFUTATION_TRIES if smooth else 0):
+        point = mlp.random_point(500 + seed, scale=2, denominator=3 + seed % 4)
+
+        def value(ctx: Any, point: Point = point) -> Any:
+            grad = gradient_in(ctx, loss, point.values)
+            return ctx.fsum([grad[index[str(b)]] for b in incoming])
+
+        decision = decide(value, "!=", (30, 60))
+        if decision.proved:
+            steps.append(
+                ProofStep(
+                    "counterexample",
+                    f"at the exact point theta below, {decision.describe('D')}",
+                    (("theta", point),),
+                )
+            )
+            steps.append(ProofStep("conclusion", "the identity does not hold."))
+            return make("refuted", (point, decision))
+    tried = (
+        f"no exact point among {REFUTATION_TRIES} showed D != 0"
+        if smooth
+        else f"{mlp.activation.label} is not differentiable everywhere, so the engine's gradient is not "
+        "used to look for a point where D != 0"
+    )
+    steps.append(ProofStep("conclusion", f"undecided: {tried}"))
+    return make("undecided")
+
+
+def _spot_check(loss: Loss, biases: tuple[sympy.Symbol, ...]) -> ProofStep:
+    """The sum of the engine's enclosures of ``dL/db_k`` at an exact point (evidence: contains 0)."""
+    point = loss.mlp.random_point(7, scale=2, denominator=3)
+    grad = gradient_enclosure(loss, point, 30)
+    index = loss.mlp.index
+    total = grad[index[str(biases[0])]]
+    for b in biases[1:]:
+        total = total + grad[index[str(b)]]
+    lo, hi = lower(total), upper(total)
+    verdict = "contains" if lo <= 0 <= hi else "does NOT contain"
+    return ProofStep(
+        "numeric spot check",
+        f"at an exact point, the sum of the enclosures of dL/db_k is [{float(lo):.3g}, {float(hi):.3g}], "
+        f"which {verdict} 0 (evidence, not proof)",
+        (("theta", point), ("lower", lo), ("upper", hi)),
+    )

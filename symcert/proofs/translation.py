@@ -81,11 +81,11 @@ def prove_translation(prover, element: Translate) -> Proof:
             translation_residue(target.function.point(ZC, y, ops), target.function.point(Z, y, ops), Z)
             for y in target.data.ys
         ]
-        what = "ell(Z + c, y_i) - ell(Z, y_i) at each data point"
+        what = "at each data point, ell(Z + c, y_i) - ell(Z, y_i)"
     else:
         out = mlp.output_activation.sympy
         residues = [translation_residue(a, b, Z) for a, b in zip(out(ZC), out(Z))]
-        what = "f_k(Z + c) - f_k(Z) for each output k"
+        what = "for each output k, f_k(Z + c) - f_k(Z)"
     lemma = translation_lemma(m)
     which = f"every entry of b{mlp.depth}" if element.outputs is None else f"b{mlp.depth} at {moved}"
     steps = [
@@ -97,7 +97,8 @@ def prove_translation(prover, element: Translate) -> Proof:
         ),
         ProofStep(
             "output pre-activations",
-            f"z_k(g theta) - z_k(theta) - c expands to 0 for k in {moved} and z_k is unchanged otherwise "
+            f"for every output k in {moved}, z_k(g theta) - z_k(theta) - c expands to 0, and every other "
+            "z_k is unchanged "
             "(only the biases move, and b_k enters z_k = (W a)_k + b_k alone)"
             + (
                 "; weight decay sees weights only, so it is unchanged"
@@ -115,7 +116,8 @@ def prove_translation(prover, element: Translate) -> Proof:
         steps.append(
             ProofStep(
                 "translation",
-                f"{what}, rewritten with the lemma (exp(Z_k + c) = T E_k, log(T S) = c + log S), cancels to 0",
+                f"{what}, rewritten with the lemma (exp(Z_k + c) = T E_k, log(T S) = c + log S), "
+                "cancels to 0",
             )
         )
         steps.append(
@@ -125,7 +127,8 @@ def prove_translation(prover, element: Translate) -> Proof:
     steps.append(
         ProofStep(
             "translation",
-            f"{what} does not cancel after the lemma's rewrite; look for an exact point where the sides differ",
+            f"{what} does not cancel after the lemma's rewrite; "
+            "look for an exact point where the sides differ",
         )
     )
     found, numeric = prover.find_counterexample(element)
@@ -144,7 +147,8 @@ def prove_translation(prover, element: Translate) -> Proof:
     steps.append(
         ProofStep(
             "counterexample",
-            f"at the exact point theta below, {found.difference.describe(f'{prover.name}(g theta) - {prover.name}(theta)')}",
+            "at the exact point theta below, "
+            + found.difference.describe(f"{prover.name}(g theta) - {prover.name}(theta)"),
             (("theta", found.point),),
         )
     )

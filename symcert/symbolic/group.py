@@ -208,7 +208,7 @@ class ContinuousFamily:
     degree: int | None = 1
 
     def element(self, unit: int, alpha: object) -> Rescale | Translate:
-        """The member of the family that rescales ``unit`` by ``alpha`` (a translation: shifts by ``alpha``)."""
+        """The member that rescales ``unit`` by ``alpha`` (of a translation: shifts by ``alpha``)."""
         if self.kind == "translation":
             return translate(alpha)
         return rescale(self.layer, unit, alpha, self.degree)

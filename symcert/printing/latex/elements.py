@@ -16,6 +16,7 @@ import sympy
 from symcert.printing.latex.display import escape
 from symcert.symbolic.elements import Flip, FlipIn, LayerSign, Rescale, Swap
 from symcert.symbolic.permutations import Permutation, Product
+from symcert.symbolic.translation import Translate
 
 if TYPE_CHECKING:
     from symcert.symbolic.generic import PermutationLemma
@@ -101,9 +102,9 @@ def _(element: Swap) -> str:
 
 @element_words.register
 def _(element: Flip) -> str:
-    return (
-        r"negates the incoming weights, the bias and the outgoing weights of unit $%d$ of layer $%d$"
-        % (element.unit + 1, element.layer)
+    return r"negates the incoming weights, the bias and the outgoing weights of unit $%d$ of layer $%d$" % (
+        element.unit + 1,
+        element.layer,
     )
 
 
@@ -181,3 +182,20 @@ def permutation_lemma_repr_latex(lemma: PermutationLemma) -> str:
     True
     """
     return r"$\displaystyle %s$" % sympy.latex(lemma.statement)
+
+
+@element_latex.register
+def _(element: Translate) -> str:
+    outputs = "" if element.outputs is None else "_{%s}" % ",".join(str(k + 1) for k in element.outputs)
+    return r"\mathrm{translate}%s(%s)" % (outputs, sympy.latex(element.shift))
+
+
+@element_words.register
+def _(element: Translate) -> str:
+    which = (
+        "every output bias"
+        if element.outputs is None
+        else "the output bias%s %s"
+        % ("es" if len(element.outputs) > 1 else "", ", ".join("$%d$" % (k + 1) for k in element.outputs))
+    )
+    return r"adds $%s$ to %s" % (sympy.latex(element.shift), which)

@@ -28,6 +28,8 @@ def _sum(symbols, names) -> str:
 def identity_latex(proof: GradientProof) -> str:
     """The identity as math, with the network's parameter names."""
     names = symbol_names(proof.loss.mlp)
+    if proof.kind == "translation":
+        return r"%s = 0" % " + ".join(r"\frac{\partial L}{\partial %s}" % names[b] for b in proof.incoming)
     outgoing = _sum(proof.outgoing, names)
     if proof.degree != 1:
         outgoing = r"%d\,\Bigl(%s\Bigr)" % (proof.degree, outgoing)
@@ -39,6 +41,8 @@ def identity_latex(proof: GradientProof) -> str:
 def conserved_latex(proof: GradientProof) -> str:
     """The quantity conserved under gradient flow."""
     names = symbol_names(proof.loss.mlp)
+    if proof.kind == "translation":
+        return r"Q = %s" % " + ".join(names[b] for b in proof.incoming)
     inc = " + ".join("(%s)^2" % names[s] for s in proof.incoming)
     out = " + ".join("(%s)^2" % names[s] for s in proof.outgoing)
     if len(proof.outgoing) > 1:
@@ -53,6 +57,8 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
     claim that failed is never typeset as a theorem). The environments are defined by the document."""
     if proof.parts:
         return "\n\n".join(gradient_proof_to_latex(part) for part in proof.parts)
+    if proof.kind == "translation":
+        return _translation_latex(proof)
     mlp = proof.loss.mlp
     unit = r"unit $%d$ of layer $%d$" % (proof.unit + 1, proof.layer)
     lines = [
@@ -87,15 +93,15 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
                 r"$D \ne 0$."
             )
         elif step.name == "lemma":
-            lines.append(r"\item $s = %s$ is not positively homogeneous: there is no Euler relation." % (
-                activation_latex(mlp)
-            ))
+            lines.append(
+                r"\item $s = %s$ is not positively homogeneous: there is no Euler relation."
+                % (activation_latex(mlp))
+            )
         elif step.name == "counterexample" and proof.counterexample is not None:
             point, decision = proof.counterexample
             lines.append(
                 r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
-                r"not contain $0$:"
-                % interval_latex((decision.lower, decision.upper), 6)
+                r"not contain $0$:" % interval_latex((decision.lower, decision.upper), 6)
             )
             lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
     verdict = {
@@ -116,7 +122,8 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         return "\n".join([*head, *lines, r"\end{proof}"])
     head = [
         r"\begin{remark}[No gradient identity for %s]" % unit,
-        r"The claim, for the %s: \[ %s \] %s" % (
+        r"The claim, for the %s: \[ %s \] %s"
+        % (
             loss_phrase(proof.loss),
             identity_latex(proof),
             "is false." if proof.status == "refuted" else "was not decided.",
@@ -124,3 +131,57 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         r"\begin{enumerate}",
     ]
     return "\n".join([*head, *lines, r"\end{remark}"])
+
+
+def _translation_latex(proof: GradientProof) -> str:
+    """Kunin's identity for the softmax translation: a theorem when proved, a remark otherwise."""
+    lines = [
+        r"\item Let $g_c$ add $c$ to the output biases in the sum. The left-hand side $D$ is "
+        r"$\frac{d}{dc} L(g_c\theta)$ at $c = 0$, computed here exactly from $L$ written with an "
+        r"abstract activation $\sigma$ in place of $s = %s$." % activation_latex(proof.loss.mlp)
+    ]
+    for step in proof.steps:
+        if step.name == "cancellation" and proof.status == "proved":
+            lines.append(
+                r"\item Replace each exponential in $D$ by a positive symbol $E_n$: $D$ becomes a rational "
+                r"function of the $E_n$, which cancels to $0$ exactly."
+            )
+        elif step.name == "numeric spot check":
+            lines.append(r"\item Numeric spot check (evidence only): %s." % step.text.replace("_", r"\_"))
+        elif step.name == "counterexample" and proof.counterexample is not None:
+            point, decision = proof.counterexample
+            lines.append(
+                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
+                r"not contain $0$:" % interval_latex((decision.lower, decision.upper), 6)
+            )
+            lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
+    verdict = {
+        "proved": r"Hence $D = 0$ for every $\theta$. Under gradient flow the sum of these biases, $%s$, "
+        r"is conserved ($\dot Q = -D = 0$)." % conserved_latex(proof),
+        "refuted": r"Hence the identity does \emph{not} hold.",
+        "undecided": r"The identity was not decided.",
+    }[proof.status]
+    lines += [r"\item " + verdict, r"\end{enumerate}"]
+    claim = r"\[ %s \]" % identity_latex(proof)
+    if proof.status == "proved":
+        return "\n".join(
+            [
+                r"\begin{theorem}[The softmax translation forces a gradient identity (Kunin et al.)]",
+                r"For the %s and every $\theta$: %s" % (loss_phrase(proof.loss), claim),
+                r"\end{theorem}",
+                r"\begin{proof}",
+                r"\begin{enumerate}",
+                *lines,
+                r"\end{proof}",
+            ]
+        )
+    status = "is false." if proof.status == "refuted" else "was not decided."
+    return "\n".join(
+        [
+            r"\begin{remark}[No gradient identity for this translation]",
+            r"The claim, for the %s: %s %s" % (loss_phrase(proof.loss), claim, status),
+            r"\begin{enumerate}",
+            *lines,
+            r"\end{remark}",
+        ]
+    )

@@ -90,14 +90,15 @@ def group_repr_latex(group: SymmetryGroup) -> str:
         for layer in group.layers
     ]
     body = r" \times ".join(factors) or r"\{e\}"
-    dimension = sum(f.dimension for f in group.continuous)
-    degrees = sorted({f.degree for f in group.continuous})
+    rescalings = [f for f in group.continuous if f.kind == "rescale"]
+    dimension = sum(f.dimension for f in rescalings)
+    degrees = sorted({f.degree for f in rescalings})
     degree = "" if degrees == [1] else r"\ (\text{degree } %s)" % ", ".join(map(str, degrees))
     rescale = (
-        r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{%d}%s" % (dimension, degree)
-        if group.continuous
-        else ""
+        r",\quad \text{and rescalings } (\mathbb{R}_{>0})^{%d}%s" % (dimension, degree) if rescalings else ""
     )
+    if any(f.kind == "translation" for f in group.continuous):
+        rescale += r",\quad \text{and the softmax translation } \mathbb{R}"
     return r"$\displaystyle G = %s,\quad |G| = %d%s$" % (body, group.order, rescale)
 
 
@@ -283,6 +284,12 @@ def _conclusion(proof: Proof, subject: str, tries: int) -> str:
 
 def _lemma_item(lemma: Any, mlp: Any) -> str:
     """A lemma with its exact check, every symbol defined: ``sigma`` abstract, ``s`` the activation."""
+    if lemma.key == "translation":
+        return r"\item \textbf{Lemma (softmax translation).} $%s$ and $%s$ for all real $z_j$ and $c$. %s" % (
+            sympy.latex(lemma.general),
+            sympy.latex(lemma.instance),
+            _sentence(_lemma_check(lemma)),
+        )
     return r"\item \textbf{Lemma.} $%s$ for every $u$%s; for $s = %s$: $%s$. %s" % (
         sympy.latex(lemma.general),
         r" and $\alpha > 0$" if "alpha" in str(lemma.general) else "",
@@ -348,6 +355,13 @@ def _lemma_check(lemma: Any) -> str:
         )
     if lemma.key == "even":
         return r"checked exactly: $s(-u) - s(u)$ expands to $0$"
+    if lemma.key == "translation":
+        return (
+            r"checked exactly by factoring $T = e^{c}$: with $E_j = e^{z_j}$, $e^{z_j + c} = T E_j$, the "
+            r"difference of the two sides is a rational function of $T$ and the $E_j$ that cancels to "
+            r"$%s$, and $\log(T \sum_j E_j) - c - \log \sum_j E_j = %s$ ($T$ and the sum are positive)"
+            % (sympy.latex(lemma.checks[1][1]), sympy.latex(lemma.checks[2][1]))
+        )
     difference = sympy.latex(lemma.general.lhs - lemma.general.rhs).replace(r"\sigma", "s")
     if "expands" in lemma.justification:
         return r"checked exactly: $%s$ expands to $0$" % difference

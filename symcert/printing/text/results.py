@@ -90,9 +90,8 @@ def group_to_text(group: SymmetryGroup, argument: bool = True) -> str:
     for element in group.cross_layer:
         lines.append(f"  sign across layers: {element} (a product of the generators; the order is unchanged)")
     for family in group.continuous:
-        lines.append(
-            f"  continuous: {family.description} (dimension {family.dimension}, degree {family.degree})"
-        )
+        degree = "" if family.degree is None else f", degree {family.degree}"
+        lines.append(f"  continuous: {family.description} (dimension {family.dimension}{degree})")
     if not group.continuous:
         lines.append("  continuous families: none")
     if argument:
