@@ -175,3 +175,66 @@ def test_latex_of_an_identity():
     assert r"u\,\sigma'(u) = 2\sigma(u)" in text and "conserved" in text
     refuted = prove_gradient_identity(loss, rescale(1, 0, 1, 1)).to_latex()
     assert "Counterexample" in refuted and r"\emph{not}" in refuted
+
+
+# -- the softmax translation: Kunin's identity sum_k dL/db_k = 0 over the output biases --------------
+
+_SOFT_DATA = Dataset([[1], [2], [-1]], [[1, 0, 0], [0, 1, 0], ["1/2", 0, "1/2"]])
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "square"])
+@pytest.mark.parametrize("kind", ["cross_entropy", "mse"])
+def test_translation_identity_is_proved(act, kind):
+    loss = Loss(MLP((1, 2, 3), act, output_activation="softmax"), _SOFT_DATA, kind, weight_decay="1/5")
+    family = next(f for f in loss.mlp.symmetry_group().continuous if f.kind == "translation")
+    proof = prove_gradient_identity(loss, family)
+    assert proof.status == "proved" and proof.kind == "translation"
+    assert [str(b) for b in proof.incoming] == ["b2_1", "b2_2", "b2_3"]
+    assert "cancels to 0" in next(s.text for s in proof.steps if s.name == "cancellation")
+    spot = [s for s in proof.steps if s.name == "numeric spot check"]
+    if loss.mlp.activation.smooth:  # the engine's enclosure of the sum contains 0
+        (step,) = spot
+        lower, upper = step.expressions[1][1], step.expressions[2][1]
+        assert lower <= 0 <= upper and upper - lower < R(1, 10**20)
+    else:
+        assert spot == []
+
+
+def test_translation_identity_holds_numerically_at_a_second_point():
+    loss = Loss(MLP((1, 2, 3), "tanh", output_activation="softmax"), _SOFT_DATA, "cross_entropy")
+    point = loss.mlp.random_point(3, scale=2, denominator=5)
+    grad = gradient_value(loss, point, dps=40)
+    total = sum(grad[loss.mlp.index[b]] for b in ("b2_1", "b2_2", "b2_3"))
+    assert abs(total) < mpmath.mpf(10) ** -35
+    assert abs(grad[loss.mlp.index["b2_1"]]) > mpmath.mpf(10) ** -3  # one bias alone: not 0
+
+
+def test_translation_identity_for_one_bias_is_refuted_and_printed():
+    loss = Loss(
+        MLP((1, 2, 2), "tanh", output_activation="softmax"),
+        _SOFT_DATA.__class__([[1], [2]], [[1, 0], [0, 1]]),
+        "cross_entropy",
+    )
+    wrong = prove_gradient_identity(loss, "translate:1:0")
+    assert wrong.status == "refuted" and wrong.counterexample[1].proved
+    record = wrong.to_dict()
+    assert record["kind"] == "translation" and record["incoming"] == ["b2_1"] and "counterexample" in record
+    proof = prove_gradient_identity(loss, "translate:1")
+    assert proof.to_dict()["conserved"] == "b2_1 + b2_2 (the sum of the output biases)"
+    text = proof.to_latex()
+    assert text.startswith(r"\begin{theorem}[The softmax translation forces a gradient identity")
+    assert r"\frac{\partial L}{\partial b^{(2)}_{1}} + \frac{\partial L}{\partial b^{(2)}_{2}} = 0" in text
+    assert r"Q = b^{(2)}_{1} + b^{(2)}_{2}" in text
+    assert "Numeric spot check" in text
+    assert r"\emph{not}" in wrong.to_latex()
+    assert "Verdict: PROVED" in proof.summary() and "numeric spot check" in proof.summary()
+
+
+def test_translation_identity_needs_output_biases():
+    loss = Loss(
+        MLP((1, 2, 2), "tanh", bias=False, output_activation="softmax"),
+        Dataset([[1], [2]], [[1, 0], [0, 1]]),
+        "cross_entropy",
+    )
+    with pytest.raises(SpecificationError, match="has no biases"):
+        prove_gradient_identity(loss, "translate:1")

@@ -255,7 +255,7 @@ def translation_lemma(outputs: int = 2) -> Lemma:
     E = [sympy.Symbol(f"E{j + 1}", positive=True) for j in range(outputs)]
     shifted = sympy.Add(*[sympy.exp(v + C) for v in z])
     plain = sympy.Add(*[sympy.exp(v) for v in z])
-    general = sympy.Eq(sympy.exp(z[0] + C) / shifted, sympy.exp(z[0]) / plain)
+    general = sympy.Eq(sympy.exp(z[0] + C) / shifted, sympy.exp(z[0]) / plain, evaluate=False)
     # the exponential law exp(z + c) = exp(c) exp(z), then T = exp(c), E_j = exp(z_j)
     to_symbols = {sympy.exp(C): _T, **{sympy.exp(v): e for v, e in zip(z, E)}}
 
