@@ -256,6 +256,12 @@ _COMMANDS: dict[str, _Command] = {
         "symcert.cli.grade:run_grade",
         "Score students' numeric answers against an answer key of certified values",
     ),
+    "course": _Command(
+        "symcert.cli.course:add_course_parser",
+        False,
+        "symcert.cli.course:run_course",
+        "Write a course folder: every handout as PDF, the tutorial and an index.html",
+    ),
 }
 
 
