@@ -17,6 +17,7 @@ from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
 from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.report import Report, report_of
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
@@ -244,19 +245,45 @@ def run_prove(args: argparse.Namespace) -> int:
         print()
         print(certificate.summary(exact=args.exact))
         if args.json:
-            _write(certificate, args.json, len(kinds) > 1)
+            _write(certificate, args.json, len(kinds) > 1, report_of(args))
     if args.latex:
         write_derivation(certificates, invariance, args.latex, args.pdf)
     if args.plot and certificates:
         write_plot(certificates, args.plot)
     coq_ok = write_coq(certificates, args.coq, args.check_coq) if args.coq else True
+    report = report_of(args)
+    if report is not None:
+        report.details["symmetry"] = {"element": str(element), "invariance": invariance.status}
+        report.details["not_applicable"] = {
+            outcome[0]: command_line_message(outcome[1]) for outcome in outcomes if isinstance(outcome, tuple)
+        }
+        _report_certificates(report, certificates, args)
     return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
+
+
+def _report_certificates(report: Report, certificates: list[Certificate], args: argparse.Namespace) -> None:
+    """``--format json``: each certificate's kind, status and enclosures; the files written beside them."""
+    report.details["certificates"] = [
+        {"kind": c.kind, "status": c.status, "claim": c.claim, "dps": c.dps} for c in certificates
+    ]
+    for certificate in certificates:
+        for name, (lower, upper) in certificate.enclosures.items():
+            report.enclosure(name, lower, upper, context=certificate.kind)
+    statuses = {c.status for c in certificates}
+    report.verdict = next((s for s in ("proved", "undecided", "refuted") if s in statuses), "not applicable")
+    for role in ("latex", "pdf", "plot", "coq"):
+        if getattr(args, role, None):
+            report.file(getattr(args, role), role)
 
 
 def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     """No hidden-unit symmetry: prove convexity where it holds, otherwise search for a witness."""
     convexity = prove_convexity(loss)
+    report = report_of(args)
     if convexity.proved:
+        if report is not None:
+            report.verdict = "convex"
+            report.details["convexity"] = {"reason": convexity.reason}
         print(f"The {loss.describe()} is convex: {convexity.reason}.")
         for step in convexity.steps:
             print(f"  {step.name}: {step.text}")
@@ -270,16 +297,18 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     print()
     print(result.certificate.summary(exact=args.exact))
     if args.json:
-        _write(result.certificate, args.json, False)
+        _write(result.certificate, args.json, False, report)
     if args.latex:
         write_derivation([result.certificate], None, args.latex, args.pdf)
     if args.plot:
         write_plot([result.certificate], args.plot)
     coq_ok = write_coq([result.certificate], args.coq, args.check_coq) if args.coq else True
+    if report is not None:
+        _report_certificates(report, [result.certificate], args)
     return EXIT_PROVED if coq_ok and result.found else EXIT_NOT_PROVED
 
 
-def _write(certificate: Certificate, out: str, several: bool) -> None:
+def _write(certificate: Certificate, out: str, several: bool, report: Report | None = None) -> None:
     path = Path(out)
     if several:
         path = path.with_name(f"{path.stem}.{certificate.kind}.json")
@@ -288,3 +317,5 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
     except OSError as error:
         raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
     print(f"Certificate written to {path} (re-check: symcert check {path})")
+    if report is not None:
+        report.file(path, "certificate")
