@@ -79,8 +79,10 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     files: list[dict[str, str]] = field(default_factory=list)
 
-    def enclosure(self, name: str, lower: object, upper: object, *, context: str = "", digits: int = DIGITS):
-        """Record ``lower <= name <= upper``: exact strings, and decimals rounded outward that contain them."""
+    def enclosure(
+        self, name: str, lower: object, upper: object, *, context: str = "", digits: int = DIGITS
+    ) -> None:
+        """Record ``lower <= name <= upper``: exact strings, and outward-rounded decimals containing them."""
         entry = {
             "name": name,
             "lower": exact_string(lower),
@@ -142,8 +144,8 @@ def run_formatted(runner: Callable[[argparse.Namespace], int], args: argparse.Na
     >>> out, err = io.StringIO(), io.StringIO()
     >>> with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
     ...     code = run_formatted(demo, args)
-    >>> code, json.loads(out.getvalue())["verdict"], err.getvalue()
-    (0, 'listed', 'progress\n')
+    >>> code, json.loads(out.getvalue())["verdict"], err.getvalue().strip()
+    (0, 'listed', 'progress')
     """
     if getattr(args, "format", "text") != "json":
         return runner(args)
