@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from symcert.cli import main
@@ -52,6 +53,25 @@ def test_prove_then_check(tmp_path, capsys):
     document, _ = _document(capsys, ["check", str(cert)], 0)
     assert document["verdict"] == "accepted" and document["details"]["kind"] == "chord"
     assert {e["context"] for e in document["enclosures"]} == {"checker"} and document["enclosures"]
+
+
+def test_prove_a_trained_model(tmp_path, capsys):
+    arrays = {
+        "W1": np.array([[4.0]]),
+        "b1": np.array([0.0]),
+        "W2": np.array([[1.0], [-1.0]]),
+        "b2": np.zeros(2),
+    }
+    np.savez(tmp_path / "net.npz", activation=np.array("tanh"), **arrays)
+    (tmp_path / "train.csv").write_text("x1,label\n-2,1\n-1,1\n1,0\n2,0\n")
+    argv = ["prove", "--model", str(tmp_path / "net.npz"), "--data", str(tmp_path / "train.csv")]
+    assert main([*argv, "--loss", "cross_entropy", "--quiet"]) in (0, 1)
+    code = 0 if "PROVED" in capsys.readouterr().out else 1
+    document, err = _document(capsys, [*argv, "--loss", "cross_entropy", "--quiet"], code)
+    assert document["verdict"] == (
+        "proved" if code == 0 else document["details"]["certificates"][0]["status"]
+    )
+    assert document["enclosures"] and "1-1-2 tanh network" in err
 
 
 def test_barrier(capsys):

@@ -17,7 +17,7 @@ from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
 from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
-from symcert.cli.report import Report, report_of
+from symcert.cli.report import Report, report_certificates, report_of
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
@@ -257,23 +257,8 @@ def run_prove(args: argparse.Namespace) -> int:
         report.details["not_applicable"] = {
             outcome[0]: command_line_message(outcome[1]) for outcome in outcomes if isinstance(outcome, tuple)
         }
-        _report_certificates(report, certificates, args)
+        report_certificates(report, certificates, args)
     return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
-
-
-def _report_certificates(report: Report, certificates: list[Certificate], args: argparse.Namespace) -> None:
-    """``--format json``: each certificate's kind, status and enclosures; the files written beside them."""
-    report.details["certificates"] = [
-        {"kind": c.kind, "status": c.status, "claim": c.claim, "dps": c.dps} for c in certificates
-    ]
-    for certificate in certificates:
-        for name, (lower, upper) in certificate.enclosures.items():
-            report.enclosure(name, lower, upper, context=certificate.kind)
-    statuses = {c.status for c in certificates}
-    report.verdict = next((s for s in ("proved", "undecided", "refuted") if s in statuses), "not applicable")
-    for role in ("latex", "pdf", "plot", "coq"):
-        if getattr(args, role, None):
-            report.file(getattr(args, role), role)
 
 
 def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
@@ -304,7 +289,7 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
         write_plot([result.certificate], args.plot)
     coq_ok = write_coq([result.certificate], args.coq, args.check_coq) if args.coq else True
     if report is not None:
-        _report_certificates(report, [result.certificate], args)
+        report_certificates(report, [result.certificate], args)
     return EXIT_PROVED if coq_ok and result.found else EXIT_NOT_PROVED
 
 

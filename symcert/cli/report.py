@@ -25,7 +25,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -40,6 +40,7 @@ __all__ = [
     "Report",
     "add_format_option",
     "exact_string",
+    "report_certificates",
     "report_of",
     "run_formatted",
 ]
@@ -114,6 +115,26 @@ class Report:
             "timings": self.timings,
             "files": self.files,
         }
+
+
+def report_certificates(report: Report, certificates: Sequence[Any], args: argparse.Namespace) -> None:
+    """Fill ``report`` from certificates of non-convexity: kinds, statuses, enclosures, the files beside.
+
+    The verdict is the best status among them (proved, then undecided, then refuted); the
+    LaTeX, PDF, plot and Coq files named on the command line are listed (certificates are
+    listed where they are written, since ``--kind all`` derives their names).
+    """
+    report.details["certificates"] = [
+        {"kind": c.kind, "status": c.status, "claim": c.claim, "dps": c.dps} for c in certificates
+    ]
+    for certificate in certificates:
+        for name, (lower, upper) in certificate.enclosures.items():
+            report.enclosure(name, lower, upper, context=certificate.kind)
+    statuses = {c.status for c in certificates}
+    report.verdict = next((s for s in ("proved", "undecided", "refuted") if s in statuses), "not applicable")
+    for role in ("latex", "pdf", "plot", "coq"):
+        if getattr(args, role, None):
+            report.file(getattr(args, role), role)
 
 
 def report_of(args: argparse.Namespace) -> Report | None:
