@@ -83,6 +83,24 @@ def test_barrier(capsys):
     assert "barrier before alignment" in document["timings"] and "Certifying the barrier" in err
 
 
+def test_barrier_manifest(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    for name, weight in (("a", 4.0), ("b", 3.0)):
+        arrays = {
+            "W1": np.array([[weight]]),
+            "b1": np.zeros(1),
+            "W2": np.array([[1.0], [-1.0]]),
+            "b2": np.zeros(2),
+        }
+        np.savez(tmp_path / f"{name}.npz", activation=np.array("tanh"), **arrays)
+    (tmp_path / "data.csv").write_text("x1,label\n-2,1\n-1,1\n1,0\n2,0\n")
+    (tmp_path / "pairs.csv").write_text("name,model_a,model_b,data,tol\nq,a.npz,b.npz,data.csv,1e-2\n")
+    argv = ["barrier", "--manifest", str(tmp_path / "pairs.csv"), "--out", str(tmp_path / "res"), "--threads"]
+    document, _ = _document(capsys, [*argv, "--workers", "1"], 0)
+    assert document["verdict"] == "proved" and document["details"]["pairs"][0]["pair"] == "q"
+    assert document["files"] == [{"path": str(tmp_path / "res" / "summary.csv"), "role": "summary"}]
+
+
 def test_saddle(capsys):
     document, _ = _document(capsys, ["saddle"], 0)
     assert document["verdict"] == "proved"

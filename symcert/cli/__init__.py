@@ -125,6 +125,7 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
             ("symcert group", "the default 1-2-1 tanh network: order 8"),
             ("symcert group --widths 1,3,1 --activation relu", "order 3! = 6, plus rescalings"),
             ("symcert group --widths 2,3,2,1 --json", "the same as JSON"),
+            ("symcert group --format json", "one document for scripts: the JSON above under details"),
         ],
         prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
         "then the group's order, its generators (element strings for --element) and its continuous "

@@ -427,4 +427,9 @@ def _run_manifest(args: argparse.Namespace) -> int:
     )
     proved = sum(r["status"] == "proved" for r in rows)
     print(f"{proved} of {len(rows)} barriers proved; summary in {Path(args.out) / 'summary.csv'}")
+    report = report_of(args)
+    if report is not None:  # the summary's rows, as strings, and the summary file
+        report.verdict = "proved" if proved == len(rows) else "undecided"
+        report.details["pairs"] = [{key: str(value) for key, value in row.items()} for row in rows]
+        report.file(Path(args.out) / "summary.csv", "summary")
     return 0 if proved == len(rows) else 1

@@ -97,7 +97,7 @@ class Report:
         self.enclosures.append(entry)
 
     def file(self, path: object, role: str) -> None:
-        """Record a file the command wrote (``role``: certificate, latex, pdf, plot, coq, scores)."""
+        """Record a file the command wrote (``role``: certificate, latex, pdf, plot, coq, scores, summary)."""
         self.files.append({"path": str(path), "role": role})
 
     def to_dict(self, exit_code: int) -> dict[str, Any]:
