@@ -148,6 +148,7 @@ def test_bad_input_is_one_line_on_stderr_and_nothing_on_stdout(argv, capsys, tmp
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith("symcert: error:") and err.count("\n") == 1, err
+    assert "--format" not in err  # the input's own error, not the option's
 
 
 def test_text_stays_the_default(capsys):
