@@ -47,6 +47,7 @@ def test_prove_then_check(tmp_path, capsys):
     assert document["verdict"] == "proved"
     assert document["files"] == [{"path": str(cert), "role": "certificate"}] and cert.exists()
     assert document["details"]["certificates"][0]["kind"] == "chord"
+    assert "certify chord" in document["timings"]
     barrier = next(e for e in document["enclosures"] if e["name"] == "barrier")
     assert Fraction(barrier["lower"]) > 0 and barrier["decimal"] == "[4.14896, 4.14897]"
     assert "Verdict: PROVED" in err  # the text output, on stderr in json mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,11 +223,14 @@ def run_prove(args: argparse.Namespace) -> int:
         refuse_coq(loss, kinds)  # before any work: a network too large for coqc is refused at once
     invariance = prove_invariance(loss, element)
     outcomes: list[Certificate | tuple[str, SpecificationError]] = []
+    seconds: dict[str, float] = {}  # per kind, for --format json
     for kind in kinds:  # all the work first: a kind that does not apply is refused before any output
         if len(kinds) > 1:  # progress for the long run; one kind answers in seconds, or fails in one line
             print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
         try:
+            start = time.perf_counter()
             outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+            seconds[f"certify {kind}"] = round(time.perf_counter() - start, 6)
         except SpecificationError as error:
             if len(kinds) == 1:
                 raise
@@ -258,6 +262,7 @@ def run_prove(args: argparse.Namespace) -> int:
             outcome[0]: command_line_message(outcome[1]) for outcome in outcomes if isinstance(outcome, tuple)
         }
         report_certificates(report, certificates, args)
+        report.timings.update(seconds)
     return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
 
 
