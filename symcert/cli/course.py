@@ -25,7 +25,6 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
-import symcert
 from symcert.cli.data_files import read_table
 from symcert.cli.handout import plain_title
 from symcert.cli.options import add_command
@@ -35,7 +34,7 @@ from symcert.errors import SpecificationError
 __all__ = ["add_course_parser", "run_course", "index_html", "tutorial_notebook"]
 
 #: Where the tutorial notebook lives in a source checkout.
-TUTORIAL = Path(symcert.__file__).resolve().parent.parent / "docs" / "tutorial.ipynb"
+TUTORIAL = Path(__file__).resolve().parents[2] / "docs" / "tutorial.ipynb"  # beside the package
 #: The files of a class set that hold answers: moved out of the public folder.
 _KEY_FILES = ("key.json", "key.tex", "key.pdf")
 

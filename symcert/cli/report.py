@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from symcert.numeric.rounding import DIGITS, decimal_down, decimal_up
 from symcert.version import __version__
 
 __all__ = [
@@ -81,9 +80,13 @@ class Report:
     files: list[dict[str, str]] = field(default_factory=list)
 
     def enclosure(
-        self, name: str, lower: object, upper: object, *, context: str = "", digits: int = DIGITS
+        self, name: str, lower: object, upper: object, *, context: str = "", digits: int | None = None
     ) -> None:
-        """Record ``lower <= name <= upper``: exact strings, and outward-rounded decimals containing them."""
+        """Record ``lower <= name <= upper``: exact strings, and outward-rounded decimals containing them
+        (``digits`` significant digits; default that of the printed enclosures)."""
+        from symcert.numeric.rounding import DIGITS, decimal_down, decimal_up  # not at start-up: mpmath
+
+        digits = DIGITS if digits is None else digits
         entry = {
             "name": name,
             "lower": exact_string(lower),
