@@ -17,6 +17,14 @@ Recomputed from the statement alone, with nothing from the prover:
    direction ``(c, -c)`` proved nonzero deleted, Sylvester with a float eigenbasis and
    Gershgorin discs in Arb must give exactly ``index`` negative eigenvalues (the basis from
    python-flint's approximate eigensolver: any nonsingular basis is sound).
+5. If ``lambda_min`` or ``lambda_min_positive`` is claimed (only with ``index``): the wide
+   Hessian ``H(M z)`` has ``index`` negative, one zero (the line) and the rest positive
+   eigenvalues. For float unit vectors ``v_k`` and numbers ``mu_k`` (numpy, untrusted), some
+   eigenvalue of every symmetric matrix in the Arb enclosure lies within
+   ``||H v_k - mu_k v_k|| / ||v_k||`` of ``mu_k`` (computed here in Arb). If the ``index`` lowest
+   intervals are below 0 and pairwise disjoint, they hold the ``index`` negative eigenvalues
+   one each, in order (the first: ``lambda_min``); likewise the highest ones above 0 and
+   ``lambda_min_positive``. The claimed enclosures must contain these.
 """
 
 from __future__ import annotations
@@ -268,13 +276,26 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
         problems.append(
             f"REJECT: d^T H_wide d is not < 0 over the lifted box (upper {float(found['dHd'][1]):.3g})"
         )
+    eigen = [name for name in EIGENVALUES if name in s.claimed]
     if s.index is not None:
-        problems.extend(_check_index(s, wide, lifted_box, box, inputs, ys, reasons))
+        problems.extend(_check_index(s, wide, lifted_box, box, inputs, ys, reasons, found if eigen else None))
+    elif eigen:
+        problems.append(f"REJECT: {eigen[0]} is claimed without the index that pins it")
+    for name in eigen:
+        if name not in found and not problems:
+            problems.append(f"REJECT: {name} is claimed but the checker could not pin it")
     return found, reasons, problems
 
 
 def _check_index(
-    s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys: Any, reasons: list[str]
+    s: Any,
+    wide: Any,
+    lifted_box: list,
+    box: list,
+    inputs: Any,
+    ys: Any,
+    reasons: list[str],
+    eigen: dict | None = None,
 ) -> list[str]:
     H = _hessian(wide, s.wide_net, lifted_box, inputs, ys)
     W_next = box[s.layer][0]  # the narrow outgoing weights W_{layer+1} over the box
@@ -309,7 +330,45 @@ def _check_index(
         f"inertia: after the line of critical points is taken out, Sylvester + Gershgorin give "
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
+    if eigen is not None:
+        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons))
     return []
+
+
+EIGENVALUES = ("lambda_min", "lambda_min_positive")
+
+
+def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list[str]) -> dict:
+    """Residual intervals of approximate eigenpairs of ``H`` (all in Arb), pinned by the inertia."""
+    import numpy as np
+
+    m = H.nrows()
+    mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
+    values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any mu_k, v_k are sound
+    intervals = []
+    for k in range(m):
+        mu = arb(float(values[k]))
+        v = arb_mat(m, 1, [arb(float(x)) for x in vectors[:, k]])
+        r = H * v - v * mu
+        squares = sum((r[i, 0].abs_upper() * r[i, 0].abs_upper() for i in range(m)), arb(0))
+        length = sum((v[i, 0] * v[i, 0] for i in range(m)), arb(0))
+        if not (squares.is_finite() and _lower(length) > 0):
+            return {}
+        rho = squares.upper().sqrt() / length.lower().sqrt()
+        intervals.append((_lower(mu - rho), _upper(mu + rho)))
+    out = {}
+    low = intervals[:negative]
+    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in zip(low, low[1:])):
+        out["lambda_min"] = low[0]
+    high = intervals[m - positive :] if positive else []
+    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in zip(high, high[1:])):
+        out["lambda_min_positive"] = high[0]
+    for name, (a, b) in out.items():
+        reasons.append(
+            f"{name}: the wide Hessian at the lifted critical point has it in [{float(a):.6g}, {float(b):.6g}] "
+            "(residual bounds in Arb, pinned by the index)"
+        )
+    return out
 
 
 def _flat_index(net: Net, layer: int, row: int, col: int) -> int:
