@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import flint
@@ -358,15 +359,15 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
         intervals.append((_lower(mu - rho), _upper(mu + rho)))
     out = {}
     low = intervals[:negative]
-    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in zip(low, low[1:])):
+    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
         out["lambda_min"] = low[0]
     high = intervals[m - positive :] if positive else []
-    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in zip(high, high[1:])):
+    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in pairwise(high)):
         out["lambda_min_positive"] = high[0]
     for name, (a, b) in out.items():
         reasons.append(
-            f"{name}: the wide Hessian at the lifted critical point has it in [{float(a):.6g}, {float(b):.6g}] "
-            "(residual bounds in Arb, pinned by the index)"
+            f"{name}: the wide Hessian at the lifted critical point has it in "
+            f"[{float(a):.6g}, {float(b):.6g}] (residual bounds in Arb, pinned by the index)"
         )
     return out
 

@@ -33,6 +33,7 @@ symmetric matrix in the enclosure. Which one is pinned by the inertia
 from __future__ import annotations
 
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -105,7 +106,7 @@ def eigenvalue_enclosures(lo: np.ndarray, hi: np.ndarray) -> list[tuple[Fraction
     True
     """
     import flint
-    from flint import arb, arb_mat, fmpq
+    from flint import arb, arb_mat
 
     lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
@@ -162,10 +163,10 @@ def pin_extreme_eigenvalues(
     """
     out: dict[str, tuple[Fraction, Fraction]] = {}
     low = intervals[:negative]
-    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in zip(low, low[1:])):
+    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
         out["lambda_min"] = low[0]
     high = intervals[len(intervals) - positive :] if positive else []
-    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in zip(high, high[1:])):
+    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in pairwise(high)):
         out["lambda_min_positive"] = high[0]
         if not negative and positive == len(intervals):  # no zero eigenvalue: the lowest is positive
             out["lambda_min"] = high[0]

@@ -40,7 +40,13 @@ import sympy
 
 from symcert.proofs.certificates import Certificate
 
-__all__ = ["unique_critical_point_certificate", "critical_point_certificate", "saddle_certificate", "widened", "eigenvalue_claim"]
+__all__ = [
+    "unique_critical_point_certificate",
+    "critical_point_certificate",
+    "saddle_certificate",
+    "widened",
+    "eigenvalue_claim",
+]
 
 
 def _rational(value: Fraction | int) -> sympy.Rational:
