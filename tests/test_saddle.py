@@ -406,7 +406,7 @@ def test_certified_eigenvalues_contain_the_50_digit_spectrum_of_the_lifted_saddl
     lam_mp = mpmath.mpf(sympy.Rational(lam).p) / sympy.Rational(lam).q
     wide = lift_values(example.loss.mlp, limit, 1, 0, lam_mp)
     spectrum = mp_spectrum(result.wide_loss, wide)
-    negative = [v for v in spectrum if v < -mpmath.mpf(10) ** -30]
+    negative = [v for v in spectrum if v < -(mpmath.mpf(10) ** -30)]
     positive = [v for v in spectrum if v > mpmath.mpf(10) ** -30]
     assert len(negative) == inertia.negative and len(positive) == inertia.positive
     assert inside(inertia.lambda_min, spectrum[0])
