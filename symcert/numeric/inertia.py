@@ -115,21 +115,22 @@ def eigenvalue_enclosures(lo: np.ndarray, hi: np.ndarray) -> list[tuple[Fraction
     mid = 0.5 * lo + 0.5 * hi
     values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))
     saved = flint.ctx.prec
-    flint.ctx.prec = 106
+    flint.ctx.prec = 64
     try:
         entries = [arb(float(a)).union(arb(float(b))) for a, b in zip(lo.ravel(), hi.ravel())]
         H = arb_mat(n, n, entries)
+        V = arb_mat(n, n, [arb(x) for x in vectors.ravel().tolist()])
+        mus = [arb(x) for x in values.tolist()]
+        R = H * V - arb_mat(n, n, [V[i, k] * mus[k] for i in range(n) for k in range(n)])
+        # (R^T R)_kk over balls encloses every sum_i r_ik^2 (the product of a ball with itself
+        # encloses the squares of its points), so its upper end bounds ||H v_k - mu_k v_k||^2
+        squares, lengths = R.transpose() * R, V.transpose() * V
         out = []
         for k in range(n):
-            mu = arb(float(values[k]))
-            v = arb_mat(n, 1, [arb(float(x)) for x in vectors[:, k]])
-            r = H * v - v * mu
-            squares = sum((r[i, 0].abs_upper() * r[i, 0].abs_upper() for i in range(n)), arb(0))
-            length = sum((v[i, 0] * v[i, 0] for i in range(n)), arb(0))
-            rho = (squares.upper().sqrt().upper() / length.lower().sqrt().lower()).upper()
+            rho = (squares[k, k].upper().sqrt().upper() / lengths[k, k].lower().sqrt().lower()).upper()
             if not rho.is_finite():
                 return None
-            low, high = (mu - rho).lower(), (mu + rho).upper()
+            low, high = (mus[k] - rho).lower(), (mus[k] + rho).upper()
             out.append((_exact(low), _exact(high)))
         return out
     finally:
