@@ -346,17 +346,17 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
     m = H.nrows()
     mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
     values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any mu_k, v_k are sound
+    V = arb_mat(m, m, [arb(x) for x in vectors.ravel().tolist()])
+    mus = [arb(x) for x in values.tolist()]
+    R = H * V - arb_mat(m, m, [V[i, k] * mus[k] for i in range(m) for k in range(m)])
+    # (R^T R)_kk encloses sum_i r_ik^2 at every point of the balls: its upper end bounds the residual
+    squares, lengths = R.transpose() * R, V.transpose() * V
     intervals = []
     for k in range(m):
-        mu = arb(float(values[k]))
-        v = arb_mat(m, 1, [arb(float(x)) for x in vectors[:, k]])
-        r = H * v - v * mu
-        squares = sum((r[i, 0].abs_upper() * r[i, 0].abs_upper() for i in range(m)), arb(0))
-        length = sum((v[i, 0] * v[i, 0] for i in range(m)), arb(0))
-        if not (squares.is_finite() and _lower(length) > 0):
+        if not (squares[k, k].is_finite() and _lower(lengths[k, k]) > 0):
             return {}
-        rho = squares.upper().sqrt() / length.lower().sqrt()
-        intervals.append((_lower(mu - rho), _upper(mu + rho)))
+        rho = squares[k, k].upper().sqrt() / lengths[k, k].lower().sqrt()
+        intervals.append((_lower(mus[k] - rho), _upper(mus[k] + rho)))
     out = {}
     low = intervals[:negative]
     if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
