@@ -164,6 +164,9 @@ def _report(report: Report, result, args: argparse.Namespace) -> None:
         }
         if inertia.dHd is not None:
             report.enclosure("d^T H d", *inertia.dHd, context="over the lifted box")
+        for name in ("lambda_min", "lambda_min_positive"):
+            if getattr(inertia, name) is not None:
+                report.enclosure(name, *getattr(inertia, name), context="wide Hessian at the lifted point")
     if result.narrow.margin is not None:
         report.details["krawczyk_margin"] = str(result.narrow.margin)
     for lower, upper in zip(result.wide_lower, result.wide_upper):
