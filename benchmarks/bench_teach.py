@@ -5,9 +5,10 @@ Run: ``python benchmarks/bench_teach.py`` (``--quick``: 5 seeds and 6 students).
 Targets (issues 15 and 24, on the 2-core machine): a variant handout in under 5 s including its
 certificates and the TeX build; a class of thirty students getting every handout with variants
 (``VARIANT_HANDOUTS``) as PDFs plus ``key.json`` and ``key.pdf`` in under 5 minutes, in parallel over
-the cores (``--class-only`` times just that); the tutorial notebook in under 60 s. Baseline, timed
-in the same run: the shipped ``permutation`` handout (the default instance) built and compiled the
-same way; the ratio is variant / shipped.
+the cores (``--class-only`` times just that); the tutorial notebook in under 60 s; ``symcert course
+--students`` for thirty (every handout, the tutorial, the variants and the keys; ``--course-only``) in
+under 5 minutes. Baseline, timed in the same run: the shipped ``permutation`` handout (the default
+instance) built and compiled the same way; the ratio is variant / shipped.
 
 For every seed it also checks what the issue asks of the variants: every certificate passes the
 independent checker, two seeds give different numbers, the same seed gives the same bytes, and the
@@ -118,6 +119,35 @@ def class_sets(n: int, work: Path) -> dict[str, float]:
     return seconds
 
 
+def course(n: int, work: Path) -> float:
+    """``symcert course -o DIR --students ROSTER`` for a class of ``n`` (a fresh process, output
+    discarded): every handout, the tutorial, each student's variants and the keys. Wall seconds."""
+    roster = work / "roster.csv"
+    roster.write_text("student\n" + "".join(f"Student {k:02d}\n" for k in range(n)), encoding="utf-8")
+    out = work / "course"
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "symcert", "course", "-o", str(out), "--students", str(roster)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    written = sorted(out.glob("variants/*/*.pdf"))
+    assert len(written) == n * len(VARIANT_HANDOUTS) and (out / "index.html").exists(), len(written)
+    return seconds
+
+
+def _report_course(students: int, work: Path) -> None:
+    seconds = course(students, work)
+    print(
+        f"symcert course --students, {students} students (every handout, the tutorial, "
+        f"{students * len(VARIANT_HANDOUTS)} variants, the keys) on {os.cpu_count()} cores: {seconds:.1f} s "
+        "(target < 300 s for 30)"
+    )
+
+
 def notebook() -> float:
     import nbclient
     import nbformat
@@ -149,6 +179,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--class-only", action="store_true", help="only the class of 30 (6 with --quick)")
+    parser.add_argument(
+        "--course-only", action="store_true", help="only 'symcert course --students' for 30 (6 with --quick)"
+    )
     args = parser.parse_args()
     seeds = list(range(5 if args.quick else 20))
     students = 6 if args.quick else 30
@@ -157,6 +190,9 @@ def main() -> None:
         work = Path(scratch)
         if args.class_only:
             _report_class(students, work)
+            return
+        if args.course_only:
+            _report_course(students, work)
             return
         variant_handout("permutation", 999)  # warm up SymPy's caches, as in a CLI run after import
         base = baseline(work)
@@ -170,6 +206,7 @@ def main() -> None:
         )
         print("checks:", "all passed" if not result["problems"] else "; ".join(result["problems"]))
         _report_class(students, work)
+        _report_course(students, work)
     print(f"tutorial notebook: {notebook():.1f} s (target < 60 s)")
 
 

@@ -254,3 +254,50 @@ def test_the_checker_cost_estimate_bounds_the_batched_check(record):
     start = time.perf_counter()
     found = check(record)
     assert found.accepted and found.estimate > time.perf_counter() - start
+
+
+# -- certified eigenvalues (issue 26) ----------------------------------------------------
+
+
+def test_the_eigenvalue_enclosures_are_re_proved(record, result):
+    claimed = record["enclosures"]
+    assert set(claimed) >= {"lambda_min", "lambda_min_positive"}
+    found = check(record)
+    assert found.accepted, found.reasons
+    for name in ("lambda_min", "lambda_min_positive"):
+        low, high = found.enclosures[name]
+        assert Fraction(claimed[name][0]) <= low <= high <= Fraction(claimed[name][1])
+        assert any(r.startswith(name) for r in found.reasons)
+    assert found.enclosures["lambda_min"][1] < 0 < found.enclosures["lambda_min_positive"][0]
+    # the prover's enclosure and the checker's are computed apart and overlap
+    assert found.enclosures["lambda_min"][0] <= result.inertia.lambda_min[1]
+
+
+def shifted(name, factor):
+    def change(r):
+        low, high = (Fraction(v) for v in r["enclosures"][name])
+        r["enclosures"][name] = [str(low * factor), str(high * factor)]
+
+    return change
+
+
+@pytest.mark.parametrize("name", ["lambda_min", "lambda_min_positive"])
+def test_a_tampered_eigenvalue_enclosure_is_rejected(record, name):
+    found = check(tampered(record, shifted(name, Fraction(11, 10))))
+    assert not found.accepted
+    assert any(name in r and "does not contain" in r for r in rejections(found))
+
+
+def test_an_eigenvalue_claim_without_the_index_is_rejected(record):
+    found = check(tampered(record, lambda r: r["parameters"].pop("index")))
+    assert not found.accepted and any("without the index" in r for r in rejections(found))
+
+
+def test_an_old_certificate_without_eigenvalues_is_still_accepted(record):
+    def old(r):
+        r["enclosures"].pop("lambda_min")
+        r["enclosures"].pop("lambda_min_positive")
+
+    found = check(tampered(record, old))
+    assert found.accepted, found.reasons
+    assert "lambda_min" not in found.enclosures

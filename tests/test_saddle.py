@@ -373,3 +373,69 @@ def test_the_line_direction_of_a_layer_of_ten_units_or_more():
     column = mlp.layers(values)[1].weights[0][2]
     assert wide[names.index("W2_1_3")] == column and wide[names.index("W2_1_10")] == -column
     assert sum(1 for v in wide if v != 0) == 2
+
+
+# -- certified eigenvalues (issue 26) ----------------------------------------------------
+
+
+def mp_spectrum(loss, values, dps=50):
+    """The Hessian's eigenvalues at ``values`` in mpmath at ``dps`` digits (specification jets)."""
+    ctx = mpmath.mp.clone()
+    ctx.dps = dps
+    x = [ctx.mpf(v) for v in values]
+    n = len(x)
+    jctx = JetContext(ctx, order=2)
+    jet = loss_jet(jctx, loss, [jctx.variable(v, i) for i, v in enumerate(x)])
+    H = ctx.matrix([[jet.d2(i, j) for j in range(n)] for i in range(n)])
+    return sorted(ctx.eigsy(H, eigvals_only=True))
+
+
+def inside(interval, value):
+    lo, hi = interval
+    return mpmath.mpf(lo.numerator) / lo.denominator <= value <= mpmath.mpf(hi.numerator) / hi.denominator
+
+
+@pytest.mark.parametrize(("activation", "lam"), [("tanh", "1/2"), ("sigmoid", "1/2"), ("tanh", "3")])
+def test_certified_eigenvalues_contain_the_50_digit_spectrum_of_the_lifted_saddle(activation, lam):
+    # lam = 3 is outside [0, 1]: the splitting block lam (1 - lam) B flips sign there
+    example = saddle_example(activation)
+    result = certify_saddle(example.loss, example.approx, 1, 0, lam, proof=False)
+    inertia = result.inertia
+    assert inertia.decided and inertia.lambda_min is not None and inertia.lambda_min_positive is not None
+    limit = mp_newton(example.loss, result.narrow.center)  # the narrow critical point, 60 digits
+    lam_mp = mpmath.mpf(sympy.Rational(lam).p) / sympy.Rational(lam).q
+    wide = lift_values(example.loss.mlp, limit, 1, 0, lam_mp)
+    spectrum = mp_spectrum(result.wide_loss, wide)
+    negative = [v for v in spectrum if v < -(mpmath.mpf(10) ** -30)]
+    positive = [v for v in spectrum if v > mpmath.mpf(10) ** -30]
+    assert len(negative) == inertia.negative and len(positive) == inertia.positive
+    assert inside(inertia.lambda_min, spectrum[0])
+    assert inside(inertia.lambda_min_positive, positive[0])
+    assert inertia.lambda_min[1] < 0 < inertia.lambda_min_positive[0]
+    assert inertia.lambda_min[1] - inertia.lambda_min[0] < 1e-6  # tight, not merely true
+
+
+def test_certified_eigenvalues_of_a_strict_minimum_contain_the_50_digit_spectrum():
+    loss, teacher = teacher_loss()
+    found = certify_critical_point(loss, teacher)
+    inertia = certify_inertia(loss, found.lower, found.upper)
+    spectrum = mp_spectrum(loss, [mpmath.mpf(v.p) / v.q for v in teacher.values])
+    assert inertia.lambda_min == inertia.lambda_min_positive and inside(inertia.lambda_min, spectrum[0])
+
+
+def test_overlapping_residual_intervals_pin_nothing():
+    from symcert.numeric.inertia import eigenvalue_enclosures, pin_extreme_eigenvalues
+
+    H = np.diag([-2.0, -2.0 + 1e-12, 3.0])  # two negative eigenvalues closer than the enclosure's width
+    intervals = eigenvalue_enclosures(H - 1e-9, H + 1e-9)
+    assert all(lo <= v <= hi for (lo, hi), v in zip(intervals, (-2.0, -2.0 + 1e-12, 3.0)))
+    pinned = pin_extreme_eigenvalues(intervals, 2, 1)
+    assert "lambda_min" not in pinned and pinned["lambda_min_positive"][0] > 0
+
+
+def test_the_reduced_eigenvalues_are_labelled_as_such():
+    example = saddle_example()
+    inertia = certify_saddle(example.loss, example.approx, 1, 0, "1/2", proof=False).inertia
+    assert len(inertia.reduced_eigenvalues) == example.loss.mlp.n_parameters + 2  # 7 wide, 1 deleted
+    with pytest.warns(DeprecationWarning, match="reduced_eigenvalues"):
+        assert inertia.eigenvalues == inertia.reduced_eigenvalues

@@ -22,6 +22,7 @@ from symcert.handouts.variants import (
     MARGIN,
     VARIANT_HANDOUTS,
     key_exercises,
+    key_page,
     variant_handout,
     variant_instance,
 )
@@ -163,8 +164,10 @@ def test_roster_errors_and_variant_errors(tmp_path, capsys):
     with pytest.raises(SpecificationError, match="seed must be a nonnegative integer"):
         read_roster("student,seed\nA,-3\n")
     assert [s.seed for s in read_roster("student,seed\nA,5\nB,\n", base=1)] == [5, student_seed("B", 1)]
-    assert main(["handout", "rescaling", "--seed", "3"]) == 2
-    assert "student variants exist for the handouts permutation, sign-flip" in capsys.readouterr().err
+    assert main(["handout", "seed-argument", "--seed", "3"]) == 2
+    assert (
+        "student variants exist for the handouts permutation, sign-flip, rescaling" in capsys.readouterr().err
+    )
 
 
 # --- The leak test: a student's PDF holds no graded answer in any printed form -------------------
@@ -309,3 +312,32 @@ def test_sign_flip_variants_are_certified_reproducible_and_graded():
     ] * 3
     text = handout.document(solutions=False)
     assert r"\begin{figure}" not in text and "Certified numbers" not in text and r"\[ B = gA:" in text
+
+
+def test_rescaling_variants_are_certified_reproducible_and_graded():
+    variant, handout = variant_handout("rescaling", 17)
+    assert variant_handout("rescaling", 17)[1].document() == handout.document()
+    assert variant_instance(17, "rescaling") == variant != variant_instance(4242, "rescaling")
+    assert variant.gap_lower >= MARGIN
+    (certificate,) = handout.certificates()
+    assert certificate.proved and check(certificate.to_dict()).accepted
+    assert str(certificate.element).startswith("rescale:1:0:")
+    a, c = variant.weights
+    alpha = variant.alpha
+    B = variant.example.element(variant.example.teacher).arrays()
+    assert (Fraction(B["W1"][0][0]), Fraction(B["W2"][0][0])) == (alpha * a, c / alpha)  # a second way
+    assert variant.midpoint_entries() == ((a + alpha * a) / 2, (c + c / alpha) / 2)
+    assert variant.example.loss.expr.xreplace(variant.example.teacher.as_dict()) == 0  # a global minimum
+    exercises = key_exercises(variant)
+    assert set(exercises) == {"M_a", "M_c", "L_M", "dQ"}
+    key = parse_key({"schema": "symcert-grading-key", "version": 1, "exercises": exercises})
+    m_a, m_c = variant.midpoint_entries()
+    exact_lm = sum(((m_a * m_c - a * c) * Fraction(str(x[0]))) ** 2 for x in variant.example.loss.data.xs) / 3
+    lo, hi = (Fraction(v) for v in exercises["L_M"]["value"])
+    assert lo <= exact_lm <= hi  # the certified enclosure holds the value computed by hand
+    row = f"s,{m_a},{m_c},{float(exact_lm):.3f},{variant.q_change()}\n"
+    grades = grade(key, read_answers("student,M_a,M_c,L_M,dQ\n" + row, key))
+    assert [g.status for g in grades] == ["correct"] * 4
+    text = handout.document(solutions=False)
+    assert r"\begin{figure}" not in text and "Certified numbers" not in text and r"\[ B = gA:" in text
+    assert r"\section*{Ada" in key_page(variant, "Ada") and "Worked solutions" in key_page(variant, "Ada")

@@ -17,12 +17,21 @@ Recomputed from the statement alone, with nothing from the prover:
    direction ``(c, -c)`` proved nonzero deleted, Sylvester with a float eigenbasis and
    Gershgorin discs in Arb must give exactly ``index`` negative eigenvalues (the basis from
    python-flint's approximate eigensolver: any nonsingular basis is sound).
+5. If ``lambda_min`` or ``lambda_min_positive`` is claimed (only with ``index``): the wide
+   Hessian ``H(M z)`` has ``index`` negative, one zero (the line) and the rest positive
+   eigenvalues. For float unit vectors ``v_k`` and numbers ``mu_k`` (numpy, untrusted), some
+   eigenvalue of every symmetric matrix in the Arb enclosure lies within
+   ``||H v_k - mu_k v_k|| / ||v_k||`` of ``mu_k`` (computed here in Arb). If the ``index`` lowest
+   intervals are below 0 and pairwise disjoint, they hold the ``index`` negative eigenvalues
+   one each, in order (the first: ``lambda_min``); likewise the highest ones above 0 and
+   ``lambda_min_positive``. The claimed enclosures must contain these.
 """
 
 from __future__ import annotations
 
 import copy
 from fractions import Fraction
+from itertools import pairwise
 from typing import Any
 
 import flint
@@ -268,13 +277,26 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
         problems.append(
             f"REJECT: d^T H_wide d is not < 0 over the lifted box (upper {float(found['dHd'][1]):.3g})"
         )
+    eigen = [name for name in EIGENVALUES if name in s.claimed]
     if s.index is not None:
-        problems.extend(_check_index(s, wide, lifted_box, box, inputs, ys, reasons))
+        problems.extend(_check_index(s, wide, lifted_box, box, inputs, ys, reasons, found if eigen else None))
+    elif eigen:
+        problems.append(f"REJECT: {eigen[0]} is claimed without the index that pins it")
+    for name in eigen:
+        if name not in found and not problems:
+            problems.append(f"REJECT: {name} is claimed but the checker could not pin it")
     return found, reasons, problems
 
 
 def _check_index(
-    s: Any, wide: Any, lifted_box: list, box: list, inputs: Any, ys: Any, reasons: list[str]
+    s: Any,
+    wide: Any,
+    lifted_box: list,
+    box: list,
+    inputs: Any,
+    ys: Any,
+    reasons: list[str],
+    eigen: dict | None = None,
 ) -> list[str]:
     H = _hessian(wide, s.wide_net, lifted_box, inputs, ys)
     W_next = box[s.layer][0]  # the narrow outgoing weights W_{layer+1} over the box
@@ -309,7 +331,45 @@ def _check_index(
         f"inertia: after the line of critical points is taken out, Sylvester + Gershgorin give "
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
+    if eigen is not None:
+        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons))
     return []
+
+
+EIGENVALUES = ("lambda_min", "lambda_min_positive")
+
+
+def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list[str]) -> dict:
+    """Residual intervals of approximate eigenpairs of ``H`` (all in Arb), pinned by the inertia."""
+    import numpy as np
+
+    m = H.nrows()
+    mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
+    values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any mu_k, v_k are sound
+    V = arb_mat(m, m, [arb(x) for x in vectors.ravel().tolist()])
+    mus = [arb(x) for x in values.tolist()]
+    R = H * V - arb_mat(m, m, [V[i, k] * mus[k] for i in range(m) for k in range(m)])
+    # (R^T R)_kk encloses sum_i r_ik^2 at every point of the balls: its upper end bounds the residual
+    squares, lengths = R.transpose() * R, V.transpose() * V
+    intervals = []
+    for k in range(m):
+        if not (squares[k, k].is_finite() and _lower(lengths[k, k]) > 0):
+            return {}
+        rho = squares[k, k].upper().sqrt() / lengths[k, k].lower().sqrt()
+        intervals.append((_lower(mus[k] - rho), _upper(mus[k] + rho)))
+    out = {}
+    low = intervals[:negative]
+    if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
+        out["lambda_min"] = low[0]
+    high = intervals[m - positive :] if positive else []
+    if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in pairwise(high)):
+        out["lambda_min_positive"] = high[0]
+    for name, (a, b) in out.items():
+        reasons.append(
+            f"{name}: the wide Hessian at the lifted critical point has it in "
+            f"[{float(a):.6g}, {float(b):.6g}] (residual bounds in Arb, pinned by the index)"
+        )
+    return out
 
 
 def _flat_index(net: Net, layer: int, row: int, col: int) -> int:

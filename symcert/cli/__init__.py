@@ -20,6 +20,7 @@ from typing import NamedTuple
 from symcert.cli.messages import command_line_message
 from symcert.cli.options import add_command
 from symcert.cli.outputs import check_output_paths
+from symcert.cli.report import FORMATTED_COMMANDS, add_format_option, run_formatted
 from symcert.errors import SymcertError
 from symcert.limits import MAX_LAYERS, MAX_WIDTH
 from symcert.version import __version__
@@ -124,6 +125,7 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
             ("symcert group", "the default 1-2-1 tanh network: order 8"),
             ("symcert group --widths 1,3,1 --activation relu", "order 3! = 6, plus rescalings"),
             ("symcert group --widths 2,3,2,1 --json", "the same as JSON"),
+            ("symcert group --format json", "one document for scripts: the JSON above under details"),
         ],
         prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
         "then the group's order, its generators (element strings for --element) and its continuous "
@@ -256,6 +258,12 @@ _COMMANDS: dict[str, _Command] = {
         "symcert.cli.grade:run_grade",
         "Score students' numeric answers against an answer key of certified values",
     ),
+    "course": _Command(
+        "symcert.cli.course:add_course_parser",
+        False,
+        "symcert.cli.course:run_course",
+        "Write a course folder: every handout as PDF, the tutorial and an index.html",
+    ),
 }
 
 
@@ -294,6 +302,8 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
             _function(command.adder)(subparsers, _network_options)
         else:
             _function(command.adder)(subparsers)
+        if name in FORMATTED_COMMANDS and (commands is None or name in commands):
+            add_format_option(subparsers.choices[name])
     return parser
 
 
@@ -336,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         check_output_paths(args)  # every file a command will write, before any work
-        return _function(_COMMANDS[args.command].runner)(args)
+        return run_formatted(_function(_COMMANDS[args.command].runner), args)
     except SymcertError as error:
         print(f"symcert: error: {command_line_message(error)}", file=sys.stderr)
         return EXIT_USAGE

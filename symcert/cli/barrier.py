@@ -15,6 +15,7 @@ from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.report import Report, report_of
 from symcert.cli.symmetry import network_from
 from symcert.cli.timing import TimeUp, time_limit
 from symcert.errors import SpecificationError
@@ -324,13 +325,45 @@ def run_barrier(args: argparse.Namespace) -> int:
             after = certify_barrier(loss, A, alignment.aligned, max_seconds=_left(args, start), **options)
             panels.append(("after alignment", after))
             print(f"Aligned barrier: {after.summary(exact=args.exact)}")
+    report = report_of(args)
     if args.json:
-        _write_json(panels, args.json, args.align)
+        _write_json(panels, args.json, args.align, report)
     if args.latex:
         _write_latex(panels, args.latex, args.pdf)
     if args.plot:
         write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
-    return 0 if not stopped and all(r.status == "proved" for _, r in panels) else 1
+    proved = not stopped and all(r.status == "proved" for _, r in panels)
+    if report is not None:
+        _report(report, panels, args, stopped, proved)
+    return 0 if proved else 1
+
+
+def _report(
+    report: Report,
+    panels: list[tuple[str, BarrierResult]],
+    args: argparse.Namespace,
+    stopped: bool,
+    proved: bool,
+) -> None:
+    """``--format json``: each barrier's enclosure, where its maximum lies, its pieces and its time."""
+    report.verdict = "proved" if proved else "undecided"
+    report.details.update(form=args.form, tol=str(args.tol), aligned=bool(args.align), stopped=stopped)
+    report.details["barriers"] = []
+    for title, result in panels:
+        report.enclosure("barrier", result.lo, result.hi, context=title)
+        report.enclosure("maximiser t", *result.maximiser, context=title, digits=4)
+        report.details["barriers"].append(
+            {
+                "context": title,
+                "status": result.status,
+                "pieces": result.n_pieces,
+                "witness": str(result.witness),
+            }
+        )
+        report.timings[f"barrier {title}"] = round(result.seconds, 6)
+    for role in ("latex", "pdf", "plot"):
+        if getattr(args, role, None):
+            report.file(getattr(args, role), role)
 
 
 def _left(args: argparse.Namespace, start: float) -> float:
@@ -338,16 +371,22 @@ def _left(args: argparse.Namespace, start: float) -> float:
     return max(args.max_seconds - (time.perf_counter() - start), 1e-3)
 
 
-def _write_json(panels: list[tuple[str, BarrierResult]], out: str, aligned: bool = False) -> None:
+def _write_json(
+    panels: list[tuple[str, BarrierResult]], out: str, aligned: bool = False, report: Report | None = None
+) -> None:
     if not aligned:
         write_json(panels[0][1].certificate(), out)
         print(f"Certificate written to {out}", file=sys.stderr)
+        if report is not None:
+            report.file(out, "certificate")
         return
     stem = Path(out).with_suffix("")
     for (title, result), name in zip(panels, ("before", "after")):
         path = f"{stem}.{name}.json"
         write_json(result.certificate(), path)
         print(f"Certificate ({title}) written to {path}", file=sys.stderr)
+        if report is not None:
+            report.file(path, "certificate")
 
 
 def _write_latex(panels: list[tuple[str, BarrierResult]], tex: str, pdf: str | None) -> None:
@@ -388,4 +427,9 @@ def _run_manifest(args: argparse.Namespace) -> int:
     )
     proved = sum(r["status"] == "proved" for r in rows)
     print(f"{proved} of {len(rows)} barriers proved; summary in {Path(args.out) / 'summary.csv'}")
+    report = report_of(args)
+    if report is not None:  # the summary's rows, as strings, and the summary file
+        report.verdict = "proved" if proved == len(rows) else "undecided"
+        report.details["pairs"] = [{key: str(value) for key, value in row.items()} for row in rows]
+        report.file(Path(args.out) / "summary.csv", "summary")
     return 0 if proved == len(rows) else 1

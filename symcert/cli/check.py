@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from symcert.cli.options import add_command, seconds_type
+from symcert.cli.report import report_of
 from symcert.limits import MAX_CHECK_SECONDS
 
 __all__ = ["add_check_parser", "run_check"]
@@ -70,6 +71,19 @@ def run_check(args: argparse.Namespace) -> int:
     from symcert.checker import check  # python-flint and mpmath: only when a file is checked
 
     result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
+    report = report_of(args)
+    if report is not None:
+        report.verdict = "accepted" if result.accepted else "rejected"
+        report.details.update(
+            kind=result.kind,
+            certificate=args.certificate,
+            arithmetic=args.arithmetic,
+            reasons=list(result.reasons),
+            dps=result.dps,
+            estimated_seconds=result.estimate,
+        )
+        for name, (lower, upper) in result.enclosures.items():
+            report.enclosure(name, lower, upper, context="checker")
     for reason in result.reasons:
         print(f"  {reason}")
     print(f"{'ACCEPTED' if result.accepted else 'REJECTED'}: {result.kind} certificate {args.certificate}")
@@ -81,6 +95,9 @@ def run_check(args: argparse.Namespace) -> int:
     from symcert.cli.coq_output import axioms_text
 
     bound = check_coq_binding(args.certificate, args.coq)
+    if report is not None:
+        report.verdict = "accepted" if bound.accepted else "rejected"
+        report.details["coq"] = {"file": args.coq, "accepted": bound.accepted, "reasons": list(bound.reasons)}
     for reason in bound.reasons:
         print(f"  {reason}")
     if bound.accepted and bound.coq is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from symcert.cli.data_files import read_table
 from symcert.cli.options import add_command
+from symcert.cli.report import report_of
 from symcert.errors import SpecificationError
 from symcert.handouts.grading import (
     KEY_SCHEMA,
@@ -79,6 +80,10 @@ def _key_record(path: str) -> object:
         raise SpecificationError(f"the key {path} nests arrays or objects too deeply") from None
 
 
+#: The fields of each answer's row in ``--format json`` (the scores CSV's columns).
+_SCORE_FIELDS = ("student", "exercise", "answer", "status", "points", "max_points", "hint")
+
+
 def run_grade(args: argparse.Namespace) -> int:
     """Grade the answers; print a one-line total per student on stderr."""
     key = parse_key(_key_record(args.key))
@@ -86,10 +91,11 @@ def run_grade(args: argparse.Namespace) -> int:
     report = grade_class(key, read_answer_rows(text, key))
     grades = report.grades
     scores = scores_csv(grades, report.problems)
+    document = report_of(args)
     if args.output:
         Path(args.output).write_text(scores, encoding="utf-8")
         print(f"Scores written to {args.output}", file=sys.stderr)
-    else:
+    elif document is None:  # with --format json the scores are in the document
         sys.stdout.write(scores)
     for problem in report.problems:
         print(f"symcert: warning: {problem.message}", file=sys.stderr)
@@ -98,4 +104,14 @@ def run_grade(args: argparse.Namespace) -> int:
         totals[g.student] = totals.get(g.student, 0) + g.points
     for student, points in totals.items():
         print(f"{student}: {points}/{key.total}", file=sys.stderr)
+    if document is not None:
+        document.verdict = "graded"
+        document.details.update(
+            max_points=key.total,
+            totals=totals,
+            warnings=[problem.message for problem in report.problems],
+            scores=[{name: getattr(g, name) for name in _SCORE_FIELDS} for g in grades],
+        )
+        if args.output:
+            document.file(args.output, "scores")
     return 0

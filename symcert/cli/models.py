@@ -11,6 +11,7 @@ from typing import Any
 from symcert.build.files import write_json
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.options import add_command, count_type, exact_flag
+from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
 from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
@@ -122,6 +123,9 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
         except OSError as error:
             raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
         print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")
+        report = report_of(args)
+        if report is not None:
+            report.file(args.json, "certificate")
     if args.latex:
         size = certificate.loss.mlp.n_parameters * certificate.loss.data.n_points
         if size > MAX_LATEX_SIZE:
@@ -130,6 +134,9 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
                 f"{MAX_LATEX_SIZE}); drop --latex, or use a smaller network or data set"
             )
         write_derivation([certificate], None, args.latex, args.pdf)
+    report = report_of(args)
+    if report is not None:
+        report_certificates(report, [certificate], args)
     return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
 from symcert.cli.options import add_command, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.report import Report, report_certificates, report_of
 from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
@@ -221,11 +223,14 @@ def run_prove(args: argparse.Namespace) -> int:
         refuse_coq(loss, kinds)  # before any work: a network too large for coqc is refused at once
     invariance = prove_invariance(loss, element)
     outcomes: list[Certificate | tuple[str, SpecificationError]] = []
+    seconds: dict[str, float] = {}  # per kind, for --format json
     for kind in kinds:  # all the work first: a kind that does not apply is refused before any output
         if len(kinds) > 1:  # progress for the long run; one kind answers in seconds, or fails in one line
             print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
         try:
+            start = time.perf_counter()
             outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+            seconds[f"certify {kind}"] = round(time.perf_counter() - start, 6)
         except SpecificationError as error:
             if len(kinds) == 1:
                 raise
@@ -244,19 +249,31 @@ def run_prove(args: argparse.Namespace) -> int:
         print()
         print(certificate.summary(exact=args.exact))
         if args.json:
-            _write(certificate, args.json, len(kinds) > 1)
+            _write(certificate, args.json, len(kinds) > 1, report_of(args))
     if args.latex:
         write_derivation(certificates, invariance, args.latex, args.pdf)
     if args.plot and certificates:
         write_plot(certificates, args.plot)
     coq_ok = write_coq(certificates, args.coq, args.check_coq) if args.coq else True
+    report = report_of(args)
+    if report is not None:
+        report.details["symmetry"] = {"element": str(element), "invariance": invariance.status}
+        report.details["not_applicable"] = {
+            outcome[0]: command_line_message(outcome[1]) for outcome in outcomes if isinstance(outcome, tuple)
+        }
+        report_certificates(report, certificates, args)
+        report.timings.update(seconds)
     return EXIT_PROVED if coq_ok and any(c.proved for c in certificates) else EXIT_NOT_PROVED
 
 
 def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     """No hidden-unit symmetry: prove convexity where it holds, otherwise search for a witness."""
     convexity = prove_convexity(loss)
+    report = report_of(args)
     if convexity.proved:
+        if report is not None:
+            report.verdict = "convex"
+            report.details["convexity"] = {"reason": convexity.reason}
         print(f"The {loss.describe()} is convex: {convexity.reason}.")
         for step in convexity.steps:
             print(f"  {step.name}: {step.text}")
@@ -270,16 +287,18 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     print()
     print(result.certificate.summary(exact=args.exact))
     if args.json:
-        _write(result.certificate, args.json, False)
+        _write(result.certificate, args.json, False, report)
     if args.latex:
         write_derivation([result.certificate], None, args.latex, args.pdf)
     if args.plot:
         write_plot([result.certificate], args.plot)
     coq_ok = write_coq([result.certificate], args.coq, args.check_coq) if args.coq else True
+    if report is not None:
+        report_certificates(report, [result.certificate], args)
     return EXIT_PROVED if coq_ok and result.found else EXIT_NOT_PROVED
 
 
-def _write(certificate: Certificate, out: str, several: bool) -> None:
+def _write(certificate: Certificate, out: str, several: bool, report: Report | None = None) -> None:
     path = Path(out)
     if several:
         path = path.with_name(f"{path.stem}.{certificate.kind}.json")
@@ -288,3 +307,5 @@ def _write(certificate: Certificate, out: str, several: bool) -> None:
     except OSError as error:
         raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
     print(f"Certificate written to {path} (re-check: symcert check {path})")
+    if report is not None:
+        report.file(path, "certificate")

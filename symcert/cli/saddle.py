@@ -15,6 +15,7 @@ from collections.abc import Callable
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, count_type
+from symcert.cli.report import Report, report_of
 from symcert.cli.symmetry import hidden_activation, network_from
 from symcert.errors import SpecificationError, SymcertError
 from symcert.symbolic.exact import to_rational
@@ -138,7 +139,41 @@ def run_saddle(args: argparse.Namespace) -> int:
         print(f"certificate written to {args.json} (check it with: symcert check {args.json})")
     if args.latex:
         _write_latex(result, args.latex, args.pdf)
+    report = report_of(args)
+    if report is not None:
+        _report(report, result, args)
     return 0 if result.proved else 1
+
+
+def _report(report: Report, result, args: argparse.Namespace) -> None:
+    """``--format json``: the verdict, the critical point's status, the inertia and its witness."""
+    report.verdict = result.status
+    inertia = result.inertia
+    report.details.update(
+        verdict=result.verdict,
+        critical_point=result.narrow.status,
+        lift={"layer": result.layer, "unit": result.unit, "lam": str(result.lam)},
+        wide_network=result.wide_loss.mlp.describe(),
+    )
+    if inertia is not None:
+        report.details["inertia"] = {
+            "negative": inertia.negative,
+            "zero": inertia.zero,
+            "positive": inertia.positive,
+            "direction": None if inertia.direction is None else [str(d) for d in inertia.direction],
+        }
+        if inertia.dHd is not None:
+            report.enclosure("d^T H d", *inertia.dHd, context="over the lifted box")
+        for name in ("lambda_min", "lambda_min_positive"):
+            if getattr(inertia, name) is not None:
+                report.enclosure(name, *getattr(inertia, name), context="wide Hessian at the lifted point")
+    if result.narrow.margin is not None:
+        report.details["krawczyk_margin"] = str(result.narrow.margin)
+    for lower, upper in zip(result.wide_lower, result.wide_upper):
+        report.enclosure("wide critical point coordinate", lower, upper, context="lifted box")
+    for role in ("json", "latex", "pdf"):
+        if getattr(args, role, None):
+            report.file(getattr(args, role), "certificate" if role == "json" else role)
 
 
 def _write_latex(result, tex_path: str, pdf_path: str | None) -> None:

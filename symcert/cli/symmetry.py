@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from symcert.cli.report import report_of
 from symcert.errors import SpecificationError
 from symcert.models.onnx_import import load_onnx
 from symcert.printing import text
@@ -38,9 +39,13 @@ def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
 
 def run_group(args: argparse.Namespace) -> int:
     if getattr(args, "model", None):
-        return _run_graph_group(args.model, args.json)
+        return _run_graph_group(args.model, args.json, report_of(args))
     mlp = network_from(args)
     group = mlp.symmetry_group()
+    report = report_of(args)
+    if report is not None:  # --format json: the group's JSON (as --json prints it) in the report
+        report.verdict, report.details = "listed", group_to_dict(group)
+        return EXIT_PROVED
     if args.json:
         print(json.dumps(group_to_dict(group), indent=2))
     else:
@@ -48,13 +53,16 @@ def run_group(args: argparse.Namespace) -> int:
     return EXIT_PROVED
 
 
-def _run_graph_group(path: str, as_json: bool) -> int:
+def _run_graph_group(path: str, as_json: bool, report=None) -> int:
     """``symcert group --model FILE.onnx``: the permutation spec derived from the model's layer graph."""
     if not path.lower().endswith(".onnx"):
         raise SpecificationError(
             f"symcert group --model reads .onnx models, got {path!r}; describe an MLP with --widths instead"
         )
     spec = derive_symmetries(load_onnx(path).graph)
+    if report is not None:
+        report.verdict, report.details = "listed", {"model": path, **spec.to_dict()}
+        return EXIT_PROVED
     print(json.dumps({"model": path, **spec.to_dict()}, indent=2) if as_json else spec.summary())
     return EXIT_PROVED
 

@@ -17,7 +17,15 @@ from importlib import import_module
 from symcert.errors import SpecificationError
 from symcert.handouts.base import Exercise, Handout
 
-__all__ = ["Exercise", "Handout", "CATALOGUE", "build_handout", "describe_handout", "handout_names"]
+__all__ = [
+    "Exercise",
+    "Handout",
+    "CATALOGUE",
+    "build_handout",
+    "describe_handout",
+    "handout_names",
+    "handout_summary",
+]
 
 #: Handout name -> module (each has ``TITLE`` and ``build()``).
 CATALOGUE: dict[str, str] = {
@@ -51,6 +59,18 @@ def describe_handout(name: str) -> str:
     """
     module = _module(name)
     return getattr(module, "PLAIN_TITLE", module.TITLE)
+
+
+def handout_summary(name: str) -> str:
+    """What the handout is about, in one sentence (the first paragraph of its module's docstring).
+
+    >>> handout_summary("permutation")
+    'Swapping hidden units is a symmetry, so permuted minima have a worse midpoint.'
+    """
+    first = " ".join((_module(name).__doc__ or "").split("\n\n")[0].split())
+    text = first.split(": ", 1)[1] if first.startswith("Handout ") and ": " in first else first
+    text = text.replace("``", "")
+    return text[:1].upper() + text[1:]
 
 
 def build_handout(name: str) -> Handout:

@@ -60,7 +60,7 @@ MARGIN = Fraction(1, 10)
 #: Candidates drawn per seed before giving up (in practice a few suffice).
 MAX_TRIES = 1000
 #: The handouts that have student variants.
-VARIANT_HANDOUTS = ("permutation", "sign-flip")
+VARIANT_HANDOUTS = ("permutation", "sign-flip", "rescaling")
 
 _WEIGHTS = tuple(Fraction(k, 2) for k in (-4, -3, -2, -1, 1, 2, 3, 4))
 _BIASES = tuple(Fraction(k, 2) for k in (-2, -1, 0, 1, 2))
@@ -143,6 +143,10 @@ def variant_instance(seed: int, handout: str = "permutation") -> Variant:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(f"a variant seed is an integer from 0 to 10^18 - 1, got {seed!r}")
+    if handout == "rescaling":  # another family: a ReLU valley (its own module)
+        from symcert.handouts.rescaling_variants import rescaling_instance
+
+        return rescaling_instance(seed)  # type: ignore[return-value]
     rng = random.Random(seed)
     for _ in range(MAX_TRIES):
         example, units = _candidate(rng, handout)
@@ -238,6 +242,10 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
     rounded outward), and the sign exercise carries the ``certified`` enclosure of ``phi''(t0)`` it
     comes from.
     """
+    if variant.handout == "rescaling":
+        from symcert.handouts.rescaling_variants import rescaling_exercises
+
+        return rescaling_exercises(variant)  # type: ignore[arg-type]
     w, v = variant.midpoint_entries()
     lo, hi = _bounds(variant.chord, "L(M)")
     c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
@@ -384,21 +392,10 @@ def key_page(variant: Variant, student: str | None = None) -> str:
     True
     """
     who = _escape(student) if student else "Variant"
-    rows = []
-    for identifier, entry in key_exercises(variant).items():
-        value = entry["value"]
-        exact = (
-            r"$[%s, %s]$" % (_q(Fraction(value[0])), _q(Fraction(value[1])))
-            if entry["kind"] == "interval" and len(value[0]) + len(value[1]) < 40
-            else ("enclosure" if entry["kind"] == "interval" else rf"${_q(Fraction(value))}$")
-            if entry["kind"] != "sign"
-            else rf"${value}$"
-        )
-        tolerance = entry.get("tolerance", "0")
-        rows.append(
-            r"\texttt{%s} & %s & $%s$ & $%s$ & %d \\"
-            % (_escape(identifier), exact, entry["decimal"], tolerance, entry["points"])
-        )
+    if variant.handout == "rescaling":
+        from symcert.handouts.rescaling_variants import rescaling_key_page
+
+        return rescaling_key_page(variant, who)  # type: ignore[arg-type]
     solutions = [
         r"\par\smallskip\noindent\textbf{Exercise %d.} %s" % (k, exercise.solution)
         for k, exercise in enumerate(_exercises(variant), start=1)
@@ -416,16 +413,38 @@ def key_page(variant: Variant, student: str | None = None) -> str:
                 else f"swap of hidden units ${i}$ and ${j}$",
                 sympy.latex(variant.t0),
             ),
-            r"\begin{center}\small\begin{tabular}{lllll}\toprule",
-            r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
-            *rows,
-            r"\bottomrule\end{tabular}\end{center}",
+            *_key_rows(key_exercises(variant)),
             r"\noindent\textbf{Worked solutions.} $L(M)$ is the mean of the terms below; the decimals are "
             r"for checking by hand, the graded value is the certified enclosure above.",
             _terms_table(variant),
             *solutions,
         ]
     )
+
+
+def _key_rows(exercises: dict[str, dict]) -> list[str]:
+    """The table of a key page: each exercise's exact value, its decimal, tolerance and points."""
+    rows = []
+    for identifier, entry in exercises.items():
+        value = entry["value"]
+        exact = (
+            r"$[%s, %s]$" % (_q(Fraction(value[0])), _q(Fraction(value[1])))
+            if entry["kind"] == "interval" and len(value[0]) + len(value[1]) < 40
+            else ("enclosure" if entry["kind"] == "interval" else rf"${_q(Fraction(value))}$")
+            if entry["kind"] != "sign"
+            else rf"${value}$"
+        )
+        tolerance = entry.get("tolerance", "0")
+        rows.append(
+            r"\texttt{%s} & %s & $%s$ & $%s$ & %d \\"
+            % (_escape(identifier), exact, entry["decimal"], tolerance, entry["points"])
+        )
+    return [
+        r"\begin{center}\small\begin{tabular}{lllll}\toprule",
+        r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
+        *rows,
+        r"\bottomrule\end{tabular}\end{center}",
+    ]
 
 
 def key_document(pages: list[str], title: str) -> str:
@@ -463,9 +482,14 @@ def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[V
     from symcert.handouts import permutation, sign_flip
 
     variant = variant_instance(seed, name)
+    who = f" for {_escape(student)}" if student else ""
+    if name == "rescaling":
+        from symcert.handouts.rescaling_variants import rescaling_handout
+
+        suffix = r"\\[4pt] \large Variant %d%s" % (seed, who)
+        return variant, rescaling_handout(variant, seed, suffix)  # type: ignore[arg-type]
     build = sign_flip.build if name == "sign-flip" else permutation.build
     handout = build(variant.example, student=True)
-    who = f" for {_escape(student)}" if student else ""
     return variant, dataclasses.replace(
         handout,
         name=f"{name}-{seed}",

@@ -16,14 +16,24 @@ The simplest witness: a rational direction ``d`` (the rounded lowest eigenvector
 midpoint) with ``d^T H d < 0`` enclosed over the whole box (one jet): the critical point is
 not a local minimum.
 
+Eigenvalue enclosures: when the inertia is decided, the Hessian ``H(z)`` at the critical point
+``z`` has exactly ``negative`` negative, ``zero`` zero and ``positive`` positive eigenvalues
+(the reduced count plus the removed flat directions). Residual intervals of float
+eigenpairs of the full midpoint Hessian, valid for every matrix in the box's enclosure
+(:func:`~symcert.numeric.inertia.eigenvalue_enclosures`), then pin ``lambda_min`` and
+``lambda_min_positive`` of ``H(z)`` (:func:`~symcert.numeric.inertia.pin_extreme_eigenvalues`).
+
 >>> from symcert import MLP, Dataset, Loss
 >>> from symcert.numeric.minima import locate_minimum
 >>> from symcert.proofs.critical_point import certify_critical_point
 >>> data = Dataset([[-2], [-1], [0], [1], [2], [3]], [[-1], [-1], [0], [1], [2], [2]])
 >>> loss = Loss(MLP((1, 1, 1), "tanh"), data, "mse")
 >>> found = certify_critical_point(loss, locate_minimum(loss, seed=0, refine=False).point)
->>> certify_inertia(loss, found.lower, found.upper).verdict
+>>> inertia = certify_inertia(loss, found.lower, found.upper)
+>>> inertia.verdict
 'strict local minimum on the complement of the flat directions'
+>>> inertia.lambda_min[0] > 0
+True
 """
 
 from __future__ import annotations
@@ -38,7 +48,7 @@ import numpy as np
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.engine.boxes import curvature_box
 from symcert.numeric.engine.hessian_columns import hessian_over_box
-from symcert.numeric.inertia import certified_inertia
+from symcert.numeric.inertia import certified_inertia, eigenvalue_enclosures, pin_extreme_eigenvalues
 from symcert.symbolic.losses import Loss
 
 __all__ = ["Inertia", "certify_inertia", "MINIMUM", "UNDECIDED", "NOT_MINIMUM", "saddle_verdict"]
@@ -66,7 +76,10 @@ class Inertia:
     ``negative``, ``zero``, ``positive``: eigenvalue counts (``zero`` counts only the exactly
     removed flat directions); ``removed``: the deleted coordinates; ``direction`` and ``dHd``:
     the witness (exact) and the enclosure of ``d^T H d`` over the box, when it is negative;
-    ``eigenvalues``: float evidence of the reduced midpoint Hessian; ``verdict``: the answer.
+    ``reduced_eigenvalues``: float evidence, the eigenvalues of the midpoint Hessian with the
+    ``removed`` coordinates deleted (not the Hessian's own); ``verdict``: the answer;
+    ``lambda_min``, ``lambda_min_positive``: exact enclosures of the smallest and the smallest
+    positive eigenvalue of the full Hessian at the critical point, when certified.
     """
 
     negative: int | None
@@ -75,8 +88,22 @@ class Inertia:
     removed: tuple[int, ...]
     direction: tuple[Fraction, ...] | None
     dHd: tuple[Fraction, Fraction] | None
-    eigenvalues: tuple[float, ...]
+    reduced_eigenvalues: tuple[float, ...]
     verdict: str
+    lambda_min: tuple[Fraction, Fraction] | None = None
+    lambda_min_positive: tuple[Fraction, Fraction] | None = None
+
+    @property
+    def eigenvalues(self) -> tuple[float, ...]:
+        """Deprecated: the reduced matrix's float eigenvalues, now ``reduced_eigenvalues``."""
+        warnings.warn(
+            "Inertia.eigenvalues is deprecated: it holds the eigenvalues of the reduced midpoint "
+            "matrix (removed coordinates deleted); use Inertia.reduced_eigenvalues, or "
+            "Inertia.lambda_min for a certified eigenvalue of the Hessian",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.reduced_eigenvalues
 
     @property
     def decided(self) -> bool:
@@ -111,9 +138,13 @@ def certify_inertia(
     direction, dHd = None, None
     if values.size and values[0] < 0:
         direction, dHd = _witness(loss, lower, upper, keep, vectors[:, 0])
+    pinned: dict[str, tuple[Fraction, Fraction]] = {}
     if counts is not None:
         negative, positive = counts
         verdict = saddle_verdict(negative, positive)
+        intervals = eigenvalue_enclosures(lo, hi)
+        if intervals is not None:
+            pinned = pin_extreme_eigenvalues(intervals, negative, positive)
     else:
         negative = positive = None
         verdict = NOT_MINIMUM if dHd is not None else UNDECIDED
@@ -126,6 +157,8 @@ def certify_inertia(
         dHd,
         tuple(float(v) for v in values),
         verdict,
+        pinned.get("lambda_min"),
+        pinned.get("lambda_min_positive"),
     )
 
 

@@ -9,7 +9,10 @@ non-critical point between them):
 - ``saddle``: the same, plus the lift (``layer``, ``unit`` 0-based, ``lam``) and a rational
   ``direction`` of the wide network with ``d^T H_wide d < 0`` over the lifted box; optional
   ``index``, the certified number of negative eigenvalues (Sylvester + Gershgorin, after the
-  line of critical points is taken out), which the checker re-proves when present.
+  line of critical points is taken out), which the checker re-proves when present;
+  optional enclosures ``lambda_min`` and ``lambda_min_positive`` of the smallest and the
+  smallest positive eigenvalue of the wide Hessian at the lifted critical point (residual
+  bounds pinned by the index; written only with ``index``), re-proved by the checker.
 
 The claimed enclosure of ``dHd`` is the prover's, widened by its own width and a thousandth of
 its size (but kept below 0), so that the checker's tighter Arb enclosure fits inside while a
@@ -28,6 +31,7 @@ moved direction or a changed ``lam`` does not.
 
 from __future__ import annotations
 
+import math
 import warnings
 from fractions import Fraction
 from typing import Any
@@ -36,7 +40,13 @@ import sympy
 
 from symcert.proofs.certificates import Certificate
 
-__all__ = ["unique_critical_point_certificate", "critical_point_certificate", "saddle_certificate", "widened"]
+__all__ = [
+    "unique_critical_point_certificate",
+    "critical_point_certificate",
+    "saddle_certificate",
+    "widened",
+    "eigenvalue_claim",
+]
 
 
 def _rational(value: Fraction | int) -> sympy.Rational:
@@ -86,6 +96,25 @@ def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
     return low, high
 
 
+def eigenvalue_claim(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
+    """``[lo, hi]`` widened by twice its width and a millionth of its size, never across 0, then
+    rounded outward to multiples of ``2^-64``.
+
+    Room for the checker's own enclosure (its own eigenvectors, its own Hessian over the box).
+
+    >>> [float(v) for v in eigenvalue_claim(Fraction(-3), Fraction(-1))]
+    [-7.000003, -0.5]
+    """
+    pad = 2 * (hi - lo) + max(abs(lo), abs(hi)) / 10**6
+    low, high = lo - pad, hi + pad
+    if hi < 0:
+        high = min(high, hi / 2)
+    if lo > 0:
+        low = max(low, lo / 2)
+    grid = 2**64
+    return Fraction(math.floor(low * grid), grid), Fraction(math.ceil(high * grid), grid)
+
+
 def saddle_certificate(result: Any) -> Certificate:
     """The ``saddle`` certificate of a :class:`~symcert.proofs.saddle.SaddleResult`."""
     narrow, inertia = result.narrow, result.inertia
@@ -104,6 +133,9 @@ def saddle_certificate(result: Any) -> Certificate:
         status = "proved"
         if inertia.decided:
             parameters["index"] = inertia.negative
+            for name in ("lambda_min", "lambda_min_positive"):
+                if getattr(inertia, name) is not None:
+                    enclosures[name] = eigenvalue_claim(*getattr(inertia, name))
     else:
         parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
     return Certificate(

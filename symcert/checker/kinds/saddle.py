@@ -24,7 +24,7 @@ KIND = register(
         "grad L has exactly one zero z in X = A + [-r, r]^n (Krawczyk); the lift of z (unit split lam, "
         "1 - lam) is a critical point of the wide network, and d^T H_wide d < 0 over the lifted box: "
         "not a local minimum",
-        ("dHd", "margin"),
+        ("dHd", "margin", "lambda_min", "lambda_min_positive"),
         ("radius", "layer", "unit", "lam", "direction"),
         ("index",),
         needs_B=False,

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from symcert.printing.text.results import _outward
+
 __all__ = ["saddle_to_latex"]
 
 
@@ -72,6 +74,18 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
                 else r"do not decide every sign."
             )
         )
+        if inertia.lambda_min is not None:
+            proof.append(
+                rf"\emph{{Eigenvalues.}} Residual bounds of floating-point eigenpairs, in interval "
+                rf"arithmetic over the lifted box and pinned by the inertia, give "
+                rf"$\lambda_{{\min}} \in {_outward(*inertia.lambda_min)}$"
+                + (
+                    rf" and the smallest positive eigenvalue in "
+                    rf"${_outward(*inertia.lambda_min_positive)}$."
+                    if inertia.lambda_min_positive is not None
+                    else "."
+                )
+            )
         if inertia.dHd is not None:
             proof.append(
                 rf"\emph{{Witness.}} A rational direction $d$ has $d^\top \nabla^2 L'\, d \in "

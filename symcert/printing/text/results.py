@@ -110,6 +110,17 @@ def _num(value: Any, digits: int = 6) -> str:
     return f"{float(value):.{digits}g}"
 
 
+def _outward(lo: Any, hi: Any, digits: int = 7) -> str:
+    """``[lo, hi]`` in decimals rounded outward (the printed interval contains the exact one)."""
+    from decimal import ROUND_CEILING, ROUND_FLOOR, Context, Decimal
+
+    def shown(value: Any, rounding: str) -> str:
+        exact = Context(prec=60, rounding=rounding).divide(Decimal(value.numerator), value.denominator)
+        return f"{Context(prec=digits, rounding=rounding).plus(exact):g}"
+
+    return f"[{shown(lo, ROUND_FLOOR)}, {shown(hi, ROUND_CEILING)}]"
+
+
 def critical_point_to_text(found: Any) -> str:
     """A certified critical point, for the terminal."""
     names = found.loss.mlp.parameter_names
@@ -148,6 +159,16 @@ def saddle_to_text(result: Any) -> str:
             )
         else:
             lines.append("3. inertia over the lifted box: undecided (a Gershgorin disc contains 0)")
+        pinned = [
+            f"{label} in {_outward(*v)}"
+            for label, v in (
+                ("lambda_min", inertia.lambda_min),
+                ("smallest positive", inertia.lambda_min_positive),
+            )
+            if v is not None
+        ]
+        if pinned:
+            lines.append(f"   Hessian eigenvalues at the lifted point (certified): {'; '.join(pinned)}")
         if inertia.dHd is not None:
             lines.append(
                 f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, "

@@ -27,7 +27,7 @@ KIND = CertificateKind(
         Parameter("direction", "the wide network's direction d, as a point", {"type": "object"}),
         Parameter("index", "the certified number of negative eigenvalues", INTEGER, required=False),
     ),
-    ("dHd", "margin"),
+    ("dHd", "margin", "lambda_min", "lambda_min_positive"),
     needs_B=False,
     smooth=True,
 )
