@@ -98,12 +98,7 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
                 % (activation_latex(mlp))
             )
         elif step.name == "counterexample" and proof.counterexample is not None:
-            point, decision = proof.counterexample
-            lines.append(
-                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
-                r"not contain $0$:" % interval_latex((decision.lower, decision.upper), 6)
-            )
-            lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
+            lines += _counterexample_items(proof)
     verdict = {
         "proved": r"Hence $D = 0$ for every $\theta$. Under gradient flow $\dot\theta = -\nabla L$ the "
         r"quantity $%s$ satisfies $\dot Q = -2D = 0$: it is conserved." % conserved_latex(proof),
@@ -133,6 +128,16 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
     return "\n".join([*head, *lines, r"\end{remark}"])
 
 
+def _counterexample_items(proof: GradientProof) -> list[str]:
+    """The exact point where ``D`` is proved nonzero, as two items' lines."""
+    point, decision = proof.counterexample
+    return [
+        r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
+        r"not contain $0$:" % interval_latex((decision.lower, decision.upper), 6),
+        r"\[ \theta:\quad %s \]" % point_latex(point),
+    ]
+
+
 def _translation_latex(proof: GradientProof) -> str:
     """Kunin's identity for the softmax translation: a theorem when proved, a remark otherwise."""
     lines = [
@@ -149,12 +154,7 @@ def _translation_latex(proof: GradientProof) -> str:
         elif step.name == "numeric spot check":
             lines.append(r"\item Numeric spot check (evidence only): %s." % step.text.replace("_", r"\_"))
         elif step.name == "counterexample" and proof.counterexample is not None:
-            point, decision = proof.counterexample
-            lines.append(
-                r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "
-                r"not contain $0$:" % interval_latex((decision.lower, decision.upper), 6)
-            )
-            lines.append(r"\[ \theta:\quad %s \]" % point_latex(point))
+            lines += _counterexample_items(proof)
     verdict = {
         "proved": r"Hence $D = 0$ for every $\theta$. Under gradient flow the sum of these biases, $%s$, "
         r"is conserved ($\dot Q = -D = 0$)." % conserved_latex(proof),
