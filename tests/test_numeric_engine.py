@@ -273,3 +273,16 @@ def test_gradients_and_hessian_vector_products_enclose_the_jet_reference(activat
     for bk in RUNGS:
         assert all(_inside(b, r) for b, r in zip(gradient_bounds(bk, loss, point_layout(A)), g))
         assert all(_inside(b, r) for b, r in zip(hessian_vector_bounds(bk, loss, point_layout(A), v), Hv))
+
+
+def test_an_exact_combination_with_a_huge_factor_on_a_zero_term_stays_exact():
+    """Pinned (found by the jets test above): ``b`` is 0, so the int64 guard's bound is small, but the
+    factor on ``b`` (10^30) does not fit in int64; the combination must fall back to Python integers."""
+    from symcert.numeric.engine.layout import Exact, _lincomb
+
+    a = Exact.of([Fraction(1, 10**30)], (1,))
+    b = Exact.of([Fraction(0)], (1,))
+    out = _lincomb(a, b, Fraction(-1), Fraction(1))
+    assert out.as_fractions() == [Fraction(-1, 10**30)]
+    big = _lincomb(Exact.of([Fraction(3)], (1,)), Exact.of([Fraction(5, 7)], (1,)), Fraction(2), Fraction(1))
+    assert big.as_fractions() == [Fraction(47, 7)]

@@ -193,7 +193,8 @@ def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
     q = ca.denominator // math.gcd(ca.denominator, cb.denominator) * cb.denominator
     fa = ca.numerator * (q // ca.denominator) * (common // a.den)
     fb = cb.numerator * (q // cb.denominator) * (common // b.den)
-    if a.max_abs_num() * abs(fa) + b.max_abs_num() * abs(fb) < _INT62:
+    small = abs(fa) < _INT62 and abs(fb) < _INT62  # a factor must fit in int64 even where a term is 0
+    if small and a.max_abs_num() * abs(fa) + b.max_abs_num() * abs(fb) < _INT62:
         # Every product and sum below 2^62 in absolute value: exact in int64, converted back once.
         c = _int64(a) * fa + _int64(b) * fb
         out = Exact(c.astype(object), common * q)
