@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.build.files import write_json
+from symcert.cli.coq_output import COQ_PIECES, refuse_coq, write_barrier_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
@@ -46,6 +47,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         examples=[
             ("symcert barrier", "the default example: about 4.149"),
             ("symcert barrier --widths 2,3,1 --point A.json --point B.json --align", "before and after"),
+            ("symcert barrier --tol 1/10 --coq barrier.v --check-coq", "a Coq proof, checked by coqc"),
             (
                 "symcert barrier --model a.npz --model b.npz --data train.csv --activation tanh --align",
                 "two trained networks",
@@ -104,6 +106,16 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT",
         default=None,
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
+    )
+    parser.add_argument(
+        "--coq",
+        metavar="OUT.v",
+        default=None,
+        help="write a Coq proof of the barrier's enclosure (before alignment) to OUT.v: every piece's bound "
+        f"and the witness's by interval; small networks only, and --max-pieces is then at most {COQ_PIECES}",
+    )
+    parser.add_argument(
+        "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
     )
     parser.add_argument(
         "--model",
@@ -300,12 +312,17 @@ def run_barrier(args: argparse.Namespace) -> int:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.plot:
         check_plot_path(args.plot)
+    if args.check_coq and not args.coq:
+        raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     loss, A, B = _problem(args)  # everything that may be refused, before any progress line
+    if args.coq:
+        refuse_coq(loss, ["barrier"])  # before any work: a network too large for coqc is refused at once
     start = time.perf_counter()
     if args.model is not None:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
+    pieces = min(args.max_pieces, COQ_PIECES) if args.coq else args.max_pieces
+    options = dict(tol=args.tol, form=args.form, max_pieces=pieces)
     print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
     panels = [("before alignment", certify_barrier(loss, A, B, max_seconds=args.max_seconds, **options))]
     print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
@@ -332,7 +349,8 @@ def run_barrier(args: argparse.Namespace) -> int:
         _write_latex(panels, args.latex, args.pdf)
     if args.plot:
         write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
-    proved = not stopped and all(r.status == "proved" for _, r in panels)
+    coq_ok = write_barrier_coq(panels[0][1], args.coq, args.check_coq) if args.coq else True
+    proved = not stopped and coq_ok and all(r.status == "proved" for _, r in panels)
     if report is not None:
         _report(report, panels, args, stopped, proved)
     return 0 if proved else 1
@@ -361,7 +379,7 @@ def _report(
             }
         )
         report.timings[f"barrier {title}"] = round(result.seconds, 6)
-    for role in ("latex", "pdf", "plot"):
+    for role in ("latex", "pdf", "plot", "coq"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
 
@@ -406,10 +424,10 @@ def _run_manifest(args: argparse.Namespace) -> int:
 
     if args.manifest is None or args.out is None:
         raise SpecificationError("--manifest PAIRS.csv and --out RESULTS go together; give both")
-    if args.point is not None or args.align or args.json or args.latex:
+    if args.point is not None or args.align or args.json or args.latex or args.coq:
         raise SpecificationError(
             "with --manifest, the pairs and their options come from the manifest; drop --point, --align, "
-            "--json and --latex"
+            "--json, --latex and --coq"
         )
     start = time.perf_counter()
 

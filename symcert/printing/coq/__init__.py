@@ -72,7 +72,7 @@ def certificate_to_coq(certificate: Certificate) -> str:
         )
     refusal = coq_refusal(certificate.loss, certificate.kind, certificate.parameters.get("layer", 1))
     if not refusal and certificate.kind == "barrier":
-        refusal = barrier_refusal(len(certificate.parameters["pieces"]))
+        refusal = barrier_refusal(len(certificate.parameters.get("pieces", ())))
     if refusal:
         raise SpecificationError(refusal)
     return RENDERERS[certificate.kind](certificate)

@@ -48,6 +48,11 @@ _FAST_BITS = 53
 
 def barrier_pieces(certificate: Certificate) -> list[tuple[sympy.Rational, sympy.Rational, sympy.Rational]]:
     """The certificate's partition ``(t0, t1, bound)``, checked to cover ``[0, 1]`` in order."""
+    if "pieces" not in certificate.parameters or "witness" not in certificate.parameters:
+        raise SpecificationError(
+            "this barrier certificate records no partition of [0, 1] or no witness, so it has no Coq export; "
+            "certify it with certify_barrier (or symcert barrier)"
+        )
     pieces = [tuple(sympy.Rational(str(v)) for v in piece) for piece in certificate.parameters["pieces"]]
     ends = [sympy.Integer(0)] + [t1 for _, t1, _ in pieces]
     if not pieces or ends[-1] != 1 or any(t0 != end for (t0, _, _), end in zip(pieces, ends)):
@@ -254,8 +259,8 @@ def _bounds_theorem(network: Network, act, sigma: str, pieces) -> str:
             steps.append(f"  destruct (Rle_lt_dec t {real(t1)}); [{close} |].")
         else:
             steps.append(f"  {close}.")
-    rewrite = "rewrite gap_ext. " if act is not None and act.equation else ""
-    lower = "rewrite gap_ext. " if rewrite else ""
+    rewrite = " rewrite gap_ext." if act is not None and act.equation else ""
+    lower = "rewrite gap_ext; " if rewrite else ""
     return "\n".join(
         [
             "(** * The barrier lies in [lo, hi] *)",
@@ -263,8 +268,8 @@ def _bounds_theorem(network: Network, act, sigma: str, pieces) -> str:
             f"  (forall t, 0 <= t <= 1 -> {_gap(network, sigma, 't')} <= hi) /\\",
             f"  lo <= {_gap(network, sigma, 'w')}.",
             "Proof.",
-            "  split; [| " + lower.replace(". ", "; ") + "exact witness_lower].",
-            f"  intros t Ht. {rewrite}",
+            f"  split; [| {lower}exact witness_lower].",
+            f"  intros t Ht.{rewrite}",
             *steps,
             "Qed.",
         ]
