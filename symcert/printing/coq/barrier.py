@@ -187,7 +187,7 @@ def _piece_lemmas(certificate, network: Network, evaluation: str, pieces, unfold
     ]
     scale = _scale(certificate)
     for k, ((t0, t1, bound), margin) in enumerate(zip(pieces, _piece_margins(certificate, pieces)), start=1):
-        bits = _bits(margin, scale)
+        bits = _bits(margin, scale) if margin > 0 else _FAST_BITS  # a false bound fails at any precision
         short = _dyadic(bound, bits + 8, down=True)
         options = f"i_bisect t, i_taylor t, i_degree {_DEGREE}, i_depth {_DEPTH}"
         if bits > _FAST_BITS:
