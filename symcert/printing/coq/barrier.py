@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import sympy
 
 from symcert.errors import SpecificationError
+from symcert.numeric.rounding import outward_interval
 from symcert.numeric.values import loss_value
 from symcert.printing.coq.chord import THEOREM, _extensionality, _section
 from symcert.printing.coq.segment import _activation, _bits, _conclusion, _header, _teacher, _unfold
@@ -71,7 +72,13 @@ def proves_nonconvexity(certificate: Certificate) -> bool:
 
 
 def gap_definition(network: Network, form: str) -> str:
-    """``Definition gap (s : R -> R) (t : R) : R := ...`` (without ``s`` when the loss has no activation)."""
+    """``Definition gap (s : R -> R) (t : R) : R := ...`` (without ``s`` when the loss has no activation).
+
+    >>> from symcert import MLP, Dataset, Loss
+    >>> loss = Loss(MLP((1, 1, 1), "tanh"), Dataset([[1]], [[0]]), "mse")
+    >>> print(gap_definition(Network(loss, None), "midpoint").splitlines()[-1])
+      L s (comb (1 - t) A B) - ((L s A + L s B) / 2).
+    """
     L = network.loss_at
     chord = (
         f"((1 - t) * {L('s', 'A')} + t * {L('s', 'B')})"
@@ -111,10 +118,10 @@ def barrier_to_coq(certificate: Certificate) -> str:
         _header(
             certificate,
             [
-                f"has a loss barrier in [{sympy.Float(low, 8)}, {sympy.Float(high, 8)}] between A and B:",
-                f"   gap(t) = L((1 - t) A + t B) - ({chord}) is at most hi on [0, 1]",
-                f"   (one interval proof for each of the certificate's {len(pieces)} pieces) and at least lo",
-                "   at the witness t = w"
+                f"has a loss barrier in {outward_interval(low, high, 8)} between A and B:",
+                f"gap(t) = L((1 - t) A + t B) - ({chord}) is at most hi on [0, 1]",
+                f"(one interval proof for each of the certificate's {len(pieces)} pieces) and at least lo",
+                "at the witness t = w"
                 + (", so the loss is not convex (convexity gives gap <= 0)." if nonconvex else "."),
             ],
         ),
