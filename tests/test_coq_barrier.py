@@ -117,3 +117,20 @@ def test_barrier_coq_on_the_command_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "--coq: a barrier certificate of the 3-8-1" in captured.err and "beyond the 100" in captured.err
     assert "Certifying" not in captured.err and not (tmp_path / "big.v").exists()
+
+
+def test_a_zero_lower_bound_at_an_end_is_proved_exactly_and_midpoint_claims_no_nonconvexity():
+    """The text only: both files were compiled by coqc by hand (about a minute each on 2 busy cores)."""
+    mlp = MLP((1, 2, 1), "tanh")
+    teacher = mlp.random_point(2)
+    loss = Loss(mlp, Dataset.teacher(mlp, teacher, [["-1"], ["1/2"]]), "mse")
+    near = type(teacher)(mlp, (teacher.values[0] + Fraction(1, 8), *teacher.values[1:]))
+    flat = certify_barrier(loss, teacher, near, tol=Fraction(1, 10)).certificate()
+    assert flat.enclosures["barrier"][0] == 0 and flat.parameters["witness"] == 0
+    text = certificate_to_coq(flat)
+    assert "replace (comb (1 - 0) A B) with A; [lra |]." in text and "loss_not_convex" not in text
+    midpoint = certify_barrier(loss, teacher, swap(1, 0, 1)(teacher), tol=Fraction(1, 10), form="midpoint")
+    certificate = midpoint.certificate()
+    assert midpoint.lo > 0 and "loss_not_convex" not in certificate_to_coq(certificate)
+    statement = statement_to_coq(certificate_from_record(json.loads(certificate.to_json())), PROOF_MODULE)
+    assert "((L s A + L s B) / 2)" in statement and "~ convex" not in statement
