@@ -15,6 +15,7 @@ from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import Report, report_of
 from symcert.cli.symmetry import network_from
 from symcert.cli.timing import TimeUp, time_limit
@@ -121,6 +122,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "factor on squared error, the mean over samples and --weight-decay read as alpha (alpha/(2n))",
     )
     exact_flag(parser)
+    quiet_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
     parser.add_argument(
@@ -306,12 +308,14 @@ def run_barrier(args: argparse.Namespace) -> int:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
     options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
-    print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
-    panels = [("before alignment", certify_barrier(loss, A, B, max_seconds=args.max_seconds, **options))]
+    say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
+    with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
+        before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
+    panels = [("before alignment", before)]
     print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
     stopped = False
     if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
-        print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
+        say(args, "Aligning B to A (weight matching) ...")
         try:
             # the symmetry is proved on the network function (no data): a structural argument per factor
             alignment = time_limit(_left(args, start), lambda: align(A, B))
@@ -321,8 +325,11 @@ def run_barrier(args: argparse.Namespace) -> int:
         else:
             proof = alignment.proof.status if alignment.proof is not None else "not attempted"
             print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
-            print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
-            after = certify_barrier(loss, A, alignment.aligned, max_seconds=_left(args, start), **options)
+            say(args, "Certifying the barrier between A and g(B) ...")
+            with progress_bar(args, "branch and bound (A, g(B))", unit="piece") as bar:
+                after = certify_barrier(
+                    loss, A, alignment.aligned, max_seconds=_left(args, start), progress=bar, **options
+                )
             panels.append(("after alignment", after))
             print(f"Aligned barrier: {after.summary(exact=args.exact)}")
     report = report_of(args)
@@ -364,6 +371,12 @@ def _report(
     for role in ("latex", "pdf", "plot"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """A progress message on stderr, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
 
 
 def _left(args: argparse.Namespace, start: float) -> float:

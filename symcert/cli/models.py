@@ -11,6 +11,7 @@ from typing import Any
 from symcert.build.files import write_json
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.options import add_command, count_type, exact_flag
+from symcert.cli.progress import progress_bar
 from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
 from symcert.models.accuracy import float_check
@@ -41,7 +42,7 @@ def add_model_options(prove: argparse.ArgumentParser) -> None:
     prove.add_argument(
         "--framework", choices=FRAMEWORKS, default="plain", help="layout of --model (default: by suffix)"
     )
-    prove.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    prove.add_argument("--quiet", action="store_true", help="no progress bars or messages on stderr")
 
 
 def add_example_parser(commands: argparse._SubParsersAction) -> None:
@@ -167,7 +168,8 @@ def run_model_prove(args: argparse.Namespace) -> int:
     print(f"Loss: {loss.describe()}")
     print(f"Check: {float_check(loss, A)} (float64, evidence only)")
     if element is None:
-        choice = best_witness(loss, A, kind=args.kind, dps=args.dps, progress=say)
+        with progress_bar(args, "screening symmetries", unit="symmetry") as bar:
+            choice = best_witness(loss, A, kind=args.kind, dps=args.dps, progress=say, screening=bar)
         print(choice.message)
         return _outputs(choice.certificate, args)
     say(f"certifying {args.kind} for {element} ...")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -132,8 +133,13 @@ def certify_barrier(
     form: str = "entezari",
     max_pieces: int = DEFAULT_MAX_PIECES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> BarrierResult:
-    """A rigorous enclosure of the barrier between ``A`` and ``B`` of width at most ``tol`` (see module)."""
+    """A rigorous enclosure of the barrier between ``A`` and ``B`` of width at most ``tol`` (see module).
+
+    ``progress(pieces, max_pieces, note)``, when given, is called after every round of branch and
+    bound (``note``: the current width of the enclosure against ``tol``); it only reports.
+    """
     if not isinstance(loss, Loss) or not isinstance(A, Point) or not isinstance(B, Point):
         raise SpecificationError(
             f"expected a Loss and two Points, got {type(loss).__name__}, "
@@ -179,6 +185,8 @@ def certify_barrier(
     heap = [_entry(p) for p in bounds.pieces([(zero, one)])]
     status = "undecided"
     while True:
+        if progress is not None:
+            progress(len(heap), max_pieces, f"width {float(-heap[0][0] - lo):.3g}, tol {float(tol):.3g}")
         if -heap[0][0] - lo <= tol:
             status = "proved"
             break
