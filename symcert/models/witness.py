@@ -161,10 +161,12 @@ def best_witness(
     attempts: int = 3,
     progress: Callable[[str], None] | None = None,
     screening: Callable[[int, int | None, str], None] | None = None,
+    digits: int | None = None,
 ) -> WitnessChoice:
     """Screen, then certify the best candidates rigorously; fall back to ``search_witness``.
 
-    ``progress(text)`` receives a line per step; ``screening`` is :func:`screen`'s ``progress``.
+    ``progress(text)`` receives a line per step; ``screening`` is :func:`screen`'s ``progress``;
+    ``digits`` is :func:`~symcert.proofs.nonconvexity.certify_nonconvexity`'s.
     """
     say = progress or (lambda _text: None)
     start = time.perf_counter()
@@ -175,7 +177,9 @@ def best_witness(
         if candidate.margin <= 0 and tried:
             break
         say(f"certifying {kind} for {candidate.element} (float margin {candidate.margin:.3g}) ...")
-        certificate = certify_nonconvexity(loss, A, element=candidate.element, kind=kind, dps=dps)
+        certificate = certify_nonconvexity(
+            loss, A, element=candidate.element, kind=kind, dps=dps, digits=digits
+        )
         tried.append(candidate)
         say(f"{certificate.status} ({time.perf_counter() - start:.1f} s)")
         if certificate.proved:
