@@ -12,6 +12,7 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, shortfall
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
@@ -24,6 +25,7 @@ from symcert.limits import MAX_BARRIER_PIECES
 from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
@@ -52,8 +54,9 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
                 "two trained networks",
             ),
         ],
-        prints="the enclosure of the barrier (6 significant digits rounded outward; --exact for exact "
-        "endpoints), where the maximum lies, the number of pieces and the time; with --align also the "
+        prints="the enclosure of the barrier (6 significant digits rounded outward; --digits N for N, "
+        "tightened until they agree, with L(A) and L(B); --exact for exact endpoints), where the "
+        "maximum lies, the number of pieces and the time; with --align also the "
         "element g and the barrier after alignment. Exit code 0 when every enclosure is certified, "
         "1 when a cap stopped it first.",
     )
@@ -122,6 +125,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "factor on squared error, the mean over samples and --weight-decay read as alpha (alpha/(2n))",
     )
     exact_flag(parser)
+    digits_flag(parser, "the barrier's enclosure and L(A), L(B)")
     quiet_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
@@ -307,12 +311,13 @@ def run_barrier(args: argparse.Namespace) -> int:
     if args.model is not None:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
+    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, digits=args.digits)
     say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
     with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
         before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
     panels = [("before alignment", before)]
-    print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
+    print(f"Barrier:         {before.summary(exact=args.exact, digits=args.digits)}")
+    _shortfall(before, args.digits, "before alignment" if args.align else "")
     stopped = False
     if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
         say(args, "Aligning B to A (weight matching) ...")
@@ -331,7 +336,8 @@ def run_barrier(args: argparse.Namespace) -> int:
                     loss, A, alignment.aligned, max_seconds=_left(args, start), progress=bar, **options
                 )
             panels.append(("after alignment", after))
-            print(f"Aligned barrier: {after.summary(exact=args.exact)}")
+            print(f"Aligned barrier: {after.summary(exact=args.exact, digits=args.digits)}")
+            _shortfall(after, args.digits, "after alignment")
     report = report_of(args)
     if args.json:
         _write_json(panels, args.json, args.align, report)
@@ -357,7 +363,7 @@ def _report(
     report.details.update(form=args.form, tol=str(args.tol), aligned=bool(args.align), stopped=stopped)
     report.details["barriers"] = []
     for title, result in panels:
-        report.enclosure("barrier", result.lo, result.hi, context=title)
+        report.enclosure("barrier", result.lo, result.hi, context=title, digits=args.digits)
         report.enclosure("maximiser t", *result.maximiser, context=title, digits=4)
         report.details["barriers"].append(
             {
@@ -371,6 +377,17 @@ def _report(
     for role in ("latex", "pdf", "plot"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
+
+
+def _shortfall(result: BarrierResult, digits: int | None, where: str) -> None:
+    """With ``--digits``: L(A) and L(B) with that many digits, and a note where they were not reached."""
+    if digits is None or result.exact:
+        return
+    for name, bounds in (("L(A)", result.LA), ("L(B)", result.LB)):
+        print(f"  {name} in {outward_interval(*bounds, digits, pad=True)}")
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    for note in shortfall(found, digits, where):
+        print(note)
 
 
 def say(args: argparse.Namespace, text: str) -> None:
