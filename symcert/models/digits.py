@@ -75,7 +75,5 @@ def digits_example(
         estimator.fit(X, y)
     say("loading the trained weights exactly ...")
     model = from_sklearn(estimator, X, y)
-    choice = best_witness(
-        model.loss, model.point, dps=dps, progress=say, screening=screening, digits=digits
-    )
+    choice = best_witness(model.loss, model.point, dps=dps, progress=say, screening=screening, digits=digits)
     return DigitsRun(model, choice, float(estimator.loss_), len(X))

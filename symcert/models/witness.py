@@ -80,6 +80,7 @@ def _loss_of_outputs(loss: Loss, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
     value, _ = loss.function.float64(Z, Y, loss.mlp.output_activation.name)
     return float(loss.scale) * value
 
+
 def screen(
     loss: Loss,
     A: Point,

@@ -60,6 +60,7 @@ __all__ = [
 
 Bounds = tuple[Fraction, Fraction]
 
+
 def pinned(found: dict[str, tuple[Any, Any]], digits: int) -> bool:
     """True when every enclosure in ``found`` that excludes 0 pins ``digits`` significant digits."""
     return all(pins_digits(lo, hi, digits) for lo, hi in found.values() if not lo <= 0 <= hi)
