@@ -6,6 +6,7 @@ independently with mpmath at 60 digits, and the printed 15-digit interval must c
 
 from __future__ import annotations
 
+import json
 import re
 from fractions import Fraction
 
@@ -102,6 +103,11 @@ def test_barrier_digits_15(files, capsys, tmp_path):
     assert _contains(printed["L(A)"], _mse(W1, B1, W2, B2))
     assert "note:" not in out
     assert check(cert).accepted
+    assert main([*argv, "--digits", "15", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)  # stdout: one document, with L(A) and L(B) too
+    names = {e["name"]: e for e in document["enclosures"]}
+    assert {"barrier", "L(A)", "L(B)"} <= set(names)
+    assert pins_digits(Fraction(names["barrier"]["lower"]), Fraction(names["barrier"]["upper"]), 15)
 
 
 def test_digits_not_reached_are_said(files, capsys, tmp_path):

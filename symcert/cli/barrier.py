@@ -318,6 +318,9 @@ def _report(
     report.details["barriers"] = []
     for title, result in panels:
         report.enclosure("barrier", result.lo, result.hi, context=title, digits=args.digits)
+        if args.digits is not None and not result.exact:  # printed with --digits: reported too
+            report.enclosure("L(A)", *result.LA, context=title, digits=args.digits)
+            report.enclosure("L(B)", *result.LB, context=title, digits=args.digits)
         report.enclosure("maximiser t", *result.maximiser, context=title, digits=4)
         report.details["barriers"].append(
             {
