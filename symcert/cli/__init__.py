@@ -126,10 +126,14 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
             ("symcert group --widths 1,3,1 --activation relu", "order 3! = 6, plus rescalings"),
             ("symcert group --widths 2,3,2,1 --json", "the same as JSON"),
             ("symcert group --format json", "one document for scripts: the JSON above under details"),
+            ("symcert group --model net.onnx --prove", "each generator proved structurally, node by node"),
+            ("symcert group --model net.onnx --logits --json", "with the softmax translation of the logits"),
         ],
         prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
         "then the group's order, its generators (element strings for --element) and its continuous "
-        "families. Exit code 0.",
+        "families. With --model --prove, one line per generator: proved, or not proved with the node "
+        "that blocks it (--json: the proof of each, node by node). Exit code 0; with --prove, 1 if a "
+        "listed symmetry is not proved.",
     )
     network_options(group)
     group.add_argument(
@@ -137,6 +141,18 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
         metavar="FILE.onnx",
         default=None,
         help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
+    )
+    group.add_argument(
+        "--prove",
+        action="store_true",
+        help="with --model: prove each generator's invariance structurally (a rule per layer, composed "
+        "along the graph, then an exact spot check); sign flips the layers forbid are shown refused",
+    )
+    group.add_argument(
+        "--logits",
+        action="store_true",
+        help="with --model: the model's output is the logits of a softmax cross-entropy loss (exported "
+        "without its softmax), so a constant added to the output bias is listed as a symmetry",
     )
     _json_flag(group)
 

@@ -63,7 +63,7 @@ from symcert.symbolic.graph.spec import Graph, random_parameters
 from symcert.symbolic.graph.symmetry import PermutationSpec
 from symcert.symbolic.graph.translation import LOSS
 
-__all__ = ["NodeStep", "GraphProof", "prove_graph_invariance", "prove_generators", "generators"]
+__all__ = ["NodeStep", "GraphProof", "prove_graph_invariance", "prove_generators", "generators", "listed"]
 
 
 @dataclass(frozen=True)
@@ -340,6 +340,22 @@ def generators(spec: PermutationSpec) -> list[Element]:
                 found.append(Rescale(group.name, i, (Fraction(3, 2), *([Fraction(1)] * (n - 1)))))
     found += [Translate(t.parameter, Fraction(7, 3)) for t in spec.translations]
     return found
+
+
+def listed(spec: PermutationSpec, element: Element) -> bool:
+    """Whether the derivation lists ``element`` as a symmetry (a flip or rescaling on an allowed segment).
+
+    >>> from symcert.symbolic.graph import Activation, Dense, Graph, Node, derive_symmetries
+    >>> g = Graph((1,), [Node("fc1", Dense(2)), Node("r", Activation("relu")), Node("fc2", Dense(1))])
+    >>> [listed(derive_symmetries(g), e) for e in generators(derive_symmetries(g))]
+    [True, False, False, True]
+    """
+    if isinstance(element, (Flip, Rescale)):
+        group = spec.group(element.group)
+        return (group.signs if isinstance(element, Flip) else group.scales)[element.segment].allowed
+    if isinstance(element, Translate):
+        return element.parameter in {t.parameter for t in spec.translations}
+    return True
 
 
 def prove_generators(spec: PermutationSpec, *, spot: bool = True) -> tuple[GraphProof, ...]:

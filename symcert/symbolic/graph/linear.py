@@ -174,7 +174,8 @@ def _permuting(layer: Dense | Conv, local: Local, axis: int, p: Perm | None, q: 
         changes.append(f"bias plus {shift}")
     text = (
         "sum_k W[q_i, p_k] x[p_k] = sum_j W[q_i, j] x_j (a finite sum reindexed, j = p_k), "
-        "so the output is permuted by q" + (" and every entry shifted by the bias change" if shift else "")
+        + ("so the output is permuted by q" if q is not None else "so the output is unchanged")
+        + (" and every entry shifted by the bias change" if shift else "")
     )
     return Step("reindexing", text, tuple(changes), act)
 

@@ -36,6 +36,8 @@ def pool_rule(layer: Layer, local: Local, *, signs: bool, affine: bool) -> Step 
     x, y, what = local.ins[0], local.out, f"{local.node} ({layer.describe()})"
     if any(a != 0 for a, _ in x.axes + y.axes):
         return Blocked(f"{what} does not commute with a rearrangement or rescaling of a spatial axis")
+    if x.is_identity:
+        return Blocked(f"{what} has no parameters to make a sign flip, rescaling or shift of its output")
     if x != y:
         return Blocked(
             f"{what} pools each channel on its own: g must act alike on its input and output channels"

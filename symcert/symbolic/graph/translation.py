@@ -81,7 +81,7 @@ def derive_translations(graph: Graph, *, logits: bool = False) -> tuple[Translat
                 path = " -> ".join(reversed(chain))
                 reason = (
                     f"adding c to every entry of {tensor}.bias adds c to every entry of {path}, which "
-                    f"{absorber if absorber == LOSS else absorber + ' (softmax)'} cancels: "
+                    f"{absorber if absorber == LOSS else 'the softmax ' + absorber} cancels: "
                     "softmax(z + c 1) = softmax(z)"
                 )
                 found.append(Translation(f"{tensor}.bias", tensor, tuple(reversed(chain)), absorber, reason))
