@@ -36,16 +36,19 @@ def pool_rule(layer: Layer, local: Local, *, signs: bool, affine: bool) -> Step 
     x, y, what = local.ins[0], local.out, f"{local.node} ({layer.describe()})"
     if any(a != 0 for a, _ in x.axes + y.axes):
         return Blocked(f"{what} does not commute with a rearrangement or rescaling of a spatial axis")
+    d = x.on(0)
+    if not signs and isinstance(d, Diag) and (d.any_complement or any(f < 0 for f in d.factor)):
+        return Blocked(
+            f"{what} does not commute with a sign flip: max(-x) = -min(x), max(1 - x) = 1 - min(x)"
+        )
     if x.is_identity:
         return Blocked(f"{what} has no parameters to make a sign flip, rescaling or shift of its output")
     if x != y:
         return Blocked(
             f"{what} pools each channel on its own: g must act alike on its input and output channels"
         )
-    d, facts = x.on(0), ["each channel is pooled on its own: pool(x[p]) = pool(x)[p]"]
+    facts = ["each channel is pooled on its own: pool(x[p]) = pool(x)[p]"]
     if isinstance(d, Diag):
-        if not signs and any(f < 0 for f in d.factor):
-            return Blocked(f"{what} does not commute with a sign flip: max(-x) = -min(x)")
         facts.append("pool(c x) = c pool(x) per channel" + (" for c > 0" if not signs else ""))
     if (isinstance(d, Diag) and d.any_complement) or x.shift:
         if not affine:

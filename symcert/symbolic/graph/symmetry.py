@@ -403,14 +403,14 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
             kunin = kunin or (kind == "scale" and layer.kind == "BatchNorm")
         else:
             problems.append(f"{what} does not commute with a per-channel {_word(kind)} of its input")
+    complements = tuple(t for t in names if t in affine)
     if problems:
-        return Segment(kind, names, False, problems[0], exponents, tuple(actions))
+        return Segment(kind, names, False, problems[0], exponents, tuple(actions), False, complements)
     emitted = ", ".join(a.node for a in actions if a.role in ("emit", "both"))
     absorbed = ", ".join(a.node for a in actions if a.role in ("absorb", "both", "constant"))
     reason = f"made by {emitted or 'no layer'}, undone by {absorbed or 'no layer'}"
     if affine:
         reason += " (the sigmoid's s(-u) = 1 - s(u), the constant absorbed by a bias)"
-    complements = tuple(t for t in names if t in affine)
     return Segment(kind, names, True, reason, exponents, tuple(actions), kunin, complements)
 
 
