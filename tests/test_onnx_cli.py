@@ -48,6 +48,15 @@ def test_group_prove_gives_each_generator_its_structural_proof(tmp_path, capsys)
     assert [s["node"] for s in steps][:2] == ["conv1", "bn1"] and steps[0]["rule"] == "reindexing"
 
 
+def test_group_prove_in_the_scripts_document(tmp_path, capsys) -> None:
+    path = tmp_path / "cnn.onnx"
+    path.write_bytes(_cnn()[0])
+    assert main(["group", "--model", str(path), "--prove", "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["verdict"] == "listed" and record["exit_code"] == 0
+    assert {p["status"] for p in record["details"]["proofs"] if p["listed"]} == {"proved"}
+
+
 def test_prove_and_logits_need_a_model(capsys) -> None:
     assert main(["group", "--prove"]) == 2
     assert "--prove needs --model FILE.onnx" in capsys.readouterr().err
