@@ -135,6 +135,8 @@ def weighted_rule(layer: Dense | Conv, local: Local, axis: int, rows: range) -> 
     if y.shift and not layer.bias:
         return Blocked(f"{what} has no bias to add a constant to its output")
     p, q = x.on(axis), y.on(axis)
+    if p is None and q is None and not y.shift:
+        return Step("row by row", f"{what} maps each row along its leading axes alike: g moves rows only")
     if isinstance(q, Diag) and q.any_complement:
         return Blocked(f"{what} cannot turn its output y into 1 - y")
     if isinstance(p, Perm) or isinstance(q, Perm):
