@@ -131,9 +131,9 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
         ],
         prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
         "then the group's order, its generators (element strings for --element) and its continuous "
-        "families. With --model --prove, one line per generator: proved, or not proved with the node "
-        "that blocks it (--json: the proof of each, node by node). Exit code 0; with --prove, 1 if a "
-        "listed symmetry is not proved.",
+        "families. Exit code 0 (with --prove: 1 if a listed symmetry is not proved). With --model "
+        "--prove, one line per generator: proved, or not proved with the node that blocks it (--json: "
+        "the proof of each, node by node).",
     )
     network_options(group)
     group.add_argument(
