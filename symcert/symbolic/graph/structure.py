@@ -32,7 +32,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.base import Layer, Shape, Tie
-from symcert.symbolic.graph.moves import Blocked, Local, Step, entry_map, entry_rule
+from symcert.symbolic.graph.moves import Blocked, Local, Perm, Step, entry_map, entry_rule
 
 __all__ = ["Flatten", "Reshape", "Transpose", "Add"]
 
@@ -49,7 +49,17 @@ class _Moves(Layer):
         def move(a: Any) -> Any:
             return self.forward(None, {}, [a[None]])[0]
 
-        return entry_rule(local, move, "entries moved", f"{local.node} ({self.describe()})")
+        step = entry_rule(local, move, "entries moved", f"{local.node} ({self.describe()})")
+        first, shape = local.ins[0].on(0), local.in_shapes[0]
+        if isinstance(step, Step) and first is not None and len(shape) > 1 and self.kind == "Flatten":
+            block = math.prod(shape[1:])
+            what = "P (x) I" if isinstance(first, Perm) else "D (x) I"
+            step = Step(
+                "block action",
+                f"C order keeps each channel's {block} entries together: the action on axis 0 of {shape} "
+                f"arrives as {what}_{block} on the output's first axis; " + step.text,
+            )
+        return step
 
 
 @dataclass(frozen=True)
