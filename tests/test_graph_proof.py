@@ -347,3 +347,50 @@ def test_imported_onnx_models_are_proved_generator_by_generator(name: str) -> No
         if proof.spot is not None and proof.status == "proved":
             assert proof.spot.holds
     assert math.prod(g.order for g in spec.groups) == spec.order
+
+
+LAYERS = st.sampled_from(["bn", "relu", "tanh", "sigmoid", "square", "leaky", "avg", "max", "conv"])
+
+
+@st.composite
+def cnn_chains(draw) -> Graph:
+    """A random chain conv -> (layers) -> flatten -> dense on a 1 x 4 x 4 input."""
+    nodes = [Node("c0", Conv(draw(st.integers(1, 3)), (1, 1), bias=draw(st.booleans())))]
+    size = 4
+    for i, kind in enumerate(draw(st.lists(LAYERS, max_size=4))):
+        name = f"n{i}"
+        if kind == "bn":
+            nodes.append(Node(name, BatchNorm()))
+        elif kind in ("avg", "max"):
+            if size < 2:
+                continue
+            nodes.append(Node(name, AveragePool((2, 2)) if kind == "avg" else MaxPool((2, 2))))
+            size //= 2
+        elif kind == "conv":
+            nodes.append(Node(name, Conv(draw(st.integers(1, 3)), (1, 1), bias=draw(st.booleans()))))
+        else:
+            act = {
+                "relu": "relu",
+                "tanh": "tanh",
+                "sigmoid": "sigmoid",
+                "square": "square",
+                "leaky": "leaky_relu:1/10",
+            }
+            nodes.append(Node(name, Activation(act[kind])))
+    nodes += [Node("flat", Flatten()), Node("fc", Dense(1, bias=draw(st.booleans())))]
+    return Graph((1, 4, 4), nodes)
+
+
+@settings(max_examples=20, deadline=None)
+@given(graph=cnn_chains())
+def test_on_random_conv_chains_proved_means_listed_and_the_spot_check_agrees(graph: Graph) -> None:
+    spec = derive_symmetries(graph)
+    for element in generators(spec):
+        proof = prove_graph_invariance(spec, element)
+        assert (proof.status == "proved") == listed(spec, element), (
+            graph.describe(),
+            proof.element,
+            proof.conclusion,
+        )
+        if proof.status == "proved":
+            assert proof.spot.holds, (graph.describe(), proof.element)
