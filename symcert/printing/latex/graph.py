@@ -4,7 +4,7 @@ r"""LaTeX rendering of a layer graph's structural invariance proof: the composit
 >>> from symcert.proofs.graph_invariance import prove_graph_invariance
 >>> g = Graph((1,), [Node("fc1", Dense(2)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
 >>> text = graph_proof_to_latex(prove_graph_invariance(derive_symmetries(g), Permute("P_fc1", (1, 0))))
->>> text.startswith(r"\begin{theorem}") and r"\end{proof}" in text
+>>> text.startswith(r"\begin{theorem}[Invariance under a channel permutation]") and r"\end{proof}" in text
 True
 >>> from symcert.symbolic.graph import Flip
 >>> r = Graph((1,), [Node("fc1", Dense(2)), Node("r", Activation("relu")), Node("fc2", Dense(1))])
@@ -24,6 +24,27 @@ if TYPE_CHECKING:
     from symcert.proofs.graph_invariance import GraphProof
 
 __all__ = ["graph_proof_to_latex"]
+
+
+_TITLES = {
+    "permute": "a channel permutation",
+    "flip": "per-channel sign flips",
+    "rescale": "a per-channel rescaling",
+    "translate": "the softmax translation",
+}
+
+
+def _breakable(text: str) -> str:
+    """``text`` in typewriter type, breakable after its colons and commas (element strings are long)."""
+    return r"\texttt{" + escape(text).replace(":", r":\allowbreak{}").replace(",", r",\allowbreak{}") + "}"
+
+
+def _claim(proof: GraphProof) -> str:
+    element = proof.element if " " in proof.element else _breakable(proof.element)
+    return (
+        rf"$f(x; g(\theta)) = f(x; \theta)$ for every input $x$ and every $\theta$, where $g$ is {element} "
+        rf"and $f$ is the {escape(proof.graph.describe())}; hence the loss on any data is unchanged"
+    )
 
 
 def graph_proof_to_latex(proof: GraphProof) -> str:
@@ -49,8 +70,11 @@ def graph_proof_to_latex(proof: GraphProof) -> str:
         r"By induction over the nodes in topological order: with the new parameters, each tensor is "
         r"$g$'s action applied to the old one."
     )
+    claim = _claim(proof)
     if proof.status == "proved":
-        head = [r"\begin{theorem}", escape(proof.claim) + ".", r"\end{theorem}", r"\begin{proof}", induction]
+        kind = _TITLES.get(proof.element.split(":")[0], "the given actions")
+        title = rf"\begin{{theorem}}[Invariance under {kind}]"
+        head = [title, claim + ".", r"\end{theorem}", r"\begin{proof}", induction]
         return "\n".join([*head, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{proof}"])
-    head = [r"\begin{remark}[Not proved]", "The claim: " + escape(proof.claim) + "."]
+    head = [r"\begin{remark}[Not proved]", "The claim: " + claim + "."]
     return "\n".join([*head, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{remark}"])

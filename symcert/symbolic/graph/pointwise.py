@@ -265,7 +265,7 @@ class BatchNorm(Layer):
                 )
             return Step(
                 "per-channel parameters",
-                "each channel keeps its own scale, bias, mean and var: BN(x[p]; theta[p]) = BN(x; theta)[p]",
+                "each channel keeps its scale, bias, mean and var: BN of x[p], them permuted, is BN(x)[p]",
                 ("scale, bias, mean and var permuted as the channels",),
                 lambda params: _plus_after(
                     {k: np.take(v, list(p.index), axis=0) for k, v in params.items()}, y.shift
