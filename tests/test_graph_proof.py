@@ -331,11 +331,9 @@ def test_the_prover_says_what_it_needs() -> None:
     assert prove_graph_invariance(spec, actions=moved).blocking[0].node == "x"
 
 
-onnx = pytest.importorskip("onnx")
-
-
 @pytest.mark.parametrize("name", ["cnn", "residual", "shapes"])
 def test_imported_onnx_models_are_proved_generator_by_generator(name: str) -> None:
+    pytest.importorskip("onnx")
     from symcert.models.onnx_import import load_onnx
     from tests.test_onnx_import import CASES
 

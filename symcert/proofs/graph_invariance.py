@@ -162,7 +162,8 @@ def prove_graph_invariance(
     ``actions`` (tensor name to :class:`~symcert.symbolic.graph.moves.TensorAction`) states a candidate
     directly, e.g. a permutation that leaves one input of a residual add alone; the map ``g`` is then
     the one the rules assemble, and no implementation or spot check is run. ``spot=False`` skips the
-    spot check (for large graphs: it evaluates the network twice in exact arithmetic).
+    spot check: it evaluates the network twice, in exact arithmetic up to
+    :data:`~symcert.limits.MAX_EXACT_SPOT_PARAMETERS` parameters and in float64 beyond.
     """
     if not isinstance(spec, PermutationSpec):
         raise SpecificationError(
