@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from symcert import MLP
 from symcert.display import latex, text
+from symcert.errors import SpecificationError
 from symcert.proofs.graph_invariance import generators, listed, prove_generators, prove_graph_invariance
 from symcert.symbolic.activations import ACTIVATION_NAMES
 from symcert.symbolic.graph import (
@@ -320,11 +321,11 @@ def test_the_proof_prints_as_text_latex_and_json() -> None:
 
 def test_the_prover_says_what_it_needs() -> None:
     spec = derive_symmetries(GRAPHS["dense-tanh-softmax"])
-    with pytest.raises(Exception, match="give an element"):
+    with pytest.raises(SpecificationError, match="give an element"):
         prove_graph_invariance(spec)
-    with pytest.raises(Exception, match="no tensor called 'h'"):
+    with pytest.raises(SpecificationError, match="no tensor called 'h'"):
         prove_graph_invariance(spec, actions={"h": TensorAction()})
-    with pytest.raises(Exception, match="derive_symmetries"):
+    with pytest.raises(SpecificationError, match="derive_symmetries"):
         prove_graph_invariance(GRAPHS["dense-tanh-softmax"], Permute("P_fc1", (1, 0, 2)))
     # an action on the graph's input is a change of the data, not of the parameters
     moved = {"x": TensorAction(((0, Diag((-1, 1))),))}
