@@ -94,6 +94,18 @@ GRAPHS = {
             Node("out", Dense(2)),
         ],
     ),
+    "dense-rows-layernorm-2d": Graph(
+        (2, 3),
+        [
+            Node("fc", Dense(4)),
+            Node("t", Activation("tanh")),
+            Node("ln", LayerNorm(axis=0)),
+            Node("tr", Transpose((1, 0))),
+            Node("fc2", Dense(2, bias=False)),
+            Node("f", Flatten()),
+            Node("o", Dense(1)),
+        ],
+    ),
     "reshape-transpose-sigmoid": Graph(
         (1, 2, 2),
         [
