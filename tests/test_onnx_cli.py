@@ -68,3 +68,25 @@ def test_group_model_errors_are_one_line(tmp_path, capsys) -> None:
     assert "reads .onnx models" in err and err.count("\n") == 1
     assert main(["group", "--model", str(tmp_path / "missing.onnx")]) == 2
     assert "no ONNX file" in capsys.readouterr().err
+
+
+def test_invariance_of_an_onnx_model_node_by_node(tmp_path, capsys) -> None:
+    path = tmp_path / "cnn.onnx"
+    path.write_bytes(_cnn()[0])
+    assert main(["invariance", "--model", str(path), "--element", "permute:P_conv2:1,0,2,3,4,5"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "1. conv2 (" in out and "flat (Flatten) commutes by block action" in out and "Verdict: PROVED" in out
+    )
+    assert main(["invariance", "--model", str(path), "--element", "flip:P_conv1:1:-1,1,1,1"]) == 1
+    assert "relu1 (relu) BLOCKS" in capsys.readouterr().out
+    assert main(["invariance", "--model", str(path), "--json"]) == 0  # every generator; refusals expected
+    assert {p["status"] for p in json.loads(capsys.readouterr().out)} == {"proved", "not proved"}
+    for element, message in [
+        ("flip:P_conv1:9:-1,1,1,1", "4 signs segments"),
+        ("permute:P_conv1:1,0", "perm must reorder 0..3"),
+        ("translate:fc.weight:1", "translate needs a bias"),
+    ]:
+        assert main(["invariance", "--model", str(path), "--element", element]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1

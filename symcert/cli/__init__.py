@@ -175,6 +175,7 @@ def _add_invariance_parser(commands: argparse._SubParsersAction, network_options
             ("symcert invariance", "every generator of the 1-2-1 tanh network: proved"),
             ("symcert invariance --activation relu --element flip:1:0", "refuted: relu is not odd"),
             ("symcert invariance --activation relu --element rescale:1:0:3 --loss mse", "proved"),
+            ("symcert invariance --model net.onnx --element permute:P_conv1:1,0,2,3", "node by node"),
         ],
         prints="the claim, the numbered steps of the proof (substitution, lemmas, canonical form) or "
         "the exact counterexample, and the verdict; --json the same as JSON. Exit code 0 proved, "
@@ -186,6 +187,19 @@ def _add_invariance_parser(commands: argparse._SubParsersAction, network_options
         "--element",
         default="group",
         help="swap:1:0,1 | flip:1:0 | rescale:1:0:3 | group (default: group, every generator)",
+    )
+    invariance.add_argument(
+        "--model",
+        metavar="FILE.onnx",
+        default=None,
+        help="an ONNX model: prove the element structurally, a rule per layer composed along the graph "
+        "(elements as `symcert group --model FILE.onnx --prove` lists them: permute:GROUP:2,0,1, "
+        "flip:GROUP:SEGMENT:-1,1, rescale:GROUP:SEGMENT:3/2,1, translate:NODE.bias:C, or group)",
+    )
+    invariance.add_argument(
+        "--logits",
+        action="store_true",
+        help="with --model: the output is the logits of a softmax cross-entropy loss",
     )
     invariance.add_argument(
         "--loss",

@@ -16,6 +16,7 @@ from symcert.proofs.serialize import group_to_dict, proof_to_dict
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.examples import default_teacher_loss
 from symcert.symbolic.graph import derive_symmetries
+from symcert.symbolic.graph import parse_element as parse_graph_element
 from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
@@ -93,12 +94,38 @@ def _run_graph_group(
     return code
 
 
+def _run_graph_invariance(args: argparse.Namespace) -> int:
+    """``symcert invariance --model FILE.onnx --element E``: the structural proof, node by node."""
+    if not args.model.lower().endswith(".onnx"):
+        raise SpecificationError(f"symcert invariance --model reads .onnx models, got {args.model!r}")
+    if args.loss or args.weight_decay not in ("0", 0):
+        raise SpecificationError(
+            "--loss and --weight-decay are for --widths networks; with --model the claim is about the "
+            "network's function, hence the loss on any data (add --logits for a cross-entropy on logits)"
+        )
+    spec = derive_symmetries(load_onnx(args.model).graph, logits=args.logits)
+    chosen = generators(spec) if args.element == "group" else [parse_graph_element(args.element)]
+    proofs = [prove_graph_invariance(spec, element) for element in chosen]
+    if args.json:
+        print(
+            json.dumps(
+                [p.to_dict() for p in proofs] if args.element == "group" else proofs[0].to_dict(), indent=2
+            )
+        )
+    else:
+        print("\n\n".join(text(p) for p in proofs))
+    wanted = [p for e, p in zip(chosen, proofs, strict=True) if args.element != "group" or listed(spec, e)]
+    return EXIT_PROVED if all(p.status == "proved" for p in wanted) else EXIT_NOT_PROVED
+
+
 def group_text(group: SymmetryGroup) -> str:
     """What ``symcert group`` prints: :func:`symcert.text` of the group, without the generation argument."""
     return text(group, argument=False)
 
 
 def run_invariance(args: argparse.Namespace) -> int:
+    if getattr(args, "model", None):
+        return _run_graph_invariance(args)
     mlp = network_from(args, args.loss)
     target: MLP | Loss = mlp
     if args.loss:

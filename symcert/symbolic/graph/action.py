@@ -147,12 +147,7 @@ def _expand(member: Member, vector: np.ndarray) -> np.ndarray:
 
 
 def _permute(spec: PermutationSpec, params: dict, element: Permute) -> dict:
-    group = _group(spec, element.group)
-    perm = tuple(element.perm)
-    if sorted(perm) != list(range(group.size)):
-        raise SpecificationError(
-            f"{element.group} has {group.size} channels: perm must reorder 0..{group.size - 1}, got {perm}"
-        )
+    group, perm = _checked_perm(spec, element)
     new = dict(params)
     for m in group.members:
         if m.kind == "param":
@@ -161,7 +156,20 @@ def _permute(spec: PermutationSpec, params: dict, element: Permute) -> dict:
     return new
 
 
-def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, force: bool) -> dict:
+def _checked_perm(spec: PermutationSpec, element: Permute) -> tuple[AxisGroup, tuple[int, ...]]:
+    group = _group(spec, element.group)
+    perm = tuple(element.perm)
+    if sorted(perm) != list(range(group.size)):
+        raise SpecificationError(
+            f"{element.group} has {group.size} channels: perm must reorder 0..{group.size - 1}, got {perm}"
+        )
+    return group, perm
+
+
+def _checked_diagonal(
+    spec: PermutationSpec, element: Flip | Rescale
+) -> tuple[AxisGroup, Segment, np.ndarray]:
+    """The group, the segment and the multipliers of a flip or rescaling, or a one-line error."""
     group = _group(spec, element.group)
     kind = "signs" if isinstance(element, Flip) else "scales"
     segments: tuple[Segment, ...] = getattr(group, kind)
@@ -177,7 +185,13 @@ def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, forc
         raise SpecificationError(f"signs must be 1 or -1, got {tuple(values)}")
     base = np.array([Fraction(v) for v in values], dtype=object)
     if isinstance(element, Rescale) and any(v <= 0 for v in base):
-        raise SpecificationError(f"rescaling factors must be > 0, got {tuple(values)}")
+        raise SpecificationError(f"rescaling factors must be > 0, got {', '.join(map(str, base))}")
+    return group, segment, base
+
+
+def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, force: bool) -> dict:
+    group, segment, base = _checked_diagonal(spec, element)
+    kind = "signs" if isinstance(element, Flip) else "scales"
     if not segment.allowed and not force:
         raise SpecificationError(
             f"segment {element.segment} of {element.group}'s {kind} is not a symmetry ({segment.reason}); "
@@ -251,22 +265,26 @@ def tensor_actions(spec: PermutationSpec, element: Element) -> dict[str, TensorA
     ['fc1', 't']
     """
     if isinstance(element, Translate):
+        if element.parameter not in spec.graph.parameter_shapes or not element.parameter.endswith(".bias"):
+            biases = [p for p in spec.graph.parameter_shapes if p.endswith(".bias")]
+            raise SpecificationError(
+                f"translate needs a bias, got {element.parameter!r}; the biases are "
+                f"{', '.join(biases) or 'none'}"
+            )
         found = next((t for t in spec.translations if t.parameter == element.parameter), None)
         if found is None:
             return {element.parameter.split(".")[0]: TensorAction(shift=element.shift)}
         return {t: TensorAction(shift=element.shift) for t in found.tensors}
-    group = _group(spec, element.group)
     actions: dict[str, list] = {}
     if isinstance(element, Permute):
+        group, _ = _checked_perm(spec, element)
         for m in group.members:
             if m.kind == "tensor":
                 index = np.arange(m.outer * group.size * m.inner).reshape(m.outer, group.size, m.inner)
                 perm = Perm(tuple(int(v) for v in index[:, list(element.perm), :].reshape(-1)))
                 actions.setdefault(m.name, []).append((m.axis, perm))
         return {t: TensorAction(tuple(axes)) for t, axes in actions.items()}
-    segments = group.signs if isinstance(element, Flip) else group.scales
-    segment = segments[element.segment]
-    base = np.array([Fraction(v) for v in (element.signs if isinstance(element, Flip) else element.factors)])
+    group, segment, base = _checked_diagonal(spec, element)
     out = {}
     for t in segment.tensors:
         member = group.tensor_axis(t)
