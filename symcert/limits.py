@@ -53,6 +53,7 @@ __all__ = [
     "MAX_PROVE_SECONDS",
     "MAX_TABLE_BYTES",
     "MAX_ARRAY_BYTES",
+    "MAX_EXACT_SPOT_PARAMETERS",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -95,3 +96,7 @@ MAX_PROVE_SECONDS = 600.0
 
 #: The checker's budget: the largest estimated checking time it starts, in seconds.
 MAX_CHECK_SECONDS = 600.0
+
+#: The largest layer graph (parameters) whose structural proof spot-checks in exact arithmetic; a larger
+#: one compares float64 evaluations (evidence only, as every spot check is).
+MAX_EXACT_SPOT_PARAMETERS = 5_000
