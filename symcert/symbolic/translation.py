@@ -57,8 +57,8 @@ class Translate(GroupElement):
     def check(self, mlp: MLP) -> None:
         if not mlp.has_bias(mlp.depth):
             raise SpecificationError(
-                f"{self} shifts output biases, but {mlp.describe()} has no output biases; "
-                "build it with an output bias (bias=True)"
+                f"{self} shifts output biases, but {mlp.describe()} has no biases in its output layer; "
+                "build it with bias=True (or a last entry True in bias=(...))"
             )
         width = mlp.widths[-1]
         for k in self.units:

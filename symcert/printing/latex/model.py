@@ -76,7 +76,11 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
         r"\[ %s, \]" % recursion,
     ]
     if absent:
-        text.append(r"where the hidden layers %s have no biases ($b^{(l)} = 0$ there)," % absent)
+        several = "," in absent
+        text.append(
+            r"where hidden layer%s %s ha%s no biases ($b^{(l)} = 0$ there),"
+            % ("s" if several else "", absent, "ve" if several else "s")
+        )
     if mlp.hidden_layers:
         text.append(r"with $\sigma = %s$ applied elementwise." % act)
     else:
