@@ -88,9 +88,13 @@ def _read_bias(record: dict, widths: tuple[int, ...], where: str) -> bool | tupl
     if isinstance(value, bool):
         return value
     depth = len(widths) - 1
+    if "bias" not in record:
+        raise CertificateFormatError(f"{where} lacks the field 'bias'")
     if not isinstance(value, list) or not all(isinstance(b, bool) for b in value):
+        got = type(value).__name__ if not isinstance(value, list) else "list with a non-boolean entry"
         raise CertificateFormatError(
-            f"{where}.bias must be true, false or a list of {depth} booleans (one per weight layer)"
+            f"{where}.bias has the wrong type {got}: it must be true, false or a list of {depth} "
+            "booleans (one per weight layer)"
         )
     if len(value) != depth:
         raise CertificateFormatError(
