@@ -192,6 +192,21 @@ def test_saddle_with_bias_1_0_lifts_to_a_1_2_1_net_and_is_checked(capsys, tmp_pa
     assert "ACCEPTED: saddle certificate" in capsys.readouterr().out
 
 
+def test_barrier_between_two_points_of_a_net_without_output_bias(capsys, tmp_path):
+    A = {"W1": [["1"], ["-3/2"]], "b1": ["1/2", "0"], "W2": [["2", "1"]]}
+    B = {"W1": [["-3/2"], ["1"]], "b1": ["0", "1/2"], "W2": [["1", "2"]]}  # swap(A)
+    paths = []
+    for name, point in (("A", A), ("B", B)):
+        paths += ["--point", str(tmp_path / f"{name}.json")]
+        (tmp_path / f"{name}.json").write_text(json.dumps(point))
+    out = tmp_path / "barrier.json"
+    assert main(["barrier", "--bias", "1,0", *paths, "--json", str(out)]) == 0
+    assert "(6 parameters, no biases in layer 2)" in capsys.readouterr().err
+    assert json.loads(out.read_text())["network"]["bias"] == [True, False]
+    assert main(["check", str(out)]) == 0
+    assert "ACCEPTED: barrier certificate" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -201,6 +216,8 @@ def test_saddle_with_bias_1_0_lifts_to_a_1_2_1_net_and_is_checked(capsys, tmp_pa
         (["prove", "--no-bias", "--bias", "1,0"], "argument --bias: not allowed with argument --no-bias"),
         (["group", "--bias", "1,2"], "--bias is one 1 (biases) or 0 (none) per weight layer"),
         (["saddle", "--bias", "1,0"], "--bias needs --data and --widths"),
+        (["barrier", "--no-bias"], "--no-bias describes the network of --point A.json --point B.json"),
+        (["connect", "--bias", "1,0"], "--bias describes the network of --point A.json"),
     ],
 )
 def test_bad_bias_flags_are_one_line_errors(capsys, argv, message):
