@@ -8,6 +8,7 @@ checker's own facts).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -42,7 +43,7 @@ def test_a_network_with_hidden_biases_and_no_output_bias():
     net = MLP((1, 2, 1), "tanh", bias=HIDDEN_ONLY)
     assert net.parameter_names == ("W1_11", "W1_21", "b1_1", "b1_2", "W2_11", "W2_12")
     assert net.n_parameters == 6 and net.biases == HIDDEN_ONLY
-    assert (net.has_bias(1), net.has_bias(2), net.bias) == (True, False, False)
+    assert (net.has_bias(1), net.has_bias(2), net.bias) == (True, False, HIDDEN_ONLY)
     assert net.describe() == "1-2-1 tanh network (6 parameters, no biases in layer 2)"
     assert repr(net) == "MLP((1, 2, 1), 'tanh', bias=(True, False))"
     A = net.point(W1=[[1], [2]], b1=[0, "1/2"], W2=[[3, -1]])
@@ -50,6 +51,10 @@ def test_a_network_with_hidden_biases_and_no_output_bias():
     # a bool keeps its meaning, and a uniform tuple is the same network
     assert MLP((1, 2, 1), bias=(True, True)) == MLP((1, 2, 1)) and MLP((1, 2, 1)).bias is True
     assert MLP((1, 2, 1), bias=(False, False)) == MLP((1, 2, 1), bias=False)
+    assert MLP((1, 2, 1), bias=[False, False]).bias is False  # one bool when the layers agree, as before
+    # dataclasses.replace keeps working, in both directions
+    assert dataclasses.replace(net, activation="relu").biases == HIDDEN_ONLY
+    assert dataclasses.replace(net, bias=True) == MLP((1, 2, 1), "tanh")
     assert MLP((1, 2, 2, 1), bias=(False, True, False)).describe().endswith("no biases in layers 1, 3)")
     with pytest.raises(SpecificationError, match="missing \\['b2'\\]"):
         MLP((1, 2, 1)).point(W1=[[1], [2]], b1=[0, 0], W2=[[3, -1]])

@@ -19,7 +19,15 @@ from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
 
-__all__ = ["network_from", "network_bias", "refuse_bias_flags", "hidden_activation", "run_group", "run_invariance", "group_text"]
+__all__ = [
+    "network_from",
+    "network_bias",
+    "refuse_bias_flags",
+    "hidden_activation",
+    "run_group",
+    "run_invariance",
+    "group_text",
+]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 

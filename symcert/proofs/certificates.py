@@ -114,8 +114,7 @@ def bias_record(mlp: MLP) -> bool | list[bool]:
     >>> bias_record(MLP((1, 2, 1))), bias_record(MLP((1, 2, 1), bias=(True, False)))
     (True, [True, False])
     """
-    spec = mlp.bias_spec
-    return spec if isinstance(spec, bool) else list(spec)
+    return mlp.bias if isinstance(mlp.bias, bool) else list(mlp.bias)
 
 
 def network_record(mlp: MLP) -> dict[str, Any]:

@@ -88,7 +88,8 @@ class MLP:
             (``"leaky_relu:1/10"`` sets the leaky slope).
         bias: whether the layers have biases: one bool for every layer, or one per weight layer
             (``(True, False)``: hidden biases, no output bias, as in Fukumizu and Amari). Stored
-            normalised as :attr:`biases`; :attr:`bias` is True only when every layer has biases.
+            normalised: one bool when every layer agrees (so ``bias`` reads as before), else the
+            tuple; :attr:`biases` always has one bool per layer, :meth:`has_bias` reads one.
         output_activation: ``"identity"``, ``"sigmoid"`` or ``"softmax"``.
 
     >>> MLP((2, 3, 1), "relu").symmetry_group().order
@@ -103,7 +104,7 @@ class MLP:
 
     widths: tuple[int, ...]
     activation: Activation
-    biases: tuple[bool, ...]
+    bias: bool | tuple[bool, ...]
     output_activation: OutputActivation
 
     def __init__(
@@ -117,33 +118,24 @@ class MLP:
         checked = _check_widths(widths)
         object.__setattr__(self, "widths", checked)
         object.__setattr__(self, "activation", _activation(activation))
-        object.__setattr__(self, "biases", _check_bias(bias, len(checked) - 1))
+        biases = _check_bias(bias, len(checked) - 1)
+        object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
         object.__setattr__(self, "output_activation", _output_activation(output_activation))
 
     def __repr__(self) -> str:
-        extra = "" if self.bias else f", bias={self.bias_spec!r}"
+        extra = "" if self.bias is True else f", bias={self.bias!r}"
         if self.output_activation.name != "identity":
             extra += f", output_activation={self.output_activation.name!r}"
         return f"MLP({self.widths}, {self.activation.label!r}{extra})"
 
     @property
-    def bias(self) -> bool:
-        """True when every layer has biases (see :attr:`biases` for a network with some only).
+    def biases(self) -> tuple[bool, ...]:
+        """Whether each weight layer ``1, ..., depth`` has biases (:attr:`bias` is one bool when all agree).
 
-        >>> MLP((1, 2, 1)).bias, MLP((1, 2, 1), bias=(True, False)).bias
-        (True, False)
+        >>> MLP((1, 2, 1)).biases, MLP((1, 2, 1), bias=(True, False)).bias
+        ((True, True), (True, False))
         """
-        return all(self.biases)
-
-    @property
-    def bias_spec(self) -> bool | tuple[bool, ...]:
-        """The shortest ``bias=`` argument that builds this network: a bool when every layer agrees
-        (what certificates record under ``"bias"``, as a list when not).
-
-        >>> MLP((1, 2, 1)).bias_spec, MLP((1, 2, 1), bias=(True, False)).bias_spec
-        (True, (True, False))
-        """
-        return self.biases[0] if len(set(self.biases)) == 1 else self.biases
+        return (self.bias,) * self.depth if isinstance(self.bias, bool) else self.bias
 
     def has_bias(self, layer: int) -> bool:
         """Whether weight layer ``layer`` (``1, ..., depth``) has biases.

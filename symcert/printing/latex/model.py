@@ -155,7 +155,7 @@ def network_phrase(mlp: MLP) -> str:
 
 def _bias_notes(mlp: MLP) -> list[str]:
     """``["no biases"]``, ``["no biases in layer 2"]`` or nothing, for :func:`network_phrase`."""
-    if mlp.bias:
+    if all(mlp.biases):
         return []
     if not any(mlp.biases):
         return ["no biases"]
