@@ -312,13 +312,14 @@ class SymmetryGroup(Displayed):
             k, l = layer.degree, layer.layer
             power = "" if k == 1 else f"^{k}"
             text = "rescale:{l}:j:alpha" if k == 1 else "rescale:{l}:j:alpha:{k}"
+            bias = f" and b{l}_j" if self.mlp.has_bias(l) else ""
             families.append(
                 ContinuousFamily(
                     l,
                     "rescale",
                     layer.width,
                     f"{text.format(l=l, k=k)} for each unit j and alpha > 0 "
-                    f"(row j of W{l} and b{l}_j times alpha, column j of W{l + 1} over alpha{power}), "
+                    f"(row j of W{l}{bias} times alpha, column j of W{l + 1} over alpha{power}), "
                     f"since {name}(alpha u) = alpha{power} {name}(u)",
                     k,
                 )
