@@ -42,7 +42,17 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["down", "up", "exp_bounds", "expm1_bounds", "log_bounds", "log1p_bounds", "blockwise", "U"]
+__all__ = [
+    "down",
+    "up",
+    "up_nonneg",
+    "exp_bounds",
+    "expm1_bounds",
+    "log_bounds",
+    "log1p_bounds",
+    "blockwise",
+    "U",
+]
 
 U = 2.0**-53
 _INF = np.inf
@@ -105,6 +115,25 @@ def up(x: np.ndarray) -> np.ndarray:
     t *= _ULP
     t += _ETA
     return np.add(x, t, out=t)
+
+
+def up_nonneg(x: np.ndarray) -> np.ndarray:
+    """At least ``succ(x)`` for ``x >= 0`` (or NaN, +inf), in two passes: ``x (1 + 2^-52) + 2^-1074``.
+
+    For normal ``x`` in ``[2^e, 2^(e+1))`` the spacing above ``x`` is ``2^(e-52) <= x 2^-52``, so the
+    exact product is ``>= succ(x)``, a float (or overflows to +inf), and by the monotonicity of
+    rounding so is its rounded value and adding ``2^-1074`` keeps it. For subnormal ``x`` (or 0) the
+    rounded product is ``>= x`` and ``x + 2^-1074 = succ(x)`` is exact. ``+inf`` and NaN stay.
+    Same guarantee as :func:`up` on this range, half the passes; for ``x < 0`` it is *not* one.
+
+    >>> bool(up_nonneg(np.array([1.0]))[0] > 1.0), float(up_nonneg(np.array([0.0]))[0])
+    (True, 5e-324)
+    """
+    if np.ndim(x) == 0:
+        return x * (1.0 + _ULP) + _ETA
+    t = np.multiply(x, 1.0 + _ULP)
+    t += _ETA
+    return t
 
 
 def blockwise(block: Any, *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -54,10 +54,15 @@ from symcert.numeric.engine.elementary import (
     blockwise,
     down,
     exp_bounds,
-    expm1_bounds,
     log1p_bounds,
     log_bounds,
     up,
+)
+from symcert.numeric.engine.hyperbolic import (
+    TANGENT_WIDTH,
+    tanh_abs_bounds,
+    tanh_interval_bounds,
+    tanh_point_bounds,
 )
 
 __all__ = [
@@ -306,64 +311,11 @@ def log(x: F64) -> F64:
     return _increasing(x, log_bounds)
 
 
-def _tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``tanh(s)`` at exact ``s >= 0`` (or NaN): ``tanh s = e/(e + 2)`` with
-    ``e = expm1(2s) >= 0``, increasing in ``e``."""
-    with np.errstate(all="ignore"):
-        elo, ehi = expm1_bounds(2.0 * s)  # 2s is exact (or inf)
-        lo = down(elo / up(elo + 2.0))
-        hi = up(ehi / down(ehi + 2.0))
-        hi = np.where(np.isnan(hi) & (s > 1), 1.0, np.minimum(hi, 1.0))  # inf/inf for huge s
-        lo = np.maximum(lo, 0.0)
-    return lo, hi
-
-
-def _tanh_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``tanh(z)`` at exact ``z``: odd, so computed at ``|z|``."""
-    lo, hi = _tanh_abs_bounds(np.abs(z))
-    neg = z < 0
-    return np.where(neg, -hi, lo), np.where(neg, -lo, hi)
-
-
-#: Widths up to which :func:`_tanh_interval` takes the far endpoint from the tangent at the near one
-#: (the tangent's excess is at most ``max |tanh''| w^2 / 2 < 0.39 w^2 < 2^-53 w``).
-_TANGENT_WIDTH = 2.0**-26
-
-
-def _tanh_interval(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``tanh`` over ``[lo, hi]`` with one evaluation per narrow interval.
-
-    ``tanh`` is concave on ``[0, inf)`` and odd. Let ``c`` be the point of ``[lo, hi]`` nearest 0 and
-    ``w >= hi - lo``, ``D >= 1 - tanh(c)^2 = tanh'(c)``. If ``lo >= 0`` (``c = lo``), concavity gives
-    ``tanh(lo) <= tanh(hi) <= tanh(lo) + D w``; if ``hi <= 0`` (``c = hi``), the mirror image
-    ``tanh(hi) - D w <= tanh(lo)``; if ``lo < 0 < hi``, ``lo <= tanh(lo)`` and ``tanh(hi) <= hi``
-    (``|tanh z| <= |z|``). Wider intervals (or NaN, or infinite ends) take both endpoints' bounds.
-    """
-    point = lo == hi
-    if point.all():  # exact arguments: one evaluation each (and no subnormal width 2^-1074 below)
-        return _tanh_bounds(lo)
-    with np.errstate(all="ignore"):
-        w = up(hi - lo)
-        narrow = w <= _TANGENT_WIDTH  # False for NaN and infinite widths
-        if not narrow.any():
-            n = lo.size
-            both_lo, both_hi = _tanh_bounds(np.concatenate([lo, hi]))
-            return both_lo[:n], both_hi[n:]
-        c = np.maximum(lo, np.minimum(hi, 0.0))
-        tl, th = _tanh_abs_bounds(np.abs(c))  # bounds of tanh(|c|) >= 0
-        ext = up(w * up(1.0 - down(tl * tl)))  # >= (hi - lo) tanh'(c): tl <= tanh|c|
-        # point (lo == hi): then c = lo = hi, the bounds at c themselves, unwidened
-        far_lo = np.where(point, -th, down(-th - ext))
-        far_hi = np.where(point, th, np.minimum(up(th + ext), 1.0))
-        pos, neg = lo >= 0, hi <= 0
-        out_lo = np.where(pos, tl, np.where(neg, far_lo, np.maximum(lo, -1.0)))
-        out_hi = np.where(pos, far_hi, np.where(neg, -tl, np.minimum(hi, 1.0)))
-        out_lo = np.maximum(out_lo, -1.0)
-        if not narrow.all():
-            wide = np.flatnonzero(~narrow)
-            out_lo[wide] = _tanh_bounds(lo[wide])[0]
-            out_hi[wide] = _tanh_bounds(hi[wide])[1]
-    return out_lo, out_hi
+# tanh: symcert.numeric.engine.hyperbolic (one evaluation, a-priori error); the old names stay.
+_tanh_abs_bounds = tanh_abs_bounds
+_tanh_bounds = tanh_point_bounds
+_tanh_interval = tanh_interval_bounds
+_TANGENT_WIDTH = TANGENT_WIDTH
 
 
 def tanh(x: F64) -> F64:
