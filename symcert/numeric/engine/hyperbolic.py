@@ -148,7 +148,7 @@ def tanh_point_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 #: near one (wider intervals evaluate both endpoints, which is tighter for them).
 TANGENT_WIDTH = 2.0**-26
 _D_PAD = 2.0**-50
-_V_GROW = 1.0 + 2.0**-50
+_V_GROW = 1.0 + 2.0**-51
 _ETA = 2.0**-1074
 
 
@@ -162,12 +162,12 @@ def tanh_interval_bounds(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np
     That bound, as computed: ``y = fl(tl^2)`` is within ``u tl^2 + 2^-1075 < 2^-52`` of ``tl^2``
     (``tl <= 1``) and ``fl(1 - y)`` within ``2^-53`` of ``1 - y``, so ``D = fl(fl(1 - y) + 2^-50)``
     (rounding loses under ``2^-53 (1 + 2^-50)``) is ``>= 1 - tl^2``. Then with ``v = fl(th + fl(w D))``,
-    ``th + w D <= v (1 + 3u) + 2^-1075``, and ``far = fl(fl(v (1 + 2^-50)) + 2^-1074)`` is at least
-    that (normal result: ``fl(v (1 + 8u)) >= v (1 + 8u)(1 - u) >= v (1 + 3u) + 2^-1075``, as
-    ``v >= 2^-1023``; otherwise ``fl(v (1 + 8u)) >= v (1 + 8u) - 2^-1075`` and adding ``2^-1074`` is
-    exact). Here ``|fl(z) - z| <= u |fl(z)| + 2^-1075`` for each rounding, and sums of
-    nonnegative floats do not underflow inexactly: ``wD <= fl(wD)(1 + u) + 2^-1075`` and
-    ``th + fl(wD) <= v (1 + u)``. So
+    ``th + w D <= v (1 + 2u) + 2^-1075``
+    (each rounding has ``|fl(z) - z| <= u |fl(z)| + 2^-1075``, sums of nonnegative floats do not
+    underflow inexactly: ``wD <= fl(wD)(1 + u) + 2^-1075``, ``th + fl(wD) <= v (1 + u)``, ``fl(wD) <= v``),
+    and ``far = fl(z + 2^-1074)``, ``z = fl(v (1 + 2^-51))``, is at least that: if ``z < 2^-1021``,
+    ``z >= v (1 + 4u) - 2^-1075`` and adding ``2^-1074`` is exact; otherwise ``v >= 2^-1021 (1 - 5u)``
+    and ``z >= v (1 + 4u)(1 - u) >= v (1 + 2u) + v (u - 4u^2) >= v (1 + 2u) + 2^-1075``. So
     ``lo >= 0`` gives ``[tl, min(far, 1)]``, ``hi <= 0 > lo`` the mirror ``[-min(far, 1), -tl]``,
     and ``lo < 0 < hi`` gives ``[max(lo, -1), min(hi, 1)]`` (``|tanh z| <= |z|``).
     Wider intervals (or NaN, or infinite ends) take both endpoints' bounds, entry by entry.
