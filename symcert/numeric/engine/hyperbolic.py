@@ -12,8 +12,9 @@ The computation, for ``2^-500 <= s`` (``s`` clipped to ``19``; ``x = 2 s <= 38``
 
 1. ``k = rint(fl(x / ln 2))`` in ``[0, 55]``, ``r = (x - k C1) - k C2`` as in ``elementary``:
    ``|r| <= 0.3467`` and ``|r - (x - k ln 2)| <= E_R`` (for ``k = 0``, ``r = x`` exactly).
-2. ``m = fl(r q)``, ``q`` the Horner value of ``sum_{i <= 12} r^i/(i+1)!`` (so ``m ~ expm1(r)``):
-   relative error of ``q`` at most ``gamma_25 q(|r|)/q(-|r|)`` plus the remainder, below ``P_Q``.
+2. ``m = fl(r q)``, ``q`` the Horner value of ``sum_{i <= 11} r^i/(i+1)!`` (so ``m ~ expm1(r)``):
+   relative error of ``q`` at most ``gamma_23 q(|r|)/q(-|r|)`` plus the remainder
+   ``|r|^12/13!/(1 - |r|)``, below ``P_Q = 5e-15``.
 3. ``e = fl(m + c_k) 2^k`` with ``c_k = fl(1 - 2^-k)`` (a table; exact for ``k <= 53``, within
    ``2^-54`` above): ``expm1(x) = 2^k (expm1(r*) + 1 - 2^-k)`` for ``r* = x - k ln 2``. For
    ``k = 0`` this is ``m`` itself, relative error ``(1 + P_Q)(1 + u) - 1``; for ``k >= 1`` the
@@ -50,7 +51,7 @@ __all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_interval_bounds", "TANG
 _CLIP = 19.0
 _TINY = 2.0**-500
 _K_MAX = 55  # rint(38 / ln 2) = 55
-_Q = [1.0 / math.factorial(i + 1) for i in range(13)]  # q(r) = sum_{i <= 12} r^i/(i+1)!, rounded
+_Q = [1.0 / math.factorial(i + 1) for i in range(12)]  # q(r) = sum_{i <= 11} r^i/(i+1)!, rounded
 _POW2 = np.array([2.0**k for k in range(_K_MAX + 1)])
 _CK = np.array([1.0 - 2.0**-k for k in range(_K_MAX + 1)])  # fl(1 - 2^-k), c_0 = 0
 
@@ -71,11 +72,11 @@ def _gamma(n: int) -> Fraction:
 # q(|r|) <= 1 + r/2 + r^2/6/(1 - r) and q(-|r|) >= 1 - r/2 (alternating, decreasing terms).
 _Q_ABS = 1 + _RB / 2 + _RB**2 / 6 / (1 - _RB)
 _Q_MIN = 1 - _RB / 2
-_REMAINDER = _RB**13 / math.factorial(14) / (1 - _RB)
-#: Relative error of Horner's q: gamma_25 sum |c_i||r|^i (rounded coefficients), the remainder, and
-#: at most 13 subnormal products (each below 2^-1075), all relative to q >= _Q_MIN.
+_REMAINDER = _RB**12 / math.factorial(13) / (1 - _RB)
+#: Relative error of Horner's q: gamma_23 sum |c_i||r|^i (rounded coefficients), the remainder, and
+#: at most 12 subnormal products (each below 2^-1075), all relative to q >= _Q_MIN.
 _P_Q = Fraction(5, 10**15)
-assert (_gamma(25) * _Q_ABS + _REMAINDER + 13 * Fraction(1, 2**1075)) / _Q_MIN <= _P_Q
+assert (_gamma(23) * _Q_ABS + _REMAINDER + 12 * Fraction(1, 2**1075)) / _Q_MIN <= _P_Q
 #: The reduced argument's error (elementary's bound with |k| <= 55, |k C2| <= 55 2^-32 (1 + u)).
 _E_R = _u * (2 * _RB + 3 * 56 * Fraction(1, 2**32)) + 56 * Fraction(_LN2_ERROR)
 assert abs(Fraction(_C2)) < Fraction(1, 2**32) and abs(_LN2 - Fraction(_C1) - Fraction(_C2)) <= Fraction(
