@@ -60,7 +60,12 @@ class Dataset:
             )
         self._set(inputs, targets, None)
 
-    def _set(self, xs, ys, teacher) -> None:
+    def _set(
+        self,
+        xs: tuple[tuple[sympy.Rational, ...], ...],
+        ys: tuple[tuple[sympy.Expr, ...], ...],
+        teacher: Teacher | None,
+    ) -> None:
         object.__setattr__(self, "xs", xs)
         object.__setattr__(self, "ys", ys)
         object.__setattr__(self, "teacher_of", teacher)
