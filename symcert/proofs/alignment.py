@@ -273,6 +273,7 @@ def _check_points(A: object, B: object) -> MLP:
                 f"align needs two Points of the same network, got {type(value).__name__} for {name}; "
                 "build them with MLP.point(...)"
             )
+    assert isinstance(A, Point) and isinstance(B, Point)  # checked just above
     if A.mlp != B.mlp:
         raise SpecificationError(
             f"align needs two points of the same network, got the {A.mlp.describe()} "

@@ -249,7 +249,7 @@ def _check(loss: Loss, points: Any, curve: str) -> list[Point]:
             "Bezier curves need an odd number of control points (A, C1, P2, ..., B), at least 3; "
             f"got {len(points)}"
         )
-    return points
+    return list(points)  # every item is a Point (checked above)
 
 
 def _value(loss: Loss, point: Point) -> Bounds:
@@ -271,7 +271,9 @@ def _exact_value(loss: Loss, point: Point) -> sympy.Rational | None:
     return value if isinstance(value, sympy.Rational) else None
 
 
-def _segment(loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, options: dict) -> PathSegment:
+def _segment(
+    loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, options: dict[str, Any]
+) -> PathSegment:
     if C is None and moves and not loss.weight_decay:
         move = recognise_move(P, Q)
         if move is not None and prove_move(P, Q):
@@ -282,7 +284,7 @@ def _segment(loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, optio
     return _curved(loss, P, C, Q, options)
 
 
-def _straight(loss: Loss, P: Point, Q: Point, options: dict) -> PathSegment:
+def _straight(loss: Loss, P: Point, Q: Point, options: dict[str, Any]) -> PathSegment:
     """The barrier's branch and bound with the constant chord ``c = (L(P) + L(Q))/2`` (form ``midpoint``).
 
     Its pieces bound ``L - c_lo`` (``c_lo`` the lower end of the chord's enclosure) and its lower bound
@@ -298,7 +300,7 @@ def _straight(loss: Loss, P: Point, Q: Point, options: dict) -> PathSegment:
     return PathSegment(P, Q, None, None, r.lo + c_hi, r.hi + c_lo, r.status, r.witness, pieces, r.samples)
 
 
-def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict) -> PathSegment:
+def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict[str, Any]) -> PathSegment:
     """Branch and bound over ``t`` on a Bezier curve: split the piece with the largest claim first."""
     tol, max_pieces, max_seconds = options["tol"], options["max_pieces"], options["max_seconds"]
     start = time.perf_counter()
@@ -324,6 +326,6 @@ def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict) -> PathSegm
     return PathSegment(P, Q, C, None, lo, hi, status, witness, pieces, samples)
 
 
-def _entry(piece: Any) -> tuple:
+def _entry(piece: Any) -> tuple[Any, ...]:
     """A heap entry: the largest claim first (ties: the wider piece first)."""
     return (-piece.claim, piece.t0 - piece.t1, piece.t0, piece.t1, piece.own)

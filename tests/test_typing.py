@@ -1,0 +1,57 @@
+"""Type checking (issue 25): the strict modules are the public API's, the package says it is typed,
+and the bugs mypy found stay fixed.
+
+mypy itself runs in ``.ci/run`` (``python -m mypy``, settings in ``[tool.mypy]`` of pyproject.toml);
+it is not run here, to keep the suite fast.
+"""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+from pathlib import Path
+
+import symcert
+
+ROOT = Path(__file__).parent.parent
+
+
+def _strict_modules() -> set[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    strict = [o for o in config["overrides"] if o.get("disallow_untyped_defs")]
+    assert len(strict) == 1, "one strict block: the public API"
+    return set(strict[0]["module"])
+
+
+def test_every_public_name_is_defined_in_a_strictly_checked_module():
+    strict = _strict_modules()
+    loose = {}
+    for name in symcert.__all__:
+        value = getattr(symcert, name)
+        defined = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", None)
+        if not (isinstance(defined, str) and defined.startswith("symcert")):
+            defined = symcert._MODULE_OF[name]  # a constant: where symcert/__init__.py takes it from
+        if defined not in strict or symcert._MODULE_OF[name] not in strict:
+            loose[name] = defined
+    assert not loose, f"add these modules to the strict [[tool.mypy.overrides]] block: {loose}"
+
+
+def test_the_package_is_marked_typed():
+    assert (ROOT / "symcert" / "py.typed").is_file()
+    assert (ROOT / ".ci" / "run").read_text(encoding="utf-8").count("python -m mypy") == 1
+
+
+# Bugs mypy found, pinned.
+
+
+def test_a_hessian_without_finite_inverse_leaves_the_critical_point_undecided(monkeypatch):
+    """``approximate_inverse`` returns None (a Hessian with inf or NaN entries); the Krawczyk test was
+    then handed None (a TypeError), and now the result is "undecided"."""
+    from symcert.proofs import critical_point
+    from symcert.symbolic.saddle_example import saddle_example
+
+    example = saddle_example()
+    monkeypatch.setattr(critical_point, "approximate_inverse", lambda H: None)
+    found = critical_point.certify_critical_point(example.loss, example.approx)
+    assert found.status == "undecided" and found.margin is None
+    assert "no finite inverse" in found.message
