@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 __all__ = ["DIGITS", "decimal_down", "decimal_up", "outward_interval"]
 
@@ -40,7 +41,7 @@ _UNBOUNDED = {
 }
 
 
-def _fraction(value: object) -> Fraction:
+def _fraction(value: Any) -> Fraction:
     if hasattr(value, "p") and hasattr(value, "q"):  # a SymPy Rational, without importing SymPy
         return Fraction(int(value.p), int(value.q))
     return Fraction(value)
