@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from symcert.checker import arb_engine, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
@@ -51,7 +52,7 @@ class CheckResult:
 
 
 def check(
-    source: str | os.PathLike[str] | dict,
+    source: str | os.PathLike[str] | dict[str, Any],
     *,
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
@@ -110,7 +111,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         result.reasons = notes + problems
         return result
     if s.spec.verify is not None:  # a kind that checks more than one inequality
-        return s.spec.verify(s, result, notes, precisions, arithmetic)
+        verified: CheckResult = s.spec.verify(s, result, notes, precisions, arithmetic)
+        return verified
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for dps in precisions:
