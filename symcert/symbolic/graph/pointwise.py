@@ -39,7 +39,7 @@ from symcert.symbolic.graph.base import Layer, Shape, Tie
 __all__ = ["Activation", "Softmax", "BatchNorm", "LayerNorm"]
 
 
-def _epsilon(value: object, layer: str) -> Fraction:
+def _epsilon(value: Any, layer: str) -> Fraction:
     try:
         eps = Fraction(value)  # a float converts exactly (its binary value)
     except (TypeError, ValueError):
