@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from symcert.proofs.kinds import KINDS, kind_of
+from symcert.proofs.kinds.base import LayerAverageKind
 
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
@@ -32,7 +33,9 @@ __all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "coq_refusal"]
 #: (each kind declares it: ``coq_limit`` in :mod:`symcert.proofs.kinds`).
 MAX_COQ_SIZE = {name: kind.coq_limit for name, kind in KINDS.items() if kind.exports_to_coq}
 #: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
-MAX_ORBIT_UNITS = KINDS["orbit"].coq_max_units
+_ORBIT = KINDS["orbit"]
+assert isinstance(_ORBIT, LayerAverageKind)  # the orbit kind averages a layer
+MAX_ORBIT_UNITS = _ORBIT.coq_max_units
 
 _CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
 
