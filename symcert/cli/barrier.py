@@ -28,6 +28,7 @@ from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, Barr
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.losses import LOSS_KINDS, Loss, default_output
+from symcert.symbolic.network import MLP
 
 __all__ = ["add_barrier_parser", "run_barrier"]
 
@@ -224,7 +225,7 @@ def _loss_kind(args: argparse.Namespace) -> str:
     return "mse"
 
 
-def _framework_loss(args: argparse.Namespace, mlp: object, data: Dataset, kind: str) -> Loss:
+def _framework_loss(args: argparse.Namespace, mlp: MLP, data: Dataset, kind: str) -> Loss:
     """The loss of ``--framework``: scikit-learn's (1/2 on squared error, alpha/(2n)), or as given."""
     if args.framework != "sklearn":
         return Loss(mlp, data, kind, args.weight_decay)
