@@ -155,7 +155,7 @@ class _Reader:
 
     def _input_shape(self, value: Any) -> tuple[int, ...]:
         dims = value.type.tensor_type.shape.dim
-        shape = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+        shape: list[Any] = [d.dim_value if d.HasField("dim_value") else None for d in dims]  # checked below
         if len(shape) < 2 or any(d is None or d < 1 for d in shape[1:]):
             raise SpecificationError(
                 f"the input {value.name!r} needs a fixed shape (batch, ...) with every axis after the batch "
@@ -390,7 +390,7 @@ class _Reader:
         if self.attributes(node).get("allowzero", 0):
             raise self.refuse(node, "allowzero=1 is not supported")
         source = (None, *self.shapes[x])
-        target = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
+        target: list[Any] = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
         if target.count(-1) > 1 or any(v is None or v < -1 or v == 0 for v in target):
             raise self.refuse(node, f"cannot read the target shape {shape} (batch first) for input {source}")
         if -1 in target:
