@@ -146,8 +146,11 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "cube":
         return _wide.cube(u)
     if name in ("relu", "leaky_relu"):
-        assert name == "relu" or slope is not None  # statement.py gives leaky_relu its slope
-        scale = arb(0) if slope is None else arb(fmpq(slope.numerator, slope.denominator))
+        if name == "relu":
+            scale = arb(0)
+        else:
+            assert slope is not None  # statement.py gives leaky_relu its slope
+            scale = arb(fmpq(slope.numerator, slope.denominator))
         return u.max(scale * u)
     raise ArithmeticError(f"unknown activation {name!r}")
 
