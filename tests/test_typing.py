@@ -7,9 +7,11 @@ it is not run here, to keep the suite fast.
 
 from __future__ import annotations
 
+import ast
 import inspect
-import tomllib
 from pathlib import Path
+
+import pytest
 
 import symcert
 
@@ -17,6 +19,7 @@ ROOT = Path(__file__).parent.parent
 
 
 def _strict_modules() -> set[str]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
     strict = [o for o in config["overrides"] if o.get("disallow_untyped_defs")]
     assert len(strict) == 1, "one strict block: the public API"
@@ -34,6 +37,18 @@ def test_every_public_name_is_defined_in_a_strictly_checked_module():
         if defined not in strict or symcert._MODULE_OF[name] not in strict:
             loose[name] = defined
     assert not loose, f"add these modules to the strict [[tool.mypy.overrides]] block: {loose}"
+
+
+def test_type_checkers_see_every_public_name_where_it_is_defined():
+    """``symcert/__init__.py`` imports its names lazily (``__getattr__``), which a type checker reads as
+    ``Any``; its ``if TYPE_CHECKING:`` block imports each name from the module ``_SOURCES`` names."""
+    tree = ast.parse((ROOT / "symcert" / "__init__.py").read_text(encoding="utf-8"))
+    (block,) = [n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"]
+    seen = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom), ast.unparse(node)
+        seen[node.module] = {alias.name for alias in node.names}
+    assert seen == {module: set(names) for module, names in symcert._SOURCES.items()}
 
 
 def test_the_package_is_marked_typed():
