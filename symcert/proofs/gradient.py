@@ -136,7 +136,7 @@ def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.
     layers = loss.mlp.layers(loss.mlp.symbols)
     incoming = list(layers[layer - 1].weights[unit])
     biases = layers[layer - 1].biases
-    if biases is not None:  # the network has biases
+    if biases is not None:
         incoming.append(biases[unit])
     outgoing = [row[unit] for row in layers[layer].weights]
     return tuple(incoming), tuple(outgoing)
