@@ -201,7 +201,7 @@ def certify_path(
         raise SpecificationError(f"tol must be > 0, got {tol}")
     start = time.perf_counter()
     step = 2 if curve == "bezier" else 1
-    segments = []
+    segments: list[PathSegment] = []
     starts = range(0, len(points) - 1, step)
     for i in starts:
         if progress is not None:

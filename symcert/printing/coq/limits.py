@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from symcert.proofs.kinds import KINDS, kind_of
+from symcert.proofs.kinds.barrier import BarrierKind
 from symcert.proofs.kinds.base import LayerAverageKind
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ _ORBIT = KINDS["orbit"]
 assert isinstance(_ORBIT, LayerAverageKind)  # the orbit kind averages a layer
 MAX_ORBIT_UNITS = _ORBIT.coq_max_units
 #: The most pieces a barrier certificate exports (one ``interval`` proof per piece).
-MAX_BARRIER_PIECES = KINDS["barrier"].coq_max_pieces
+_BARRIER = KINDS["barrier"]
+assert isinstance(_BARRIER, BarrierKind)  # the barrier kind bounds its pieces
+MAX_BARRIER_PIECES = _BARRIER.coq_max_pieces
 
 _CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
 

@@ -293,9 +293,10 @@ def tensor_actions(spec: PermutationSpec, element: Element) -> dict[str, TensorA
     out = {}
     for t in segment.tensors:
         member = group.tensor_axis(t)
+        assert member is not None  # a segment's tensors carry the group
         if t in segment.complements:
             flipped = tuple(bool(v) for v in _expand(member, np.array([b == -1 for b in base], dtype=int)))
-            diag = Diag((1,) * len(flipped), flipped)
+            diag = Diag((Fraction(1),) * len(flipped), flipped)
         else:
             diag = Diag(tuple(_expand(member, base ** segment.exponents.get(t, 1))))
         out[t] = TensorAction(((member.axis, diag),))

@@ -207,10 +207,11 @@ def _scaling(
         if p is not None and p.any_complement:
             flipped = np.array(p.complement)
             new["bias"] = new["bias"] + w[:, flipped].reshape(w.shape[0], -1).sum(axis=1)
+        column, row = (None, slice(None), *tail), (slice(None), None, *tail)  # no star in a subscript: 3.10
         if u is not None:
-            new["weight"] = new["weight"] / u[(None, slice(None), *tail)]
+            new["weight"] = new["weight"] / u[column]
         if v is not None:
-            new["weight"] = new["weight"] * v[(slice(None), None, *tail)]
+            new["weight"] = new["weight"] * v[row]
             if layer.bias:
                 new["bias"] = new["bias"] * v
         if shift:
