@@ -75,6 +75,9 @@ def check(
         raise CertificateFormatError(
             f"check needs a path or a parsed certificate, got {type(source).__name__}"
         )
+    graph_result = _graph_network(record)
+    if graph_result is not None:
+        return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
@@ -94,6 +97,23 @@ def check(
     result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
+
+
+def _graph_network(record: object) -> CheckResult | None:
+    """A certificate on a layer graph (issue 23): not checked yet, so never accepted (None: an MLP)."""
+    network = record.get("network") if isinstance(record, dict) else None
+    if not (isinstance(network, dict) and "graph" in network):
+        return None
+    kind = record.get("kind") if isinstance(record.get("kind"), str) else "?"
+    return CheckResult(
+        False,
+        kind,
+        [
+            "REJECT: this certificate is on a layer graph (conv, pooling, normalisation layers), which the "
+            "independent checker cannot check yet; it is neither accepted nor refuted, and only the "
+            "prover's own enclosures stand behind it"
+        ],
+    )
 
 
 def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> CheckResult:

@@ -202,6 +202,12 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
     check_dps(args.dps)  # the API's check; the option's type already gave the user's number
+    if args.model is not None and str(args.model).lower().endswith(".onnx"):
+        from symcert.cli.graph_prove import run_graph_prove  # a layer graph: its own command path
+
+        if args.coq or args.plot:
+            raise SpecificationError("--coq and --plot are not available with an ONNX model; drop them")
+        return run_graph_prove(args)
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.numeric.engine.f64 import F64
 from symcert.numeric.engine.network import _activation, _probabilities
 from symcert.numeric.graph.tensors import (
     enclose,
@@ -72,6 +73,7 @@ from symcert.symbolic.graph import (
     Reshape,
     Softmax,
     Transpose,
+    exact_array,
 )
 
 __all__ = ["enclose_graph", "enclose_layer", "FORWARDS"]
@@ -226,12 +228,13 @@ def enclose_graph(
 ) -> dict[str, Any]:
     """Enclosures of every tensor of ``graph`` on the exact batch ``x`` (``(N, *input_shape)``).
 
-    ``params`` are exact (checked by :meth:`Graph.check_parameters`); ``x`` is an exact array or an
-    enclosure already in ``bk``. ``upto`` stops before node ``upto`` (e.g. ``len(nodes) - 1``: the
-    tensors before a final softmax). Call it inside ``bk.active()``.
+    ``params`` are exact (checked by :meth:`Graph.check_parameters`); ``x`` is exact (numbers, floats
+    read exactly) or an enclosure already in ``bk``. ``upto`` stops before node ``upto`` (e.g.
+    ``len(nodes) - 1``: the tensors before a final softmax). Call it inside ``bk.active()``.
     """
     exact = graph.check_parameters(params)
-    if isinstance(x, np.ndarray) and x.dtype == object and not _is_enclosure(x):
+    if not _is_enclosure(x):
+        x = exact_array(x, "x")
         if x.shape[1:] != graph.input_shape:
             raise SpecificationError(
                 f"the inputs must have shape (N, {', '.join(map(str, graph.input_shape))}), got {x.shape}"
@@ -246,5 +249,10 @@ def enclose_graph(
     return values
 
 
-def _is_enclosure(x: np.ndarray) -> bool:
-    return x.size > 0 and not isinstance(x.flat[0], (Fraction, int))
+def _is_enclosure(x: Any) -> bool:
+    """An F64, or an object array of Arb balls (not exact numbers)."""
+    if isinstance(x, F64):
+        return True
+    if not (isinstance(x, np.ndarray) and x.dtype == object and x.size > 0):
+        return False
+    return type(x.flat[0]).__name__ == "arb"

@@ -1,0 +1,207 @@
+r"""The chord certificate for a layer graph: ``L((A + g A)/2) > (L(A) + L(g A))/2``.
+
+``g`` is one of the symmetries derived from the graph (:func:`~symcert.symbolic.graph.derive_symmetries`),
+for example a swap of two channels of a convolution, applied exactly to the parameters
+(:func:`~symcert.symbolic.graph.apply`); the midpoint ``M = (A + B)/2`` is exact. The three losses are
+enclosed rigorously by :mod:`symcert.numeric.graph` on the engine's ladder (verified float64 first,
+then Arb balls), and the claim is decided strictly on the enclosures of all three values: the
+certificate does not rely on ``L(A) = L(B)`` (which the symmetry gives) and so needs no invariance
+proof; a convex function would have ``L(M) <= (L(A) + L(B))/2``.
+
+The certificate is data in the format of the MLP's ``chord`` kind, with the graph as its network
+(``{"graph": graph_to_dict(...)}``) and the parameters in ``params_to_dict``'s form.
+
+>>> from symcert.symbolic.graph import Activation, Dense, Graph, Node, Permute
+>>> from symcert.numeric.graph import GraphLoss
+>>> g = Graph((1,), [Node("fc1", Dense(2)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
+>>> A = {"fc1.weight": [[-2], [2]], "fc1.bias": [-1, 0], "fc2.weight": [[1, 1]], "fc2.bias": [0]}
+>>> loss = GraphLoss(g, [[-1], [0], [1], [2]], [["-1/5"], ["-4/5"], [0], [0]], "mse")
+>>> cert = certify_graph_chord(loss, A, Permute("P_fc1", (1, 0)))
+>>> cert.status, cert.decision.rung, cert.to_dict()["network"]["graph"]["format"]
+('proved', 'float64', 'symcert-graph')
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy
+
+from symcert.display import Displayed
+from symcert.errors import SpecificationError
+from symcert.numeric.decide import Decision
+from symcert.numeric.engine.ladder import decide_on_rungs
+from symcert.numeric.graph import GraphLoss, float_loss, loss_enclosure
+from symcert.proofs.kinds.chord import KIND as CHORD
+from symcert.symbolic.exact import format_rational
+from symcert.symbolic.graph import (
+    Flip,
+    Permute,
+    apply,
+    derive_symmetries,
+    element_text,
+    graph_to_dict,
+    params_to_dict,
+)
+
+__all__ = ["GraphCertificate", "certify_graph_chord", "candidate_elements", "best_graph_element"]
+
+Element = Any  # Permute | Flip | Rescale
+
+
+@dataclass(frozen=True)
+class GraphCertificate(Displayed):
+    """A (possibly failed) chord certificate that a graph network's loss is not convex.
+
+    ``status`` is "proved", "refuted" or "undecided" (see :class:`~symcert.proofs.certificates.Certificate`);
+    ``A`` and ``B = element(A)`` are exact parameters by name; ``enclosures`` has ``L(A)``, ``L(B)``,
+    ``L(M)`` and ``barrier`` as exact ``(lower, upper)``.
+    """
+
+    kind: str
+    status: str
+    loss: GraphLoss
+    A: dict[str, np.ndarray]
+    B: dict[str, np.ndarray]
+    element: Element
+    enclosures: dict[str, tuple[sympy.Rational, sympy.Rational]]
+    decision: Decision | None
+    dps: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def claim(self) -> str:
+        """The inequality this certificate decides, in words."""
+        return CHORD.claim
+
+    @property
+    def proved(self) -> bool:
+        """True when the loss was proved non-convex."""
+        return self.status == "proved"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The certificate as JSON-ready data (exact rationals as strings), in the chord kind's format."""
+        from symcert.version import __version__
+
+        loss = self.loss
+        record: dict[str, Any] = {"kind": loss.kind, "weight_decay": "0"}
+        if loss.factor != 1:
+            record["factor"] = str(loss.factor)
+        return {
+            "schema": "symcert-certificate",
+            "version": 1,
+            "kind": self.kind,
+            "status": self.status,
+            "network": {"graph": graph_to_dict(loss.graph), "output_activation": loss.output},
+            "loss": record,
+            "data": {"xs": _strings(loss.X), "ys": _strings(loss.Y)},
+            "points": {"A": params_to_dict(self.A), "B": params_to_dict(self.B)},
+            "element": element_text(self.element),
+            "parameters": {},
+            "claim": CHORD.claim_record(),
+            "enclosures": {
+                name: [format_rational(lo), format_rational(hi)] for name, (lo, hi) in self.enclosures.items()
+            },
+            "dps": self.dps,
+            "notes": list(self.notes),
+            "prover": {
+                "name": "symcert",
+                "version": __version__,
+                **({} if self.decision is None else {"rung": self.decision.rung}),
+            },
+        }
+
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+
+def _strings(values: np.ndarray) -> Any:
+    return np.vectorize(str, otypes=[object])(values).tolist()
+
+
+def _midpoint(A: Mapping[str, np.ndarray], B: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {name: (A[name] + B[name]) / 2 for name in A}
+
+
+def certify_graph_chord(
+    loss: GraphLoss, A: Mapping[str, Any], element: Element, dps: int = 50
+) -> GraphCertificate:
+    """The chord certificate at ``A`` and ``B = element(A)`` (see the module text).
+
+    ``element`` is a derived symmetry (:class:`~symcert.symbolic.graph.Permute`, ``Flip``, ``Rescale``);
+    one that the graph's facts do not allow is refused. The decision climbs the kind's ladder
+    (float64, then Arb at ``dps``, ``2 dps``, ...).
+    """
+    graph = loss.graph
+    A = graph.check_parameters(A)
+    spec = derive_symmetries(graph)
+    B = graph.check_parameters(apply(spec, A, element))
+    M = _midpoint(A, B)
+
+    def compute(bk: Any) -> dict:
+        LA, LB, LM = (loss_enclosure(bk, loss, p) for p in (A, B, M))
+        barrier = (LM[0] - (LA[1] + LB[1]) / 2, LM[1] - (LA[0] + LB[0]) / 2)
+        return {"L(A)": LA, "L(B)": LB, "L(M)": LM, "barrier": barrier}
+
+    decision, enclosures = decide_on_rungs(compute, "barrier", ">", CHORD.ladder(dps))
+    notes = (
+        f"B = {element_text(element)}(A), a symmetry derived from the graph; M = (A + B)/2 exactly",
+        "decided on enclosures of L(A), L(B) and L(M) alike (no use of L(A) = L(B)); "
+        + decision.describe("barrier"),
+    )
+    return GraphCertificate(
+        "chord", decision.status, loss, A, B, element, enclosures, decision, decision.dps, notes
+    )
+
+
+def candidate_elements(loss: GraphLoss, limit: int = 40) -> list[Element]:
+    """Swaps of two channels in every derived group, and single-channel sign flips where allowed."""
+    spec = derive_symmetries(loss.graph)
+    found: list[Element] = []
+    for group in spec.groups:
+        if group.size < 2:
+            continue
+        for i, j in itertools.islice(itertools.combinations(range(group.size), 2), limit):
+            perm = list(range(group.size))
+            perm[i], perm[j] = j, i
+            found.append(Permute(group.name, tuple(perm)))
+        for index, segment in enumerate(group.signs):
+            if segment.allowed:
+                for i in range(min(group.size, limit)):
+                    signs = tuple(-1 if k == i else 1 for k in range(group.size))
+                    found.append(Flip(group.name, index, signs))
+    return found
+
+
+def best_graph_element(
+    loss: GraphLoss, A: Mapping[str, Any], progress: Callable[[str], None] | None = None
+) -> tuple[Element, float]:
+    """The candidate element with the largest float64 gap ``L(M) - (L(A) + L(B))/2`` (a search, not proof)."""
+    graph = loss.graph
+    A = graph.check_parameters(A)
+    spec = derive_symmetries(graph)
+    candidates = candidate_elements(loss)
+    if not candidates:
+        raise SpecificationError(
+            f"the {graph.describe()} has no channel permutation or sign flip to use (every group has one "
+            "channel); a chord certificate needs a symmetry"
+        )
+    base = float_loss(loss, A)
+    best, gap = None, -np.inf
+    for element in candidates:
+        B = apply(spec, A, element)
+        g = float_loss(loss, _midpoint(A, graph.check_parameters(B))) - (base + float_loss(loss, B)) / 2
+        if g > gap:
+            best, gap = element, g
+    if progress is not None:
+        progress(
+            f"screened {len(candidates)} symmetries in float64; best gap {gap:.6g} for {element_text(best)}"
+        )
+    return best, float(gap)
+
