@@ -1,8 +1,8 @@
 """The chord certificate for layer graphs, from ONNX models built with onnx.helper: proved for a small
 CNN at a point that fits its data (a swap of two conv channels), through the API and through
-``symcert prove --model FILE.onnx --data FILE.npz``; the loss enclosure at an imported model contains
-an independent numpy float64 evaluation (and onnxruntime's, to float32 rounding); ``symcert check``
-says it cannot check graph certificates yet."""
+``symcert prove --model FILE.onnx --data FILE.npz`` (and ``symcert check`` accepts it); the loss
+enclosure at an imported model contains an independent numpy float64 evaluation (and onnxruntime's,
+to float32 rounding)."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def _write(tmp_path, activation: str = "Tanh", flat: bool = False):
     return onnx_path, npz_path
 
 
-def test_prove_command_on_an_onnx_model_and_check_refuses(tmp_path, capsys) -> None:
+def test_prove_command_on_an_onnx_model_and_check(tmp_path, capsys) -> None:
     onnx_path, npz_path = _write(tmp_path, flat=True)  # flat rows: reshaped to (1, 8, 8)
     out = tmp_path / "cert.json"
     args = ["prove", "--model", str(onnx_path), "--data", str(npz_path), "--json", str(out), "--quiet"]
@@ -134,9 +134,8 @@ def test_prove_command_on_an_onnx_model_and_check_refuses(tmp_path, capsys) -> N
     assert "Verdict: PROVED" in text and "Conv(3" in text
     record = json.loads(out.read_text())
     assert record["kind"] == "chord" and record["network"]["graph"]["format"] == "symcert-graph"
-    assert main(["check", str(out)]) == 1
-    captured = capsys.readouterr()
-    assert "cannot check yet" in captured.out + captured.err and "ACCEPTED" not in captured.out
+    assert main(["check", str(out)]) == 0  # the independent checker, its own graph evaluation in Arb
+    assert "ACCEPTED: chord certificate" in capsys.readouterr().out
     assert main(args) == 0  # the element found by the float64 search
     assert "Symmetry:" in capsys.readouterr().out
 
