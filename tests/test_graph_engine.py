@@ -178,3 +178,17 @@ def test_graph_loss_refuses_bad_shapes():
         GraphLoss(graph, np.zeros((3, 1, 5, 5), dtype=int), [[1]] * 3, "mse")
     with pytest.raises(SpecificationError, match="ends in softmax"):
         GraphLoss(graph, np.zeros((3, 1, 5, 5), dtype=int), [[1, 0]] * 3, "bce")
+
+
+def test_chunks_of_data_points_give_the_same_loss(monkeypatch):
+    import symcert.numeric.graph.loss as module
+
+    graph = _cnn()
+    params = random_parameters(graph, seed=6)
+    loss = GraphLoss(graph, _batch(graph.input_shape, n=7, seed=6), [[1, 0], [0, 1]] * 3 + [[1, 0]], "mse")
+    whole = loss_enclosure(F64Backend(), loss, params)
+    monkeypatch.setattr(module, "CHUNK_ENTRIES", 1)
+    assert module.chunk_size(graph) == 1
+    pieces = loss_enclosure(F64Backend(), GraphLoss(graph, loss.X, loss.Y, "mse"), params)
+    assert max(whole[0], pieces[0]) <= min(whole[1], pieces[1])  # both enclose the same value
+    assert pieces[1] - pieces[0] < Fraction(1, 10**12)

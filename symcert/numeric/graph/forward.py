@@ -49,10 +49,12 @@ from symcert.numeric.graph.tensors import (
     maximum,
     moveaxis,
     pad,
+    prepare_left,
     reshape,
     shape,
     sqrt,
     stack,
+    take,
     total,
     transpose,
     where,
@@ -100,17 +102,18 @@ def _patches(x: Any, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
         index = tuple(
             slice(o * d, o * d + s * (m - 1) + 1, s) for o, d, s, m in zip(offset, dilation, stride, out)
         )
-        found.append((padded[(slice(None), slice(None), *index)], inside[index]))
+        found.append((take(padded, (slice(None), slice(None), *index)), inside[index]))
     return found
 
 
 def _conv(bk: Any, layer: Conv, p: Params, x: Any) -> Any:
     n, c_in = shape(x)[:2]
     out = layer.output_shape([shape(x)[1:]])[1:]
-    seen = [v for v, _ in _patches(x, layer.kernel, layer.stride, layer.padding, layer.dilation, out)]
+    k = c_in * math.prod(layer.kernel)
+    parts = prepare_left(bk, x, k)  # midpoint, radius, gamma_n term: once per input entry
+    seen = [v for v, _ in _patches(parts, layer.kernel, layer.stride, layer.padding, layer.dilation, out)]
     cols = stack(seen, 2)  # (N, C_in, K, *out): column c K + k, as W.reshape(C_out, C_in K)
     cols = moveaxis(moveaxis(cols, 1, -1), 1, -1)  # (N, *out, C_in, K)
-    k = c_in * math.prod(layer.kernel)
     rows = reshape(cols, (-1, k))  # im2col: N * positions rows of n = C_in k k entries
     weight = reshape(p["weight"], (layer.channels, k))
     y = matmul2d(bk, rows, transpose(weight, (1, 0)))  # gamma_n with n = C_in k k
@@ -224,13 +227,20 @@ def enclose_layer(bk: Any, layer: Layer, params: Params, inputs: list[Any]) -> A
 
 
 def enclose_graph(
-    bk: Any, graph: Graph, params: Mapping[str, Any], x: Any, *, upto: int | None = None
+    bk: Any,
+    graph: Graph,
+    params: Mapping[str, Any],
+    x: Any,
+    *,
+    upto: int | None = None,
+    converted: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Enclosures of every tensor of ``graph`` on the exact batch ``x`` (``(N, *input_shape)``).
 
     ``params`` are exact (checked by :meth:`Graph.check_parameters`); ``x`` is exact (numbers, floats
     read exactly) or an enclosure already in ``bk``. ``upto`` stops before node ``upto`` (e.g.
-    ``len(nodes) - 1``: the tensors before a final softmax). Call it inside ``bk.active()``.
+    ``len(nodes) - 1``: the tensors before a final softmax). ``converted`` may hold the parameters'
+    enclosures already made in ``bk`` (by name). Call it inside ``bk.active()``.
     """
     exact = graph.check_parameters(params)
     if not _is_enclosure(x):
@@ -244,7 +254,11 @@ def enclose_graph(
     nodes = graph.nodes if upto is None else graph.nodes[:upto]
     for node in nodes:
         prefix = node.name + "."
-        local = {k[len(prefix) :]: enclose(bk, v) for k, v in exact.items() if k.startswith(prefix)}
+        local = {
+            k[len(prefix) :]: converted[k] if converted is not None else enclose(bk, v)
+            for k, v in exact.items()
+            if k.startswith(prefix)
+        }
         values[node.name] = enclose_layer(bk, node.layer, local, [values[s] for s in node.inputs])
     return values
 

@@ -21,6 +21,7 @@ computes it), anything else ends in logits (PyTorch's ``CrossEntropyLoss`` and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,7 +33,7 @@ from symcert.errors import SpecificationError
 from symcert.numeric.engine.network import _SIGMOID, _activation, _add, _mul, _probabilities, _softmax, _total
 from symcert.numeric.graph.forward import enclose_graph
 from symcert.numeric.graph.tensors import enclose
-from symcert.symbolic.graph import Activation, Graph, Softmax, exact_array
+from symcert.symbolic.graph import Activation, Conv, Graph, Softmax, exact_array
 from symcert.symbolic.loss_entries import EngineOps
 from symcert.symbolic.losses import loss_function
 
@@ -150,22 +151,49 @@ def _ops(bk: Any, output: str) -> EngineOps:
     )
 
 
-def _memo(loss: GraphLoss, bk: Any) -> dict:
-    """The data's enclosures in ``bk``, made once per loss and backend (precision)."""
+#: Entries of the largest intermediate array (an unfolded convolution) per chunk of data points.
+CHUNK_ENTRIES = 2**22
+
+
+def chunk_size(graph: Graph) -> int:
+    """Data points per pass: the unfolded patches of the widest layer stay below :data:`CHUNK_ENTRIES`."""
+    widest = 1
+    for node in graph.nodes:
+        size = math.prod(graph.shapes[node.name])
+        if isinstance(node.layer, Conv):  # positions x (C_in k k): the unfolded patches per example
+            positions = size // node.layer.channels
+            size = positions * graph.shapes[node.inputs[0]][0] * math.prod(node.layer.kernel)
+        widest = max(widest, size, math.prod(graph.shapes[node.inputs[0]]))
+    return max(1, CHUNK_ENTRIES // widest)
+
+
+def _chunks(loss: GraphLoss, bk: Any) -> list:
+    """The data's enclosures in ``bk``, chunk by chunk, made once per loss and backend (precision)."""
     key = (bk.name, getattr(bk, "prec", 53))
     store = loss.__dict__.setdefault("_enclosures", {})
     if key not in store:
-        store[key] = (enclose(bk, loss.X), enclose(bk, loss.Y))
+        step = chunk_size(loss.graph)
+        store[key] = [
+            (enclose(bk, loss.X[i : i + step]), enclose(bk, loss.Y[i : i + step]))
+            for i in range(0, loss.n_points, step)
+        ]
     return store[key]
 
 
 def loss_value(bk: Any, loss: GraphLoss, params: Mapping[str, Any]) -> Any:
-    """The loss at exact ``params`` as a scalar enclosure in ``bk`` (call inside ``bk.active()``)."""
-    X, Y = _memo(loss, bk)
-    values = enclose_graph(bk, loss.graph, params, X, upto=loss.logits_stop)
-    z = values[loss.logits_name()]
-    v = loss.function.engine(bk, (z, None, None), Y, 0, _ops(bk, loss.output))[0]
-    return v * bk.constant(loss.scale)
+    """The loss at exact ``params`` as a scalar enclosure in ``bk`` (call inside ``bk.active()``).
+
+    The data pass in chunks (:func:`chunk_size`); the sums over the chunks are enclosed as they add up.
+    """
+    exact = loss.graph.check_parameters(params)
+    converted = {name: enclose(bk, v) for name, v in exact.items()}
+    total = None
+    for X, Y in _chunks(loss, bk):
+        values = enclose_graph(bk, loss.graph, exact, X, upto=loss.logits_stop, converted=converted)
+        z = values[loss.logits_name()]
+        v = loss.function.engine(bk, (z, None, None), Y, 0, _ops(bk, loss.output))[0]
+        total = v if total is None else total + v
+    return total * bk.constant(loss.scale)
 
 
 def loss_enclosure(bk: Any, loss: GraphLoss, params: Mapping[str, Any]) -> Bounds:

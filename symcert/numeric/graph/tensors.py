@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from symcert.numeric.engine.elementary import down, up
-from symcert.numeric.engine.f64 import F64
+from symcert.numeric.engine.f64 import F64, LeftOperand, left_operand, matmul_left
 from symcert.numeric.engine.layout import Exact
 
 __all__ = [
@@ -41,23 +41,59 @@ __all__ = [
     "total",
     "sqrt",
     "matmul2d",
+    "prepare_left",
+    "take",
 ]
 
 
 def _map(x: Any, f: Any) -> Any:
-    """``f`` applied to the arrays of ``x`` (both endpoints of an :class:`F64`)."""
-    return F64(f(x.lo), f(x.hi)) if isinstance(x, F64) else f(x)
+    """``f`` applied to the arrays of ``x`` (both endpoints of an :class:`F64`, every part of a
+    :class:`~symcert.numeric.engine.f64.LeftOperand`)."""
+    if isinstance(x, F64):
+        return F64(f(x.lo), f(x.hi))
+    if isinstance(x, LeftOperand):
+        return LeftOperand(*(None if a is None else f(a) for a in x[:4]), x.n)
+    return f(x)
+
+
+def take(x: Any, index: tuple) -> Any:
+    """``x[index]`` (basic indexing: slices)."""
+    return _map(x, lambda a: a[index])
 
 
 def enclose(bk: Any, values: np.ndarray) -> Any:
-    """An enclosure of an exact array (an object array of ``Fraction``) in the backend ``bk``."""
+    """An enclosure of an exact array (an object array of ``Fraction``) in the backend ``bk``.
+
+    On the float64 rung an array of dyadic rationals with numerators below ``2^53`` (a float32 or
+    float64 model's parameters, data read from floats) is a float array exactly: no rounding.
+    """
     values = np.asarray(values, dtype=object)
+    if bk.name == "float64":
+        floats = _dyadic_floats(values)
+        if floats is not None:
+            return F64.exact(floats)
     return bk.array(Exact.of(list(values.ravel()), values.shape))
+
+
+def _dyadic_floats(values: np.ndarray) -> np.ndarray | None:
+    """``values`` as float64 if every entry is ``p / 2^k`` with ``|p| < 2^53`` and ``k <= 1022`` (each
+    such rational is a float, and ``float()`` of a ``Fraction`` is then exact), else None."""
+    out = np.empty(values.shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    for i, v in enumerate(values.flat):
+        d = v.denominator
+        if d & (d - 1) or abs(v.numerator) >= _TWO53 or d.bit_length() > 1023:
+            return None
+        flat[i] = v.numerator / d
+    return out
+
+
+_TWO53 = 2**53
 
 
 def shape(x: Any) -> tuple[int, ...]:
     """The tensor's shape."""
-    return tuple(x.shape)
+    return tuple(x.mid.shape if isinstance(x, LeftOperand) else x.shape)
 
 
 def reshape(x: Any, new: tuple[int, ...]) -> Any:
@@ -76,9 +112,12 @@ def transpose(x: Any, axes: tuple[int, ...]) -> Any:
 
 
 def stack(items: list[Any], axis: int) -> Any:
-    """numpy's ``stack`` of tensors of one backend."""
+    """numpy's ``stack`` of tensors of one backend (or of left operands)."""
     if isinstance(items[0], F64):
         return F64(np.stack([i.lo for i in items], axis), np.stack([i.hi for i in items], axis))
+    if isinstance(items[0], LeftOperand):
+        parts = [None if items[0][k] is None else np.stack([i[k] for i in items], axis) for k in range(4)]
+        return LeftOperand(*parts, items[0].n)
     return np.stack(items, axis)
 
 
@@ -95,9 +134,9 @@ def pad(x: Any, pads: tuple[tuple[int, int], ...]) -> Any:
     if all(p == (0, 0) for p in pads):
         return x
     full = ((0, 0),) * (len(shape(x)) - len(pads)) + tuple(pads)
-    zero = _zero_like(x)
-    if isinstance(x, F64):
+    if isinstance(x, (F64, LeftOperand)):  # 0 in every part: an exact zero
         return _map(x, lambda a: np.pad(a, full, constant_values=0.0))
+    zero = _zero_like(x)
     out = np.empty(tuple(n + b + e for n, (b, e) in zip(shape(x), full)), dtype=object)
     out[...] = zero
     out[tuple(slice(b, b + n) for n, (b, _) in zip(shape(x), full))] = x
@@ -147,5 +186,14 @@ def sqrt(bk: Any, x: Any) -> Any:
 
 
 def matmul2d(bk: Any, a: Any, b: Any) -> Any:
-    """``a @ b`` for matrices: the engine's verified product (``gamma_n`` with ``n`` the inner size)."""
+    """``a @ b`` for matrices: the engine's verified product (``gamma_n`` with ``n`` the inner size);
+    ``a`` may be a left operand prepared by :func:`prepare_left` and rearranged."""
+    if isinstance(a, LeftOperand):
+        return matmul_left(a, b)
     return bk.matmul(a, b)
+
+
+def prepare_left(bk: Any, x: Any, n: int) -> Any:
+    """On the float64 rung, ``x``'s parts as the left factor of products of inner size ``n`` (made once
+    per entry; unfold them with the moves here); elsewhere ``x`` itself."""
+    return left_operand(x, n) if isinstance(x, F64) else x
