@@ -2,9 +2,10 @@
 (two residual blocks of 3x3 convs with batch norm, about 100,000 parameters) on scikit-learn's 1,797
 digits as 8x8 images, against numpy float64 in the same run, and the independent checker's time.
 
-Run: ``python benchmarks/bench_graph.py [--quick]`` (``--quick``: 200 digits, no checker run on the
-ResNet). The weights are random (seeded, float32 like a trained model's), not trained: the timings
-are what they measure, and the verdict is what the chord gives at that point.
+Run: ``python benchmarks/bench_graph.py [--quick]`` (``--quick``: the first 200 digits). The weights
+are random (seeded, float32 like a trained model's), not trained; the targets
+are the network's own outputs rounded to 1/64 (a teacher, so ``A`` nearly fits and ``L(A)`` is small),
+with the mse loss; ``B`` swaps two channels of the first conv (of the first block, for the ResNet).
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from __future__ import annotations
 import json
 import sys
 import time
-from fractions import Fraction
 
 import numpy as np
 from timing import best_of
 
 from symcert.checker import check
-from symcert.checker.reading import loads
+from symcert.checker.reading import CertificateFormatError, loads
 from symcert.numeric.engine.backends import F64Backend
 from symcert.numeric.graph import GraphLoss, float_loss, loss_enclosure
 from symcert.proofs.graph_chord import certify_graph_chord
@@ -33,6 +33,7 @@ from symcert.symbolic.graph import (
     Graph,
     Node,
     Permute,
+    evaluate,
 )
 
 
@@ -93,16 +94,17 @@ def resnet(width: int = 48) -> Graph:
 
 
 def run(name: str, graph: Graph, group: str, n: int, checker: bool) -> None:
-    X, Y = _digits(n)
+    X, _ = _digits(n)
     params = _params(graph, 0)
+    Y = np.round(evaluate(graph, params, X) * 64) / 64  # a teacher: A nearly fits
     t0 = time.perf_counter()
-    loss = GraphLoss(graph, X, Y, "cross_entropy")
+    loss = GraphLoss(graph, X, Y, "mse")
     exact = graph.check_parameters(params)
     t1 = time.perf_counter()
     numpy_s = best_of(lambda: float_loss(loss, exact), repeats=3, budget=1.0)
     f64_s = best_of(lambda: loss_enclosure(F64Backend(), loss, exact), repeats=1, budget=0.0)
     lo, hi = loss_enclosure(F64Backend(), loss, exact)
-    size = graph.shapes[graph.node(group.removeprefix("P_")).name][0]
+    size = graph.shapes[group.removeprefix("P_")][0]
     t2 = time.perf_counter()
     cert = certify_graph_chord(loss, exact, Permute(group, (1, 0, *range(2, size))))
     t3 = time.perf_counter()
@@ -114,14 +116,17 @@ def run(name: str, graph: Graph, group: str, n: int, checker: bool) -> None:
     if checker:
         record = loads(json.dumps(cert.to_dict()))
         t4 = time.perf_counter()
-        result = check(record)
+        try:
+            result = check(record)
+        except CertificateFormatError as error:  # the budget: refused before any work
+            print(f"    checker: refused ({error})")
+            return
         t5 = time.perf_counter()
         print(f"    checker: {'accepted' if result.accepted else 'rejected'} in {t5 - t4:.1f} s")
-    assert lo <= Fraction(float_loss(loss, exact)) <= hi or hi - lo > 0
 
 
 if __name__ == "__main__":
     quick = "--quick" in sys.argv
     n = 200 if quick else 1797
     run("CNN 1-4-8 tanh", cnn(), "P_conv1", n, checker=True)
-    run("ResNet-style, 2 blocks", resnet(), "P_b1c1", n, checker=not quick)
+    run("ResNet-style, 2 blocks", resnet(), "P_b1c1", n, checker=True)

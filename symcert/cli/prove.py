@@ -59,6 +59,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
             ("symcert prove --widths 2,3,1 --activation sigmoid --kind curvature", "another network"),
             ("symcert prove --model net.npz --data train.csv", "your own trained network"),
+            ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "

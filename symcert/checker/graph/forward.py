@@ -1,12 +1,12 @@
 """The checker's own evaluation of a layer graph in Arb balls, and the loss on the certificate's data.
 
-Each layer type is evaluated straight from its definition on numpy object arrays of ``arb`` (batch axis
-first), sharing nothing with the prover: a dense layer is a sum of products over its inputs, a
-convolution a sum over kernel offsets of the shifted, zero-padded input times that offset's weights
-(not the prover's unfolded patches), pooling a sum or Arb's ``max`` over window offsets, batch and
-layer norm their formulas with Arb's square root, the activations and softmax the checker's own
-functions (:mod:`symcert.checker.arb_engine`, :mod:`symcert.checker.arb_wide`). Arb is the kernel
-trusted here: every operation's ball contains the exact result.
+Each layer type is evaluated straight from its definition on numpy object arrays of ``arb`` (batch
+axis first), sharing nothing with the prover: a dense layer is one ``arb_mat`` product, a convolution
+the product of its patch matrix (the zero-padded input at each kernel offset) with the weights,
+pooling a sum or Arb's ``max`` over window offsets, batch and layer norm their formulas with Arb's
+square root, the activations and softmax the checker's own functions
+(:mod:`symcert.checker.arb_engine`, :mod:`symcert.checker.arb_wide`). Arb is the kernel trusted
+here: every operation's ball contains the exact result.
 
 >>> from fractions import Fraction
 >>> import flint
@@ -27,7 +27,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from flint import arb, fmpq
+from flint import arb, arb_mat, fmpq
 
 from symcert.checker.arb_engine import activation
 from symcert.checker.arb_wide import bce, lse, probabilities
@@ -76,15 +76,39 @@ def _offsets(f: dict, x: np.ndarray, out: tuple[int, ...]):
         yield offset, padded[(slice(None), slice(None), *index)], mask[index]
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for object matrices of balls, by one ``arb_mat`` product (Arb's sums in C)."""
+    rows, cols = a.shape[0], b.shape[1]
+    if rows == 0 or cols == 0 or a.shape[1] == 0:
+        return _zeros((rows, cols))
+    c = arb_mat(a.tolist()) * arb_mat(b.tolist())
+    out = np.empty(rows * cols, dtype=object)
+    out[:] = c.entries()
+    return out.reshape(rows, cols)
+
+
 def _conv(f: dict, p: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
+    """Each output entry: the sum over input channels and kernel offsets of weight times the zero-padded
+    input at that offset; as one product of the patch matrix (a row per example and position, a column
+    per channel and offset) with the weights."""
     w = p["weight"]  # (O, C, *kernel)
-    total = None
-    for offset, seen, _ in _offsets(f, x, out[1:]):
-        term = np.moveaxis(np.tensordot(w[(slice(None), slice(None), *offset)], seen, axes=([1], [1])), 0, 1)
-        total = term if total is None else total + term
+    padded, _ = _padded(x, f["padding"])
+    dims = len(f["kernel"])
+    rows = []
+    for offset in itertools.product(*(range(k) for k in f["kernel"])):
+        index = tuple(
+            slice(o * d, o * d + s * (m - 1) + 1, s)
+            for o, d, s, m in zip(offset, f["dilation"], f["stride"], out[1:])
+        )
+        rows.append(padded[(slice(None), slice(None), *index)])  # (N, C, *out)
+    patches = np.stack(rows, axis=-1)  # (N, C, *out, K)
+    patches = np.moveaxis(patches, 1, -2)  # (N, *out, C, K): column c K + k
+    matrix = patches.reshape(-1, w.shape[1] * len(rows))
+    y = _product(matrix, w.reshape(w.shape[0], -1).T)  # (N * positions, O)
+    y = np.moveaxis(y.reshape((x.shape[0], *out[1:], w.shape[0])), -1, 1)
     if f["bias"]:
-        total = total + p["bias"].reshape((-1,) + (1,) * (len(out) - 1))
-    return total
+        y = y + p["bias"].reshape((-1,) + (1,) * dims)
+    return y
 
 
 def _pool(kind: str, f: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
@@ -117,7 +141,7 @@ def _norm(values: np.ndarray, epsilon: Fraction) -> np.ndarray:
 def _layer(node: GraphNode, p: dict, ins: list[np.ndarray], out: tuple[int, ...]) -> np.ndarray:
     f, x = node.fields, ins[0]
     if node.type == "Dense":
-        y = np.dot(x, p["weight"].T)
+        y = _product(x.reshape(-1, x.shape[-1]), p["weight"].T).reshape((*x.shape[:-1], f["features"]))
         return y + p["bias"] if f["bias"] else y
     if node.type == "Conv":
         return _conv(f, p, x, out)

@@ -57,6 +57,7 @@ from symcert.numeric.graph.tensors import (
     take,
     total,
     transpose,
+    unfold,
     where,
 )
 from symcert.symbolic.graph import (
@@ -111,10 +112,8 @@ def _conv(bk: Any, layer: Conv, p: Params, x: Any) -> Any:
     out = layer.output_shape([shape(x)[1:]])[1:]
     k = c_in * math.prod(layer.kernel)
     parts = prepare_left(bk, x, k)  # midpoint, radius, gamma_n term: once per input entry
-    seen = [v for v, _ in _patches(parts, layer.kernel, layer.stride, layer.padding, layer.dilation, out)]
-    cols = stack(seen, 2)  # (N, C_in, K, *out): column c K + k, as W.reshape(C_out, C_in K)
-    cols = moveaxis(moveaxis(cols, 1, -1), 1, -1)  # (N, *out, C_in, K)
-    rows = reshape(cols, (-1, k))  # im2col: N * positions rows of n = C_in k k entries
+    padded = pad(parts, layer.padding)
+    rows = unfold(padded, layer.kernel, layer.stride, layer.dilation, out)  # N * positions x (C_in k k)
     weight = reshape(p["weight"], (layer.channels, k))
     y = matmul2d(bk, rows, transpose(weight, (1, 0)))  # gamma_n with n = C_in k k
     y = moveaxis(reshape(y, (n, *out, layer.channels)), -1, 1)
@@ -240,9 +239,10 @@ def enclose_graph(
     ``params`` are exact (checked by :meth:`Graph.check_parameters`); ``x`` is exact (numbers, floats
     read exactly) or an enclosure already in ``bk``. ``upto`` stops before node ``upto`` (e.g.
     ``len(nodes) - 1``: the tensors before a final softmax). ``converted`` may hold the parameters'
-    enclosures already made in ``bk`` (by name). Call it inside ``bk.active()``.
+    enclosures already made in ``bk`` (by name; ``params`` are then taken as checked). Call it
+    inside ``bk.active()``.
     """
-    exact = graph.check_parameters(params)
+    exact = params if converted is not None else graph.check_parameters(params)
     if not _is_enclosure(x):
         x = exact_array(x, "x")
         if x.shape[1:] != graph.input_shape:

@@ -20,6 +20,7 @@ intervals (exact: ``[max(a, c), max(b, d)]`` encloses ``max(x, y)`` for ``x in [
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,7 @@ __all__ = [
     "matmul2d",
     "prepare_left",
     "take",
+    "unfold",
 ]
 
 
@@ -141,6 +143,24 @@ def pad(x: Any, pads: tuple[tuple[int, int], ...]) -> Any:
     out[...] = zero
     out[tuple(slice(b, b + n) for n, (b, _) in zip(shape(x), full))] = x
     return out
+
+
+def unfold(x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple) -> Any:
+    """im2col: the patches of an already padded ``x`` (``(N, C, *spatial)``) as a matrix of
+    ``N * prod(out)`` rows and ``C * prod(kernel)`` columns (column ``c K + k``, ``k`` the kernel offset
+    in C order, as ``W.reshape(C_out, C K)``): one copy, from a strided view."""
+    dims = len(kernel)
+    span = tuple((k - 1) * d + 1 for k, d in zip(kernel, dilation))
+
+    def patches(a: np.ndarray) -> np.ndarray:
+        win = np.lib.stride_tricks.sliding_window_view(a, span, axis=tuple(range(2, 2 + dims)))
+        positions = tuple(slice(0, s * (m - 1) + 1, s) for s, m in zip(stride, out))
+        offsets = tuple(slice(None, None, d) for d in dilation)
+        win = win[(slice(None), slice(None), *positions, *offsets)]  # (N, C, *out, *kernel)
+        order = (0, *range(2, 2 + dims), 1, *range(2 + dims, 2 + 2 * dims))
+        return np.transpose(win, order).reshape(-1, a.shape[1] * math.prod(kernel))
+
+    return _map(x, patches)
 
 
 def where(mask: np.ndarray, a: Any, b: Any) -> Any:
