@@ -94,6 +94,8 @@ def _read(record: dict) -> dict[str, Any]:
                 f"enclosures.{str(name)[:20]} must be one of {_NAMES} as [lower, upper]"
             )
         claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    if record["parameters"] != {}:
+        raise CertificateFormatError("a chord certificate on a layer graph has no parameters; give {}")
     element = record["element"]
     if element is not None and not isinstance(element, str):
         raise CertificateFormatError("element must be a string or null")
