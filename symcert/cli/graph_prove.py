@@ -49,6 +49,10 @@ def _refuse_options(args: argparse.Namespace) -> None:
     for flag, value in (("--point", args.point), ("--latex", args.latex), ("--pdf", args.pdf)):
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop {flag}")
+    if getattr(args, "framework", "plain") not in ("plain", None):
+        raise SpecificationError(
+            f"--framework {args.framework} does not apply to an ONNX model; drop it and name --loss"
+        )
     if str(args.weight_decay) not in ("0", "0.0"):
         raise SpecificationError(
             "--weight-decay is not available with an ONNX model yet; drop --weight-decay"
@@ -60,8 +64,9 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     _refuse_options(args)
     model = load_onnx(args.model)
     graph = model.graph
-    X, Y = load_graph_data(args.data, graph, args.loss)
-    loss = GraphLoss(graph, X, Y, args.loss)
+    kind = args.loss or "mse"
+    X, Y = load_graph_data(args.data, graph, kind)
+    loss = GraphLoss(graph, X, Y, kind)
     A = model.params
     say = _progress(args)
     element = None
