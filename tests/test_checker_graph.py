@@ -107,3 +107,13 @@ def test_tampered_certificates_are_rejected():
     with pytest.raises(CertificateFormatError, match="unknown layer type"):
         check(_json(bad))
     assert Fraction(record["enclosures"]["barrier"][0]) > 0
+
+
+def test_budget_refuses_before_any_work():
+    from symcert.checker.check import CertificateBudgetError
+
+    record = _json(_cnn_certificate().to_dict())
+    with pytest.raises(CertificateBudgetError, match="beyond the budget"):
+        check(record, budget=1e-4)
+    with pytest.raises(CertificateFormatError, match="arithmetic arb"):
+        check(record, arithmetic="mpmath")

@@ -48,8 +48,9 @@ class GraphVerdict:
 _TOP = {"schema", "version", "kind", "status", "network", "loss", "data", "points", "element", "parameters"}
 _TOP |= {"claim", "enclosures", "dps"}
 _NAMES = ("L(A)", "L(B)", "L(M)", "barrier")
-#: Seconds per multiply-add of Arb balls in object arrays (measured with margin; for the budget only).
-_SECONDS_PER_OP = 3e-6
+#: Seconds per Arb operation on an object array entry, and per multiply-add inside ``arb_mat`` (measured
+#: on a loaded 2-core machine, with margin; for the budget only).
+_SECONDS_PER_ENTRY, _SECONDS_PER_MAC = 4e-6, 1e-7
 
 
 def _read(record: dict) -> dict[str, Any]:
@@ -129,19 +130,23 @@ def _midpoint(a: Any, b: Any) -> Any:
 
 
 def estimate_seconds(graph: CheckedGraph, n: int, dps: int) -> float:
-    """A rough cost of one evaluation of the three losses at ``dps`` digits (for the budget)."""
-    ops = 0
+    """A rough cost of the three losses at ``dps`` digits (for the budget): every entry of every tensor
+    (and of the patch matrices) is a Python-level Arb operation, every multiply-add of a product one
+    inside ``arb_mat``."""
+    entries = macs = 0
     for node in graph.nodes:
         size = math.prod(graph.shapes[node.name])
-        fan = 1
+        entries += size
         if node.type == "Dense":
-            fan = graph.shapes[node.inputs[0]][-1]
+            macs += size * graph.shapes[node.inputs[0]][-1]
         elif node.type == "Conv":
             fan = graph.shapes[node.inputs[0]][0] * math.prod(node.fields["kernel"])
+            entries += size // node.fields["channels"] * fan  # the patch matrix
+            macs += size * fan
         elif node.type in ("AveragePool", "MaxPool"):
-            fan = math.prod(node.fields["kernel"])
-        ops += size * fan
-    return 3 * n * ops * _SECONDS_PER_OP * max(1.0, dps / 50)
+            entries += size * math.prod(node.fields["kernel"])
+    per_example = entries * _SECONDS_PER_ENTRY + macs * _SECONDS_PER_MAC
+    return 3 * n * per_example * max(1.0, dps / 50)
 
 
 def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerdict:
