@@ -152,3 +152,26 @@ def test_prove_command_data_errors_are_one_line(tmp_path, capsys) -> None:
     bad = ["prove", "--model", str(onnx_path), "--data", str(npz_path), "--element", "permute:P_x:1,0"]
     assert main(bad) == 2
     assert "this model's groups are P_conv" in capsys.readouterr().err
+
+
+def test_residual_net_with_norms_round_trip() -> None:
+    """A residual conv1d net (batch norm, skip add, layer norm, leaky ReLU, sigmoid output): the loss
+    encloses the independent numpy value, and the chord for a swap in the residual stream (conv1 and
+    conv2 together, tied by the add) is proved and accepted by the checker."""
+    from symcert.checker import check
+    from symcert.checker.reading import loads
+    from tests.test_onnx_import import _residual, _residual_numpy
+
+    data, raw = _residual()
+    model = load_onnx(data)
+    X = np.round(RNG.standard_normal((5, 2, 6)) * 8) / 8
+    y = np.round(_residual_numpy(raw, X) * 64) / 64
+    loss = GraphLoss(model.graph, X, y, "mse")
+    assert loss.output == "sigmoid"
+    reference = float(np.mean((_residual_numpy(raw, X) - y) ** 2))
+    lo, hi = loss_enclosure(F64Backend(), loss, model.params)
+    assert lo <= Fraction(reference) <= hi
+    cert = certify_graph_chord(loss, model.params, Permute("P_conv1", (1, 0, 3, 2)))
+    assert cert.proved
+    result = check(loads(json.dumps(cert.to_dict())))
+    assert result.accepted, result.reasons

@@ -10,6 +10,8 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symcert.errors import ExactnessError, SpecificationError
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
@@ -192,3 +194,39 @@ def test_chunks_of_data_points_give_the_same_loss(monkeypatch):
     pieces = loss_enclosure(F64Backend(), GraphLoss(graph, loss.X, loss.Y, "mse"), params)
     assert max(whole[0], pieces[0]) <= min(whole[1], pieces[1])  # both enclose the same value
     assert pieces[1] - pieces[0] < Fraction(1, 10**12)
+
+
+@st.composite
+def _windowed(draw):
+    """A random conv or pooling layer on a random input it fits."""
+    dims = draw(st.integers(1, 2))
+    kernel = tuple(draw(st.integers(1, 3)) for _ in range(dims))
+    stride = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+    kind = draw(st.sampled_from(["conv", "average", "max"]))
+    if kind == "conv":
+        dilation = tuple(draw(st.integers(1, 2)) for _ in range(dims))
+        pads = tuple((draw(st.integers(0, 2)), draw(st.integers(0, 2))) for _ in range(dims))
+        layer = Conv(draw(st.integers(1, 3)), kernel, stride=stride, padding=pads, dilation=dilation)
+    else:
+        dilation = (1,) * dims
+        pads = tuple((draw(st.integers(0, k - 1)), draw(st.integers(0, k - 1))) for k in kernel)
+        if kind == "average":
+            layer = AveragePool(kernel, stride=stride, padding=pads, count_include_pad=draw(st.booleans()))
+        else:
+            layer = MaxPool(kernel, stride=stride, padding=pads)
+    spatial = tuple(draw(st.integers((k - 1) * d + 1, 6)) for k, d in zip(kernel, dilation))
+    return Graph((draw(st.integers(1, 3)), *spatial), [Node("t", layer)])
+
+
+@settings(max_examples=30, deadline=None)
+@given(graph=_windowed(), seed=st.integers(0, 1000))
+def test_windowed_layers_contain_the_exact_value(graph, seed):
+    params = random_parameters(graph, seed=seed)
+    x = _batch(graph.input_shape, seed=seed)
+    exact = evaluate_all(graph, params, x, arithmetic="exact")["t"]
+    bk = F64Backend()
+    with bk.active():
+        found = enclose_graph(bk, graph, params, x)["t"]
+    assert tuple(found.shape) == exact.shape
+    for (lo, hi), value in zip(_endpoints(bk, found), exact.ravel()):
+        assert lo <= value <= hi
