@@ -13,6 +13,7 @@ from symcert.build.files import write_json
 from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, printed_digits, shortfall
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
@@ -63,7 +64,8 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
-        "still enclose; --exact for exact endpoints, as in the JSON) and the verdict. Exit code 0 "
+        "still enclose; --digits N for N digits, tightened until they agree; --exact for exact "
+        "endpoints, as in the JSON) and the verdict. Exit code 0 "
         "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
@@ -114,6 +116,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
     exact_flag(prove)
+    digits_flag(prove)
     prove.add_argument(
         "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
     )
@@ -244,7 +247,9 @@ def run_prove(args: argparse.Namespace) -> int:
             print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
         try:
             start = time.perf_counter()
-            outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+            outcomes.append(
+                certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps, digits=args.digits)
+            )
             seconds[f"certify {kind}"] = round(time.perf_counter() - start, 6)
         except SpecificationError as error:
             if len(kinds) == 1:
@@ -262,7 +267,9 @@ def run_prove(args: argparse.Namespace) -> int:
             continue
         certificates.append(certificate)
         print()
-        print(certificate.summary(exact=args.exact))
+        print(certificate.summary(exact=args.exact, digits=printed_digits(args)))
+        for note in shortfall(certificate.enclosures, args.digits):
+            print(note)
         if args.json:
             _write(certificate, args.json, len(kinds) > 1, report_of(args))
     if args.latex:
@@ -300,7 +307,9 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     if result.certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(result.certificate.summary(exact=args.exact))
+    print(result.certificate.summary(exact=args.exact, digits=printed_digits(args)))
+    for note in shortfall(result.certificate.enclosures, args.digits):
+        print(note)
     if args.json:
         _write(result.certificate, args.json, False, report)
     if args.latex:
