@@ -132,6 +132,7 @@ def test_prove_command_on_an_onnx_model_and_check(tmp_path, capsys) -> None:
     assert main([*args, "--element", "permute:P_conv:1,0,2"]) == 0
     text = capsys.readouterr().out
     assert "Verdict: PROVED" in text and "Conv(3" in text
+    assert "Invariance: L(g theta) = L(theta) for all theta, g = permute:P_conv:1,0,2: proved" in text
     record = json.loads(out.read_text())
     assert record["kind"] == "chord" and record["network"]["graph"]["format"] == "symcert-graph"
     assert main(["check", str(out)]) == 0  # the independent checker, its own graph evaluation in Arb
