@@ -153,6 +153,8 @@ def test_prove_command_data_errors_are_one_line(tmp_path, capsys) -> None:
     bad = ["prove", "--model", str(onnx_path), "--data", str(npz_path), "--element", "permute:P_x:1,0"]
     assert main(bad) == 2
     assert "this model's groups are P_conv" in capsys.readouterr().err
+    assert main(["prove", "--model", str(onnx_path), "--data", str(npz_path), "--activation", "tanh"]) == 2
+    assert "--activation is not available with an ONNX model" in capsys.readouterr().err
 
 
 def test_residual_net_with_norms_round_trip() -> None:

@@ -47,9 +47,19 @@ def _refuse_options(args: argparse.Namespace) -> None:
         raise SpecificationError(
             f"an ONNX model is certified with --kind chord so far, got --kind {args.kind}; drop --kind"
         )
-    for flag, value in (("--point", args.point), ("--latex", args.latex), ("--pdf", args.pdf)):
+    given = (
+        ("--point", args.point),
+        ("--latex", args.latex),
+        ("--pdf", args.pdf),
+        ("--digits", getattr(args, "digits", None)),
+        ("--activation", getattr(args, "activation", None)),  # the model's layers say
+        ("--output-activation", getattr(args, "output_activation", None)),
+    )
+    for flag, value in given:
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop {flag}")
+    if getattr(args, "no_bias", False):
+        raise SpecificationError("--no-bias is not available with an ONNX model (its layers say); drop it")
     if getattr(args, "framework", "plain") not in ("plain", None):
         raise SpecificationError(
             f"--framework {args.framework} does not apply to an ONNX model; drop it and name --loss"
