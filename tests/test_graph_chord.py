@@ -181,3 +181,20 @@ def test_residual_net_with_norms_round_trip() -> None:
     assert cert.proved
     result = check(loads(json.dumps(cert.to_dict())))
     assert result.accepted, result.reasons
+
+
+def test_arb_rungs_are_skipped_where_they_would_take_too_long(monkeypatch) -> None:
+    """A chord the float64 rung cannot decide (A = B: the barrier is exactly 0) climbs to Arb on a
+    small graph, and stops at float64, saying why, where Arb is estimated beyond the time limit."""
+    import symcert.proofs.graph_chord as module
+
+    model = load_onnx(_small_cnn("Tanh"))
+    X, y = _fitted_data(model)
+    loss = GraphLoss(model.graph, X, y, "mse")
+    same = Permute("P_conv", (0, 1, 2))
+    climbed = certify_graph_chord(loss, model.params, same, dps=15)
+    assert climbed.status == "undecided" and climbed.decision.rung == "arb"
+    monkeypatch.setattr(module, "MAX_PROVE_SECONDS", 1e-9)
+    stopped = certify_graph_chord(loss, model.params, same, dps=15)
+    assert stopped.status == "undecided" and stopped.decision.rung == "float64"
+    assert any("Arb rungs were skipped" in note for note in stopped.notes)

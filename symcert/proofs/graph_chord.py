@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +35,14 @@ import sympy
 
 from symcert.display import Displayed
 from symcert.errors import SpecificationError
+from symcert.limits import MAX_PROVE_SECONDS
 from symcert.numeric.decide import Decision
 from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.numeric.graph import GraphLoss, float_loss, loss_enclosure
 from symcert.proofs.kinds.chord import KIND as CHORD
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.graph import (
+    Conv,
     Flip,
     Permute,
     apply,
@@ -49,7 +52,13 @@ from symcert.symbolic.graph import (
     params_to_dict,
 )
 
-__all__ = ["GraphCertificate", "certify_graph_chord", "candidate_elements", "best_graph_element"]
+__all__ = [
+    "GraphCertificate",
+    "certify_graph_chord",
+    "candidate_elements",
+    "best_graph_element",
+    "arb_estimate",
+]
 
 Element = Any  # Permute | Flip | Rescale
 #: Data points the float64 search for a symmetry looks at.
@@ -146,7 +155,12 @@ def certify_graph_chord(
     B = graph.check_parameters(apply(spec, A, element))
     M = _midpoint(A, B)
 
+    arb_seconds = arb_estimate(loss)
+    affordable = arb_seconds <= MAX_PROVE_SECONDS
+
     def compute(bk: Any) -> dict:
+        if bk.name != "float64" and not affordable:
+            raise ArithmeticError("the Arb rungs would take too long here")  # the ladder moves on
         LA, LB, LM = (loss_enclosure(bk, loss, p) for p in (A, B, M))
         barrier = (LM[0] - (LA[1] + LB[1]) / 2, LM[1] - (LA[0] + LB[0]) / 2)
         return {"L(A)": LA, "L(B)": LB, "L(M)": LM, "barrier": barrier}
@@ -157,9 +171,32 @@ def certify_graph_chord(
         "decided on enclosures of L(A), L(B) and L(M) alike (no use of L(A) = L(B)); "
         + decision.describe("barrier"),
     )
+    if decision.status == "undecided" and not affordable:
+        notes += (
+            f"the Arb rungs were skipped: estimated at {arb_seconds:.0f} s, beyond {MAX_PROVE_SECONDS:.0f} s "
+            "(the float64 rung did not decide)",
+        )
     return GraphCertificate(
         "chord", decision.status, loss, A, B, element, enclosures, decision, decision.dps, notes
     )
+
+
+#: Seconds per entry of a tensor (or of a patch matrix) on the Arb rung, per loss (for the estimate).
+_ARB_SECONDS_PER_ENTRY = 4e-6
+
+
+def arb_estimate(loss: GraphLoss) -> float:
+    """A rough time of the three losses on the Arb rung: Arb balls in object arrays cost a few
+    microseconds per entry (products run inside ``arb_mat``), and a graph has many entries."""
+    graph = loss.graph
+    entries = 0
+    for node in graph.nodes:
+        size = math.prod(graph.shapes[node.name])
+        if isinstance(node.layer, Conv):
+            fan = graph.shapes[node.inputs[0]][0] * math.prod(node.layer.kernel)
+            size += size // node.layer.channels * fan  # the patch matrix
+        entries += size
+    return 3 * loss.n_points * entries * _ARB_SECONDS_PER_ENTRY
 
 
 def candidate_elements(loss: GraphLoss, limit: int = 12) -> list[Element]:
