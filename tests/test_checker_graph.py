@@ -15,7 +15,7 @@ from symcert.checker.graph.forward import run_graph, to_arb
 from symcert.checker.graph.spec import read_graph
 from symcert.checker.reading import CertificateFormatError, loads
 from symcert.numeric.graph import GraphLoss
-from symcert.proofs.graph_chord import certify_graph_chord
+from symcert.proofs.graph_chord import best_graph_element, certify_graph_chord
 from symcert.symbolic.graph import (
     Activation,
     BatchNorm,
@@ -26,7 +26,9 @@ from symcert.symbolic.graph import (
     MaxPool,
     Node,
     Permute,
+    Softmax,
     evaluate,
+    evaluate_all,
     graph_to_dict,
     random_parameters,
 )
@@ -117,3 +119,35 @@ def test_budget_refuses_before_any_work():
         check(record, budget=1e-4)
     with pytest.raises(CertificateFormatError, match="arithmetic arb"):
         check(record, arithmetic="mpmath")
+
+
+@pytest.mark.parametrize(
+    "kind, last", [("cross_entropy", "softmax"), ("cross_entropy", None), ("bce", "sigmoid")]
+)
+def test_classification_losses_round_trip(kind, last):
+    """Cross-entropy (after a softmax node, or on logits) and binary cross-entropy (after a sigmoid):
+    the prover's certificate is accepted by the checker, which has its own formulas for each loss."""
+    nodes = [
+        Node("conv", Conv(3, (3, 3), padding=1)),
+        Node("act", Activation("tanh")),
+        Node("pool", MaxPool((2, 2))),
+        Node("flat", Flatten()),
+        Node("fc", Dense(2)),
+    ]
+    if last == "softmax":
+        nodes.append(Node("out", Softmax()))
+    elif last == "sigmoid":
+        nodes.append(Node("out", Activation("sigmoid")))
+    graph = Graph((1, 4, 4), nodes)
+    params = random_parameters(graph, seed=2)
+    x = np.round(np.random.default_rng(2).standard_normal((6, 1, 4, 4)) * 4) / 4
+    logits = evaluate_all(graph, params, x)["fc"]
+    y = np.eye(2, dtype=int)[logits.argmax(1)] if kind == "cross_entropy" else (logits > 0).astype(int)
+    loss = GraphLoss(graph, x, y, kind)
+    element, _ = best_graph_element(loss, params)
+    cert = certify_graph_chord(loss, params, element)
+    assert cert.proved, cert.enclosures
+    record = cert.to_dict()
+    assert record["network"]["output_activation"] == ("sigmoid" if kind == "bce" else "softmax")
+    result = check(_json(record))
+    assert result.accepted, result.reasons
