@@ -20,7 +20,7 @@ from symcert.cli.options import add_command, count_type, exact_flag, seconds_typ
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import Report, report_of
-from symcert.cli.symmetry import network_from
+from symcert.cli.symmetry import network_from, refuse_bias_flags
 from symcert.cli.timing import TimeUp, time_limit
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
@@ -247,6 +247,7 @@ def _problem(args: argparse.Namespace):
                 "the default example has its own loss (mse, no weight decay); give --point A.json "
                 "--point B.json or --model A --model B to choose --loss, --weight-decay or --framework"
             )
+        refuse_bias_flags(args, "--point A.json --point B.json")
         example = default_example()
         return example.loss, example.teacher, example.element(example.teacher)
     if len(args.point) != 2:

@@ -179,6 +179,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         and args.loss == "mse"
         and args.output_activation in (None, "identity")
         and not args.no_bias
+        and (args.bias is None or all(args.bias))
         and args.weight_decay in ("0", 0)
         and args.seed == 1
     ):
@@ -187,7 +188,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
     mlp = network_from(args, args.loss)
     kinds = len(KINDS) if args.kind == "all" else 1
     if args.data == "teacher":
-        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.bias)  # before any work
+        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.biases)  # before any work
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
         xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(_TEACHER_POINTS)]
         data = Dataset.teacher(mlp, teacher, xs)
@@ -196,7 +197,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
         data = read_dataset(args.data)
-        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.bias)
+        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.biases)
         A = read_point(args.point, mlp)
     loss = Loss(mlp, data, args.loss, args.weight_decay)
     return loss, A, _element(args.element, loss)
