@@ -198,3 +198,28 @@ def test_arb_rungs_are_skipped_where_they_would_take_too_long(monkeypatch) -> No
     stopped = certify_graph_chord(loss, model.params, same, dps=15)
     assert stopped.status == "undecided" and stopped.decision.rung == "float64"
     assert any("Arb rungs were skipped" in note for note in stopped.notes)
+
+
+def test_candidates_come_from_every_group_in_turn() -> None:
+    from symcert.proofs.graph_chord import MAX_CANDIDATES, candidate_elements
+    from symcert.symbolic.graph import Activation as Act
+    from symcert.symbolic.graph import Conv, Dense, Flatten, GlobalAveragePool, Graph, Node
+
+    graph = Graph(
+        (1, 4, 4),
+        [
+            Node("c1", Conv(8, (3, 3), padding=1)),
+            Node("a1", Act("tanh")),
+            Node("c2", Conv(8, (3, 3), padding=1)),
+            Node("a2", Act("relu")),
+            Node("pool", GlobalAveragePool()),
+            Node("flat", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+    loss = GraphLoss(graph, np.zeros((1, 1, 4, 4), dtype=int), [[0, 0]], "mse")
+    found = candidate_elements(loss)
+    assert len(found) == MAX_CANDIDATES
+    assert {e.group for e in found[:2]} == {"P_c1", "P_c2"}  # one from each group first
+    assert any(isinstance(e, Flip) and e.group == "P_c1" for e in found)  # tanh: flips of c1
+    assert not any(isinstance(e, Flip) and e.group == "P_c2" for e in found)  # relu: none for c2

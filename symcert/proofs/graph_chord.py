@@ -61,8 +61,8 @@ __all__ = [
 ]
 
 Element = Any  # Permute | Flip | Rescale
-#: Data points the float64 search for a symmetry looks at.
-SCREEN_POINTS = 256
+#: Data points the float64 search for a symmetry looks at, and the most candidates it screens.
+SCREEN_POINTS, MAX_CANDIDATES = 256, 24
 
 
 @dataclass(frozen=True)
@@ -199,24 +199,32 @@ def arb_estimate(loss: GraphLoss) -> float:
     return 3 * loss.n_points * entries * _ARB_SECONDS_PER_ENTRY
 
 
-def candidate_elements(loss: GraphLoss, limit: int = 12) -> list[Element]:
-    """Swaps of two channels (the first ``limit`` pairs) in every derived group, and single-channel sign
-    flips where allowed (the first ``limit`` channels)."""
+def candidate_elements(loss: GraphLoss, limit: int = MAX_CANDIDATES) -> list[Element]:
+    """Swaps of two channels and single-channel sign flips (where allowed) of every derived group,
+    taken in turn from each group, at most ``limit`` in all."""
     spec = derive_symmetries(loss.graph)
-    found: list[Element] = []
+    per_group: list[list[Element]] = []
     for group in spec.groups:
         if group.size < 2:
             continue
+        swaps: list[Element] = []
         for i, j in itertools.islice(itertools.combinations(range(group.size), 2), limit):
             perm = list(range(group.size))
             perm[i], perm[j] = j, i
-            found.append(Permute(group.name, tuple(perm)))
-        for index, segment in enumerate(group.signs):
-            if segment.allowed:
-                for i in range(min(group.size, limit)):
-                    signs = tuple(-1 if k == i else 1 for k in range(group.size))
-                    found.append(Flip(group.name, index, signs))
-    return found
+            swaps.append(Permute(group.name, tuple(perm)))
+        flips: list[Element] = [
+            Flip(group.name, index, tuple(-1 if k == i else 1 for k in range(group.size)))
+            for index, segment in enumerate(group.signs)
+            if segment.allowed
+            for i in range(min(group.size, limit))
+        ]
+        per_group.append(_in_turn([swaps, flips]))
+    return _in_turn(per_group)[:limit]
+
+
+def _in_turn(lists: list[list[Element]]) -> list[Element]:
+    """The first of each list, then the second of each, and so on."""
+    return [e for turn in itertools.zip_longest(*lists) for e in turn if e is not None]
 
 
 def best_graph_element(
