@@ -112,6 +112,7 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
         return None
     from symcert.checker.graph.chord import GraphBudgetError, check_graph_chord  # loaded when needed
 
+    assert isinstance(record, dict)  # it has a network
     try:
         v = check_graph_chord(record, arithmetic, budget)
     except GraphBudgetError as error:
