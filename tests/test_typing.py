@@ -70,3 +70,32 @@ def test_a_hessian_without_finite_inverse_leaves_the_critical_point_undecided(mo
     found = critical_point.certify_critical_point(example.loss, example.approx)
     assert found.status == "undecided" and found.margin is None
     assert "no finite inverse" in found.message
+
+
+def test_a_translation_as_the_element_of_an_onnx_chord_is_a_one_line_error(tmp_path, capsys):
+    """``prove --model F.onnx --element translate:...`` read ``element.group`` (an AttributeError)."""
+    pytest.importorskip("onnx")
+    from symcert.cli import main
+    from tests.test_graph_chord import _write
+
+    onnx_path, npz_path = _write(tmp_path)
+    args = ["prove", "--model", str(onnx_path), "--data", str(npz_path), "--element", "translate:fc.bias:1"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "not a translation" in err and err.strip().count("\n") == 0
+
+
+def test_the_graph_search_keeps_a_candidate_when_every_gap_is_nan(monkeypatch):
+    """With every float64 gap NaN (an overflow) the search returned None as the element."""
+    pytest.importorskip("onnx")
+    from symcert.models.onnx_import import load_onnx
+    from symcert.numeric.graph import GraphLoss
+    from symcert.proofs import graph_chord
+    from tests.test_graph_chord import _fitted_data, _small_cnn
+
+    model = load_onnx(_small_cnn("Tanh"))
+    X, y = _fitted_data(model)
+    monkeypatch.setattr(graph_chord, "float_loss", lambda loss, params: float("nan"))
+    element, gap = graph_chord.best_graph_element(GraphLoss(model.graph, X, y, "mse"), model.params)
+    assert element in graph_chord.candidate_elements(GraphLoss(model.graph, X, y, "mse"))
+    assert gap == float("-inf")
