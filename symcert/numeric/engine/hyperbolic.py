@@ -4,9 +4,10 @@ The error model is that of :mod:`symcert.numeric.engine.elementary` (IEEE 754 bi
 nearest: ``fl(a op b) = (a op b)(1 + d)``, ``|d| <= u = 2^-53``, plus an absolute ``2^-1075`` when
 the result is subnormal; multiplying by a power of two with a normal result is exact). Instead of
 carrying a lower and an upper bound through every step (two pipelines, one-ulp widenings
-after each operation), ``tanh(s)`` for exact ``s >= 0`` is computed *once* and the two bounds are
-one product each, ``fl(t A)`` and ``fl(t B)``, with constants ``A < 1 < B`` that cover the whole
-computation's error, proved below and checked exactly with fractions at import.
+after each operation), ``tanh(s)`` for exact ``s >= 0`` is computed *once*, as ``t``, and the two
+bounds are ``t -+ E`` with ``E = t (K1 (1 - t) + K0)`` (the relative error shrinks as ``tanh``
+saturates), constants that cover the whole computation's error, proved below and checked exactly
+with fractions at import.
 
 The computation, for ``2^-500 <= s`` (``s`` clipped to ``19``; ``x = 2 s <= 38`` is exact):
 
@@ -22,10 +23,18 @@ The computation, for ``2^-500 <= s`` (``s`` clipped to ``19``; ``x = 2 s <= 38``
    is at most ``1.42 E_R + 0.42 ((1 + P_Q)(1 + u) - 1) + 2^-1075 + 2^-54`` (``|expm1'| <= e^0.3467
    <= 1.42``; ``m`` may underflow), i.e. ``RHO g``, and the sum's rounding adds ``(1 + u)``. So
    ``e = expm1(x) lam`` with ``|lam - 1| <= EPS_E = max((1 + P_Q)(1 + u) - 1, (1 + RHO)(1 + u) - 1)``.
-4. ``t = fl(e / fl(e + 2))``. ``f(e) = e/(e + 2)`` is increasing with ``f(lam e)/f(e)`` between
-   ``1`` and ``lam``, so ``t = tanh(s) nu`` with ``nu`` in ``[(1 - EPS_E)(1 - u)/(1 + u),
-   (1 + EPS_E)(1 + u)/(1 - u)]``; no step underflows (``t >= 2^-502``) or overflows (``e < 2^55``).
-5. ``lo = fl(t A) <= t A (1 + u) <= tanh(s)`` and ``hi = fl(t B) >= t B (1 - u) >= tanh(s)``.
+4. ``t = fl(e / fl(e + 2))``. ``f(e) = e/(e + 2)`` is increasing and
+   ``f(lam e)/f(e) - 1 = (lam - 1) 2/(lam e + 2)``, at most ``EPS' (1 - tanh s)`` in magnitude
+   (``EPS' = EPS_E/(1 - EPS_E)``): the error shrinks where ``tanh`` saturates. With the two
+   roundings, ``nu = t/tanh(s)`` is within ``C0 = (1 + EPS')(1 + u)/(1 - u) - 1`` of 1, so
+   ``1 - tanh s <= (1 - t) + C0 <= g (1 + u) + C0`` for ``g = fl(1 - t)``, and
+   ``|t/tanh(s) - 1| <= 2u + h`` to first order, ``h = EPS' (g (1 + u) + C0)``; exactly,
+   ``tanh(s)`` lies in ``t (1 -+ (K1 g + K0))`` with ``K1 = EPS' (1 + u)(1 + 1e-13)`` and
+   ``K0 = (2u + EPS' C0)(1 + 1e-13)`` (checked below). No step underflows (``t >= 2^-502``) or
+   overflows (``e < 2^55``).
+5. ``E = fl(t fl(fl(g K1') + K0'))`` with ``K1' >= K1 (1 + 8u)``, ``K0' >= (K0 + u)(1 + 8u)``
+   is at least ``t (K1 g + K0 + u)/(1 - u)`` (three roundings down, each ``>= (1 - u)``), so
+   ``hi = fl(t + E) >= (t + E)(1 - u) >= tanh(s)`` and ``lo = fl(t - E) <= t - E + u t <= tanh(s)``.
 
 Above ``19``: ``tanh(19) > 1 - 2^-53`` (``e^38 > 2^54``), so ``hi``, a float ``>= tanh(19)``, is
 ``>= 1``, and is then set to ``1``; ``lo`` at ``19`` is below ``tanh(s)``. Below ``2^-500`` (and
@@ -91,11 +100,21 @@ _THETA = (1 + _P_Q) * (1 + _u) - 1  # relative error of m against expm1(r)
 _DELTA = Fraction(142, 100) * _E_R + Fraction(42, 100) * _THETA + Fraction(1, 2**1075) + Fraction(1, 2**54)
 _RHO = _DELTA / Fraction(2064, 10000)
 _EPS_E = max(_THETA, (1 + _RHO) * (1 + _u) - 1)
-_NU_MIN = (1 - _EPS_E) * (1 - _u) / (1 + _u)
-_NU_MAX = (1 + _EPS_E) * (1 + _u) / (1 - _u)
-_A = float(np.nextafter(float(1 / (_NU_MAX * (1 + _u))), 0.0))
-_B = float(np.nextafter(float(1 / (_NU_MIN * (1 - _u))), 2.0))
-assert Fraction(_A) * _NU_MAX * (1 + _u) <= 1 and Fraction(_B) * _NU_MIN * (1 - _u) >= 1
+_EPS1 = _EPS_E / (1 - _EPS_E)
+_C0 = (1 + _EPS1) * (1 + _u) / (1 - _u) - 1
+assert 1 - (1 - _EPS1) * (1 - _u) / (1 + _u) <= _C0
+_SLACK = 1 + Fraction(1, 10**13)
+_K1 = _EPS1 * (1 + _u) * _SLACK
+_K0 = (2 * _u + _EPS1 * _C0) * _SLACK
+# (1 + u)/((1 - u)(1 - h)) <= 1 + (2u + h) SLACK for 0 <= h <= H_MAX: true at h = 0, and the right
+# side grows faster (slope SLACK > (1 + u)/((1 - u)(1 - H_MAX)^2)); the lower side
+# (1 - u)/((1 + u)(1 + h)) >= 1 - 2u - h holds for all h >= 0.
+_H_MAX = _EPS1 * ((1 + _u) + _C0)
+assert (1 + _u) / (1 - _u) <= 1 + 2 * _u * _SLACK and _SLACK > (1 + _u) / ((1 - _u) * (1 - _H_MAX) ** 2)
+_K1F = float(np.nextafter(float(_K1 * (1 + 8 * _u)), 1.0))
+_K0F = float(np.nextafter(float((_K0 + _u) * (1 + 8 * _u)), 1.0))
+assert Fraction(_K1F) >= _K1 * (1 + 8 * _u) and Fraction(_K0F) >= (_K0 + _u) * (1 + 8 * _u)
+assert (1 + 8 * _u) * (1 - _u) ** 4 >= 1
 assert 54 * _LN2 < 2 * Fraction(_CLIP)  # e^38 > 2^54: tanh(19) > 1 - 2^-53
 assert _EPS_E < Fraction(2, 10**14)  # the bounds stay within about 4e-14 relative
 
@@ -122,8 +141,12 @@ def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e = np.multiply(q, _POW2.take(ki, mode="clip"), out=q)  # ~ expm1(2 s), exact scaling
         d = np.add(e, 2.0, out=r)
         t = np.divide(e, d, out=e)
-        lo = np.multiply(t, _A, out=d)
-        hi = np.multiply(t, _B, out=t)
+        g = np.subtract(1.0, t, out=d)  # exact for t >= 1/2
+        g *= _K1F
+        g += _K0F
+        g *= t  # E >= t (K1 (1 - t) + K0 + u)/(1 - u)
+        lo = np.subtract(t, g, out=x)
+        hi = np.add(t, g, out=t)
         np.minimum(hi, 1.0, out=hi)
         tiny = np.flatnonzero(s < _TINY)  # 0 and subnormals: [down(s), s]
         if tiny.size:
