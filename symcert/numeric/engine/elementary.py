@@ -119,7 +119,7 @@ def up(x: _Floats) -> _Floats:
     return np.add(x, t, out=t)
 
 
-def up_nonneg(x: np.ndarray) -> np.ndarray:
+def up_nonneg(x: _Floats) -> _Floats:
     """At least ``succ(x)`` for ``x >= 0`` (or NaN, +inf), in two passes: ``x (1 + 2^-52) + 2^-1074``.
 
     For normal ``x`` in ``[2^e, 2^(e+1))`` the spacing above ``x`` is ``2^(e-52) <= x 2^-52``, so the
