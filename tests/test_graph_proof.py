@@ -260,6 +260,10 @@ def test_logits_translation_is_proved_for_the_loss() -> None:
     proof = prove_graph_invariance(spec, Translate("fc2.bias", 5))
     assert proof.status == "proved" and proof.steps[-1].node == "fc2" and proof.steps[-1].layer == "loss"
     assert proof.spot.status == "logits shifted by exactly c (exact)"
+    # the logits move by 5, so the claim must not say f is unchanged: it is the loss that is
+    assert "f(x; g(theta)) = f(x; theta) for every" not in proof.claim and "f is invariant" not in proof.conclusion
+    assert proof.claim.startswith("f(x; g(theta)) = f(x; theta) + c 1 with c = 5")
+    assert "softmax cross-entropy loss on any data is unchanged" in proof.claim
     # without logits=True the shifted output is a change of f: refused at the output
     plain = prove_graph_invariance(derive_symmetries(g), Translate("fc2.bias", 5))
     assert plain.status == "not proved" and plain.blocking[0].layer == "output"
