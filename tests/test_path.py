@@ -301,3 +301,14 @@ def test_the_barrier_report_prints_its_bounds_outward():
     caption = re.search(r"barrier in \$\[([-0-9.e]+), ([-0-9.e]+)\]\$", body).groups()
     assert low <= lo and high >= hi, (low, high)
     assert Fraction(caption[0]) <= lo and Fraction(caption[1]) >= hi, caption
+
+
+def test_the_certificate_note_prints_the_enclosure_outward():
+    from types import SimpleNamespace
+
+    from symcert.proofs.path import path_note
+
+    lo, hi = Fraction(1234567, 10**7), Fraction(1234574, 10**7)  # .6g: lo up, hi down to 0.123457
+    note = path_note(SimpleNamespace(exact=False, segments=[], lo=lo, hi=hi, status="proved", seconds=1.0))
+    low, high = (Fraction(v) for v in re.search(r"in \[([-0-9.e]+), ([-0-9.e]+)\]", note).groups())
+    assert low <= lo and high >= hi, note
