@@ -119,8 +119,8 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
                 "pair": pair.name,
                 "variant": variant,
                 "status": result.status,
-                "barrier_lo": _decimal(result.lo),
-                "barrier_hi": _decimal(result.hi),
+                "barrier_lo": _decimal(result.lo, up=False),
+                "barrier_hi": _decimal(result.hi, up=True),
                 "seconds": f"{time.perf_counter() - start:.2f}",
                 "computed": "yes",
             }
@@ -128,8 +128,11 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
     return rows
 
 
-def _decimal(value: Fraction) -> str:
-    return f"{float(value):.10g}"
+def _decimal(value: Fraction, up: bool) -> str:
+    """Ten significant digits, rounded outward: ``barrier_lo`` down, ``barrier_hi`` up."""
+    from symcert.numeric.rounding import decimal_down, decimal_up  # not at start-up
+
+    return decimal_up(value, 10) if up else decimal_down(value, 10)
 
 
 def _summary_text(rows: list[dict]) -> str:
@@ -138,7 +141,10 @@ def _summary_text(rows: list[dict]) -> str:
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {k: (_decimal(Fraction(v)) if k.startswith("barrier") and v else v) for k, v in row.items()}
+            {
+                k: (_decimal(Fraction(v), k == "barrier_hi") if k.startswith("barrier") and v else v)
+                for k, v in row.items()
+            }
         )
     return buffer.getvalue()
 
