@@ -60,6 +60,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
             ("symcert prove --widths 2,3,1 --activation sigmoid --kind curvature", "another network"),
             ("symcert prove --model net.npz --data train.csv", "your own trained network"),
+            ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
@@ -169,7 +170,7 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
+def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement | None]:
     if (
         args.data == "teacher"
         and args.point is None
@@ -212,6 +213,12 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary."""
     check_dps(args.dps)  # the API's check; the option's type already gave the user's number
+    if args.model is not None and str(args.model).lower().endswith(".onnx"):
+        from symcert.cli.graph_prove import run_graph_prove  # a layer graph: its own command path
+
+        if args.coq or args.plot:
+            raise SpecificationError("--coq and --plot are not available with an ONNX model; drop them")
+        return run_graph_prove(args)
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")
