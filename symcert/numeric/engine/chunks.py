@@ -137,7 +137,7 @@ def _mlp(spec: tuple) -> Any:
     return MLP(widths, act, bias=bias, output_activation=output)
 
 
-def run_chunk(chunk: tuple, job: Job) -> list | str:
+def run_chunk(chunk: tuple, shared: Job) -> list | str:
     """One chunk's partial sums as exact endpoints ``[(shape, lows, highs) or None] * 3``.
 
     ``chunk = (X, Y)``: the chunk's exact inputs and targets (``Y`` None for a teacher). Returns
@@ -145,6 +145,7 @@ def run_chunk(chunk: tuple, job: Job) -> list | str:
     """
     from symcert.symbolic.losses import loss_function
 
+    job = shared
     bk = _backend(*job.backend)
     X, Y = chunk
     teacher = None if job.teacher is None else (_mlp(job.teacher[0]), job.teacher[1])
@@ -210,10 +211,8 @@ def summed(
         term,
     )
     executor = settings.executor
-    if bk.name != "float64":
-        _register_arb_pickling()
-        if executor is None:  # the same journey as a remote task's: identical balls, identical result
-            job = pickle.loads(pickle.dumps(job))
+    if bk.name != "float64" and executor is None:  # a remote task's journey: identical balls and result
+        job = pickle.loads(pickle.dumps(job))
     results = (executor or LocalExecutor()).map(run_chunk, job, _chunks(loss, settings.chunk_size))
     if any(r == "unbounded" for r in results):
         raise ArithmeticError("a chunk's enclosure is unbounded or NaN")
@@ -267,4 +266,7 @@ def _register_arb_pickling() -> None:
     import flint
 
     copyreg.pickle(flint.arb, _reduce_arb)
+
+
+_register_arb_pickling()  # here, on import: a worker that unpickles a ball may pickle it again
 
