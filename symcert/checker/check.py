@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-from symcert.checker import arb_engine, mp_engine
+from symcert.checker import arb_engine, chunks, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
@@ -55,17 +56,27 @@ def check(
     *,
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
+    chunk_size: int | None = None,
+    executor: Any = None,
 ) -> CheckResult:
     """Check a certificate given as a path to a JSON file, or as a dict parsed with :func:`loads`.
 
     ``arithmetic`` is ``"arb"`` (python-flint's Arb balls, batched over the data points; the
     default) or ``"mpmath"`` (mpmath intervals, one scalar at a time; the reference). ``budget`` is
     the largest estimated checking time, in seconds, the checker will start (see
-    :mod:`symcert.checker.budget`).
+    :mod:`symcert.checker.budget`). With more data points than ``chunk_size`` (default
+    :data:`~symcert.limits.DATA_CHUNK`), Arb sums the data term chunk by chunk, and ``executor``
+    (``map(fn, shared, items)``, e.g. on a Dask cluster) runs the chunks (:mod:`symcert.checker.chunks`).
     """
     if arithmetic not in ARITHMETICS:
         raise CertificateFormatError(
             f"arithmetic must be one of {', '.join(ARITHMETICS)}, got {arithmetic!r}"
+        )
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise CertificateFormatError(
+            f"chunk_size must be a positive number of data points, got {chunk_size!r}"
         )
     if isinstance(source, dict):
         record = source
@@ -91,7 +102,8 @@ def check(
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
             f"beyond the budget of {budget:.0f} s; raise the budget or use fewer digits"
         )
-    result = _verify(statement, arithmetic, precisions)
+    with chunks.streaming(chunk_size, executor):
+        result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
 

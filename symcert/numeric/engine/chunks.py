@@ -269,4 +269,3 @@ def _register_arb_pickling() -> None:
 
 
 _register_arb_pickling()  # here, on import: a worker that unpickles a ball may pickle it again
-
