@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import flint
@@ -57,6 +58,7 @@ __all__ = [
     "data_jet",
     "finish_loss",
     "finish_jet",
+    "chunk_kernel",
 ]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
@@ -94,7 +96,7 @@ class Evaluation:
     def losses(self, points: Sequence[list]) -> list[arb]:
         """The loss at each exact point (layers of ``Fraction``)."""
         if self.chunked:
-            sums = _chunks.losses(self.s, points)
+            sums = _chunks.losses(self.s, points, chunk_kernel)
             return [finish_loss(self.s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]
         return [_loss(self.s, _arb_point(_exact_point(p)), self.inputs, self.ys) for p in points]
 
@@ -110,12 +112,31 @@ class Evaluation:
         ]
         start_balls, step_balls = _arb_point(_exact_point(start)), _arb_point(_exact_point(step))
         if self.chunked:
-            return finish_jet(self.s, _chunks.jet(self.s, start, step), start_balls, step_balls)
+            return finish_jet(self.s, _chunks.jet(self.s, start, step, chunk_kernel), start_balls, step_balls)
         return loss_jet(self.s, start_balls, step_balls, self.inputs, self.ys)
 
     def bounds(self, values: dict[str, arb]) -> dict[str, tuple[Fraction, Fraction]]:
         """Exact endpoints of each ball (a loss of mse or sse kept >= 0)."""
         return _bounds(values, _nonnegative(self.s, values))
+
+
+def chunk_kernel(item: tuple, context: tuple) -> list[tuple[Fraction, Fraction]]:
+    """One chunk's data term (``losses`` at points, or a ``jet``) as exact endpoints.
+
+    ``item = (xs, ys)``: the chunk's exact rows (``ys`` None for a teacher); ``context`` what to
+    compute and everything it needs, as plain values (see :mod:`symcert.checker.chunks`).
+    """
+    what, net, loss_kind, teacher_net, teacher, payload = context
+    xs, ys = item
+    s = SimpleNamespace(net=net, loss_kind=loss_kind, teacher_net=teacher_net, teacher=teacher, ys=ys)
+    inputs = arb_mat(exact_matrix([list(col) for col in zip(*xs)]))
+    ys_balls = targets(s, inputs)
+    if what == "losses":
+        balls = [data_sum(s, _arb_point(_exact_point(p)), inputs, ys_balls) for p in payload]
+    else:
+        start, step = (_arb_point(_exact_point(p)) for p in payload)
+        balls = list(data_jet(s, start, step, inputs, ys_balls))
+    return [ball_bounds(ball, "a chunk's data term") for ball in balls]
 
 
 # -- exact data ------------------------------------------------------------------

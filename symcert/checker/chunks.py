@@ -23,7 +23,6 @@ import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from types import SimpleNamespace
 from typing import Any
 
 from symcert.limits import DATA_CHUNK
@@ -71,16 +70,13 @@ def _items(s: Any) -> list[tuple]:
     return [(s.xs[i : i + size], None if s.ys is None else s.ys[i : i + size]) for i in range(0, n, size)]
 
 
-def _shared(s: Any, what: str, payload: Any) -> tuple:
+def _run(s: Any, kernel: Callable, what: str, payload: Any) -> list[tuple[Fraction, Fraction]]:
     import flint
 
-    return (what, s.net, s.loss_kind, s.teacher_net, s.teacher, flint.ctx.prec, payload)
-
-
-def _run(s: Any, what: str, payload: Any) -> list[tuple[Fraction, Fraction]]:
     executor = settings().executor
     run: Callable = executor.map if executor is not None else _here
-    results = run(run_chunk, _shared(s, what, payload), _items(s))
+    context = (what, s.net, s.loss_kind, s.teacher_net, s.teacher, payload)
+    results = run(run_chunk, (kernel, flint.ctx.prec, context), _items(s))
     for r in results:
         if isinstance(r, str):
             raise ArithmeticError(r)
@@ -101,37 +97,30 @@ def _ball(lower: Fraction, upper: Fraction) -> Any:
     return arb(fmpq(lower.numerator, lower.denominator)).union(arb(fmpq(upper.numerator, upper.denominator)))
 
 
-def losses(s: Any, points: Sequence[list]) -> list[Any]:
-    """The data term at each exact point, as balls (summed chunk by chunk)."""
-    return [_ball(*pair) for pair in _run(s, "losses", list(points))]
+def losses(s: Any, points: Sequence[list], kernel: Callable) -> list[Any]:
+    """The data term at each exact point, as balls (summed chunk by chunk with ``kernel``)."""
+    return [_ball(*pair) for pair in _run(s, kernel, "losses", list(points))]
 
 
-def jet(s: Any, start: list, step: list) -> tuple:
+def jet(s: Any, start: list, step: list, kernel: Callable) -> tuple:
     """The data term's jet ``(c0, c1, c2)`` along ``step`` at ``start`` (exact points), as balls."""
-    return tuple(_ball(*pair) for pair in _run(s, "jet", (start, step)))
+    return tuple(_ball(*pair) for pair in _run(s, kernel, "jet", (start, step)))
 
 
 def run_chunk(item: tuple, shared: tuple) -> list | str:
-    """One chunk's partial sums as exact endpoints; a message string when a ball is unbounded."""
+    """One chunk's partial sums as exact endpoints, by ``kernel(item, context)`` at ``prec`` bits.
+
+    ``shared = (kernel, prec, context)``; the kernel is
+    :func:`symcert.checker.arb_engine.chunk_kernel` (passed in, so this module imports none of the
+    arithmetic). Returns a message string when a ball is unbounded.
+    """
     import flint
-    from flint import arb_mat
 
-    from symcert.checker import arb_engine as ae
-
-    what, net, loss_kind, teacher_net, teacher, prec, payload = shared
-    xs, ys = item
+    kernel, prec, context = shared
     saved = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        s = SimpleNamespace(net=net, loss_kind=loss_kind, teacher_net=teacher_net, teacher=teacher, ys=ys)
-        inputs = arb_mat(ae.exact_matrix([list(col) for col in zip(*xs)]))
-        targets = ae.targets(s, inputs)
-        if what == "losses":
-            balls = [ae.data_sum(s, ae._arb_point(ae._exact_point(p)), inputs, targets) for p in payload]
-        else:
-            start, step = (ae._arb_point(ae._exact_point(p)) for p in payload)
-            balls = list(ae.data_jet(s, start, step, inputs, targets))
-        return [ae.ball_bounds(ball, "a chunk's data term") for ball in balls]
+        return kernel(item, context)
     except ArithmeticError as error:
         return str(error)
     finally:
