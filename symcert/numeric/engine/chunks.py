@@ -48,7 +48,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.limits import DATA_CHUNK
-from symcert.numeric.engine.layout import Exact, data_layout
+from symcert.numeric.engine.layout import Exact, data_layout, integer_exact
 
 __all__ = ["Streaming", "streaming", "current", "chunk_bounds", "Job", "run_chunk", "summed", "LocalExecutor"]
 
@@ -174,10 +174,10 @@ def _exact(bk: Any, x: Any) -> tuple:
 
 def _chunks(loss: Any, size: int) -> list[tuple[Exact, Exact | None]]:
     """The data's rows, ``size`` at a time, as exact ``(X, Y)`` (views of the data's layout)."""
-    source = getattr(loss.data, "exact_chunk", None)
+    rows = getattr(loss.data, "integer_rows", None)
     n = loss.data.n_points
-    if source is not None:  # data held as integer arrays: chunks built without the whole layout
-        return [source(start, stop) for start, stop in chunk_bounds(n, size)]
+    if rows is not None:  # integer matrices: each chunk built alone, never the whole layout
+        return [integer_exact(*rows(start, stop)) for start, stop in chunk_bounds(n, size)]
     lay = data_layout(loss.data)
     out = []
     for start, stop in chunk_bounds(n, size):
