@@ -82,11 +82,11 @@ def dask_client(
 
 
 class DaskExecutor:
-    """Chunks as Dask tasks: ``map(fn, shared, items)`` returns ``[fn(item, shared) for item in items]``.
+    """Chunks as Dask tasks: ``map(fn, shared, items)`` is ``[fn(item, shared=shared) for item in items]``.
 
-    ``fn`` takes its shared argument as the keyword ``shared``. ``shared`` is scattered once to every worker (so a lost worker's copy is not the only one);
-    the items travel inside their tasks, so the scheduler can rerun a lost worker's chunk on
-    another worker. ``retries`` reruns a task that raised.
+    ``shared`` is scattered once to every worker (so a lost worker's copy is not the only one); the
+    items travel inside their tasks, so the scheduler can rerun a lost worker's chunk on another
+    worker. ``retries`` reruns a task that raised.
     """
 
     def __init__(self, client: Any, retries: int = 2) -> None:
