@@ -12,9 +12,12 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, shortfall
+from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import Report, report_of
 from symcert.cli.symmetry import network_from
 from symcert.cli.timing import TimeUp, time_limit
@@ -23,6 +26,7 @@ from symcert.limits import MAX_BARRIER_PIECES
 from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
@@ -51,8 +55,9 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
                 "two trained networks",
             ),
         ],
-        prints="the enclosure of the barrier (6 significant digits rounded outward; --exact for exact "
-        "endpoints), where the maximum lies, the number of pieces and the time; with --align also the "
+        prints="the enclosure of the barrier (6 significant digits rounded outward; --digits N for N, "
+        "tightened until they agree, with L(A) and L(B); --exact for exact endpoints), where the "
+        "maximum lies, the number of pieces and the time; with --align also the "
         "element g and the barrier after alignment. Exit code 0 when every enclosure is certified, "
         "1 when a cap stopped it first.",
     )
@@ -121,6 +126,8 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "factor on squared error, the mean over samples and --weight-decay read as alpha (alpha/(2n))",
     )
     exact_flag(parser)
+    digits_flag(parser, "the barrier's enclosure and L(A), L(B)")
+    quiet_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
     parser.add_argument(
@@ -191,47 +198,6 @@ def _decay(text: str) -> Fraction:
     return value
 
 
-def _class_labels(path: str) -> list[int] | None:
-    """The distinct class labels of a data file that holds one integer label per row, else None."""
-    from symcert.models.reading import npz_arrays
-
-    p = Path(path)
-    try:
-        if p.suffix.lower() == ".npz":
-            y = npz_arrays(p).get("y")
-            if y is None or y.ndim != 1 or y.dtype.kind not in "iub":
-                return None
-            return sorted({int(v) for v in y})
-        if p.suffix.lower() == ".csv" or p.suffix == "":
-            with p.open(encoding="utf-8", errors="replace") as handle:
-                rows = [line.strip().split(",") for line in handle if line.strip()]
-            if not rows or rows[0][-1].strip() != "label":
-                return None
-            return sorted({int(row[-1]) for row in rows[1:]})
-    except (OSError, ValueError, SpecificationError):
-        return None
-    return None
-
-
-def _loss_kind(args: argparse.Namespace) -> str:
-    """``--loss``, or the framework's: scikit-learn's MLPClassifier for class labels, squared error else."""
-    if args.loss is not None:
-        return args.loss
-    if args.framework == "sklearn" and args.data != "teacher":
-        labels = _class_labels(args.data)
-        if labels is not None:
-            return "bce" if len(labels) <= 2 else "cross_entropy"  # MLPClassifier: logistic or softmax
-    return "mse"
-
-
-def _framework_loss(args: argparse.Namespace, mlp: object, data: Dataset, kind: str) -> Loss:
-    """The loss of ``--framework``: scikit-learn's (1/2 on squared error, alpha/(2n)), or as given."""
-    if args.framework != "sklearn":
-        return Loss(mlp, data, kind, args.weight_decay)
-    decay = args.weight_decay / (2 * data.n_points)
-    return Loss(mlp, data, kind, decay, factor=Fraction(1, 2) if kind == "mse" else 1)
-
-
 def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     """``--model A --model B --data FILE``: two trained networks of one shape, loaded exactly."""
     if args.point is not None:
@@ -240,7 +206,7 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
         raise SpecificationError(f"give exactly two models (--model A --model B), got {len(args.model)}")
     if args.data == "teacher":
         raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
-    kind = _loss_kind(args)
+    kind = loss_kind(args)
     output = args.output_activation or default_output(kind)
     mlp, A = load_model(args.model[0], args, output)
     mlp_b, B = load_model(args.model[1], args, output)
@@ -252,14 +218,8 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     try:
         data = load_data(args.data, mlp, kind)
     except SpecificationError as error:
-        if args.loss is None and kind == "mse" and _class_labels(args.data) is not None:
-            raise SpecificationError(
-                f"{error}; {args.data} holds class labels, so the models are classifiers: give --loss "
-                "cross_entropy (softmax output) or --loss bce (one sigmoid output), or --framework sklearn "
-                "for scikit-learn's MLPClassifier loss"
-            ) from None
-        raise
-    return _framework_loss(args, mlp, data, kind), A, B
+        raise classifier_hint(args, kind, error) from None
+    return framework_loss(args, mlp, data, kind), A, B
 
 
 def _problem(args: argparse.Namespace):
@@ -281,7 +241,7 @@ def _problem(args: argparse.Namespace):
         raise SpecificationError(
             f"give exactly two points (--point A.json --point B.json), got {len(args.point)}"
         )
-    kind = _loss_kind(args)
+    kind = loss_kind(args)
     mlp = network_from(args, kind)
     A, B = (read_point(path, mlp) for path in args.point)
     if args.data == "teacher":
@@ -289,7 +249,7 @@ def _problem(args: argparse.Namespace):
         data = Dataset.teacher(mlp, A, xs)
     else:
         data = read_dataset(args.data)
-    return _framework_loss(args, mlp, data, kind), A, B
+    return framework_loss(args, mlp, data, kind), A, B
 
 
 def run_barrier(args: argparse.Namespace) -> int:
@@ -305,13 +265,16 @@ def run_barrier(args: argparse.Namespace) -> int:
     if args.model is not None:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
-    print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
-    panels = [("before alignment", certify_barrier(loss, A, B, max_seconds=args.max_seconds, **options))]
-    print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
+    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, digits=args.digits)
+    say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
+    with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
+        before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
+    panels = [("before alignment", before)]
+    print(f"Barrier:         {before.summary(exact=args.exact, digits=args.digits)}")
+    _shortfall(before, args.digits, "before alignment" if args.align else "")
     stopped = False
     if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
-        print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
+        say(args, "Aligning B to A (weight matching) ...")
         try:
             # the symmetry is proved on the network function (no data): a structural argument per factor
             alignment = time_limit(_left(args, start), lambda: align(A, B))
@@ -321,10 +284,14 @@ def run_barrier(args: argparse.Namespace) -> int:
         else:
             proof = alignment.proof.status if alignment.proof is not None else "not attempted"
             print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
-            print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
-            after = certify_barrier(loss, A, alignment.aligned, max_seconds=_left(args, start), **options)
+            say(args, "Certifying the barrier between A and g(B) ...")
+            with progress_bar(args, "branch and bound (A, g(B))", unit="piece") as bar:
+                after = certify_barrier(
+                    loss, A, alignment.aligned, max_seconds=_left(args, start), progress=bar, **options
+                )
             panels.append(("after alignment", after))
-            print(f"Aligned barrier: {after.summary(exact=args.exact)}")
+            print(f"Aligned barrier: {after.summary(exact=args.exact, digits=args.digits)}")
+            _shortfall(after, args.digits, "after alignment")
     report = report_of(args)
     if args.json:
         _write_json(panels, args.json, args.align, report)
@@ -350,7 +317,10 @@ def _report(
     report.details.update(form=args.form, tol=str(args.tol), aligned=bool(args.align), stopped=stopped)
     report.details["barriers"] = []
     for title, result in panels:
-        report.enclosure("barrier", result.lo, result.hi, context=title)
+        report.enclosure("barrier", result.lo, result.hi, context=title, digits=args.digits)
+        if args.digits is not None and not result.exact:  # printed with --digits: reported too
+            report.enclosure("L(A)", *result.LA, context=title, digits=args.digits)
+            report.enclosure("L(B)", *result.LB, context=title, digits=args.digits)
         report.enclosure("maximiser t", *result.maximiser, context=title, digits=4)
         report.details["barriers"].append(
             {
@@ -364,6 +334,23 @@ def _report(
     for role in ("latex", "pdf", "plot"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
+
+
+def _shortfall(result: BarrierResult, digits: int | None, where: str) -> None:
+    """With ``--digits``: L(A) and L(B) with that many digits, and a note where they were not reached."""
+    if digits is None or result.exact:
+        return
+    for name, bounds in (("L(A)", result.LA), ("L(B)", result.LB)):
+        print(f"  {name} in {outward_interval(*bounds, digits, pad=True)}")
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    for note in shortfall(found, digits, where):
+        print(note)
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """A progress message on stderr, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
 
 
 def _left(args: argparse.Namespace, start: float) -> float:

@@ -11,6 +11,7 @@ import argparse
 
 from symcert.cli.cluster import add_cluster_options, executor_of
 from symcert.cli.options import add_command, seconds_type
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import report_of
 from symcert.limits import MAX_CHECK_SECONDS
 
@@ -62,6 +63,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="also check a Coq proof of the certificate: its statement must be the one regenerated from "
         "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
     )
+    quiet_flag(checker)
     add_cluster_options(checker)
 
 
@@ -73,11 +75,16 @@ def run_check(args: argparse.Namespace) -> int:
         read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
     from symcert.checker import check  # python-flint and mpmath: only when a file is checked
 
-    with executor_of(args) as executor:  # Dask only with --workers or --scheduler
+    # Dask only with --workers or --scheduler
+    with (
+        executor_of(args) as executor,
+        progress_bar(args, f"checking {args.certificate}", unit="step") as bar,
+    ):
         result = check(
             args.certificate,
             arithmetic=args.arithmetic,
             budget=args.budget,
+            progress=bar,
             chunk_size=args.chunk_size,
             executor=executor,
         )

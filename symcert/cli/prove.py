@@ -14,6 +14,7 @@ from symcert.cli.cluster import add_cluster_options, executor_of
 from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, printed_digits, shortfall
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
@@ -68,11 +69,18 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
-        "still enclose; --exact for exact endpoints, as in the JSON) and the verdict. Exit code 0 "
+        "still enclose; --digits N for N digits, tightened until they agree; --exact for exact "
+        "endpoints, as in the JSON) and the verdict. Exit code 0 "
         "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
-    prove.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    prove.add_argument(
+        "--loss",
+        choices=LOSS_KINDS,
+        default=None,
+        help="the loss (default: mse; with --model and --framework sklearn, scikit-learn's: "
+        "cross_entropy or bce for class labels, by the number of classes, squared error otherwise)",
+    )
     prove.add_argument("--weight-decay", default="0", help="weight decay lambda >= 0, exact (default: 0)")
     prove.add_argument(
         "--data",
@@ -113,6 +121,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
     exact_flag(prove)
+    digits_flag(prove)
     prove.add_argument(
         "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
     )
@@ -220,6 +229,8 @@ def _run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with --model; drop --plot")
         return run_model_prove(args)
+    if args.loss is None:
+        args.loss = "mse"
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:
@@ -241,7 +252,9 @@ def _run_prove(args: argparse.Namespace) -> int:
             print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
         try:
             start = time.perf_counter()
-            outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+            outcomes.append(
+                certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps, digits=args.digits)
+            )
             seconds[f"certify {kind}"] = round(time.perf_counter() - start, 6)
         except SpecificationError as error:
             if len(kinds) == 1:
@@ -259,7 +272,9 @@ def _run_prove(args: argparse.Namespace) -> int:
             continue
         certificates.append(certificate)
         print()
-        print(certificate.summary(exact=args.exact))
+        print(certificate.summary(exact=args.exact, digits=printed_digits(args)))
+        for note in shortfall(certificate.enclosures, args.digits):
+            print(note)
         if args.json:
             _write(certificate, args.json, len(kinds) > 1, report_of(args))
     if args.latex:
@@ -297,7 +312,9 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     if result.certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(result.certificate.summary(exact=args.exact))
+    print(result.certificate.summary(exact=args.exact, digits=printed_digits(args)))
+    for note in shortfall(result.certificate.enclosures, args.digits):
+        print(note)
     if args.json:
         _write(result.certificate, args.json, False, report)
     if args.latex:
