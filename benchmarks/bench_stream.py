@@ -172,8 +172,17 @@ def main() -> None:
     parser.add_argument("--chunk-size", type=int, default=None, help="default: symcert.limits.DATA_CHUNK")
     parser.add_argument("--workers", type=int, default=None, help="a local Dask cluster of N processes")
     parser.add_argument("--checker-points", type=int, default=256, help="0: skip the checker")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+    )
     parser.add_argument("--case", choices=["float", "prover", "checker"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     from symcert.limits import DATA_CHUNK
 
     chunk = args.chunk_size or DATA_CHUNK
@@ -187,11 +196,15 @@ def main() -> None:
         print(json.dumps(case_checker(args.points, chunk)))
         return
     shape = "-".join(map(str, WIDTHS))
-    print(f"{shape}, tanh, softmax cross-entropy, {args.points:,} points, chunks of {chunk}")
-    base = _child("--case", "float", "--points", str(args.points))
+    blas = f", BLAS threads {args.blas_threads}" if args.blas_threads else ""
+    print(f"{shape}, tanh, softmax cross-entropy, {args.points:,} points, chunks of {chunk}{blas}")
+    threads = ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
+    base = _child("--case", "float", "--points", str(args.points), *threads)
     print(f"  float64 (numpy, 3 losses, warm min): {fmt(base['seconds'])}   peak {base['peak_mb']:.0f} MB")
     extra = ["--workers", str(args.workers)] if args.workers else []
-    found = _child("--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra)
+    found = _child(
+        "--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra, *threads
+    )
     print(
         f"  chord certificate: {found['status']} ({found['rung']}), first call {fmt(found['first'])}, "
         f"warm {fmt(found['warm'])}, ratio {found['warm'] / base['seconds']:.1f}x, "
@@ -208,7 +221,7 @@ def main() -> None:
     )
     if args.checker_points:
         n = args.checker_points
-        checked = _child("--case", "checker", "--points", str(n), "--chunk-size", str(chunk))
+        checked = _child("--case", "checker", "--points", str(n), "--chunk-size", str(chunk), *threads)
         print(
             f"  checker on {n:,} points: {'accepted' if checked['accepted'] else 'REJECTED'} in "
             f"{fmt(checked['seconds'])}, peak {checked['peak_mb']:.0f} MB "
