@@ -94,6 +94,7 @@ class DaskExecutor:
         self.retries = retries
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]) -> list:
+        items = list(items)  # an iterator of chunks: every task is submitted at once
         run = uuid.uuid4().hex[:12]  # keys unique per call: a long-lived scheduler never reuses a result
         with warnings.catch_warnings():
             # a chunk of data is a large argument by design (it travels with its task)
@@ -101,7 +102,7 @@ class DaskExecutor:
             handle = self.client.scatter(shared, broadcast=True, hash=False)
             futures = self.client.map(
                 fn,
-                list(items),
+                items,
                 shared=handle,
                 retries=self.retries,
                 pure=False,

@@ -45,7 +45,8 @@ def _integers(array: Any, name: str) -> np.ndarray:
         raise SpecificationError(f"{name} must hold integers (numerators), got an array of dtype {a.dtype}")
     if a.dtype.kind == "u" and a.dtype.itemsize == 8 and a.size and int(a.max()) >= _INT62:
         raise SpecificationError(f"{name}'s entries must lie below 2^62 in absolute value")
-    out = a.astype(np.int64)
+    # kept in their own width (uint8 pixels stay 1 byte each), widened to int64 a chunk at a time
+    out = np.array(a, dtype=np.int64 if a.dtype.itemsize == 8 else a.dtype, copy=True)
     if out.size and max(int(out.max()), -int(out.min())) >= _INT62:
         raise SpecificationError(f"{name}'s entries must lie below 2^62 in absolute value")
     return out
@@ -96,12 +97,13 @@ class IntegerDataset(Dataset):
         return int(self._Y.shape[1])
 
     def integer_rows(self, start: int, stop: int) -> tuple[np.ndarray, int, np.ndarray, int]:
-        """Rows ``start:stop`` as ``(X numerators, x_den, Y numerators, y_den)`` (int64 views)."""
-        return self._X[start:stop], self._dens[0], self._Y[start:stop], self._dens[1]
+        """Rows ``start:stop`` as ``(X numerators, x_den, Y numerators, y_den)`` (int64 arrays)."""
+        X, Y = self._X[start:stop], self._Y[start:stop]
+        return X.astype(np.int64, copy=False), self._dens[0], Y.astype(np.int64, copy=False), self._dens[1]
 
     def targets_are_probabilities(self, distributions: bool) -> bool:
         """Every target in ``[0, 1]`` (and, with ``distributions``, every row summing to 1), in integers."""
-        Y, den = self._Y, self._dens[1]
+        Y, den = self._Y.astype(np.int64), self._dens[1]
         ok = bool(np.all((Y >= 0) & (Y <= den)))
         return ok and (not distributions or bool(np.all(Y.sum(axis=1) == den)))
 

@@ -12,12 +12,12 @@ Each chunk is a pure task: its inputs are the chunk's exact rows and one :class:
 all chunks (the backend's name and precision, the network's specification, the loss's name, the
 parameters and the direction), and its output is exact endpoints. So the chunks may run anywhere:
 :func:`streaming` takes an ``executor`` with ``map(fn, shared, items) -> list`` (``fn(item,
-shared)`` for each item, in order), such as :class:`symcert.batch.cluster.DaskExecutor`, and the
-result does not depend on where they ran. Arb balls travel as their exact midpoint and radius
-(``copyreg``; a radius is rounded up once on the way), and this process's own tasks take the same
-journey, so a local run and a distributed one compute with identical balls and return identical
-enclosures. With one chunk (at most ``chunk_size`` points) nothing changes: the whole data set is
-one pass in this process, as before.
+shared=shared)`` for each item, in order; ``items`` may be an iterator), such as
+:class:`symcert.batch.cluster.DaskExecutor`, and the result does not depend on where they ran.
+Arb balls travel as their exact midpoint and radius (``copyreg``; a radius is rounded up once on
+the way), and this process's own tasks take the same journey, so a local run and a distributed
+one compute with identical balls and return identical enclosures. With one chunk (at most
+``chunk_size`` points) nothing changes: the whole data set is one pass in this process, as before.
 
 >>> from fractions import Fraction
 >>> from symcert import MLP, Dataset, Loss
@@ -39,7 +39,7 @@ import contextlib
 import contextvars
 import copyreg
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -56,8 +56,8 @@ __all__ = ["Streaming", "streaming", "current", "chunk_bounds", "Job", "run_chun
 class LocalExecutor:
     """Run the chunks here, one after the other (what :func:`summed` does without an executor)."""
 
-    def map(self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]) -> list:
-        return [fn(item, shared) for item in items]
+    def map(self, fn: Callable[..., Any], shared: Any, items: Iterable[Any]) -> list:
+        return [fn(item, shared=shared) for item in items]
 
 
 @dataclass(frozen=True)
@@ -172,18 +172,23 @@ def _exact(bk: Any, x: Any) -> tuple:
     return entries.shape, [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def _chunks(loss: Any, size: int) -> list[tuple[Exact, Exact | None]]:
-    """The data's rows, ``size`` at a time, as exact ``(X, Y)`` (views of the data's layout)."""
+def _chunks(loss: Any, size: int) -> Iterator[tuple[Exact, Exact | None]]:
+    """The data's rows, ``size`` at a time, as exact ``(X, Y)``, one chunk after the other.
+
+    Integer matrices (:meth:`Dataset.from_integers`) are converted a chunk at a time, so in this
+    process only the chunk being summed exists as exact arrays; other data are views of the
+    data's layout.
+    """
     rows = getattr(loss.data, "integer_rows", None)
     n = loss.data.n_points
-    if rows is not None:  # integer matrices: each chunk built alone, never the whole layout
-        return [integer_exact(*rows(start, stop)) for start, stop in chunk_bounds(n, size)]
+    if rows is not None:
+        for start, stop in chunk_bounds(n, size):
+            yield integer_exact(*rows(start, stop))
+        return
     lay = data_layout(loss.data)
-    out = []
     for start, stop in chunk_bounds(n, size):
         Y = None if lay.Y is None else Exact(lay.Y.num[start:stop], lay.Y.den)
-        out.append((Exact(lay.X.num[start:stop], lay.X.den), Y))
-    return out
+        yield Exact(lay.X.num[start:stop], lay.X.den), Y
 
 
 def summed(
