@@ -40,9 +40,10 @@ WIDTHS = (784, 512, 512, 512, 10)
 
 def data(points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    pixels = rng.integers(0, 256, (points, WIDTHS[0]), dtype=np.int64)
+    # uint8, as MNIST stores them (the same values as before, for each seed)
+    pixels = rng.integers(0, 256, (points, WIDTHS[0]), dtype=np.int64).astype(np.uint8)
     labels = rng.integers(0, WIDTHS[-1], points)
-    return pixels, np.eye(WIDTHS[-1], dtype=np.int64)[labels]
+    return pixels, np.eye(WIDTHS[-1], dtype=np.uint8)[labels]
 
 
 #: The seed of A: one whose float64 barrier is positive (found by a float64 search: evidence, not proof;
@@ -88,7 +89,7 @@ def peak_mb() -> float:
 
 def case_float(points: int) -> dict:
     X, Y = data(points)
-    X = X / 255.0
+    X, Y = X / 255.0, Y.astype(np.float64)
     A = weights()
     B = swapped(A)
     M = {k: (A[k].astype(np.float64) + B[k].astype(np.float64)) / 2 for k in A}
