@@ -91,6 +91,9 @@ def check(
         raise CertificateFormatError(
             f"check needs a path or a parsed certificate, got {type(source).__name__}"
         )
+    graph_result = _graph_network(record, arithmetic, budget)
+    if graph_result is not None:
+        return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
@@ -111,6 +114,20 @@ def check(
         result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
+
+
+def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResult | None:
+    """A certificate on a layer graph (issue 23), checked by :mod:`symcert.checker.graph` (None: an MLP)."""
+    network = record.get("network") if isinstance(record, dict) else None
+    if not (isinstance(network, dict) and "graph" in network):
+        return None
+    from symcert.checker.graph.chord import GraphBudgetError, check_graph_chord  # loaded when needed
+
+    try:
+        v = check_graph_chord(record, arithmetic, budget)
+    except GraphBudgetError as error:
+        raise CertificateBudgetError(str(error)) from None
+    return CheckResult(v.accepted, v.kind, v.reasons, v.enclosures, v.dps, v.estimate)
 
 
 def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> CheckResult:

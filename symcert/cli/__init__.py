@@ -68,6 +68,21 @@ def parse_widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def parse_bias(text: str) -> tuple[bool, ...]:
+    """``--bias``: comma-separated 1 (biases) or 0 (none), one entry per weight layer.
+
+    >>> parse_bias("1,0")
+    (True, False)
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part in ("0", "1") for part in parts) or len(parts) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"--bias is one 1 (biases) or 0 (none) per weight layer, comma-separated, such as 1,0 for "
+            f"--widths 1,2,1, got {shorten(text)!r}"
+        )
+    return tuple(part == "1" for part in parts)
+
+
 def shorten(text: str, length: int = 60) -> str:
     """``text`` cut to ``length`` characters for a one-line message."""
     return text if len(text) <= length else text[: length - 3] + "..."
@@ -94,7 +109,16 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         choices=OUTPUT_ACTIVATION_NAMES,
         help=f"output activation (default: identity; {_outputs_of_losses()})",
     )
-    parser.add_argument("--no-bias", action="store_true", help="build the network without biases")
+    biases = parser.add_mutually_exclusive_group()
+    biases.add_argument("--no-bias", action="store_true", help="build the network without biases")
+    biases.add_argument(
+        "--bias",
+        type=parse_bias,
+        default=None,
+        metavar="1,0",
+        help="biases per weight layer, 1 (with) or 0 (without), one entry per weight layer: "
+        "--widths 1,2,1 --bias 1,0 has hidden biases and no output bias (default: biases everywhere)",
+    )
 
 
 def _outputs_of_losses() -> str:

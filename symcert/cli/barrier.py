@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.build.files import write_json
+from symcert.cli.coq_output import COQ_PIECES, refuse_coq, write_barrier_coq
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.digits import digits_flag, shortfall
 from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
@@ -19,7 +20,7 @@ from symcert.cli.options import add_command, count_type, exact_flag, seconds_typ
 from symcert.cli.plot_output import check_plot_path, write_plot
 from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import Report, report_of
-from symcert.cli.symmetry import network_from
+from symcert.cli.symmetry import network_from, refuse_bias_flags
 from symcert.cli.timing import TimeUp, time_limit
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
@@ -50,6 +51,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         examples=[
             ("symcert barrier", "the default example: about 4.149"),
             ("symcert barrier --widths 2,3,1 --point A.json --point B.json --align", "before and after"),
+            ("symcert barrier --tol 1/10 --coq barrier.v --check-coq", "a Coq proof, checked by coqc"),
             (
                 "symcert barrier --model a.npz --model b.npz --data train.csv --activation tanh --align",
                 "two trained networks",
@@ -109,6 +111,16 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         metavar="OUT",
         default=None,
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
+    )
+    parser.add_argument(
+        "--coq",
+        metavar="OUT.v",
+        default=None,
+        help="write a Coq proof of the barrier's enclosure (before alignment) to OUT.v: every piece's bound "
+        f"and the witness's by interval; small networks only, and --max-pieces is then at most {COQ_PIECES}",
+    )
+    parser.add_argument(
+        "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
     )
     parser.add_argument(
         "--model",
@@ -235,6 +247,7 @@ def _problem(args: argparse.Namespace):
                 "the default example has its own loss (mse, no weight decay); give --point A.json "
                 "--point B.json or --model A --model B to choose --loss, --weight-decay or --framework"
             )
+        refuse_bias_flags(args, "--point A.json --point B.json")
         example = default_example()
         return example.loss, example.teacher, example.element(example.teacher)
     if len(args.point) != 2:
@@ -260,12 +273,17 @@ def run_barrier(args: argparse.Namespace) -> int:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.plot:
         check_plot_path(args.plot)
+    if args.check_coq and not args.coq:
+        raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     loss, A, B = _problem(args)  # everything that may be refused, before any progress line
+    if args.coq:
+        refuse_coq(loss, ["barrier"])  # before any work: a network too large for coqc is refused at once
     start = time.perf_counter()
     if args.model is not None:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces, digits=args.digits)
+    pieces = min(args.max_pieces, COQ_PIECES) if args.coq else args.max_pieces
+    options = dict(tol=args.tol, form=args.form, max_pieces=pieces, digits=args.digits)
     say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
     with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
         before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
@@ -299,7 +317,8 @@ def run_barrier(args: argparse.Namespace) -> int:
         _write_latex(panels, args.latex, args.pdf)
     if args.plot:
         write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
-    proved = not stopped and all(r.status == "proved" for _, r in panels)
+    coq_ok = write_barrier_coq(panels[0][1], args.coq, args.check_coq) if args.coq else True
+    proved = not stopped and coq_ok and all(r.status == "proved" for _, r in panels)
     if report is not None:
         _report(report, panels, args, stopped, proved)
     return 0 if proved else 1
@@ -331,7 +350,7 @@ def _report(
             }
         )
         report.timings[f"barrier {title}"] = round(result.seconds, 6)
-    for role in ("latex", "pdf", "plot"):
+    for role in ("latex", "pdf", "plot", "coq"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
 
@@ -393,10 +412,10 @@ def _run_manifest(args: argparse.Namespace) -> int:
 
     if args.manifest is None or args.out is None:
         raise SpecificationError("--manifest PAIRS.csv and --out RESULTS go together; give both")
-    if args.point is not None or args.align or args.json or args.latex:
+    if args.point is not None or args.align or args.json or args.latex or args.coq:
         raise SpecificationError(
             "with --manifest, the pairs and their options come from the manifest; drop --point, --align, "
-            "--json and --latex"
+            "--json, --latex and --coq"
         )
     start = time.perf_counter()
 

@@ -19,7 +19,7 @@ from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path
 from symcert.cli.progress import progress_bar, quiet_flag
-from symcert.cli.symmetry import network_from
+from symcert.cli.symmetry import network_from, refuse_bias_flags
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
 from symcert.printing.path import path_latex, save_path_plot  # also registers the path printers
@@ -119,6 +119,7 @@ def _problems(args: argparse.Namespace) -> list[tuple[str, Loss, list]]:
     if args.point is None:
         if args.via or args.element or args.data != "teacher":
             raise SpecificationError("--via, --element and --data need --point A.json (and B)")
+        refuse_bias_flags(args, "--point A.json")
         return list(simsek_contrast())
     if not 1 <= len(args.point) <= 2:
         raise SpecificationError(f"give --point A.json and --point B.json, got {len(args.point)} points")

@@ -66,6 +66,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
                 "symcert prove --model net.npz --data train.npz --scheduler tcp://host:8786",
                 "the sum over data in chunks on a running Dask cluster",
             ),
+            ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
@@ -185,6 +186,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         and args.loss == "mse"
         and args.output_activation in (None, "identity")
         and not args.no_bias
+        and (args.bias is None or all(args.bias))
         and args.weight_decay in ("0", 0)
         and args.seed == 1
     ):
@@ -193,7 +195,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
     mlp = network_from(args, args.loss)
     kinds = len(KINDS) if args.kind == "all" else 1
     if args.data == "teacher":
-        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.bias)  # before any work
+        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.biases)  # before any work
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
         xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(_TEACHER_POINTS)]
         data = Dataset.teacher(mlp, teacher, xs)
@@ -202,7 +204,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
         data = read_dataset(args.data)
-        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.bias)
+        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.biases)
         A = read_point(args.point, mlp)
     loss = Loss(mlp, data, args.loss, args.weight_decay)
     return loss, A, _element(args.element, loss)
@@ -218,6 +220,12 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 def run_prove(args: argparse.Namespace) -> int:
     """Certify non-convexity and print the derivation summary (the data summed in chunks, maybe on Dask)."""
     check_dps(args.dps)  # the API's check; the option's type already gave the user's number
+    if args.model is not None and str(args.model).lower().endswith(".onnx"):
+        from symcert.cli.graph_prove import run_graph_prove  # a layer graph: its own command path
+
+        if args.coq or args.plot:
+            raise SpecificationError("--coq and --plot are not available with an ONNX model; drop them")
+        return run_graph_prove(args)
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)
 

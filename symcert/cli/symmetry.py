@@ -21,7 +21,15 @@ from symcert.symbolic.group import SymmetryGroup, parse_element
 from symcert.symbolic.losses import Loss, default_output
 from symcert.symbolic.network import MLP
 
-__all__ = ["network_from", "hidden_activation", "run_group", "run_invariance", "group_text"]
+__all__ = [
+    "network_from",
+    "network_bias",
+    "refuse_bias_flags",
+    "hidden_activation",
+    "run_group",
+    "run_invariance",
+    "group_text",
+]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 
@@ -36,7 +44,31 @@ def hidden_activation(args: argparse.Namespace) -> str:
 
 def network_from(args: argparse.Namespace, loss: str | None = None) -> MLP:
     output = args.output_activation or default_output(loss or "")
-    return MLP(args.widths, hidden_activation(args), bias=not args.no_bias, output_activation=output)
+    return MLP(args.widths, hidden_activation(args), bias=network_bias(args), output_activation=output)
+
+
+def refuse_bias_flags(args: argparse.Namespace, needs: str) -> None:
+    """Refuse ``--bias``/``--no-bias`` where the default example (with its own network) runs."""
+    if args.no_bias or getattr(args, "bias", None) is not None:
+        flag = "--no-bias" if args.no_bias else "--bias"
+        raise SpecificationError(
+            f"{flag} describes the network of {needs}; the default example has its own (with biases)"
+        )
+
+
+def network_bias(args: argparse.Namespace) -> bool | tuple[bool, ...]:
+    """``--bias 1,0`` (one entry per weight layer of ``--widths``), else all or none (``--no-bias``)."""
+    bias = getattr(args, "bias", None)
+    if bias is None:
+        return not args.no_bias
+    depth = len(args.widths) - 1
+    if len(bias) != depth:
+        shape = ",".join(map(str, args.widths))
+        raise SpecificationError(
+            f"--bias needs {depth} entries, one per weight layer of --widths {shape} "
+            f"(such as --bias {','.join(['1'] * (depth - 1) + ['0'])}), got {len(bias)}"
+        )
+    return bias
 
 
 def run_group(args: argparse.Namespace) -> int:
