@@ -61,6 +61,10 @@ def _denominator(value: Any, name: str) -> int:
 class IntegerDataset(Dataset):
     """``xs = X / x_den``, ``ys = Y / y_den`` from integer matrices (see the module docstring)."""
 
+    _X: np.ndarray
+    _Y: np.ndarray
+    _dens: tuple[int, int]
+
     def __init__(self, X: Any, x_den: int, Y: Any, y_den: int = 1) -> None:
         X, Y = _integers(X, "X"), _integers(Y, "Y")
         if len(X) != len(Y):
@@ -75,12 +79,12 @@ class IntegerDataset(Dataset):
         object.__setattr__(self, "teacher_of", None)
 
     @cached_property
-    def xs(self) -> tuple[tuple[sympy.Rational, ...], ...]:  # type: ignore[override]
+    def xs(self) -> tuple[tuple[sympy.Rational, ...], ...]:
         """The inputs as SymPy rationals (converted on first use: slow for large data)."""
         return _rationals(self._X, self._dens[0])
 
     @cached_property
-    def ys(self) -> tuple[tuple[sympy.Rational, ...], ...]:  # type: ignore[override]
+    def ys(self) -> tuple[tuple[sympy.Rational, ...], ...]:
         """The targets as SymPy rationals (converted on first use)."""
         return _rationals(self._Y, self._dens[1])
 
