@@ -238,6 +238,7 @@ def chunk_term(
     if Y is not None:
         targets_ = bk.array(Y)
     else:
+        assert teacher is not None, "a chunk without targets is a teacher's chunk"
         teacher_mlp, teacher_layout = teacher
         targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
     z = _network(bk, mlp, X, params, steps, order, final=False)
