@@ -176,9 +176,10 @@ def _exercise_texts(variant: SaddleVariant) -> tuple[Exercise, ...]:
             r"lines.",
         ),
         Exercise(
-            r"[\texttt{v\_old}, \texttt{v\_new}] For the lift above ($\lambda = %s$), compute from $c$, to "
-            r"three decimal places, the outgoing weight of the old unit and of the new unit in "
-            r"$M_\lambda\theta^\ast$." % lam,
+            r"[\texttt{v\_old}, \texttt{v\_new}] For the lift above ($\lambda = %s$), compute to three "
+            r"decimal places the outgoing weight of the old unit and of the new unit in "
+            r"$M_\lambda\theta^\ast$, from the centre $c$ of the box (its third coordinate is the narrow "
+            r"outgoing weight $W^{(2)}_{11}$)." % lam,
             rf"The old unit keeps $\lambda$ times the outgoing weight, the new one $1 - \lambda$ times it: "
             rf"${shown(a, b)}$ and ${shown(c, d)}$ (the lifted box). They add up to the narrow weight.",
         ),
