@@ -24,6 +24,7 @@ from fractions import Fraction
 
 import sympy
 
+from symcert.errors import SpecificationError
 from symcert.handouts.base import Exercise, Handout
 from symcert.handouts.variant_text import (
     MARGIN,
@@ -124,7 +125,10 @@ def saddle_instance(seed: int) -> SaddleVariant:
         width = rng.randint(4, 8)
         if len({y[0] for y in example.loss.data.ys}) < 3:  # a fit with at most two levels is too easy
             continue
-        result = certify_saddle(example.loss, example.approx, 1, 0, example.lam, proof=False)
+        try:
+            result = certify_saddle(example.loss, example.approx, 1, 0, example.lam, proof=False)
+        except SpecificationError:  # the float search stopped far from a critical point: draw again
+            continue
         if not (result.proved and result.verdict.startswith("saddle")):
             continue
         variant = SaddleVariant(seed, example, result, width, _loss_star(result))
@@ -162,7 +166,7 @@ def _exercise_texts(variant: SaddleVariant) -> tuple[Exercise, ...]:
     lo, hi = variant.loss_star
 
     def shown(lo: Fraction, hi: Fraction) -> str:
-        return rf"[{outward_decimal(lo, 6, False)}, {outward_decimal(hi, 6, True)}]"
+        return rf"[{outward_decimal(lo, 6, False)},\allowbreak {outward_decimal(hi, 6, True)}]"
 
     return (
         Exercise(
