@@ -141,3 +141,25 @@ def test_lmc_variant_is_graded_and_keeps_its_answers_out(lmc):
     assert r"\begin{figure}" not in text and "Variant 17" in handout.title
     assert not any(shows_answer(text, entry) for entry in exercises.values())
     assert r"\section*{Ada: variant 17}" in key_page(variant, "Ada")
+
+
+def test_variant_documents_pass_the_tex_checks(saddle, lmc, require_tool, tmp_path):
+    """The checks of test_tex_quality on the variants' own text (with solutions) and key pages; the
+    saddle variant and its key page compiled without an overfull box (its vector of numbers, once)."""
+    from symcert.build.tex import compile_pdf, layout_problems, write_tex
+    from symcert.handouts.variants import key_document
+    from tests.test_tex_quality import display_slips, leading_punctuation, long_fractions
+
+    for variant, handout in (saddle, lmc):
+        page = key_document([key_page(variant, "Ada Lovelace")], "key")
+        for text in (handout.latex_body(solutions=True), page):  # the title's \\[4pt] is no display
+            assert display_slips(text) == [] and long_fractions(text) == []
+            assert leading_punctuation(text.splitlines()) == []
+    require_tool("pdflatex")
+    require_tool("latexmk")
+    variant, handout = saddle
+    page = key_document([key_page(variant, "Ada Lovelace")], "key")
+    for name, text in (("variant", handout.document(solutions=True)), ("key", page)):
+        tex = write_tex(tmp_path / f"{name}.tex", text)
+        compile_pdf(tex, log_path=tmp_path / f"{name}.texlog")
+        assert layout_problems((tmp_path / f"{name}.texlog").read_text(encoding="latin-1")) == [], name
