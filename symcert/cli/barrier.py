@@ -12,6 +12,7 @@ from pathlib import Path
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
@@ -191,47 +192,6 @@ def _decay(text: str) -> Fraction:
     return value
 
 
-def _class_labels(path: str) -> list[int] | None:
-    """The distinct class labels of a data file that holds one integer label per row, else None."""
-    from symcert.models.reading import npz_arrays
-
-    p = Path(path)
-    try:
-        if p.suffix.lower() == ".npz":
-            y = npz_arrays(p).get("y")
-            if y is None or y.ndim != 1 or y.dtype.kind not in "iub":
-                return None
-            return sorted({int(v) for v in y})
-        if p.suffix.lower() == ".csv" or p.suffix == "":
-            with p.open(encoding="utf-8", errors="replace") as handle:
-                rows = [line.strip().split(",") for line in handle if line.strip()]
-            if not rows or rows[0][-1].strip() != "label":
-                return None
-            return sorted({int(row[-1]) for row in rows[1:]})
-    except (OSError, ValueError, SpecificationError):
-        return None
-    return None
-
-
-def _loss_kind(args: argparse.Namespace) -> str:
-    """``--loss``, or the framework's: scikit-learn's MLPClassifier for class labels, squared error else."""
-    if args.loss is not None:
-        return args.loss
-    if args.framework == "sklearn" and args.data != "teacher":
-        labels = _class_labels(args.data)
-        if labels is not None:
-            return "bce" if len(labels) <= 2 else "cross_entropy"  # MLPClassifier: logistic or softmax
-    return "mse"
-
-
-def _framework_loss(args: argparse.Namespace, mlp: object, data: Dataset, kind: str) -> Loss:
-    """The loss of ``--framework``: scikit-learn's (1/2 on squared error, alpha/(2n)), or as given."""
-    if args.framework != "sklearn":
-        return Loss(mlp, data, kind, args.weight_decay)
-    decay = args.weight_decay / (2 * data.n_points)
-    return Loss(mlp, data, kind, decay, factor=Fraction(1, 2) if kind == "mse" else 1)
-
-
 def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     """``--model A --model B --data FILE``: two trained networks of one shape, loaded exactly."""
     if args.point is not None:
@@ -240,7 +200,7 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
         raise SpecificationError(f"give exactly two models (--model A --model B), got {len(args.model)}")
     if args.data == "teacher":
         raise SpecificationError("--model needs --data FILE (CSV, .npz or .npy) with the training data")
-    kind = _loss_kind(args)
+    kind = loss_kind(args)
     output = args.output_activation or default_output(kind)
     mlp, A = load_model(args.model[0], args, output)
     mlp_b, B = load_model(args.model[1], args, output)
@@ -252,14 +212,8 @@ def _models(args: argparse.Namespace) -> tuple[Loss, object, object]:
     try:
         data = load_data(args.data, mlp, kind)
     except SpecificationError as error:
-        if args.loss is None and kind == "mse" and _class_labels(args.data) is not None:
-            raise SpecificationError(
-                f"{error}; {args.data} holds class labels, so the models are classifiers: give --loss "
-                "cross_entropy (softmax output) or --loss bce (one sigmoid output), or --framework sklearn "
-                "for scikit-learn's MLPClassifier loss"
-            ) from None
-        raise
-    return _framework_loss(args, mlp, data, kind), A, B
+        raise classifier_hint(args, kind, error) from None
+    return framework_loss(args, mlp, data, kind), A, B
 
 
 def _problem(args: argparse.Namespace):
@@ -281,7 +235,7 @@ def _problem(args: argparse.Namespace):
         raise SpecificationError(
             f"give exactly two points (--point A.json --point B.json), got {len(args.point)}"
         )
-    kind = _loss_kind(args)
+    kind = loss_kind(args)
     mlp = network_from(args, kind)
     A, B = (read_point(path, mlp) for path in args.point)
     if args.data == "teacher":
@@ -289,7 +243,7 @@ def _problem(args: argparse.Namespace):
         data = Dataset.teacher(mlp, A, xs)
     else:
         data = read_dataset(args.data)
-    return _framework_loss(args, mlp, data, kind), A, B
+    return framework_loss(args, mlp, data, kind), A, B
 
 
 def run_barrier(args: argparse.Namespace) -> int:

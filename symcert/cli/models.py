@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from symcert.build.files import write_json
+from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.options import add_command, count_type, exact_flag
 from symcert.cli.report import report_certificates, report_of
@@ -20,7 +21,7 @@ from symcert.models.witness import best_witness, refuted_note
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.nonconvexity import KINDS, certify_nonconvexity
 from symcert.symbolic.group import parse_element
-from symcert.symbolic.losses import Loss, default_output
+from symcert.symbolic.losses import default_output
 
 __all__ = ["add_model_options", "add_example_parser", "load_model", "run_model_prove", "run_example"]
 
@@ -39,7 +40,11 @@ def add_model_options(prove: argparse.ArgumentParser) -> None:
         "(PyTorch nn.Sequential of Linear layers); weights load exactly; needs --data FILE",
     )
     prove.add_argument(
-        "--framework", choices=FRAMEWORKS, default="plain", help="layout of --model (default: by suffix)"
+        "--framework",
+        choices=FRAMEWORKS,
+        default="plain",
+        help="layout of --model (default: by suffix); sklearn: the loss is also scikit-learn's, with its 1/2 "
+        "on squared error and --weight-decay read as its alpha (penalty alpha/(2n) sum W^2)",
     )
     prove.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
 
@@ -154,10 +159,15 @@ def run_model_prove(args: argparse.Namespace) -> int:
         raise SpecificationError("--model gives the point A; drop --point")
     if args.kind == "all":
         raise SpecificationError(f"with --model, give one --kind ({', '.join(KINDS)})")
-    output = args.output_activation or default_output(args.loss)
+    kind = loss_kind(args)
+    output = args.output_activation or default_output(kind)
     # everything that may be refused is read first, before any progress line
     mlp, A = load_model(args.model, args, output)
-    loss = Loss(mlp, load_data(args.data, mlp, args.loss), args.loss, args.weight_decay)
+    try:
+        data = load_data(args.data, mlp, kind)
+    except SpecificationError as error:
+        raise classifier_hint(args, kind, error) from None
+    loss = framework_loss(args, mlp, data, kind)
     element = None
     if args.element is not None:
         element = parse_element(args.element)

@@ -66,7 +66,13 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
-    prove.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    prove.add_argument(
+        "--loss",
+        choices=LOSS_KINDS,
+        default=None,
+        help="the loss (default: mse; with --model and --framework sklearn, scikit-learn's: "
+        "cross_entropy or bce for class labels, by the number of classes, squared error otherwise)",
+    )
     prove.add_argument("--weight-decay", default="0", help="weight decay lambda >= 0, exact (default: 0)")
     prove.add_argument(
         "--data",
@@ -208,6 +214,8 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with --model; drop --plot")
         return run_model_prove(args)
+    if args.loss is None:
+        args.loss = "mse"
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.check_coq and not args.coq:
