@@ -13,6 +13,10 @@ by hand), ``L(M)`` to three decimals (its certified enclosure, with a tolerance 
 sign of ``phi''(t0)``. :func:`key_entries` gives those answers in the grading key format of
 :mod:`symcert.handouts.grading`.
 
+The other handouts with variants (:data:`VARIANT_HANDOUTS`) are families of their own, each in its
+module (``rescaling``, ``permutation-saddles``, ``linear-mode-connectivity``; see ``_FAMILIES``), which
+the functions here dispatch to by name; what they all share is in :mod:`symcert.handouts.variant_text`.
+
 >>> a, b = variant_instance(17), variant_instance(17)
 >>> a == b and a.seed == 17
 True
