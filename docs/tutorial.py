@@ -16,8 +16,9 @@
 #
 # This notebook follows symcert's handouts in order: the swap of two hidden units, the proof that it is
 # a symmetry, the chord certificate, the curvature along the segment, the orbit argument, a sign flip,
-# a ReLU rescaling, convex regression as the contrast, and finally a network trained on the bundled
-# digits. Every inequality below is decided by interval arithmetic from exact rational inputs; the
+# a ReLU rescaling, convex regression as the contrast, the certified barrier, a certified path around it,
+# certified eigenvalues at a saddle, and finally a network trained on the bundled digits.
+# Every inequality below is decided by interval arithmetic from exact rational inputs; the
 # curves in the plots are float64 pictures, the error bars and bands are the certified numbers.
 #
 # Run it top to bottom (about half a minute). Needs `pip install -e '.[plot,notebook,sklearn]'`.
@@ -35,6 +36,8 @@ from symcert import (
     Loss,
     certify_barrier,
     certify_nonconvexity,
+    certify_path,
+    certify_saddle,
     check,
     default_example,
     flip,
@@ -44,6 +47,9 @@ from symcert import (
 )
 from symcert.handouts.self_check import check_answer, key_exercise
 from symcert.models.digits import digits_example
+from symcert.numeric.rounding import outward_interval
+from symcert.proofs.moves import simsek_contrast
+from symcert.symbolic.saddle_example import saddle_example
 
 # %% [markdown]
 # ## 1. The swap
@@ -161,7 +167,39 @@ print(barrier.summary())
 symcert.plot(barrier)
 
 # %% [markdown]
-# ## 10. A trained network: the digits
+# ## 10. Around the wall: a certified path at loss exactly 0
+#
+# Şimşek et al. (2021): in the minimal 1-2-1 network the swapped minima $A$ and $\text{swap}(A)$ are
+# separated (the straight segment has the certified barrier above), but give the student one more
+# unit, a dead one (outgoing weight 0), and seven exact moves join them: rotate the dead unit's incoming
+# weights, shift outgoing weight between two identical units. Along each move the network function
+# does not change (proved symbolically), so the loss stays exactly 0. This is `symcert connect`.
+
+# %%
+for title, path_loss, points in simsek_contrast():
+    path = certify_path(path_loss, points)
+    print(f"{title}:\n  {path.summary()}")
+
+# %% [markdown]
+# ## 11. Certified eigenvalues at a saddle
+#
+# Lift a critical point of a 1-1-1 network to 1-2-1 by duplicating its hidden unit (Brea et al. 2019):
+# the lifted point is critical, and a saddle. `certify_saddle` proves it and encloses the Hessian's most
+# negative and smallest positive eigenvalues (residual bounds in Arb, pinned by the inertia), recorded
+# in the certificate and re-proved by the independent checker. This is `symcert saddle`.
+
+# %%
+example_saddle = saddle_example()
+saddle = certify_saddle(
+    example_saddle.loss, example_saddle.approx, example_saddle.layer, example_saddle.unit, example_saddle.lam
+)
+saddle_certificate = saddle.certificate()
+print(saddle.verdict, "| independent checker:", check(saddle_certificate.to_dict()).accepted)
+for name in ("lambda_min", "lambda_min_positive"):
+    print(f"{name} in {outward_interval(*saddle_certificate.enclosures[name], 7)}")
+
+# %% [markdown]
+# ## 12. A trained network: the digits
 #
 # A small MLP trained by scikit-learn on its bundled handwritten digits (the first 120 images), loaded
 # exactly, with scikit-learn's own loss. The best swap of two hidden units is certified.
@@ -175,7 +213,7 @@ print("status:", trained.status, "| independent checker:", check(trained.to_dict
 symcert.plot(trained)
 
 # %% [markdown]
-# ## 11. Exercises, checked here
+# ## 13. Exercises, checked here
 #
 # Write each answer into its variable and run the cell below it. The check uses the grading rules
 # of `symcert grade`: an exact answer must be exactly right, a decimal must lie within the stated

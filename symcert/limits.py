@@ -15,7 +15,8 @@ exponents at most :data:`MAX_EXPONENT`); an enclosure endpoint, written at up to
 
 Precision. A user asks for :data:`MIN_DPS` to :data:`MAX_DPS` digits; the prover
 escalates up to 4 times that (:data:`MAX_WORKING_DPS`), and a certificate's
-``dps`` lies in ``[MIN_DPS, MAX_WORKING_DPS]``.
+``dps`` lies in ``[MIN_DPS, MAX_WORKING_DPS]``. ``--digits`` asks printed enclosures for up to
+:data:`MAX_SIGNIFICANT_DIGITS` significant digits.
 
 Files. Every file symcert reads (certificates, data, points, models, Coq) is a
 regular file of at most :data:`MAX_FILE_BYTES` bytes; a small table (a roster, an
@@ -44,6 +45,7 @@ __all__ = [
     "MAX_DPS",
     "MAX_WORKING_DPS",
     "DPS_LADDER",
+    "MAX_SIGNIFICANT_DIGITS",
     "MAX_FILE_BYTES",
     "MAX_JSON_DEPTH",
     "MAX_CHECK_SECONDS",
@@ -51,6 +53,7 @@ __all__ = [
     "MAX_PROVE_SECONDS",
     "MAX_TABLE_BYTES",
     "MAX_ARRAY_BYTES",
+    "MAX_EXACT_SPOT_PARAMETERS",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -73,6 +76,8 @@ MIN_DPS, MAX_DPS = 5, 2500
 DPS_LADDER = (1, 2, 4)
 #: The highest working precision (the top of the ladder): a certificate's ``dps`` is at most this.
 MAX_WORKING_DPS = MAX_DPS * DPS_LADDER[-1]
+#: Most significant digits ``--digits`` may ask the printed enclosures to pin.
+MAX_SIGNIFICANT_DIGITS = 1000
 
 #: Largest file read (certificates of MNIST-shaped networks take tens of MB).
 MAX_FILE_BYTES = 128_000_000
@@ -91,3 +96,7 @@ MAX_PROVE_SECONDS = 600.0
 
 #: The checker's budget: the largest estimated checking time it starts, in seconds.
 MAX_CHECK_SECONDS = 600.0
+
+#: The largest layer graph (parameters) whose structural proof spot-checks in exact arithmetic; a larger
+#: one compares float64 evaluations (evidence only, as every spot check is).
+MAX_EXACT_SPOT_PARAMETERS = 5_000

@@ -29,6 +29,7 @@ from symcert.errors import SpecificationError
 from symcert.printing.coq import EXPORTED_KINDS, THEOREM, certificate_to_coq, coq_refusal
 from symcert.printing.coq.orbit import orbit_points
 from symcert.printing.coq.statement import statement_to_coq
+from symcert.proofs.barrier import certify_barrier
 from symcert.proofs.reduction import SECOND_DIFFERENCE, chord_step, segment_points
 
 
@@ -68,7 +69,7 @@ def assert_compiles(certificate, folder, assumptions=False):
 
 
 def test_every_kind_is_exported():
-    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical_pair")
+    assert EXPORTED_KINDS == ("chord", "curvature", "hessian", "orbit", "critical_pair", "barrier")
 
 
 @pytest.mark.parametrize("kind", ["curvature", "hessian", "critical_pair", "orbit"])
@@ -101,7 +102,11 @@ def test_the_coq_printer_decides_nothing(monkeypatch):
     import symcert.numeric.engine.ladder
     import symcert.numeric.segment
 
-    certificates = [default_certificate(kind) for kind in EXPORTED_KINDS]
+    certificates = [default_certificate(kind) for kind in EXPORTED_KINDS if kind != "barrier"]
+    example = default_example()
+    certificates.append(
+        certify_barrier(example.loss, example.teacher, example.element(example.teacher)).certificate()
+    )
     certificates.append(
         teacher_certificate((1, 2, 1), "square", 1, "curvature", t0="1/4", A_is_teacher=False)
     )

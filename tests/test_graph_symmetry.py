@@ -51,9 +51,10 @@ def test_an_mlp_as_a_graph_has_the_group_of_symcerts_mlp(widths, act, bias, out)
     for g, layer in zip(spec.groups, group.layers, strict=True):
         assert g.size == layer.width
         assert (g.flips == 1) == layer.flips
-    # the graph derives rescalings; the softmax translation of the output biases is not derived there yet
-    families = [(f.layer, f.dimension, f.degree) for f in group.continuous if f.kind == "rescale"]
-    derived = [(int(g.name[4:]), g.size, max(s.exponents.values())) for g, s in spec.continuous]
+    # the graph derives the rescalings and the softmax translation of the output biases
+    families = [(f.kind, f.layer, f.dimension, f.degree) for f in group.continuous]
+    derived = [("rescale", int(g.name[4:]), g.size, max(s.exponents.values())) for g, s in spec.continuous]
+    derived += [("translation", int(t.emitter[2:]), 1, None) for t in spec.translations]
     assert derived == families
 
 

@@ -78,6 +78,7 @@ def test_the_ladder_and_the_coq_limits_are_declared_by_the_kind():
         "hessian": 300,
         "critical_pair": 300,
         "orbit": 1200,
+        "barrier": 100,
     }
 
 

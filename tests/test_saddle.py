@@ -285,6 +285,8 @@ POLYNOMIAL_CASES = [
     ((2, 2, 1), "square", {"bias": False, "decay": "1/10", "kind": "sse"}),
     ((1, 2, 1, 1), "square", {}),
     ((2, 1, 2), "identity", {"decay": "1/4"}),
+    ((1, 2, 1), "cube", {"bias": (True, False)}),  # biases per layer: hidden ones, no output bias
+    ((1, 2, 1, 1), "square", {"bias": (False, True, False), "decay": "1/8"}),
 ]
 
 
@@ -325,7 +327,13 @@ def test_the_arb_gradient_by_back_propagation_contains_the_exact_gradient(widths
 
 @pytest.mark.parametrize(
     ("widths", "activation", "bias"),
-    [((2, 3, 1), "tanh", True), ((2, 3, 2, 2), "sigmoid", True), ((2, 2, 2), "softplus", False)],
+    [
+        ((2, 3, 1), "tanh", True),
+        ((2, 3, 2, 2), "sigmoid", True),
+        ((2, 2, 2), "softplus", False),
+        ((2, 3, 2, 2), "tanh", (True, False, True)),
+        ((2, 2, 2), "sigmoid", (False, True)),
+    ],
 )
 def test_batched_hessian_columns_agree_with_the_polarized_jets(widths, activation, bias):
     from symcert.numeric.engine.hessian_columns import hessian_columns

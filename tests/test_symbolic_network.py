@@ -51,8 +51,8 @@ def test_bad_widths_raise_specification_error_naming_widths(widths, message):
         (dict(activation="tanh:1/2"), "only leaky_relu takes a slope"),
         (dict(activation="leaky_relu:2"), "strictly between 0 and 1"),
         (dict(activation="leaky_relu:0"), "strictly between 0 and 1"),
-        (dict(bias=1), "bias must be True or False"),
-        (dict(bias=None), "bias must be True or False"),
+        (dict(bias=1), "bias must be True, False or one bool per weight layer"),
+        (dict(bias=None), "bias must be True, False or one bool per weight layer"),
         (dict(output_activation="relu"), "output_activation must be one of"),
     ],
 )

@@ -62,7 +62,43 @@ def _gallery_fragments() -> dict[str, str]:
             sigmoid_loss, sigmoid_A, element=swap(1, 0, 1), kind="hessian"
         ).to_latex(10),
     }
+    fragments.update(_graph_fragments())
     return fragments
+
+
+def _graph_fragments() -> dict[str, str]:
+    """The structural proof on a layer graph, proved and refused."""
+    from symcert.proofs.graph_invariance import prove_graph_invariance
+    from symcert.symbolic.graph import (
+        Activation,
+        BatchNorm,
+        Conv,
+        Dense,
+        Flatten,
+        Flip,
+        Graph,
+        Node,
+        Permute,
+        derive_symmetries,
+    )
+
+    cnn = Graph(
+        (1, 6, 6),
+        [
+            Node("conv1", Conv(3, (3, 3), padding=1)),
+            Node("bn1", BatchNorm()),
+            Node("relu1", Activation("relu")),
+            Node("flat", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+    spec = derive_symmetries(cnn)
+    return {
+        "graph invariance, proved": prove_graph_invariance(spec, Permute("P_conv1", (2, 0, 1))).to_latex(),
+        "graph invariance, not proved": prove_graph_invariance(
+            spec, Flip("P_conv1", 1, (-1, 1, 1))
+        ).to_latex(),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,8 @@ def test_notebook_runs_clean(executed):
     text = "".join(o.get("text", "") for o in outputs)
     assert "independent checker: True" in text and "status: proved | independent checker: True" in text
     assert "non-convexity certificate: refuted" in text
+    assert "sup L = L(A) = 0 exactly" in text and "sup L in [4.14896, 4.14897] (proved)" in text  # connect
+    assert "saddle of index 1 | independent checker: True" in text and "lambda_min in [-0.00926" in text
 
 
 def _printed(cell) -> str:

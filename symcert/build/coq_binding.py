@@ -39,6 +39,7 @@ from symcert.checker.reading import loads, read_text
 from symcert.checker.statement import Statement
 from symcert.errors import CoqError
 from symcert.printing.coq import THEOREM, certificate_to_coq
+from symcert.printing.coq.barrier import BARRIER_THEOREM
 from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.kinds import kind_of
@@ -160,6 +161,9 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
         parameters["layer"] = statement.layer
     if statement.h is not None:
         parameters["h"] = exact(statement.h)
+    if statement.kind == "barrier":
+        parameters["form"], parameters["witness"] = statement.form, exact(statement.witness)
+        parameters["pieces"] = [[str(exact(v)) for v in piece] for piece in statement.pieces]
     return Certificate(
         statement.kind, statement.status, loss, A, B, element, enclosures, None, statement.dps, parameters
     )
@@ -190,13 +194,14 @@ def check_coq_binding(
     if refused:
         return CoqBinding(False, [f"REJECT: {p}" for p in refused])
     statement = statement_to_coq(regenerated, PROOF_MODULE)
-    result = check_coq(text, theorem=THEOREM, assumptions=assumptions, statement=statement)
+    theorem = BARRIER_THEOREM if regenerated.kind == "barrier" else THEOREM
+    result = check_coq(text, theorem=theorem, assumptions=assumptions, statement=statement)
     if not result.accepted:
         return CoqBinding(False, [f"REJECT: {result.error[:600]}"], result)
     scripts = sum(item.script is not None for item in got)
     reasons = [
         f"the statement ({scripts} proof scripts aside) is the one regenerated from the certificate",
-        f"the kernel checked that {THEOREM} has the type the certificate states, over definitions "
+        f"the kernel checked that {theorem} has the type the certificate states, over definitions "
         "regenerated from the certificate alone",
         f"coqc accepted it in {result.seconds:.1f} s; it rests on {len(result.axioms)} standard axiom(s)",
     ]

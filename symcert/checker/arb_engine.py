@@ -284,10 +284,8 @@ def _forward_jet_folded(
     entries for the biases. ``first`` gives the first layer's ``(z, z')`` (its pre-activations over the
     box and their derivative), when the caller has them from products it keeps across calls.
     """
-    bias = start[0][1] is not None
     cols = inputs.ncols()
-    ones, zeros = [arb(1)] * cols if bias else [], [arb(0)] * cols if bias else []
-    a0 = None if first is not None else _with_ones(inputs, bias)
+    a0 = None if first is not None else _with_ones(inputs, start[0][1] is not None)
     a1 = a2 = None
     depth = len(start)
     for l, ((w, b), (d, db)) in enumerate(zip(start, step), start=1):
@@ -316,6 +314,8 @@ def _forward_jet_folded(
         else:
             jets = [activation_jet(net.activation, net.slope, j) for j in zip(z0, z1, z2)]
             f, g1, g2 = ([j[c] for j in jets] for c in range(3))
+        bias = start[l][1] is not None  # the next layer's: biases may differ from layer to layer
+        ones, zeros = [arb(1)] * cols if bias else [], [arb(0)] * cols if bias else []
         a0 = arb_mat(n + bias, cols, f + ones)
         a1, a2 = arb_mat(n + bias, cols, g1 + zeros), arb_mat(n + bias, cols, g2 + zeros)
     raise AssertionError("unreachable")

@@ -137,13 +137,36 @@ def _total(items: list) -> Any:
 
 @dataclass(frozen=True)
 class Net:
-    """A network as the checker reads it: widths, activation, biases, output activation."""
+    """A network as the checker reads it: widths, activation, biases, output activation.
+
+    ``bias`` is one bool for every layer or one per weight layer (``(True, False)``: hidden biases,
+    no output bias); :meth:`has_bias` reads it for one layer.
+
+    >>> Net((1, 2, 1), "tanh", None, (True, False), "identity").has_bias(2)
+    False
+    """
 
     widths: tuple[int, ...]
     activation: str
     slope: Fraction | None
-    bias: bool
+    bias: bool | tuple[bool, ...]
     output: str
+
+    @property
+    def biases(self) -> tuple[bool, ...]:
+        """Whether each weight layer ``1, ..., L`` has biases."""
+        depth = len(self.widths) - 1
+        return (self.bias,) * depth if isinstance(self.bias, bool) else tuple(self.bias)
+
+    def has_bias(self, layer: int) -> bool:
+        """Whether weight layer ``layer`` (1-based) has biases."""
+        return self.biases[layer - 1]
+
+    @property
+    def n_parameters(self) -> int:
+        """The number of parameters."""
+        w = self.widths
+        return sum(w[l] * (w[l - 1] + self.has_bias(l)) for l in range(1, len(w)))
 
     def forward_z(self, ctx: Any, layers: list, x: list) -> list:
         """Output pre-activations for parameters ``layers`` (``[(W rows, b or None)]``)."""

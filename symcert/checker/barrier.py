@@ -37,6 +37,7 @@ from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
 from symcert.checker.kind import short
+from symcert.checker.progress import report
 from symcert.checker.statement import SMOOTH
 
 __all__ = ["verify_barrier", "max_bisections", "constant_path_problems"]
@@ -195,6 +196,7 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
 
     bisections = max_bisections(len(s.pieces))
     for i, (t0, t1, claimed) in enumerate(s.pieces):
+        report(i, len(s.pieces), f"piece {i + 1}")
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue

@@ -9,6 +9,7 @@ malformed certificate, or one whose estimated cost exceeds the budget, raises
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
@@ -19,6 +20,7 @@ from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
 from symcert.checker.points import apply_element
+from symcert.checker.progress import report, reporting
 from symcert.checker.reading import CertificateFormatError, loads, read_text
 from symcert.checker.statement import SCHEMA, SMOOTH, VERSION, Statement
 from symcert.limits import MAX_CHECK_SECONDS
@@ -55,13 +57,15 @@ def check(
     *,
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> CheckResult:
     """Check a certificate given as a path to a JSON file, or as a dict parsed with :func:`loads`.
 
     ``arithmetic`` is ``"arb"`` (python-flint's Arb balls, batched over the data points; the
     default) or ``"mpmath"`` (mpmath intervals, one scalar at a time; the reference). ``budget`` is
     the largest estimated checking time, in seconds, the checker will start (see
-    :mod:`symcert.checker.budget`).
+    :mod:`symcert.checker.budget`). ``progress(done, total, note)``, when given, is told as each
+    precision is tried and as each piece of a barrier or path is re-bounded; it never changes the verdict.
     """
     if arithmetic not in ARITHMETICS:
         raise CertificateFormatError(
@@ -91,7 +95,8 @@ def check(
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
             f"beyond the budget of {budget:.0f} s; raise the budget or use fewer digits"
         )
-    result = _verify(statement, arithmetic, precisions)
+    with reporting(progress):
+        result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
 
@@ -113,7 +118,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         return s.spec.verify(s, result, notes, precisions, arithmetic)
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
-    for dps in precisions:
+    for attempt, dps in enumerate(precisions):
+        report(attempt, len(precisions), f"{dps} digits")
         try:
             values = compute(s, dps)
         except (ArithmeticError, ValueError) as error:

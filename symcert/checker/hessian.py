@@ -51,7 +51,8 @@ __all__ = ["supported", "gradient", "hessian", "approximate_inverse", "eigenbasi
 def size(net: Any) -> int:
     """The number of parameters of ``net``."""
     w = net.widths
-    return sum(w[l] * (w[l - 1] + net.bias) for l in range(1, len(w)))
+    biases = (net.bias,) * (len(w) - 1) if isinstance(net.bias, bool) else net.bias  # per layer
+    return sum(w[l] * (w[l - 1] + biases[l - 1]) for l in range(1, len(w)))
 
 
 def supported(s: Any, net: Any, order: int = 2) -> bool:
@@ -136,10 +137,10 @@ def hessian(s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]
     """The Hessian over the balls ``layers`` (one hidden layer, mse or sse); ``None`` if unsupported."""
     if not supported(s, net, 2):
         return None
-    (_, b1), (W2, _) = layers
+    (_, b1), (W2, b2) = layers
     d, h, m = net.widths
     N = inputs.ncols()
-    bias = b1 is not None
+    bias, bias2 = b1 is not None, b2 is not None  # the layers' biases, each on its own
     A, D1, D2 = _forward(net, layers, inputs)
     T, S1, S2 = _rows(A[1]), D1[1], D2[1]
     R = _residual(A[2], ys)  # m rows of N
@@ -158,7 +159,7 @@ def hessian(s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]
                 row += u
             for o2 in range(m):
                 row += [T[k][x] for k in range(h)] if o2 == o else [arb(0)] * h
-            if bias:
+            if bias2:
                 row += [arb(int(o2 == o)) for o2 in range(m)]
             J.append(row)
     Jm = arb_mat(J)

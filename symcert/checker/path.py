@@ -38,6 +38,7 @@ from flint import arb, arb_mat, fmpq
 from symcert.checker import arb_engine as E
 from symcert.checker.barrier import max_bisections, partition_problems, two_sided, verify_barrier
 from symcert.checker.kind import short
+from symcert.checker.progress import report
 from symcert.checker.statement import SMOOTH
 
 __all__ = ["verify_path", "move_problems"]
@@ -276,6 +277,7 @@ def _curve(
     problems = []
     bisections = max_bisections(len(pieces))
     for i, (t0, t1, claimed) in enumerate(pieces):
+        report(i, len(pieces), f"piece {i + 1}")
         own = bound(t0, t1)
         if (own is None or own > claimed) and bisections > 0:
             bisections -= 1

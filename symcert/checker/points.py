@@ -67,26 +67,36 @@ def orbit_mean(layers: list, layer: int) -> list:
 def is_symmetry(net: Net, element: str) -> bool:
     """Whether ``element`` is a symmetry of ``net`` by the activation's facts (swaps always).
 
-    A product is one when each factor is. ``sign:F:T`` (negate ``W_F`` and ``W_T``, no biases)
-    passes the sign through odd layers and lets an even layer absorb it, so it needs an odd
-    activation, or an even one with ``T`` hidden.
+    A product is one when each factor is. ``sign:F:T`` (negate ``W_F`` and ``W_T``) passes the sign
+    through odd layers and lets an even layer absorb it, so it needs an odd activation and no biases
+    in layers ``F`` to ``T - 1``, or an even one with ``T`` hidden and no biases in layers ``F`` and ``T``.
     """
     return all(_factor_is_symmetry(net, factor) for factor in parse_product(net, element))
 
 
 def _factor_is_symmetry(net: Net, factor: tuple[str, int, tuple]) -> bool:
-    kind, _, arguments = factor
+    kind, layer, arguments = factor
     activation = net.activation
     if kind in ("swap", "perm"):
         return True
-    if kind == "flip":
-        return activation in ODD or (activation == "sigmoid" and net.bias)
+    if kind == "flip":  # the sigmoid's shift b_{l+1} += W_{l+1}[:, j] needs the next layer's biases
+        return activation in ODD or (activation == "sigmoid" and net.has_bias(layer + 1))
     if kind == "flip_in":
         return activation in EVEN
     if kind == "rescale":
         return DEGREE.get(activation) == arguments[2]
     (last,) = arguments
-    return not net.bias and (activation in ODD or (activation in EVEN and last < len(net.widths) - 1))
+    # a layer whose pre-activations change sign must have no biases: with an odd activation the
+    # layers first..last-1 (the sign is carried on and cancelled by W_last), with an even one the
+    # layers first and last, each absorbing its sign (so last must be hidden)
+    if activation in ODD:
+        return not any(net.has_bias(p) for p in range(layer, last))
+    return (
+        activation in EVEN
+        and last < len(net.widths) - 1
+        and not net.has_bias(layer)
+        and not net.has_bias(last)
+    )
 
 
 _UNIT = r"([0-9]{1,3}):([0-9]{1,5})"

@@ -81,8 +81,7 @@ def jet_passes(s: Any) -> int:
 
 
 def _size(net: Net) -> int:
-    w = net.widths
-    return sum(w[l] * (w[l - 1] + net.bias) for l in range(1, len(w)))
+    return net.n_parameters
 
 
 # -- points as balls -------------------------------------------------------------------
@@ -118,7 +117,7 @@ def _unflat(net: Net, values: list) -> list:
         W = arb_mat(rows, cols, values[k : k + rows * cols])
         k += rows * cols
         b = None
-        if net.bias:
+        if net.has_bias(l):
             b, k = values[k : k + rows], k + rows
         layers.append((W, b))
     return layers
@@ -139,7 +138,7 @@ def _lift(net: Net, values: list, layer: int, unit: int, first: Any, second: Any
         W = [values[k + r * cols : k + (r + 1) * cols] for r in range(rows)]
         k += rows * cols
         b = None
-        if net.bias:
+        if net.has_bias(l):
             b, k = list(values[k : k + rows]), k + rows
         if l == layer:
             row = W[unit]
@@ -375,5 +374,5 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
 def _flat_index(net: Net, layer: int, row: int, col: int) -> int:
     w, k = net.widths, 0
     for l in range(1, layer):
-        k += w[l] * (w[l - 1] + net.bias)
+        k += w[l] * (w[l - 1] + net.has_bias(l))
     return k + row * w[layer - 1] + col

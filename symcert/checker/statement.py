@@ -75,11 +75,32 @@ def read_net(record: Any, where: str) -> Net:
             raise CertificateFormatError(f"{where}: the leaky_relu slope must lie in (0, 1)")
     elif slope_text:
         raise CertificateFormatError(f"{where}.activation {name!r} takes no parameter")
-    bias = field(record, "bias", bool, where)
+    bias = _read_bias(record, widths, where)
     output = field(record, "output_activation", str, where)
     if output not in ("identity", "sigmoid", "softmax"):
         raise CertificateFormatError(f"{where}.output_activation {output[:40]!r} is unknown")
     return Net(widths, name, slope, bias, output)
+
+
+def _read_bias(record: dict, widths: tuple[int, ...], where: str) -> bool | tuple[bool, ...]:
+    """``bias``: true or false for every layer, or a list with one bool per weight layer."""
+    value = record.get("bias")
+    if isinstance(value, bool):
+        return value
+    depth = len(widths) - 1
+    if "bias" not in record:
+        raise CertificateFormatError(f"{where} lacks the field 'bias'")
+    if not isinstance(value, list) or not all(isinstance(b, bool) for b in value):
+        got = type(value).__name__ if not isinstance(value, list) else "list with a non-boolean entry"
+        raise CertificateFormatError(
+            f"{where}.bias has the wrong type {got}: it must be true, false or a list of {depth} "
+            "booleans (one per weight layer)"
+        )
+    if len(value) != depth:
+        raise CertificateFormatError(
+            f"{where}.bias lists {len(value)} booleans, but the network has {depth} weight layers"
+        )
+    return tuple(value)
 
 
 def read_point(net: Net, record: Any, where: str) -> list:
@@ -87,16 +108,15 @@ def read_point(net: Net, record: Any, where: str) -> list:
     if not isinstance(record, dict):
         raise CertificateFormatError(f"{where} must be an object with W1, b1, ...")
     depth = len(net.widths) - 1
-    expected = {f"W{l}" for l in range(1, depth + 1)} | (
-        {f"b{l}" for l in range(1, depth + 1)} if net.bias else set()
-    )
+    expected = {f"W{l}" for l in range(1, depth + 1)}
+    expected |= {f"b{l}" for l in range(1, depth + 1) if net.has_bias(l)}
     if set(record) != expected:
         raise CertificateFormatError(f"{where} must have exactly the keys {sorted(expected)}")
     layers = []
     for l in range(1, depth + 1):
         rows, cols = net.widths[l], net.widths[l - 1]
         weights = rational_matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}")
-        biases = rational_list(record[f"b{l}"], rows, f"{where}.b{l}") if net.bias else None
+        biases = rational_list(record[f"b{l}"], rows, f"{where}.b{l}") if net.has_bias(l) else None
         layers.append((weights, biases))
     return layers
 
@@ -241,9 +261,7 @@ class Statement:
 
     def size(self) -> tuple[int, int]:
         """``(parameters, data points)``: what the checker's work grows with."""
-        widths, bias = self.net.widths, self.net.bias
-        params = sum(widths[l] * (widths[l - 1] + bias) for l in range(1, len(widths)))
-        return params, len(self.xs)
+        return self.net.n_parameters, len(self.xs)
 
 
 def __getattr__(name: str) -> Any:

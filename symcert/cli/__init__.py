@@ -68,6 +68,21 @@ def parse_widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def parse_bias(text: str) -> tuple[bool, ...]:
+    """``--bias``: comma-separated 1 (biases) or 0 (none), one entry per weight layer.
+
+    >>> parse_bias("1,0")
+    (True, False)
+    """
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part in ("0", "1") for part in parts) or len(parts) > MAX_LAYERS:
+        raise argparse.ArgumentTypeError(
+            f"--bias is one 1 (biases) or 0 (none) per weight layer, comma-separated, such as 1,0 for "
+            f"--widths 1,2,1, got {shorten(text)!r}"
+        )
+    return tuple(part == "1" for part in parts)
+
+
 def shorten(text: str, length: int = 60) -> str:
     """``text`` cut to ``length`` characters for a one-line message."""
     return text if len(text) <= length else text[: length - 3] + "..."
@@ -94,7 +109,16 @@ def _network_options(parser: argparse.ArgumentParser) -> None:
         choices=OUTPUT_ACTIVATION_NAMES,
         help=f"output activation (default: identity; {_outputs_of_losses()})",
     )
-    parser.add_argument("--no-bias", action="store_true", help="build the network without biases")
+    biases = parser.add_mutually_exclusive_group()
+    biases.add_argument("--no-bias", action="store_true", help="build the network without biases")
+    biases.add_argument(
+        "--bias",
+        type=parse_bias,
+        default=None,
+        metavar="1,0",
+        help="biases per weight layer, 1 (with) or 0 (without), one entry per weight layer: "
+        "--widths 1,2,1 --bias 1,0 has hidden biases and no output bias (default: biases everywhere)",
+    )
 
 
 def _outputs_of_losses() -> str:
@@ -126,10 +150,14 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
             ("symcert group --widths 1,3,1 --activation relu", "order 3! = 6, plus rescalings"),
             ("symcert group --widths 2,3,2,1 --json", "the same as JSON"),
             ("symcert group --format json", "one document for scripts: the JSON above under details"),
+            ("symcert group --model net.onnx --prove", "each generator proved structurally, node by node"),
+            ("symcert group --model net.onnx --logits --json", "with the softmax translation of the logits"),
         ],
         prints="per hidden layer: its units, whether sign flips are symmetries and why, and its order; "
         "then the group's order, its generators (element strings for --element) and its continuous "
-        "families. Exit code 0.",
+        "families. Exit code 0 (with --prove: 1 if a listed symmetry is not proved). With --model "
+        "--prove, one line per generator: proved, or not proved with the node that blocks it (--json: "
+        "the proof of each, node by node).",
     )
     network_options(group)
     group.add_argument(
@@ -137,6 +165,18 @@ def _add_group_parser(commands: argparse._SubParsersAction, network_options: Cal
         metavar="FILE.onnx",
         default=None,
         help="an ONNX model: its group is derived from its layers (conv, pooling, residual, norms)",
+    )
+    group.add_argument(
+        "--prove",
+        action="store_true",
+        help="with --model: prove each generator's invariance structurally (a rule per layer, composed "
+        "along the graph, then an exact spot check); sign flips the layers forbid are shown refused",
+    )
+    group.add_argument(
+        "--logits",
+        action="store_true",
+        help="with --model: the model's output is the logits of a softmax cross-entropy loss (exported "
+        "without its softmax), so a constant added to the output bias is listed as a symmetry",
     )
     _json_flag(group)
 
@@ -159,6 +199,7 @@ def _add_invariance_parser(commands: argparse._SubParsersAction, network_options
             ("symcert invariance", "every generator of the 1-2-1 tanh network: proved"),
             ("symcert invariance --activation relu --element flip:1:0", "refuted: relu is not odd"),
             ("symcert invariance --activation relu --element rescale:1:0:3 --loss mse", "proved"),
+            ("symcert invariance --model net.onnx --element permute:P_conv1:1,0,2,3", "node by node"),
         ],
         prints="the claim, the numbered steps of the proof (substitution, lemmas, canonical form) or "
         "the exact counterexample, and the verdict; --json the same as JSON. Exit code 0 proved, "
@@ -170,6 +211,19 @@ def _add_invariance_parser(commands: argparse._SubParsersAction, network_options
         "--element",
         default="group",
         help="swap:1:0,1 | flip:1:0 | rescale:1:0:3 | group (default: group, every generator)",
+    )
+    invariance.add_argument(
+        "--model",
+        metavar="FILE.onnx",
+        default=None,
+        help="an ONNX model: prove the element structurally, a rule per layer composed along the graph "
+        "(elements as `symcert group --model FILE.onnx --prove` lists them: permute:GROUP:2,0,1, "
+        "flip:GROUP:SEGMENT:-1,1, rescale:GROUP:SEGMENT:3/2,1, translate:NODE.bias:C, or group)",
+    )
+    invariance.add_argument(
+        "--logits",
+        action="store_true",
+        help="with --model: the output is the logits of a softmax cross-entropy loss",
     )
     invariance.add_argument(
         "--loss",

@@ -11,19 +11,23 @@ from fractions import Fraction
 from pathlib import Path
 
 from symcert.build.files import write_json
+from symcert.cli.coq_output import COQ_PIECES, refuse_coq, write_barrier_coq
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, shortfall
 from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
 from symcert.cli.models import load_model
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path, write_plot
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import Report, report_of
-from symcert.cli.symmetry import network_from
+from symcert.cli.symmetry import network_from, refuse_bias_flags
 from symcert.cli.timing import TimeUp, time_limit
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
 from symcert.models.accuracy import float_check
 from symcert.models.data import load_data
 from symcert.models.loaders import FRAMEWORKS
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.alignment import align
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, BarrierResult, certify_barrier
 from symcert.symbolic.data import Dataset
@@ -47,13 +51,15 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         examples=[
             ("symcert barrier", "the default example: about 4.149"),
             ("symcert barrier --widths 2,3,1 --point A.json --point B.json --align", "before and after"),
+            ("symcert barrier --tol 1/10 --coq barrier.v --check-coq", "a Coq proof, checked by coqc"),
             (
                 "symcert barrier --model a.npz --model b.npz --data train.csv --activation tanh --align",
                 "two trained networks",
             ),
         ],
-        prints="the enclosure of the barrier (6 significant digits rounded outward; --exact for exact "
-        "endpoints), where the maximum lies, the number of pieces and the time; with --align also the "
+        prints="the enclosure of the barrier (6 significant digits rounded outward; --digits N for N, "
+        "tightened until they agree, with L(A) and L(B); --exact for exact endpoints), where the "
+        "maximum lies, the number of pieces and the time; with --align also the "
         "element g and the barrier after alignment. Exit code 0 when every enclosure is certified, "
         "1 when a cap stopped it first.",
     )
@@ -107,6 +113,16 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         help="write the certificate to OUT (with --align: OUT's stem + .before.json and .after.json)",
     )
     parser.add_argument(
+        "--coq",
+        metavar="OUT.v",
+        default=None,
+        help="write a Coq proof of the barrier's enclosure (before alignment) to OUT.v: every piece's bound "
+        f"and the witness's by interval; small networks only, and --max-pieces is then at most {COQ_PIECES}",
+    )
+    parser.add_argument(
+        "--check-coq", action="store_true", help="with --coq: check OUT.v with coqc (needs Coq and Interval)"
+    )
+    parser.add_argument(
         "--model",
         action="append",
         default=None,
@@ -122,6 +138,8 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "factor on squared error, the mean over samples and --weight-decay read as alpha (alpha/(2n))",
     )
     exact_flag(parser)
+    digits_flag(parser, "the barrier's enclosure and L(A), L(B)")
+    quiet_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
     parser.add_argument(
@@ -229,6 +247,7 @@ def _problem(args: argparse.Namespace):
                 "the default example has its own loss (mse, no weight decay); give --point A.json "
                 "--point B.json or --model A --model B to choose --loss, --weight-decay or --framework"
             )
+        refuse_bias_flags(args, "--point A.json --point B.json")
         example = default_example()
         return example.loss, example.teacher, example.element(example.teacher)
     if len(args.point) != 2:
@@ -254,18 +273,26 @@ def run_barrier(args: argparse.Namespace) -> int:
         raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
     if args.plot:
         check_plot_path(args.plot)
+    if args.check_coq and not args.coq:
+        raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     loss, A, B = _problem(args)  # everything that may be refused, before any progress line
+    if args.coq:
+        refuse_coq(loss, ["barrier"])  # before any work: a network too large for coqc is refused at once
     start = time.perf_counter()
     if args.model is not None:
         for name, point in zip(("A", "B"), (A, B)):
             print(f"Model {name}: {float_check(loss, point)} (float64, evidence only)")
-    options = dict(tol=args.tol, form=args.form, max_pieces=args.max_pieces)
-    print(f"Certifying the barrier between A and B ({loss.describe()}) ...", file=sys.stderr, flush=True)
-    panels = [("before alignment", certify_barrier(loss, A, B, max_seconds=args.max_seconds, **options))]
-    print(f"Barrier:         {panels[0][1].summary(exact=args.exact)}")
+    pieces = min(args.max_pieces, COQ_PIECES) if args.coq else args.max_pieces
+    options = dict(tol=args.tol, form=args.form, max_pieces=pieces, digits=args.digits)
+    say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
+    with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
+        before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
+    panels = [("before alignment", before)]
+    print(f"Barrier:         {before.summary(exact=args.exact, digits=args.digits)}")
+    _shortfall(before, args.digits, "before alignment" if args.align else "")
     stopped = False
     if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
-        print("Aligning B to A (weight matching) ...", file=sys.stderr, flush=True)
+        say(args, "Aligning B to A (weight matching) ...")
         try:
             # the symmetry is proved on the network function (no data): a structural argument per factor
             alignment = time_limit(_left(args, start), lambda: align(A, B))
@@ -275,10 +302,14 @@ def run_barrier(args: argparse.Namespace) -> int:
         else:
             proof = alignment.proof.status if alignment.proof is not None else "not attempted"
             print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
-            print("Certifying the barrier between A and g(B) ...", file=sys.stderr, flush=True)
-            after = certify_barrier(loss, A, alignment.aligned, max_seconds=_left(args, start), **options)
+            say(args, "Certifying the barrier between A and g(B) ...")
+            with progress_bar(args, "branch and bound (A, g(B))", unit="piece") as bar:
+                after = certify_barrier(
+                    loss, A, alignment.aligned, max_seconds=_left(args, start), progress=bar, **options
+                )
             panels.append(("after alignment", after))
-            print(f"Aligned barrier: {after.summary(exact=args.exact)}")
+            print(f"Aligned barrier: {after.summary(exact=args.exact, digits=args.digits)}")
+            _shortfall(after, args.digits, "after alignment")
     report = report_of(args)
     if args.json:
         _write_json(panels, args.json, args.align, report)
@@ -286,7 +317,8 @@ def run_barrier(args: argparse.Namespace) -> int:
         _write_latex(panels, args.latex, args.pdf)
     if args.plot:
         write_plot([result for _, result in panels], args.plot, titles=[title for title, _ in panels])
-    proved = not stopped and all(r.status == "proved" for _, r in panels)
+    coq_ok = write_barrier_coq(panels[0][1], args.coq, args.check_coq) if args.coq else True
+    proved = not stopped and coq_ok and all(r.status == "proved" for _, r in panels)
     if report is not None:
         _report(report, panels, args, stopped, proved)
     return 0 if proved else 1
@@ -304,7 +336,10 @@ def _report(
     report.details.update(form=args.form, tol=str(args.tol), aligned=bool(args.align), stopped=stopped)
     report.details["barriers"] = []
     for title, result in panels:
-        report.enclosure("barrier", result.lo, result.hi, context=title)
+        report.enclosure("barrier", result.lo, result.hi, context=title, digits=args.digits)
+        if args.digits is not None and not result.exact:  # printed with --digits: reported too
+            report.enclosure("L(A)", *result.LA, context=title, digits=args.digits)
+            report.enclosure("L(B)", *result.LB, context=title, digits=args.digits)
         report.enclosure("maximiser t", *result.maximiser, context=title, digits=4)
         report.details["barriers"].append(
             {
@@ -315,9 +350,26 @@ def _report(
             }
         )
         report.timings[f"barrier {title}"] = round(result.seconds, 6)
-    for role in ("latex", "pdf", "plot"):
+    for role in ("latex", "pdf", "plot", "coq"):
         if getattr(args, role, None):
             report.file(getattr(args, role), role)
+
+
+def _shortfall(result: BarrierResult, digits: int | None, where: str) -> None:
+    """With ``--digits``: L(A) and L(B) with that many digits, and a note where they were not reached."""
+    if digits is None or result.exact:
+        return
+    for name, bounds in (("L(A)", result.LA), ("L(B)", result.LB)):
+        print(f"  {name} in {outward_interval(*bounds, digits, pad=True)}")
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    for note in shortfall(found, digits, where):
+        print(note)
+
+
+def say(args: argparse.Namespace, text: str) -> None:
+    """A progress message on stderr, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(text, file=sys.stderr, flush=True)
 
 
 def _left(args: argparse.Namespace, start: float) -> float:
@@ -360,10 +412,10 @@ def _run_manifest(args: argparse.Namespace) -> int:
 
     if args.manifest is None or args.out is None:
         raise SpecificationError("--manifest PAIRS.csv and --out RESULTS go together; give both")
-    if args.point is not None or args.align or args.json or args.latex:
+    if args.point is not None or args.align or args.json or args.latex or args.coq:
         raise SpecificationError(
             "with --manifest, the pairs and their options come from the manifest; drop --point, --align, "
-            "--json and --latex"
+            "--json, --latex and --coq"
         )
     start = time.perf_counter()
 

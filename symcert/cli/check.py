@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 from symcert.cli.options import add_command, seconds_type
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import report_of
 from symcert.limits import MAX_CHECK_SECONDS
 
@@ -60,6 +61,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         help="also check a Coq proof of the certificate: its statement must be the one regenerated from "
         "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
     )
+    quiet_flag(checker)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -70,7 +72,8 @@ def run_check(args: argparse.Namespace) -> int:
         read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
     from symcert.checker import check  # python-flint and mpmath: only when a file is checked
 
-    result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget)
+    with progress_bar(args, f"checking {args.certificate}", unit="step") as bar:
+        result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget, progress=bar)
     report = report_of(args)
     if report is not None:
         report.verdict = "accepted" if result.accepted else "rejected"

@@ -18,7 +18,8 @@ from symcert.cli.barrier import _tol
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.options import add_command, count_type, exact_flag, seconds_type
 from symcert.cli.plot_output import check_plot_path
-from symcert.cli.symmetry import network_from
+from symcert.cli.progress import progress_bar, quiet_flag
+from symcert.cli.symmetry import network_from, refuse_bias_flags
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
 from symcert.printing.path import path_latex, save_path_plot  # also registers the path printers
@@ -104,6 +105,7 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
         ".path.json)",
     )
     exact_flag(parser)
+    quiet_flag(parser)
     parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a LaTeX report of the path")
     parser.add_argument(
         "--plot",
@@ -117,6 +119,7 @@ def _problems(args: argparse.Namespace) -> list[tuple[str, Loss, list]]:
     if args.point is None:
         if args.via or args.element or args.data != "teacher":
             raise SpecificationError("--via, --element and --data need --point A.json (and B)")
+        refuse_bias_flags(args, "--point A.json")
         return list(simsek_contrast())
     if not 1 <= len(args.point) <= 2:
         raise SpecificationError(f"give --point A.json and --point B.json, got {len(args.point)} points")
@@ -150,15 +153,18 @@ def run_connect(args: argparse.Namespace) -> int:
     problems = _problems(args)  # everything that may be refused, before any progress line
     results = []
     for title, loss, points in problems:
-        print(f"Certifying {title} ({loss.describe()}) ...", file=sys.stderr, flush=True)
-        result = certify_path(
-            loss,
-            points,
-            curve=args.curve,
-            tol=args.tol,
-            max_pieces=args.max_pieces,
-            max_seconds=args.max_seconds,
-        )
+        if not args.quiet:
+            print(f"Certifying {title} ({loss.describe()}) ...", file=sys.stderr, flush=True)
+        with progress_bar(args, f"bounding the {title}", unit="segment") as bar:
+            result = certify_path(
+                loss,
+                points,
+                curve=args.curve,
+                tol=args.tol,
+                max_pieces=args.max_pieces,
+                max_seconds=args.max_seconds,
+                progress=bar,
+            )
         results.append((title, result))
         print(f"{title}:")
         print(f"  {result.summary(exact=args.exact)}")

@@ -1,18 +1,27 @@
-"""``symcert prove --coq OUT.v [--check-coq]``: the certificate as a Coq proof (every kind)."""
+"""``symcert prove --coq OUT.v [--check-coq]`` (and ``barrier --coq``): the certificate as a Coq proof."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from symcert.build.coq import PROOF_MODULE, check_coq
 from symcert.errors import SpecificationError
 from symcert.printing.coq import EXPORTED_KINDS, coq_refusal
+from symcert.printing.coq.limits import MAX_BARRIER_PIECES
 from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 
-__all__ = ["axioms_text", "write_coq", "refuse_coq"]
+if TYPE_CHECKING:
+    from symcert.proofs.barrier import BarrierResult
+
+__all__ = ["axioms_text", "write_coq", "refuse_coq", "write_barrier_coq", "COQ_PIECES"]
+
+#: With ``barrier --coq``, branch and bound stops at the most pieces the Coq export holds.
+COQ_PIECES = MAX_BARRIER_PIECES
 
 
 def refuse_coq(loss: Loss, kinds: Sequence[str]) -> None:
@@ -75,3 +84,18 @@ def write_coq(certificates: Sequence[Certificate], path: str, check: bool) -> bo
         return True
     print(f"coqc REJECTED {target}: {result.error}")
     return False
+
+
+def write_barrier_coq(result: BarrierResult, path: str, check: bool) -> bool:
+    """``barrier --coq OUT.v [--check-coq]``: the Coq proof of a barrier; False when it cannot be had."""
+    if result.status != "proved":
+        print(
+            f"Coq proof not written: the barrier was not certified within {result.n_pieces} pieces (with "
+            f"--coq at most {COQ_PIECES}, what coqc checks within about 60 s); give a larger --tol",
+            file=sys.stderr,
+        )
+        return False
+    if result.exact:
+        print("Coq proof not written: B = A, so the barrier is 0 exactly", file=sys.stderr)
+        return False
+    return write_coq([result.certificate()], path, check)

@@ -29,11 +29,20 @@ __all__ = ["SECONDS_PER_UNIT", "estimate_prove_seconds", "check_prove_budget"]
 SECONDS_PER_UNIT = 1.5e-3
 
 
-def _parameters(widths: Sequence[int], bias: bool = True) -> int:
-    return sum(n_in * n_out + (n_out if bias else 0) for n_in, n_out in pairwise(widths))
+def _parameters(widths: Sequence[int], bias: bool | Sequence[bool] = True) -> int:
+    """The parameter count; ``bias`` is one bool or one per weight layer (as ``MLP``'s).
+
+    >>> _parameters((1, 2, 1)), _parameters((1, 2, 1), False), _parameters((1, 2, 1), (True, False))
+    (7, 4, 6)
+    """
+    pairs = list(pairwise(widths))
+    biases = [bias] * len(pairs) if isinstance(bias, bool) else list(bias)
+    return sum(n_in * n_out + (n_out if b else 0) for (n_in, n_out), b in zip(pairs, biases))
 
 
-def estimate_prove_seconds(widths: Sequence[int], n_points: int, kinds: int = 1, bias: bool = True) -> float:
+def estimate_prove_seconds(
+    widths: Sequence[int], n_points: int, kinds: int = 1, bias: bool | Sequence[bool] = True
+) -> float:
     """Estimated seconds for ``prove`` on closed forms: a network of ``widths`` on ``n_points`` points."""
     hidden = max(1, len(widths) - 2)
     per_kind = 1 + 0.5 * (kinds - 1)  # the closed forms are shared; each further kind adds its enclosures
@@ -41,7 +50,7 @@ def estimate_prove_seconds(widths: Sequence[int], n_points: int, kinds: int = 1,
 
 
 def check_prove_budget(
-    widths: Sequence[int], n_points: int, budget: float, kinds: int = 1, bias: bool = True
+    widths: Sequence[int], n_points: int, budget: float, kinds: int = 1, bias: bool | Sequence[bool] = True
 ) -> None:
     """Raise :class:`SpecificationError` when the estimate exceeds ``budget`` seconds (before any work).
 

@@ -28,6 +28,7 @@ from urllib.parse import quote
 from symcert.cli.data_files import read_table
 from symcert.cli.handout import plain_title
 from symcert.cli.options import add_command
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.variants import _seed, _workers
 from symcert.errors import SpecificationError
 
@@ -84,6 +85,7 @@ def add_course_parser(commands: argparse._SubParsersAction) -> None:
         help="with --students: the base seed of the students' seeds (default 0)",
     )
     parser.add_argument("--workers", type=_workers, default=None, help="processes (default: the cores)")
+    quiet_flag(parser)
 
 
 def tutorial_notebook() -> Path | None:
@@ -183,7 +185,8 @@ def run_course(args: argparse.Namespace) -> int:
     pdf = not args.no_pdf
     jobs = [(name, str(out), pdf, not args.no_solutions) for name in names]
     workers = max(1, min(args.workers or os.cpu_count() or 1, len(jobs)))
-    print(f"Writing {len(jobs)} handouts to {out} ...", file=sys.stderr, flush=True)
+    if not args.quiet:
+        print(f"Writing {len(jobs)} handouts to {out} ...", file=sys.stderr, flush=True)
     if workers == 1:
         built = [_shared_job(job) for job in jobs]
     else:
@@ -212,8 +215,10 @@ def run_course(args: argparse.Namespace) -> int:
     keys = []
     for name in [n for n in names if n in VARIANT_HANDOUTS] if students else []:
         folder = out / "variants" / name
-        print(f"Writing {len(students)} variants of {name} ...", file=sys.stderr, flush=True)
-        result = write_class(name, students, folder, pdf=pdf, workers=args.workers)
+        if not args.quiet:
+            print(f"Writing {len(students)} variants of {name} ...", file=sys.stderr, flush=True)
+        with progress_bar(args, f"variants of {name}", unit="student") as bar:
+            result = write_class(name, students, folder, pdf=pdf, workers=args.workers, progress=bar)
         own = []
         for student, tex, compiled in result.files:
             target = compiled or tex

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from symcert.build.files import write_json
+from symcert.cli.digits import digits_flag, printed_digits, shortfall
 from symcert.cli.framework import classifier_hint, framework_loss, loss_kind
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.options import add_command, count_type, exact_flag
+from symcert.cli.progress import progress_bar
 from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
 from symcert.models.accuracy import float_check
@@ -46,7 +48,7 @@ def add_model_options(prove: argparse.ArgumentParser) -> None:
         help="layout of --model (default: by suffix); sklearn: the loss is also scikit-learn's, with its 1/2 "
         "on squared error and --weight-decay read as its alpha (penalty alpha/(2n) sum W^2)",
     )
-    prove.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    prove.add_argument("--quiet", action="store_true", help="no progress bars or messages on stderr")
 
 
 def add_example_parser(commands: argparse._SubParsersAction) -> None:
@@ -94,8 +96,9 @@ def add_example_parser(commands: argparse._SubParsersAction) -> None:
     example.add_argument("--json", metavar="OUT", default=None, help="write the certificate to OUT")
     example.add_argument("--latex", metavar="OUT.tex", default=None, help="write the derivation as LaTeX")
     example.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it to OUT.pdf")
-    example.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    example.add_argument("--quiet", action="store_true", help="no progress bars or messages on stderr")
     exact_flag(example)
+    digits_flag(example)
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -121,7 +124,9 @@ def _outputs(certificate: Certificate | None, args: argparse.Namespace) -> int:
     if certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(_short(certificate.summary(exact=args.exact)))
+    print(_short(certificate.summary(exact=args.exact, digits=printed_digits(args))))
+    for note in shortfall(certificate.enclosures, getattr(args, "digits", None)):
+        print(note)
     if args.json:
         try:
             write_json(certificate, args.json)
@@ -177,11 +182,16 @@ def run_model_prove(args: argparse.Namespace) -> int:
     print(f"Loss: {loss.describe()}")
     print(f"Check: {float_check(loss, A)} (float64, evidence only)")
     if element is None:
-        choice = best_witness(loss, A, kind=args.kind, dps=args.dps, progress=say)
+        with progress_bar(args, "screening symmetries", unit="symmetry") as bar:
+            choice = best_witness(
+                loss, A, kind=args.kind, dps=args.dps, progress=say, screening=bar, digits=args.digits
+            )
         print(choice.message)
         return _outputs(choice.certificate, args)
     say(f"certifying {args.kind} for {element} ...")
-    certificate = certify_nonconvexity(loss, A, element=element, kind=args.kind, dps=args.dps)
+    certificate = certify_nonconvexity(
+        loss, A, element=element, kind=args.kind, dps=args.dps, digits=args.digits
+    )
     say(f"{certificate.status}")
     if certificate.status == "refuted":
         print(refuted_note(args.kind, [element]))
@@ -194,7 +204,9 @@ def run_example(args: argparse.Namespace) -> int:
 
     _check_outputs(args)
     say = _progress(args)
-    run = digits_example(args.hidden, args.seed, args.max_iter, args.samples, progress=say)
+    with progress_bar(args, "screening symmetries", unit="symmetry") as bar:
+        options = dict(progress=say, screening=bar, digits=args.digits)
+        run = digits_example(args.hidden, args.seed, args.max_iter, args.samples, **options)
     model, choice = run.model, run.choice
     print(f"Network: {model.mlp.describe()}, trained by scikit-learn on {run.n_samples} digits (pixels / 16)")
     print(f"Loss: {model.convention}; scikit-learn reports loss_ = {run.sklearn_loss!r}")

@@ -13,6 +13,7 @@ from symcert.build.files import write_json
 from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, printed_digits, shortfall
 from symcert.cli.latex_output import write_derivation
 from symcert.cli.messages import command_line_message
 from symcert.cli.models import add_model_options, run_model_prove
@@ -62,7 +63,8 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "
-        "still enclose; --exact for exact endpoints, as in the JSON) and the verdict. Exit code 0 "
+        "still enclose; --digits N for N digits, tightened until they agree; --exact for exact "
+        "endpoints, as in the JSON) and the verdict. Exit code 0 "
         "proved, 1 not proved (refuted or undecided), 2 bad input.",
     )
     network_options(prove)
@@ -113,6 +115,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="write the certificate to OUT (with --kind all: OUT's stem + .KIND.json for each kind)",
     )
     exact_flag(prove)
+    digits_flag(prove)
     prove.add_argument(
         "--latex", metavar="OUT.tex", default=None, help="write the derivation as a standalone LaTeX document"
     )
@@ -175,6 +178,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         and args.loss == "mse"
         and args.output_activation in (None, "identity")
         and not args.no_bias
+        and (args.bias is None or all(args.bias))
         and args.weight_decay in ("0", 0)
         and args.seed == 1
     ):
@@ -183,7 +187,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
     mlp = network_from(args, args.loss)
     kinds = len(KINDS) if args.kind == "all" else 1
     if args.data == "teacher":
-        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.bias)  # before any work
+        check_prove_budget(mlp.widths, _TEACHER_POINTS, args.budget, kinds, mlp.biases)  # before any work
         teacher = mlp.random_point(seed=args.seed) if args.point is None else read_point(args.point, mlp)
         xs = [[((i * (k + 2)) % 5 - 2) for k in range(mlp.widths[0])] for i in range(_TEACHER_POINTS)]
         data = Dataset.teacher(mlp, teacher, xs)
@@ -192,7 +196,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
         if args.point is None:
             raise SpecificationError("with --data FILE, give the point A with --point FILE.json")
         data = read_dataset(args.data)
-        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.bias)
+        check_prove_budget(mlp.widths, data.n_points, args.budget, kinds, mlp.biases)
         A = read_point(args.point, mlp)
     loss = Loss(mlp, data, args.loss, args.weight_decay)
     return loss, A, _element(args.element, loss)
@@ -237,7 +241,9 @@ def run_prove(args: argparse.Namespace) -> int:
             print(f"Certifying ({kind}) ...", file=sys.stderr, flush=True)
         try:
             start = time.perf_counter()
-            outcomes.append(certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps))
+            outcomes.append(
+                certify_nonconvexity(loss, A, element=element, kind=kind, dps=args.dps, digits=args.digits)
+            )
             seconds[f"certify {kind}"] = round(time.perf_counter() - start, 6)
         except SpecificationError as error:
             if len(kinds) == 1:
@@ -255,7 +261,9 @@ def run_prove(args: argparse.Namespace) -> int:
             continue
         certificates.append(certificate)
         print()
-        print(certificate.summary(exact=args.exact))
+        print(certificate.summary(exact=args.exact, digits=printed_digits(args)))
+        for note in shortfall(certificate.enclosures, args.digits):
+            print(note)
         if args.json:
             _write(certificate, args.json, len(kinds) > 1, report_of(args))
     if args.latex:
@@ -293,7 +301,9 @@ def _without_symmetry(loss: Loss, args: argparse.Namespace) -> int:
     if result.certificate is None:
         return EXIT_NOT_PROVED
     print()
-    print(result.certificate.summary(exact=args.exact))
+    print(result.certificate.summary(exact=args.exact, digits=printed_digits(args)))
+    for note in shortfall(result.certificate.enclosures, args.digits):
+        print(note)
     if args.json:
         _write(result.certificate, args.json, False, report)
     if args.latex:

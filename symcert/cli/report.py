@@ -130,9 +130,10 @@ def report_certificates(report: Report, certificates: Sequence[Any], args: argpa
     report.details["certificates"] = [
         {"kind": c.kind, "status": c.status, "claim": c.claim, "dps": c.dps} for c in certificates
     ]
+    digits = getattr(args, "digits", None)
     for certificate in certificates:
         for name, (lower, upper) in certificate.enclosures.items():
-            report.enclosure(name, lower, upper, context=certificate.kind)
+            report.enclosure(name, lower, upper, context=certificate.kind, digits=digits)
     statuses = {c.status for c in certificates}
     report.verdict = next((s for s in ("proved", "undecided", "refuted") if s in statuses), "not applicable")
     for role in ("latex", "pdf", "plot", "coq"):

@@ -90,6 +90,12 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
             raise SpecificationError(
                 "--point and --widths need --data (without --data the default example runs)"
             )
+        if args.no_bias or args.bias is not None:
+            flag = "--no-bias" if args.no_bias else "--bias"
+            raise SpecificationError(
+                f"{flag} needs --data and --widths (the default example is a 1-1-1 network with biases), "
+                "e.g. symcert saddle --widths 1,1,1 --bias 1,0 --data points.csv"
+            )
         from symcert.symbolic.saddle_example import saddle_example
 
         example = saddle_example(hidden_activation(args))

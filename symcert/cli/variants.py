@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from symcert.cli.data_files import read_table
+from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.errors import SpecificationError
 from symcert.handouts.classroom import read_roster, write_class
 from symcert.handouts.variants import VARIANT_HANDOUTS, variant_handout
@@ -50,6 +51,7 @@ def add_variant_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", type=_workers, default=None, help="with --students: processes (default: the cores)"
     )
+    quiet_flag(parser)
 
 
 def run_variants(args: argparse.Namespace) -> int:
@@ -71,8 +73,10 @@ def run_variants(args: argparse.Namespace) -> int:
             print(f"Wrote {compile_pdf(tex)}")
         return 0
     students = read_roster(read_table(args.students, "roster"), args.seed or 0)
-    print(f"Writing {len(students)} variants of {args.name} to {directory} ...", file=sys.stderr, flush=True)
-    result = write_class(args.name, students, directory, workers=args.workers)
+    if not args.quiet:
+        print(f"Writing {len(students)} variants of {args.name} to {directory} ...", file=sys.stderr)
+    with progress_bar(args, f"variants of {args.name}", unit="student") as bar:
+        result = write_class(args.name, students, directory, workers=args.workers, progress=bar)
     for name, tex, pdf in result.files:
         print(f"{name}: {pdf or tex}")
     print(f"Wrote {result.key} (answer key; grade with: symcert grade {result.key} ANSWERS.csv)")

@@ -23,7 +23,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,8 +138,12 @@ def write_class(
     *,
     pdf: bool = True,
     workers: int | None = None,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> ClassSet:
-    """One variant per student in ``directory`` (in parallel), and ``directory/key.json``."""
+    """One variant per student in ``directory`` (in parallel), and ``directory/key.json``.
+
+    ``progress(done, students, name)``, when given, is called as each student's variant is finished.
+    """
     start = time.perf_counter()
     out = Path(directory)
     try:
@@ -148,11 +152,18 @@ def write_class(
         raise SpecificationError(f"cannot create {out}: {error.strerror}") from None
     jobs = [(name, student, str(out), pdf) for student in students]
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    tell = progress or (lambda _done, _total, _note: None)
+    tell(0, len(jobs), "")
+    results = []
     if workers == 1:
-        results = [_job(job) for job in jobs]
+        for job in jobs:
+            results.append(_job(job))
+            tell(len(results), len(jobs), job[1].name)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_job, jobs))
+            for job, result in zip(jobs, pool.map(_job, jobs)):  # in order, as each one arrives
+                results.append(result)
+                tell(len(results), len(jobs), job[1].name)
     shared = ("kind", "points", "tolerance")  # the same for everyone; each student has their numbers
     exercises = {k: {f: e[f] for f in shared if f in e} for k, e in results[0]["exercises"].items()}
     key = {

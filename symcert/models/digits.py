@@ -49,8 +49,13 @@ def digits_example(
     activation: str = "relu",
     dps: int = 50,
     progress=None,
+    screening=None,
+    digits: int | None = None,
 ) -> DigitsRun:
-    """Train on the digits (the first ``n_samples``, default all 1,797) and certify non-convexity."""
+    """Train on the digits (the first ``n_samples``, default all 1,797) and certify non-convexity.
+
+    ``progress`` gets a line per step, ``screening`` the screen's counts, ``digits`` asks for tight
+    values (see :func:`~symcert.models.witness.best_witness`)."""
     require_sklearn()
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
@@ -70,5 +75,5 @@ def digits_example(
         estimator.fit(X, y)
     say("loading the trained weights exactly ...")
     model = from_sklearn(estimator, X, y)
-    choice = best_witness(model.loss, model.point, dps=dps, progress=say)
+    choice = best_witness(model.loss, model.point, dps=dps, progress=say, screening=screening, digits=digits)
     return DigitsRun(model, choice, float(estimator.loss_), len(X))

@@ -98,11 +98,14 @@ def _deprecated_default(what: str) -> str:
 
 def network_from_arrays(
     weights: Sequence[Any],
-    biases: Sequence[Any] | None,
+    biases: Sequence[Any | None] | None,
     activation: str | None = None,
     output_activation: str = "identity",
 ) -> tuple[MLP, Point]:
     """The network and its exact point from weight matrices ``out x in`` (and bias vectors).
+
+    ``biases`` is None for a network without biases, or one vector per layer, None for a layer
+    without biases (``nn.Linear(..., bias=False)``).
 
     Shapes are checked layer by layer; an error names the layer and the two shapes.
     The point's exact layout is built here from integers (no per-entry SymPy work on
@@ -134,7 +137,7 @@ def network_from_arrays(
     layers = []
     for l, W in enumerate(arrays, start=1):
         b = None
-        if biases is not None:
+        if biases is not None and biases[l - 1] is not None:
             bias = _float_array(biases[l - 1], f"b{l}")
             if bias.shape != (W.shape[0],):
                 raise SpecificationError(
@@ -142,7 +145,8 @@ def network_from_arrays(
                 )
             b = exact_array(bias, f"b{l}")
         layers.append(LayerLayout(exact_array(W, f"W{l}"), b))
-    mlp = MLP(tuple(widths), activation, bias=biases is not None, output_activation=output_activation)
+    per_layer = tuple(layer.b is not None for layer in layers)
+    mlp = MLP(tuple(widths), activation, bias=per_layer, output_activation=output_activation)
     values: list[sympy.Rational] = []
     for layer in layers:
         for exact in (layer.W, layer.b):
@@ -228,12 +232,15 @@ def _from_npz(path: Path, activation: str | None, output: str, on_missing: str) 
         raise SpecificationError(f"{path}: expected arrays W1, W2, ... without gaps, got {sorted(arrays)}")
     bias_keys = [k for k in arrays if k.startswith("b")]
     expected_b = [f"b{l}" for l in layers]
-    if bias_keys and sorted(bias_keys) != sorted(expected_b):
-        raise SpecificationError(f"{path}: expected biases {expected_b} (or none), got {sorted(bias_keys)}")
+    if not set(bias_keys) <= set(expected_b):
+        raise SpecificationError(
+            f"{path}: expected biases among {expected_b} (one per layer that has them), "
+            f"got {sorted(bias_keys)}"
+        )
     extra = sorted(set(arrays) - {f"W{l}" for l in layers} - set(expected_b))
     if extra:
         raise SpecificationError(f"{path}: unexpected arrays {extra}; expected W1, b1, W2, b2, ...")
-    biases = [arrays[f"b{l}"] for l in layers] if bias_keys else None
+    biases = [arrays.get(f"b{l}") for l in layers]
     return network_from_arrays([arrays[f"W{l}"] for l in layers], biases, activation, output)
 
 
@@ -257,11 +264,7 @@ def _from_safetensors(path: Path, activation: str | None, output: str, on_missin
         if f"{i}.weight" not in tensors:
             raise SpecificationError(f"{path}: layer {i} has a bias but no weight ({i}.weight is missing)")
         weights.append(tensors[f"{i}.weight"])
-    has_bias = [f"{i}.bias" in tensors for i in indices]
-    if any(has_bias) and not all(has_bias):
-        missing = [f"{i}.bias" for i, h in zip(indices, has_bias) if not h]
-        raise SpecificationError(f"{path}: some Linear layers have biases and some not (missing {missing})")
-    biases = [tensors[f"{i}.bias"] for i in indices] if all(has_bias) else None
+    biases = [tensors.get(f"{i}.bias") for i in indices]  # None for nn.Linear(..., bias=False)
     return network_from_arrays(weights, biases, activation, output)
 
 
@@ -282,7 +285,7 @@ def _from_json(path: Path, activation: str | None, output: str, on_missing: str)
         if not widths:
             widths.append(len(rows[0]))
         widths.append(len(rows))
-    bias = any(k.startswith("b") for k in record)
+    bias = tuple(f"b{l}" in record for l in layers)
     mlp = MLP(tuple(widths), activation, bias=bias, output_activation=output)
     return mlp, mlp.point(**record)
 

@@ -80,10 +80,17 @@ def _loss_of_outputs(loss: Loss, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
     value, _ = loss.function.float64(Z, Y, loss.mlp.output_activation.name)
     return float(loss.scale) * value
 
-def screen(loss: Loss, A: Point, chunk: int = 64) -> list[Candidate]:
+
+def screen(
+    loss: Loss,
+    A: Point,
+    chunk: int = 64,
+    progress: Callable[[int, int | None, str], None] | None = None,
+) -> list[Candidate]:
     """Every swap of two hidden units (and every sign flip, for odd activations), best margin first.
 
-    Float64 only: a ranking, not a proof.
+    Float64 only: a ranking, not a proof. ``progress(screened, candidates, note)``, when given, is
+    called after each batch of candidates.
     """
     from symcert.numeric.engine.layout import data_layout
 
@@ -108,7 +115,11 @@ def screen(loss: Loss, A: Point, chunk: int = 64) -> list[Candidate]:
             Z_next = sigma(Z_next) @ W.T + (0 if b is None else b)
         return _loss_of_outputs(loss, Z_next, Y)
 
+    widths = [W.shape[0] for W, _ in layers[:-1]]
+    total = sum(h * (h - 1) // 2 + (h if mlp.activation.odd else 0) for h in widths)
+    tell = progress or (lambda _done, _total, _note: None)
     found: list[Candidate] = []
+    tell(0, total, "")
     for l in range(len(layers) - 1):  # hidden layer l + 1
         W, b = layers[l]
         V = layers[l + 1][0]
@@ -129,6 +140,7 @@ def screen(loss: Loss, A: Point, chunk: int = 64) -> list[Candidate]:
             found += [
                 Candidate(swap(l + 1, int(a), int(c)), float(v) - base) for (a, c), v in zip(part, values)
             ]
+            tell(len(found), total, f"layer {l + 1}")
         if mlp.activation.odd:
             for unit in range(h):
                 Zp = Znext - np.outer(Hl[:, unit], V[:, unit])
@@ -136,6 +148,7 @@ def screen(loss: Loss, A: Point, chunk: int = 64) -> list[Candidate]:
                 if decay:
                     value -= decay * ((W[unit] ** 2).sum() + (V[:, unit] ** 2).sum())
                 found.append(Candidate(flip(l + 1, unit), value - base))
+            tell(len(found), total, f"layer {l + 1}")
     found.sort(key=lambda c: -c.margin)
     return found
 
@@ -148,18 +161,26 @@ def best_witness(
     dps: int = 50,
     attempts: int = 3,
     progress: Callable[[str], None] | None = None,
+    screening: Callable[[int, int | None, str], None] | None = None,
+    digits: int | None = None,
 ) -> WitnessChoice:
-    """Screen, then certify the best candidates rigorously; fall back to ``search_witness``."""
+    """Screen, then certify the best candidates rigorously; fall back to ``search_witness``.
+
+    ``progress(text)`` receives a line per step; ``screening`` is :func:`screen`'s ``progress``;
+    ``digits`` is :func:`~symcert.proofs.nonconvexity.certify_nonconvexity`'s.
+    """
     say = progress or (lambda _text: None)
     start = time.perf_counter()
-    candidates = screen(loss, A)
+    candidates = screen(loss, A, progress=screening)
     say(f"screened {len(candidates)} symmetries in float64 ({time.perf_counter() - start:.1f} s)")
     tried = []
     for candidate in candidates[:attempts]:
         if candidate.margin <= 0 and tried:
             break
         say(f"certifying {kind} for {candidate.element} (float margin {candidate.margin:.3g}) ...")
-        certificate = certify_nonconvexity(loss, A, element=candidate.element, kind=kind, dps=dps)
+        certificate = certify_nonconvexity(
+            loss, A, element=candidate.element, kind=kind, dps=dps, digits=digits
+        )
         tried.append(candidate)
         say(f"{certificate.status} ({time.perf_counter() - start:.1f} s)")
         if certificate.proved:

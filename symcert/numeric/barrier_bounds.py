@@ -98,10 +98,11 @@ def two_sided(G0: Fraction, P0: Fraction, G1: Fraction, P1: Fraction, M: Fractio
 class BarrierBounds:
     """Bounds of ``g`` along the segment from ``A`` to ``B`` (exact points of ``loss.mlp``)."""
 
-    def __init__(self, loss: Any, A: Any, B: Any, form: str, dps: int = 30) -> None:
+    def __init__(self, loss: Any, A: Any, B: Any, form: str, dps: int = 30, float64: bool = True) -> None:
         self.loss, self.A, self.B, self.form = loss, A, B, form
         self._la, self._lb = point_layout(A), point_layout(B)
-        self._rungs = (F64Backend(), ArbBackend(dps))
+        # float64=False: Arb balls only, for enclosures tighter than float64 can give (--digits)
+        self._rungs = (F64Backend(), ArbBackend(dps)) if float64 else (ArbBackend(dps),)
         self.smooth = bool(loss.mlp.activation.smooth)
         self._order = 1 if self.smooth else 0
         self.evaluations = 0

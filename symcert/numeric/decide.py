@@ -24,7 +24,7 @@ import sympy
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps, interval_context, lower, upper
-from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.numeric.rounding import DIGITS, outward_interval, wanted_digits
 
 __all__ = ["Decision", "decide", "status_of", "DEFAULT_LADDER"]
 
@@ -58,11 +58,13 @@ class Decision:
         """True when the claim was proved."""
         return self.status == "proved"
 
-    def describe(self, name: str = "value", digits: int = DIGITS) -> str:
-        """``value in [a, b] (at 50 digits): proved > 0``, for people: ``digits`` significant digits,
-        the lower end rounded down and the upper end up, so the printed interval still encloses."""
+    def describe(self, name: str = "value", digits: int | None = None) -> str:
+        """``value in [a, b] (at 50 digits): proved > 0``, for people: ``digits`` significant digits
+        (default: those of an enclosing :func:`~symcert.numeric.rounding.wanting_digits`, else 6), the
+        lower end rounded down and the upper end up, so the printed interval still encloses."""
         where = f"at {self.dps} digits" if self.rung != "float64" else "verified float64"
-        bounds = outward_interval(self.lower, self.upper, digits)
+        wanted = wanted_digits() if digits is None else None
+        bounds = outward_interval(self.lower, self.upper, digits or wanted or DIGITS, pad=bool(wanted))
         return f"{name} in {bounds} ({where}): {self.status} {self.relation} 0"
 
 

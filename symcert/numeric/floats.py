@@ -53,8 +53,8 @@ class FloatLoss:
             rows, cols = mlp.widths[l], mlp.widths[l - 1]
             w = (position, position + rows * cols, rows, cols)
             position += rows * cols
-            b = (position, position + rows) if mlp.bias else None
-            position += rows if mlp.bias else 0
+            b = (position, position + rows) if mlp.has_bias(l) else None
+            position += rows if mlp.has_bias(l) else 0
             self._slices.append((w, b))
         self._activation = mlp.activation
 

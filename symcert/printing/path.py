@@ -31,11 +31,12 @@ from symcert.symbolic.exact import format_rational
 __all__ = ["path_summary", "path_latex", "path_figure", "save_path_plot", "path_certificate_text"]
 
 
-def _interval(lo: Any, hi: Any, exact: bool) -> str:
-    """``[lo, hi]`` rounded outward to six digits (it still encloses), or exactly."""
+def _interval(lo: Any, hi: Any, exact: bool, digits: int | None = None) -> str:
+    """``[lo, hi]`` rounded outward to six digits, or ``digits`` with their trailing zeros (it still
+    encloses); or exactly."""
     if exact:
         return f"[{format_rational(lo)}, {format_rational(hi)}]"
-    return outward_interval(sympy.Rational(lo), sympy.Rational(hi), DIGITS)
+    return outward_interval(sympy.Rational(lo), sympy.Rational(hi), digits or DIGITS, bool(digits))
 
 
 def path_summary(result: Any, exact: bool = False) -> str:
@@ -58,7 +59,7 @@ def path_summary(result: Any, exact: bool = False) -> str:
     )
 
 
-def path_certificate_text(certificate: Any, exact: bool = False) -> str:
+def path_certificate_text(certificate: Any, exact: bool = False, digits: int | None = None) -> str:
     """A ``path`` certificate for the terminal: the path, each segment's argument, the enclosures."""
     p = certificate.parameters
     moves = [s for s in p["segments"] if "move" in s]
@@ -71,7 +72,7 @@ def path_certificate_text(certificate: Any, exact: bool = False) -> str:
     ]
     for name, bounds in certificate.enclosures.items():
         lo, hi = bounds
-        lines.append(f"  {name:>10} in {_interval(lo, hi, exact)}")
+        lines.append(f"  {name:>10} in {_interval(lo, hi, exact, digits)}")
     lines.extend(f"Note: {note}" for note in certificate.notes)
     verdict = (
         "PROVED: L is at most the upper end of sup along the whole path."

@@ -203,7 +203,7 @@ def align(
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
         raise SpecificationError(f"max_iter must be a positive integer, got {max_iter!r}")
     kinds = [layer.sign_kind for layer in SymmetryGroup.of(mlp).layers]
-    centre = mlp.activation.complement and mlp.bias
+    centre = mlp.activation.complement and any(mlp.biases[1:])  # the biases a sigmoid flip shifts
     a, b = _layers(A), _layers(B)
     if method == "weights":
         if centre:
@@ -249,7 +249,7 @@ def _logits(mlp: MLP) -> MLP:
     """The network with the identity as output activation (its outputs are the logits)."""
     if mlp.output_activation.name == "identity":
         return mlp
-    return MLP(mlp.widths, mlp.activation, bias=mlp.bias)
+    return MLP(mlp.widths, mlp.activation, bias=mlp.biases)
 
 
 def _element(found: Matching, kinds: list[str | None]) -> Product:
@@ -329,7 +329,7 @@ def _layers(point: Point) -> list[tuple[np.ndarray, np.ndarray | None]]:
         w = flat[position : position + rows * cols].reshape(rows, cols)
         position += rows * cols
         b = None
-        if mlp.bias:
+        if mlp.has_bias(l):
             b, position = flat[position : position + rows], position + rows
         out.append((w, b))
     return out

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import heapq
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -38,7 +39,7 @@ import sympy
 from symcert.display import Displayed
 from symcert.errors import SpecificationError
 from symcert.numeric.barrier_bounds import FORMS, BarrierBounds, PieceBound
-from symcert.numeric.rounding import outward_interval
+from symcert.numeric.rounding import check_digits, outward_interval, pins_digits
 from symcert.proofs.certificates import Certificate
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -57,7 +58,8 @@ class BarrierResult(Displayed):
     enclosure is still rigorous). ``pieces`` is the partition of ``[0, 1]`` as
     ``(t0, t1, upper)``; ``witness`` the exact ``t`` whose lower bound gives ``lo``;
     ``maximiser`` an interval of ``t`` containing every maximiser of ``g``; ``samples`` the
-    certified enclosures ``(t, lower, upper)`` of ``phi(t)`` computed on the way (for figures).
+    certified enclosures ``(t, lower, upper)`` of ``phi(t)`` computed on the way (for figures);
+    ``dps`` the precision the checker is told to start from (higher after ``digits=``).
     """
 
     loss: Loss
@@ -77,6 +79,7 @@ class BarrierResult(Displayed):
     seconds: float
     evaluations: int
     samples: tuple[tuple[Fraction, Fraction, Fraction], ...] = ()
+    dps: int = 30
 
     @property
     def n_pieces(self) -> int:
@@ -102,7 +105,7 @@ class BarrierResult(Displayed):
             None,
             enclosures,
             None,
-            30,
+            self.dps,
             parameters,
             (barrier_note(self),),
         )
@@ -132,8 +135,18 @@ def certify_barrier(
     form: str = "entezari",
     max_pieces: int = DEFAULT_MAX_PIECES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    progress: Callable[[int, int | None, str], None] | None = None,
+    digits: int | None = None,
 ) -> BarrierResult:
-    """A rigorous enclosure of the barrier between ``A`` and ``B`` of width at most ``tol`` (see module)."""
+    """A rigorous enclosure of the barrier between ``A`` and ``B`` of width at most ``tol`` (see module).
+
+    ``progress(pieces, max_pieces, note)``, when given, is called after every round of branch and
+    bound (``note``: the current width of the enclosure against ``tol``); it only reports.
+    ``digits`` asks for tight values: the branch and bound is run again in Arb balls only, with a
+    tolerance under half a unit of the ``digits``-th significant digit (up to three times, doubling the
+    precision, within ``max_seconds``), until the barrier and ``L(A)``, ``L(B)`` pin that many digits
+    (:func:`symcert.numeric.rounding.pins_digits`); ``status`` still compares the width with ``tol``.
+    """
     if not isinstance(loss, Loss) or not isinstance(A, Point) or not isinstance(B, Point):
         raise SpecificationError(
             f"expected a Loss and two Points, got {type(loss).__name__}, "
@@ -150,8 +163,49 @@ def certify_barrier(
         raise SpecificationError(f"tol must be > 0, got {tol}")
     if isinstance(max_pieces, bool) or not isinstance(max_pieces, int) or max_pieces < 1:
         raise SpecificationError(f"max_pieces must be an integer >= 1, got {max_pieces!r}")
+    digits = check_digits(digits)
     start = time.perf_counter()
-    bounds = BarrierBounds(loss, A, B, form)
+    first = BarrierBounds(loss, A, B, form)
+    result = _certify(loss, A, B, form, tol, max_pieces, max_seconds, progress, first)
+    if digits is None or result.exact:
+        return result
+    # Tight values on request: Arb balls only, and a tolerance under half a unit of the digits-th digit.
+    dps = max(30, digits + 20)
+    for _ in range(3):
+        if _pins(result, digits) or time.perf_counter() - start > max_seconds:
+            break
+        size = max(abs(result.lo), abs(result.hi))
+        narrower = min(tol, size / 10**digits / 4) if size else tol
+        bounds = BarrierBounds(loss, A, B, form, dps=dps, float64=False)
+        left = max(max_seconds - (time.perf_counter() - start), 1e-3)
+        result = replace(
+            _certify(loss, A, B, form, narrower, max_pieces, left, progress, bounds), dps=max(30, dps)
+        )
+        dps *= 2
+    status = "proved" if result.hi - result.lo <= tol else "undecided"
+    return replace(result, tol=tol, status=status, seconds=time.perf_counter() - start)
+
+
+def _pins(result: BarrierResult, digits: int) -> bool:
+    """True when the barrier and both end values pin ``digits`` significant digits (0-containing ones
+    have none to pin and are not waited for)."""
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    return all(pins_digits(lo, hi, digits) for lo, hi in found.values() if not lo <= 0 <= hi)
+
+
+def _certify(
+    loss: Loss,
+    A: Point,
+    B: Point,
+    form: str,
+    tol: Fraction,
+    max_pieces: int,
+    max_seconds: float,
+    progress: Callable[[int, int | None, str], None] | None,
+    bounds: BarrierBounds,
+) -> BarrierResult:
+    """Branch and bound on ``bounds`` until the enclosure is ``tol`` wide or a cap is reached."""
+    start = time.perf_counter()
     zero, one = Fraction(0), Fraction(1)
     if A == B:
         return BarrierResult(
@@ -179,6 +233,8 @@ def certify_barrier(
     heap = [_entry(p) for p in bounds.pieces([(zero, one)])]
     status = "undecided"
     while True:
+        if progress is not None:
+            progress(len(heap), max_pieces, f"width {float(-heap[0][0] - lo):.3g}, tol {float(tol):.3g}")
         if -heap[0][0] - lo <= tol:
             status = "proved"
             break

@@ -106,12 +106,23 @@ class Certificate(Displayed):
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
+def bias_record(mlp: MLP) -> bool | list[bool]:
+    """The network's ``"bias"`` entry: one bool when every layer agrees (as before per-layer biases),
+    else one bool per weight layer.
+
+    >>> from symcert import MLP
+    >>> bias_record(MLP((1, 2, 1))), bias_record(MLP((1, 2, 1), bias=(True, False)))
+    (True, [True, False])
+    """
+    return mlp.bias if isinstance(mlp.bias, bool) else list(mlp.bias)
+
+
 def network_record(mlp: MLP) -> dict[str, Any]:
     """The network's specification as JSON-ready data."""
     return {
         "widths": list(mlp.widths),
         "activation": mlp.activation.label,
-        "bias": mlp.bias,
+        "bias": bias_record(mlp),
         "output_activation": mlp.output_activation.name,
     }
 

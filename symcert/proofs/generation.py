@@ -28,7 +28,8 @@ def flip_reason(layer: LayerSymmetries, name: str) -> str:
         "even": f"{name} is even: s(-u) = s(u), so the unit absorbs a sign on its incoming side",
         "odd": f"{name} is odd: s(-u) = -s(u)",
         "complement": f"{name}(-u) = 1 - {name}(u): a flip with the shift b{l + 1} += W{l + 1}[:, j]",
-        "complement without bias": f"{name}(-u) = 1 - {name}(u) needs a bias to absorb the shift",
+        "complement without bias": f"{name}(-u) = 1 - {name}(u) needs biases in layer {l + 1} to absorb "
+        "the shift",
         "neither": f"{name} is neither odd nor even",
     }[layer.sign_rule]
 

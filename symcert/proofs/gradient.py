@@ -132,8 +132,9 @@ def identity_parameters(loss: Loss, layer: int, unit: int) -> tuple[tuple[sympy.
     """The incoming parameters (row ``unit`` of ``W_layer``, then its bias) and the outgoing ones."""
     layers = loss.mlp.layers(loss.mlp.symbols)
     incoming = list(layers[layer - 1].weights[unit])
-    if loss.mlp.bias:
-        incoming.append(layers[layer - 1].biases[unit])
+    biases = layers[layer - 1].biases
+    if biases is not None:
+        incoming.append(biases[unit])
     outgoing = [row[unit] for row in layers[layer].weights]
     return tuple(incoming), tuple(outgoing)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from symcert.errors import SpecificationError
 from symcert.numeric.contexts import check_dps
+from symcert.numeric.engine.ladder import check_digits, wanting_digits
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
 from symcert.proofs.kinds import NONCONVEXITY_KINDS, RENAMED, current_name, kind_of
@@ -46,6 +47,7 @@ def certify_nonconvexity(
     dps: int = 50,
     t0: object = None,
     layer: int = 1,
+    digits: int | None = None,
 ) -> Certificate:
     """A certificate that ``loss`` is not convex, from ``A`` and ``B = element(A)`` (or a given ``B``).
 
@@ -53,7 +55,10 @@ def certify_nonconvexity(
     :class:`DeprecationWarning`). ``dps`` is the starting precision; it is
     doubled twice if the enclosure does not decide (the kind's ladder). ``t0`` (exact) is the
     segment parameter for ``curvature`` (default 1/2) and ``critical_pair``
-    (default 1/4); ``layer`` the hidden layer averaged by ``orbit``.
+    (default 1/4); ``layer`` the hidden layer averaged by ``orbit``. ``digits`` asks for tight values:
+    the precision climbs (past the ladder if need be) until every enclosure that excludes 0 pins that
+    many significant digits (:func:`symcert.numeric.rounding.pins_digits`), where the kind's enclosures
+    come from the engine's ladder; see :func:`symcert.numeric.rounding.agreed_digits` for what was reached.
     """
     if not isinstance(loss, Loss):
         raise SpecificationError(f"loss must be a Loss, got {type(loss).__name__}")
@@ -63,6 +68,7 @@ def certify_nonconvexity(
         raise SpecificationError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     spec = kind_of(kind)
     dps = check_dps(dps)
+    digits = check_digits(digits)
     A = _own_point(loss, A, "A")
     if isinstance(element, str):
         element = parse_element(element)
@@ -81,7 +87,8 @@ def certify_nonconvexity(
     if convexity.status == "proved":
         note = "the loss is convex (prove_convexity): no certificate of non-convexity can exist"
         return Certificate(kind, "refuted", loss, A, B, element, {}, None, dps, {}, (note,))
-    return spec.certify(loss, A, B, element, dps, t0, layer)
+    with wanting_digits(digits):
+        return spec.certify(loss, A, B, element, dps, t0, layer)
 
 
 def _own_point(loss: Loss, point: object, name: str) -> Point:

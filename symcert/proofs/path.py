@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -186,11 +187,13 @@ def certify_path(
     moves: bool = True,
     max_pieces: int = DEFAULT_MAX_PIECES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    progress: Callable[[int, int | None, str], None] | None = None,
 ) -> PathResult:
     """A rigorous enclosure of ``sup L`` along the path through ``points`` (see the module).
 
     ``max_pieces`` and ``max_seconds`` cap each bounded segment; with ``moves=False`` no segment is
-    taken as an exact move.
+    taken as an exact move. ``progress(segments done, segments, note)``, when given, is called as each
+    segment is bounded; it only reports.
     """
     points = _check(loss, points, curve)
     tol = Fraction(str(tol)) if isinstance(tol, float) else Fraction(tol)
@@ -199,11 +202,16 @@ def certify_path(
     start = time.perf_counter()
     step = 2 if curve == "bezier" else 1
     segments = []
-    for i in range(0, len(points) - 1, step):
+    starts = range(0, len(points) - 1, step)
+    for i in starts:
+        if progress is not None:
+            progress(len(segments), len(starts), f"segment {len(segments) + 1}")
         P, Q = points[i], points[i + step]
         C = points[i + 1] if curve == "bezier" else None
         options = dict(tol=tol, max_pieces=max_pieces, max_seconds=max_seconds)
         segments.append(_segment(loss, P, C, Q, moves, options))
+    if progress is not None:
+        progress(len(segments), len(starts), "done")
     best = max(range(len(segments)), key=lambda k: segments[k].lo)  # the first of the largest
     lo, witness = segments[best].lo, (best, segments[best].witness)
     hi = max(s.hi for s in segments)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symcert.proofs.certificates import bias_record
 from symcert.proofs.generation import flip_reason
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.group import SymmetryGroup, carries_sign
@@ -41,7 +42,7 @@ def proof_to_dict(proof: Proof) -> dict[str, Any]:
         "network": {
             "widths": list(mlp.widths),
             "activation": mlp.activation.label,
-            "bias": mlp.bias,
+            "bias": bias_record(mlp),
             "output_activation": mlp.output_activation.name,
         },
         "target": "loss" if isinstance(target, Loss) else "output",
@@ -91,7 +92,7 @@ def group_to_dict(group: SymmetryGroup) -> dict[str, Any]:
         "network": {
             "widths": list(mlp.widths),
             "activation": mlp.activation.label,
-            "bias": mlp.bias,
+            "bias": bias_record(mlp),
             "output_activation": mlp.output_activation.name,
         },
         "order": group.order,

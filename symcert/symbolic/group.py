@@ -16,7 +16,7 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
    symmetry; an *odd* one (``s(-u) = -s(u)``) passes it to the output, where
    negating ``v_j`` cancels it: ``flip``; a *complement* (``s(-u) = 1 - s(u)``,
    sigmoid) turns ``v_j s(u_j)`` into ``v_j s(u_j) - v_j``, and the constant is
-   absorbed by the next bias, ``b_{l+1} += v_j`` (so only with biases); any
+   absorbed by the next bias, ``b_{l+1} += v_j`` (so only when layer ``l + 1`` has biases); any
    other activation blocks it. With the swaps, one sign element per layer
    generates the signed permutations: order ``n! 2^n`` instead of ``n!``.
 3. Rescaling one unit (continuous). If ``s(c u) = c^k s(u)`` for every
@@ -29,7 +29,7 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
    Follow the sign layer by layer. At layer ``p`` the pre-activations become
    ``(-1)^(n_p + s_p) W_p a + b_p``, where ``n_p`` says whether ``W_p`` is negated
    and ``s_p`` whether the incoming activations carry a sign. With ``n_p + s_p``
-   even nothing changes; odd, the result is ``-u`` only without biases, and then
+   even nothing changes; odd, the result is ``-u`` only when layer ``p`` has no biases, and then
    the activation decides as in 2: even absorbs it (``s_{p+1} = 0``), odd
    passes it on (``s_{p+1} = 1``), anything else (and the output layer, whose
    values are compared, not activated) blocks it. The element is a symmetry iff
@@ -62,6 +62,11 @@ exactly in :mod:`symcert.symbolic.lemmas`, and each element is proved by
    ``softmax(z + c 1) = softmax(z)`` (the lemma of :func:`symcert.symbolic.lemmas.translation_lemma`),
    so adding one constant ``c`` to every output bias changes no output: ``translate:c``. Listed
    only for a softmax output with biases; adding ``c`` to some biases only is not a symmetry.
+
+Biases are per layer (``MLP(..., bias=(True, False))``): a hidden unit's bias moves with its row
+under every element above (and a layer without biases has nothing to move), so only the rules that
+need a bias read it, each from its own layer: the complement's shift (layer ``l + 1``), the
+carried sign (the layer it passes through) and the translation (the output layer).
 
 >>> from symcert import MLP
 >>> group = MLP((1, 3, 1), "tanh").symmetry_group()
@@ -175,7 +180,7 @@ def carries_sign(mlp: MLP, negated: frozenset[int] | set[int]) -> tuple[bool, st
             carried = False
             continue
         cause = f"W{p} negated" if p in negated else f"the activations of layer {p - 1} carry a sign"
-        if mlp.bias:
+        if mlp.has_bias(p):
             return False, (
                 f"{cause}: the pre-activations of layer {p} become -W{p} a + b{p}, "
                 f"which is not +-(W{p} a + b{p})"
@@ -260,7 +265,8 @@ class SymmetryGroup(Displayed):
         facts = mlp.activation
         layers = []
         for l in mlp.hidden_layers:
-            kind, rule = sign_rule(facts, mlp.bias)
+            # a complement's constant is absorbed by the next layer's biases (case 2)
+            kind, rule = sign_rule(facts, mlp.has_bias(l + 1))
             layers.append(LayerSymmetries(l, mlp.widths[l], kind, rule, facts.homogeneity))
         return cls(mlp, tuple(layers))
 
@@ -306,19 +312,20 @@ class SymmetryGroup(Displayed):
             k, l = layer.degree, layer.layer
             power = "" if k == 1 else f"^{k}"
             text = "rescale:{l}:j:alpha" if k == 1 else "rescale:{l}:j:alpha:{k}"
+            bias = f" and b{l}_j" if self.mlp.has_bias(l) else ""
             families.append(
                 ContinuousFamily(
                     l,
                     "rescale",
                     layer.width,
                     f"{text.format(l=l, k=k)} for each unit j and alpha > 0 "
-                    f"(row j of W{l} and b{l}_j times alpha, column j of W{l + 1} over alpha{power}), "
+                    f"(row j of W{l}{bias} times alpha, column j of W{l + 1} over alpha{power}), "
                     f"since {name}(alpha u) = alpha{power} {name}(u)",
                     k,
                 )
             )
         mlp = self.mlp
-        if mlp.output_activation.name == "softmax" and mlp.bias:
+        if mlp.output_activation.name == "softmax" and mlp.has_bias(mlp.depth):
             last = mlp.depth
             families.append(
                 ContinuousFamily(

@@ -55,7 +55,7 @@ def lifted_mlp(mlp: MLP, layer: int) -> MLP:
     """The network with one more unit in hidden layer ``layer``."""
     widths = list(mlp.widths)
     widths[layer] += 1
-    return MLP(widths, mlp.activation, bias=mlp.bias, output_activation=mlp.output_activation)
+    return MLP(widths, mlp.activation, bias=mlp.biases, output_activation=mlp.output_activation)
 
 
 def check_lift(mlp: MLP, layer: object, unit: object, lam: object) -> sympy.Rational:

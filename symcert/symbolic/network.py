@@ -86,11 +86,16 @@ class MLP:
         activation: the hidden activation, a name from
             :data:`~symcert.symbolic.activations.ACTIVATION_NAMES`
             (``"leaky_relu:1/10"`` sets the leaky slope).
-        bias: whether every layer has biases.
+        bias: whether the layers have biases: one bool for every layer, or one per weight layer
+            (``(True, False)``: hidden biases, no output bias, as in Fukumizu and Amari). Stored
+            normalised: one bool when every layer agrees (so ``bias`` reads as before), else the
+            tuple; :attr:`biases` always has one bool per layer, :meth:`has_bias` reads one.
         output_activation: ``"identity"``, ``"sigmoid"`` or ``"softmax"``.
 
     >>> MLP((2, 3, 1), "relu").symmetry_group().order
     6
+    >>> MLP((1, 2, 1), bias=(True, False)).parameter_names
+    ('W1_11', 'W1_21', 'b1_1', 'b1_2', 'W2_11', 'W2_12')
     >>> MLP((2, 0, 1))
     Traceback (most recent call last):
     ...
@@ -99,7 +104,7 @@ class MLP:
 
     widths: tuple[int, ...]
     activation: Activation
-    bias: bool
+    bias: bool | tuple[bool, ...]
     output_activation: OutputActivation
 
     def __init__(
@@ -107,22 +112,41 @@ class MLP:
         widths: Sequence[int],
         activation: str | Activation = "tanh",
         *,
-        bias: bool = True,
+        bias: bool | Sequence[bool] = True,
         output_activation: str | OutputActivation = "identity",
     ) -> None:
         checked = _check_widths(widths)
-        if not isinstance(bias, bool):
-            raise SpecificationError(f"bias must be True or False, got {bias!r}")
         object.__setattr__(self, "widths", checked)
         object.__setattr__(self, "activation", _activation(activation))
-        object.__setattr__(self, "bias", bias)
+        biases = _check_bias(bias, len(checked) - 1)
+        object.__setattr__(self, "bias", biases[0] if len(set(biases)) == 1 else biases)
         object.__setattr__(self, "output_activation", _output_activation(output_activation))
 
     def __repr__(self) -> str:
-        extra = "" if self.bias else ", bias=False"
+        extra = "" if self.bias is True else f", bias={self.bias!r}"
         if self.output_activation.name != "identity":
             extra += f", output_activation={self.output_activation.name!r}"
         return f"MLP({self.widths}, {self.activation.label!r}{extra})"
+
+    @property
+    def biases(self) -> tuple[bool, ...]:
+        """Whether each weight layer ``1, ..., depth`` has biases (:attr:`bias` is one bool when all agree).
+
+        >>> MLP((1, 2, 1)).biases, MLP((1, 2, 1), bias=(True, False)).bias
+        ((True, True), (True, False))
+        """
+        return (self.bias,) * self.depth if isinstance(self.bias, bool) else self.bias
+
+    def has_bias(self, layer: int) -> bool:
+        """Whether weight layer ``layer`` (``1, ..., depth``) has biases.
+
+        >>> net = MLP((1, 2, 1), bias=(True, False))
+        >>> net.has_bias(1), net.has_bias(2)
+        (True, False)
+        """
+        if not 1 <= layer <= self.depth:
+            raise SpecificationError(f"layer must be between 1 and {self.depth}, got {layer!r}")
+        return self.biases[layer - 1]
 
     @property
     def depth(self) -> int:
@@ -137,14 +161,14 @@ class MLP:
     @property
     def n_parameters(self) -> int:
         """The number of parameters."""
-        return sum(self.widths[l] * (self.widths[l - 1] + self.bias) for l in range(1, self.depth + 1))
+        return sum(self.widths[l] * (self.widths[l - 1] + self.has_bias(l)) for l in range(1, self.depth + 1))
 
     def describe(self) -> str:
         """One line for people: ``1-2-1 tanh network (7 parameters)``."""
         shape = "-".join(map(str, self.widths))
         out = self.output_activation.name
         tail = "" if out == "identity" else f", {out} output"
-        tail += "" if self.bias else ", no biases"
+        tail += _bias_note(self.biases)
         kind = self.activation.label if self.hidden_layers else "single-layer (no hidden units)"
         return f"{shape} {kind} network ({self.n_parameters} parameters{tail})"
 
@@ -173,7 +197,7 @@ class MLP:
             separated = rows >= 10 or cols >= 10
             for j in range(1, rows + 1):
                 parts.extend(ParameterName("W", l, (j, k), separated) for k in range(1, cols + 1))
-            if self.bias:
+            if self.has_bias(l):
                 parts.extend(ParameterName("b", l, (j,), separated) for j in range(1, rows + 1))
         return tuple(parts)
 
@@ -200,7 +224,7 @@ class MLP:
             )
             position += rows * cols
             biases = None
-            if self.bias:
+            if self.has_bias(l):
                 biases = tuple(values[position : position + rows])
                 position += rows
             layers.append(Layer(weights, biases))
@@ -209,10 +233,12 @@ class MLP:
     def flatten(self, layers: Sequence[Layer]) -> tuple[Any, ...]:
         """The inverse of :meth:`layers`."""
         values: list[Any] = []
-        for layer in layers:
+        for l, layer in enumerate(layers, start=1):
             for row in layer.weights:
                 values.extend(row)
-            if self.bias:
+            if self.has_bias(l):
+                if layer.biases is None:
+                    raise SpecificationError(f"layer {l} of {self.describe()} needs biases, got None")
                 values.extend(layer.biases)
         return tuple(values)
 
@@ -229,8 +255,7 @@ class MLP:
         from symcert.symbolic.point import Point
 
         expected = [f"W{l}" for l in range(1, self.depth + 1)]
-        if self.bias:
-            expected += [f"b{l}" for l in range(1, self.depth + 1)]
+        expected += [f"b{l}" for l in range(1, self.depth + 1) if self.has_bias(l)]
         missing = [key for key in expected if key not in arrays]
         unknown = [key for key in arrays if key not in expected]
         if missing or unknown:
@@ -242,7 +267,7 @@ class MLP:
         for l in range(1, self.depth + 1):
             rows, cols = self.widths[l], self.widths[l - 1]
             weights = _matrix(arrays[f"W{l}"], rows, cols, f"W{l}")
-            biases = _vector(arrays[f"b{l}"], rows, f"b{l}") if self.bias else None
+            biases = _vector(arrays[f"b{l}"], rows, f"b{l}") if self.has_bias(l) else None
             layers.append(Layer(weights, biases))
         return Point(self, self.flatten(layers))
 
@@ -354,6 +379,34 @@ def _check_widths(widths: object) -> tuple[int, ...]:
             f"networks have at most {MAX_LAYERS} layers ({MAX_LAYERS + 1} widths), got {len(checked)} widths"
         )
     return checked
+
+
+def _check_bias(bias: object, depth: int) -> tuple[bool, ...]:
+    """``bias`` as one bool per weight layer (a single bool is repeated)."""
+    if isinstance(bias, bool):
+        return (bias,) * depth
+    if isinstance(bias, (str, bytes)) or not isinstance(bias, Sequence):
+        raise SpecificationError(
+            f"bias must be True, False or one bool per weight layer ({depth} of them), got {bias!r}"
+        )
+    if not all(isinstance(b, bool) for b in bias):
+        raise SpecificationError(f"bias must hold True or False for each weight layer, got {tuple(bias)!r}")
+    if len(bias) != depth:
+        raise SpecificationError(
+            f"bias needs one entry per weight layer: {depth} for {depth + 1} widths, got {len(bias)} "
+            f"({tuple(bias)!r})"
+        )
+    return tuple(bias)
+
+
+def _bias_note(biases: tuple[bool, ...]) -> str:
+    """The part of :meth:`MLP.describe` about biases: nothing when every layer has them."""
+    if all(biases):
+        return ""
+    if not any(biases):
+        return ", no biases"
+    without = [str(l) for l, b in enumerate(biases, start=1) if not b]
+    return f", no biases in layer{'s' if len(without) > 1 else ''} {', '.join(without)}"
 
 
 def _matrix(array: Any, rows: int, cols: int, name: str) -> tuple[tuple[sympy.Rational, ...], ...]:

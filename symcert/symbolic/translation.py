@@ -55,9 +55,10 @@ class Translate(GroupElement):
         return self.outputs or ()
 
     def check(self, mlp: MLP) -> None:
-        if not mlp.bias:
+        if not mlp.has_bias(mlp.depth):
             raise SpecificationError(
-                f"{self} shifts output biases, but {mlp.describe()} has no biases; build it with bias=True"
+                f"{self} shifts output biases, but {mlp.describe()} has no biases in its output layer; "
+                "build it with bias=True (or a last entry True in bias=(...))"
             )
         width = mlp.widths[-1]
         for k in self.units:

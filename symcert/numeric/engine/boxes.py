@@ -70,7 +70,7 @@ def _stacked_units(mlp: Any, vectors: list[list[int]]) -> list[Weights]:
         W = flat[:, position : position + rows * cols].reshape(len(vectors), rows, cols)
         position += rows * cols
         b = None
-        if mlp.bias:
+        if mlp.has_bias(l):
             b = F64.exact(flat[:, position : position + rows].reshape(len(vectors), 1, rows))
             position += rows
         out.append(Weights(F64.exact(W), b))

@@ -205,9 +205,9 @@ def hessian_columns(loss: Any, lower: Sequence[Any], upper: Sequence[Any]) -> tu
         offset = 0
         for p in range(1, depth + 1):
             rows, cols = mlp.widths[p], mlp.widths[p - 1]
-            size = rows * (cols + int(mlp.bias))
+            size = rows * (cols + int(mlp.has_bias(p)))
             units = [(k, m) for k in range(rows) for m in range(cols)]
-            units += [(k, cols) for k in range(rows)] if mlp.bias else []
+            units += [(k, cols) for k in range(rows)] if mlp.has_bias(p) else []
             for first in range(0, size, step):
                 chunk = units[first : first + step]
                 block = _rows(bk, mlp, p, chunk, Ws, a, (s1, s2), (g, back), c, kron.get(p))
@@ -264,10 +264,11 @@ def _kron(mlp: Any, p: int, Ws: list, a: list, s1: list) -> F64 | None:
     for the biases), so that ``(H e_j)`` on layer ``p`` is ``g'_{p+1} K_p`` plus the compact terms: one
     matrix product instead of dense tangents ``(count, N, w_p)``. ``None`` when it would be too large.
     """
-    N, (rows, cols, after) = a[0].shape[0], (mlp.widths[p], mlp.widths[p - 1] + mlp.bias, mlp.widths[p + 1])
+    N = a[0].shape[0]
+    rows, cols, after = mlp.widths[p], mlp.widths[p - 1] + mlp.has_bias(p), mlp.widths[p + 1]
     if N * after * rows * cols > KRON_ENTRIES:
         return None
-    W, d, x = Ws[p], s1[p], _with_ones(a[p - 1], mlp.bias)
+    W, d, x = Ws[p], s1[p], _with_ones(a[p - 1], mlp.has_bias(p))
     t = F64(d.lo[:, None, :], d.hi[:, None, :]) * F64(W.lo[None], W.hi[None])  # (N, after, rows)
     K = F64(t.lo[..., None], t.hi[..., None]) * F64(x.lo[:, None, None, :], x.hi[:, None, None, :])
     return K.reshape(N * after, rows * cols)
@@ -297,7 +298,7 @@ def _rows(
     k = np.array([u[0] for u in units])
     m = np.array([u[1] for u in units])
     ar = np.arange(count)
-    v = _gather(_with_ones(a[p - 1], mlp.bias), m)  # z'_p = v e_k (count x N)
+    v = _gather(_with_ones(a[p - 1], mlp.has_bias(p)), m)  # z'_p = v e_k (count x N)
     zdot: list[Any] = [None] * (depth + 1)
     adot: list[Any] = [None] * (depth + 1)
     u = None
@@ -324,7 +325,7 @@ def _rows(
             N, after = gdot.shape[-2], gdot.shape[-1]
             both = _mm(bk, gdot.reshape(count, N * after), K).reshape(count, mlp.widths[p], -1)
             hW = both[:, :, : mlp.widths[p - 1]]
-            hb = both[:, :, mlp.widths[p - 1]] if mlp.bias else None
+            hb = both[:, :, mlp.widths[p - 1]] if mlp.has_bias(p) else None
         elif gdot is None:
             hW = _zeros(count, mlp.widths[l], mlp.widths[l - 1])
         else:
@@ -333,7 +334,7 @@ def _rows(
             hW = hW + _mm(bk, _t(g[l]), adot[l - 1])
         elif l - 1 == p:
             hW = _scatter_add(hW, (ar, slice(None), k), _mm(bk, u, g[l]))
-        if mlp.bias and hb is None:
+        if mlp.has_bias(l) and hb is None:
             hb = _zeros(count, mlp.widths[l]) if gdot is None else gdot.sum(axis=-2)
         if l == p:
             hW = _scatter_add(hW, (ar, k), _mm(bk, compact, a[l - 1]))

@@ -13,6 +13,22 @@ value is 0 is never "proved": no enclosure of 0 excludes 0.
 ('proved', 'float64', True)
 >>> decide_on_rungs(lambda bk: {"x": (Fraction(-1), Fraction(1))}, "x", ">", (20, 40))[0].rung
 'arb'
+
+Tight values on request: inside :func:`wanting_digits`, a decision does not stop at the first rung
+that decides; it climbs on (past the ladder if need be, doubling the precision up to
+:data:`~symcert.limits.MAX_WORKING_DPS`) until every enclosure that excludes 0 pins that many
+significant digits (:func:`~symcert.numeric.rounding.pins_digits`). The enclosures of successive
+rungs are intersected (each is rigorous, so their intersection is too).
+
+>>> def third(bk):  # 1/3 within 10^-12 on float64, within 10^-dps on Arb
+...     err = Fraction(1, 10**12) if bk.name == "float64" else Fraction(1, 10**bk.dps)
+...     return {"x": (Fraction(1, 3) - err, Fraction(1, 3) + err)}
+>>> decide_on_rungs(third, "x", ">", (30,))[0].rung
+'float64'
+>>> with wanting_digits(20):
+...     decision, found = decide_on_rungs(third, "x", ">", (30,))
+>>> decision.rung, decision.dps, found["x"][1] - found["x"][0] < sympy.Rational(1, 10**29)
+('arb', 30, True)
 """
 
 from __future__ import annotations
@@ -29,10 +45,46 @@ from symcert.limits import MAX_WORKING_DPS
 from symcert.numeric.contexts import check_dps
 from symcert.numeric.decide import Decision, status_of
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
+from symcert.numeric.rounding import check_digits, pins_digits, wanted_digits, wanting_digits
 
-__all__ = ["decide_on_rungs", "rungs", "to_sympy", "outward"]
+__all__ = [
+    "decide_on_rungs",
+    "rungs",
+    "to_sympy",
+    "outward",
+    "wanting_digits",
+    "wanted_digits",
+    "pinned",
+    "check_digits",
+]
 
 Bounds = tuple[Fraction, Fraction]
+
+
+def pinned(found: dict[str, tuple[Any, Any]], digits: int) -> bool:
+    """True when every enclosure in ``found`` that excludes 0 pins ``digits`` significant digits."""
+    return all(pins_digits(lo, hi, digits) for lo, hi in found.values() if not lo <= 0 <= hi)
+
+
+def _climb(ladder: Sequence[int], digits: int | None) -> list[int]:
+    """The ladder, extended for ``digits`` by doubling up to about ``2 digits + 20`` (a cap, not a goal)."""
+    out = list(ladder)
+    if digits is None:
+        return out
+    top = min(MAX_WORKING_DPS, 2 * digits + 20)
+    while out[-1] < top:
+        out.append(min(2 * out[-1], MAX_WORKING_DPS))
+    return out
+
+
+def _intersect(old: dict, new: dict) -> dict:
+    """Name by name, the intersection of two rigorous enclosures (a name in one only: as it is)."""
+    out = dict(new)
+    for name, (lo, hi) in new.items():
+        if name in old:
+            both = max(lo, old[name][0]), min(hi, old[name][1])
+            out[name] = both if both[0] <= both[1] else (lo, hi)
+    return out
 
 
 def rungs(ladder: Sequence[int], float64: bool = True) -> list[Any]:
@@ -77,8 +129,9 @@ def decide_on_rungs(
         raise SpecificationError(f"relation must be one of >, <, !=, got {relation!r}")
     if not ladder:
         raise SpecificationError("the precision ladder needs at least one entry")
+    digits = wanted_digits()
     decision, found = None, {}
-    for bk in rungs(ladder, float64):
+    for bk in rungs(_climb(ladder, digits), float64):
         try:
             named = compute(bk)
         except SymcertError:
@@ -86,10 +139,12 @@ def decide_on_rungs(
         except (ArithmeticError, ValueError):
             continue  # unbounded or NaN at this rung: the next one
         bits = 3 * getattr(bk, "prec", 53)
-        found = {k: tuple(map(to_sympy, outward(a, b, bits))) for k, (a, b) in named.items()}
+        new = {k: tuple(map(to_sympy, outward(a, b, bits))) for k, (a, b) in named.items()}
+        decided = decision is not None and decision.status != "undecided"
+        found = _intersect(found, new) if decided else new  # climbing for digits: keep what is known
         slo, shi = found[quantity]
         decision = Decision(status_of(relation, slo, shi), relation, slo, shi, bk.dps, bk.name)
-        if decision.status != "undecided":
+        if decision.status != "undecided" and (digits is None or pinned(found, digits)):
             return decision, found
     if decision is None:
         return Decision("undecided", relation, -sympy.oo, sympy.oo, ladder[-1], "arb"), {}

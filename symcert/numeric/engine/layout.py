@@ -165,7 +165,7 @@ def _build_point(mlp: Any, values: Sequence[Any]) -> PointLayout:
         W = Exact.of(values[position : position + rows * cols], (rows, cols))
         position += rows * cols
         b = None
-        if mlp.bias:
+        if mlp.has_bias(l):
             b = Exact.of(values[position : position + rows], (rows,))
             position += rows
         layers.append(LayerLayout(W, b))

@@ -2,7 +2,8 @@
 
 The renderer is pure (it returns text); :mod:`symcert.build.coq` runs ``coqc``.
 Every kind is exported (:data:`EXPORTED_KINDS`): chord (:mod:`.chord`), curvature and Hessian through the
-chord of step ``h`` they record, critical_pair (:mod:`.segment`) and orbit (:mod:`.orbit`). Past the sizes of
+chord of step ``h`` they record, critical_pair (:mod:`.segment`), orbit (:mod:`.orbit`) and barrier
+(:mod:`.barrier`: every piece's bound and the witness's). Past the sizes of
 :mod:`.limits` (what ``coqc`` checks within about 60 s) the export is refused before any work.
 
 >>> from symcert import certify_nonconvexity, default_example
@@ -18,8 +19,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from symcert.errors import SpecificationError
+from symcert.printing.coq.barrier import barrier_to_coq
 from symcert.printing.coq.chord import THEOREM, chord_to_coq
-from symcert.printing.coq.limits import coq_refusal
+from symcert.printing.coq.limits import barrier_refusal, coq_refusal
 from symcert.printing.coq.orbit import orbit_to_coq
 from symcert.printing.coq.segment import critical_to_coq, reduction_to_coq
 from symcert.proofs.kinds import KINDS
@@ -38,12 +40,10 @@ RENDERERS = {
     "hessian": partial(reduction_to_coq, reduced="d^T H(M) d < 0 (M = (A + B)/2, d = B - A)"),
     "critical_pair": critical_to_coq,
     "orbit": orbit_to_coq,
+    "barrier": barrier_to_coq,
 }
 #: Why a kind without a Coq export has none, when there is more to say than that.
-_NO_EXPORT = {
-    "barrier": "a barrier certificate has no Coq export (its bounds on every piece of [0, 1] would need Coq "
-    "proofs of range and Taylor enclosures); re-check it independently with: symcert check FILE",
-}
+_NO_EXPORT: dict[str, str] = {}
 
 
 def certificate_to_coq(certificate: Certificate) -> str:
@@ -71,6 +71,8 @@ def certificate_to_coq(certificate: Certificate) -> str:
             f"got a teacher {teacher.mlp!r}"
         )
     refusal = coq_refusal(certificate.loss, certificate.kind, certificate.parameters.get("layer", 1))
+    if not refusal and certificate.kind == "barrier":
+        refusal = barrier_refusal(len(certificate.parameters.get("pieces", ())))
     if refusal:
         raise SpecificationError(refusal)
     return RENDERERS[certificate.kind](certificate)

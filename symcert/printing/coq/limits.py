@@ -26,13 +26,15 @@ from symcert.proofs.kinds import KINDS, kind_of
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
 
-__all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "coq_refusal"]
+__all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "MAX_BARRIER_PIECES", "coq_refusal", "barrier_refusal"]
 
 #: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq
 #: (each kind declares it: ``coq_limit`` in :mod:`symcert.proofs.kinds`).
 MAX_COQ_SIZE = {name: kind.coq_limit for name, kind in KINDS.items() if kind.exports_to_coq}
 #: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
 MAX_ORBIT_UNITS = KINDS["orbit"].coq_max_units
+#: The most pieces a barrier certificate exports (one ``interval`` proof per piece).
+MAX_BARRIER_PIECES = KINDS["barrier"].coq_max_pieces
 
 _CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
 
@@ -56,3 +58,18 @@ def coq_refusal(loss: Loss, kind: str, layer: int = 1) -> str | None:
             + _CHECKER
         )
     return None
+
+
+def barrier_refusal(n_pieces: int) -> str | None:
+    """Why a barrier certificate of ``n_pieces`` pieces is not exported to Coq (one sentence), or None.
+
+    >>> print(barrier_refusal(40))  # doctest: +ELLIPSIS
+    a barrier certificate with 40 pieces is beyond the 16 pieces ... coqc checks within about 60 s; ...
+    """
+    if n_pieces <= MAX_BARRIER_PIECES:
+        return None
+    return (
+        f"a barrier certificate with {n_pieces} pieces is beyond the {MAX_BARRIER_PIECES} pieces "
+        "(one interval proof each) that coqc checks within about 60 s; certify it with a larger --tol or "
+        f"--max-pieces {MAX_BARRIER_PIECES}, or " + _CHECKER
+    )

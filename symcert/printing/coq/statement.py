@@ -10,7 +10,9 @@ states the certificate's theorem over definitions of its own:
 2. fresh copies of the convex combination, convexity, the teacher point (when the data are teacher
    data), the network, the loss with its data, and the activation, regenerated from the certificate;
 3. ``Definition symcert_statement : Prop := ~ convex (L s)`` and
-   ``Definition symcert_statement_proved : symcert_statement := M.loss_not_convex``.
+   ``Definition symcert_statement_proved : symcert_statement := M.loss_not_convex``; for a barrier
+   certificate, the points, ``gap`` and the enclosure, and the statement of
+   :mod:`.barrier_statement`.
 
 The kernel accepts the last definition only when the type of the proof's theorem is convertible to
 the statement: definitions are transparent, so an edited loss, datum, convexity or theorem, or a
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from symcert.errors import SpecificationError
 from symcert.printing.coq.activations import activation_definition
+from symcert.printing.coq.barrier_statement import barrier_statement
 from symcert.printing.coq.chord import THEOREM
 from symcert.printing.coq.syntax import CONVEXITY, Network, _bare
 
@@ -113,6 +116,9 @@ def statement_to_coq(certificate: Certificate, module: str) -> str:
         if definition:
             out.append(definition)
         loss_term = f"(L {name})"
+    if certificate.kind == "barrier":
+        out.append(barrier_statement(certificate, network, module, loss_term, (STATEMENT, PROVED)))
+        return "\n\n".join(out) + "\n"
     out.append(
         "\n".join(
             [

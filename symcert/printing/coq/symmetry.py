@@ -47,7 +47,8 @@ def symmetry_fact(network: Network, element: GroupElement) -> str | bool:
     if isinstance(element, Flip):
         if act.odd:
             return "odd"
-        return "complement" if act.complement and network.mlp.bias else False
+        # the complement's shift b{l+1} += W{l+1}[:, j] needs the next layer's biases
+        return "complement" if act.complement and network.mlp.has_bias(element.layer + 1) else False
     if isinstance(element, Rescale):
         return "homogeneous" if act.positively_homogeneous and not loss.weight_decay else False
     return False

@@ -144,9 +144,8 @@ class Network:
                 else [self.call(self.h(l - 1, k)) for k in range(len(layer.weights[0]))]
             )
             role = "hidden" if hidden else "output"
-            lines = [
-                f"(* Layer {l} ({role}): z{l}_j = sum_k W{l}_jk a_k" + (f" + b{l}_j" if mlp.bias else "")
-            ]
+            bias = f" + b{l}_j" if mlp.has_bias(l) else ""
+            lines = [f"(* Layer {l} ({role}): z{l}_j = sum_k W{l}_jk a_k{bias}"]
             lines[0] += f", a = {'x' if l == 1 else f'h{l - 1}'}" + (
                 f"; h{l}_j = s(z{l}_j). *)" if hidden else ". *)"
             )

@@ -30,6 +30,7 @@ from symcert.printing.latex.elements import (
     permutation_lemma_to_latex,
 )
 from symcert.printing.latex.gradient import gradient_proof_to_latex
+from symcert.printing.latex.graph import graph_proof_to_latex
 from symcert.printing.latex.invariance import (
     claim_to_latex,
     group_repr_latex,
@@ -41,6 +42,7 @@ from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.gradient import GradientProof
+from symcert.proofs.graph_invariance import GraphProof
 from symcert.proofs.invariance import Proof
 from symcert.symbolic.elements import GroupElement
 from symcert.symbolic.generic import PermutationLemma
@@ -58,6 +60,11 @@ def _(obj: sympy.Basic, **options: Any) -> str:
 @latex.register
 def _(obj: Proof, **options: Any) -> str:
     return proof_to_latex(obj, **options)
+
+
+@latex.register
+def _(obj: GraphProof, **options: Any) -> str:
+    return graph_proof_to_latex(obj, **options)
 
 
 @latex.register

@@ -65,7 +65,7 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
         r"\item Let $g_c$ multiply the incoming weights%s of %s by $c > 0$ and its outgoing weights by "
         r"$c^{-%d}$. The left-hand side $D$ is $\frac{d}{dc} L(g_c\theta)$ at $c = 1$, computed here "
         r"exactly from $L$ written with an abstract activation $\sigma$ in place of $s = %s$."
-        % (" and bias" if mlp.bias else "", unit, proof.degree, activation_latex(mlp)),
+        % (" and bias" if mlp.has_bias(proof.layer) else "", unit, proof.degree, activation_latex(mlp)),
     ]
     if proof.lemma is not None:
         lemma = proof.lemma

@@ -8,7 +8,6 @@ per data point with its data table.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import sympy
@@ -70,13 +69,18 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
         )
     else:
         recursion = r"f(x;\theta) = %sW^{(1)} x + b^{(1)}%s" % outer
-    if not mlp.bias:
-        recursion = re.sub(r" \+ b\^\{\((l|\d+)\)\}", "", recursion)
+    recursion, absent = _drop_biases(mlp, recursion)
     text = [
         r"The %s has %d parameters $\theta$ and maps $\mathbb{R}^{%d} \to \mathbb{R}^{%d}$ by"
         % ("network" if mlp.hidden_layers else "model", mlp.n_parameters, mlp.widths[0], mlp.widths[-1]),
         r"\[ %s, \]" % recursion,
     ]
+    if absent:
+        several = "," in absent
+        text.append(
+            r"where hidden layer%s %s ha%s no biases ($b^{(l)} = 0$ there),"
+            % ("s" if several else "", absent, "ve" if several else "s")
+        )
     if mlp.hidden_layers:
         text.append(r"with $\sigma = %s$ applied elementwise." % act)
     else:
@@ -99,6 +103,23 @@ def network_latex(mlp: MLP, closed_form_limit: int = 40) -> str:
             % mlp.n_parameters
         )
     return "\n".join(text)
+
+
+def _drop_biases(mlp: MLP, recursion: str) -> tuple[str, str]:
+    r"""The recursion without the bias terms of the layers that have none, and (when only some hidden
+    layers have biases, so that the generic ``b^{(l)}`` stays) those layers as LaTeX, else ``""``.
+
+    >>> from symcert import MLP
+    >>> _drop_biases(MLP((1, 2, 1), bias=(True, False)), r"\sigma(W^{(1)} x + b^{(1)}) + b^{(2)}")
+    ('\\sigma(W^{(1)} x + b^{(1)})', '')
+    """
+    for l in range(1, mlp.depth + 1):
+        if not mlp.has_bias(l):
+            recursion = recursion.replace(r" + b^{(%d)}" % l, "")
+    hidden = [l for l in mlp.hidden_layers if not mlp.has_bias(l)]
+    if hidden and len(hidden) == len(mlp.hidden_layers):
+        return recursion.replace(r" + b^{(l)}", ""), ""
+    return recursion, ", ".join("$%d$" % l for l in hidden)
 
 
 def forward_pre_activations(mlp: MLP, xs: list[sympy.Symbol]) -> list[sympy.Expr]:
@@ -127,9 +148,19 @@ def network_phrase(mlp: MLP) -> str:
         return "%s with $%d$ input%s" % (model[mlp.output_activation.name], d, "" if d == 1 else "s")
     widths = r" \to ".join(str(w) for w in mlp.widths)
     out = mlp.output_activation.name
-    notes = ([] if out == "identity" else [r"%s output" % out]) + ([] if mlp.bias else ["no biases"])
+    notes = ([] if out == "identity" else [r"%s output" % out]) + _bias_notes(mlp)
     tail = " (%s)" % ", ".join(notes) if notes else ""
     return r"$%s$ network with widths $%s$%s" % (activation_latex(mlp), widths, tail)
+
+
+def _bias_notes(mlp: MLP) -> list[str]:
+    """``["no biases"]``, ``["no biases in layer 2"]`` or nothing, for :func:`network_phrase`."""
+    if all(mlp.biases):
+        return []
+    if not any(mlp.biases):
+        return ["no biases"]
+    without = [l for l in range(1, mlp.depth + 1) if not mlp.has_bias(l)]
+    return [r"no biases in layer%s $%s$" % ("s" if len(without) > 1 else "", ", ".join(map(str, without)))]
 
 
 def loss_phrase(loss: Loss) -> str:

@@ -13,6 +13,7 @@ import sympy
 
 from symcert.display import text
 from symcert.printing.text.certificate import certificate_to_text
+from symcert.printing.text.graph import graph_proof_to_text
 from symcert.printing.text.invariance import proof_to_text
 from symcert.printing.text.results import (
     barrier_to_text,
@@ -25,6 +26,7 @@ from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.gradient import GradientProof
+from symcert.proofs.graph_invariance import GraphProof
 from symcert.proofs.invariance import Proof
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.group import SymmetryGroup
@@ -38,6 +40,11 @@ def _(obj: sympy.Basic, **options: Any) -> str:
 @text.register
 def _(obj: Proof, **options: Any) -> str:
     return proof_to_text(obj, **options)
+
+
+@text.register
+def _(obj: GraphProof, **options: Any) -> str:
+    return graph_proof_to_text(obj, **options)
 
 
 @text.register

@@ -16,28 +16,35 @@ __all__ = ["certificate_to_text", "interval_text"]
 
 
 def interval_text(
-    bounds: tuple[sympy.Rational, sympy.Rational], digits: int = DIGITS, exact: bool = False
+    bounds: tuple[sympy.Rational, sympy.Rational],
+    digits: int = DIGITS,
+    exact: bool = False,
+    pad: bool = False,
 ) -> str:
     """``[a, b]`` with ``digits`` significant digits, rounded outward (it still encloses); or exactly.
+    ``pad`` keeps trailing zeros, so that every one of the ``digits`` shows.
 
     >>> interval_text((sympy.Rational(1, 3), sympy.Rational(1, 2)), 4)
     '[0.3333, 0.5]'
+    >>> interval_text((sympy.Rational(1, 3), sympy.Rational(1, 2)), 4, pad=True)
+    '[0.3333, 0.5000]'
     >>> interval_text((sympy.Rational(1, 3), sympy.Rational(1, 2)), exact=True)
     '[1/3, 1/2]'
     """
     low, high = bounds
-    return f"[{low}, {high}]" if exact else outward_interval(low, high, digits)
+    return f"[{low}, {high}]" if exact else outward_interval(low, high, digits, pad)
 
 
-def certificate_to_text(certificate: Certificate, exact: bool = False) -> str:
+def certificate_to_text(certificate: Certificate, exact: bool = False, digits: int | None = None) -> str:
     """Statement, symmetry, inequality with enclosures, verdict.
 
-    Enclosures are short decimals rounded outward; ``exact=True`` prints their exact endpoints.
+    Enclosures are decimals rounded outward, of 6 significant digits or, given ``digits``, of that
+    many with their trailing zeros (``--digits``); ``exact=True`` prints their exact endpoints.
     """
     loss = certificate.loss
     own = _OWN_TEXT.get(certificate.kind)
     if own is not None:
-        return own(certificate, exact)
+        return own(certificate, exact, digits)
     lines = [
         f"Statement: the {loss.describe()} is not convex.",
         f"Witness ({certificate.kind}): {certificate.claim}",
@@ -53,7 +60,7 @@ def certificate_to_text(certificate: Certificate, exact: bool = False) -> str:
         how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
         lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
         for name, bounds in certificate.enclosures.items():
-            lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
+            lines.append(f"  {name:>10} in {interval_text(bounds, digits or DIGITS, exact, bool(digits))}")
     for note in certificate.notes:
         lines.append(f"Note: {note}")
     verdict = {
@@ -65,7 +72,7 @@ def certificate_to_text(certificate: Certificate, exact: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _barrier_text(certificate: Certificate, exact: bool) -> str:
+def _barrier_text(certificate: Certificate, exact: bool, digits: int | None = None) -> str:
     """A barrier certificate: the segment, the enclosure, the partition's size, the witness."""
     p = certificate.parameters
     lines = [
@@ -75,7 +82,7 @@ def _barrier_text(certificate: Certificate, exact: bool) -> str:
         f"Enclosures (rigorous): {len(p['pieces'])} pieces partition [0, 1]; witness t = {p['witness']}",
     ]
     for name, bounds in certificate.enclosures.items():
-        lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
+        lines.append(f"  {name:>10} in {interval_text(bounds, digits or DIGITS, exact, bool(digits))}")
     lines.extend(f"Note: {note}" for note in certificate.notes)
     verdict = (
         "PROVED: the enclosure is certified."

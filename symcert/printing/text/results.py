@@ -53,18 +53,19 @@ def convexity_to_text(proof: ConvexityProof) -> str:
     return "\n".join(lines)
 
 
-def barrier_to_text(result: BarrierResult, exact: bool = False) -> str:
+def barrier_to_text(result: BarrierResult, exact: bool = False, digits: int | None = None) -> str:
     """One line for the terminal: the certified enclosure of the barrier and where it is attained.
 
-    Short decimals rounded outward (the printed intervals contain the exact ones); ``exact=True``
-    prints the exact endpoints.
+    Decimals rounded outward (the printed intervals contain the exact ones): 6 significant digits, or
+    ``digits`` with their trailing zeros; ``exact=True`` prints the exact endpoints.
     """
     if result.exact:
         return "barrier = 0 exactly (B = A: the path is constant)"
     if exact:
         barrier, where = f"[{result.lo}, {result.hi}]", f"[{result.maximiser[0]}, {result.maximiser[1]}]"
     else:
-        barrier, where = outward_interval(result.lo, result.hi), outward_interval(*result.maximiser, digits=4)
+        barrier = outward_interval(result.lo, result.hi, digits or 6, bool(digits))
+        where = outward_interval(*result.maximiser, digits=4)
     return (
         f"barrier ({result.form}) in {barrier} ({result.status}), maximiser in {where}, "
         f"{result.n_pieces} pieces, {result.seconds:.2f} s"

@@ -66,7 +66,7 @@ RENAMED: dict[str, str] = {old: k.name for k in KINDS.values() for old in k.old_
 def kind_of(name: str) -> CertificateKind:
     """The kind called ``name``; an old name is refused with a message that gives the new one.
 
-    >>> kind_of("orbit").exports_to_coq, kind_of("barrier").exports_to_coq
+    >>> kind_of("orbit").exports_to_coq, kind_of("saddle").exports_to_coq
     (True, False)
     """
     if name in KINDS:

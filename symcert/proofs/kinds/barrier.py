@@ -2,16 +2,27 @@
 
 Branch and bound over ``t`` (:func:`symcert.proofs.barrier.certify_barrier`): every piece of
 a partition of ``[0, 1]`` bounds the barrier above, a witness ``t`` bounds it below. It shows
-non-convexity when the enclosure is ``> 0``; it has no Coq export.
+non-convexity when the enclosure is ``> 0`` (entezari form). Its Coq export proves every piece's bound
+and the witness's (:mod:`symcert.printing.coq.barrier`) for small networks and few pieces.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from symcert.proofs.kinds.base import CertificateKind, Parameter
 
-__all__ = ["KIND"]
+__all__ = ["KIND", "BarrierKind"]
 
-KIND = CertificateKind(
+
+@dataclass(frozen=True)
+class BarrierKind(CertificateKind):
+    """The barrier kind: its Coq export stops at ``coq_max_pieces`` pieces (one ``interval`` proof each)."""
+
+    coq_max_pieces: int = 16
+
+
+KIND = BarrierKind(
     "barrier",
     "barrier",
     "in",
@@ -30,4 +41,5 @@ KIND = CertificateKind(
         ),
     ),
     ("L(A)", "L(B)", "barrier"),
+    coq_limit=100,
 )

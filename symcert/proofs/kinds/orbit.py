@@ -55,7 +55,7 @@ def collapsed_network(A: Point, layer: int) -> tuple[MLP, Point, bool]:
     mlp = mean.mlp
     widths = list(mlp.widths)
     n, widths[layer] = widths[layer], 1
-    narrow = MLP(widths, mlp.activation, bias=mlp.bias, output_activation=mlp.output_activation)
+    narrow = MLP(widths, mlp.activation, bias=mlp.biases, output_activation=mlp.output_activation)
     layers = mean.layers
     here, after = layers[layer - 1], layers[layer]
     layers[layer - 1] = type(here)(here.weights[:1], None if here.biases is None else here.biases[:1])

@@ -11,10 +11,12 @@ from symcert.symbolic.graph.action import (
     Permute,
     Rescale,
     SpotCheck,
+    Translate,
     apply,
     element_text,
     parse_element,
     spot_check,
+    tensor_actions,
 )
 from symcert.symbolic.graph.base import Layer, Tie
 from symcert.symbolic.graph.evaluate import evaluate, evaluate_all
@@ -34,9 +36,11 @@ from symcert.symbolic.graph.layers import (
     Softmax,
     Transpose,
 )
+from symcert.symbolic.graph.moves import Blocked, Diag, Local, Perm, Step, TensorAction
 from symcert.symbolic.graph.serialize import graph_from_dict, graph_to_dict, params_from_dict, params_to_dict
 from symcert.symbolic.graph.spec import Graph, Node, exact_array, random_parameters
 from symcert.symbolic.graph.symmetry import AxisGroup, PermutationSpec, Segment, derive_symmetries
+from symcert.symbolic.graph.translation import Translation, derive_translations
 
 __all__ = [
     # the specification
@@ -76,9 +80,20 @@ __all__ = [
     "Permute",
     "Flip",
     "Rescale",
+    "Translate",
+    "Translation",
+    "derive_translations",
     "apply",
     "spot_check",
     "SpotCheck",
     "parse_element",
     "element_text",
+    # the equivariance rules' vocabulary
+    "tensor_actions",
+    "TensorAction",
+    "Perm",
+    "Diag",
+    "Local",
+    "Step",
+    "Blocked",
 ]

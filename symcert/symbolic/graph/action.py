@@ -31,9 +31,21 @@ import numpy as np
 
 from symcert.errors import ExactnessError, SpecificationError
 from symcert.symbolic.graph.evaluate import evaluate
+from symcert.symbolic.graph.moves import Diag, Perm, TensorAction
 from symcert.symbolic.graph.symmetry import AxisGroup, Member, PermutationSpec, Segment
 
-__all__ = ["Permute", "Flip", "Rescale", "apply", "spot_check", "SpotCheck", "parse_element", "element_text"]
+__all__ = [
+    "Permute",
+    "Flip",
+    "Rescale",
+    "Translate",
+    "tensor_actions",
+    "apply",
+    "spot_check",
+    "SpotCheck",
+    "parse_element",
+    "element_text",
+]
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,18 @@ class Rescale:
     factors: tuple[Fraction, ...]
 
 
-Element = Permute | Flip | Rescale
+@dataclass(frozen=True)
+class Translate:
+    """Add ``shift`` to every entry of the bias ``parameter`` (a derived softmax translation)."""
+
+    parameter: str
+    shift: Fraction
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shift", Fraction(self.shift))
+
+
+Element = Permute | Flip | Rescale | Translate
 
 
 def element_text(element: Element) -> str:
@@ -73,6 +96,8 @@ def element_text(element: Element) -> str:
     """
     if isinstance(element, Permute):
         return f"permute:{element.group}:{','.join(map(str, element.perm))}"
+    if isinstance(element, Translate):
+        return f"translate:{element.parameter}:{element.shift}"
     values = element.signs if isinstance(element, Flip) else element.factors
     kind = "flip" if isinstance(element, Flip) else "rescale"
     return f"{kind}:{element.group}:{element.segment}:{','.join(map(str, values))}"
@@ -86,8 +111,8 @@ def parse_element(text: str) -> Element:
     >>> parse_element("swap:1:0,1")
     Traceback (most recent call last):
     ...
-    symcert.errors.SpecificationError: a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1 \
-or rescale:GROUP:SEGMENT:3/2,1,1, got 'swap:1:0,1'
+    symcert.errors.SpecificationError: a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1, \
+rescale:GROUP:SEGMENT:3/2,1,1 or translate:NODE.bias:C, got 'swap:1:0,1'
     """
     parts = text.strip().split(":") if isinstance(text, str) else []
     try:
@@ -95,12 +120,15 @@ or rescale:GROUP:SEGMENT:3/2,1,1, got 'swap:1:0,1'
             return Permute(parts[1], tuple(int(v) for v in parts[2].split(",")))
         if parts[0] == "flip" and len(parts) == 4:
             return Flip(parts[1], int(parts[2]), tuple(int(v) for v in parts[3].split(",")))
+        if parts[0] == "translate" and len(parts) == 3:
+            return Translate(parts[1], Fraction(parts[2]))
         if parts[0] == "rescale" and len(parts) == 4:
             return Rescale(parts[1], int(parts[2]), tuple(Fraction(v) for v in parts[3].split(",")))
     except (ValueError, ZeroDivisionError):
         pass
     raise SpecificationError(
-        "a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1 or rescale:GROUP:SEGMENT:3/2,1,1, "
+        "a graph element is permute:GROUP:2,0,1, flip:GROUP:SEGMENT:-1,1,1, rescale:GROUP:SEGMENT:3/2,1,1 "
+        "or translate:NODE.bias:C, "
         f"got {str(text)[:60]!r}"
     )
 
@@ -119,12 +147,7 @@ def _expand(member: Member, vector: np.ndarray) -> np.ndarray:
 
 
 def _permute(spec: PermutationSpec, params: dict, element: Permute) -> dict:
-    group = _group(spec, element.group)
-    perm = tuple(element.perm)
-    if sorted(perm) != list(range(group.size)):
-        raise SpecificationError(
-            f"{element.group} has {group.size} channels: perm must reorder 0..{group.size - 1}, got {perm}"
-        )
+    group, perm = _checked_perm(spec, element)
     new = dict(params)
     for m in group.members:
         if m.kind == "param":
@@ -133,7 +156,20 @@ def _permute(spec: PermutationSpec, params: dict, element: Permute) -> dict:
     return new
 
 
-def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, force: bool) -> dict:
+def _checked_perm(spec: PermutationSpec, element: Permute) -> tuple[AxisGroup, tuple[int, ...]]:
+    group = _group(spec, element.group)
+    perm = tuple(element.perm)
+    if sorted(perm) != list(range(group.size)):
+        raise SpecificationError(
+            f"{element.group} has {group.size} channels: perm must reorder 0..{group.size - 1}, got {perm}"
+        )
+    return group, perm
+
+
+def _checked_diagonal(
+    spec: PermutationSpec, element: Flip | Rescale
+) -> tuple[AxisGroup, Segment, np.ndarray]:
+    """The group, the segment and the multipliers of a flip or rescaling, or a one-line error."""
     group = _group(spec, element.group)
     kind = "signs" if isinstance(element, Flip) else "scales"
     segments: tuple[Segment, ...] = getattr(group, kind)
@@ -149,7 +185,13 @@ def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, forc
         raise SpecificationError(f"signs must be 1 or -1, got {tuple(values)}")
     base = np.array([Fraction(v) for v in values], dtype=object)
     if isinstance(element, Rescale) and any(v <= 0 for v in base):
-        raise SpecificationError(f"rescaling factors must be > 0, got {tuple(values)}")
+        raise SpecificationError(f"rescaling factors must be > 0, got {', '.join(map(str, base))}")
+    return group, segment, base
+
+
+def _diagonal(spec: PermutationSpec, params: dict, element: Flip | Rescale, force: bool) -> dict:
+    group, segment, base = _checked_diagonal(spec, element)
+    kind = "signs" if isinstance(element, Flip) else "scales"
     if not segment.allowed and not force:
         raise SpecificationError(
             f"segment {element.segment} of {element.group}'s {kind} is not a symmetry ({segment.reason}); "
@@ -201,7 +243,58 @@ def apply(
     exact = spec.graph.check_parameters(params)
     if isinstance(element, Permute):
         return _permute(spec, exact, element)
+    if isinstance(element, Translate):
+        if element.parameter not in exact:
+            raise SpecificationError(f"no parameter called {element.parameter!r} to translate")
+        if not force and element.parameter not in {t.parameter for t in spec.translations}:
+            derived = ", ".join(t.parameter for t in spec.translations) or "none"
+            raise SpecificationError(
+                f"translating {element.parameter} is not a derived symmetry (the derived translations: "
+                f"{derived}); apply it with force=True to see the output change"
+            )
+        return {**exact, element.parameter: exact[element.parameter] + element.shift}
     return _diagonal(spec, exact, element, force)
+
+
+def tensor_actions(spec: PermutationSpec, element: Element) -> dict[str, TensorAction]:
+    """What ``element`` does to each tensor it changes, as the derivation says (the proof's hypothesis).
+
+    >>> from symcert.symbolic.graph import Activation, Dense, Graph, Node, derive_symmetries
+    >>> g = Graph((1,), [Node("fc1", Dense(2)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
+    >>> sorted(tensor_actions(derive_symmetries(g), Permute("P_fc1", (1, 0))))
+    ['fc1', 't']
+    """
+    if isinstance(element, Translate):
+        if element.parameter not in spec.graph.parameter_shapes or not element.parameter.endswith(".bias"):
+            biases = [p for p in spec.graph.parameter_shapes if p.endswith(".bias")]
+            raise SpecificationError(
+                f"translate needs a bias, got {element.parameter!r}; the biases are "
+                f"{', '.join(biases) or 'none'}"
+            )
+        found = next((t for t in spec.translations if t.parameter == element.parameter), None)
+        if found is None:
+            return {element.parameter.split(".")[0]: TensorAction(shift=element.shift)}
+        return {t: TensorAction(shift=element.shift) for t in found.tensors}
+    actions: dict[str, list] = {}
+    if isinstance(element, Permute):
+        group, _ = _checked_perm(spec, element)
+        for m in group.members:
+            if m.kind == "tensor":
+                index = np.arange(m.outer * group.size * m.inner).reshape(m.outer, group.size, m.inner)
+                perm = Perm(tuple(int(v) for v in index[:, list(element.perm), :].reshape(-1)))
+                actions.setdefault(m.name, []).append((m.axis, perm))
+        return {t: TensorAction(tuple(axes)) for t, axes in actions.items()}
+    group, segment, base = _checked_diagonal(spec, element)
+    out = {}
+    for t in segment.tensors:
+        member = group.tensor_axis(t)
+        if t in segment.complements:
+            flipped = tuple(bool(v) for v in _expand(member, np.array([b == -1 for b in base], dtype=int)))
+            diag = Diag((1,) * len(flipped), flipped)
+        else:
+            diag = Diag(tuple(_expand(member, base ** segment.exponents.get(t, 1))))
+        out[t] = TensorAction(((member.axis, diag),))
+    return out
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,14 @@ The facts:
   output: the rows of a dense layer, the scale of a batch norm), ``complement`` (the logistic
   sigmoid: ``s(-u) = 1 - s(u)``, the constant absorbed by a later bias). A layer with none of these
   blocks the flip (ReLU for signs, max pooling for signs, layer norm's input).
+- :meth:`Layer.commute`: the layer's equivariance rule, stated once per layer type: given what a
+  candidate symmetry does to its inputs and its output (:class:`~symcert.symbolic.graph.moves.Local`),
+  the lemma that makes it commute and the change of its parameters that needs, or why it cannot
+  (:mod:`symcert.symbolic.graph.moves`; the composition is in :mod:`symcert.proofs.graph_invariance`);
+- :attr:`Layer.translation`: how the layer treats one constant added to every entry (the softmax
+  translation): ``"transmit"`` (max pooling, flatten: the output shifts by the same constant),
+  ``"emit"`` (a bias that every output entry receives: dense, conv, batch norm, layer norm),
+  ``"absorb"`` (softmax: ``softmax(z + c 1) = softmax(z)``) or None (blocks it);
 - :meth:`Layer.act` applies a per-channel diagonal action to the layer's parameters (the change that
   makes ``absorb`` and ``emit`` true), and :meth:`Layer.forward` evaluates the layer on an
   arithmetic (float64, exact rationals, mpmath): the one formula serving every arithmetic.
@@ -43,6 +51,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from symcert.errors import SpecificationError
+from symcert.symbolic.graph.moves import Blocked, Local, Step
 
 __all__ = ["Layer", "Tie", "Port", "CARRIES", "Shape", "check_positive_tuple"]
 
@@ -81,6 +90,8 @@ class Layer:
     affine_safe: bool = False
     #: A consumer that absorbs a constant shift of its input into its bias (complement flips).
     absorbs_constant: bool = False
+    #: How the layer treats one constant added to every entry: "transmit", "emit", "absorb" or None.
+    translation: str | None = None
 
     @property
     def kind(self) -> str:
@@ -118,6 +129,13 @@ class Layer:
         allows it. Layers without parameters return ``params``.
         """
         return params
+
+    def commute(self, local: Local) -> Step | Blocked:
+        """The layer's equivariance rule for the actions in ``local`` (:mod:`~symcert.symbolic.graph.moves`).
+
+        Called only where some action is not the identity. The base class knows no rule.
+        """
+        return Blocked(f"{self.describe()} states no rule for how it commutes with {local.described()}")
 
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         """The layer on a batch: ``inputs[i]`` has shape ``(N, *shape_i)``; ``ar`` is the arithmetic."""

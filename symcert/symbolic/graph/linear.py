@@ -28,6 +28,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
+from symcert.symbolic.graph.moves import Blocked, Diag, Local, Perm, Step
 
 __all__ = ["Dense", "Conv", "window_shape", "windows"]
 
@@ -98,6 +99,129 @@ def windows(
         yield offset, padded[(slice(None), slice(None), *index)], mask[index]
 
 
+def weighted_rule(layer: Dense | Conv, local: Local, axis: int, rows: range) -> Step | Blocked:
+    r"""The equivariance rule of ``y = W x + b`` along its feature ``axis`` (shared by dense and conv).
+
+    A permutation ``p`` of the input features and ``q`` of the output features commute with the layer
+    when ``W'[i, k] = W[q_i, p_k]`` and ``b' = b[q]``: ``sum_k W[q_i, p_k] x[p_k] = sum_j W[q_i, j] x_j``,
+    a finite sum reindexed. Multipliers ``u`` on the input and ``v`` on the output need
+    ``W'[i, j] = v_i W[i, j] / u_j`` and ``b' = v b``; an input entry ``1 - x_j`` (the sigmoid's
+    complement) needs ``W'[i, j] = -v_i W[i, j]`` and ``b'_i = v_i (b_i + sum W[i, j, ...])``, so a
+    bias (and, for a conv, no zero padding). Axes in ``rows`` are mapped row by row (a dense layer's
+    leading axes): g must act alike on them in and out, and a multiplier there needs no bias. A
+    constant added to every output entry is emitted by the bias.
+    """
+    x, y, what = local.ins[0], local.out, f"{local.node} ({layer.describe()})"
+    for a in range(len(local.in_shapes[0])):
+        if a == axis:
+            continue
+        here, there = x.on(a), y.on(a)
+        if a in rows:
+            if here != there:
+                return Blocked(
+                    f"{what} maps each row along axis {a} alike, but g acts differently on its input and "
+                    "output there"
+                )
+            if isinstance(here, Diag) and (here.any_complement or layer.bias):
+                return Blocked(
+                    f"{what} has a bias, which a multiplier on the rows along axis {a} does not reach"
+                )
+        elif here is not None or there is not None:
+            return Blocked(
+                f"{what} does not commute with a rearrangement or rescaling of its spatial axis {a}"
+            )
+    if x.shift:
+        return Blocked(f"{what} does not carry a constant added to its input (W (x + c 1) is not W x + c 1)")
+    if y.shift and not layer.bias:
+        return Blocked(f"{what} has no bias to add a constant to its output")
+    p, q = x.on(axis), y.on(axis)
+    if p is None and q is None and not y.shift:
+        return Step("row by row", f"{what} maps each row along its leading axes alike: g moves rows only")
+    if isinstance(q, Diag) and q.any_complement:
+        return Blocked(f"{what} cannot turn its output y into 1 - y")
+    if isinstance(p, Perm) or isinstance(q, Perm):
+        if isinstance(p, Diag) or isinstance(q, Diag):
+            return Blocked(f"{what}: g permutes one side and rescales the other")
+        return _permuting(layer, local, axis, p, q)
+    return _scaling(layer, local, axis, p, q, what)
+
+
+def _tail(layer: Dense | Conv) -> tuple:
+    return (None,) * (len(layer.kernel) if isinstance(layer, Conv) else 0)
+
+
+def _permuting(layer: Dense | Conv, local: Local, axis: int, p: Perm | None, q: Perm | None) -> Step:
+    shift = local.out.shift
+
+    def act(params: dict[str, Any]) -> dict[str, Any]:
+        new = dict(params)
+        if q is not None:
+            new["weight"] = np.take(new["weight"], list(q.index), axis=0)
+            if layer.bias:
+                new["bias"] = np.take(new["bias"], list(q.index), axis=0)
+        if p is not None:
+            new["weight"] = np.take(new["weight"], list(p.index), axis=1)
+        if shift:
+            new["bias"] = new["bias"] + shift
+        return new
+
+    changes = []
+    if q is not None:
+        changes.append(
+            "rows of weight" + (" and entries of bias" if layer.bias else "") + " permuted as the output"
+        )
+    if p is not None:
+        changes.append("columns of weight permuted as the input")
+    if shift:
+        changes.append(f"bias plus {shift}")
+    text = (
+        "sum_k W[q_i, p_k] x[p_k] = sum_j W[q_i, j] x_j (a finite sum reindexed, j = p_k), "
+        + ("so the output is permuted by q" if q is not None else "so the output is unchanged")
+        + (" and every entry shifted by the bias change" if shift else "")
+    )
+    return Step("reindexing", text, tuple(changes), act)
+
+
+def _scaling(
+    layer: Dense | Conv, local: Local, axis: int, p: Diag | None, q: Diag | None, what: str
+) -> Step | Blocked:
+    if p is not None and p.any_complement and not layer.absorbs_constant:
+        why = "no bias" if not layer.bias else "zero padding, which 1 - x does not reach"
+        return Blocked(f"the sigmoid's 1 - s reaches {what}, which has {why} to absorb the constant")
+    tail, shift = _tail(layer), local.out.shift
+    u = p.multiplier() if p is not None else None
+    v = np.array(q.factor, dtype=object) if q is not None else None
+
+    def act(params: dict[str, Any]) -> dict[str, Any]:
+        new, w = dict(params), params["weight"]
+        if p is not None and p.any_complement:
+            flipped = np.array(p.complement)
+            new["bias"] = new["bias"] + w[:, flipped].reshape(w.shape[0], -1).sum(axis=1)
+        if u is not None:
+            new["weight"] = new["weight"] / u[(None, slice(None), *tail)]
+        if v is not None:
+            new["weight"] = new["weight"] * v[(slice(None), None, *tail)]
+            if layer.bias:
+                new["bias"] = new["bias"] * v
+        if shift:
+            new["bias"] = new["bias"] + shift
+        return new
+
+    changes = []
+    if u is not None:
+        changes.append("column j of weight over the input's multiplier u_j")
+    if p is not None and p.any_complement:
+        changes.append("the complemented columns negated and added to bias (before v)")
+    if v is not None:
+        changes.append("row i of weight" + (" and bias_i" if layer.bias else "") + " times the output's v_i")
+    if shift:
+        changes.append(f"bias plus {shift}")
+    text = "(v_i W_ij / u_j)(u_j x_j) = v_i W_ij x_j, summed over j, plus v_i b_i: the output is v y"
+    if p is not None and p.any_complement:
+        text += "; and (-v_i W_ij)(1 - x_j) + v_i W_ij = v_i W_ij x_j for a complemented input"
+    return Step("diagonal scaling", text, tuple(changes), act)
+
+
 @dataclass(frozen=True)
 class Dense(Layer):
     """``y = W x + b`` on the last axis (leading axes carried through), ``W`` of shape ``(out, in)``.
@@ -156,6 +280,14 @@ class Dense(Layer):
             if self.bias:
                 new["bias"] = new["bias"] * out
         return new
+
+    @property
+    def translation(self) -> str | None:  # type: ignore[override]
+        return "emit" if self.bias else None
+
+    def commute(self, local: Local) -> Step | Blocked:
+        last = len(local.in_shapes[0]) - 1
+        return weighted_rule(self, local, last, range(last))
 
     def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
         """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1``: negate its column, add it to the bias."""
@@ -251,6 +383,13 @@ class Conv(Layer):
             if self.bias:
                 new["bias"] = new["bias"] * out
         return new
+
+    @property
+    def translation(self) -> str | None:  # type: ignore[override]
+        return "emit" if self.bias else None
+
+    def commute(self, local: Local) -> Step | Blocked:
+        return weighted_rule(self, local, 0, range(0))
 
     def absorb_complement(self, params: dict[str, Any], signs: Any) -> dict[str, Any]:
         """Input ``j`` became ``1 - x_j`` where ``signs[j] = -1`` (no padding): as for a dense layer."""

@@ -35,6 +35,7 @@ from symcert.errors import SpecificationError
 from symcert.symbolic.activations import Activation as Facts
 from symcert.symbolic.activations import activation as _activation
 from symcert.symbolic.graph.base import Layer, Shape, Tie
+from symcert.symbolic.graph.moves import Blocked, Diag, Local, Perm, Step, diag_text
 
 __all__ = ["Activation", "Softmax", "BatchNorm", "LayerNorm"]
 
@@ -82,6 +83,73 @@ class Activation(Layer):
     def ties(self, inputs: list[Shape]) -> list[Tie]:
         return [Tie(("in", 0, a), ("out", a)) for a in range(len(inputs[0]))]
 
+    def commute(self, local: Local) -> Step | Blocked:
+        x, y, what = local.ins[0], local.out, f"{local.node} ({self.name})"
+        if x.shift or y.shift:
+            return Blocked(
+                f"{what} does not carry a constant added to its input ({self.name}(z + c) is not "
+                f"{self.name}(z) + c)"
+            )
+        diagonal = [(a, d) for a, d in x.axes + y.axes if isinstance(d, Diag)]
+        if not diagonal:
+            if x != y:
+                return Blocked(f"{what} acts entry by entry, so g must move its input and output alike")
+            return Step(
+                "entry by entry", f"{self.name} acts entry by entry: {self.name}(x)[p] = {self.name}(x[p])"
+            )
+        axis, d = diagonal[0][0], x.on(diagonal[0][0])
+        if not isinstance(d, Diag):
+            return Blocked(f"{what} has no parameters to make a sign flip or rescaling of its output")
+        if y.without(axis) != x.without(axis):
+            return Blocked(
+                f"{what} acts entry by entry, so g must act alike on its input and output off axis {axis}"
+            )
+        expected, facts = [], set()
+        for j, (f, c) in enumerate(zip(d.factor, d.complement, strict=True)):
+            got = self._image(f, c)
+            if isinstance(got, str):
+                return Blocked(f"{what}, channel {j}: {got}")
+            expected.append(got[:2])
+            facts.add(got[2])
+        image = Diag(tuple(e[0] for e in expected), tuple(e[1] for e in expected))
+        out = y.on(axis)
+        if (image if not image.is_identity else None) != out:
+            return Blocked(
+                f"{what}: its facts send the input's multipliers {diag_text(d)} to {diag_text(image)} on the "
+                f"output, and g puts {diag_text(out) if isinstance(out, Diag) else 'none'} there"
+            )
+        facts.discard("")
+        return Step("activation facts", f"{self.name} entry by entry, with " + "; ".join(sorted(facts)))
+
+    def _image(self, f: Fraction, complement: bool) -> tuple[Fraction, bool, str] | str:
+        """What ``s`` makes of ``f u`` (or ``1 - u``): ``s(f u) = g s(u)`` (complement: ``1 - s(u)``)."""
+        fn, name = self.function, self.name
+        if complement:
+            return f"the sigmoid's 1 - s reaches {name}, and no fact carries 1 - u through it"
+        if f == 1:
+            return (Fraction(1), False, "")
+        sign, fact = Fraction(1), ""
+        if f < 0:
+            if fn.odd:
+                sign, fact = Fraction(-1), f"odd: {name}(-u) = -{name}(u)"
+            elif fn.even:
+                fact = f"even: {name}(-u) = {name}(u)"
+            elif fn.complement and f == -1:
+                return (Fraction(-1), True, f"complement: {name}(-u) = 1 - {name}(u)")
+            else:
+                return f"{name}(-u) is neither -{name}(u) nor {name}(u) nor 1 - {name}(u): no sign fact"
+        magnitude = abs(f)
+        if magnitude == 1:
+            return (sign, False, fact)
+        k = fn.homogeneity
+        if k is None:
+            return f"{name} is not positively homogeneous: {name}({magnitude} u) is no multiple of {name}(u)"
+        power = f"^{k}" if k != 1 else ""
+        fact = "; ".join(
+            filter(None, [fact, f"positively homogeneous: {name}(a u) = a{power} {name}(u), a > 0"])
+        )
+        return (sign * magnitude**k, False, fact)
+
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         return ar.activation(self.function, inputs[0])
 
@@ -107,6 +175,22 @@ class Softmax(Layer):
     def ties(self, inputs: list[Shape]) -> list[Tie]:
         return [Tie(("in", 0, a), ("out", a)) for a in range(len(inputs[0]))]
 
+    translation = "absorb"
+
+    def commute(self, local: Local) -> Step | Blocked:
+        x, y, what = local.ins[0], local.out, f"{local.node} ({self.describe()})"
+        if any(isinstance(d, Diag) for _, d in x.axes + y.axes):
+            return Blocked(f"{what} does not commute with a per-channel sign flip or rescaling")
+        if y.shift:
+            return Blocked(f"{what} cannot add a constant to its output")
+        if x.axes != y.axes:
+            return Blocked(f"{what} normalises slice by slice, so g must permute its input and output alike")
+        text = f"softmax along axis {self.axis} is symmetric in the entries it normalises, slice by slice"
+        if x.shift:
+            text += f"; softmax(z + c 1) = softmax(z) (c = {x.shift}: exp(c) cancels in the quotient)"
+            return Step("translation", text)
+        return Step("permutation", text)
+
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         x = inputs[0]
         axis = self._axis(x.shape[1:]) + 1
@@ -118,6 +202,11 @@ class Softmax(Layer):
 
 
 _BOTH = frozenset({"absorb", "emit"})
+
+
+def _plus_after(params: dict[str, Any], shift: Fraction) -> dict[str, Any]:
+    """``params`` with ``bias + shift`` where a constant is emitted on the output (else unchanged)."""
+    return params | {"bias": params["bias"] + shift} if shift else params
 
 
 @dataclass(frozen=True)
@@ -145,6 +234,61 @@ class BatchNorm(Layer):
     def ties(self, inputs: list[Shape]) -> list[Tie]:
         found = [Tie(("in", 0, a), ("out", a)) for a in range(len(inputs[0]))]
         return found + [Tie(("out", 0), ("param", p, 0)) for p in ("scale", "bias", "mean", "var")]
+
+    translation = "emit"
+
+    def commute(self, local: Local) -> Step | Blocked:
+        r"""Per channel, ``y = gamma (x - mean) / sqrt(var + eps) + beta``: the four parameters move with the
+        channels; multipliers ``u`` in and ``v`` out need ``gamma v / u``, ``mean u``, ``beta v`` (var kept).
+
+        This is an exact identity of the inference form, for any ``eps``; it changes the stored
+        ``mean``, so it is a symmetry of the network's function in all four parameters, not of the
+        trained weights alone (see the module text).
+        """
+        x, y, what = local.ins[0], local.out, f"{local.node} ({self.describe()})"
+        if x.shift:
+            return Blocked(
+                f"{what}: a constant added to its input is not derived (it would move the stored mean)"
+            )
+        for a in range(1, len(local.in_shapes[0])):
+            if x.on(a) != y.on(a) or isinstance(x.on(a), Diag):
+                return Blocked(
+                    f"{what} normalises each channel alike at every position: g may only permute axis {a}, "
+                    "alike in and out"
+                )
+        p, q = x.on(0), y.on(0)
+        if isinstance(p, Perm) or isinstance(q, Perm):
+            if p != q:
+                return Blocked(
+                    f"{what} normalises each channel with its own statistics: g must permute its input and "
+                    "output channels alike"
+                )
+            return Step(
+                "per-channel parameters",
+                "each channel keeps its scale, bias, mean and var: BN of x[p], them permuted, is BN(x)[p]",
+                ("scale, bias, mean and var permuted as the channels",),
+                lambda params: _plus_after(
+                    {k: np.take(v, list(p.index), axis=0) for k, v in params.items()}, y.shift
+                ),
+            )
+        if (p is not None and p.any_complement) or (q is not None and q.any_complement):
+            return Blocked(f"{what}: the sigmoid's 1 - s through a batch norm is not derived")
+        n = local.in_shapes[0][0]
+        u = np.array(p.factor if p else (Fraction(1),) * n, dtype=object)
+        v = np.array(q.factor if q else (Fraction(1),) * n, dtype=object)
+
+        def act(params: dict[str, Any]) -> dict[str, Any]:
+            new = dict(
+                params, scale=params["scale"] * v / u, mean=params["mean"] * u, bias=params["bias"] * v
+            )
+            return _plus_after(new, y.shift)
+
+        text = (
+            "(v gamma / u)(u x - u mean) / sqrt(var + eps) + v beta = "
+            "v (gamma (x - mean) / sqrt(var + eps) + beta)"
+        )
+        changes = ("scale times v / u, mean times u, bias times v (var unchanged)",)
+        return Step("inference-form affine map", text, changes, act)
 
     def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
         new = dict(params)
@@ -209,6 +353,68 @@ class LayerNorm(Layer):
         for name in self.parameter_shapes(inputs):
             found += [Tie(("out", a), ("param", name, a - start)) for a in range(start, len(inputs[0]))]
         return found
+
+    @property
+    def translation(self) -> str | None:  # type: ignore[override]
+        return "emit" if self.bias else None
+
+    def commute(self, local: Local) -> Step | Blocked:
+        r"""Mean and variance are symmetric functions of the normalised entries: a permutation of a normalised
+        axis commutes with ``scale`` and ``bias`` permuted alike; multipliers ``v`` on the output are emitted
+        by ``scale`` and ``bias``; a constant added to the input is absorbed by the mean. A per-channel
+        flip or rescaling of the input changes the mean and variance: blocked.
+        """
+        x, y, what = local.ins[0], local.out, f"{local.node} ({self.describe()})"
+        ndim = len(local.in_shapes[0])
+        start = self._axis(local.in_shapes[0])
+        if y.shift and not self.bias:
+            return Blocked(f"{what} has no bias to add a constant to its output")
+        for a in range(ndim):
+            p, q = x.on(a), y.on(a)
+            if isinstance(p, Diag):
+                return Blocked(
+                    f"{what}: a per-channel sign flip or rescaling of its input on axis {a} changes the mean "
+                    "and variance it normalises by"
+                )
+            if a < start and p != q:
+                return Blocked(
+                    f"{what} normalises each row along axis {a} alike: g must act alike on input and "
+                    "output there"
+                )
+            if isinstance(q, Diag) and q.any_complement:
+                return Blocked(f"{what} cannot turn its output y into 1 - y")
+            if a >= start and (p != q if not isinstance(q, Diag) else p is not None):
+                return Blocked(f"{what}: g must permute the normalised axis {a} alike on input and output")
+            if a < start and isinstance(q, Diag):
+                return Blocked(
+                    f"{what}: a multiplier on the rows along axis {a} is not emitted by scale and bias"
+                )
+
+        def act(params: dict[str, Any]) -> dict[str, Any]:
+            new = dict(params)
+            for a, q in y.axes:
+                for name in new:
+                    if isinstance(q, Perm):
+                        new[name] = np.take(new[name], list(q.index), axis=a - start)
+                    else:
+                        view = [1] * (ndim - start)
+                        view[a - start] = -1
+                        new[name] = new[name] * np.array(q.factor, dtype=object).reshape(view)
+            return _plus_after(new, y.shift)
+
+        parts = ["mean and variance over the normalised axes are symmetric in their entries"]
+        if x.shift:
+            parts.append(f"(x + c) - mean(x + c) = x - mean(x), c = {x.shift}")
+        if any(isinstance(q, Diag) for _, q in y.axes):
+            parts.append("(v scale) z + v bias = v (scale z + bias)")
+        changes = tuple(
+            f"scale{' and bias' if self.bias else ''} "
+            f"{'permuted' if isinstance(q, Perm) else 'times v'} on axis {a - start}"
+            for a, q in y.axes
+        )
+        return Step(
+            "normalised axes", "; ".join(parts), changes + ((f"bias plus {y.shift}",) if y.shift else ()), act
+        )
 
     def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
         new = dict(params)

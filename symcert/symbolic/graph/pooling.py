@@ -22,6 +22,42 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
 from symcert.symbolic.graph.linear import check_padding, window_shape, windows
+from symcert.symbolic.graph.moves import Blocked, Diag, Local, Step
+
+
+def pool_rule(layer: Layer, local: Local, *, signs: bool, affine: bool) -> Step | Blocked:
+    r"""The rule of a layer that pools each channel on its own over the spatial axes.
+
+    A permutation of the channels commutes (``pool(x[p]) = pool(x)[p]``); the spatial axes are fixed.
+    A positive multiplier per channel commutes (averages are linear; ``max(c x) = c max(x)``, ``c > 0``);
+    a negative one only where ``signs`` (averaging; ``max(-x) = -min(x)``); ``1 - x`` and a constant
+    shift only where ``affine`` (a mean or max of ``x + c`` is the mean or max of ``x`` plus ``c``).
+    """
+    x, y, what = local.ins[0], local.out, f"{local.node} ({layer.describe()})"
+    if any(a != 0 for a, _ in x.axes + y.axes):
+        return Blocked(f"{what} does not commute with a rearrangement or rescaling of a spatial axis")
+    d = x.on(0)
+    if not signs and isinstance(d, Diag) and (d.any_complement or any(f < 0 for f in d.factor)):
+        return Blocked(
+            f"{what} does not commute with a sign flip: max(-x) = -min(x), max(1 - x) = 1 - min(x)"
+        )
+    if x.is_identity:
+        return Blocked(f"{what} has no parameters to make a sign flip, rescaling or shift of its output")
+    if x != y:
+        return Blocked(
+            f"{what} pools each channel on its own: g must act alike on its input and output channels"
+        )
+    facts = ["each channel is pooled on its own: pool(x[p]) = pool(x)[p]"]
+    if isinstance(d, Diag):
+        facts.append("pool(c x) = c pool(x) per channel" + (" for c > 0" if not signs else ""))
+    if (isinstance(d, Diag) and d.any_complement) or x.shift:
+        if not affine:
+            return Blocked(
+                f"{what} counts zero padding, so a constant added to its input does not pass through"
+            )
+        facts.append("pool(x + c) = pool(x) + c")
+    return Step("per-channel pooling", "; ".join(facts))
+
 
 __all__ = ["AveragePool", "MaxPool", "GlobalAveragePool"]
 
@@ -91,6 +127,13 @@ class AveragePool(_Pool):
     def affine_safe(self) -> bool:  # type: ignore[override]
         return self.count_include_pad is False or all(p == (0, 0) for p in self.padding)
 
+    @property
+    def translation(self) -> str | None:  # type: ignore[override]
+        return "transmit" if self.affine_safe else None
+
+    def commute(self, local: Local) -> Step | Blocked:
+        return pool_rule(self, local, signs=True, affine=self.affine_safe)
+
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         total, count = None, None
         for _, seen, mask in self._windows(ar, inputs[0]):
@@ -106,6 +149,10 @@ class MaxPool(_Pool):
     """The maximum over each window (padded entries never win)."""
 
     scale = _T
+    translation = "transmit"
+
+    def commute(self, local: Local) -> Step | Blocked:
+        return pool_rule(self, local, signs=False, affine=True)
 
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         best, have = None, None
@@ -126,6 +173,10 @@ class GlobalAveragePool(Layer):
     sign = _T
     scale = _T
     affine_safe = True
+    translation = "transmit"
+
+    def commute(self, local: Local) -> Step | Blocked:
+        return pool_rule(self, local, signs=True, affine=True)
 
     def output_shape(self, inputs: list[Shape]) -> Shape:
         (shape,) = inputs

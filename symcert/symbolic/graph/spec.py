@@ -198,7 +198,7 @@ class Graph:
         """
         nodes = []
         for l in range(1, mlp.depth + 1):
-            nodes.append(Node(f"fc{l}", Dense(mlp.widths[l], bias=mlp.bias)))
+            nodes.append(Node(f"fc{l}", Dense(mlp.widths[l], bias=mlp.has_bias(l))))
             if l < mlp.depth:
                 nodes.append(Node(f"act{l}", Activation(mlp.activation.label)))
         out = mlp.output_activation.name

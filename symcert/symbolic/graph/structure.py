@@ -28,8 +28,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.base import Layer, Shape, Tie
+from symcert.symbolic.graph.moves import Blocked, Local, Perm, Step, entry_map, entry_rule
 
 __all__ = ["Flatten", "Reshape", "Transpose", "Add"]
 
@@ -40,6 +43,23 @@ class _Moves(Layer):
     sign = _T
     scale = _T
     affine_safe = True
+    translation = "transmit"
+
+    def commute(self, local: Local) -> Step | Blocked:
+        def move(a: Any) -> Any:
+            return self.forward(None, {}, [a[None]])[0]
+
+        step = entry_rule(local, move, "entries moved", f"{local.node} ({self.describe()})")
+        first, shape = local.ins[0].on(0), local.in_shapes[0]
+        if isinstance(step, Step) and first is not None and len(shape) > 1 and self.kind == "Flatten":
+            block = math.prod(shape[1:])
+            what = "P (x) I" if isinstance(first, Perm) else "D (x) I"
+            step = Step(
+                "block action",
+                f"C order keeps each channel's {block} entries together: the action on axis 0 of {shape} "
+                f"arrives as {what}_{block} on the output's first axis; " + step.text,
+            )
+        return step
 
 
 @dataclass(frozen=True)
@@ -149,6 +169,24 @@ class Add(Layer):
     def ties(self, inputs: list[Shape]) -> list[Tie]:
         axes = range(len(inputs[0]))
         return [Tie(("in", 0, a), ("out", a)) for a in axes] + [Tie(("in", 1, a), ("out", a)) for a in axes]
+
+    def commute(self, local: Local) -> Step | Blocked:
+        r"""``A a + A b = A (a + b)`` for one linear action ``A``; constants added to the inputs add up."""
+        what = f"{local.node} (Add)"
+        (i0, f0, o0), (i1, f1, o1) = (
+            entry_map(s, a) for s, a in zip(local.in_shapes, local.ins, strict=True)
+        )
+        io, fo, oo = entry_map(local.out_shape, local.out)
+        if not (np.array_equal(i0, i1) and np.array_equal(f0, f1)):
+            return Blocked(
+                f"{what} needs both inputs permuted (or flipped, rescaled) by the same g, got "
+                f"{local.described()}"
+            )
+        if not (np.array_equal(i0, io) and np.array_equal(f0, fo) and np.array_equal(o0 + o1, oo)):
+            return Blocked(f"{what}: g acts on the sum differently than on the inputs ({local.described()})")
+        return Step(
+            "linear", "A a + A b = A (a + b): the residual add commutes with one action on both inputs"
+        )
 
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         return inputs[0] + inputs[1]

@@ -15,7 +15,22 @@ r"""The symmetries of a graph, derived from its layers' facts: Git Re-Basin's pe
    for the sigmoid's constant). Each such segment doubles the group per channel: ``2^n``.
 3. Rescalings, per channel (continuous): the same rule with positive multipliers, where a positively
    homogeneous activation of degree ``k`` transmits ``c`` as ``c^k``, max pooling transmits it, and a
-   batch norm absorbs it (Kunin et al. 2021: the weights before a batch norm are scale-invariant).
+   batch norm absorbs it.
+4. The softmax translation (continuous, dimension 1; :mod:`~symcert.symbolic.graph.translation`):
+   adding one constant to every entry of a bias whose layer feeds a softmax (through layers that carry
+   a constant) changes no output, since ``softmax(z + c 1) = softmax(z)``.
+
+What a batch norm makes of a rescaling, exactly. symcert's :class:`BatchNorm` is the inference form
+``gamma (x - mean) / sqrt(var + eps) + beta`` with *stored* statistics. There, rescaling channel ``j``
+of the layer before it by ``c > 0`` (its weights and bias) is **not** an invariance on its own: the
+stored ``mean`` and ``var`` do not follow. What is exact, for every ``eps``, is the rescaling together
+with ``mean_j`` times ``c`` and ``gamma_j`` over ``c`` (``var`` unchanged): that is the element listed
+(``kunin`` on the segment) and proved, a symmetry of the function of all four batch-norm parameters,
+the stored mean among them. Kunin et al. (2021)'s scale symmetry, the weights before a batch norm
+rescaled *alone*, holds for batch norm in training mode (statistics of the batch), and exactly only for
+``eps = 0``: ``(c x - c mu) / sqrt(c^2 s^2 + eps)`` equals ``(x - mu) / sqrt(s^2 + eps / c^2)``. The graph
+has no training-mode batch norm, so that symmetry is not derived here. Sign flips through a batch norm
+are the same with ``c = -1`` (exact in inference form for every ``eps``).
 
 The discrete group has order ``prod over groups of n! 2^(n s)``, ``s`` the number of segments whose
 flips are symmetries.
@@ -38,6 +53,7 @@ from typing import Any
 
 from symcert.symbolic.graph.base import Layer
 from symcert.symbolic.graph.spec import Graph, Node
+from symcert.symbolic.graph.translation import Translation, derive_translations
 from symcert.symbolic.graph.unionfind import AxisUnion
 
 __all__ = ["Member", "Action", "Segment", "AxisGroup", "PermutationSpec", "derive_symmetries"]
@@ -73,7 +89,11 @@ class Segment:
     reason: str
     exponents: dict[str, int] = field(default_factory=dict, compare=False)
     actions: tuple[Action, ...] = ()
-    kunin: bool = False  # a batch norm absorbs the rescaling: Kunin's scale symmetry
+    #: A batch norm absorbs the rescaling (inference form: through its stored mean and its scale; see
+    #: the module text for what this is and is not).
+    kunin: bool = False
+    #: The tensors that become ``1 - x`` on a flipped channel (after a sigmoid), in order.
+    complements: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -108,6 +128,10 @@ class PermutationSpec:
     graph: Graph
     groups: tuple[AxisGroup, ...]
     fixed: tuple[tuple[str, str], ...]  # (a description of the class, the reason it is fixed)
+    #: The softmax translations (continuous, dimension 1 each).
+    translations: tuple[Translation, ...] = ()
+    #: Whether the graph's output was taken as the logits of a softmax cross-entropy loss.
+    logits: bool = False
 
     @property
     def order(self) -> int:
@@ -169,6 +193,7 @@ class PermutationSpec:
                 for g in self.groups
             ],
             "fixed": [{"axes": a, "reason": r} for a, r in self.fixed],
+            "translations": [t.to_dict() for t in self.translations],
         }
 
     def summary(self) -> str:
@@ -183,10 +208,16 @@ class PermutationSpec:
                 )
             for s in g.scales:
                 if s.allowed:
-                    note = "; batch-norm scale symmetry (Kunin et al. 2021)" if s.kunin else ""
+                    note = (
+                        "; absorbed by the batch norm's stored mean and scale (inference form)"
+                        if s.kunin
+                        else ""
+                    )
                     lines.append(
                         f"  rescaling on {', '.join(s.tensors)}: continuous, dimension {g.size}{note}"
                     )
+        for t in self.translations:
+            lines.append(f"translation of {t.parameter}: continuous, dimension 1 ({t.reason})")
         if self.fixed:
             lines.append(
                 f"fixed: {len(self.fixed)} other classes of axes (input, output, spatial and kernel axes; "
@@ -212,8 +243,11 @@ def _ports(graph: Graph, node: Node) -> list[tuple]:
     return found
 
 
-def derive_symmetries(graph: Graph) -> PermutationSpec:
-    """Derive the permutation groups, sign flips and rescalings of ``graph`` from its layers' facts.
+def derive_symmetries(graph: Graph, *, logits: bool = False) -> PermutationSpec:
+    """Derive the permutation groups, sign flips, rescalings and softmax translations of ``graph``.
+
+    ``logits=True`` takes the graph's output as the logits of a softmax cross-entropy loss (a model
+    exported without its final softmax), whose softmax absorbs a translation of the output bias.
 
     >>> from symcert.symbolic.graph.layers import Activation, Conv, Dense, Flatten, MaxPool
     >>> g = Graph((1, 6, 6), [Node("conv", Conv(3, (3, 3))), Node("relu", Activation("relu")),
@@ -264,7 +298,8 @@ def derive_symmetries(graph: Graph) -> PermutationSpec:
         signs, scales = (_segments(graph, members, kind) for kind in ("sign", "scale"))
         groups.append(AxisGroup(name, size, tuple(members), signs, scales))
     groups.sort(key=lambda g: order[g.members[0].name.split(".")[0]])
-    return PermutationSpec(graph, tuple(groups), tuple(fixed_out))
+    translations = derive_translations(graph, logits=logits)
+    return PermutationSpec(graph, tuple(groups), tuple(fixed_out), translations, logits)
 
 
 def _normalise(elements: list, sizes: dict) -> tuple[list[Member] | None, int]:
@@ -368,14 +403,15 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
             kunin = kunin or (kind == "scale" and layer.kind == "BatchNorm")
         else:
             problems.append(f"{what} does not commute with a per-channel {_word(kind)} of its input")
+    complements = tuple(t for t in names if t in affine)
     if problems:
-        return Segment(kind, names, False, problems[0], exponents, tuple(actions))
+        return Segment(kind, names, False, problems[0], exponents, tuple(actions), False, complements)
     emitted = ", ".join(a.node for a in actions if a.role in ("emit", "both"))
     absorbed = ", ".join(a.node for a in actions if a.role in ("absorb", "both", "constant"))
     reason = f"made by {emitted or 'no layer'}, undone by {absorbed or 'no layer'}"
     if affine:
         reason += " (the sigmoid's s(-u) = 1 - s(u), the constant absorbed by a bias)"
-    return Segment(kind, names, True, reason, exponents, tuple(actions), kunin)
+    return Segment(kind, names, True, reason, exponents, tuple(actions), kunin, complements)
 
 
 def _word(kind: str) -> str:

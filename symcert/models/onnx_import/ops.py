@@ -1,0 +1,273 @@
+"""The ONNX ops as symcert layers: one method per op, each reading its attributes and exact constants.
+
+:class:`OpMapping` is the op half of the reader (:mod:`symcert.models.onnx_import.reading` holds the
+file half: the protobuf, initializers, names and shapes). A method ``_snake_case`` per op of
+:data:`SUPPORTED_OPS` maps one node (``MatMul`` followed by the ``Add`` of a constant becomes one dense
+layer with its bias); an attribute outside the forms symcert reads is refused in one line naming the
+node.
+
+>>> "Conv" in SUPPORTED_OPS and "Gather" not in SUPPORTED_OPS
+True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from symcert.errors import SpecificationError
+from symcert.symbolic.graph import (
+    Activation,
+    Add,
+    AveragePool,
+    BatchNorm,
+    Conv,
+    Dense,
+    Flatten,
+    GlobalAveragePool,
+    LayerNorm,
+    MaxPool,
+    Reshape,
+    Softmax,
+    Transpose,
+    exact_array,
+)
+
+__all__ = ["OpMapping", "SUPPORTED_OPS", "method_name"]
+
+#: The ONNX ops the importer maps to layers.
+SUPPORTED_OPS = (
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Conv",
+    "Relu",
+    "LeakyRelu",
+    "Tanh",
+    "Sigmoid",
+    "Softplus",
+    "Softmax",
+    "Flatten",
+    "Reshape",
+    "Transpose",
+    "AveragePool",
+    "GlobalAveragePool",
+    "MaxPool",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Identity",
+)
+
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MatMul -> Mat_Mul: the reader's method is _mat_mul
+
+
+def method_name(op: str) -> str:
+    """The mapping method of ``op``: ``MatMul`` -> ``_mat_mul``."""
+    return "_" + _SNAKE.sub("_", op).lower()
+
+
+class OpMapping:
+    """The op methods of the reader; they use its helpers (``constant``, ``tensor``, ``add``, ...)."""
+
+    def _fusable_add(self, nodes: list, i: int) -> bool:
+        if i + 1 >= len(nodes):
+            return False
+        nxt, out = nodes[i + 1], nodes[i].output[0]
+        return (
+            nxt.op_type == "Add"
+            and out in nxt.input
+            and self.used.get(out) == 1
+            and out != self.output_name
+            and any(name in self.constants for name in nxt.input)
+        )
+
+    def _gemm(self, node: Any) -> None:
+        a = self.attributes(node)
+        if a.get("transA", 0):
+            raise self.refuse(node, "transA=1 is not supported; export with the batch axis first")
+        alpha, beta = Fraction(a.get("alpha", 1.0)), Fraction(a.get("beta", 1.0))
+        b = exact_array(self.constant(node, 1, "weight B"), node.name + ".B")
+        weight = (b if a.get("transB", 0) else b.T) * alpha
+        params = {"weight": (weight, f"{node.input[1]}{'' if a.get('transB', 0) else ' (transposed)'}")}
+        x = self.tensor(node)
+        if len(node.input) > 2 and node.input[2]:
+            c = exact_array(self.constant(node, 2, "bias C"), node.name + ".C")
+            params["bias"] = (
+                np.broadcast_to(c.reshape(-1) if c.size == weight.shape[0] else c, (weight.shape[0],)) * beta,
+                node.input[2],
+            )
+        self.add(node, Dense(weight.shape[0], bias="bias" in params), (x,), params)
+
+    def _mat_mul(self, node: Any, bias_add: Any = None) -> None:
+        w = self.constant(node, 1, "right operand (the weights)")
+        if w.ndim != 2:
+            raise self.refuse(node, f"needs a 2-D constant right operand, got shape {w.shape}")
+        x = self.tensor(node, 0)
+        params = {"weight": (exact_array(w, node.name).T, f"{node.input[1]} (transposed)")}
+        target = node
+        if bias_add is not None:
+            name = next(n for n in bias_add.input if n in self.constants)
+            c = self.constants[name]
+            if c.size != w.shape[1]:
+                raise self.refuse(bias_add, f"a bias of shape {c.shape} does not match {w.shape[1]} outputs")
+            params["bias"] = (c.reshape(-1), name)
+            target = bias_add
+        self.add(target, Dense(w.shape[1], bias=bias_add is not None), (x,), params, named=node)
+
+    def _add(self, node: Any) -> None:
+        if any(name in self.constants for name in node.input):
+            raise self.refuse(
+                node, "an Add of a constant is read only as the bias right after a MatMul (or use Gemm)"
+            )
+        self.add(node, Add(), (self.tensor(node, 0), self.tensor(node, 1)))
+
+    def _pads(self, node: Any, a: dict, dims: int) -> tuple[tuple[int, int], ...]:
+        if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
+            raise self.refuse(node, f"auto_pad={a['auto_pad']!r} is not supported; export with explicit pads")
+        pads = list(a.get("pads", [0] * (2 * dims)))
+        return tuple((pads[i], pads[i + dims]) for i in range(dims))
+
+    def _conv(self, node: Any) -> None:
+        a = self.attributes(node)
+        if a.get("group", 1) != 1:
+            raise self.refuse(
+                node, f"group={a['group']} is not supported; symcert reads convolutions with group=1"
+            )
+        w = self.constant(node, 1, "weights W")
+        dims = w.ndim - 2
+        params = {"weight": (w, node.input[1])}
+        if len(node.input) > 2 and node.input[2]:
+            params["bias"] = (self.constant(node, 2, "bias B"), node.input[2])
+        try:
+            layer = Conv(
+                int(w.shape[0]),
+                tuple(int(k) for k in w.shape[2:]),
+                stride=tuple(a.get("strides", [1] * dims)),
+                padding=self._pads(node, a, dims),
+                dilation=tuple(a.get("dilations", [1] * dims)),
+                bias="bias" in params,
+            )
+        except SpecificationError as error:
+            raise self.refuse(node, str(error)) from None
+        self.add(node, layer, (self.tensor(node),), params)
+
+    def _activation(self, node: Any, name: str) -> None:
+        self.add(node, Activation(name), (self.tensor(node),))
+
+    def _relu(self, node: Any) -> None:
+        self._activation(node, "relu")
+
+    def _tanh(self, node: Any) -> None:
+        self._activation(node, "tanh")
+
+    def _sigmoid(self, node: Any) -> None:
+        self._activation(node, "sigmoid")
+
+    def _softplus(self, node: Any) -> None:
+        self._activation(node, "softplus")
+
+    def _leaky_relu(self, node: Any) -> None:
+        alpha = Fraction(self.attributes(node).get("alpha", 0.01))  # the float32 attribute, exactly
+        if not 0 < alpha < 1:
+            raise self.refuse(node, f"alpha must lie strictly between 0 and 1, got {float(alpha)}")
+        self._activation(node, f"leaky_relu:{alpha}")
+
+    def _axis(self, node: Any, axis: int, rank: int) -> int:
+        """An ONNX axis (batch first) as a per-example axis (negative axes kept negative)."""
+        if axis < 0:
+            axis += rank
+        if not 1 <= axis < rank:
+            raise self.refuse(node, f"axis {axis} is the batch axis or out of range for rank {rank}")
+        return axis - 1
+
+    def _softmax(self, node: Any) -> None:
+        x = self.tensor(node)
+        rank = len(self.shapes[x]) + 1
+        default = -1 if self.opset >= 13 else 1
+        axis = self._axis(node, self.attributes(node).get("axis", default), rank)
+        if self.opset < 13 and axis != rank - 2:
+            raise self.refuse(node, "before opset 13, Softmax normalises a flattened block; use axis=-1")
+        self.add(node, Softmax(axis), (x,))
+
+    def _flatten(self, node: Any) -> None:
+        if self.attributes(node).get("axis", 1) != 1:
+            raise self.refuse(node, "only axis=1 is supported (keep the batch axis, flatten the rest)")
+        self.add(node, Flatten(), (self.tensor(node),))
+
+    def _reshape(self, node: Any) -> None:
+        x = self.tensor(node)
+        shape = [int(v) for v in self.constant(node, 1, "target shape")]
+        if self.attributes(node).get("allowzero", 0):
+            raise self.refuse(node, "allowzero=1 is not supported")
+        source = (None, *self.shapes[x])
+        target = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
+        if target.count(-1) > 1 or any(v is None or v < -1 or v == 0 for v in target):
+            raise self.refuse(node, f"cannot read the target shape {shape} (batch first) for input {source}")
+        if -1 in target:
+            known = math.prod(v for v in target if v != -1)
+            target[target.index(-1)] = math.prod(self.shapes[x]) // max(known, 1)
+        self.add(node, Reshape(tuple(target)), (x,))
+
+    def _transpose(self, node: Any) -> None:
+        x = self.tensor(node)
+        rank = len(self.shapes[x]) + 1
+        perm = list(self.attributes(node).get("perm", range(rank - 1, -1, -1)))
+        if perm[:1] != [0]:
+            raise self.refuse(
+                node, f"perm {perm} moves the batch axis; only permutations of the other axes are read"
+            )
+        self.add(node, Transpose(tuple(p - 1 for p in perm[1:])), (x,))
+
+    def _pool(self, node: Any, cls: type) -> None:
+        a = self.attributes(node)
+        if a.get("ceil_mode", 0):
+            raise self.refuse(node, "ceil_mode=1 is not supported; export with ceil_mode=False")
+        if any(d != 1 for d in a.get("dilations", [])):
+            raise self.refuse(node, "dilated pooling is not supported")
+        kernel = tuple(a["kernel_shape"])
+        extra = {"count_include_pad": bool(a.get("count_include_pad", 0))} if cls is AveragePool else {}
+        try:
+            layer = cls(
+                kernel,
+                stride=tuple(a.get("strides", [1] * len(kernel))),
+                padding=self._pads(node, a, len(kernel)),
+                **extra,
+            )
+        except SpecificationError as error:
+            raise self.refuse(node, str(error)) from None
+        self.add(node, layer, (self.tensor(node),))
+
+    def _average_pool(self, node: Any) -> None:
+        self._pool(node, AveragePool)
+
+    def _max_pool(self, node: Any) -> None:
+        self._pool(node, MaxPool)
+
+    def _global_average_pool(self, node: Any) -> None:
+        self.add(node, GlobalAveragePool(), (self.tensor(node),))
+
+    def _batch_normalization(self, node: Any) -> None:
+        a = self.attributes(node)
+        if a.get("training_mode", 0):
+            raise self.refuse(node, "training_mode=1 is not supported; export the model in eval() mode")
+        names = ("scale", "bias", "mean", "var")
+        params = {k: (self.constant(node, i + 1, k), node.input[i + 1]) for i, k in enumerate(names)}
+        self.add(node, BatchNorm(Fraction(a.get("epsilon", 1e-5))), (self.tensor(node),), params)
+
+    def _layer_normalization(self, node: Any) -> None:
+        a = self.attributes(node)
+        x = self.tensor(node)
+        axis = self._axis(node, a.get("axis", -1), len(self.shapes[x]) + 1)
+        params = {"scale": (self.constant(node, 1, "scale"), node.input[1])}
+        bias = len(node.input) > 2 and bool(node.input[2])
+        if bias:
+            params["bias"] = (self.constant(node, 2, "bias B"), node.input[2])
+        layer = LayerNorm(axis - len(self.shapes[x]), Fraction(a.get("epsilon", 1e-5)), bias=bias)
+        self.add(node, layer, (x,), params)
+
+    def _identity(self, node: Any) -> None:
+        self.tensors[node.output[0]] = self.tensor(node)
