@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-from symcert.checker import arb_engine, mp_engine
+from symcert.checker import arb_engine, chunks, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
@@ -53,11 +54,13 @@ class CheckResult:
 
 
 def check(
-    source: str | os.PathLike[str] | dict,
+    source: str | os.PathLike[str] | dict[str, Any],
     *,
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
     progress: Callable[[int, int | None, str], None] | None = None,
+    chunk_size: int | None = None,
+    executor: Any = None,
 ) -> CheckResult:
     """Check a certificate given as a path to a JSON file, or as a dict parsed with :func:`loads`.
 
@@ -66,10 +69,19 @@ def check(
     the largest estimated checking time, in seconds, the checker will start (see
     :mod:`symcert.checker.budget`). ``progress(done, total, note)``, when given, is told as each
     precision is tried and as each piece of a barrier or path is re-bounded; it never changes the verdict.
+    With more data points than ``chunk_size`` (default :data:`~symcert.limits.DATA_CHUNK`), Arb sums
+    the data term chunk by chunk, and ``executor`` (``map(fn, shared, items)``, e.g. on a Dask
+    cluster) runs the chunks (:mod:`symcert.checker.chunks`).
     """
     if arithmetic not in ARITHMETICS:
         raise CertificateFormatError(
             f"arithmetic must be one of {', '.join(ARITHMETICS)}, got {arithmetic!r}"
+        )
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise CertificateFormatError(
+            f"chunk_size must be a positive number of data points, got {chunk_size!r}"
         )
     if isinstance(source, dict):
         record = source
@@ -79,6 +91,9 @@ def check(
         raise CertificateFormatError(
             f"check needs a path or a parsed certificate, got {type(source).__name__}"
         )
+    graph_result = _graph_network(record, arithmetic, budget)
+    if graph_result is not None:
+        return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
     if estimate > budget:
@@ -95,10 +110,25 @@ def check(
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
             f"beyond the budget of {budget:.0f} s; raise the budget or use fewer digits"
         )
-    with reporting(progress):
+    with reporting(progress), chunks.streaming(chunk_size, executor):
         result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result
+
+
+def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResult | None:
+    """A certificate on a layer graph (issue 23), checked by :mod:`symcert.checker.graph` (None: an MLP)."""
+    network = record.get("network") if isinstance(record, dict) else None
+    if not (isinstance(network, dict) and "graph" in network):
+        return None
+    from symcert.checker.graph.chord import GraphBudgetError, check_graph_chord  # loaded when needed
+
+    assert isinstance(record, dict)  # it has a network
+    try:
+        v = check_graph_chord(record, arithmetic, budget)
+    except GraphBudgetError as error:
+        raise CertificateBudgetError(str(error)) from None
+    return CheckResult(v.accepted, v.kind, v.reasons, v.enclosures, v.dps, v.estimate)
 
 
 def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> CheckResult:
@@ -115,7 +145,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         result.reasons = notes + problems
         return result
     if s.spec.verify is not None:  # a kind that checks more than one inequality
-        return s.spec.verify(s, result, notes, precisions, arithmetic)
+        verified: CheckResult = s.spec.verify(s, result, notes, precisions, arithmetic)
+        return verified
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for attempt, dps in enumerate(precisions):

@@ -39,7 +39,9 @@ def add_model_options(prove: argparse.ArgumentParser) -> None:
         metavar="FILE",
         default=None,
         help="a trained network: .npz (W1, b1, ... out x in), .json (point format) or .safetensors "
-        "(PyTorch nn.Sequential of Linear layers); weights load exactly; needs --data FILE",
+        "(PyTorch nn.Sequential of Linear layers); or .onnx (a layer graph: conv, pooling, batch and "
+        "layer norm, residual adds; the chord kind, with --data FILE.npz holding X of shape "
+        "(n, *input_shape) or flat rows, and y); weights load exactly; needs --data FILE",
     )
     prove.add_argument(
         "--framework",

@@ -145,7 +145,7 @@ def _family(name: str, what: str) -> Any:
     return getattr(import_module(module), f"{prefix}_{what}")
 
 
-def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example, tuple[int, int]]:
+def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example | None, tuple[int, int]]:
     n = rng.choice((2, 3))
     mlp = MLP((1, n, 1), "tanh")
     units = [(rng.choice(_WEIGHTS), rng.choice(_BIASES), rng.choice(_WEIGHTS)) for _ in range(n)]
@@ -280,7 +280,7 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
     return exercises
 
 
-def key_entries(variant: Variant) -> dict[str, dict]:
+def key_entries(variant: Variant) -> dict[str, Any]:
     """A student's entry of the key: the seed and, per exercise, the student's own fields (``value``,
     ``decimal``, ``certified``, ``hint``; the tolerance too)."""
     shared = ("kind", "points")

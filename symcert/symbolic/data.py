@@ -23,6 +23,8 @@ from symcert.limits import MAX_POINTS
 from symcert.symbolic.exact import to_rational
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from symcert.symbolic.network import MLP
     from symcert.symbolic.point import Point
 
@@ -50,7 +52,7 @@ class Dataset:
     ys: tuple[tuple[sympy.Expr, ...], ...]
     teacher_of: Teacher | None
 
-    def __init__(self, xs: Sequence[Any], ys: Sequence[Any]) -> None:
+    def __init__(self, xs: Sequence[Any] | np.ndarray, ys: Sequence[Any] | np.ndarray) -> None:
         inputs = _vectors(xs, "xs")
         targets = _vectors(ys, "ys")
         if len(inputs) != len(targets):
@@ -60,13 +62,18 @@ class Dataset:
             )
         self._set(inputs, targets, None)
 
-    def _set(self, xs, ys, teacher) -> None:
+    def _set(
+        self,
+        xs: tuple[tuple[sympy.Rational, ...], ...],
+        ys: tuple[tuple[sympy.Expr, ...], ...],
+        teacher: Teacher | None,
+    ) -> None:
         object.__setattr__(self, "xs", xs)
         object.__setattr__(self, "ys", ys)
         object.__setattr__(self, "teacher_of", teacher)
 
     @classmethod
-    def teacher(cls, mlp: MLP, point: Point, xs: Sequence[Any]) -> Dataset:
+    def teacher(cls, mlp: MLP, point: Point, xs: Sequence[Any] | np.ndarray) -> Dataset:
         """Data labelled by the network ``mlp`` at ``point``: targets are its exact outputs."""
         from symcert.symbolic.point import Point
 
@@ -82,6 +89,18 @@ class Dataset:
         targets = tuple(tuple(mlp.output(list(x), point)) for x in inputs)
         data._set(inputs, targets, Teacher(mlp, point))
         return data
+
+    @classmethod
+    def from_integers(cls, X: Any, x_den: int, Y: Any, y_den: int = 1) -> Dataset:
+        """The data ``xs = X / x_den``, ``ys = Y / y_den`` from integer matrices, without SymPy.
+
+        For large data (MNIST: pixels ``k/255``): the engine reads the integers a chunk at a time,
+        and SymPy numbers are made only if ``xs`` or ``ys`` is read
+        (:class:`~symcert.symbolic.integer_data.IntegerDataset`).
+        """
+        from symcert.symbolic.integer_data import IntegerDataset
+
+        return IntegerDataset(X, x_den, Y, y_den)
 
     @property
     def n_points(self) -> int:

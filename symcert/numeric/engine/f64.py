@@ -45,7 +45,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -70,6 +70,9 @@ __all__ = [
     "softplus",
     "relu",
     "leaky_relu",
+    "LeftOperand",
+    "left_operand",
+    "matmul_left",
 ]
 
 _ETA = 2.0**-1074  # >= 2^-1075: bounds the underflow error of one product
@@ -257,6 +260,33 @@ def _left_block(g: float, am: np.ndarray, ar: np.ndarray) -> tuple[np.ndarray, n
     return left, abs_am
 
 
+class LeftOperand(NamedTuple):
+    """The elementwise parts of the left factor of a product of inner size ``n``: its midpoint, radius,
+    ``up(up(gamma_n |mid|) + rad)`` and ``|mid|`` (``rad`` and ``left`` None when every entry is exact).
+
+    Each part is entry by entry, so they may be rearranged alike (unfolded into patches, sliced,
+    padded with entries that are 0 in every part, as an exact 0 is) before :func:`matmul_left`: a
+    convolution computes them once per input entry instead of once per patch entry.
+    """
+
+    mid: np.ndarray
+    rad: np.ndarray | None
+    left: np.ndarray | None
+    abs_mid: np.ndarray
+    n: int
+
+
+def left_operand(a: F64, n: int) -> LeftOperand:
+    """The parts of ``a`` as the left factor of a product of inner size ``n`` (see :class:`LeftOperand`)."""
+    am, ar = _mid_rad(a)
+    with np.errstate(all="ignore"):
+        if ar is None:
+            return LeftOperand(am, None, None, np.abs(am), n)
+        g = gamma(n)
+        left, abs_am = blockwise(lambda m, r: _left_block(g, m, r), am, ar)
+    return LeftOperand(am, ar, left, abs_am, n)
+
+
 def matmul(a: F64, b: F64) -> F64:
     """``a @ b`` in midpoint-radius form with the a-priori error bound of the module docstring.
 
@@ -264,21 +294,26 @@ def matmul(a: F64, b: F64) -> F64:
     ``P <= fl(P) (1 + 2 gamma_{n+2}) + n eta``; there are at most two, and with the
     underflow of ``fl(Am Bm)`` itself the absolute terms total at most ``3 n eta``.
     """
-    n = a.shape[-1]
+    return matmul_left(left_operand(a, a.shape[-1]), b)
+
+
+def matmul_left(a: LeftOperand, b: F64) -> F64:
+    """:func:`matmul` with the left factor's parts already made (and perhaps rearranged)."""
+    n = a.n
+    if a.mid.shape[-1] != n:
+        raise ValueError(f"the left factor was prepared for inner size {n}, got {a.mid.shape[-1]}")
     g = gamma(n)
     grow = 1.0 + 2.0 * gamma(n + 2)
-    am, ar = _mid_rad(a)
+    am, ar, abs_am = a.mid, a.rad, a.abs_mid
     bm, br = _mid_rad(b)
     with np.errstate(all="ignore"):
         cm = am @ bm
         abs_bm = np.abs(bm)
         if ar is None:
-            abs_am = np.abs(am)
             # gamma_n |Am| |Bm| <= g (fl(|Am| |Bm|) grow + n eta) <= up(g grow) fl(|Am| |Bm|) + n eta.
             rad = up((abs_am @ abs_bm) * up(g * grow))
         else:
-            left, abs_am = blockwise(lambda m, r: _left_block(g, m, r), am, ar)
-            rad = up((left @ abs_bm) * grow)
+            rad = up((a.left @ abs_bm) * grow)
         if br is not None:
             left = abs_am if ar is None else up(abs_am + ar)
             rad = up(rad + up((left @ br) * grow))

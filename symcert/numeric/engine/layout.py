@@ -125,7 +125,7 @@ class DataLayout:
     teacher: tuple[Any, PointLayout] | None  # (teacher MLP, its point's layout)
 
 
-_CACHE: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
+_CACHE: dict[tuple[str, int], tuple[weakref.ref[Any], Any]] = {}
 
 
 def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
@@ -134,7 +134,11 @@ def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
     if hit is not None and hit[0]() is obj:
         return hit[1]
     value = build()
-    _CACHE[key] = (weakref.ref(obj, lambda _ref, key=key: _CACHE.pop(key, None)), value)
+
+    def forget(_ref: weakref.ref[Any], key: tuple[str, int] = key) -> None:
+        _CACHE.pop(key, None)
+
+    _CACHE[key] = (weakref.ref(obj, forget), value)
     return value
 
 
@@ -176,6 +180,9 @@ def data_layout(data: Any) -> DataLayout:
     """The exact layout of a :class:`~symcert.symbolic.data.Dataset` (cached per data set)."""
 
     def build() -> DataLayout:
+        if hasattr(data, "integer_rows"):  # integer matrices already: no SymPy
+            X, Y = integer_exact(*data.integer_rows(0, data.n_points))
+            return DataLayout(X, Y, None)
         n, d = data.n_points, data.input_dim
         X = Exact.of([v for x in data.xs for v in x], (n, d))
         if data.teacher_of is not None:
@@ -185,6 +192,16 @@ def data_layout(data: Any) -> DataLayout:
         return DataLayout(X, Y, None)
 
     return _cached("data", data, build)
+
+
+def integer_exact(X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int) -> tuple[Exact, Exact]:
+    """Exact arrays of int64 numerators (rows of an integer data set), their int64 form kept."""
+    out = []
+    for num, den in ((X, x_den), (Y, y_den)):
+        exact = Exact(num.astype(object), den)
+        exact.memo["int64"] = num
+        out.append(exact)
+    return out[0], out[1]
 
 
 def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
@@ -222,7 +239,7 @@ def combine(a: PointLayout, b: PointLayout, t: Fraction, s: Fraction | None = No
     s = 1 - t if s is None else Fraction(s)
     layers = []
     for la, lb in zip(a.layers, b.layers):
-        bias = None if la.b is None else _lincomb(la.b, lb.b, s, t)
+        bias = None if la.b is None or lb.b is None else _lincomb(la.b, lb.b, s, t)
         layers.append(LayerLayout(_lincomb(la.W, lb.W, s, t), bias))
     return PointLayout(tuple(layers))
 

@@ -1,0 +1,219 @@
+"""The checker's own reading of a layer graph (a certificate's ``network.graph``): layers, shapes, parameters.
+
+Nothing here comes from the prover: the record is read field by field, each layer type's shape rule
+and parameter shapes are stated again for the checker, and every parameter is read as exact
+rationals of the shape the rule gives. A record that does not fit is a
+:class:`~symcert.checker.reading.CertificateFormatError` naming what was expected.
+
+>>> g = read_graph({"format": "symcert-graph", "version": 1, "input_name": "x", "input_shape": [1, 4, 4],
+...     "nodes": [{"name": "c", "inputs": ["x"], "layer": {"type": "Conv", "channels": 2, "kernel": [3, 3],
+...     "stride": [1, 1], "padding": [[1, 1], [1, 1]], "dilation": [1, 1], "bias": True}},
+...     {"name": "g", "inputs": ["c"], "layer": {"type": "GlobalAveragePool"}}]})
+>>> g.shapes["c"], g.parameters["c.weight"]
+((2, 4, 4), (2, 1, 3, 3))
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from symcert.checker.reading import CertificateFormatError, integer, rational
+from symcert.limits import MAX_LAYERS, MAX_WIDTH
+
+__all__ = ["GraphNode", "CheckedGraph", "read_graph", "read_tensor", "ACTIVATIONS"]
+
+#: The activations a graph's Activation layer may name (leaky_relu with its slope, ``leaky_relu:p/q``).
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "square", "cube")
+
+Shape = tuple[int, ...]
+#: The largest size, kernel or channel count read (a layer graph's tensors are bounded by MAX_WIDTH^2).
+_LARGEST = MAX_WIDTH * MAX_WIDTH
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    """One node: its name, the tensors it reads, its layer type and the layer's fields (as read)."""
+
+    name: str
+    inputs: tuple[str, ...]
+    type: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckedGraph:
+    """A graph as the checker read it: nodes in order, every tensor's shape, every parameter's shape."""
+
+    input_name: str
+    input_shape: Shape
+    nodes: tuple[GraphNode, ...]
+    shapes: dict[str, Shape]
+    parameters: dict[str, Shape]
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(math.prod(s) for s in self.parameters.values())
+
+
+def _ints(value: Any, where: str, low: int = 1) -> tuple[int, ...]:
+    """A non-empty list of JSON integers from ``low`` up (sizes, kernels, axes)."""
+    if not isinstance(value, list) or not value or len(value) > MAX_LAYERS:
+        raise CertificateFormatError(f"{where} must be a short list of integers >= {low}")
+    return tuple(integer(v, where, low, _LARGEST) for v in value)
+
+
+def _int(value: Any, where: str, low: int = 1) -> int:
+    return integer(value, where, low, _LARGEST)
+
+
+def _pads(value: Any, dims: int, where: str) -> tuple[tuple[int, ...], ...]:
+    pairs = value if isinstance(value, list) and len(value) == dims else None
+    if pairs is None or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+        raise CertificateFormatError(f"{where} must be {dims} pairs [begin, end], got {str(value)[:60]}")
+    return tuple(_ints(pair, where, 0) for pair in pairs)
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise CertificateFormatError(f"{where} must be true or false, got {str(value)[:40]}")
+    return value
+
+
+def _window(spatial: Shape, f: dict, where: str) -> Shape:
+    out = []
+    for n, k, s, (b, e), d in zip(spatial, f["kernel"], f["stride"], f["padding"], f["dilation"]):
+        span = n + b + e - d * (k - 1) - 1
+        if span < 0:
+            raise CertificateFormatError(f"{where}: the window does not fit the input {spatial}")
+        out.append(span // s + 1)
+    return tuple(out)
+
+
+def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[dict, Shape, dict]:
+    """The layer's fields, output shape and parameter shapes (the checker's own rules)."""
+    x = ins[0]
+    if kind == "Dense":
+        f: dict[str, Any] = {
+            "features": _int(layer.get("features"), f"{where}.features"),
+            "bias": _flag(layer.get("bias"), where),
+        }
+        params: dict[str, tuple[int, ...]]
+        params = {"weight": (f["features"], x[-1])} | ({"bias": (f["features"],)} if f["bias"] else {})
+        return f, (*x[:-1], f["features"]), params
+    if kind in ("Conv", "AveragePool", "MaxPool"):
+        kernel = _ints(layer.get("kernel"), f"{where}.kernel")
+        dims = len(kernel)
+        if len(x) != dims + 1:
+            raise CertificateFormatError(f"{where}: a {dims}-D window needs (channels, *spatial), got {x}")
+        f = {
+            "kernel": kernel,
+            "stride": _ints(layer.get("stride"), f"{where}.stride"),
+            "padding": _pads(layer.get("padding"), dims, f"{where}.padding"),
+            "dilation": _ints(layer.get("dilation", [1] * dims), f"{where}.dilation"),
+        }
+        if len(f["stride"]) != dims or len(f["dilation"]) != dims:
+            raise CertificateFormatError(f"{where}: stride and dilation need {dims} entries")
+        spatial = _window(x[1:], f, where)
+        if kind == "Conv":
+            f["channels"] = _int(layer.get("channels"), f"{where}.channels")
+            f["bias"] = _flag(layer.get("bias"), f"{where}.bias")
+            params = {"weight": (f["channels"], x[0], *kernel)}
+            params |= {"bias": (f["channels"],)} if f["bias"] else {}
+            return f, (f["channels"], *spatial), params
+        if any(max(p) >= k for p, k in zip(f["padding"], kernel)):
+            raise CertificateFormatError(f"{where}: pooling padding must be smaller than the kernel")
+        if kind == "AveragePool":
+            f["count_include_pad"] = _flag(layer.get("count_include_pad"), f"{where}.count_include_pad")
+        return f, (x[0], *spatial), {}
+    if kind == "GlobalAveragePool":
+        return {}, (x[0],) + (1,) * (len(x) - 1), {}
+    if kind == "Flatten":
+        return {}, (math.prod(x),), {}
+    if kind == "Reshape":
+        shape = _ints(layer.get("shape"), f"{where}.shape")
+        if math.prod(shape) != math.prod(x):
+            raise CertificateFormatError(f"{where}: cannot reshape {x} to {shape}")
+        return {"shape": shape}, shape, {}
+    if kind == "Transpose":
+        perm = _ints(layer.get("perm"), f"{where}.perm", 0)
+        if sorted(perm) != list(range(len(x))):
+            raise CertificateFormatError(f"{where}: perm {perm} does not permute the axes of {x}")
+        return {"perm": perm}, tuple(x[p] for p in perm), {}
+    if kind == "Add":
+        if ins[1] != x:
+            raise CertificateFormatError(f"{where}: Add needs two inputs of one shape, got {x} and {ins[1]}")
+        return {}, x, {}
+    if kind == "Activation":
+        name = layer.get("name")
+        base, _, slope = name.partition(":") if isinstance(name, str) else ("", "", "")
+        if base not in ACTIVATIONS or (base == "leaky_relu") != bool(slope):
+            raise CertificateFormatError(f"{where}: unknown activation {str(name)[:40]!r}")
+        return {"name": base, "slope": rational(slope, f"{where}.name") if slope else None}, x, {}
+    if kind in ("Softmax", "LayerNorm"):
+        axis = integer(layer.get("axis"), f"{where}.axis", -len(x), len(x) - 1)
+        if kind == "Softmax":
+            return {"axis": axis % len(x)}, x, {}
+        start = axis % len(x)
+        f = {
+            "start": start,
+            "epsilon": _epsilon(layer, where),
+            "bias": _flag(layer.get("bias"), f"{where}.bias"),
+        }
+        params = {"scale": x[start:]} | ({"bias": x[start:]} if f["bias"] else {})
+        return f, x, params
+    if kind == "BatchNorm":
+        c = (x[0],)
+        return {"epsilon": _epsilon(layer, where)}, x, {"scale": c, "bias": c, "mean": c, "var": c}
+    raise CertificateFormatError(f"{where}: unknown layer type {str(kind)[:40]!r}")
+
+
+def _epsilon(layer: dict, where: str) -> Fraction:
+    eps = rational(layer.get("epsilon"), f"{where}.epsilon")
+    if eps < 0:
+        raise CertificateFormatError(f"{where}.epsilon must be >= 0")
+    return eps
+
+
+def read_graph(record: Any) -> CheckedGraph:
+    """The graph record of a certificate, validated by the checker's own shape rules."""
+    if not isinstance(record, dict) or record.get("format") != "symcert-graph":
+        raise CertificateFormatError("network.graph must be a symcert-graph record (format symcert-graph)")
+    integer(record.get("version"), "network.graph.version", 1, 1)
+    input_name = record.get("input_name", "x")
+    shape = _ints(record.get("input_shape"), "network.graph.input_shape")
+    if not isinstance(input_name, str) or not isinstance(record.get("nodes"), list) or not record["nodes"]:
+        raise CertificateFormatError("network.graph needs an input_name and a non-empty list of nodes")
+    shapes: dict[str, Shape] = {input_name: shape}
+    params: dict[str, Shape] = {}
+    nodes = []
+    for i, entry in enumerate(record["nodes"]):
+        where = f"network.graph.nodes[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("layer"), dict):
+            raise CertificateFormatError(f"{where} must be an object with name, inputs and layer")
+        name, inputs, layer = entry.get("name"), entry.get("inputs"), entry["layer"]
+        if not isinstance(name, str) or not name or "." in name or name in shapes:
+            raise CertificateFormatError(f"{where}.name must be a new name without '.', got {str(name)[:40]}")
+        arity = 2 if layer.get("type") == "Add" else 1
+        if not isinstance(inputs, list) or len(inputs) != arity or any(s not in shapes for s in inputs):
+            raise CertificateFormatError(f"{where}.inputs must name {arity} earlier tensor(s)")
+        fields, out, local = _read_layer(layer.get("type"), layer, [shapes[s] for s in inputs], where)
+        shapes[name] = out
+        params.update({f"{name}.{k}": v for k, v in local.items()})
+        nodes.append(GraphNode(name, tuple(inputs), layer["type"], fields))
+    return CheckedGraph(input_name, shape, tuple(nodes), shapes, params)
+
+
+def read_tensor(values: Any, shape: Shape, where: str) -> Any:
+    """Nested lists of exact rationals (strings) of exactly ``shape``, as nested lists of ``Fraction``."""
+    if not shape:
+        return rational(values, where)
+    if not isinstance(values, list) or len(values) != shape[0]:
+        raise CertificateFormatError(f"{where} must have shape {shape}")
+    return [read_tensor(v, shape[1:], where) for v in values]

@@ -1,0 +1,132 @@
+"""``symcert prove --model FILE.onnx --data FILE.npz``: the chord certificate for an imported network.
+
+The ONNX model is read as a layer graph with exact parameters (the trained point ``A``); its
+symmetries are derived from the graph; without ``--element`` the swap or sign flip with the largest
+float64 gap ``L(M) - (L(A) + L(B))/2`` is chosen (a search), and the chord certificate is decided on
+rigorous enclosures (verified float64, then Arb).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+
+from symcert.build.files import write_json
+from symcert.cli.report import report_certificates, report_of
+from symcert.errors import SpecificationError
+from symcert.models.graph_data import load_graph_data
+from symcert.models.onnx_import import load_onnx
+from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.proofs.graph_chord import GraphCertificate, best_graph_element, certify_graph_chord
+from symcert.proofs.graph_invariance import prove_graph_invariance
+from symcert.symbolic.graph import Graph, Translate, derive_symmetries, element_text, parse_element
+
+__all__ = ["run_graph_prove"]
+
+EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+
+
+def _progress(args: argparse.Namespace) -> Callable[[str], None]:
+    start = time.perf_counter()
+
+    def say(text: str) -> None:
+        if not getattr(args, "quiet", False):
+            print(f"[{time.perf_counter() - start:6.1f} s] {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _refuse_options(args: argparse.Namespace) -> None:
+    if args.data == "teacher":
+        raise SpecificationError(
+            "--model FILE.onnx needs --data FILE.npz with arrays X (n, *input_shape) and y"
+        )
+    if args.kind != "chord":
+        raise SpecificationError(
+            f"an ONNX model is certified with --kind chord so far, got --kind {args.kind}; drop --kind"
+        )
+    given = (
+        ("--point", args.point),
+        ("--latex", args.latex),
+        ("--pdf", args.pdf),
+        ("--digits", getattr(args, "digits", None)),
+        ("--activation", getattr(args, "activation", None)),  # the model's layers say
+        ("--output-activation", getattr(args, "output_activation", None)),
+    )
+    for flag, value in given:
+        if value is not None:
+            raise SpecificationError(f"{flag} is not available with an ONNX model; drop {flag}")
+    if getattr(args, "no_bias", False):
+        raise SpecificationError("--no-bias is not available with an ONNX model (its layers say); drop it")
+    if getattr(args, "framework", "plain") not in ("plain", None):
+        raise SpecificationError(
+            f"--framework {args.framework} does not apply to an ONNX model; drop it and name --loss"
+        )
+    if str(args.weight_decay) not in ("0", "0.0"):
+        raise SpecificationError(
+            "--weight-decay is not available with an ONNX model yet; drop --weight-decay"
+        )
+
+
+def run_graph_prove(args: argparse.Namespace) -> int:
+    """Certify the ONNX model's loss non-convex on its data (see the module text)."""
+    _refuse_options(args)
+    model = load_onnx(args.model)
+    graph = model.graph
+    kind = args.loss or "mse"
+    X, Y = load_graph_data(args.data, graph, kind)
+    loss = GraphLoss(graph, X, Y, kind)
+    A = model.params
+    say = _progress(args)
+    element = None
+    if args.element is not None:
+        element = parse_element(args.element)
+        if isinstance(element, Translate):
+            raise SpecificationError(
+                f"--element {args.element}: a chord certificate needs a channel permutation or sign flip "
+                "(permute:GROUP:..., flip:GROUP:SEGMENT:...), not a translation"
+            )
+        _check_group(graph, element.group)
+    print(f"Network: {graph.describe()}, trained parameters from {args.model} (exact)")
+    print(f"Loss: {loss.describe()} (logits: {loss.logits_name()}, output: {loss.output})")
+    print(f"Check: L(A) = {float_loss(loss, A):.12g} in float64 (evidence only)")
+    if element is None:
+        element, gap = best_graph_element(loss, A, progress=say)
+        print(f"Symmetry: {element_text(element)} (largest float64 gap {gap:.6g} of the candidates)")
+    invariance = prove_graph_invariance(derive_symmetries(graph), element, spot=False)
+    print(
+        f"Invariance: L(g theta) = L(theta) for all theta, g = {element_text(element)}: {invariance.status} "
+        "(structural, node by node; the chord below does not rely on it)"
+    )
+    say(f"certifying chord for {element_text(element)} ...")
+    certificate = certify_graph_chord(loss, A, element, dps=args.dps)
+    say(certificate.status)
+    return _outputs(certificate, args)
+
+
+def _check_group(graph: Graph, name: str) -> None:
+    names = [g.name for g in derive_symmetries(graph).groups]
+    if name not in names:
+        raise SpecificationError(
+            f"--element names the group {name!r}, but this model's groups are {', '.join(names) or 'none'} "
+            "(see symcert group --model FILE.onnx)"
+        )
+
+
+def _outputs(certificate: GraphCertificate, args: argparse.Namespace) -> int:
+    print()
+    print(certificate.summary(exact=args.exact))
+    report = report_of(args)
+    if args.json:
+        try:
+            write_json(certificate, args.json)
+        except OSError as error:
+            raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
+        print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")
+        if report is not None:
+            report.file(args.json, "certificate")
+    if report is not None:
+        report_certificates(report, [certificate], args)
+    return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
