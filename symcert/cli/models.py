@@ -59,8 +59,7 @@ def add_example_parser(commands: argparse._SubParsersAction) -> None:
     example = add_command(
         commands,
         "example",
-        purpose="Run a real example that ships: 'digits' trains an MLP, 'cnn' a small convolutional "
-        "network, and each certifies its loss non-convex.",
+        purpose="Run an example: train an MLP (digits) or a CNN (cnn) and certify its loss non-convex.",
         details="digits: scikit-learn's bundled handwritten digits (1,797 images of 8x8 pixels, no "
         "download); a seeded MLP is trained with scikit-learn (L-BFGS), loaded exactly, and its training "
         "loss (scikit-learn's log-loss with its L2 penalty) is certified non-convex at the trained "
