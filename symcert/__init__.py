@@ -18,7 +18,54 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the public names as type checkers see them; at run time __getattr__ imports them
+    from symcert.build.files import write_json
+    from symcert.checker import CertificateFormatError, CheckResult, check
+    from symcert.errors import ExactnessError, SpecificationError, SymcertError
+    from symcert.models.data import load_data
+    from symcert.models.loaders import load_weights, network_from_arrays
+    from symcert.models.sklearn import LoadedModel, from_sklearn
+    from symcert.numeric.contexts import lower, upper
+    from symcert.numeric.decide import Decision, decide
+    from symcert.numeric.derivatives import (
+        gradient_enclosure,
+        gradient_value,
+        hessian_enclosure,
+        hessian_value,
+    )
+    from symcert.numeric.floats import FloatLoss
+    from symcert.numeric.minima import LocalMinimum, locate_minimum
+    from symcert.numeric.segment import curvature_decision, segment_enclosure, segment_values
+    from symcert.numeric.spectrum import Spectrum, hessian_spectrum
+    from symcert.numeric.teacher import TeacherMinimum, teacher_minimum
+    from symcert.numeric.values import loss_enclosure, loss_value
+    from symcert.printing import coq, latex, text
+    from symcert.printing.figures.plots import plot
+    from symcert.proofs.alignment import Alignment, BarrierEstimates, align
+    from symcert.proofs.barrier import BarrierResult, certify_barrier
+    from symcert.proofs.certificates import Certificate
+    from symcert.proofs.convexity import ConvexityProof, prove_convexity
+    from symcert.proofs.critical_point import CriticalPoint, certify_critical_point
+    from symcert.proofs.gradient import GradientProof, prove_gradient_identity
+    from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
+    from symcert.proofs.moves import symmetry_chain
+    from symcert.proofs.nonconvexity import certify_nonconvexity
+    from symcert.proofs.path import PathResult, certify_path
+    from symcert.proofs.saddle import SaddleResult, certify_saddle
+    from symcert.proofs.witness import SearchResult, search_witness
+    from symcert.symbolic.activations import ACTIVATION_NAMES, OUTPUT_ACTIVATION_NAMES, activation
+    from symcert.symbolic.data import Dataset
+    from symcert.symbolic.examples import default_example
+    from symcert.symbolic.generic import permutation_lemma
+    from symcert.symbolic.group import SymmetryGroup, flip, flip_in, layer_sign, parse_element, rescale, swap
+    from symcert.symbolic.lift import LiftProof, lift, prove_lift_identity
+    from symcert.symbolic.losses import LOSS_KINDS, Loss
+    from symcert.symbolic.network import MLP
+    from symcert.symbolic.permutations import inverse, permutation, product
+    from symcert.symbolic.point import Point
+    from symcert.version import __version__
 
 #: Where each public name is defined, by module. ``__getattr__`` imports a module on first use.
 _SOURCES: dict[str, tuple[str, ...]] = {

@@ -39,11 +39,12 @@ def install() -> None:
     from symcert.numeric.values import loss_enclosure, loss_value
     from symcert.symbolic.losses import Loss
 
+    # the shims are attached here, at run time, and so unknown to a type checker
     if "value" not in vars(Loss):
-        Loss.value = _deprecated_method(
+        Loss.value = _deprecated_method(  # type: ignore[attr-defined]
             loss_value, "Loss.value(point, dps)", "symcert.loss_value(loss, point, dps)"
         )
     if "enclose" not in vars(Loss):
-        Loss.enclose = _deprecated_method(
+        Loss.enclose = _deprecated_method(  # type: ignore[attr-defined]
             loss_enclosure, "Loss.enclose(point, dps)", "symcert.loss_enclosure(loss, point, dps)"
         )

@@ -178,7 +178,7 @@ def _coq_file(certificate: Path) -> Path:
 
 
 def _budget(config: pytest.Config) -> float | None:
-    value = config.getoption("symcert_budget")
+    value: float | None = config.getoption("symcert_budget")  # argparse's type=float
     if value is None:
         text = config.getini("symcert_budget")
         if text:

@@ -45,6 +45,7 @@ def test_build_makes_a_wheel_and_an_sdist(dist: Path) -> None:
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         points = archive.read(entry_points).decode()
     assert "symcert/checker/check.py" in names and "symcert/cli/__init__.py" in names
+    assert "symcert/py.typed" in names  # PEP 561: type checkers read the installed package's hints
     assert "symcert = symcert.cli:main" in points and "symcert = symcert.pytest_plugin" in points
     with tarfile.open(sdist) as archive:
         members = {Path(*Path(name).parts[1:]).as_posix() for name in archive.getnames()}

@@ -139,7 +139,8 @@ def read_manifest(path: str | Path) -> list[Pair]:
                 raise SpecificationError(
                     f"{where}: {key} must be one of {', '.join(allowed)}, got {value[:30]!r}"
                 )
-        pairs.append(Pair(name, *files.values(), align in _YES, tol, form, activation, loss, output))
+        model_a, model_b, data = files["model_a"], files["model_b"], files["data"]
+        pairs.append(Pair(name, model_a, model_b, data, align in _YES, tol, form, activation, loss, output))
     if not pairs:
         raise SpecificationError(f"the manifest {path} has a header but no pairs")
     return pairs

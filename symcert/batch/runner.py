@@ -88,7 +88,8 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
     rows = []
     if all(kept.values()):
         return [
-            {"pair": pair.name, "variant": v, **kept[v], "seconds": "", "computed": "no"} for v in variants
+            {"pair": pair.name, "variant": v, **(kept[v] or {}), "seconds": "", "computed": "no"}
+            for v in variants
         ]
     from symcert.models.data import load_data
     from symcert.models.loaders import load_weights
@@ -105,10 +106,9 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
         )
     loss = Loss(mlp, load_data(pair.data, mlp, pair.loss), pair.loss)
     for variant, name in zip(variants, pair.files()):
-        if kept[variant]:
-            rows.append(
-                {"pair": pair.name, "variant": variant, **kept[variant], "seconds": "", "computed": "no"}
-            )
+        done = kept[variant]
+        if done:
+            rows.append({"pair": pair.name, "variant": variant, **done, "seconds": "", "computed": "no"})
             continue
         start = time.perf_counter()
         other = align(A, B).aligned if variant == "after" else B

@@ -162,8 +162,9 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
     if statement.h is not None:
         parameters["h"] = exact(statement.h)
     if statement.kind == "barrier":
-        parameters["form"], parameters["witness"] = statement.form, exact(statement.witness)
-        parameters["pieces"] = [[str(exact(v)) for v in piece] for piece in statement.pieces]
+        barrier: Any = statement  # with its kind's fields (set by checker/kinds/barrier.py)
+        parameters["form"], parameters["witness"] = barrier.form, exact(barrier.witness)
+        parameters["pieces"] = [[str(exact(v)) for v in piece] for piece in barrier.pieces]
     return Certificate(
         statement.kind, statement.status, loss, A, B, element, enclosures, None, statement.dps, parameters
     )

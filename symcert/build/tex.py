@@ -154,10 +154,11 @@ def compile_pdf(
         if problem is None and not pdf.exists():
             problem = "TeX produced no PDF" + ("" if log else " and no log")
         if problem is not None:
-            kept = source.with_suffix(".log")
+            log_file = source.with_suffix(".log")
+            kept: Path | None = log_file
             if log:
                 try:
-                    kept.write_text(log, encoding="latin-1")
+                    log_file.write_text(log, encoding="latin-1")
                 except OSError:
                     kept = None
             where = f" (full log: {kept})" if log and kept else ""

@@ -146,7 +146,11 @@ def activation(name: str, slope: Fraction | None, u: arb) -> arb:
     if name == "cube":
         return _wide.cube(u)
     if name in ("relu", "leaky_relu"):
-        scale = arb(0) if name == "relu" else arb(fmpq(slope.numerator, slope.denominator))
+        if name == "relu":
+            scale = arb(0)
+        else:
+            assert slope is not None  # statement.py gives leaky_relu its slope
+            scale = arb(fmpq(slope.numerator, slope.denominator))
         return u.max(scale * u)
     raise ArithmeticError(f"unknown activation {name!r}")
 
@@ -293,11 +297,13 @@ def _forward_jet_folded(
         if l == 1 and first is not None:
             z0m, da0 = first
         else:
+            assert a0 is not None  # set before the loop when first is None, and by every layer
             da0 = D * a0
             z0m = W * a0 if spread is None else W * a0 + spread * da0
         if a1 is None:
             z1m, z2 = da0, None
         else:
+            assert a2 is not None  # set with a1
             da1 = D * a1
             z1m = W * a1 + da0 if spread is None else W * a1 + spread * da1 + da0
             z2m = W * a2 + da1 if spread is None else W * a2 + spread * (D * a2) + da1
@@ -400,8 +406,8 @@ def loss_jet(
         for frow, yrow in zip(f, ys):
             for fk, yk in zip(frow, yrow):
                 r = (fk[0] - yk, fk[1], fk[2])
-                square, first = _even_square(r[0]), 2 * _mul(r[0], r[1])
-                terms.append((square, first, 2 * _mul(r[0], r[2]) + _even_square(r[1])))
+                square, slope = _even_square(r[0]), 2 * _mul(r[0], r[1])
+                terms.append((square, slope, 2 * _mul(r[0], r[2]) + _even_square(r[1])))
     elif s.loss_kind == "bce":
         for zrow, yrow in zip(z, ys):
             terms.extend(_wide.bce_jet(zk, yk) for zk, yk in zip(zrow, yrow))
@@ -457,8 +463,9 @@ def ball_bounds(ball: arb, name: str) -> tuple[Fraction, Fraction]:
     """
     if not ball.is_finite():
         raise ArithmeticError(f"the enclosure of {name} is unbounded")
-    mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
-    rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+    (mid_man, mid_exp), (rad_man, rad_exp) = ball.mid().man_exp(), ball.rad().man_exp()
+    mid = dyadic(int(mid_man), int(mid_exp), name)
+    rad = dyadic(int(rad_man), int(rad_exp), name)
     return mid - rad, mid + rad
 
 

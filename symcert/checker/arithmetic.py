@@ -119,6 +119,7 @@ def activate(ctx: Any, name: str, slope: Fraction | None, u: Any) -> Any:
     if name == "relu":
         return _piecewise_linear(ctx, u, Fraction(0))
     if name == "leaky_relu":
+        assert slope is not None  # statement.py gives leaky_relu its slope
         return _piecewise_linear(ctx, u, slope)
     raise ArithmeticError(f"unknown activation {name!r}")
 

@@ -145,7 +145,10 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
 
     def point_at(t: Fraction) -> list:
         q = _q(t)
-        point = [(wa + q * dw, None if ba is None else ba + q * db) for (wa, ba), (dw, db) in zip(A, step)]
+        point = [
+            (wa + q * dw, None if ba is None or db is None else ba + q * db)
+            for (wa, ba), (dw, db) in zip(A, step)
+        ]
         return E._arb_point(point)
 
     # The first layer along the path: [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1], two
@@ -184,6 +187,7 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         if not smooth:
             return _upper(E._loss(s, centre, inputs, ys, (step_arb, spread))) - min(low(t0), low(t1))
         (v0, p0), (v1, p1) = at(t0), at(t1)
+        assert p0 is not None and p1 is not None  # smooth: at() keeps the derivative
         u0, u1 = _upper(v0) - low(t0), _upper(v1) - low(t1)
         jet = E._loss_jet(s, centre, step_arb, inputs, ys, spread, first((t0 + t1) / 2, spread))
         d_lo, d_hi = _lower(jet[1]) - rise, _upper(jet[1]) - rise
@@ -204,8 +208,8 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         if (own is None or own > claimed) and bisections > 0:  # balls are looser on wide boxes: bisect once
             bisections -= 1
             m = (t0 + t1) / 2
-            halves = bound(t0, m), bound(m, t1)
-            own = None if None in halves else max(halves)
+            left, right = bound(t0, m), bound(m, t1)
+            own = None if left is None or right is None else max(left, right)
         if own is None:
             problems.append(
                 f"REJECT: piece {i} [{t0}, {t1}]: the checker's enclosures of g there are unbounded"
@@ -244,7 +248,9 @@ def two_sided(G0: Fraction, P0: Fraction, G1: Fraction, P1: Fraction, M: Fractio
     c0, c1, c2 = G1 - P1 * w + M * w * w / 2, P1 - M * w, M / 2  # the second as a polynomial in s
     alpha, beta = G0 - c0, P0 - c1  # first minus second: linear in s
     if beta == 0:
-        return _quadratic_max(G0, P0, c2, Fraction(0), w) if alpha <= 0 else _quadratic_max(c0, c1, c2, 0, w)
+        if alpha <= 0:
+            return _quadratic_max(G0, P0, c2, Fraction(0), w)
+        return _quadratic_max(c0, c1, c2, Fraction(0), w)
     cross = min(max(-alpha / beta, Fraction(0)), w)
     first, second = ((Fraction(0), cross), (cross, w)) if beta > 0 else ((cross, w), (Fraction(0), cross))
     return max(_quadratic_max(G0, P0, c2, *first), _quadratic_max(c0, c1, c2, *second))

@@ -192,8 +192,9 @@ def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
         elif kind == "perm":
             row[l - 1] = [row[l - 1][k] for k in arguments]
             col[l] = [col[l][k] for k in arguments]
-            if bias[l - 1] is not None:
-                bias[l - 1] = [bias[l - 1][k] for k in arguments]
+            moved = bias[l - 1]
+            if moved is not None:
+                bias[l - 1] = [moved[k] for k in arguments]
             seconds += _MOVE * n * (n_in + 1 + n_out)
         elif kind == "sign":
             (last,) = arguments
@@ -201,11 +202,12 @@ def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
         elif kind in ("flip", "flip_in"):
             u = arguments[0]
             seconds += _OPERATION * (n_in + 1 + n_out)
-            if kind == "flip" and net.activation == "sigmoid" and bias[l] is not None:
-                for k, (total, terms) in enumerate(bias[l]):
+            shifted = bias[l]
+            if kind == "flip" and net.activation == "sigmoid" and shifted is not None:
+                for k, (total, terms) in enumerate(shifted):
                     w = entry(l + 1, k, u)
                     seconds += _OPERATION + _BIT_PRODUCT * bias_bits(total, terms) * w
-                    bias[l][k] = (total + w, terms + 1)
+                    shifted[k] = (total + w, terms + 1)
                     largest = max(largest, bias_bits(total + w, terms + 1))
         else:  # rescale: row u times alpha, column u over alpha^K
             u, alpha, degree = arguments
@@ -218,10 +220,11 @@ def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
             col[l][u] += power
             top_row[l - 1] = max(top_row[l - 1], row[l - 1][u])
             top_col[l] = max(top_col[l], col[l][u])
-            if bias[l - 1] is not None:
-                total, terms = bias[l - 1][u]
+            scaled = bias[l - 1]
+            if scaled is not None:
+                total, terms = scaled[u]
                 seconds += _BIT_PRODUCT * size * bias_bits(total, terms)
-                bias[l - 1][u] = (total + terms * size, terms)
+                scaled[u] = (total + terms * size, terms)
                 largest = max(largest, bias_bits(total + terms * size, terms))
             largest = max(largest, entry(l, u, None), entry(l + 1, None, u))
     return ElementCost(seconds, largest)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from symcert.checker import arb_engine, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
@@ -53,7 +54,7 @@ class CheckResult:
 
 
 def check(
-    source: str | os.PathLike[str] | dict,
+    source: str | os.PathLike[str] | dict[str, Any],
     *,
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
@@ -111,6 +112,7 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
         return None
     from symcert.checker.graph.chord import GraphBudgetError, check_graph_chord  # loaded when needed
 
+    assert isinstance(record, dict)  # it has a network
     try:
         v = check_graph_chord(record, arithmetic, budget)
     except GraphBudgetError as error:
@@ -132,7 +134,8 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         result.reasons = notes + problems
         return result
     if s.spec.verify is not None:  # a kind that checks more than one inequality
-        return s.spec.verify(s, result, notes, precisions, arithmetic)
+        verified: CheckResult = s.spec.verify(s, result, notes, precisions, arithmetic)
+        return verified
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure = ""
     for attempt, dps in enumerate(precisions):

@@ -81,7 +81,9 @@ def _rows(m: arb_mat) -> list[list[arb]]:
 
 def _forward(net: Any, layers: list, inputs: arb_mat) -> tuple[list, list, list]:
     """``(A, D1, D2)``: activations ``A_l`` (arb_mat), ``s'`` and ``s''/2`` of hidden layers (rows)."""
-    A, D1, D2 = [inputs], [None], [None]
+    A: list[arb_mat] = [inputs]
+    D1: list[Any] = [None]  # no s' for the inputs
+    D2: list[Any] = [None]
     depth = len(layers)
     for l, (W, b) in enumerate(layers, start=1):
         Z = _rows(W * A[-1])

@@ -282,8 +282,8 @@ def _curve(
         if (own is None or own > claimed) and bisections > 0:
             bisections -= 1
             m = (t0 + t1) / 2
-            halves = bound(t0, m), bound(m, t1)
-            own = None if None in halves else max(halves)
+            left, right = bound(t0, m), bound(m, t1)
+            own = None if left is None or right is None else max(left, right)
         if own is None:
             problems.append(
                 f"REJECT: piece {i} [{t0}, {t1}]: the checker's enclosures of L there are unbounded"

@@ -195,7 +195,7 @@ def field(record: Any, key: str, kind: type | tuple[type, ...], where: str) -> A
     return value
 
 
-def keys(record: dict, required: set[str], optional: set[str], where: str) -> None:
+def keys(record: dict[str, Any], required: set[str], optional: set[str], where: str) -> None:
     """Reject missing and unknown keys: every field of a certificate is read and means one thing."""
     missing, unknown = required - set(record), set(record) - required - optional
     if missing:

@@ -132,7 +132,8 @@ def _unit(net: Net, *ones: int) -> list:
 
 def _lift(net: Net, values: list, layer: int, unit: int, first: Any, second: Any, incoming: bool) -> list:
     """The checker's own lift on flat values (incoming=False: ``M``; True: ``G``)."""
-    w, out, k = net.widths, [], 0
+    w, k = net.widths, 0
+    out: list[Any] = []
     for l in range(1, len(w)):
         rows, cols = w[l], w[l - 1]
         W = [values[k + r * cols : k + (r + 1) * cols] for r in range(rows)]
@@ -233,7 +234,9 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     center, box = _balls(s.A), _balls(s.A, rad)
     g = _gradient(s, s.net, center, inputs, ys)
     H = _hessian(s, s.net, box, inputs, ys)
-    found, reasons, problems = {}, [], []
+    found: dict[str, tuple[Fraction, Fraction]] = {}
+    reasons: list[str] = []
+    problems: list[str] = []
     margin = _margin(g, H, s.radius)
     if margin is None:
         problems.append("REJECT: the Hessian over the box is not invertible in Arb; the Krawczyk test fails")

@@ -15,7 +15,7 @@ import re
 import sys
 import textwrap
 from collections.abc import Callable, Collection, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from symcert.cli.messages import command_line_message
 from symcert.cli.options import add_command
@@ -45,7 +45,7 @@ exit codes: 0 proved, 1 refuted or not proved, 2 bad input or usage
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2, as for every bad input
+    def error(self, message: str) -> NoReturn:  # one line, exit 2, as for every bad input
         message = " ".join(message.split())
         if len(message) > 300:
             message = message[:297] + "..."

@@ -220,8 +220,8 @@ def run_course(args: argparse.Namespace) -> int:
         with progress_bar(args, f"variants of {name}", unit="student") as bar:
             result = write_class(name, students, folder, pdf=pdf, workers=args.workers, progress=bar)
         own = []
-        for student, tex, compiled in result.files:
-            target = compiled or tex
+        for student, tex_file, pdf_file in result.files:
+            target = pdf_file or tex_file
             own.append((target.relative_to(out).as_posix(), student, f"{plain_title(_title(name))}, variant"))
             print(f"{student}: {target}")
         sections.append((f"Student variants: {name}", own))

@@ -21,7 +21,7 @@ from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.proofs.graph_chord import GraphCertificate, best_graph_element, certify_graph_chord
 from symcert.proofs.graph_invariance import prove_graph_invariance
-from symcert.symbolic.graph import Graph, derive_symmetries, element_text, parse_element
+from symcert.symbolic.graph import Graph, Translate, derive_symmetries, element_text, parse_element
 
 __all__ = ["run_graph_prove"]
 
@@ -83,6 +83,11 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     element = None
     if args.element is not None:
         element = parse_element(args.element)
+        if isinstance(element, Translate):
+            raise SpecificationError(
+                f"--element {args.element}: a chord certificate needs a channel permutation or sign flip "
+                "(permute:GROUP:..., flip:GROUP:SEGMENT:...), not a translation"
+            )
         _check_group(graph, element.group)
     print(f"Network: {graph.describe()}, trained parameters from {args.model} (exact)")
     print(f"Loss: {loss.describe()} (logits: {loss.logits_name()}, output: {loss.output})")

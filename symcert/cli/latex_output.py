@@ -21,6 +21,7 @@ def derivation_document(certificates: Sequence[Certificate], invariance: Proof |
         )
     first = next((c for c in certificates if c.B is not None), None)
     if first is not None:
+        assert first.B is not None  # chosen for its B
         parts.append(r"Figure~\ref{fig:segment} shows the loss along the segment from $A$ to $B$.")
         parts.append(segment_figure(first.loss, first.A, first.B, label="fig:segment"))
     title = "The loss of the %s is not convex" % first.loss.mlp.describe() if first else "Derivation"

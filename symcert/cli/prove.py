@@ -170,7 +170,7 @@ def _seed(text: str) -> int:
     return int(text)
 
 
-def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement]:
+def _problem(args: argparse.Namespace) -> tuple[Loss, Point, GroupElement | None]:
     if (
         args.data == "teacher"
         and args.point is None

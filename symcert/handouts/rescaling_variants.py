@@ -90,7 +90,7 @@ def _printed(variant: RescalingVariant) -> set[Fraction]:
     data = variant.example.loss.data
     values = {a, c, variant.alpha * a, c / variant.alpha, variant.alpha, 1 / variant.alpha}
     values |= {Fraction(str(x[0])) for x in data.xs} | {Fraction(str(y[0])) for y in data.ys}
-    return values | {1, 2}
+    return values | {Fraction(1), Fraction(2)}
 
 
 def rescaling_instance(seed: int) -> RescalingVariant:

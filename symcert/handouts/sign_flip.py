@@ -11,7 +11,7 @@ from symcert.printing.latex.model import loss_latex, network_latex
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
 from symcert.symbolic.examples import Example, default_example
-from symcert.symbolic.group import flip
+from symcert.symbolic.group import Flip, flip
 from symcert.symbolic.network import MLP
 
 TITLE = "Sign flips: odd activations and the order $n!\\,2^n$"
@@ -31,6 +31,7 @@ def build(example: Example | None = None, *, student: bool = False) -> Handout:
         default = default_example()
         example = Example(default.loss, default.teacher, flip(1, 0))
     loss, A, g = example.loss, example.teacher, example.element
+    assert isinstance(g, Flip)  # the sign-flip handout's element
     unit = g.unit + 1
     B = g(A)
     invariance = prove_invariance(loss, g)

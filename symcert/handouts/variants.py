@@ -27,6 +27,7 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -116,7 +117,7 @@ class Variant:
         return math.prod(math.factorial(n) * (2**n if flips else 1) for n in self.order_widths[1:-1])
 
 
-def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example, tuple[int, int]]:
+def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example | None, tuple[int, int]]:
     n = rng.choice((2, 3))
     mlp = MLP((1, n, 1), "tanh")
     units = [(rng.choice(_WEIGHTS), rng.choice(_BIASES), rng.choice(_WEIGHTS)) for _ in range(n)]
@@ -300,7 +301,7 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
     return exercises
 
 
-def key_entries(variant: Variant) -> dict[str, dict]:
+def key_entries(variant: Variant) -> dict[str, Any]:
     """A student's entry of the key: the seed and, per exercise, the student's own fields (``value``,
     ``decimal``, ``certified``, ``hint``; the tolerance too)."""
     shared = ("kind", "points")

@@ -49,7 +49,9 @@ def float_check(loss: Any, point: Any) -> str:
     labels = loss.function.labels  # classification losses read class labels: one-hot or binary
     if data.teacher_of is None and labels is not None:
         z = float_outputs(loss.mlp, point, data)
-        y = _floats(data_layout(data).Y)
+        targets = data_layout(data).Y
+        assert targets is not None  # data without a teacher has its targets
+        y = _floats(targets)
         if labels == "one-hot":
             right, total = int(np.sum(np.argmax(z, axis=1) == np.argmax(y, axis=1))), len(z)
             unit = "points"

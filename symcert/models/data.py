@@ -61,7 +61,7 @@ def targets_from_labels(labels: Any, kind: str, outputs: int) -> np.ndarray:
         return one_hot
     if labelled == "binary" and outputs != 1:
         raise SpecificationError(f"bce with class labels needs one output unit, the network has {outputs}")
-    return labels.reshape(-1, 1).astype(np.int64)
+    return np.asarray(labels.reshape(-1, 1).astype(np.int64))
 
 
 def _finite(array: np.ndarray, name: str, path: Any) -> np.ndarray:

@@ -75,5 +75,6 @@ def digits_example(
         estimator.fit(X, y)
     say("loading the trained weights exactly ...")
     model = from_sklearn(estimator, X, y)
+    assert model.loss is not None  # from_sklearn with data builds the loss
     choice = best_witness(model.loss, model.point, dps=dps, progress=say, screening=screening, digits=digits)
     return DigitsRun(model, choice, float(estimator.loss_), len(X))

@@ -68,7 +68,7 @@ def exact_array(value: Any, name: str = "array") -> Exact:
     """
     array = _float_array(value, name)
     if np.issubdtype(array.dtype, np.integer):
-        num = np.empty(array.shape, dtype=object)
+        num: np.ndarray = np.empty(array.shape, dtype=object)
         num[...] = array.tolist() if array.size else num
         return Exact(num, 1)
     flat = array.astype(np.float64).ravel()
@@ -122,7 +122,7 @@ def network_from_arrays(
             f"and {len(biases)} bias vectors"
         )
     arrays = [_float_array(w, f"W{l}") for l, w in enumerate(weights, start=1)]
-    widths = []
+    widths: list[int] = []
     for l, W in enumerate(arrays, start=1):
         if W.ndim != 2:
             raise SpecificationError(f"W{l} must be a matrix (out x in), got an array of shape {W.shape}")
@@ -277,7 +277,7 @@ def _from_json(path: Path, activation: str | None, output: str, on_missing: str)
     layers = _numbered([k for k in record if k.startswith("W")], r"W(\d+)", path)
     if not layers or layers != list(range(1, len(layers) + 1)):
         raise SpecificationError(f"{path}: expected W1, W2, ... without gaps, got {sorted(record)[:8]}")
-    widths = []
+    widths: list[int] = []
     for l in layers:
         rows = record[f"W{l}"]
         if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):

@@ -173,7 +173,7 @@ def best_witness(
     start = time.perf_counter()
     candidates = screen(loss, A, progress=screening)
     say(f"screened {len(candidates)} symmetries in float64 ({time.perf_counter() - start:.1f} s)")
-    tried = []
+    tried: list[Candidate] = []
     for candidate in candidates[:attempts]:
         if candidate.margin <= 0 and tried:
             break

@@ -52,7 +52,7 @@ class CurveBounds:
 
     def __init__(self, loss: Any, P0: Any, P1: Any, P2: Any, dps: int = 30) -> None:
         self.loss = loss
-        self._p = tuple(point_layout(p) for p in (P0, P1, P2))
+        self._p = (point_layout(P0), point_layout(P1), point_layout(P2))
         p0, p1, p2 = self._p
         self._bend = combine(combine(p0, p1, Fraction(-2), Fraction(1)), p2, Fraction(1), Fraction(1))  # D
         self._pull = combine(p0, p1, Fraction(2), Fraction(-2))  # 2 (P1 - P0)

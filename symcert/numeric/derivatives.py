@@ -69,7 +69,7 @@ def loss_jet(jctx: JetContext, loss: Loss, params: Sequence[Jet]) -> Jet:
     for x, y in zip(loss.data.xs, targets_in(ctx, loss)):
         z = forward(mlp, list(params), [exact(ctx, v) for v in x], hidden, list)
         terms.append(loss.function.point(z, [jctx.constant(v) for v in y], ops))
-    total = jctx.fsum(terms) * exact(ctx, loss.scale)
+    total: Jet = jctx.fsum(terms) * exact(ctx, loss.scale)
     if loss.weight_decay:
         penalty = jctx.fsum([params[i] ** 2 for i in loss.weight_indices])
         total = total + penalty * exact(ctx, loss.weight_decay)

@@ -80,17 +80,20 @@ class FloatLoss:
         return array
 
     def _layers(self, theta: np.ndarray) -> list[tuple[np.ndarray, np.ndarray | None]]:
-        out = []
+        out: list[tuple[np.ndarray, np.ndarray | None]] = []
         for (w0, w1, rows, cols), b in self._slices:
             out.append((theta[w0:w1].reshape(rows, cols), theta[b[0] : b[1]] if b else None))
         return out
 
     def _hidden(self, z: np.ndarray) -> np.ndarray:
-        return self._activation.float64(z)
+        return np.asarray(self._activation.float64(z))
 
-    def _forward(self, theta: np.ndarray) -> tuple[list, list, np.ndarray]:
+    def _forward(
+        self, theta: np.ndarray
+    ) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], list[np.ndarray], list[np.ndarray]]:
         layers = self._layers(theta)
-        activations, pre = [self.xs], []
+        activations: list[np.ndarray] = [self.xs]
+        pre: list[np.ndarray] = []
         a = self.xs
         for l, (w, b) in enumerate(layers):
             z = a @ w.T + (b if b is not None else 0.0)
@@ -117,6 +120,7 @@ class FloatLoss:
         theta = self.check(theta)
         layers, activations, pre = self._forward(theta)
         value, dz = self._loss_and_dz(pre[-1])
+        assert dz is not None  # asked for with gradient=True
         dz = self.scale * dz
         grads: list[np.ndarray] = []
         for l in range(len(layers) - 1, -1, -1):

@@ -23,11 +23,13 @@ rigorous enclosure of the exact derivative.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from symcert.numeric.contexts import is_interval
 
 __all__ = ["Jet", "JetContext"]
+
+_Key = TypeVar("_Key")
 
 
 class Jet:
@@ -44,6 +46,8 @@ class Jet:
 
     def d2(self, i: int, j: int) -> Any:
         """The second derivative with respect to variables ``i`` and ``j``."""
+        if self.h is None:
+            raise ValueError("a jet of order 1 has no second derivatives; use JetContext(ctx, order=2)")
         return self.h.get((min(i, j), max(i, j)), self.ctx.zero)
 
     # -- building blocks ------------------------------------------------------------
@@ -97,6 +101,7 @@ class Jet:
         g = _merge({i: x * b.v for i, x in a.g.items()}, {i: x * a.v for i, x in b.g.items()}, 1)
         if a.h is None:
             return Jet(self.ctx, a.v * b.v, g, None)
+        assert b.h is not None  # jets of one context have one order
         h = _merge({k: x * b.v for k, x in a.h.items()}, {k: x * a.v for k, x in b.h.items()}, 1)
         for i, gi in a.g.items():
             for j, gj in b.g.items():
@@ -134,9 +139,16 @@ class Jet:
         return f"Jet({self.v}, g={self.g}, h={self.h})"
 
 
-def _merge(left: dict | None, right: dict | None, sign: int) -> dict | None:
+@overload
+def _merge(left: dict[_Key, Any], right: dict[_Key, Any], sign: int) -> dict[_Key, Any]: ...
+@overload
+def _merge(
+    left: dict[_Key, Any] | None, right: dict[_Key, Any] | None, sign: int
+) -> dict[_Key, Any] | None: ...
+def _merge(left: dict[_Key, Any] | None, right: dict[_Key, Any] | None, sign: int) -> dict[_Key, Any] | None:
     if left is None:
         return None
+    assert right is not None  # jets of one context have one order
     out = dict(left)
     for k, x in right.items():
         if k in out:
@@ -146,7 +158,7 @@ def _merge(left: dict | None, right: dict | None, sign: int) -> dict | None:
     return out
 
 
-def _accumulate(into: dict, items: dict) -> None:
+def _accumulate(into: dict[_Key, Any], items: dict[_Key, Any]) -> None:
     for k, x in items.items():
         into[k] = into[k] + x if k in into else x
 
@@ -190,11 +202,12 @@ class JetContext:
         value = self.ctx.fsum([t.v if isinstance(t, Jet) else t for t in terms])
         if not jets:
             return value
-        g: dict = {}
-        h: dict | None = None if self.order == 1 else {}
+        g: dict[int, Any] = {}
+        h: dict[tuple[int, int], Any] | None = None if self.order == 1 else {}
         for jet in jets:
             _accumulate(g, jet.g)
             if h is not None:
+                assert jet.h is not None  # jets of one context have one order
                 _accumulate(h, jet.h)
         return Jet(self.ctx, value, g, h)
 

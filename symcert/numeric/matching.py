@@ -92,7 +92,7 @@ def objective(a: Layers, b: Layers) -> float:
     """The matching objective ``<A, B>``: the sum over layers of ``<W_A, W_B> + <b_A, b_B>``."""
     total = 0.0
     for (wa, ba), (wb, bb) in zip(a, b):
-        total += float(np.vdot(wa, wb)) + (0.0 if ba is None else float(np.dot(ba, bb)))
+        total += float(np.vdot(wa, wb)) + (0.0 if ba is None or bb is None else float(np.dot(ba, bb)))
     return total
 
 

@@ -186,12 +186,14 @@ def _to_rational(value: Any) -> sympy.Rational:
     return sympy.Rational(p, q)
 
 
-def _newton(loss: Loss, values: tuple, dps: int, max_steps: int) -> tuple[tuple, int]:
+def _newton(
+    loss: Loss, values: tuple[sympy.Rational, ...], dps: int, max_steps: int
+) -> tuple[tuple[sympy.Rational, ...], int]:
     ctx = mp_context(dps + 10)
     n = len(values)
     target = ctx.mpf(10) ** (-dps)
 
-    def derivatives(vals):
+    def derivatives(vals: tuple[sympy.Rational, ...]) -> tuple[Any, Any, Any]:
         jctx = JetContext(ctx, order=2)
         jet = loss_jet(jctx, loss, [jctx.variable(ctx.mpf(v.p) / v.q, i) for i, v in enumerate(vals)])
         g = ctx.matrix([jet.d(i) for i in range(n)])
@@ -222,7 +224,7 @@ def _newton(loss: Loss, values: tuple, dps: int, max_steps: int) -> tuple[tuple,
 
 
 def _certify(
-    loss: Loss, values: tuple, dps: int, iterations: int, steps: int, seed: int | None
+    loss: Loss, values: tuple[sympy.Rational, ...], dps: int, iterations: int, steps: int, seed: int | None
 ) -> LocalMinimum:
     ctx = interval_context(dps)
     g = gradient_in(ctx, loss, values)

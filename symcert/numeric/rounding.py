@@ -41,6 +41,7 @@ import math
 from collections.abc import Iterator
 from contextvars import ContextVar
 from fractions import Fraction
+from typing import Any
 
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_SIGNIFICANT_DIGITS
@@ -72,7 +73,7 @@ _UNBOUNDED = {
 }
 
 
-def _fraction(value: object) -> Fraction:
+def _fraction(value: Any) -> Fraction:
     if hasattr(value, "p") and hasattr(value, "q"):  # a SymPy Rational, without importing SymPy
         return Fraction(int(value.p), int(value.q))
     return Fraction(value)

@@ -34,9 +34,10 @@ from symcert.numeric._inputs import require_exact_t, require_point, require_smoo
 from symcert.numeric.contexts import check_dps, exact, hull, interval_context, lower, mp_context, upper  # noqa: F401
 from symcert.numeric.decide import DEFAULT_LADDER, Decision
 from symcert.numeric.derivatives import loss_jet
-from symcert.numeric.engine.api import combine, exact_layout, jet_bounds, point_layout
+from symcert.numeric.engine.api import Bounds, combine, exact_layout, jet_bounds, point_layout
 from symcert.numeric.engine.backends import ArbBackend
 from symcert.numeric.engine.ladder import decide_on_rungs
+from symcert.numeric.engine.layout import PointLayout
 from symcert.numeric.jets import JetContext
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
@@ -117,21 +118,28 @@ def segment_enclosure(
     return SegmentValues(t, dps, *(hull(ctx, lo, hi) for lo, hi in bounds))
 
 
-def segment_layouts(start: Point, end: Point, t: sympy.Rational):
+def segment_layouts(start: Point, end: Point, t: sympy.Rational) -> tuple[PointLayout, PointLayout]:
     """The exact layouts of ``start + t (end - start)`` and of ``end - start`` (integers, no SymPy)."""
     a, b = point_layout(start), point_layout(end)
     tt = Fraction(int(t.p), int(t.q))
     return combine(a, b, tt), combine(a, b, Fraction(1), Fraction(-1))
 
 
-def jet_decision(loss: Loss, layouts, order: int, name: str, relation: str, ladder: Sequence[int]):
+def jet_decision(
+    loss: Loss,
+    layouts: tuple[PointLayout, PointLayout],
+    order: int,
+    name: str,
+    relation: str,
+    ladder: Sequence[int],
+) -> tuple[Decision, dict[str, tuple[sympy.Rational, sympy.Rational]]]:
     """Decide the ``order``-th derivative (0, 1 or 2) of ``s -> L(P + s D)`` at 0 on the rungs.
 
     Returns the :class:`Decision` and the enclosures ``{name: (lo, hi)}`` that decided it.
     """
     require_smooth(loss, "a derivative of the loss") if order else None
 
-    def compute(bk):
+    def compute(bk: Any) -> dict[str, Bounds]:
         return {name: jet_bounds(bk, loss, *layouts, order=max(order, 1))[order]}
 
     return decide_on_rungs(compute, name, relation, ladder)

@@ -21,7 +21,7 @@ from typing import Any
 from symcert.numeric._inputs import require_point
 from symcert.numeric.contexts import check_dps, hull, interval_context, lower, mp_context, upper  # noqa: F401
 from symcert.numeric.decide import DEFAULT_LADDER, Decision
-from symcert.numeric.engine.api import loss_bounds, point_layout
+from symcert.numeric.engine.api import Bounds, loss_bounds, point_layout
 from symcert.numeric.engine.backends import ArbBackend
 from symcert.numeric.engine.ladder import decide_on_rungs
 from symcert.numeric.evaluation import loss_in
@@ -63,7 +63,7 @@ def difference_decision(
     require_point(loss, second, "the second point")
     one, two = point_layout(first), point_layout(second)
 
-    def compute(bk):
+    def compute(bk: Any) -> dict[str, Bounds]:
         a, b = loss_bounds(bk, loss, one), loss_bounds(bk, loss, two)
         return {"difference": (a[0] - b[1], a[1] - b[0])}
 

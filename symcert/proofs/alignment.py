@@ -156,7 +156,7 @@ class Alignment:
             ends = compiled.value(a), compiled.value(b)
             return max(
                 compiled.value((1 - t) * a + t * b) - ((1 - t) * ends[0] + t * ends[1])
-                for t in np.linspace(0.0, 1.0, points)
+                for t in map(float, np.linspace(0.0, 1.0, points))
             )
 
         return BarrierEstimates(estimate(_floats(self.B)), estimate(_floats(self.aligned)), points)
@@ -273,6 +273,7 @@ def _check_points(A: object, B: object) -> MLP:
                 f"align needs two Points of the same network, got {type(value).__name__} for {name}; "
                 "build them with MLP.point(...)"
             )
+    assert isinstance(A, Point) and isinstance(B, Point)  # checked just above
     if A.mlp != B.mlp:
         raise SpecificationError(
             f"align needs two points of the same network, got the {A.mlp.describe()} "

@@ -242,7 +242,7 @@ def _certify(
             break
         # One round: split every piece that keeps the enclosure wider than tol (the largest first,
         # up to the cap), with one stacked pass for the new points and one for the new pieces.
-        batch = []
+        batch: list[tuple[Fraction, ...]] = []
         while heap and -heap[0][0] - lo > tol and len(heap) + 2 * len(batch) < max_pieces:
             batch.append(heapq.heappop(heap))
             if len(batch) >= _ROUND:
@@ -285,6 +285,6 @@ def _certify(
 _ROUND = 16
 
 
-def _entry(piece: PieceBound) -> tuple:
+def _entry(piece: PieceBound) -> tuple[Fraction, ...]:
     """A heap entry: the largest claim first (ties: the wider piece first)."""
     return (-piece.claim, piece.t0 - piece.t1, piece.t0, piece.t1, piece.own)

@@ -23,6 +23,7 @@ so the loss is convex. For any other loss symcert says it cannot prove convexity
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -77,7 +78,7 @@ def _gram_applies(function: LossFunction, output: str) -> bool:
 
 def _gram_models() -> str:
     """The models the Gram-matrix proof covers, e.g. ``linear regression (mse/sse, identity output)``."""
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[tuple[str | None, str], list[str]] = {}
     for kind in LOSS_KINDS:
         function = loss_function(kind)
         if _gram_applies(function, function.output_activation):
@@ -87,7 +88,7 @@ def _gram_models() -> str:
     )
 
 
-def _powers_of_exp(matrix: sympy.Matrix, positives: dict[sympy.Expr, sympy.Symbol]) -> dict:
+def _powers_of_exp(matrix: sympy.Matrix, positives: dict[sympy.Expr, sympy.Symbol]) -> dict[Any, Any]:
     """Map each ``exp(m z)`` in ``matrix`` (``m`` an integer, ``z`` a known pre-activation) to ``E^m``."""
     mapping = {}
     for atom in matrix.atoms(sympy.exp):
@@ -101,6 +102,8 @@ def _powers_of_exp(matrix: sympy.Matrix, positives: dict[sympy.Expr, sympy.Symbo
 
 def _gram_proof(loss: Loss) -> ConvexityProof:
     mlp = loss.mlp
+    curvature = loss.function.curvature
+    assert curvature is not None  # _gram_applies: a diagonal curvature
     symbols = list(mlp.symbols)
     positives: dict[sympy.Expr, sympy.Symbol] = {}
     claimed = sympy.zeros(len(symbols), len(symbols))
@@ -111,10 +114,10 @@ def _gram_proof(loss: Loss) -> ConvexityProof:
                 continue  # no bias and a zero input: this term does not depend on theta
             J = sympy.Matrix([sympy.diff(zk, s) for s in symbols])
             if loss.function.constant_curvature:
-                weight = loss.function.curvature(None) * loss.scale
+                weight = curvature(None) * loss.scale
             else:
                 E = positives.setdefault(zk, sympy.Symbol(f"E{len(positives)}", positive=True))
-                weight = loss.scale * loss.function.curvature(E)
+                weight = loss.scale * curvature(E)
             claimed += weight * (J * J.T)
     decay = sympy.diag(*[2 * loss.weight_decay if s.name.startswith("W") else 0 for s in symbols])
     claimed += decay
@@ -127,7 +130,7 @@ def _gram_proof(loss: Loss) -> ConvexityProof:
     weight_text = (
         "c_ik = (1/N) e^{z}/(1 + e^{z})^2 > 0 (the sigmoid's derivative)"
         if not loss.function.constant_curvature
-        else f"c_ik = {loss.function.curvature(None)} * {loss.scale} > 0"
+        else f"c_ik = {curvature(None)} * {loss.scale} > 0"
     )
     steps = (
         ProofStep("model", f"{mlp.describe()}: every output pre-activation z_ik is linear in theta"),

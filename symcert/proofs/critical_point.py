@@ -98,7 +98,7 @@ def float_hessian(loss: Loss, x: np.ndarray) -> np.ndarray:
     """The Hessian at the float vector ``x`` (midpoints of the engine's float64 enclosure; evidence)."""
     values = [Fraction(float(v)) for v in x]
     lo, hi = hessian_over_box(F64Backend(), loss, values, values)
-    return 0.5 * lo + 0.5 * hi
+    return np.asarray(0.5 * lo + 0.5 * hi)
 
 
 def _approximation(loss: Loss, approx: Any) -> np.ndarray:
@@ -195,6 +195,19 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
             "continuous symmetry; no box holds a unique critical point",
         )
     Y = approximate_inverse(H)
+    if Y is None:  # inv failed or overflowed (a Hessian with inf or NaN): nothing to test with
+        return CriticalPoint(
+            *common,
+            Fraction(0),
+            "undecided",
+            None,
+            steps,
+            gnorm,
+            evidence,
+            "float64",
+            "undecided: the float64 Hessian at the approximate critical point has no finite inverse, "
+            "so the Krawczyk test has no preconditioner",
+        )
     if radius is not None:
         fixed = require_exact_t(radius, "radius")
         if fixed <= 0:
@@ -252,10 +265,10 @@ def _dyadic_above(value: float) -> Fraction:
 
 def _gradient_mid(loss: Loss, c: Sequence[Fraction]) -> np.ndarray:
     lo, hi = gradient_over_box(F64Backend(), loss, c, c)
-    return 0.5 * lo + 0.5 * hi
+    return np.asarray(0.5 * lo + 0.5 * hi)
 
 
-def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
+def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list[Any]:
     from flint import arb
 
     if batched(loss):  # back-propagation is one pass: take the tight Arb enclosure on every rung
@@ -271,7 +284,7 @@ def _gradient_balls(bk: Any, loss: Loss, c: Sequence[Fraction]) -> list:
     return [arb(v.mid(), v.rad()) for v in (x.item() if hasattr(x, "item") else x for x in found)]
 
 
-def _hessian_balls(bk: Any, loss: Loss, lower: list, upper: list) -> Any:
+def _hessian_balls(bk: Any, loss: Loss, lower: list[Fraction], upper: list[Fraction]) -> Any:
     from flint import arb_mat
 
     found = hessian_over_box(bk, loss, lower, upper)

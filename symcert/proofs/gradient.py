@@ -37,6 +37,7 @@ rigorously nonzero. A wrong degree ``k`` is refuted the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,9 +50,11 @@ from symcert.numeric.decide import Decision, decide
 from symcert.numeric.derivatives import gradient_enclosure, gradient_in
 from symcert.proofs.invariance import ProofStep
 from symcert.symbolic.canonical import Canonicalizer
+from symcert.symbolic.elements import GroupElement
 from symcert.symbolic.group import ContinuousFamily, Rescale, parse_element, rescale
 from symcert.symbolic.lemmas import SIGMA, SIGMA_PRIME, Lemma, euler_lemma, lemma_residues, lemmas_for
 from symcert.symbolic.losses import Loss
+from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 from symcert.symbolic.translation import Translate, translate
 
@@ -156,29 +159,32 @@ def prove_gradient_identity(
     """
     if not isinstance(loss, Loss):
         raise SpecificationError(f"loss must be a Loss, got {type(loss).__name__}")
-    if isinstance(symmetry, str):
-        symmetry = parse_element(symmetry)
-    if isinstance(symmetry, ContinuousFamily) and symmetry.kind == "translation":
-        symmetry = translate(1)
-    if isinstance(symmetry, Translate):
-        symmetry.check(loss.mlp)
-        return translation_gradient_identity(loss, symmetry)
-    if isinstance(symmetry, ContinuousFamily):
+    element: GroupElement | ContinuousFamily = (
+        parse_element(symmetry) if isinstance(symmetry, str) else symmetry
+    )
+    if isinstance(element, ContinuousFamily) and element.kind == "translation":
+        element = translate(1)
+    if isinstance(element, Translate):
+        element.check(loss.mlp)
+        return translation_gradient_identity(loss, element)
+    if isinstance(element, ContinuousFamily):
+        degree = element.degree
+        assert degree is not None  # a rescaling family (the translations went above)
         parts = tuple(
-            prove_gradient_identity(loss, rescale(symmetry.layer, j, 1, symmetry.degree))
-            for j in range(symmetry.dimension)
+            prove_gradient_identity(loss, rescale(element.layer, j, 1, degree))
+            for j in range(element.dimension)
         )
         statuses = {p.status for p in parts}
         status = "proved" if statuses == {"proved"} else ("refuted" if "refuted" in statuses else "undecided")
         first = parts[0]
-        claim = f"the gradient identity of every unit of {symmetry.description.split(' for ')[0]}"
+        claim = f"the gradient identity of every unit of {element.description.split(' for ')[0]}"
         steps = (ProofStep("statement", claim), ProofStep("units", f"{len(parts)} identities, one per unit"))
         return GradientProof(
             claim,
             loss,
-            symmetry.layer,
+            element.layer,
             None,
-            symmetry.degree,
+            degree,
             (),
             (),
             status,
@@ -186,16 +192,18 @@ def prove_gradient_identity(
             first.lemma,
             parts=parts,
         )
-    if not isinstance(symmetry, Rescale):
+    if not isinstance(element, Rescale):
         raise SpecificationError(
             f"symmetry must be a rescaling such as rescale(1, 0, 2, degree=2) or a continuous family, "
-            f"got {symmetry!r}"
+            f"got {element!r}"
         )
-    symmetry.check(loss.mlp)
-    return _prove_unit(loss, symmetry)
+    element.check(loss.mlp)
+    return _prove_unit(loss, element)
 
 
-def _claim(loss: Loss, element: Rescale, incoming, outgoing) -> str:
+def _claim(
+    loss: Loss, element: Rescale, incoming: tuple[sympy.Symbol, ...], outgoing: tuple[sympy.Symbol, ...]
+) -> str:
     k = element.degree
     times = "" if k == 1 else f"{k} * "
     return (
@@ -213,7 +221,7 @@ def _prove_unit(loss: Loss, element: Rescale) -> GradientProof:
     D = sympy.Add(*[p * sympy.diff(expr, p) for p in incoming]) - k * sympy.Add(
         *[v * sympy.diff(expr, v) for v in outgoing]
     )
-    steps = [
+    steps: list[ProofStep] = [
         ProofStep("statement", claim),
         ProofStep(
             "identity",
@@ -261,8 +269,19 @@ def _prove_unit(loss: Loss, element: Rescale) -> GradientProof:
     return _refute_or_leave(make, loss, element, steps, lemma)
 
 
-def _maker(claim, loss, element, incoming, outgoing):
-    def make(status, steps, lemma, counterexample=None):
+def _maker(
+    claim: str,
+    loss: Loss,
+    element: Rescale,
+    incoming: tuple[sympy.Symbol, ...],
+    outgoing: tuple[sympy.Symbol, ...],
+) -> Callable[..., GradientProof]:
+    def make(
+        status: str,
+        steps: list[ProofStep],
+        lemma: Lemma | None,
+        counterexample: tuple[Point, Decision] | None = None,
+    ) -> GradientProof:
         return GradientProof(
             claim,
             loss,
@@ -307,7 +326,7 @@ def _apply_euler(loss: Loss, D: sympy.Expr, layer: int, unit: int, k: int) -> sy
     return sympy.expand(sympy.Add(*terms) + sympy.Add(*replaced))
 
 
-def _pre_activation(mlp, x, layer: int, unit: int) -> sympy.Expr:
+def _pre_activation(mlp: MLP, x: list[Any], layer: int, unit: int) -> sympy.Expr:
     """The unit's pre-activation at input ``x``, with the abstract activation below it."""
     a = list(x)
     for l, layer_params in enumerate(mlp.layers(mlp.symbols), start=1):
@@ -321,7 +340,13 @@ def _pre_activation(mlp, x, layer: int, unit: int) -> sympy.Expr:
     raise AssertionError("unreachable: the layer is hidden")
 
 
-def _refute_or_leave(make, loss: Loss, element: Rescale, steps: list, lemma) -> GradientProof:
+def _refute_or_leave(
+    make: Callable[..., GradientProof],
+    loss: Loss,
+    element: Rescale,
+    steps: list[ProofStep],
+    lemma: Lemma | None,
+) -> GradientProof:
     found = _counterexample(loss, element)
     if found is None:
         steps.append(
@@ -397,6 +422,7 @@ def translation_gradient_identity(loss: Loss, element: Translate) -> GradientPro
     """
     mlp = loss.mlp
     biases = mlp.layers(mlp.symbols)[-1].biases
+    assert biases is not None  # element.check(mlp): a translation needs biases
     incoming = tuple(biases[k] for k in element.shifted(mlp))
     claim = (
         f"sum over b in ({', '.join(map(str, incoming))}) of dL/db = 0 for every theta, "
@@ -436,7 +462,7 @@ def translation_gradient_identity(loss: Loss, element: Translate) -> GradientPro
         ),
     ]
 
-    def make(status, counterexample=None):
+    def make(status: str, counterexample: tuple[Point, Decision] | None = None) -> GradientProof:
         return GradientProof(
             claim,
             loss,
@@ -525,7 +551,7 @@ def _by_the_chain_rule(loss: Loss, biases: tuple[sympy.Symbol, ...]) -> bool:
     from symcert.symbolic.network import forward
 
     mlp = loss.mlp
-    last = list(mlp.layers(mlp.symbols)[-1].biases)
+    last = list(mlp.layers(mlp.symbols)[-1].biases or ())
     moved = [last.index(b) for b in biases]
     for x in loss.data.xs:
         z = forward(mlp, mlp.symbols, list(x), SIGMA, list)

@@ -166,7 +166,7 @@ def certify_graph_chord(
         return {"L(A)": LA, "L(B)": LB, "L(M)": LM, "barrier": barrier}
 
     decision, enclosures = decide_on_rungs(compute, "barrier", ">", CHORD.ladder(dps))
-    notes = (
+    notes: tuple[str, ...] = (
         f"B = {element_text(element)}(A), a symmetry derived from the graph; M = (A + B)/2 exactly",
         "decided on enclosures of L(A), L(B) and L(M) alike (no use of L(A) = L(B)); "
         + decision.describe("barrier"),
@@ -193,7 +193,7 @@ def arb_estimate(loss: GraphLoss) -> float:
     for node in graph.nodes:
         size = math.prod(graph.shapes[node.name])
         if isinstance(node.layer, Conv):
-            fan = graph.shapes[node.inputs[0]][0] * math.prod(node.layer.kernel)
+            fan = graph.shapes[node.sources[0]][0] * math.prod(node.layer.kernel)
             size += size // node.layer.channels * fan  # the patch matrix
         entries += size
     return 3 * loss.n_points * entries * _ARB_SECONDS_PER_ENTRY
@@ -246,7 +246,7 @@ def best_graph_element(
             "channel); a chord certificate needs a symmetry"
         )
     base = float_loss(loss, A)
-    best, gap = None, -np.inf
+    best, gap = candidates[0], -np.inf  # kept when every gap is NaN (an overflow): the search is no proof
     for element in candidates:
         B = apply(spec, A, element)
         g = float_loss(loss, _midpoint(A, graph.check_parameters(B))) - (base + float_loss(loss, B)) / 2

@@ -175,7 +175,7 @@ def prove_graph_invariance(
         )
     graph = spec.graph
     name = element_text(element) if element is not None else "the given tensor actions"
-    hypothesis = tensor_actions(spec, element) if element is not None else dict(actions)
+    hypothesis = tensor_actions(spec, element) if element is not None else dict(actions or {})
     unknown = sorted(set(hypothesis) - set(graph.shapes))
     if unknown:
         raise SpecificationError(
@@ -237,10 +237,10 @@ def prove_graph_invariance(
 def _compose(graph: Graph, hypothesis: dict[str, TensorAction]) -> tuple[list[NodeStep], dict]:
     steps, acts = [], {}
     for node in graph.nodes:
-        ins = tuple(hypothesis.get(s, IDENTITY) for s in node.inputs)
+        ins = tuple(hypothesis.get(s, IDENTITY) for s in node.sources)
         out = hypothesis.get(node.name, IDENTITY)
         local = Local(
-            node.name, ins, out, tuple(graph.input_shapes(node)), graph.shapes[node.name], node.inputs
+            node.name, ins, out, tuple(graph.input_shapes(node)), graph.shapes[node.name], node.sources
         )
         what = node.layer.describe()
         if all(a.is_identity for a in (*ins, out)):
@@ -302,8 +302,9 @@ def _spot(spec: PermutationSpec, element: Element, seed: int, force: bool = True
     graph, params = spec.graph, random_parameters(spec.graph, seed=seed)
     logits = next((t for t in spec.translations if t.absorber == LOSS), None)
     shift = isinstance(element, Translate) and logits is not None and element.parameter == logits.parameter
+    c = element.shift if isinstance(element, Translate) else Fraction(0)
     if graph.n_parameters > MAX_EXACT_SPOT_PARAMETERS:
-        return _float_spot(spec, params, element, seed, element.shift if shift else 0)
+        return _float_spot(spec, params, element, seed, c if shift else Fraction(0))
     if not shift:
         return spot_check(spec, params, element, seed=seed, batch=2, force=force)
     # the logits move by c; the loss's softmax cancels it: compare the logits' change with c exactly
@@ -313,11 +314,11 @@ def _spot(spec: PermutationSpec, element: Element, seed: int, force: bool = True
         before, after = (evaluate(graph, p, x, arithmetic="exact") for p in (params, moved))
     except ExactnessError:
         before, after = (evaluate(graph, p, x, arithmetic="mpmath", dps=50) for p in (params, moved))
-        gap = max(abs(a - b - element.shift) for a, b in zip(after.ravel(), before.ravel(), strict=True))
+        gap = max(abs(a - b - c) for a, b in zip(after.ravel(), before.ravel(), strict=True))
         if float(gap) <= 1e-45 * max([float(abs(v)) for v in before.ravel()] + [1.0]):
             return SpotCheck("logits shifted by c to 45 digits (mpmath: evidence, not proof)", False, gap)
         return SpotCheck("differs", False, gap)
-    gap = max(abs(a - b - element.shift) for a, b in zip(after.ravel(), before.ravel(), strict=True))
+    gap = max(abs(a - b - c) for a, b in zip(after.ravel(), before.ravel(), strict=True))
     return SpotCheck("logits shifted by exactly c (exact)" if gap == 0 else "differs", True, gap)
 
 

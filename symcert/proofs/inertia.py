@@ -139,6 +139,8 @@ def certify_inertia(
     if values.size and values[0] < 0:
         direction, dHd = _witness(loss, lower, upper, keep, vectors[:, 0])
     pinned: dict[str, tuple[Fraction, Fraction]] = {}
+    negative: int | None
+    positive: int | None
     if counts is not None:
         negative, positive = counts
         verdict = saddle_verdict(negative, positive)

@@ -259,21 +259,22 @@ class _Prover:
     def find_counterexample(self, element: GroupElement) -> tuple[Counterexample | None, bool]:
         """A rigorous counterexample, or None and whether every difference was within the tolerance."""
         tiny = True
+        target = self.target
         for seed in range(REFUTATION_TRIES):
             point = self.mlp.random_point(seed, scale=2, denominator=4 + seed % 5)
             image = element(point)
-            if isinstance(self.target, Loss):
+            if isinstance(target, Loss):
                 x = None
-                difference = self._difference(
-                    lambda ctx, values: loss_in(ctx, self.target, values), point, image
-                )
+                difference = self._difference(lambda ctx, values: loss_in(ctx, target, values), point, image)
             else:
                 x = tuple(sympy.Rational(((seed * 7 + 3 * k) % 9) - 4, 3) for k in range(len(self.inputs)))
                 difference = None
                 for m in range(self.mlp.widths[-1]):
-                    difference = self._difference(
-                        lambda ctx, values, m=m, x=x: output_in(ctx, self.mlp, values, x)[m], point, image
-                    )
+
+                    def output_m(ctx: Any, values: tuple[Any, ...], m: int = m, x: Any = x) -> Any:
+                        return output_in(ctx, self.mlp, values, x)[m]
+
+                    difference = self._difference(output_m, point, image)
                     tiny = tiny and _within(difference)
                     if difference.proved:
                         break
@@ -283,7 +284,7 @@ class _Prover:
         return None, tiny
 
     @staticmethod
-    def _difference(evaluate: Callable[[Any, tuple], Any], point: Point, image: Point) -> Decision:
+    def _difference(evaluate: Callable[[Any, tuple[Any, ...]], Any], point: Point, image: Point) -> Decision:
         return decide(lambda ctx: evaluate(ctx, image.values) - evaluate(ctx, point.values), "!=", (30, 60))
 
 

@@ -42,7 +42,7 @@ from symcert.errors import SpecificationError
 from symcert.symbolic.elements import Swap, swap
 from symcert.symbolic.examples import default_example
 from symcert.symbolic.losses import Loss
-from symcert.symbolic.network import MLP, forward
+from symcert.symbolic.network import MLP, Layer, forward
 from symcert.symbolic.point import Point
 
 __all__ = ["Move", "recognise_move", "prove_move", "symmetry_chain", "simsek_contrast"]
@@ -66,12 +66,12 @@ class Move:
         return {"move": self.kind, "layer": self.layer, key: value}
 
 
-def _incoming(layers: list, l: int, j: int) -> tuple:
+def _incoming(layers: list[Layer], l: int, j: int) -> tuple[Any, ...]:
     here = layers[l - 1]
     return (tuple(here.weights[j]), None if here.biases is None else here.biases[j])
 
 
-def _outgoing(layers: list, l: int, j: int) -> tuple:
+def _outgoing(layers: list[Layer], l: int, j: int) -> tuple[Any, ...]:
     return tuple(row[j] for row in layers[l].weights)
 
 
@@ -145,13 +145,13 @@ def prove_move(P: Point, Q: Point) -> bool:
     return all(sympy.expand(u - v) == 0 for u, v in zip(after, before))
 
 
-def _same_block(mlp: MLP, fixed: list, moving: list, l: int) -> bool:
+def _same_block(mlp: MLP, fixed: list[Layer], moving: list[Layer], l: int) -> bool:
     """True when ``z_{l+1}`` expands to the same expression at ``P`` and along the move, ``a`` symbolic."""
     a = [sympy.Symbol(f"a{k + 1}", real=True) for k in range(mlp.widths[l - 1])]
     return all(sympy.expand(u - v) == 0 for u, v in zip(_block(mlp, moving, l, a), _block(mlp, fixed, l, a)))
 
 
-def _block(mlp: MLP, layers: list, l: int, a: list) -> list:
+def _block(mlp: MLP, layers: list[Layer], l: int, a: list[Any]) -> list[Any]:
     """``z_{l+1} = W_{l+1} sigma(W_l a + b_l) + b_{l+1}`` for the activations ``a`` of layer ``l - 1``."""
     here, after = layers[l - 1], layers[l]
     hidden = [
@@ -167,9 +167,9 @@ def _block(mlp: MLP, layers: list, l: int, a: list) -> list:
 
 
 def _with_unit(
-    P: Point, l: int, j: int, incoming: tuple | None = None, outgoing: tuple | None = None
+    P: Point, l: int, j: int, incoming: tuple[Any, ...] | None = None, outgoing: tuple[Any, ...] | None = None
 ) -> Point:
-    layers = [
+    layers: list[list[Any]] = [
         [list(map(list, layer.weights)), None if layer.biases is None else list(layer.biases)]
         for layer in P.layers
     ]
@@ -180,7 +180,7 @@ def _with_unit(
     if outgoing is not None:
         for row, v in zip(layers[l][0], outgoing):
             row[j] = v
-    flat: list = []
+    flat: list[Any] = []
     for weights, biases in layers:
         for row in weights:
             flat.extend(row)
@@ -195,14 +195,10 @@ def _exchange(chain: list[Point], l: int, i: int, dead: int) -> None:
     layers = P.layers
     parked, live, out = _incoming(layers, l, dead), _incoming(layers, l, i), _outgoing(layers, l, i)
     zero = tuple(sympy.Integer(0) for _ in out)
-    steps = [
-        _with_unit(P, l, dead, incoming=live),  # rotate the dead unit onto unit i
-        None,
-        None,
-    ]
-    steps[1] = _with_unit(_with_unit(steps[0], l, dead, outgoing=out), l, i, outgoing=zero)  # shift
-    steps[2] = _with_unit(steps[1], l, i, incoming=parked)  # rotate the emptied unit onto the old place
-    for Q in steps:
+    rotated = _with_unit(P, l, dead, incoming=live)  # rotate the dead unit onto unit i
+    shifted = _with_unit(_with_unit(rotated, l, dead, outgoing=out), l, i, outgoing=zero)  # shift
+    back = _with_unit(shifted, l, i, incoming=parked)  # rotate the emptied unit onto the old place
+    for Q in (rotated, shifted, back):
         if Q != chain[-1]:
             chain.append(Q)
 
@@ -302,7 +298,7 @@ def symmetry_chain(A: Point, element: Any) -> list[Point]:
     return chain
 
 
-def simsek_contrast() -> tuple[tuple[str, Loss, list], tuple[str, Loss, list]]:
+def simsek_contrast() -> tuple[tuple[str, Loss, list[Point]], tuple[str, Loss, list[Point]]]:
     """The default example: ``(title, loss, points)`` for the 1-2-1 teacher's straight segment to
     ``swap(A)`` and for the 1-3-1 student's chain of exact moves (its third unit dead).
 

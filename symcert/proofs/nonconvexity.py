@@ -87,6 +87,7 @@ def certify_nonconvexity(
     if convexity.status == "proved":
         note = "the loss is convex (prove_convexity): no certificate of non-convexity can exist"
         return Certificate(kind, "refuted", loss, A, B, element, {}, None, dps, {}, (note,))
+    assert spec.certify is not None  # every kind of KINDS has its prover here
     with wanting_digits(digits):
         return spec.certify(loss, A, B, element, dps, t0, layer)
 

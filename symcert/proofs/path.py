@@ -201,7 +201,7 @@ def certify_path(
         raise SpecificationError(f"tol must be > 0, got {tol}")
     start = time.perf_counter()
     step = 2 if curve == "bezier" else 1
-    segments = []
+    segments: list[PathSegment] = []
     starts = range(0, len(points) - 1, step)
     for i in starts:
         if progress is not None:
@@ -257,7 +257,7 @@ def _check(loss: Loss, points: Any, curve: str) -> list[Point]:
             "Bezier curves need an odd number of control points (A, C1, P2, ..., B), at least 3; "
             f"got {len(points)}"
         )
-    return points
+    return list(points)  # every item is a Point (checked above)
 
 
 def _value(loss: Loss, point: Point) -> Bounds:
@@ -279,7 +279,9 @@ def _exact_value(loss: Loss, point: Point) -> sympy.Rational | None:
     return value if isinstance(value, sympy.Rational) else None
 
 
-def _segment(loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, options: dict) -> PathSegment:
+def _segment(
+    loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, options: dict[str, Any]
+) -> PathSegment:
     if C is None and moves and not loss.weight_decay:
         move = recognise_move(P, Q)
         if move is not None and prove_move(P, Q):
@@ -290,7 +292,7 @@ def _segment(loss: Loss, P: Point, C: Point | None, Q: Point, moves: bool, optio
     return _curved(loss, P, C, Q, options)
 
 
-def _straight(loss: Loss, P: Point, Q: Point, options: dict) -> PathSegment:
+def _straight(loss: Loss, P: Point, Q: Point, options: dict[str, Any]) -> PathSegment:
     """The barrier's branch and bound with the constant chord ``c = (L(P) + L(Q))/2`` (form ``midpoint``).
 
     Its pieces bound ``L - c_lo`` (``c_lo`` the lower end of the chord's enclosure) and its lower bound
@@ -306,7 +308,7 @@ def _straight(loss: Loss, P: Point, Q: Point, options: dict) -> PathSegment:
     return PathSegment(P, Q, None, None, r.lo + c_hi, r.hi + c_lo, r.status, r.witness, pieces, r.samples)
 
 
-def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict) -> PathSegment:
+def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict[str, Any]) -> PathSegment:
     """Branch and bound over ``t`` on a Bezier curve: split the piece with the largest claim first."""
     tol, max_pieces, max_seconds = options["tol"], options["max_pieces"], options["max_seconds"]
     start = time.perf_counter()
@@ -332,6 +334,6 @@ def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict) -> PathSegm
     return PathSegment(P, Q, C, None, lo, hi, status, witness, pieces, samples)
 
 
-def _entry(piece: Any) -> tuple:
+def _entry(piece: Any) -> tuple[Any, ...]:
     """A heap entry: the largest claim first (ties: the wider piece first)."""
     return (-piece.claim, piece.t0 - piece.t1, piece.t0, piece.t1, piece.own)

@@ -94,6 +94,7 @@ def with_chord_step(certificate: Certificate, ladder: Sequence[int]) -> Certific
     if certificate.status != "proved" or certificate.spec.parameter("h") is None:  # kinds that reduce
         return certificate
     t0 = certificate.parameters.get("t0", sympy.Rational(1, 2))
+    assert certificate.B is not None  # a curvature or Hessian certificate has its segment's B
     step = chord_step(certificate.loss, certificate.A, certificate.B, t0, ladder)
     if step is None:
         note = f"no step h >= 2^-{MAX_HALVINGS} decided the chord phi(t0-h) + phi(t0+h) < 2 phi(t0)"

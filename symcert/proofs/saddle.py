@@ -31,6 +31,7 @@ outside ``[0, 1]`` flips the sign of the block ``lam (1 - lam) B`` of the splitt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -94,7 +95,9 @@ def lifted_loss(loss: Loss, layer: int) -> Loss:
     return Loss(lifted_mlp(loss.mlp, layer), loss.data, loss.kind, 0, loss.factor)
 
 
-def lifted_box(mlp: Any, lower, upper, layer: int, unit: int, lam: Fraction) -> tuple[tuple, tuple]:
+def lifted_box(
+    mlp: Any, lower: Sequence[Any], upper: Sequence[Any], layer: int, unit: int, lam: Fraction
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """The interval hull of ``M X`` (each wide coordinate is a multiple of one narrow coordinate)."""
     a = lift_values(mlp, list(lower), layer, unit, lam)
     b = lift_values(mlp, list(upper), layer, unit, lam)

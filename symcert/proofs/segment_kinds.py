@@ -33,7 +33,9 @@ def certify_on_segment(
     """The ``curvature``, ``hessian`` or ``critical_pair`` certificate (the kind's ladder from ``dps``)."""
     from symcert.proofs.kinds import kind_of
 
-    return kind_of(kind).certify(loss, A, B, element, dps, t0, 1)
+    certify = kind_of(kind).certify
+    assert certify is not None  # the segment kinds have their provers
+    return certify(loss, A, B, element, dps, t0, 1)
 
 
 def segment_certificate(

@@ -40,7 +40,7 @@ from typing import Any
 
 from symcert.errors import SpecificationError
 from symcert.proofs.invariance import Proof, ProofStep, prove_invariance
-from symcert.symbolic.elements import Flip, FlipIn, GroupElement, Swap
+from symcert.symbolic.elements import Flip, FlipIn, GroupElement, MutableLayer, Swap
 from symcert.symbolic.generic import permutation_lemma
 from symcert.symbolic.lemmas import Lemma, lemmas_for
 from symcert.symbolic.network import MLP, Layer
@@ -116,17 +116,15 @@ def _factor(mlp: MLP, symbols: list[Layer], lemmas: dict[str, Lemma], factor: Gr
     return Proof(_claim(mlp, factor), mlp, factor, "proved", steps, used)
 
 
-def _copy(symbols: list[Layer]) -> list[Layer]:
+def _copy(symbols: list[Layer]) -> list[MutableLayer]:
     return [
-        Layer([list(r) for r in s.weights], None if s.biases is None else list(s.biases)) for s in symbols
+        MutableLayer([list(r) for r in s.weights], None if s.biases is None else list(s.biases))
+        for s in symbols
     ]
 
 
-def _frozen(layers: list[Layer]) -> list[Layer]:
-    return [
-        Layer(tuple(tuple(r) for r in s.weights), None if s.biases is None else tuple(s.biases))
-        for s in layers
-    ]
+def _frozen(layers: list[MutableLayer]) -> list[Layer]:
+    return [s.frozen() for s in layers]
 
 
 def _structural_map(

@@ -73,12 +73,13 @@ class Activation:
     slope: sympy.Rational | None = None
     latex: str = field(repr=False, compare=False, default="")
     coq: CoqForm | None = field(repr=False, compare=False, default=None)
-    _sympy: Callable[[sympy.Expr, Any], sympy.Expr] = field(repr=False, compare=False, default=None)
-    _mp: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
-    _iv: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
-    _float: Callable[[Any, Any], Any] = field(repr=False, compare=False, default=None)
-    _dfloat: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, default=None)
-    _jets: Callable[[Any, Any, int, Any], tuple] = field(repr=False, compare=False, default=None)
+    # the forms: every entry declares all of them (keyword-only, required)
+    _sympy: Callable[[sympy.Expr, Any], sympy.Expr] = field(repr=False, compare=False, kw_only=True)
+    _mp: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, kw_only=True)
+    _iv: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, kw_only=True)
+    _float: Callable[[Any, Any], Any] = field(repr=False, compare=False, kw_only=True)
+    _dfloat: Callable[[Any, Any, Any], Any] = field(repr=False, compare=False, kw_only=True)
+    _jets: Callable[[Any, Any, int, Any], tuple[Any, ...]] = field(repr=False, compare=False, kw_only=True)
 
     @property
     def label(self) -> str:
@@ -120,7 +121,7 @@ class Activation:
         """``s'(z)`` in float64, given ``z`` and ``a = s(z)`` (at a kink: the right derivative's 0 side)."""
         return self._dfloat(z, a, self.slope)
 
-    def jets(self, bk: Any, z: Any, order: int) -> tuple:
+    def jets(self, bk: Any, z: Any, order: int) -> tuple[Any, ...]:
         """``(s(z), s'(z), s''(z))`` on the engine's arithmetic ``bk`` (derivatives None if not smooth).
 
         ``bk`` is a backend of :mod:`symcert.numeric.engine.backends`; the second derivative may be
@@ -183,25 +184,25 @@ class OutputActivation:
     """The output layer's map from pre-activations ``z`` (a list) to outputs."""
 
     name: str
-    _sympy: Callable[[list], list] = field(repr=False, compare=False, default=None)
-    _numeric: Callable[[Any, list], list] = field(repr=False, compare=False, default=None)
+    _sympy: Callable[[list[Any]], list[Any]] = field(repr=False, compare=False)
+    _numeric: Callable[[Any, list[Any]], list[Any]] = field(repr=False, compare=False)
 
     def sympy(self, z: list[sympy.Expr]) -> list[sympy.Expr]:
         """The outputs as SymPy expressions."""
         return self._sympy(z)
 
-    def numeric(self, ctx: Any, z: list) -> list:
+    def numeric(self, ctx: Any, z: list[Any]) -> list[Any]:
         """The outputs in an mpmath context (plain or interval)."""
         return self._numeric(ctx, z)
 
 
-def _softmax_sympy(z):
+def _softmax_sympy(z: list[sympy.Expr]) -> list[sympy.Expr]:
     exps = [sympy.exp(v) for v in z]
     total = sympy.Add(*exps)
     return [e / total for e in exps]
 
 
-def _softmax_numeric(ctx, z):
+def _softmax_numeric(ctx: Any, z: list[Any]) -> list[Any]:
     # exp(z_k) / sum_j exp(z_j) = 1 / sum_j exp(z_j - z_k): each term in (0, 1].
     return [1 / ctx.fsum([ctx.exp(v - zk) for v in z]) for zk in z]
 

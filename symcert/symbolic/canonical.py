@@ -66,6 +66,7 @@ class Canonicalizer:
         known = self._memo.get(node)
         if known is not None:
             return known
+        result: tuple[sympy.Basic, frozenset[str]]
         if not node.args or not (node.free_symbols or node.has(SIGMA)):
             result = (node, frozenset())
         else:
@@ -97,7 +98,7 @@ def canonicalize(
     return form
 
 
-def _normal_sigma(u: sympy.Expr, lemmas: Collection[str], uses: dict[str, int], degree: int) -> sympy.Expr:
+def _normal_sigma(u: sympy.Expr, lemmas: frozenset[str], uses: dict[str, int], degree: int) -> sympy.Expr:
     coefficient = sympy.Integer(1)
     if u == 0:  # sigma(0) = -sigma(0) (odd), alpha sigma(0) (homogeneous) or 1 - sigma(0) (complement)
         for key, value in (("odd", 0), ("homogeneous", 0), ("complement", sympy.Rational(1, 2))):

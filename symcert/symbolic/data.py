@@ -23,6 +23,8 @@ from symcert.limits import MAX_POINTS
 from symcert.symbolic.exact import to_rational
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from symcert.symbolic.network import MLP
     from symcert.symbolic.point import Point
 
@@ -50,7 +52,7 @@ class Dataset:
     ys: tuple[tuple[sympy.Expr, ...], ...]
     teacher_of: Teacher | None
 
-    def __init__(self, xs: Sequence[Any], ys: Sequence[Any]) -> None:
+    def __init__(self, xs: Sequence[Any] | np.ndarray, ys: Sequence[Any] | np.ndarray) -> None:
         inputs = _vectors(xs, "xs")
         targets = _vectors(ys, "ys")
         if len(inputs) != len(targets):
@@ -60,13 +62,18 @@ class Dataset:
             )
         self._set(inputs, targets, None)
 
-    def _set(self, xs, ys, teacher) -> None:
+    def _set(
+        self,
+        xs: tuple[tuple[sympy.Rational, ...], ...],
+        ys: tuple[tuple[sympy.Expr, ...], ...],
+        teacher: Teacher | None,
+    ) -> None:
         object.__setattr__(self, "xs", xs)
         object.__setattr__(self, "ys", ys)
         object.__setattr__(self, "teacher_of", teacher)
 
     @classmethod
-    def teacher(cls, mlp: MLP, point: Point, xs: Sequence[Any]) -> Dataset:
+    def teacher(cls, mlp: MLP, point: Point, xs: Sequence[Any] | np.ndarray) -> Dataset:
         """Data labelled by the network ``mlp`` at ``point``: targets are its exact outputs."""
         from symcert.symbolic.point import Point
 

@@ -59,6 +59,19 @@ def _check_index(value: object, what: str) -> int:
     return value
 
 
+@dataclass
+class MutableLayer:
+    """A layer's parameters as lists, which a group element changes in place while it acts."""
+
+    weights: list[list[Any]]
+    biases: list[Any] | None
+
+    def frozen(self) -> Layer:
+        """The same parameters as a :class:`Layer` of tuples."""
+        biases = None if self.biases is None else tuple(self.biases)
+        return Layer(tuple(tuple(row) for row in self.weights), biases)
+
+
 class GroupElement:
     """Base class of the group elements; subclasses implement :meth:`_act`."""
 
@@ -89,16 +102,18 @@ class GroupElement:
         """The image of flat parameters ``values`` (symbols or numbers)."""
         self.check(mlp)
         layers = [
-            Layer([list(row) for row in layer.weights], None if layer.biases is None else list(layer.biases))
+            MutableLayer(
+                [list(row) for row in layer.weights], None if layer.biases is None else list(layer.biases)
+            )
             for layer in mlp.layers(values)
         ]
         self._act_layers(mlp, layers)
-        return mlp.flatten(layers)
+        return mlp.flatten([layer.frozen() for layer in layers])
 
-    def _act_layers(self, mlp: MLP, layers: list[Layer]) -> None:
+    def _act_layers(self, mlp: MLP, layers: list[MutableLayer]) -> None:
         self._act(mlp, layers[self.layer - 1], layers[self.layer])
 
-    def _act(self, mlp: MLP, here: Layer, after: Layer) -> None:
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         raise NotImplementedError
 
     def __call__(self, point: Point) -> Point:
@@ -140,7 +155,7 @@ class Swap(GroupElement):
     def units(self) -> tuple[int, ...]:
         return (self.i, self.j)
 
-    def _act(self, mlp, here, after):
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         i, j = self.i, self.j
         here.weights[i], here.weights[j] = here.weights[j], here.weights[i]
         if here.biases is not None:
@@ -175,7 +190,7 @@ class Flip(GroupElement):
     def units(self) -> tuple[int, ...]:
         return (self.unit,)
 
-    def _act(self, mlp, here, after):
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         u = self.unit
         here.weights[u] = [-w for w in here.weights[u]]
         if here.biases is not None:
@@ -213,7 +228,7 @@ class FlipIn(GroupElement):
     def units(self) -> tuple[int, ...]:
         return (self.unit,)
 
-    def _act(self, mlp, here, after):
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         u = self.unit
         here.weights[u] = [-w for w in here.weights[u]]
         if here.biases is not None:
@@ -256,7 +271,7 @@ class Rescale(GroupElement):
     def units(self) -> tuple[int, ...]:
         return (self.unit,)
 
-    def _act(self, mlp, here, after):
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         u, alpha = self.unit, self.alpha
         here.weights[u] = [alpha * w for w in here.weights[u]]
         if here.biases is not None:
@@ -314,7 +329,7 @@ class LayerSign(GroupElement):
                 f"{self} negates W{self.last}, but {mlp.describe()} has weight matrices W1 to W{mlp.depth}"
             )
 
-    def _act_layers(self, mlp, layers):
+    def _act_layers(self, mlp: MLP, layers: list[MutableLayer]) -> None:
         for l in (self.layer, self.last):
             layer = layers[l - 1]
             for j, row in enumerate(layer.weights):

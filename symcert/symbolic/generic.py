@@ -20,7 +20,9 @@ Eq(Sum(sigma(x*w[pi(j)] + b[pi(j)])*v[pi(j)], (j, 1, n)), Sum(sigma(x*w[k] + b[k
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -36,7 +38,7 @@ v, w, b = sympy.IndexedBase("v"), sympy.IndexedBase("w"), sympy.IndexedBase("b")
 pi = sympy.Function("pi")
 
 
-def _unit_sum(index_map, index: sympy.Symbol, width: sympy.Expr) -> sympy.Sum:
+def _unit_sum(index_map: Callable[[Any], Any], index: sympy.Symbol, width: sympy.Expr) -> sympy.Sum:
     i = index_map(index)
     return sympy.Sum(v[i] * SIGMA(w[i] * x + b[i]), (index, 1, width))
 

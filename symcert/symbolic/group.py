@@ -216,6 +216,7 @@ class ContinuousFamily:
         """The member that rescales ``unit`` by ``alpha`` (of a translation: shifts by ``alpha``)."""
         if self.kind == "translation":
             return translate(alpha)
+        assert self.degree is not None  # a rescaling family has its degree
         return rescale(self.layer, unit, alpha, self.degree)
 
 

@@ -25,6 +25,7 @@ Eq(tanh(-u), -tanh(u))
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -140,12 +141,14 @@ def _power(k: int) -> str:
 
 def _homogeneous(act: Activation) -> Lemma:
     k = act.homogeneity
+    if k is None:
+        raise ValueError(f"{act.name} is not positively homogeneous")
     general = sympy.Eq(SIGMA(ALPHA * U), ALPHA**k * SIGMA(U))
     instance = sympy.Eq(_unevaluated(act, ALPHA * U), ALPHA**k * act.sympy(U), evaluate=False)
     label = f"s(alpha u) - alpha{_power(k)} s(u)"
     if act.polynomial:
         difference = act.sympy(ALPHA * U) - ALPHA**k * act.sympy(U)
-        checks = ((label, sympy.expand(difference)),)
+        checks: tuple[tuple[str, Any], ...] = ((label, sympy.expand(difference)),)
         why = f"{label} expands to 0"
     else:
         checks = (
@@ -179,7 +182,9 @@ def euler_lemma(act: Activation, degree: int | None = None) -> Lemma:
     instance = sympy.Eq(U * derivative, k * act.sympy(U), evaluate=False)
     if act.polynomial:
         label = "u s'(u) - s(u)" if k == 1 else f"u s'(u) - {k} s(u)"
-        checks = ((label, sympy.expand(U * sympy.diff(act.sympy(U), U) - k * act.sympy(U))),)
+        checks: tuple[tuple[str, Any], ...] = (
+            (label, sympy.expand(U * sympy.diff(act.sympy(U), U) - k * act.sympy(U))),
+        )
         why = f"{label} expands to 0"
     else:
         # for u = -p < 0: s'(u) = -d/dp s(-p), so u s'(u) = p d/dp s(-p)

@@ -76,7 +76,7 @@ def _split(
 ) -> tuple[Any, ...]:
     """The lift's pattern, with ``first``/``second`` multiplying incoming (or outgoing) entries."""
     layers = mlp.layers(values)
-    out = []
+    out: list[Any] = []
     for l, lay in enumerate(layers, start=1):
         weights, biases = [list(r) for r in lay.weights], None if lay.biases is None else list(lay.biases)
         if l == layer:

@@ -93,10 +93,11 @@ class LossFunction:
     latex_symbols: str = field(default="", repr=False, compare=False)
     coq_formula: str = field(default="", repr=False, compare=False)
     curvature: Callable[[sympy.Expr], sympy.Expr] | None = field(default=None, repr=False, compare=False)
-    _point: Callable[..., Any] = field(default=None, repr=False, compare=False)
-    _engine: Callable[..., tuple] = field(default=None, repr=False, compare=False)
-    _float: Callable[..., tuple] = field(default=None, repr=False, compare=False)
-    _coq: Callable[..., list] = field(default=None, repr=False, compare=False)
+    # the forms: every entry declares all of them (keyword-only, required)
+    _point: Callable[..., Any] = field(repr=False, compare=False, kw_only=True)
+    _engine: Callable[..., tuple[Any, ...]] = field(repr=False, compare=False, kw_only=True)
+    _float: Callable[..., tuple[Any, Any]] = field(repr=False, compare=False, kw_only=True)
+    _coq: Callable[..., list[str]] = field(repr=False, compare=False, kw_only=True)
 
     def denominator(self, n_points: int, n_outputs: int) -> int | None:
         """What the data term is divided by (``N m``, ``N``), or None for a plain sum."""
@@ -122,7 +123,7 @@ class LossFunction:
         """The loss of one data point in the arithmetic of ``ops`` (SymPy, mpmath, intervals, jets)."""
         return self._point(z, y, ops)
 
-    def engine(self, bk: Any, z: tuple, Y: Any, order: int, ops: EngineOps) -> tuple:
+    def engine(self, bk: Any, z: tuple[Any, ...], Y: Any, order: int, ops: EngineOps) -> tuple[Any, ...]:
         """``(sum_i ell_i, its derivative, its second derivative)`` along a path, on the engine's ``bk``.
 
         ``z`` is the jet ``(z, z', z'')`` of the output pre-activations (``N x m``, entries None for 0).
@@ -320,7 +321,7 @@ def loss_expression(loss: Loss, hidden: Callable[[sympy.Expr], sympy.Expr]) -> s
     return total
 
 
-def _identity(z: list) -> list:
+def _identity(z: list[Any]) -> list[Any]:
     return list(z)
 
 
@@ -330,8 +331,8 @@ class Ops:
 
     exp: Callable[[Any], Any]
     log: Callable[[Any], Any]
-    total: Callable[[list], Any]
-    output: Callable[[list], list]
+    total: Callable[[list[Any]], Any]
+    output: Callable[[list[Any]], list[Any]]
 
 
 def point_loss(kind: str | LossFunction, z: Sequence[Any], y: Sequence[Any], ops: Ops) -> Any:

@@ -39,6 +39,7 @@ from symcert.symbolic.activations import (
 from symcert.symbolic.exact import to_rational
 
 if TYPE_CHECKING:
+    from symcert.symbolic.group import SymmetryGroup
     from symcert.symbolic.point import Point
 
 __all__ = ["MLP", "Layer", "ParameterName", "forward"]
@@ -191,7 +192,7 @@ class MLP:
         >>> MLP((1, 2, 1)).parameter_parts[1]
         ParameterName(letter='W', layer=1, indices=(2, 1), separated=False)
         """
-        parts = []
+        parts: list[ParameterName] = []
         for l in range(1, self.depth + 1):
             rows, cols = self.widths[l], self.widths[l - 1]
             separated = rows >= 10 or cols >= 10
@@ -321,7 +322,7 @@ class MLP:
             raise SpecificationError(f"the point belongs to {point.mlp.describe()}, not to {self.describe()}")
         return point.values
 
-    def symmetry_group(self):
+    def symmetry_group(self) -> SymmetryGroup:
         """The discrete symmetry group of hidden units, with its continuous families."""
         from symcert.symbolic.group import SymmetryGroup
 
@@ -333,7 +334,7 @@ def forward(
     values: Sequence[Any],
     x: Sequence[Any],
     hidden: Callable[[Any], Any],
-    output: Callable[[list], list],
+    output: Callable[[list[Any]], list[Any]],
 ) -> list[Any]:
     """The network's output for flat parameters ``values`` and input ``x``.
 

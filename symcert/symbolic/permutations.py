@@ -31,7 +31,8 @@ from symcert.errors import SpecificationError
 from symcert.symbolic.elements import Flip, FlipIn, GroupElement, LayerSign, Rescale, Swap, rescale
 
 if TYPE_CHECKING:
-    from symcert.symbolic.network import MLP, Layer
+    from symcert.symbolic.elements import MutableLayer
+    from symcert.symbolic.network import MLP
 
 __all__ = ["Permutation", "Product", "permutation", "product", "inverse"]
 
@@ -74,7 +75,7 @@ class Permutation(GroupElement):
                 f"has {width}; list every unit once"
             )
 
-    def _act(self, mlp: MLP, here: Layer, after: Layer) -> None:
+    def _act(self, mlp: MLP, here: MutableLayer, after: MutableLayer) -> None:
         source = self.source
         here.weights[:] = [here.weights[s] for s in source]
         if here.biases is not None:
@@ -130,7 +131,7 @@ class Product(GroupElement):
         for factor in self.factors:
             factor.check(mlp)
 
-    def _act_layers(self, mlp: MLP, layers: list[Layer]) -> None:
+    def _act_layers(self, mlp: MLP, layers: list[MutableLayer]) -> None:
         for factor in self.factors:
             factor._act_layers(mlp, layers)
 

@@ -79,9 +79,9 @@ class Point:
         """The substitution ``{symbol: value}``."""
         return dict(zip(self.mlp.symbols, self.values))
 
-    def arrays(self) -> dict[str, list]:
+    def arrays(self) -> dict[str, list[Any]]:
         """The values as ``{"W1": [[...]], "b1": [...], ...}`` of exact strings."""
-        out: dict[str, list] = {}
+        out: dict[str, list[Any]] = {}
         for l, layer in enumerate(self.layers, start=1):
             out[f"W{l}"] = [[format_rational(v) for v in row] for row in layer.weights]
             if layer.biases is not None:

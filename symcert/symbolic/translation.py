@@ -26,6 +26,7 @@ from symcert.symbolic.elements import GroupElement
 from symcert.symbolic.exact import to_rational
 
 if TYPE_CHECKING:
+    from symcert.symbolic.elements import MutableLayer
     from symcert.symbolic.network import MLP
 
 __all__ = ["Translate", "translate", "parse_translation"]
@@ -72,8 +73,9 @@ class Translate(GroupElement):
         """The output units whose bias moves."""
         return self.outputs if self.outputs is not None else tuple(range(mlp.widths[-1]))
 
-    def _act_layers(self, mlp, layers):
+    def _act_layers(self, mlp: MLP, layers: list[MutableLayer]) -> None:
         last = layers[-1]
+        assert last.biases is not None  # check() asks for biases
         for k in self.shifted(mlp):
             last.biases[k] = last.biases[k] + self.shift
 

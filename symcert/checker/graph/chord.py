@@ -236,8 +236,9 @@ def _enclosures(s: dict, M: dict, dps: int) -> dict[str, tuple[Fraction, Fractio
         for name, ball in balls.items():
             if not ball.is_finite():
                 raise ArithmeticError(f"the enclosure of {name} is unbounded")
-            mid = dyadic(*(int(v) for v in ball.mid().man_exp()), name)
-            rad = dyadic(*(int(v) for v in ball.rad().man_exp()), name)
+            (mid_man, mid_exp), (rad_man, rad_exp) = ball.mid().man_exp(), ball.rad().man_exp()
+            mid = dyadic(int(mid_man), int(mid_exp), name)
+            rad = dyadic(int(rad_man), int(rad_exp), name)
             low = mid - rad
             out[name] = (
                 max(low, Fraction(0)) if s["kind"] in SQUARES and name != "barrier" else low,

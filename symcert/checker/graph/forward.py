@@ -59,7 +59,8 @@ def _padded(x: np.ndarray, pads: tuple) -> tuple[np.ndarray, np.ndarray]:
     big = tuple(n + b + e for n, (b, e) in zip(spatial, pads))
     out = _zeros(x.shape[:2] + big)
     inside = tuple(slice(b, b + n) for n, (b, _) in zip(spatial, pads))
-    out[(slice(None), slice(None), *inside)] = x
+    where = (slice(None), slice(None), *inside)  # a star in a subscript needs 3.11 (mypy's reading)
+    out[where] = x
     mask = np.zeros(big, dtype=bool)
     mask[inside] = True
     return out, mask
@@ -73,7 +74,8 @@ def _offsets(f: dict, x: np.ndarray, out: tuple[int, ...]):
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, f["dilation"], f["stride"], out)
         )
-        yield offset, padded[(slice(None), slice(None), *index)], mask[index]
+        window = (slice(None), slice(None), *index)
+        yield offset, padded[window], mask[index]
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -100,7 +102,8 @@ def _conv(f: dict, p: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, f["dilation"], f["stride"], out[1:])
         )
-        rows.append(padded[(slice(None), slice(None), *index)])  # (N, C, *out)
+        window = (slice(None), slice(None), *index)
+        rows.append(padded[window])  # (N, C, *out)
     patches = np.stack(rows, axis=-1)  # (N, C, *out, K)
     patches = np.moveaxis(patches, 1, -2)  # (N, *out, C, K): column c K + k
     matrix = patches.reshape(-1, w.shape[1] * len(rows))
@@ -119,9 +122,11 @@ def _pool(kind: str, f: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray
             if best is None:
                 best, have = seen.copy(), mask.copy()
                 continue
+            assert have is not None  # set with best
             larger = np.frompyfunc(lambda a, b: a.max(b), 2, 1)(best, seen)
             best = np.where(mask & ~have, seen, np.where(mask, larger, best))
             have = have | mask
+        assert best is not None  # a kernel has at least one offset
         return best
     total, count = None, np.zeros(out[1:], dtype=int)
     for _, seen, mask in _offsets(f, x, out[1:]):
@@ -150,7 +155,8 @@ def _layer(node: GraphNode, p: dict, ins: list[np.ndarray], out: tuple[int, ...]
     if node.type == "GlobalAveragePool":
         axes = tuple(range(2, x.ndim))
         n = math.prod(x.shape[2:])
-        return np.sum(x, axis=axes, keepdims=True, initial=arb(0)) / n
+        # numpy's stubs take a number as initial; these arrays hold arb balls
+        return np.sum(x, axis=axes, keepdims=True, initial=arb(0)) / n  # type: ignore[call-overload]
     if node.type in ("Flatten", "Reshape"):
         return x.reshape((x.shape[0], *out))
     if node.type == "Transpose":
@@ -172,10 +178,10 @@ def _layer(node: GraphNode, p: dict, ins: list[np.ndarray], out: tuple[int, ...]
     if node.type == "LayerNorm":
         axes = tuple(range(f["start"] + 1, x.ndim))
         n = math.prod(x.shape[f["start"] + 1 :])
-        mean = np.sum(x, axis=axes, keepdims=True, initial=arb(0)) / n
+        mean = np.sum(x, axis=axes, keepdims=True, initial=arb(0)) / n  # type: ignore[call-overload]
         centred = x - mean
         squares = np.frompyfunc(even_square, 1, 1)(centred)
-        var = np.sum(squares, axis=axes, keepdims=True, initial=arb(0)) / n
+        var = np.sum(squares, axis=axes, keepdims=True, initial=arb(0)) / n  # type: ignore[call-overload]
         y = centred * _norm(var, f["epsilon"]) * p["scale"]
         return y + p["bias"] if f["bias"] else y
     raise ArithmeticError(f"no evaluation for the layer type {node.type}")  # read_graph refused it

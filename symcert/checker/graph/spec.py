@@ -73,7 +73,7 @@ def _int(value: Any, where: str, low: int = 1) -> int:
     return integer(value, where, low, _LARGEST)
 
 
-def _pads(value: Any, dims: int, where: str) -> tuple[tuple[int, int], ...]:
+def _pads(value: Any, dims: int, where: str) -> tuple[tuple[int, ...], ...]:
     pairs = value if isinstance(value, list) and len(value) == dims else None
     if pairs is None or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
         raise CertificateFormatError(f"{where} must be {dims} pairs [begin, end], got {str(value)[:60]}")
@@ -100,10 +100,11 @@ def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[d
     """The layer's fields, output shape and parameter shapes (the checker's own rules)."""
     x = ins[0]
     if kind == "Dense":
-        f = {
+        f: dict[str, Any] = {
             "features": _int(layer.get("features"), f"{where}.features"),
             "bias": _flag(layer.get("bias"), where),
         }
+        params: dict[str, tuple[int, ...]]
         params = {"weight": (f["features"], x[-1])} | ({"bias": (f["features"],)} if f["bias"] else {})
         return f, (*x[:-1], f["features"]), params
     if kind in ("Conv", "AveragePool", "MaxPool"):
@@ -209,7 +210,7 @@ def read_graph(record: Any) -> CheckedGraph:
     return CheckedGraph(input_name, shape, tuple(nodes), shapes, params)
 
 
-def read_tensor(values: Any, shape: Shape, where: str) -> list:
+def read_tensor(values: Any, shape: Shape, where: str) -> Any:
     """Nested lists of exact rationals (strings) of exactly ``shape``, as nested lists of ``Fraction``."""
     if not shape:
         return rational(values, where)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -72,6 +72,27 @@ def method_name(op: str) -> str:
 
 class OpMapping:
     """The op methods of the reader; they use its helpers (``constant``, ``tensor``, ``add``, ...)."""
+
+    if TYPE_CHECKING:  # the reader's state and helpers (reading._Reader), as a type checker sees them
+        opset: int
+        constants: dict[str, np.ndarray]
+        shapes: dict[str, tuple[int, ...]]
+        tensors: dict[str, str]
+        used: dict[str, int]
+        output_name: str
+
+        def refuse(self, node: Any, why: str) -> SpecificationError: ...
+        def attributes(self, node: Any) -> dict[str, Any]: ...
+        def constant(self, node: Any, index: int, what: str) -> np.ndarray: ...
+        def tensor(self, node: Any, index: int = 0) -> str: ...
+        def add(
+            self,
+            node: Any,
+            layer: Any,
+            inputs: tuple[str, ...],
+            params: Any = None,
+            named: Any = None,
+        ) -> None: ...
 
     def _fusable_add(self, nodes: list, i: int) -> bool:
         if i + 1 >= len(nodes):
@@ -204,7 +225,7 @@ class OpMapping:
         if self.attributes(node).get("allowzero", 0):
             raise self.refuse(node, "allowzero=1 is not supported")
         source = (None, *self.shapes[x])
-        target = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
+        target: list[Any] = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
         if target.count(-1) > 1 or any(v is None or v < -1 or v == 0 for v in target):
             raise self.refuse(node, f"cannot read the target shape {shape} (batch first) for input {source}")
         if -1 in target:

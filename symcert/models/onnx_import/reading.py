@@ -89,7 +89,7 @@ class _Reader(OpMapping):
 
     def _input_shape(self, value: Any) -> tuple[int, ...]:
         dims = value.type.tensor_type.shape.dim
-        shape = [d.dim_value if d.HasField("dim_value") else None for d in dims]
+        shape: list[Any] = [d.dim_value if d.HasField("dim_value") else None for d in dims]  # checked below
         if len(shape) < 2 or any(d is None or d < 1 for d in shape[1:]):
             raise SpecificationError(
                 f"the input {value.name!r} needs a fixed shape (batch, ...) with every axis after the batch "

@@ -107,7 +107,7 @@ class F64Backend:
             parts = [self.exact_product(x, one) for one in w]
             if any(p is None for p in parts):
                 return None
-            return self.stack(parts)
+            return self.stack([p for p in parts if p is not None])
         bx, bw = x.max_abs_num(), w.max_abs_num()
         if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.num.shape[-1], 1) >= _TWO53:
             return None
@@ -270,7 +270,8 @@ class ArbBackend:
     def zero_diagonal(self, x: np.ndarray) -> np.ndarray:
         from flint import arb
 
-        return np.where(np.eye(x.shape[-1], dtype=bool), arb(0), x)
+        # numpy's stubs take numbers only: an object array holds arb balls
+        return np.where(np.eye(x.shape[-1], dtype=bool), arb(0), x)  # type: ignore[call-overload]
 
     def square(self, x: np.ndarray) -> np.ndarray:
         return x * x  # sound (a product of two enclosures); ** on a ball containing 0 gives NaN
@@ -282,7 +283,7 @@ class ArbBackend:
     def sum(self, x: np.ndarray, axis: Any) -> Any:
         from flint import arb
 
-        return np.sum(x, axis=axis, initial=arb(0))
+        return np.sum(x, axis=axis, initial=arb(0))  # type: ignore[call-overload]  # as in zero_diagonal
 
     def exp(self, x: np.ndarray) -> np.ndarray:
         return _ufunc("exp")(x)

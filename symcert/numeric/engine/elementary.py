@@ -38,11 +38,13 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 __all__ = ["down", "up", "exp_bounds", "expm1_bounds", "log_bounds", "log1p_bounds", "blockwise", "U"]
+
+_Floats = TypeVar("_Floats", np.ndarray, float)  # an array, or one float
 
 U = 2.0**-53
 _INF = np.inf
@@ -97,7 +99,7 @@ def down(x: np.ndarray) -> np.ndarray:
     return np.subtract(x, t, out=t)
 
 
-def up(x: np.ndarray) -> np.ndarray:
+def up(x: _Floats) -> _Floats:
     """At least ``succ(x)``: an upper bound of any real that rounds to ``x`` (see :func:`down`)."""
     if np.ndim(x) == 0:
         return x + (np.abs(x) * _ULP + _ETA)

@@ -125,7 +125,7 @@ def gradient_over_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[
             if l > 1:
                 g = bk.matmul(g, W)
                 g = g if slopes[l - 1] is None else g * slopes[l - 1]
-        flat = []
+        flat: list[Any] = []
         for part in reversed(parts):
             flat.extend(part if isinstance(part, tuple) else (part,))
     if bk.name == "float64":
@@ -333,10 +333,12 @@ def _rows(
         if l - 1 > p:
             hW = hW + _mm(bk, _t(g[l]), adot[l - 1])
         elif l - 1 == p:
+            assert u is not None  # set above, as p < l <= depth
             hW = _scatter_add(hW, (ar, slice(None), k), _mm(bk, u, g[l]))
         if mlp.has_bias(l) and hb is None:
             hb = _zeros(count, mlp.widths[l]) if gdot is None else gdot.sum(axis=-2)
         if l == p:
+            assert compact is not None  # set above for l == p
             hW = _scatter_add(hW, (ar, k), _mm(bk, compact, a[l - 1]))
             if hb is not None:
                 hb = _scatter_add(hb, (ar, k), compact.sum(axis=-1))

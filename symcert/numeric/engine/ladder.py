@@ -130,7 +130,8 @@ def decide_on_rungs(
     if not ladder:
         raise SpecificationError("the precision ladder needs at least one entry")
     digits = wanted_digits()
-    decision, found = None, {}
+    decision = None
+    found: dict[str, tuple[sympy.Rational, sympy.Rational]] = {}
     for bk in rungs(_climb(ladder, digits), float64):
         try:
             named = compute(bk)

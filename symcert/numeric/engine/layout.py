@@ -125,7 +125,7 @@ class DataLayout:
     teacher: tuple[Any, PointLayout] | None  # (teacher MLP, its point's layout)
 
 
-_CACHE: dict[tuple[str, int], tuple[weakref.ref, Any]] = {}
+_CACHE: dict[tuple[str, int], tuple[weakref.ref[Any], Any]] = {}
 
 
 def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
@@ -134,7 +134,11 @@ def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
     if hit is not None and hit[0]() is obj:
         return hit[1]
     value = build()
-    _CACHE[key] = (weakref.ref(obj, lambda _ref, key=key: _CACHE.pop(key, None)), value)
+
+    def forget(_ref: weakref.ref[Any], key: tuple[str, int] = key) -> None:
+        _CACHE.pop(key, None)
+
+    _CACHE[key] = (weakref.ref(obj, forget), value)
     return value
 
 
@@ -222,7 +226,7 @@ def combine(a: PointLayout, b: PointLayout, t: Fraction, s: Fraction | None = No
     s = 1 - t if s is None else Fraction(s)
     layers = []
     for la, lb in zip(a.layers, b.layers):
-        bias = None if la.b is None else _lincomb(la.b, lb.b, s, t)
+        bias = None if la.b is None or lb.b is None else _lincomb(la.b, lb.b, s, t)
         layers.append(LayerLayout(_lincomb(la.W, lb.W, s, t), bias))
     return PointLayout(tuple(layers))
 

@@ -50,8 +50,8 @@ class Weights:
 
     W: Any
     b: Any
-    exact_W: Exact | None = None
-    spread: tuple | None = None
+    exact_W: Exact | tuple[Any, ...] | None = None  # a tuple: one per point of a stack (stacked)
+    spread: tuple[Any, Any, Any] | None = None
 
     def box(self, bk: Any) -> Any:
         """The weights as one enclosure (the centred box summed)."""
@@ -112,6 +112,7 @@ def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | 
     z0 = _add(times(a0, layer), layer.b)
     if order == 0:
         return z0, None, None
+    assert step is not None  # a jet of order 1 or 2 has its direction
     z1 = _add(_add(times(a0, step), times(a1, layer)), step.b)
     z2 = None
     if order == 2:

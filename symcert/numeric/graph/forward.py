@@ -78,6 +78,7 @@ from symcert.symbolic.graph import (
     Transpose,
     exact_array,
 )
+from symcert.symbolic.graph.linear import normalised
 
 __all__ = ["enclose_graph", "enclose_layer", "FORWARDS"]
 
@@ -112,8 +113,9 @@ def _conv(bk: Any, layer: Conv, p: Params, x: Any) -> Any:
     out = layer.output_shape([shape(x)[1:]])[1:]
     k = c_in * math.prod(layer.kernel)
     parts = prepare_left(bk, x, k)  # midpoint, radius, gamma_n term: once per input entry
-    padded = pad(parts, layer.padding)
-    rows = unfold(padded, layer.kernel, layer.stride, layer.dilation, out)  # N * positions x (C_in k k)
+    padded = pad(parts, normalised(layer.padding))
+    stride, dilation = normalised(layer.stride), normalised(layer.dilation)
+    rows = unfold(padded, layer.kernel, stride, dilation, out)  # N * positions x (C_in k k)
     weight = reshape(p["weight"], (layer.channels, k))
     y = matmul2d(bk, rows, transpose(weight, (1, 0)))  # gamma_n with n = C_in k k
     y = moveaxis(reshape(y, (n, *out, layer.channels)), -1, 1)
@@ -145,6 +147,7 @@ def _max_pool(bk: Any, layer: MaxPool, p: Params, x: Any) -> Any:
         if best is None:
             best, have = seen, mask.copy()
             continue
+        assert have is not None  # set with best
         best = where(mask & ~have, seen, where(mask, maximum(best, seen), best))
         have = have | mask
     return best
@@ -259,7 +262,7 @@ def enclose_graph(
             for k, v in exact.items()
             if k.startswith(prefix)
         }
-        values[node.name] = enclose_layer(bk, node.layer, local, [values[s] for s in node.inputs])
+        values[node.name] = enclose_layer(bk, node.layer, local, [values[s] for s in node.sources])
     return values
 
 

@@ -127,7 +127,7 @@ class GraphLoss:
     def logits_name(self) -> str:
         """The tensor the loss reads (the graph's output, or the input of its final softmax/sigmoid)."""
         stop = self.logits_stop
-        return self.graph.output if stop is None else self.graph.nodes[-1].inputs[0]
+        return self.graph.output if stop is None else self.graph.nodes[-1].sources[0]
 
     def describe(self) -> str:
         times = f"{self.factor} * " if self.factor != 1 else ""
@@ -162,8 +162,8 @@ def chunk_size(graph: Graph) -> int:
         size = math.prod(graph.shapes[node.name])
         if isinstance(node.layer, Conv):  # positions x (C_in k k): the unfolded patches per example
             positions = size // node.layer.channels
-            size = positions * graph.shapes[node.inputs[0]][0] * math.prod(node.layer.kernel)
-        widest = max(widest, size, math.prod(graph.shapes[node.inputs[0]]))
+            size = positions * graph.shapes[node.sources[0]][0] * math.prod(node.layer.kernel)
+        widest = max(widest, size, math.prod(graph.shapes[node.sources[0]]))
     return max(1, CHUNK_ENTRIES // widest)
 
 

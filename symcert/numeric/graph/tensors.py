@@ -54,7 +54,7 @@ def _map(x: Any, f: Any) -> Any:
     if isinstance(x, F64):
         return F64(f(x.lo), f(x.hi))
     if isinstance(x, LeftOperand):
-        return LeftOperand(*(None if a is None else f(a) for a in x[:4]), x.n)
+        return LeftOperand._make([*(None if a is None else f(a) for a in x[:4]), x.n])
     return f(x)
 
 
@@ -119,7 +119,7 @@ def stack(items: list[Any], axis: int) -> Any:
         return F64(np.stack([i.lo for i in items], axis), np.stack([i.hi for i in items], axis))
     if isinstance(items[0], LeftOperand):
         parts = [None if items[0][k] is None else np.stack([i[k] for i in items], axis) for k in range(4)]
-        return LeftOperand(*parts, items[0].n)
+        return LeftOperand._make([*parts, items[0].n])
     return np.stack(items, axis)
 
 
@@ -156,7 +156,8 @@ def unfold(x: Any, kernel: tuple, stride: tuple, dilation: tuple, out: tuple) ->
         win = np.lib.stride_tricks.sliding_window_view(a, span, axis=tuple(range(2, 2 + dims)))
         positions = tuple(slice(0, s * (m - 1) + 1, s) for s, m in zip(stride, out))
         offsets = tuple(slice(None, None, d) for d in dilation)
-        win = win[(slice(None), slice(None), *positions, *offsets)]  # (N, C, *out, *kernel)
+        taps = (slice(None), slice(None), *positions, *offsets)  # no star in a subscript: 3.10
+        win = win[taps]  # (N, C, *out, *kernel)
         order = (0, *range(2, 2 + dims), 1, *range(2 + dims, 2 + 2 * dims))
         return np.transpose(win, order).reshape(-1, a.shape[1] * math.prod(kernel))
 
@@ -192,7 +193,7 @@ def total(bk: Any, x: Any, axes: tuple[int, ...], keepdims: bool = False) -> Any
         return x.sum(axes, keepdims=keepdims)
     from flint import arb
 
-    return np.sum(x, axis=axes, keepdims=keepdims, initial=arb(0))
+    return np.sum(x, axis=axes, keepdims=keepdims, initial=arb(0))  # type: ignore[call-overload]  # arb balls
 
 
 def sqrt(bk: Any, x: Any) -> Any:

@@ -15,6 +15,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,7 @@ __all__ = ["certificate_to_coq", "coq_refusal", "EXPORTED_KINDS", "THEOREM"]
 #: The certificate kinds that have a Coq export (each kind declares it: ``coq_limit``).
 EXPORTED_KINDS = tuple(name for name, kind in KINDS.items() if kind.exports_to_coq)
 #: The Coq renderer of each exported kind.
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Certificate], str]] = {
     "chord": chord_to_coq,
     "curvature": partial(reduction_to_coq, reduced="phi''(t0) < 0"),
     "hessian": partial(reduction_to_coq, reduced="d^T H(M) d < 0 (M = (A + B)/2, d = B - A)"),

@@ -102,6 +102,7 @@ def _gap(network: Network, activation: str, t: str) -> str:
 def barrier_to_coq(certificate: Certificate) -> str:
     """The Coq file of a proved barrier certificate (see the module docstring for its layout)."""
     loss, A, B = certificate.loss, certificate.A, certificate.B
+    assert B is not None  # a barrier certificate has its B
     if A == B:
         raise SpecificationError(
             "this barrier certificate has B = A: the barrier is 0 exactly, with nothing for Coq to prove"

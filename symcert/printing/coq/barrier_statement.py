@@ -44,6 +44,7 @@ def barrier_statement(
     points = ["(* The points A and B, from the certificate. *)"]
     if network.teacher != "A":
         points.append(_point("A", certificate.A.values))
+    assert certificate.B is not None  # a barrier certificate has its B
     points.append(_point("B", certificate.B.values))
     claim = f"(forall t, 0 <= t <= 1 -> {gap('t')} <= hi) /\\ lo <= {gap('w')}"
     proof = f"{module}.{BARRIER_THEOREM}"

@@ -63,7 +63,7 @@ def chord_to_coq(certificate: Certificate) -> str:
             + (" (the teacher: the data's targets are its outputs)." if teacher_name == "A" else "."),
         )
     ]
-    if teacher_name == "T":
+    if teacher is not None and teacher_name == "T":
         points.append(
             point_definition("T", teacher.point, "The teacher point: the data's targets are its outputs.")
         )
@@ -163,6 +163,7 @@ def _extensionality(network: Network) -> str:
 
 def _points(certificate: Certificate, symmetric: bool) -> str:
     A, B = certificate.A, certificate.B
+    assert B is not None  # a segment's certificate has its B
     M = A.midpoint(B)
     lines = [
         "(** * The segment from A to B *)",

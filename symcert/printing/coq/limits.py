@@ -22,6 +22,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from symcert.proofs.kinds import KINDS, kind_of
+from symcert.proofs.kinds.barrier import BarrierKind
+from symcert.proofs.kinds.base import LayerAverageKind
 
 if TYPE_CHECKING:
     from symcert.symbolic.losses import Loss
@@ -31,10 +33,12 @@ __all__ = ["MAX_COQ_SIZE", "MAX_ORBIT_UNITS", "MAX_BARRIER_PIECES", "coq_refusal
 #: For each kind, the largest ``parameters x data points`` (x ``n!`` for orbit) exported to Coq
 #: (each kind declares it: ``coq_limit`` in :mod:`symcert.proofs.kinds`).
 MAX_COQ_SIZE = {name: kind.coq_limit for name, kind in KINDS.items() if kind.exports_to_coq}
+_ORBIT, _BARRIER = KINDS["orbit"], KINDS["barrier"]
+assert isinstance(_ORBIT, LayerAverageKind) and isinstance(_BARRIER, BarrierKind)  # their own limits
 #: The most units of the averaged layer an orbit certificate exports (its orbit has ``n!`` elements).
-MAX_ORBIT_UNITS = KINDS["orbit"].coq_max_units
+MAX_ORBIT_UNITS = _ORBIT.coq_max_units
 #: The most pieces a barrier certificate exports (one ``interval`` proof per piece).
-MAX_BARRIER_PIECES = KINDS["barrier"].coq_max_pieces
+MAX_BARRIER_PIECES = _BARRIER.coq_max_pieces
 
 _CHECKER = "check its JSON with symcert check CERT.json instead, which has no such limit"
 

@@ -134,6 +134,7 @@ def reduction_to_coq(certificate: Certificate, reduced: str | None = None) -> st
             "phi(t0-h) + phi(t0+h) < 2 phi(t0)), so it has no Coq export; check its JSON with symcert check"
         )
     loss, A, B = certificate.loss, certificate.A, certificate.B
+    assert B is not None  # a segment's certificate has its B
     t0 = certificate.parameters.get("t0", sympy.Rational(1, 2))
     h = certificate.parameters["h"]
     teacher_name, teacher_points = _teacher(certificate)
@@ -228,6 +229,7 @@ def _value(loss, point) -> sympy.Rational:
 def critical_to_coq(certificate: Certificate) -> str:
     """The Coq file of a proved critical certificate: ``L(Z) > 0`` between two exact global minima."""
     loss, A, B, element = certificate.loss, certificate.A, certificate.B, certificate.element
+    assert B is not None  # a segment's certificate has its B
     teacher_name, _ = _teacher(certificate)
     if teacher_name != "A" or not loss.function.zero_on_fit or loss.weight_decay or element is None:
         raise SpecificationError(

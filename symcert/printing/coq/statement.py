@@ -102,7 +102,7 @@ def statement_to_coq(certificate: Certificate, module: str) -> str:
             ]
         ),
     ]
-    if teacher_name is not None:
+    if teacher is not None and teacher_name is not None:
         out.append(
             _point(teacher_name, teacher.point, "The teacher point: the data's targets are its outputs.")
         )

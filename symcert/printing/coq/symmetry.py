@@ -19,6 +19,7 @@ abstract activation ``s`` (a section variable) with the fact as a hypothesis.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import sympy
 
@@ -39,7 +40,7 @@ class SymmetryBlock:
     lemmas: str
 
 
-def symmetry_fact(network: Network, element: GroupElement) -> str | bool:
+def symmetry_fact(network: Network, element: GroupElement) -> str | Literal[False]:
     """The activation fact that makes ``element`` a symmetry of the loss ("" for none), or False."""
     act, loss = network.mlp.activation, network.loss
     if isinstance(element, Swap):
@@ -77,6 +78,7 @@ def _describe(element: GroupElement) -> str:
         )
     if isinstance(element, Flip):
         return f"flips the sign of unit {element.unit + 1} of hidden layer {l} (its row, bias and column)"
+    assert isinstance(element, Rescale)  # symmetry_fact admits swaps, flips and rescalings only
     return (
         f"scales unit {element.unit + 1} of hidden layer {l}: its row and bias by {element.alpha}, "
         f"its column by 1/{element.alpha}"
@@ -109,6 +111,7 @@ def _unit_image(element: GroupElement, j: int) -> tuple[int, str]:
         return {element.i: element.j, element.j: element.i}.get(j, j), ""
     if isinstance(element, Flip):
         return j, "- " if j == element.unit else ""
+    assert isinstance(element, Rescale)  # symmetry_fact admits swaps, flips and rescalings only
     return j, f"{real(element.alpha)} * " if j == element.unit else ""
 
 

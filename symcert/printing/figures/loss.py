@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ __all__ = ["segment_figure", "plane_figure", "slice_figure", "direction_figure"]
 _PICTURE_NOTE = "Float64 values: a picture, not a proof; the certified numbers are in the text."
 
 
-def _floats(values: Sequence[object]) -> np.ndarray:
+def _floats(values: Sequence[Any]) -> np.ndarray:
     return np.array([float(v) for v in values])
 
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,6 +85,7 @@ def _errorbar(ax: Axes, t: float, bounds: tuple[Any, Any], label: str, name: str
 def _segment_curve(certificate: Certificate, margin: float, samples: int) -> tuple[np.ndarray, np.ndarray]:
     compiled = FloatLoss(certificate.loss)
     a = np.array([float(v) for v in certificate.A.values])
+    assert certificate.B is not None  # a segment's certificate has its B
     d = np.array([float(v) for v in certificate.A.direction(certificate.B)])
     ts = np.linspace(-margin, 1 + margin, samples)
     return ts, np.array([compiled.value(a + t * d) for t in ts])
@@ -93,6 +94,7 @@ def _segment_curve(certificate: Certificate, margin: float, samples: int) -> tup
 def _float_phi(certificate: Certificate, t: float) -> float:
     compiled = FloatLoss(certificate.loss)
     a = np.array([float(v) for v in certificate.A.values])
+    assert certificate.B is not None  # a segment's certificate has its B
     d = np.array([float(v) for v in certificate.A.direction(certificate.B)])
     return compiled.value(a + t * d)
 
@@ -100,6 +102,7 @@ def _float_phi(certificate: Certificate, t: float) -> float:
 def _float_slope(certificate: Certificate, t: float) -> float:
     compiled = FloatLoss(certificate.loss)
     a = np.array([float(v) for v in certificate.A.values])
+    assert certificate.B is not None  # a segment's certificate has its B
     d = np.array([float(v) for v in certificate.A.direction(certificate.B)])
     return float(compiled.gradient(a + t * d) @ d)
 
@@ -221,10 +224,12 @@ def _barrier_axes(ax: Axes, result: BarrierResult | Certificate, margin: float, 
     else:
         form = result.parameters.get("form", "entezari")
         LA, LB = _mid(result.enclosures["L(A)"]), _mid(result.enclosures["L(B)"])
-        pieces = [tuple(_f(v) for v in piece) for piece in result.parameters.get("pieces", ())]
+        pieces = [(_f(a), _f(b), _f(u)) for a, b, u in result.parameters.get("pieces", ())]
         points = []
         witness, lo_barrier = _f(result.parameters["witness"]), _f(result.enclosures["barrier"][0])
-        loss, A, B = result.loss, result.A, result.B
+        end = result.B
+        assert end is not None  # a barrier certificate has its B
+        loss, A, B = result.loss, result.A, end
     compiled = FloatLoss(loss)
     a = np.array([float(v) for v in A.values])
     d = np.array([float(v) for v in A.direction(B)])
@@ -336,7 +341,7 @@ def _metadata(suffix: str) -> dict[str, Any]:
 #: What a kind drawn on the segment adds to the curve, by its decisive quantity.
 _ON_SEGMENT = {"phi''(t0)": _osculating, "dHd": _osculating, "phi'(t0)": _tangents}
 #: The kinds drawn on axes of their own (not the segment), by kind.
-_OWN_AXES = {
+_OWN_AXES: dict[str, Callable[[Axes, Any, float, int], None]] = {
     "barrier": _barrier_axes,
     "orbit": lambda ax, item, margin, samples: _orbit_axes(ax, item),
 }

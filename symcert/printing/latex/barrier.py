@@ -95,6 +95,7 @@ def barrier_to_latex(
     if context:
         lines += [_heading("The network and the loss"), network_latex(loss.mlp), "", loss_latex(loss)]
     lines.append(_heading("The points"))
+    assert certificate.B is not None  # a barrier certificate has its B
     if loss.mlp.n_parameters <= PRINTED_PARAMETERS:
         lines.append(
             r"All coordinates are exact rationals. \[ A:\quad %s \] \[ B:\quad %s \]"

@@ -44,6 +44,8 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
         return _heading("Convexity not proved") + " %s." % _sentence(escape(proof.reason))
     loss = proof.loss
     constant = loss.function.constant_curvature
+    curvature = loss.function.curvature
+    assert curvature is not None  # the Gram form proved it: a diagonal curvature
     model = loss.function.convex_model
     head = r"\begin{theorem}[Convexity of %s]" % model + (r"\label{%s}" % label if label else "")
     subject = r"The %s" % loss_phrase(loss) if context else r"The loss $L$"
@@ -55,7 +57,7 @@ def convexity_to_latex(proof: ConvexityProof, *, context: bool = True, label: st
     weight = (
         r"c_{%s}(\theta) = \tfrac{1}{N}\,\frac{e^{z_{%s}}}{(1 + e^{z_{%s}})^2} > 0" % (ik, ik, ik)
         if not constant
-        else r"c_{%s} = %s > 0" % (ik, sympy.latex(loss.function.curvature(None) * loss.scale))
+        else r"c_{%s} = %s > 0" % (ik, sympy.latex(curvature(None) * loss.scale))
     )
     lines += [
         _heading(r"The model is linear in $\theta$")

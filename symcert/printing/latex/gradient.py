@@ -60,6 +60,7 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
     if proof.kind == "translation":
         return _translation_latex(proof)
     mlp = proof.loss.mlp
+    assert proof.unit is not None  # a single rescaling (a family has parts)
     unit = r"unit $%d$ of layer $%d$" % (proof.unit + 1, proof.layer)
     lines = [
         r"\item Let $g_c$ multiply the incoming weights%s of %s by $c > 0$ and its outgoing weights by "
@@ -130,6 +131,7 @@ def gradient_proof_to_latex(proof: GradientProof) -> str:
 
 def _counterexample_items(proof: GradientProof) -> list[str]:
     """The exact point where ``D`` is proved nonzero, as two items' lines."""
+    assert proof.counterexample is not None  # called for a refuted identity
     point, decision = proof.counterexample
     return [
         r"\item \textbf{Counterexample.} At the exact point $\theta$ below, $D \in %s$, which does "

@@ -74,7 +74,9 @@ def graph_proof_to_latex(proof: GraphProof) -> str:
     if proof.status == "proved":
         kind = _TITLES.get(proof.element.split(":")[0], "the given actions")
         title = rf"\begin{{theorem}}[Invariance under {kind}]"
-        head = [title, claim + ".", r"\end{theorem}", r"\begin{proof}", induction]
-        return "\n".join([*head, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{proof}"])
-    head = [r"\begin{remark}[Not proved]", "The claim: " + claim + "."]
-    return "\n".join([*head, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{remark}"])
+        opening = [title, claim + ".", r"\end{theorem}", r"\begin{proof}", induction]
+        return "\n".join(
+            [*opening, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{proof}"]
+        )
+    opening = [r"\begin{remark}[Not proved]", "The claim: " + claim + "."]
+    return "\n".join([*opening, r"\begin{enumerate}", *items, r"\end{enumerate}", *closing, r"\end{remark}"])

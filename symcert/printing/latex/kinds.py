@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -90,6 +90,7 @@ def _midpoint(certificate: Certificate) -> list[str]:
 
 def _segment_point(certificate: Certificate) -> list[str]:
     A, B, t0 = certificate.A, certificate.B, certificate.parameters.get("t0")
+    assert B is not None  # a segment's certificate has its B
     return [
         r"\[ z = A + t_0 (B - A),\ t_0 = %s:\quad %s \]"
         % (sympy.latex(t0), point_latex(A.interpolate(B, t0)))
@@ -174,7 +175,7 @@ def _barrier(certificate: Certificate) -> list[str]:
     ]
 
 
-def _barrier_document(certificate: Certificate, digits: int, **options: object) -> str:
+def _barrier_document(certificate: Certificate, digits: int, **options: Any) -> str:
     options.pop("invariance", None)
     return barrier_to_latex(certificate, digits, **options)
 

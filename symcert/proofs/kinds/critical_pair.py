@@ -28,7 +28,9 @@ __all__ = ["KIND", "certify"]
 def certify(loss, A, B, element, dps, t0, layer) -> Certificate:
     """The critical-pair certificate (see :func:`symcert.certify_nonconvexity`)."""
     require_smooth(loss, "a critical_pair certificate")
-    t = KIND.parameter("t0").default if t0 is None else require_exact_t(t0, "t0")
+    declared = KIND.parameter("t0")
+    assert declared is not None  # KIND declares t0
+    t = declared.default if t0 is None else require_exact_t(t0, "t0")
     premises = _premises(loss, A, B, element)
     if not 0 < t < 1:
         raise SpecificationError(f"t0 must lie strictly between 0 and 1, got {t}")

@@ -23,7 +23,9 @@ __all__ = ["KIND", "certify"]
 def certify(loss, A, B, element, dps, t0, layer) -> Certificate:
     """The curvature certificate (see :func:`symcert.certify_nonconvexity`)."""
     require_smooth(loss, "a curvature certificate")
-    t = KIND.parameter("t0").default if t0 is None else require_exact_t(t0, "t0")
+    declared = KIND.parameter("t0")
+    assert declared is not None  # KIND declares t0
+    t = declared.default if t0 is None else require_exact_t(t0, "t0")
     if not 0 <= t <= 1:
         raise SpecificationError(f"t0 must lie in [0, 1], got {t}")
     ladder = KIND.ladder(dps)

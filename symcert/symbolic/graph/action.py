@@ -31,6 +31,7 @@ import numpy as np
 
 from symcert.errors import ExactnessError, SpecificationError
 from symcert.symbolic.graph.evaluate import evaluate
+from symcert.symbolic.graph.linear import Conv, Dense
 from symcert.symbolic.graph.moves import Diag, Perm, TensorAction
 from symcert.symbolic.graph.symmetry import AxisGroup, Member, PermutationSpec, Segment
 
@@ -205,20 +206,24 @@ def _act(spec: PermutationSpec, params: dict, group: AxisGroup, segment: Segment
     vectors = {}
     for t in segment.tensors:
         member = group.tensor_axis(t)
+        assert member is not None  # a segment's tensors carry the group
         vectors[t] = _expand(member, base ** segment.exponents.get(t, 1))
     new = dict(params)
     for action in segment.actions:
         node = graph.node(action.node)
         prefix = node.name + "."
         local = {k[len(prefix) :]: v for k, v in new.items() if k.startswith(prefix)}
-        ins = [vectors[s] if i in action.inputs else None for i, s in enumerate(node.inputs)]
+        ins = [vectors[s] if i in action.inputs else None for i, s in enumerate(node.sources)]
         if action.role == "constant":
+            assert isinstance(node.layer, (Dense, Conv))  # the layers that absorb a complement's constant
             local = node.layer.absorb_complement(local, ins[0])
         else:
             out = vectors[node.name] if action.role in ("emit", "both") else None
             out_axis = None
             if out is not None:
-                out_axis = group.tensor_axis(node.name).axis - len(graph.shapes[node.name])
+                emits = group.tensor_axis(node.name)
+                assert emits is not None  # the node emits the group
+                out_axis = emits.axis - len(graph.shapes[node.name])
             local = node.layer.act(local, ins if action.role != "emit" else [None] * len(ins), out, out_axis)
         new.update({prefix + k: v for k, v in local.items()})
     return new
@@ -288,9 +293,10 @@ def tensor_actions(spec: PermutationSpec, element: Element) -> dict[str, TensorA
     out = {}
     for t in segment.tensors:
         member = group.tensor_axis(t)
+        assert member is not None  # a segment's tensors carry the group
         if t in segment.complements:
             flipped = tuple(bool(v) for v in _expand(member, np.array([b == -1 for b in base], dtype=int)))
-            diag = Diag((1,) * len(flipped), flipped)
+            diag = Diag((Fraction(1),) * len(flipped), flipped)
         else:
             diag = Diag(tuple(_expand(member, base ** segment.exponents.get(t, 1))))
         out[t] = TensorAction(((member.axis, diag),))

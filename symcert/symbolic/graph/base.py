@@ -110,7 +110,7 @@ class Layer:
         """The axes this layer permutes together (every other axis it touches is fixed)."""
         return []
 
-    def carries(self, kind: str, axes: dict[Port, int]) -> frozenset[str]:
+    def carries(self, kind: str, axes: dict[Port, tuple[int, int]]) -> frozenset[str]:
         """How the layer commutes with a per-channel ``kind`` (``"sign"`` or ``"scale"``) on the given axes.
 
         ``axes`` maps each port in the group (``("in", i)``, ``("out",)``) to ``(axis, ndim)``: the axis

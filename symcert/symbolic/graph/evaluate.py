@@ -63,7 +63,7 @@ def evaluate_all(
     values = {graph.input_name: _inputs(graph, x, ar)}
     for node in graph.nodes:
         local = {k.split(".", 1)[1]: v for k, v in exact.items() if k.split(".", 1)[0] == node.name}
-        values[node.name] = node.layer.forward(ar, local, [values[s] for s in node.inputs])
+        values[node.name] = node.layer.forward(ar, local, [values[s] for s in node.sources])
     return values
 
 

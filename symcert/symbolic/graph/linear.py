@@ -22,7 +22,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,8 @@ from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
 from symcert.symbolic.graph.moves import Blocked, Diag, Local, Perm, Step
 
 __all__ = ["Dense", "Conv", "window_shape", "windows"]
+
+_Tuple = TypeVar("_Tuple", bound=tuple[Any, ...])
 
 _BOTH = frozenset({"absorb", "emit"})
 
@@ -41,7 +43,13 @@ def _check_count(value: object, name: str, layer: str) -> int:
     return value
 
 
-def check_padding(padding: object, dims: int, layer: str) -> tuple[tuple[int, int], ...]:
+def normalised(value: _Tuple | int | None) -> _Tuple:
+    """A field that ``__post_init__`` turned into a tuple (the constructor also takes an int)."""
+    assert isinstance(value, tuple), value
+    return value
+
+
+def check_padding(padding: Any, dims: int, layer: str) -> tuple[tuple[int, int], ...]:
     """``padding`` as ``((begin, end), ...)`` per spatial axis (an int pads every side), or an error."""
     if isinstance(padding, int) and not isinstance(padding, bool):
         padding = ((padding, padding),) * dims
@@ -88,7 +96,8 @@ def windows(
     padded_shape = tuple(s + b + e for s, (b, e) in zip(spatial, pads, strict=True))
     padded = ar.zeros((n, c, *padded_shape))
     inside = tuple(slice(b, b + s) for s, (b, _) in zip(spatial, pads, strict=True))
-    padded[(slice(None), slice(None), *inside)] = x
+    where = (slice(None), slice(None), *inside)  # a star in a subscript needs 3.11 (mypy's reading)
+    padded[where] = x
     mask = np.zeros(padded_shape, dtype=bool)
     mask[inside] = True
     for offset in itertools.product(*(range(k) for k in kernel)):
@@ -96,7 +105,8 @@ def windows(
             slice(o * d, o * d + s * (m - 1) + 1, s)
             for o, d, s, m in zip(offset, dilation, stride, out, strict=True)
         )
-        yield offset, padded[(slice(None), slice(None), *index)], mask[index]
+        window = (slice(None), slice(None), *index)
+        yield offset, padded[window], mask[index]
 
 
 def weighted_rule(layer: Dense | Conv, local: Local, axis: int, rows: range) -> Step | Blocked:
@@ -197,10 +207,11 @@ def _scaling(
         if p is not None and p.any_complement:
             flipped = np.array(p.complement)
             new["bias"] = new["bias"] + w[:, flipped].reshape(w.shape[0], -1).sum(axis=1)
+        column, row = (None, slice(None), *tail), (slice(None), None, *tail)  # no star in a subscript: 3.10
         if u is not None:
-            new["weight"] = new["weight"] / u[(None, slice(None), *tail)]
+            new["weight"] = new["weight"] / u[column]
         if v is not None:
-            new["weight"] = new["weight"] * v[(slice(None), None, *tail)]
+            new["weight"] = new["weight"] * v[row]
             if layer.bias:
                 new["bias"] = new["bias"] * v
         if shift:
@@ -251,7 +262,7 @@ class Dense(Layer):
 
     def parameter_shapes(self, inputs: list[Shape]) -> dict[str, Shape]:
         (shape,) = inputs
-        out = {"weight": (self.features, shape[-1])}
+        out: dict[str, Shape] = {"weight": (self.features, shape[-1])}
         if self.bias:
             out["bias"] = (self.features,)
         return out
@@ -342,7 +353,7 @@ class Conv(Layer):
     @property
     def absorbs_constant(self) -> bool:  # type: ignore[override]
         # a constant input shift meets the zero padding unshifted: only without padding is it a bias
-        return self.bias and all(p == (0, 0) for p in self.padding)
+        return self.bias and all(p == (0, 0) for p in normalised(self.padding))
 
     def _check(self, shape: Shape) -> None:
         if len(shape) != 1 + len(self.kernel):
@@ -355,8 +366,9 @@ class Conv(Layer):
     def output_shape(self, inputs: list[Shape]) -> Shape:
         (shape,) = inputs
         self._check(shape)
+        stride, dilation = normalised(self.stride), normalised(self.dilation)
         spatial = window_shape(
-            shape[1:], self.kernel, self.stride, self.padding, self.dilation, "Conv", shape
+            shape[1:], self.kernel, stride, normalised(self.padding), dilation, "Conv", shape
         )
         return (self.channels, *spatial)
 
@@ -376,10 +388,11 @@ class Conv(Layer):
     def act(self, params: dict[str, Any], ins: list[Any], out: Any, out_axis: int | None) -> dict[str, Any]:
         new = dict(params)
         tail = (None,) * len(self.kernel)
+        column, row = (None, slice(None), *tail), (slice(None), None, *tail)
         if ins[0] is not None:
-            new["weight"] = new["weight"] / ins[0][(None, slice(None), *tail)]
+            new["weight"] = new["weight"] / ins[0][column]
         if out is not None:
-            new["weight"] = new["weight"] * out[(slice(None), None, *tail)]
+            new["weight"] = new["weight"] * out[row]
             if self.bias:
                 new["bias"] = new["bias"] * out
         return new
@@ -397,7 +410,8 @@ class Conv(Layer):
         weight = params["weight"]
         tail = (None,) * len(self.kernel)
         shift = weight[:, flipped].reshape(weight.shape[0], -1).sum(axis=1)
-        return {"weight": weight * signs[(None, slice(None), *tail)], "bias": params["bias"] + shift}
+        column = (None, slice(None), *tail)
+        return {"weight": weight * signs[column], "bias": params["bias"] + shift}
 
     def forward(self, ar: Any, params: dict[str, Any], inputs: list[Any]) -> Any:
         (x,) = inputs
@@ -405,11 +419,14 @@ class Conv(Layer):
         weight = ar.param(params["weight"])
         total = None
         n, c_in = x.shape[:2]
-        for offset, seen, _ in windows(ar, x, self.kernel, self.stride, self.padding, self.dilation, out):
-            w = weight[(slice(None), slice(None), *offset)]  # (C_out, C_in)
+        stride, dilation = normalised(self.stride), normalised(self.dilation)
+        for offset, seen, _ in windows(ar, x, self.kernel, stride, normalised(self.padding), dilation, out):
+            tap = (slice(None), slice(None), *offset)
+            w = weight[tap]  # (C_out, C_in)
             rows = np.moveaxis(seen, 1, -1).reshape(-1, c_in)  # (N * positions, C_in): one 2-D product
             term = rows @ w.T
             total = term if total is None else total + term
+        assert total is not None  # a kernel has at least one offset
         y = np.moveaxis(total.reshape((n, *out, self.channels)), -1, 1)
         if self.bias:
             y = y + ar.param(params["bias"]).reshape((-1,) + (1,) * len(out))

@@ -40,7 +40,7 @@ from symcert.symbolic.graph.moves import Blocked, Diag, Local, Perm, Step, diag_
 __all__ = ["Activation", "Softmax", "BatchNorm", "LayerNorm"]
 
 
-def _epsilon(value: object, layer: str) -> Fraction:
+def _epsilon(value: Any, layer: str) -> Fraction:
     try:
         eps = Fraction(value)  # a float converts exactly (its binary value)
     except (TypeError, ValueError):
@@ -263,12 +263,14 @@ class BatchNorm(Layer):
                     f"{what} normalises each channel with its own statistics: g must permute its input and "
                     "output channels alike"
                 )
+            assert isinstance(p, Perm)  # p == q, and one of them permutes
+            index = list(p.index)
             return Step(
                 "per-channel parameters",
                 "each channel keeps its scale, bias, mean and var: BN of x[p], them permuted, is BN(x)[p]",
                 ("scale, bias, mean and var permuted as the channels",),
                 lambda params: _plus_after(
-                    {k: np.take(v, list(p.index), axis=0) for k, v in params.items()}, y.shift
+                    {k: np.take(v, index, axis=0) for k, v in params.items()}, y.shift
                 ),
             )
         if (p is not None and p.any_complement) or (q is not None and q.any_complement):

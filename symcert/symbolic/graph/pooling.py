@@ -21,7 +21,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.symbolic.graph.base import Layer, Shape, Tie, check_positive_tuple
-from symcert.symbolic.graph.linear import check_padding, window_shape, windows
+from symcert.symbolic.graph.linear import check_padding, normalised, window_shape, windows
 from symcert.symbolic.graph.moves import Blocked, Diag, Local, Step
 
 
@@ -84,7 +84,7 @@ class _Pool(Layer):
         stride = kernel if self.stride is None else self.stride
         object.__setattr__(self, "stride", check_positive_tuple(stride, "stride", self.kind, dims))
         object.__setattr__(self, "padding", check_padding(self.padding, dims, self.kind))
-        if any(max(b, e) >= k for (b, e), k in zip(self.padding, kernel, strict=True)):
+        if any(max(b, e) >= k for (b, e), k in zip(normalised(self.padding), kernel, strict=True)):
             raise SpecificationError(
                 f"{self.kind}: padding {self.padding} must be smaller than the kernel {kernel} on each side"
             )
@@ -97,10 +97,12 @@ class _Pool(Layer):
                 f"{self.kind}: kernel {self.kernel} has {len(self.kernel)} axes, the input {shape} has "
                 f"{len(shape) - 1} spatial axes; give one kernel entry per spatial axis"
             )
-        dilation = (1,) * len(self.kernel)
+        dilation, stride = (1,) * len(self.kernel), normalised(self.stride)
         return (
             shape[0],
-            *window_shape(shape[1:], self.kernel, self.stride, self.padding, dilation, self.kind, shape),
+            *window_shape(
+                shape[1:], self.kernel, stride, normalised(self.padding), dilation, self.kind, shape
+            ),
         )
 
     def ties(self, inputs: list[Shape]) -> list[Tie]:
@@ -108,7 +110,8 @@ class _Pool(Layer):
 
     def _windows(self, ar: Any, x: Any):
         out = self.output_shape([x.shape[1:]])[1:]
-        return windows(ar, x, self.kernel, self.stride, self.padding, (1,) * len(self.kernel), out)
+        stride, padding = normalised(self.stride), normalised(self.padding)
+        return windows(ar, x, self.kernel, stride, padding, (1,) * len(self.kernel), out)
 
     def describe(self) -> str:
         return f"{self.kind}(kernel={self.kernel}, stride={self.stride})"
@@ -125,7 +128,7 @@ class AveragePool(_Pool):
 
     @property
     def affine_safe(self) -> bool:  # type: ignore[override]
-        return self.count_include_pad is False or all(p == (0, 0) for p in self.padding)
+        return self.count_include_pad is False or all(p == (0, 0) for p in normalised(self.padding))
 
     @property
     def translation(self) -> str | None:  # type: ignore[override]
@@ -139,6 +142,7 @@ class AveragePool(_Pool):
         for _, seen, mask in self._windows(ar, inputs[0]):
             total = seen if total is None else total + seen
             count = mask.astype(int) if count is None else count + mask
+        assert total is not None and count is not None  # a kernel has at least one offset
         if self.count_include_pad:
             count = np.full(count.shape, int(np.prod(self.kernel)))
         return total / ar.integers(count)
@@ -160,6 +164,7 @@ class MaxPool(_Pool):
             if best is None:
                 best, have = seen.copy(), mask.copy()
                 continue
+            assert have is not None  # set with best
             larger = np.where(seen > best, seen, best)
             best = np.where(mask & ~have, seen, np.where(mask, larger, best))
             have = have | mask

@@ -44,6 +44,7 @@ def _plain(value: Any) -> Any:
 
 def _layer_to_dict(layer: Layer) -> dict[str, Any]:
     out: dict[str, Any] = {"type": layer.kind}
+    assert dataclasses.is_dataclass(layer)  # every layer type is a frozen dataclass
     for f in dataclasses.fields(layer):
         if f.init:
             out[f.name] = _plain(getattr(layer, f.name))
@@ -58,7 +59,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         "input_name": graph.input_name,
         "input_shape": list(graph.input_shape),
         "nodes": [
-            {"name": n.name, "inputs": list(n.inputs), "layer": _layer_to_dict(n.layer)} for n in graph.nodes
+            {"name": n.name, "inputs": list(n.sources), "layer": _layer_to_dict(n.layer)} for n in graph.nodes
         ],
     }
 
@@ -81,7 +82,7 @@ BatchNorm, LayerNorm
         )
     nodes = []
     for entry in data.get("nodes", []):
-        name = entry.get("name") if isinstance(entry, Mapping) else None
+        name: Any = entry.get("name") if isinstance(entry, Mapping) else None  # Node checks it
         layer = dict(entry.get("layer", {})) if isinstance(entry, Mapping) else {}
         kind = layer.pop("type", None)
         if kind not in LAYER_TYPES:

@@ -31,7 +31,7 @@ import numpy as np
 from symcert.errors import ExactnessError, SpecificationError
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.graph.base import Layer, Shape
-from symcert.symbolic.graph.layers import Activation, Dense, Softmax
+from symcert.symbolic.graph.layers import Activation, BatchNorm, Dense, Softmax
 
 if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
@@ -57,6 +57,13 @@ class Node:
             )
         if self.inputs is not None:
             object.__setattr__(self, "inputs", tuple(self.inputs))
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The tensors the node reads: ``inputs``, which a :class:`Graph` fills in when not given."""
+        if self.inputs is None:
+            raise SpecificationError(f"node {self.name!r} reads the previous node: put it in a Graph first")
+        return self.inputs
 
 
 @dataclass(frozen=True, init=False)
@@ -98,22 +105,22 @@ class Graph:
         for node in self.nodes:
             if node.name in shapes:
                 raise SpecificationError(f"the name {node.name!r} is used twice; give each node its own name")
-            for source in node.inputs:
+            for source in node.sources:
                 if source not in shapes:
                     raise SpecificationError(
                         f"node {node.name!r} reads {source!r}, which is not the input {self.input_name!r} "
                         "or an earlier node; list nodes after the tensors they read"
                     )
-            if len(node.inputs) != node.layer.arity:
+            if len(node.sources) != node.layer.arity:
                 raise SpecificationError(
                     f"node {node.name!r}: {node.layer.kind} takes {node.layer.arity} input(s), got "
-                    f"{len(node.inputs)} ({', '.join(node.inputs)})"
+                    f"{len(node.sources)} ({', '.join(node.sources)})"
                 )
             try:
-                shapes[node.name] = node.layer.output_shape([shapes[s] for s in node.inputs])
+                shapes[node.name] = node.layer.output_shape([shapes[s] for s in node.sources])
             except SpecificationError as error:
                 raise SpecificationError(f"node {node.name!r}: {error}") from None
-        used = {s for node in self.nodes for s in node.inputs} | {self.output}
+        used = {s for node in self.nodes for s in node.sources} | {self.output}
         unused = [n.name for n in self.nodes if n.name not in used]
         if unused:
             raise SpecificationError(
@@ -137,7 +144,7 @@ class Graph:
 
     def input_shapes(self, node: Node) -> list[Shape]:
         """The shapes of the tensors ``node`` reads."""
-        return [self.shapes[s] for s in node.inputs]
+        return [self.shapes[s] for s in node.sources]
 
     @cached_property
     def parameter_shapes(self) -> dict[str, Shape]:
@@ -272,7 +279,9 @@ def random_parameters(graph: Graph, seed: int = 0, denominator: int = 8) -> dict
     for name, shape in graph.parameter_shapes.items():
         count = math.prod(shape)
         if name.endswith(".var"):
-            eps = graph.node(name.split(".")[0]).layer.epsilon
+            norm = graph.node(name.split(".")[0]).layer
+            assert isinstance(norm, BatchNorm)  # the layer with a running variance
+            eps = Fraction(norm.epsilon)  # already one (__post_init__); the field also takes a float
             entries = [
                 Fraction(rng.randint(1, denominator), denominator) ** 2 + Fraction(1, 2) for _ in range(count)
             ]

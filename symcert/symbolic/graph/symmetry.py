@@ -54,7 +54,7 @@ from typing import Any
 from symcert.symbolic.graph.base import Layer
 from symcert.symbolic.graph.spec import Graph, Node
 from symcert.symbolic.graph.translation import Translation, derive_translations
-from symcert.symbolic.graph.unionfind import AxisUnion
+from symcert.symbolic.graph.unionfind import AxisUnion, Weight
 
 __all__ = ["Member", "Action", "Segment", "AxisGroup", "PermutationSpec", "derive_symmetries"]
 
@@ -146,7 +146,9 @@ class PermutationSpec:
     @property
     def axes_to_perm(self) -> dict[str, tuple[str | None, ...]]:
         """Git Re-Basin's ``axes_to_perm``: for each parameter, the group of each axis (None: fixed)."""
-        out = {name: [None] * len(shape) for name, shape in self.graph.parameter_shapes.items()}
+        out: dict[str, list[str | None]] = {
+            name: [None] * len(shape) for name, shape in self.graph.parameter_shapes.items()
+        }
         for g in self.groups:
             for m in g.members:
                 if m.kind == "param":
@@ -226,17 +228,17 @@ class PermutationSpec:
         return "\n".join(lines)
 
 
-def _port_element(node: Node, port: tuple) -> tuple:
+def _port_element(node: Node, port: tuple[Any, ...]) -> tuple[Any, ...]:
     if port[0] == "in":
-        return ("tensor", node.inputs[port[1]], port[2])
+        return ("tensor", node.sources[port[1]], port[2])
     if port[0] == "out":
         return ("tensor", node.name, port[1])
     return ("param", f"{node.name}.{port[1]}", port[2])
 
 
-def _ports(graph: Graph, node: Node) -> list[tuple]:
+def _ports(graph: Graph, node: Node) -> list[tuple[Any, ...]]:
     shapes = graph.input_shapes(node)
-    found = [("in", i, a) for i, s in enumerate(shapes) for a in range(len(s))]
+    found: list[tuple[Any, ...]] = [("in", i, a) for i, s in enumerate(shapes) for a in range(len(s))]
     found += [("out", a) for a in range(len(graph.shapes[node.name]))]
     for local, shape in node.layer.parameter_shapes(shapes).items():
         found += [("param", local, a) for a in range(len(shape))]
@@ -258,8 +260,8 @@ def derive_symmetries(graph: Graph, *, logits: bool = False) -> PermutationSpec:
     >>> spec.group("P_conv").tensor_axis("flat")
     Member(kind='tensor', name='flat', axis=0, outer=1, inner=4)
     """
-    uf = AxisUnion()
-    fixed: dict[tuple, str] = {}
+    uf: AxisUnion[tuple[Any, ...]] = AxisUnion()
+    fixed: dict[tuple[Any, ...], str] = {}
     for a in range(len(graph.input_shape)):
         fixed[("tensor", graph.input_name, a)] = "the graph's input"
     for a in range(len(graph.shapes[graph.output])):
@@ -268,9 +270,9 @@ def derive_symmetries(graph: Graph, *, logits: bool = False) -> PermutationSpec:
         ties = node.layer.ties(graph.input_shapes(node))
         tied = set()
         for tie in ties:
-            a, b = _port_element(node, tie.first), _port_element(node, tie.second)
-            uf.tie(a, b, tie.outer, tie.inner)
-            tied |= {a, b}
+            one, two = _port_element(node, tie.first), _port_element(node, tie.second)
+            uf.tie(one, two, tie.outer, tie.inner)
+            tied |= {one, two}
         for port in _ports(graph, node):
             element = _port_element(node, port)
             uf.add(element)
@@ -292,6 +294,7 @@ def derive_symmetries(graph: Graph, *, logits: bool = False) -> PermutationSpec:
             if any(sizes[e] > 1 for e, _ in elements):
                 fixed_out.append((label, reason))
             continue
+        assert members is not None  # else reason is set
         members.sort(key=lambda m: (order[m.name.split(".")[0]], m.kind == "param", rank.get(m.name, 0)))
         first = next((m for m in members if m.kind == "tensor"), members[0])
         name = f"P_{first.name}" + (f".{first.axis}" if first.axis else "")
@@ -302,7 +305,9 @@ def derive_symmetries(graph: Graph, *, logits: bool = False) -> PermutationSpec:
     return PermutationSpec(graph, tuple(groups), tuple(fixed_out), translations, logits)
 
 
-def _normalise(elements: list, sizes: dict) -> tuple[list[Member] | None, int]:
+def _normalise(
+    elements: list[tuple[tuple[Any, ...], Weight]], sizes: dict[tuple[Any, ...], int]
+) -> tuple[list[Member] | None, int]:
     """Members with integer Kronecker positions relative to the class's base, and the base size."""
     outer0 = min(w[0] for _, w in elements)
     inner0 = min(w[1] for _, w in elements)
@@ -328,25 +333,27 @@ def _segments(graph: Graph, members: list[Member], kind: str) -> tuple[Segment, 
         reason = f"{twice[0]} carries this group on two axes; per-channel {_word(kind)}s are not derived"
         return (Segment(kind, tuple(axis_of), False, reason),)
     touching: list[tuple[Node, list[int], bool, frozenset[str]]] = []
-    uf = AxisUnion()
+    uf: AxisUnion[str] = AxisUnion()
     for t in axis_of:
         uf.add(t)
     for node in graph.nodes:
-        ins = [i for i, s in enumerate(node.inputs) if s in axis_of]
+        ins = [i for i, s in enumerate(node.sources) if s in axis_of]
         out = node.name in axis_of
         if not ins and not out:
             continue
-        axes = {("in", i): (axis_of[node.inputs[i]], len(graph.shapes[node.inputs[i]])) for i in ins}
+        axes: dict[tuple[Any, ...], tuple[int, int]] = {
+            ("in", i): (axis_of[node.sources[i]], len(graph.shapes[node.sources[i]])) for i in ins
+        }
         if out:
             axes[("out",)] = (axis_of[node.name], len(graph.shapes[node.name]))
         carries = node.layer.carries(kind, axes)
         touching.append((node, ins, out, carries))
         if ins and out and carries & {"transmit", "complement"}:
             for i in ins:
-                uf.tie(node.inputs[i], node.name)
+                uf.tie(node.sources[i], node.name)
     segments = []
-    for members in uf.classes().values():
-        tensors = {t for t, _ in members}
+    for tied in uf.classes().values():
+        tensors = {t for t, _ in tied}
         segments.append(_decide(graph, kind, tensors, touching))
     return tuple(sorted(segments, key=lambda s: list(axis_of).index(s.tensors[0])))
 
@@ -363,14 +370,14 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
     actions, problems, kunin = [], [], False
     for node, ins, out, carries in touching:
         layer: Layer = node.layer
-        ins_here = [i for i in ins if node.inputs[i] in tensors]
+        ins_here = [i for i in ins if node.sources[i] in tensors]
         out_here = out and node.name in tensors
         if not ins_here and not out_here:
             continue
         what = f"{node.name} ({layer.describe()})"
         if out_here:
             exponents[node.name] = 1  # emitted as c; a transmitting layer sets c^k below
-        if any(node.inputs[i] in affine for i in ins_here):
+        if any(node.sources[i] in affine for i in ins_here):
             if out_here and layer.affine_safe and "transmit" in carries:
                 affine.add(node.name)
             elif not out_here and layer.absorbs_constant and "absorb" in carries:
@@ -381,7 +388,7 @@ def _decide(graph: Graph, kind: str, tensors: set[str], touching: list) -> Segme
                 )
             continue
         if ins_here and out_here:
-            incoming = {exponents[node.inputs[i]] for i in ins_here}
+            incoming = {exponents[node.sources[i]] for i in ins_here}
             if "transmit" in carries or "complement" in carries:
                 if len(incoming) != 1:
                     problems.append(f"{what} adds branches rescaled with different degrees")

@@ -56,7 +56,7 @@ class Translation:
 def _consumers(graph: Graph) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {name: [] for name in graph.shapes}
     for node in graph.nodes:
-        for source in node.inputs:
+        for source in node.sources:
             found[source].append(node.name)
     return found
 
@@ -64,7 +64,7 @@ def _consumers(graph: Graph) -> dict[str, list[str]]:
 def derive_translations(graph: Graph, *, logits: bool = False) -> tuple[Translation, ...]:
     """Every softmax translation of ``graph`` (and of its logits' loss with ``logits=True``)."""
     consumers = _consumers(graph)
-    starts = [(n.inputs[0], n.name) for n in graph.nodes if n.layer.translation == "absorb"]
+    starts = [(n.sources[0], n.name) for n in graph.nodes if n.layer.translation == "absorb"]
     if logits:
         starts.append((graph.output, LOSS))
     found = []
@@ -88,5 +88,5 @@ def derive_translations(graph: Graph, *, logits: bool = False) -> tuple[Translat
                 break
             if fact != "transmit" or node.layer.arity != 1:
                 break
-            tensor, reader = node.inputs[0], tensor
+            tensor, reader = node.sources[0], tensor
     return tuple(found)
