@@ -24,25 +24,14 @@ import uuid
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
+from symcert.batch.cluster import MAX_LOCAL_WORKERS, dask_client, distributed_module
 from symcert.batch.manifest import Pair, read_manifest
 from symcert.errors import SpecificationError
 
 __all__ = ["run_manifest", "certify_pair", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ("pair", "variant", "status", "barrier_lo", "barrier_hi", "seconds", "computed")
-
-
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise SpecificationError(
-            "running a manifest needs Dask's distributed scheduler, which is not installed; "
-            "install it with: pip install 'symcert[dask]'"
-        ) from None
-    return distributed
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -160,26 +149,14 @@ def run_manifest(
     pair that fails gets a row with status ``error: ...`` and the run goes on.
     """
     pairs = read_manifest(manifest)
-    if scheduler is None and not 1 <= workers <= 512:
-        raise SpecificationError(f"workers must be from 1 to 512, got {workers}")
-    distributed = _distributed()
+    if scheduler is None and not 1 <= workers <= MAX_LOCAL_WORKERS:
+        raise SpecificationError(f"workers must be from 1 to {MAX_LOCAL_WORKERS}, got {workers}")
+    distributed = distributed_module()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda text: None)
-    if scheduler is not None:
-        client = distributed.Client(scheduler)
-        cluster = None
-    else:
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=":0",  # any free port: never a warning about 8787
-            silence_logs=40,
-        )
-        client = distributed.Client(cluster)
     rows: dict[str, list[dict]] = {}
-    try:
+    with dask_client(workers, scheduler, processes) as client:
         say(f"{len(pairs)} pairs on {scheduler or f'a local cluster of {workers} workers'}")
         run = uuid.uuid4().hex[:12]  # keys unique per run: a long-lived scheduler never reuses a result
         futures = {
@@ -208,10 +185,6 @@ def run_manifest(
             ordered = [row for p in pairs if p.name in rows for row in rows[p.name]]
             write_atomically(folder / "summary.csv", _summary_text(ordered))
             say(f"[{done}/{len(pairs)}] {pair.name}: " + "; ".join(_describe(r) for r in rows[pair.name]))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return [row for p in pairs for row in rows.get(p.name, [])]
 
 
