@@ -45,6 +45,7 @@ from symcert import (
     prove_invariance,
     rescale,
 )
+from symcert.handouts.self_check import check_answer, key_exercise
 from symcert.models.digits import digits_example
 from symcert.numeric.rounding import outward_interval
 from symcert.proofs.moves import simsek_contrast
@@ -210,6 +211,67 @@ print(run.choice.message)
 trained = run.choice.certificate
 print("status:", trained.status, "| independent checker:", check(trained.to_dict()).accepted)
 symcert.plot(trained)
+
+# %% [markdown]
+# ## 13. Exercises, checked here
+#
+# Write each answer into its variable and run the cell below it. The check uses the grading rules
+# of `symcert grade`: an exact answer must be exactly right, a decimal must lie within the stated
+# tolerance of the certified enclosure, a sign is judged by its sign. It prints *correct* or
+# *incorrect* and the tolerance it used; a wrong answer gets a hint, not the value.
+
+# %% [markdown]
+# **Exercise 1.** What is the order of the group of hidden-unit symmetries (permutations and sign
+# flips) of a 1-3-1 tanh network?
+
+# %%
+answer_order = None  # an integer
+
+# %%
+order = key_exercise(
+    "order", "exact", MLP((1, 3, 1), "tanh").symmetry_group().order, hint="n! 2^n for n hidden tanh units."
+)
+print(check_answer(order, answer_order))
+
+# %% [markdown]
+# **Exercise 2.** What is the outgoing weight of hidden unit 1 at the midpoint $M = (A + B)/2$ of
+# section 1? Give it as an exact fraction, from $A$ and $B$ as printed there.
+
+# %%
+answer_M_v = None  # a fraction, such as "3/4" or Fraction(3, 4)
+
+# %%
+M_v = key_exercise(
+    "M_v", "exact", A.midpoint(B).arrays()["W2"][0][0], hint="Average unit 1's outgoing weights in A and B."
+)
+print(check_answer(M_v, answer_M_v))
+
+# %% [markdown]
+# **Exercise 3.** Evaluate $L(M)$ by hand from the data, to three decimal places; the chord
+# certificate of section 3 encloses it, and the check below grades your number against that enclosure.
+
+# %%
+answer_L_M = None  # a decimal, such as 1.234
+
+# %%
+L_M = key_exercise(
+    "L_M", "interval", chord.enclosures["L(M)"], tolerance="1/1000", hint="L is the mean squared error at M."
+)
+print(check_answer(L_M, answer_L_M))
+
+# %% [markdown]
+# **Exercise 4.** Is $\varphi''(0)$ positive or negative (at $A$ itself, where section 4 looked at
+# $t = 1/2$)? The key is decided by the endpoints of a certified enclosure, never by a float.
+
+# %%
+answer_sign = None  # "+" or "-"
+
+# %%
+at_A = certify_nonconvexity(loss, A, element=g, kind="curvature", t0=0)
+lo, hi = at_A.enclosures["phi''(t0)"]
+sign = key_exercise("sign", "sign", "+" if lo > 0 else "-", hint="A is a global minimum.")
+assert lo > 0 or hi < 0  # the enclosure decides the sign
+print(check_answer(sign, answer_sign))
 
 # %% [markdown]
 # ## For the lecturer

@@ -54,6 +54,7 @@ __all__ = [
     "MAX_TABLE_BYTES",
     "MAX_ARRAY_BYTES",
     "MAX_EXACT_SPOT_PARAMETERS",
+    "DATA_CHUNK",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -87,6 +88,10 @@ MAX_TABLE_BYTES = 16_000_000
 MAX_ARRAY_BYTES = 512_000_000
 #: Deepest nesting of JSON arrays and objects.
 MAX_JSON_DEPTH = 32
+
+#: Data points per chunk when the engine and the checker sum a loss over more points than this: memory
+#: is bounded by a chunk's activations, and chunks may run on many machines (``--workers``).
+DATA_CHUNK = 4096
 
 #: Most pieces in the partition of [0, 1] of a barrier certificate.
 MAX_BARRIER_PIECES = 100_000

@@ -194,3 +194,13 @@ def test_a_model_that_records_no_activation_needs_the_column(study: Path, capsys
     args = ["barrier", "--manifest", str(study / "named.csv"), "--out", str(study / "r2"), "--threads"]
     assert main([*args, "--workers", "1"]) == 0 and (study / "r2" / "q.json").is_file()
     assert read_manifest(study / "pairs.csv")[0].activation is None
+
+
+def test_the_summary_prints_each_barrier_enclosure_outward():
+    """The summary's 10-digit barrier_lo is at most the proved lower end, barrier_hi at least the upper."""
+    from symcert.batch.runner import _summary_text
+
+    lo, hi = Fraction(123456789016, 10**12), Fraction(123456789104, 10**12)  # .10g: hi down
+    row = {"pair": "p", "variant": "before", "status": "proved", "barrier_lo": str(lo), "barrier_hi": str(hi)}
+    printed = next(csv.DictReader(_summary_text([row]).splitlines()))
+    assert Fraction(printed["barrier_lo"]) <= lo and Fraction(printed["barrier_hi"]) >= hi, printed

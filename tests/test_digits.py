@@ -140,3 +140,16 @@ def test_pins_digits_against_the_definition():
     assert pins_digits(Fraction(9995, 1000), Fraction(10005, 1000), 3)  # 9.995..10.005: adjacent across 10
     assert not pins_digits(Fraction(1), Fraction(2), 2)
     assert pins_digits(Fraction(0), Fraction(0), 10) and agreed_digits(-Fraction(1, 10**9), 1) is None
+
+
+def test_disjoint_enclosures_of_two_rungs_are_an_error_not_a_silent_pass():
+    """Climbing for digits intersects successive rungs; two disjoint "rigorous" enclosures mean one of
+    them is not, and the ladder must say so instead of keeping the later one as if nothing happened."""
+    from symcert.numeric.engine.ladder import decide_on_rungs, wanting_digits
+
+    def inconsistent(bk):  # float64 says x is near 1, Arb says x is near 2: both cannot enclose x
+        centre = Fraction(1) if bk.name == "float64" else Fraction(2)
+        return {"x": (centre - Fraction(1, 10**3), centre + Fraction(1, 10**3))}
+
+    with wanting_digits(10), pytest.raises(RuntimeError, match="disjoint"):
+        decide_on_rungs(inconsistent, "x", ">", (30,))

@@ -260,6 +260,13 @@ def test_logits_translation_is_proved_for_the_loss() -> None:
     proof = prove_graph_invariance(spec, Translate("fc2.bias", 5))
     assert proof.status == "proved" and proof.steps[-1].node == "fc2" and proof.steps[-1].layer == "loss"
     assert proof.spot.status == "logits shifted by exactly c (exact)"
+    # the logits move by 5, so the claim must not say f is unchanged: it is the loss that is
+    assert (
+        "f(x; g(theta)) = f(x; theta) for every" not in proof.claim
+        and "f is invariant" not in proof.conclusion
+    )
+    assert proof.claim.startswith("f(x; g(theta)) = f(x; theta) + c 1 with c = 5")
+    assert "softmax cross-entropy loss on any data is unchanged" in proof.claim
     # without logits=True the shifted output is a change of f: refused at the output
     plain = prove_graph_invariance(derive_symmetries(g), Translate("fc2.bias", 5))
     assert plain.status == "not proved" and plain.blocking[0].layer == "output"
@@ -405,3 +412,86 @@ def test_on_random_conv_chains_proved_means_listed_and_the_spot_check_agrees(gra
         )
         if proof.status == "proved":
             assert proof.spot.holds, (graph.describe(), proof.element)
+
+
+def _acted(values: np.ndarray, action: TensorAction) -> np.ndarray:
+    """``action`` applied to every example of a batch (the entry maps of the moves module)."""
+    from symcert.symbolic.graph.moves import entry_map
+
+    index, factor, offset = entry_map(values.shape[1:], action)
+    return np.array([factor * example.reshape(-1)[index] + offset for example in values], dtype=object)
+
+
+@pytest.mark.parametrize(
+    "name", ["residual-layernorm", "conv2d-bn-relu-maxpool", "reshape-transpose-sigmoid"]
+)
+def test_hand_made_actions_that_are_proved_move_every_tensor_as_stated(name: str) -> None:
+    """``actions=`` runs no spot check, so the rules alone decide: derived actions with one tensor's action
+    replaced (dropped, shifted, permuted, rescaled, complemented); every proved one must send each tensor
+    to its stated action of the old one, evaluated at 40 digits with the assembled parameters."""
+    import random
+
+    from symcert.proofs.graph_invariance import _assembled, _compose
+    from symcert.symbolic.graph.evaluate import evaluate_all
+    from symcert.symbolic.graph.moves import Perm
+
+    graph, rng = GRAPHS[name], random.Random(3)
+    spec = derive_symmetries(graph)
+    params = random_parameters(graph, seed=1)
+    x = np.array(
+        [Fraction(rng.randint(-16, 16), 8) for _ in range(2 * math.prod(graph.input_shape))], dtype=object
+    ).reshape((2, *graph.input_shape))
+    before = evaluate_all(graph, params, x, arithmetic="mpmath", dps=40)
+    proved = 0
+    candidates = [tensor_actions(spec, element) for element in generators(spec)]
+    for element in generators(
+        spec
+    ):  # a flip travelling along a rescaling's tensors: what a lax sign rule takes
+        if isinstance(element, Rescale):
+            candidates.append(
+                {
+                    t: TensorAction(
+                        tuple(
+                            (a, Diag(tuple(Fraction(1 if f == 1 else -1) for f in d.factor)))
+                            if isinstance(d, Diag)
+                            else (a, d)
+                            for a, d in action.axes
+                        ),
+                        action.shift,
+                    )
+                    for t, action in tensor_actions(spec, element).items()
+                }
+            )
+    for element, stated in enumerate(candidates):
+        for t in rng.sample(sorted(graph.shapes), min(4, len(graph.shapes))):
+            old, axis = stated.get(t, TensorAction()), rng.randrange(len(graph.shapes[t]))
+            n, rest = (
+                graph.shapes[t][axis],
+                tuple(p for p in stated.get(t, TensorAction()).axes if p[0] != axis),
+            )
+            perm = rng.sample(range(n), n)
+            factors = tuple(Fraction(rng.choice([-1, 2, -3])) for _ in range(n))
+            for new in (
+                None,
+                TensorAction(old.axes, old.shift + Fraction(1, 3)),
+                TensorAction((*rest, (axis, Perm(tuple(perm)))), old.shift),
+                TensorAction((*rest, (axis, Diag(factors))), old.shift),
+                TensorAction((*rest, (axis, Diag(factors, tuple(f < 0 for f in factors)))), old.shift),
+            ):
+                actions = {k: v for k, v in stated.items() if k != t} | ({} if new is None else {t: new})
+                if prove_graph_invariance(spec, actions=actions).status != "proved":
+                    continue
+                proved += 1
+                _, acts = _compose(graph, actions)
+                after = evaluate_all(
+                    graph,
+                    _assembled(graph, graph.check_parameters(params), acts),
+                    x,
+                    arithmetic="mpmath",
+                    dps=40,
+                )
+                for tensor in graph.shapes:
+                    want = _acted(before[tensor], actions.get(tensor, TensorAction()))
+                    gap = max(abs(a - b) for a, b in zip(np.ravel(after[tensor]), want.ravel(), strict=True))
+                    assert gap < 1e-30, (name, element, t, new, tensor)
+    assert proved  # some replacements are symmetries too (the derived action itself, a shift absorbed, ...)

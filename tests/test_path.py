@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 from fractions import Fraction
 
 import mpmath
@@ -265,3 +266,49 @@ def test_exact_paths_in_either_hidden_layer_of_a_deeper_network(layer):
     result = certify_path(loss, chain)
     assert result.exact and result.B == g(A)
     assert check(record(result)).accepted
+
+
+def test_the_latex_claim_rounds_the_upper_bound_up_and_the_interval_outward():
+    """``L <= hi`` printed with fewer digits must stay true: hi rounded up, never to the nearest."""
+    from types import SimpleNamespace
+
+    from symcert.printing.path import path_latex
+
+    lo, hi = Fraction(1234561, 10**7), Fraction(1234564, 10**7)  # .6g rounds hi down to 0.123456
+    result = SimpleNamespace(lo=lo, hi=hi, status="proved", segments=[])
+    claim = path_latex(result).splitlines()[1]
+    printed = [Fraction(v) for v in re.findall(r"[-0-9.e]+(?=[$,\]])", claim)]
+    bound, low, high = printed
+    assert bound >= hi and high >= hi and low <= lo, claim
+
+
+def test_the_barrier_report_prints_its_bounds_outward():
+    """``lo <= beta <= hi`` and the figure's caption, printed with six digits, stay true."""
+    from types import SimpleNamespace
+
+    from symcert.printing.figures.barrier import barrier_document_body
+
+    lo, hi = Fraction(1234567, 10**7), Fraction(1234564, 10**6)  # .6g: lo up to 0.123457, hi down to 1.23456
+    r = SimpleNamespace(
+        lo=lo, hi=hi, exact=False, form="entezari", status="proved", n_pieces=1, witness="1/2"
+    )
+    r.LA = r.LB = (Fraction(0), Fraction(0))
+    r.samples, r.pieces = [], []
+    body = barrier_document_body([("before", r)])
+    low, high = (
+        Fraction(v) for v in re.search(r"\$([-0-9.e]+) \\le \\beta \\le ([-0-9.e]+)\$", body).groups()
+    )
+    caption = re.search(r"barrier in \$\[([-0-9.e]+), ([-0-9.e]+)\]\$", body).groups()
+    assert low <= lo and high >= hi, (low, high)
+    assert Fraction(caption[0]) <= lo and Fraction(caption[1]) >= hi, caption
+
+
+def test_the_certificate_note_prints_the_enclosure_outward():
+    from types import SimpleNamespace
+
+    from symcert.proofs.path import path_note
+
+    lo, hi = Fraction(1234567, 10**7), Fraction(1234574, 10**7)  # .6g: lo up, hi down to 0.123457
+    note = path_note(SimpleNamespace(exact=False, segments=[], lo=lo, hi=hi, status="proved", seconds=1.0))
+    low, high = (Fraction(v) for v in re.search(r"in \[([-0-9.e]+), ([-0-9.e]+)\]", note).groups())
+    assert low <= lo and high >= hi, note

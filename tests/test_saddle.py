@@ -447,3 +447,22 @@ def test_the_reduced_eigenvalues_are_labelled_as_such():
     assert len(inertia.reduced_eigenvalues) == example.loss.mlp.n_parameters + 2  # 7 wide, 1 deleted
     with pytest.warns(DeprecationWarning, match="reduced_eigenvalues"):
         assert inertia.eigenvalues == inertia.reduced_eigenvalues
+
+
+def test_the_checkers_printed_bounds_round_outward():
+    """``d^T H d <= u < 0`` and an eigenvalue's ``[a, b]`` in the checker's reasons stay true, shortened."""
+    from symcert.checker.kind import outward
+
+    u = Fraction(-1234564, 10**10)  # -0.0001234564: .4g gives -0.0001235, below u
+    assert Fraction(outward(u, up=True, digits=4)) >= u
+    assert Fraction(outward(u, up=False, digits=4)) <= u
+    for value in (
+        Fraction(999999, 10**9),
+        Fraction(-999999, 10**9),
+        Fraction(1, 3),
+        Fraction(-7, 3) * 10**40,
+    ):
+        for digits in (1, 3, 6):
+            up, down = Fraction(outward(value, True, digits)), Fraction(outward(value, False, digits))
+            assert down <= value <= up, (value, digits, down, up)
+    assert outward(Fraction(0), True) == "0" and outward(Fraction(-1, 3), False, 3) == "-0.334"

@@ -24,25 +24,14 @@ import uuid
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
+from symcert.batch.cluster import MAX_LOCAL_WORKERS, dask_client, distributed_module
 from symcert.batch.manifest import Pair, read_manifest
 from symcert.errors import SpecificationError
 
 __all__ = ["run_manifest", "certify_pair", "SUMMARY_COLUMNS"]
 
 SUMMARY_COLUMNS = ("pair", "variant", "status", "barrier_lo", "barrier_hi", "seconds", "computed")
-
-
-def _distributed() -> Any:
-    try:
-        import distributed
-    except ImportError:
-        raise SpecificationError(
-            "running a manifest needs Dask's distributed scheduler, which is not installed; "
-            "install it with: pip install 'symcert[dask]'"
-        ) from None
-    return distributed
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -119,8 +108,8 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
                 "pair": pair.name,
                 "variant": variant,
                 "status": result.status,
-                "barrier_lo": _decimal(result.lo),
-                "barrier_hi": _decimal(result.hi),
+                "barrier_lo": _decimal(result.lo, up=False),
+                "barrier_hi": _decimal(result.hi, up=True),
                 "seconds": f"{time.perf_counter() - start:.2f}",
                 "computed": "yes",
             }
@@ -128,8 +117,11 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
     return rows
 
 
-def _decimal(value: Fraction) -> str:
-    return f"{float(value):.10g}"
+def _decimal(value: Fraction, up: bool) -> str:
+    """Ten significant digits, rounded outward: ``barrier_lo`` down, ``barrier_hi`` up."""
+    from symcert.numeric.rounding import decimal_down, decimal_up  # not at start-up
+
+    return decimal_up(value, 10) if up else decimal_down(value, 10)
 
 
 def _summary_text(rows: list[dict]) -> str:
@@ -138,7 +130,10 @@ def _summary_text(rows: list[dict]) -> str:
     writer.writeheader()
     for row in rows:
         writer.writerow(
-            {k: (_decimal(Fraction(v)) if k.startswith("barrier") and v else v) for k, v in row.items()}
+            {
+                k: (_decimal(Fraction(v), k == "barrier_hi") if k.startswith("barrier") and v else v)
+                for k, v in row.items()
+            }
         )
     return buffer.getvalue()
 
@@ -160,26 +155,14 @@ def run_manifest(
     pair that fails gets a row with status ``error: ...`` and the run goes on.
     """
     pairs = read_manifest(manifest)
-    if scheduler is None and not 1 <= workers <= 512:
-        raise SpecificationError(f"workers must be from 1 to 512, got {workers}")
-    distributed = _distributed()
+    if scheduler is None and not 1 <= workers <= MAX_LOCAL_WORKERS:
+        raise SpecificationError(f"workers must be from 1 to {MAX_LOCAL_WORKERS}, got {workers}")
+    distributed = distributed_module()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     say = progress or (lambda text: None)
-    if scheduler is not None:
-        client = distributed.Client(scheduler)
-        cluster = None
-    else:
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=":0",  # any free port: never a warning about 8787
-            silence_logs=40,
-        )
-        client = distributed.Client(cluster)
     rows: dict[str, list[dict]] = {}
-    try:
+    with dask_client(workers, scheduler, processes) as client:
         say(f"{len(pairs)} pairs on {scheduler or f'a local cluster of {workers} workers'}")
         run = uuid.uuid4().hex[:12]  # keys unique per run: a long-lived scheduler never reuses a result
         futures = {
@@ -208,10 +191,6 @@ def run_manifest(
             ordered = [row for p in pairs if p.name in rows for row in rows[p.name]]
             write_atomically(folder / "summary.csv", _summary_text(ordered))
             say(f"[{done}/{len(pairs)}] {pair.name}: " + "; ".join(_describe(r) for r in rows[pair.name]))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return [row for p in pairs for row in rows.get(p.name, [])]
 
 

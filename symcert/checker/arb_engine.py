@@ -25,12 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any
 
 import flint
 from flint import arb, arb_mat, fmpq, fmpq_mat
 
 from symcert.checker import arb_wide as _wide
+from symcert.checker import chunks as _chunks
 from symcert.checker.arb_wide import exp as _exp
 from symcert.checker.arb_wide import lse as _lse
 from symcert.checker.arb_wide import lse_jet as _lse_jet
@@ -52,6 +54,11 @@ __all__ = [
     "exact_matrix",
     "loss_jet",
     "targets",
+    "data_sum",
+    "data_jet",
+    "finish_loss",
+    "finish_jet",
+    "chunk_kernel",
 ]
 
 Jet = tuple  # (c0, c1, c2): value, first derivative, half the second derivative (arb balls)
@@ -81,11 +88,16 @@ class Evaluation:
 
     def __init__(self, statement: Any) -> None:
         self.s = statement
-        self.inputs = arb_mat(exact_matrix([list(col) for col in zip(*statement.xs)]))
-        self.ys = targets(statement, self.inputs)
+        self.chunked = _chunks.chunked(statement)
+        if not self.chunked:  # more points than a chunk: summed chunk by chunk (symcert.checker.chunks)
+            self.inputs = arb_mat(exact_matrix([list(col) for col in zip(*statement.xs)]))
+            self.ys = targets(statement, self.inputs)
 
     def losses(self, points: Sequence[list]) -> list[arb]:
         """The loss at each exact point (layers of ``Fraction``)."""
+        if self.chunked:
+            sums = _chunks.losses(self.s, points, chunk_kernel)
+            return [finish_loss(self.s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]
         return [_loss(self.s, _arb_point(_exact_point(p)), self.inputs, self.ys) for p in points]
 
     def jet(self, A: list, B: list, t: Fraction) -> Jet:
@@ -98,13 +110,33 @@ class Evaluation:
             )
             for (wa, ba), (wb, bb) in zip(A, B)
         ]
-        return loss_jet(
-            self.s, _arb_point(_exact_point(start)), _arb_point(_exact_point(step)), self.inputs, self.ys
-        )
+        start_balls, step_balls = _arb_point(_exact_point(start)), _arb_point(_exact_point(step))
+        if self.chunked:
+            return finish_jet(self.s, _chunks.jet(self.s, start, step, chunk_kernel), start_balls, step_balls)
+        return loss_jet(self.s, start_balls, step_balls, self.inputs, self.ys)
 
     def bounds(self, values: dict[str, arb]) -> dict[str, tuple[Fraction, Fraction]]:
         """Exact endpoints of each ball (a loss of mse or sse kept >= 0)."""
         return _bounds(values, _nonnegative(self.s, values))
+
+
+def chunk_kernel(item: tuple, context: tuple) -> list[tuple[Fraction, Fraction]]:
+    """One chunk's data term (``losses`` at points, or a ``jet``) as exact endpoints.
+
+    ``item = (xs, ys)``: the chunk's exact rows (``ys`` None for a teacher); ``context`` what to
+    compute and everything it needs, as plain values (see :mod:`symcert.checker.chunks`).
+    """
+    what, net, loss_kind, teacher_net, teacher, payload = context
+    xs, ys = item
+    s = SimpleNamespace(net=net, loss_kind=loss_kind, teacher_net=teacher_net, teacher=teacher, ys=ys)
+    inputs = arb_mat(exact_matrix([list(col) for col in zip(*xs)]))
+    ys_balls = targets(s, inputs)
+    if what == "losses":
+        balls = [data_sum(s, _arb_point(_exact_point(p)), inputs, ys_balls) for p in payload]
+    else:
+        start, step = (_arb_point(_exact_point(p)) for p in payload)
+        balls = list(data_jet(s, start, step, inputs, ys_balls))
+    return [ball_bounds(ball, "a chunk's data term") for ball in balls]
 
 
 # -- exact data ------------------------------------------------------------------
@@ -356,6 +388,11 @@ def _decay(s: Any) -> arb:
 
 def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: tuple | None = None) -> arb:
     """The loss at a point (over the centred box ``layers + spread step`` with ``centred``)."""
+    return finish_loss(s, data_sum(s, layers, inputs, ys, centred), layers, centred)
+
+
+def data_sum(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: tuple | None = None) -> arb:
+    """The data term: the sum over the columns of ``inputs`` of the per-point loss (unscaled)."""
     z = _forward(s.net, layers, inputs, centred)
     if s.loss_kind in ("mse", "sse"):
         f = _outputs(s.net.output, z)
@@ -369,6 +406,11 @@ def _loss(s: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], centred: t
         for column, targets in zip(zip(*z), zip(*ys)):
             lse = _lse(column)  # Arb's exponents never overflow; wide balls through their ends
             total += sum(targets, arb(0)) * lse - sum((v * y for v, y in zip(column, targets)), arb(0))
+    return total
+
+
+def finish_loss(s: Any, total: arb, layers: list, centred: tuple | None = None) -> arb:
+    """The loss from its data term: times the loss's scale, plus the weight decay of ``layers``."""
     total = total * _scale(s)
     if s.decay:
         boxes = (
@@ -394,6 +436,19 @@ def loss_jet(
 
     ``first``: the first layer's pre-activations and their derivative, if the caller keeps them.
     """
+    return finish_jet(s, data_jet(s, start, step, inputs, ys, spread, first), start, step, spread)
+
+
+def data_jet(
+    s: Any,
+    start: list,
+    step: list,
+    inputs: arb_mat,
+    ys: list[list[arb]],
+    spread: arb | None = None,
+    first: tuple[arb_mat, arb_mat] | None = None,
+) -> Jet:
+    """The data term's jet along ``step`` at ``start``: summed over the columns of ``inputs``, unscaled."""
     z = _forward_jet_folded(s.net, start, step, inputs, spread, first)
     terms: list[Jet] = []
     if s.loss_kind in ("mse", "sse"):
@@ -417,8 +472,13 @@ def loss_jet(
             weight = sum(targets, arb(0))
             linear = _jet_sum([(v[0] * y, v[1] * y, v[2] * y) for v, y in zip(column, targets)])
             terms.append(tuple(weight * a - b for a, b in zip(lse, linear)))
+    return _jet_sum(terms)
+
+
+def finish_jet(s: Any, total: Jet, start: list, step: list, spread: arb | None = None) -> Jet:
+    """The loss's jet from its data term's: times the loss's scale, plus the weight decay's jet."""
     scale = _scale(s)
-    total = tuple(c * scale for c in _jet_sum(terms))
+    total = tuple(c * scale for c in total)
     if s.decay:
         pairs = [
             (w if spread is None else w + spread * d, d)

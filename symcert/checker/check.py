@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symcert.checker import arb_engine, mp_engine
+from symcert.checker import arb_engine, chunks, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
@@ -59,6 +59,8 @@ def check(
     arithmetic: str = "arb",
     budget: float = MAX_CHECK_SECONDS,
     progress: Callable[[int, int | None, str], None] | None = None,
+    chunk_size: int | None = None,
+    executor: Any = None,
 ) -> CheckResult:
     """Check a certificate given as a path to a JSON file, or as a dict parsed with :func:`loads`.
 
@@ -67,10 +69,19 @@ def check(
     the largest estimated checking time, in seconds, the checker will start (see
     :mod:`symcert.checker.budget`). ``progress(done, total, note)``, when given, is told as each
     precision is tried and as each piece of a barrier or path is re-bounded; it never changes the verdict.
+    With more data points than ``chunk_size`` (default :data:`~symcert.limits.DATA_CHUNK`), Arb sums
+    the data term chunk by chunk, and ``executor`` (``map(fn, shared, items)``, e.g. on a Dask
+    cluster) runs the chunks (:mod:`symcert.checker.chunks`).
     """
     if arithmetic not in ARITHMETICS:
         raise CertificateFormatError(
             f"arithmetic must be one of {', '.join(ARITHMETICS)}, got {arithmetic!r}"
+        )
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise CertificateFormatError(
+            f"chunk_size must be a positive number of data points, got {chunk_size!r}"
         )
     if isinstance(source, dict):
         record = source
@@ -99,7 +110,7 @@ def check(
             f"{statement.dps} digits, {statement.kind}) is estimated at {estimate:.0f} s with {arithmetic}, "
             f"beyond the budget of {budget:.0f} s; raise the budget or use fewer digits"
         )
-    with reporting(progress):
+    with reporting(progress), chunks.streaming(chunk_size, executor):
         result = _verify(statement, arithmetic, precisions)
     result.estimate = estimate
     return result

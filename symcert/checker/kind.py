@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from symcert.checker.reading import CertificateFormatError
 
 __all__ = [
+    "outward",
     "Kind",
     "register",
     "kind_named",
@@ -146,3 +148,25 @@ def short(value: Fraction) -> str:
     if abs(exponent) > 3000:
         return f"{sign}2^{exponent} (about)"
     return f"{sign}{float(value):.6g}"
+
+
+def outward(value: Fraction, up: bool, digits: int = 6) -> str:
+    """``value`` to ``digits`` significant digits, rounded up (``>= value``) or down (``<= value``), exactly.
+
+    What a reason prints as a bound must stay a bound: ``d^T H d <= u`` with ``u`` rounded up.
+
+    >>> outward(Fraction(-1234564, 10**10), up=True, digits=4), outward(Fraction(1, 3), up=False)
+    ('-0.0001234', '0.333333')
+    """
+    value = Fraction(value)
+    if value == 0:
+        return "0"
+    size = abs(value)
+    e = len(str(size.numerator)) - len(str(size.denominator))  # floor(log10(size)) is e or e - 1
+    if Fraction(10) ** e > size:
+        e -= 1
+    scaled = size / Fraction(10) ** (e - digits + 1)
+    away = up != (value < 0)  # rounding up a positive number, or down a negative one, grows its size
+    mantissa = -(-scaled.numerator // scaled.denominator) if away else scaled.numerator // scaled.denominator
+    text = format(Decimal(mantissa).scaleb(e - digits + 1).normalize(), "g")
+    return ("-" if value < 0 else "") + text

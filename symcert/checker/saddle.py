@@ -39,6 +39,7 @@ from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine, hessian
 from symcert.checker.arithmetic import Net
+from symcert.checker.kind import outward
 from symcert.checker.reading import CertificateFormatError, integer, rational
 from symcert.checker.statement import read_point
 from symcert.limits import MAX_WIDTH
@@ -272,7 +273,7 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     found["dHd"] = (_lower(dHd), _upper(dHd))
     if found["dHd"][1] < 0:
         reasons.append(
-            f"d^T H_wide d <= {float(found['dHd'][1]):.4g} < 0 over the lifted box: "
+            f"d^T H_wide d <= {outward(found['dHd'][1], up=True, digits=4)} < 0 over the lifted box: "
             "the lifted critical point is not a local minimum"
         )
     else:
@@ -369,7 +370,7 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
     for name, (a, b) in out.items():
         reasons.append(
             f"{name}: the wide Hessian at the lifted critical point has it in "
-            f"[{float(a):.6g}, {float(b):.6g}] (residual bounds in Arb, pinned by the index)"
+            f"[{outward(a, up=False)}, {outward(b, up=True)}] (residual bounds in Arb, pinned by the index)"
         )
     return out
 

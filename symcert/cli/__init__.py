@@ -298,7 +298,7 @@ _COMMANDS: dict[str, _Command] = {
         "symcert.cli.models:add_example_parser",
         False,
         "symcert.cli.models:run_example",
-        "Run a real example that ships: 'digits' trains an MLP and certifies its loss non-convex",
+        "Run an example: train an MLP (digits) or a CNN (cnn) and certify its loss non-convex",
     ),
     "saddle": _Command(
         "symcert.cli.saddle:add_saddle_parser",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from symcert.cli.cluster import add_cluster_options, executor_of
 from symcert.cli.options import add_command, seconds_type
 from symcert.cli.progress import progress_bar, quiet_flag
 from symcert.cli.report import report_of
@@ -31,6 +32,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         examples=[
             ("symcert prove --json cert.json && symcert check cert.json", "write a certificate, re-check it"),
             ("symcert check cert.json --arithmetic mpmath", "re-check with mpmath intervals, the reference"),
+            ("symcert check cert.json --workers 4", "the sum over data in chunks on 4 local processes"),
             (
                 "symcert prove --coq proof.v --json cert.json && symcert check cert.json --coq proof.v",
                 "also check a Coq proof of it (needs coqc)",
@@ -62,6 +64,7 @@ def add_check_parser(commands: argparse._SubParsersAction) -> None:
         "the JSON (only proof scripts may differ), then coqc must accept it with standard axioms only",
     )
     quiet_flag(checker)
+    add_cluster_options(checker)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -72,8 +75,19 @@ def run_check(args: argparse.Namespace) -> int:
         read_coq_source(args.coq)  # a malformed or unreadable .v file is bad input: exit 2 before any work
     from symcert.checker import check  # python-flint and mpmath: only when a file is checked
 
-    with progress_bar(args, f"checking {args.certificate}", unit="step") as bar:
-        result = check(args.certificate, arithmetic=args.arithmetic, budget=args.budget, progress=bar)
+    # Dask only with --workers or --scheduler
+    with (
+        executor_of(args) as executor,
+        progress_bar(args, f"checking {args.certificate}", unit="step") as bar,
+    ):
+        result = check(
+            args.certificate,
+            arithmetic=args.arithmetic,
+            budget=args.budget,
+            progress=bar,
+            chunk_size=args.chunk_size,
+            executor=executor,
+        )
     report = report_of(args)
     if report is not None:
         report.verdict = "accepted" if result.accepted else "rejected"

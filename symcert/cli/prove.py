@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from symcert.build.files import write_json
+from symcert.cli.cluster import add_cluster_options, executor_of
 from symcert.cli.coq_output import refuse_coq, write_coq
 from symcert.cli.cost import check_prove_budget
 from symcert.cli.data_files import read_dataset, read_point
@@ -24,6 +25,7 @@ from symcert.cli.symmetry import network_from
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_DPS, MAX_PROVE_SECONDS, MIN_DPS
 from symcert.numeric.contexts import check_dps
+from symcert.numeric.engine.chunks import streaming
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import prove_convexity
 from symcert.proofs.invariance import prove_invariance
@@ -60,6 +62,10 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --kind all --json cert.json", "five certificates, cert.KIND.json"),
             ("symcert prove --widths 2,3,1 --activation sigmoid --kind curvature", "another network"),
             ("symcert prove --model net.npz --data train.csv", "your own trained network"),
+            (
+                "symcert prove --model net.npz --data train.npz --scheduler tcp://host:8786",
+                "the sum over data in chunks on a running Dask cluster",
+            ),
             ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
@@ -144,6 +150,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         f"(default: {MAX_PROVE_SECONDS:.0f}; without --model)",
     )
     add_model_options(prove)
+    add_cluster_options(prove)
 
 
 def _kind(text: str) -> str:
@@ -211,7 +218,7 @@ def _element(text: str | None, loss: Loss) -> GroupElement | None:
 
 
 def run_prove(args: argparse.Namespace) -> int:
-    """Certify non-convexity and print the derivation summary."""
+    """Certify non-convexity and print the derivation summary (the data summed in chunks, maybe on Dask)."""
     check_dps(args.dps)  # the API's check; the option's type already gave the user's number
     if args.model is not None and str(args.model).lower().endswith(".onnx"):
         from symcert.cli.graph_prove import run_graph_prove  # a layer graph: its own command path
@@ -219,6 +226,11 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.coq or args.plot:
             raise SpecificationError("--coq and --plot are not available with an ONNX model; drop them")
         return run_graph_prove(args)
+    with executor_of(args) as executor, streaming(args.chunk_size, executor):
+        return _run_prove(args)
+
+
+def _run_prove(args: argparse.Namespace) -> int:
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")

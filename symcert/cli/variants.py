@@ -36,7 +36,7 @@ def add_variant_options(parser: argparse.ArgumentParser) -> None:
         "--seed",
         type=_seed,
         default=None,
-        help="write a variant: the same handout on another certified instance (teacher network, data, swap); "
+        help="write a variant: the same handout on another certified instance (data, symmetry or training); "
         f"the same seed gives the same handout. Handouts with variants: {', '.join(VARIANT_HANDOUTS)}. "
         "With --students: the base seed of the students' seeds (default 0)",
     )

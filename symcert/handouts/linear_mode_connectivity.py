@@ -23,13 +23,13 @@ TITLE = "Linear mode connectivity: certified loss barriers before and after alig
 SAMPLES, HIDDEN, TOL = 100, 4, "1/50"
 
 
-def _train(seed: int):
+def _train(seed: int, offset: int = 0):
     from sklearn.datasets import load_digits
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
 
     X, y = load_digits(return_X_y=True)
-    X, y = X[:SAMPLES] / 16, y[:SAMPLES]
+    X, y = X[offset : offset + SAMPLES] / 16, y[offset : offset + SAMPLES]
     estimator = MLPClassifier(
         (HIDDEN,), activation="tanh", solver="lbfgs", max_iter=300, random_state=seed, alpha=1e-4
     )
@@ -62,8 +62,7 @@ def _loss_display(loss) -> str:
         r"with $n = %d$ data points and $\alpha = 10^{-4}$, the softmax $p$ of the output "
         r"pre-activations $z$, and biases not decayed. Scikit-learn stores $\alpha$ as the double "
         r"nearest to $10^{-4}$, which is exactly $%s$, so that "
-        r"$\alpha/(2n) \approx %s \times 10^{%d}$."
-        % (SAMPLES, exact_alpha, mantissa, int(exponent))
+        r"$\alpha/(2n) \approx %s \times 10^{%d}$." % (SAMPLES, exact_alpha, mantissa, int(exponent))
     )
 
 
@@ -87,14 +86,38 @@ def _element_latex(element) -> str:
     return " and ".join(parts) if parts else "is the identity"
 
 
-def build() -> Handout:
-    """Build the handout (two trainings, an alignment and two certified barriers: a few seconds)."""
+def _data_latex(seeds: tuple[int, int], offset: int) -> str:
+    """Which trainings and which digits: ``seeds $0$ and $1$) on the first 100 of its bundled ...``."""
+    digits = "of its bundled handwritten digits"
+    where = (
+        "the first %d %s" % (SAMPLES, digits)
+        if offset == 0
+        else r"%d %s (numbers $%d$ to $%d$)" % (SAMPLES, digits, offset + 1, offset + SAMPLES)
+    )
+    return r"seeds $%d$ and $%d$) on %s" % (*seeds, where)
+
+
+def trained_pair(seeds: tuple[int, int] = (0, 1), offset: int = 0):
+    """The two trained models (scikit-learn, loaded exactly) and the certified barriers before and after
+    alignment: ``(first, before, alignment, after)``."""
     require_sklearn()
-    first, second = _train(0), _train(1)
+    first, second = _train(seeds[0], offset), _train(seeds[1], offset)
     loss, A, B = first.loss, first.point, second.point
     before = certify_barrier(loss, A, B, tol=TOL)
     alignment = align(A, B)
     after = certify_barrier(loss, A, alignment.aligned, tol=TOL)
+    return first, before, alignment, after
+
+
+def build(seeds: tuple[int, int] = (0, 1), offset: int = 0, *, student: bool = False, pair=None) -> Handout:
+    """Build the handout (two trainings, an alignment and two certified barriers: a few seconds).
+
+    ``seeds`` are the two trainings' ``random_state``, ``offset`` the first digit used; ``pair`` the
+    result of :func:`trained_pair` when it is already computed. ``student=True`` (a student's variant)
+    leaves the figure out: its points pin the losses along the segment that the exercises ask about.
+    """
+    first, before, alignment, after = pair or trained_pair(seeds, offset)
+    loss = first.loss
     certificates = (before.certificate(), after.certificate())
     n = loss.mlp.n_parameters
     body = "\n\n".join(
@@ -112,11 +135,14 @@ def build() -> Handout:
             r"close to $A$; then $L(g(B)) = L(B)$, but "
             r"$\mathcal{B}(A, g(B))$ may be much smaller than $\mathcal{B}(A, B)$.\end{definition}",
             r"\section{Two trained networks}",
-            r"Two %s were trained by scikit-learn (L-BFGS, seeds $0$ and $1$) on the first "
-            r"%d of its bundled handwritten digits (pixels divided by $16$). Their weights are floats, "
+            r"Two %s were trained by scikit-learn (L-BFGS, %s "
+            r"(pixels divided by $16$). Their weights are floats, "
             r"hence exact dyadic rationals: $A$ and $B$ each have %d exact coordinates. The loss is "
             r"scikit-learn's own training loss, the mean cross-entropy of the softmax output plus a "
-            r"weight decay:" % (_networks_latex(loss.mlp), SAMPLES, n) + "\n" + _loss_display(loss),
+            r"weight decay:"
+            % (_networks_latex(loss.mlp), _data_latex(seeds, offset), n)
+            + "\n"
+            + _loss_display(loss),
             r"Branch and bound over $t$ encloses the barrier: every piece of a partition of $[0, 1]$ gets a "
             r"rigorous upper bound (interval arithmetic over the piece, mean-value and Taylor forms with "
             r"enclosures of $\varphi'$ and $\varphi''$), and certified values at points give the lower end.",
@@ -131,9 +157,17 @@ def build() -> Handout:
                 alignment.proof.status if alignment.proof else "not attempted",
             ),
             after.certificate().to_latex(10, context=False, label="thm:lmc:after"),
-            r"Figure~\ref{fig:lmc} shows $\varphi$ at the certified points, the certified upper band and the "
-            r"chord, before and after alignment.",
-            barrier_figure([("before alignment", before), ("after alignment", after)], label="fig:lmc"),
+            *(
+                ()
+                if student
+                else (
+                    r"Figure~\ref{fig:lmc} shows $\varphi$ at the certified points, the certified upper band "
+                    r"and the chord, before and after alignment.",
+                    barrier_figure(
+                        [("before alignment", before), ("after alignment", after)], label="fig:lmc"
+                    ),
+                )
+            ),
         ]
     )
     exercises = (

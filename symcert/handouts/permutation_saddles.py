@@ -8,7 +8,7 @@ from symcert.handouts.base import Exercise, Handout, numbers_table
 from symcert.printing.figures.loss import direction_figure
 from symcert.printing.latex.lift import saddle_to_latex
 from symcert.proofs.saddle import certify_saddle, direction_profile
-from symcert.symbolic.saddle_example import saddle_example
+from symcert.symbolic.saddle_example import SaddleExample, saddle_example
 
 TITLE = "Permutation saddles: a critical point of a narrow network, lifted, is a saddle"
 
@@ -39,9 +39,20 @@ def _line_table(example, results: dict) -> str:
     )
 
 
-def build() -> Handout:
-    """Build the handout (certificates included)."""
-    example = saddle_example()
+def _points_latex(loss) -> str:
+    """The data as ``(x, y)`` pairs: ``(-2,-1), (-1,-1), ...``."""
+    return ", ".join(
+        "(%s,%s)" % (sympy.latex(x[0]), sympy.latex(y[0])) for x, y in zip(loss.data.xs, loss.data.ys)
+    )
+
+
+def build(example: SaddleExample | None = None, *, student: bool = False) -> Handout:
+    """Build the handout (certificates included) for ``example`` (default: :func:`saddle_example`).
+
+    ``student=True`` (a student's variant): the figure along the negative direction is left out, since
+    its value at ``s = 0`` is the loss at the critical point, which the variant's exercises ask for.
+    """
+    example = example or saddle_example()
     loss = example.loss
     result = certify_saddle(loss, example.approx, example.layer, example.unit, example.lam)
     line = {
@@ -65,8 +76,8 @@ def build() -> Handout:
             r"$c\,\sigma(u) = \lambda c\,\sigma(u) + (1-\lambda) c\,\sigma(u)$.\end{definition}",
             r"\section{The narrow critical point, the lift and the saddle}",
             r"The network is the " + loss.mlp.describe() + r" with the mean squared error on the six points "
-            r"$(x, y) = (-2,-1), (-1,-1), (0,0), (1,1), (2,2), (3,2)$. A floating-point search gives an "
-            r"approximate minimiser; everything below is then proved.",
+            r"$(x, y) = %s$. A floating-point search gives an "
+            r"approximate minimiser; everything below is then proved." % _points_latex(loss),
             saddle_to_latex(result),
             r"\paragraph{Certified numbers.} The certificate states these enclosures; the independent "
             r"checker recomputes them from the statement alone.",
@@ -82,10 +93,11 @@ def build() -> Handout:
             _line_table(example, line),
             r"\section{The negative direction}",
             r"The witness $d$ moves the incoming weights of the two copies apart: the units stop being "
-            r"identical, and the loss drops on both sides (Figure~\ref{fig:saddle-direction}). Gradient "
-            r"descent "
+            r"identical, and the loss drops on both sides"
+            + ("." if student else r" (Figure~\ref{fig:saddle-direction}).")
+            + r" Gradient descent "
             r"started exactly on the line stays on it; any perturbation along $d$ escapes.",
-            direction_figure(direction_profile(result)),
+            *(() if student else (direction_figure(direction_profile(result)),)),
         ]
     )
     exercises = (

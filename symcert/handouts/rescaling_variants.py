@@ -22,6 +22,15 @@ from fractions import Fraction
 import sympy
 
 from symcert.handouts.base import Exercise, Handout
+from symcert.handouts.variant_text import (
+    MARGIN,
+    enclosure_bounds,
+    exact_entry,
+    interval_entry,
+    key_section,
+    outward_decimal,
+    rational_latex,
+)
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.invariance import prove_invariance
 from symcert.proofs.nonconvexity import certify_nonconvexity
@@ -31,9 +40,15 @@ from symcert.symbolic.group import rescale
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.network import MLP
 
-__all__ = ["MARGIN", "RescalingVariant", "rescaling_instance", "rescaling_exercises", "rescaling_handout"]
+__all__ = [
+    "MARGIN",
+    "RescalingVariant",
+    "rescaling_instance",
+    "rescaling_exercises",
+    "rescaling_handout",
+    "rescaling_key_page",
+]
 
-MARGIN = Fraction(1, 10)
 _WEIGHTS = tuple(Fraction(k, 2) for k in (1, 2, 3, 4, 5, 6))
 _ALPHAS = (Fraction(2), Fraction(3), Fraction(1, 2), Fraction(1, 3), Fraction(3, 2), Fraction(2, 3))
 
@@ -113,41 +128,25 @@ def rescaling_instance(seed: int) -> RescalingVariant:
 
 def rescaling_exercises(variant: RescalingVariant) -> dict[str, dict]:
     """The numeric answers in the grading key format (exact values, outward decimals beside them)."""
-    from symcert.handouts.variants import _bounds, _interval_text, decimal_text
-
     m_a, m_c = variant.midpoint_entries()
-    lo, hi = _bounds(variant.chord, "L(M)")
-    dq = variant.q_change()
-
-    def exact(value: Fraction, hint: str) -> dict:
-        return {
-            "kind": "exact",
-            "value": str(value),
-            "decimal": decimal_text(value),
-            "points": 1,
-            "hint": hint,
-        }
-
+    lo, hi = enclosure_bounds(variant.chord, "L(M)")
     return {
-        "M_a": exact(m_a, "Average the incoming weights of A and B."),
-        "M_c": exact(m_c, "Average the outgoing weights of A and B."),
-        "L_M": {
-            "kind": "interval",
-            "value": [str(lo), str(hi)],
-            "decimal": _interval_text(lo, hi, 10),
-            "tolerance": "1/1000",
-            "points": 2,
-            "hint": "At M the network is x -> M_c M_a x on positive inputs; L is the mean squared error.",
-        },
-        "dQ": exact(dq, "Q = a^2 - c^2 at B minus at A."),
+        "M_a": exact_entry(m_a, "Average the incoming weights of A and B."),
+        "M_c": exact_entry(m_c, "Average the outgoing weights of A and B."),
+        "L_M": interval_entry(
+            lo,
+            hi,
+            "At M the network is x -> M_c M_a x on positive inputs; L is the mean squared error.",
+            points=2,
+        ),
+        "dQ": exact_entry(variant.q_change(), "Q = a^2 - c^2 at B minus at A."),
     }
 
 
 def _exercise_texts(variant: RescalingVariant) -> tuple[Exercise, ...]:
-    from symcert.handouts.variants import _bounds, _decimal, _q
-
+    _q, _decimal = rational_latex, outward_decimal
     m_a, m_c = variant.midpoint_entries()
-    lo, hi = _bounds(variant.chord, "L(M)")
+    lo, hi = enclosure_bounds(variant.chord, "L(M)")
     a, c = variant.weights
     return (
         Exercise(
@@ -217,20 +216,7 @@ def rescaling_handout(variant: RescalingVariant, seed: int, title_suffix: str) -
 
 def rescaling_key_page(variant: RescalingVariant, who: str) -> str:
     """One page of ``key.pdf`` for a rescaling variant (see :func:`symcert.handouts.variants.key_page`)."""
-    from symcert.handouts.variants import _key_rows
-
     a, c = variant.weights
-    solutions = [
-        r"\par\smallskip\noindent\textbf{Exercise %d.} %s" % (k, exercise.solution)
-        for k, exercise in enumerate(_exercise_texts(variant), start=1)
-    ]
-    return "\n".join(
-        [
-            r"\section*{%s: variant %d}" % (who, variant.seed),
-            r"Network: $f(x) = c \operatorname{relu}(a x)$, teacher $(a, c) = (%s, %s)$, rescaling by "
-            r"$\alpha = %s$. Accept an answer within the tolerance of the value." % (a, c, variant.alpha),
-            *_key_rows(rescaling_exercises(variant)),
-            r"\noindent\textbf{Worked solutions.}",
-            *solutions,
-        ]
-    )
+    facts = r"Network: $f(x) = c \operatorname{relu}(a x)$, teacher $(a, c) = (%s, %s)$, " % (a, c)
+    facts += r"rescaling by $\alpha = %s$." % variant.alpha
+    return key_section(who, variant.seed, facts, rescaling_exercises(variant), _exercise_texts(variant))

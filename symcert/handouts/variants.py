@@ -13,6 +13,10 @@ by hand), ``L(M)`` to three decimals (its certified enclosure, with a tolerance 
 sign of ``phi''(t0)``. :func:`key_entries` gives those answers in the grading key format of
 :mod:`symcert.handouts.grading`.
 
+The other handouts with variants (:data:`VARIANT_HANDOUTS`) are families of their own, each in its
+module (``rescaling``, ``permutation-saddles``, ``linear-mode-connectivity``; see ``_FAMILIES``), which
+the functions here dispatch to by name; what they all share is in :mod:`symcert.handouts.variant_text`.
+
 >>> a, b = variant_instance(17), variant_instance(17)
 >>> a == b and a.seed == 17
 True
@@ -27,11 +31,17 @@ import math
 import random
 from dataclasses import dataclass
 from fractions import Fraction
+from importlib import import_module
 from typing import Any
 
 import sympy
 
 from symcert.handouts.base import Exercise, Handout
+from symcert.handouts.variant_text import MARGIN, decimal_text, escape, key_document, key_rows
+from symcert.handouts.variant_text import enclosure_bounds as _bounds
+from symcert.handouts.variant_text import interval_text as _interval_text
+from symcert.handouts.variant_text import outward_decimal as _decimal
+from symcert.handouts.variant_text import rational_latex as _q
 from symcert.numeric.segment import jet_decision, segment_layouts
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.kinds import kind_of
@@ -56,12 +66,24 @@ __all__ = [
     "VARIANT_HANDOUTS",
 ]
 
-#: Certified distance from zero of every quantity whose sign a student decides.
-MARGIN = Fraction(1, 10)
 #: Candidates drawn per seed before giving up (in practice a few suffice).
 MAX_TRIES = 1000
 #: The handouts that have student variants.
-VARIANT_HANDOUTS = ("permutation", "sign-flip", "rescaling")
+VARIANT_HANDOUTS = (
+    "permutation",
+    "sign-flip",
+    "rescaling",
+    "permutation-saddles",
+    "linear-mode-connectivity",
+)
+#: The handouts whose variants are another family, in their own module: name -> (module, prefix). The
+#: module has ``PREFIX_instance(seed)``, ``PREFIX_exercises(variant)``, ``PREFIX_key_page(variant, who)``
+#: and ``PREFIX_handout(variant, seed, title_suffix)``.
+_FAMILIES = {
+    "rescaling": ("symcert.handouts.rescaling_variants", "rescaling"),
+    "permutation-saddles": ("symcert.handouts.saddle_variants", "saddle"),
+    "linear-mode-connectivity": ("symcert.handouts.lmc_variants", "lmc"),
+}
 
 _WEIGHTS = tuple(Fraction(k, 2) for k in (-4, -3, -2, -1, 1, 2, 3, 4))
 _BIASES = tuple(Fraction(k, 2) for k in (-2, -1, 0, 1, 2))
@@ -117,6 +139,12 @@ class Variant:
         return math.prod(math.factorial(n) * (2**n if flips else 1) for n in self.order_widths[1:-1])
 
 
+def _family(name: str, what: str) -> Any:
+    """The function ``what`` of the variant family of handout ``name`` (see :data:`_FAMILIES`)."""
+    module, prefix = _FAMILIES[name]
+    return getattr(import_module(module), f"{prefix}_{what}")
+
+
 def _candidate(rng: random.Random, handout: str = "permutation") -> tuple[Example | None, tuple[int, int]]:
     n = rng.choice((2, 3))
     mlp = MLP((1, n, 1), "tanh")
@@ -144,10 +172,8 @@ def variant_instance(seed: int, handout: str = "permutation") -> Variant:
         from symcert.errors import SpecificationError
 
         raise SpecificationError(f"a variant seed is an integer from 0 to 10^18 - 1, got {seed!r}")
-    if handout == "rescaling":  # another family: a ReLU valley (its own module)
-        from symcert.handouts.rescaling_variants import rescaling_instance
-
-        return rescaling_instance(seed)  # type: ignore[return-value]
+    if handout in _FAMILIES:  # another family (a ReLU valley, a saddle, two trained networks)
+        return _family(handout, "instance")(seed)
     rng = random.Random(seed)
     for _ in range(MAX_TRIES):
         example, units = _candidate(rng, handout)
@@ -191,51 +217,6 @@ def _distinctive(variant: Variant) -> bool:
     return quarters and variant.group_order not in _PRINTED_ORDERS
 
 
-def _q(value: Fraction) -> str:
-    """An exact rational in LaTeX: ``-\\tfrac{3}{4}``."""
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    return (
-        f"{sign}{value.numerator}"
-        if value.denominator == 1
-        else rf"{sign}\tfrac{{{value.numerator}}}{{{value.denominator}}}"
-    )
-
-
-def _decimal(value: Fraction, digits: int, up: bool) -> str:
-    scaled = value * 10**digits
-    n = math.ceil(scaled) if up else math.floor(scaled)
-    sign = "-" if n < 0 else ""
-    whole, frac = divmod(abs(n), 10**digits)
-    return f"{sign}{whole}.{frac:0{digits}d}"
-
-
-def _bounds(certificate: Certificate, name: str) -> tuple[Fraction, Fraction]:
-    lo, hi = certificate.enclosures[name]
-    return Fraction(str(lo)), Fraction(str(hi))
-
-
-def decimal_text(value: Fraction, digits: int = 10) -> str:
-    """A decimal beside an exact number: exact when it terminates within ``digits`` places, else
-    rounded to nearest with an ellipsis (a reading aid; the exact value is the one graded).
-
-    >>> decimal_text(Fraction(5, 4)), decimal_text(Fraction(-2, 3), 4), decimal_text(Fraction(144))
-    ('1.25', '-0.6667...', '144')
-    """
-    scaled = value * 10**digits
-    if scaled.denominator == 1:
-        text = _decimal(value, digits, False).rstrip("0").rstrip(".")
-        return text or "0"
-    n = math.floor(abs(scaled) + Fraction(1, 2))
-    whole, frac = divmod(n, 10**digits)
-    return f"{'-' if value < 0 else ''}{whole}.{frac:0{digits}d}..."
-
-
-def _interval_text(lo: Fraction, hi: Fraction, digits: int) -> str:
-    """``[lo, hi]`` rounded outward to ``digits`` decimal places (it contains the exact enclosure)."""
-    return f"[{_decimal(lo, digits, False)}, {_decimal(hi, digits, True)}]"
-
-
 def key_exercises(variant: Variant) -> dict[str, dict]:
     """The numeric answers of a variant in the grading key format (see :mod:`symcert.handouts.grading`).
 
@@ -243,10 +224,8 @@ def key_exercises(variant: Variant) -> dict[str, dict]:
     rounded outward), and the sign exercise carries the ``certified`` enclosure of ``phi''(t0)`` it
     comes from.
     """
-    if variant.handout == "rescaling":
-        from symcert.handouts.rescaling_variants import rescaling_exercises
-
-        return rescaling_exercises(variant)  # type: ignore[arg-type]
+    if variant.handout in _FAMILIES:
+        return _family(variant.handout, "exercises")(variant)
     w, v = variant.midpoint_entries()
     lo, hi = _bounds(variant.chord, "L(M)")
     c_lo, c_hi = (Fraction(str(x)) for x in variant.curvature)
@@ -392,11 +371,9 @@ def key_page(variant: Variant, student: str | None = None) -> str:
     >>> page.startswith(r"\section*{Ada") and "Worked solutions" in page
     True
     """
-    who = _escape(student) if student else "Variant"
-    if variant.handout == "rescaling":
-        from symcert.handouts.rescaling_variants import rescaling_key_page
-
-        return rescaling_key_page(variant, who)  # type: ignore[arg-type]
+    who = escape(student) if student else "Variant"
+    if variant.handout in _FAMILIES:
+        return _family(variant.handout, "key_page")(variant, who)
     solutions = [
         r"\par\smallskip\noindent\textbf{Exercise %d.} %s" % (k, exercise.solution)
         for k, exercise in enumerate(_exercises(variant), start=1)
@@ -414,61 +391,13 @@ def key_page(variant: Variant, student: str | None = None) -> str:
                 else f"swap of hidden units ${i}$ and ${j}$",
                 sympy.latex(variant.t0),
             ),
-            *_key_rows(key_exercises(variant)),
+            *key_rows(key_exercises(variant)),
             r"\noindent\textbf{Worked solutions.} $L(M)$ is the mean of the terms below; the decimals are "
             r"for checking by hand, the graded value is the certified enclosure above.",
             _terms_table(variant),
             *solutions,
         ]
     )
-
-
-def _key_rows(exercises: dict[str, dict]) -> list[str]:
-    """The table of a key page: each exercise's exact value, its decimal, tolerance and points."""
-    rows = []
-    for identifier, entry in exercises.items():
-        value = entry["value"]
-        exact = (
-            r"$[%s, %s]$" % (_q(Fraction(value[0])), _q(Fraction(value[1])))
-            if entry["kind"] == "interval" and len(value[0]) + len(value[1]) < 40
-            else ("enclosure" if entry["kind"] == "interval" else rf"${_q(Fraction(value))}$")
-            if entry["kind"] != "sign"
-            else rf"${value}$"
-        )
-        tolerance = entry.get("tolerance", "0")
-        rows.append(
-            r"\texttt{%s} & %s & $%s$ & $%s$ & %d \\"
-            % (_escape(identifier), exact, entry["decimal"], tolerance, entry["points"])
-        )
-    return [
-        r"\begin{center}\small\begin{tabular}{lllll}\toprule",
-        r"exercise & value (exact) & decimal (outward) & tolerance & points \\ \midrule",
-        *rows,
-        r"\bottomrule\end{tabular}\end{center}",
-    ]
-
-
-def key_document(pages: list[str], title: str) -> str:
-    """``key.pdf``'s LaTeX: the pages of :func:`key_page`, one per student."""
-    from symcert.build.tex import standalone_document
-
-    return standalone_document("\n\\clearpage\n".join(pages), title=_escape(title))
-
-
-def _escape(text: str) -> str:
-    specials = {
-        "\\": r"\textbackslash{}",
-        "&": r"\&",
-        "%": r"\%",
-        "$": r"\$",
-        "#": r"\#",
-        "_": r"\_",
-        "{": r"\{",
-        "}": r"\}",
-        "~": r"\textasciitilde{}",
-        "^": r"\textasciicircum{}",
-    }
-    return "".join(specials.get(c, c) for c in text)
 
 
 def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[Variant, Handout]:
@@ -483,12 +412,10 @@ def variant_handout(name: str, seed: int, student: str | None = None) -> tuple[V
     from symcert.handouts import permutation, sign_flip
 
     variant = variant_instance(seed, name)
-    who = f" for {_escape(student)}" if student else ""
-    if name == "rescaling":
-        from symcert.handouts.rescaling_variants import rescaling_handout
-
+    who = f" for {escape(student)}" if student else ""
+    if name in _FAMILIES:
         suffix = r"\\[4pt] \large Variant %d%s" % (seed, who)
-        return variant, rescaling_handout(variant, seed, suffix)  # type: ignore[arg-type]
+        return variant, _family(name, "handout")(variant, seed, suffix)
     build = sign_flip.build if name == "sign-flip" else permutation.build
     handout = build(variant.example, student=True)
     return variant, dataclasses.replace(

@@ -91,7 +91,39 @@ def _dataset(X: np.ndarray, y: np.ndarray, mlp: MLP, kind: str, path: Any) -> Da
             f"{path}: the targets have shape {y.shape} but the network's output layer has {m} units: "
             f"expected shape ({len(X)}, {m})" + (" or class labels" if labelled == "one-hot" else "")
         )
-    return Dataset(X, y)
+    return _integers(X, y) or Dataset(X, y)
+
+
+#: Data sets with more entries than this load as integer matrices (no SymPy) when they can.
+LARGE_DATA_ENTRIES = 1_000_000
+
+
+def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
+    """A large data set of integers or floats as exact integer matrices over powers of two, else None.
+
+    A float is ``m 2^e`` exactly; over the common denominator ``2^k`` every value is an integer,
+    kept when all fit below ``2^62`` (pixels ``k/255`` as float64 need ``2^60``).
+    """
+    if X.size + y.size <= LARGE_DATA_ENTRIES:
+        return None
+    parts = []
+    for a in (X, y):
+        if a.dtype.kind in "iub":
+            parts.append((a.astype(np.int64), 1))
+            continue
+        a = a.astype(np.float64)  # float16/32 are exact in float64
+        nonzero = a[a != 0]
+        if nonzero.size == 0:
+            parts.append((np.zeros(a.shape, dtype=np.int64), 1))
+            continue
+        _, exponents = np.frexp(nonzero)
+        k = max(0, 53 - int(exponents.min()))
+        scaled = np.ldexp(a, k)
+        if not np.all(scaled == np.trunc(scaled)) or float(np.abs(scaled).max()) >= 2.0**62:
+            return None
+        parts.append((scaled.astype(np.int64), 2**k))
+    (xn, xd), (yn, yd) = parts
+    return Dataset.from_integers(xn, xd, yn, yd)
 
 
 def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:

@@ -23,7 +23,7 @@ from typing import Any
 import sympy
 
 from symcert.display import latex, notebook, text
-from symcert.numeric.rounding import DIGITS, outward_interval
+from symcert.numeric.rounding import DIGITS, decimal_up, outward_interval
 from symcert.printing.latex.display import interval_latex
 from symcert.proofs.path import PathResult
 from symcert.symbolic.exact import format_rational
@@ -87,8 +87,8 @@ def path_latex(result: Any) -> str:
     r"""A LaTeX fragment: the claim, then one line per segment (its move, or its enclosure)."""
     lines = [
         r"\begin{itemize}",
-        rf"\item Claim: $L \le {float(result.hi):.6g}$ along the whole path, with "
-        rf"$\sup L \in [{float(result.lo):.6g}, {float(result.hi):.6g}]$ ({result.status}).",
+        rf"\item Claim: $L \le {decimal_up(result.hi)}$ along the whole path, with "
+        rf"$\sup L \in {outward_interval(result.lo, result.hi)}$ ({result.status}).",
     ]
     for k, s in enumerate(result.segments):
         if s.move is not None:
@@ -105,7 +105,7 @@ def path_latex(result: Any) -> str:
         else:
             shape = "Bezier curve" if s.control is not None else "straight segment"
             lines.append(
-                rf"\item Segment {k + 1} ({shape}): $\sup L \in [{float(s.lo):.6g}, {float(s.hi):.6g}]$ "
+                rf"\item Segment {k + 1} ({shape}): $\sup L \in {outward_interval(s.lo, s.hi)}$ "
                 rf"by branch and bound over {len(s.pieces)} pieces."
             )
     lines.append(r"\end{itemize}")

@@ -142,7 +142,13 @@ class GraphProof(Displayed):
         }
 
 
-def _claim(graph: Graph, name: str) -> str:
+def _claim(graph: Graph, name: str, shift: Fraction = Fraction(0)) -> str:
+    if shift:  # the logits move by c: the function changes, the softmax cross-entropy loss does not
+        return (
+            f"f(x; g(theta)) = f(x; theta) + c 1 with c = {shift} for every input x and every theta, where "
+            f"g = {name} and f is the {graph.describe()} (its logits); hence the softmax cross-entropy "
+            "loss on any data is unchanged"
+        )
     return (
         f"f(x; g(theta)) = f(x; theta) for every input x and every theta, where g = {name} and f is the "
         f"{graph.describe()}; hence the loss on any data is unchanged"
@@ -184,6 +190,7 @@ def prove_graph_invariance(
     steps, acts = _compose(graph, hypothesis)
     output = hypothesis.get(graph.output, IDENTITY)
     absorbed = spec.logits and output.axes == () and output.shift != 0
+    claim = _claim(graph, name, output.shift if absorbed else Fraction(0))
     if graph.input_name in hypothesis and not hypothesis[graph.input_name].is_identity:
         steps.insert(
             0, NodeStep(graph.input_name, "input", "", "blocks", "input", "g changes the graph's input")
@@ -201,7 +208,7 @@ def prove_graph_invariance(
         check = _spot(spec, element, seed, force=True) if spot and element is not None else None
         if check is not None and check.exact and not check.holds:
             conclusion += "; an exact spot check finds the output changed, so g is not a symmetry"
-        return GraphProof(_claim(graph, name), graph, name, "not proved", tuple(steps), conclusion, "", check)
+        return GraphProof(claim, graph, name, "not proved", tuple(steps), conclusion, "", check)
     if absorbed:
         steps.append(
             NodeStep(
@@ -217,7 +224,8 @@ def prove_graph_invariance(
         "every node commutes with g, so by induction over the nodes every tensor is its action applied to "
         "the old one; the output is "
         + ("shifted by a constant the loss's softmax cancels" if absorbed else "unchanged")
-        + ": f is invariant under g for every size of input batch and every parameter value"
+        + (": the loss is invariant under g" if absorbed else ": f is invariant under g")
+        + " for every size of input batch and every parameter value"
     )
     implementation, agrees = ("", True) if element is None else _implementation(spec, element, acts)
     check = _spot(spec, element, seed) if spot and element is not None else None
@@ -229,9 +237,7 @@ def prove_graph_invariance(
             "not proved",
             f"not proved: the spot check disagrees ({check.status}): a rule is wrong",
         )
-    return GraphProof(
-        _claim(graph, name), graph, name, status, tuple(steps), conclusion, implementation, check
-    )
+    return GraphProof(claim, graph, name, status, tuple(steps), conclusion, implementation, check)
 
 
 def _compose(graph: Graph, hypothesis: dict[str, TensorAction]) -> tuple[list[NodeStep], dict]:

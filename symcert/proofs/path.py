@@ -46,6 +46,7 @@ from symcert.errors import SpecificationError
 from symcert.numeric.curve_bounds import CurveBounds
 from symcert.numeric.engine.api import loss_bounds, point_layout
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, certify_barrier
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.moves import Move, prove_move, recognise_move
@@ -163,7 +164,7 @@ def path_note(result: PathResult) -> str:
         value = "" if result.value is None else f" = {result.value}"
         return f"sup L = L(A){value} exactly: {moves} exact moves, the network function never changes"
     return (
-        f"sup L in [{float(result.lo):.6g}, {float(result.hi):.6g}] ({result.status}): "
+        f"sup L in {outward_interval(result.lo, result.hi)} ({result.status}): "
         f"{len(result.segments)} segments ({moves} exact moves), "
         f"{sum(len(s.pieces) for s in result.segments)} pieces, "
         f"{result.seconds:.2f} s"

@@ -90,6 +90,18 @@ class Dataset:
         data._set(inputs, targets, Teacher(mlp, point))
         return data
 
+    @classmethod
+    def from_integers(cls, X: Any, x_den: int, Y: Any, y_den: int = 1) -> Dataset:
+        """The data ``xs = X / x_den``, ``ys = Y / y_den`` from integer matrices, without SymPy.
+
+        For large data (MNIST: pixels ``k/255``): the engine reads the integers a chunk at a time,
+        and SymPy numbers are made only if ``xs`` or ``ys`` is read
+        (:class:`~symcert.symbolic.integer_data.IntegerDataset`).
+        """
+        from symcert.symbolic.integer_data import IntegerDataset
+
+        return IntegerDataset(X, x_den, Y, y_den)
+
     @property
     def n_points(self) -> int:
         """The number of data points."""

@@ -364,6 +364,9 @@ def _check_probabilities(data: Dataset, function: LossFunction) -> None:
                 f"(use a {' or '.join(produces)} output)"
             )
         return  # a sigmoid or softmax teacher produces probabilities by construction
+    fast = getattr(data, "targets_are_probabilities", None)
+    if fast is not None and fast(function.targets == "distribution"):
+        return  # integer targets checked in integers (a failure is then located below)
     for i, y in enumerate(data.ys):
         if any(not 0 <= v <= 1 for v in y):
             raise SpecificationError(f"{kind} targets must lie in [0, 1], got ys[{i}] = {list(y)}")

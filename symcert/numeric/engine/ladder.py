@@ -78,12 +78,21 @@ def _climb(ladder: Sequence[int], digits: int | None) -> list[int]:
 
 
 def _intersect(old: dict, new: dict) -> dict:
-    """Name by name, the intersection of two rigorous enclosures (a name in one only: as it is)."""
+    """Name by name, the intersection of two rigorous enclosures (a name in one only: as it is).
+
+    Two rigorous enclosures of one value always meet; disjoint ones mean a rung is not rigorous,
+    which is an internal error, never a reason to keep one of them.
+    """
     out = dict(new)
     for name, (lo, hi) in new.items():
         if name in old:
             both = max(lo, old[name][0]), min(hi, old[name][1])
-            out[name] = both if both[0] <= both[1] else (lo, hi)
+            if both[0] > both[1]:
+                raise RuntimeError(
+                    f"internal error: two rungs gave disjoint enclosures of {name}, "
+                    f"{list(old[name])} and {[lo, hi]}; one of them is not rigorous"
+                )
+            out[name] = both
     return out
 
 

@@ -180,6 +180,9 @@ def data_layout(data: Any) -> DataLayout:
     """The exact layout of a :class:`~symcert.symbolic.data.Dataset` (cached per data set)."""
 
     def build() -> DataLayout:
+        if hasattr(data, "integer_rows"):  # integer matrices already: no SymPy
+            X, Y = integer_exact(*data.integer_rows(0, data.n_points))
+            return DataLayout(X, Y, None)
         n, d = data.n_points, data.input_dim
         X = Exact.of([v for x in data.xs for v in x], (n, d))
         if data.teacher_of is not None:
@@ -189,6 +192,16 @@ def data_layout(data: Any) -> DataLayout:
         return DataLayout(X, Y, None)
 
     return _cached("data", data, build)
+
+
+def integer_exact(X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int) -> tuple[Exact, Exact]:
+    """Exact arrays of int64 numerators (rows of an integer data set), their int64 form kept."""
+    out = []
+    for num, den in ((X, x_den), (Y, y_den)):
+        exact = Exact(num.astype(object), den)
+        exact.memo["int64"] = num
+        out.append(exact)
+    return out[0], out[1]
 
 
 def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:

@@ -30,11 +30,12 @@ from fractions import Fraction
 from typing import Any
 
 from symcert.errors import SpecificationError
+from symcert.numeric.engine.chunks import summed
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 from symcert.symbolic.activations import Activation, activation
 from symcert.symbolic.loss_entries import EngineOps
 
-__all__ = ["Weights", "weights_of", "stacked", "evaluate"]
+__all__ = ["Weights", "weights_of", "stacked", "evaluate", "chunk_term"]
 
 
 @dataclass(frozen=True)
@@ -206,16 +207,42 @@ def _total(bk: Any, x: Any) -> Any:
     return None if x is None else bk.sum(x, axis=(-2, -1))
 
 
-def _point_losses(bk: Any, loss: Any, z: tuple, Y: Any, order: int) -> tuple:
+def _point_losses(bk: Any, mlp: Any, function: Any, z: tuple, Y: Any, order: int) -> tuple:
     """The sum over data points of the per-point loss, as a jet (the loss's own engine form)."""
     ops = EngineOps(
-        output=lambda jets: _output(bk, loss.mlp, jets, order),
+        output=lambda jets: _output(bk, mlp, jets, order),
         probabilities=lambda z0, e: _probabilities(bk, z0, e),
         total=lambda x: _total(bk, x),
         add=_add,
         mul=_mul,
     )
-    return loss.function.engine(bk, z, Y, order, ops)
+    return function.engine(bk, z, Y, order, ops)
+
+
+def chunk_term(
+    bk: Any,
+    mlp: Any,
+    function: Any,
+    X: Exact,
+    Y: Exact | None,
+    teacher: tuple | None,
+    params: Sequence[Weights],
+    steps: Sequence[Weights] | None,
+    order: int,
+) -> tuple:
+    """The data term (the unscaled sum of per-point losses, as a jet) over the rows ``X`` alone.
+
+    ``Y`` the rows' targets, or ``teacher = (mlp, layout)`` that produces them (one chunk of
+    :mod:`.chunks`).
+    """
+    if Y is not None:
+        targets_ = bk.array(Y)
+    else:
+        assert teacher is not None, "a chunk without targets is a teacher's chunk"
+        teacher_mlp, teacher_layout = teacher
+        targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
+    z = _network(bk, mlp, X, params, steps, order, final=False)
+    return _point_losses(bk, mlp, function, z, targets_, order)
 
 
 def targets(bk: Any, loss: Any) -> Any:
@@ -238,9 +265,12 @@ def evaluate(
     ``params`` and ``steps`` are per-layer :class:`Weights` in the backend ``bk``.
     """
     mlp = loss.mlp
-    X = data_layout(loss.data).X
-    z = _network(bk, mlp, X, params, steps, order, final=False)
-    v, d1, d2 = _point_losses(bk, loss, z, targets(bk, loss), order)
+
+    def whole() -> tuple:
+        z = _network(bk, mlp, data_layout(loss.data).X, params, steps, order, final=False)
+        return _point_losses(bk, mlp, loss.function, z, targets(bk, loss), order)
+
+    v, d1, d2 = summed(bk, loss, params, steps, order, chunk_term, whole)
     scale = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q)))
     out = [v * scale, None if d1 is None else d1 * scale, None if d2 is None else d2 * scale]
     if loss.weight_decay:

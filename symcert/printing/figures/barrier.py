@@ -18,10 +18,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+from symcert.numeric.rounding import decimal_down, decimal_up, outward_interval
+
 __all__ = ["barrier_figure", "barrier_document_body"]
 
 
 def _n(x: Fraction | float) -> str:
+    """A coordinate to draw (float64, six digits: a picture); the printed bounds round outward."""
     return f"{float(x):.6g}"
 
 
@@ -58,7 +61,7 @@ def barrier_figure(panels: Sequence[tuple[str, Any]], label: str = "fig:barrier"
     """A figure with one axis per ``(title, BarrierResult)``, side by side."""
     axes = [r"\begin{tikzpicture}" + "\n" + _axis(t, r) + "\n" + r"\end{tikzpicture}" for t, r in panels]
     caption = "; ".join(
-        f"{t.capitalize()}: barrier in $[{_n(r.lo)}, {_n(r.hi)}]$" + (" (exactly 0)" if r.exact else "")
+        f"{t.capitalize()}: barrier in ${outward_interval(r.lo, r.hi)}$" + (" (exactly 0)" if r.exact else "")
         for t, r in panels
     )
     return "\n".join(
@@ -89,7 +92,15 @@ def barrier_document_body(panels: Sequence[tuple[str, Any]]) -> str:
     for title, r in panels:
         lines.append(
             r"\item %s: $%s \le \beta \le %s$ (chord: %s; %s; %d pieces of $[0,1]$; witness $t = %s$)."
-            % (title.capitalize(), _n(r.lo), _n(r.hi), r.form, r.status, r.n_pieces, r.witness)
+            % (
+                title.capitalize(),
+                decimal_down(r.lo),
+                decimal_up(r.hi),
+                r.form,
+                r.status,
+                r.n_pieces,
+                r.witness,
+            )
         )
     lines += [r"\end{itemize}", barrier_figure(panels)]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ def _num(value: Any, digits: int = 6) -> str:
 
 
 def _vector(values: Sequence[Any], digits: int) -> str:
-    return r"\bigl(" + ", ".join(_num(v, digits) for v in values) + r"\bigr)"
+    return r"\bigl(" + r",\allowbreak ".join(_num(v, digits) for v in values) + r"\bigr)"
 
 
 def saddle_to_latex(result: Any, digits: int = 8) -> str:
