@@ -120,7 +120,15 @@ assert _EPS_E < Fraction(2, 10**14)  # the bounds stay within about 4e-14 relati
 
 
 def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds ``0 <= lo <= tanh(s) <= hi <= 1`` at exact ``s >= 0`` (NaN gives NaN); see the module."""
+    """Bounds ``0 <= lo <= tanh(s) <= hi <= 1`` at exact ``s >= 0`` (NaN gives NaN); see the module.
+
+    Any shape; the input is taken as float64 (exact for float32 and smaller floats), since the error
+    analysis is that of binary64 and the tiny-path fix-up below indexes the flattened array.
+    """
+    s = np.asarray(s, dtype=np.float64)
+    if s.ndim != 1:
+        lo, hi = tanh_abs_bounds(s.reshape(-1))
+        return lo.reshape(s.shape), hi.reshape(s.shape)
     with np.errstate(all="ignore"):
         x = np.minimum(s, _CLIP)
         x += x  # 2 min(s, 19), exact
@@ -200,6 +208,10 @@ def tanh_interval_bounds(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np
     >>> bool(lo[0] < 0.46211715726000974 < hi[0]) and bool(lo[1] < -0.46211715726000974 < hi[1])
     True
     """
+    lo, hi = np.broadcast_arrays(np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64))
+    if lo.ndim != 1:  # the entry-by-entry fix-ups below index the flattened arrays
+        out_lo, out_hi = tanh_interval_bounds(lo.reshape(-1), hi.reshape(-1))
+        return out_lo.reshape(lo.shape), out_hi.reshape(lo.shape)
     if (lo == hi).all():  # exact arguments: one evaluation each (and no subnormal width 2^-1074 below)
         return tanh_point_bounds(lo)
     with np.errstate(all="ignore"):
