@@ -43,3 +43,14 @@ def test_without_the_framework_the_weight_decay_is_lambda(tmp_path, capsys):
     args = [*_classifier(tmp_path), "--activation", "tanh", "--loss", "cross_entropy", "--quiet"]
     main([*args, "--weight-decay", "1/10"])
     assert "1/10 * (sum of squared weights)" in capsys.readouterr().out
+
+
+def test_the_classifier_hint_reads_the_data_file_bounded(tmp_path, capsys):
+    """The hint looks for class labels in the data file: /dev/zero is refused, never read whole."""
+    from symcert.cli.framework import class_labels
+
+    assert class_labels("/dev/zero") is None
+    args = [*_classifier(tmp_path)[:3], "--data", "/dev/zero", "--activation", "tanh", "--quiet"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err

@@ -26,7 +26,7 @@ __all__ = ["class_labels", "loss_kind", "framework_loss", "classifier_hint"]
 
 def class_labels(path: str) -> list[int] | None:
     """The distinct class labels of a data file that holds one integer label per row, else None."""
-    from symcert.models.reading import npz_arrays
+    from symcert.models.reading import npz_arrays, text_file
 
     p = Path(path)
     try:
@@ -36,8 +36,8 @@ def class_labels(path: str) -> list[int] | None:
                 return None
             return sorted({int(v) for v in y})
         if p.suffix.lower() == ".csv" or p.suffix == "":
-            with p.open(encoding="utf-8", errors="replace") as handle:
-                rows = [line.strip().split(",") for line in handle if line.strip()]
+            text = text_file(p)  # bounded: a device or a huge file is refused, never read whole
+            rows = [line.strip().split(",") for line in text.splitlines() if line.strip()]
             if not rows or rows[0][-1].strip() != "label":
                 return None
             return sorted({int(row[-1]) for row in rows[1:]})
