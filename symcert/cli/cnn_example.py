@@ -11,14 +11,11 @@ import argparse
 import sys
 import time
 
-from symcert.build.files import write_json
 from symcert.cli.options import count_type
-from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
 
 __all__ = ["add_cnn_options", "refuse_cnn_options", "run_cnn_example", "channels_type"]
 
-EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 DEFAULT_SAMPLES, DEFAULT_EPOCHS = 300, 300
 BARRIER_NOTE = (
     "Barrier before/after alignment: not yet available for layer graphs (symcert barrier takes MLPs "
@@ -86,6 +83,7 @@ def _refuse_digits_options(args: argparse.Namespace) -> None:
 def run_cnn_example(args: argparse.Namespace) -> int:
     """Train, derive the group, prove the swap's invariance and decide the chord (see the module text)."""
     _refuse_digits_options(args)
+    from symcert.cli.graph_prove import write_outputs
     from symcert.models.cnn import cnn_example
     from symcert.proofs.graph_invariance import generators, listed
     from symcert.symbolic.graph import element_text
@@ -130,15 +128,4 @@ def run_cnn_example(args: argparse.Namespace) -> int:
     print(certificate.summary(exact=args.exact))
     print()
     print(BARRIER_NOTE)
-    report = report_of(args)
-    if args.json:
-        try:
-            write_json(certificate, args.json)
-        except OSError as error:
-            raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
-        print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")
-        if report is not None:
-            report.file(args.json, "certificate")
-    if report is not None:
-        report_certificates(report, [certificate], args)
-    return EXIT_PROVED if certificate.proved else EXIT_NOT_PROVED
+    return write_outputs(certificate, args)

@@ -118,6 +118,11 @@ def _check_group(graph: Graph, name: str) -> None:
 def _outputs(certificate: GraphCertificate, args: argparse.Namespace) -> int:
     print()
     print(certificate.summary(exact=args.exact))
+    return write_outputs(certificate, args)
+
+
+def write_outputs(certificate: GraphCertificate, args: argparse.Namespace) -> int:
+    """``--json OUT`` and ``--format json`` for a graph certificate; the exit code of its verdict."""
     report = report_of(args)
     if args.json:
         try:
