@@ -8,7 +8,8 @@ do (train to a tighter tolerance, ``--newton-steps``, or ``--accept-newton-point
 certified point is Newton's, not the file's).
 
 >>> import argparse
->>> newton_options(argparse.Namespace(model="net.npz", newton_steps=40, accept_newton_point=True))["max_move"]
+>>> newton_options(argparse.Namespace(model="net.npz", newton_steps=40, accept_newton_point=True))["max_move"] is None
+True
 """
 
 from __future__ import annotations
@@ -66,8 +67,14 @@ def _advice(args: argparse.Namespace) -> str:
     )
     if args.model is None:
         return f"start from a closer approximation (--point), {steps}, {accept}"
+    separable = ""
+    if getattr(args, "loss", None) in ("bce", "cross_entropy"):
+        separable = (
+            f"the {args.loss} log-loss of a classifier has no critical point when the classes are separable "
+            "(its infimum is at infinity); otherwise "
+        )
     return (
-        f"--model {args.model} is not a trained critical point to 1%: train longer or to a tighter "
+        f"{separable}--model {args.model} is not a trained critical point to 1%: train longer or to a tighter "
         "tolerance (scikit-learn: solver='lbfgs', tol=1e-12, a larger max_iter, alpha=0; PyTorch: more "
         f"epochs or L-BFGS, no weight decay), {steps}, {accept}"
     )

@@ -70,7 +70,7 @@ def tighten_saddle(result: Any, digits: int) -> Any:
     for dps in digit_ladder(digits):
         narrow = tighten_critical_point(result.narrow, dps)
         if narrow.radius == result.narrow.radius:
-            notes.append(f"the critical point's box could not be tightened at {dps} digits ({narrow.message})")
+            notes = [f"the critical point's box could not be tightened at {dps} digits ({narrow.message})"]
             break
         tight = saddle_from_critical_point(narrow, result.layer, result.unit, result.lam, result.proof)
         centre = [Fraction(int(v.p), int(v.q)) for v in narrow.center.values]
@@ -79,13 +79,11 @@ def tighten_saddle(result: Any, digits: int) -> Any:
         except ArithmeticError:  # pragma: no cover - an unbounded enclosure at a proved point
             value = tight.loss_value
         inertia, note = _tight_eigenvalues(tight, dps)
-        if note:
-            notes.append(note)
+        notes = [note] if note else []  # what this rung could not tighten, whatever the precision
         best = replace(tight, inertia=inertia, loss_value=value, digits=digits, dps=dps)
         if all(pins_digits(lo, hi, digits) for lo, hi in stated(best).values()):
-            notes = []
             break
-    return replace(best, notes=tuple(dict.fromkeys(notes)))
+    return replace(best, notes=tuple(notes))
 
 
 def _tight_eigenvalues(result: Any, dps: int) -> tuple[Any, str]:
