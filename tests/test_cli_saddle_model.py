@@ -1,4 +1,5 @@
-"""``symcert saddle --model FILE --data FILE``: a trained scikit-learn network as the approximate critical point."""
+"""``symcert saddle --model FILE --data FILE``: a trained scikit-learn network as the approximate critical
+point."""
 
 from __future__ import annotations
 
@@ -20,9 +21,17 @@ def trained(tmp_path_factory):
     saved in symcert's .npz layout (W = coefs_.T), with its ten training points as CSV."""
     folder = tmp_path_factory.mktemp("saddle_model")
     X = np.linspace(-2, 2, 10).reshape(-1, 1)
-    y = np.round(0.8 * np.tanh(0.9 * X[:, 0] - 0.3) - 0.5 * np.tanh(1.2 * X[:, 0] + 0.4) + 0.05 * np.cos(5 * X[:, 0]), 3)
+    y = np.round(
+        0.8 * np.tanh(0.9 * X[:, 0] - 0.3) - 0.5 * np.tanh(1.2 * X[:, 0] + 0.4) + 0.05 * np.cos(5 * X[:, 0]),
+        3,
+    )
     est = sklearn.MLPRegressor(
-        hidden_layer_sizes=(1,), activation="tanh", solver="lbfgs", alpha=0.0, tol=1e-15, max_iter=20000,
+        hidden_layer_sizes=(1,),
+        activation="tanh",
+        solver="lbfgs",
+        alpha=0.0,
+        tol=1e-15,
+        max_iter=20000,
         random_state=0,
     )
     with warnings.catch_warnings():
@@ -47,7 +56,14 @@ def _run(argv, capsys):
 
 def test_a_trained_network_round_trips(trained, capsys, tmp_path):
     out = tmp_path / "saddle.json"
-    argv = ["--model", str(trained / "net.npz"), "--data", str(trained / "train.csv"), "--framework", "sklearn"]
+    argv = [
+        "--model",
+        str(trained / "net.npz"),
+        "--data",
+        str(trained / "train.csv"),
+        "--framework",
+        "sklearn",
+    ]
     code, text, err = _run([*argv, "--json", str(out)], capsys)
     assert code == 0, err
     assert "Verdict: saddle of index 1 (proved)" in text
@@ -64,7 +80,13 @@ def test_a_model_far_from_a_critical_point_is_refused_with_what_to_do(trained, c
     assert code == 2
     error = err.strip().splitlines()[-1]
     assert error.startswith("symcert: error:") and "Traceback" not in err
-    for phrase in ("found a critical point", "away", "train longer", "--newton-steps", "--accept-newton-point"):
+    for phrase in (
+        "found a critical point",
+        "away",
+        "train longer",
+        "--newton-steps",
+        "--accept-newton-point",
+    ):
         assert phrase in error, error
     code, text, err = _run([*argv, "--accept-newton-point"], capsys)
     assert code == 0, err
@@ -85,12 +107,20 @@ def test_contradicting_flags_are_one_line_errors(trained, capsys, extra, message
     argv = ["--model", str(trained / "net.npz"), "--data", str(trained / "train.csv"), *extra]
     code, _, err = _run(argv, capsys)
     assert code == 2 and message in err, err
-    assert [line for line in err.splitlines() if not line.startswith("symcert saddle:")] == [err.strip().splitlines()[-1]]
+    assert [line for line in err.splitlines() if not line.startswith("symcert saddle:")] == [
+        err.strip().splitlines()[-1]
+    ]
 
 
 def test_files_of_the_wrong_shape_are_refused(trained, capsys, tmp_path):
-    np.savez(tmp_path / "cls.npz", activation=np.array("tanh"), W1=np.ones((2, 1)), b1=np.zeros(2),
-             W2=np.ones((3, 2)), b2=np.zeros(3))  # a three-class classifier
+    np.savez(
+        tmp_path / "cls.npz",
+        activation=np.array("tanh"),
+        W1=np.ones((2, 1)),
+        b1=np.zeros(2),
+        W2=np.ones((3, 2)),
+        b2=np.zeros(3),
+    )  # a three-class classifier
     np.savez(tmp_path / "bad.npz", activation=np.array("tanh"), W1=np.ones((2, 1)), W2=np.ones((1, 3)))
     (tmp_path / "labels.csv").write_text("x1,label\n0,0\n1,1\n2,2\n-1,0\n")
     (tmp_path / "two.csv").write_text("x1,x2,y1\n0,1,0\n1,2,1\n")
@@ -111,7 +141,14 @@ def test_files_of_the_wrong_shape_are_refused(trained, capsys, tmp_path):
 
 def test_a_classifier_on_separable_classes_says_why_there_is_no_critical_point(trained, capsys, tmp_path):
     (tmp_path / "labels.csv").write_text("x1,label\n-2,0\n-1,0\n1,1\n2,1\n")
-    argv = ["--model", str(trained / "net.npz"), "--data", str(tmp_path / "labels.csv"), "--framework", "sklearn"]
+    argv = [
+        "--model",
+        str(trained / "net.npz"),
+        "--data",
+        str(tmp_path / "labels.csv"),
+        "--framework",
+        "sklearn",
+    ]
     argv += ["--output-activation", "sigmoid"]
     code, _, err = _run(argv, capsys)
     assert code == 2 and "no critical point when the classes are separable" in err, err

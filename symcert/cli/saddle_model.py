@@ -8,7 +8,8 @@ do (train to a tighter tolerance, ``--newton-steps``, or ``--accept-newton-point
 certified point is Newton's, not the file's).
 
 >>> import argparse
->>> newton_options(argparse.Namespace(model="net.npz", newton_steps=40, accept_newton_point=True))["max_move"] is None
+>>> args = argparse.Namespace(model="net.npz", newton_steps=40, accept_newton_point=True)
+>>> newton_options(args)["max_move"] is None
 True
 """
 
@@ -24,7 +25,7 @@ __all__ = ["add_saddle_model_options", "model_problem", "newton_options", "newto
 
 
 def add_saddle_model_options(parser: argparse.ArgumentParser) -> None:
-    """``--model``, ``--framework``, ``--newton-steps`` and ``--accept-newton-point`` on ``symcert saddle``."""
+    """``--model``, ``--framework``, ``--newton-steps``, ``--accept-newton-point`` on ``symcert saddle``."""
     from symcert.models.loaders import FRAMEWORKS
 
     parser.add_argument(
@@ -74,7 +75,8 @@ def _advice(args: argparse.Namespace) -> str:
             "(its infimum is at infinity); otherwise "
         )
     return (
-        f"{separable}--model {args.model} is not a trained critical point to 1%: train longer or to a tighter "
+        f"{separable}--model {args.model} is not a trained critical point to 1%: train longer or to a "
+        "tighter "
         "tolerance (scikit-learn: solver='lbfgs', tol=1e-12, a larger max_iter, alpha=0; PyTorch: more "
         f"epochs or L-BFGS, no weight decay), {steps}, {accept}"
     )
@@ -114,7 +116,9 @@ def model_problem(args: argparse.Namespace) -> tuple[Any, Any]:
     from symcert.symbolic.losses import default_output
 
     if args.data is None:
-        raise SpecificationError(f"--model {args.model} needs --data FILE (CSV, .npz or .npy) with the training data")
+        raise SpecificationError(
+            f"--model {args.model} needs --data FILE (CSV, .npz or .npy) with the training data"
+        )
     if args.point is not None:
         raise SpecificationError("--model gives the approximate critical point; drop --point")
     if args.no_bias or args.bias is not None:

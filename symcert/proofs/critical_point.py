@@ -168,7 +168,9 @@ def _newton(
     converged = gnorm <= 1e-6 * (1.0 + abs(compiled.value(x)))
     far = max_move is not None and moved > max_move * scale
     if far or not converged:
-        allowed = "" if max_move is None else f" (allowed {max_move * scale:.3g}, {max_move:.3g} of 1 + |x|_inf)"
+        allowed = ""
+        if max_move is not None:
+            allowed = f" (allowed {max_move * scale:.3g}, {max_move:.3g} of 1 + |x|_inf)"
         if converged:
             what = (
                 f"Newton's method found a critical point {moved:.3g} away{allowed}, "
@@ -180,7 +182,9 @@ def _newton(
                 f"and the point moved by {moved:.3g}{allowed}"
             )
         todo = advice or "start from an approximate critical point (e.g. locate_minimum(loss, ...).point)"
-        raise SpecificationError(f"the approximation is not near a critical point of the loss: {what}; {todo}")
+        raise SpecificationError(
+            f"the approximation is not near a critical point of the loss: {what}; {todo}"
+        )
     return x, used, gnorm, H, moved
 
 

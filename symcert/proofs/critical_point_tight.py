@@ -42,7 +42,9 @@ TIGHT_PARAMETERS = 64
 
 
 def _gradient(bk: ArbBackend, loss: Any, lower: Sequence[Fraction], upper: Sequence[Fraction]) -> list[Any]:
-    found = gradient_over_box(bk, loss, lower, upper) if batched(loss) else gradient_box(bk, loss, lower, upper)
+    found = (
+        gradient_over_box(bk, loss, lower, upper) if batched(loss) else gradient_box(bk, loss, lower, upper)
+    )
     return [v.item() if hasattr(v, "item") else v for v in found]
 
 
@@ -91,14 +93,21 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
     scale = 1 + max(abs(v) for v in c)
     floor = Fraction(2) ** (8 - bk.prec) * scale
     steps = 0
-    for steps in range(1, 30):
+    for _ in range(29):
+        steps += 1
         g = _gradient(bk, loss, c, c)
-        step = [sum(Fraction(float(Y[i, j])) * _exact_mid(g[j]) for j in range(n)) for i in range(n)]
+        step: list[Fraction] = [
+            sum((Fraction(float(Y[i, j])) * _exact_mid(g[j]) for j in range(n)), Fraction(0))
+            for i in range(n)
+        ]
         c = [_round(v - s, bk.prec) for v, s in zip(c, step)]
         if max(abs(s) for s in step) <= floor:
             break
     g = _gradient(bk, loss, c, c)
-    size = max(sum(abs(float(Y[i, j])) * float(max(abs(e) for e in arb_bounds(g[j]))) for j in range(n)) for i in range(n))
+    size = max(
+        sum(abs(float(Y[i, j])) * float(max(abs(e) for e in arb_bounds(g[j]))) for j in range(n))
+        for i in range(n)
+    )
     base = max(4 * Fraction(size), floor)
     old_lower, old_upper = found.lower, found.upper
     for k in range(5):
@@ -122,11 +131,13 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
                 newton_steps=found.newton_steps + steps,
                 rung=f"arb {bk.prec} bits",
                 message=f"proved: grad L has exactly one zero in the box centre +- {float(r):.3g} "
-                f"(Krawczyk, Arb at {bk.prec} bits; {found.newton_steps} float64 and {steps} Arb Newton steps)",
+                f"(Krawczyk, Arb at {bk.prec} bits; {found.newton_steps} float64 and {steps} Arb Newton "
+                "steps)",
             )
     return replace(
         found,
-        message=f"{found.message}; not tightened: the Krawczyk test at {dps} digits did not pass inside the box",
+        message=f"{found.message}; not tightened: the Krawczyk test at {dps} digits did not pass inside "
+        "the box",
     )
 
 

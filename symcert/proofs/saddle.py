@@ -97,13 +97,17 @@ class SaddleResult:
         """The enclosures the ``saddle`` certificate states (its claims are wider than the prover's
         own, leaving the checker room); empty when nothing is proved."""
         found = self.certificate().enclosures
-        return {k: (Fraction(int(a.p), int(a.q)), Fraction(int(b.p), int(b.q))) for k, (a, b) in found.items()}
+        return {k: (_frac(a), _frac(b)) for k, (a, b) in found.items()}
 
     def certificate(self) -> Any:
         """The ``saddle`` certificate (a :class:`~symcert.proofs.certificates.Certificate`)."""
         from symcert.proofs.saddle_certificate import saddle_certificate
 
         return saddle_certificate(self)
+
+
+def _frac(v: Any) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 def lifted_loss(loss: Loss, layer: int) -> Loss:

@@ -141,7 +141,8 @@ def saddle_certificate(result: Any) -> Certificate:
             parameters["index"] = inertia.negative
             for name in ("lambda_min", "lambda_min_positive"):
                 if getattr(inertia, name) is not None:
-                    enclosures[name] = eigenvalue_claim(*getattr(inertia, name), digits=result.digits)
+                    lo, hi = getattr(inertia, name)
+                    enclosures[name] = eigenvalue_claim(lo, hi, digits=result.digits)
     else:
         parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
     return Certificate(

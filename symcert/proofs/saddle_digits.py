@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from symcert.numeric.engine.backends import ArbBackend
 from symcert.numeric.eigen_refine import tight_eigenvalue_enclosures
+from symcert.numeric.engine.backends import ArbBackend
 from symcert.numeric.inertia import pin_extreme_eigenvalues
 from symcert.numeric.rounding import pins_digits
 from symcert.proofs.critical_point_tight import (
@@ -37,6 +37,9 @@ from symcert.proofs.critical_point_tight import (
     loss_at_critical_point,
     tighten_critical_point,
 )
+
+if TYPE_CHECKING:
+    from symcert.proofs.saddle import SaddleResult
 
 __all__ = ["tighten_saddle", "digit_ladder", "TIGHTENED"]
 
@@ -61,7 +64,7 @@ def stated(result: Any) -> dict[str, tuple[Fraction, Fraction]]:
     return found
 
 
-def tighten_saddle(result: Any, digits: int) -> Any:
+def tighten_saddle(result: SaddleResult, digits: int) -> SaddleResult:
     """``result`` (a proved narrow critical point) with its enclosures tightened to ``digits`` digits."""
     from symcert.proofs.saddle import saddle_from_critical_point
 
@@ -74,6 +77,7 @@ def tighten_saddle(result: Any, digits: int) -> Any:
             break
         tight = saddle_from_critical_point(narrow, result.layer, result.unit, result.lam, result.proof)
         centre = [Fraction(int(v.p), int(v.q)) for v in narrow.center.values]
+        value: tuple[Fraction, Fraction] | None
         try:
             value = loss_at_critical_point(narrow.loss, centre, narrow.radius, dps)
         except ArithmeticError:  # pragma: no cover - an unbounded enclosure at a proved point

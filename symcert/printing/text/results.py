@@ -122,13 +122,19 @@ def _outward(lo: Any, hi: Any, digits: int = 7) -> str:
     return f"[{shown(lo, ROUND_FLOOR)}, {shown(hi, ROUND_CEILING)}]"
 
 
+def _pair(bounds: Any, digits: int) -> str:
+    lo, hi = bounds
+    return _outward(lo, hi, digits)
+
+
 def critical_point_to_text(found: Any, digits: int | None = None) -> str:
     """A certified critical point, for the terminal (with ``digits``: each coordinate's enclosure to
     that many significant digits, rounded outward)."""
     names = found.loss.mlp.parameter_names
     lines = [f"Critical point of the {found.loss.mlp.describe()}: {found.message}"]
     if found.proved and digits is not None:
-        lines.append(f"  box: centre +- {_num(found.radius, 3)} (exact dyadic endpoints); the critical point:")
+        radius = _num(found.radius, 3)
+        lines.append(f"  box: centre +- {radius} (exact dyadic endpoints); the critical point:")
         lines.extend(
             f"    {n} in {_outward(lo, hi, digits)}" for n, lo, hi in zip(names, found.lower, found.upper)
         )
@@ -150,9 +156,9 @@ def _eigenvalue_lines(result: Any, digits: int) -> list[str]:
     the prover's own enclosures, which are tighter (the claims leave the checker room)."""
     inertia = result.inertia
     claims = result.claims if hasattr(result, "claims") else {}
-    stated = [f"{label} in {_outward(*claims[k], digits)}" for k, label in _EIGENVALUES if k in claims]
+    stated = [f"{label} in {_pair(claims[k], digits)}" for k, label in _EIGENVALUES if k in claims]
     own = [
-        f"{label} in {_outward(*getattr(inertia, k), digits)}"
+        f"{label} in {_pair(getattr(inertia, k), digits)}"
         for k, label in _EIGENVALUES
         if getattr(inertia, k) is not None
     ]
@@ -163,7 +169,9 @@ def _eigenvalue_lines(result: Any, digits: int) -> list[str]:
             f"re-proved by symcert check): {'; '.join(stated)}"
         )
     if own:
-        where = "the prover's own enclosures, tighter" if stated else "the prover's enclosures, not in the certificate"
+        where = "the prover's own enclosures, tighter"
+        if not stated:
+            where = "the prover's enclosures, not in the certificate"
         lines.append(f"   ({where}: {'; '.join(own)})")
     return lines
 
@@ -180,7 +188,8 @@ def saddle_to_text(result: Any, digits: int | None = None) -> str:
     ]
     if getattr(result, "loss_value", None) is not None:
         lines.append(
-            f"   L at the critical point (= L_wide at the lifted point) in {_outward(*result.loss_value, shown)} "
+            "   L at the critical point (= L_wide at the lifted point) in "
+            f"{_pair(result.loss_value, shown)} "
             "(the prover's enclosure over the box; the certificate does not state it)"
         )
     if result.proof is not None:
@@ -202,7 +211,7 @@ def saddle_to_text(result: Any, digits: int | None = None) -> str:
         lines.extend(_eigenvalue_lines(result, shown))
         if inertia.dHd is not None:
             lines.append(
-                f"   negative direction d (rational): d^T H d in {_outward(*inertia.dHd, 6)} "
+                f"   negative direction d (rational): d^T H d in {_pair(inertia.dHd, 6)} "
                 "over the whole lifted box"
             )
     lines.append(f"Verdict: {result.verdict} ({result.status})")
