@@ -209,9 +209,19 @@ def _report(report: Report, result, args: argparse.Namespace) -> None:
         }
         if inertia.dHd is not None:
             report.enclosure("d^T H d", *inertia.dHd, context="over the lifted box")
+        claims = result.claims
         for name in ("lambda_min", "lambda_min_positive"):
-            if getattr(inertia, name) is not None:
-                report.enclosure(name, *getattr(inertia, name), context="wide Hessian at the lifted point")
+            if name in claims:  # what the certificate states (and the checker re-proves)
+                lo, hi = claims[name]
+                where = "wide Hessian at the lifted point, as the certificate states it"
+                report.enclosure(name, lo, hi, context=where, digits=args.digits)
+            elif getattr(inertia, name) is not None:
+                lo, hi = getattr(inertia, name)
+                where = "wide Hessian at the lifted point (the prover's; not in the certificate)"
+                report.enclosure(name, lo, hi, context=where, digits=args.digits)
+    if result.loss_value is not None:
+        lo, hi = result.loss_value
+        report.enclosure("L(theta*)", lo, hi, context="the prover's, over the box", digits=args.digits)
     if result.narrow.margin is not None:
         report.details["krawczyk_margin"] = str(result.narrow.margin)
     for lower, upper in zip(result.wide_lower, result.wide_upper):
