@@ -54,7 +54,11 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
         "weights split lam, 1-lam (an exact lift: the wide network has a line of critical points); "
         "certifies the inertia of the wide Hessian there (Sylvester + Gershgorin) and a rational "
         "direction of negative curvature. Without --data, the default example: a 1-1-1 tanh network "
-        "on six points, lifted to 1-2-1. --widths are the narrow network's.",
+        "on six points, lifted to 1-2-1. --widths are the narrow network's. --model FILE takes your trained "
+        "narrow network (with --data) as the approximation: Newton refines it, and a network that is not at "
+        "a critical point to 1% is refused with what to do (--newton-steps, --accept-newton-point). "
+        "--digits N proves the critical point again in a much smaller box (Newton and Krawczyk in Arb) so "
+        "that lambda_min, lambda_min_positive and L(theta*) pin N significant digits.",
         examples=[
             ("symcert saddle", "the default example: a saddle of index 1"),
             ("symcert saddle --widths 1,1,1 --activation tanh --data points.csv --lift 1:0:1/3", "your data"),

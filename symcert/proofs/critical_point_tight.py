@@ -35,7 +35,7 @@ from symcert.numeric.engine.hessian_columns import batched, gradient_over_box
 from symcert.numeric.krawczyk import approximate_inverse, arb_bounds, krawczyk_margin
 from symcert.proofs.critical_point import CriticalPoint, float_hessian
 
-__all__ = ["tighten_critical_point", "loss_at_critical_point", "TIGHT_PARAMETERS"]
+__all__ = ["tighten_critical_point", "loss_at_critical_point", "arb_hessian_over_box", "TIGHT_PARAMETERS"]
 
 #: Largest number of parameters for the Arb Hessian over a box (one jet per pair of parameters).
 TIGHT_PARAMETERS = 64
@@ -48,7 +48,10 @@ def _gradient(bk: ArbBackend, loss: Any, lower: Sequence[Fraction], upper: Seque
     return [v.item() if hasattr(v, "item") else v for v in found]
 
 
-def _hessian(bk: ArbBackend, loss: Any, lower: Sequence[Fraction], upper: Sequence[Fraction]) -> Any:
+def arb_hessian_over_box(
+    bk: ArbBackend, loss: Any, lower: Sequence[Fraction], upper: Sequence[Fraction]
+) -> Any:
+    """The Hessian over the box as an ``arb_mat`` at ``bk``'s precision (one jet per pair of parameters)."""
     from flint import arb_mat
 
     found = hessian_box(bk, loss, lower, upper)
@@ -116,7 +119,7 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
         if any(a < b for a, b in zip(lower, old_lower)) or any(a > b for a, b in zip(upper, old_upper)):
             break
         try:
-            J = _hessian(bk, loss, lower, upper)
+            J = arb_hessian_over_box(bk, loss, lower, upper)
             with bk.active():
                 margin = krawczyk_margin(g, J, Y, r)
         except ArithmeticError:

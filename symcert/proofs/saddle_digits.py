@@ -33,7 +33,7 @@ from symcert.numeric.inertia import pin_extreme_eigenvalues
 from symcert.numeric.rounding import pins_digits
 from symcert.proofs.critical_point_tight import (
     TIGHT_PARAMETERS,
-    _hessian,
+    arb_hessian_over_box,
     loss_at_critical_point,
     tighten_critical_point,
 )
@@ -103,7 +103,7 @@ def _tight_eigenvalues(result: Any, dps: int) -> tuple[Any, str]:
         )
     bk = ArbBackend(dps)
     try:
-        H = _hessian(bk, result.wide_loss, list(result.wide_lower), list(result.wide_upper))
+        H = arb_hessian_over_box(bk, result.wide_loss, list(result.wide_lower), list(result.wide_upper))
         intervals, _ = tight_eigenvalue_enclosures(H, bk.prec)
     except ArithmeticError:
         return inertia, f"the wide Hessian's enclosure at {dps} digits is not finite"
