@@ -79,3 +79,19 @@ def test_an_enclosure_that_cannot_be_tightened_is_named(capsys):
 def test_digits_out_of_range_is_a_one_line_error(capsys):
     assert main(["saddle", "--digits", "0"]) == 2
     assert "--digits must be an integer from 1 to" in capsys.readouterr().err
+
+
+def test_a_box_far_below_float_range_is_proved_and_printed():
+    """At 700 digits the radius (about 1e-690) underflows a float: sized and printed exactly."""
+    from symcert.printing.text.results import critical_point_to_text
+    from symcert.proofs.critical_point import certify_critical_point
+    from symcert.proofs.critical_point_tight import tighten_critical_point
+
+    ex = saddle_example()
+    found = certify_critical_point(ex.loss, ex.approx)
+    tight = tighten_critical_point(found, 700)
+    assert tight.proved and tight.radius < Fraction(1, 10**600)
+    assert all(a >= b for a, b in zip(tight.lower, found.lower))  # inside the float box
+    assert all(a <= b for a, b in zip(tight.upper, found.upper))
+    text = critical_point_to_text(tight, 20)
+    assert re.search(r"box: centre \+- [1-9](\.[0-9]+)?e-[6-9][0-9]{2} \(exact", text), text

@@ -33,6 +33,7 @@ from symcert.numeric.engine.backends import ArbBackend
 from symcert.numeric.engine.boxes import gradient_box, hessian_box
 from symcert.numeric.engine.hessian_columns import batched, gradient_over_box
 from symcert.numeric.krawczyk import approximate_inverse, arb_bounds, krawczyk_margin
+from symcert.numeric.rounding import decimal_up
 from symcert.proofs.critical_point import CriticalPoint, float_hessian
 
 __all__ = ["tighten_critical_point", "loss_at_critical_point", "arb_hessian_over_box", "TIGHT_PARAMETERS"]
@@ -96,7 +97,7 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
     scale = 1 + max(abs(v) for v in c)
     floor = Fraction(2) ** (8 - bk.prec) * scale
     steps = 0
-    for _ in range(29):
+    for _ in range(dps // 8 + 10):  # each step gains about as many digits as Y is accurate (10 or more)
         steps += 1
         g = _gradient(bk, loss, c, c)
         step: list[Fraction] = [
@@ -107,11 +108,11 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
         if max(abs(s) for s in step) <= floor:
             break
     g = _gradient(bk, loss, c, c)
+    magnitudes = [max(abs(e) for e in arb_bounds(v)) for v in g]  # exact: no float underflow
     size = max(
-        sum(abs(float(Y[i, j])) * float(max(abs(e) for e in arb_bounds(g[j]))) for j in range(n))
-        for i in range(n)
+        sum((abs(Fraction(float(Y[i, j]))) * magnitudes[j] for j in range(n)), Fraction(0)) for i in range(n)
     )
-    base = max(4 * Fraction(size), floor)
+    base = max(4 * size, floor)
     old_lower, old_upper = found.lower, found.upper
     for k in range(5):
         r = _dyadic_above(base * 16**k)
@@ -133,7 +134,7 @@ def tighten_critical_point(found: CriticalPoint, dps: int) -> CriticalPoint:
                 margin=margin,
                 newton_steps=found.newton_steps + steps,
                 rung=f"arb {bk.prec} bits",
-                message=f"proved: grad L has exactly one zero in the box centre +- {float(r):.3g} "
+                message=f"proved: grad L has exactly one zero in the box centre +- {decimal_up(r, 3)} "
                 f"(Krawczyk, Arb at {bk.prec} bits; {found.newton_steps} float64 and {steps} Arb Newton "
                 "steps)",
             )

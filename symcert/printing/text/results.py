@@ -133,7 +133,9 @@ def critical_point_to_text(found: Any, digits: int | None = None) -> str:
     names = found.loss.mlp.parameter_names
     lines = [f"Critical point of the {found.loss.mlp.describe()}: {found.message}"]
     if found.proved and digits is not None:
-        radius = _num(found.radius, 3)
+        from symcert.numeric.rounding import decimal_up
+
+        radius = decimal_up(found.radius, 3)  # exact: a tight radius underflows a float
         lines.append(f"  box: centre +- {radius} (exact dyadic endpoints); the critical point:")
         lines.extend(
             f"    {n} in {_outward(lo, hi, digits)}" for n, lo, hi in zip(names, found.lower, found.upper)
