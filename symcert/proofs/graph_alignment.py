@@ -33,7 +33,13 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
-from symcert.numeric.graph.matching import GraphMatching, apply_float, layouts, objective, weight_matching_graph
+from symcert.numeric.graph.matching import (
+    GraphMatching,
+    apply_float,
+    layouts,
+    objective,
+    weight_matching_graph,
+)
 from symcert.proofs.graph_invariance import GraphProof, prove_graph_invariance
 from symcert.symbolic.graph.action import Element, Flip, Permute, apply, element_text
 from symcert.symbolic.graph.spec import Graph
@@ -212,7 +218,9 @@ def _floats(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     try:
         return {k: np.asarray(convert(v), dtype=float) for k, v in params.items()}
     except OverflowError:
-        raise SpecificationError("a parameter is too large for float64 matching; rescale the networks") from None
+        raise SpecificationError(
+            "a parameter is too large for float64 matching; rescale the networks"
+        ) from None
 
 
 def _distance(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:

@@ -40,7 +40,15 @@ import numpy as np
 from symcert.symbolic.graph.action import Flip, apply
 from symcert.symbolic.graph.symmetry import AxisGroup, PermutationSpec
 
-__all__ = ["Slot", "GroupLayout", "GraphMatching", "layouts", "apply_float", "objective", "weight_matching_graph"]
+__all__ = [
+    "Slot",
+    "GroupLayout",
+    "GraphMatching",
+    "layouts",
+    "apply_float",
+    "objective",
+    "weight_matching_graph",
+]
 
 #: More usable sign segments than this in one group: signs are chosen segment by segment instead.
 MAX_JOINT_SEGMENTS = 8
@@ -107,13 +115,14 @@ def _probe(spec: PermutationSpec, group: AxisGroup, slots: tuple[Slot, ...], seg
     shapes = spec.graph.parameter_shapes
     ones = {name: np.ones(shape, dtype=int) for name, shape in shapes.items()}
     signs = (-1, *([1] * (group.size - 1)))
-    moved = {k: np.array(v, dtype=float) for k, v in apply(spec, ones, Flip(group.name, segment, signs)).items()}
+    moved = {
+        k: np.array(v, dtype=float) for k, v in apply(spec, ones, Flip(group.name, segment, signs)).items()
+    }
     touched, vector = {}, np.array(signs, dtype=float)
     for slot in slots:
         shape, positions = shapes[slot.param], []
-        for pos, (axis, outer, inner) in enumerate(slot.axes):
-            where = [0] * len(shape)
-            where[axis] = inner * 0  # channel 0 on this axis
+        for pos in range(len(slot.axes)):
+            where = [0] * len(shape)  # channel 0 on this axis (index 0 on every axis is channel 0)
             for other, (axis2, _, inner2) in enumerate(slot.axes):
                 if other != pos and group.size > 1:
                     where[axis2] = inner2  # channel 1 on the other group axes
@@ -125,7 +134,10 @@ def _probe(spec: PermutationSpec, group: AxisGroup, slots: tuple[Slot, ...], seg
     inside = {s.param for s in slots}
     for name, value in moved.items():
         if name not in inside and not np.all(value == 1):
-            return None, f"a flip on it changes {name}, which the group does not permute (the sigmoid's 1 - s)"
+            return (
+                None,
+                f"a flip on it changes {name}, which the group does not permute (the sigmoid's 1 - s)",
+            )
     return touched, ""
 
 
@@ -202,9 +214,10 @@ def _scores(layout: GroupLayout, a: Params, b: Params, allowed: set[str] | None)
         if len(slot.axes) != 1 or (allowed is not None and not layout.others[slot.param] <= allowed):
             continue
         axis, outer, inner = slot.axes[0]
-        gram = _channels_first(a[slot.param], axis, outer, n, inner) @ _channels_first(
-            b[slot.param], axis, outer, n, inner
-        ).T
+        gram = (
+            _channels_first(a[slot.param], axis, outer, n, inner)
+            @ _channels_first(b[slot.param], axis, outer, n, inner).T
+        )
         subset = frozenset(k for k, s in enumerate(layout.segments) if layout.touched.get((s, slot.param)))
         terms[subset] = terms.get(subset, 0.0) + gram
     return terms
