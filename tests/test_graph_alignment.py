@@ -58,7 +58,14 @@ def _conv(x: str, w: str, b: str, out: str) -> object:
 def cnn(act: str = "Tanh", seed: int = 0, channels: tuple[int, int] = (3, 4)) -> bytes:
     """conv 3x3 -> act -> conv 3x3 -> act -> global average pool -> flatten -> dense 2, on 1x5x5."""
     w, (c1, c2) = _weights(seed), channels
-    inits = {"W1": w(c1, 1, 3, 3), "B1": w(c1), "W2": w(c2, c1, 3, 3), "B2": w(c2), "W3": w(2, c2), "B3": w(2)}
+    inits = {
+        "W1": w(c1, 1, 3, 3),
+        "B1": w(c1),
+        "W2": w(c2, c1, 3, 3),
+        "B2": w(c2),
+        "W3": w(2, c2),
+        "B3": w(2),
+    }
     nodes = [
         _conv("input", "W1", "B1", "conv1"),
         helper.make_node(act, ["conv1"], ["act1"], name="act1"),
@@ -133,7 +140,7 @@ def test_batch_norm_cnn_with_two_sign_segments_per_group() -> None:
     A = random_parameters(graph, seed=4, denominator=64)
     result = align_graphs(A, plant(spec, A), graph=graph, spot=False)
     assert result.exact_match() and result.status == "proved"
-    assert "(on conv1)" in result.text() and "(on bn1, act1)" in result.text()
+    assert "[conv1]" in result.text() and "[bn1, act1]" in result.text()
 
 
 def test_an_independent_pair_gets_closer_and_stays_a_proved_symmetry() -> None:

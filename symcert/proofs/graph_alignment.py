@@ -21,7 +21,7 @@ objective, not a certified global one; the distances are float64 (evidence).
 >>> result.exact_match(), result.status, result.distance_after
 (True, 'proved', 0.0)
 >>> print(result.text())
-fc1 output channels: (0 1 2); sign -1 on 2
+fc1 output channels: (0 1 2) sign -1 on 2
 """
 
 from __future__ import annotations
@@ -83,14 +83,15 @@ class ChannelMatch:
         return self.perm == tuple(range(len(self.perm))) and not any(f for _, f in self.flips)
 
     def text(self) -> str:
-        """``conv1 output channels: (0 2)(1) sign -1 on 3``."""
+        """``conv1 output channels: (0 2)(1) sign -1 on 3`` (B's channel 3 flipped, then B's channel 2 put
+        at 0 and 0 at 2); with flips on several segments each names its tensors, ``[conv1]``."""
         parts = [f"{self.where}: {cycles(self.perm)}"]
         several = sum(bool(f) for _, f in self.flips) > 1
         for (_, flipped), tensors in zip(self.flips, self.segments, strict=True):
             if flipped:
-                on = f" (on {', '.join(tensors)})" if several else ""
+                on = f" [{', '.join(tensors)}]" if several else ""
                 parts.append(f"sign -1 on {', '.join(map(str, flipped))}{on}")
-        return "; ".join(parts)
+        return " ".join(parts)
 
     def elements(self, size: int) -> list[Element]:
         """The exact factors: the flips (at B's channel indices), then the permutation."""
