@@ -41,6 +41,17 @@ def test_align_recovers_a_planted_pair_and_writes_it(tmp_path, capsys) -> None:
     assert record["element"] == [] and record["exact_match"] and record["distance_before"] == 0.0
 
 
+def test_align_by_activations_on_data(tmp_path, capsys) -> None:
+    A, a, b = _planted(tmp_path)
+    X = np.random.default_rng(0).standard_normal((12, 25))  # flat rows, reshaped to (12, 1, 5, 5)
+    np.savez(tmp_path / "data.npz", X=X, y=np.zeros(12, dtype=int))
+    assert main(["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.npz"), "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert record["method"] == "activations" and record["exact_match"] and record["proof"] == "proved"
+    assert main(["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.csv")]) == 2
+    assert "--data needs an .npz file" in capsys.readouterr().err
+
+
 def test_align_json_has_stable_keys(tmp_path, capsys) -> None:
     (tmp_path / "a.onnx").write_bytes(cnn("Relu", seed=0))
     (tmp_path / "b.onnx").write_bytes(cnn("Relu", seed=1))

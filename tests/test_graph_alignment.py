@@ -161,6 +161,17 @@ def test_an_independent_pair_gets_closer_and_stays_a_proved_symmetry() -> None:
     assert identity.is_identity and identity.text() == "identity" and identity.status == "proved"
 
 
+@pytest.mark.parametrize(("build", "act"), [(cnn, "Tanh"), (resnet, "Relu")])
+def test_activation_matching_recovers_a_hidden_signed_permutation(build, act) -> None:
+    A = load_onnx(build(act))
+    spec = derive_symmetries(A.graph)
+    x = np.random.default_rng(1).standard_normal((16, 1, 5, 5))
+    result = align_graphs(A, plant(spec, A.params), graph=A.graph, data=x, spot=False)
+    assert result.method == "activations" and result.exact_match() and result.status == "proved"
+    assert result.history[1] > result.history[0]  # the matched score, identity then after
+    assert any(isinstance(e, Flip) for e in result.elements) == (act == "Tanh")
+
+
 def test_sigmoid_flips_are_left_to_permutations() -> None:
     graph = Graph((2,), [Node("fc1", Dense(3)), Node("s", Activation("sigmoid")), Node("fc2", Dense(1))])
     spec = derive_symmetries(graph)
@@ -178,8 +189,10 @@ def test_cycles_and_bad_input() -> None:
         align_graphs(A, load_onnx(cnn(channels=(2, 4))))
     with pytest.raises(SpecificationError, match="graph="):
         align_graphs(A.params, A.params)
-    with pytest.raises(SpecificationError, match="not available for layer graphs"):
-        align_graphs(A, A, data=np.zeros((2, 1, 5, 5)))
+    with pytest.raises(SpecificationError, match=r"shape \(N, 1, 5, 5\) with N >= 2"):
+        align_graphs(A, A, data=np.zeros((2, 25)))
+    with pytest.raises(SpecificationError, match="finite"):
+        align_graphs(A, A, data=np.full((2, 1, 5, 5), np.nan))
     with pytest.raises(SpecificationError, match="max_iter"):
         align_graphs(A, A, max_iter=0)
 

@@ -14,10 +14,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from symcert.cli.options import add_command
 from symcert.cli.outputs import check_output_file
 from symcert.errors import SpecificationError
+
+if TYPE_CHECKING:
+    from symcert.proofs.graph_alignment import GraphAlignment
+    from symcert.symbolic.graph import Graph
 
 __all__ = ["add_align_parser", "run_align"]
 
@@ -35,8 +40,9 @@ def add_align_parser(commands: argparse._SubParsersAction) -> None:
         "activation is odd. Weight matching (coordinate descent over the groups, one linear assignment "
         "each) finds g with g(B) close to A; g is exact, g(B) is computed exactly from B's weights, and "
         "each factor of g is proved a symmetry node by node, so g(B) computes the same function as B. "
-        "The matching is a local optimum; the distances are float64 (evidence). In the element, B's "
-        "channels are sign-flipped first, then permuted: a cycle (0 1 2) puts B's channel 1 at 0, 2 at 1 and 0 at 2.",
+        "With --data, activation matching on the data instead. The matching is a local optimum; the "
+        "distances are float64 (evidence). In the element, B's channels are sign-flipped first, then "
+        "permuted: a cycle (0 1 2) puts B's channel 1 at 0, 2 at 1 and 0 at 2.",
         examples=[
             ("symcert align --model a.onnx --model b.onnx", "the element, the distances, the proof"),
             (
@@ -44,6 +50,7 @@ def add_align_parser(commands: argparse._SubParsersAction) -> None:
                 "also write g(B) for `symcert barrier`",
             ),
             ("symcert align --model a.onnx --model b.onnx --json --no-spot", "JSON, no spot checks"),
+            ("symcert align --model a.onnx --model b.onnx --data digits.npz", "activation matching on X"),
         ],
         prints="per group it changes, g in the group's own words (conv1 output channels: (0 2)(1) sign -1 "
         "on 3), the float64 distances ||A - B|| and ||A - g(B)||, the matching objective per sweep, "
@@ -63,6 +70,12 @@ def add_align_parser(commands: argparse._SubParsersAction) -> None:
         default=None,
         metavar="ALIGNED.onnx",
         help="write g(B) as an ONNX model: B's file with its initializers replaced (float32 stays exact)",
+    )
+    parser.add_argument(
+        "--data",
+        default=None,
+        metavar="FILE.npz",
+        help="activation matching on the inputs X of this .npz (n, *input_shape), instead of weights",
     )
     parser.add_argument("--json", action="store_true", help="print JSON (stable keys)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the order of the groups per sweep (0)")
@@ -103,6 +116,38 @@ def _models(args: argparse.Namespace) -> tuple[str, str]:
     return paths[0], paths[1]
 
 
+def _matching_text(result: GraphAlignment) -> str:
+    values = " -> ".join(f"{v:.6g}" for v in result.history)
+    if result.method == "activations":
+        return f"activations, matched score {values} (identity, after; one assignment per group)"
+    state = "converged" if result.converged else "stopped at --max-iter"
+    sweeps = f"{result.iterations} sweep{'' if result.iterations == 1 else 's'}"
+    return f"weights, <A, g(B)> {values} ({sweeps}, {state}; a local optimum)"
+
+
+def _data(path: str | None, graph: Graph) -> Any:
+    """The inputs ``X`` of an ``.npz`` file (``y`` may be there too and is not used), or None."""
+    if path is None:
+        return None
+    from symcert.models.reading import npz_arrays
+
+    if not path.lower().endswith(".npz") or not Path(path).is_file():
+        raise SpecificationError(f"--data needs an .npz file with an array X of inputs, got {path!r}")
+    try:
+        arrays = npz_arrays(path)
+    except (ValueError, OSError, EOFError) as error:
+        raise SpecificationError(f"{path} is not a numpy file of numeric arrays ({error})") from None
+    if "X" not in arrays:
+        raise SpecificationError(f"{path}: expected an array X of inputs, got {sorted(arrays)[:6]}")
+    X = arrays["X"]
+    size = 1
+    for d in graph.input_shape:
+        size *= d
+    if getattr(X, "ndim", 0) == 2 and X.shape[1] == size:  # flat rows, as `symcert prove --model` reads
+        X = X.reshape(len(X), *graph.input_shape)
+    return X
+
+
 def run_align(args: argparse.Namespace) -> int:
     """Align B to A, print (or write) the result; exit 0 when g is proved a symmetry."""
     from symcert.models.onnx_export import onnx_with_parameters
@@ -112,9 +157,11 @@ def run_align(args: argparse.Namespace) -> int:
     path_a, path_b = _models(args)
     A, B = load_onnx(path_a), load_onnx(path_b)
     start = time.perf_counter()
+    data = _data(args.data, A.graph)
     result = align_graphs(
         A,
         B,
+        data=data,
         max_iter=args.max_iter,
         seed=args.seed,
         init=args.init,
@@ -144,9 +191,7 @@ def run_align(args: argparse.Namespace) -> int:
         f"Distance:    ||A - B|| = {result.distance_before:.6g}, ||A - g(B)|| = {result.distance_after:.6g} "
         "(float64, evidence)"
     )
-    sweeps = " -> ".join(f"{v:.6g}" for v in result.history)
-    state = "converged" if result.converged else "stopped at --max-iter"
-    print(f"Matching:    <A, g(B)> {sweeps} ({result.iterations} sweep{'' if result.iterations == 1 else 's'}, {state}; a local optimum)")
+    print(f"Matching:    {_matching_text(result)}")
     print(f"g(B) == A:   {'yes, exactly (the aligned barrier is 0)' if result.exact_match() else 'no'}")
     for proof in result.proofs:
         print(f"  {proof.element}: {proof.status.upper()}")

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.numeric.graph.activation_matching import activation_matching_graph
 from symcert.numeric.graph.matching import (
     GraphMatching,
     apply_float,
@@ -111,8 +112,9 @@ class GraphAlignment:
     ``matches`` is ``g`` group by group, ``elements`` its exact factors in the order applied,
     ``aligned = g(B)`` exact, ``proofs`` the structural proof of each factor. ``distance_before`` and
     ``distance_after`` are ``||A - B||`` and ``||A - g(B)||`` in float64 over every parameter;
-    ``history`` the matching objective ``<A, g(B)>`` (identity, start, after each sweep; never
-    decreasing). ``refused`` names sign segments that are symmetries but not pure sign changes (the
+    ``history`` the matching objective: for ``method="weights"`` ``<A, g(B)>`` (identity, start, after
+    each sweep; never decreasing), for ``"activations"`` the matched activation score (identity,
+    after). ``refused`` names sign segments that are symmetries but not pure sign changes (the
     sigmoid's ``1 - s``), which the matching leaves alone.
     """
 
@@ -129,6 +131,7 @@ class GraphAlignment:
     iterations: int
     converged: bool
     refused: dict[str, dict[int, str]]
+    method: str = "weights"
 
     @property
     def status(self) -> str:
@@ -168,6 +171,7 @@ class GraphAlignment:
         """A JSON-ready summary (stable keys; the exact aligned parameters are not included)."""
         return {
             "element": [element_text(e) for e in self.elements],
+            "method": self.method,
             "groups": [
                 {
                     "group": m.group,
@@ -224,6 +228,24 @@ def _floats(params: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         ) from None
 
 
+def _inputs(data: Any, graph: Graph) -> np.ndarray:
+    try:
+        xs = np.asarray(data, dtype=float)
+    except (TypeError, ValueError):
+        raise SpecificationError(
+            f"data must be an array of inputs of shape (N, {', '.join(map(str, graph.input_shape))}), "
+            f"got {type(data).__name__}"
+        ) from None
+    if xs.shape[1:] != graph.input_shape or xs.shape[0] < 2:
+        raise SpecificationError(
+            f"data must have shape (N, {', '.join(map(str, graph.input_shape))}) with N >= 2 for this "
+            f"graph, got shape {xs.shape}"
+        )
+    if not np.all(np.isfinite(xs)):
+        raise SpecificationError("data must be finite, got NaN or infinity")
+    return xs
+
+
 def _distance(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> float:
     return float(np.sqrt(sum(float(np.sum((a[k] - b[k]) ** 2)) for k in a)))
 
@@ -260,9 +282,11 @@ def align_graphs(
     or parameter dicts with ``graph=``. Weight matching over every group (see
     :mod:`symcert.numeric.graph.matching`; ``max_iter`` sweeps at most, groups in an order drawn from
     ``seed``, ``init`` ``"forward"`` or ``"identity"``); for odd activations signed permutations, for
-    ReLU permutations only (whatever the derivation allows). ``data`` is reserved for activation
-    matching, not available for graphs yet. ``prove=False`` skips the proofs; ``spot=False`` keeps them
-    but skips their spot checks (two evaluations per factor). ``logits`` as in ``derive_symmetries``.
+    ReLU permutations only (whatever the derivation allows). With ``data`` (inputs of shape
+    ``(N, *input_shape)``), activation matching instead: one assignment per group on the activations'
+    inner products over the data (:mod:`symcert.numeric.graph.activation_matching`). ``prove=False``
+    skips the proofs; ``spot=False`` keeps them but skips their spot checks (two evaluations per
+    factor). ``logits`` as in ``derive_symmetries``.
     """
     graph_a, params_a = _unpack(A, graph, "A")
     graph_b, params_b = _unpack(B, graph, "B")
@@ -271,11 +295,6 @@ def align_graphs(
             f"align_graphs needs two networks of one graph, got the {graph_a.describe()} and the "
             f"{graph_b.describe()}"
         )
-    if data is not None:
-        raise SpecificationError(
-            "activation matching (data=...) is not available for layer graphs yet; drop data to use "
-            "weight matching"
-        )
     if init not in ("forward", "identity"):
         raise SpecificationError(f"init must be 'forward' or 'identity', got {init!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 1:
@@ -283,7 +302,10 @@ def align_graphs(
     exact_a, exact_b = graph_a.check_parameters(params_a), graph_a.check_parameters(params_b)
     spec = derive_symmetries(graph_a, logits=logits)
     fa, fb = _floats(exact_a), _floats(exact_b)
-    found = weight_matching_graph(spec, fa, fb, max_iter=max_iter, seed=seed, init=init)
+    if data is None:
+        found = weight_matching_graph(spec, fa, fb, max_iter=max_iter, seed=seed, init=init)
+    else:
+        found = activation_matching_graph(spec, exact_a, exact_b, _inputs(data, graph_a))
     matches = _matches(spec, found)
     sizes = {g.name: g.size for g in spec.groups}
     elements = tuple(e for m in matches for e in m.elements(sizes[m.group]))
@@ -309,4 +331,5 @@ def align_graphs(
         found.iterations,
         found.converged,
         found.refused,
+        "weights" if data is None else "activations",
     )

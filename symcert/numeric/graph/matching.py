@@ -207,9 +207,12 @@ def _channels_first(array: np.ndarray, axis: int, outer: int, size: int, inner: 
     return moved.transpose(1, 0, 2, 3).reshape(size, -1)
 
 
-def _scores(layout: GroupLayout, a: Params, b: Params, allowed: set[str] | None):
+def _scores(
+    layout: GroupLayout, a: Params, b: Params, allowed: set[str] | None
+) -> dict[frozenset[int], np.ndarray]:
     """The similarity of aligned channel ``i`` to B's channel ``j``, per subset of sign segments."""
-    n, terms = layout.size, {}
+    n = layout.size
+    terms: dict[frozenset[int], np.ndarray] = {}
     for slot in layout.slots:
         if len(slot.axes) != 1 or (allowed is not None and not layout.others[slot.param] <= allowed):
             continue
@@ -219,7 +222,7 @@ def _scores(layout: GroupLayout, a: Params, b: Params, allowed: set[str] | None)
             @ _channels_first(b[slot.param], axis, outer, n, inner).T
         )
         subset = frozenset(k for k, s in enumerate(layout.segments) if layout.touched.get((s, slot.param)))
-        terms[subset] = terms.get(subset, 0.0) + gram
+        terms[subset] = terms[subset] + gram if subset in terms else gram
     return terms
 
 
@@ -294,7 +297,7 @@ def weight_matching_graph(
     current = value(found)
     history = [current]
     if init == "forward":
-        trial, done = dict(found), set()
+        trial, done = dict(found), set[str]()
         for layout in all_layouts:
             trial[layout.name] = _solve(all_layouts, layout, a, b, trial, allowed=set(done))
             done.add(layout.name)
