@@ -42,7 +42,7 @@ def test_align_recovers_a_planted_pair_and_writes_it(tmp_path, capsys) -> None:
 
 
 def test_align_by_activations_on_data(tmp_path, capsys) -> None:
-    A, a, b = _planted(tmp_path)
+    _, a, b = _planted(tmp_path)
     X = np.random.default_rng(0).standard_normal((12, 25))  # flat rows, reshaped to (12, 1, 5, 5)
     np.savez(tmp_path / "data.npz", X=X, y=np.zeros(12, dtype=int))
     assert main(["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.npz"), "--json"]) == 0
