@@ -20,8 +20,12 @@ from symcert.numeric.graph.matching import layouts  # noqa: E402
 from symcert.proofs.graph_alignment import align_graphs, cycles  # noqa: E402
 from symcert.symbolic.graph import (  # noqa: E402
     Activation,
+    Add,
+    Conv,
     Dense,
+    Flatten,
     Flip,
+    GlobalAveragePool,
     Graph,
     Node,
     Permute,
@@ -170,6 +174,31 @@ def test_activation_matching_recovers_a_hidden_signed_permutation(build, act) ->
     assert result.method == "activations" and result.exact_match() and result.status == "proved"
     assert result.history[1] > result.history[0]  # the matched score, identity then after
     assert any(isinstance(e, Flip) for e in result.elements) == (act == "Tanh")
+
+
+def test_a_stream_to_stream_conv_carries_the_group_on_two_axes() -> None:
+    graph = Graph(
+        (1, 5, 5),
+        [
+            Node("stem", Conv(3, (3, 3), padding=1)),
+            Node("a0", Activation("tanh")),
+            Node("mix", Conv(3, (3, 3), padding=1)),  # y = a0 + mix(a0): P W P^T on mix.weight
+            Node("add", Add(), ("a0", "mix")),
+            Node("a1", Activation("tanh")),
+            Node("pool", GlobalAveragePool()),
+            Node("flat", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+    spec = derive_symmetries(graph)
+    assert ("mix.weight", 0) in spec.perm_to_axes["P_stem"] and ("mix.weight", 1) in spec.perm_to_axes[
+        "P_stem"
+    ]
+    A = random_parameters(graph, seed=3, denominator=64)
+    result = align_graphs(A, plant(spec, A), graph=graph, spot=False)
+    assert result.exact_match() and result.status == "proved"
+    other = align_graphs(A, random_parameters(graph, seed=4, denominator=64), graph=graph, spot=False)
+    assert other.distance_after <= other.distance_before and other.status == "proved"
 
 
 def test_sigmoid_flips_are_left_to_permutations() -> None:
