@@ -45,7 +45,8 @@ def test_align_by_activations_on_data(tmp_path, capsys) -> None:
     _, a, b = _planted(tmp_path)
     X = np.random.default_rng(0).standard_normal((12, 25))  # flat rows, reshaped to (12, 1, 5, 5)
     np.savez(tmp_path / "data.npz", X=X, y=np.zeros(12, dtype=int))
-    assert main(["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.npz"), "--json"]) == 0
+    argv = ["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.npz"), "--json", "--no-spot"]
+    assert main(argv) == 0
     record = json.loads(capsys.readouterr().out)
     assert record["method"] == "activations" and record["exact_match"] and record["proof"] == "proved"
     assert main(["align", "--model", a, "--model", b, "--data", str(tmp_path / "data.csv")]) == 2
