@@ -113,6 +113,7 @@ def run_graph_prove(args: argparse.Namespace) -> int:
         f"(structural, node by node; the {args.kind} certificate below does not rely on it)"
     )
     say(f"certifying {args.kind} for {element_text(element)} ...")
+    certificate: GraphCertificate
     if jet:
         certificate = certify_graph_curvature(loss, A, element, dps=args.dps, kind=args.kind)
     else:

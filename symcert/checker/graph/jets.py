@@ -94,7 +94,8 @@ def _piecewise_linear(slope: Fraction, u: tuple) -> tuple:
 def _rsqrt(v: Jet) -> Jet:
     r0 = np.frompyfunc(lambda a: 1 / a.sqrt(), 1, 1)(v[0])
     q = v[1] / v[0]
-    return r0, -r0 * q / 2, r0 * (q * q * arb(fmpq(3, 8)) - v[2] / (2 * v[0]))
+    three_eighths: Any = arb(fmpq(3, 8))
+    return r0, -r0 * q / 2, r0 * (q * q * three_eighths - v[2] / (2 * v[0]))
 
 
 def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:

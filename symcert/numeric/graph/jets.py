@@ -206,7 +206,8 @@ def _sign_slopes(bk: Any, z: Any, leak: Fraction) -> Any:
 def _activation_layer(bk: Any, layer: Activation, p: Mapping[str, Jet], z: Jet) -> Jet:
     act = layer.function
     if act.name in ("relu", "leaky_relu"):
-        leak = Fraction(0) if act.name == "relu" else Fraction(int(act.slope.p), int(act.slope.q))
+        slope: Any = act.slope  # a SymPy rational for leaky_relu
+        leak = Fraction(0) if act.name == "relu" else Fraction(int(slope.p), int(slope.q))
         slopes = _sign_slopes(bk, z[0], leak)
         value = FORWARDS[Activation](bk, layer, {}, z[0])
         return value, _times(slopes, z[1]), _times(slopes, z[2])
@@ -305,7 +306,8 @@ def loss_jet(bk: Any, loss: GraphLoss, point: Mapping[str, Any], direction: Mapp
         sums = [_add(s, j) for s, j in zip(sums, jet)]
     scale = bk.constant(loss.scale)
     zero = bk.constant(Fraction(0))
-    return tuple(zero if s is None else s * scale for s in sums)  # type: ignore[return-value]
+    v, d1, d2 = (zero if s is None else s * scale for s in sums)
+    return v, d1, d2
 
 
 def loss_jet_enclosure(
