@@ -26,7 +26,7 @@ from symcert.models.onnx_import import load_onnx
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.numeric.graph.jets import loss_jet_enclosure
-from symcert.proofs.graph_curvature import best_jet_element, certify_graph_curvature
+from symcert.proofs.graph_curvature import best_jet_element, certify_graph_curvature, decayed_names
 from symcert.symbolic.graph import Permute, evaluate, graph_to_dict
 from tests.test_onnx_import import _cnn, _model
 
@@ -244,3 +244,40 @@ def test_prove_and_check_from_the_command_line(tmp_path, capsys) -> None:
     assert json.loads(out.read_text())["kind"] == "curvature"
     assert main(["check", str(out)]) == 0
     assert "ACCEPTED" in capsys.readouterr().out.upper()
+
+
+def test_weight_decay_is_added_exactly_and_checked() -> None:
+    loss, A = _residual_loss()
+    element = best_jet_element(loss, A)[0]
+    plain = certify_graph_curvature(loss, A, element)
+    lam = Fraction(1, 1000)
+    cert = certify_graph_curvature(loss, A, element, weight_decay=lam)
+    D = {k: cert.B[k] - cert.A[k] for k in cert.A}
+    names = decayed_names(loss.graph)
+    assert names == tuple(loss.graph.parameter_shapes)  # no batch norm here: every parameter
+    shift = 2 * lam * sum(v * v for k in names for v in D[k].ravel())
+    (lo, hi), (plo, phi) = cert.enclosures["phi''(t0)"], plain.enclosures["phi''(t0)"]
+    assert abs(lo - plo - shift) < Fraction(1, 10**20) and abs(hi - phi - shift) < Fraction(1, 10**20)
+    record = cert.to_dict()
+    assert record["loss"]["weight_decay"] == "1/1000" and record["loss"]["decayed"] == list(names)
+    assert cert.proved and check(record).accepted
+    fewer = json.loads(json.dumps(record))
+    fewer["loss"]["decayed"] = fewer["loss"]["decayed"][1:]  # another loss: its jet is another one
+    assert not check(fewer).accepted
+    heavy = certify_graph_curvature(loss, A, element, weight_decay=1000)  # the penalty's curvature wins
+    assert heavy.status == "refuted"
+    with pytest.raises(SpecificationError, match="weight decay must be >= 0"):
+        certify_graph_curvature(loss, A, element, weight_decay=-1)
+
+
+def test_batch_norm_statistics_are_not_decayed(tmp_path, capsys) -> None:
+    loss, _ = _cnn_loss()
+    assert "bn.mean" not in decayed_names(loss.graph) and "bn.scale" in decayed_names(loss.graph)
+    onnx_path, data = tmp_path / "cnn.onnx", tmp_path / "data.npz"
+    onnx_path.write_bytes(_small_cnn())
+    np.savez(data, X=loss.X.astype(float), y=loss.Y.astype(float))
+    args = ["prove", "--model", str(onnx_path), "--data", str(data), "--weight-decay", "1/10000"]
+    assert main(args) == 2
+    assert "needs --kind curvature or --kind hessian" in capsys.readouterr().err
+    assert main([*args, "--kind", "hessian"]) == 0
+    assert "Weight decay: 1/10000" in capsys.readouterr().out

@@ -70,9 +70,10 @@ def _refuse_options(args: argparse.Namespace) -> None:
         raise SpecificationError(
             f"--framework {args.framework} does not apply to an ONNX model; drop it and name --loss"
         )
-    if str(args.weight_decay) not in ("0", "0.0"):
+    if str(args.weight_decay) not in ("0", "0.0") and args.kind == "chord":
         raise SpecificationError(
-            "--weight-decay is not available with an ONNX model yet; drop --weight-decay"
+            "--weight-decay with an ONNX model needs --kind curvature or --kind hessian (the chord takes "
+            "none yet); add --kind curvature or drop --weight-decay"
         )
 
 
@@ -101,8 +102,10 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     jet = args.kind != "chord"
     if jet:
         refuse_unsupported(loss)  # max pooling: before any search
+        if str(args.weight_decay) not in ("0", "0.0"):
+            print(f"Weight decay: {args.weight_decay} ||theta||^2 over the trainable parameters (exact)")
     if element is None and jet:
-        element, bend = best_jet_element(loss, A, progress=say)
+        element, bend = best_jet_element(loss, A, progress=say, weight_decay=args.weight_decay)
         print(f"Symmetry: {element_text(element)} (most negative float64 phi''(1/2), {bend:.6g})")
     elif element is None:
         element, gap = best_graph_element(loss, A, progress=say)
@@ -115,7 +118,9 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     say(f"certifying {args.kind} for {element_text(element)} ...")
     certificate: GraphCertificate
     if jet:
-        certificate = certify_graph_curvature(loss, A, element, dps=args.dps, kind=args.kind)
+        certificate = certify_graph_curvature(
+            loss, A, element, dps=args.dps, kind=args.kind, weight_decay=args.weight_decay
+        )
     else:
         certificate = certify_graph_chord(loss, A, element, dps=args.dps)
     say(certificate.status)

@@ -41,12 +41,13 @@ from symcert.proofs.graph_chord import (
 )
 from symcert.proofs.kinds.curvature import KIND as CURVATURE
 from symcert.proofs.kinds.hessian import KIND as HESSIAN
-from symcert.symbolic.graph import apply, derive_symmetries, element_text
+from symcert.symbolic.graph import BatchNorm, apply, derive_symmetries, element_text
 
 __all__ = [
     "GraphJetCertificate",
     "certify_graph_curvature",
     "best_jet_element",
+    "decayed_names",
     "JET_KINDS",
     "ENCLOSURE_NAMES",
 ]
@@ -67,6 +68,7 @@ class GraphJetCertificate(GraphCertificate):
     :data:`ENCLOSURE_NAMES`."""
 
     t0: Fraction = Fraction(1, 2)
+    weight_decay: Fraction = Fraction(0)
 
     @property
     def claim(self) -> str:
@@ -76,7 +78,33 @@ class GraphJetCertificate(GraphCertificate):
         record = super().to_dict()
         record["claim"] = JET_KINDS[self.kind].claim_record()
         record["parameters"] = {"t0": str(self.t0)} if self.kind == "curvature" else {}
+        if self.weight_decay:
+            record["loss"]["weight_decay"] = str(self.weight_decay)
+            record["loss"]["decayed"] = list(decayed_names(self.loss.graph))
         return record
+
+
+def decayed_names(graph: Any) -> tuple[str, ...]:
+    """The parameters weight decay penalises: every trainable one (weights, biases, the scales and shifts
+    of the norms), not a batch norm's running mean and variance (PyTorch's buffers).
+
+    >>> from symcert.symbolic.graph import BatchNorm, Dense, Graph, Node
+    >>> decayed_names(Graph((2,), [Node("fc", Dense(2)), Node("bn", BatchNorm())]))
+    ('fc.weight', 'fc.bias', 'bn.scale', 'bn.bias')
+    """
+    running = {
+        f"{n.name}.{k}" for n in graph.nodes if isinstance(n.layer, BatchNorm) for k in ("mean", "var")
+    }
+    return tuple(name for name in graph.parameter_shapes if name not in running)
+
+
+def decay_jet(lam: Fraction, names: tuple[str, ...], P: Mapping, D: Mapping) -> tuple[Fraction, ...]:
+    """``lam ||theta||^2`` along ``theta = P + s D`` over ``names``, exactly: ``(lam |P|^2, 2 lam <P, D>,
+    2 lam |D|^2)``."""
+    pp = sum((v * v for name in names for v in P[name].ravel()), Fraction(0))
+    pd = sum((v * w for name in names for v, w in zip(P[name].ravel(), D[name].ravel())), Fraction(0))
+    dd = sum((w * w for name in names for w in D[name].ravel()), Fraction(0))
+    return lam * pp, 2 * lam * pd, 2 * lam * dd
 
 
 def _exact_t(t0: Any) -> Fraction:
@@ -96,12 +124,14 @@ def certify_graph_curvature(
     t0: Any = Fraction(1, 2),
     dps: int = 50,
     kind: str = "curvature",
+    weight_decay: Any = 0,
 ) -> GraphJetCertificate:
     """The curvature (or hessian) certificate at ``A`` and ``B = element(A)`` (see the module text).
 
     ``t0`` is exact in ``[0, 1]`` (the hessian kind takes ``1/2``). The decision climbs the kind's
     ladder: float64, then Arb at ``dps``, ``2 dps``, ...; it is never "proved" unless the upper end of
-    the enclosure of ``phi''(t0)`` is below 0.
+    the enclosure of ``phi''(t0)`` is below 0. ``weight_decay`` ``lam >= 0`` adds ``lam ||theta||^2`` over
+    :func:`decayed_names`, exactly.
     """
     if kind not in JET_KINDS:
         raise SpecificationError(f"kind must be one of {', '.join(JET_KINDS)}, got {kind!r}")
@@ -113,6 +143,8 @@ def certify_graph_curvature(
     P = {name: A[name] + t * (B[name] - A[name]) for name in A}
     D = {name: B[name] - A[name] for name in A}
     names = ENCLOSURE_NAMES[kind]
+    lam = _exact_decay(weight_decay)
+    decay = decay_jet(lam, decayed_names(graph), P, D) if lam else (Fraction(0),) * 3
     arb_seconds = 2 * arb_estimate(loss)  # the jets: about twice the three losses' forward passes
     affordable = arb_seconds <= MAX_PROVE_SECONDS
     kinks: list[str] = []
@@ -121,7 +153,8 @@ def certify_graph_curvature(
         if bk.name != "float64" and not affordable:
             raise ArithmeticError("the Arb rungs would take too long here")  # the ladder moves on
         try:
-            return dict(zip(names, loss_jet_enclosure(bk, loss, P, D)))
+            jet = loss_jet_enclosure(bk, loss, P, D)
+            return {name: (lo + c, hi + c) for name, (lo, hi), c in zip(names, jet, decay)}  # exact shifts
         except KinkError as error:
             kinks.append(f"{bk.name} at {bk.dps} digits" if bk.name != "float64" else "float64")
             raise ArithmeticError(str(error)) from None
@@ -131,6 +164,14 @@ def certify_graph_curvature(
     where = f"t0 = {t}" if kind == "curvature" else "M = (A + B)/2"
     notes: tuple[str, ...] = (
         f"B = {element_text(element)}(A), a symmetry derived from the graph; {where} and d = B - A exactly",
+        *(
+            (
+                f"weight decay {lam} ||theta||^2 over every trainable parameter (not the running mean and "
+                "variance of a batch norm), added exactly",
+            )
+            if lam
+            else ()
+        ),
         decision.describe(names[-1]),
         "a convex function restricted to a segment is convex, so phi'' >= 0 wherever it exists",
     )
@@ -146,8 +187,20 @@ def certify_graph_curvature(
             "(the float64 rung did not decide)",
         )
     return GraphJetCertificate(
-        kind, decision.status, loss, A, B, element, enclosures, decision, decision.dps, notes, t
+        kind, decision.status, loss, A, B, element, enclosures, decision, decision.dps, notes, t, lam
     )
+
+
+def _exact_decay(value: Any) -> Fraction:
+    try:
+        lam = Fraction(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise SpecificationError(
+            f"weight decay must be an exact rational >= 0 such as 1/1000, got {value!r}"
+        ) from None
+    if lam < 0:
+        raise SpecificationError(f"weight decay must be >= 0, got {lam}")
+    return lam
 
 
 #: The step of the float64 second difference that screens the candidates (evidence, never proof).
@@ -159,6 +212,7 @@ def best_jet_element(
     A: Mapping[str, Any],
     t0: Any = Fraction(1, 2),
     progress: Callable[[str], None] | None = None,
+    weight_decay: Any = 0,
 ) -> tuple[Element, float]:
     """The candidate element (:func:`~symcert.proofs.graph_chord.candidate_elements`) with the most negative
     float64 second difference ``(phi(t0+h) - 2 phi(t0) + phi(t0-h)) / h^2``, on the first
@@ -177,6 +231,7 @@ def best_jet_element(
             "channel); a curvature certificate needs a symmetry"
         )
     a = {k: v.astype(float) for k, v in A.items()}
+    lam, names = float(_exact_decay(weight_decay)), decayed_names(graph)
     best, found = candidates[0], np.inf  # kept when every value is NaN: the search is no proof
     for element in candidates:
         B = graph.check_parameters(apply(spec, A, element))
@@ -186,7 +241,9 @@ def best_jet_element(
             return float_loss(loss, {k: a[k] + s * d[k] for k in a})
 
         h = SCREEN_STEP
-        value = (phi(t + h) - 2 * phi(t) + phi(t - h)) / (h * h)
+        value = (phi(t + h) - 2 * phi(t) + phi(t - h)) / (h * h) + 2 * lam * sum(
+            float(np.sum(d[name] ** 2)) for name in names
+        )
         if value < found:
             best, found = element, value
     if progress is not None:

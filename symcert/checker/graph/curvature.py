@@ -3,7 +3,8 @@
 The claim ``phi''(t0) < 0`` for ``phi(t) = L(A + t (B - A))`` shows non-convexity for *any* two points
 (a convex function is convex on every segment, so ``phi'' >= 0`` wherever it exists), so, as for the
 chord, the checker needs neither the symmetry nor ``L(A) = L(B)``: it reads the graph, the data, the loss,
-the exact points and ``t0`` (``1/2`` for the hessian kind, where ``phi''(1/2) = d^T H(M) d`` with
+the exact points, ``t0`` and the weight decay (``lam`` times the sum of squares of the parameters named
+in ``loss.decayed``, added exactly) (``1/2`` for the hessian kind, where ``phi''(1/2) = d^T H(M) d`` with
 ``d = B - A``), forms ``P = A + t0 (B - A)`` and ``D = B - A`` exactly, encloses the loss's jet in its own
 Arb code (:mod:`symcert.checker.graph.jets`) at the certificate's precision and more until the claim is
 decided, and requires every claimed enclosure to contain the recomputed one.
@@ -56,13 +57,21 @@ def _read(record: dict, kind: str) -> dict[str, Any]:
     keys(network, {"graph", "output_activation"}, set(), "network")
     graph = read_graph(network["graph"])
     loss = field(record, "loss", dict, "certificate")
-    keys(loss, {"kind", "weight_decay"}, {"factor"}, "loss")
+    keys(loss, {"kind", "weight_decay"}, {"factor", "decayed"}, "loss")
     if loss["kind"] not in NEEDS:
         raise CertificateFormatError(
             f"loss.kind must be one of {', '.join(NEEDS)}, got {str(loss['kind'])[:30]}"
         )
-    if rational(loss["weight_decay"], "loss.weight_decay") != 0:
-        raise CertificateFormatError("loss.weight_decay must be 0 for a layer graph")
+    decay = rational(loss["weight_decay"], "loss.weight_decay")
+    if decay < 0:
+        raise CertificateFormatError("loss.weight_decay must be >= 0")
+    decayed = loss.get("decayed", [])
+    if (decay != 0) != ("decayed" in loss) or not isinstance(decayed, list):
+        raise CertificateFormatError(
+            "loss.decayed lists the parameters a nonzero loss.weight_decay penalises"
+        )
+    if any(name not in graph.parameters for name in decayed) or len(set(decayed)) != len(decayed):
+        raise CertificateFormatError("loss.decayed must name distinct parameters of the graph")
     factor = rational(loss.get("factor", "1"), "loss.factor")
     if factor <= 0:
         raise CertificateFormatError("loss.factor must be > 0")
@@ -104,6 +113,8 @@ def _read(record: dict, kind: str) -> dict[str, Any]:
         "stated_output": network["output_activation"],
         "kind": loss["kind"],
         "factor": factor,
+        "decay": decay,
+        "decayed": tuple(decayed),
         "xs": read_tensor(data["xs"], (n, *graph.input_shape), "data.xs"),
         "ys": read_tensor(data["ys"], (n, out[0]), "data.ys"),
         "A": _params(graph, field(points, "A", dict, "points"), "points.A"),
@@ -210,13 +221,31 @@ def _enclosures(s: dict, P: dict, D: dict, names: tuple, dps: int) -> dict[str, 
     try:
         balls = graph_loss_jet(s["graph"], P, D, s["xs"], s["ys"], s["kind"], s["factor"])
         out = {}
-        for name, ball in zip(names, balls):
+        for name, ball, shift in zip(names, balls, _decay(s, P, D)):
             if not ball.is_finite():
                 raise ArithmeticError(f"the enclosure of {name} is unbounded")
             (mid_man, mid_exp), (rad_man, rad_exp) = ball.mid().man_exp(), ball.rad().man_exp()
             mid = dyadic(int(mid_man), int(mid_exp), name)
             rad = dyadic(int(rad_man), int(rad_exp), name)
-            out[name] = (mid - rad, mid + rad)
+            out[name] = (mid - rad + shift, mid + rad + shift)
         return out
     finally:
         flint.ctx.prec = saved
+
+
+def _flat(values: Any) -> list:
+    return [v for item in values for v in _flat(item)] if isinstance(values, list) else [values]
+
+
+def _decay(s: dict, P: dict, D: dict) -> tuple[Fraction, Fraction, Fraction]:
+    """``lam sum theta^2`` over the decayed parameters along ``P + u D``, exactly: its value and its first
+    two derivatives in ``u``."""
+    lam, p, d = s["decay"], [], []
+    for name in s["decayed"]:
+        p += _flat(P[name])
+        d += _flat(D[name])
+    return (
+        lam * sum((a * a for a in p), Fraction(0)),
+        2 * lam * sum((a * b for a, b in zip(p, d)), Fraction(0)),
+        2 * lam * sum((b * b for b in d), Fraction(0)),
+    )
