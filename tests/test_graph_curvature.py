@@ -27,7 +27,21 @@ from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.numeric.graph.jets import loss_jet_enclosure
 from symcert.proofs.graph_curvature import best_jet_element, certify_graph_curvature, decayed_names
-from symcert.symbolic.graph import Permute, evaluate, graph_to_dict
+from symcert.symbolic.graph import (
+    Activation,
+    AveragePool,
+    Conv,
+    Dense,
+    Flatten,
+    Graph,
+    Node,
+    Permute,
+    Reshape,
+    Softmax,
+    evaluate,
+    graph_to_dict,
+    random_parameters,
+)
 from tests.test_onnx_import import _cnn, _model
 
 RNG = np.random.default_rng(7)
@@ -281,3 +295,47 @@ def test_batch_norm_statistics_are_not_decayed(tmp_path, capsys) -> None:
     assert "needs --kind curvature or --kind hessian" in capsys.readouterr().err
     assert main([*args, "--kind", "hessian"]) == 0
     assert "Weight decay: 1/10000" in capsys.readouterr().out
+
+
+_MORE_LAYERS = {
+    "leaky-cube-bce": (
+        [Dense(3), Activation("leaky_relu:1/10"), Activation("cube"), Dense(2), Activation("sigmoid")],
+        (2,),
+        "bce",
+        [[1, 0], [0, 1], [1, 1]],
+    ),
+    "hidden-softmax-mse": (
+        [Dense(3), Activation("sigmoid"), Reshape((1, 3)), Softmax(axis=0), Flatten(), Dense(3), Softmax()],
+        (2,),
+        "mse",
+        [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    ),
+    "square-padded-pool-sse": (
+        [
+            Conv(2, (2, 2)),
+            Activation("square"),
+            AveragePool((2, 2), (1, 1), padding=((1, 1), (1, 1)), count_include_pad=False),
+            Flatten(),
+            Dense(2),
+        ],
+        (1, 4, 4),
+        "sse",
+        [["1/2", -1], [0, "3/4"], [2, 1]],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_MORE_LAYERS))
+def test_prover_and_checker_jets_agree_on_more_layers(case) -> None:
+    layers, shape, kind, Y = _MORE_LAYERS[case]
+    graph = Graph(shape, [Node(f"n{i}", layer) for i, layer in enumerate(layers)])
+    X = np.round(np.random.default_rng(1).standard_normal((3, *shape)) * 64) / 64 + 1 / 128
+    loss = GraphLoss(graph, X, Y, kind)
+    P, D = random_parameters(graph, seed=1), random_parameters(graph, seed=2)
+    prover = loss_jet_enclosure(F64Backend(), loss, P, D)
+    checked = read_graph(loads(json.dumps(graph_to_dict(graph))))
+    point, direction = ({k: v.tolist() for k, v in p.items()} for p in (P, D))
+    balls = graph_loss_jet(checked, point, direction, loss.X.tolist(), loss.Y.tolist(), kind, Fraction(1))
+    for (lo, hi), ball in zip(prover, balls):
+        mid = Fraction(ball.mid().str(40, radius=False))
+        assert lo - Fraction(1, 10**12) <= mid <= hi + Fraction(1, 10**12) and hi - lo < 1e-9 * (1 + abs(hi))
