@@ -13,9 +13,9 @@ object arrays of ``arb``. The rules, each an identity of calculus evaluated in A
   ``r2 = r0 (3/8 (v1/v0)^2 - v2 / (2 v0))``;
 - activations, softmax and log-sum-exp: the checker's jets
   (:func:`~symcert.checker.arb_engine.activation_jet`, :func:`~symcert.checker.arb_wide.softmax_jet`,
-  :func:`~symcert.checker.arb_wide.lse_jet`, :func:`~symcert.checker.arb_wide.bce_jet`); ``relu`` and ``leaky_relu`` only where the ball of the
-  pre-activation has a certain sign (there the activation is linear near the point), else an
-  ``ArithmeticError``; max pooling is refused.
+  :func:`~symcert.checker.arb_wide.lse_jet`, :func:`~symcert.checker.arb_wide.bce_jet`); ``relu``
+  and ``leaky_relu`` only where the ball of the pre-activation has a certain sign (there the
+  activation is linear near the point), else an ``ArithmeticError``; max pooling is refused.
 
 The loss's second coefficient is ``phi''(t0)/2``; :func:`graph_loss_jet` returns ``(L, L', L'')``.
 
