@@ -305,7 +305,7 @@ _MORE_LAYERS = {
         [[1, 0], [0, 1], [1, 1]],
     ),
     "hidden-softmax-mse": (
-        [Dense(3), Activation("sigmoid"), Reshape((1, 3)), Softmax(axis=0), Flatten(), Dense(3), Softmax()],
+        [Dense(3), Activation("sigmoid"), Reshape((3, 1)), Softmax(axis=0), Flatten(), Dense(3), Softmax()],
         (2,),
         "mse",
         [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
