@@ -190,8 +190,8 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
             notes.append(f"cannot evaluate at {dps} digits: {error}")
             continue
         result.enclosures, result.dps = values, dps
-        if values[quantity][1] < 0:
-            break
+        if values[quantity][1] < 0 and _contained(s["claimed"], values):
+            break  # else more digits: a claim from a higher precision may be narrower than these balls
     problems = []
     if not result.enclosures:
         problems.append("REJECT: no precision gave finite enclosures")
@@ -213,6 +213,10 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
             f"re-proved: {quantity} < 0 at {where}, {result.dps} digits (arb, the checker's own graph jets)"
         )
     return result
+
+
+def _contained(claimed: dict, values: dict) -> bool:
+    return all(low <= values[name][0] and values[name][1] <= high for name, (low, high) in claimed.items())
 
 
 def _enclosures(s: dict, P: dict, D: dict, names: tuple, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
