@@ -160,7 +160,7 @@ def test_sections_have_an_obvious_place_for_each_subject():
 
 
 def test_ci_runs_the_readme_test_command():
-    command = "python -m pip install -q -e '.[test]' && python -m pytest"
+    command = "python -m pip install -q -e '.[test]' && python -m pytest -n auto --dist loadfile"
     assert command in README
     assert command in (ROOT / ".ci" / "run").read_text()
     assert "python -m pip install -e . && symcert prove" in README
