@@ -1,0 +1,196 @@
+"""The barrier checker's first rung: the loss's jets along the path in verified float64 intervals.
+
+The same quantities as the Arb jets of :mod:`symcert.checker.arb_engine` (``phi``, ``phi'`` and
+``phi''/2`` of ``phi(t) = L((1 - t) A + t B)`` at an exact ``t``, and their ranges over the centred box
+``P(m) + [-w/2, w/2] (B - A)`` of a piece), computed for all data points at once with the checker's own
+verified float64 arithmetic (:mod:`symcert.checker.f64`): one interval matrix product per term and layer,
+every elementwise step one vectorised pass. A jet comes back as exact ``(lo, hi)`` pairs
+(``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier` asks Arb.
+
+Supported: hidden activations ``tanh`` and ``identity``; the softmax output with ``cross_entropy``, or the
+identity output with ``mse`` / ``sse``; no weight decay, no teacher (:func:`supports`). Anything else
+goes to Arb alone. Nothing here is shared with the prover.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from symcert.checker import f64
+from symcert.checker.f64 import Interval, down, up
+from symcert.checker.losses import scale as loss_scale
+
+__all__ = ["supports", "PathJets"]
+
+Pair = tuple[Fraction, Fraction]
+Jet = tuple[Pair, Pair, Pair]  # phi, phi', phi''/2: exact lower and upper ends
+
+
+def supports(s: Any) -> bool:
+    """Whether the float64 rung computes this statement's jets (otherwise Arb alone)."""
+    if s.teacher is not None or s.ys is None or s.decay:
+        return False
+    if s.net.activation not in ("tanh", "identity"):
+        return False
+    if s.loss_kind == "cross_entropy":
+        return s.net.output == "softmax"
+    return s.loss_kind in ("mse", "sse") and s.net.output == "identity"
+
+
+def _matrix(rows: list) -> Interval:
+    return f64.from_fractions([v for row in rows for v in row], (len(rows), len(rows[0])))
+
+
+def _column(values: list | None) -> Interval | None:
+    return None if values is None else f64.from_fractions(list(values), (len(values), 1))
+
+
+class PathJets:
+    """The jets of the loss along ``A + t (B - A)`` for one statement (inputs converted once)."""
+
+    def __init__(self, s: Any) -> None:
+        self.s = s
+        self.inputs = _matrix([list(col) for col in zip(*s.xs)])  # n0 x N
+        self.ys = _matrix([list(col) for col in zip(*s.ys)])  # m x N
+        self.weight = f64.total(self.ys, axis=0)  # sum_k y_k per point
+        self.start = [(_matrix(w), _column(b)) for w, b in s.A]
+        self.step = [
+            (
+                _matrix([[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)]),
+                None if ba is None else _column([v - u for u, v in zip(ba, bb)]),
+            )
+            for (wa, ba), (wb, bb) in zip(s.A, s.B)
+        ]
+        self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
+        self._points: dict[Fraction, Jet] = {}
+        self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
+        #: How many pieces (or halves) this rung decided in the last check (the checker's note).
+        self.decided = 0
+        # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
+        # products kept for every jet (the first layer holds most of a forward pass's products).
+        (w, b), (d, db) = self.start[0], self.step[0]
+        self.at_a = f64.matmul(w, self.inputs) if b is None else f64.matmul(w, self.inputs) + b
+        self.along = f64.matmul(d, self.inputs) if db is None else f64.matmul(d, self.inputs) + db
+
+    def point(self, t: Fraction) -> Jet:
+        """``(phi, phi', phi''/2)`` at the exact ``t`` (kept: each end is shared by two pieces)."""
+        if t not in self._points:
+            self._points[t] = self._jet(t, None)
+        return self._points[t]
+
+    def box(self, t0: Fraction, t1: Fraction) -> Jet:
+        """Their ranges over the centred box of ``[t0, t1]`` (kept for a second precision)."""
+        if (t0, t1) not in self._boxes:
+            h = f64.outward_float((t1 - t0) / 2, True)
+            self._boxes[t0, t1] = self._jet((t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1))
+        return self._boxes[t0, t1]
+
+    def _layers(self, t: Fraction) -> list:
+        """The weights at ``t`` (the first layer's are not needed: its products are kept)."""
+        tt = f64.from_fractions([t], ())
+        out: list = [None]
+        for (w, b), (d, db) in zip(self.start[1:], self.step[1:]):
+            out.append((w + tt * d, None if b is None else b + tt * db))
+        return out
+
+    def _jet(self, t: Fraction, spread: Interval | None, piece: tuple | None = None) -> Jet:
+        # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
+        ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
+        first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
+        z0, z1, z2 = self._forward(self._layers(t), spread, first)
+        if self.s.loss_kind == "cross_entropy":
+            terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
+        else:
+            r0 = z0 - self.ys
+            two_r0 = r0 * 2.0
+            terms = (r0.square(), two_r0 * z1, two_r0 * z2 + z1.square())
+        out = []
+        for term in terms:
+            whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
+            lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
+            out.append((lo * self.scale, hi * self.scale))
+        return out[0], out[1], out[2]
+
+    def _forward(
+        self, layers: list, spread: Interval | None, first: Interval
+    ) -> tuple[Interval, Interval, Interval]:
+        """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet` (``W(m) a +
+        spread (D a)`` over the box: far tighter than a product of boxes)."""
+        z0, z1 = first, self.along  # the first layer: z'' = 0
+        z2 = Interval.point(np.zeros_like(z0.lo))
+        for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
+            a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
+            da0 = f64.matmul(d, a0) if db is None else f64.matmul(d, a0) + db
+            da1 = f64.matmul(d, a1)
+            z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
+            z1 = f64.matmul(w, a1) + da0
+            z2 = f64.matmul(w, a2) + da1
+            if spread is not None:
+                z0 = z0 + spread * da0
+                z1 = z1 + spread * da1
+                z2 = z2 + spread * f64.matmul(d, a2)
+        return z0, z1, z2
+
+
+def _tanh_jet(z0: Interval, z1: Interval, z2: Interval) -> tuple[Interval, Interval, Interval]:
+    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``)."""
+    f = f64.tanh(z0)
+    d1 = (1.0 - f.square()).clip(0.0, 1.0)
+    return f, d1 * z1, d1 * (z2 - f * z1.square())
+
+
+def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
+    """The sum over the first axis, each addition rounded by ``rounding`` (``down`` or ``up``)."""
+    acc = x[0]
+    for row in x[1:]:
+        acc = rounding(acc + row)
+    return acc
+
+
+def _lse_end(v: np.ndarray, upper: bool) -> np.ndarray:
+    """A bound of ``log sum_k exp(v_k)`` per column of the floats ``v`` (shifted by the column's max)."""
+    shift = v.max(axis=0)
+    rounding = up if upper else down
+    e = f64.exp_end(rounding(v - shift), lower=not upper)
+    s = _directed_rows(e, rounding)
+    logs = f64.log_end(s, upper=upper)
+    return rounding(shift + logs)
+
+
+def _probabilities(z: Interval) -> Interval:
+    """``p_k = 1 / (1 + sum_{j != k} e_j / e_k)``, ``e_j = exp(z_j - s)`` (``s`` the column's largest upper
+    end): increasing in ``z_k``, decreasing in the others, so from below at the corner ``(z_k lo, z_j hi)``
+    and from above at the opposite one. The sums over ``j != k`` are the whole sums minus ``e_k``, rounded
+    outward (an absolute error of a few ulps of the sum; Arb's prefix sums avoid the subtraction)."""
+    shift = z.hi.max(axis=0)
+    e_hi = f64.exp_end(up(z.hi - shift), lower=False)  # arguments <= 0
+    e_lo = f64.exp_end(down(z.lo - shift), lower=True)  # 0 below e^-64
+    others_hi = up(_directed_rows(e_hi, up) - e_hi)
+    others_lo = np.maximum(down(_directed_rows(e_lo, down) - e_lo), 0.0)
+    with np.errstate(divide="ignore"):
+        ratio = np.where(e_lo > 0, up(others_hi / np.where(e_lo > 0, e_lo, 1.0)), np.inf)
+    p_lo = np.where(np.isfinite(ratio), down(1.0 / up(1.0 + np.where(np.isfinite(ratio), ratio, 0.0))), 0.0)
+    p_hi = up(1.0 / down(1.0 + down(others_lo / e_hi)))
+    return Interval(p_lo, p_hi).clip(0.0, 1.0)
+
+
+def _cross_entropy(
+    z0: Interval, z1: Interval, z2: Interval, ys: Interval, weight: Interval
+) -> tuple[Interval, Interval, Interval]:
+    """Per point: ``(sum y) LSE(z) - <y, z>`` as a jet, with the jet of LSE
+    ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``; the variance ``<p, z'^2> - <p, z'>^2``
+    of ``z'`` under the probabilities ``p`` is ``>= 0`` (the exact ``p`` sums to 1), so clipped at 0."""
+    lse = Interval(_lse_end(z0.lo, upper=False), _lse_end(z0.hi, upper=True))
+    p = _probabilities(z0)
+    pz1 = f64.total(p * z1, axis=0)
+    spread = f64.total(p * z1.square(), axis=0) - pz1.square()
+    spread = Interval(np.maximum(spread.lo, 0.0), np.maximum(spread.hi, 0.0))
+    c2 = f64.total(p * z2, axis=0) + spread * 0.5
+    out = []
+    for jet, z in ((lse, z0), (pz1, z1), (c2, z2)):
+        out.append(weight * jet - f64.total(ys * z, axis=0))
+    return out[0], out[1], out[2]
