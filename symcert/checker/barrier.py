@@ -172,7 +172,7 @@ class _ArbJets:
     def point(self, t: Fraction) -> tuple:
         if t not in self._ends:
             point = self.point_at(t)
-            jet = E._loss_jet(self.s, point, self.step_arb, self.inputs, self.ys, first=self.first(t))
+            jet = E.loss_jet(self.s, point, self.step_arb, self.inputs, self.ys, first=self.first(t))
             self._ends[t] = tuple(E.ball_bounds(c, "phi") for c in jet)
         return self._ends[t]
 
@@ -180,7 +180,7 @@ class _ArbJets:
         spread = arb(_q((t1 - t0) / 2)) * arb(0, 1)  # contains [-w/2, w/2]
         m = (t0 + t1) / 2
         centre, first = self.point_at(m), self.first(m, spread)
-        jet = E._loss_jet(self.s, centre, self.step_arb, self.inputs, self.ys, spread, first)
+        jet = E.loss_jet(self.s, centre, self.step_arb, self.inputs, self.ys, spread, first)
         return tuple(E.ball_bounds(c, "phi") for c in jet)
 
     def box_value(self, t0: Fraction, t1: Fraction) -> Fraction:
@@ -193,8 +193,8 @@ class _ArbJets:
 def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     lo, hi = s.claimed["barrier"]
     problems = partition_problems(s.pieces)
-    inputs = arb_mat(E._exact_matrix([list(col) for col in zip(*s.xs)]))
-    ys = E._targets(s, inputs)
+    inputs = arb_mat(E.exact_matrix([list(col) for col in zip(*s.xs)]))
+    ys = E.targets(s, inputs)
     A, B = E._exact_point(s.A), E._exact_point(s.B)
     found = _ends_f64(s, fast)  # L(A), L(B): the float64 rung's when inside the claimed enclosures
     if found is None:

@@ -117,7 +117,7 @@ class PathJets:
     def _forward(
         self, layers: list, spread: Interval | None, first: Interval
     ) -> tuple[Interval, Interval, Interval]:
-        """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet` (``W(m) a +
+        """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
         spread (D a)`` over the box: far tighter than a product of boxes)."""
         z0, z1 = first, self.along  # the first layer: z'' = 0
         z2 = Interval.point(np.zeros_like(z0.lo))
