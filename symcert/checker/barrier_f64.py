@@ -93,7 +93,7 @@ class PathJets:
         tt = f64.from_fractions([t], ())
         out: list = [None]
         for (w, b), (d, db) in zip(self.start[1:], self.step[1:]):
-            out.append((w + tt * d, None if b is None else b + tt * db))
+            out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
     def _jet(self, t: Fraction, spread: Interval | None, piece: tuple | None = None) -> Jet:

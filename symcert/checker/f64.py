@@ -155,9 +155,6 @@ class Interval:
         """Intersect with ``[low, high]``, a range known to hold the exact values."""
         return Interval(np.clip(self.lo, low, high), np.clip(self.hi, low, high))
 
-    def __getitem__(self, index: object) -> Interval:
-        return Interval(self.lo[index], self.hi[index])
-
 
 def from_fractions(values: list, shape: tuple[int, ...]) -> Interval:
     """Exact rationals as floats, widened by one ulp on each side where the float is not exact.
@@ -212,6 +209,7 @@ def matmul(a: Interval, b: Interval) -> Interval:
     g, k = _gamma(n)
     point_a = bool(np.all(a.lo == a.hi))
     am, ar = (a.lo, None) if point_a else _midrad(a)
+    br: np.ndarray | float
     if bool(np.all(b.lo == b.hi)):
         bm, br = b.lo, 0.0
     else:
