@@ -29,6 +29,7 @@ When ``B == A`` exactly the path is constant and ``g`` is identically 0: the pie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -36,7 +37,8 @@ import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
-from symcert.checker.barrier_f64 import PathJets, supports
+from symcert.checker.barrier_f64 import PathJets, from_balls, supports
+from symcert.checker.f64 import Interval
 from symcert.checker.kind import short
 from symcert.checker.losses import SQUARES
 from symcert.checker.progress import report
@@ -112,9 +114,35 @@ def first_rung(s: Any) -> PathJets | None:
     if s.A == s.B or not supports(s):
         return None
     try:
-        return PathJets(s)
+        jets = PathJets(s)
+        if _ends_f64(s, jets) is None:  # L(A) or L(B) not inside the claims: a tighter first layer
+            jets.keep_first(*_first_products(s))
+        return jets
     except ArithmeticError:  # data or weights beyond float64
         return None
+
+
+def _first_products(s: Any) -> tuple[Interval, Interval]:
+    """The first layer's two kept products, ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, by Arb at 106
+    bits: data such as ``k/255`` and 785-term sums cost the float64 rung about 1e-12 of width per entry."""
+    saved = flint.ctx.prec
+    flint.ctx.prec = _FIRST_BITS
+    try:
+        X = E._with_ones(arb_mat(E.exact_matrix([list(col) for col in zip(*s.xs)])), s.A[0][1] is not None)
+        first = [E._folded(*E._arb_point([layer])[0]) * X for layer in _first_layers(s)]
+        return from_balls(first[0]), from_balls(first[1])
+    finally:
+        flint.ctx.prec = saved
+
+
+#: Arb's precision for the first layer's products handed to the float64 rung (a double double).
+_FIRST_BITS = 106
+
+
+def _first_layers(s: Any) -> list:
+    """``(W_A, b_A)`` and ``(W_B - W_A, b_B - b_A)`` of the first layer, exact (``fmpq_mat``)."""
+    ((wa, ba),), ((wb, bb),) = E._exact_point([s.A[0]]), E._exact_point([s.B[0]])
+    return [(wa, ba), (wb - wa, None if ba is None else bb - ba)]
 
 
 def verify_barrier(
@@ -144,11 +172,51 @@ def _lower(ball: arb) -> Fraction:
 class _ArbJets:
     """The jets in Arb balls at the current precision, as exact ``(lo, hi)`` pairs (ends kept)."""
 
-    def __init__(self, s: Any, inputs: arb_mat, ys: list, A: list, step: list) -> None:
-        self.s, self.inputs, self.ys, self.A, self.step = s, inputs, ys, A, step
-        self.step_arb = E._arb_point(step)
+    def __init__(self, s: Any) -> None:
+        self.s = s
+        self._data: tuple[arb_mat, list] | None = None
+        self._exact: tuple[list, list, list] | None = None
+
+    def exact(self) -> tuple[list, list, list]:
+        """``A``, ``B`` and ``B - A`` as exact matrices (``fmpq_mat``), made on first use."""
+        if self._exact is None:
+            A, B = E._exact_point(self.s.A), E._exact_point(self.s.B)
+            step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
+            self._exact = A, B, step
+        return self._exact
+
+    @property
+    def A(self) -> list:
+        return self.exact()[0]
+
+    @property
+    def step(self) -> list:
+        return self.exact()[2]
+
+    @property
+    def step_arb(self) -> list:
+        return E._arb_point(self.step)
         self._first: tuple[arb_mat, arb_mat] | None = None
         self._ends: dict[Fraction, tuple] = {}
+
+    @property
+    def inputs(self) -> arb_mat:
+        return self.data()[0]
+
+    @property
+    def ys(self) -> list:
+        return self.data()[1]
+
+    def data(self) -> tuple[arb_mat, list]:
+        """The inputs and the targets as balls, made on first use (the float64 rung may need neither)."""
+        if self._data is None:
+            inputs = arb_mat(E.exact_matrix([list(col) for col in zip(*self.s.xs)]))
+            self._data = inputs, E.targets(self.s, inputs)
+        return self._data
+
+    def losses(self, points: Sequence[list]) -> list[arb]:
+        """The loss at each exact point (layers of ``fmpq_mat``)."""
+        return [E._loss(self.s, E._arb_point(p), self.inputs, self.ys) for p in points]
 
     def point_at(self, t: Fraction) -> list:
         q = _q(t)
@@ -193,19 +261,15 @@ class _ArbJets:
 def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     lo, hi = s.claimed["barrier"]
     problems = partition_problems(s.pieces)
-    inputs = arb_mat(E.exact_matrix([list(col) for col in zip(*s.xs)]))
-    ys = E.targets(s, inputs)
-    A, B = E._exact_point(s.A), E._exact_point(s.B)
+    balls = _ArbJets(s)  # exact points and balls made on first use: the float64 rung may need none
     found = _ends_f64(s, fast)  # L(A), L(B): the float64 rung's when inside the claimed enclosures
     if found is None:
-        la, lb = (E._loss(s, E._arb_point(p), inputs, ys) for p in (A, B))
+        la, lb = balls.losses(balls.exact()[:2])
         found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
     if problems:
         return found, problems
     if s.A == s.B:
         return found, constant_path_problems(s.pieces, s.witness, lo, hi)
-    step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
-    balls = _ArbJets(s, inputs, ys, A, step)
     rungs: list = [balls] if fast is None else [fast, balls]
     smooth = s.net.activation in SMOOTH
     la_lo, lb_lo = found["L(A)"][0], found["L(B)"][0]
@@ -224,9 +288,17 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         except ArithmeticError:
             return None
 
+    def value_at(t: Fraction, jets: Any) -> tuple:
+        """``phi(t)``'s enclosure and ``phi'(t)``'s; ``phi(0) = L(A)`` and ``phi(1) = L(B)`` exactly, so at
+        the ends of the path the smaller upper end of the jet's and of the enclosure found for the loss."""
+        value, slope, _ = jets.point(t)
+        if t in (0, 1):
+            value = (value[0], min(value[1], found["L(A)" if t == 0 else "L(B)"][1]))
+        return value, slope
+
     def _bound(t0: Fraction, t1: Fraction, jets: Any) -> Fraction:
         w = t1 - t0
-        (v0, p0, _), (v1, p1, _) = jets.point(t0), jets.point(t1)
+        (v0, p0), (v1, p1) = value_at(t0, jets), value_at(t1, jets)
         u0, u1 = v0[1] - low(t0), v1[1] - low(t1)
         value, slope, bend = jets.box(t0, t1)
         curvature = 2 * bend[1]  # the jet carries phi''/2
@@ -274,9 +346,9 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         witness_low = _witness_low(s, fast, found)
         if witness_low is None or witness_low < lo:
             w = _q(s.witness)
-            la, lb = (E._loss(s, E._arb_point(p), inputs, ys) for p in (A, B))
+            la, lb = balls.losses(balls.exact()[:2])
             chord = (la + lb) / 2 if s.form == "midpoint" else (1 - w) * la + w * lb
-            witness_low = _lower(E._loss(s, balls.point_at(s.witness), inputs, ys) - chord)
+            witness_low = _lower(E._loss(s, balls.point_at(s.witness), balls.inputs, balls.ys) - chord)
         if witness_low < lo:
             problems.append(
                 f"REJECT: at the witness t = {s.witness}, g >= {short(witness_low)} only, "

@@ -23,7 +23,7 @@ from symcert.checker import f64
 from symcert.checker.f64 import Interval, down, up
 from symcert.checker.losses import scale as loss_scale
 
-__all__ = ["supports", "PathJets"]
+__all__ = ["supports", "PathJets", "from_balls"]
 
 Pair = tuple[Fraction, Fraction]
 Jet = tuple[Pair, Pair, Pair]  # phi, phi', phi''/2: exact lower and upper ends
@@ -51,18 +51,18 @@ def _column(values: list | None) -> Interval | None:
 class PathJets:
     """The jets of the loss along ``A + t (B - A)`` for one statement (inputs converted once)."""
 
-    def __init__(self, s: Any) -> None:
+    def __init__(self, s: Any, first: tuple[Interval, Interval] | None = None) -> None:
+        """``first``: the first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, when
+        the caller has them tighter (from Arb); otherwise computed here."""
         self.s = s
-        self.inputs = _matrix([list(col) for col in zip(*s.xs)])  # n0 x N
         self.ys = _matrix([list(col) for col in zip(*s.ys)])  # m x N
         self.weight = f64.total(self.ys, axis=0)  # sum_k y_k per point
         self.start = [(_matrix(w), _column(b)) for w, b in s.A]
+        end = [(_matrix(w), _column(b)) for w, b in s.B]
+        # B - A enclosed by interval subtraction (exact for float32 weights of nearby exponents)
         self.step = [
-            (
-                _matrix([[v - u for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)]),
-                None if ba is None else _column([v - u for u, v in zip(ba, bb)]),
-            )
-            for (wa, ba), (wb, bb) in zip(s.A, s.B)
+            (wb - wa, None if ba is None or bb is None else bb - ba)
+            for (wa, ba), (wb, bb) in zip(self.start, end)
         ]
         self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
         self._points: dict[Fraction, Jet] = {}
@@ -71,9 +71,21 @@ class PathJets:
         self.decided = 0
         # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
         # products kept for every jet (the first layer holds most of a forward pass's products).
-        (w, b), (d, db) = self.start[0], self.step[0]
-        self.at_a = f64.matmul(w, self.inputs) if b is None else f64.matmul(w, self.inputs) + b
-        self.along = f64.matmul(d, self.inputs) if db is None else f64.matmul(d, self.inputs) + db
+        if first is None:
+            inputs = _matrix([list(col) for col in zip(*s.xs)])  # n0 x N
+            (w, b), (d, db) = self.start[0], self.step[0]
+            first = (
+                f64.matmul(w, inputs) if b is None else f64.matmul(w, inputs) + b,
+                f64.matmul(d, inputs) if db is None else f64.matmul(d, inputs) + db,
+            )
+        self.at_a, self.along = first
+
+    def keep_first(self, at_a: Interval, along: Interval) -> None:
+        """Take tighter first-layer products (``[W_A | b_A] [X; 1]``, ``[D | db] [X; 1]``); jets made so
+        far are dropped."""
+        self.at_a, self.along = at_a, along
+        self._points.clear()
+        self._boxes.clear()
 
     def point(self, t: Fraction) -> Jet:
         """``(phi, phi', phi''/2)`` at the exact ``t`` (kept: each end is shared by two pieces)."""
@@ -134,6 +146,19 @@ class PathJets:
                 z1 = z1 + spread * da1
                 z2 = z2 + spread * f64.matmul(d, a2)
         return z0, z1, z2
+
+
+def from_balls(matrix: Any) -> Interval:
+    """An Arb matrix (``arb_mat``) as float64 intervals: ``mid -+ rad``, each conversion to float rounded
+    to nearest and so widened by :func:`~symcert.checker.f64.down` / :func:`~symcert.checker.f64.up`."""
+    entries = matrix.entries()
+    mids = np.array([float(v.mid()) for v in entries], dtype=float)
+    rads = up(np.array([float(v.rad()) for v in entries], dtype=float))
+    shape = (matrix.nrows(), matrix.ncols())
+    out = Interval(down(down(mids) - rads).reshape(shape), up(up(mids) + rads).reshape(shape))
+    if not (np.all(np.isfinite(out.lo)) and np.all(np.isfinite(out.hi))):
+        raise ArithmeticError("a ball beyond float64")
+    return out
 
 
 def _tanh_jet(z0: Interval, z1: Interval, z2: Interval) -> tuple[Interval, Interval, Interval]:
