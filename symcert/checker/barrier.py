@@ -176,6 +176,9 @@ class _ArbJets:
         self.s = s
         self._data: tuple[arb_mat, list] | None = None
         self._exact: tuple[list, list, list] | None = None
+        self._first: tuple[arb_mat, arb_mat] | None = None
+        self._ends: dict[Fraction, tuple] = {}
+        self._step_arb: list | None = None
 
     def exact(self) -> tuple[list, list, list]:
         """``A``, ``B`` and ``B - A`` as exact matrices (``fmpq_mat``), made on first use."""
@@ -195,9 +198,9 @@ class _ArbJets:
 
     @property
     def step_arb(self) -> list:
-        return E._arb_point(self.step)
-        self._first: tuple[arb_mat, arb_mat] | None = None
-        self._ends: dict[Fraction, tuple] = {}
+        if self._step_arb is None:
+            self._step_arb = E._arb_point(self.step)
+        return self._step_arb
 
     @property
     def inputs(self) -> arb_mat:
