@@ -182,6 +182,8 @@ def _lse_end(v: np.ndarray, upper: bool) -> np.ndarray:
     rounding = up if upper else down
     e = f64.exp_end(rounding(v - shift), lower=not upper)
     s = _directed_rows(e, rounding)
+    if not np.all(s > 0):  # the largest entry's term is about 1: never, unless something overflowed
+        raise ArithmeticError("a float64 sum of exponentials is not positive")
     logs = f64.log_end(s, upper=upper)
     return rounding(shift + logs)
 
