@@ -15,6 +15,7 @@ goes to Arb alone. Nothing here is shared with the prover.
 from __future__ import annotations
 
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,8 @@ class PathJets:
         self.decided = 0
         # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
         # products kept for every jet (the first layer holds most of a forward pass's products).
+        if first is None:
+            first = _first_exactly(s, self.start[0], end[0])
         if first is None:
             inputs = _matrix([list(col) for col in zip(*s.xs)])  # n0 x N
             (w, b), (d, db) = self.start[0], self.step[0]
@@ -146,6 +149,68 @@ class PathJets:
                 z1 = z1 + spread * da1
                 z2 = z2 + spread * f64.matmul(d, a2)
         return z0, z1, z2
+
+
+def _integer_data(xs: list) -> tuple[np.ndarray, int] | None:
+    """The data as ``K / q`` (``K`` an integer matrix, ``n0 x N``, held exactly in floats; ``q`` the
+    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``)."""
+    q = 1
+    for row in xs:
+        for v in row:
+            d = v.denominator
+            if q % d:
+                q = q * d // gcd(q, d)
+                if q > 2**20:
+                    return None
+    K = np.array([[v.numerator * (q // v.denominator) for v in row] for row in xs], dtype=float).T
+    if not np.all(np.abs(K) < 2**20):
+        return None
+    return K, q
+
+
+def _split_product(w: np.ndarray, K: np.ndarray) -> Interval:
+    """``w K`` for exact floats ``w`` and integers ``K`` (``|K| < 2^b``, ``n < 2^c`` columns of ``w``):
+    each row of ``w`` is split as ``w1 + w2``, ``w1`` a multiple of ``2^r`` with
+    ``r = e + 1 + b + c - 53`` (``|w| < 2^e`` in the row) by ``w1 = (sigma + w) - sigma``,
+    ``sigma = 2^(r + 53)`` (both operations exact, Sterbenz), ``w2 = w - w1`` exact. Every partial sum of
+    ``w1 K`` is a multiple of ``2^r`` below ``2^(r + 53)``: BLAS computes it exactly, in any order.
+    ``w2 K`` (``|w2| <= 2^(r+1)``) by :func:`~symcert.checker.f64.matmul`'s bound."""
+    n = w.shape[1]
+    b = int(np.frexp(max(float(np.abs(K).max(initial=0.0)), 1.0))[1])  # |K| < 2^b
+    c = int(np.frexp(float(n))[1])  # n < 2^c
+    _, e = np.frexp(np.abs(w).max(axis=1, initial=0.0))
+    r = e + 1 + b + c - 53
+    if np.any(r < -1000) or b + c > 40:
+        raise ArithmeticError("weights too small or data too large to split exactly")
+    sigma = np.ldexp(1.0, r + 53)[:, None]
+    w1 = (sigma + w) - sigma
+    w2 = w - w1
+    exact = w1 @ K
+    return Interval.point(exact) + f64.matmul(Interval.point(w2), Interval.point(K))
+
+
+def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval] | None:
+    """The first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]`` from exact products
+    (:func:`_split_product`) when the data are ``K / q`` and the first layer's weights of ``A`` and ``B``
+    are floats (float32 weights are): ``W_B X - W_A X`` for ``D X``. Else None."""
+    (wa, ba), (wb, bb) = start, end
+    if not (np.all(wa.lo == wa.hi) and np.all(wb.lo == wb.hi)):
+        return None
+    data = _integer_data(s.xs)
+    if data is None:
+        return None
+    K, q = data
+    try:
+        za, zb = (_split_product(w.lo, K) for w in (wa, wb))
+    except ArithmeticError:
+        return None
+    zd = zb - za
+    za = Interval(down(za.lo / q), up(za.hi / q))
+    zd = Interval(down(zd.lo / q), up(zd.hi / q))
+    if ba is not None:
+        assert bb is not None  # A and B have the same biases
+        za, zd = za + ba, zd + (bb - ba)
+    return za, zd
 
 
 def from_balls(matrix: Any) -> Interval:
