@@ -14,9 +14,10 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run): digits 17.4 s and
-15.5 s certified (130x and 51x the grid), checker 37.1 s and 34.9 s (2.1x and 2.3x; 51.9 s and 60.5 s
-before its batched jets); 784-128-10 10.6 s (84x), checker 14.7 s (1.4x).
+repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run,
+``--repeats 2 --blas-threads 1``): digits 2.47 s and 2.34 s certified (39x and 40x the grid), checker
+1.64 s and 1.59 s (0.66x and 0.68x; 50.8 s before its float64 rung); 784-128-10 0.96 s (9x), checker
+1.84 s (1.9x; 21.3 s before).
 """
 
 from __future__ import annotations

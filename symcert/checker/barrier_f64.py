@@ -4,8 +4,10 @@ The same quantities as the Arb jets of :mod:`symcert.checker.arb_engine` (``phi`
 ``phi''/2`` of ``phi(t) = L((1 - t) A + t B)`` at an exact ``t``, and their ranges over the centred box
 ``P(m) + [-w/2, w/2] (B - A)`` of a piece), computed for all data points at once with the checker's own
 verified float64 arithmetic (:mod:`symcert.checker.f64`): one interval matrix product per term and layer,
-every elementwise step one vectorised pass. A jet comes back as exact ``(lo, hi)`` pairs
-(``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier` asks Arb.
+every elementwise step one vectorised pass; the first layer's two products, shared by every jet, are
+exact for float weights and data ``K / q`` (:func:`_split_product`). A jet comes back as exact
+``(lo, hi)`` pairs (``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier`
+asks Arb.
 
 Supported: hidden activations ``tanh`` and ``identity``; the softmax output with ``cross_entropy``, or the
 identity output with ``mse`` / ``sse``; no weight decay, no teacher (:func:`supports`). Anything else
