@@ -267,6 +267,10 @@ def _problem(args: argparse.Namespace):
 
 def run_barrier(args: argparse.Namespace) -> int:
     """Certify the barrier (and after alignment with --align); exit 0 when every enclosure is proved."""
+    from symcert.cli.graph_barrier import is_onnx, run_graph_barrier
+
+    if is_onnx(args) and args.manifest is None:
+        return run_graph_barrier(args)
     if args.manifest is not None or args.out is not None:
         return _run_manifest(args)
     if args.pdf and not args.latex:

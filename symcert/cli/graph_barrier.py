@@ -1,0 +1,121 @@
+"""``symcert barrier --model A.onnx --model B.onnx --data F.npz``: the certified barrier between two ONNX
+networks of one layer graph (:func:`~symcert.proofs.graph_barrier.certify_graph_barrier`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from symcert.build.files import write_json
+from symcert.cli.progress import progress_bar
+from symcert.errors import SpecificationError
+from symcert.models.graph_data import load_graph_data
+from symcert.models.onnx_import import load_onnx
+from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.numeric.rounding import outward_interval
+from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barrier
+from symcert.symbolic.graph import graph_to_dict
+
+__all__ = ["run_graph_barrier", "is_onnx", "barrier_line"]
+
+ALIGN_REFUSAL = "--align with --model F.onnx is not supported yet; drop --align"
+
+
+def is_onnx(args: argparse.Namespace) -> bool:
+    """True when the models given are ONNX files."""
+    return any(str(m).lower().endswith(".onnx") for m in (args.model or []))
+
+
+def _refuse(args: argparse.Namespace) -> None:
+    if args.align:
+        raise SpecificationError(ALIGN_REFUSAL)
+    if len(args.model) != 2:
+        raise SpecificationError(
+            f"give exactly two models (--model A.onnx --model B.onnx), got {len(args.model)}"
+        )
+    if not all(str(m).lower().endswith(".onnx") for m in args.model):
+        raise SpecificationError(
+            "give two ONNX models (--model A.onnx --model B.onnx), not one of each format"
+        )
+    if args.data == "teacher":
+        raise SpecificationError(
+            "--model FILE.onnx needs --data FILE.npz with arrays X (n, *input_shape) and y"
+        )
+    given = (
+        ("--point", args.point),
+        ("--coq", args.coq),
+        ("--latex", args.latex),
+        ("--pdf", args.pdf),
+        ("--plot", args.plot),
+        ("--digits", getattr(args, "digits", None)),
+        ("--activation", getattr(args, "activation", None)),
+        ("--output-activation", getattr(args, "output_activation", None)),
+    )
+    for flag, value in given:
+        if value is not None:
+            raise SpecificationError(f"{flag} is not available with ONNX models; drop {flag}")
+    if args.framework not in ("plain", None):
+        raise SpecificationError(f"--framework {args.framework} does not apply to ONNX models; name --loss")
+    if args.weight_decay:
+        raise SpecificationError("--weight-decay is not available with ONNX models yet; drop it")
+
+
+def barrier_line(result: GraphBarrierResult, exact: bool = False) -> str:
+    """The enclosure (rounded outward, or exact), the witness, the pieces and the time."""
+    if result.exact:
+        return "0 exactly (B = A: the path is constant, g is identically 0)"
+    shown = f"[{result.lo}, {result.hi}]" if exact else outward_interval(result.lo, result.hi, 6)
+    return (
+        f"{shown} ({result.status}; {result.form} chord, tol {float(result.tol):.3g}), witness t = "
+        f"{float(result.witness):.6g}, {result.n_pieces} pieces, {result.seconds:.1f} s"
+    )
+
+
+def run_graph_barrier(args: argparse.Namespace) -> int:
+    """Load both ONNX models and the data, certify the barrier, print it, write ``--json``."""
+    _refuse(args)
+    first, second = (load_onnx(path) for path in args.model)
+    if graph_to_dict(first.graph) != graph_to_dict(second.graph):
+        raise SpecificationError(
+            f"--model {args.model[0]} is a {first.graph.describe()} but --model {args.model[1]} a "
+            f"{second.graph.describe()}; a barrier needs two networks of the same layer graph"
+        )
+    graph = first.graph
+    kind = args.loss or "mse"
+    X, Y = load_graph_data(args.data, graph, kind)
+    loss = GraphLoss(graph, X, Y, kind)
+    A, B = first.params, second.params
+    print(f"Network: {graph.describe()}")
+    print(f"Loss: {loss.describe()}")
+    for name, path, point in (("A", args.model[0], A), ("B", args.model[1], B)):
+        print(f"Model {name}: {path}, L = {float_loss(loss, point):.12g} in float64 (evidence only)")
+    start = time.perf_counter()
+    if not args.quiet:
+        print(f"[{0.0:6.1f} s] Certifying the barrier between A and B ...", file=sys.stderr, flush=True)
+    with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
+        result = certify_graph_barrier(
+            loss,
+            A,
+            B,
+            tol=args.tol,
+            form=args.form,
+            max_pieces=args.max_pieces,
+            max_seconds=args.max_seconds,
+            progress=bar,
+        )
+    if not args.quiet:
+        print(f"[{time.perf_counter() - start:6.1f} s] {result.status}", file=sys.stderr, flush=True)
+    print(f"Barrier: {barrier_line(result, args.exact)}")
+    if result.status != "proved":
+        print(
+            "Note: a cap (--max-pieces, --max-seconds) stopped the branch and bound; the enclosure is "
+            "rigorous but wider than --tol"
+        )
+    if args.json:
+        try:
+            write_json(result, args.json)
+        except OSError as error:
+            raise SpecificationError(f"cannot write {args.json}: {error.strerror}") from None
+        print(f"Certificate written to {args.json} (re-check: symcert check {args.json})")
+    return 0 if result.proved else 1
