@@ -13,11 +13,10 @@ from symcert.errors import SpecificationError
 from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
-from symcert.numeric.rounding import outward_interval
-from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barrier
+from symcert.proofs.graph_barrier import certify_graph_barrier
 from symcert.symbolic.graph import graph_to_dict
 
-__all__ = ["run_graph_barrier", "is_onnx", "barrier_line"]
+__all__ = ["run_graph_barrier", "is_onnx"]
 
 ALIGN_REFUSAL = "--align with --model F.onnx is not supported yet; drop --align"
 
@@ -61,17 +60,6 @@ def _refuse(args: argparse.Namespace) -> None:
         raise SpecificationError("--weight-decay is not available with ONNX models yet; drop it")
 
 
-def barrier_line(result: GraphBarrierResult, exact: bool = False) -> str:
-    """The enclosure (rounded outward, or exact), the witness, the pieces and the time."""
-    if result.exact:
-        return "0 exactly (B = A: the path is constant, g is identically 0)"
-    shown = f"[{result.lo}, {result.hi}]" if exact else outward_interval(result.lo, result.hi, 6)
-    return (
-        f"{shown} ({result.status}; {result.form} chord, tol {float(result.tol):.3g}), witness t = "
-        f"{float(result.witness):.6g}, {result.n_pieces} pieces, {result.seconds:.1f} s"
-    )
-
-
 def run_graph_barrier(args: argparse.Namespace) -> int:
     """Load both ONNX models and the data, certify the barrier, print it, write ``--json``."""
     _refuse(args)
@@ -106,7 +94,7 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
         )
     if not args.quiet:
         print(f"[{time.perf_counter() - start:6.1f} s] {result.status}", file=sys.stderr, flush=True)
-    print(f"Barrier: {barrier_line(result, args.exact)}")
+    print(f"Barrier: {result.summary(exact=args.exact)}")
     if result.status != "proved":
         print(
             "Note: a cap (--max-pieces, --max-seconds) stopped the branch and bound; the enclosure is "

@@ -229,7 +229,9 @@ class _Oracle:
         return (-max(claim, own), t0, t1, own)
 
 
-def _check(loss: GraphLoss, A: Mapping[str, Any], B: Mapping[str, Any], form: str, tol: Any) -> tuple:
+def _check(
+    loss: GraphLoss, A: Mapping[str, Any], B: Mapping[str, Any], form: str, tol: Any
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Fraction]:
     if not isinstance(loss, GraphLoss):
         raise SpecificationError(f"expected a GraphLoss, got {type(loss).__name__}")
     if form not in FORMS:
@@ -254,7 +256,8 @@ def certify_graph_barrier(
 ) -> GraphBarrierResult:
     """A rigorous enclosure of the barrier between ``A`` and ``B`` (exact parameters of ``loss.graph``)
     of width at most ``tol`` (see the module text); ``progress(pieces, max_pieces, note)`` only reports."""
-    A, B, tol = _check(loss, A, B, form, tol)
+    exact_A, exact_B, tol = _check(loss, A, B, form, tol)
+    A, B = exact_A, exact_B
     if isinstance(max_pieces, bool) or not isinstance(max_pieces, int) or max_pieces < 1:
         raise SpecificationError(f"max_pieces must be an integer >= 1, got {max_pieces!r}")
     start = time.perf_counter()
@@ -264,8 +267,8 @@ def certify_graph_barrier(
     def result(lo: Fraction, hi: Fraction, status: str, exact: bool, witness: Fraction, pieces: tuple) -> Any:
         seconds = time.perf_counter() - start
         return GraphBarrierResult(
-            loss, A, B, form, lo, hi, tol, status, exact, witness, pieces, oracle.LA, oracle.LB, seconds,
-            oracle.evaluations, dps,
+            loss, exact_A, exact_B, form, lo, hi, tol, status, exact, witness, pieces, oracle.LA, oracle.LB,
+            seconds, oracle.evaluations, dps,
         )
 
     if all(np.array_equal(A[name], B[name]) for name in A):
@@ -287,7 +290,7 @@ def certify_graph_barrier(
             break
         if len(heap) >= max_pieces or time.perf_counter() - start > max_seconds:
             break
-        batch = []
+        batch: list[tuple[Fraction, Fraction, Fraction, Fraction]] = []
         while heap and -heap[0][0] - lo > tol and len(batch) < _ROUND and len(heap) + len(batch) < max_pieces:
             batch.append(heapq.heappop(heap))
         if not batch:
