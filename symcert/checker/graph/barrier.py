@@ -164,6 +164,9 @@ def _tangent_node(node: Any, mid: dict, step: dict, box: dict, S: arb, ins: list
         name, slope = node.fields["name"], node.fields.get("slope")
         if dx is None:
             return np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x), None
+        if name == "tanh":  # tanh' = 1 - tanh^2: the ball of tanh over the ball, squared
+            value = np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x)
+            return value, (1 - value * value) * dx
         pair = np.frompyfunc(lambda u, du: activation_jet(name, slope, (u, du, arb(0)))[:2], 2, 2)
         value, slope_out = pair(x, dx)
         return value, slope_out
