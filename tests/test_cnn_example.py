@@ -61,18 +61,19 @@ def test_example_proves_and_the_checker_accepts(tmp_path, capsys) -> None:
     assert "Derived symmetry group:" in text and "generators: permute:P_conv1:1,0,2" in text
     assert "Invariance: L(g theta) = L(theta) for all theta" in text and ": proved (structural" in text
     assert "Verdict: PROVED" in text
-    assert "Barrier between two trainings (seeds 0 and 1, before alignment)" in text
-    assert "the first 2 digits" in text and "(proved; entezari chord" in text
-    assert "Barrier after alignment: not yet available for layer graphs" in text  # not faked
+    assert "Barrier between two trainings (seeds 0 and 1), cross-entropy on the first 2 digits" in text
+    assert "  before alignment: [" in text and "  after alignment:  [" in text
+    assert text.count("(proved; entezari chord") == 2 and "  alignment: g = " in text
     record = json.loads(out.read_text())
     assert record["kind"] == "chord"
     assert record["network"]["graph"]["nodes"][1]["layer"]["type"] == "BatchNorm"
     assert main(["check", str(out)]) == 0
     assert "ACCEPTED: chord certificate" in capsys.readouterr().out
-    barrier = tmp_path / "cnn.barrier.json"
-    assert json.loads(barrier.read_text())["kind"] == "barrier"
-    assert main(["check", str(barrier)]) == 0
-    assert "ACCEPTED: barrier certificate" in capsys.readouterr().out
+    for name in ("before", "after"):
+        barrier = tmp_path / f"cnn.barrier.{name}.json"
+        assert json.loads(barrier.read_text())["kind"] == "barrier"
+        assert main(["check", str(barrier)]) == 0
+        assert "ACCEPTED: barrier certificate" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

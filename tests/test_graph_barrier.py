@@ -143,5 +143,11 @@ def test_cli_barrier_on_onnx_models_and_check(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "Barrier: [" in printed and "(proved" in printed
     assert main(["check", str(out)]) == 0
-    assert main([*argv, "--align"]) == 2
-    assert "--align with --model F.onnx is not supported yet" in capsys.readouterr().err
+    capsys.readouterr()
+    assert main([*argv, "--align", "--json", str(out)]) == 0  # weight matching, then both barriers
+    printed = capsys.readouterr().out
+    assert "Alignment: g = " in printed and "Barrier after alignment:" in printed
+    for name in ("before", "after"):
+        assert main(["check", str(tmp_path / f"barrier.{name}.json")]) == 0
+    assert main([*argv, "--coq", "x.v"]) == 2
+    assert "--coq is not available with ONNX models" in capsys.readouterr().err

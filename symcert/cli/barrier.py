@@ -135,7 +135,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         help="give twice: trained networks A then B (.npz W1,b1,..., JSON, or a PyTorch .safetensors "
         "state dict), loaded exactly; needs --data FILE and names the activation with --activation. "
         "Two ONNX models (A.onnx, B.onnx: one layer graph) take --data FILE.npz (X, y) and --loss; "
-        "--align is not supported for them yet",
+        "--align aligns them over the graph's derived groups",
     )
     parser.add_argument(
         "--framework",

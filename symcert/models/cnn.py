@@ -137,10 +137,13 @@ def cnn_barrier(
     samples: int,
     tol: Any,
     progress: Callable[[str], None] | None = None,
-) -> GraphBarrierResult:
-    """A second training (seed ``seed``, the same digits and steps as ``run``) and the certified barrier
-    between the two trained points, before alignment, on the loss over the first ``samples`` digits."""
+) -> tuple[GraphBarrierResult, Any, GraphBarrierResult]:
+    """A second training (seed ``seed``, the same digits and steps as ``run``) and the certified barriers
+    between the two trained points on the loss over the first ``samples`` digits: before alignment, the
+    alignment of B to A over the derived groups (:func:`~symcert.proofs.graph_alignment.align_graphs`,
+    its factors proved structurally, spot checks skipped), and after it."""
     from symcert.models.cnn_training import train_cnn
+    from symcert.proofs.graph_alignment import align_graphs
 
     say = progress or (lambda _text: None)
     X, y = digit_images(run.n_samples)
@@ -149,4 +152,9 @@ def cnn_barrier(
     n = min(samples, run.n_samples)
     loss = GraphLoss(run.graph, X[:n], np.eye(10, dtype=int)[y[:n]], "cross_entropy")
     say(f"certifying the barrier between the two trainings on the first {n} digits ...")
-    return certify_graph_barrier(loss, run.params, B, tol=tol)
+    before = certify_graph_barrier(loss, run.params, B, tol=tol)
+    say("aligning the second training to the first (weight matching over the derived groups) ...")
+    alignment = align_graphs(run.params, B, graph=run.graph, spot=False)
+    say("certifying the barrier after alignment ...")
+    after = certify_graph_barrier(loss, run.params, alignment.aligned, tol=tol)
+    return before, alignment, after
