@@ -36,7 +36,9 @@ import numpy as np
 from flint import arb, fmpq
 
 from symcert.checker.arb_engine import activation, activation_jet, ball_bounds, bits_for
+from symcert.checker.arb_wide import mul as wide_mul
 from symcert.checker.arb_wide import probabilities
+from symcert.checker.arb_wide import square as even_square
 from symcert.checker.barrier import constant_path_problems, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
 from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
@@ -137,6 +139,15 @@ def _smooth(graph: CheckedGraph, stop: int | None, kind: str, output: str) -> bo
     return kind in ("cross_entropy", "bce") or (kind in ("mse", "sse") and output == "identity")
 
 
+_WIDE_MUL = np.frompyfunc(wide_mul, 2, 1)
+_WIDE_SQUARE = np.frompyfunc(even_square, 1, 1)
+
+
+def _wide_product(a: Any, b: Any) -> Any:
+    """``a * b`` entry by entry, as intervals (:func:`symcert.checker.arb_wide.mul`)."""
+    return _WIDE_MUL(a, b)
+
+
 def _plus(a: Any, b: Any) -> Any:
     return b if a is None else a if b is None else a + b
 
@@ -159,14 +170,15 @@ def _tangent_node(node: Any, mid: dict, step: dict, box: dict, S: arb, ins: list
         k = q["scale"] / s
         centred = x - q["mean"]
         dk = d["scale"] / s - q["scale"] * d["var"] / (s * s * s * 2)
-        return centred * k + q["bias"], _plus(dx, -d["mean"]) * k + centred * dk + d["bias"]
+        tangent = _wide_product(_plus(dx, -d["mean"]), k) + _wide_product(centred, dk) + d["bias"]
+        return _wide_product(centred, k) + q["bias"], tangent
     if node.type == "Activation":
         name, slope = node.fields["name"], node.fields.get("slope")
         if dx is None:
             return np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x), None
-        if name == "tanh":  # tanh' = 1 - tanh^2: the ball of tanh over the ball, squared
+        if name == "tanh":  # tanh' = 1 - tanh^2, times x' as intervals (wide balls: the hull of the ends)
             value = np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x)
-            return value, (1 - value * value) * dx
+            return value, _wide_product(1 - _WIDE_SQUARE(value), dx)
         pair = np.frompyfunc(lambda u, du: activation_jet(name, slope, (u, du, arb(0)))[:2], 2, 2)
         value, slope_out = pair(x, dx)
         return value, slope_out
