@@ -15,7 +15,8 @@ it is accepted when
    bound is the smaller of ``sup P - min(c(t0), c(t1))`` and the two-sided mean-value form
    ``max_s min(u(t0) + D s, u(t1) - D' (w - s))`` (``D``, ``D'`` the ends of ``P' - c'``; ``u`` at the
    ends from exact points). A graph with a layer or loss without a derivative rule here uses the first
-   alone;
+   alone. A piece whose bound exceeds its claim is halved once (the larger of the halves' bounds is again
+   a bound), at most ``pieces // 8 + 1`` of them;
 3. the checker's lower bound of ``g`` at the exact witness is at least ``lo`` (``entezari`` and
    ``lo <= 0``: ``g(0) = 0`` exactly);
 4. the claimed enclosures of ``L(A)``, ``L(B)`` contain the checker's.
@@ -39,7 +40,7 @@ from symcert.checker.arb_engine import activation, activation_jet, ball_bounds, 
 from symcert.checker.arb_wide import mul as wide_mul
 from symcert.checker.arb_wide import probabilities
 from symcert.checker.arb_wide import square as even_square
-from symcert.checker.barrier import constant_path_problems, partition_problems, two_sided
+from symcert.checker.barrier import constant_path_problems, max_bisections, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
 from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
 from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
@@ -289,20 +290,29 @@ def _verify(s: dict) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             return (LA[end] + LB[end]) / 2
         return (1 - t) * LA[end] + t * LB[end]
 
-    for i, (t0, t1, claimed) in enumerate(s["pieces"]):
-        if claimed > hi:
-            problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
-            continue
+    def bound_on(t0: Fraction, t1: Fraction, where: str) -> Fraction:
         value, slope = _piece(s, x, t0, t1)
-        p_hi = ball_bounds(value, f"phi on piece {i}")[1]
+        p_hi = ball_bounds(value, f"phi on {where}")[1]
         low = chord(t0, 0), chord(t1, 0)
         bound = p_hi - min(low)
         if slope is not None:
-            d_lo, d_hi = ball_bounds(slope, f"phi' on piece {i}")
+            d_lo, d_hi = ball_bounds(slope, f"phi' on {where}")
             w = t1 - t0
             rise = Fraction(0) if s["form"] == "midpoint" else (low[1] - low[0]) / w
             G0, G1 = phi(t0)[1] - low[0], phi(t1)[1] - low[1]
             bound = min(bound, two_sided(G0, d_hi - rise, G1, d_lo - rise, Fraction(0), w))
+        return bound
+
+    bisections = max_bisections(len(s["pieces"]))
+    for i, (t0, t1, claimed) in enumerate(s["pieces"]):
+        if claimed > hi:
+            problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
+            continue
+        bound = bound_on(t0, t1, f"piece {i}")
+        if bound > claimed and bisections > 0:  # balls are looser than intervals on wide boxes: halve once
+            bisections -= 1
+            m = (t0 + t1) / 2
+            bound = max(bound_on(t0, m, f"piece {i}"), bound_on(m, t1, f"piece {i}"))
         if bound > claimed:
             problems.append(
                 f"REJECT: on piece {i} [{t0}, {t1}] the checker's bound {short(bound)} exceeds the claimed "
@@ -340,7 +350,8 @@ def check_graph_barrier(record: dict, arithmetic: str, budget: float) -> GraphVe
     lo, hi = s["claimed"]["barrier"]
     dps = max(s["dps"], 30)
     pieces = len(s["pieces"])
-    result.estimate = estimate_seconds(graph, len(s["xs"]), dps) * (1.5 * pieces + 0.4 * (pieces + 2)) / 3
+    boxes = pieces + 2 * max_bisections(pieces)
+    result.estimate = estimate_seconds(graph, len(s["xs"]), dps) * (1.5 * boxes + 0.4 * (boxes + 2)) / 3
     if result.estimate > budget:
         raise GraphBudgetError(
             f"checking this graph barrier ({graph.n_parameters} parameters, {len(s['xs'])} points, "
