@@ -1,0 +1,372 @@
+"""A second pair of eyes on the graph jets (curvature and hessian kinds on layer graphs).
+
+1. An independent reference: each tiny graph (one per layer type: conv, batch norm, layer norm, residual
+   add, average pooling, softmax + cross-entropy, softmax + mse, sigmoid + bce) is evaluated here from the
+   layers' definitions in mpmath at 40 digits, and ``phi'(0)``, ``phi''(0)`` of ``phi(s) = L(P + s D)``
+   are taken by mpmath's numerical differentiation. The prover's enclosures (verified float64 and Arb) and
+   the checker's own balls must contain them and be narrow (so a missing term or a wrong sign shows).
+2. Mutations of a real proved certificate that the checker must reject.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from fractions import Fraction
+
+import flint
+import mpmath
+import numpy as np
+import pytest
+
+from symcert.checker import check
+from symcert.checker.graph.jets import graph_loss_jet
+from symcert.checker.graph.spec import read_graph
+from symcert.checker.reading import CertificateFormatError, loads
+from symcert.numeric.engine.backends import ArbBackend, F64Backend
+from symcert.numeric.graph import GraphLoss
+from symcert.numeric.graph.jets import KinkError, loss_jet_enclosure
+from symcert.proofs.graph_curvature import certify_graph_curvature
+from symcert.symbolic.graph import (
+    Activation,
+    Add,
+    AveragePool,
+    BatchNorm,
+    Conv,
+    Dense,
+    Flatten,
+    GlobalAveragePool,
+    Graph,
+    LayerNorm,
+    Node,
+    Permute,
+    Softmax,
+    graph_to_dict,
+    random_parameters,
+)
+
+mp = mpmath.mp
+
+
+# -- the reference: each layer from its definition, in mpmath ----------------------------------------
+
+
+def _m(v: Fraction) -> mpmath.mpf:
+    return mpmath.mpf(v.numerator) / v.denominator
+
+
+def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray, pad: int) -> np.ndarray:
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.full((n, c, h + 2 * pad, wd + 2 * pad), mpmath.mpf(0), dtype=object)
+    xp[:, :, pad : pad + h, pad : pad + wd] = x
+    oh, ow = h + 2 * pad - kh + 1, wd + 2 * pad - kw + 1
+    y = np.empty((n, o, oh, ow), dtype=object)
+    for i in np.ndindex(n, o, oh, ow):
+        a, q, r, s = i
+        y[i] = b[q] + sum(
+            w[q, ch, u, v] * xp[a, ch, r + u, s + v] for ch in range(c) for u in range(kh) for v in range(kw)
+        )
+    return y
+
+
+def _pool2(x: np.ndarray) -> np.ndarray:
+    n, c, h, w = x.shape
+    y = np.empty((n, c, h // 2, w // 2), dtype=object)
+    for a, q, r, s in np.ndindex(*y.shape):
+        y[a, q, r, s] = sum(x[a, q, 2 * r + u, 2 * s + v] for u in range(2) for v in range(2)) / 4
+    return y
+
+
+def _layer_norm(x: np.ndarray, scale: np.ndarray, bias: np.ndarray, eps: Fraction) -> np.ndarray:
+    y = np.empty(x.shape, dtype=object)
+    for i in range(x.shape[0]):
+        row = x[i]
+        mu = sum(row) / len(row)
+        var = sum((v - mu) ** 2 for v in row) / len(row)
+        y[i] = [(v - mu) / mpmath.sqrt(var + _m(eps)) * g + b for v, g, b in zip(row, scale, bias)]
+    return y
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    out = np.empty(z.shape, dtype=object)
+    for i in range(z.shape[0]):
+        e = [mpmath.exp(v) for v in z[i]]
+        out[i] = [v / sum(e) for v in e]
+    return out
+
+
+def _reference(graph: Graph, p: dict, X: np.ndarray) -> dict:
+    """Every tensor of ``graph`` on ``X`` (object arrays of mpf), from the layers' definitions."""
+    values = {graph.input_name: X}
+    for node in graph.nodes:
+        layer, x = node.layer, values[node.sources[0]]
+        q = {k.split(".", 1)[1]: v for k, v in p.items() if k.startswith(node.name + ".")}
+        if isinstance(layer, Dense):
+            y = np.array(
+                [
+                    [
+                        q["bias"][j] + sum(q["weight"][j, i] * row[i] for i in range(len(row)))
+                        for j in range(layer.features)
+                    ]
+                    for row in x
+                ],
+                dtype=object,
+            )
+        elif isinstance(layer, Conv):
+            y = _conv(x, q["weight"], q["bias"], 1)
+        elif isinstance(layer, BatchNorm):
+            t = (slice(None), *([None] * (x.ndim - 2)))
+            r = np.array([1 / mpmath.sqrt(v + _m(layer.epsilon)) for v in q["var"]], dtype=object)
+            y = (x - q["mean"][t]) * (q["scale"] * r)[t] + q["bias"][t]
+        elif isinstance(layer, LayerNorm):
+            y = _layer_norm(x, q["scale"], q["bias"], layer.epsilon)
+        elif isinstance(layer, Activation):
+            f = {
+                "tanh": mpmath.tanh,
+                "sigmoid": lambda v: 1 / (1 + mpmath.exp(-v)),
+                "softplus": lambda v: mpmath.log(1 + mpmath.exp(v)),
+                "relu": lambda v: max(v, 0),
+            }[layer.name]
+            y = np.vectorize(f, otypes=[object])(x)
+        elif isinstance(layer, AveragePool):
+            y = _pool2(x)
+        elif isinstance(layer, GlobalAveragePool):
+            y = x.sum(axis=(2, 3), keepdims=True) / (x.shape[2] * x.shape[3])
+        elif isinstance(layer, Flatten):
+            y = x.reshape(x.shape[0], -1)
+        elif isinstance(layer, Add):
+            y = x + values[node.sources[1]]
+        elif isinstance(layer, Softmax):
+            y = _softmax(x)
+        else:
+            raise AssertionError(layer)
+        values[node.name] = y
+    return values
+
+
+def _reference_loss(graph: Graph, p: dict, X: np.ndarray, Y: np.ndarray, kind: str) -> mpmath.mpf:
+    values = _reference(graph, p, X)
+    n, m = Y.shape
+    last = graph.nodes[-1]
+    if kind in ("mse", "sse"):
+        f = values[last.name]
+        total = sum((a - b) ** 2 for a, b in zip(f.ravel(), Y.ravel()))
+        return total / (n * m) if kind == "mse" else total
+    z = values[last.sources[0]]  # the logits before the final softmax or sigmoid
+    if kind == "bce":  # -y log s(z) - (1 - y) log(1 - s(z)) = softplus(z) - y z
+        return sum(mpmath.log(1 + mpmath.exp(a)) - b * a for a, b in zip(z.ravel(), Y.ravel())) / n
+    total = mpmath.mpf(0)
+    for row, y in zip(z, Y):
+        lse = mpmath.log(sum(mpmath.exp(v) for v in row))
+        total += sum(y) * lse - sum(a * b for a, b in zip(row, y))
+    return total / n
+
+
+def _reference_jet(loss: GraphLoss, P: dict, D: dict) -> tuple:
+    """``(phi(0), phi'(0), phi''(0))`` in mpmath at 40 digits (the exact data converted at 40 digits)."""
+    with mpmath.workdps(40):
+        X = np.vectorize(_m, otypes=[object])(loss.X)
+        Y = np.vectorize(_m, otypes=[object])(loss.Y)
+        Pm = {k: np.vectorize(_m, otypes=[object])(v) for k, v in P.items()}
+        Dm = {k: np.vectorize(_m, otypes=[object])(v) for k, v in D.items()}
+
+        def phi(s: mpmath.mpf) -> mpmath.mpf:
+            return _reference_loss(loss.graph, {k: Pm[k] + s * Dm[k] for k in Pm}, X, Y, loss.kind)
+
+        return phi(0), mpmath.diff(phi, 0, 1), mpmath.diff(phi, 0, 2)
+
+
+# -- the tiny graphs, one per layer type --------------------------------------------------------------
+
+
+def _conv_bn() -> GraphLoss:
+    g = Graph(
+        (1, 4, 4),
+        [
+            Node("c", Conv(2, (3, 3), padding=1)),
+            Node("bn", BatchNorm(Fraction(1, 10))),
+            Node("t", Activation("tanh")),
+            Node("ap", AveragePool((2, 2))),
+            Node("gap", GlobalAveragePool()),
+            Node("f", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+    return GraphLoss(g, _data((2, 1, 4, 4), 1), _data((2, 2), 2), "mse")
+
+
+def _residual_ln_ce() -> GraphLoss:
+    g = Graph(
+        (3,),
+        [
+            Node("fc1", Dense(3)),
+            Node("t1", Activation("tanh")),
+            Node("fc2", Dense(3)),
+            Node("t2", Activation("softplus")),
+            Node("res", Add(), ("t1", "t2")),
+            Node("ln", LayerNorm(epsilon=Fraction(1, 10))),
+            Node("fc3", Dense(3)),
+            Node("sm", Softmax()),
+        ],
+    )
+    return GraphLoss(g, _data((3, 3), 3), np.eye(3, dtype=int)[[0, 2, 1]], "cross_entropy")
+
+
+def _softmax_mse() -> GraphLoss:
+    g = Graph(
+        (2,),
+        [Node("fc1", Dense(3)), Node("t", Activation("tanh")), Node("fc2", Dense(3)), Node("sm", Softmax())],
+    )
+    return GraphLoss(g, _data((3, 2), 4), _data((3, 3), 5), "sse")
+
+
+def _sigmoid_bce() -> GraphLoss:
+    g = Graph(
+        (2,),
+        [
+            Node("fc1", Dense(2)),
+            Node("bn", BatchNorm(Fraction(1, 4))),
+            Node("t", Activation("tanh")),
+            Node("fc2", Dense(1)),
+            Node("s", Activation("sigmoid")),
+        ],
+    )
+    return GraphLoss(g, _data((3, 2), 6), [[0], [1], [1]], "bce")
+
+
+def _data(shape: tuple, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    values = rng.integers(-8, 9, size=shape)
+    return np.vectorize(lambda v: Fraction(int(v), 8), otypes=[object])(values)
+
+
+GRAPHS = {
+    "conv_bn_pool": _conv_bn,
+    "residual_ln_ce": _residual_ln_ce,
+    "softmax_sse": _softmax_mse,
+    "bn_sigmoid_bce": _sigmoid_bce,
+}
+
+
+def _line(loss: GraphLoss) -> tuple[dict, dict]:
+    P = random_parameters(loss.graph, seed=3)
+    D = random_parameters(loss.graph, seed=4)
+    return P, D
+
+
+def _contains(low: object, high: object, value: mpmath.mpf) -> bool:
+    with mpmath.workdps(40):
+        tol = mpmath.mpf(10) ** -25 * (1 + abs(value))
+        return bool(_m(Fraction(low)) - tol <= value <= _m(Fraction(high)) + tol)
+
+
+@pytest.mark.parametrize("name", list(GRAPHS))
+def test_the_enclosures_contain_an_independent_mpmath_derivative(name: str) -> None:
+    loss = GRAPHS[name]()
+    P, D = _line(loss)
+    ref = _reference_jet(loss, P, D)
+    assert abs(ref[2]) > 1e-3  # a real second derivative to miss
+    for bk, width in ((F64Backend(), 1e-9), (ArbBackend(30), 1e-24)):
+        jet = loss_jet_enclosure(bk, loss, P, D)
+        for (low, high), value in zip(jet, ref):
+            assert _contains(low, high, value), (bk.name, low, high, value)
+            assert float(high - low) < width * (1 + abs(float(value)))
+    checked = read_graph(loads(json.dumps(graph_to_dict(loss.graph))))
+    point = {k: v.tolist() for k, v in P.items()}
+    direction = {k: v.tolist() for k, v in D.items()}
+    saved, flint.ctx.prec = flint.ctx.prec, 150
+    try:
+        balls = graph_loss_jet(
+            checked, point, direction, loss.X.tolist(), loss.Y.tolist(), loss.kind, Fraction(1)
+        )
+    finally:
+        flint.ctx.prec = saved
+    for ball, value in zip(balls, ref):
+        low, high = Fraction(ball.lower().str(40, radius=False)), Fraction(ball.upper().str(40, radius=False))
+        assert _contains(low - abs(low) / 10**30, high + abs(high) / 10**30, value), (ball, value)
+        assert ball.rad() < 1e-20
+
+
+def test_a_relu_pre_activation_at_zero_is_a_kink_not_a_derivative() -> None:
+    """P with a ReLU input exactly 0 on one data point: neither side computes a second derivative."""
+    g = Graph((1,), [Node("fc1", Dense(1)), Node("r", Activation("relu")), Node("fc2", Dense(1))])
+    loss = GraphLoss(g, [[1]], [[0]], "sse")
+    P = {"fc1.weight": [[1]], "fc1.bias": [-1], "fc2.weight": [[1]], "fc2.bias": [0]}
+    D = {"fc1.weight": [[1]], "fc1.bias": [0], "fc2.weight": [[0]], "fc2.bias": [0]}
+    with pytest.raises(KinkError):
+        loss_jet_enclosure(F64Backend(), loss, P, D)
+    with pytest.raises(ArithmeticError):
+        graph_loss_jet(
+            read_graph(loads(json.dumps(graph_to_dict(g)))), P, D, [[1]], [[0]], "sse", Fraction(1)
+        )
+
+
+# -- mutations of a real proved certificate ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def proved() -> dict:
+    g = Graph((1,), [Node("fc1", Dense(2)), Node("t", Activation("tanh")), Node("fc2", Dense(1))])
+    A = {"fc1.weight": [[-2], [2]], "fc1.bias": [-1, 0], "fc2.weight": [[1, 1]], "fc2.bias": [0]}
+    loss = GraphLoss(g, [[-1], [0], [1], [2]], [["-1/5"], ["-4/5"], [0], [0]], "mse")
+    cert = certify_graph_curvature(
+        loss, A, Permute("P_fc1", (1, 0)), t0=Fraction(1, 2), weight_decay="1/1000"
+    )
+    assert cert.status == "proved"
+    record = json.loads(cert.to_json())
+    assert check(copy.deepcopy(record)).accepted
+    return record
+
+
+def _edit(record: dict, path: tuple, value: object) -> dict:
+    out = copy.deepcopy(record)
+    place = out
+    for key in path[:-1]:
+        place = place[key]
+    place[path[-1]] = value
+    return out
+
+
+MUTATIONS = {
+    "t0": (("parameters", "t0"), "0"),
+    "decay larger": (("loss", "weight_decay"), "10"),
+    "decay smaller": (("loss", "weight_decay"), "1/2000"),
+    "decayed list": (("loss", "decayed"), ["fc2.bias"]),
+    "factor": (("loss", "factor"), "2"),
+    "kind": (("loss", "kind"), "sse"),
+    "status": (("status",), "undecided"),
+    "relation": (("claim", "relation"), "<="),
+    "a target": (("data", "ys", 0, 0), "-1/4"),
+    "an input": (("data", "xs", 1, 0), "1/8"),
+    "point B": (("points", "B", "fc1.bias", 0), "-1/2"),
+    "point A": (("points", "A", "fc2.weight", 0, 0), "2"),
+    "activation": (("network", "graph", "nodes", 1, "layer", "name"), "sigmoid"),
+}
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_a_mutated_certificate_is_rejected(proved: dict, name: str) -> None:
+    path, value = MUTATIONS[name]
+    _rejected(_edit(proved, path, value))
+
+
+def _rejected(record: dict) -> None:
+    try:
+        result = check(record)
+    except CertificateFormatError:
+        return  # refused as malformed
+    assert not result.accepted, result.reasons
+
+
+def test_a_claimed_enclosure_off_the_value_is_rejected(proved: dict) -> None:
+    for quantity in ("phi(t0)", "phi'(t0)", "phi''(t0)"):
+        low, high = (Fraction(v) for v in proved["enclosures"][quantity])
+        shifted = _edit(proved, ("enclosures", quantity), [str(high), str(high + (high - low))])
+        _rejected(shifted)
+
+
+def test_a_hessian_certificate_may_not_choose_its_point(proved: dict) -> None:
+    record = dict(_edit(proved, ("kind",), "hessian"), parameters={"t0": "2/5"})
+    record["claim"] = {**record["claim"], "quantity": "dHd"}
+    _rejected(record)  # the hessian kind has no t0: M = (A + B)/2 is fixed
