@@ -40,7 +40,9 @@ from symcert.symbolic.graph import (
     LayerNorm,
     Node,
     Permute,
+    Reshape,
     Softmax,
+    Transpose,
     graph_to_dict,
     random_parameters,
 )
@@ -370,3 +372,85 @@ def test_a_hessian_certificate_may_not_choose_its_point(proved: dict) -> None:
     record = dict(_edit(proved, ("kind",), "hessian"), parameters={"t0": "2/5"})
     record["claim"] = {**record["claim"], "quantity": "dHd"}
     _rejected(record)  # the hessian kind has no t0: M = (A + B)/2 is fixed
+
+
+# -- the other layers, against a finite difference of the checker's own forward at 400 bits ------------
+
+
+def _strided() -> GraphLoss:
+    g = Graph(
+        (2, 5, 5),
+        [
+            Node("c", Conv(3, (3, 3), stride=2, padding=1)),
+            Node("a", Activation("leaky_relu:1/10")),
+            Node("c2", Conv(2, (2, 2), dilation=2, padding=1)),
+            Node("ap", AveragePool((2, 2), stride=1, padding=1)),
+            Node("ln", LayerNorm(axis=1, epsilon=Fraction(1, 10))),
+            Node("f", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+    return GraphLoss(g, _data((2, 2, 5, 5), 7), _data((2, 2), 8), "sse")
+
+
+def _moves() -> GraphLoss:
+    g = Graph(
+        (2, 3),
+        [
+            Node("fc0", Dense(3)),
+            Node("tr", Transpose((1, 0))),
+            Node("sm", Softmax(axis=0)),
+            Node("rs", Reshape((6,))),
+            Node("fc", Dense(2)),
+            Node("cube", Activation("cube")),
+            Node("fc2", Dense(2)),
+        ],
+    )
+    return GraphLoss(g, _data((3, 2, 3), 9), _data((3, 2), 10), "mse")
+
+
+def _forward_difference(checked: object, point: dict, direction: dict, loss: GraphLoss) -> tuple:
+    """``phi'(0)``, ``phi''(0)`` by central differences of the checker's forward with ``h = 2^-40`` at
+    400 bits (truncation about ``h^2``: far below the tolerance used)."""
+    from symcert.checker.graph.forward import graph_loss, to_arb
+
+    h = Fraction(1, 2**40)
+    X = to_arb(loss.X.tolist())
+
+    def phi(s: Fraction) -> flint.arb:
+        p = {
+            k: (np.array(point[k], dtype=object) + s * np.array(direction[k], dtype=object)).tolist()
+            for k in point
+        }
+        return graph_loss(checked, p, X, loss.Y.tolist(), loss.kind, Fraction(1))
+
+    a, b, c = phi(-h), phi(Fraction(0)), phi(h)
+    step = flint.arb(flint.fmpq(h.numerator, h.denominator))
+    return (c - a) / (2 * step), (c - 2 * b + a) / (step * step)
+
+
+@pytest.mark.parametrize("make", [_strided, _moves])
+def test_strides_dilations_padding_hidden_softmax_and_moves_against_a_difference(make) -> None:
+    loss = make()
+    P, D = _line(loss)
+    checked = read_graph(loads(json.dumps(graph_to_dict(loss.graph))))
+    point = {k: v.tolist() for k, v in P.items()}
+    direction = {k: v.tolist() for k, v in D.items()}
+    saved, flint.ctx.prec = flint.ctx.prec, 400
+    try:
+        d1, d2 = _forward_difference(checked, point, direction, loss)
+        balls = graph_loss_jet(
+            checked, point, direction, loss.X.tolist(), loss.Y.tolist(), loss.kind, Fraction(1)
+        )
+    finally:
+        flint.ctx.prec = saved
+    assert abs(d2.mid()) > 1e-3
+    for bk in (F64Backend(), ArbBackend(30)):
+        jet = loss_jet_enclosure(bk, loss, P, D)
+        for (low, high), ref in zip(jet[1:], (d1, d2)):
+            value = Fraction(ref.mid().str(40, radius=False))
+            tol = Fraction(1, 10**18) * (1 + abs(value))
+            assert low - tol <= value <= high + tol, (bk.name, float(low), float(high), float(value))
+    for ball, ref in zip(balls[1:], (d1, d2)):
+        assert abs((ball - ref).mid()) < 1e-18 * (1 + abs(ref.mid())), (ball, ref)
+        assert ball.rad() < 1e-30
