@@ -454,3 +454,75 @@ def test_strides_dilations_padding_hidden_softmax_and_moves_against_a_difference
     for ball, ref in zip(balls[1:], (d1, d2)):
         assert abs((ball - ref).mid()) < 1e-18 * (1 + abs(ref.mid())), (ball, ref)
         assert ball.rad() < 1e-30
+
+
+# -- alignment: g(B) computes B's function, checked by evaluation (not by the proofs) -------------------
+
+
+def _residual_cnn(activation: str) -> Graph:
+    return Graph(
+        (1, 4, 4),
+        [
+            Node("c1", Conv(3, (3, 3), padding=1)),
+            Node("bn", BatchNorm(Fraction(1, 10))),
+            Node("a1", Activation(activation)),
+            Node("c2", Conv(3, (3, 3), padding=1)),
+            Node("a2", Activation(activation)),
+            Node("res", Add(), ("a1", "a2")),
+            Node("gap", GlobalAveragePool()),
+            Node("f", Flatten()),
+            Node("fc", Dense(2)),
+        ],
+    )
+
+
+def _hidden_pair(g: Graph) -> tuple[dict, dict]:
+    """A, and B = a hidden permutation of A plus small exact noise (so g(B) != A but g is not 1)."""
+    from symcert.symbolic.graph import apply, derive_symmetries
+
+    A = random_parameters(g, seed=11)
+    noise = random_parameters(g, seed=12, denominator=64)
+    moved = apply(derive_symmetries(g), A, Permute("P_c1", (2, 0, 1)))
+    B = {k: moved[k] + noise[k] / 16 if not k.endswith(".var") else moved[k] for k in moved}
+    return A, B
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_the_aligned_network_computes_b_function(activation: str) -> None:
+    from symcert.proofs.graph_alignment import align_graphs
+    from symcert.symbolic.graph import evaluate
+
+    g = _residual_cnn(activation)
+    A, B = _hidden_pair(g)
+    result = align_graphs(A, B, graph=g, spot=False)
+    assert result.status == "proved" and not result.is_identity
+    assert result.distance_after <= result.distance_before
+    X = _data((3, 1, 4, 4), 13)
+    if activation == "relu":  # exact: entry for entry the same outputs
+        assert np.array_equal(
+            evaluate(g, result.aligned, X, arithmetic="exact"), evaluate(g, B, X, arithmetic="exact")
+        )
+    else:
+        out, ref = evaluate(g, result.aligned, X), evaluate(g, B, X)
+        assert np.max(np.abs(out - ref)) < 1e-12 * (1 + np.max(np.abs(ref)))
+    if activation == "sigmoid":  # 1 - s is a symmetry, but no pure sign change: no flips
+        assert all(not flipped for m in result.matches for _, flipped in m.flips)
+
+
+def test_an_unproved_factor_is_never_reported_proved(monkeypatch) -> None:
+    import symcert.proofs.graph_alignment as alignment
+
+    real = alignment.prove_graph_invariance
+
+    def failing(spec, element, spot=True):
+        proof = real(spec, element, spot=spot)
+        return (
+            type(proof)(**{**proof.__dict__, "status": "not proved"}) if hasattr(proof, "__dict__") else proof
+        )
+
+    monkeypatch.setattr(alignment, "prove_graph_invariance", failing)
+    g = _residual_cnn("tanh")
+    result = alignment.align_graphs(*_hidden_pair(g), graph=g, spot=False)
+    assert result.elements and result.status == "not proved"
+    assert result.conclusion().startswith("not proved")
+    assert result.to_dict()["proof"] == "not proved"
