@@ -526,3 +526,36 @@ def test_an_unproved_factor_is_never_reported_proved(monkeypatch) -> None:
     assert result.elements and result.status == "not proved"
     assert result.conclusion().startswith("not proved")
     assert result.to_dict()["proof"] == "not proved"
+
+
+def test_an_accepted_decayed_loss_says_which_loss_was_re_proved(proved: dict) -> None:
+    """The decayed list is part of the statement (the checker takes it as stated): the verdict names it."""
+    result = check(copy.deepcopy(proved))
+    assert result.accepted
+    note = next(r for r in result.reasons if "weight decay" in r)
+    assert "1/1000" in note and "4 of 4 parameters" in note and "fc1.weight" in note
+
+
+def test_align_out_with_an_unproved_g_says_so(tmp_path, capsys, monkeypatch) -> None:
+    pytest.importorskip("onnx")
+    import symcert.proofs.graph_alignment as alignment
+    from symcert.cli import main
+    from tests.test_align_cli import _planted
+
+    real = alignment.prove_graph_invariance
+
+    def failing(spec, element, spot=True):
+        proof = real(spec, element, spot=spot)
+        return type(proof)(**{**proof.__dict__, "status": "not proved"})
+
+    _, a, b = _planted(tmp_path)
+    out = str(tmp_path / "aligned.onnx")
+    monkeypatch.setattr(alignment, "prove_graph_invariance", failing)
+    assert main(["align", "--model", a, "--model", b, "--out", out, "--no-spot"]) == 1
+    text = capsys.readouterr().out
+    assert "Wrote:" in text and "NOT proved a symmetry" in text
+    monkeypatch.setattr(alignment, "prove_graph_invariance", real)
+    assert (
+        main(["align", "--model", a, "--model", b, "--out", str(tmp_path / "again.onnx"), "--no-spot"]) == 0
+    )
+    assert "NOT proved" not in capsys.readouterr().out
