@@ -576,3 +576,62 @@ def test_the_reported_element_reproduces_the_aligned_network_exactly() -> None:
         again = apply(result.spec, again, parse_element(text))
     assert all(np.array_equal(again[k], result.aligned[k]) for k in again)
     assert not result.exact_match()  # the noise stays: g(B) is close to A, not A
+
+
+# -- exact: a polynomial network's phi is a polynomial in s, recovered by exact interpolation ----------
+
+
+def _interpolated_second_derivative(loss: GraphLoss, P: dict, D: dict, degree: int) -> Fraction:
+    """``phi''(0)`` exactly: ``phi`` (a polynomial of at most ``degree`` in ``s``) evaluated exactly at
+    ``degree + 2`` rational points by the exact graph evaluation, interpolated (the extra point checks the
+    degree)."""
+    import sympy
+
+    from symcert.symbolic.graph import evaluate
+
+    def phi(s: Fraction) -> Fraction:
+        out = evaluate(loss.graph, {k: P[k] + s * D[k] for k in P}, loss.X, arithmetic="exact")
+        return sum(((a - b) ** 2 for a, b in zip(out.ravel(), loss.Y.ravel())), Fraction(0))
+
+    s = sympy.Symbol("s")
+    points = [
+        (Fraction(k, 3), phi(Fraction(k, 3))) for k in range(-degree // 2 - 1, degree - degree // 2 + 1)
+    ]
+    poly = sympy.interpolate(
+        [
+            (sympy.Rational(x.numerator, x.denominator), sympy.Rational(y.numerator, y.denominator))
+            for x, y in points[:-1]
+        ],
+        s,
+    )
+    x, y = points[-1]
+    assert poly.subs(s, sympy.Rational(x.numerator, x.denominator)) == sympy.Rational(
+        y.numerator, y.denominator
+    )
+    value = sympy.diff(poly, s, 2).subs(s, 0)
+    return Fraction(int(value.p), int(value.q))
+
+
+def test_a_polynomial_conv_pool_network_against_its_exact_second_derivative() -> None:
+    g = Graph(
+        (1, 3, 3),
+        [
+            Node("c", Conv(2, (2, 2), padding=1)),
+            Node("sq", Activation("square")),
+            Node("ap", AveragePool((2, 2), stride=1)),
+            Node("f", Flatten()),
+            Node("fc", Dense(1)),
+        ],
+    )
+    loss = GraphLoss(g, _data((2, 1, 3, 3), 14), _data((2, 1), 15), "sse")
+    P, D = _line(loss)
+    exact = _interpolated_second_derivative(loss, P, D, 6)
+    assert exact != 0
+    for bk in (F64Backend(), ArbBackend(30)):
+        low, high = loss_jet_enclosure(bk, loss, P, D)[2]
+        assert low <= exact <= high and high - low < abs(exact) / 10**8, bk.name
+    checked = read_graph(loads(json.dumps(graph_to_dict(g))))
+    point = {k: v.tolist() for k, v in P.items()}
+    direction = {k: v.tolist() for k, v in D.items()}
+    ball = graph_loss_jet(checked, point, direction, loss.X.tolist(), loss.Y.tolist(), "sse", Fraction(1))[2]
+    assert ball.contains(flint.fmpq(exact.numerator, exact.denominator))
