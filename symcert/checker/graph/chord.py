@@ -213,9 +213,10 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
         spent = time.perf_counter() - started
         if arb_estimate + spent > budget:
             result.accepted = False
-            result.reasons = notes + [
+            result.reasons = [
+                *notes,
                 f"REJECT: undecided: the float64 rung did not decide and the Arb rung is estimated at "
-                f"{arb_estimate:.0f} s, beyond the budget of {budget:.0f} s"
+                f"{arb_estimate:.0f} s, beyond the budget of {budget:.0f} s",
             ]
             return result
     M = {name: _midpoint(s["A"][name], s["B"][name]) for name in s["A"]}

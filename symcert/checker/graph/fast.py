@@ -9,6 +9,7 @@ Each layer is evaluated straight from its definition, on a chunk of examples at 
   :class:`~symcert.checker.graph.balls.Accumulator`; a dense layer as products over blocks of at
   most 64 inputs, summed the same way. So ``gamma`` is taken of the channel count (or 64), not of
   the whole fan-in: the bound is several times tighter than one product over ``C k k`` inputs;
+- tanh: :mod:`symcert.checker.graph.tanh` (the checker's own bounds, no libm);
 - ReLU, max pooling: exact on the interval ends (:func:`~symcert.checker.graph.balls.relu`,
   :func:`~symcert.checker.graph.balls.maximum`);
 - batch norm as the affine map ``x a + c`` per channel, where ``a = scale / sqrt(var + eps)`` and
@@ -63,6 +64,7 @@ from symcert.checker.graph.balls import (
     total,
 )
 from symcert.checker.graph.spec import CheckedGraph, GraphNode
+from symcert.checker.graph.tanh import tanh
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 from symcert.checker.mp_engine import dyadic
@@ -95,7 +97,7 @@ def unsupported(graph: CheckedGraph, kind: str) -> str | None:
         return f"the {kind} loss"
     for node in graph.nodes:
         if node.type == "Activation":
-            if node.fields["name"] not in ("relu", "identity"):
+            if node.fields["name"] not in ("relu", "identity", "tanh"):
                 return f"the {node.fields['name']} activation"
         elif node.type not in _SUPPORTED:
             return f"the {node.type} layer"
@@ -279,6 +281,8 @@ def _layer(node: GraphNode, p: Any, ins: list[Ball], out: tuple[int, ...]) -> Ba
     if node.type == "Add":
         return add(x, ins[1])
     if node.type == "Activation":
+        if f["name"] == "tanh":
+            return tanh(x)
         return relu(x) if f["name"] == "relu" else x
     if node.type == "BatchNorm":
         a, c = p
