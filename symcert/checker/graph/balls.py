@@ -325,14 +325,15 @@ def square(x: Ball) -> Ball:
 
 def relu(x: Ball) -> Ball:
     """``max(x, 0)`` exactly on the interval ends: the ball where it is sure positive (``m >= r``),
-    ``0`` where sure negative (``-m >= r``), else ``[0, up(m + r)]`` as centre ``c = t/2`` with
-    radius ``max(up(t - c), c)`` (its lower end is ``<= 0``, its upper end ``>= t``)."""
-    positive, negative = x.m >= x.r, -x.m >= x.r
-    t = grow(np.maximum(x.m + x.r, 0.0))  # a sum: exact if subnormal
-    c = 0.5 * t
-    straddle_r = np.maximum(grow(t - c), c)
+    ``0`` where sure negative (``fl(m + r) <= 0``, which holds exactly when ``m + r <= 0``: a sum is
+    exact when subnormal), else ``[0, t]`` with ``t = grow(fl(m + r)) >= m + r`` as centre
+    ``c = t / 2`` (exact unless below ``TINY``, where :func:`tame` flushes it with room to spare) and
+    radius ``grow(c) >= c``."""
+    s = x.m + x.r
+    positive, negative = x.m >= x.r, s <= 0
+    c = 0.5 * grow(s)
     m = np.where(positive, x.m, np.where(negative, 0.0, c))
-    r = np.where(positive, x.r, np.where(negative, 0.0, straddle_r))
+    r = np.where(positive, x.r, np.where(negative, 0.0, grow(c)))
     return tame(m, r)
 
 

@@ -201,15 +201,18 @@ def _conv(f: dict, p: dict, x: Ball, out: tuple[int, ...]) -> Ball:
     acc = Accumulator()
     for a, b in blocks:
         size = b - a
-        parts = left_operand(last.take((..., slice(a, b))), size * min(per_group, len(windows)))
+        block = last.take((..., slice(a, b)))
+        block = Ball(np.ascontiguousarray(block.m), np.ascontiguousarray(block.r))
+        parts = left_operand(block, size * min(per_group, len(windows)))
         for g in range(0, len(windows), per_group):
             group = windows[g : g + per_group]
             inner = size * len(group)  # a shorter last group keeps the larger gamma: an upper bound
-            rows = [
-                np.concatenate([part[(slice(None), *window[2:])] for _, window, _ in group], axis=-1)
-                for part in parts
-            ]
-            rows = [r.reshape(-1, inner) for r in rows]
+            rows = []
+            for part in parts:  # the patch matrix: (N, *out, offset, channel), one copy
+                patch = np.empty((n, *out[1:], len(group), size))
+                for j, (_, window, _) in enumerate(group):
+                    patch[..., j, :] = part[(slice(None), *window[2:])]
+                rows.append(patch.reshape(-1, inner))
             k = np.concatenate([w.m[(slice(None), slice(a, b), *o)] for o, _, _ in group], axis=1)
             kr = np.concatenate([w.r[(slice(None), slice(a, b), *o)] for o, _, _ in group], axis=1)
             acc.add(matmul_left(rows[0], rows[1], rows[2], Ball(k.T, kr.T)))
