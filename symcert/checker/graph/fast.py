@@ -211,10 +211,12 @@ def _conv(f: dict, p: dict, x: Ball, out: tuple[int, ...]) -> Ball:
             for part in parts:  # the patch matrix: (N, *out, offset, channel), one copy
                 patch = np.empty((n, *out[1:], len(group), size))
                 for j, (_, window, _) in enumerate(group):
-                    patch[..., j, :] = part[(slice(None), *window[2:])]
+                    spatial = (slice(None), *window[2:])  # a star in a subscript needs 3.11
+                    patch[..., j, :] = part[spatial]
                 rows.append(patch.reshape(-1, inner))
-            k = np.concatenate([w.m[(slice(None), slice(a, b), *o)] for o, _, _ in group], axis=1)
-            kr = np.concatenate([w.r[(slice(None), slice(a, b), *o)] for o, _, _ in group], axis=1)
+            at = [(slice(None), slice(a, b), *o) for o, _, _ in group]  # a tuple, built outside the subscript
+            k = np.concatenate([w.m[i] for i in at], axis=1)
+            kr = np.concatenate([w.r[i] for i in at], axis=1)
             acc.add(matmul_left(rows[0], rows[1], rows[2], Ball(k.T, kr.T)))
     y = acc.ball().reshape(n, *out[1:], w.shape[0]).moveaxis(-1, 1)
     if f["bias"]:

@@ -74,9 +74,9 @@ def _constants() -> dict:
         return n * u / (1 - n * u)
 
     coefficients = [Fraction(1, math.factorial(j + 1)) for j in range(_DEGREE + 1)]
-    horner = sum(gamma(2 * j + 2) * c * _RHO**j for j, c in enumerate(coefficients))
+    horner = sum((gamma(2 * j + 2) * c * _RHO**j for j, c in enumerate(coefficients)), Fraction(0))
     tail = _RHO ** (_DEGREE + 1) / math.factorial(_DEGREE + 2) / (1 - _RHO)
-    slope = sum(j * c * _RHO ** (j - 1) for j, c in enumerate(coefficients) if j)
+    slope = sum((j * c * _RHO ** (j - 1) for j, c in enumerate(coefficients) if j), Fraction(0))
     saved = flint.ctx.prec
     flint.ctx.prec = 200
     try:
