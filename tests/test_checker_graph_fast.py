@@ -78,6 +78,26 @@ def test_every_layer_encloses_the_exact_value(case):
             assert lo <= value <= hi and hi - lo < Fraction(1, 10**12), (case, m, r, value)
 
 
+@pytest.mark.parametrize("case", ["Conv2d", "Conv1d", "Dense", "BatchNorm"])
+def test_inexact_weights_are_enclosed(case):
+    """Weights that are not floats (thirds): the products take the weight radii into account."""
+    graph = CASES[case]
+    checked = read_graph(_json(graph_to_dict(graph)))
+    params = {k: v / 3 + Fraction(1, 10**20) for k, v in random_parameters(graph, seed=4).items()}
+    params = {k: (np.abs(v) + 1 if k.endswith(".var") else v) for k, v in params.items()}
+    x = _batch(graph.input_shape, seed=4)
+    exact = _reference(graph, params, x)
+    found = run_fast(checked, parameter_balls(checked, _fraction_params(params)), from_fractions(x.tolist()))
+    assert any(
+        b.r.any()
+        for p in parameter_balls(checked, _fraction_params(params)).values()
+        for b in (p.values() if isinstance(p, dict) else p)
+    )
+    for m, r, value in zip(found.m.ravel(), found.r.ravel(), exact.ravel()):
+        lo, hi = to_fractions(float(m), float(r))
+        assert lo <= value <= hi and hi - lo < Fraction(1, 10**12), (case, m, r, value)
+
+
 def test_tanh_bounds_hold_in_every_range():
     t = np.concatenate(
         [

@@ -250,13 +250,16 @@ def left_operand(x: Ball, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x.m, grow(grow(gamma(n) * abs_m) + x.r), grow(abs_m + x.r)
 
 
-def matmul_left(m: np.ndarray, left: np.ndarray, full: np.ndarray, w: Ball) -> Ball:
-    """``X @ w`` from the parts of :func:`left_operand` (2-D, inner size ``n = w.shape[0]``)."""
+def matmul_left(m: np.ndarray, left: np.ndarray, full: np.ndarray | None, w: Ball) -> Ball:
+    """``X @ w`` from the parts of :func:`left_operand` (2-D, inner size ``n = w.shape[0]``); ``full``
+    may be None when ``w`` is exact (all its radii 0)."""
     n = w.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
         mid = m @ w.m
         r = _dot_up(left @ np.abs(w.m), n)
         if w.r.any():
+            if full is None:
+                raise ValueError("an inexact right factor needs the left factor's |m| + r")
             r = grow(r + _dot_up(full @ w.r, n))
     return tame(mid, r)
 

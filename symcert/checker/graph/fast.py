@@ -204,11 +204,12 @@ def _conv(f: dict, p: dict, x: Ball, out: tuple[int, ...]) -> Ball:
         block = last.take((..., slice(a, b)))
         block = Ball(np.ascontiguousarray(block.m), np.ascontiguousarray(block.r))
         parts = left_operand(block, size * min(per_group, len(windows)))
+        exact = not w.r[:, a:b].any()  # exact weights: no patch matrix of |m| + r
         for g in range(0, len(windows), per_group):
             group = windows[g : g + per_group]
             inner = size * len(group)  # a shorter last group keeps the larger gamma: an upper bound
-            rows = []
-            for part in parts:  # the patch matrix: (N, *out, offset, channel), one copy
+            rows: list = []
+            for part in parts[:2] if exact else parts:  # the patch matrix (N, *out, offset, channel)
                 patch = np.empty((n, *out[1:], len(group), size))
                 for j, (_, window, _) in enumerate(group):
                     spatial = (slice(None), *window[2:])  # a star in a subscript needs 3.11
@@ -217,7 +218,7 @@ def _conv(f: dict, p: dict, x: Ball, out: tuple[int, ...]) -> Ball:
             at = [(slice(None), slice(a, b), *o) for o, _, _ in group]  # a tuple, built outside the subscript
             k = np.concatenate([w.m[i] for i in at], axis=1)
             kr = np.concatenate([w.r[i] for i in at], axis=1)
-            acc.add(matmul_left(rows[0], rows[1], rows[2], Ball(k.T, kr.T)))
+            acc.add(matmul_left(rows[0], rows[1], None if exact else rows[2], Ball(k.T, kr.T)))
     y = acc.ball().reshape(n, *out[1:], w.shape[0]).moveaxis(-1, 1)
     if f["bias"]:
         y = add(y, _broadcast(p["bias"], y.shape, 1))
