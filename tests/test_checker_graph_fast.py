@@ -114,7 +114,7 @@ def test_tanh_bounds_hold_in_every_range():
             assert not (value < flint.arb(flint.fmpq(*Fraction(float(low)).as_integer_ratio())))
             assert not (value > flint.arb(flint.fmpq(*Fraction(float(high)).as_integer_ratio())))
             if 1e-300 < a < 19:
-                assert high - low <= 32 * np.spacing(high)  # a few units in the last place, not a guess
+                assert high - low <= 64 * np.spacing(high)  # a few dozen units in the last place
     finally:
         flint.ctx.prec = saved
 

@@ -69,6 +69,7 @@ __all__ = [
     "HUGE",
     "up",
     "grow",
+    "shrink",
     "midpoint",
     "down",
     "gamma",
@@ -141,6 +142,15 @@ def grow(x: Any) -> np.ndarray:
     return x * _GROW
 
 
+_SHRINK = 1.0 - 4 * U  # exactly a float
+
+
+def shrink(x: Any) -> np.ndarray:
+    """``fl(x (1 - 4u))`` for ``x > 0``: at most ``s`` when ``x = fl(s)`` is normal (``s >= x / (1 + u)
+    >= x (1 - 4u)(1 + u)``); the counterpart of :func:`grow`."""
+    return x * _SHRINK
+
+
 def down(x: Any) -> np.ndarray:
     return np.nextafter(x, -_INF)
 
@@ -198,18 +208,26 @@ def from_fractions(values: Any) -> Ball:
     flat = array.ravel()
     mids = np.empty(flat.shape, dtype=np.float64)
     rads = np.zeros(flat.shape, dtype=np.float64)
+    seen: dict[Fraction, tuple[float, float]] = {}  # data repeat few values
     for i, q in enumerate(flat):
-        num, den = q.numerator, q.denominator
-        try:
-            f = num / den  # correctly rounded (CPython's true division of integers)
-        except OverflowError:
-            raise Undecided("a number is beyond float64") from None
-        mids[i] = f
-        if den & (den - 1) or abs(num).bit_length() > 53 or den.bit_length() > 1000:  # perhaps inexact
-            error = abs(Fraction(f) - q)
-            if error:
-                rads[i] = _float_up(error)
+        known = seen.get(q)
+        if known is None:
+            known = seen[q] = _ball_of(q)
+        mids[i], rads[i] = known
     return tame(mids.reshape(array.shape), rads.reshape(array.shape))
+
+
+def _ball_of(q: Fraction) -> tuple[float, float]:
+    num, den = q.numerator, q.denominator
+    try:
+        f = num / den  # correctly rounded (CPython's true division of integers)
+    except OverflowError:
+        raise Undecided("a number is beyond float64") from None
+    if den & (den - 1) or abs(num).bit_length() > 53 or den.bit_length() > 1000:  # perhaps inexact
+        error = abs(Fraction(f) - q)
+        if error:
+            return f, _float_up(error)
+    return f, 0.0
 
 
 def midpoint(a: Ball, b: Ball) -> Ball:

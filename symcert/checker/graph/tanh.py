@@ -1,21 +1,22 @@
 r"""The checker's own rigorous tanh on float64 balls, for the fast rung (no libm, nothing from the prover).
 
-``tanh`` is increasing, so a ball ``[a, b]`` maps into ``[lower tanh(a), upper tanh(b)]``, and it is
-odd, so only ``T(t) = tanh(t)`` for ``t >= 0`` is bounded (:func:`tanh_bounds`):
+``tanh`` is odd, so only ``T(t) = tanh(t)`` for ``t >= 0`` is bounded (:func:`tanh_bounds`), at the
+ball's midpoint; the radius grows by ``r`` times a bound of ``tanh'`` on the ball (:func:`tanh`):
 
 - ``t < 2^-26``: ``t - t^3/3 <= T(t) <= t``, and ``t^3/3`` is below the float step under ``t``, so
   ``[nextafter(t, 0), t]``;
 - ``t >= 19.1``: ``1 - 2 e^{-2t} >= 1 - 2^-54``, so ``[1 - 2^-53, 1]``;
 - otherwise ``T = E / (E + 2)`` with ``E = expm1(2t) > 0``, increasing in ``E``: from a ball of
-  ``E``, ``[down(E_lo / up(E_lo + 2)), up(E_hi / down(E_hi + 2))]``.
+  ``E``, ``[shrink(E_lo / grow(E_lo + 2)), grow(E_hi / shrink(E_hi + 2))]`` (each a single rounding
+  with a normal result, bounded by :func:`~symcert.checker.graph.balls.grow` and ``shrink``).
 
 ``expm1(y)`` for ``y = 2t`` in ``[2^-25, 38.2]``: ``k = rint(y / ln 2)`` (``0 <= k <= 56``), ``ln 2 =
 L1 + L2`` with ``L1`` of 40 bits (so ``k L1`` is exact) and ``L2`` enclosed from Arb;
 ``r = y - k ln 2`` as a ball (the rounding error of ``y - k L1`` found exactly by TwoSum, the rest
-bounded by ``u``), ``|r| <= 3/8``. Then ``expm1(r) = r q(r)``, ``q(r) = sum_j r^j / (j+1)!``,
+bounded by ``u``), ``|r| <= 7/20`` (checked). Then ``expm1(r) = r q(r)``, ``q(r) = sum_j r^j / (j+1)!``,
 evaluated by Horner in plain float64 at the midpoint with the a-priori bound (Higham 5.1, each
 coefficient rounded once more) ``|q^(r) - q_d(r)| <= sum_j gamma_{2j+2} rho^j / (j+1)!`` for
-``|r| <= rho = 3/8``, plus ``2^-1000`` for underflow; the tail ``sum_{j>d}`` and the slope bound of
+``|r| <= rho = 7/20``, plus ``2^-1000`` for underflow; the tail ``sum_{j>d}`` and the slope bound of
 ``q_d`` on ``|r| <= rho`` (for the radius of ``r``) are exact rationals rounded up. Finally
 ``expm1(y) = 2^k (1 + r q) - 1`` for ``k >= 1`` in ball arithmetic
 (:mod:`symcert.checker.graph.balls`).
@@ -49,15 +50,15 @@ from symcert.checker.graph.balls import (
     from_fractions,
     grow,
     mul,
+    shrink,
     tame,
-    up,
 )
 from symcert.checker.mp_engine import dyadic
 
 __all__ = ["tanh", "tanh_bounds"]
 
-_DEGREE = 15  # q_d has the terms j = 0 .. d
-_RHO = Fraction(3, 8)
+_DEGREE = 13  # q_d has the terms j = 0 .. d
+_RHO = Fraction(7, 20)
 
 
 def _f_up(q: Fraction) -> float:
@@ -128,26 +129,30 @@ def _expm1(y: np.ndarray) -> Ball:
 def tanh_bounds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Floats ``lo <= tanh(t) <= hi`` for floats ``t >= 0`` (the three ranges of the module text)."""
     t = np.asarray(t, dtype=np.float64)
-    lo, hi = np.nextafter(t, 0.0), t.copy()
+    lo, hi = t.copy(), t.copy()
+    small = t < 2.0**-26
+    lo[small] = np.nextafter(t[small], 0.0)
     large = t >= 19.1
     lo[large], hi[large] = 1.0 - U, 1.0
-    middle = (t >= 2.0**-26) & ~large
+    middle = ~small & ~large
     if middle.any():
         e = _expm1(2.0 * t[middle])  # doubling is exact
-        e_lo = np.maximum(down(e.m - e.r), 0.0)
-        e_hi = up(e.m + e.r)
-        lo[middle] = down(e_lo / up(e_lo + 2.0))
-        hi[middle] = np.minimum(up(e_hi / down(e_hi + 2.0)), 1.0)
+        v = e.m - e.r
+        e_lo = np.where(v > 0, shrink(v), 0.0)  # shrink, grow: one rounding each, normal results
+        e_hi = grow(e.m + e.r)
+        lo[middle] = shrink(e_lo / grow(e_lo + 2.0))
+        hi[middle] = np.minimum(grow(e_hi / shrink(e_hi + 2.0)), 1.0)
     return lo, hi
 
 
 def tanh(x: Ball) -> Ball:
-    """``tanh`` of every ball: increasing and odd, so from the bounds at the two ends."""
-    a, b = down(x.m - x.r), up(x.m + x.r)
-    ends_lo, ends_hi = tanh_bounds(np.abs(np.concatenate([a.ravel(), b.ravel()])))
-    n = a.size
-    a_lo, a_hi = ends_lo[:n].reshape(a.shape), ends_hi[:n].reshape(a.shape)
-    b_lo, b_hi = ends_lo[n:].reshape(b.shape), ends_hi[n:].reshape(b.shape)
-    low = np.where(a >= 0, a_lo, -a_hi)
-    high = np.where(b >= 0, b_hi, -b_lo)
-    return from_ends(low, high)
+    """``tanh`` of every ball: bounds at the midpoint ``m`` (odd: from ``|m|``), widened by ``r`` times
+    a bound of ``tanh' = 1 - tanh^2`` on the ball (mean value theorem): ``tanh`` is 1-Lipschitz, so
+    ``tanh(max(0, |m| - r)) >= d = max(0, lower tanh(|m|) - r)`` and ``tanh' <= 1 - d^2`` there."""
+    low, high = tanh_bounds(np.abs(x.m))
+    negative = x.m < 0
+    at_m = from_ends(np.where(negative, -high, low), np.where(negative, -low, high))
+    d = np.maximum(down(low - x.r), 0.0)
+    square = np.where(d < 2.0**-500, 0.0, shrink(d * d))  # <= d^2
+    slope = grow(1.0 - square)  # exact when square >= 1/2 (Sterbenz), else normal
+    return tame(at_m.m, grow(at_m.r + grow(x.r * slope)))
