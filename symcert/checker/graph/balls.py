@@ -208,11 +208,12 @@ def from_fractions(values: Any) -> Ball:
     flat = array.ravel()
     mids = np.empty(flat.shape, dtype=np.float64)
     rads = np.zeros(flat.shape, dtype=np.float64)
-    seen: dict[Fraction, tuple[float, float]] = {}  # data repeat few values
+    seen: dict[tuple[int, int], tuple[float, float]] = {}  # data repeat few values
     for i, q in enumerate(flat):
-        known = seen.get(q)
+        key = q.numerator, q.denominator  # cheaper to hash than the Fraction
+        known = seen.get(key)
         if known is None:
-            known = seen[q] = _ball_of(q)
+            known = seen[key] = _ball_of(q)
         mids[i], rads[i] = known
     return tame(mids.reshape(array.shape), rads.reshape(array.shape))
 
