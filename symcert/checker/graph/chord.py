@@ -6,6 +6,11 @@ The claim ``L((A+B)/2) - (L(A) + L(B))/2 > 0`` shows non-convexity for *any* two
 exactly, encloses the three losses in Arb (:mod:`symcert.checker.graph.forward`) at the certificate's
 precision and more until the claim is decided, and requires every claimed enclosure to contain the
 recomputed one. The element is only reported.
+
+Before Arb it tries its verified float64 rung (:mod:`symcert.checker.graph.fast`), when the graph and
+loss are ones that rung evaluates: accepted when that enclosure decides and lies inside every claim,
+rejected when the barrier is surely ``<= 0`` or a claim is disjoint from it, otherwise Arb decides
+(within the budget). The budget is priced by the rung that will run first.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from typing import Any
 
 import flint
 
-from symcert.checker.graph.balls import Undecided
 from symcert.checker.graph.fast import (
     fast_loss,
     fast_seconds,
@@ -258,7 +262,7 @@ def _fast_rung(s: dict, result: GraphVerdict, notes: list[str]) -> bool:
         at_a, at_b = parameter_balls(graph, s["A"]), parameter_balls(graph, s["B"])
         at_m = midpoint_balls(graph, s["A"], s["B"], at_a, at_b)
         la, lb, lm = (fast_loss(graph, p, *data, s["kind"], s["factor"]) for p in (at_a, at_b, at_m))
-    except Undecided as error:
+    except (ArithmeticError, ValueError) as error:  # balls.Undecided among them: never a guess
         notes.append(f"the float64 rung is undecided ({error}); Arb follows")
         return False
     values = {"L(A)": la, "L(B)": lb, "L(M)": lm}
