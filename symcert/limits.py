@@ -105,3 +105,9 @@ MAX_CHECK_SECONDS = 600.0
 #: The largest layer graph (parameters) whose structural proof spot-checks in exact arithmetic; a larger
 #: one compares float64 evaluations (evidence only, as every spot check is).
 MAX_EXACT_SPOT_PARAMETERS = 5_000
+
+#: The largest layer-graph chord certificate exported to Coq: parameters x data points
+#: (``symcert.printing.coq.graph_chord``; what coqc checks within about 60 s).
+MAX_COQ_GRAPH_SIZE = 300
+#: ... and computed tensor entries (one ``let`` each) x data points.
+MAX_COQ_GRAPH_ENTRIES = 2_000
