@@ -84,6 +84,11 @@ def shape_of(values: Any) -> tuple[int, ...]:
     return tuple(shape)
 
 
+def _ints(values: Any) -> tuple[int, ...]:
+    """A JSON list of integers (plain, or the checker's reading of them as text) as a tuple of ints."""
+    return tuple(int(v) for v in values)
+
+
 def _strides(shape: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(math.prod(shape[k + 1 :]) for k in range(len(shape)))
 
@@ -155,7 +160,7 @@ class _Lowering:
         self.tensors, self.pshapes = tensors, pshapes
         self.lets: list[str] = []
         self.activations: list[str] = []
-        shape = tuple(graph["input_shape"])
+        shape = _ints(graph["input_shape"])
         self.values: dict[str, tuple[tuple[int, ...], list[str]]] = {
             graph["input_name"]: (shape, [f"x_{k}" for k in range(math.prod(shape))])
         }
@@ -200,9 +205,9 @@ class _Lowering:
         elif kind == "Flatten":
             self.values[name] = ((len(x),), x)
         elif kind == "Reshape":
-            self.values[name] = (tuple(layer["shape"]), x)
+            self.values[name] = (_ints(layer["shape"]), x)
         elif kind == "Transpose":
-            perm = tuple(layer["perm"])
+            perm = _ints(layer["perm"])
             out = tuple(shape[p] for p in perm)
             moved = []
             for index in itertools.product(*(range(n) for n in out)):
@@ -245,9 +250,9 @@ class _Lowering:
         return self.emit(i, [f"{base} {u}" for u in x])
 
     def window(self, i: int, name: str, kind: str, layer: dict, shape: tuple, x: list[str]) -> None:
-        kernel, stride = tuple(layer["kernel"]), tuple(layer["stride"])
-        pads = tuple(tuple(p) for p in layer["padding"])
-        dilation = tuple(layer.get("dilation", [1] * len(kernel))) if kind == "Conv" else (1,) * len(kernel)
+        kernel, stride = _ints(layer["kernel"]), _ints(layer["stride"])
+        pads = tuple(_ints(p) for p in layer["padding"])
+        dilation = _ints(layer.get("dilation", [1] * len(kernel))) if kind == "Conv" else (1,) * len(kernel)
         spatial = shape[1:]
         out_sp = tuple(
             (n + b + e - d * (k - 1) - 1) // s + 1
@@ -333,7 +338,7 @@ def lower_graph(record: dict) -> LoweredGraph:
     body = lowering.lets + [_final(kind, output, z, ys)]
     xs_data, ys_data = record["data"]["xs"], record["data"]["ys"]
     n = len(xs_data)
-    input_shape = tuple(graph["input_shape"])
+    input_shape = _ints(graph["input_shape"])
     calls = []
     for x, y in zip(xs_data, ys_data):
         args = [coq_real(v) for v in entries(x, input_shape)] + [coq_real(v) for v in entries(y, (m,))]
