@@ -72,7 +72,10 @@ def test_the_lowering_writes_every_entry(proved) -> None:
     assert len(lowered.fields) == 8 + 2 + 2 + 1  # conv weight and bias, dense weight and bias
     # conv output (2 channels x 2 x 2), tanh of each, 2 pooled, 1 dense: 19 lets per point
     assert len(lowered.body) - 1 == 8 + 8 + 2 + 1
-    assert "let t1_0 := (w_conv_bias_0 p) + (w_conv_weight_0_0_0_0 p) * x_0 + (w_conv_weight_0_0_0_1 p) * x_1" in text
+    assert (
+        "let t1_0 := (w_conv_bias_0 p) + (w_conv_weight_0_0_0_0 p) * x_0 + (w_conv_weight_0_0_0_1 p) * x_1"
+        in text
+    )
     assert "let t3_0 := (t2_0 + t2_1 + t2_2 + t2_3) / 4 in" in text
     assert "Definition L (p : params) : R := 1/2 * (point_loss p 0 1 0 1 0 (-1) 0 1 1 (1/4)" in text
     assert "Theorem loss_not_convex : ~ convex L." in text

@@ -45,7 +45,9 @@ def check_graph_coq_binding(
         got = _outline(sentences(text))
     except CoqError as error:  # pragma: no cover - screen_source reads the same sentences first
         return CoqBinding(False, [f"REJECT: {error}"])
-    refused = _compare(expected, got) or [p for item in got if item.script for p in screen_script(item.script)]
+    refused = _compare(expected, got) or [
+        p for item in got if item.script for p in screen_script(item.script)
+    ]
     if refused:
         return CoqBinding(False, [f"REJECT: {p}" for p in refused])
     result = check_coq(text, theorem=THEOREM, assumptions=assumptions, statement=statement)
@@ -55,7 +57,7 @@ def check_graph_coq_binding(
     return CoqBinding(
         True,
         [
-            f"the statement ({scripts} proof scripts aside) is the one regenerated from the graph certificate",
+            f"the statement ({scripts} proof scripts aside) is the one regenerated from the certificate",
             f"the kernel checked that {THEOREM} has the type ~ convex L, over definitions regenerated from "
             "the certificate alone",
             f"coqc accepted it in {result.seconds:.1f} s; it rests on {len(result.axioms)} standard axiom(s)",

@@ -22,7 +22,7 @@ __all__ = ["refuse_graph_coq", "write_graph_coq"]
 
 
 def refuse_graph_coq(args: argparse.Namespace, loss: GraphLoss) -> None:
-    """Before any work: ``--check-coq`` without ``--coq``, a kind other than chord, or a graph past the limit."""
+    """Before any work: refuse ``--check-coq`` alone, a kind other than chord, a graph past the limit."""
     if getattr(args, "check_coq", False) and not args.coq:
         raise SpecificationError("--check-coq needs --coq OUT.v (the Coq file is written first)")
     if not args.coq:
@@ -43,7 +43,7 @@ def refuse_graph_coq(args: argparse.Namespace, loss: GraphLoss) -> None:
 
 
 def write_graph_coq(certificate: GraphCertificate, path: str, check: bool) -> bool:
-    """Write the Coq proof of a proved graph chord certificate; with ``check`` run coqc. False when rejected."""
+    """Write the Coq proof of a proved graph chord certificate (``check``: run coqc); False if rejected."""
     if not certificate.proved:
         raise SpecificationError(
             f"--coq exports a proved certificate, and this one is {certificate.status}; no Coq file written"

@@ -118,9 +118,7 @@ class LoweredGraph:
         """``Definition point_loss (p : params) (x_0 ... y_0 ... : R) : R := let ... in ...``."""
         xs = " ".join(f"x_{k}" for k in range(self.input_size))
         ys = " ".join(f"y_{k}" for k in range(self.n_outputs))
-        return (
-            f"Definition point_loss (p : params) ({xs} {ys} : R) : R :=\n  " + "\n  ".join(self.body) + "."
-        )
+        return f"Definition point_loss (p : params) ({xs} {ys} : R) : R :=\n  " + "\n  ".join(self.body) + "."
 
     def loss_definition(self) -> str:
         """The activations used, ``point_loss`` and ``L``."""
@@ -200,7 +198,7 @@ class _Lowering:
             self.window(i, name, kind, layer, shape, x)
         elif kind == "GlobalAveragePool":
             c, n = shape[0], math.prod(shape[1:])
-            exprs = [f"({_sum(x[k * n:(k + 1) * n])}) / {n}" for k in range(c)]
+            exprs = [f"({_sum(x[k * n : (k + 1) * n])}) / {n}" for k in range(c)]
             self.values[name] = ((c,) + (1,) * (len(shape) - 1), self.emit(i, exprs))
         elif kind == "Flatten":
             self.values[name] = ((len(x),), x)
@@ -267,7 +265,9 @@ class _Lowering:
             for pos in itertools.product(*(range(n) for n in out_sp)):
                 terms, count = [], 0
                 for off in itertools.product(*(range(k) for k in kernel)):
-                    at = tuple(p * s + q * d - b for p, s, q, d, (b, _) in zip(pos, stride, off, dilation, pads))
+                    at = tuple(
+                        p * s + q * d - b for p, s, q, d, (b, _) in zip(pos, stride, off, dilation, pads)
+                    )
                     inside = all(0 <= a < n for a, n in zip(at, spatial))
                     count += inside
                     if not inside:
@@ -316,7 +316,9 @@ def lower_graph(record: dict) -> LoweredGraph:
     graph, loss = record["network"]["graph"], record["loss"]
     kind = loss["kind"]
     if kind not in _LOSSES:
-        raise SpecificationError(f"the Coq export of a layer graph supports mse, sse and cross_entropy, got {kind}")
+        raise SpecificationError(
+            f"the Coq export of a layer graph supports mse, sse and cross_entropy, got {kind}"
+        )
     if Fraction(str(loss.get("weight_decay", "0"))) != 0:
         raise SpecificationError("the Coq export of a layer graph needs weight_decay 0")
     fields, tensors, pshapes = _field_names(record["points"]["A"])
@@ -335,7 +337,7 @@ def lower_graph(record: dict) -> LoweredGraph:
     _, z = lowering.values[logits_name]
     m = len(z)
     ys = [f"y_{k}" for k in range(m)]
-    body = lowering.lets + [_final(kind, output, z, ys)]
+    body = [*lowering.lets, _final(kind, output, z, ys)]
     xs_data, ys_data = record["data"]["xs"], record["data"]["ys"]
     n = len(xs_data)
     input_shape = _ints(graph["input_shape"])
