@@ -32,6 +32,11 @@ def refuse_graph_coq(args: argparse.Namespace, loss: GraphLoss) -> None:
             f"--coq with an ONNX model exports chord certificates only, got --kind {args.kind}; "
             "drop --coq or use --kind chord"
         )
+    if loss.kind not in ("mse", "sse", "cross_entropy"):
+        raise SpecificationError(
+            f"--coq with an ONNX model exports mse, sse and cross_entropy losses, got --loss {loss.kind}; "
+            "drop --coq"
+        )
     n_parameters = loss.graph.n_parameters
     size = n_parameters * loss.n_points
     if size > MAX_COQ_GRAPH_SIZE:
