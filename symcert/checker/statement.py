@@ -208,7 +208,8 @@ class Statement:
         xs_raw = field(data, "xs", list, "data")
         if not 1 <= len(xs_raw) <= MAX_POINTS:
             raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} points")
-        self.xs = [rational_list(x, self.net.widths[0], f"data.xs[{i}]") for i, x in enumerate(xs_raw)]
+        seen: dict = {}  # data repeat few values
+        self.xs = [rational_list(x, self.net.widths[0], f"data.xs[{i}]", seen) for i, x in enumerate(xs_raw)]
         self.teacher = self.teacher_net = self.ys = None
         if "teacher" in data:
             teacher = field(data, "teacher", dict, "data")
@@ -224,7 +225,9 @@ class Statement:
             ys_raw = field(data, "ys", list, "data")
             if len(ys_raw) != len(self.xs):
                 raise CertificateFormatError("data.ys must have one target per input")
-            self.ys = [rational_list(y, self.net.widths[-1], f"data.ys[{i}]") for i, y in enumerate(ys_raw)]
+            self.ys = [
+                rational_list(y, self.net.widths[-1], f"data.ys[{i}]", seen) for i, y in enumerate(ys_raw)
+            ]
 
     def _read_parameters(self, parameters: dict) -> None:
         names = self.spec.parameters
