@@ -22,13 +22,32 @@ before its batched jets); 784-128-10 10.6 s (84x), checker 14.7 s (1.4x).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from fractions import Fraction
 
-import numpy as np
 
-from symcert import MLP, Dataset, Loss, align, certify_barrier, check
-from symcert.numeric.floats import FloatLoss
+def _blas_threads(argv: list[str]) -> str | None:
+    """``--blas-threads N`` from the command line, applied before numpy loads its BLAS: OpenBLAS limited
+    afterwards (threadpoolctl) keeps its idle threads, which cost up to 0.1 s of CPU per small product."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--blas-threads=") else None
+        if arg == "--blas-threads" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value is not None:
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[name] = value
+            return value
+    return None
+
+
+_blas_threads(sys.argv)
+
+import numpy as np  # noqa: E402  (after the BLAS threads are set)
+
+from symcert import MLP, Dataset, Loss, align, certify_barrier, check  # noqa: E402
+from symcert.numeric.floats import FloatLoss  # noqa: E402
 
 
 def digits_pair() -> tuple[Loss, object, object, str]:
@@ -158,7 +177,7 @@ def bench(
                 f"          checker: accepted={verdict.accepted} in {spent:.1f} s = "
                 f"{spent / certified:.2f}x the prover (its estimate {verdict.estimate:.0f} s)"
             )
-    print(f"  total: {total:.1f} s")
+    print(f"  total: {total:.1f} s, load average {os.getloadavg()[0]:.2f}")
     return total
 
 
@@ -167,7 +186,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 784-128-10 pair")
     parser.add_argument("--check", action="store_true", help="also time the checker on each certificate")
     parser.add_argument("--repeats", type=int, default=1, help="timed certified runs after a warm-up (1)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        help="BLAS threads on both sides, set before numpy loads (1 on a shared machine)",
+    )
     args = parser.parse_args()
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"BLAS threads {threads}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     loss, A, B, how = digits_pair()
     total = bench(
         "64-32-10 on the 1,797 digits, tol 1e-3",

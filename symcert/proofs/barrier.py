@@ -28,6 +28,7 @@ True
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -257,7 +258,7 @@ def _certify(
         mids = [t for ends in cuts for t in ends[1:-1]]
         bounds.jets(mids)
         lo, witness = max([(lo, witness)] + [(bounds.lower(m), m) for m in mids])
-        children = [(a, b) for ends in cuts for a, b in zip(ends, ends[1:])]
+        children = [(a, b) for ends in cuts for a, b in itertools.pairwise(ends)]
         for p in bounds.pieces(children):
             heapq.heappush(heap, _entry(p))
     hi = max(-c for c, *_ in heap)

@@ -109,8 +109,10 @@ class SegmentPath:
             z0 = _hull(left, right)
             z = (z0, self._along if order else None, None)
             halves = [(t1 - t0) / 2 for t0, t1 in intervals]
-            S = _hull(bk.array(Exact.of([-h for h in halves], (len(halves), 1, 1))),
-                      bk.array(Exact.of(halves, (len(halves), 1, 1))))
+            S = _hull(
+                bk.array(Exact.of([-h for h in halves], (len(halves), 1, 1))),
+                bk.array(Exact.of(halves, (len(halves), 1, 1))),
+            )
             centres = [combine(*self._tail, (t0 + t1) / 2) for t0, t1 in intervals]
             step = weights_of(bk, self._step_tail)
             params = [
