@@ -14,9 +14,9 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run): digits 17.4 s and
-15.5 s certified (130x and 51x the grid), checker 37.1 s and 34.9 s (2.1x and 2.3x; 51.9 s and 60.5 s
-before its batched jets); 784-128-10 10.6 s (84x), checker 14.7 s (1.4x).
+repeats. Measured on the shared 2-core machine (README, "Benchmarks", ``--blas-threads 1 --repeats 3
+--check``, load average 8 to 15): digits 1.93 s and 1.37 s certified (35x and 24x the grid; 30x and 30x
+before the first layer was kept along the path), 784-128-10 0.34 s (3.5x; 12x before).
 """
 
 from __future__ import annotations
