@@ -31,7 +31,7 @@ import numpy as np
 from symcert.limits import PACK_MIN_ENTRIES
 from symcert.symbolic.exact import format_rational
 
-__all__ = ["pack", "packable", "point_record", "rows_record"]
+__all__ = ["pack", "packable", "point_record", "rows_record", "unpack", "point_arrays"]
 
 _DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "int64")
 
@@ -93,3 +93,48 @@ def point_record(point: Any, packed: bool | None) -> dict[str, Any]:
         if b is not None:
             out[f"b{l}"] = pack(b.num, b.den) if packable(b.num, packed) else _strings(b.num, b.den)
     return out
+
+
+def unpack(record: dict[str, Any]) -> tuple[np.ndarray, int]:
+    """``(num, den)`` of a packed record (read strictly by the checker's ``Statement`` first)."""
+    raw = base64.b64decode(record["base64"], validate=True)
+    shape = tuple(int(n) for n in record["shape"])
+    num = np.frombuffer(raw, dtype=np.dtype(record["dtype"]).newbyteorder("<")).reshape(shape)
+    return num.astype(np.int64), int(record["denominator"])
+
+
+def point_arrays(mlp: Any, record: dict[str, Any]) -> Any:
+    """The point of a certificate's ``{"W1": ..., "b1": ...}``: an ArrayPoint where an array is packed."""
+    from symcert.symbolic.array_point import ArrayPoint, IntegerArray
+
+    if not any(isinstance(v, dict) for v in record.values()):
+        return mlp.point(**record)
+    layers = []
+    for l in range(1, mlp.depth + 1):
+        pair: list[IntegerArray | None] = []
+        for key in (f"W{l}", f"b{l}"):
+            value = record.get(key)
+            if value is None:
+                pair.append(None)
+            elif isinstance(value, dict):
+                pair.append(IntegerArray(*unpack(value)))
+            else:  # a small list of exact strings beside packed arrays
+                pair.append(_listed(value, key))
+        assert pair[0] is not None  # every layer has weights (the checker's Statement read them)
+        layers.append((pair[0], pair[1]))
+    return ArrayPoint.from_layers(mlp, layers)
+
+
+def _listed(value: Any, name: str) -> Any:
+    """Nested lists of exact numbers as an IntegerArray over their least common denominator."""
+    import math
+
+    from symcert.symbolic.array_point import IntegerArray
+    from symcert.symbolic.exact import to_rational
+
+    shape = np.shape(value)
+    rationals = [to_rational(v, name) for v in np.array(value, dtype=object).ravel()]
+    den = math.lcm(*(int(r.q) for r in rationals)) if rationals else 1
+    num = np.empty(len(rationals), dtype=object)
+    num[:] = [int(r.p) * (den // int(r.q)) for r in rationals]
+    return IntegerArray(num.reshape(shape), den)

@@ -65,9 +65,9 @@ class Exact:
 
     def as_fractions(self) -> list:
         """The values as nested lists of ``Fraction`` (for tests and small displays)."""
-        out = np.empty(self.num.shape, dtype=object)
-        out[...] = [Fraction(int(n), self.den) for n in self.num.ravel()] if self.num.size else []
-        return out.tolist()
+        out = np.empty(self.num.size, dtype=object)
+        out[:] = [Fraction(int(n), self.den) for n in self.num.ravel()]
+        return out.reshape(self.num.shape).tolist()
 
     @cached_property
     def memo(self) -> dict:
