@@ -96,7 +96,11 @@ def check(
         return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
-    if estimate > budget:
+    quick = arithmetic == "arb" and statement.kind in f64_engine.KINDS and f64_engine.supported(statement)
+    if estimate > budget and quick and f64_engine.estimate_seconds(statement) <= budget:
+        # the verified float64 rung alone fits the budget: tried alone; the Arb ladder would not fit
+        precisions, estimate = (), f64_engine.estimate_seconds(statement)
+    elif estimate > budget:
         action = element_cost(statement, budget)
         if action.seconds > budget / 2:
             raise CertificateBudgetError(
@@ -166,6 +170,11 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         ):
             break
     if not result.enclosures:
+        if not precisions and not failure:
+            failure = (
+                "the verified float64 rung did not decide it within the claimed enclosures, and the Arb "
+                "ladder is estimated beyond the budget; raise the budget"
+            )
         result.reasons = [*notes, f"REJECT: {failure}"]
         return result
     lower, upper = result.enclosures[quantity]

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["up", "tanh_bounds", "losses", "chunk_kernel", "exact_floats", "compute", "supported"]
-__all__ += ["Evaluation", "Declined", "KINDS", "DPS"]
+__all__ += ["Evaluation", "Declined", "KINDS", "DPS", "estimate_seconds"]
 
 #: The kinds whose quantities are losses at exact points only, and the digits recorded for this rung.
 KINDS, DPS = ("chord", "orbit"), 15
@@ -133,19 +133,63 @@ def tanh_bounds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # -- a forward pass ----------------------------------------------------------------------------------
 
 
-def exact_floats(rows: list) -> np.ndarray | None:
-    """Exact rationals (a matrix or vector of ``Fraction``) as floats, or None if one is not a float."""
-    flat: list = []
+def exact_floats(rows: list) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Exact rationals (a matrix or vector of ``Fraction``) as ``(floats, ints, k)``, both ``ints / 2^k``.
+
+    None if the denominators are not powers of two or a scaled numerator reaches 2^53.
+    """
     nested = bool(rows) and isinstance(rows[0], list)
-    for row in rows if nested else [rows]:
-        flat.extend(row)
-    out = np.empty(len(flat))
-    for i, v in enumerate(flat):
-        q = v.denominator
-        if q & (q - 1) or abs(v.numerator) >= 2**53 or q > 2**1000:
-            return None
-        out[i] = v.numerator / q  # exact: a 53-bit integer over a power of two, in the normal range
-    return out.reshape(len(rows), -1) if nested else out
+    flat = [v for row in rows for v in row] if nested else list(rows)
+    dens = [v.denominator for v in flat]
+    if any(d & (d - 1) for d in dens):  # every denominator a power of two, so each divides the largest
+        return None
+    top = max(dens, default=1)
+    if top > 2**1000:
+        return None
+    try:
+        ints = np.array([v.numerator * (top // d) for v, d in zip(flat, dens)], dtype=np.int64)
+    except OverflowError:
+        return None
+    if ints.size and int(np.abs(ints).max()) >= 2**53:
+        return None
+    k = top.bit_length() - 1
+    floats = ints.astype(np.float64) * 2.0**-k  # exact: 53-bit integers, scaled within the normal range
+    shape = (len(rows), -1) if nested else (-1,)
+    return floats.reshape(shape), ints.reshape(shape), k
+
+
+def _first(
+    X: np.ndarray, den: int, ints: np.ndarray, k: int, b: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``X W^T / (den 2^k) + b`` for integer data ``X`` and weights ``ints / 2^k``, the products exact.
+
+    The weights are cut into limbs of ``s`` bits so that every partial sum of ``X limb^T`` is an integer
+    below 2^52 (exact in any order); the limbs' products are added (``L`` roundings) and scaled once.
+    None when the data are too large for a limb of one bit.
+    """
+    n = X.shape[1]
+    xbits = int(np.abs(X).max()).bit_length() if X.size else 0
+    s = 52 - xbits - n.bit_length()
+    if s < 1:
+        return None
+    sign, rest = np.sign(ints), np.abs(ints)
+    terms, bounds, shift = [], [], 0
+    while True:
+        limb = (sign * (rest & ((1 << s) - 1))).astype(np.float64)
+        product = X @ limb.T  # exact: integers below 2^52
+        terms.append(product * 2.0**shift)  # exact: a power of two
+        bounds.append(np.abs(product) * 2.0**shift)
+        rest, shift = rest >> s, shift + s
+        if not rest.any():
+            break
+    total, size = sum(terms), sum(bounds)  # len(terms) - 1 roundings: below L u size
+    scale = 2.0**-k
+    c = total * scale / float(den)  # * 2^-k exact (normal range), / den correctly rounded
+    rad = up(size * (len(terms) * 2.0**-52) * scale / float(den) * (1 + 2.0**-50) + np.abs(c) * 2.0**-51)
+    if b is not None:
+        c = c + b
+        rad = up(rad + np.abs(c) * 2.0**-52)
+    return c, rad
 
 
 def _affine(
@@ -154,7 +198,7 @@ def _affine(
     """``(m + [-r, r]) W^T / den + b`` as midpoint and radius (``den`` an integer below 2^53)."""
     n = W.shape[1]
     c = m @ W.T
-    gamma = (n + 2) * 2.0**-52  # > gamma_n = n u / (1 - n u)
+    gamma = (n + 1) * _U / (1 - (n + 1) * _U)  # >= gamma_n = n u / (1 - n u), its own rounding included
     spread = gamma * np.abs(m) if r is None else r + gamma * np.abs(m)
     # the product of the radii is inflated for its own rounding (< gamma_n) and both products' underflow
     rad = up(up(spread @ np.abs(W).T) * (1 + (n + 8) * 2.0**-50) + 4 * (n + 1) * _ETA)
@@ -178,12 +222,17 @@ def _hidden(name: str, m: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def outputs(net: Any, layers: list, X: np.ndarray, den: int) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoints and radii of the output pre-activations (points x outputs) at float layers ``(W, b)``."""
+    """Midpoints and radii of the output pre-activations (points x outputs) at float layers.
+
+    ``layers`` holds ``(W, b, ints, k)``: the weights and biases as exact floats, and the weights as
+    ``ints / 2^k`` (the first layer's products are then exact, :func:`_first`).
+    """
     m, r = X, None
     depth = len(layers)
     with np.errstate(all="ignore"):  # an overflow becomes inf or NaN, refused below
-        for l, (W, b) in enumerate(layers, start=1):
-            m, r = _affine(m, r, W, b, den if l == 1 else 1)
+        for l, (W, b, ints, k) in enumerate(layers, start=1):
+            exact = _first(X, den, ints, k, b) if l == 1 else None
+            m, r = exact if exact is not None else _affine(m, r, W, b, den if l == 1 else 1)
             if not (np.all(np.isfinite(m)) and np.all(np.isfinite(r))):
                 raise ArithmeticError("a float64 enclosure overflowed")
             if l < depth:
@@ -265,12 +314,27 @@ def losses(s: Any, points: list) -> list | None:
             bf = None if b is None else exact_floats(b)
             if Wf is None or (b is not None and bf is None):
                 return None
-            layers.append((Wf, bf))
+            layers.append((Wf[0], None if bf is None else bf[0], Wf[1], Wf[2]))
         floats.append(layers)
     sums = chunks.losses(s, floats, chunk_kernel)
     if s.decay:
         return [finish_loss(s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]
     return [t * loss_scale(s) for t in sums]
+
+
+def estimate_seconds(s: Any) -> float:
+    """An upper bound of this rung's time on the reference machine (2 cores, shared), for the budget.
+
+    Per loss (the kind's value passes): two float64 products a layer at 2e9 multiply-adds a second
+    (10 times below a loaded BLAS), 0.1 us an activation's two ends, 20 us an output's Arb loss term;
+    plus reading the points (6 us a number) and the tanh table (5 s).
+    """
+    widths = s.net.widths
+    points = len(s.xs)
+    macs = sum(widths[l] * widths[l - 1] for l in range(1, len(widths))) * points
+    passes = s.spec.cost(s)[0]
+    per_pass = 2 * macs * 5e-10 + sum(widths[1:-1]) * points * 1e-7 + points * widths[-1] * 2e-5
+    return 5.0 + passes * per_pass + 6e-6 * 3 * s.net.n_parameters
 
 
 class Declined(Exception):
