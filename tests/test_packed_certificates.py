@@ -58,7 +58,8 @@ def _repack(record: dict, values: np.ndarray) -> None:
 
 def _unpacked(record: dict) -> np.ndarray:
     raw = base64.b64decode(record["base64"])
-    return np.frombuffer(raw, dtype=np.dtype(record["dtype"]).newbyteorder("<")).reshape([int(n) for n in record["shape"]])
+    shape = [int(n) for n in record["shape"]]
+    return np.frombuffer(raw, dtype=np.dtype(record["dtype"]).newbyteorder("<")).reshape(shape)
 
 
 def test_exact_integers_are_the_floats_exactly():
@@ -106,7 +107,7 @@ def test_elements_act_on_the_arrays_as_on_sympy_values(element, activation):
 
 
 def test_the_array_path_gives_the_same_enclosures_as_the_sympy_path(certificate):
-    loss, A = _problem()
+    loss, _ = _problem()
     S = loss.mlp.point(**{k: v.tolist() for k, v in _arrays().items()})
     via_sympy = certify_nonconvexity(loss, S, element=swap(1, 0, 1), kind="chord")
     assert via_sympy.status == certificate.status

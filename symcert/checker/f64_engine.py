@@ -237,6 +237,7 @@ def outputs(net: Any, layers: list, X: np.ndarray, den: int) -> tuple[np.ndarray
                 raise ArithmeticError("a float64 enclosure overflowed")
             if l < depth:
                 m, r = _hidden(net.activation, m, r)
+    assert r is not None  # every layer sets a radius
     return m, r
 
 

@@ -158,7 +158,7 @@ class ArrayPoint(Point):
         return cls(mlp, tuple(layers))
 
     @cached_property
-    def values(self) -> tuple[sympy.Rational, ...]:  # type: ignore[override]
+    def values(self) -> tuple[sympy.Rational, ...]:
         """The exact values in the order of ``mlp.symbols`` (SymPy; built on first use)."""
         out: list[sympy.Rational] = []
         for W, b in self.integer_layers:
@@ -207,7 +207,7 @@ def act_on_arrays(element: Any, point: ArrayPoint) -> ArrayPoint | None:
     from symcert.symbolic.permutations import Permutation, Product
 
     element.check(point.mlp)
-    layers = [list(pair) for pair in point.integer_layers]
+    layers: list[list[Any]] = [list(pair) for pair in point.integer_layers]
     factors = element.factors if isinstance(element, Product) else (element,)
     for g in factors:
         if isinstance(g, (Swap, Permutation)):

@@ -101,7 +101,7 @@ class IntegerDataset(Dataset):
         return int(self._Y.shape[1])
 
     def integer_arrays(self) -> tuple[np.ndarray, int, np.ndarray, int]:
-        """``(X, x_den, Y, y_den)``: the whole integer matrices in their own dtype (read-only; uint8 stays uint8)."""
+        """``(X, x_den, Y, y_den)``: the whole integer matrices in their own dtype (read-only, uint8 kept)."""
         return self._X, self._dens[0], self._Y, self._dens[1]
 
     def integer_rows(self, start: int, stop: int) -> tuple[np.ndarray, int, np.ndarray, int]:

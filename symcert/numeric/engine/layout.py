@@ -152,16 +152,14 @@ def point_layout(point: Any) -> PointLayout:
 def _from_integers(layers: Sequence[tuple[Any, Any]]) -> PointLayout:
     """The layout of exact integer arrays (``num``, ``den``: int64 or Python ints), their int64 form kept."""
 
-    def exact(a: Any) -> Exact | None:
-        if a is None:
-            return None
+    def exact(a: Any) -> Exact:
         if a.num.dtype == object:
             return Exact(a.num, a.den)
         out = Exact(a.num.astype(object), a.den)
         out.memo["int64"] = a.num
         return out
 
-    return PointLayout(tuple(LayerLayout(exact(W), exact(b)) for W, b in layers))
+    return PointLayout(tuple(LayerLayout(exact(W), None if b is None else exact(b)) for W, b in layers))
 
 
 def remember_point_layout(point: Any, layout: PointLayout) -> None:
