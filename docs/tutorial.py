@@ -17,7 +17,7 @@
 # This notebook follows symcert's handouts in order: the swap of two hidden units, the proof that it is
 # a symmetry, the chord certificate, the curvature along the segment, the orbit argument, a sign flip,
 # a ReLU rescaling, convex regression as the contrast, the certified barrier, a certified path around it,
-# certified eigenvalues at a saddle, and finally a network trained on the bundled digits.
+# certified eigenvalues at a saddle, a network trained on the bundled digits, and the channels of a CNN.
 # Every inequality below is decided by interval arithmetic from exact rational inputs; the
 # curves in the plots are float64 pictures, the error bars and bands are the certified numbers.
 #
@@ -27,6 +27,7 @@
 # %matplotlib inline
 from fractions import Fraction
 
+import numpy as np
 from IPython.display import Markdown, display
 
 import symcert
@@ -46,9 +47,15 @@ from symcert import (
     rescale,
 )
 from symcert.handouts.self_check import check_answer, key_exercise
+from symcert.models.cnn import cnn_graph, digit_images
 from symcert.models.digits import digits_example
+from symcert.numeric.graph import GraphLoss
 from symcert.numeric.rounding import outward_interval
+from symcert.proofs.graph_chord import certify_graph_chord
+from symcert.proofs.graph_invariance import prove_graph_invariance
 from symcert.proofs.moves import simsek_contrast
+from symcert.symbolic.graph import Permute, derive_symmetries
+from symcert.symbolic.graph.spec import random_parameters
 from symcert.symbolic.saddle_example import saddle_example
 
 # %% [markdown]
@@ -213,7 +220,33 @@ print("status:", trained.status, "| independent checker:", check(trained.to_dict
 symcert.plot(trained)
 
 # %% [markdown]
-# ## 13. Exercises, checked here
+# ## 13. A convolutional network: channels are hidden units
+#
+# The same argument holds for a CNN: the output channels of a convolution play the role of hidden
+# units. symcert derives the groups from the layers' facts (union-find over tensor axes, as Git
+# Re-Basin's permutation specs): permuting conv1's output channels must permute the batch norm's four
+# parameters and conv2's input channels with them. tanh being odd and the batch norm affine, each
+# channel can also be sign-flipped. The invariance is proved by composing one equivariance rule per
+# layer, for every input and every parameter value; the chord certificate is then decided on rigorous
+# enclosures, here for seeded weights (untrained) on the first 40 digits as 8x8 images.
+
+# %%
+graph = cnn_graph((3, 4), "tanh")
+spec = derive_symmetries(graph)
+print("\n".join(spec.summary().splitlines()[1:4]))
+g_cnn = Permute("P_conv1", (1, 0, 2))  # swap conv1's channels 0 and 1
+proof_cnn = prove_graph_invariance(spec, g_cnn, spot=False)
+print("\n".join(line for line in proof_cnn.summary().splitlines() if "commutes" in line or "Verdict" in line))
+
+# %%
+images, labels = digit_images(40)
+cnn_loss = GraphLoss(graph, images, np.eye(10, dtype=int)[labels], "cross_entropy")
+cnn_chord = certify_graph_chord(cnn_loss, random_parameters(graph, seed=3), g_cnn)
+print("\n".join(line for line in cnn_chord.summary().splitlines() if line.endswith("]")))
+print("CNN chord:", cnn_chord.status, "| independent checker:", check(cnn_chord.to_dict()).accepted)
+
+# %% [markdown]
+# ## 14. Exercises, checked here
 #
 # Write each answer into its variable and run the cell below it. The check uses the grading rules
 # of `symcert grade`: an exact answer must be exactly right, a decimal must lie within the stated

@@ -15,7 +15,8 @@ The renderers live in :mod:`symcert.printing` and register themselves there
 (``@latex.register``), so importing ``symcert.printing`` (or touching any prover name of the
 ``symcert`` top level, which imports it) is what fills these in. :class:`Displayed` is the one
 mixin the results inherit: ``to_latex()``, ``summary()``, ``to_coq()``, ``claim_latex()`` and
-Jupyter's ``_repr_latex_()`` and ``_repr_markdown_()`` call the functions above.
+Jupyter's ``_repr_latex_()`` and ``_repr_markdown_()`` call the functions above, loading
+``symcert.printing`` first when nothing has (:func:`load_printers`).
 
 >>> from symcert import MLP, swap, prove_invariance
 >>> proof = prove_invariance(MLP((1, 2, 1), "tanh"), swap(1, 0, 1))
@@ -30,13 +31,24 @@ pass one of those
 
 from __future__ import annotations
 
+import importlib
 import sys
 from functools import singledispatch
 from typing import Any
 
 from symcert.errors import SpecificationError, SymcertError
 
-__all__ = ["Displayed", "claim_latex", "coq", "latex", "notebook", "printers_loaded", "repr_latex", "text"]
+__all__ = [
+    "Displayed",
+    "claim_latex",
+    "coq",
+    "latex",
+    "load_printers",
+    "notebook",
+    "printers_loaded",
+    "repr_latex",
+    "text",
+]
 
 #: The package whose import registers every renderer.
 PRINTERS = "symcert.printing"
@@ -122,22 +134,40 @@ class Displayed:
 
     def to_latex(self, *args: Any, **options: Any) -> str:
         """The LaTeX fragment of :func:`symcert.latex` (a certificate takes ``digits`` and its options)."""
+        load_printers()
         return latex(self, *args, **options)
 
     def summary(self, **options: Any) -> str:
         """A readable account for the terminal (:func:`symcert.text`; a certificate takes ``exact``)."""
+        load_printers()
         return text(self, **options)
 
     def to_coq(self) -> str:
         """The Coq file of :func:`symcert.coq`, for certificates (check it with ``build.coq.check_coq``)."""
+        load_printers()
         return coq(self)
 
     def claim_latex(self) -> str:
         """The claim in LaTeX math."""
+        load_printers()
         return claim_latex(self)
 
     def _repr_latex_(self) -> str | None:
+        load_printers()
         return repr_latex(self)
 
     def _repr_markdown_(self) -> str:
+        load_printers()
         return notebook(self)
+
+
+def load_printers() -> None:
+    """Import :mod:`symcert.printing` (which registers every renderer) if nothing has yet.
+
+    A result's own methods (``summary()``, ``to_latex()``, ...) call this, so a result built from the
+    submodules alone prints without the caller importing the printers; only the bare generic functions
+    above still ask for the import. The import happens at call time, never when this module loads, so
+    the layers keep their order.
+    """
+    if not printers_loaded():
+        importlib.import_module(PRINTERS)

@@ -183,6 +183,14 @@ BAD: list[list[str]] = [
     ["saddle", "--loss", "bogus"],
     *_inputs(["saddle"], "--data"),
     *_inputs(["saddle", "--data", "{saddle_data}"], "--point"),
+    *_inputs(["saddle", "--data", "{model_data}", "--activation", "tanh"], "--model"),
+    *_inputs(["saddle", "--model", "{model}", "--activation", "tanh"], "--data"),
+    ["saddle", "--model", "{pickle}", "--data", "{model_data}", "--activation", "tanh"],
+    ["saddle", "--model", "{model}", "--data", "{model_data}"],  # the file does not name its activation
+    ["saddle", "--model", "{model_tanh}", "--data", "{model_data}", "--activation", "relu"],
+    ["saddle", "--digits", "0"],
+    ["saddle", "--newton-steps", "0"],
+    ["saddle", "--framework", "sklearn"],
     # grade
     *_inputs(["grade"], None, ["{answers}"]),
     *_inputs(["grade", "{key}"], None),

@@ -97,9 +97,12 @@ def test_tampered_certificates_are_rejected():
     result = check(_json(bad))
     assert not result.accepted and any("does not contain" in r for r in result.reasons)
     bad = json.loads(json.dumps(record))
-    bad["kind"] = "curvature"
+    bad["kind"] = "orbit"  # curvature and hessian are checked on graphs (tests/test_graph_curvature.py)
     result = check(_json(bad))
     assert not result.accepted and "cannot be checked yet" in result.reasons[0]
+    bad["kind"] = "curvature"  # a chord's claim under another kind's name
+    with pytest.raises(CertificateFormatError, match="claims phi''"):
+        check(_json(bad))
     bad = json.loads(json.dumps(record))
     bad["points"]["A"]["conv.weight"] = bad["points"]["A"]["conv.weight"][:2]
     with pytest.raises(CertificateFormatError, match="must have shape"):

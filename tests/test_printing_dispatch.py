@@ -139,11 +139,13 @@ def test_a_new_type_registers_its_printer_from_above():
     assert Note().to_latex() == r"\emph{note}"
 
 
-def test_without_the_printers_a_result_says_how_to_load_them():
-    """A result built from the submodules alone (no symcert.printing yet) says what to import."""
+def test_without_the_printers_a_result_loads_them_and_the_bare_function_says_how():
+    """A result built from the submodules alone (no symcert.printing yet) prints through its own
+    methods, which load the printers; before that, the bare generic function says what to import."""
     code = "\n".join(
         [
             "import sys",
+            "from symcert.display import latex",
             "from symcert.errors import SymcertError",
             "from symcert.proofs.invariance import prove_invariance",
             "from symcert.symbolic.group import swap",
@@ -151,14 +153,13 @@ def test_without_the_printers_a_result_says_how_to_load_them():
             "proof = prove_invariance(MLP((1, 2, 1), 'tanh'), swap(1, 0, 1))",
             "assert 'symcert.printing' not in sys.modules",
             "try:",
-            "    proof.to_latex()",
+            "    latex(proof)",
             "except SymcertError as error:",
             "    print(error)",
-            "import symcert.printing",
-            "print(proof.to_latex().startswith(r'\\begin{theorem}'))",
+            "print(proof.to_latex().startswith(r'\\begin{theorem}'), 'symcert.printing' in sys.modules)",
         ]
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     message, loaded = out.strip().splitlines()
     assert "has no printers yet" in message and "import symcert.printing" in message, message
-    assert loaded == "True"
+    assert loaded == "True True"

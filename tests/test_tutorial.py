@@ -123,6 +123,8 @@ def test_notebook_runs_clean(executed):
     assert "non-convexity certificate: refuted" in text
     assert "sup L = L(A) = 0 exactly" in text and "sup L in [4.14896, 4.14897] (proved)" in text  # connect
     assert "saddle of index 1 | independent checker: True" in text and "lambda_min in [-0.00926" in text
+    assert "P_conv1: 3 channels, order 384" in text and "bn1 (BatchNorm(epsilon=1e-05)) commutes" in text
+    assert "CNN chord: proved | independent checker: True" in text  # the channels of a CNN
 
 
 def _printed(cell) -> str:

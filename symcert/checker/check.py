@@ -129,7 +129,12 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
 
     assert isinstance(record, dict)  # it has a network
     try:
-        v = check_graph_chord(record, arithmetic, budget)
+        if record.get("kind") in ("curvature", "hessian"):
+            from symcert.checker.graph.curvature import check_graph_jet
+
+            v = check_graph_jet(record, arithmetic, budget)
+        else:
+            v = check_graph_chord(record, arithmetic, budget)
     except GraphBudgetError as error:
         raise CertificateBudgetError(str(error)) from None
     return CheckResult(v.accepted, v.kind, v.reasons, v.enclosures, v.dps, v.estimate)

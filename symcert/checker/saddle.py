@@ -335,22 +335,46 @@ def _check_index(
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
     if eigen is not None:
-        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons))
+        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons, s.claimed))
     return []
 
 
 EIGENVALUES = ("lambda_min", "lambda_min_positive")
 
 
-def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list[str]) -> dict:
-    """Residual intervals of approximate eigenpairs of ``H`` (all in Arb), pinned by the inertia."""
+def _extreme_eigenvalues(
+    H: arb_mat, negative: int, positive: int, reasons: list[str], claimed: dict | None = None
+) -> dict:
+    """Residual intervals of approximate eigenpairs of ``H`` (all in Arb), pinned by the inertia.
+
+    Float eigenpairs first; when a ``claimed`` enclosure is tighter than they allow, eigenpairs
+    refined at the working precision (:mod:`symcert.checker.eigen`; untrusted, as the float ones).
+    """
     import numpy as np
 
     m = H.nrows()
     mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
     values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any mu_k, v_k are sound
     V = arb_mat(m, m, [arb(x) for x in vectors.ravel().tolist()])
-    mus = [arb(x) for x in values.tolist()]
+    out = _pinned(H, [arb(x) for x in values.tolist()], V, negative, positive)
+    if claimed and any(
+        name in claimed and not (claimed[name][0] <= low and high <= claimed[name][1])
+        for name, (low, high) in out.items()
+    ):
+        from symcert.checker.eigen import refined_eigenpairs
+
+        out = _pinned(H, *refined_eigenpairs(H), negative, positive) or out
+    for name, (a, b) in out.items():
+        reasons.append(
+            f"{name}: the wide Hessian at the lifted critical point has it in "
+            f"[{outward(a, up=False)}, {outward(b, up=True)}] (residual bounds in Arb, pinned by the index)"
+        )
+    return out
+
+
+def _pinned(H: arb_mat, mus: list, V: arb_mat, negative: int, positive: int) -> dict:
+    """``lambda_min``/``lambda_min_positive`` from the residual intervals of ``(mus, V)`` (ascending)."""
+    m = H.nrows()
     R = H * V - arb_mat(m, m, [V[i, k] * mus[k] for i in range(m) for k in range(m)])
     # (R^T R)_kk encloses sum_i r_ik^2 at every point of the balls: its upper end bounds the residual
     squares, lengths = R.transpose() * R, V.transpose() * V
@@ -360,6 +384,7 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
             return {}
         rho = squares[k, k].upper().sqrt() / lengths[k, k].lower().sqrt()
         intervals.append((_lower(mus[k] - rho), _upper(mus[k] + rho)))
+    intervals.sort(key=lambda pair: pair[0] + pair[1])
     out = {}
     low = intervals[:negative]
     if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
@@ -367,11 +392,6 @@ def _extreme_eigenvalues(H: arb_mat, negative: int, positive: int, reasons: list
     high = intervals[m - positive :] if positive else []
     if high and all(a > 0 for a, _ in high) and all(a[1] < b[0] for a, b in pairwise(high)):
         out["lambda_min_positive"] = high[0]
-    for name, (a, b) in out.items():
-        reasons.append(
-            f"{name}: the wide Hessian at the lifted critical point has it in "
-            f"[{outward(a, up=False)}, {outward(b, up=True)}] (residual bounds in Arb, pinned by the index)"
-        )
     return out
 
 

@@ -288,6 +288,12 @@ _COMMANDS: dict[str, _Command] = {
         "symcert.cli.barrier:run_barrier",
         "Certify the loss barrier between two networks, optionally after aligning them",
     ),
+    "align": _Command(
+        "symcert.cli.align:add_align_parser",
+        False,
+        "symcert.cli.align:run_align",
+        "Align two networks over their symmetry group (weight matching), and prove it",
+    ),
     "connect": _Command(
         "symcert.cli.connect:add_connect_parser",
         True,

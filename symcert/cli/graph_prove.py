@@ -3,7 +3,9 @@
 The ONNX model is read as a layer graph with exact parameters (the trained point ``A``); its
 symmetries are derived from the graph; without ``--element`` the swap or sign flip with the largest
 float64 gap ``L(M) - (L(A) + L(B))/2`` is chosen (a search), and the chord certificate is decided on
-rigorous enclosures (verified float64, then Arb).
+rigorous enclosures (verified float64, then Arb). ``--kind curvature`` (or ``hessian``) certifies
+``phi''(1/2) < 0`` instead (:mod:`symcert.proofs.graph_curvature`), the element chosen by the most
+negative float64 second difference.
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from symcert.errors import SpecificationError
 from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.numeric.graph.jets import refuse_unsupported
 from symcert.proofs.graph_chord import GraphCertificate, best_graph_element, certify_graph_chord
+from symcert.proofs.graph_curvature import best_jet_element, certify_graph_curvature
 from symcert.proofs.graph_invariance import prove_graph_invariance
 from symcert.symbolic.graph import Graph, Translate, derive_symmetries, element_text, parse_element
 
 __all__ = ["run_graph_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
+#: The kinds an ONNX model is certified with.
+GRAPH_KINDS = ("chord", "curvature", "hessian")
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -43,9 +49,9 @@ def _refuse_options(args: argparse.Namespace) -> None:
         raise SpecificationError(
             "--model FILE.onnx needs --data FILE.npz with arrays X (n, *input_shape) and y"
         )
-    if args.kind != "chord":
+    if args.kind not in GRAPH_KINDS:
         raise SpecificationError(
-            f"an ONNX model is certified with --kind chord so far, got --kind {args.kind}; drop --kind"
+            f"an ONNX model is certified with --kind {', '.join(GRAPH_KINDS)} so far, got --kind {args.kind}"
         )
     given = (
         ("--point", args.point),
@@ -64,9 +70,10 @@ def _refuse_options(args: argparse.Namespace) -> None:
         raise SpecificationError(
             f"--framework {args.framework} does not apply to an ONNX model; drop it and name --loss"
         )
-    if str(args.weight_decay) not in ("0", "0.0"):
+    if str(args.weight_decay) not in ("0", "0.0") and args.kind == "chord":
         raise SpecificationError(
-            "--weight-decay is not available with an ONNX model yet; drop --weight-decay"
+            "--weight-decay with an ONNX model needs --kind curvature or --kind hessian (the chord takes "
+            "none yet); add --kind curvature or drop --weight-decay"
         )
 
 
@@ -92,16 +99,30 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     print(f"Network: {graph.describe()}, trained parameters from {args.model} (exact)")
     print(f"Loss: {loss.describe()} (logits: {loss.logits_name()}, output: {loss.output})")
     print(f"Check: L(A) = {float_loss(loss, A):.12g} in float64 (evidence only)")
-    if element is None:
+    jet = args.kind != "chord"
+    if jet:
+        refuse_unsupported(loss)  # max pooling: before any search
+        if str(args.weight_decay) not in ("0", "0.0"):
+            print(f"Weight decay: {args.weight_decay} ||theta||^2 over the trainable parameters (exact)")
+    if element is None and jet:
+        element, bend = best_jet_element(loss, A, progress=say, weight_decay=args.weight_decay)
+        print(f"Symmetry: {element_text(element)} (most negative float64 phi''(1/2), {bend:.6g})")
+    elif element is None:
         element, gap = best_graph_element(loss, A, progress=say)
         print(f"Symmetry: {element_text(element)} (largest float64 gap {gap:.6g} of the candidates)")
     invariance = prove_graph_invariance(derive_symmetries(graph), element, spot=False)
     print(
         f"Invariance: L(g theta) = L(theta) for all theta, g = {element_text(element)}: {invariance.status} "
-        "(structural, node by node; the chord below does not rely on it)"
+        f"(structural, node by node; the {args.kind} certificate below does not rely on it)"
     )
-    say(f"certifying chord for {element_text(element)} ...")
-    certificate = certify_graph_chord(loss, A, element, dps=args.dps)
+    say(f"certifying {args.kind} for {element_text(element)} ...")
+    certificate: GraphCertificate
+    if jet:
+        certificate = certify_graph_curvature(
+            loss, A, element, dps=args.dps, kind=args.kind, weight_decay=args.weight_decay
+        )
+    else:
+        certificate = certify_graph_chord(loss, A, element, dps=args.dps)
     say(certificate.status)
     return _outputs(certificate, args)
 

@@ -67,6 +67,10 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
                 "the sum over data in chunks on a running Dask cluster",
             ),
             ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
+            (
+                "symcert prove --model cnn.onnx --data digits.npz --kind curvature",
+                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian)",
+            ),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
         "points A and B = g(A), the rigorous enclosures (6 significant digits rounded outward, so they "

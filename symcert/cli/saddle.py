@@ -14,8 +14,10 @@ from collections.abc import Callable
 
 from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
+from symcert.cli.digits import digits_flag, shortfall
 from symcert.cli.options import add_command, count_type
 from symcert.cli.report import Report, report_of
+from symcert.cli.saddle_model import add_saddle_model_options, model_problem, newton_note, newton_options
 from symcert.cli.symmetry import hidden_activation, network_from
 from symcert.errors import SpecificationError, SymcertError
 from symcert.symbolic.exact import to_rational
@@ -52,14 +54,23 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
         "weights split lam, 1-lam (an exact lift: the wide network has a line of critical points); "
         "certifies the inertia of the wide Hessian there (Sylvester + Gershgorin) and a rational "
         "direction of negative curvature. Without --data, the default example: a 1-1-1 tanh network "
-        "on six points, lifted to 1-2-1. --widths are the narrow network's.",
+        "on six points, lifted to 1-2-1. --widths are the narrow network's. --model FILE takes your trained "
+        "narrow network (with --data) as the approximation: Newton refines it, and a network that is not at "
+        "a critical point to 1% is refused with what to do (--newton-steps, --accept-newton-point). "
+        "--digits N proves the critical point again in a much smaller box (Newton and Krawczyk in Arb) so "
+        "that lambda_min, lambda_min_positive and L(theta*) pin N significant digits.",
         examples=[
             ("symcert saddle", "the default example: a saddle of index 1"),
             ("symcert saddle --widths 1,1,1 --activation tanh --data points.csv --lift 1:0:1/3", "your data"),
             ("symcert saddle --json saddle.json && symcert check saddle.json", "write and re-check"),
+            ("symcert saddle --model net.npz --data train.csv", "your trained narrow network (1-H-1 ...)"),
+            ("symcert saddle --digits 12", "lambda_min and L(theta*) to 12 significant digits"),
         ],
-        prints="progress on stderr, then the critical point's box, the lift, the inertia verdict and the "
-        "negative direction. Exit code 0 when the verdict is proved, 1 when undecided, 2 on bad input.",
+        prints="progress on stderr, then the critical point's box, L(theta*), the lift, the inertia verdict, "
+        "the certified eigenvalues (as the certificate states them, then the prover's tighter ones; 7 "
+        "significant digits rounded outward, --digits N for N) and the negative direction. Exit code 0 "
+        "when the verdict is proved, 1 when undecided, 2 on bad input (also: an approximation that is "
+        "not near a critical point).",
     )
     network_options(parser)
     parser.set_defaults(widths=None)
@@ -71,13 +82,20 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
         default=0,
         help="seed of the search for a critical point",
     )
-    parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
+    parser.add_argument(
+        "--loss",
+        choices=LOSS_KINDS,
+        default=None,
+        help="the loss (default: mse; with --model --framework sklearn on class labels, its log-loss)",
+    )
     parser.add_argument(
         "--lift", type=parse_lift, default=None, help="LAYER:UNIT:LAM, e.g. 1:0:1/2 (default: 1:0:1/2)"
     )
     parser.add_argument("--json", metavar="OUT", help="write the saddle certificate (JSON) to OUT")
     parser.add_argument("--latex", metavar="OUT.tex", help="write the argument and its figure as LaTeX")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="compile the LaTeX to a PDF (needs --latex)")
+    add_saddle_model_options(parser)
+    digits_flag(parser, "lambda_min, lambda_min_positive, L(theta*) and the critical point's box")
 
 
 def _progress(message: str) -> None:
@@ -85,6 +103,13 @@ def _progress(message: str) -> None:
 
 
 def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
+    if args.model is not None:
+        loss, point = model_problem(args)
+        _check_lift(args, loss.mlp.widths)
+        return loss, point
+    if args.framework != "plain":
+        raise SpecificationError(f"--framework {args.framework} describes a --model FILE; give --model")
+    args.loss = args.loss or "mse"
     if args.data is None:
         if args.point is not None or args.widths is not None:
             raise SpecificationError(
@@ -138,8 +163,14 @@ def run_saddle(args: argparse.Namespace) -> int:
     layer, unit, lam = args.lift or (1, 0, to_rational("1/2"))
     _progress(f"certifying the critical point of the {loss.mlp.describe()} (Newton, Krawczyk)")
     _progress(f"lifting unit {unit} of layer {layer} with lam = {lam}; certifying the inertia")
-    result = certify_saddle(loss, approx, layer, unit, lam)
-    print(saddle_to_text(result))
+    if args.digits is not None:
+        _progress(f"tightening the enclosures to {args.digits} significant digits (Arb Newton, Krawczyk)")
+    result = certify_saddle(loss, approx, layer, unit, lam, digits=args.digits, **newton_options(args))
+    note = newton_note(args, result)
+    if note:
+        print(note)
+    print(saddle_to_text(result, args.digits))
+    _digits_notes(result, args.digits)
     if args.json:
         write_json(result.certificate(), args.json)
         print(f"certificate written to {args.json} (check it with: symcert check {args.json})")
@@ -149,6 +180,18 @@ def run_saddle(args: argparse.Namespace) -> int:
     if report is not None:
         _report(report, result, args)
     return 0 if result.proved else 1
+
+
+def _digits_notes(result, digits: int | None) -> None:
+    """With ``--digits``: a note for each printed enclosure that does not pin ``digits`` digits, and why."""
+    if digits is None or not result.narrow.proved:
+        return
+    from symcert.proofs.saddle_digits import stated
+
+    for line in shortfall(stated(result), digits):
+        print(line)
+    for line in result.notes:
+        print(f"note: {line}")
 
 
 def _report(report: Report, result, args: argparse.Namespace) -> None:
@@ -170,9 +213,19 @@ def _report(report: Report, result, args: argparse.Namespace) -> None:
         }
         if inertia.dHd is not None:
             report.enclosure("d^T H d", *inertia.dHd, context="over the lifted box")
+        claims = result.claims
         for name in ("lambda_min", "lambda_min_positive"):
-            if getattr(inertia, name) is not None:
-                report.enclosure(name, *getattr(inertia, name), context="wide Hessian at the lifted point")
+            if name in claims:  # what the certificate states (and the checker re-proves)
+                lo, hi = claims[name]
+                where = "wide Hessian at the lifted point, as the certificate states it"
+                report.enclosure(name, lo, hi, context=where, digits=args.digits)
+            elif getattr(inertia, name) is not None:
+                lo, hi = getattr(inertia, name)
+                where = "wide Hessian at the lifted point (the prover's; not in the certificate)"
+                report.enclosure(name, lo, hi, context=where, digits=args.digits)
+    if result.loss_value is not None:
+        lo, hi = result.loss_value
+        report.enclosure("L(theta*)", lo, hi, context="the prover's, over the box", digits=args.digits)
     if result.narrow.margin is not None:
         report.details["krawczyk_margin"] = str(result.narrow.margin)
     for lower, upper in zip(result.wide_lower, result.wide_upper):

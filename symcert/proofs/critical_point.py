@@ -57,7 +57,8 @@ class CriticalPoint:
     ``status``: "proved" (exactly one zero of ``grad L`` in ``center + [-radius, radius]^n``),
     "not isolated" (the Hessian at the centre is singular: no unique zero to prove) or
     "undecided". ``margin`` is the Krawczyk margin (negative when proved); ``eigenvalues`` are
-    float64 evidence of the Hessian at the centre; ``rung`` says which arithmetic decided.
+    float64 evidence of the Hessian at the centre; ``rung`` says which arithmetic decided;
+    ``moved``: how far Newton's method moved the approximation (the largest coordinate change).
     """
 
     loss: Loss
@@ -70,6 +71,7 @@ class CriticalPoint:
     eigenvalues: tuple[float, ...]
     rung: str
     message: str
+    moved: float = 0.0
 
     @property
     def proved(self) -> bool:
@@ -120,14 +122,23 @@ def _approximation(loss: Loss, approx: Any) -> np.ndarray:
     return x
 
 
-def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, int, float, np.ndarray]:
+def _newton(
+    loss: Loss,
+    x0: np.ndarray,
+    steps: int = 40,
+    max_move: float | None = MOVE_TOLERANCE,
+    advice: str | None = None,
+) -> tuple[np.ndarray, int, float, np.ndarray, float]:
     """Newton's method on ``grad L`` in float64, each step halved until ``|grad L|`` decreases.
 
     The Hessian (the costly part) is recomputed only when a step from an older one contracts
-    ``|grad L|`` less than fourfold or fails, and at the final point if that moved.
+    ``|grad L|`` less than fourfold or fails, and at the final point if that moved. Refused when
+    it moves more than ``max_move`` (relative to ``1 + |x0|_inf``; None: any distance) or does not
+    bring ``|grad L|`` near 0 within ``steps`` steps; ``advice`` replaces the refusal's last sentence.
     """
     compiled = FloatLoss(loss)
     x, g = x0.copy(), compiled.gradient(x0)
+    start_norm = float(np.linalg.norm(g))
     H, at = float_hessian(loss, x), x.copy()  # the Hessian is refreshed only when it stops paying
     P = np.linalg.pinv(H, rcond=1e-13)  # the least-squares step -P g, factored once per Hessian
     scale = 1.0 + float(np.max(np.abs(x0), initial=0.0))
@@ -154,25 +165,54 @@ def _newton(loss: Loss, x0: np.ndarray, steps: int = 40) -> tuple[np.ndarray, in
         H = float_hessian(loss, x)  # the evidence and Y are taken at the final point
     moved = float(np.max(np.abs(x - x0), initial=0.0))
     gnorm = float(np.linalg.norm(g))
-    if moved > MOVE_TOLERANCE * scale or gnorm > 1e-6 * (1.0 + abs(compiled.value(x))):
+    converged = gnorm <= 1e-6 * (1.0 + abs(compiled.value(x)))
+    far = max_move is not None and moved > max_move * scale
+    if far or not converged:
+        allowed = ""
+        if max_move is not None:
+            allowed = f" (allowed {max_move * scale:.3g}, {max_move:.3g} of 1 + |x|_inf)"
+        if converged:
+            what = (
+                f"Newton's method found a critical point {moved:.3g} away{allowed}, "
+                f"|grad L| = {start_norm:.3g} at the approximation"
+            )
+        else:
+            what = (
+                f"{used} Newton steps did not converge: |grad L| went from {start_norm:.3g} to {gnorm:.3g} "
+                f"and the point moved by {moved:.3g}{allowed}"
+            )
+        todo = advice or "start from an approximate critical point (e.g. locate_minimum(loss, ...).point)"
         raise SpecificationError(
-            f"the approximation is not near a critical point of the loss: Newton's method moved it by "
-            f"{moved:.3g} (allowed {MOVE_TOLERANCE * scale:.3g}) and left |grad L| = {gnorm:.3g}; start "
-            "from an approximate critical point (e.g. locate_minimum(loss, ...).point)"
+            f"the approximation is not near a critical point of the loss: {what}; {todo}"
         )
-    return x, used, gnorm, H
+    return x, used, gnorm, H, moved
 
 
-def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) -> CriticalPoint:
+def certify_critical_point(
+    loss: Loss,
+    approx: Any,
+    *,
+    radius: object = None,
+    newton_steps: int = 40,
+    max_move: float | None = MOVE_TOLERANCE,
+    advice: str | None = None,
+) -> CriticalPoint:
     """Prove that ``grad L`` has exactly one zero in a small box around ``approx`` (refined first).
 
     ``approx`` is a :class:`~symcert.symbolic.point.Point` or a flat sequence of floats in the
     order of ``loss.mlp.symbols``. ``radius`` (exact, optional) fixes the box's half-width;
     by default it is chosen from the Newton step and enlarged until the test decides.
+    ``newton_steps`` bounds the float Newton refinement; ``max_move`` is how far it may move the
+    approximation, relative to ``1 + |approx|_inf`` (None: any distance; the certified point is
+    then Newton's, and ``moved`` says how far it is); ``advice`` ends the refusal's message.
     """
     require_loss(loss)
     require_smooth(loss, "certifying a critical point")
-    x, steps, gnorm, H = _newton(loss, _approximation(loss, approx))
+    if isinstance(newton_steps, bool) or not isinstance(newton_steps, int) or not 1 <= newton_steps <= 10_000:
+        raise SpecificationError(f"newton_steps must be an integer from 1 to 10000, got {newton_steps!r}")
+    if max_move is not None and not (isinstance(max_move, (int, float)) and max_move > 0):
+        raise SpecificationError(f"max_move must be a number > 0 or None (any distance), got {max_move!r}")
+    x, steps, gnorm, H, moved = _newton(loss, _approximation(loss, approx), newton_steps, max_move, advice)
     center = loss.mlp.point_from_values([Fraction(float(v)) for v in x])
     c = [Fraction(float(v)) for v in x]
     eig = np.linalg.eigvalsh(0.5 * (H + H.T))
@@ -193,6 +233,7 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
             f"not isolated: the Hessian at the approximate critical point is singular (smallest "
             f"|eigenvalue| {smallest:.3g} of {top:.3g}), as on a line of critical points or along a "
             "continuous symmetry; no box holds a unique critical point",
+            moved=moved,
         )
     Y = approximate_inverse(H)
     if Y is None:  # inv failed or overflowed (a Hessian with inf or NaN): nothing to test with
@@ -207,6 +248,7 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
             "float64",
             "undecided: the float64 Hessian at the approximate critical point has no finite inverse, "
             "so the Krawczyk test has no preconditioner",
+            moved=moved,
         )
     if radius is not None:
         fixed = require_exact_t(radius, "radius")
@@ -243,6 +285,7 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
                     rung,
                     f"proved: grad L has exactly one zero in the box centre +- {float(r):.3g} "
                     f"(Krawczyk, {rung}; {steps} Newton steps)",
+                    moved=moved,
                 )
     return CriticalPoint(
         *common,
@@ -255,6 +298,7 @@ def certify_critical_point(loss: Loss, approx: Any, *, radius: object = None) ->
         "arb",
         "undecided: the Krawczyk test did not pass for any radius tried (the Hessian enclosure is too "
         "wide or nearly singular)",
+        moved=moved,
     )
 
 

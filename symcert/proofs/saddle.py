@@ -39,13 +39,20 @@ from typing import Any
 import sympy
 
 from symcert.errors import SpecificationError
-from symcert.proofs.critical_point import CriticalPoint, certify_critical_point
+from symcert.proofs.critical_point import MOVE_TOLERANCE, CriticalPoint, certify_critical_point
 from symcert.proofs.inertia import UNDECIDED, Inertia, certify_inertia
 from symcert.symbolic.lift import LiftProof, check_lift, lift, lift_values, lifted_mlp, line_direction
 from symcert.symbolic.losses import Loss
 from symcert.symbolic.point import Point
 
-__all__ = ["SaddleResult", "certify_saddle", "lifted_box", "lifted_loss", "direction_profile"]
+__all__ = [
+    "SaddleResult",
+    "certify_saddle",
+    "saddle_from_critical_point",
+    "lifted_box",
+    "lifted_loss",
+    "direction_profile",
+]
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,10 @@ class SaddleResult:
     holds the wide critical point ``M theta*``); ``line``: enclosures of the line's direction
     ``v``; ``inertia``: the certified inertia (and witness) over the lifted box;
     ``status``: "proved" when the verdict is decided (a saddle, a minimum on the complement, or
-    not a minimum), "not isolated"/"undecided" otherwise.
+    not a minimum), "not isolated"/"undecided" otherwise. ``loss_value``: an enclosure of
+    ``L(theta*)`` (the same for the wide loss at the lifted point); ``digits``: the significant
+    digits asked for (:mod:`symcert.proofs.saddle_digits`), ``dps`` the precision that gave them,
+    ``notes`` what could not be tightened.
     """
 
     narrow: CriticalPoint
@@ -73,16 +83,31 @@ class SaddleResult:
     inertia: Inertia | None
     status: str
     verdict: str
+    loss_value: tuple[Fraction, Fraction] | None = None
+    digits: int | None = None
+    dps: int = 30
+    notes: tuple[str, ...] = ()
 
     @property
     def proved(self) -> bool:
         return self.status == "proved"
+
+    @property
+    def claims(self) -> dict[str, tuple[Fraction, Fraction]]:
+        """The enclosures the ``saddle`` certificate states (its claims are wider than the prover's
+        own, leaving the checker room); empty when nothing is proved."""
+        found = self.certificate().enclosures
+        return {k: (_frac(a), _frac(b)) for k, (a, b) in found.items()}
 
     def certificate(self) -> Any:
         """The ``saddle`` certificate (a :class:`~symcert.proofs.certificates.Certificate`)."""
         from symcert.proofs.saddle_certificate import saddle_certificate
 
         return saddle_certificate(self)
+
+
+def _frac(v: Any) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 def lifted_loss(loss: Loss, layer: int) -> Loss:
@@ -105,19 +130,58 @@ def lifted_box(
 
 
 def certify_saddle(
-    loss: Loss, approx: Any, layer: int, unit: int, lam: object, *, radius: object = None, proof: bool = True
+    loss: Loss,
+    approx: Any,
+    layer: int,
+    unit: int,
+    lam: object,
+    *,
+    radius: object = None,
+    proof: bool = True,
+    newton_steps: int = 40,
+    max_move: float | None = MOVE_TOLERANCE,
+    advice: str | None = None,
+    digits: int | None = None,
 ) -> SaddleResult:
     """Certify the critical point near ``approx``, lift it (unit ``unit`` of ``layer``, split ``lam``),
     and decide the inertia of the wide Hessian there.
 
     ``proof=False`` skips the symbolic lift proof (it is generic: one proof per shape and ``lam``
-    serves every point; large networks make the closed form slow).
+    serves every point; large networks make the closed form slow). ``newton_steps``, ``max_move``
+    and ``advice`` go to :func:`~symcert.proofs.critical_point.certify_critical_point`. ``digits``
+    tightens ``lambda_min``, ``lambda_min_positive`` and ``L(theta*)`` to that many significant
+    digits (:func:`~symcert.proofs.saddle_digits.tighten_saddle`).
     """
+    from symcert.numeric.rounding import check_digits
+
+    digits = check_digits(digits)
     lam_r = check_lift(loss.mlp, layer, unit, lam)
+    lifted_loss(loss, layer)  # refuses weight decay before any work
+    newton = dict(newton_steps=newton_steps, max_move=max_move, advice=advice)
+    narrow = certify_critical_point(loss, approx, radius=radius, **newton)  # type: ignore[arg-type]
+    lift_proof = None
+    if proof and narrow.proved:
+        from symcert.symbolic.lift import prove_lift_identity
+
+        lift_proof = prove_lift_identity(loss.mlp, layer, unit, lam_r)
+        if not lift_proof.holds:  # pragma: no cover - the identity is a theorem
+            raise AssertionError("the lift identity failed")
+    result = saddle_from_critical_point(narrow, layer, unit, lam_r, lift_proof)
+    if digits is not None and result.narrow.proved:
+        from symcert.proofs.saddle_digits import tighten_saddle
+
+        return tighten_saddle(result, digits)
+    return result
+
+
+def saddle_from_critical_point(
+    narrow: CriticalPoint, layer: int, unit: int, lam: sympy.Rational, lift_proof: LiftProof | None = None
+) -> SaddleResult:
+    """Steps 2 and 3 of :func:`certify_saddle` from a certified narrow critical point (float64 enclosures)."""
+    loss = narrow.loss
     wide_loss = lifted_loss(loss, layer)
-    narrow = certify_critical_point(loss, approx, radius=radius)
-    lam_f = Fraction(int(lam_r.p), int(lam_r.q))
-    wide_center = lift(narrow.center, layer, unit, lam_r)
+    lam_f = Fraction(int(lam.p), int(lam.q))
+    wide_center = lift(narrow.center, layer, unit, lam)
     if not narrow.proved:
         lower = upper = tuple(Fraction(int(v.p), int(v.q)) for v in wide_center.values)
         return SaddleResult(
@@ -125,7 +189,7 @@ def certify_saddle(
             None,
             layer,
             unit,
-            lam_r,
+            lam,
             wide_loss,
             wide_center,
             lower,
@@ -135,13 +199,6 @@ def certify_saddle(
             narrow.status,
             f"{UNDECIDED}: the narrow critical point is {narrow.status}",
         )
-    lift_proof = None
-    if proof:
-        from symcert.symbolic.lift import prove_lift_identity
-
-        lift_proof = prove_lift_identity(loss.mlp, layer, unit, lam_r)
-        if not lift_proof.holds:  # pragma: no cover - the identity is a theorem
-            raise AssertionError("the lift identity failed")
     lower, upper = lifted_box(loss.mlp, narrow.lower, narrow.upper, layer, unit, lam_f)
     line = tuple(
         (min(a, b), max(a, b))
@@ -153,12 +210,19 @@ def certify_saddle(
     removed = _removable(line)
     inertia = certify_inertia(wide_loss, lower, upper, removed)
     status = "undecided" if inertia.verdict == UNDECIDED else "proved"
+    from symcert.proofs.critical_point_tight import loss_at_critical_point
+
+    centre = [Fraction(int(v.p), int(v.q)) for v in narrow.center.values]
+    try:
+        value: tuple[Fraction, Fraction] | None = loss_at_critical_point(loss, centre, narrow.radius)
+    except ArithmeticError:  # pragma: no cover - an overflowing enclosure: not printed
+        value = None
     return SaddleResult(
         narrow,
         lift_proof,
         layer,
         unit,
-        lam_r,
+        lam,
         wide_loss,
         wide_center,
         lower,
@@ -167,6 +231,7 @@ def certify_saddle(
         inertia,
         status,
         inertia.verdict,
+        value,
     )
 
 

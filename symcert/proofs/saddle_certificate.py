@@ -96,22 +96,28 @@ def widened(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
     return low, high
 
 
-def eigenvalue_claim(lo: Fraction, hi: Fraction) -> tuple[Fraction, Fraction]:
-    """``[lo, hi]`` widened by twice its width and a millionth of its size, never across 0, then
-    rounded outward to multiples of ``2^-64``.
+def eigenvalue_claim(lo: Fraction, hi: Fraction, digits: int | None = None) -> tuple[Fraction, Fraction]:
+    """``[lo, hi]`` widened by twice its width and a millionth of its size (with ``digits``: a
+    ``10^-(digits + 3)``-th), never across 0, then rounded outward to multiples of ``2^-64``
+    (with ``digits``: ``2^-(64 + 4 digits)``).
 
-    Room for the checker's own enclosure (its own eigenvectors, its own Hessian over the box).
+    Room for the checker's own enclosure (its own eigenvectors, its own Hessian over the box);
+    with ``digits`` the claim still pins that many significant digits (the checker refines its
+    eigenvectors to its working precision when a claim is that tight).
 
     >>> [float(v) for v in eigenvalue_claim(Fraction(-3), Fraction(-1))]
     [-7.000003, -0.5]
+    >>> [float(v) for v in eigenvalue_claim(Fraction(-3), Fraction(-3), digits=12)]
+    [-3.000000000000003, -2.999999999999997]
     """
-    pad = 2 * (hi - lo) + max(abs(lo), abs(hi)) / 10**6
+    relative = 10**6 if digits is None else 10 ** (digits + 3)
+    pad = 2 * (hi - lo) + max(abs(lo), abs(hi)) / relative
     low, high = lo - pad, hi + pad
     if hi < 0:
         high = min(high, hi / 2)
     if lo > 0:
         low = max(low, lo / 2)
-    grid = 2**64
+    grid = 2 ** (64 if digits is None else 64 + 4 * digits)
     return Fraction(math.floor(low * grid), grid), Fraction(math.ceil(high * grid), grid)
 
 
@@ -135,7 +141,8 @@ def saddle_certificate(result: Any) -> Certificate:
             parameters["index"] = inertia.negative
             for name in ("lambda_min", "lambda_min_positive"):
                 if getattr(inertia, name) is not None:
-                    enclosures[name] = eigenvalue_claim(*getattr(inertia, name))
+                    lo, hi = getattr(inertia, name)
+                    enclosures[name] = eigenvalue_claim(lo, hi, digits=result.digits)
     else:
         parameters["direction"] = wide.point_from_values([0] * wide.n_parameters).arrays()
     return Certificate(
@@ -147,7 +154,7 @@ def saddle_certificate(result: Any) -> Certificate:
         None,
         _pairs(enclosures),
         None,
-        30,
+        getattr(result, "dps", 30),
         parameters,
         (narrow.message, f"verdict: {result.verdict}"),
     )

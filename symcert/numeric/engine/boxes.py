@@ -117,8 +117,9 @@ def hessian_box(bk: Any, loss: Any, lower: Sequence[Any], upper: Sequence[Any]) 
     rows = [[None] * n for _ in range(n)]
     for i in range(n):
         rows[i][i] = found[i]
-    for k, (i, j) in enumerate(pairs):
-        rows[i][j] = rows[j][i] = (found[n + k] - found[i] - found[j]) / 2
+    with bk.active():  # at the backend's precision (flint's default, 53 bits, outside)
+        for k, (i, j) in enumerate(pairs):
+            rows[i][j] = rows[j][i] = (found[n + k] - found[i] - found[j]) / 2
     return rows
 
 

@@ -26,6 +26,18 @@ def _vector(values: Sequence[Any], digits: int) -> str:
     return r"\bigl(" + r",\allowbreak ".join(_num(v, digits) for v in values) + r"\bigr)"
 
 
+def _stated(result: Any) -> str:
+    """The certificate's (wider) eigenvalue claims, which the checker re-proves, when it states them."""
+    claims = result.claims if hasattr(result, "claims") else {}
+    if "lambda_min" not in claims:
+        return ""
+    lo, hi = claims["lambda_min"]
+    return (
+        rf" The certificate states the wider $\lambda_{{\min}} \in {_outward(lo, hi)}$, leaving the "
+        r"independent checker room for its own enclosure."
+    )
+
+
 def saddle_to_latex(result: Any, digits: int = 8) -> str:
     """The argument as a LaTeX fragment: a theorem with its proof (figures separately)."""
     narrow, inertia = result.narrow, result.inertia
@@ -85,6 +97,7 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
                     if inertia.lambda_min_positive is not None
                     else "."
                 )
+                + _stated(result)
             )
         if inertia.dHd is not None:
             proof.append(

@@ -122,11 +122,25 @@ def _outward(lo: Any, hi: Any, digits: int = 7) -> str:
     return f"[{shown(lo, ROUND_FLOOR)}, {shown(hi, ROUND_CEILING)}]"
 
 
-def critical_point_to_text(found: Any) -> str:
-    """A certified critical point, for the terminal."""
+def _pair(bounds: Any, digits: int) -> str:
+    lo, hi = bounds
+    return _outward(lo, hi, digits)
+
+
+def critical_point_to_text(found: Any, digits: int | None = None) -> str:
+    """A certified critical point, for the terminal (with ``digits``: each coordinate's enclosure to
+    that many significant digits, rounded outward)."""
     names = found.loss.mlp.parameter_names
     lines = [f"Critical point of the {found.loss.mlp.describe()}: {found.message}"]
-    if found.proved:
+    if found.proved and digits is not None:
+        from symcert.numeric.rounding import decimal_up
+
+        radius = decimal_up(found.radius, 3)  # exact: a tight radius underflows a float
+        lines.append(f"  box: centre +- {radius} (exact dyadic endpoints); the critical point:")
+        lines.extend(
+            f"    {n} in {_outward(lo, hi, digits)}" for n, lo, hi in zip(names, found.lower, found.upper)
+        )
+    elif found.proved:
         lines.append(f"  box: centre +- {_num(found.radius, 3)} (exact dyadic endpoints), centre:")
         lines.extend(f"    {n} = {_num(v, 12)}" for n, v in zip(names, found.center.values))
     if found.eigenvalues:
@@ -136,14 +150,50 @@ def critical_point_to_text(found: Any) -> str:
     return "\n".join(lines)
 
 
-def saddle_to_text(result: Any) -> str:
-    """The whole argument, for the terminal."""
+_EIGENVALUES = (("lambda_min", "lambda_min"), ("lambda_min_positive", "smallest positive"))
+
+
+def _eigenvalue_lines(result: Any, digits: int) -> list[str]:
+    """The certified eigenvalues: what the certificate states (re-proved by ``symcert check``), then
+    the prover's own enclosures, which are tighter (the claims leave the checker room)."""
+    inertia = result.inertia
+    claims = result.claims if hasattr(result, "claims") else {}
+    stated = [f"{label} in {_pair(claims[k], digits)}" for k, label in _EIGENVALUES if k in claims]
+    own = [
+        f"{label} in {_pair(getattr(inertia, k), digits)}"
+        for k, label in _EIGENVALUES
+        if getattr(inertia, k) is not None
+    ]
+    lines = []
+    if stated:
+        lines.append(
+            "   Hessian eigenvalues at the lifted point (certified; as the certificate states them, "
+            f"re-proved by symcert check): {'; '.join(stated)}"
+        )
+    if own:
+        where = "the prover's own enclosures, tighter"
+        if not stated:
+            where = "the prover's enclosures, not in the certificate"
+        lines.append(f"   ({where}: {'; '.join(own)})")
+    return lines
+
+
+def saddle_to_text(result: Any, digits: int | None = None) -> str:
+    """The whole argument, for the terminal (enclosures with ``digits`` significant digits, default 7,
+    rounded outward; the eigenvalues as the certificate states them, then the prover's own)."""
     narrow, inertia = result.narrow, result.inertia
+    shown = digits or 7
     lines = [
         f"Permutation saddle: {narrow.loss.mlp.describe()} lifted at layer {result.layer}, "
         f"unit {result.unit}, lam = {result.lam}",
-        "1. " + critical_point_to_text(narrow).replace("\n", "\n   "),
+        "1. " + critical_point_to_text(narrow, digits).replace("\n", "\n   "),
     ]
+    if getattr(result, "loss_value", None) is not None:
+        lines.append(
+            "   L at the critical point (= L_wide at the lifted point) in "
+            f"{_pair(result.loss_value, shown)} "
+            "(the prover's enclosure over the box; the certificate does not state it)"
+        )
     if result.proof is not None:
         lines.append("2. lift identity (exact, SymPy): " + "; ".join(result.proof.steps[-2:]))
     else:
@@ -160,20 +210,10 @@ def saddle_to_text(result: Any) -> str:
             )
         else:
             lines.append("3. inertia over the lifted box: undecided (a Gershgorin disc contains 0)")
-        pinned = [
-            f"{label} in {_outward(*v)}"
-            for label, v in (
-                ("lambda_min", inertia.lambda_min),
-                ("smallest positive", inertia.lambda_min_positive),
-            )
-            if v is not None
-        ]
-        if pinned:
-            lines.append(f"   Hessian eigenvalues at the lifted point (certified): {'; '.join(pinned)}")
+        lines.extend(_eigenvalue_lines(result, shown))
         if inertia.dHd is not None:
             lines.append(
-                f"   negative direction d (rational): d^T H d in [{_num(inertia.dHd[0])}, "
-                f"{_num(inertia.dHd[1])}] "
+                f"   negative direction d (rational): d^T H d in {_pair(inertia.dHd, 6)} "
                 "over the whole lifted box"
             )
     lines.append(f"Verdict: {result.verdict} ({result.status})")

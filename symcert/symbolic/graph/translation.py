@@ -81,7 +81,7 @@ def derive_translations(graph: Graph, *, logits: bool = False) -> tuple[Translat
                 path = " -> ".join(reversed(chain))
                 reason = (
                     f"adding c to every entry of {tensor}.bias adds c to every entry of {path}, which "
-                    f"{absorber if absorber == LOSS else 'the softmax ' + absorber} cancels: "
+                    f"{_absorber_words(absorber)} cancels: "
                     "softmax(z + c 1) = softmax(z)"
                 )
                 found.append(Translation(f"{tensor}.bias", tensor, tuple(reversed(chain)), absorber, reason))
@@ -90,3 +90,15 @@ def derive_translations(graph: Graph, *, logits: bool = False) -> tuple[Translat
                 break
             tensor, reader = node.sources[0], tensor
     return tuple(found)
+
+
+def _absorber_words(absorber: str) -> str:
+    """How the reason names what cancels the shift: the loss, or the softmax node (named once when the
+    node is itself called "softmax").
+
+    >>> _absorber_words("softmax"), _absorber_words("probs")
+    ('the softmax', 'the softmax probs')
+    """
+    if absorber == LOSS:
+        return absorber
+    return "the softmax" if absorber.lower() == "softmax" else f"the softmax {absorber}"
