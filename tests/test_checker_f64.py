@@ -16,6 +16,12 @@ from symcert.checker.reading import loads
 from symcert.checker.statement import Statement
 
 
+@pytest.fixture(autouse=True)
+def _always_float64(monkeypatch):
+    """The rung is tried on these small certificates too (by default only where Arb would take seconds)."""
+    monkeypatch.setattr(f64_engine, "MIN_ARB_SECONDS", 0.0)
+
+
 def _contains(lo: float, hi: float, ball: arb) -> bool:
     return bool(arb(lo) <= ball.lower() and ball.upper() <= arb(hi))
 

@@ -96,7 +96,7 @@ def check(
         return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
-    quick = arithmetic == "arb" and statement.kind in f64_engine.KINDS and f64_engine.supported(statement)
+    quick = f64_engine.worth_trying(statement, arithmetic)
     if estimate > budget and quick and f64_engine.estimate_seconds(statement) <= budget:
         # the verified float64 rung alone fits the budget: tried alone; the Arb ladder would not fit
         precisions, estimate = (), f64_engine.estimate_seconds(statement)
@@ -158,7 +158,7 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         return verified
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
     failure, label = "", arithmetic
-    quick = f64_engine.compute(s) if arithmetic == "arb" and s.kind in f64_engine.KINDS else None
+    quick = f64_engine.compute(s) if f64_engine.worth_trying(s, arithmetic) else None
     if quick is not None and _settles(s, quick):  # verified float64 decides: no Arb pass needed
         result.enclosures, result.dps, label = quick, f64_engine.DPS, "verified float64"
         precisions = ()

@@ -40,10 +40,13 @@ from typing import Any
 import numpy as np
 
 __all__ = ["up", "tanh_bounds", "losses", "chunk_kernel", "exact_floats", "compute", "supported"]
-__all__ += ["Evaluation", "Declined", "KINDS", "DPS", "estimate_seconds"]
+__all__ += ["Evaluation", "Declined", "KINDS", "DPS", "MIN_ARB_SECONDS", "estimate_seconds", "worth_trying"]
 
 #: The kinds whose quantities are losses at exact points only, and the digits recorded for this rung.
 KINDS, DPS = ("chord", "orbit"), 15
+#: The rung is tried where one Arb attempt is estimated at this many seconds or more (below, Arb is
+#: faster than building the tanh table).
+MIN_ARB_SECONDS = 5.0
 _U = 2.0**-53
 _ETA = 2.0**-1074
 _STEP_BITS = 10
@@ -321,6 +324,15 @@ def losses(s: Any, points: list) -> list | None:
     if s.decay:
         return [finish_loss(s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]
     return [t * loss_scale(s) for t in sums]
+
+
+def worth_trying(s: Any, arithmetic: str) -> bool:
+    """Whether the checker tries this rung first: Arb asked for, losses at points, covered, and large."""
+    from symcert.checker.budget import attempt_seconds, attempts
+
+    if arithmetic != "arb" or s.kind not in KINDS or not supported(s):
+        return False
+    return attempt_seconds(s, "arb", attempts(s.dps)[0]) >= MIN_ARB_SECONDS
 
 
 def estimate_seconds(s: Any) -> float:
