@@ -51,7 +51,7 @@ _U = 2.0**-53
 _ETA = 2.0**-1074
 _STEP_BITS = 10
 _TOP = 20.0
-_TABLE: tuple[np.ndarray, np.ndarray] | None = None
+_TABLE: tuple[np.ndarray, np.ndarray] | None = None  # (coefficients: cells x 5, error bound per cell)
 
 
 def up(x: np.ndarray) -> np.ndarray:
@@ -98,30 +98,32 @@ def _table() -> tuple[np.ndarray, np.ndarray]:
                 errors[i, k] = np.nextafter(float((c - value).abs_upper()), np.inf)
     finally:
         flint.ctx.prec = saved
-    _TABLE = (coeffs, errors)
+    # one error bound per cell, for every d in [0, h): Horner's rounding (below gamma_8 times the absolute
+    # terms; 32 u leaves a factor of four), the coefficients' errors, the remainder 16 d^5 / 5! (|tanh^(5)|
+    # <= 16, its value at 0) and underflow; h^i are powers of two, every sum rounded up
+    h = 2.0**-_STEP_BITS
+    terms = np.zeros(count)
+    slack = np.zeros(count)
+    for i in range(5):
+        terms = up(terms + np.abs(coeffs[i]) * h**i)
+        slack = up(slack + errors[i] * h**i)
+    bound = up(up(32 * _U * terms) + slack + up(2.0 / 15.0 * h**5) + 2.0**-1060)
+    _TABLE = (np.ascontiguousarray(coeffs.T), bound)
     return _TABLE
 
 
 def _tanh_abs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds of ``tanh`` at ``a >= 0`` (finite floats)."""
-    coeffs, errors = _table()
+    coeffs, bound = _table()
     inside = a < _TOP
     x = np.where(inside, a, 0.0)
-    k = np.floor(x * 2.0**_STEP_BITS).astype(np.int64)  # exact: a power-of-two scaling
+    k = (x * 2.0**_STEP_BITS).astype(np.int64)  # the floor (x >= 0), of an exact power-of-two scaling
     d = x - k * 2.0**-_STEP_BITS  # exact: x_k <= x < x_k + h and x <= 2 x_k when k >= 1 (Sterbenz)
-    c = [coeffs[i][k] for i in range(5)]
-    e = [errors[i][k] for i in range(5)]
-    p = c[0] + d * (c[1] + d * (c[2] + d * (c[3] + d * c[4])))
-    d2 = d * d
-    powers = [np.ones_like(d), d, d2, d2 * d, d2 * d2]
-    terms = sum(powers[i] * np.abs(c[i]) for i in range(5))
-    coefficient_error = sum(powers[i] * e[i] for i in range(5))
-    remainder = 2.0 / 15.0 * (powers[4] * d)  # |tanh^(5)| <= 16: 16 d^5 / 5!
-    # Horner's rounding is below gamma_8 times the absolute terms; 32 u leaves a factor of four
-    error = up(up(32 * _U * terms) + up(coefficient_error) + up(remainder) + 2.0**-1060)
-    lo, hi = _down(p - error), up(p + error)
-    lo = np.where(inside, np.maximum(lo, 0.0), 1.0 - _U)  # tanh(x) >= 0 for x >= 0
-    hi = np.where(inside, np.minimum(hi, 1.0), 1.0)
+    c = coeffs[k]
+    p = c[..., 0] + d * (c[..., 1] + d * (c[..., 2] + d * (c[..., 3] + d * c[..., 4])))
+    error = bound[k]
+    lo = np.where(inside, np.maximum(_down(p - error), 0.0), 1.0 - _U)  # tanh(x) >= 0 for x >= 0
+    hi = np.where(inside, np.minimum(up(p + error), 1.0), 1.0)
     hi[a == 0] = 0.0  # tanh 0 = 0 exactly
     return lo, hi
 
@@ -215,10 +217,18 @@ def _affine(
 
 
 def _hidden(name: str, m: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    lo, hi = _down(m - r), up(m + r)
+    """The activation of ``m +- r``: tanh by its bounds at ``m`` and its largest slope on the interval."""
     if name == "tanh":
-        lo, hi = tanh_bounds(lo)[0], tanh_bounds(hi)[1]
-    elif name == "relu":
+        tl, th = tanh_bounds(m)  # of one sign (zero included): min |.| bounds |tanh m| below
+        # |tanh x| >= |tanh m| - r on the interval (|tanh'| <= 1), so tanh' = 1 - tanh^2 <= 1 - q^2 there
+        q = np.maximum(_down(np.minimum(np.abs(tl), np.abs(th)) - r), 0.0)
+        slope = np.minimum(up(1.0 - _down(q * q)), 1.0)
+        spread = up(r * slope)
+        lo, hi = np.maximum(_down(tl - spread), -1.0), np.minimum(up(th + spread), 1.0)
+        mid = (lo + hi) / 2
+        return mid, up(np.maximum(hi - mid, mid - lo))
+    lo, hi = _down(m - r), up(m + r)
+    if name == "relu":
         lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
     mid = (lo + hi) / 2
     return mid, up(np.maximum(hi - mid, mid - lo))
