@@ -19,7 +19,7 @@ keeps the Arb ladder for everything it does not cover or does not decide.
   suffices), and the remainder by ``16 d^5 / 5!`` (``|tanh^(5)| <= 16``, its value at 0). Beyond 20,
   ``1 - 2^-53 < tanh x <= 1``. An interval's image is the bounds at its two ends (tanh increases).
 - Where an error bound is computed in floats it is rounded up by :func:`up` (``x + 2^-50 |x| +
-  2^-1060``), which dominates the rounding of every operation before it by a factor of four or more.
+  2^-1020``), which dominates the rounding of every operation before it by a factor of four or more.
 - The loss of each point from its outputs' balls in Arb (the log-sum-exp of ten logits is cheap), the
   sum over a chunk enclosed by Arb, chunks added exactly (:mod:`symcert.checker.chunks`).
 
@@ -49,6 +49,9 @@ KINDS, DPS = ("chord", "orbit"), 15
 MIN_ARB_SECONDS = 5.0
 _U = 2.0**-53
 _ETA = 2.0**-1074
+#: An absolute slack above any rounding error in the subnormal range, even where a library flushes
+#: subnormals to zero (an error below 2^-1022): every bound adds it.
+_TINY = 2.0**-1020
 _STEP_BITS = 10
 _TOP = 20.0
 _TABLE: tuple[np.ndarray, np.ndarray] | None = None  # (coefficients: cells x 5, error bound per cell)
@@ -56,11 +59,11 @@ _TABLE: tuple[np.ndarray, np.ndarray] | None = None  # (coefficients: cells x 5,
 
 def up(x: np.ndarray) -> np.ndarray:
     """An upper bound of every real whose rounding (to nearest, with a few ulps of slack) gives ``x >= 0``."""
-    return x + (np.abs(x) * 2.0**-50 + 2.0**-1060)
+    return x + (np.abs(x) * 2.0**-50 + _TINY)
 
 
 def _down(x: np.ndarray) -> np.ndarray:
-    return x - (np.abs(x) * 2.0**-50 + 2.0**-1060)
+    return x - (np.abs(x) * 2.0**-50 + _TINY)
 
 
 # -- tanh --------------------------------------------------------------------------------------------
@@ -107,7 +110,7 @@ def _table() -> tuple[np.ndarray, np.ndarray]:
     for i in range(5):
         terms = up(terms + np.abs(coeffs[i]) * h**i)
         slack = up(slack + errors[i] * h**i)
-    bound = up(up(32 * _U * terms) + slack + up(2.0 / 15.0 * h**5) + 2.0**-1060)
+    bound = up(up(32 * _U * terms) + slack + up(2.0 / 15.0 * h**5) + _TINY)
     _TABLE = (np.ascontiguousarray(coeffs.T), bound)
     return _TABLE
 
@@ -206,7 +209,7 @@ def _affine(
     gamma = (n + 1) * _U / (1 - (n + 1) * _U)  # >= gamma_n = n u / (1 - n u), its own rounding included
     spread = gamma * np.abs(m) if r is None else r + gamma * np.abs(m)
     # the product of the radii is inflated for its own rounding (< gamma_n) and both products' underflow
-    rad = up(up(spread @ np.abs(W).T) * (1 + (n + 8) * 2.0**-50) + 4 * (n + 1) * _ETA)
+    rad = up(up(spread @ np.abs(W).T) * (1 + (n + 8) * 2.0**-50) + (n + 1) * _TINY)
     if den != 1:
         c = c / float(den)  # one correctly rounded division: within u |c / den|
         rad = up(rad / float(den) * (1 + 2.0**-50) + np.abs(c) * 2.0**-51)
