@@ -110,7 +110,7 @@ def _table() -> tuple[np.ndarray, np.ndarray]:
     for i in range(5):
         terms = up(terms + np.abs(coeffs[i]) * h**i)
         slack = up(slack + errors[i] * h**i)
-    bound = up(up(32 * _U * terms) + slack + up(2.0 / 15.0 * h**5) + _TINY)
+    bound = up(up(32 * _U * terms) + slack + 2.0 / 15.0 * h**5 * (1 + 2.0**-50) + _TINY)
     _TABLE = (np.ascontiguousarray(coeffs.T), bound)
     return _TABLE
 
