@@ -197,6 +197,11 @@ def run_align(args: argparse.Namespace) -> int:
         print(f"  {proof.element}: {proof.status.upper()}")
     print(f"Proof:       {result.conclusion()}")
     if written is not None:
-        print(f"Wrote:       {written} (g(B), read back and compared exactly)")
+        caveat = (
+            ""
+            if result.status == "proved"
+            else "; g is NOT proved a symmetry: it may compute another function"
+        )
+        print(f"Wrote:       {written} (g(B), read back and compared exactly{caveat})")
     print(f"Time:        {seconds:.2f} s", file=sys.stderr)
     return code

@@ -6,11 +6,17 @@ The claim ``L((A+B)/2) - (L(A) + L(B))/2 > 0`` shows non-convexity for *any* two
 exactly, encloses the three losses in Arb (:mod:`symcert.checker.graph.forward`) at the certificate's
 precision and more until the claim is decided, and requires every claimed enclosure to contain the
 recomputed one. The element is only reported.
+
+Before Arb it tries its verified float64 rung (:mod:`symcert.checker.graph.fast`), when the graph and
+loss are ones that rung evaluates: accepted when that enclosure decides and lies inside every claim,
+rejected when the barrier is surely ``<= 0`` or a claim is disjoint from it, otherwise Arb decides
+(within the budget). The budget is priced by the rung that will run first.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from fractions import Fraction
@@ -18,6 +24,14 @@ from typing import Any
 
 import flint
 
+from symcert.checker.graph.fast import (
+    fast_loss,
+    fast_seconds,
+    from_fractions,
+    midpoint_balls,
+    parameter_balls,
+    unsupported,
+)
 from symcert.checker.graph.forward import graph_loss, graph_output, to_arb
 from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
 from symcert.checker.kind import short
@@ -183,7 +197,9 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
             f"B is stated to be {s['element'][:60]}(A); not needed: the chord of any A, B shows non-convexity"
         )
     precisions = tuple(max(s["dps"], 30) * f for f in DPS_LADDER)
-    estimate = estimate_seconds(graph, len(s["xs"]), precisions[0])
+    arb_estimate = estimate_seconds(graph, len(s["xs"]), precisions[0])
+    without = unsupported(graph, s["kind"])
+    estimate = arb_estimate if without else fast_seconds(graph, len(s["xs"]))
     result.estimate = estimate
     if estimate > budget:
         raise GraphBudgetError(
@@ -193,6 +209,20 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
     if any(n.startswith("REJECT") for n in notes):
         result.reasons = notes
         return result
+    if without is None:
+        started = time.perf_counter()
+        decided = _fast_rung(s, result, notes)
+        if decided:
+            return result
+        spent = time.perf_counter() - started
+        if arb_estimate + spent > budget:
+            result.accepted = False
+            result.reasons = [
+                *notes,
+                f"REJECT: undecided: the float64 rung did not decide and the Arb rung is estimated at "
+                f"{arb_estimate:.0f} s, beyond the budget of {budget:.0f} s",
+            ]
+            return result
     M = {name: _midpoint(s["A"][name], s["B"][name]) for name in s["A"]}
     for dps in precisions:
         try:
@@ -221,6 +251,45 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
             f"re-proved: barrier > 0 at {result.dps} digits (arb, the checker's own graph evaluation)"
         )
     return result
+
+
+def _fast_rung(s: dict, result: GraphVerdict, notes: list[str]) -> bool:
+    """Try the float64 rung (:mod:`symcert.checker.graph.fast`); fill ``result`` and return True when
+    it decides: accepted (barrier > 0, every claim contains the enclosure), or rejected (barrier
+    surely <= 0, or a claim disjoint from the enclosure). False: undecided, the Arb path follows."""
+    try:
+        graph, data = s["graph"], (from_fractions(s["xs"]), from_fractions(s["ys"]))
+        at_a, at_b = parameter_balls(graph, s["A"]), parameter_balls(graph, s["B"])
+        at_m = midpoint_balls(graph, s["A"], s["B"], at_a, at_b)
+        la, lb, lm = (fast_loss(graph, p, *data, s["kind"], s["factor"]) for p in (at_a, at_b, at_m))
+    except (ArithmeticError, ValueError) as error:  # balls.Undecided among them: never a guess
+        notes.append(f"the float64 rung is undecided ({error}); Arb follows")
+        return False
+    values = {"L(A)": la, "L(B)": lb, "L(M)": lm}
+    values["barrier"] = (lm[0] - (la[1] + lb[1]) / 2, lm[1] - (la[0] + lb[0]) / 2)
+    problems = []
+    low, high = values["barrier"]
+    if high <= 0:
+        problems.append(f"REJECT: barrier in [{short(low)}, {short(high)}] is not > 0 (float64 rung)")
+    contained = True
+    for name, (c_low, c_high) in s["claimed"].items():
+        v_low, v_high = values[name]
+        if v_high < c_low or c_high < v_low:
+            problems.append(
+                f"REJECT: the claimed enclosure of {name} does not contain the recomputed one (disjoint)"
+            )
+        contained = contained and c_low <= v_low and v_high <= c_high
+    if not problems and not (low > 0 and contained):
+        notes.append("the float64 rung did not decide (barrier or a claimed enclosure); Arb follows")
+        return False
+    result.enclosures, result.dps = values, 15
+    result.accepted = not problems
+    result.reasons = notes + problems
+    if result.accepted:
+        result.reasons.append(
+            "re-proved: barrier > 0 in verified float64 (the checker's own fast rung on layer graphs)"
+        )
+    return True
 
 
 def _enclosures(s: dict, M: dict, dps: int) -> dict[str, tuple[Fraction, Fraction]]:

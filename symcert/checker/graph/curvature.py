@@ -150,6 +150,12 @@ def _structural(s: dict) -> list[str]:
         notes.append(f"REJECT: the certificate's status is {shown!r}; only a proved claim can be accepted")
     if any(node.type == "MaxPool" for node in graph.nodes):
         notes.append(f"REJECT: {MAX_POOL_REASON}")
+    if s["decay"]:  # part of the statement, as the certificate states it: say which loss is re-proved
+        listed = ", ".join(s["decayed"][:6]) + (", ..." if len(s["decayed"]) > 6 else "")
+        notes.append(
+            f"the loss includes the weight decay {s['decay']} ||theta||^2 over the {len(s['decayed'])} of "
+            f"{len(graph.parameters)} parameters listed in loss.decayed ({listed}), as stated"
+        )
     if s["element"]:
         notes.append(
             f"B is stated to be {s['element'][:60]}(A); not needed: phi'' < 0 on any segment "

@@ -214,6 +214,23 @@ def read_tensor(values: Any, shape: Shape, where: str) -> Any:
     """Nested lists of exact rationals (strings) of exactly ``shape``, as nested lists of ``Fraction``."""
     if not shape:
         return rational(values, where)
+    return _tensor(values, shape, where, {})
+
+
+def _tensor(values: Any, shape: Shape, where: str, seen: dict[str, Fraction]) -> Any:
+    """:func:`read_tensor` with the strings read so far (data repeat few values; a ``Fraction`` is
+    immutable, so sharing one is safe)."""
     if not isinstance(values, list) or len(values) != shape[0]:
         raise CertificateFormatError(f"{where} must have shape {shape}")
-    return [read_tensor(v, shape[1:], where) for v in values]
+    if len(shape) > 1:
+        return [_tensor(v, shape[1:], where, seen) for v in values]
+    out = []
+    for v in values:
+        if type(v) is str:  # exactly a JSON string (an unquoted number is refused by rational)
+            known = seen.get(v)
+            if known is None:
+                known = seen[v] = rational(v, where)
+            out.append(known)
+        else:
+            out.append(rational(v, where))
+    return out

@@ -22,11 +22,15 @@ _VERDICTS = {
 def graph_certificate_to_text(certificate: GraphCertificate, exact: bool = False) -> str:
     """Statement, symmetry, the three losses and the barrier with their enclosures, verdict."""
     graph = certificate.loss.graph
+    decay = getattr(certificate, "weight_decay", 0)
+    penalty = f" plus {decay} times the sum of squares of the trainable parameters" if decay else ""
+    t0 = getattr(certificate, "t0", None)
+    where = f"t0 = {t0}" if certificate.kind == "curvature" else "M = (A + B)/2"
     lines = [
-        f"Statement: the {certificate.loss.describe()} is not convex.",
+        f"Statement: the {certificate.loss.describe()}{penalty} is not convex.",
         f"Witness ({certificate.kind}): {certificate.claim}",
         f"  A = the given parameters ({graph.n_parameters} exact values)",
-        f"  B = {element_text(certificate.element)}(A), M = (A + B)/2",
+        f"  B = {element_text(certificate.element)}(A), {where}",
     ]
     if certificate.enclosures:
         rung = getattr(certificate.decision, "rung", "arb")
