@@ -14,9 +14,10 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run): digits 17.4 s and
-15.5 s certified (130x and 51x the grid), checker 37.1 s and 34.9 s (2.1x and 2.3x; 51.9 s and 60.5 s
-before its batched jets); 784-128-10 10.6 s (84x), checker 14.7 s (1.4x).
+repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run,
+``--repeats 2 --blas-threads 1``): digits 2.47 s and 2.34 s certified (39x and 40x the grid), checker
+1.64 s and 1.59 s (0.66x and 0.68x; 50.8 s before its float64 rung); 784-128-10 0.96 s (9x), checker
+1.84 s (1.9x; 21.3 s before).
 """
 
 from __future__ import annotations
@@ -151,12 +152,11 @@ def bench(
         )
         if checker:
             document = result.certificate().to_dict()
-            start = clock()
-            verdict = check(document)
-            spent = clock() - start
+            spent, verdict = best_of(repeats, lambda document=document: check(document))
             print(
-                f"          checker: accepted={verdict.accepted} in {spent:.1f} s = "
-                f"{spent / certified:.2f}x the prover (its estimate {verdict.estimate:.0f} s)"
+                f"          checker: accepted={verdict.accepted} in {spent:.2f} s (warm, min of {repeats}) = "
+                f"{spent / certified:.2f}x the prover (its estimate {verdict.estimate:.0f} s); "
+                f"{verdict.reasons[-1][-60:]}"
             )
     print(f"  total: {total:.1f} s")
     return total
@@ -166,8 +166,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 784-128-10 pair")
     parser.add_argument("--check", action="store_true", help="also time the checker on each certificate")
-    parser.add_argument("--repeats", type=int, default=1, help="timed certified runs after a warm-up (1)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed runs of each side after a warm-up (1)")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=0,
+        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+    )
     args = parser.parse_args()
+    if args.blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.blas_threads)
     loss, A, B, how = digits_pair()
     total = bench(
         "64-32-10 on the 1,797 digits, tol 1e-3",

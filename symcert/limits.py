@@ -109,3 +109,10 @@ MAX_CHECK_SECONDS = 600.0
 #: The largest layer graph (parameters) whose structural proof spot-checks in exact arithmetic; a larger
 #: one compares float64 evaluations (evidence only, as every spot check is).
 MAX_EXACT_SPOT_PARAMETERS = 5_000
+
+#: The largest layer-graph chord certificate exported to Coq: parameters x data points
+#: (``symcert.printing.coq.graph_chord``; ``benchmarks/bench_coq_graph.py``: a 30-parameter residual
+#: CNN with batch norm on 2 points, size 60, takes about 40 s of coqc CPU).
+MAX_COQ_GRAPH_SIZE = 100
+#: ... and computed tensor entries (one ``let`` each, each evaluated by interval three times) x data points.
+MAX_COQ_GRAPH_ENTRIES = 200

@@ -1,136 +1,244 @@
-"""The checker's verified float64 rung: its enclosures contain Arb's; it declines what it does not cover."""
+"""The checker's verified float64 rung: its enclosures against mpmath and exact rationals, its barrier
+jets against the checker's Arb jets, and barrier certificates checked by it (tampered ones rejected)."""
 
 from __future__ import annotations
 
+import copy
+import random
 from fractions import Fraction
+from types import SimpleNamespace
 
 import flint
+import mpmath
 import numpy as np
 import pytest
-from flint import arb
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap
-from symcert.checker import CertificateBudgetError, arb_engine, check, f64_engine
-from symcert.checker.points import combine
-from symcert.checker.reading import loads
+from symcert import MLP, Dataset, Loss, certify_barrier, check
+from symcert.checker import arb_engine as E
+from symcert.checker import barrier, barrier_f64, f64
 from symcert.checker.statement import Statement
 
 
-@pytest.fixture(autouse=True)
-def _always_float64(monkeypatch):
-    """The rung is tried on these small certificates too (by default only where Arb would take seconds)."""
-    monkeypatch.setattr(f64_engine, "MIN_ARB_SECONDS", 0.0)
+def _inside(lo, hi, exact) -> bool:
+    return mpmath.mpf(float(lo)) <= exact <= mpmath.mpf(float(hi))
 
 
-def _contains(lo: float, hi: float, ball: arb) -> bool:
-    return bool(arb(lo) <= ball.lower() and ball.upper() <= arb(hi))
+_FLOATS = st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=True)
 
 
-def test_tanh_bounds_contain_arbs_tanh():
-    rng = np.random.default_rng(0)
-    edges = [0.0, 5e-324, -5e-324, 1e-300, 2.0**-10, 2.0**-10 - 2.0**-60, 1.0, 19.999999, 20.0, 20.5, 1e300]
-    x = np.concatenate([rng.normal(0, 4, 3000), rng.normal(0, 1e-4, 300), edges, [-e for e in edges]])
-    lo, hi = f64_engine.tanh_bounds(x)
+@settings(max_examples=30, deadline=None)
+@given(
+    x=st.lists(st.floats(0, 64) | st.floats(0, 1e-3), min_size=1, max_size=8),
+    y=st.lists(st.floats(-200, 64), min_size=1, max_size=8),
+    z=st.lists(st.floats(-40, 40) | st.floats(-1e-8, 1e-8), min_size=1, max_size=8),
+    w=st.lists(st.floats(1e-300, 1e300) | st.floats(0.5, 2.0), min_size=1, max_size=8),
+)
+def test_elementary_functions_enclose_mpmath(x, y, z, w):
+    """expm1, exp, tanh and log from IEEE basic operations only, against mpmath at 60 digits."""
+    with mpmath.workdps(60):
+        lo, hi = f64.expm1_bounds(np.array(x))
+        assert all(_inside(a, b, mpmath.expm1(mpmath.mpf(v))) for v, a, b in zip(x, lo, hi))
+        e = f64.exp(f64.Interval.point(np.array(y)))
+        assert all(_inside(a, b, mpmath.exp(mpmath.mpf(v))) for v, a, b in zip(y, e.lo, e.hi))
+        t = f64.tanh(f64.Interval.point(np.array(z)))
+        assert all(_inside(a, b, mpmath.tanh(mpmath.mpf(v))) for v, a, b in zip(z, t.lo, t.hi))
+        g = f64.log(f64.Interval.point(np.array(w)))
+        assert all(_inside(a, b, mpmath.log(mpmath.mpf(v))) for v, a, b in zip(w, g.lo, g.hi))
+        # tight: a few ulps at a point (the doubling in expm1 costs at most 2^8 of them)
+        assert np.all(t.hi - t.lo <= 1e-12 * np.maximum(np.abs(t.lo), 1e-300) + 1e-15)
+
+
+def _random_interval(rng: np.random.Generator, shape: tuple[int, int], wide: bool) -> f64.Interval:
+    mid = rng.normal(0, 3, shape) * 10.0 ** rng.integers(-8, 3, shape)
+    rad = np.abs(rng.normal(0, 1, shape)) * (1.0 if wide else 1e-9) * (rng.random(shape) < 0.7)
+    return f64.Interval(mid - rad, mid + rad)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_products_and_sums_enclose_the_exact_ones(seed):
+    """matmul and total against exact rational products of points drawn from the intervals' ends."""
+    rng = np.random.default_rng(seed)
+    a = _random_interval(rng, (3, 40), wide=bool(seed % 2))
+    b = _random_interval(rng, (40, 4), wide=seed > 2)
+    c = f64.matmul(a, b)
+    s = f64.total(a, axis=1)
+    for _ in range(4):
+        pa = np.where(rng.random(a.shape) < 0.5, a.lo, a.hi)
+        pb = np.where(rng.random(b.shape) < 0.5, b.lo, b.hi)
+        for i in range(3):
+            row = [Fraction(float(v)) for v in pa[i]]
+            assert Fraction(float(s.lo[i])) <= sum(row) <= Fraction(float(s.hi[i]))
+            for j in range(4):
+                exact = sum(x * Fraction(float(y)) for x, y in zip(row, pb[:, j]))
+                assert Fraction(float(c.lo[i, j])) <= exact <= Fraction(float(c.hi[i, j]))
+    point = f64.matmul(f64.Interval.point(a.lo), f64.Interval.point(b.lo))
+    assert np.all(point.hi - point.lo <= 1e-12 * (np.abs(a.lo) @ np.abs(b.lo)) + 1e-300)
+
+
+def test_rationals_convert_exactly_or_widened():
+    x = f64.from_fractions([Fraction(3, 8), Fraction(1, 10), Fraction(-(2**60) - 1, 2**3)], (3,))
+    assert x.lo[0] == x.hi[0] == 0.375
+    for k, q in ((1, Fraction(1, 10)), (2, Fraction(-(2**60) - 1, 2**3))):
+        assert Fraction(float(x.lo[k])) < q < Fraction(float(x.hi[k]))
+
+
+def _pair(widths, loss_kind, output, seed):
+    rng = random.Random(seed)
+    net = MLP(widths, "tanh", output_activation=output)
+    n = 24
+    xs = [[Fraction(rng.randint(-8, 8), 8) for _ in range(widths[0])] for _ in range(n)]
+    if output == "softmax":
+        labels = [rng.randrange(widths[-1]) for _ in range(n)]
+        ys = [[int(k == c) for k in range(widths[-1])] for c in labels]
+    else:
+        ys = [[Fraction(rng.randint(-4, 4), 4) for _ in range(widths[-1])] for _ in range(n)]
+    loss = Loss(net, Dataset(xs, ys), loss_kind)
+    return loss, net.random_point(seed, scale=1), net.random_point(seed + 1, scale=1)
+
+
+@pytest.fixture(scope="module", params=["cross_entropy", "mse"])
+def record(request):
+    if request.param == "cross_entropy":
+        loss, A, B = _pair((3, 5, 3), "cross_entropy", "softmax", 1)
+    else:
+        loss, A, B = _pair((3, 4, 2, 2), "mse", "identity", 2)
+    result = certify_barrier(loss, A, B, tol=Fraction(1, 1000))
+    assert result.status == "proved"
+    return result.certificate().to_dict()
+
+
+def _arb_point_jet(s: Statement, t: Fraction) -> tuple:
+    """The checker's Arb jet of phi at ``t`` (60 digits)."""
     saved = flint.ctx.prec
-    flint.ctx.prec = 200
+    flint.ctx.prec = E.bits_for(60)
     try:
-        for xi, l, h in zip(x.tolist(), lo.tolist(), hi.tolist()):
-            t = arb(xi).tanh()  # |tanh| < 1: an end at +-1 holds even where Arb's ball reaches past it
-            at_one = (h == 1.0 and arb(l) <= t.lower()) or (l == -1.0 and t.upper() <= h)
-            assert _contains(l, h, t) or at_one, xi
+        inputs = flint.arb_mat(E.exact_matrix([list(col) for col in zip(*s.xs)]))
+        ys = E.targets(s, inputs)
+        point = [
+            (
+                [[a + t * (b - a) for a, b in zip(ra, rb)] for ra, rb in zip(wa, wb)],
+                None if ba is None else [a + t * (b - a) for a, b in zip(ba, bb)],
+            )
+            for (wa, ba), (wb, bb) in zip(s.A, s.B)
+        ]
+        step = [
+            (
+                [[b - a for a, b in zip(ra, rb)] for ra, rb in zip(wa, wb)],
+                None if ba is None else [b - a for a, b in zip(ba, bb)],
+            )
+            for (wa, ba), (wb, bb) in zip(s.A, s.B)
+        ]
+        jet = E.loss_jet(
+            s, E._arb_point(E._exact_point(point)), E._arb_point(E._exact_point(step)), inputs, ys
+        )
+        return tuple(E.ball_bounds(c, "phi") for c in jet)
     finally:
         flint.ctx.prec = saved
-    assert float(np.max(hi - lo)) < 1e-13  # tight: the rung must fit inside the prover's claims
-    assert lo[x == 0].max() == 0.0 and hi[x == 0].min() == 0.0
 
 
-def _statement(activation: str, kind: str, output: str, seed: int = 0, denominator: int = 255):
-    rng = np.random.default_rng(seed)
-    widths = (5, 4, 3, 3)
-    X = rng.integers(0, 256, (30, widths[0]))
-    labels = np.eye(3, dtype=np.int64)[rng.integers(0, 3, 30)]
-    Y = labels if kind == "cross_entropy" else rng.integers(-4, 5, (30, 3))
-    mlp = MLP(widths, activation, output_activation=output)
-    loss = Loss(mlp, Dataset.from_integers(X, denominator, Y, 1 if kind == "cross_entropy" else 4), kind)
-    arrays = {}
-    for l in range(1, len(widths)):
-        arrays[f"W{l}"] = rng.normal(0, 1, (widths[l], widths[l - 1])).astype(np.float32)
-        arrays[f"b{l}"] = rng.normal(0, 0.3, widths[l]).astype(np.float32)
-    A = mlp.point(**arrays)
-    cert = certify_nonconvexity(loss, A, element=swap(1, 0, 1), kind="chord")
-    return cert, Statement(loads(cert.to_json(packed=True)))
+@pytest.mark.parametrize("first", ["float64", "arb"])
+def test_the_first_rung_agrees_with_arb(record, first):
+    """At the ends of a piece the Arb jet lies inside the float64 one (which is a few ulps wide); inside
+    the piece the Arb jets at three points lie inside the float64 box jet. With ``arb``, the first
+    layer's products come from Arb (as when float64's are too loose for the claimed L(A), L(B))."""
+    s = Statement(record)
+    assert barrier_f64.supports(s)
+    jets = barrier_f64.PathJets(s)
+    if first == "arb":
+        jets.keep_first(*barrier._first_products(s))
+    t0, t1, _ = s.pieces[len(s.pieces) // 2]
+    for t in (t0, t1):
+        fast, ball = jets.point(t), _arb_point_jet(s, t)
+        for (lo, hi), (a, b) in zip(fast, ball):
+            assert lo <= a <= b <= hi
+            assert hi - lo < Fraction(1, 10**9) * (1 + abs(lo))
+    box = jets.box(t0, t1)
+    for k in (1, 2, 3):
+        inner = _arb_point_jet(s, t0 + (t1 - t0) * k / 4)
+        for (lo, hi), (a, b) in zip(box, inner):
+            assert lo <= a <= b <= hi
+
+
+def test_the_certificate_is_accepted_by_the_float64_rung(record):
+    result = check(record)
+    assert result.accepted, result.reasons
+    pieces = len(record["parameters"]["pieces"])
+    assert f"verified float64 on {pieces} pieces" in result.reasons[-1]
+
+
+def test_where_the_first_rung_does_not_decide_arb_does(record, monkeypatch):
+    """A float64 rung made useless (every bound widened by 1) decides nothing: Arb accepts alone."""
+    real = barrier_f64.PathJets._jet
+
+    def loose(self, *args):
+        return tuple((lo - 1, hi + 1) for lo, hi in real(self, *args))
+
+    monkeypatch.setattr(barrier_f64.PathJets, "_jet", loose)
+    result = check(record)
+    assert result.accepted, result.reasons
+    assert "verified float64 on 0 pieces" in result.reasons[-1]
+
+
+def _witness_piece(r):
+    w = Fraction(r["parameters"]["witness"])
+    return next(i for i, p in enumerate(r["parameters"]["pieces"]) if Fraction(p[0]) <= w <= Fraction(p[1]))
+
+
+def _lower_piece(r):
+    r["parameters"]["pieces"][_witness_piece(r)][2] = r["enclosures"]["barrier"][0]
+
+
+def _raise_lo(r):
+    lo, hi = (Fraction(v) for v in r["enclosures"]["barrier"])
+    r["enclosures"]["barrier"][0] = str(hi + (hi - lo))
+    r["enclosures"]["barrier"][1] = str(hi + 2 * (hi - lo))
+    for piece in r["parameters"]["pieces"]:
+        piece[2] = str(min(Fraction(piece[2]), hi + 2 * (hi - lo)))
+
+
+def _shift_la(r):
+    hi = Fraction(r["enclosures"]["L(A)"][1])
+    r["enclosures"]["L(A)"] = [str(hi + 1), str(hi + 2)]
 
 
 @pytest.mark.parametrize(
-    "activation, kind, output, seed",  # seeds whose chord is proved
+    "change, reason",
     [
-        ("tanh", "cross_entropy", "softmax", 5),
-        ("relu", "mse", "identity", 1),
-        ("identity", "sse", "identity", 3),
+        (_lower_piece, "above its claimed upper bound"),  # the piece holding the maximiser, below the max
+        (_raise_lo, "at the witness"),  # a lower bound above the barrier
+        (_shift_la, "L(A)"),  # an enclosure of L(A) away from it
     ],
+    ids=["piece-below-the-maximum", "lo-above-the-barrier", "L(A)-moved"],
 )
-def test_float64_losses_contain_the_arb_losses(activation, kind, output, seed):
-    cert, s = _statement(activation, kind, output, seed)
-    points = [s.A, s.B, combine(s.A, s.B, Fraction(1, 2))]
-    saved = flint.ctx.prec
-    flint.ctx.prec = 128
-    try:
-        quick = f64_engine.losses(s, points)
-        assert quick is not None
-    finally:
-        flint.ctx.prec = saved
-    flint.ctx.prec = 300
-    try:
-        exact = arb_engine.Evaluation(s).losses(points)
-        for q, e in zip(quick, exact):
-            assert q.contains(e), (q, e)
-            assert q.rad() < 1e-10 * (1 + abs(e.mid()))
-    finally:
-        flint.ctx.prec = saved
-    assert cert.status == "proved"
-    result = check(loads(cert.to_json(packed=True)))
-    assert result.accepted and "verified float64" in result.reasons[-1], result.reasons
+def test_tampered_bounds_are_rejected(record, change, reason):
+    out = copy.deepcopy(record)
+    change(out)
+    result = check(out)
+    assert not result.accepted
+    assert any(reason in r for r in result.reasons), result.reasons
 
 
-def test_the_checker_says_which_arithmetic_decided():
-    cert, _ = _statement("tanh", "cross_entropy", "softmax", 5)
-    assert cert.status == "proved"
-    result = check(loads(cert.to_json()))
-    assert result.accepted and "verified float64" in result.reasons[-1]
-    assert check(loads(cert.to_json()), arithmetic="mpmath").reasons[-1].endswith("(mpmath)")
+def test_statements_outside_the_rung_go_to_arb_alone(record):
+    s = Statement(record)
+    assert barrier_f64.supports(s)
+    relu = SimpleNamespace(activation="relu", output=s.net.output)
+    for change in ({"decay": Fraction(1, 100)}, {"net": relu}, {"teacher": object()}):
+        assert not barrier_f64.supports(SimpleNamespace(**{**vars(s), **change}))
 
 
-def test_it_declines_what_it_does_not_cover():
-    _, s = _statement("tanh", "cross_entropy", "softmax")
-    assert f64_engine.compute(s) is not None
-    s.A[0][0][0][0] = Fraction(1, 3)  # not a float: the rung declines, the Arb ladder decides
-    assert f64_engine.compute(s) is None
-    assert f64_engine.exact_floats([Fraction(1, 4), Fraction(1, 3), Fraction(1, 2**40)]) is None
-    sigmoid = _statement("sigmoid", "cross_entropy", "softmax")[1]
-    assert not f64_engine.supported(sigmoid) and f64_engine.compute(sigmoid) is None
-
-
-def test_an_overflow_declines_rather_than_decides():
-    _, s = _statement("identity", "sse", "identity")
-    big = np.full((4, 5), 1e308)
-    layers = [(big, None, big, 0), (np.ones((3, 4)), None, None, 0), (np.ones((3, 3)), None, None, 0)]
-    with pytest.raises(ArithmeticError, match="overflowed"):
-        f64_engine.outputs(s.net, layers, np.full((2, 5), 2.0**60), 1)  # too large for exact limbs
-    s.A = [([[Fraction(2**60) for _ in row] for row in W], b) for W, b in s.A]  # beyond 53 bits: declined
-    assert f64_engine.compute(s) is None
-
-
-def test_the_float64_rung_alone_within_a_budget_the_arb_ladder_exceeds(monkeypatch):
-    from symcert.checker.budget import estimate_seconds
-
-    cert, s = _statement("tanh", "cross_entropy", "softmax", 5)
-    record = loads(cert.to_json(packed=True))
-    budget = estimate_seconds(s) / 2
-    with pytest.raises(CertificateBudgetError):
-        check(record, budget=budget)  # the table alone is priced at 5 s
-    monkeypatch.setattr(f64_engine, "estimate_seconds", lambda s: budget / 2)
-    result = check(record, budget=budget)
-    assert result.accepted and "verified float64" in result.reasons[-1]
-    record["enclosures"]["barrier"] = [record["enclosures"]["barrier"][0]] * 2  # too tight for float64
-    result = check(record, budget=budget)
-    assert not result.accepted and "raise the budget" in result.reasons[-1]
+@pytest.mark.parametrize("seed", range(4))
+def test_split_products_of_floats_and_integers_are_exact_up_to_the_tail(seed):
+    """The first layer's ``w K`` (float weights of mixed exponents, integer data) against exact rationals:
+    enclosed, and far tighter than the plain product's gamma_n bound."""
+    rng = np.random.default_rng(seed)
+    w = (rng.normal(0, 1, (4, 300)) * 2.0 ** rng.integers(-30, 4, (4, 300))).astype(np.float32).astype(float)
+    K = rng.integers(-255 if seed % 2 else 0, 256, (300, 5)).astype(float)
+    z = barrier_f64._split_product(w, K)
+    plain = f64.matmul(f64.Interval.point(w), f64.Interval.point(K))
+    for i in range(4):
+        for j in range(5):
+            exact = sum(Fraction(float(a)) * int(k) for a, k in zip(w[i], K[:, j]))
+            assert Fraction(float(z.lo[i, j])) <= exact <= Fraction(float(z.hi[i, j]))
+    assert np.all(z.hi - z.lo <= (plain.hi - plain.lo) / 100 + 1e-300)

@@ -56,17 +56,24 @@ def test_training_is_reproducible_and_is_the_graphs_network() -> None:
 def test_example_proves_and_the_checker_accepts(tmp_path, capsys) -> None:
     out = tmp_path / "cnn.json"
     args = ["example", "cnn", "--samples", "40", "--epochs", "15", "--channels", "3,4", "--quiet"]
-    assert main([*args, "--json", str(out)]) == 0
+    assert main([*args, "--barrier-samples", "2", "--json", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Derived symmetry group:" in text and "generators: permute:P_conv1:1,0,2" in text
     assert "Invariance: L(g theta) = L(theta) for all theta" in text and ": proved (structural" in text
     assert "Verdict: PROVED" in text
-    assert "not yet available for layer graphs" in text  # the barrier is not faked
+    assert "Barrier between two trainings (seeds 0 and 1), cross-entropy on the first 2 digits" in text
+    assert "  before alignment: [" in text and "  after alignment:  [" in text
+    assert text.count("(proved; entezari chord") == 2 and "  alignment: g = " in text
     record = json.loads(out.read_text())
     assert record["kind"] == "chord"
     assert record["network"]["graph"]["nodes"][1]["layer"]["type"] == "BatchNorm"
     assert main(["check", str(out)]) == 0
     assert "ACCEPTED: chord certificate" in capsys.readouterr().out
+    for name in ("before", "after"):
+        barrier = tmp_path / f"cnn.barrier.{name}.json"
+        assert json.loads(barrier.read_text())["kind"] == "barrier"
+        assert main(["check", str(barrier)]) == 0
+        assert "ACCEPTED: barrier certificate" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -78,6 +85,7 @@ def test_example_proves_and_the_checker_accepts(tmp_path, capsys) -> None:
         (["example", "cnn", "--hidden", "3"], "--hidden is not available with the cnn example"),
         (["example", "cnn", "--latex", "x.tex"], "--latex is not available with the cnn example"),
         (["example", "digits", "--epochs", "3"], "--epochs belongs to the cnn example"),
+        (["example", "digits", "--barrier-samples", "3"], "--barrier-samples belongs to the cnn example"),
         (["example", "cnn", "--activation", "sigmoid"], "invalid choice: 'sigmoid'"),
     ],
 )

@@ -196,6 +196,10 @@ def check_coq_binding(
     raise :class:`~symcert.checker.reading.CertificateFormatError` or :class:`~symcert.errors.CoqError`.
     """
     record = certificate if isinstance(certificate, dict) else loads(read_text(certificate), str(certificate))
+    if isinstance(record, dict) and isinstance(record.get("network"), dict) and "graph" in record["network"]:
+        from symcert.build.coq_graph import check_graph_coq_binding  # a layer graph's chord
+
+        return check_graph_coq_binding(record, coq_file, assumptions=assumptions)
     text = read_coq_source(coq_file)
     problems = screen_source(text)
     if problems:

@@ -259,43 +259,6 @@ def _forward(net: Any, layers: list, inputs: arb_mat, centred: tuple | None = No
     raise AssertionError("unreachable")
 
 
-def _forward_jet(
-    net: Any, start: list, step: list, inputs: arb_mat, spread: arb | None = None
-) -> list[list[Jet]]:
-    """Output pre-activation jets along ``start + t step``, at ``t`` = 0 of that parametrisation.
-
-    With ``spread`` (a ball ``[-h, h]``) the weights are the centred box ``start + spread step``:
-    each product ``a W^T`` is taken as ``a w^T + spread (a d^T)``, far tighter than a box product.
-    """
-    a0, a1, a2 = inputs, None, None
-    depth = len(start)
-    for l, ((w, b), (d, db)) in enumerate(zip(start, step), start=1):
-        da0 = d * a0
-        z0m = w * a0 if spread is None else w * a0 + spread * da0
-        if a1 is None:
-            z1m, z2 = da0, None
-        else:
-            da1 = d * a1
-            z1m = w * a1 + da0 if spread is None else w * a1 + spread * da1 + da0
-            z2m = w * a2 + da1 if spread is None else w * a2 + spread * (d * a2) + da1
-            z2 = z2m.entries()
-        z0, z1 = z0m.entries(), z1m.entries()
-        if z2 is None:
-            z2 = [arb(0)] * len(z0)
-        n, cols = w.nrows(), a0.ncols()
-        if b is not None:
-            bias = b if spread is None else [v + spread * dv for v, dv in zip(b, db)]
-            z0 = [v + bias[i // cols] for i, v in enumerate(z0)]
-            z1 = [v + db[i // cols] for i, v in enumerate(z1)]
-        jets = list(zip(z0, z1, z2))
-        if l < depth:
-            jets = [activation_jet(net.activation, net.slope, j) for j in jets]
-            a0, a1, a2 = (arb_mat(n, cols, [j[c] for j in jets]) for c in range(3))
-        else:
-            return [jets[k * cols : (k + 1) * cols] for k in range(n)]
-    raise AssertionError("unreachable")
-
-
 def _folded(weights: arb_mat, biases: list[arb] | None) -> arb_mat:
     """``[W | b]``: the bias as a last column, to meet a last row of ones (or zeros) of the inputs."""
     if biases is None:
@@ -320,13 +283,17 @@ def _forward_jet_folded(
     spread: arb | None = None,
     first: tuple[arb_mat, arb_mat] | None = None,
 ) -> list[list[Jet]]:
-    """:func:`_forward_jet` with every bias inside Arb's matrix products, and tanh's jets in one pass.
+    """Output pre-activation jets along ``start + t step``, at ``t = 0`` of that parametrisation.
+
+    A linear layer ``W + t D`` maps the jets ``(a, a', a''/2)`` to ``(W a, W a' + D a, W a''/2 + D a')``.
+    With ``spread`` (a ball ``[-h, h]``) the weights are the centred box ``start + spread step``: each
+    product is taken as ``W a + spread (D a)``, far tighter than a product of boxes.
 
     Each layer's bias is the last column of ``[W | b]`` and ``[D | db]``; the values the layer reads
     get a last row of ones, their derivatives a row of zeros, so ``[W | b] [a; 1] = W a + b`` and
-    ``[D | db] [a'; 0] = D a'``: the same sums as :func:`_forward_jet`, without a Python loop over the
-    entries for the biases. ``first`` gives the first layer's ``(z, z')`` (its pre-activations over the
-    box and their derivative), when the caller has them from products it keeps across calls.
+    ``[D | db] [a'; 0] = D a'``: no Python loop over the entries for the biases; tanh's jets in one
+    pass. ``first`` gives the first layer's ``(z, z')`` (its pre-activations over the box and their
+    derivative), when the caller has them from products it keeps across calls.
     """
     cols = inputs.ncols()
     a0 = None if first is not None else _with_ones(inputs, start[0][1] is not None)

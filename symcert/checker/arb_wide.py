@@ -206,7 +206,9 @@ def square(u: arb) -> arb:
     """
     if not u.rad() > WIDE:
         a = abs(u)
-        return a * a
+        sq = a * a
+        # a narrow ball around 0: |u|^2 as a ball may still reach below 0 (by about rad^2)
+        return arb(0).union(arb(sq.upper())) if sq.lower() < 0 else sq
     low, high = u.lower() ** 2, u.upper() ** 2
     return low.union(high).union(arb(0)) if u.contains(0) else low.union(high)
 

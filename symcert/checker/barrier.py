@@ -29,6 +29,7 @@ When ``B == A`` exactly the path is constant and ``g`` is identically 0: the pie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -36,11 +37,14 @@ import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
+from symcert.checker.barrier_f64 import PathJets, from_balls, supports
+from symcert.checker.f64 import Interval
 from symcert.checker.kind import short
+from symcert.checker.losses import SQUARES
 from symcert.checker.progress import report
 from symcert.checker.statement import SMOOTH
 
-__all__ = ["verify_barrier", "max_bisections", "constant_path_problems"]
+__all__ = ["verify_barrier", "first_rung", "max_bisections", "constant_path_problems"]
 
 
 def max_bisections(pieces: int) -> int:
@@ -105,110 +109,232 @@ def constant_path_problems(pieces: list, witness: Fraction, lo: Fraction, hi: Fr
     return problems[:10]
 
 
-def verify_barrier(s: Any, dps: int) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
-    """The checker's enclosures of ``L(A)``, ``L(B)`` and the problems found at ``dps`` digits."""
+def first_rung(s: Any) -> PathJets | None:
+    """The float64 rung's jets for this statement (None when it does not apply: Arb alone)."""
+    if s.A == s.B or not supports(s):
+        return None
+    try:
+        jets = PathJets(s)
+        if _ends_f64(s, jets) is None:  # L(A) or L(B) not inside the claims: a tighter first layer
+            jets.keep_first(*_first_products(s))
+        return jets
+    except ArithmeticError:  # data or weights beyond float64
+        return None
+
+
+def _first_products(s: Any) -> tuple[Interval, Interval]:
+    """The first layer's two kept products, ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, by Arb at 106
+    bits: data such as ``k/255`` and 785-term sums cost the float64 rung about 1e-12 of width per entry."""
+    saved = flint.ctx.prec
+    flint.ctx.prec = _FIRST_BITS
+    try:
+        X = E._with_ones(arb_mat(E.exact_matrix([list(col) for col in zip(*s.xs)])), s.A[0][1] is not None)
+        first = [E._folded(*E._arb_point([layer])[0]) * X for layer in _first_layers(s)]
+        return from_balls(first[0]), from_balls(first[1])
+    finally:
+        flint.ctx.prec = saved
+
+
+#: Arb's precision for the first layer's products handed to the float64 rung (a double double).
+_FIRST_BITS = 106
+
+
+def _first_layers(s: Any) -> list:
+    """``(W_A, b_A)`` and ``(W_B - W_A, b_B - b_A)`` of the first layer, exact (``fmpq_mat``)."""
+    ((wa, ba),), ((wb, bb),) = E._exact_point([s.A[0]]), E._exact_point([s.B[0]])
+    return [(wa, ba), (wb - wa, None if ba is None else bb - ba)]
+
+
+def verify_barrier(
+    s: Any, dps: int, fast: PathJets | None = None
+) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
+    """The checker's enclosures of ``L(A)``, ``L(B)`` and the problems found at ``dps`` digits.
+
+    ``fast``: the float64 rung (:func:`first_rung`), tried first on every piece and at the witness; where
+    its bound does not decide, Arb at ``dps`` digits decides.
+    """
     saved = flint.ctx.prec
     flint.ctx.prec = E.bits_for(dps)
     try:
-        return _verify(s)
+        return _verify(s, fast)
     finally:
         flint.ctx.prec = saved
 
 
 def _upper(ball: arb) -> Fraction:
-    return E._bounds({"x": ball})["x"][1]
+    return E.ball_bounds(ball, "x")[1]
 
 
 def _lower(ball: arb) -> Fraction:
-    return E._bounds({"x": ball})["x"][0]
+    return E.ball_bounds(ball, "x")[0]
 
 
-def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
+class _ArbJets:
+    """The jets in Arb balls at the current precision, as exact ``(lo, hi)`` pairs (ends kept)."""
+
+    def __init__(self, s: Any) -> None:
+        self.s = s
+        self._data: tuple[arb_mat, list] | None = None
+        self._exact: tuple[list, list, list] | None = None
+        self._first: tuple[arb_mat, arb_mat] | None = None
+        self._ends: dict[Fraction, tuple] = {}
+        self._step_arb: list | None = None
+
+    def exact(self) -> tuple[list, list, list]:
+        """``A``, ``B`` and ``B - A`` as exact matrices (``fmpq_mat``), made on first use."""
+        if self._exact is None:
+            A, B = E._exact_point(self.s.A), E._exact_point(self.s.B)
+            step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
+            self._exact = A, B, step
+        return self._exact
+
+    @property
+    def A(self) -> list:
+        return self.exact()[0]
+
+    @property
+    def step(self) -> list:
+        return self.exact()[2]
+
+    @property
+    def step_arb(self) -> list:
+        if self._step_arb is None:
+            self._step_arb = E._arb_point(self.step)
+        return self._step_arb
+
+    @property
+    def inputs(self) -> arb_mat:
+        return self.data()[0]
+
+    @property
+    def ys(self) -> list:
+        return self.data()[1]
+
+    def data(self) -> tuple[arb_mat, list]:
+        """The inputs and the targets as balls, made on first use (the float64 rung may need neither)."""
+        if self._data is None:
+            inputs = arb_mat(E.exact_matrix([list(col) for col in zip(*self.s.xs)]))
+            self._data = inputs, E.targets(self.s, inputs)
+        return self._data
+
+    def losses(self, points: Sequence[list]) -> list[arb]:
+        """The loss at each exact point (layers of ``fmpq_mat``)."""
+        return [E._loss(self.s, E._arb_point(p), self.inputs, self.ys) for p in points]
+
+    def point_at(self, t: Fraction) -> list:
+        q = _q(t)
+        point = [
+            (wa + q * dw, None if ba is None or db is None else ba + q * db)
+            for (wa, ba), (dw, db) in zip(self.A, self.step)
+        ]
+        return E._arb_point(point)
+
+    def first(self, t: Fraction, spread: arb | None = None) -> tuple[arb_mat, arb_mat]:
+        """The first layer along the path, ``[W_A | b_A] [X; 1] + t [D | db] [X; 1]``: two matrix
+        products, made on first use and kept for every jet (most of a forward pass's products)."""
+        if self._first is None:
+            ones = E._with_ones(self.inputs, self.A[0][1] is not None)
+            at_a, along = (E._folded(*E._arb_point([layer])[0]) * ones for layer in (self.A[0], self.step[0]))
+            self._first = at_a, along
+        at_a, along = self._first
+        z = at_a + arb(_q(t)) * along
+        return (z if spread is None else z + spread * along), along
+
+    def point(self, t: Fraction) -> tuple:
+        if t not in self._ends:
+            point = self.point_at(t)
+            jet = E.loss_jet(self.s, point, self.step_arb, self.inputs, self.ys, first=self.first(t))
+            self._ends[t] = tuple(E.ball_bounds(c, "phi") for c in jet)
+        return self._ends[t]
+
+    def box(self, t0: Fraction, t1: Fraction) -> tuple:
+        spread = arb(_q((t1 - t0) / 2)) * arb(0, 1)  # contains [-w/2, w/2]
+        m = (t0 + t1) / 2
+        centre, first = self.point_at(m), self.first(m, spread)
+        jet = E.loss_jet(self.s, centre, self.step_arb, self.inputs, self.ys, spread, first)
+        return tuple(E.ball_bounds(c, "phi") for c in jet)
+
+    def box_value(self, t0: Fraction, t1: Fraction) -> Fraction:
+        """The upper end of the loss over the centred box (for activations without derivatives)."""
+        spread = arb(_q((t1 - t0) / 2)) * arb(0, 1)
+        centre = self.point_at((t0 + t1) / 2)
+        return _upper(E._loss(self.s, centre, self.inputs, self.ys, (self.step_arb, spread)))
+
+
+def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
     lo, hi = s.claimed["barrier"]
     problems = partition_problems(s.pieces)
-    inputs = arb_mat(E._exact_matrix([list(col) for col in zip(*s.xs)]))
-    ys = E._targets(s, inputs)
-    A, B = E._exact_point(s.A), E._exact_point(s.B)
-    la, lb = (E._loss(s, E._arb_point(p), inputs, ys) for p in (A, B))
-    found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
+    balls = _ArbJets(s)  # exact points and balls made on first use: the float64 rung may need none
+    found = _ends_f64(s, fast)  # L(A), L(B): the float64 rung's when inside the claimed enclosures
+    if found is None:
+        la, lb = balls.losses(balls.exact()[:2])
+        found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
     if problems:
         return found, problems
     if s.A == s.B:
         return found, constant_path_problems(s.pieces, s.witness, lo, hi)
-    step = [(wb - wa, None if ba is None else bb - ba) for (wa, ba), (wb, bb) in zip(A, B)]
-    step_arb = E._arb_point(step)
+    rungs: list = [balls] if fast is None else [fast, balls]
     smooth = s.net.activation in SMOOTH
     la_lo, lb_lo = found["L(A)"][0], found["L(B)"][0]
 
     def low(t: Fraction) -> Fraction:  # the linear lower chord c(t), exact
         return (la_lo + lb_lo) / 2 if s.form == "midpoint" else (1 - t) * la_lo + t * lb_lo
 
-    def point_at(t: Fraction) -> list:
-        q = _q(t)
-        point = [
-            (wa + q * dw, None if ba is None or db is None else ba + q * db)
-            for (wa, ba), (dw, db) in zip(A, step)
-        ]
-        return E._arb_point(point)
-
-    # The first layer along the path: [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1], two
-    # matrix products kept for every jet (the first layer is most of a forward pass's products).
-    ones = E._with_ones(inputs, A[0][1] is not None)
-    at_a, along = (E._folded(*E._arb_point([layer])[0]) * ones for layer in (A[0], step[0]))
-
-    def first(t: Fraction, spread: arb | None = None) -> tuple[arb_mat, arb_mat]:
-        z = at_a + arb(_q(t)) * along
-        return (z if spread is None else z + spread * along), along
-
-    ends: dict[Fraction, tuple[arb, arb | None]] = {}
-
-    def at(t: Fraction) -> tuple[arb, arb | None]:
-        if t not in ends:
-            if smooth:
-                jet = E._loss_jet(s, point_at(t), step_arb, inputs, ys, first=first(t))
-                ends[t] = (jet[0], jet[1])
-            else:
-                ends[t] = (E._loss(s, point_at(t), inputs, ys), None)
-        return ends[t]
-
     rise = Fraction(0) if s.form == "midpoint" else lb_lo - la_lo  # c'(t)
 
-    def bound(t0: Fraction, t1: Fraction) -> Fraction | None:
-        """The checker's own upper bound of ``u`` on ``[t0, t1]`` (None when its balls are unbounded)."""
+    def bound(t0: Fraction, t1: Fraction, jets: Any) -> Fraction | None:
+        """An upper bound of ``u`` on ``[t0, t1]`` from ``jets`` (None when its enclosures are unbounded)."""
         try:
-            return _bound(t0, t1)
+            if not smooth:
+                return balls.box_value(t0, t1) - min(low(t0), low(t1))
+            return _bound(t0, t1, jets)
         except ArithmeticError:
             return None
 
-    def _bound(t0: Fraction, t1: Fraction) -> Fraction:
+    def value_at(t: Fraction, jets: Any) -> tuple:
+        """``phi(t)``'s enclosure and ``phi'(t)``'s; ``phi(0) = L(A)`` and ``phi(1) = L(B)`` exactly, so at
+        the ends of the path the smaller upper end of the jet's and of the enclosure found for the loss."""
+        value, slope, _ = jets.point(t)
+        if t in (0, 1):
+            value = (value[0], min(value[1], found["L(A)" if t == 0 else "L(B)"][1]))
+        return value, slope
+
+    def _bound(t0: Fraction, t1: Fraction, jets: Any) -> Fraction:
         w = t1 - t0
-        spread = arb(_q(w / 2)) * arb(0, 1)  # contains [-w/2, w/2]
-        centre = point_at((t0 + t1) / 2)
-        if not smooth:
-            return _upper(E._loss(s, centre, inputs, ys, (step_arb, spread))) - min(low(t0), low(t1))
-        (v0, p0), (v1, p1) = at(t0), at(t1)
-        assert p0 is not None and p1 is not None  # smooth: at() keeps the derivative
-        u0, u1 = _upper(v0) - low(t0), _upper(v1) - low(t1)
-        jet = E._loss_jet(s, centre, step_arb, inputs, ys, spread, first((t0 + t1) / 2, spread))
-        d_lo, d_hi = _lower(jet[1]) - rise, _upper(jet[1]) - rise
-        curvature = 2 * _upper(jet[2])  # the jet carries phi''/2
+        (v0, p0), (v1, p1) = value_at(t0, jets), value_at(t1, jets)
+        u0, u1 = v0[1] - low(t0), v1[1] - low(t1)
+        value, slope, bend = jets.box(t0, t1)
+        curvature = 2 * bend[1]  # the jet carries phi''/2
         return min(
-            _upper(jet[0]) - min(low(t0), low(t1)),
-            two_sided(u0, d_hi, u1, d_lo, Fraction(0), w),
-            two_sided(u0, _upper(p0) - rise, u1, _lower(p1) - rise, curvature, w),
+            value[1] - min(low(t0), low(t1)),
+            two_sided(u0, slope[1] - rise, u1, slope[0] - rise, Fraction(0), w),
+            two_sided(u0, p0[1] - rise, u1, p1[0] - rise, curvature, w),
         )
 
+    def decide(t0: Fraction, t1: Fraction, claimed: Fraction) -> Fraction | None:
+        """The first rung's bound if it is at most ``claimed``, else Arb's."""
+        own = None
+        for jets in rungs:
+            own = bound(t0, t1, jets)
+            if own is not None and own <= claimed:
+                if jets is fast:
+                    fast.decided += 1
+                break
+        return own
+
     bisections = max_bisections(len(s.pieces))
+    if fast is not None:
+        fast.decided = 0
     for i, (t0, t1, claimed) in enumerate(s.pieces):
         report(i, len(s.pieces), f"piece {i + 1}")
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
-        own = bound(t0, t1)
+        own = decide(t0, t1, claimed)
         if (own is None or own > claimed) and bisections > 0:  # balls are looser on wide boxes: bisect once
             bisections -= 1
             m = (t0 + t1) / 2
-            left, right = bound(t0, m), bound(m, t1)
+            left, right = decide(t0, m, claimed), decide(m, t1, claimed)
             own = None if left is None or right is None else max(left, right)
         if own is None:
             problems.append(
@@ -220,15 +346,50 @@ def _verify(s: Any) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
                 f"above its claimed upper bound {short(claimed)}"
             )
     if not (s.form == "entezari" and lo <= 0):
-        w = _q(s.witness)
-        chord = (la + lb) / 2 if s.form == "midpoint" else (1 - w) * la + w * lb
-        witness_low = _lower(E._loss(s, point_at(s.witness), inputs, ys) - chord)
+        witness_low = _witness_low(s, fast, found)
+        if witness_low is None or witness_low < lo:
+            w = _q(s.witness)
+            la, lb = balls.losses(balls.exact()[:2])
+            chord = (la + lb) / 2 if s.form == "midpoint" else (1 - w) * la + w * lb
+            witness_low = _lower(E._loss(s, balls.point_at(s.witness), balls.inputs, balls.ys) - chord)
         if witness_low < lo:
             problems.append(
                 f"REJECT: at the witness t = {s.witness}, g >= {short(witness_low)} only, "
                 f"below the claimed lower bound {short(lo)}"
             )
     return found, problems[:10]
+
+
+def _ends_f64(s: Any, fast: PathJets | None) -> dict[str, tuple[Fraction, Fraction]] | None:
+    """``L(A)`` and ``L(B)`` from the float64 rung (``phi(0)``, ``phi(1)``, also the first and last pieces'
+    ends) when both lie inside the enclosures the file claims; else None (Arb computes them)."""
+    if fast is None:
+        return None
+    try:
+        found = {"L(A)": fast.point(Fraction(0))[0], "L(B)": fast.point(Fraction(1))[0]}
+    except ArithmeticError:
+        return None
+    for name, (low, high) in found.items():
+        if s.loss_kind in SQUARES:  # a sum of squares is >= 0
+            found[name] = (max(low, Fraction(0)), high)
+        claim = s.claimed.get(name)
+        if claim is None or not claim[0] <= found[name][0] <= found[name][1] <= claim[1]:
+            return None
+    return found
+
+
+def _witness_low(s: Any, fast: PathJets | None, found: dict) -> Fraction | None:
+    """The float64 rung's lower bound of ``g`` at the witness: ``phi`` from below minus the chord from
+    above (None without the rung, or when its enclosure is unbounded)."""
+    if fast is None:
+        return None
+    w = s.witness
+    la_hi, lb_hi = found["L(A)"][1], found["L(B)"][1]
+    chord = (la_hi + lb_hi) / 2 if s.form == "midpoint" else (1 - w) * la_hi + w * lb_hi
+    try:
+        return fast.point(w)[0][0] - chord
+    except ArithmeticError:
+        return None
 
 
 def _quadratic_max(c0: Fraction, c1: Fraction, c2: Fraction, a: Fraction, b: Fraction) -> Fraction:

@@ -129,7 +129,11 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
 
     assert isinstance(record, dict)  # it has a network
     try:
-        if record.get("kind") in ("curvature", "hessian"):
+        if record.get("kind") == "barrier":
+            from symcert.checker.graph.barrier import check_graph_barrier
+
+            v = check_graph_barrier(record, arithmetic, budget)
+        elif record.get("kind") in ("curvature", "hessian"):
             from symcert.checker.graph.curvature import check_graph_jet
 
             v = check_graph_jet(record, arithmetic, budget)

@@ -207,10 +207,32 @@ def keys(record: dict[str, Any], required: set[str], optional: set[str], where: 
 _SHORT = re.compile(r"(-?[0-9]{1,30})(?:/([0-9]{1,30}))?", re.ASCII)
 
 
-def rational_list(values: Any, length: int, where: str) -> list[Fraction]:
-    """A list of ``length`` exact numbers (short ``p`` and ``p/q`` take a fast path to the same values)."""
+def rational_list(
+    values: Any, length: int, where: str, seen: dict[str, Fraction] | None = None
+) -> list[Fraction]:
+    """A list of ``length`` exact numbers (short ``p`` and ``p/q`` take a fast path to the same values).
+
+    ``seen``: the strings read so far and their values, shared by the caller across lists (data repeat
+    few values: pixels ``k/255``); only strings that read as numbers are kept.
+
+    >>> seen = {}
+    >>> rational_list(["1/2", "3"], 2, "x", seen), sorted(seen)
+    ([Fraction(1, 2), Fraction(3, 1)], ['1/2', '3'])
+    """
     if not isinstance(values, list) or len(values) != length:
         raise CertificateFormatError(f"{where} must be a list of {length} numbers")
+    if seen is not None:
+        try:
+            return [seen[v] for v in values]  # every string already read (str keys only: 1 is not "1")
+        except (KeyError, TypeError):
+            pass
+    out = _rationals(values, where)
+    if seen is not None and len(seen) < 1 << 16:
+        seen.update((v, q) for v, q in zip(values, out) if type(v) is str)
+    return out
+
+
+def _rationals(values: list[Any], where: str) -> list[Fraction]:
     out = []
     for i, v in enumerate(values):
         match = _SHORT.fullmatch(v) if type(v) is str else None

@@ -136,7 +136,7 @@ def _vector(value: Any, length: int, where: str) -> list[Fraction]:
     return rational_list(value, length, where)
 
 
-def _rows(data: dict, key: str, cols: int) -> Any:
+def _rows(data: dict, key: str, cols: int, seen: dict | None = None) -> Any:
     """``data[key]``: lists of exact strings, or packed (kept as integers, :class:`packed.Rows`)."""
     where = f"data.{key}"
     if is_packed(data.get(key)):
@@ -144,7 +144,7 @@ def _rows(data: dict, key: str, cols: int) -> Any:
     rows = field(data, key, list, "data")
     if not 1 <= len(rows) <= MAX_POINTS:
         raise CertificateFormatError(f"{where} must hold 1 to {MAX_POINTS} points")
-    return [rational_list(x, cols, f"{where}[{i}]") for i, x in enumerate(rows)]
+    return [rational_list(x, cols, f"{where}[{i}]", seen) for i, x in enumerate(rows)]
 
 
 class Statement:
@@ -231,7 +231,8 @@ class Statement:
         if "ys" in data and "teacher" in data:
             raise CertificateFormatError("data must carry either ys or a teacher, not both")
         keys(data, {"xs"}, {"ys", "teacher"}, "data")
-        self.xs = _rows(data, "xs", self.net.widths[0])
+        seen: dict = {}  # data repeat few values
+        self.xs = _rows(data, "xs", self.net.widths[0], seen)
         self.teacher = self.teacher_net = self.ys = None
         if "teacher" in data:
             teacher = field(data, "teacher", dict, "data")
@@ -247,7 +248,7 @@ class Statement:
             ys_raw = data.get("ys")
             if isinstance(ys_raw, list) and len(ys_raw) != len(self.xs):
                 raise CertificateFormatError("data.ys must have one target per input")
-            self.ys = _rows(data, "ys", self.net.widths[-1])
+            self.ys = _rows(data, "ys", self.net.widths[-1], seen)
             if len(self.ys) != len(self.xs):
                 raise CertificateFormatError("data.ys must have one target per input")
 

@@ -56,6 +56,11 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
                 "symcert barrier --model a.npz --model b.npz --data train.csv --activation tanh --align",
                 "two trained networks",
             ),
+            (
+                "symcert barrier --model a.onnx --model b.onnx --data digits.npz --loss cross_entropy "
+                "--tol 1/10 --json b.json",
+                "two ONNX networks",
+            ),
         ],
         prints="the enclosure of the barrier (6 significant digits rounded outward; --digits N for N, "
         "tightened until they agree, with L(A) and L(B); --exact for exact endpoints), where the "
@@ -128,7 +133,9 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         default=None,
         metavar="FILE",
         help="give twice: trained networks A then B (.npz W1,b1,..., JSON, or a PyTorch .safetensors "
-        "state dict), loaded exactly; needs --data FILE and names the activation with --activation",
+        "state dict), loaded exactly; needs --data FILE and names the activation with --activation. "
+        "Two ONNX models (A.onnx, B.onnx: one layer graph) take --data FILE.npz (X, y) and --loss; "
+        "--align aligns them over the graph's derived groups",
     )
     parser.add_argument(
         "--framework",
@@ -267,6 +274,10 @@ def _problem(args: argparse.Namespace):
 
 def run_barrier(args: argparse.Namespace) -> int:
     """Certify the barrier (and after alignment with --align); exit 0 when every enclosure is proved."""
+    from symcert.cli.graph_barrier import is_onnx, run_graph_barrier
+
+    if is_onnx(args) and args.manifest is None:
+        return run_graph_barrier(args)
     if args.manifest is not None or args.out is not None:
         return _run_manifest(args)
     if args.pdf and not args.latex:

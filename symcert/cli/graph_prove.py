@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from symcert.build.files import write_json
+from symcert.cli.graph_coq import refuse_graph_coq, write_graph_coq
 from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
 from symcert.models.graph_data import load_graph_data
@@ -85,6 +86,7 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     kind = args.loss or "mse"
     X, Y = load_graph_data(args.data, graph, kind)
     loss = GraphLoss(graph, X, Y, kind)
+    refuse_graph_coq(args, loss)  # --coq past the size limit: before any work
     A = model.params
     say = _progress(args)
     element = None
@@ -139,7 +141,10 @@ def _check_group(graph: Graph, name: str) -> None:
 def _outputs(certificate: GraphCertificate, args: argparse.Namespace) -> int:
     print()
     print(certificate.summary(exact=args.exact))
-    return write_outputs(certificate, args)
+    code = write_outputs(certificate, args)
+    if getattr(args, "coq", None) and not write_graph_coq(certificate, args.coq, args.check_coq):
+        return EXIT_NOT_PROVED
+    return code
 
 
 def write_outputs(certificate: GraphCertificate, args: argparse.Namespace) -> int:

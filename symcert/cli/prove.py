@@ -227,8 +227,8 @@ def run_prove(args: argparse.Namespace) -> int:
     if args.model is not None and str(args.model).lower().endswith(".onnx"):
         from symcert.cli.graph_prove import run_graph_prove  # a layer graph: its own command path
 
-        if args.coq or args.plot:
-            raise SpecificationError("--coq and --plot are not available with an ONNX model; drop them")
+        if args.plot:
+            raise SpecificationError("--plot is not available with an ONNX model; drop it")
         return run_graph_prove(args)
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)

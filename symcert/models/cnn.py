@@ -22,6 +22,7 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.models.digits import require_sklearn
 from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barrier
 from symcert.proofs.graph_chord import GraphCertificate, best_graph_element, certify_graph_chord
 from symcert.proofs.graph_invariance import GraphProof, prove_graph_invariance
 from symcert.symbolic.graph import (
@@ -38,7 +39,7 @@ from symcert.symbolic.graph import (
     derive_symmetries,
 )
 
-__all__ = ["CnnRun", "cnn_graph", "cnn_example", "digit_images", "ACTIVATIONS"]
+__all__ = ["CnnRun", "cnn_graph", "cnn_example", "cnn_barrier", "digit_images", "ACTIVATIONS"]
 
 ACTIVATIONS = ("tanh", "relu")
 
@@ -125,3 +126,35 @@ def cnn_example(
     say(certificate.status)
     value = float_loss(loss, params)
     return CnnRun(graph, params, loss, spec, element, gap, invariance, certificate, hits, value, len(X))
+
+
+def cnn_barrier(
+    run: CnnRun,
+    channels: Sequence[int],
+    activation: str,
+    seed: int,
+    epochs: int,
+    samples: int,
+    tol: Any,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[GraphBarrierResult, Any, GraphBarrierResult]:
+    """A second training (seed ``seed``, the same digits and steps as ``run``) and the certified barriers
+    between the two trained points on the loss over the first ``samples`` digits: before alignment, the
+    alignment of B to A over the derived groups (:func:`~symcert.proofs.graph_alignment.align_graphs`,
+    its factors proved structurally, spot checks skipped), and after it."""
+    from symcert.models.cnn_training import train_cnn
+    from symcert.proofs.graph_alignment import align_graphs
+
+    say = progress or (lambda _text: None)
+    X, y = digit_images(run.n_samples)
+    say(f"training a second CNN (seed {seed}) ...")
+    B = run.graph.check_parameters(train_cnn(X, y, channels, activation, epochs, seed))
+    n = min(samples, run.n_samples)
+    loss = GraphLoss(run.graph, X[:n], np.eye(10, dtype=int)[y[:n]], "cross_entropy")
+    say(f"certifying the barrier between the two trainings on the first {n} digits ...")
+    before = certify_graph_barrier(loss, run.params, B, tol=tol)
+    say("aligning the second training to the first (weight matching over the derived groups) ...")
+    alignment = align_graphs(run.params, B, graph=run.graph, spot=False)
+    say("certifying the barrier after alignment ...")
+    after = certify_graph_barrier(loss, run.params, alignment.aligned, tol=tol)
+    return before, alignment, after

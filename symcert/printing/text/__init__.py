@@ -14,6 +14,7 @@ import sympy
 from symcert.display import text
 from symcert.printing.text.certificate import certificate_to_text
 from symcert.printing.text.graph import graph_proof_to_text
+from symcert.printing.text.graph_barrier import graph_barrier_to_text
 from symcert.printing.text.graph_certificate import graph_certificate_to_text
 from symcert.printing.text.invariance import proof_to_text
 from symcert.printing.text.results import (
@@ -27,6 +28,7 @@ from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.gradient import GradientProof
+from symcert.proofs.graph_barrier import GraphBarrierResult
 from symcert.proofs.graph_chord import GraphCertificate
 from symcert.proofs.graph_invariance import GraphProof
 from symcert.proofs.invariance import Proof
@@ -57,6 +59,11 @@ def _(obj: Certificate, **options: Any) -> str:
 @text.register
 def _(obj: GraphCertificate, **options: Any) -> str:
     return graph_certificate_to_text(obj, **options)
+
+
+@text.register
+def _(obj: GraphBarrierResult, **options: Any) -> str:
+    return graph_barrier_to_text(obj, **options)
 
 
 @text.register

@@ -1,0 +1,290 @@
+"""The barrier checker's first rung: the loss's jets along the path in verified float64 intervals.
+
+The same quantities as the Arb jets of :mod:`symcert.checker.arb_engine` (``phi``, ``phi'`` and
+``phi''/2`` of ``phi(t) = L((1 - t) A + t B)`` at an exact ``t``, and their ranges over the centred box
+``P(m) + [-w/2, w/2] (B - A)`` of a piece), computed for all data points at once with the checker's own
+verified float64 arithmetic (:mod:`symcert.checker.f64`): one interval matrix product per term and layer,
+every elementwise step one vectorised pass; the first layer's two products, shared by every jet, are
+exact for float weights and data ``K / q`` (:func:`_split_product`). A jet comes back as exact
+``(lo, hi)`` pairs (``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier`
+asks Arb.
+
+Supported: hidden activations ``tanh`` and ``identity``; the softmax output with ``cross_entropy``, or the
+identity output with ``mse`` / ``sse``; no weight decay, no teacher (:func:`supports`). Anything else
+goes to Arb alone. Nothing here is shared with the prover.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import gcd
+from typing import Any
+
+import numpy as np
+
+from symcert.checker import f64
+from symcert.checker.f64 import Interval, down, up
+from symcert.checker.losses import scale as loss_scale
+
+__all__ = ["supports", "PathJets", "from_balls"]
+
+Pair = tuple[Fraction, Fraction]
+Jet = tuple[Pair, Pair, Pair]  # phi, phi', phi''/2: exact lower and upper ends
+
+
+def supports(s: Any) -> bool:
+    """Whether the float64 rung computes this statement's jets (otherwise Arb alone)."""
+    if s.teacher is not None or s.ys is None or s.decay:
+        return False
+    if s.net.activation not in ("tanh", "identity"):
+        return False
+    if s.loss_kind == "cross_entropy":
+        return s.net.output == "softmax"
+    return s.loss_kind in ("mse", "sse") and s.net.output == "identity"
+
+
+def _matrix(rows: list) -> Interval:
+    return f64.from_fractions([v for row in rows for v in row], (len(rows), len(rows[0])))
+
+
+def _column(values: list | None) -> Interval | None:
+    return None if values is None else f64.from_fractions(list(values), (len(values), 1))
+
+
+class PathJets:
+    """The jets of the loss along ``A + t (B - A)`` for one statement (inputs converted once)."""
+
+    def __init__(self, s: Any, first: tuple[Interval, Interval] | None = None) -> None:
+        """``first``: the first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, when
+        the caller has them tighter (from Arb); otherwise computed here."""
+        self.s = s
+        self.ys = _matrix([list(col) for col in zip(*s.ys)])  # m x N
+        self.weight = f64.total(self.ys, axis=0)  # sum_k y_k per point
+        self.start = [(_matrix(w), _column(b)) for w, b in s.A]
+        end = [(_matrix(w), _column(b)) for w, b in s.B]
+        # B - A enclosed by interval subtraction (exact for float32 weights of nearby exponents)
+        self.step = [
+            (wb - wa, None if ba is None or bb is None else bb - ba)
+            for (wa, ba), (wb, bb) in zip(self.start, end)
+        ]
+        self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
+        self._points: dict[Fraction, Jet] = {}
+        self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
+        #: How many pieces (or halves) this rung decided in the last check (the checker's note).
+        self.decided = 0
+        # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
+        # products kept for every jet (the first layer holds most of a forward pass's products).
+        if first is None:
+            first = _first_exactly(s, self.start[0], end[0])
+        if first is None:
+            inputs = _matrix([list(col) for col in zip(*s.xs)])  # n0 x N
+            (w, b), (d, db) = self.start[0], self.step[0]
+            first = (
+                f64.matmul(w, inputs) if b is None else f64.matmul(w, inputs) + b,
+                f64.matmul(d, inputs) if db is None else f64.matmul(d, inputs) + db,
+            )
+        self.at_a, self.along = first
+
+    def keep_first(self, at_a: Interval, along: Interval) -> None:
+        """Take tighter first-layer products (``[W_A | b_A] [X; 1]``, ``[D | db] [X; 1]``); jets made so
+        far are dropped."""
+        self.at_a, self.along = at_a, along
+        self._points.clear()
+        self._boxes.clear()
+
+    def point(self, t: Fraction) -> Jet:
+        """``(phi, phi', phi''/2)`` at the exact ``t`` (kept: each end is shared by two pieces)."""
+        if t not in self._points:
+            self._points[t] = self._jet(t, None)
+        return self._points[t]
+
+    def box(self, t0: Fraction, t1: Fraction) -> Jet:
+        """Their ranges over the centred box of ``[t0, t1]`` (kept for a second precision)."""
+        if (t0, t1) not in self._boxes:
+            h = f64.outward_float((t1 - t0) / 2, True)
+            self._boxes[t0, t1] = self._jet((t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1))
+        return self._boxes[t0, t1]
+
+    def _layers(self, t: Fraction) -> list:
+        """The weights at ``t`` (the first layer's are not needed: its products are kept)."""
+        tt = f64.from_fractions([t], ())
+        out: list = [None]
+        for (w, b), (d, db) in zip(self.start[1:], self.step[1:]):
+            out.append((w + tt * d, None if b is None or db is None else b + tt * db))
+        return out
+
+    def _jet(self, t: Fraction, spread: Interval | None, piece: tuple | None = None) -> Jet:
+        # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
+        ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
+        first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
+        z0, z1, z2 = self._forward(self._layers(t), spread, first)
+        if self.s.loss_kind == "cross_entropy":
+            terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
+        else:
+            r0 = z0 - self.ys
+            two_r0 = r0 * 2.0
+            terms = (r0.square(), two_r0 * z1, two_r0 * z2 + z1.square())
+        out = []
+        for term in terms:
+            whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
+            lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
+            out.append((lo * self.scale, hi * self.scale))
+        return out[0], out[1], out[2]
+
+    def _forward(
+        self, layers: list, spread: Interval | None, first: Interval
+    ) -> tuple[Interval, Interval, Interval]:
+        """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
+        spread (D a)`` over the box: far tighter than a product of boxes)."""
+        z0, z1 = first, self.along  # the first layer: z'' = 0
+        z2 = Interval.point(np.zeros_like(z0.lo))
+        for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
+            a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
+            da0 = f64.matmul(d, a0) if db is None else f64.matmul(d, a0) + db
+            da1 = f64.matmul(d, a1)
+            z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
+            z1 = f64.matmul(w, a1) + da0
+            z2 = f64.matmul(w, a2) + da1
+            if spread is not None:
+                z0 = z0 + spread * da0
+                z1 = z1 + spread * da1
+                z2 = z2 + spread * f64.matmul(d, a2)
+        return z0, z1, z2
+
+
+def _integer_data(xs: list) -> tuple[np.ndarray, int] | None:
+    """The data as ``K / q`` (``K`` an integer matrix, ``n0 x N``, held exactly in floats; ``q`` the
+    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``)."""
+    q = 1
+    for row in xs:
+        for v in row:
+            d = v.denominator
+            if q % d:
+                q = q * d // gcd(q, d)
+                if q > 2**20:
+                    return None
+    K = np.array([[v.numerator * (q // v.denominator) for v in row] for row in xs], dtype=float).T
+    if not np.all(np.abs(K) < 2**20):
+        return None
+    return K, q
+
+
+def _split_product(w: np.ndarray, K: np.ndarray) -> Interval:
+    """``w K`` for exact floats ``w`` and integers ``K`` (``|K| < 2^b``, ``n < 2^c`` columns of ``w``):
+    each row of ``w`` is split as ``w1 + w2``, ``w1`` a multiple of ``2^r`` with
+    ``r = e + 1 + b + c - 53`` (``|w| < 2^e`` in the row) by ``w1 = (sigma + w) - sigma``,
+    ``sigma = 2^(r + 53)`` (both operations exact, Sterbenz), ``w2 = w - w1`` exact. Every partial sum of
+    ``w1 K`` is a multiple of ``2^r`` below ``2^(r + 53)``: BLAS computes it exactly, in any order.
+    ``w2 K`` (``|w2| <= 2^(r+1)``) by :func:`~symcert.checker.f64.matmul`'s bound."""
+    n = w.shape[1]
+    b = int(np.frexp(max(float(np.abs(K).max(initial=0.0)), 1.0))[1])  # |K| < 2^b
+    c = int(np.frexp(float(n))[1])  # n < 2^c
+    _, e = np.frexp(np.abs(w).max(axis=1, initial=0.0))
+    r = e + 1 + b + c - 53
+    if np.any(r < -1000) or b + c > 40:
+        raise ArithmeticError("weights too small or data too large to split exactly")
+    sigma = np.ldexp(1.0, r + 53)[:, None]
+    w1 = (sigma + w) - sigma
+    w2 = w - w1
+    exact = w1 @ K
+    return Interval.point(exact) + f64.matmul(Interval.point(w2), Interval.point(K))
+
+
+def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval] | None:
+    """The first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]`` from exact products
+    (:func:`_split_product`) when the data are ``K / q`` and the first layer's weights of ``A`` and ``B``
+    are floats (float32 weights are): ``W_B X - W_A X`` for ``D X``. Else None."""
+    (wa, ba), (wb, bb) = start, end
+    if not (np.all(wa.lo == wa.hi) and np.all(wb.lo == wb.hi)):
+        return None
+    data = _integer_data(s.xs)
+    if data is None:
+        return None
+    K, q = data
+    try:
+        za, zb = (_split_product(w.lo, K) for w in (wa, wb))
+    except ArithmeticError:
+        return None
+    zd = zb - za
+    za = Interval(down(za.lo / q), up(za.hi / q))
+    zd = Interval(down(zd.lo / q), up(zd.hi / q))
+    if ba is not None:
+        assert bb is not None  # A and B have the same biases
+        za, zd = za + ba, zd + (bb - ba)
+    return za, zd
+
+
+def from_balls(matrix: Any) -> Interval:
+    """An Arb matrix (``arb_mat``) as float64 intervals: ``mid -+ rad``, each conversion to float rounded
+    to nearest and so widened by :func:`~symcert.checker.f64.down` / :func:`~symcert.checker.f64.up`."""
+    entries = matrix.entries()
+    mids = np.array([float(v.mid()) for v in entries], dtype=float)
+    rads = up(np.array([float(v.rad()) for v in entries], dtype=float))
+    shape = (matrix.nrows(), matrix.ncols())
+    out = Interval(down(down(mids) - rads).reshape(shape), up(up(mids) + rads).reshape(shape))
+    if not (np.all(np.isfinite(out.lo)) and np.all(np.isfinite(out.hi))):
+        raise ArithmeticError("a ball beyond float64")
+    return out
+
+
+def _tanh_jet(z0: Interval, z1: Interval, z2: Interval) -> tuple[Interval, Interval, Interval]:
+    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``)."""
+    f = f64.tanh(z0)
+    d1 = (1.0 - f.square()).clip(0.0, 1.0)
+    return f, d1 * z1, d1 * (z2 - f * z1.square())
+
+
+def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
+    """The sum over the first axis, each addition rounded by ``rounding`` (``down`` or ``up``)."""
+    acc = x[0]
+    for row in x[1:]:
+        acc = rounding(acc + row)
+    return acc
+
+
+def _lse_end(v: np.ndarray, upper: bool) -> np.ndarray:
+    """A bound of ``log sum_k exp(v_k)`` per column of the floats ``v`` (shifted by the column's max)."""
+    shift = v.max(axis=0)
+    rounding = up if upper else down
+    e = f64.exp_end(rounding(v - shift), lower=not upper)
+    s = _directed_rows(e, rounding)
+    if not np.all(s > 0):  # the largest entry's term is about 1: never, unless something overflowed
+        raise ArithmeticError("a float64 sum of exponentials is not positive")
+    logs = f64.log_end(s, upper=upper)
+    return rounding(shift + logs)
+
+
+def _probabilities(z: Interval) -> Interval:
+    """``p_k = 1 / (1 + sum_{j != k} e_j / e_k)``, ``e_j = exp(z_j - s)`` (``s`` the column's largest upper
+    end): increasing in ``z_k``, decreasing in the others, so from below at the corner ``(z_k lo, z_j hi)``
+    and from above at the opposite one. The sums over ``j != k`` are the whole sums minus ``e_k``, rounded
+    outward (an absolute error of a few ulps of the sum; Arb's prefix sums avoid the subtraction)."""
+    shift = z.hi.max(axis=0)
+    e_hi = f64.exp_end(up(z.hi - shift), lower=False)  # arguments <= 0
+    e_lo = f64.exp_end(down(z.lo - shift), lower=True)  # 0 below e^-64
+    others_hi = up(_directed_rows(e_hi, up) - e_hi)
+    others_lo = np.maximum(down(_directed_rows(e_lo, down) - e_lo), 0.0)
+    with np.errstate(divide="ignore"):
+        ratio = np.where(e_lo > 0, up(others_hi / np.where(e_lo > 0, e_lo, 1.0)), np.inf)
+    p_lo = np.where(np.isfinite(ratio), down(1.0 / up(1.0 + np.where(np.isfinite(ratio), ratio, 0.0))), 0.0)
+    p_hi = up(1.0 / down(1.0 + down(others_lo / e_hi)))
+    return Interval(p_lo, p_hi).clip(0.0, 1.0)
+
+
+def _cross_entropy(
+    z0: Interval, z1: Interval, z2: Interval, ys: Interval, weight: Interval
+) -> tuple[Interval, Interval, Interval]:
+    """Per point: ``(sum y) LSE(z) - <y, z>`` as a jet, with the jet of LSE
+    ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``; the variance ``<p, z'^2> - <p, z'>^2``
+    of ``z'`` under the probabilities ``p`` is ``>= 0`` (the exact ``p`` sums to 1), so clipped at 0."""
+    lse = Interval(_lse_end(z0.lo, upper=False), _lse_end(z0.hi, upper=True))
+    p = _probabilities(z0)
+    pz1 = f64.total(p * z1, axis=0)
+    spread = f64.total(p * z1.square(), axis=0) - pz1.square()
+    spread = Interval(np.maximum(spread.lo, 0.0), np.maximum(spread.hi, 0.0))
+    c2 = f64.total(p * z2, axis=0) + spread * 0.5
+    out = []
+    for jet, z in ((lse, z0), (pz1, z1), (c2, z2)):
+        out.append(weight * jet - f64.total(ys * z, axis=0))
+    return out[0], out[1], out[2]
