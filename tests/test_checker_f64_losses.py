@@ -1,4 +1,4 @@
-"""The checker's float64 rung for losses (f64_engine): enclosures contain Arb's; it declines what it cannot do."""
+"""The checker's float64 rung for losses (f64_engine): it contains Arb's values, declines the rest."""
 
 from __future__ import annotations
 
