@@ -14,22 +14,40 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", one loaded run,
-``--repeats 2 --blas-threads 1``): digits 2.47 s and 2.34 s certified (39x and 40x the grid), checker
-1.64 s and 1.59 s (0.66x and 0.68x; 50.8 s before its float64 rung); 784-128-10 0.96 s (9x), checker
-1.84 s (1.9x; 21.3 s before).
+repeats. Measured on the shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1
+--repeats 3``, load average 2 to 5): digits 1.61 s and 1.53 s certified (27x and 23x the grid), checker
+0.90x and 0.92x the prover; 784-128-10 0.44 s (5x), checker 4.4x.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from fractions import Fraction
 
-import numpy as np
 
-from symcert import MLP, Dataset, Loss, align, certify_barrier, check
-from symcert.numeric.floats import FloatLoss
+def _blas_threads(argv: list[str]) -> str | None:
+    """``--blas-threads N`` from the command line, applied before numpy loads its BLAS: OpenBLAS limited
+    afterwards (threadpoolctl) keeps its idle threads, which cost up to 0.1 s of CPU per small product."""
+    for i, arg in enumerate(argv):
+        value = arg.split("=", 1)[1] if arg.startswith("--blas-threads=") else None
+        if arg == "--blas-threads" and i + 1 < len(argv):
+            value = argv[i + 1]
+        if value is not None:
+            for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[name] = value
+            return value
+    return None
+
+
+_blas_threads(sys.argv)
+
+import numpy as np  # noqa: E402  (after the BLAS threads are set)
+
+from symcert import MLP, Dataset, Loss, align, certify_barrier, check  # noqa: E402
+from symcert.numeric.floats import FloatLoss  # noqa: E402
 
 
 def digits_pair() -> tuple[Loss, object, object, str]:
@@ -158,7 +176,7 @@ def bench(
                 f"{spent / certified:.2f}x the prover (its estimate {verdict.estimate:.0f} s); "
                 f"{verdict.reasons[-1][-60:]}"
             )
-    print(f"  total: {total:.1f} s")
+    print(f"  total: {total:.1f} s, load average {os.getloadavg()[0]:.2f}")
     return total
 
 
@@ -166,18 +184,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 784-128-10 pair")
     parser.add_argument("--check", action="store_true", help="also time the checker on each certificate")
-    parser.add_argument("--repeats", type=int, default=1, help="timed runs of each side after a warm-up (1)")
+    parser.add_argument("--repeats", type=int, default=1, help="timed certified runs after a warm-up (1)")
     parser.add_argument(
         "--blas-threads",
         type=int,
-        default=0,
-        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+        help="BLAS threads on both sides, set before numpy loads (1 on a shared machine)",
     )
     args = parser.parse_args()
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads)
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"BLAS threads {threads}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     loss, A, B, how = digits_pair()
     total = bench(
         "64-32-10 on the 1,797 digits, tol 1e-3",

@@ -55,6 +55,7 @@ __all__ = [
     "MAX_ARRAY_BYTES",
     "MAX_EXACT_SPOT_PARAMETERS",
     "DATA_CHUNK",
+    "PACK_MIN_ENTRIES",
 ]
 
 #: Widest layer (input, hidden or output).
@@ -92,6 +93,9 @@ MAX_JSON_DEPTH = 32
 #: Data points per chunk when the engine and the checker sum a loss over more points than this: memory
 #: is bounded by a chunk's activations, and chunks may run on many machines (``--workers``).
 DATA_CHUNK = 4096
+#: Fewest entries of an integer array (pixels, trained weights) that a certificate writes packed (base64 of
+#: little-endian integers over a denominator, with its SHA-256) rather than as a list of exact strings.
+PACK_MIN_ENTRIES = 4096
 
 #: Most pieces in the partition of [0, 1] of a barrier certificate.
 MAX_BARRIER_PIECES = 100_000

@@ -87,3 +87,24 @@ def test_align_refuses_two_architectures(tmp_path, capsys) -> None:
     (tmp_path / "B.onnx").write_bytes(cnn(channels=(2, 4)))
     assert main(["align", "--model", str(tmp_path / "A.onnx"), "--model", str(tmp_path / "B.onnx")]) == 2
     assert "two networks of one graph" in capsys.readouterr().err
+
+
+def test_barrier_align_recovers_a_hidden_signed_channel_permutation_with_barrier_exactly_0(
+    tmp_path, capsys
+) -> None:
+    """Issue 23's acceptance case: B = g(A) for a hidden signed permutation of both convs' channels;
+    `barrier --align` recovers g, so the aligned barrier is 0 exactly, and both certificates check."""
+    _, a, b = _planted(tmp_path)
+    rng = np.random.default_rng(5)
+    X = (rng.integers(0, 17, (6, 1, 5, 5)) / 16).astype(np.float32)
+    np.savez(tmp_path / "d.npz", X=X, y=np.arange(6) % 2)
+    out = tmp_path / "barrier.json"
+    argv = ["barrier", "--model", a, "--model", b, "--data", str(tmp_path / "d.npz")]
+    argv += ["--loss", "cross_entropy", "--tol", "1/4", "--quiet", "--align", "--json", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Alignment: g = " in printed and "Barrier after alignment:" in printed
+    after = json.loads((tmp_path / "barrier.after.json").read_text())
+    assert after["enclosures"]["barrier"] == ["0", "0"], after["enclosures"]  # exactly 0, not an enclosure
+    for name in ("before", "after"):
+        assert main(["check", str(tmp_path / f"barrier.{name}.json")]) == 0

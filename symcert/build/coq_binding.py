@@ -24,6 +24,7 @@ A refusal names the line of the sentence refused and why, in one line.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from symcert.printing.coq.barrier import BARRIER_THEOREM
 from symcert.printing.coq.statement import statement_to_coq
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.kinds import kind_of
+from symcert.proofs.packed import point_arrays, unpack
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.group import parse_element
 from symcert.symbolic.losses import Loss
@@ -116,6 +118,17 @@ def skeleton(text: str) -> tuple[str, list[str]]:
     return " ".join(item.text for item in items), scripts
 
 
+def _matrix_of(value: Any) -> tuple[Any, int]:
+    """A data matrix of a record, packed or as lists of exact strings, as ``(integers, denominator)``."""
+    if isinstance(value, dict):
+        return unpack(value)
+    import numpy as np
+
+    rows = [[Fraction(v) for v in row] for row in value]
+    den = math.lcm(*(v.denominator for row in rows for v in row))
+    return np.array([[int(v * den) for v in row] for row in rows], dtype=np.int64), den
+
+
 def certificate_from_record(record: dict[str, Any]) -> Certificate:
     """The prover's :class:`Certificate` for a certificate record (read strictly by the checker first)."""
     statement = Statement(record)  # malformed records stop here, with the checker's message
@@ -134,13 +147,17 @@ def certificate_from_record(record: dict[str, Any]) -> Certificate:
     if "teacher" in data:
         teacher_mlp = mlp_of(data["teacher"]["network"])
         dataset = Dataset.teacher(teacher_mlp, teacher_mlp.point(**data["teacher"]["point"]), data["xs"])
+    elif isinstance(data["xs"], dict) or isinstance(data["ys"], dict):  # packed: integer matrices
+        X, x_den = _matrix_of(data["xs"])
+        Y, y_den = _matrix_of(data["ys"])
+        dataset = Dataset.from_integers(X, x_den, Y, y_den)
     else:
         dataset = Dataset(data["xs"], data["ys"])
     loss = Loss(
         mlp, dataset, statement.loss_kind, record["loss"]["weight_decay"], record["loss"].get("factor", "1")
     )
-    A = mlp.point(**record["points"]["A"])
-    B = mlp.point(**record["points"]["B"]) if "B" in record["points"] else None
+    A = point_arrays(mlp, record["points"]["A"])
+    B = point_arrays(mlp, record["points"]["B"]) if "B" in record["points"] else None
     element = None if record["element"] is None else parse_element(record["element"])
     enclosures = {
         name: (

@@ -52,6 +52,7 @@ __all__ = [
     "bits_for",
     "ball_bounds",
     "exact_matrix",
+    "input_matrix",
     "loss_jet",
     "targets",
     "data_sum",
@@ -90,7 +91,7 @@ class Evaluation:
         self.s = statement
         self.chunked = _chunks.chunked(statement)
         if not self.chunked:  # more points than a chunk: summed chunk by chunk (symcert.checker.chunks)
-            self.inputs = arb_mat(exact_matrix([list(col) for col in zip(*statement.xs)]))
+            self.inputs = input_matrix(statement.xs)
             self.ys = targets(statement, self.inputs)
 
     def losses(self, points: Sequence[list]) -> list[arb]:
@@ -129,7 +130,7 @@ def chunk_kernel(item: tuple, context: tuple) -> list[tuple[Fraction, Fraction]]
     what, net, loss_kind, teacher_net, teacher, payload = context
     xs, ys = item
     s = SimpleNamespace(net=net, loss_kind=loss_kind, teacher_net=teacher_net, teacher=teacher, ys=ys)
-    inputs = arb_mat(exact_matrix([list(col) for col in zip(*xs)]))
+    inputs = input_matrix(xs)
     ys_balls = targets(s, inputs)
     if what == "losses":
         balls = [data_sum(s, _arb_point(_exact_point(p)), inputs, ys_balls) for p in payload]
@@ -149,6 +150,13 @@ def exact_matrix(rows: Sequence[Sequence[Fraction]]) -> fmpq_mat:
     [1/2, 3]
     """
     return fmpq_mat(len(rows), len(rows[0]), [fmpq(v.numerator, v.denominator) for row in rows for v in row])
+
+
+def input_matrix(xs: Any) -> arb_mat:
+    """The data points as the columns of an ``arb_mat`` (packed rows straight from their integers)."""
+    if hasattr(xs, "arb_columns"):  # symcert.checker.packed.Rows
+        return xs.arb_columns()
+    return arb_mat(exact_matrix([list(col) for col in zip(*xs)]))
 
 
 def _exact_point(layers: list) -> list:

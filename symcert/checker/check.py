@@ -16,7 +16,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symcert.checker import arb_engine, chunks, mp_engine
+from symcert.checker import arb_engine, chunks, f64_engine, mp_engine
 from symcert.checker.budget import ARITHMETICS, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
@@ -96,7 +96,11 @@ def check(
         return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
-    if estimate > budget:
+    quick = f64_engine.worth_trying(statement, arithmetic)
+    if estimate > budget and quick and f64_engine.estimate_seconds(statement) <= budget:
+        # the verified float64 rung alone fits the budget: tried alone; the Arb ladder would not fit
+        precisions, estimate = (), f64_engine.estimate_seconds(statement)
+    elif estimate > budget:
         action = element_cost(statement, budget)
         if action.seconds > budget / 2:
             raise CertificateBudgetError(
@@ -157,7 +161,11 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         verified: CheckResult = s.spec.verify(s, result, notes, precisions, arithmetic)
         return verified
     compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
-    failure = ""
+    failure, label = "", arithmetic
+    quick = f64_engine.compute(s) if f64_engine.worth_trying(s, arithmetic) else None
+    if quick is not None and _settles(s, quick):  # verified float64 decides: no Arb pass needed
+        result.enclosures, result.dps, label = quick, f64_engine.DPS, "verified float64"
+        precisions = ()
     for attempt, dps in enumerate(precisions):
         report(attempt, len(precisions), f"{dps} digits")
         try:
@@ -171,6 +179,11 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
         ):
             break
     if not result.enclosures:
+        if not precisions and not failure:
+            failure = (
+                "the verified float64 rung did not decide it within the claimed enclosures, and the Arb "
+                "ladder is estimated beyond the budget; raise the budget"
+            )
         result.reasons = [*notes, f"REJECT: {failure}"]
         return result
     lower, upper = result.enclosures[quantity]
@@ -193,13 +206,20 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     result.accepted = not problems
     result.reasons = notes + problems
     if result.accepted:
-        result.reasons.append(f"re-proved: {quantity} {relation} 0 at {result.dps} digits ({arithmetic})")
+        result.reasons.append(f"re-proved: {quantity} {relation} 0 at {result.dps} digits ({label})")
         if SECOND_DIFFERENCE in result.enclosures:
             result.reasons.append(
                 f"re-proved the reduction to a chord: {SECOND_DIFFERENCE} < 0 with h = {s.h}, "
                 "so the point at t0 lies above the chord of the points at t0 - h and t0 + h"
             )
     return result
+
+
+def _settles(s: Statement, values: dict[str, tuple[Fraction, Fraction]]) -> bool:
+    """The enclosures decide the claim and lie inside every claimed enclosure (nothing left to try)."""
+    if not _decides(s.relation, *values[s.quantity]) or SECOND_DIFFERENCE in values:
+        return False
+    return all(low <= values[name][0] and values[name][1] <= high for name, (low, high) in s.claimed.items())
 
 
 def _decides(relation: str, lower: Fraction, upper: Fraction) -> bool:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from symcert.checker import packed
 from symcert.checker.arithmetic import Net
 from symcert.checker.kind import SECOND_DIFFERENCE, Kind, kind_named
 from symcert.checker.losses import NEEDS
+from symcert.checker.packed import is_packed
 from symcert.checker.points import parse_product
 from symcert.checker.reading import (
     CertificateFormatError,
@@ -115,10 +117,34 @@ def read_point(net: Net, record: Any, where: str) -> list:
     layers = []
     for l in range(1, depth + 1):
         rows, cols = net.widths[l], net.widths[l - 1]
-        weights = rational_matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}")
-        biases = rational_list(record[f"b{l}"], rows, f"{where}.b{l}") if net.has_bias(l) else None
+        weights = _matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}")
+        biases = _vector(record[f"b{l}"], rows, f"{where}.b{l}") if net.has_bias(l) else None
         layers.append((weights, biases))
     return layers
+
+
+def _matrix(value: Any, rows: int, cols: int, where: str) -> list[list[Fraction]]:
+    """A matrix given as lists of exact strings or packed (:mod:`symcert.checker.packed`)."""
+    if is_packed(value):
+        return packed.read_matrix(value, rows, cols, where)
+    return rational_matrix(value, rows, cols, where)
+
+
+def _vector(value: Any, length: int, where: str) -> list[Fraction]:
+    if is_packed(value):
+        return packed.read_vector(value, length, where)
+    return rational_list(value, length, where)
+
+
+def _rows(data: dict, key: str, cols: int, seen: dict | None = None) -> Any:
+    """``data[key]``: lists of exact strings, or packed (kept as integers, :class:`packed.Rows`)."""
+    where = f"data.{key}"
+    if is_packed(data.get(key)):
+        return packed.read_rows(data[key], cols, where)
+    rows = field(data, key, list, "data")
+    if not 1 <= len(rows) <= MAX_POINTS:
+        raise CertificateFormatError(f"{where} must hold 1 to {MAX_POINTS} points")
+    return [rational_list(x, cols, f"{where}[{i}]", seen) for i, x in enumerate(rows)]
 
 
 class Statement:
@@ -205,11 +231,8 @@ class Statement:
         if "ys" in data and "teacher" in data:
             raise CertificateFormatError("data must carry either ys or a teacher, not both")
         keys(data, {"xs"}, {"ys", "teacher"}, "data")
-        xs_raw = field(data, "xs", list, "data")
-        if not 1 <= len(xs_raw) <= MAX_POINTS:
-            raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} points")
         seen: dict = {}  # data repeat few values
-        self.xs = [rational_list(x, self.net.widths[0], f"data.xs[{i}]", seen) for i, x in enumerate(xs_raw)]
+        self.xs = _rows(data, "xs", self.net.widths[0], seen)
         self.teacher = self.teacher_net = self.ys = None
         if "teacher" in data:
             teacher = field(data, "teacher", dict, "data")
@@ -222,12 +245,12 @@ class Statement:
                 raise CertificateFormatError("the teacher's input and output widths must match the network's")
             self.teacher = read_point(self.teacher_net, teacher["point"], "data.teacher.point")
         else:
-            ys_raw = field(data, "ys", list, "data")
-            if len(ys_raw) != len(self.xs):
+            ys_raw = data.get("ys")
+            if isinstance(ys_raw, list) and len(ys_raw) != len(self.xs):
                 raise CertificateFormatError("data.ys must have one target per input")
-            self.ys = [
-                rational_list(y, self.net.widths[-1], f"data.ys[{i}]", seen) for i, y in enumerate(ys_raw)
-            ]
+            self.ys = _rows(data, "ys", self.net.widths[-1], seen)
+            if len(self.ys) != len(self.xs):
+                raise CertificateFormatError("data.ys must have one target per input")
 
     def _read_parameters(self, parameters: dict) -> None:
         names = self.spec.parameters

@@ -57,8 +57,7 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
                 "two trained networks",
             ),
             (
-                "symcert barrier --model a.onnx --model b.onnx --data digits.npz --loss cross_entropy "
-                "--tol 1/10 --json b.json",
+                "symcert barrier --model a.onnx --model b.onnx --data digits.npz --loss cross_entropy --align",
                 "two ONNX networks",
             ),
         ],

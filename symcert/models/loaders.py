@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sympy
 
 from symcert.errors import Hint, SpecificationError
 from symcert.limits import MAX_FILE_BYTES
 from symcert.models.reading import npz_arrays
-from symcert.numeric.engine.layout import Exact, LayerLayout, PointLayout, remember_point_layout
+from symcert.numeric.engine.layout import Exact
+from symcert.symbolic.array_point import ArrayPoint, exact_integers
 from symcert.symbolic.network import MLP
 from symcert.symbolic.point import Point
 
@@ -143,18 +143,12 @@ def network_from_arrays(
                 raise SpecificationError(
                     f"b{l} has shape {bias.shape} but W{l} has shape {W.shape}: expected ({W.shape[0]},)"
                 )
-            b = exact_array(bias, f"b{l}")
-        layers.append(LayerLayout(exact_array(W, f"W{l}"), b))
-    per_layer = tuple(layer.b is not None for layer in layers)
+            b = exact_integers(bias, f"b{l}")
+        layers.append((exact_integers(W, f"W{l}"), b))
+    per_layer = tuple(b is not None for _, b in layers)
     mlp = MLP(tuple(widths), activation, bias=per_layer, output_activation=output_activation)
-    values: list[sympy.Rational] = []
-    for layer in layers:
-        for exact in (layer.W, layer.b):
-            if exact is not None:
-                values.extend(sympy.Rational(int(n), exact.den) for n in exact.num.ravel())
-    point = Point(mlp, tuple(values))
-    layout = PointLayout(tuple(layers))
-    remember_point_layout(point, layout)
+    # exact integer arrays: the engine reads them as they are; SymPy values are built only if asked for
+    point = ArrayPoint.from_layers(mlp, layers)
     return mlp, point
 
 

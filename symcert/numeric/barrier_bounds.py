@@ -43,6 +43,7 @@ from typing import Any
 
 from symcert.numeric.engine.api import point_jets, point_layout, segment_ranges
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
+from symcert.numeric.engine.path import SegmentPath, applies
 
 __all__ = ["BarrierBounds", "PieceBound", "FORMS", "two_sided"]
 
@@ -50,6 +51,8 @@ FORMS = ("entezari", "midpoint")
 Bounds = tuple[Fraction, Fraction]
 #: Largest number of (pieces x entries of the widest layer's arrays) in one stacked float64 pass.
 BATCH_ENTRIES = 2_000_000
+#: From this many entries of the widest layer's arrays (points x units) a problem is ``large``.
+LARGE_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,12 @@ class BarrierBounds:
         self._order = 1 if self.smooth else 0
         self.evaluations = 0
         self._jets: dict[Fraction, list[Bounds]] = {}
+        # float64 with the data in one chunk: the first layer's two products once (engine.path)
+        self._path = SegmentPath(loss, self._la, self._lb) if float64 and applies(loss) else None
         widest = max(loss.mlp.widths) * loss.data.n_points
         self._batch = max(1, BATCH_ENTRIES // max(widest, loss.mlp.n_parameters, 1))
+        #: A pass costs far more than its Python overhead here (branch and bound skips coarse levels).
+        self.large = widest >= LARGE_ENTRIES
         self.jets([Fraction(0), Fraction(1)])
         self.LA, self.LB = self._jets[Fraction(0)][0], self._jets[Fraction(1)][0]
 
@@ -144,9 +151,7 @@ class BarrierBounds:
     def jets(self, ts: list[Fraction]) -> list[list[Bounds]]:
         """Certified ``[phi(t), phi'(t)]`` (``[phi(t)]`` for a non-smooth activation) at exact points."""
         todo = sorted({Fraction(t) for t in ts} - set(self._jets))
-        found = self._batched(
-            lambda bk, chunk: point_jets(bk, self.loss, self._la, self._lb, chunk, self._order), todo
-        )
+        found = self._batched(self._point_jets, todo)
         for t, jets in zip(todo, found):
             if jets is None:
                 raise ArithmeticError(f"no rung bounded phi at t = {t}")
@@ -172,10 +177,18 @@ class BarrierBounds:
         intervals = [(Fraction(a), Fraction(b)) for a, b in intervals]
         self.jets([t for piece in intervals for t in piece])
         order = 2 if self.smooth else 0
-        ranges = self._batched(
-            lambda bk, chunk: segment_ranges(bk, self.loss, self._la, self._lb, chunk, order), intervals
-        )
+        ranges = self._batched(lambda bk, chunk: self._ranges(bk, chunk, order), intervals)
         return [self._bound(a, b, r) for (a, b), r in zip(intervals, ranges)]
+
+    def _point_jets(self, bk: Any, ts: list[Fraction]) -> list[list[Bounds]]:
+        if self._path is not None and bk.name == "float64":
+            return self._path.point_jets(ts, self._order)
+        return point_jets(bk, self.loss, self._la, self._lb, ts, self._order)
+
+    def _ranges(self, bk: Any, intervals: list[tuple[Fraction, Fraction]], order: int) -> list[list[Bounds]]:
+        if self._path is not None and bk.name == "float64":
+            return self._path.ranges(intervals, order)
+        return segment_ranges(bk, self.loss, self._la, self._lb, intervals, order)
 
     def _bound(self, t0: Fraction, t1: Fraction, ranges: list[Bounds] | None) -> PieceBound:
         if ranges is None:  # no rung bounded the box: no information, the piece must be split

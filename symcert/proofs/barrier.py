@@ -28,6 +28,7 @@ True
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -249,10 +250,15 @@ def _certify(
                 break
         if not batch:
             break
-        mids = [(e[2] + e[3]) / 2 for e in batch]
+        # The first split of a large problem cuts [0, 1] into _FIRST_SPLIT pieces at once: the coarse
+        # levels in between decide nothing at a useful tol and cost a stacked box pass each.
+        first = len(batch) == 1 and batch[0][2] == zero and batch[0][3] == one
+        parts = _FIRST_SPLIT if first and bounds.large and max_pieces >= _FIRST_SPLIT else 2
+        cuts = [[e[2] + (e[3] - e[2]) * Fraction(k, parts) for k in range(parts + 1)] for e in batch]
+        mids = [t for ends in cuts for t in ends[1:-1]]
         bounds.jets(mids)
         lo, witness = max([(lo, witness)] + [(bounds.lower(m), m) for m in mids])
-        children = [piece for e, m in zip(batch, mids) for piece in ((e[2], m), (m, e[3]))]
+        children = [(a, b) for ends in cuts for a, b in itertools.pairwise(ends)]
         for p in bounds.pieces(children):
             heapq.heappush(heap, _entry(p))
     hi = max(-c for c, *_ in heap)
@@ -283,6 +289,8 @@ def _certify(
 
 #: Pieces split in one round of branch and bound (their new points and children go in stacked passes).
 _ROUND = 16
+#: Pieces of the first split of a large problem (``BarrierBounds.large``); later splits halve.
+_FIRST_SPLIT = 8
 
 
 def _entry(piece: PieceBound) -> tuple[Fraction, ...]:

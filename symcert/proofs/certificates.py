@@ -16,6 +16,7 @@ import sympy
 
 from symcert.display import Displayed
 from symcert.numeric.decide import Decision
+from symcert.proofs.packed import point_record, rows_record
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.group import GroupElement
 from symcert.symbolic.losses import Loss
@@ -69,11 +70,16 @@ class Certificate(Displayed):
         """True when the loss was proved non-convex."""
         return self.status == "proved"
 
-    def to_dict(self) -> dict[str, Any]:
-        """The certificate as plain JSON-ready data (exact rationals as strings)."""
-        points = {"A": self.A.arrays()}
+    def to_dict(self, *, packed: bool | None = None) -> dict[str, Any]:
+        """The certificate as plain JSON-ready data (exact rationals as strings).
+
+        Data and points held as integer arrays are written as packed arrays (:mod:`symcert.proofs.packed`)
+        when they have at least :data:`~symcert.limits.PACK_MIN_ENTRIES` entries; ``packed=True`` packs
+        every such array, ``packed=False`` none (every number a string, as before).
+        """
+        points = {"A": point_record(self.A, packed)}
         if self.B is not None:
-            points["B"] = self.B.arrays()
+            points["B"] = point_record(self.B, packed)
         return {
             "schema": SCHEMA,
             "version": VERSION,
@@ -81,7 +87,7 @@ class Certificate(Displayed):
             "status": self.status,
             "network": network_record(self.loss.mlp),
             "loss": _loss_record(self.loss),
-            "data": _data_record(self.loss),
+            "data": _data_record(self.loss, packed),
             "points": points,
             "element": None if self.element is None else str(self.element),
             "parameters": {
@@ -101,9 +107,9 @@ class Certificate(Displayed):
         """Which arithmetic decided (``float64``, ``arb`` or ``mpmath``): information, not the claim."""
         return {} if self.decision is None else {"rung": self.decision.rung}
 
-    def to_json(self) -> str:
+    def to_json(self, *, packed: bool | None = None) -> str:
         """The JSON text of :meth:`to_dict` (write it with :func:`symcert.write_json`)."""
-        return json.dumps(self.to_dict(), indent=2) + "\n"
+        return json.dumps(self.to_dict(packed=packed), indent=2) + "\n"
 
 
 def bias_record(mlp: MLP) -> bool | list[bool]:
@@ -127,8 +133,11 @@ def network_record(mlp: MLP) -> dict[str, Any]:
     }
 
 
-def _data_record(loss: Loss) -> dict[str, Any]:
+def _data_record(loss: Loss, packed: bool | None = None) -> dict[str, Any]:
     data = loss.data
+    if hasattr(data, "integer_arrays"):  # integer matrices: packed when large, never through SymPy
+        X, x_den, Y, y_den = data.integer_arrays()
+        return {"xs": rows_record(X, x_den, packed), "ys": rows_record(Y, y_den, packed)}
     record: dict[str, Any] = {"xs": [[format_rational(v) for v in x] for x in data.xs]}
     if data.teacher_of is not None:
         record["teacher"] = {

@@ -124,6 +124,12 @@ class GroupElement:
             raise SpecificationError(
                 f"{self} acts on a Point (or on an expression through .substitution), got {point!r}"
             )
+        from symcert.symbolic.array_point import ArrayPoint, act_on_arrays
+
+        if isinstance(point, ArrayPoint):  # integer arrays: moved and negated exactly, no SymPy
+            image = act_on_arrays(self, point)
+            if image is not None:
+                return image
         return Point(point.mlp, tuple(sympy.Rational(v) for v in self.act(point.mlp, point.values)))
 
     def substitution(self, mlp: MLP) -> dict[sympy.Symbol, sympy.Expr]:

@@ -100,6 +100,10 @@ class IntegerDataset(Dataset):
     def output_dim(self) -> int:
         return int(self._Y.shape[1])
 
+    def integer_arrays(self) -> tuple[np.ndarray, int, np.ndarray, int]:
+        """``(X, x_den, Y, y_den)``: the whole integer matrices in their own dtype (read-only, uint8 kept)."""
+        return self._X, self._dens[0], self._Y, self._dens[1]
+
     def integer_rows(self, start: int, stop: int) -> tuple[np.ndarray, int, np.ndarray, int]:
         """Rows ``start:stop`` as ``(X numerators, x_den, Y numerators, y_den)`` (int64 arrays)."""
         X, Y = self._X[start:stop], self._Y[start:stop]

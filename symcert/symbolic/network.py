@@ -264,6 +264,8 @@ class MLP:
                 f"a point of {self.describe()} needs exactly {', '.join(sorted(expected))}; "
                 f"missing {missing or 'none'}, unexpected {unknown or 'none'}"
             )
+        if all(_numeric_array(arrays[key]) for key in expected):
+            return self._array_point(arrays)
         layers = []
         for l in range(1, self.depth + 1):
             rows, cols = self.widths[l], self.widths[l - 1]
@@ -271,6 +273,24 @@ class MLP:
             biases = _vector(arrays[f"b{l}"], rows, f"b{l}") if self.has_bias(l) else None
             layers.append(Layer(weights, biases))
         return Point(self, self.flatten(layers))
+
+    def _array_point(self, arrays: dict[str, Any]) -> Point:
+        """The point of numpy arrays, kept as exact integer arrays (SymPy values built on first use)."""
+        from symcert.symbolic.array_point import ArrayPoint, exact_integers
+
+        layers = []
+        for l in range(1, self.depth + 1):
+            rows, cols = self.widths[l], self.widths[l - 1]
+            W = arrays[f"W{l}"]
+            if W.shape != (rows, cols):
+                raise SpecificationError(f"W{l} must have shape {rows}x{cols}, got {_shape(W)}")
+            b = None
+            if self.has_bias(l):
+                if arrays[f"b{l}"].shape != (rows,):
+                    raise SpecificationError(f"b{l} must have {rows} entries, got {_shape(arrays[f'b{l}'])}")
+                b = exact_integers(arrays[f"b{l}"], f"b{l}")
+            layers.append((exact_integers(W, f"W{l}"), b))
+        return ArrayPoint.from_layers(self, layers)
 
     def point_from_values(self, values: Sequence[Any]) -> Point:
         """A point from a flat sequence of values in the order of :attr:`symbols`."""
@@ -408,6 +428,13 @@ def _bias_note(biases: tuple[bool, ...]) -> str:
         return ", no biases"
     without = [str(l) for l, b in enumerate(biases, start=1) if not b]
     return f", no biases in layer{'s' if len(without) > 1 else ''} {', '.join(without)}"
+
+
+def _numeric_array(value: Any) -> bool:
+    """A numpy array of integers or floats (read exactly as integer arrays, without SymPy)."""
+    import numpy as np
+
+    return isinstance(value, np.ndarray) and value.dtype.kind in "iuf"
 
 
 def _matrix(array: Any, rows: int, cols: int, name: str) -> tuple[tuple[sympy.Rational, ...], ...]:

@@ -140,6 +140,36 @@ class F64Backend:
     def sum(self, x: F64, axis: Any) -> F64:
         return x.sum(axis)
 
+    def others_sum(self, e: F64) -> F64:
+        """``S_k = sum_{j != k} e_j`` along the last axis, for enclosures of reals ``e >= 0``.
+
+        From prefix and suffix sums (``S_k = P_{k-1} + Q_{k+1}``), each entry of ``e`` entering
+        ``S_k`` once, with no ``(.., n, n)`` array: a computed partial sum of ``i <= n`` nonnegative
+        terms, in any order, is within ``gamma_n`` times the exact sum (module :mod:`.f64`), so the
+        exact sum of the lower ends is at least ``fl (1 - gamma_n)`` and that of the upper ends at most
+        ``fl (1 + 2 gamma_n)``; the final addition is rounded outward.
+
+        >>> e = F64.exact(np.array([[1.0, 2.0, 4.0]]))
+        >>> s = F64Backend().others_sum(e)
+        >>> [bool(lo <= v <= hi) for lo, hi, v in zip(s.lo[0], s.hi[0], [6.0, 5.0, 3.0])]
+        [True, True, True]
+        """
+        n = e.shape[-1]
+        g = f64.gamma(max(n, 1))
+        with np.errstate(all="ignore"):
+            lo, hi = np.maximum(e.lo, 0.0), e.hi
+            pad = np.zeros((*lo.shape[:-1], 1))
+            parts = []
+            for side, grow in ((lo, False), (hi, True)):
+                prefix = np.concatenate([pad, np.cumsum(side, axis=-1)[..., :-1]], axis=-1)
+                backward = np.cumsum(side[..., ::-1], axis=-1)[..., ::-1]
+                suffix = np.concatenate([backward[..., 1:], pad], axis=-1)
+                if grow:
+                    parts.append(up(up(prefix * (1 + 2 * g)) + up(suffix * (1 + 2 * g))))
+                else:
+                    parts.append(np.maximum(down(down(prefix * (1 - g)) + down(suffix * (1 - g))), 0.0))
+        return F64(parts[0], parts[1])
+
     def nonnegative_ratio(self, a: F64, b: F64) -> F64:
         """``a / b`` for enclosures of reals ``a >= 0``, ``b > 0`` (``b``'s lower end may have underflowed
         to 0: the ratio is then unbounded above, not undefined)."""
@@ -272,6 +302,10 @@ class ArbBackend:
 
         # numpy's stubs take numbers only: an object array holds arb balls
         return np.where(np.eye(x.shape[-1], dtype=bool), arb(0), x)  # type: ignore[call-overload]
+
+    def others_sum(self, e: np.ndarray) -> np.ndarray:
+        """``S_k = sum_{j != k} e_j`` along the last axis (Arb sums each, ``e_k`` replaced by 0)."""
+        return self.sum(self.zero_diagonal(e[..., None, :]), axis=-1)
 
     def square(self, x: np.ndarray) -> np.ndarray:
         return x * x  # sound (a product of two enclosures); ** on a ball containing 0 gives NaN

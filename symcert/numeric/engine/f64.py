@@ -155,6 +155,12 @@ class F64:
         if isinstance(other, (int, float)) and float(other) >= 0:  # exact nonnegative constants
             with np.errstate(all="ignore"):
                 return F64(down(self.lo * other), up(self.hi * other))
+        if isinstance(other, F64):
+            quick = _small_factor(other, self)
+            if quick is None:
+                quick = _small_factor(self, other)
+            if quick is not None:
+                return quick
         a, b = _pair(other)
         with np.errstate(all="ignore"):
             p = (self.lo * a, self.lo * b, self.hi * a, self.hi * b)
@@ -207,6 +213,44 @@ def _pair(other: Any) -> tuple[Any, Any]:
         return float(other), float(other)  # callers pass exactly representable constants only
     other = np.asarray(other, dtype=np.float64)
     return other, other
+
+
+#: Entries of a factor small enough to inspect in :func:`_small_factor` (a column of stacked scalars).
+_SMALL = 4096
+
+
+def _small_factor(x: F64, y: F64) -> F64 | None:
+    """``x * y`` in fewer passes when the small factor ``x`` is exact and of one sign, or ``[-h, h]``
+    (None otherwise, or when the short form meets a NaN: the general product then decides).
+
+    For an exact ``t >= 0``: ``t [a, b] = [t a, t b]``; for ``t <= 0``: ``[t b, t a]``; for
+    ``[-h, h]`` with ``h >= 0``: ``[-h m, h m]`` with ``m = max(|a|, |b|)``. Each product is rounded
+    outward (``down``, ``up``), as in the general product.
+
+    >>> z = F64(np.array([[-1.0, 2.0]]), np.array([[3.0, 5.0]]))
+    >>> s = F64(np.array([[-0.5]]), np.array([[0.5]]))
+    >>> p = s * z
+    >>> bool(p.lo[0, 1] <= -2.5 and p.hi[0, 1] >= 2.5 and p.hi[0, 1] < 2.5 + 1e-12)
+    True
+    """
+    if x.lo.size > _SMALL or x.lo.size == 0 or np.broadcast_shapes(x.shape, y.shape) != y.shape:
+        return None
+    with np.errstate(all="ignore"):
+        if np.array_equal(x.lo, x.hi):
+            if (x.lo >= 0).all():
+                out = F64(down(y.lo * x.lo), up(y.hi * x.lo))
+            elif (x.lo <= 0).all():
+                out = F64(down(y.hi * x.lo), up(y.lo * x.lo))
+            else:
+                return None
+        elif np.array_equal(x.lo, -x.hi) and (x.hi >= 0).all():
+            hi = up(np.maximum(np.abs(y.lo), np.abs(y.hi)) * x.hi)
+            out = F64(-hi, hi)
+        else:
+            return None
+        if np.isnan(out.lo).any() or np.isnan(out.hi).any():
+            return None
+    return out
 
 
 def _zero_times_infinity(x: F64, a: Any, b: Any, p: tuple) -> tuple[np.ndarray, np.ndarray]:

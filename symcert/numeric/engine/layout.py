@@ -65,9 +65,9 @@ class Exact:
 
     def as_fractions(self) -> list:
         """The values as nested lists of ``Fraction`` (for tests and small displays)."""
-        out = np.empty(self.num.shape, dtype=object)
-        out[...] = [Fraction(int(n), self.den) for n in self.num.ravel()] if self.num.size else []
-        return out.tolist()
+        out = np.empty(self.num.size, dtype=object)
+        out[:] = [Fraction(int(n), self.den) for n in self.num.ravel()]
+        return out.reshape(self.num.shape).tolist()
 
     @cached_property
     def memo(self) -> dict:
@@ -144,7 +144,22 @@ def _cached(kind: str, obj: Any, build: Callable[[], Any]) -> Any:
 
 def point_layout(point: Any) -> PointLayout:
     """The exact layout of a :class:`~symcert.symbolic.point.Point` (cached per point)."""
+    if hasattr(point, "integer_layers"):  # an ArrayPoint: its integers as they are, no SymPy
+        return _cached("point", point, lambda: _from_integers(point.integer_layers))
     return _cached("point", point, lambda: _build_point(point.mlp, point.values))
+
+
+def _from_integers(layers: Sequence[tuple[Any, Any]]) -> PointLayout:
+    """The layout of exact integer arrays (``num``, ``den``: int64 or Python ints), their int64 form kept."""
+
+    def exact(a: Any) -> Exact:
+        if a.num.dtype == object:
+            return Exact(a.num, a.den)
+        out = Exact(a.num.astype(object), a.den)
+        out.memo["int64"] = a.num
+        return out
+
+    return PointLayout(tuple(LayerLayout(exact(W), None if b is None else exact(b)) for W, b in layers))
 
 
 def remember_point_layout(point: Any, layout: PointLayout) -> None:

@@ -93,8 +93,15 @@ def _mul(a: Any, b: Any) -> Any:
 
 def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | None, order: int):
     a0, a1, a2 = a
+    made: dict[tuple[int, int], Any] = {}  # x D^T is met twice on a centred box (spread and step)
 
     def product(x: Any, W: Any, exact: Any) -> Any:
+        key = (id(x), id(W))
+        if key not in made:
+            made[key] = _product(x, W, exact)
+        return made[key]
+
+    def _product(x: Any, W: Any, exact: Any) -> Any:
         if X is not None and x is a0 and exact is not None:
             found = bk.exact_product(X, exact)
             if found is not None:
@@ -160,7 +167,7 @@ def _probabilities(bk: Any, z0: Any, e: Any = None) -> Any:
     instead of one per pair (``e`` may be passed when already computed with the same shift)."""
     if e is None:
         e = bk.exp(z0 - bk.row_max_mid(z0))
-    others = bk.sum(bk.zero_diagonal(e[..., None, :]), axis=-1)
+    others = bk.others_sum(e)
     return 1 / (1 + bk.nonnegative_ratio(others, e))
 
 

@@ -1,0 +1,164 @@
+"""The checker's reading of packed arrays: integers over a denominator, base64 of little-endian bytes.
+
+A matrix or vector of a certificate (``data.xs``, ``data.ys``, a point's ``W{l}`` and ``b{l}``) is
+either a list of exact strings or a packed array, an object with exactly the keys ``dtype``
+(``int8``, ``uint8``, ``int16``, ``uint16``, ``int32``, ``uint32`` or ``int64``), ``shape`` (the
+expected shape, as unquoted integers), ``denominator`` (an exact positive integer string),
+``sha256`` (the hex digest of the raw bytes) and ``base64`` (the row-major little-endian integers,
+strict base64). The value is the integer array divided by the denominator. Everything is checked:
+the shape against the network, the byte count against the shape, the digest against the bytes.
+
+The checker's own code: the standard library's ``base64``, ``hashlib`` and ``array`` (no numpy).
+Data rows stay integers (:class:`Rows`: one byte a pixel) and become exact values one chunk at a
+time; Arb reads a chunk straight from its integers (:meth:`Rows.arb_columns`).
+
+>>> import base64, hashlib
+>>> raw = bytes([0, 255, 51, 102])
+>>> record = {"dtype": "uint8", "shape": [2, 2], "denominator": "255",
+...           "sha256": hashlib.sha256(raw).hexdigest(), "base64": base64.b64encode(raw).decode()}
+>>> rows = read_rows(record, 2, "data.xs")
+>>> len(rows), rows[1]
+(2, [Fraction(1, 5), Fraction(2, 5)])
+>>> record["sha256"] = "0" * 64
+>>> read_rows(record, 2, "data.xs")
+Traceback (most recent call last):
+...
+symcert.checker.reading.CertificateFormatError: data.xs: the SHA-256 of the packed bytes does not match
+"""
+
+from __future__ import annotations
+
+import array
+import base64
+import binascii
+import hashlib
+import re
+import sys
+from collections.abc import Iterator
+from fractions import Fraction
+from typing import Any
+
+from symcert.checker.reading import CertificateFormatError, integer, keys
+from symcert.limits import MAX_DIGITS, MAX_POINTS
+
+__all__ = ["is_packed", "read_rows", "read_matrix", "read_vector", "Rows"]
+
+#: dtype -> (array typecode, bytes per entry); the typecodes' sizes are checked at import.
+_TYPES = {
+    "int8": ("b", 1),
+    "uint8": ("B", 1),
+    "int16": ("h", 2),
+    "uint16": ("H", 2),
+    "int32": ("i", 4),
+    "uint32": ("I", 4),
+    "int64": ("q", 8),
+}
+assert all(array.array(code).itemsize == size for code, size in _TYPES.values())
+_KEYS = {"dtype", "shape", "denominator", "sha256", "base64"}
+_HEX = re.compile(r"[0-9a-f]{64}", re.ASCII)
+
+
+def is_packed(value: Any) -> bool:
+    """Whether a matrix or vector field is given packed (an object) rather than as a list."""
+    return isinstance(value, dict)
+
+
+def _read(record: Any, shape: tuple[int, ...], where: str) -> tuple[array.array, int]:
+    """The flat integers and the denominator of a packed array of exactly ``shape``."""
+    if not isinstance(record, dict):
+        raise CertificateFormatError(f"{where} must be a list or a packed array object")
+    keys(record, _KEYS, set(), where)
+    dtype = record["dtype"]
+    if not isinstance(dtype, str) or dtype not in _TYPES:
+        raise CertificateFormatError(f"{where}.dtype must be one of {', '.join(_TYPES)}")
+    stated = record["shape"]
+    if not isinstance(stated, list) or len(stated) != len(shape):
+        raise CertificateFormatError(f"{where}.shape must be a list of {len(shape)} integers")
+    got = tuple(integer(v, f"{where}.shape", 0, MAX_POINTS * 10_000) for v in stated)
+    if got != shape:
+        raise CertificateFormatError(f"{where} has shape {list(got)}, but the network needs {list(shape)}")
+    den_text = record["denominator"]
+    if not isinstance(den_text, str) or not re.fullmatch(r"[1-9][0-9]*", den_text, re.ASCII):
+        raise CertificateFormatError(f'{where}.denominator must be a positive integer string such as "255"')
+    if len(den_text) > MAX_DIGITS:
+        raise CertificateFormatError(f"{where}.denominator has more than {MAX_DIGITS} digits")
+    digest, text = record["sha256"], record["base64"]
+    if not isinstance(digest, str) or not _HEX.fullmatch(digest):
+        raise CertificateFormatError(f"{where}.sha256 must be 64 lowercase hex digits")
+    if not isinstance(text, str):
+        raise CertificateFormatError(f"{where}.base64 must be a string")
+    code, size = _TYPES[dtype]
+    count = 1
+    for n in shape:
+        count *= n
+    if len(text) != 4 * ((count * size + 2) // 3):
+        raise CertificateFormatError(f"{where}.base64 does not hold {count} entries of {dtype}")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise CertificateFormatError(f"{where}.base64 is not valid base64") from None
+    if len(raw) != count * size:
+        raise CertificateFormatError(f"{where}.base64 does not hold {count} entries of {dtype}")
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise CertificateFormatError(f"{where}: the SHA-256 of the packed bytes does not match")
+    values = array.array(code, raw)
+    if sys.byteorder == "big":
+        values.byteswap()
+    return values, int(den_text)
+
+
+class Rows:
+    """The rows of a packed data matrix as exact values: a sequence of lists of ``Fraction``.
+
+    Slicing gives the rows of a chunk (a copy of their integers only); :meth:`arb_columns` gives the
+    chunk to Arb, one column per data point, without a ``Fraction`` per entry.
+    """
+
+    def __init__(self, values: array.array, cols: int, den: int) -> None:
+        self.values, self.cols, self.den = values, cols, den
+
+    def __len__(self) -> int:
+        return len(self.values) // self.cols if self.cols else 0
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return Rows(self.values[start * self.cols : max(start, stop) * self.cols], self.cols, self.den)
+        i = range(len(self))[index]
+        den = self.den
+        return [Fraction(v, den) for v in self.values[i * self.cols : (i + 1) * self.cols]]
+
+    def __iter__(self) -> Iterator[list[Fraction]]:
+        return (self[i] for i in range(len(self)))
+
+    def arb_columns(self) -> Any:
+        """The rows as the columns of an ``arb_mat`` (inputs x points) at the current precision."""
+        from flint import arb_mat, fmpz_mat
+
+        ints = fmpz_mat(len(self), self.cols, self.values.tolist()).transpose()
+        return arb_mat(ints) if self.den == 1 else arb_mat(ints) / self.den
+
+
+def read_rows(record: Any, cols: int, where: str) -> Rows:
+    """A packed data matrix of ``cols`` columns (any number of rows, at most :data:`MAX_POINTS`)."""
+    shape = record.get("shape") if isinstance(record, dict) else None
+    if not isinstance(shape, list) or len(shape) != 2:
+        raise CertificateFormatError(f"{where}.shape must be a list of 2 integers")
+    n = integer(shape[0], f"{where}.shape", 1, MAX_POINTS)
+    values, den = _read(record, (n, cols), where)
+    return Rows(values, cols, den)
+
+
+def read_matrix(record: Any, rows: int, cols: int, where: str) -> list[list[Fraction]]:
+    """A packed ``rows x cols`` matrix as nested lists of ``Fraction``."""
+    values, den = _read(record, (rows, cols), where)
+    flat = [Fraction(v, den) for v in values]
+    return [flat[j * cols : (j + 1) * cols] for j in range(rows)]
+
+
+def read_vector(record: Any, length: int, where: str) -> list[Fraction]:
+    """A packed vector of ``length`` entries as a list of ``Fraction``."""
+    values, den = _read(record, (length,), where)
+    return [Fraction(v, den) for v in values]
