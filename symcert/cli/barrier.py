@@ -57,7 +57,8 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
                 "two trained networks",
             ),
             (
-                "symcert barrier --model a.onnx --model b.onnx --data digits.npz --loss cross_entropy --align",
+                "symcert barrier --model a.onnx --model b.onnx --data digits.npz --loss cross_entropy "
+                "--align",
                 "two ONNX networks",
             ),
         ],
