@@ -322,7 +322,23 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
                 break
         return own
 
-    bisections = max_bisections(len(s.pieces))
+    # Balls are looser on wide boxes, so a piece the checker cannot confirm is bisected: once for a
+    # smooth loss (its Taylor and mean-value forms are tight), down to 1/64 of the piece for a piecewise
+    # one (ReLU: the plain box bound, whose excess shrinks only linearly with the width), within a
+    # budget of bisections. The largest upper bound over the halves bounds the piece.
+    bisections = max_bisections(len(s.pieces)) if smooth else 8 * len(s.pieces) + 16
+    depth = 1 if smooth else 6
+
+    def refine(t0: Fraction, t1: Fraction, claimed: Fraction, levels: int) -> Fraction | None:
+        nonlocal bisections
+        own = decide(t0, t1, claimed)
+        if (own is None or own > claimed) and levels > 0 and bisections > 0:
+            bisections -= 1
+            m = (t0 + t1) / 2
+            left, right = refine(t0, m, claimed, levels - 1), refine(m, t1, claimed, levels - 1)
+            own = None if left is None or right is None else max(left, right)
+        return own
+
     if fast is not None:
         fast.decided = 0
     for i, (t0, t1, claimed) in enumerate(s.pieces):
@@ -330,12 +346,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
-        own = decide(t0, t1, claimed)
-        if (own is None or own > claimed) and bisections > 0:  # balls are looser on wide boxes: bisect once
-            bisections -= 1
-            m = (t0 + t1) / 2
-            left, right = decide(t0, m, claimed), decide(m, t1, claimed)
-            own = None if left is None or right is None else max(left, right)
+        own = refine(t0, t1, claimed, depth)
         if own is None:
             problems.append(
                 f"REJECT: piece {i} [{t0}, {t1}]: the checker's enclosures of g there are unbounded"

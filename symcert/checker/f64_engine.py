@@ -28,7 +28,7 @@ and ``sse`` with an identity output; no teacher. Anything else returns None (the
 
 >>> import numpy as np
 >>> lo, hi = tanh_bounds(np.array([-1.0, 0.0, 0.25, 30.0]))
->>> bool(np.all(lo <= hi)), bool(lo[0] < -0.7615941559557649 < hi[0]), (lo[1], hi[1])
+>>> bool(np.all(lo <= hi)), bool(lo[0] < -0.7615941559557649 < hi[0]), (float(lo[1]), float(hi[1]))
 (True, True, (0.0, 0.0))
 """
 
