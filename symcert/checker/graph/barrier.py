@@ -43,13 +43,13 @@ from symcert.checker.arb_wide import square as even_square
 from symcert.checker.barrier import constant_path_problems, max_bisections, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
 from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
-from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
+from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.kinds.barrier import read as read_barrier_parameters
 from symcert.checker.losses import NEEDS
 from symcert.checker.losses import scale as loss_scale
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
-from symcert.limits import MAX_POINTS, MAX_WORKING_DPS, MIN_DPS
+from symcert.limits import MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_barrier"]
 
@@ -74,17 +74,8 @@ def _read(record: dict) -> dict[str, Any]:
         raise CertificateFormatError(f"loss.kind must be one of {', '.join(NEEDS)}")
     if rational(loss["weight_decay"], "loss.weight_decay") != 0:
         raise CertificateFormatError("loss.weight_decay must be 0 for a layer graph")
-    factor = rational(loss.get("factor", "1"), "loss.factor")
-    if factor <= 0:
-        raise CertificateFormatError("loss.factor must be > 0")
-    data = field(record, "data", dict, "certificate")
-    keys(data, {"xs", "ys"}, set(), "data")
-    n = len(data["xs"]) if isinstance(data["xs"], list) else 0
-    if not 1 <= n <= MAX_POINTS:
-        raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} inputs")
-    out = graph.shapes[graph.output]
-    if len(out) != 1:
-        raise CertificateFormatError(f"the graph's output must be a vector per example, got shape {out}")
+    factor = read_factor(loss)
+    data, n, out = read_data_size(record, graph)
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "B"}, set(), "points")
     A, B = (_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))

@@ -33,12 +33,12 @@ from symcert.checker.graph.fast import (
     unsupported,
 )
 from symcert.checker.graph.forward import graph_loss, graph_output, to_arb
-from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
+from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS, SQUARES
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
-from symcert.limits import DPS_LADDER, MAX_POINTS, MAX_WORKING_DPS, MIN_DPS
+from symcert.limits import DPS_LADDER, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_chord", "estimate_seconds", "GraphVerdict", "GraphBudgetError"]
 
@@ -83,17 +83,8 @@ def _read(record: dict) -> dict[str, Any]:
         )
     if rational(loss["weight_decay"], "loss.weight_decay") != 0:
         raise CertificateFormatError("loss.weight_decay must be 0 for a layer graph")
-    factor = rational(loss.get("factor", "1"), "loss.factor")
-    if factor <= 0:
-        raise CertificateFormatError("loss.factor must be > 0")
-    data = field(record, "data", dict, "certificate")
-    keys(data, {"xs", "ys"}, set(), "data")
-    n = len(data["xs"]) if isinstance(data["xs"], list) else 0
-    if not 1 <= n <= MAX_POINTS:
-        raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} inputs")
-    out = graph.shapes[graph.output]
-    if len(out) != 1:
-        raise CertificateFormatError(f"the graph's output must be a vector per example, got shape {out}")
+    factor = read_factor(loss)
+    data, n, out = read_data_size(record, graph)
     xs = read_tensor(data["xs"], (n, *graph.input_shape), "data.xs")
     ys = read_tensor(data["ys"], (n, out[0]), "data.ys")
     points = field(record, "points", dict, "certificate")
@@ -163,6 +154,26 @@ def estimate_seconds(graph: CheckedGraph, n: int, dps: int) -> float:
     return 3 * n * per_example * max(1.0, dps / 50)
 
 
+def statement_problems(s: dict) -> list[str]:
+    """The rejections a graph certificate's statement earns before any arithmetic: a loss the graph's
+    output does not fit, a stated output activation that is not the graph's, a status other than proved
+    (``s`` holds ``graph``, ``kind``, ``stated_output`` and ``status``)."""
+    notes = []
+    output = graph_output(s["graph"])
+    need = NEEDS[s["kind"]]
+    if need is not None and output not in ("identity", need):
+        notes.append(
+            f"REJECT: the {s['kind']} loss needs a {need} output or logits, the graph ends in {output}"
+        )
+    if s["stated_output"] != (need if need is not None else output):
+        shown = str(s["stated_output"])[:20]
+        notes.append(f"REJECT: network.output_activation {shown!r} is not the output the graph and loss give")
+    if s["status"] != "proved":
+        shown = str(s["status"])[:20]
+        notes.append(f"REJECT: the certificate's status is {shown!r}; only a proved claim can be accepted")
+    return notes
+
+
 def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerdict:
     """Check a chord certificate on a layer graph (see the module text)."""
     if record.get("kind") != "chord":
@@ -179,19 +190,7 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
     s = _read(record)
     graph: CheckedGraph = s["graph"]
     result = GraphVerdict(False, "chord")
-    notes = []
-    output = graph_output(graph)
-    need = NEEDS[s["kind"]]
-    if need is not None and output not in ("identity", need):
-        notes.append(
-            f"REJECT: the {s['kind']} loss needs a {need} output or logits, the graph ends in {output}"
-        )
-    if s["stated_output"] != (need if need is not None else output):
-        shown = str(s["stated_output"])[:20]
-        notes.append(f"REJECT: network.output_activation {shown!r} is not the output the graph and loss give")
-    if s["status"] != "proved":
-        shown = str(s["status"])[:20]
-        notes.append(f"REJECT: the certificate's status is {shown!r}; only a proved claim can be accepted")
+    notes = statement_problems(s)
     if s["element"]:
         notes.append(
             f"B is stated to be {s['element'][:60]}(A); not needed: the chord of any A, B shows non-convexity"

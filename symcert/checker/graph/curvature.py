@@ -17,15 +17,14 @@ from typing import Any
 
 import flint
 
-from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
-from symcert.checker.graph.forward import graph_output
+from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds, statement_problems
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
-from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
+from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS
 from symcert.checker.mp_engine import dyadic
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
-from symcert.limits import DPS_LADDER, MAX_POINTS, MAX_WORKING_DPS, MIN_DPS
+from symcert.limits import DPS_LADDER, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_jet", "JET_KINDS"]
 
@@ -72,17 +71,8 @@ def _read(record: dict, kind: str) -> dict[str, Any]:
         )
     if any(name not in graph.parameters for name in decayed) or len(set(decayed)) != len(decayed):
         raise CertificateFormatError("loss.decayed must name distinct parameters of the graph")
-    factor = rational(loss.get("factor", "1"), "loss.factor")
-    if factor <= 0:
-        raise CertificateFormatError("loss.factor must be > 0")
-    data = field(record, "data", dict, "certificate")
-    keys(data, {"xs", "ys"}, set(), "data")
-    n = len(data["xs"]) if isinstance(data["xs"], list) else 0
-    if not 1 <= n <= MAX_POINTS:
-        raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} inputs")
-    out = graph.shapes[graph.output]
-    if len(out) != 1:
-        raise CertificateFormatError(f"the graph's output must be a vector per example, got shape {out}")
+    factor = read_factor(loss)
+    data, n, out = read_data_size(record, graph)
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "B"}, set(), "points")
     quantity, names = JET_KINDS[kind]
@@ -135,19 +125,7 @@ def _combine(a: Any, b: Any, f: Any) -> Any:
 
 def _structural(s: dict) -> list[str]:
     graph: CheckedGraph = s["graph"]
-    notes = []
-    output = graph_output(graph)
-    need = NEEDS[s["kind"]]
-    if need is not None and output not in ("identity", need):
-        notes.append(
-            f"REJECT: the {s['kind']} loss needs a {need} output or logits, the graph ends in {output}"
-        )
-    if s["stated_output"] != (need if need is not None else output):
-        shown = str(s["stated_output"])[:20]
-        notes.append(f"REJECT: network.output_activation {shown!r} is not the output the graph and loss give")
-    if s["status"] != "proved":
-        shown = str(s["status"])[:20]
-        notes.append(f"REJECT: the certificate's status is {shown!r}; only a proved claim can be accepted")
+    notes = statement_problems(s)
     if any(node.type == "MaxPool" for node in graph.nodes):
         notes.append(f"REJECT: {MAX_POOL_REASON}")
     if s["decay"]:  # part of the statement, as the certificate states it: say which loss is re-proved

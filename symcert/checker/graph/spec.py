@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from symcert.checker.reading import CertificateFormatError, integer, rational
-from symcert.limits import MAX_LAYERS, MAX_WIDTH
+from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
+from symcert.limits import MAX_LAYERS, MAX_POINTS, MAX_WIDTH
 
 __all__ = ["GraphNode", "CheckedGraph", "read_graph", "read_tensor", "ACTIVATIONS"]
 
@@ -208,6 +208,28 @@ def read_graph(record: Any) -> CheckedGraph:
         params.update({f"{name}.{k}": v for k, v in local.items()})
         nodes.append(GraphNode(name, tuple(inputs), layer["type"], fields))
     return CheckedGraph(input_name, shape, tuple(nodes), shapes, params)
+
+
+def read_factor(loss: dict) -> Fraction:
+    """The loss's ``factor`` (default 1), which must be positive."""
+    factor = rational(loss.get("factor", "1"), "loss.factor")
+    if factor <= 0:
+        raise CertificateFormatError("loss.factor must be > 0")
+    return factor
+
+
+def read_data_size(record: dict, graph: CheckedGraph) -> tuple[dict, int, Shape]:
+    """The ``data`` section, its number of points (1 to ``MAX_POINTS``) and the graph's output shape, a
+    vector per example."""
+    data = field(record, "data", dict, "certificate")
+    keys(data, {"xs", "ys"}, set(), "data")
+    n = len(data["xs"]) if isinstance(data["xs"], list) else 0
+    if not 1 <= n <= MAX_POINTS:
+        raise CertificateFormatError(f"data.xs must hold 1 to {MAX_POINTS} inputs")
+    out = graph.shapes[graph.output]
+    if len(out) != 1:
+        raise CertificateFormatError(f"the graph's output must be a vector per example, got shape {out}")
+    return data, n, out
 
 
 def read_tensor(values: Any, shape: Shape, where: str) -> Any:
