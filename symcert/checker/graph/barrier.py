@@ -43,7 +43,13 @@ from symcert.checker.arb_wide import square as even_square
 from symcert.checker.barrier import constant_path_problems, max_bisections, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
 from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
-from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
+from symcert.checker.graph.spec import (
+    CheckedGraph,
+    read_data_size,
+    read_factor,
+    read_header,
+    read_tensor,
+)
 from symcert.checker.kind import short
 from symcert.checker.kinds.barrier import read as read_barrier_parameters
 from symcert.checker.losses import NEEDS
@@ -61,13 +67,7 @@ _SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
 
 
 def _read(record: dict) -> dict[str, Any]:
-    keys(record, _TOP, {"notes", "prover"}, "certificate")
-    if record["schema"] != "symcert-certificate":
-        raise CertificateFormatError("schema must be 'symcert-certificate'")
-    integer(record["version"], "version", 1, 1)
-    network = field(record, "network", dict, "certificate")
-    keys(network, {"graph", "output_activation"}, set(), "network")
-    graph = read_graph(network["graph"])
+    network, graph = read_header(record, _TOP)
     loss = field(record, "loss", dict, "certificate")
     keys(loss, {"kind", "weight_decay"}, {"factor"}, "loss")
     if loss["kind"] not in NEEDS:

@@ -33,7 +33,13 @@ from symcert.checker.graph.fast import (
     unsupported,
 )
 from symcert.checker.graph.forward import graph_loss, graph_output, to_arb
-from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
+from symcert.checker.graph.spec import (
+    CheckedGraph,
+    read_data_size,
+    read_factor,
+    read_header,
+    read_tensor,
+)
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS, SQUARES
 from symcert.checker.mp_engine import dyadic
@@ -45,6 +51,15 @@ __all__ = ["check_graph_chord", "estimate_seconds", "GraphVerdict", "GraphBudget
 
 class GraphBudgetError(CertificateFormatError):
     """The estimated checking time exceeds the budget (``check`` reports it as its budget error)."""
+
+
+def within_budget(graph: CheckedGraph, points: int, estimate: float, budget: float) -> None:
+    """Raise :class:`GraphBudgetError` when ``estimate`` seconds exceed ``budget``."""
+    if estimate > budget:
+        raise GraphBudgetError(
+            f"checking this graph certificate ({graph.n_parameters} parameters, {points} points) is "
+            f"estimated at {estimate:.0f} s, beyond the budget of {budget:.0f} s; raise the budget"
+        )
 
 
 @dataclass
@@ -68,13 +83,7 @@ _SECONDS_PER_ENTRY, _SECONDS_PER_MAC = 4e-6, 1e-7
 
 
 def _read(record: dict) -> dict[str, Any]:
-    keys(record, _TOP, {"notes", "prover"}, "certificate")
-    if record["schema"] != "symcert-certificate":
-        raise CertificateFormatError("schema must be 'symcert-certificate'")
-    integer(record["version"], "version", 1, 1)
-    network = field(record, "network", dict, "certificate")
-    keys(network, {"graph", "output_activation"}, set(), "network")
-    graph = read_graph(network["graph"])
+    network, graph = read_header(record, _TOP)
     loss = field(record, "loss", dict, "certificate")
     keys(loss, {"kind", "weight_decay"}, {"factor"}, "loss")
     if loss["kind"] not in NEEDS:
@@ -200,11 +209,7 @@ def check_graph_chord(record: dict, arithmetic: str, budget: float) -> GraphVerd
     without = unsupported(graph, s["kind"])
     estimate = arb_estimate if without else fast_seconds(graph, len(s["xs"]))
     result.estimate = estimate
-    if estimate > budget:
-        raise GraphBudgetError(
-            f"checking this graph certificate ({graph.n_parameters} parameters, {len(s['xs'])} points) is "
-            f"estimated at {estimate:.0f} s, beyond the budget of {budget:.0f} s; raise the budget"
-        )
+    within_budget(graph, len(s["xs"]), estimate, budget)
     if any(n.startswith("REJECT") for n in notes):
         result.reasons = notes
         return result

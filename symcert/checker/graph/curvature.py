@@ -17,9 +17,15 @@ from typing import Any
 
 import flint
 
-from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds, statement_problems
+from symcert.checker.graph.chord import GraphVerdict, estimate_seconds, statement_problems, within_budget
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
-from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_graph, read_tensor
+from symcert.checker.graph.spec import (
+    CheckedGraph,
+    read_data_size,
+    read_factor,
+    read_header,
+    read_tensor,
+)
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS
 from symcert.checker.mp_engine import dyadic
@@ -48,13 +54,7 @@ def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, list]:
 
 
 def _read(record: dict, kind: str) -> dict[str, Any]:
-    keys(record, _TOP, {"notes", "prover"}, "certificate")
-    if record["schema"] != "symcert-certificate":
-        raise CertificateFormatError("schema must be 'symcert-certificate'")
-    integer(record["version"], "version", 1, 1)
-    network = field(record, "network", dict, "certificate")
-    keys(network, {"graph", "output_activation"}, set(), "network")
-    graph = read_graph(network["graph"])
+    network, graph = read_header(record, _TOP)
     loss = field(record, "loss", dict, "certificate")
     keys(loss, {"kind", "weight_decay"}, {"factor", "decayed"}, "loss")
     if loss["kind"] not in NEEDS:
@@ -156,11 +156,7 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
     precisions = tuple(max(s["dps"], 30) * f for f in DPS_LADDER)
     estimate = _JET_FACTOR * estimate_seconds(graph, len(s["xs"]), precisions[0])
     result.estimate = estimate
-    if estimate > budget:
-        raise GraphBudgetError(
-            f"checking this graph certificate ({graph.n_parameters} parameters, {len(s['xs'])} points) is "
-            f"estimated at {estimate:.0f} s, beyond the budget of {budget:.0f} s; raise the budget"
-        )
+    within_budget(graph, len(s["xs"]), estimate, budget)
     if any(n.startswith("REJECT") for n in notes):
         result.reasons = notes
         return result

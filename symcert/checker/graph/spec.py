@@ -210,6 +210,18 @@ def read_graph(record: Any) -> CheckedGraph:
     return CheckedGraph(input_name, shape, tuple(nodes), shapes, params)
 
 
+def read_header(record: dict, top: set[str]) -> tuple[dict, CheckedGraph]:
+    """The checks every graph certificate starts with: its keys (``top``, plus optional ``notes`` and
+    ``prover``), schema and version; then its ``network`` section and the graph read from it."""
+    keys(record, top, {"notes", "prover"}, "certificate")
+    if record["schema"] != "symcert-certificate":
+        raise CertificateFormatError("schema must be 'symcert-certificate'")
+    integer(record["version"], "version", 1, 1)
+    network = field(record, "network", dict, "certificate")
+    keys(network, {"graph", "output_activation"}, set(), "network")
+    return network, read_graph(network["graph"])
+
+
 def read_factor(loss: dict) -> Fraction:
     """The loss's ``factor`` (default 1), which must be positive."""
     factor = rational(loss.get("factor", "1"), "loss.factor")
