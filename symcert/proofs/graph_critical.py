@@ -181,11 +181,11 @@ def _newton(
     ``(H + mu I) delta = -g``, with ``mu`` raised until the loss decreases (or, once the loss no longer
     moves in float64, ``|grad L|`` does) and lowered after each success; ``mu = 0`` near a nondegenerate
     minimum is Newton's step. It stops at ``|grad L|_inf <= 1e-12 (1 + |L|)``. The Hessian (the costly
-    part) is refreshed only when a step contracts ``|grad L|`` less than fourfold, so the one returned
-    may be from a nearby earlier point (a preconditioner and evidence: any matrix is sound for Y)."""
+    part) is refreshed only when a step contracts ``|grad L|`` less than fourfold, and at the final point
+    if that moved by more than ``1e-8 (1 + |x|_inf)`` since (any matrix is sound for Y, a near one works)."""
     x = _floats(P, coords)
     value, g, H = float_gradient_hessian(loss, P, coords)
-    used, mu = 0, 0.0
+    used, mu, fresh, at = 0, 0.0, True, x.copy()
     for _ in range(steps):
         if not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))) or _converged(g, value):
             break
@@ -196,17 +196,24 @@ def _newton(
             delta = -np.linalg.lstsq(H + mu * np.eye(len(x)), g, rcond=1e-13)[0]
             trial = _exact_point(P, coords, x + delta)
             t_value, t_g = float_gradient(loss, trial, coords)
-            flat = abs(t_value - value) <= 1e-13 * (1.0 + abs(value))
+            flat = t_value - value <= 1e-13 * (1.0 + abs(value))  # no increase beyond float64 noise
             smaller = bool(np.linalg.norm(t_g) < np.linalg.norm(g))
             if np.all(np.isfinite(t_g)) and (t_value < value or (flat and smaller)):
                 break
             mu = max(4.0 * mu, top)
         else:
-            break
+            if fresh:
+                break
+            _, _, H = float_gradient_hessian(loss, P, coords)  # a stale Hessian: refresh it, try again
+            fresh, mu, at = True, 0.0, x.copy()
+            continue
         slow = bool(np.linalg.norm(t_g) > np.linalg.norm(g) / 4)
-        x, P, value, g, used, mu = x + delta, trial, t_value, t_g, used + 1, mu / 8
+        x, P, value, g, used, mu, fresh = x + delta, trial, t_value, t_g, used + 1, mu / 8, False
         if slow and not _converged(g, value):  # little progress from this Hessian: refresh it
             _, _, H = float_gradient_hessian(loss, P, coords)
+            fresh, at = True, x.copy()
+    if float(np.max(np.abs(x - at), initial=0.0)) > 1e-8 * (1.0 + float(np.max(np.abs(x), initial=0.0))):
+        _, _, H = float_gradient_hessian(loss, P, coords)  # Y and the evidence from the final point
     return P, used, float(np.linalg.norm(g)), H, value
 
 
