@@ -9,12 +9,16 @@ critical point is proved not a minimum (``d^T H_wide d < 0`` over the lifted box
 from __future__ import annotations
 
 import dataclasses
+import json
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
+from symcert.checker import check
+from symcert.checker.reading import CertificateFormatError
 from symcert.errors import SpecificationError
-from symcert.proofs.graph_saddle import _exact_spot_check, certify_graph_saddle, lift
+from symcert.proofs.graph_saddle import GraphSaddle, _exact_spot_check, certify_graph_saddle, lift
 from symcert.symbolic.graph import (
     Activation,
     BatchNorm,
@@ -27,17 +31,6 @@ from symcert.symbolic.graph import (
     random_parameters,
 )
 from tests.test_graph_critical import _cnn_loss
-
-
-def test_the_tiny_cnn_has_a_permutation_saddle() -> None:
-    loss, approx = _cnn_loss()
-    found = certify_graph_saddle(loss, approx, "P_conv", 1, "1/4")
-    assert found.status == "proved", found.message
-    assert found.critical.proved and found.identity.status == "proved"
-    assert found.dHd is not None and found.dHd[1] < 0
-    assert found.lifted.wide.parameter_shapes["conv.weight"] == (3, 1, 2, 2)
-    assert found.lifted.wide.parameter_shapes["fc.weight"] == (1, 3)
-    assert found.eigenvalues[0] < 0  # float64 evidence agrees
 
 
 def test_the_lift_is_an_exact_identity_with_batch_norm_and_flatten_blocks() -> None:
@@ -95,3 +88,63 @@ def test_a_group_through_a_layer_norm_is_refused() -> None:
         lift(g, "P_fc1", 0, "1/2")
     with pytest.raises(SpecificationError, match="no group 'P_nope'"):
         lift(g, "P_nope", 0, "1/2")
+
+
+@pytest.fixture(scope="module")
+def saddle() -> GraphSaddle:
+    loss, approx = _cnn_loss()
+    return certify_graph_saddle(loss, approx, "P_conv", 1, "1/4")
+
+
+@pytest.fixture(scope="module")
+def cnn_saddle(saddle) -> dict:
+    return saddle.to_dict()
+
+
+def test_the_tiny_cnn_has_a_permutation_saddle(saddle) -> None:
+    found = saddle
+    assert found.status == "proved", found.message
+    assert found.critical.proved and found.identity.status == "proved"
+    assert found.dHd is not None and found.dHd[1] < 0
+    assert found.lifted.wide.parameter_shapes["conv.weight"] == (3, 1, 2, 2)
+    assert found.lifted.wide.parameter_shapes["fc.weight"] == (1, 3)
+    assert found.eigenvalues[0] < 0  # float64 evidence agrees
+
+
+def test_the_saddle_certificate_round_trip(cnn_saddle) -> None:
+    result = check(json.loads(json.dumps(cnn_saddle)))
+    assert result.accepted, result.reasons
+    assert result.enclosures["dHd"][1] < 0 and result.enclosures["margin"][1] < 0
+    assert any("split at the linear consumers fc.weight" in r for r in result.reasons)
+
+
+def _zero(values: Any) -> Any:
+    return [_zero(v) for v in values] if isinstance(values, list) else "0"
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda r: r["parameters"]["lift"].update(lam="1/2"), "claimed enclosure of dHd"),
+        (
+            lambda r: r["parameters"].update(
+                direction={k: _zero(v) for k, v in r["parameters"]["direction"].items()}
+            ),
+            "is not < 0",
+        ),
+        (lambda r: r["parameters"].update(radius=f"1/{10**30}"), "does not lie inside"),
+    ],
+)
+def test_a_tampered_saddle_is_rejected(cnn_saddle, change, reason) -> None:
+    record = json.loads(json.dumps(cnn_saddle))
+    change(record)
+    result = check(record)
+    assert not result.accepted
+    assert any(reason in line for line in result.reasons), result.reasons
+
+
+def test_a_lift_into_the_output_is_rejected(cnn_saddle) -> None:
+    record = json.loads(json.dumps(cnn_saddle))
+    record["parameters"]["lift"]["producer"] = "fc"
+    with pytest.raises(CertificateFormatError, match="reaches the graph's output"):
+        check(record)

@@ -19,7 +19,8 @@ r"""A permutation saddle on a layer graph (Brea et al. 2019): a narrow critical 
    eigenvalue at ``M c``) with ``d^T H_wide d < 0`` over the whole lifted box, one second-order jet with
    interval parameters (:mod:`symcert.numeric.graph.jets`), decided strictly.
 
-The result is a Python object (no certificate file and no independent checker for it yet).
+The certificate (``to_dict``: the kind ``saddle`` with the graph under ``network``) is re-checked by
+:mod:`symcert.checker.graph.saddle`, which derives the lift from the graph itself.
 
 >>> from symcert.numeric.graph import GraphLoss
 >>> from symcert.symbolic.graph import Activation, Dense, Graph, Node
@@ -34,6 +35,7 @@ The result is a Python object (no certificate file and no independent checker fo
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -49,6 +51,8 @@ from symcert.numeric.graph.hessian import coordinates, float_gradient_hessian, t
 from symcert.numeric.graph.jets import loss_jet
 from symcert.numeric.graph.ranges import segment_box
 from symcert.proofs.graph_critical import GraphCriticalPoint, certify_graph_critical_point
+from symcert.proofs.kinds.saddle import KIND as SADDLE
+from symcert.symbolic.exact import format_rational
 from symcert.symbolic.graph import (
     Activation,
     AveragePool,
@@ -62,6 +66,7 @@ from symcert.symbolic.graph import (
     Node,
     derive_symmetries,
     evaluate,
+    params_to_dict,
     random_parameters,
 )
 
@@ -281,6 +286,49 @@ class GraphSaddle:
     @property
     def proved(self) -> bool:
         return self.status == "proved"
+
+    kind = "saddle"
+    dps = 30
+
+    @property
+    def claim(self) -> str:
+        return SADDLE.claim
+
+    @property
+    def enclosures(self) -> dict[str, tuple[Fraction, Fraction]]:
+        """``dHd`` and ``margin`` in ``[-r, 0]`` when proved, as claimed (the checker recomputes both)."""
+        if not self.proved or self.dHd is None:
+            return {}
+        lo, hi = self.dHd  # widened to [2 lo, hi / 2] (still < 0): room for the checker's own balls
+        return {"dHd": (2 * lo, hi / 2), "margin": (-self.critical.radius, Fraction(0))}
+
+    def describe(self) -> str:
+        """One line for people."""
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The certificate (the narrow critical point's, with the lift and the direction), JSON-ready."""
+        record = self.critical.to_dict()
+        lifted = self.lifted
+        record["kind"], record["status"] = "saddle", self.status
+        record["parameters"]["lift"] = {
+            "group": lifted.group,
+            "producer": lifted.producer,
+            "channel": lifted.channel,
+            "lam": format_rational(lifted.lam),
+        }
+        record["parameters"]["direction"] = None if self.direction is None else params_to_dict(self.direction)
+        record["claim"] = SADDLE.claim_record()
+        record["enclosures"] = {
+            k: [format_rational(lo), format_rational(hi)] for k, (lo, hi) in self.enclosures.items()
+        }
+        record["notes"] = [*record["notes"], *self.identity.steps, self.message]
+        record["prover"]["rung"] = self.rung
+        return record
+
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), indent=2) + "\n"
 
 
 def _dyadic(v: float) -> Fraction:
