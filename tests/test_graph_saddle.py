@@ -13,10 +13,12 @@ import json
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pytest
 
 from symcert.checker import check
 from symcert.checker.reading import CertificateFormatError
+from symcert.cli import main
 from symcert.errors import SpecificationError
 from symcert.proofs.graph_saddle import GraphSaddle, _exact_spot_check, certify_graph_saddle, lift
 from symcert.symbolic.graph import (
@@ -30,7 +32,7 @@ from symcert.symbolic.graph import (
     Node,
     random_parameters,
 )
-from tests.test_graph_critical import _cnn_loss
+from tests.test_graph_critical import _cnn_loss, _onnx
 
 
 def test_the_lift_is_an_exact_identity_with_batch_norm_and_flatten_blocks() -> None:
@@ -148,3 +150,17 @@ def test_a_lift_into_the_output_is_rejected(cnn_saddle) -> None:
     record["parameters"]["lift"]["producer"] = "fc"
     with pytest.raises(CertificateFormatError, match="reaches the graph's output"):
         check(record)
+
+
+def test_the_saddle_from_an_onnx_model_on_the_command_line(tmp_path, capsys) -> None:
+    loss, approx = _cnn_loss()
+    model, data, out = tmp_path / "cnn.onnx", tmp_path / "data.npz", tmp_path / "saddle.json"
+    model.write_bytes(_onnx(approx))
+    np.savez(data, X=loss.X.astype(float), y=loss.Y.astype(float))
+    args = ["saddle", "--model", str(model), "--data", str(data), "--channel", "P_conv:0:1/2"]
+    assert main([*args, "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "exact spot check" in text and "proved: d^T H_wide d" in text
+    assert main(["check", str(out)]) == 0
+    assert main([*args[:5], "--channel", "P_conv:zero:1/2"]) == 2
+    assert "--channel must be GROUP:CHANNEL:LAM" in capsys.readouterr().err

@@ -152,7 +152,8 @@ def check_graph_saddle(record: dict, arithmetic: str, budget: float) -> GraphVer
     for node in wide_spec["nodes"]:
         if node["name"] == lift["producer"]:
             key = "features" if node["layer"]["type"] == "Dense" else "channels"
-            node["layer"][key] = node["layer"][key] + 1
+            count = integer(node["layer"][key], f"the {key} of {node['name']}", 1, 10**6) + 1
+            node["layer"][key] = count  # an int: read_graph takes it as it takes an unquoted JSON integer
     wide = read_graph(wide_spec)
     direction = field(parameters, "direction", dict, "parameters")
     keys(direction, set(wide.parameters), set(), "parameters.direction")
