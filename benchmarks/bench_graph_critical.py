@@ -4,7 +4,8 @@ The CNN: 1 x 4 x 4 images, conv 3x3 with 2 channels, tanh, global average poolin
 squared error (23 parameters) on 32 images with entries in quarters, the targets a teacher CNN's
 outputs plus noise, in sixteenths. Trained from a perturbed teacher by the prover's damped Newton in
 float64, written as float32 ONNX, then ``symcert prove --kind unique_critical_point`` (Newton again from
-the float32 weights, then Krawczyk) and ``symcert check``, each timed.
+the float32 weights, then Krawczyk) and ``symcert check``, then ``symcert saddle --channel P_conv:0:1/2``
+(channel 0 duplicated, outgoing weights split 1/2, 1/2) and its check, each timed.
 
     PYTHONPATH=. python benchmarks/bench_graph_critical.py [--out DIR]
 """
@@ -90,6 +91,14 @@ def run(out: Path) -> None:
     t = time.perf_counter()
     code = main(["check", str(cert)])
     print(f"symcert check: exit {code}, {time.perf_counter() - t:.1f} s")
+    saddle = out / "tiny_cnn.saddle.json"
+    t = time.perf_counter()
+    lift = ["--channel", "P_conv:0:1/2", "--json", str(saddle)]
+    code = main(["saddle", "--model", str(model), "--data", str(data), *lift])
+    print(f"symcert saddle: exit {code}, {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    code = main(["check", str(saddle)])
+    print(f"symcert check (saddle): exit {code}, {time.perf_counter() - t:.1f} s")
 
 
 if __name__ == "__main__":

@@ -218,6 +218,7 @@ def lift_identity(lifted: GraphLift, params: Mapping[str, Any], X: Any) -> LiftI
     carried = {
         m.name for g in derive_symmetries(lifted.narrow).groups if g.name == lifted.group for m in g.members
     }
+    shapes = lifted.narrow.parameter_shapes
     for node in lifted.narrow.nodes:
         if node.name in carried and node.name != lifted.producer:
             steps.append(
