@@ -221,9 +221,9 @@ def lift_identity(lifted: GraphLift, params: Mapping[str, Any], X: Any) -> LiftI
     shapes = lifted.narrow.parameter_shapes
     for node in lifted.narrow.nodes:
         if node.name in carried and node.name != lifted.producer:
-            steps.append(
-                f"{node.name} ({node.layer.kind}): acts on each channel alone (its parameters copied)"
-            )
+            own = any(k.startswith(node.name + ".") for k in shapes)
+            copied = " (its parameters copied)" if own else ""
+            steps.append(f"{node.name} ({node.layer.kind}): acts on each channel alone{copied}")
     for name, *_ in lifted.splits:
         steps.append(
             f"{name}: linear in its input; lam W_j h_j + (1 - lam) W_j h_j = W_j h_j with lam = {lifted.lam}"
