@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from symcert.build.files import write_json
+from symcert.cli.digits import shortfall
 from symcert.cli.progress import progress_bar
 from symcert.errors import SpecificationError
 from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barrier
 from symcert.symbolic.graph import graph_to_dict
 
@@ -48,7 +50,6 @@ def _refuse(args: argparse.Namespace) -> None:
         ("--latex", args.latex),
         ("--pdf", args.pdf),
         ("--plot", args.plot),
-        ("--digits", getattr(args, "digits", None)),
         ("--activation", getattr(args, "activation", None)),
         ("--output-activation", getattr(args, "output_activation", None)),
     )
@@ -80,7 +81,8 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
     for name, path, point in (("A", args.model[0], A), ("B", args.model[1], B)):
         print(f"Model {name}: {path}, L = {float_loss(loss, point):.12g} in float64 (evidence only)")
     before = _certify(args, loss, A, B, "A, B")
-    print(f"Barrier{' before alignment' if args.align else ''}: {before.summary(exact=args.exact)}")
+    print(f"Barrier{' before alignment' if args.align else ''}: {_shown(args, before)}")
+    _digits_notes(args, before, "before alignment" if args.align else "")
     results = [("before", before)]
     aligned_ok = True
     if args.align:
@@ -96,7 +98,8 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
             f"(float64); {alignment.conclusion()}"
         )
         after = _certify(args, loss, A, alignment.aligned, "A, g(B)")
-        print(f"Barrier after alignment:  {after.summary(exact=args.exact)}")
+        print(f"Barrier after alignment:  {_shown(args, after)}")
+        _digits_notes(args, after, "after alignment")
         results.append(("after", after))
     if any(r.status != "proved" for _, r in results):
         print(
@@ -132,6 +135,29 @@ def _certify(args: argparse.Namespace, loss: GraphLoss, A: Any, B: Any, label: s
             max_pieces=args.max_pieces,
             max_seconds=args.max_seconds,
             progress=bar,
+            digits=args.digits,
         )
     _say(args, f"[{time.perf_counter() - start:6.1f} s] {result.status}")
     return result
+
+
+def _shown(args: argparse.Namespace, result: GraphBarrierResult) -> str:
+    return result.summary(exact=args.exact, digits=args.digits)
+
+
+def _digits_notes(args: argparse.Namespace, result: GraphBarrierResult, where: str) -> None:
+    """With ``--digits``: L(A), L(B) with that many digits, and a note for each enclosure that did not
+    get there, saying honestly what stopped it (a cap, or the highest precision tried)."""
+    digits = args.digits
+    if digits is None or result.exact:
+        return
+    for name, bounds in (("L(A)", result.LA), ("L(B)", result.LB)):
+        print(f"  {name} in {outward_interval(*bounds, digits, pad=True)}")
+    reason = "the highest precision tried did not get further"
+    if result.stopped == "max_seconds":
+        reason = f"--max-seconds {args.max_seconds:g} ran out first (raise it for more digits)"
+    elif result.stopped == "max_pieces":
+        reason = f"--max-pieces {args.max_pieces} ran out first (raise it for more digits)"
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    for note in shortfall(found, digits, where, reason):
+        print(note)
