@@ -3,7 +3,10 @@ two ONNX networks of one layer graph (:func:`~symcert.proofs.graph_barrier.certi
 ``--align``, B is first aligned to A over the graph's derived groups
 (:func:`~symcert.proofs.graph_alignment.align_graphs`: weight matching, the exact element, each factor
 proved a symmetry structurally; spot checks skipped) and the barrier after alignment is certified too
-(``--json OUT``: OUT's stem + ``.before.json`` and ``.after.json``)."""
+(``--json OUT``: OUT's stem + ``.before.json`` and ``.after.json``). ``--digits N`` tightens each
+enclosure to N significant digits (:mod:`symcert.proofs.graph_barrier_digits`) or says which cap stopped
+it; ``--latex OUT.tex`` (``--pdf OUT.pdf``) writes the statement, the partition and the witness of each
+barrier (:mod:`symcert.printing.latex.graph_barrier`)."""
 
 from __future__ import annotations
 
@@ -47,8 +50,6 @@ def _refuse(args: argparse.Namespace) -> None:
     given = (
         ("--point", args.point),
         ("--coq", args.coq),
-        ("--latex", args.latex),
-        ("--pdf", args.pdf),
         ("--plot", args.plot),
         ("--activation", getattr(args, "activation", None)),
         ("--output-activation", getattr(args, "output_activation", None)),
@@ -60,6 +61,13 @@ def _refuse(args: argparse.Namespace) -> None:
         raise SpecificationError(f"--framework {args.framework} does not apply to ONNX models; name --loss")
     if args.weight_decay:
         raise SpecificationError("--weight-decay is not available with ONNX models yet; drop it")
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
+    for flag, path in (("--latex", args.latex), ("--pdf", args.pdf), ("--json", args.json)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise SpecificationError(
+                f"{flag} {path}: the folder {Path(path).parent} does not exist; create it first"
+            )
 
 
 def run_graph_barrier(args: argparse.Namespace) -> int:
@@ -114,7 +122,25 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
             except OSError as error:
                 raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
             print(f"Certificate written to {path} (re-check: symcert check {path})")
+    if args.latex:
+        _write_latex(args, results)
     return 0 if aligned_ok and all(r.proved for _, r in results) else 1
+
+
+def _write_latex(args: argparse.Namespace, results: list[tuple[str, GraphBarrierResult]]) -> None:
+    """``--latex OUT.tex``: the statement, the partition table and the witness of each barrier (``--pdf``:
+    compiled with TeX); printed with ``--digits`` digits, 12 without."""
+    from symcert.build.tex import compile_pdf, standalone_document, write_tex
+    from symcert.printing.latex.graph_barrier import graph_barrier_document_body
+
+    panels = [(f"{name} alignment" if args.align else name, result) for name, result in results]
+    body = graph_barrier_document_body(panels, args.digits or 12)
+    title = "Certified loss barrier between two layer-graph networks"
+    write_tex(args.latex, standalone_document(body, title))
+    print(f"LaTeX written to {args.latex}")
+    if args.pdf:
+        compile_pdf(args.latex, args.pdf)
+        print(f"PDF written to {args.pdf}")
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
