@@ -6,7 +6,7 @@ file half: the protobuf, initializers, names and shapes). A method ``_snake_case
 layer with its bias); an attribute outside the forms symcert reads is refused in one line naming the
 node.
 
->>> "Conv" in SUPPORTED_OPS and "Gather" not in SUPPORTED_OPS
+>>> "Conv" in LAYER_OPS and "Gather" in SUPPORTED_OPS and "Gather" not in LAYER_OPS
 True
 """
 
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.models.onnx_import.folding import BATCH, FOLDED_OPS
 from symcert.symbolic.graph import (
     Activation,
     Add,
@@ -37,10 +38,10 @@ from symcert.symbolic.graph import (
     exact_array,
 )
 
-__all__ = ["OpMapping", "SUPPORTED_OPS", "method_name"]
+__all__ = ["LAYER_OPS", "OpMapping", "SUPPORTED_OPS", "method_name"]
 
 #: The ONNX ops the importer maps to layers.
-SUPPORTED_OPS = (
+LAYER_OPS = (
     "Gemm",
     "MatMul",
     "Add",
@@ -62,6 +63,10 @@ SUPPORTED_OPS = (
     "Identity",
 )
 
+#: Every ONNX op the importer reads: the layers, the shape arithmetic it folds (``FOLDED_OPS``), and
+#: the ops it folds into a neighbouring layer (Dropout, Pad, and Mul, Div, Sub, Add by a constant).
+SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS
+
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MatMul -> Mat_Mul: the reader's method is _mat_mul
 
 
@@ -75,6 +80,7 @@ class OpMapping:
 
     if TYPE_CHECKING:  # the reader's state and helpers (reading._Reader), as a type checker sees them
         opset: int
+        batch_dim: int | None
         constants: dict[str, np.ndarray]
         shapes: dict[str, tuple[int, ...]]
         tensors: dict[str, str]
@@ -221,17 +227,37 @@ class OpMapping:
 
     def _reshape(self, node: Any) -> None:
         x = self.tensor(node)
-        shape = [int(v) for v in self.constant(node, 1, "target shape")]
         if self.attributes(node).get("allowzero", 0):
             raise self.refuse(node, "allowzero=1 is not supported")
-        source = (None, *self.shapes[x])
-        target: list[Any] = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
-        if target.count(-1) > 1 or any(v is None or v < -1 or v == 0 for v in target):
-            raise self.refuse(node, f"cannot read the target shape {shape} (batch first) for input {source}")
-        if -1 in target:
-            known = math.prod(v for v in target if v != -1)
-            target[target.index(-1)] = math.prod(self.shapes[x]) // max(known, 1)
-        self.add(node, Reshape(tuple(target)), (x,))
+        if len(node.input) < 2 or node.input[1] not in self.constants:
+            self.constant(node, 1, "target shape")  # refuses: missing, or computed from the input
+        shape = list(self.constants[node.input[1]].ravel())
+        source = (BATCH, *self.shapes[x])
+        size = math.prod(self.shapes[x])
+        if any(v is not BATCH and int(v) == 0 and i >= len(source) for i, v in enumerate(shape)):
+            raise self.refuse(node, f"target shape {shape} copies (0) an axis the input {source} lacks")
+        target: list[Any] = [
+            source[i] if v is not BATCH and int(v) == 0 else v if v is BATCH else int(v)
+            for i, v in enumerate(shape)
+        ]
+        head, rest = (target[0], target[1:]) if target else (None, [])
+        known = math.prod(v for v in rest if v is not BATCH and v != -1)
+        keeps_batch = (
+            head is BATCH
+            or (head is not None and head == self.batch_dim)
+            or (head == -1 and -1 not in rest and known == size)
+        )
+        if not keeps_batch or any(v is BATCH or v < -1 or v == 0 for v in rest) or rest.count(-1) > 1:
+            raise self.refuse(
+                node, f"target shape {target} must keep the batch axis N first (input {source}, N open)"
+            )
+        if -1 in rest:
+            if known == 0 or size % known:
+                raise self.refuse(node, f"target shape {target} does not divide the input {source}")
+            rest[rest.index(-1)] = size // known
+        if math.prod(rest) != size:
+            raise self.refuse(node, f"target shape {target} does not hold the input {source}")
+        self.add(node, Reshape(tuple(rest)), (x,))
 
     def _transpose(self, node: Any) -> None:
         x = self.tensor(node)
@@ -291,4 +317,7 @@ class OpMapping:
         self.add(node, layer, (x,), params)
 
     def _identity(self, node: Any) -> None:
-        self.tensors[node.output[0]] = self.tensor(node)
+        if node.input[0] in self.constants:  # a constant passed through (folded at import)
+            self.constants[node.output[0]] = self.constants[node.input[0]]
+        else:
+            self.tensors[node.output[0]] = self.tensor(node)

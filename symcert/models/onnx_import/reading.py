@@ -18,6 +18,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES
+from symcert.models.onnx_import.folding import ShapeFolding, holds_batch
 from symcert.models.onnx_import.ops import SUPPORTED_OPS, OpMapping, method_name
 from symcert.symbolic.graph import Graph, Node, exact_array
 
@@ -50,7 +51,7 @@ def _onnx() -> Any:
     return onnx
 
 
-class _Reader(OpMapping):
+class _Reader(OpMapping, ShapeFolding):
     """Walks the ONNX graph once, building nodes and exact parameters."""
 
     def __init__(self, model: Any) -> None:
@@ -90,6 +91,7 @@ class _Reader(OpMapping):
     def _input_shape(self, value: Any) -> tuple[int, ...]:
         dims = value.type.tensor_type.shape.dim
         shape: list[Any] = [d.dim_value if d.HasField("dim_value") else None for d in dims]  # checked below
+        self.batch_dim: int | None = shape[0] if shape else None  # a fixed batch size the file declares
         if len(shape) < 2 or any(d is None or d < 1 for d in shape[1:]):
             raise SpecificationError(
                 f"the input {value.name!r} needs a fixed shape (batch, ...) with every axis after the batch "
@@ -113,6 +115,8 @@ class _Reader(OpMapping):
             raise self.refuse(
                 node, f"its {what} ({name!r}) must be an initializer (a constant), not computed"
             )
+        if holds_batch(self.constants[name]):
+            raise self.refuse(node, f"its {what} ({name!r}) depends on the batch size")
         return self.constants[name]
 
     def tensor(self, node: Any, index: int = 0) -> str:
