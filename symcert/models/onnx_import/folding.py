@@ -132,7 +132,7 @@ class ShapeFolding:
             value = np.array(a.get("value_float", a.get("value_floats")), dtype=np.float32)
         else:
             raise self.refuse(node, f"only numeric values are read, not {', '.join(a) or 'an empty value'}")
-        if value.dtype.kind not in "iuf":
+        if value.dtype.kind not in "biuf":
             raise self.refuse(node, f"only numeric values are read, not {value.dtype}")
         self._set(node, value)
 

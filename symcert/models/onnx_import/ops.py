@@ -21,6 +21,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.models.onnx_import.folding import BATCH, FOLDED_OPS
+from symcert.models.onnx_import.neighbours import NEIGHBOUR_OPS
 from symcert.symbolic.graph import (
     Activation,
     Add,
@@ -65,7 +66,7 @@ LAYER_OPS = (
 
 #: Every ONNX op the importer reads: the layers, the shape arithmetic it folds (``FOLDED_OPS``), and
 #: the ops it folds into a neighbouring layer (Dropout, Pad, and Mul, Div, Sub, Add by a constant).
-SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS
+SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS + NEIGHBOUR_OPS
 
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MatMul -> Mat_Mul: the reader's method is _mat_mul
 
@@ -91,6 +92,7 @@ class OpMapping:
         def attributes(self, node: Any) -> dict[str, Any]: ...
         def constant(self, node: Any, index: int, what: str) -> np.ndarray: ...
         def tensor(self, node: Any, index: int = 0) -> str: ...
+        def padded_input(self, node: Any) -> tuple[str, tuple[tuple[int, int], ...] | None]: ...
         def add(
             self,
             node: Any,
@@ -152,11 +154,15 @@ class OpMapping:
             )
         self.add(node, Add(), (self.tensor(node, 0), self.tensor(node, 1)))
 
-    def _pads(self, node: Any, a: dict, dims: int) -> tuple[tuple[int, int], ...]:
+    def _pads(self, node: Any, a: dict, dims: int, extra: Any = None) -> tuple[tuple[int, int], ...]:
+        """The node's explicit pads per spatial axis, plus the ``extra`` pads of a Pad folded into it."""
         if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
             raise self.refuse(node, f"auto_pad={a['auto_pad']!r} is not supported; export with explicit pads")
         pads = list(a.get("pads", [0] * (2 * dims)))
-        return tuple((pads[i], pads[i + dims]) for i in range(dims))
+        extra = extra or ((0, 0),) * dims
+        if len(extra) != dims:
+            raise self.refuse(node, f"a Pad of {len(extra)} spatial axes meets a {dims}-D window")
+        return tuple((pads[i] + extra[i][0], pads[i + dims] + extra[i][1]) for i in range(dims))
 
     def _conv(self, node: Any) -> None:
         a = self.attributes(node)
@@ -169,18 +175,19 @@ class OpMapping:
         params = {"weight": (w, node.input[1])}
         if len(node.input) > 2 and node.input[2]:
             params["bias"] = (self.constant(node, 2, "bias B"), node.input[2])
+        x, extra = self.padded_input(node)  # a zero Pad before it adds to its zero padding
         try:
             layer = Conv(
                 int(w.shape[0]),
                 tuple(int(k) for k in w.shape[2:]),
                 stride=tuple(a.get("strides", [1] * dims)),
-                padding=self._pads(node, a, dims),
+                padding=self._pads(node, a, dims, extra),
                 dilation=tuple(a.get("dilations", [1] * dims)),
                 bias="bias" in params,
             )
         except SpecificationError as error:
             raise self.refuse(node, str(error)) from None
-        self.add(node, layer, (self.tensor(node),), params)
+        self.add(node, layer, (x,), params)
 
     def _activation(self, node: Any, name: str) -> None:
         self.add(node, Activation(name), (self.tensor(node),))
@@ -276,17 +283,25 @@ class OpMapping:
         if any(d != 1 for d in a.get("dilations", [])):
             raise self.refuse(node, "dilated pooling is not supported")
         kernel = tuple(a["kernel_shape"])
-        extra = {"count_include_pad": bool(a.get("count_include_pad", 0))} if cls is AveragePool else {}
+        x, pad = self.padded_input(node)  # a zero Pad before an AveragePool: its zeros are counted
+        include = bool(a.get("count_include_pad", 0))
+        if pad is not None and any(pad_ != (0, 0) for pad_ in pad):
+            if not include and any(p != 0 for p in a.get("pads", [])):
+                raise self.refuse(
+                    node, "a zero Pad before it and its own pads with count_include_pad=0 mix two countings"
+                )
+            include = True
+        extra = {"count_include_pad": include} if cls is AveragePool else {}
         try:
             layer = cls(
                 kernel,
                 stride=tuple(a.get("strides", [1] * len(kernel))),
-                padding=self._pads(node, a, len(kernel)),
+                padding=self._pads(node, a, len(kernel), pad),
                 **extra,
             )
         except SpecificationError as error:
             raise self.refuse(node, str(error)) from None
-        self.add(node, layer, (self.tensor(node),))
+        self.add(node, layer, (x,))
 
     def _average_pool(self, node: Any) -> None:
         self._pool(node, AveragePool)

@@ -19,6 +19,7 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES
 from symcert.models.onnx_import.folding import ShapeFolding, holds_batch
+from symcert.models.onnx_import.neighbours import Neighbours, PendingPad
 from symcert.models.onnx_import.ops import SUPPORTED_OPS, OpMapping, method_name
 from symcert.symbolic.graph import Graph, Node, exact_array
 
@@ -51,7 +52,7 @@ def _onnx() -> Any:
     return onnx
 
 
-class _Reader(OpMapping, ShapeFolding):
+class _Reader(OpMapping, ShapeFolding, Neighbours):
     """Walks the ONNX graph once, building nodes and exact parameters."""
 
     def __init__(self, model: Any) -> None:
@@ -83,6 +84,7 @@ class _Reader(OpMapping, ShapeFolding):
         self.tensors: dict[str, str] = {self.input_name: "x"}  # ONNX tensor -> graph tensor
         self.shapes: dict[str, tuple[int, ...]] = {"x": self.input_shape}
         self.used: dict[str, int] = {}
+        self.pending_pads: dict[str, PendingPad] = {}  # Pad outputs waiting for their Conv or AveragePool
         for node in graph.node:
             for name in node.input:
                 self.used[name] = self.used.get(name, 0) + 1
@@ -123,6 +125,8 @@ class _Reader(OpMapping, ShapeFolding):
         name = node.input[index]
         if name in self.constants:
             raise self.refuse(node, f"input {index} ({name!r}) must be computed from the model's input")
+        if name in self.pending_pads:
+            raise self.pad_reader_refusal(name, node)
         if name not in self.tensors:
             raise self.refuse(node, f"reads {name!r}, which no earlier node computes")
         return self.tensors[name]
