@@ -284,7 +284,7 @@ def _one(op: str, **attrs) -> bytes:
                 [2, 3, 3],
                 [2, 3, 3],
             ),
-            "an Add of a constant",
+            "ONNX Add node 'a': an Add by a constant is read only where one Conv, Gemm or MatMul reads it",
         ),
         (lambda: b"not a model", "cannot read"),
     ],

@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from fractions import Fraction
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.models.onnx_import.affine import AFFINE_OPS
 from symcert.models.onnx_import.folding import BATCH, FOLDED_OPS
 from symcert.models.onnx_import.neighbours import NEIGHBOUR_OPS
 from symcert.symbolic.graph import (
@@ -38,6 +40,7 @@ from symcert.symbolic.graph import (
     Transpose,
     exact_array,
 )
+from symcert.symbolic.graph.linear import normalised
 
 __all__ = ["LAYER_OPS", "OpMapping", "SUPPORTED_OPS", "method_name"]
 
@@ -66,7 +69,7 @@ LAYER_OPS = (
 
 #: Every ONNX op the importer reads: the layers, the shape arithmetic it folds (``FOLDED_OPS``), and
 #: the ops it folds into a neighbouring layer (Dropout, Pad, and Mul, Div, Sub, Add by a constant).
-SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS + NEIGHBOUR_OPS
+SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS + NEIGHBOUR_OPS + AFFINE_OPS
 
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MatMul -> Mat_Mul: the reader's method is _mat_mul
 
@@ -93,6 +96,14 @@ class OpMapping:
         def constant(self, node: Any, index: int, what: str) -> np.ndarray: ...
         def tensor(self, node: Any, index: int = 0) -> str: ...
         def padded_input(self, node: Any) -> tuple[str, tuple[tuple[int, int], ...] | None]: ...
+        def affine_input(self, node: Any) -> tuple[str, Any]: ...
+        def affine_op(self, node: Any) -> None: ...
+        def fold_before(
+            self, node: Any, pending: Any, weight: np.ndarray, bias: np.ndarray | None, padded: bool
+        ) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+        pending_affine: dict[str, Any]
+
         def add(
             self,
             node: Any,
@@ -122,20 +133,19 @@ class OpMapping:
         b = exact_array(self.constant(node, 1, "weight B"), node.name + ".B")
         weight = (b if a.get("transB", 0) else b.T) * alpha
         params = {"weight": (weight, f"{node.input[1]}{'' if a.get('transB', 0) else ' (transposed)'}")}
-        x = self.tensor(node)
         if len(node.input) > 2 and node.input[2]:
             c = exact_array(self.constant(node, 2, "bias C"), node.name + ".C")
             params["bias"] = (
                 np.broadcast_to(c.reshape(-1) if c.size == weight.shape[0] else c, (weight.shape[0],)) * beta,
                 node.input[2],
             )
+        x = self._linear_input(node, params)
         self.add(node, Dense(weight.shape[0], bias="bias" in params), (x,), params)
 
     def _mat_mul(self, node: Any, bias_add: Any = None) -> None:
         w = self.constant(node, 1, "right operand (the weights)")
         if w.ndim != 2:
             raise self.refuse(node, f"needs a 2-D constant right operand, got shape {w.shape}")
-        x = self.tensor(node, 0)
         params = {"weight": (exact_array(w, node.name).T, f"{node.input[1]} (transposed)")}
         target = node
         if bias_add is not None:
@@ -143,15 +153,28 @@ class OpMapping:
             c = self.constants[name]
             if c.size != w.shape[1]:
                 raise self.refuse(bias_add, f"a bias of shape {c.shape} does not match {w.shape[1]} outputs")
-            params["bias"] = (c.reshape(-1), name)
+            params["bias"] = (exact_array(c.reshape(-1), name), name)
             target = bias_add
-        self.add(target, Dense(w.shape[1], bias=bias_add is not None), (x,), params, named=node)
+        x = self._linear_input(node, params)
+        self.add(target, Dense(w.shape[1], bias="bias" in params), (x,), params, named=node)
+
+    def _linear_input(self, node: Any, params: dict, padded: bool = False) -> str:
+        """Input 0 of a Conv, Gemm or MatMul; an affine map by constants before it folds into ``params``."""
+        x, pending = self.affine_input(node)
+        if pending is not None:
+            weight = exact_array(params["weight"][0], node.name)
+            bias = exact_array(params["bias"][0], node.name) if "bias" in params else None
+            weight, bias = self.fold_before(node, pending, weight, bias, padded)
+            note = f" ({pending.describe()} folded in)"
+            params["weight"] = (weight, params["weight"][1] + note)
+            if bias is not None:
+                params["bias"] = (bias, params["bias"][1] + note if "bias" in params else "0" + note)
+        return x
 
     def _add(self, node: Any) -> None:
         if any(name in self.constants for name in node.input):
-            raise self.refuse(
-                node, "an Add of a constant is read only as the bias right after a MatMul (or use Gemm)"
-            )
+            self.affine_op(node)  # folded into a neighbouring Conv, Gemm or MatMul, or refused
+            return
         self.add(node, Add(), (self.tensor(node, 0), self.tensor(node, 1)))
 
     def _pads(self, node: Any, a: dict, dims: int, extra: Any = None) -> tuple[tuple[int, int], ...]:
@@ -175,7 +198,8 @@ class OpMapping:
         params = {"weight": (w, node.input[1])}
         if len(node.input) > 2 and node.input[2]:
             params["bias"] = (self.constant(node, 2, "bias B"), node.input[2])
-        x, extra = self.padded_input(node)  # a zero Pad before it adds to its zero padding
+        affine = node.input[0] in self.pending_affine
+        x, extra = (None, None) if affine else self.padded_input(node)  # a zero Pad adds to its padding
         try:
             layer = Conv(
                 int(w.shape[0]),
@@ -187,6 +211,10 @@ class OpMapping:
             )
         except SpecificationError as error:
             raise self.refuse(node, str(error)) from None
+        if affine:  # (x - mean) / std before it: into its weights (and its bias, if unpadded)
+            x = self._linear_input(node, params, padded=any(p != (0, 0) for p in normalised(layer.padding)))
+            layer = dataclasses.replace(layer, bias="bias" in params)
+        assert x is not None
         self.add(node, layer, (x,), params)
 
     def _activation(self, node: Any, name: str) -> None:

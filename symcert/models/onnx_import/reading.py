@@ -18,6 +18,7 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES
+from symcert.models.onnx_import.affine import AffineFolding, PendingAffine
 from symcert.models.onnx_import.folding import ShapeFolding, holds_batch
 from symcert.models.onnx_import.neighbours import Neighbours, PendingPad
 from symcert.models.onnx_import.ops import SUPPORTED_OPS, OpMapping, method_name
@@ -52,7 +53,7 @@ def _onnx() -> Any:
     return onnx
 
 
-class _Reader(OpMapping, ShapeFolding, Neighbours):
+class _Reader(OpMapping, ShapeFolding, Neighbours, AffineFolding):
     """Walks the ONNX graph once, building nodes and exact parameters."""
 
     def __init__(self, model: Any) -> None:
@@ -84,10 +85,14 @@ class _Reader(OpMapping, ShapeFolding, Neighbours):
         self.tensors: dict[str, str] = {self.input_name: "x"}  # ONNX tensor -> graph tensor
         self.shapes: dict[str, tuple[int, ...]] = {"x": self.input_shape}
         self.used: dict[str, int] = {}
+        self.consumers: dict[str, list[int]] = {}  # ONNX tensor -> the indices of the nodes reading it
+        self.position = 0  # the index of the node being read
+        self.pending_affine: dict[str, PendingAffine] = {}  # Mul/Div/Sub/Add by constants, to fold
         self.pending_pads: dict[str, PendingPad] = {}  # Pad outputs waiting for their Conv or AveragePool
-        for node in graph.node:
+        for i, node in enumerate(graph.node):
             for name in node.input:
                 self.used[name] = self.used.get(name, 0) + 1
+                self.consumers.setdefault(name, []).append(i)
         self.names: set[str] = {"x"}
 
     def _input_shape(self, value: Any) -> tuple[int, ...]:
@@ -127,6 +132,8 @@ class _Reader(OpMapping, ShapeFolding, Neighbours):
             raise self.refuse(node, f"input {index} ({name!r}) must be computed from the model's input")
         if name in self.pending_pads:
             raise self.pad_reader_refusal(name, node)
+        if name in self.pending_affine:
+            raise self.affine_refusal(name, node)
         if name not in self.tensors:
             raise self.refuse(node, f"reads {name!r}, which no earlier node computes")
         return self.tensors[name]
@@ -175,6 +182,7 @@ class _Reader(OpMapping, ShapeFolding, Neighbours):
             if i in skip:
                 continue
             op = node.op_type
+            self.position = i
             if node.domain not in ("", "ai.onnx") or op not in SUPPORTED_OPS:
                 raise SpecificationError(
                     f"ONNX op {op} (node {node.name or node.output[0]!r}) is not supported; symcert reads "
