@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -169,6 +170,32 @@ def test_flatten_of_middle_axes_keeps_the_batch_and_last_axis() -> None:
     _agrees(data, lambda x: _numpy(p, x), (2, 4, 4))
 
 
+def _gathered(k: int) -> list:
+    return [_const(f"i{k}", k), helper.make_node("Gather", ["s", f"i{k}"], [f"g{k}"], name=f"/Gather_{k}")]
+
+
+def test_shape_products_fold() -> None:
+    """``x.view(x.size(0), x.size(1) * x.size(2), -1)``: a Mul of two gathered dimensions."""
+    p = _params()
+    chain = [
+        helper.make_node("Shape", ["r"], ["s"], name="/Shape"),
+        *_gathered(0),
+        *_gathered(1),
+        *_gathered(2),
+        helper.make_node("Mul", ["g1", "g2"], ["m"], name="/Mul"),
+        *_unsqueeze("g0", "u0", 13),
+        *_unsqueeze("m", "um", 13),
+        _const("m1", [-1]),
+        helper.make_node("Concat", ["u0", "um", "m1"], ["cat"], name="/Concat", axis=0),
+    ]
+    nodes = _head("cat", chain, p)
+    nodes.insert(-1, helper.make_node("Flatten", ["flat"], ["flat2"], name="/Flatten"))
+    nodes[-1] = helper.make_node("Gemm", ["flat2", "W2", "B2"], ["output"], name="/fc/Gemm", transB=1)
+    data = _model(nodes, p, [2, 4, 4], [5])
+    assert load_onnx(data).graph.shapes["Reshape"] == (12, 4)
+    _agrees(data, lambda x: _numpy(p, x), (2, 4, 4))
+
+
 def test_a_fixed_batch_size_may_appear_as_a_literal() -> None:
     """An export at a fixed batch of 1 may fold the shape itself: Reshape(x, [1, -1]) keeps the batch."""
     p = _params()
@@ -245,6 +272,29 @@ _BATCH_LAST = [  # Concat([-1], [N])
                 ]
             ),
             r"Concat node '/Concat': folds only int64 shape arithmetic; its input 0 \('f1'\) holds float",
+        ),
+        (
+            _refused(
+                [
+                    helper.make_node("Shape", ["r"], ["s"], name="/Shape"),
+                    _const("two", [2]),
+                    *_slice("s", "head", 0, 1, 13),
+                    helper.make_node("Mul", ["head", "two"], ["hm"], name="/Mul"),
+                    helper.make_node("Relu", ["r"], ["output"], name="out"),
+                ]
+            ),
+            "ONNX Mul node '/Mul': arithmetic on the batch size is not read",
+        ),
+        (
+            _refused(
+                [
+                    _const("f1", [1.5], np.float32),
+                    _const("f2", [2.5], np.float32),
+                    helper.make_node("Mul", ["f1", "f2"], ["fm"], name="/Mul"),
+                    helper.make_node("Relu", ["r"], ["output"], name="out"),
+                ]
+            ),
+            r"Mul node '/Mul': folds only int64 shape arithmetic; its input 0 \('f1'\) holds float32",
         ),
         (
             _refused(_reshape_by(_CHANNEL_FIRST)),
@@ -328,7 +378,9 @@ def test_a_real_pytorch_export(how: str, opset: int, dynamic: bool) -> None:
         kwargs["dynamic_axes"] = {"input": {0: "N"}, "output": {0: "N"}}
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False  # the TorchScript exporter, which writes the Shape chains
-    torch.onnx.export(net, torch.zeros(1, 2, 4, 4), buffer, **kwargs)
+    with warnings.catch_warnings():  # the exporter's own warnings (deprecations, tracer notes)
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, torch.zeros(1, 2, 4, 4), buffer, **kwargs)
     model = load_onnx(buffer.getvalue())
     x = RNG.standard_normal((3 if dynamic else 1, 2, 4, 4)).astype(np.float32)
     ours = evaluate(model.graph, model.params, x.astype(np.float64))

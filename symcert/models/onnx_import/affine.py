@@ -70,6 +70,7 @@ class AffineFolding:
 
         def refuse(self, node: Any, why: str) -> Any: ...
         def tensor(self, node: Any, index: int = 0) -> str: ...
+        def int_arithmetic(self, node: Any) -> None: ...
 
     # -- reading one op -------------------------------------------------------------------------------
 
@@ -102,6 +103,9 @@ class AffineFolding:
 
     def affine_op(self, node: Any) -> None:
         """Mul, Div, Sub or Add (with a constant): fold into the layer before, else wait for the next."""
+        if len(node.input) == 2 and all(name in self.constants for name in node.input):
+            self.int_arithmetic(node)  # shape arithmetic on two constants, folded (or refused)
+            return
         k, c = self._operands(node)
         name = node.input[k]
         pending = self.pending_affine.pop(name, None)

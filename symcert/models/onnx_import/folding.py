@@ -8,9 +8,9 @@ nodes compute no layer: their values follow from constants and from the static s
 The values are integer object arrays; the batch size, which the model leaves open, is the marker
 :data:`BATCH` (``Shape`` of a tensor gives ``[BATCH, *shape]``). Only these ops fold (``Constant``,
 ``Shape``, ``Gather``, ``Unsqueeze``, ``Squeeze``, ``Concat``, ``Slice``, ``Cast`` between integer types,
-``Identity``), only on integer tensors (``Constant`` and ``Identity`` also pass a float constant
-through unchanged); nothing is executed and nothing else is computed. Anything else is refused in one
-line naming the op and its node.
+``Identity``, and ``Add``, ``Sub``, ``Mul`` of two such constants), only on integer tensors
+(``Constant`` and ``Identity`` also pass a float constant through unchanged); nothing is executed and
+nothing else is computed. Anything else is refused in one line naming the op and its node.
 
 >>> shape = np.array([BATCH, 4, 3, 3], dtype=object)
 >>> np.take(shape, 0), np.concatenate([shape[:1], [-1]]).tolist()
@@ -210,6 +210,19 @@ class ShapeFolding:
         for s, e, a, k in zip(starts, ends, axes, steps, strict=True):
             index[a] = slice(s, e, k)  # ONNX clamps starts and ends exactly as Python slicing does
         self._set(node, data[tuple(index)])
+
+    def int_arithmetic(self, node: Any) -> None:
+        """Add, Sub or Mul of two constant int64 tensors (``x.size(1) * x.size(2)``), exactly."""
+        a, b = self.folded(node, 0, "input 0"), self.folded(node, 1, "input 1")
+        if node.op_type not in ("Add", "Sub", "Mul"):
+            raise self.refuse(node, "only Add, Sub and Mul of int64 shape tensors are folded")
+        if holds_batch(a) or holds_batch(b):
+            raise self.refuse(node, "arithmetic on the batch size is not read; keep it as its own axis")
+        try:
+            result = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply}[node.op_type](a, b)
+        except ValueError:
+            raise self.refuse(node, f"cannot broadcast shapes {a.shape} and {b.shape}") from None
+        self._set(node, result)
 
     def _cast(self, node: Any) -> None:
         data = self.folded(node, 0, "input")
