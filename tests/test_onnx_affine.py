@@ -219,3 +219,18 @@ def test_what_does_not_fold_exactly_is_refused_in_one_line(data, message: str) -
     with pytest.raises(SpecificationError, match=message) as info:
         load_onnx(data())
     assert "\n" not in str(info.value)
+
+
+def test_gelu_is_refused_in_one_line() -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Gelu", ["input"], ["output"], name="/gelu")],
+        "g",
+        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, ["N", 3])],
+        [helper.make_tensor_value_info("output", onnx.TensorProto.FLOAT, ["N", 3])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+    model.ir_version = 9
+    onnx.checker.check_model(model)
+    with pytest.raises(SpecificationError, match=r"ONNX op Gelu \(node '/gelu'\) is not supported") as info:
+        load_onnx(model.SerializeToString())
+    assert "\n" not in str(info.value)

@@ -286,6 +286,43 @@ def _one(op: str, **attrs) -> bytes:
             ),
             "ONNX Add node 'a': an Add by a constant is read only where one Conv, Gemm or MatMul reads it",
         ),
+        (lambda: _one("Conv", auto_pad="SAME_UPPER"), "ONNX Conv node 'n1': auto_pad=b'SAME_UPPER' is not"),
+        (lambda: _one("MaxPool", kernel_shape=[2, 2], dilations=[2, 2]), "dilated pooling is not supported"),
+        (
+            lambda: _model(
+                [helper.make_node("Gemm", ["input", "W"], ["output"], name="g", transA=1)],
+                {"W": _w(2, 2)},
+                [2],
+                [2],
+            ),
+            "ONNX Gemm node 'g': transA=1 is not supported",
+        ),
+        (
+            lambda: _model(
+                [helper.make_node("Reshape", ["input", "s"], ["output"], name="r", allowzero=1)],
+                {"s": np.array([0, -1], dtype=np.int64)},
+                [2, 3, 3],
+                [18],
+            ),
+            "ONNX Reshape node 'r': allowzero=1 is not supported",
+        ),
+        (
+            lambda: _model(
+                [
+                    helper.make_node(
+                        "BatchNormalization",
+                        ["input", "g", "b", "m", "v"],
+                        ["output"],
+                        name="bn",
+                        training_mode=1,
+                    )
+                ],
+                {k: np.ones(2, dtype=np.float32) for k in "gbmv"},
+                [2, 3, 3],
+                [2, 3, 3],
+            ),
+            "ONNX BatchNormalization node 'bn': training_mode=1 is not supported",
+        ),
         (lambda: b"not a model", "cannot read"),
     ],
 )

@@ -75,6 +75,8 @@ class ShapeFolding:
         shapes: dict[str, tuple[int, ...]]
         tensors: dict[str, str]
         numpy_helper: Any
+        pending_pads: dict[str, Any]
+        pending_affine: dict[str, Any]
 
         def refuse(self, node: Any, why: str) -> Any: ...
         def attributes(self, node: Any) -> dict[str, Any]: ...
@@ -142,6 +144,8 @@ class ShapeFolding:
             dims: list[Any] = list(self.constants[name].shape)
         elif name in self.tensors:
             dims = [BATCH, *self.shapes[self.tensors[name]]]
+        elif name in self.pending_pads or name in self.pending_affine:
+            raise self.refuse(node, f"reads {name!r}, a Pad or a map by constants that only a layer may read")
         else:
             raise self.refuse(node, f"reads {name!r}, which no earlier node computes")
         a = self.attributes(node)  # start and end (opset 15) slice the shape, clamped like Python's
