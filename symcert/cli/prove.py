@@ -107,6 +107,12 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
     )
     prove.add_argument(
+        "--group",
+        default=None,
+        help="with an ONNX model and --kind orbit: the derived group averaged over, e.g. P_conv1 (default: "
+        "the first for which it is proved; see symcert group --model FILE.onnx)",
+    )
+    prove.add_argument(
         "--kind",
         type=_kind,
         choices=(*KINDS, "all"),
@@ -230,6 +236,8 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with an ONNX model; drop it")
         return run_graph_prove(args)
+    if args.group is not None:
+        raise SpecificationError("--group applies to an ONNX model with --kind orbit; drop --group")
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)
 

@@ -162,9 +162,9 @@ def _node_problems(graph: CheckedGraph, node: Any, tensor: Any, param: Any, memb
             return [f"{where}: the output is permuted as {out}, the input as {ins[0]}; they must agree"]
         start = node.fields["start"]
         if out is not None and out[0] >= start:  # a normalised axis: the statistics are symmetric in it
-            slot: Slot = (out[0] - start, out[1], out[2])
-            want("scale", slot[0], slot, f"the normalised axis {out[0]} of {node.name}")
-            want("bias", slot[0], slot, f"the normalised axis {out[0]} of {node.name}")
+            local_axis = out[0] - start
+            for local in ("scale", "bias"):
+                want(local, local_axis, out, f"the normalised axis {out[0]} of {node.name}")
     elif node.type in _ELEMENTWISE or node.type == "Add":
         if node.type != "Activation" and node.type != "Add" and out is not None and out[0] != 0:
             return [f"{where}: pooling carries the channel axis 0 only, got axis {out[0]}"]
