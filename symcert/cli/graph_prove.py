@@ -6,7 +6,8 @@ float64 gap ``L(M) - (L(A) + L(B))/2`` is chosen (a search), and the chord certi
 rigorous enclosures (verified float64, then Arb). ``--kind curvature`` (or ``hessian``) certifies
 ``phi''(1/2) < 0`` instead (:mod:`symcert.proofs.graph_curvature`), the element chosen by the most
 negative float64 second difference. ``--kind orbit [--group NAME]`` averages ``A`` over a derived
-permutation group (:mod:`symcert.proofs.graph_orbit`; :mod:`symcert.cli.graph_orbit`).
+permutation group (:mod:`symcert.proofs.graph_orbit`; :mod:`symcert.cli.graph_orbit`); ``--kind
+critical_pair`` takes the model's exact outputs as teacher targets (:mod:`symcert.cli.graph_critical_pair`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ __all__ = ["run_graph_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: The kinds an ONNX model is certified with.
-GRAPH_KINDS = ("chord", "curvature", "hessian", "orbit")
+GRAPH_KINDS = ("chord", "curvature", "hessian", "orbit", "critical_pair")
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -96,6 +97,10 @@ def run_graph_prove(args: argparse.Namespace) -> int:
         from symcert.cli.graph_orbit import run_graph_orbit
 
         return run_graph_orbit(args, loss, A, say, _outputs)
+    if args.kind == "critical_pair":
+        from symcert.cli.graph_critical_pair import run_graph_critical_pair
+
+        return run_graph_critical_pair(args, loss, A, say, _outputs)
     element = None
     if args.element is not None:
         element = parse_element(args.element)

@@ -104,7 +104,7 @@ def _premises(loss: GraphLoss, A: dict, B: dict, element: Element) -> tuple[str,
         raise SpecificationError(f"{element_text(element)} fixes A; critical_pair needs two distinct minima")
     return (
         "teacher data: the targets are the graph's exact outputs at A, so L(A) = 0 = min L (a global "
-        "minimum; for ReLU a minimum in every sense)",
+        "minimum, since the loss is a sum of squares)",
         f"L(g theta) = L(theta) for g = {element_text(element)} (proved structurally) and L(B) = 0 checked "
         "exactly: B = g(A) is a global minimum too",
     )

@@ -50,19 +50,35 @@ def _sqrt(value: Fraction, where: str) -> Fraction:
     return Fraction(num, den)
 
 
+def _padded(x: np.ndarray, pads: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """``x`` (batch, channels, *spatial) with ``Fraction(0)`` around its spatial axes."""
+    shape = (*x.shape[:2], *(n + b + e for n, (b, e) in zip(x.shape[2:], pads)))
+    out = np.empty(shape, dtype=object)
+    out[...] = Fraction(0)
+    inside = tuple(slice(b, b + n) for n, (b, _) in zip(x.shape[2:], pads))
+    index = (slice(None), slice(None), *inside)
+    out[index] = x
+    return out
+
+
+def _windows(f: dict, offset: tuple[int, ...], out: tuple[int, ...]) -> tuple[slice, ...]:
+    """The spatial slices of the padded input that kernel ``offset`` meets, one per output position."""
+    return tuple(
+        slice(k * d, k * d + s * (n - 1) + 1, s)
+        for k, d, s, n in zip(offset, f["dilation"], f["stride"], out[1:])
+    )
+
+
 def _conv(f: dict, p: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
-    pads = [(0, 0), (0, 0), *f["padding"]]
-    padded = np.pad(x, pads, constant_values=Fraction(0))
+    padded = _padded(x, f["padding"])
     w = p["weight"]  # (O, C, *kernel)
     total = np.zeros((x.shape[0], *out[1:], out[0]), dtype=object)
     total[...] = Fraction(0)
     for offset in itertools.product(*(range(k) for k in f["kernel"])):
-        spatial = tuple(
-            slice(k * d, k * d + s * (n - 1) + 1, s)
-            for k, d, s, n in zip(offset, f["dilation"], f["stride"], out[1:])
-        )
-        window = (slice(None), slice(None), *spatial)
-        total = total + np.tensordot(padded[window], w[(slice(None), slice(None), *offset)], axes=([1], [1]))
+        window = (slice(None), slice(None), *_windows(f, offset, out))
+        at = (slice(None), slice(None), *offset)
+        kernel = w[at]
+        total = total + np.tensordot(padded[window], kernel, axes=([1], [1]))
     result = np.moveaxis(total, -1, 1)
     if "bias" in p:
         result = result + p["bias"].reshape((1, -1) + (1,) * (len(out) - 1))
@@ -70,18 +86,15 @@ def _conv(f: dict, p: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
 
 
 def _average_pool(f: dict, x: np.ndarray, out: tuple[int, ...]) -> np.ndarray:
-    pads = [(0, 0), (0, 0), *f["padding"]]
-    padded = np.pad(x, pads, constant_values=Fraction(0))
+    padded = _padded(x, f["padding"])
     ones = np.pad(np.ones(x.shape[2:], dtype=int), list(f["padding"]))
     total = np.zeros((x.shape[0], *out), dtype=object)
     total[...] = Fraction(0)
     counts = np.zeros(out[1:], dtype=int)
     for offset in itertools.product(*(range(k) for k in f["kernel"])):
-        spatial = tuple(
-            slice(k * d, k * d + s * (n - 1) + 1, s)
-            for k, d, s, n in zip(offset, f["dilation"], f["stride"], out[1:])
-        )
-        total = total + padded[(slice(None), slice(None), *spatial)]
+        spatial = _windows(f, offset, out)
+        window = (slice(None), slice(None), *spatial)
+        total = total + padded[window]
         counts = counts + ones[spatial]
     if f["count_include_pad"]:
         counts = np.full(out[1:], math.prod(f["kernel"]), dtype=int)
