@@ -69,7 +69,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
             (
                 "symcert prove --model cnn.onnx --data digits.npz --kind curvature",
-                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian)",
+                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian, orbit, critical_pair)",
             ),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
