@@ -38,17 +38,18 @@ def run_graph_orbit(
             "--weight-decay is not available with --kind orbit on an ONNX model; drop it"
         )
     names = [g.name for g in orbit_groups(derive_symmetries(loss.graph))]
-    if args.group is not None and args.group not in names:
+    group = getattr(args, "group", None)
+    if group is not None and group not in names:
         raise SpecificationError(
-            f"--group {args.group}: this model's groups of two or more channels are "
+            f"--group {group}: this model's groups of two or more channels are "
             f"{', '.join(names) or 'none'} (see symcert group --model FILE.onnx)"
         )
     print(f"Network: {loss.graph.describe()}, trained parameters from {args.model} (exact)")
     print(f"Loss: {loss.describe()} (logits: {loss.logits_name()}, output: {loss.output})")
-    how = f"--group {args.group}" if args.group else f"the first of {', '.join(names)} that is proved"
+    how = f"--group {group}" if group else f"the first of {', '.join(names)} that is proved"
     say(f"certifying orbit for {how} ...")
-    certificate = certify_graph_orbit(loss, A, args.group, dps=args.dps)
-    chosen = "given" if args.group else "the first group proved" if certificate.proved else "none proved"
+    certificate = certify_graph_orbit(loss, A, group, dps=args.dps)
+    chosen = "given" if group else "the first group proved" if certificate.proved else "none proved"
     print(f"Group: {certificate.group} ({certificate.size} channels; {chosen})")
     say(certificate.status)
     return outputs(certificate, args)

@@ -236,7 +236,7 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with an ONNX model; drop it")
         return run_graph_prove(args)
-    if args.group is not None:
+    if getattr(args, "group", None) is not None:
         raise SpecificationError("--group applies to an ONNX model with --kind orbit; drop --group")
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)
