@@ -1,10 +1,12 @@
 """Certified connecting paths on layer graphs: prove -> JSON -> the checker's own Arb re-proof, for ONNX
 models built with onnx.helper (a tanh residual CNN), against an independent float64 grid; a level below
-the witness is refuted, never proved; tampered bounds and chains are rejected; ``symcert connect
---model`` aligns B to A first (a hidden signed permutation: a constant path at L(A))."""
+the witness is refuted, never proved; the softmax translation as an exact move; tampered bounds, moves
+and chains are rejected; ``symcert connect --model`` aligns B to A first (a hidden signed permutation:
+a constant path at L(A))."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -41,7 +43,7 @@ def proved():
 def _grid(loss, points, n=33):
     """float64 values of L along the chain (an independent evaluation; evidence)."""
     out = []
-    for P, Q in zip(points, points[1:]):
+    for P, Q in itertools.pairwise(points):
         for t in np.linspace(0, 1, n):
             out.append(float_loss(loss, {k: P[k] + (Q[k] - P[k]) * Fraction(t) for k in P}))
     return out
@@ -99,6 +101,45 @@ def test_tampered_certificates_are_rejected(proved):
     assert not check(_json(bad)).accepted
 
 
+def _translated(P, c):
+    return {**P, "fc.bias": P["fc.bias"] + Fraction(c)}
+
+
+def test_a_softmax_translation_is_an_exact_move_and_checks():
+    """A -> A + c 1 on the logits' bias keeps the cross-entropy loss exactly (no pieces), then a straight
+    segment to B; the checker re-checks the move by its exact structure."""
+    loss, A, B, _ = _problem("residual")
+    T = _translated(A, Fraction(3, 2))
+    result = certify_graph_path(loss, [A, T, B], tol=TOL)
+    first = result.segments[0]
+    assert first.move == ("fc.bias", Fraction(3, 2)) and first.pieces == () and result.proved
+    assert first.lo <= Fraction(float_loss(loss, A)) <= first.hi  # L(A), which L equals all along
+    middle = {k: (A[k] + T[k]) / 2 for k in A}
+    assert abs(float_loss(loss, middle) - float_loss(loss, A)) < 1e-12  # float evidence, a second way
+    assert certify_graph_path(loss, [A, T, B], tol=TOL, moves=False).segments[0].move is None
+    record = result.to_dict()
+    assert record["parameters"]["segments"][0] == {
+        "move": "translate",
+        "parameter": "fc.bias",
+        "shift": "3/2",
+    }
+    verdict = check(_json(record))
+    assert verdict.accepted, verdict.reasons
+    assert "1 exact moves" in verdict.reasons[-1]
+    bad = json.loads(json.dumps(record))
+    bad["parameters"]["segments"][0]["shift"] = "1"
+    assert any("moves by exactly 1" in r for r in check(_json(bad)).reasons)
+    bad = json.loads(json.dumps(record))
+    bad["parameters"]["segments"][0]["parameter"] = "conv1.bias"
+    assert any("bias of the dense node" in r for r in check(_json(bad)).reasons)
+    bad = json.loads(json.dumps(record))
+    bad["parameters"]["chain"][1]["fc.bias"][0] = "0"  # no longer the same shift in every entry
+    assert any("moves by exactly" in r for r in check(_json(bad)).reasons)
+    bad = json.loads(json.dumps(record))
+    bad["loss"]["kind"] = "mse"  # the squared error of the logits changes under a translation
+    assert any("only the cross-entropy loss" in r for r in check(_json(bad)).reasons)
+
+
 def test_bad_input_is_refused():
     loss, A, _, _ = _problem("residual")
     with pytest.raises(SpecificationError, match="at least two points"):
@@ -110,7 +151,7 @@ def test_bad_input_is_refused():
 def test_cli_connect_aligns_first_and_checks(tmp_path, capsys):
     """A hidden signed permutation: aligned, g(B) == A, so the path is constant and sup L = L(A);
     without alignment the straight segment A -> B is bounded by pieces, and a level below L(A) is refuted."""
-    A, a, b = _planted(tmp_path)
+    _, a, b = _planted(tmp_path)
     rng = np.random.default_rng(5)
     X = (rng.integers(0, 17, (4, 1, 5, 5)) / 16).astype(np.float32)
     np.savez(tmp_path / "d.npz", X=X, y=np.arange(4) % 2)

@@ -8,12 +8,18 @@ barrier's branch and bound (:func:`~symcert.proofs.graph_barrier.certify_graph_b
 adding back the lower end of ``c``'s enclosure bounds ``L`` itself on every piece, and its witness,
 plus the upper end, bounds ``sup L`` below. A segment with ``P_{i+1} == P_i`` is constant.
 
-No exact moves on graphs. The MLP path kind takes a segment as an exact move (Şimşek et al. 2021)
-when the network function is unchanged at *every* point of it (a dead unit's incoming weights
-rotated, outgoing weight shifted between identical units). A derived symmetry ``g`` of a graph
-(a channel permutation, a sign flip, a rescaling) maps ``P_i`` to ``g(P_i)`` with the same loss, but
-the straight segment between them leaves the orbit (it is what the chord certificate measures), so
-such a segment is bounded by pieces like any other. Şimşek's moves are not derived on graphs yet.
+Exact moves. The MLP path kind takes a segment as an exact move (Şimşek et al. 2021) when the
+network function is unchanged at *every* point of it. A derived permutation, sign flip or rescaling
+``g`` of a graph maps ``P_i`` to ``g(P_i)`` with the same loss, but the straight segment between them
+leaves the orbit (it is what the chord certificate measures): such a segment is bounded by pieces like
+any other, and Şimşek's dead-unit and identical-unit moves are not derived on graphs yet. The one move
+taken exactly is the softmax translation: with the cross-entropy loss (which applies the softmax to
+the logits), a segment that changes only the bias of the dense node producing the logits, by the same
+``c`` in every entry, moves every logit by ``t c`` at ``t`` and leaves every ``lse(z) - z_j``, hence
+``L``, unchanged all along. It is taken when that structure holds exactly *and* the structural
+invariance proof of ``Translate(bias, c)`` (:func:`~symcert.proofs.graph_invariance.prove_graph_invariance`
+on ``derive_symmetries(graph, logits=True)``) says "proved"; its record is
+``{"move": "translate", "parameter": "fc.bias", "shift": "c"}`` and ``L`` there is ``L(P_i)``.
 
 :func:`level_verdict` compares the certified enclosure with a level: ``L <= level`` along the path is
 "proved" when ``hi <= level``, "refuted" when ``lo > level`` (a certified point of the path lies above
@@ -44,21 +50,24 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.graph import GraphLoss
+from symcert.numeric.graph.loss import loss_enclosure
 from symcert.numeric.rounding import outward_interval
 from symcert.proofs.graph_barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS, certify_graph_barrier
 from symcert.proofs.kinds.path import KIND as PATH
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.graph import graph_to_dict, params_to_dict
 
-__all__ = ["GraphPathResult", "GraphPathSegment", "certify_graph_path", "level_verdict"]
+__all__ = ["GraphPathResult", "GraphPathSegment", "certify_graph_path", "level_verdict", "translation_move"]
 
 Bounds = tuple[Fraction, Fraction]
 
 
 @dataclass(frozen=True)
 class GraphPathSegment:
-    """One straight segment ``start -> end``: ``pieces`` ``(t0, t1, upper bound of L)`` partition
+    """One straight segment ``start -> end``: ``move`` ``(bias, c)`` for a softmax translation (``L`` is
+    ``L(start)`` all along; no pieces), or ``pieces`` ``(t0, t1, upper bound of L)`` partitioning
     ``[0, 1]``; ``L`` at ``witness`` is at least ``lo``; ``hi`` bounds ``L`` on the whole segment."""
 
     start: dict[str, np.ndarray]
@@ -71,9 +80,13 @@ class GraphPathSegment:
     L_start: Bounds
     L_end: Bounds
 
+    move: tuple[str, Fraction] | None = None
+
     def record(self) -> dict[str, Any]:
-        """The segment's JSON record in a ``path`` certificate."""
+        """The segment's JSON record in a ``path`` certificate: the move, or the pieces."""
         q = format_rational
+        if self.move is not None:
+            return {"move": "translate", "parameter": self.move[0], "shift": q(self.move[1])}
         return {"pieces": [[q(a), q(b), q(u)] for a, b, u in self.pieces]}
 
 
@@ -120,9 +133,10 @@ class GraphPathResult:
         """One line: the enclosure of ``sup L``, the segments, the pieces, where the sup is, the time."""
         segment, t = self.witness
         pieces = sum(len(s.pieces) for s in self.segments)
+        moves = sum(s.move is not None for s in self.segments)
         return (
             f"sup L in {outward_interval(self.lo, self.hi, 6)} ({self.status}): {len(self.segments)} "
-            f"straight segment{'s' * (len(self.segments) != 1)} (0 exact moves), "
+            f"straight segment{'s' * (len(self.segments) != 1)} ({moves} exact moves), "
             f"{pieces} piece{'s' * (pieces != 1)}, the sup near segment {segment}, "
             f"t = {float(t):.6g}, {self.seconds:.2f} s"
         )
@@ -180,8 +194,51 @@ def level_verdict(result: GraphPathResult | Any, level: Any) -> str:
     return "undecided"
 
 
-def _segment(loss: GraphLoss, P: Any, Q: Any, options: dict[str, Any]) -> GraphPathSegment:
-    """The graph barrier (form ``midpoint``) with the chord added back: bounds of ``L`` itself."""
+def translation_move(
+    loss: GraphLoss, P: Mapping[str, Any], Q: Mapping[str, Any]
+) -> tuple[str, Fraction] | None:
+    """``(bias, c)`` when the segment ``P -> Q`` is the softmax translation described in the module
+        text (exact structure and the structural invariance proof), else None.
+
+        >>> from symcert.symbolic.graph import Dense, Graph, Node
+    >>> from symcert.numeric.graph import GraphLoss
+        >>> g = Graph((1,), [Node("fc", Dense(2))])
+        >>> loss = GraphLoss(g, [[1]], [[1, 0]], "cross_entropy")
+        >>> P = {"fc.weight": [[1], [2]], "fc.bias": [0, 0]}
+        >>> translation_move(loss, P, {**P, "fc.bias": [Fraction(3, 2), Fraction(3, 2)]})
+        ('fc.bias', Fraction(3, 2))
+        >>> translation_move(loss, P, {**P, "fc.bias": [1, 0]}) is None
+        True
+    """
+    from symcert.proofs.graph_invariance import prove_graph_invariance
+    from symcert.symbolic.graph import Dense, Translate, derive_symmetries
+
+    if loss.kind != "cross_entropy":
+        return None
+    P, Q = loss.graph.check_parameters(P), loss.graph.check_parameters(Q)
+    node = next((n for n in loss.graph.nodes if n.name == loss.logits_name()), None)
+    name = f"{node.name}.bias" if node is not None else ""
+    if node is None or not isinstance(node.layer, Dense) or name not in P:
+        return None
+    if any(not np.array_equal(P[k], Q[k]) for k in P if k != name):
+        return None
+    shifts = set((Q[name] - P[name]).ravel().tolist())
+    if len(shifts) != 1 or 0 in shifts:
+        return None
+    c = Fraction(shifts.pop())
+    spec = derive_symmetries(loss.graph, logits=True)
+    proof = prove_graph_invariance(spec, Translate(name, c), spot=False)
+    return (name, c) if proof.status == "proved" else None
+
+
+def _segment(loss: GraphLoss, P: Any, Q: Any, options: dict[str, Any], moves: bool) -> GraphPathSegment:
+    """A softmax translation (``L = L(P)`` all along), or the graph barrier (form ``midpoint``) with the
+    chord added back: bounds of ``L`` itself."""
+    move = translation_move(loss, P, Q) if moves else None
+    if move is not None:
+        zero, dps = Fraction(0), options["dps"]
+        LP, LQ = (_value(loss, X, dps) for X in (P, Q))
+        return GraphPathSegment(P, Q, LP[0], LP[1], "proved", zero, (), LP, LQ, move)
     r = certify_graph_barrier(loss, P, Q, form="midpoint", **options)
     if r.exact:  # Q == P: a constant segment, L = L(P) all along
         (a, b), zero, one = r.LA, Fraction(0), Fraction(1)
@@ -189,6 +246,16 @@ def _segment(loss: GraphLoss, P: Any, Q: Any, options: dict[str, Any]) -> GraphP
     c_lo, c_hi = (r.LA[0] + r.LB[0]) / 2, (r.LA[1] + r.LB[1]) / 2
     pieces = tuple((a, b, u + c_lo) for a, b, u in r.pieces)
     return GraphPathSegment(r.A, r.B, r.lo + c_hi, r.hi + c_lo, r.status, r.witness, pieces, r.LA, r.LB)
+
+
+def _value(loss: GraphLoss, point: Any, dps: int) -> Bounds:
+    """Certified endpoints of ``L(point)`` (verified float64, then Arb)."""
+    for bk in (F64Backend(), ArbBackend(dps)):
+        try:
+            return loss_enclosure(bk, loss, point)
+        except (ArithmeticError, ValueError):
+            continue
+    raise SpecificationError("no rung bounded the loss at a point of the path (overflow at every precision)")
 
 
 def certify_graph_path(
@@ -199,11 +266,13 @@ def certify_graph_path(
     max_pieces: int = DEFAULT_MAX_PIECES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
     dps: int = 30,
+    moves: bool = True,
     progress: Callable[[int, int | None, str], None] | None = None,
 ) -> GraphPathResult:
     """A rigorous enclosure of ``sup L`` along the chain through ``points`` (parameter dicts of
     ``loss.graph``, at least two) of width at most ``tol`` (see the module text). ``max_pieces`` and
-    ``max_seconds`` cap each segment; ``progress(segments done, segments, note)`` only reports."""
+    ``max_seconds`` cap each segment; ``moves=False`` takes no segment as a softmax translation;
+    ``progress(segments done, segments, note)`` only reports."""
     if not isinstance(loss, GraphLoss):
         raise SpecificationError(f"expected a GraphLoss, got {type(loss).__name__}")
     if not isinstance(points, (list, tuple)) or not all(isinstance(p, Mapping) for p in points):
@@ -220,7 +289,7 @@ def certify_graph_path(
     for i in range(len(checked) - 1):
         if progress is not None:
             progress(i, len(checked) - 1, f"segment {i + 1}")
-        segments.append(_segment(loss, checked[i], checked[i + 1], options))
+        segments.append(_segment(loss, checked[i], checked[i + 1], options, moves))
     if progress is not None:
         progress(len(segments), len(segments), "done")
     best = max(range(len(segments)), key=lambda k: segments[k].lo)  # the first of the largest

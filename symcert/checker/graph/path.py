@@ -4,7 +4,10 @@ The claim: ``lo <= sup L <= hi`` along the polygonal chain ``P0 = A, ..., Pk = B
 of one graph (``parameters.chain``), ``L`` the stated loss on the stated data. It is accepted when
 
 1. the chain starts at ``points.A`` and ends at ``points.B``, ``curve`` is ``chain`` (no Bezier curves
-   and no exact moves on graphs), and every segment's pieces partition ``[0, 1]`` exactly;
+   on graphs), every segment's pieces partition ``[0, 1]`` exactly, and every segment stated as a move
+   is a softmax translation by its exact structure (:func:`move_problems`): the cross-entropy loss, the
+   points differing only in the bias of the dense node producing the logits, every entry by the same
+   ``c``; ``L`` is then ``L(P_i)`` all along, which must be at most ``hi``;
 2. on every piece ``[t0, t1]`` of segment ``i`` (``phi(t) = L((1 - t) P_i + t P_{i+1})``), the
    checker's upper bound of ``phi`` is at most the claimed bound, itself at most ``hi``. The bound is
    the graph barrier checker's own piece evaluation (:mod:`symcert.checker.graph.barrier`: the graph on
@@ -38,7 +41,7 @@ from symcert.checker.losses import NEEDS
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
 from symcert.limits import MAX_BARRIER_PIECES, MAX_ENDPOINT_DIGITS, MAX_WORKING_DPS, MIN_DPS
 
-__all__ = ["check_graph_path"]
+__all__ = ["check_graph_path", "move_problems"]
 
 _TOP = {"schema", "version", "kind", "status", "network", "loss", "data", "points", "element", "parameters"}
 _TOP |= {"claim", "enclosures", "dps"}
@@ -46,11 +49,20 @@ _NAMES = ("L(A)", "L(B)", "sup")
 Bounds = tuple[Fraction, Fraction]
 
 
-def _pieces(record: Any, where: str) -> list[tuple[Fraction, Fraction, Fraction]]:
+def _segment(record: Any, where: str) -> tuple:
+    """``("bounds", pieces)`` or ``("translate", parameter, shift)``."""
     if not isinstance(record, dict):
         raise CertificateFormatError(f"{where} must be an object {{pieces: [[t0, t1, upper], ...]}}")
     if "move" in record:
-        raise CertificateFormatError(f"{where}: exact moves are not checkable on layer graphs")
+        keys(record, {"move", "parameter", "shift"}, set(), where)
+        if record["move"] != "translate":
+            raise CertificateFormatError(f"{where}.move must be 'translate' on a layer graph")
+        parameter = field(record, "parameter", str, where)
+        return ("translate", parameter, rational(record["shift"], f"{where}.shift"))
+    return ("bounds", _pieces(record, where))
+
+
+def _pieces(record: dict, where: str) -> list[tuple[Fraction, Fraction, Fraction]]:
     keys(record, {"pieces"}, set(), where)
     pieces = record["pieces"]
     if not isinstance(pieces, list) or not 1 <= len(pieces) <= MAX_BARRIER_PIECES:
@@ -100,7 +112,8 @@ def _read(record: dict) -> dict[str, Any]:
     if not all(isinstance(p, dict) for p in chain):
         raise CertificateFormatError("every entry of parameters.chain must be an object of parameters")
     points_read = [_params(graph, p, f"parameters.chain[{i}]") for i, p in enumerate(chain)]
-    pieces = [_pieces(r, f"parameters.segments[{k}]") for k, r in enumerate(segments)]
+    records = [_segment(r, f"parameters.segments[{k}]") for k, r in enumerate(segments)]
+    pieces = [r[1] if r[0] == "bounds" else [] for r in records]
     if sum(len(p) for p in pieces) > MAX_BARRIER_PIECES:
         raise CertificateFormatError(f"the path holds more than {MAX_BARRIER_PIECES} pieces in all")
     witness = field(parameters, "witness", dict, "parameters")
@@ -120,6 +133,7 @@ def _read(record: dict) -> dict[str, Any]:
         "B": B,
         "chain": points_read,
         "pieces": pieces,
+        "moves": {k: r[1:] for k, r in enumerate(records) if r[0] == "translate"},
         "witness": (segment, t),
         "claimed": claimed,
         "status": record["status"],
@@ -129,6 +143,28 @@ def _read(record: dict) -> dict[str, Any]:
 
 def _same(P: dict, Q: dict) -> bool:
     return all(np.array_equal(P[k], Q[k]) for k in P)
+
+
+def move_problems(s: dict, k: int, parameter: str, shift: Fraction) -> list[str]:
+    """Why segment ``k`` is not the softmax translation it states (empty when its structure holds).
+
+    It holds when the loss is the cross-entropy (the softmax applied to the logits), ``parameter`` is
+    the bias of the dense node whose output the loss reads, the two points differ in nothing else, and
+    every entry of that bias moves by exactly ``shift``: then at ``t`` every logit moves by ``t shift``
+    and every ``lse(z) - z_j`` is unchanged, so ``L`` is ``L(P_k)`` all along the segment."""
+    graph, (P, Q) = s["graph"], s["chain"][k : k + 2]
+    where = f"REJECT: segment {k} (translate {parameter[:40]})"
+    if s["kind"] != "cross_entropy":
+        return [f"{where}: a translation keeps only the cross-entropy loss unchanged, not {s['kind']}"]
+    logits = graph.output if graph_output(graph) == "identity" else graph.nodes[-1].inputs[0]
+    node = next((n for n in graph.nodes if n.name == logits), None)
+    if node is None or node.type != "Dense" or parameter != f"{node.name}.bias" or parameter not in P:
+        return [f"{where}: the parameter must be the bias of the dense node producing the logits"]
+    if any(not np.array_equal(P[name], Q[name]) for name in P if name != parameter):
+        return [f"{where}: the points differ in parameters other than {parameter}"]
+    if any(q - p != shift for p, q in zip(P[parameter].ravel(), Q[parameter].ravel())):
+        return [f"{where}: not every entry of {parameter} moves by exactly {short(shift)}"]
+    return []
 
 
 def _verify(s: dict) -> tuple[dict[str, Bounds], list[str]]:
@@ -155,6 +191,12 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str]]:
     problems: list[str] = []
     bisections = max_bisections(sum(len(p) for p in s["pieces"]))
     for k, pieces in enumerate(s["pieces"]):
+        if k in s["moves"]:  # a softmax translation (its structure checked before): L = L(P_k) all along
+            if phi(k, Fraction(0))[1] > hi:
+                problems.append(
+                    f"REJECT: on segment {k} (a translation) L = L(P_{k}) is above the upper bound"
+                )
+            continue
         constant = _same(chain[k], chain[k + 1])
         for i, (t0, t1, claimed) in enumerate(pieces):
             where = f"segment {k} piece {i}"
@@ -196,7 +238,13 @@ def check_graph_path(record: dict, arithmetic: str, budget: float) -> GraphVerdi
     s = _read(record)
     graph = s["graph"]
     result = GraphVerdict(False, "path")
-    notes = [f"{p} (segment {k})" for k, pieces in enumerate(s["pieces"]) for p in partition_problems(pieces)]
+    notes = [
+        f"{p} (segment {k})"
+        for k, pieces in enumerate(s["pieces"])
+        if k not in s["moves"]
+        for p in partition_problems(pieces)
+    ]
+    notes += [p for k, (name, c) in s["moves"].items() for p in move_problems(s, k, name, c)]
     output, need = graph_output(graph), NEEDS[s["kind"]]
     if need is not None and output not in ("identity", need):
         notes.append(f"REJECT: the {s['kind']} loss needs a {need} output or logits, not {output}")
@@ -240,7 +288,8 @@ def check_graph_path(record: dict, arithmetic: str, budget: float) -> GraphVerdi
         segments = len(s["chain"]) - 1
         result.reasons.append(
             f"re-proved: L <= {short(hi)} along the whole path, sup L in [{short(lo)}, {short(hi)}] "
-            f"({segments} straight segment{'s' * (segments != 1)}, {pieces} pieces, {dps} digits, arb, "
+            f"({segments} straight segment{'s' * (segments != 1)}, {len(s['moves'])} exact moves, {pieces} "
+            f"pieces, {dps} digits, arb, "
             "the checker's own graph evaluation)"
         )
     return result
