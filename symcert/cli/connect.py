@@ -50,7 +50,8 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
         "1-2-1 teacher's straight segment to swap(A), and the 1-3-1 student's exact path. With two ONNX "
         "models (--model A.onnx --model B.onnx --data F.npz), B is first aligned to A over the graph's "
         "derived groups (--no-align: B as given) and the path is the straight segment A -> g(B) (through "
-        "--via C.onnx ..., as given); every segment is bounded by pieces (no exact moves on graphs). "
+        "--via C.onnx ..., as given); every segment is bounded by pieces, except a softmax translation "
+        "(the logits' bias moved by one constant, with --loss cross_entropy), an exact move. "
         "--level X asks whether L <= X along the whole path: proved, refuted or undecided.",
         examples=[
             ("symcert connect", "the contrast: a barrier of about 4.149, then a path at loss exactly 0"),

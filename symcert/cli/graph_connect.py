@@ -6,7 +6,8 @@ By default B is first aligned to A over the graph's derived groups
 (:func:`~symcert.proofs.graph_alignment.align_graphs`: weight matching, the exact element ``g``, each
 factor proved a symmetry structurally, spot checks skipped), and the path runs from A through the
 ``--via`` models (as given) to ``g(B)``, which computes the same function as B; ``--no-align`` keeps B.
-Each segment is straight and bounded by pieces (no exact moves on graphs). ``--level X`` asks whether
+Each segment is straight and bounded by pieces, except a softmax translation of the logits' bias (an
+exact move; see :mod:`symcert.proofs.graph_path`). ``--level X`` asks whether
 ``L <= X`` along the whole path: proved, refuted (a certified point lies above X) or undecided."""
 
 from __future__ import annotations
