@@ -165,13 +165,20 @@ def test_cli_connect_aligns_first_and_checks(tmp_path, capsys):
     assert record["enclosures"]["sup"] == record["enclosures"]["L(A)"]  # constant: exactly L(A)'s enclosure
     assert main(["check", str(out)]) == 0
     capsys.readouterr()
-    assert main([*argv, "--no-align", "--level", "4/5", "--json", str(out)]) == 1  # below L(A) = 0.885...
+    argv += ["--no-align", "--level", "4/5", "--json", str(out)]  # 4/5 is below L(A) = 0.885...
+    assert main([*argv, "--via", b]) == 1  # A -> C1 = B -> B: the second segment constant
     printed = capsys.readouterr().out
-    assert "Path A -> B:" in printed and "Level: L <= 4/5 along the whole path: refuted" in printed
-    sup = [Fraction(v) for v in json.loads(out.read_text())["enclosures"]["sup"]]
+    assert "Path A -> C1 -> B:" in printed and "Level: L <= 4/5 along the whole path: refuted" in printed
+    unaligned = json.loads(out.read_text())
+    assert (
+        len(unaligned["parameters"]["chain"]) == 3
+        and len(unaligned["parameters"]["segments"][1]["pieces"]) == 1
+    )
+    sup = [Fraction(v) for v in unaligned["enclosures"]["sup"]]
     assert sup[1] > Fraction(record["enclosures"]["sup"][1])  # the unaligned segment rises above L(A)
     assert main(["check", str(out)]) == 0  # the enclosure itself is proved and checks
     capsys.readouterr()
+    argv = argv[:9]  # connect --model a --model b --data d --loss cross_entropy
     assert main([*argv, "--element", "swap:1:0,1"]) == 2
     assert "--element is not available with ONNX models" in capsys.readouterr().err
     assert main(["connect", "--no-align"]) == 2
