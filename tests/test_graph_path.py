@@ -185,3 +185,13 @@ def test_cli_connect_aligns_first_and_checks(tmp_path, capsys):
     capsys.readouterr()
     assert main([*argv[:5], "--data", str(tmp_path / "d.npz"), "--via", "c.json"]) == 2
     assert "every --via must be an ONNX file" in capsys.readouterr().err
+
+
+def test_cli_connect_level_on_the_mlp_contrast(capsys):
+    """--level applies to MLP paths too: the 1-2-1 barrier's sup (about 4.149) is below 5, above 4."""
+    assert main(["connect", "--quiet", "--level", "5"]) == 0
+    assert capsys.readouterr().out.count("Level: L <= 5 along the whole path: proved") == 2
+    assert main(["connect", "--quiet", "--level", "4"]) == 1
+    printed = capsys.readouterr().out
+    assert "Level: L <= 4 along the whole path: refuted" in printed  # the straight segment
+    assert "Level: L <= 4 along the whole path: proved" in printed  # the exact path, at L = 0
