@@ -147,7 +147,13 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     exact_flag(parser)
     digits_flag(parser, "the barrier's enclosure and L(A), L(B)")
     quiet_flag(parser)
-    parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
+    parser.add_argument(
+        "--latex",
+        metavar="OUT.tex",
+        default=None,
+        help="write a report with the figure (ONNX models: the statement, the table of nodes, the partition "
+        "table and the witness of each barrier)",
+    )
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
     parser.add_argument(
         "--plot",
