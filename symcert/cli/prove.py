@@ -249,7 +249,7 @@ def run_prove(args: argparse.Namespace) -> int:
 
 
 def _run_prove(args: argparse.Namespace) -> int:
-    if args.kind == "unique_critical_point" or args.radius is not None:
+    if args.kind == "unique_critical_point" or getattr(args, "radius", None) is not None:
         raise SpecificationError(
             "--kind unique_critical_point (and --radius) take an ONNX model (--model F.onnx --data D.npz); "
             "for an MLP use symcert saddle, which certifies its critical point first"
