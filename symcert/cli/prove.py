@@ -117,7 +117,9 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         type=_kind,
         choices=(*KINDS, "unique_critical_point", "all"),
         default="chord",
-        help="the witness (default: chord; unique_critical_point: Krawczyk, for an ONNX model)",
+        metavar="KIND",
+        help=f"the witness: {', '.join(KINDS)}, all (default: chord); or unique_critical_point "
+        "(Krawczyk, for an ONNX model)",
     )
     prove.add_argument(
         "--radius",
