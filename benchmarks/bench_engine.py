@@ -1,6 +1,6 @@
 """Time the rigorous engine against numpy float64 in the same run: certificates, ratios, scaling.
 
-Run: ``python benchmarks/bench_engine.py --blas-threads 1`` (about 3-4 minutes; ``--quick`` skips
+Run: ``python benchmarks/bench_engine.py --blas-threads 1 --cpu`` (about 3-4 minutes; ``--quick`` skips
 the two MNIST-shaped networks). Every case runs in a fresh process started by this small parent,
 so that its peak memory (``ru_maxrss``, which a child process inherits from its parent) is its
 own: the case's data, points, float64 baseline and certificates together.
@@ -37,6 +37,10 @@ import numpy as np  # noqa: E402
 from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap  # noqa: E402
 from symcert.numeric.floats import FloatLoss  # noqa: E402
 
+#: ``--cpu``: time CPU seconds of the process (fairer on a loaded machine), else wall-clock seconds.
+CPU = ["--cpu"] if "--cpu" in sys.argv else []
+CLOCK = time.process_time if CPU else time.perf_counter
+
 
 def small_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[Loss, object]:
     rng = random.Random(seed)
@@ -71,7 +75,7 @@ def mnist_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[
 def float_chord(loss: Loss, A, B, M) -> float:
     compiled = FloatLoss(loss)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    return best_of(lambda: [compiled.value(t) for t in thetas])
+    return best_of(lambda: [compiled.value(t) for t in thetas], clock=CLOCK)
 
 
 def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> list[tuple]:
@@ -83,7 +87,9 @@ def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> li
     rows = []
     for kind in kinds:
         cert = certify_nonconvexity(loss, A, element=element, kind=kind, dps=50)
-        t = best_of(lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50))
+        t = best_of(
+            lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50), clock=CLOCK
+        )
         rows.append(("-".join(map(str, widths)), points, kind, cert.status, cert.decision.rung, t, base))
     return rows
 
@@ -91,7 +97,7 @@ def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> li
 def _child(*argv: str) -> dict:
     """Run this file with ``argv`` in a fresh process (the same BLAS threads); its last line, as JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, *argv, *threads_flag()], check=True, capture_output=True, text=True
+        [sys.executable, __file__, *argv, *threads_flag(), *CPU], check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -105,7 +111,7 @@ def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repea
     compiled = FloatLoss(loss)
     M = A.midpoint(B)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    base = best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0)
+    base = best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0, clock=CLOCK)
     shape = "-".join(map(str, widths))
     for i, kind in enumerate(kinds):
         start = time.perf_counter()
@@ -117,6 +123,7 @@ def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repea
             repeats=repeats,
             budget=0.0,
             warm=False,
+            clock=CLOCK,
         )
         peak = peak_mb()
         print(
@@ -137,7 +144,7 @@ def scaling_case(shape: str, points: int) -> dict:
     element = swap(1, 0, 1)
     B = element(A)
     repeats = 3 if points >= 4096 else 5
-    t = best_of(lambda: certify_nonconvexity(loss, A, B=B, kind="chord"), repeats)
+    t = best_of(lambda: certify_nonconvexity(loss, A, B=B, kind="chord"), repeats, clock=CLOCK)
     base = float_chord(loss, A, B, A.midpoint(B))
     return {"seconds": t, "float64": base, "size": loss.mlp.n_parameters * points, "peak_mb": peak_mb()}
 
@@ -192,6 +199,9 @@ def main() -> None:
         help="BLAS threads on both sides, set before numpy loads (1 on a shared machine: "
         "multithreaded OpenBLAS stalls under load)",
     )
+    parser.add_argument(
+        "--cpu", action="store_true", help="time CPU seconds of each process, not wall time (under load)"
+    )
     parser.add_argument("--case", choices=["mnist128", "mnist512"], help=argparse.SUPPRESS)
     parser.add_argument("--scaling-case", help=argparse.SUPPRESS)
     parser.add_argument("--headline-case", help=argparse.SUPPRESS)
@@ -222,7 +232,7 @@ def main() -> None:
             f"{'warm':>11}{'float64':>11}{'ratio':>8}{'peak':>11}"
         )
         for case in ("mnist128", "mnist512"):
-            subprocess.run([sys.executable, __file__, "--case", case, *threads_flag()], check=True)
+            subprocess.run([sys.executable, __file__, "--case", case, *threads_flag(), *CPU], check=True)
     print("\ncertificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
     print("  (peak: ru_maxrss of the network's own fresh process, all its kinds)")
     print(
