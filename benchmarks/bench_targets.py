@@ -1,9 +1,9 @@
 """Issue 22's targets at a glance: every target case, each in its own process, as ONE markdown table.
 
-Run: ``python benchmarks/bench_targets.py`` (about 10 minutes on 2 cores), ``--quick`` for a
+Run: ``python benchmarks/bench_targets.py`` (about 6 minutes of CPU on 2 cores), ``--quick`` for a
 subset of about 1-2 minutes (start-up, 784-128-10 chord / curvature / hessian and barrier,
-64-256-1 at 1,024 points), ``--heavy`` to add the 60,000-point MNIST-shaped stream (about
-10 more minutes, a few GB), ``--only NAME`` for one case (``--list`` names them).
+64-256-1 at 1,024 points; 66 s at load 3.6), ``--heavy`` to add the 60,000-point MNIST-shaped
+stream (about 6 more minutes of CPU, 1.2 GB), ``--only NAME`` for one case (``--list`` names them).
 
 How it measures, so that a ratio compares like with like on a shared, loaded machine:
 
