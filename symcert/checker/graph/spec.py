@@ -120,6 +120,12 @@ def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[d
         }
         if len(f["stride"]) != dims or len(f["dilation"]) != dims:
             raise CertificateFormatError(f"{where}: stride and dilation need {dims} entries")
+        if kind != "Conv" and any(d != 1 for d in f["dilation"]):
+            # Pooling has no dilation (the prover writes none). Refused rather than read: the shape rule
+            # would use it while forward.py and fast.py pool undilated windows and exact.py dilated
+            # ones, so a critical_pair certificate could check L(A) = 0 on one function and phi'(t0) on
+            # another (a convex least-squares loss was accepted as non-convex that way).
+            raise CertificateFormatError(f"{where}: pooling takes no dilation (give [1, ...] or omit it)")
         spatial = _window(x[1:], f, where)
         if kind == "Conv":
             f["channels"] = _int(layer.get("channels"), f"{where}.channels")
