@@ -97,9 +97,12 @@ def test_tampered_certificates_are_rejected():
     result = check(_json(bad))
     assert not result.accepted and any("does not contain" in r for r in result.reasons)
     bad = json.loads(json.dumps(record))
-    bad["kind"] = "orbit"  # curvature and hessian are checked on graphs (tests/test_graph_curvature.py)
+    bad["kind"] = "saddle"  # curvature, hessian, orbit, critical_pair, path are checked on graphs now
     result = check(_json(bad))
     assert not result.accepted and "cannot be checked yet" in result.reasons[0]
+    bad["kind"] = "orbit"  # a chord's points under the orbit kind's name
+    with pytest.raises(CertificateFormatError, match="lacks the field"):
+        check(_json(bad))
     bad["kind"] = "curvature"  # a chord's claim under another kind's name
     with pytest.raises(CertificateFormatError, match="claims phi''"):
         check(_json(bad))

@@ -816,3 +816,17 @@ def test_the_orbit_prover_does_not_prove_a_gap_that_is_not_positive() -> None:
     assert certificate.status == "undecided" and not certificate.proved
     assert "Verdict: UNDECIDED" in certificate.summary()
     _rejected(certificate.to_dict())
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("groups", 2), ("ceil_mode", 1), ("auto_pad", "SAME_UPPER"), ("scale", False)],
+)
+def test_a_layer_field_the_checker_does_not_read_is_refused_not_ignored(field, value) -> None:
+    """Hardening after the dilation bug: a field the checker ignored would make it check another
+    function than the record states (a grouped convolution read as a full one)."""
+    conv = {"type": "Conv", "channels": 2, "kernel": [1], "stride": [1], "padding": [[0, 0]], "bias": True}
+    graph = _graph([2, 4], ("c", "", {**conv, field: value}), ("f", "", {"type": "Flatten"}))
+    with pytest.raises(CertificateFormatError, match="unknown field"):
+        read_graph(graph)
+    read_graph(_graph([2, 4], ("c", "", conv), ("f", "", {"type": "Flatten"})))

@@ -96,8 +96,31 @@ def _window(spatial: Shape, f: dict, where: str) -> Shape:
     return tuple(out)
 
 
+#: The fields each layer type's record may hold besides ``type`` (a missing one is refused where read).
+_WINDOW = {"kernel", "stride", "padding", "dilation"}
+_FIELDS: dict[str, set[str]] = {
+    "Dense": {"features", "bias"},
+    "Conv": _WINDOW | {"channels", "bias"},
+    "AveragePool": _WINDOW | {"count_include_pad"},
+    "MaxPool": _WINDOW,
+    "GlobalAveragePool": set(),
+    "Flatten": set(),
+    "Reshape": {"shape"},
+    "Transpose": {"perm"},
+    "Add": set(),
+    "Activation": {"name"},
+    "Softmax": {"axis"},
+    "LayerNorm": {"axis", "epsilon", "bias"},
+    "BatchNorm": {"epsilon"},
+}
+
+
 def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[dict, Shape, dict]:
     """The layer's fields, output shape and parameter shapes (the checker's own rules)."""
+    if kind in _FIELDS:
+        # An unknown field is refused, not ignored: the checker would check another function than the
+        # record states (a Conv's "groups", an AveragePool's "ceil_mode"; see the pooling dilation below).
+        keys(layer, {"type"}, _FIELDS[kind], where)
     x = ins[0]
     if kind == "Dense":
         f: dict[str, Any] = {
