@@ -17,7 +17,7 @@ tangent ball:
   upper end is below the window's largest lower end is never one, so the tangent is the union of the
   others' tangents (exactly ``v_i`` when one input dominates; padded entries never take part);
 - layer norm (smooth): ``c = x - mean(x)``, ``v = mean(c^2)``, ``r = 1/sqrt(v + eps)``;
-  ``c' = x' - mean(x')``, ``v' = 2 mean(c c')``, ``(c r)' = c' r - c r^3 v'/2`` and
+  ``c' = x' - mean(x')``, ``v' = 2 mean(c c')``, ``(c r)' = (c' - (c r) r^2 v'/2) r`` and
   ``y' = (c r)' scale + c r scale' + bias'`` (products of wide balls as intervals).
 
 >>> from flint import arb
@@ -107,13 +107,14 @@ def _layer_norm(node: Any, box: dict, step: dict, x: np.ndarray, dx: np.ndarray 
     c = x - _mean(x, axes, n)
     var = _mean(np.frompyfunc(even_square, 1, 1)(c), axes, n)
     r = np.frompyfunc(lambda v: 1 / (v + eps).sqrt(), 1, 1)(var)
+    rr = np.frompyfunc(lambda v: 1 / (v + eps), 1, 1)(var)  # r^2, from v + eps > 0 (no ball product)
     cr = _MUL(c, r)
     y = _MUL(cr, box["scale"]) + (box["bias"] if f["bias"] else 0)
     tangent = _MUL(cr, step["scale"]) + (step["bias"] if f["bias"] else 0)
     if dx is not None:
         dc = dx - _mean(dx, axes, n)
         dvar = _mean(_MUL(c, dc), axes, n) * 2
-        dcr = _MUL(dc, r) - _MUL(c, _MUL(r * r * r, dvar)) / 2
+        dcr = _MUL(dc - _MUL(cr, _MUL(rr, dvar)) / 2, r)  # c' r - c r^3 v'/2
         tangent = tangent + _MUL(dcr, box["scale"])
     return y, tangent
 

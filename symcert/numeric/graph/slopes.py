@@ -21,7 +21,7 @@ derivative ``f'(x; v)`` for every ``x`` in the value box and ``v`` in the tangen
   box, so the tangent is the hull of the other inputs' tangents: exactly ``v_i`` when one input
   strictly dominates (padded entries never take part);
 - layer norm, smooth: with ``c = x - mean(x)``, ``v = mean(c^2)``, ``s = sqrt(v + eps)``:
-  ``c' = x' - mean(x')``, ``v' = 2 mean(c c')``, ``(c / s)' = c'/s - c v' / (2 s^3)`` (the derivative
+  ``c' = x' - mean(x')``, ``v' = 2 mean(c c')``, ``(c / s)' = (c' - (c/s) v' / (2 s^2)) / s`` (the derivative
   through ``v^(-1/2)``, as the curvature jets take it), and ``y' = (c/s)' scale + (c/s) scale' + bias'``.
 
 >>> from fractions import Fraction
@@ -88,6 +88,18 @@ def _zeros(x: Any) -> Any:
     return out
 
 
+def _nonnegative(x: Any) -> Any:
+    """``x`` cut to ``[0, inf)`` (for a variance, which is never negative: the cut is sound)."""
+    if isinstance(x, F64):
+        return F64(np.maximum(x.lo, 0.0), np.maximum(x.hi, 0.0))
+    from flint import arb
+
+    def cut(v: Any) -> Any:  # a ball from 0 to the upper end (Arb's max keeps the ball's negative part)
+        return v if v >= 0 else arb.union(arb(0), v.upper().max(arb(0)))
+
+    return np.frompyfunc(cut, 1, 1)(x)
+
+
 def _compare(a: np.ndarray, b: Any, op: Any) -> np.ndarray:
     return np.asarray(np.frompyfunc(lambda u, v: bool(op(u, v)), 2, 1)(a, b), dtype=bool)
 
@@ -133,8 +145,9 @@ def _layer_norm_slope(bk: Any, layer: LayerNorm, box: dict, step: dict, x: Any, 
     axes = tuple(range(start, len(shape(x))))
     count = bk.constant(Fraction(math.prod(shape(x)[start:])))
     c = x - total(bk, x, axes, keepdims=True) / count
-    var = total(bk, bk.square(c), axes, keepdims=True) / count
-    s = sqrt(bk, var + bk.constant(layer.epsilon))
+    var = _nonnegative(total(bk, bk.square(c), axes, keepdims=True) / count)
+    v = var + bk.constant(layer.epsilon)  # > 0, and s^2 (no ball product of s: balls lose the sign)
+    s = sqrt(bk, v)
     n = c / s
     y = n * box["scale"]
     if layer.bias:
@@ -143,7 +156,7 @@ def _layer_norm_slope(bk: Any, layer: LayerNorm, box: dict, step: dict, x: Any, 
     if dx is not None:
         dc = dx - total(bk, dx, axes, keepdims=True) / count
         dvar = total(bk, c * dc, axes, keepdims=True) * bk.constant(Fraction(2)) / count
-        dn = dc / s - c * dvar / (s * s * s * bk.constant(Fraction(2)))
+        dn = (dc - n * dvar / (v * bk.constant(Fraction(2)))) / s  # c'/s - c v'/(2 s^3)
     dy = _plus(None if dn is None else dn * box["scale"], n * step["scale"])
     return y, _plus(dy, step.get("bias") if layer.bias else None)
 
