@@ -124,3 +124,54 @@ def test_checker_accepts_and_rejects_a_tampered_piece():
     pieces[k][2] = str(Fraction(pieces[k][2]) - 1)
     verdict = check(loads(json.dumps(bad)))
     assert not verdict.accepted and any("exceeds the claimed" in r for r in verdict.reasons)
+
+
+LAYERS = {
+    "relu": Activation("relu"),
+    "leaky": Activation("leaky_relu:1/8"),
+    "maxpool": MaxPool((2, 2), stride=(1, 1), padding=((1, 0), (0, 1))),
+    "layernorm": LayerNorm(axis=0),
+}
+
+
+@pytest.mark.parametrize("which", sorted(LAYERS))
+def test_each_rule_encloses_the_slopes_of_an_affine_path(which):
+    """``x(t) = a + t b`` over ``[t0, t1]``: each output's difference quotients on a fine grid lie in the
+    rule's tangent, on the prover's float64 rung and in the checker's balls."""
+    from symcert.checker.graph import slopes as checker_slopes
+    from symcert.checker.graph.forward import _layer
+    from symcert.checker.graph.spec import read_graph
+    from symcert.numeric.engine.f64 import F64
+    from symcert.numeric.graph import slopes
+    from symcert.numeric.graph.tensors import enclose
+    from symcert.symbolic.graph import graph_to_dict
+
+    g = Graph((2, 4, 4), [Node("n", LAYERS[which])])
+    rng = np.random.default_rng(len(which))
+    a = np.vectorize(Fraction, otypes=[object])(rng.integers(-8, 9, (3, 2, 4, 4)), 8)
+    b = np.vectorize(Fraction, otypes=[object])(rng.integers(-16, 17, (3, 2, 4, 4)), 8)
+    t0, t1, n = Fraction(-1, 4), Fraction(3, 4), 64
+    ts = [t0 + (t1 - t0) * Fraction(k, n) for k in range(n + 1)]
+    params = {k[2:]: v for k, v in g.check_parameters(random_parameters(g, seed=2)).items()}
+    bk = F64Backend()
+    with bk.active():
+        ends = [enclose(bk, a + b * t) for t in (t0, t1)]
+        x = F64(np.minimum(ends[0].lo, ends[1].lo), np.maximum(ends[0].hi, ends[1].hi))
+        box = {k: enclose(bk, v) for k, v in params.items()}
+        step = {k: enclose(bk, v * 0) for k, v in params.items()}
+        _, tangent = slopes.slope_node(bk, g.nodes[0].layer, box, step, x, enclose(bk, b))
+        ys = [slopes.slope_node(bk, g.nodes[0].layer, box, step, enclose(bk, a + b * t), None)[0].lo for t in ts]
+    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in zip(ys, ys[1:])])
+    assert np.all(tangent.lo - 1e-6 <= q.min(axis=0)) and np.all(q.max(axis=0) <= tangent.hi + 1e-6)
+
+    node = read_graph(graph_to_dict(g)).nodes[0]
+    out = read_graph(graph_to_dict(g)).shapes["n"]
+    S = flint.arb(float(t0 + t1) / 2, float(t1 - t0) / 2)
+    p_arb = {k: to_arb(v) for k, v in params.items()}
+    zero = {k: to_arb(v * 0) for k, v in params.items()}
+    _, tangent = checker_slopes.slope_node(node, p_arb, zero, [(to_arb(a) + to_arb(b) * S, to_arb(b))], out)
+    ys = [np.vectorize(lambda u: float(u.mid()))(_layer(node, p_arb, [to_arb(a + b * t)], out)) for t in ts]
+    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in zip(ys, ys[1:])])
+    lo = np.vectorize(lambda u: float(u.lower()))(tangent)
+    hi = np.vectorize(lambda u: float(u.upper()))(tangent)
+    assert np.all(lo - 1e-6 <= q.min(axis=0)) and np.all(q.max(axis=0) <= hi + 1e-6)
