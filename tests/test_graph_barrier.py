@@ -1,6 +1,7 @@
 """The certified barrier between two networks of one layer graph: prove -> JSON -> the checker's own Arb
 re-proof, for ONNX models built with onnx.helper (a CNN with relu and max pooling, by their slope rules,
-and a tanh residual net: both with the mean-value form), against an independent float64 grid, tampering, and ``B == A``."""
+and a tanh residual net: both with the mean-value form), against an independent float64 grid, tampering,
+and ``B == A``."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ certificates and rejects a tampered piece bound."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -37,7 +38,11 @@ from symcert.symbolic.graph import (
 
 def _graph(which: str) -> Graph:
     if which == "relu-maxpool":
-        body = [Node("c", Conv(3, (3, 3), padding=1)), Node("a", Activation("relu")), Node("p", MaxPool((2, 2)))]
+        body = [
+            Node("c", Conv(3, (3, 3), padding=1)),
+            Node("a", Activation("relu")),
+            Node("p", MaxPool((2, 2))),
+        ]
     elif which == "leaky-layernorm":
         body = [
             Node("c", Conv(2, (2, 2))),
@@ -64,7 +69,7 @@ def _problem(which: str, n: int = 3, seed: int = 1):
 def _grid(loss, A, B, t0, t1, n=48):
     ts = [t0 + (t1 - t0) * Fraction(k, n) for k in range(n + 1)]
     values = [float_loss(loss, {k: A[k] + (B[k] - A[k]) * t for k in A}) for t in ts]
-    quotients = [(b - a) / float(ts[1] - ts[0]) for a, b in zip(values, values[1:])]
+    quotients = [(b - a) / float(ts[1] - ts[0]) for a, b in itertools.pairwise(values)]
     return values, quotients
 
 
@@ -97,7 +102,9 @@ def test_prover_and_checker_enclose_the_float_grid(which):
         try:
             value, slope = checker_barrier._piece(s, x, t0, t1)
             assert slope is not None  # the checker's slope rules applied
-            assert _inside(values, *ball_bounds(value, "phi")) and _inside(quotients, *ball_bounds(slope, "phi'"))
+            assert _inside(values, *ball_bounds(value, "phi")) and _inside(
+                quotients, *ball_bounds(slope, "phi'")
+            )
         finally:
             flint.ctx.prec = saved
 
@@ -160,8 +167,10 @@ def test_each_rule_encloses_the_slopes_of_an_affine_path(which):
         box = {k: enclose(bk, v) for k, v in params.items()}
         step = {k: enclose(bk, v * 0) for k, v in params.items()}
         _, tangent = slopes.slope_node(bk, g.nodes[0].layer, box, step, x, enclose(bk, b))
-        ys = [slopes.slope_node(bk, g.nodes[0].layer, box, step, enclose(bk, a + b * t), None)[0].lo for t in ts]
-    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in zip(ys, ys[1:])])
+        ys = [
+            slopes.slope_node(bk, g.nodes[0].layer, box, step, enclose(bk, a + b * t), None)[0].lo for t in ts
+        ]
+    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in itertools.pairwise(ys)])
     assert np.all(tangent.lo - 1e-6 <= q.min(axis=0)) and np.all(q.max(axis=0) <= tangent.hi + 1e-6)
 
     node = read_graph(graph_to_dict(g)).nodes[0]
@@ -171,7 +180,7 @@ def test_each_rule_encloses_the_slopes_of_an_affine_path(which):
     zero = {k: to_arb(v * 0) for k, v in params.items()}
     _, tangent = checker_slopes.slope_node(node, p_arb, zero, [(to_arb(a) + to_arb(b) * S, to_arb(b))], out)
     ys = [np.vectorize(lambda u: float(u.mid()))(_layer(node, p_arb, [to_arb(a + b * t)], out)) for t in ts]
-    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in zip(ys, ys[1:])])
+    q = np.stack([(y1 - y0) / float(ts[1] - ts[0]) for y0, y1 in itertools.pairwise(ys)])
     lo = np.vectorize(lambda u: float(u.lower()))(tangent)
     hi = np.vectorize(lambda u: float(u.upper()))(tangent)
     assert np.all(lo - 1e-6 <= q.min(axis=0)) and np.all(q.max(axis=0) <= hi + 1e-6)

@@ -12,8 +12,8 @@ it is accepted when
    derivative in ``t`` (dense and convolution layers as ``F(theta(m), x) + S F(B - A, x)`` with tangent
    ``F(B - A, x) + F_0(theta, x')``; batch norm, smooth activations and the loss by their derivatives;
    moves and pools linearly; ReLU, leaky ReLU, max pooling and layer norm by the slope rules of
-   :mod:`symcert.checker.graph.slopes`), giving balls ``P`` of ``phi`` and ``P'`` of ``phi'`` over the piece; the
-   bound is the smaller of ``sup P - min(c(t0), c(t1))`` and the two-sided mean-value form
+   :mod:`symcert.checker.graph.slopes`), giving balls ``P`` of ``phi`` and ``P'`` of ``phi'`` over the
+   piece; the bound is the smaller of ``sup P - min(c(t0), c(t1))`` and the two-sided mean-value form
    ``max_s min(u(t0) + D s, u(t1) - D' (w - s))`` (``D``, ``D'`` the ends of ``P' - c'``; ``u`` at the
    ends from exact points). A graph with a layer or loss without a derivative rule here uses the first
    alone. A piece whose bound exceeds its claim is halved once (the larger of the halves' bounds is again

@@ -28,7 +28,8 @@ derivative ``f'(x; v)`` for every ``x`` in the value box and ``v`` in the tangen
 >>> from symcert.numeric.engine.backends import F64Backend
 >>> from symcert.numeric.engine.f64 import F64
 >>> bk = F64Backend()
->>> x, dx = F64(np.array([-2.0, -1.0, 1.0]), np.array([-1.0, 1.0, 2.0])), F64(np.full(3, 1.0), np.full(3, 3.0))
+>>> x = F64(np.array([-2.0, -1.0, 1.0]), np.array([-1.0, 1.0, 2.0]))
+>>> dx = F64(np.full(3, 1.0), np.full(3, 3.0))
 >>> y, dy = leaky_relu_slope(bk, x, dx, Fraction(0))
 >>> dy.lo.tolist(), dy.hi.tolist()
 ([0.0, 0.0, 1.0], [0.0, 3.0, 3.0])
@@ -166,7 +167,7 @@ def slope_node(bk: Any, layer: Any, box: dict, step: dict, x: Any, dx: Any) -> t
     ``box`` and ``step`` are its parameters over the piece and ``B - A`` (enclosures by local name)."""
     if isinstance(layer, Activation):
         slope = layer.function.slope
-        a = Fraction(0) if layer.function.name == "relu" else Fraction(int(slope.p), int(slope.q))
+        a = Fraction(0) if slope is None else Fraction(int(slope.p), int(slope.q))  # relu: no slope
         return leaky_relu_slope(bk, x, dx, a)
     if isinstance(layer, MaxPool):
         return _max_pool_slope(bk, layer, x, dx)
