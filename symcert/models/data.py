@@ -94,36 +94,68 @@ def _dataset(X: np.ndarray, y: np.ndarray, mlp: MLP, kind: str, path: Any) -> Da
     return _integers(X, y) or Dataset(X, y)
 
 
-#: Data sets with more entries than this load as integer matrices (no SymPy) when they can.
-LARGE_DATA_ENTRIES = 1_000_000
+#: Data files with at most this many entries load as SymPy rationals. 0: every numeric file of
+#: integers or floats loads as exact integer matrices, with SymPy ``xs``/``ys`` made when read.
+LARGE_DATA_ENTRIES = 0
 
 
 def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
-    """A large data set of integers or floats as exact integer matrices over powers of two, else None.
+    """Integer or float data as exact integer matrices over powers of two (no SymPy), else None.
 
-    A float is ``m 2^e`` exactly; over the common denominator ``2^k`` every value is an integer,
-    kept when all fit below ``2^62`` (pixels ``k/255`` as float64 need ``2^60``).
+    A float is ``m 2^e`` exactly; over the least common denominator ``2^k`` of the reduced
+    fractions every value is an integer, kept when all fit below ``2^62`` (pixels ``k/255``
+    as float64 need ``2^60``). Each value is exactly the rational ``Fraction(v)``, with the same
+    numerators and denominator as the SymPy route; ``xs`` and ``ys`` are made lazily.
+
+    >>> data = _integers(np.array([[0.5, 0.75], [3.0, 0.0]]), np.array([[1], [0]]))
+    >>> data.integer_arrays()[0].tolist(), data.integer_arrays()[1], data.xs[0]
+    ([[2, 3], [12, 0]], 4, (1/2, 3/4))
     """
     if X.size + y.size <= LARGE_DATA_ENTRIES:
         return None
     parts = []
     for a in (X, y):
         if a.dtype.kind in "iub":
-            parts.append((a.astype(np.int64), 1))
+            if a.dtype.kind != "b" and max(int(a.max()), -int(a.min())) >= 2**62:
+                return None  # beyond one int64 matrix: SymPy integers
+            kept = a.astype(np.int64) if a.dtype.kind == "b" or a.dtype.itemsize == 8 else a
+            parts.append((kept, 1))  # narrow integers (uint8 pixels) keep their width
             continue
-        a = a.astype(np.float64)  # float16/32 are exact in float64
-        nonzero = a[a != 0]
-        if nonzero.size == 0:
-            parts.append((np.zeros(a.shape, dtype=np.int64), 1))
-            continue
-        _, exponents = np.frexp(nonzero)
-        k = max(0, 53 - int(exponents.min()))
-        scaled = np.ldexp(a, k)
-        if not np.all(scaled == np.trunc(scaled)) or float(np.abs(scaled).max()) >= 2.0**62:
+        exact = _dyadic(a.astype(np.float64))  # float16/32 are exact in float64
+        if exact is None:
             return None
-        parts.append((scaled.astype(np.int64), 2**k))
+        parts.append(exact)
     (xn, xd), (yn, yd) = parts
     return Dataset.from_integers(xn, xd, yn, yd)
+
+
+def _dyadic(a: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """``(num, 2^k)`` with ``a == num / 2^k`` exactly and ``2^k`` least, or None past ``2^62``.
+
+    ``2^k`` is the lcm of the reduced denominators (the SymPy route's), so float32 data need
+    few bits whatever their scale.
+
+    >>> num, den = _dyadic(np.array([0.375, -2.0]))
+    >>> num.tolist(), den
+    ([3, -16], 8)
+    """
+    nonzero = a != 0
+    if not nonzero.any():
+        return np.zeros(a.shape, dtype=np.int64), 1
+    mantissas, exponents = np.frexp(a)  # v = m 2^e, 1/2 <= |m| < 1, so v = M 2^(e - 53), M = 2^53 m
+    top = int(exponents.max(where=nonzero, initial=-2000))
+    k = max(0, 53 - int(exponents.min(where=nonzero, initial=2000)))  # enough for every value
+    if top + k <= 62:  # then the least: drop the factors of two that every numerator shares
+        scaled = np.ldexp(a, k).astype(np.int64)
+        shared = int(np.bitwise_or.reduce(np.abs(scaled), axis=None))
+        shift = min(k, (shared & -shared).bit_length() - 1)
+        return scaled >> shift, 2 ** (k - shift)
+    M = np.abs(np.ldexp(mantissas, 53).astype(np.int64))
+    _, low = np.frexp((M & -M).astype(np.float64))  # M's lowest set bit is 2^(low - 1)
+    k = max(0, int((53 - exponents - (low - 1)).max(where=nonzero, initial=0)))
+    if top + k > 62:  # a numerator would reach 2^62
+        return None
+    return np.ldexp(a, k).astype(np.int64), 2**k  # exact: integers below 2^62
 
 
 def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:

@@ -43,6 +43,7 @@ __all__ = ["F64Backend", "ArbBackend", "F64_DPS"]
 #: The decimal precision recorded for the float64 rung (binary64 carries 15-17 digits).
 F64_DPS = 15
 _TWO53 = 2**53
+_TWO62 = 2**62
 
 
 def _pow2(n: int) -> int | None:
@@ -75,6 +76,13 @@ class F64Backend:
         small = x.max_abs_num() < _TWO53
         if k is not None and k <= 960 and small:
             return F64.exact(_floats(x) * 2.0**-k)  # exact: no rounding, no underflow
+        if k is not None and k <= 960 and x.max_abs_num() < _TWO62:
+            # Numerators beyond 2^53 from floats (pixels k/255 as float64 over 2^60) still have at most
+            # 53 significant bits: exact as floats exactly when they convert back to the same integers.
+            ints = x.memo["int64"] if "int64" in x.memo else num.astype(np.int64)
+            floats = ints.astype(np.float64)
+            if np.array_equal(floats.astype(np.int64), ints):
+                return F64.exact(floats * 2.0**-k)
         if small and den < _TWO53:
             # num and den are exact floats and IEEE division is correctly rounded: the same float as
             # int(n) / den below; zeros are exact (no widening, no subnormal radius).
