@@ -33,7 +33,7 @@ def _both(path, net, kind, monkeypatch):
     ],
     ids=["float64-pixels", "float32-pixels", "float32-mixed-scales", "uint8"],
 )
-def test_a_small_file_gives_the_old_rationals_entry_for_entry_and_the_same_enclosures(tmp_path, monkeypatch, X):
+def test_a_small_file_gives_the_old_rationals_and_the_same_enclosures(tmp_path, monkeypatch, X):
     path = tmp_path / "data.npz"
     np.savez(path, X=X, y=RNG.integers(0, 3, 30))
     net = MLP((4, 5, 3), "tanh", output_activation="softmax")
@@ -45,7 +45,9 @@ def test_a_small_file_gives_the_old_rationals_entry_for_entry_and_the_same_enclo
     assert (a.X.den, a.X.num.tolist(), a.Y.den, a.Y.num.tolist()) == (b.X.den, b.X.num.tolist(), b.Y.den,
                                                                          b.Y.num.tolist())
     A = net.random_point(1)
-    certificates = [certify_nonconvexity(Loss(net, d, "cross_entropy"), A, element=swap(1, 0, 1)) for d in (new, old)]
+    certificates = [
+        certify_nonconvexity(Loss(net, d, "cross_entropy"), A, element=swap(1, 0, 1)) for d in (new, old)
+    ]
     assert certificates[0].status == certificates[1].status
     assert certificates[0].enclosures == certificates[1].enclosures
 
