@@ -80,3 +80,16 @@ def test_big_dyadic_numerators_convert_exactly_and_others_stay_enclosed():
     got = F64Backend().array(odd)
     exact = Fraction(2**53 + 1, 2**60)
     assert Fraction(float(got.lo[0])) < exact < Fraction(float(got.hi[0]))
+
+
+def test_the_float64_loss_reads_integer_data_without_sympy_and_agrees(tmp_path, monkeypatch):
+    from symcert.numeric.floats import FloatLoss
+
+    path = tmp_path / "data.npz"
+    np.savez(path, X=RNG.integers(0, 256, (20, 4)) / 255.0, y=RNG.integers(0, 3, 20))
+    net = MLP((4, 5, 3), "tanh", output_activation="softmax")
+    new, old = _both(path, net, "cross_entropy", monkeypatch)
+    fast, slow = (FloatLoss(Loss(net, d, "cross_entropy")) for d in (new, old))
+    assert np.array_equal(fast.xs, slow.xs) and np.array_equal(fast.ys, slow.ys)
+    theta = fast.check(net.random_point(2))
+    assert fast.value(theta) == slow.value(theta)

@@ -40,9 +40,13 @@ class FloatLoss:
         self.loss = loss
         mlp = loss.mlp
         self.n_parameters = mlp.n_parameters
-        self.xs = np.array([[float(v) for v in x] for x in loss.data.xs])
-        ctx = mp_context(30)  # teacher targets are exact expressions: round them once, here
-        self.ys = np.array([[float(v) for v in y] for y in targets_in(ctx, loss)])
+        if hasattr(loss.data, "integer_arrays"):  # integer matrices (data files): floats without SymPy
+            X, x_den, Y, y_den = loss.data.integer_arrays()
+            self.xs, self.ys = X / float(x_den), Y / float(y_den)
+        else:
+            self.xs = np.array([[float(v) for v in x] for x in loss.data.xs])
+            ctx = mp_context(30)  # teacher targets are exact expressions: round them once, here
+            self.ys = np.array([[float(v) for v in y] for y in targets_in(ctx, loss)])
         self.scale = float(loss.scale)
         self.decay = float(loss.weight_decay)
         self.decay_mask = np.zeros(self.n_parameters)
