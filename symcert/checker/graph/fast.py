@@ -316,13 +316,13 @@ def _layer(node: GraphNode, p: Any, ins: list[Ball], out: tuple[int, ...]) -> Ba
 
 def run_fast(graph: CheckedGraph, balls: dict[str, Any], x: Ball, upto: int | None = None) -> Ball:
     """The graph's output on the batch ``x`` (balls, batch axis first), from :func:`parameter_balls`;
-    with ``upto``, the output of node ``upto - 1`` (the logits, before a final softmax or sigmoid)."""
+    with ``upto``, the first input of node ``upto``, from the nodes before it (for the last node: the
+    logits before a final softmax or sigmoid, as :func:`~symcert.checker.graph.forward.graph_loss`)."""
     values = {graph.input_name: x}
-    nodes = graph.nodes[:upto]
-    for node in nodes:
+    for node in graph.nodes[:upto]:
         ins = [values[s] for s in node.inputs]
         values[node.name] = _layer(node, balls.get(node.name), ins, graph.shapes[node.name])
-    return values[nodes[-1].name if upto is not None else graph.output]
+    return values[graph.output if upto is None else graph.nodes[upto].inputs[0]]
 
 
 def _chunk(graph: CheckedGraph) -> int:
