@@ -69,7 +69,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
             (
                 "symcert prove --model cnn.onnx --data digits.npz --kind curvature",
-                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian)",
+                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian, orbit, critical_pair)",
             ),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
@@ -107,11 +107,25 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
     )
     prove.add_argument(
+        "--group",
+        default=None,
+        help="with an ONNX model and --kind orbit: the derived group averaged over, e.g. P_conv1 (default: "
+        "the first for which it is proved; see symcert group --model FILE.onnx)",
+    )
+    prove.add_argument(
         "--kind",
         type=_kind,
-        choices=(*KINDS, "all"),
+        choices=(*KINDS, "unique_critical_point", "all"),
         default="chord",
-        help="the witness (default: chord)",
+        metavar="KIND",
+        help=f"the witness: {', '.join(KINDS)}, all (default: chord); or unique_critical_point "
+        "(Krawczyk, for an ONNX model)",
+    )
+    prove.add_argument(
+        "--radius",
+        default=None,
+        help="with --kind unique_critical_point: the box's half-width r, exact (default: chosen from the "
+        "Newton step)",
     )
     prove.add_argument(
         "--dps",
@@ -230,11 +244,18 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with an ONNX model; drop it")
         return run_graph_prove(args)
+    if getattr(args, "group", None) is not None:
+        raise SpecificationError("--group applies to an ONNX model with --kind orbit; drop --group")
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)
 
 
 def _run_prove(args: argparse.Namespace) -> int:
+    if args.kind == "unique_critical_point" or getattr(args, "radius", None) is not None:
+        raise SpecificationError(
+            "--kind unique_critical_point (and --radius) take an ONNX model (--model F.onnx --data D.npz); "
+            "for an MLP use symcert saddle, which certifies its critical point first"
+        )
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")
