@@ -109,9 +109,15 @@ def constant_path_problems(pieces: list, witness: Fraction, lo: Fraction, hi: Fr
     return problems[:10]
 
 
+def same_points(s: Any) -> bool:
+    """``A == B`` exactly (``Statement.same_points`` when there: packed arrays compared as integers)."""
+    same = getattr(s, "same_points", None)
+    return bool(same()) if callable(same) else s.A == s.B
+
+
 def first_rung(s: Any) -> PathJets | None:
     """The float64 rung's jets for this statement (None when it does not apply: Arb alone)."""
-    if s.A == s.B or not supports(s):
+    if same_points(s) or not supports(s):
         return None
     try:
         jets = PathJets(s)
@@ -271,7 +277,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
     if problems:
         return found, problems
-    if s.A == s.B:
+    if same_points(s):
         return found, constant_path_problems(s.pieces, s.witness, lo, hi)
     rungs: list = [balls] if fast is None else [fast, balls]
     smooth = s.net.activation in SMOOTH

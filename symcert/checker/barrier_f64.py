@@ -25,6 +25,7 @@ import numpy as np
 from symcert.checker import f64
 from symcert.checker.f64 import Interval, down, up
 from symcert.checker.losses import scale as loss_scale
+from symcert.checker.packed import Packed, Rows
 
 __all__ = ["supports", "PathJets", "from_balls"]
 
@@ -43,12 +44,64 @@ def supports(s: Any) -> bool:
     return s.loss_kind in ("mse", "sse") and s.net.output == "identity"
 
 
-def _matrix(rows: list) -> Interval:
+def from_packed(array: Packed, shape: tuple[int, ...]) -> Interval | None:
+    """A packed array's exact values ``n / d`` as float64 (``shape``), exact when ``d`` is a power of two
+    up to ``2^1000`` and every ``|n| <= 2^53`` (float32 and float64 weights are): ``n`` converts exactly and
+    ``ldexp`` scales it exactly (no underflow: ``|n| 2^-1000`` is normal). Else None.
+
+    >>> import array
+    >>> x = from_packed(Packed(array.array("b", [3, -1]), 4, (2,)), (2, 1))
+    >>> x.lo.ravel().tolist(), bool((x.lo == x.hi).all())
+    ([0.75, -0.25], True)
+    >>> from_packed(Packed(array.array("b", [1]), 3, (1,)), (1, 1)) is None
+    True
+    """
+    return _from_ints(array.values, array.den, shape)
+
+
+def _from_ints(values: Any, den: int, shape: tuple[int, ...]) -> Interval | None:
+    """Integers ``values`` (an ``array.array``) over ``den`` as exact floats of ``shape`` (see
+    :func:`from_packed`), or None."""
+    if den & (den - 1) or den > 2**1000:
+        return None
+    ints = np.frombuffer(values, dtype=np.dtype(values.typecode))
+    if ints.size and int(np.abs(ints.astype(np.int64)).max()) > 2**53:
+        return None
+    x = np.ldexp(ints.astype(np.float64), -(den.bit_length() - 1)).reshape(shape)
+    return Interval.point(x)
+
+
+def _matrix(rows: Any) -> Interval:
+    if isinstance(rows, Packed):
+        found = from_packed(rows, rows.shape)
+        rows = rows.exact() if found is None else rows
+        if found is not None:
+            return found
     return f64.from_fractions([v for row in rows for v in row], (len(rows), len(rows[0])))
 
 
-def _column(values: list | None) -> Interval | None:
+def _column(values: Any) -> Interval | None:
+    if isinstance(values, Packed):
+        found = from_packed(values, (len(values.values), 1))
+        if found is not None:
+            return found
+        values = values.exact()
     return None if values is None else f64.from_fractions(list(values), (len(values), 1))
+
+
+def _data_matrix(rows: Any) -> Interval:
+    """Data rows (one per point) as the ``width x points`` matrix; packed rows from their integers."""
+    if isinstance(rows, Rows):
+        found = _from_ints(rows.values, rows.den, (len(rows), rows.cols))
+        if found is not None:
+            return Interval(found.lo.T, found.hi.T)
+    return _matrix([list(col) for col in zip(*rows)])
+
+
+def _point(s: Any, name: str) -> list:
+    """Point ``name`` as read, packed arrays kept as integers (``Statement.layers``), else ``s.A``/``s.B``."""
+    layers = getattr(s, "layers", None)
+    return layers(name) if callable(layers) else getattr(s, name)
 
 
 class PathJets:
@@ -58,10 +111,10 @@ class PathJets:
         """``first``: the first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, when
         the caller has them tighter (from Arb); otherwise computed here."""
         self.s = s
-        self.ys = _matrix([list(col) for col in zip(*s.ys)])  # m x N
+        self.ys = _data_matrix(s.ys)  # m x N
         self.weight = f64.total(self.ys, axis=0)  # sum_k y_k per point
-        self.start = [(_matrix(w), _column(b)) for w, b in s.A]
-        end = [(_matrix(w), _column(b)) for w, b in s.B]
+        self.start = [(_matrix(w), _column(b)) for w, b in _point(s, "A")]
+        end = [(_matrix(w), _column(b)) for w, b in _point(s, "B")]
         # B - A enclosed by interval subtraction (exact for float32 weights of nearby exponents)
         self.step = [
             (wb - wa, None if ba is None or bb is None else bb - ba)
@@ -153,9 +206,15 @@ class PathJets:
         return z0, z1, z2
 
 
-def _integer_data(xs: list) -> tuple[np.ndarray, int] | None:
+def _integer_data(xs: Any) -> tuple[np.ndarray, int] | None:
     """The data as ``K / q`` (``K`` an integer matrix, ``n0 x N``, held exactly in floats; ``q`` the
-    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``)."""
+    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``). Packed rows
+    (:class:`~symcert.checker.packed.Rows`) give ``K`` and ``q`` straight from their integers."""
+    if isinstance(xs, Rows):
+        ints = np.frombuffer(xs.values, dtype=np.dtype(xs.values.typecode)).astype(np.int64)
+        if xs.den > 2**20 or (ints.size and int(np.abs(ints).max()) >= 2**20):
+            return None
+        return ints.astype(np.float64).reshape(len(xs), xs.cols).T, xs.den
     q = 1
     for row in xs:
         for v in row:

@@ -297,7 +297,11 @@ def _first_partition(bounds: BarrierBounds, max_pieces: int) -> list[tuple[Fract
     bounds.jets(cuts)
     best = max(range(parts + 1), key=lambda k: bounds.centre(cuts[k]))
     if 0 < best < parts:  # an interior maximum: halve the two pieces beside it
-        cuts[best : best + 1] = [(cuts[best - 1] + cuts[best]) / 2, cuts[best], (cuts[best] + cuts[best + 1]) / 2]
+        cuts[best : best + 1] = [
+            (cuts[best - 1] + cuts[best]) / 2,
+            cuts[best],
+            (cuts[best] + cuts[best + 1]) / 2,
+        ]
         bounds.jets(cuts)
     return list(itertools.pairwise(cuts))
 
