@@ -206,10 +206,18 @@ class Statement:
         """Point A as layers ``(W rows, b or None)`` of ``Fraction`` (converted on first use)."""
         return self._point("A")
 
+    @A.setter
+    def A(self, layers: list) -> None:
+        self._read["A"] = self._exact["A"] = layers
+
     @property
     def B(self) -> list | None:
         """Point B likewise, or None."""
         return self._point("B")
+
+    @B.setter
+    def B(self, layers: list | None) -> None:
+        self._read["B"] = self._exact["B"] = layers
 
     def _point(self, name: str) -> Any:
         if name not in self._exact:
@@ -219,12 +227,13 @@ class Statement:
 
     def layers(self, name: str) -> list | None:
         """Point ``name`` ("A" or "B") as read: a packed array is a checked
-        :class:`~symcert.checker.packed.Packed` (integers over a denominator), the rest ``Fraction`` lists."""
-        return self._read[name]
+        :class:`~symcert.checker.packed.Packed` (integers over a denominator), the rest ``Fraction`` lists.
+        Once ``A`` or ``B`` has been converted, that conversion (which a caller may have changed)."""
+        return self._exact.get(name, self._read[name])
 
     def same_points(self) -> bool:
         """``A == B`` exactly, without converting packed arrays to ``Fraction``."""
-        a, b = self._read["A"], self._read["B"]
+        a, b = self.layers("A"), self.layers("B")
         if b is None:
             return False
         for layer_a, layer_b in zip(a, b):
