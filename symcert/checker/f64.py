@@ -329,10 +329,12 @@ def expm1_bounds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     _, e = np.frexp(x)  # x < 2^e
     halvings = np.clip(e + 1, 0, _MAX_DOUBLINGS)  # x / 2^halvings <= 1/2
     y = np.ldexp(x, -halvings)  # exact: a power of two, no underflow for x >= 1/4
-    acc = np.full_like(y, _TAYLOR[-1])
+    # the same roundings as acc = acc * y + c, in place (one array for the whole recurrence)
+    value = np.full_like(y, _TAYLOR[-1])
     for c in reversed(_TAYLOR[:-1]):
-        acc = acc * y + c
-    value = acc * y
+        value *= y
+        value += c
+    value *= y
     for i in range(int(halvings.max(initial=0))):
         value = np.where(halvings > i, value * (value + 2.0), value)
     return down(value * _LOW_FACTOR[halvings]), up(value * _HIGH_FACTOR[halvings])
