@@ -187,7 +187,7 @@ class Statement:
         points = field(record, "points", dict, "certificate")
         keys(points, {"A"}, {"B"}, "points")
         #: The points as read: packed arrays kept as integers (:meth:`layers`); ``A``, ``B`` convert them.
-        self._read = {"A": read_point(self.net, points["A"], "points.A", lazy=True)}
+        self._read: dict[str, list | None] = {"A": read_point(self.net, points["A"], "points.A", lazy=True)}
         self._read["B"] = read_point(self.net, points["B"], "points.B", lazy=True) if "B" in points else None
         self._exact: dict[str, list | None] = {}
         if self.spec.needs_B and self._read["B"] is None:
@@ -234,7 +234,7 @@ class Statement:
     def same_points(self) -> bool:
         """``A == B`` exactly, without converting packed arrays to ``Fraction``."""
         a, b = self.layers("A"), self.layers("B")
-        if b is None:
+        if a is None or b is None:
             return False
         for layer_a, layer_b in zip(a, b):
             for x, y in zip(layer_a, layer_b):

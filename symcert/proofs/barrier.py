@@ -5,7 +5,9 @@ The barrier (Entezari et al. 2022) is ``sup_{t in [0, 1]} g(t)`` with
 (Ainsworth et al. 2023) the chord is ``(L(A) + L(B)) / 2``. :func:`certify_barrier`
 keeps a partition of ``[0, 1]`` into dyadic pieces, each with a rigorous upper bound of
 ``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`: ``own``, and ``claim`` for the
-certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. Each round splits every
+certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. A large problem starts from
+16 equal pieces, the two beside an interior maximum of the point values halved (:func:`_first_partition`:
+the point values only choose where to cut). Each round splits every
 piece whose claim keeps ``hi - lo`` above ``tol`` (the largest first, at most ``_ROUND`` of them),
 with one stacked pass for the new points and one for the new pieces, until ``hi - lo <= tol``, or
 stops "undecided" at ``max_pieces`` pieces or ``max_seconds``. Each piece's certified claim is
