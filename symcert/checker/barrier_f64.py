@@ -121,7 +121,7 @@ class PathJets:
             for (wa, ba), (wb, bb) in zip(self.start, end)
         ]
         self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
-        self._points: dict[Fraction, Jet] = {}
+        self._points: dict[Fraction, tuple[Pair, Pair]] = {}
         self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
         #: How many pieces (or halves) this rung decided in the last check (the checker's note).
         self.decided = 0
@@ -145,10 +145,12 @@ class PathJets:
         self._points.clear()
         self._boxes.clear()
 
-    def point(self, t: Fraction) -> Jet:
-        """``(phi, phi', phi''/2)`` at the exact ``t`` (kept: each end is shared by two pieces)."""
+    def point(self, t: Fraction) -> tuple[Pair, Pair]:
+        """``(phi, phi')`` at the exact ``t`` (kept: each end is shared by two pieces). The checker's bounds
+        use no ``phi''`` at a point, so the second-order terms are not computed (a lighter jet)."""
         if t not in self._points:
-            self._points[t] = self._jet(t, None)
+            value, slope, _ = self._jet(t, None, None, False)  # no piece, no second order
+            self._points[t] = value, slope
         return self._points[t]
 
     def box(self, t0: Fraction, t1: Fraction) -> Jet:
@@ -166,31 +168,39 @@ class PathJets:
             out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
-    def _jet(self, t: Fraction, spread: Interval | None, piece: tuple | None = None) -> Jet:
+    def _jet(
+        self, t: Fraction, spread: Interval | None, piece: tuple | None = None, second: bool = True
+    ) -> Jet:
+        """The jet at ``t`` (over the piece's box with ``spread``); without ``second`` its third term is
+        ``(0, 0)``, not computed."""
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        z0, z1, z2 = self._forward(self._layers(t), spread, first)
+        z0, z1, z2 = self._forward(self._layers(t), spread, first, second)
+        terms: tuple[Interval | None, ...]
         if self.s.loss_kind == "cross_entropy":
             terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
         else:
             r0 = z0 - self.ys
             two_r0 = r0 * 2.0
-            terms = (r0.square(), two_r0 * z1, two_r0 * z2 + z1.square())
+            terms = (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
         out = []
         for term in terms:
+            if term is None:
+                out.append((Fraction(0), Fraction(0)))
+                continue
             whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
             lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
             out.append((lo * self.scale, hi * self.scale))
         return out[0], out[1], out[2]
 
     def _forward(
-        self, layers: list, spread: Interval | None, first: Interval
-    ) -> tuple[Interval, Interval, Interval]:
+        self, layers: list, spread: Interval | None, first: Interval, second: bool = True
+    ) -> tuple[Interval, Interval, Interval | None]:
         """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
-        spread (D a)`` over the box: far tighter than a product of boxes)."""
+        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``."""
         z0, z1 = first, self.along  # the first layer: z'' = 0
-        z2 = Interval.point(np.zeros_like(z0.lo))
+        z2: Interval | None = Interval.point(np.zeros_like(z0.lo)) if second else None
         for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
             a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
             # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
@@ -198,11 +208,12 @@ class PathJets:
             da1 = f64.matmul(d, a1)
             z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
             z1 = f64.matmul(w, a1) + da0
-            z2 = f64.matmul(w, a2) + da1
+            z2 = None if a2 is None else f64.matmul(w, a2) + da1
             if spread is not None:
                 z0 = z0 + spread * da0
                 z1 = z1 + spread * da1
-                z2 = z2 + spread * f64.matmul(d, a2)
+                if z2 is not None and a2 is not None:
+                    z2 = z2 + spread * f64.matmul(d, a2)
         return z0, z1, z2
 
 
@@ -287,11 +298,12 @@ def from_balls(matrix: Any) -> Interval:
     return out
 
 
-def _tanh_jet(z0: Interval, z1: Interval, z2: Interval) -> tuple[Interval, Interval, Interval]:
-    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``)."""
+def _tanh_jet(z0: Interval, z1: Interval, z2: Interval | None) -> tuple[Interval, Interval, Interval | None]:
+    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``); the
+    third None when ``z2`` is."""
     f = f64.tanh(z0)
     d1 = (1.0 - f.square()).clip(0.0, 1.0)
-    return f, d1 * z1, d1 * (z2 - f * z1.square())
+    return f, d1 * z1, None if z2 is None else d1 * (z2 - f * z1.square())
 
 
 def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
@@ -332,18 +344,18 @@ def _probabilities(z: Interval) -> Interval:
 
 
 def _cross_entropy(
-    z0: Interval, z1: Interval, z2: Interval, ys: Interval, weight: Interval
-) -> tuple[Interval, Interval, Interval]:
+    z0: Interval, z1: Interval, z2: Interval | None, ys: Interval, weight: Interval
+) -> tuple[Interval, Interval, Interval | None]:
     """Per point: ``(sum y) LSE(z) - <y, z>`` as a jet, with the jet of LSE
     ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``; the variance ``<p, z'^2> - <p, z'>^2``
     of ``z'`` under the probabilities ``p`` is ``>= 0`` (the exact ``p`` sums to 1), so clipped at 0."""
     lse = Interval(_lse_end(z0.lo, upper=False), _lse_end(z0.hi, upper=True))
     p = _probabilities(z0)
     pz1 = f64.total(p * z1, axis=0)
+    first = [weight * jet - f64.total(ys * z, axis=0) for jet, z in ((lse, z0), (pz1, z1))]
+    if z2 is None:
+        return first[0], first[1], None
     spread = f64.total(p * z1.square(), axis=0) - pz1.square()
     spread = Interval(np.maximum(spread.lo, 0.0), np.maximum(spread.hi, 0.0))
     c2 = f64.total(p * z2, axis=0) + spread * 0.5
-    out = []
-    for jet, z in ((lse, z0), (pz1, z1), (c2, z2)):
-        out.append(weight * jet - f64.total(ys * z, axis=0))
-    return out[0], out[1], out[2]
+    return first[0], first[1], weight * c2 - f64.total(ys * z2, axis=0)
