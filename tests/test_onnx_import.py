@@ -14,6 +14,7 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 from symcert.errors import SpecificationError  # noqa: E402
 from symcert.models.onnx_import import SUPPORTED_OPS, load_onnx  # noqa: E402
+from symcert.models.onnx_import.ops import LAYER_OPS  # noqa: E402
 from symcert.symbolic.graph import derive_symmetries, evaluate, graph_from_dict, graph_to_dict  # noqa: E402
 from symcert.symbolic.graph.action import Flip, Permute, spot_check  # noqa: E402
 
@@ -283,7 +284,44 @@ def _one(op: str, **attrs) -> bytes:
                 [2, 3, 3],
                 [2, 3, 3],
             ),
-            "an Add of a constant",
+            "ONNX Add node 'a': an Add by a constant is read only where one Conv, Gemm or MatMul reads it",
+        ),
+        (lambda: _one("Conv", auto_pad="SAME_UPPER"), "ONNX Conv node 'n1': auto_pad=b'SAME_UPPER' is not"),
+        (lambda: _one("MaxPool", kernel_shape=[2, 2], dilations=[2, 2]), "dilated pooling is not supported"),
+        (
+            lambda: _model(
+                [helper.make_node("Gemm", ["input", "W"], ["output"], name="g", transA=1)],
+                {"W": _w(2, 2)},
+                [2],
+                [2],
+            ),
+            "ONNX Gemm node 'g': transA=1 is not supported",
+        ),
+        (
+            lambda: _model(
+                [helper.make_node("Reshape", ["input", "s"], ["output"], name="r", allowzero=1)],
+                {"s": np.array([0, -1], dtype=np.int64)},
+                [2, 3, 3],
+                [18],
+            ),
+            "ONNX Reshape node 'r': allowzero=1 is not supported",
+        ),
+        (
+            lambda: _model(
+                [
+                    helper.make_node(
+                        "BatchNormalization",
+                        ["input", "g", "b", "m", "v"],
+                        ["output"],
+                        name="bn",
+                        training_mode=1,
+                    )
+                ],
+                {k: np.ones(2, dtype=np.float32) for k in "gbmv"},
+                [2, 3, 3],
+                [2, 3, 3],
+            ),
+            "ONNX BatchNormalization node 'bn': training_mode=1 is not supported",
         ),
         (lambda: b"not a model", "cannot read"),
     ],
@@ -308,4 +346,4 @@ def test_the_model_input_needs_a_fixed_shape(tmp_path) -> None:
     assert load_onnx(path).graph.shapes["r"] == (24,)
     with pytest.raises(SpecificationError, match="no ONNX file"):
         load_onnx(tmp_path / "missing.onnx")
-    assert len(SUPPORTED_OPS) == 19
+    assert len(LAYER_OPS) == 19 and set(LAYER_OPS) < set(SUPPORTED_OPS)

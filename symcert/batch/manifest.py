@@ -15,6 +15,13 @@ Columns (a header row names them; order free; unknown columns are refused):
   ``sse``, ``bce``), ``output`` (the output activation; default ``softmax`` for cross-entropy,
   ``sigmoid`` for bce, else ``identity``).
 
+A row whose two models are ONNX files (``.onnx``: one layer graph, :mod:`symcert.models.onnx_import`) is a
+graph row: its data is an ``.npz`` with ``X`` and ``y`` (:mod:`symcert.models.graph_data`), the barrier is
+the graph barrier (:func:`~symcert.proofs.graph_barrier.certify_graph_barrier`; ``align``: over the
+graph's derived groups), and ``activation`` and ``output`` must be empty (the graph names its layers).
+MLP rows and graph rows mix freely in one manifest; one ``.onnx`` model beside one of another format is
+refused.
+
 A malformed row raises :class:`~symcert.errors.SpecificationError` with one line naming the row.
 
 >>> import tempfile, pathlib
@@ -60,6 +67,11 @@ class Pair:
     activation: str | None = None  # None: the activation the model files record
     loss: str = "cross_entropy"
     output: str = "softmax"
+
+    @property
+    def graph(self) -> bool:
+        """True for a row of two ONNX models (a layer graph): the graph barrier certifies it."""
+        return _is_onnx(self.model_a) and _is_onnx(self.model_b)
 
     def files(self) -> tuple[str, ...]:
         """The result files of this pair (names inside the results folder)."""
@@ -140,10 +152,36 @@ def read_manifest(path: str | Path) -> list[Pair]:
                     f"{where}: {key} must be one of {', '.join(allowed)}, got {value[:30]!r}"
                 )
         model_a, model_b, data = files["model_a"], files["model_b"], files["data"]
+        _graph_row(cell, model_a, model_b, data, where)
         pairs.append(Pair(name, model_a, model_b, data, align in _YES, tol, form, activation, loss, output))
     if not pairs:
         raise SpecificationError(f"the manifest {path} has a header but no pairs")
     return pairs
+
+
+def _is_onnx(path: Path) -> bool:
+    return path.suffix.lower() == ".onnx"
+
+
+def _graph_row(cell: dict[str, str], model_a: Path, model_b: Path, data: Path, where: str) -> None:
+    """Refuse what a row of ONNX models cannot mean: one ONNX model only, an activation, an output."""
+    onnx = [_is_onnx(model_a), _is_onnx(model_b)]
+    if not any(onnx):
+        return
+    if not all(onnx):
+        raise SpecificationError(
+            f"{where}: model_a and model_b must both be ONNX files (.onnx) or neither, got "
+            f"{model_a.name!r} and {model_b.name!r}"
+        )
+    for key in ("activation", "output"):
+        if cell.get(key, ""):
+            raise SpecificationError(
+                f"{where}: {key} does not apply to ONNX models (the graph names its layers); leave it empty"
+            )
+    if data.suffix.lower() != ".npz":
+        raise SpecificationError(
+            f"{where}: ONNX models read their data from an .npz file with arrays X and y, got {data.name!r}"
+        )
 
 
 def _tol(text: str, where: str) -> Fraction:

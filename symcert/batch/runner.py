@@ -21,9 +21,10 @@ import os
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from symcert.batch.cluster import MAX_LOCAL_WORKERS, dask_client, distributed_module
 from symcert.batch.manifest import Pair, read_manifest
@@ -80,6 +81,31 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
             {"pair": pair.name, "variant": v, **(kept[v] or {}), "seconds": "", "computed": "no"}
             for v in variants
         ]
+    results = _graph_results(pair, variants, kept) if pair.graph else _mlp_results(pair, variants, kept)
+    for variant, name in zip(variants, pair.files()):
+        done = kept[variant]
+        if done:
+            rows.append({"pair": pair.name, "variant": variant, **done, "seconds": "", "computed": "no"})
+            continue
+        start = time.perf_counter()
+        result = next(results)[1]
+        write_atomically(folder / name, _json_text(result))
+        rows.append(
+            {
+                "pair": pair.name,
+                "variant": variant,
+                "status": result.status,
+                "barrier_lo": _decimal(result.lo, up=False),
+                "barrier_hi": _decimal(result.hi, up=True),
+                "seconds": f"{time.perf_counter() - start:.2f}",
+                "computed": "yes",
+            }
+        )
+    return rows
+
+
+def _mlp_results(pair: Pair, variants: tuple[str, ...], kept: dict) -> Iterator[tuple[str, Any]]:
+    """The MLP barriers still missing, one at a time (the networks and data are read at once)."""
     from symcert.models.data import load_data
     from symcert.models.loaders import load_weights
     from symcert.proofs.alignment import align
@@ -94,27 +120,26 @@ def certify_pair(pair: Pair, out: str, recheck: bool = True) -> list[dict]:
             "two networks of the same shape"
         )
     loss = Loss(mlp, load_data(pair.data, mlp, pair.loss), pair.loss)
-    for variant, name in zip(variants, pair.files()):
-        done = kept[variant]
-        if done:
-            rows.append({"pair": pair.name, "variant": variant, **done, "seconds": "", "computed": "no"})
-            continue
-        start = time.perf_counter()
-        other = align(A, B).aligned if variant == "after" else B
-        result = certify_barrier(loss, A, other, tol=pair.tol, form=pair.form)
-        write_atomically(folder / name, result.certificate().to_json())
-        rows.append(
-            {
-                "pair": pair.name,
-                "variant": variant,
-                "status": result.status,
-                "barrier_lo": _decimal(result.lo, up=False),
-                "barrier_hi": _decimal(result.hi, up=True),
-                "seconds": f"{time.perf_counter() - start:.2f}",
-                "computed": "yes",
-            }
-        )
-    return rows
+
+    def results() -> Iterator[tuple[str, Any]]:
+        for variant in variants:
+            if not kept[variant]:
+                other = align(A, B).aligned if variant == "after" else B
+                yield variant, certify_barrier(loss, A, other, tol=pair.tol, form=pair.form)
+
+    return results()
+
+
+def _graph_results(pair: Pair, variants: tuple[str, ...], kept: dict) -> Iterator[tuple[str, Any]]:
+    """The graph barriers still missing, for a row of two ONNX models."""
+    from symcert.batch.graph_pairs import graph_barriers
+
+    return graph_barriers(pair, variants, {v for v in variants if not kept[v]})
+
+
+def _json_text(result: Any) -> str:
+    """The certificate's JSON: an MLP barrier's through its certificate, a graph barrier's directly."""
+    return result.to_json() if hasattr(result, "to_json") else result.certificate().to_json()
 
 
 def _decimal(value: Fraction, up: bool) -> str:

@@ -133,6 +133,18 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
             from symcert.checker.graph.barrier import check_graph_barrier
 
             v = check_graph_barrier(record, arithmetic, budget)
+        elif record.get("kind") == "orbit":
+            from symcert.checker.graph.orbit import check_graph_orbit
+
+            v = check_graph_orbit(record, arithmetic, budget)
+        elif record.get("kind") == "critical_pair":
+            from symcert.checker.graph.critical_pair import check_graph_critical_pair
+
+            v = check_graph_critical_pair(record, arithmetic, budget)
+        elif record.get("kind") == "path":
+            from symcert.checker.graph.path import check_graph_path
+
+            v = check_graph_path(record, arithmetic, budget)
         elif record.get("kind") in ("curvature", "hessian"):
             from symcert.checker.graph.curvature import check_graph_jet
 

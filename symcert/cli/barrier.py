@@ -147,7 +147,13 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     exact_flag(parser)
     digits_flag(parser, "the barrier's enclosure and L(A), L(B)")
     quiet_flag(parser)
-    parser.add_argument("--latex", metavar="OUT.tex", default=None, help="write a report with the figure")
+    parser.add_argument(
+        "--latex",
+        metavar="OUT.tex",
+        default=None,
+        help="write a report with the figure (ONNX models: the statement, the table of nodes, the partition "
+        "table and the witness of each barrier)",
+    )
     parser.add_argument("--pdf", metavar="OUT.pdf", default=None, help="with --latex: compile it (needs TeX)")
     parser.add_argument(
         "--plot",
@@ -166,7 +172,9 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
             "to the manifest: .npz/.json/.safetensors models, CSV/.npz/.npy data), align (yes/no, default "
             "no), tol (default 1e-3), form (entezari/midpoint), activation (default tanh), loss (default "
             "cross_entropy), output (default from the loss). Example row: "
-            "pair1,a.npz,b.npz,digits.csv,yes,1e-3",
+            "pair1,a.npz,b.npz,digits.csv,yes,1e-3. A row of two ONNX models (a.onnx, b.onnx: one layer "
+            "graph) takes .npz data (X, y), leaves activation and output empty, and gets the graph "
+            "barrier (align: over the graph's derived groups); such rows mix with the others",
             88,
         ),
     )

@@ -24,6 +24,7 @@ from symcert.errors import SpecificationError
 from symcert.limits import MAX_BARRIER_PIECES
 from symcert.printing.path import path_latex, save_path_plot  # also registers the path printers
 from symcert.proofs.barrier import DEFAULT_MAX_PIECES, DEFAULT_MAX_SECONDS
+from symcert.proofs.graph_path import level_verdict
 from symcert.proofs.moves import simsek_contrast, symmetry_chain
 from symcert.proofs.path import CURVES, PathResult, certify_path
 from symcert.symbolic.data import Dataset
@@ -46,15 +47,25 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
         "units with equal incoming weights, is an exact move: the network function is unchanged "
         "(proved symbolically), so the loss is constant along it. With --element, the path from A to "
         "g(A) is built from such moves (Simsek et al. 2021). Without --point, the default example: the "
-        "1-2-1 teacher's straight segment to swap(A), and the 1-3-1 student's exact path.",
+        "1-2-1 teacher's straight segment to swap(A), and the 1-3-1 student's exact path. With two ONNX "
+        "models (--model A.onnx --model B.onnx --data F.npz), B is first aligned to A over the graph's "
+        "derived groups (--no-align: B as given) and the path is the straight segment A -> g(B) (through "
+        "--via C.onnx ..., as given); every segment is bounded by pieces, except a softmax translation "
+        "(the logits' bias moved by one constant, with --loss cross_entropy), an exact move. "
+        "--level X asks whether L <= X along the whole path: proved, refuted or undecided.",
         examples=[
             ("symcert connect", "the contrast: a barrier of about 4.149, then a path at loss exactly 0"),
             ("symcert connect --widths 1,3,1 --point A.json --element swap:1:0,1", "exact moves"),
             ("symcert connect --widths 2,3,1 --point A.json --via P.json --point B.json", "a chain"),
+            (
+                "symcert connect --model a.onnx --model b.onnx --data d.npz --loss cross_entropy --level 1",
+                "A -> g(B) after alignment, and whether L <= 1 along it",
+            ),
         ],
         prints="per path: the enclosure of sup L (6 significant digits rounded outward; --exact for "
         "exact endpoints), the verdict, and its segments (exact moves, or pieces). Exit code 0 when "
-        "every enclosure is certified, 1 when a cap stopped it first, 2 for bad input.",
+        "every enclosure is certified (and, with --level, L <= level is proved), 1 when a cap stopped it "
+        "first (or the level is refuted or undecided), 2 for bad input.",
     )
     network_options(parser)
     parser.add_argument("--loss", choices=LOSS_KINDS, default="mse", help="the loss (default: mse)")
@@ -66,11 +77,32 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
         help='A, then B (B may be left out with --element); JSON {"W1": [[...]], "b1": [...], ...}',
     )
     parser.add_argument(
+        "--model",
+        action="append",
+        default=None,
+        metavar="FILE.onnx",
+        help="A, then B: two ONNX models of one layer graph (needs --data FILE.npz with X and y)",
+    )
+    parser.add_argument(
         "--via",
         action="append",
         default=[],
         metavar="P.json",
-        help="a point the path goes through, in order (--curve bezier: a control point)",
+        help="a point the path goes through, in order (--curve bezier: a control point; with --model, "
+        "an ONNX model C.onnx)",
+    )
+    parser.add_argument(
+        "--no-align",
+        action="store_true",
+        help="with --model: connect A to B as given, not to B aligned to A over the derived groups",
+    )
+    parser.add_argument(
+        "--level",
+        type=_level,
+        default=None,
+        metavar="X",
+        help="also decide L <= X along the whole path (proved: sup's upper end <= X; refuted: a certified "
+        "point above X; else undecided)",
     )
     parser.add_argument(
         "--element",
@@ -115,6 +147,15 @@ def add_connect_parser(commands: argparse._SubParsersAction, network_options: Ca
     )
 
 
+def _level(text: str) -> Fraction:
+    try:
+        return Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"--level must be a number such as 1/2 or 0.25, got {text[:40]!r}"
+        ) from None
+
+
 def _problems(args: argparse.Namespace) -> list[tuple[str, Loss, list]]:
     if args.point is None:
         if args.via or args.element or args.data != "teacher":
@@ -148,10 +189,17 @@ def _problems(args: argparse.Namespace) -> list[tuple[str, Loss, list]]:
 
 def run_connect(args: argparse.Namespace) -> int:
     """Certify each path; exit 0 when every enclosure is proved."""
+    if args.model is not None:
+        from symcert.cli.graph_connect import run_graph_connect
+
+        return run_graph_connect(args)
+    if args.no_align:
+        raise SpecificationError("--no-align needs two ONNX models (--model A.onnx --model B.onnx)")
     if args.plot:
         check_plot_path(args.plot)
     problems = _problems(args)  # everything that may be refused, before any progress line
     results = []
+    levels: list[str] = []
     for title, loss, points in problems:
         if not args.quiet:
             print(f"Certifying {title} ({loss.describe()}) ...", file=sys.stderr, flush=True)
@@ -168,6 +216,9 @@ def run_connect(args: argparse.Namespace) -> int:
         results.append((title, result))
         print(f"{title}:")
         print(f"  {result.summary(exact=args.exact)}")
+        if args.level is not None:
+            levels.append(level_verdict(result, args.level))
+            print(f"  Level: L <= {args.level} along the whole path: {levels[-1]}")
     if args.point is None:
         print(
             "A certified barrier separates the minimal network's two minima; "
@@ -180,7 +231,8 @@ def run_connect(args: argparse.Namespace) -> int:
     if args.plot:
         save_path_plot(results, args.plot)
         print(f"Plot written to {args.plot}", file=sys.stderr)
-    return 0 if all(r.status == "proved" for _, r in results) else 1
+    proved = all(r.status == "proved" for _, r in results) and all(v == "proved" for v in levels)
+    return 0 if proved else 1
 
 
 def _write_json(results: list[tuple[str, PathResult]], out: str, contrast: bool) -> None:

@@ -54,8 +54,14 @@ def printed_digits(args: argparse.Namespace) -> int | None:
     return getattr(args, "digits", None)
 
 
-def shortfall(enclosures: dict, digits: int | None, where: str = "") -> list[str]:
-    """One note per enclosure that does not pin ``digits`` significant digits (none without a request)."""
+def shortfall(
+    enclosures: dict,
+    digits: int | None,
+    where: str = "",
+    reason: str = "the highest precision tried did not get further",
+) -> list[str]:
+    """One note per enclosure that does not pin ``digits`` significant digits (none without a request);
+    ``reason`` says why it stopped there."""
     from symcert.numeric.rounding import agreed_digits, decimal_up  # not at start-up
 
     if digits is None:
@@ -73,6 +79,6 @@ def shortfall(enclosures: dict, digits: int | None, where: str = "") -> list[str
         elif reached < digits:
             notes.append(
                 f"note: {name}{suffix} pins {reached} significant digits, not the {digits} asked for "
-                "(--digits): the highest precision tried did not get further"
+                f"(--digits): {reason}"
             )
     return notes

@@ -3,7 +3,10 @@ two ONNX networks of one layer graph (:func:`~symcert.proofs.graph_barrier.certi
 ``--align``, B is first aligned to A over the graph's derived groups
 (:func:`~symcert.proofs.graph_alignment.align_graphs`: weight matching, the exact element, each factor
 proved a symmetry structurally; spot checks skipped) and the barrier after alignment is certified too
-(``--json OUT``: OUT's stem + ``.before.json`` and ``.after.json``)."""
+(``--json OUT``: OUT's stem + ``.before.json`` and ``.after.json``). ``--digits N`` tightens each
+enclosure to N significant digits (:mod:`symcert.proofs.graph_barrier_digits`) or says which cap stopped
+it; ``--latex OUT.tex`` (``--pdf OUT.pdf``) writes the statement, the partition and the witness of each
+barrier (:mod:`symcert.printing.latex.graph_barrier`)."""
 
 from __future__ import annotations
 
@@ -14,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from symcert.build.files import write_json
+from symcert.cli.digits import shortfall
 from symcert.cli.progress import progress_bar
 from symcert.errors import SpecificationError
 from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
+from symcert.numeric.rounding import outward_interval
 from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barrier
 from symcert.symbolic.graph import graph_to_dict
 
@@ -45,10 +50,7 @@ def _refuse(args: argparse.Namespace) -> None:
     given = (
         ("--point", args.point),
         ("--coq", args.coq),
-        ("--latex", args.latex),
-        ("--pdf", args.pdf),
         ("--plot", args.plot),
-        ("--digits", getattr(args, "digits", None)),
         ("--activation", getattr(args, "activation", None)),
         ("--output-activation", getattr(args, "output_activation", None)),
     )
@@ -59,6 +61,13 @@ def _refuse(args: argparse.Namespace) -> None:
         raise SpecificationError(f"--framework {args.framework} does not apply to ONNX models; name --loss")
     if args.weight_decay:
         raise SpecificationError("--weight-decay is not available with ONNX models yet; drop it")
+    if args.pdf and not args.latex:
+        raise SpecificationError("--pdf needs --latex OUT.tex (the LaTeX source is written first)")
+    for flag, path in (("--latex", args.latex), ("--pdf", args.pdf), ("--json", args.json)):
+        if path is not None and not Path(path).resolve().parent.is_dir():
+            raise SpecificationError(
+                f"{flag} {path}: the folder {Path(path).parent} does not exist; create it first"
+            )
 
 
 def run_graph_barrier(args: argparse.Namespace) -> int:
@@ -80,7 +89,8 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
     for name, path, point in (("A", args.model[0], A), ("B", args.model[1], B)):
         print(f"Model {name}: {path}, L = {float_loss(loss, point):.12g} in float64 (evidence only)")
     before = _certify(args, loss, A, B, "A, B")
-    print(f"Barrier{' before alignment' if args.align else ''}: {before.summary(exact=args.exact)}")
+    print(f"Barrier{' before alignment' if args.align else ''}: {_shown(args, before)}")
+    _digits_notes(args, before, "before alignment" if args.align else "")
     results = [("before", before)]
     aligned_ok = True
     if args.align:
@@ -96,7 +106,8 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
             f"(float64); {alignment.conclusion()}"
         )
         after = _certify(args, loss, A, alignment.aligned, "A, g(B)")
-        print(f"Barrier after alignment:  {after.summary(exact=args.exact)}")
+        print(f"Barrier after alignment:  {_shown(args, after)}")
+        _digits_notes(args, after, "after alignment")
         results.append(("after", after))
     if any(r.status != "proved" for _, r in results):
         print(
@@ -111,7 +122,25 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
             except OSError as error:
                 raise SpecificationError(f"cannot write {path}: {error.strerror}") from None
             print(f"Certificate written to {path} (re-check: symcert check {path})")
+    if args.latex:
+        _write_latex(args, results)
     return 0 if aligned_ok and all(r.proved for _, r in results) else 1
+
+
+def _write_latex(args: argparse.Namespace, results: list[tuple[str, GraphBarrierResult]]) -> None:
+    """``--latex OUT.tex``: the statement, the partition table and the witness of each barrier (``--pdf``:
+    compiled with TeX); printed with ``--digits`` digits, 12 without."""
+    from symcert.build.tex import compile_pdf, standalone_document, write_tex
+    from symcert.printing.latex.graph_barrier import graph_barrier_document_body
+
+    panels = [(f"{name} alignment" if args.align else name, result) for name, result in results]
+    body = graph_barrier_document_body(panels, args.digits or 12)
+    title = "Certified loss barrier between two layer-graph networks"
+    write_tex(args.latex, standalone_document(body, title))
+    print(f"LaTeX written to {args.latex}")
+    if args.pdf:
+        compile_pdf(args.latex, args.pdf)
+        print(f"PDF written to {args.pdf}")
 
 
 def _say(args: argparse.Namespace, text: str) -> None:
@@ -132,6 +161,29 @@ def _certify(args: argparse.Namespace, loss: GraphLoss, A: Any, B: Any, label: s
             max_pieces=args.max_pieces,
             max_seconds=args.max_seconds,
             progress=bar,
+            digits=args.digits,
         )
     _say(args, f"[{time.perf_counter() - start:6.1f} s] {result.status}")
     return result
+
+
+def _shown(args: argparse.Namespace, result: GraphBarrierResult) -> str:
+    return result.summary(exact=args.exact, digits=args.digits)
+
+
+def _digits_notes(args: argparse.Namespace, result: GraphBarrierResult, where: str) -> None:
+    """With ``--digits``: L(A), L(B) with that many digits, and a note for each enclosure that did not
+    get there, saying honestly what stopped it (a cap, or the highest precision tried)."""
+    digits = args.digits
+    if digits is None or result.exact:
+        return
+    for name, bounds in (("L(A)", result.LA), ("L(B)", result.LB)):
+        print(f"  {name} in {outward_interval(*bounds, digits, pad=True)}")
+    reason = "the highest precision tried did not get further"
+    if result.stopped == "max_seconds":
+        reason = f"--max-seconds {args.max_seconds:g} ran out first (raise it for more digits)"
+    elif result.stopped == "max_pieces":
+        reason = f"--max-pieces {args.max_pieces} ran out first (raise it for more digits)"
+    found = {"barrier": (result.lo, result.hi), "L(A)": result.LA, "L(B)": result.LB}
+    for note in shortfall(found, digits, where, reason):
+        print(note)

@@ -5,7 +5,9 @@ symmetries are derived from the graph; without ``--element`` the swap or sign fl
 float64 gap ``L(M) - (L(A) + L(B))/2`` is chosen (a search), and the chord certificate is decided on
 rigorous enclosures (verified float64, then Arb). ``--kind curvature`` (or ``hessian``) certifies
 ``phi''(1/2) < 0`` instead (:mod:`symcert.proofs.graph_curvature`), the element chosen by the most
-negative float64 second difference.
+negative float64 second difference. ``--kind orbit [--group NAME]`` averages ``A`` over a derived
+permutation group (:mod:`symcert.proofs.graph_orbit`; :mod:`symcert.cli.graph_orbit`); ``--kind
+critical_pair`` takes the model's exact outputs as teacher targets (:mod:`symcert.cli.graph_critical_pair`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ __all__ = ["run_graph_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: The kinds an ONNX model is certified with.
-GRAPH_KINDS = ("chord", "curvature", "hessian")
+GRAPH_KINDS = ("chord", "curvature", "hessian", "orbit", "critical_pair")
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -65,6 +67,8 @@ def _refuse_options(args: argparse.Namespace) -> None:
     for flag, value in given:
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop {flag}")
+    if getattr(args, "group", None) is not None and args.kind != "orbit":
+        raise SpecificationError(f"--group applies to --kind orbit, got --kind {args.kind}; drop --group")
     if getattr(args, "no_bias", False):
         raise SpecificationError("--no-bias is not available with an ONNX model (its layers say); drop it")
     if getattr(args, "framework", "plain") not in ("plain", None):
@@ -89,6 +93,14 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     refuse_graph_coq(args, loss)  # --coq past the size limit: before any work
     A = model.params
     say = _progress(args)
+    if args.kind == "orbit":
+        from symcert.cli.graph_orbit import run_graph_orbit
+
+        return run_graph_orbit(args, loss, A, say, _outputs)
+    if args.kind == "critical_pair":
+        from symcert.cli.graph_critical_pair import run_graph_critical_pair
+
+        return run_graph_critical_pair(args, loss, A, say, _outputs)
     element = None
     if args.element is not None:
         element = parse_element(args.element)

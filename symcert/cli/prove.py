@@ -69,7 +69,7 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
             ("symcert prove --model cnn.onnx --data digits.npz", "a CNN from ONNX: swap two channels"),
             (
                 "symcert prove --model cnn.onnx --data digits.npz --kind curvature",
-                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian)",
+                "phi''(1/2) < 0 along it (ONNX takes chord, curvature, hessian, orbit, critical_pair)",
             ),
         ],
         prints="the symmetry g with its invariance proof, then per certificate: the statement, the "
@@ -105,6 +105,12 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
         "--element",
         default=None,
         help="the symmetry g, B = g(A) (default: the first generator of the group, e.g. swap:1:0,1)",
+    )
+    prove.add_argument(
+        "--group",
+        default=None,
+        help="with an ONNX model and --kind orbit: the derived group averaged over, e.g. P_conv1 (default: "
+        "the first for which it is proved; see symcert group --model FILE.onnx)",
     )
     prove.add_argument(
         "--kind",
@@ -230,6 +236,8 @@ def run_prove(args: argparse.Namespace) -> int:
         if args.plot:
             raise SpecificationError("--plot is not available with an ONNX model; drop it")
         return run_graph_prove(args)
+    if getattr(args, "group", None) is not None:
+        raise SpecificationError("--group applies to an ONNX model with --kind orbit; drop --group")
     with executor_of(args) as executor, streaming(args.chunk_size, executor):
         return _run_prove(args)
 

@@ -33,7 +33,7 @@ import heapq
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -46,7 +46,7 @@ from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.numeric.graph.ranges import phi_point, phi_range, segment_point
 from symcert.numeric.graph.segment import has_tangent, segment_bounds
-from symcert.numeric.rounding import outward_interval
+from symcert.numeric.rounding import check_digits, outward_interval
 from symcert.proofs.kinds.barrier import KIND as BARRIER
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.graph import graph_to_dict, params_to_dict
@@ -67,7 +67,8 @@ class GraphBarrierResult(Displayed):
 
     ``pieces`` is the partition of ``[0, 1]`` as ``(t0, t1, claimed upper bound)``; ``witness`` the exact
     ``t`` whose certified lower bound is ``lo``; ``LA``, ``LB`` the enclosures of the end losses.
-    ``status`` is "proved" when ``hi - lo <= tol``, else "undecided" (a cap was reached).
+    ``status`` is "proved" when ``hi - lo <= tol``, else "undecided" (a cap was reached: ``stopped``
+    names it). With ``digits``, ``dps`` is the precision of the last attempt (the checker starts there).
     """
 
     loss: GraphLoss
@@ -86,6 +87,10 @@ class GraphBarrierResult(Displayed):
     seconds: float
     evaluations: int
     dps: int = 30
+    #: What ended the branch and bound short of ``tol``: "" (nothing), "max_pieces" or "max_seconds".
+    stopped: str = ""
+    #: The significant digits asked for (``digits=``), None without a request.
+    digits: int | None = None
 
     @property
     def kind(self) -> str:
@@ -155,9 +160,9 @@ def _strings(values: np.ndarray) -> Any:
 class _Oracle:
     """Certified values of ``phi`` at points and over pieces, on the rungs in turn."""
 
-    def __init__(self, loss: GraphLoss, A: Any, B: Any, form: str, dps: int) -> None:
+    def __init__(self, loss: GraphLoss, A: Any, B: Any, form: str, dps: int, float64: bool = True) -> None:
         self.loss, self.A, self.B, self.form = loss, A, B, form
-        self.rungs = (F64Backend(), ArbBackend(dps))
+        self.rungs: tuple[Any, ...] = (F64Backend(), ArbBackend(dps)) if float64 else (ArbBackend(dps),)
         self.evaluations = 0
         self.tangent = has_tangent(loss)
         self._points: dict[Fraction, Bounds] = {}
@@ -253,22 +258,55 @@ def certify_graph_barrier(
     max_seconds: float = DEFAULT_MAX_SECONDS,
     dps: int = 30,
     progress: Callable[[int, int | None, str], None] | None = None,
+    digits: int | None = None,
 ) -> GraphBarrierResult:
     """A rigorous enclosure of the barrier between ``A`` and ``B`` (exact parameters of ``loss.graph``)
-    of width at most ``tol`` (see the module text); ``progress(pieces, max_pieces, note)`` only reports."""
+    of width at most ``tol`` (see the module text); ``progress(pieces, max_pieces, note)`` only reports.
+
+    ``digits`` asks for tight values (:mod:`symcert.proofs.graph_barrier_digits`): the branch and bound
+    runs again with a tolerance under a quarter unit of the ``digits``-th significant digit, so it splits
+    the pieces near the maximum further, on Arb balls alone at a precision that doubles each attempt,
+    until the barrier and ``L(A)``, ``L(B)`` pin that many digits or ``max_seconds`` (the whole call's
+    budget) or ``max_pieces`` stops it (``stopped`` says which); ``status`` still compares with ``tol``.
+    """
     exact_A, exact_B, tol = _check(loss, A, B, form, tol)
-    A, B = exact_A, exact_B
     if isinstance(max_pieces, bool) or not isinstance(max_pieces, int) or max_pieces < 1:
         raise SpecificationError(f"max_pieces must be an integer >= 1, got {max_pieces!r}")
+    digits = check_digits(digits)
     start = time.perf_counter()
-    oracle = _Oracle(loss, A, B, form, dps)
-    zero, one = Fraction(0), Fraction(1)
+    first = _Oracle(loss, exact_A, exact_B, form, dps)
+    result = _branch_and_bound(first, tol, max_pieces, start + max_seconds, progress)
+    if digits is None or result.exact:
+        return replace(result, seconds=time.perf_counter() - start, digits=digits)
+    from symcert.proofs.graph_barrier_digits import tighten
 
-    def result(lo: Fraction, hi: Fraction, status: str, exact: bool, witness: Fraction, pieces: tuple) -> Any:
+    def search(oracle: _Oracle, narrower: Fraction, deadline: float) -> GraphBarrierResult:
+        return _branch_and_bound(oracle, narrower, max_pieces, deadline, progress)
+
+    return tighten(result, digits, start, max_seconds, search)
+
+
+def _branch_and_bound(
+    oracle: _Oracle,
+    tol: Fraction,
+    max_pieces: int,
+    deadline: float,
+    progress: Callable[[int, int | None, str], None] | None,
+) -> GraphBarrierResult:
+    """Branch and bound over ``t`` with ``oracle``'s rungs until ``hi - lo <= tol`` or a cap."""
+    start = time.perf_counter()
+    loss, A, B, form = oracle.loss, oracle.A, oracle.B, oracle.form
+    zero, one = Fraction(0), Fraction(1)
+    dps = oracle.rungs[-1].dps
+
+    def result(
+        lo: Fraction, hi: Fraction, status: str, exact: bool, witness: Fraction, pieces: tuple,
+        stopped: str = ""
+    ) -> GraphBarrierResult:
         seconds = time.perf_counter() - start
         return GraphBarrierResult(
-            loss, exact_A, exact_B, form, lo, hi, tol, status, exact, witness, pieces, oracle.LA, oracle.LB,
-            seconds, oracle.evaluations, dps,
+            loss, A, B, form, lo, hi, tol, status, exact, witness, pieces, oracle.LA, oracle.LB,
+            seconds, oracle.evaluations, dps, stopped,
         )
 
     if all(np.array_equal(A[name], B[name]) for name in A):
@@ -280,7 +318,7 @@ def certify_graph_barrier(
     if guess not in (zero, one):
         lo, witness = max((lo, witness), (oracle.lower(guess), guess))
     heap = [oracle.piece(zero, one)]
-    status = "undecided"
+    status, stopped = "undecided", ""
     while True:
         width = -heap[0][0] - lo
         if progress is not None:
@@ -288,12 +326,14 @@ def certify_graph_barrier(
         if width <= tol:
             status = "proved"
             break
-        if len(heap) >= max_pieces or time.perf_counter() - start > max_seconds:
+        if len(heap) >= max_pieces or time.perf_counter() > deadline:
+            stopped = "max_pieces" if len(heap) >= max_pieces else "max_seconds"
             break
         batch: list[tuple[Fraction, Fraction, Fraction, Fraction]] = []
         while heap and -heap[0][0] - lo > tol and len(batch) < _ROUND and len(heap) + len(batch) < max_pieces:
             batch.append(heapq.heappop(heap))
         if not batch:
+            stopped = "max_pieces"
             break
         for rank, (_, t0, t1, _own) in enumerate(batch):
             m = (t0 + t1) / 2
@@ -303,7 +343,7 @@ def certify_graph_barrier(
             heapq.heappush(heap, oracle.piece(m, t1))
     hi = max(-c for c, *_ in heap)
     pieces = tuple(sorted((t0, t1, (hi - c) / 2) for c, t0, t1, _ in heap))  # halfway to hi
-    return result(lo, hi, status, False, witness, pieces)
+    return result(lo, hi, status, False, witness, pieces, stopped)
 
 
 def _grid_guess(loss: GraphLoss, A: Any, B: Any, form: str) -> Fraction:

@@ -1,7 +1,9 @@
 """ONNX models read as symcert layer graphs, with their initializers loaded exactly.
 
-Two modules: :mod:`~symcert.models.onnx_import.reading` (the file: protobuf, initializers, names)
-and :mod:`~symcert.models.onnx_import.ops` (each op mapped to a layer).
+:mod:`~symcert.models.onnx_import.reading` reads the file (protobuf, initializers, names);
+:mod:`~symcert.models.onnx_import.ops` maps each op to a layer; :mod:`~.folding` evaluates shape
+arithmetic, :mod:`~.neighbours` reads Dropout and Pad, and :mod:`~.affine` folds scales and shifts by
+constants into the linear layer next to them.
 
 The file is parsed by the ``onnx`` package (a protobuf reader): nothing is executed and nothing is
 unpickled. Every initializer converts exactly (a float32 is a dyadic rational, kept as a
@@ -25,7 +27,15 @@ AveragePool, MaxPool   AveragePool, MaxPool (``ceil_mode=0``, no dilation for Ma
 GlobalAveragePool      GlobalAveragePool
 BatchNormalization     BatchNorm (inference form)
 LayerNormalization     LayerNorm
-Identity               (the tensor itself)
+Identity               (the tensor itself; of a constant, the constant)
+Dropout                (the identity: inference mode; a true ``training_mode`` is refused)
+Pad                    the padding of the Conv or AveragePool right after it (zeros, spatial)
+Mul, Div, Sub, Add     folded exactly into the neighbouring Conv, Gemm or MatMul: a constant
+by a constant          scale or shift per channel (``(x - mean) / std`` before the first layer)
+Constant, Shape,       evaluated at import (:mod:`~symcert.models.onnx_import.folding`): int64
+Gather, Unsqueeze,     shape arithmetic, e.g. PyTorch's ``x.view(x.size(0), -1)``, giving a
+Squeeze, Concat,       Reshape its target shape
+Slice, Cast
 =====================  ===================================================================
 
 Any other op, or an attribute outside these forms, is refused in one line that names it and its node.

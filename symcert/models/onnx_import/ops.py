@@ -6,12 +6,13 @@ file half: the protobuf, initializers, names and shapes). A method ``_snake_case
 layer with its bias); an attribute outside the forms symcert reads is refused in one line naming the
 node.
 
->>> "Conv" in SUPPORTED_OPS and "Gather" not in SUPPORTED_OPS
+>>> "Conv" in LAYER_OPS and "Gather" in SUPPORTED_OPS and "Gather" not in LAYER_OPS
 True
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from fractions import Fraction
@@ -20,6 +21,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from symcert.errors import SpecificationError
+from symcert.models.onnx_import.affine import AFFINE_OPS
+from symcert.models.onnx_import.folding import BATCH, FOLDED_OPS
+from symcert.models.onnx_import.neighbours import NEIGHBOUR_OPS
 from symcert.symbolic.graph import (
     Activation,
     Add,
@@ -36,11 +40,12 @@ from symcert.symbolic.graph import (
     Transpose,
     exact_array,
 )
+from symcert.symbolic.graph.linear import normalised
 
-__all__ = ["OpMapping", "SUPPORTED_OPS", "method_name"]
+__all__ = ["LAYER_OPS", "OpMapping", "SUPPORTED_OPS", "method_name"]
 
 #: The ONNX ops the importer maps to layers.
-SUPPORTED_OPS = (
+LAYER_OPS = (
     "Gemm",
     "MatMul",
     "Add",
@@ -62,6 +67,10 @@ SUPPORTED_OPS = (
     "Identity",
 )
 
+#: Every ONNX op the importer reads: the layers, the shape arithmetic it folds (``FOLDED_OPS``), and
+#: the ops it folds into a neighbouring layer (Dropout, Pad, and Mul, Div, Sub, Add by a constant).
+SUPPORTED_OPS = LAYER_OPS + FOLDED_OPS + NEIGHBOUR_OPS + AFFINE_OPS
+
 _SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")  # MatMul -> Mat_Mul: the reader's method is _mat_mul
 
 
@@ -75,6 +84,7 @@ class OpMapping:
 
     if TYPE_CHECKING:  # the reader's state and helpers (reading._Reader), as a type checker sees them
         opset: int
+        batch_dim: int | None
         constants: dict[str, np.ndarray]
         shapes: dict[str, tuple[int, ...]]
         tensors: dict[str, str]
@@ -85,6 +95,15 @@ class OpMapping:
         def attributes(self, node: Any) -> dict[str, Any]: ...
         def constant(self, node: Any, index: int, what: str) -> np.ndarray: ...
         def tensor(self, node: Any, index: int = 0) -> str: ...
+        def padded_input(self, node: Any) -> tuple[str, tuple[tuple[int, int], ...] | None]: ...
+        def affine_input(self, node: Any) -> tuple[str, Any]: ...
+        def affine_op(self, node: Any) -> None: ...
+        def fold_before(
+            self, node: Any, pending: Any, weight: np.ndarray, bias: np.ndarray | None, padded: bool
+        ) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+        pending_affine: dict[str, Any]
+
         def add(
             self,
             node: Any,
@@ -114,20 +133,19 @@ class OpMapping:
         b = exact_array(self.constant(node, 1, "weight B"), node.name + ".B")
         weight = (b if a.get("transB", 0) else b.T) * alpha
         params = {"weight": (weight, f"{node.input[1]}{'' if a.get('transB', 0) else ' (transposed)'}")}
-        x = self.tensor(node)
         if len(node.input) > 2 and node.input[2]:
             c = exact_array(self.constant(node, 2, "bias C"), node.name + ".C")
             params["bias"] = (
                 np.broadcast_to(c.reshape(-1) if c.size == weight.shape[0] else c, (weight.shape[0],)) * beta,
                 node.input[2],
             )
+        x = self._linear_input(node, params)
         self.add(node, Dense(weight.shape[0], bias="bias" in params), (x,), params)
 
     def _mat_mul(self, node: Any, bias_add: Any = None) -> None:
         w = self.constant(node, 1, "right operand (the weights)")
         if w.ndim != 2:
             raise self.refuse(node, f"needs a 2-D constant right operand, got shape {w.shape}")
-        x = self.tensor(node, 0)
         params = {"weight": (exact_array(w, node.name).T, f"{node.input[1]} (transposed)")}
         target = node
         if bias_add is not None:
@@ -135,22 +153,39 @@ class OpMapping:
             c = self.constants[name]
             if c.size != w.shape[1]:
                 raise self.refuse(bias_add, f"a bias of shape {c.shape} does not match {w.shape[1]} outputs")
-            params["bias"] = (c.reshape(-1), name)
+            params["bias"] = (exact_array(c.reshape(-1), name), name)
             target = bias_add
-        self.add(target, Dense(w.shape[1], bias=bias_add is not None), (x,), params, named=node)
+        x = self._linear_input(node, params)
+        self.add(target, Dense(w.shape[1], bias="bias" in params), (x,), params, named=node)
+
+    def _linear_input(self, node: Any, params: dict, padded: bool = False) -> str:
+        """Input 0 of a Conv, Gemm or MatMul; an affine map by constants before it folds into ``params``."""
+        x, pending = self.affine_input(node)
+        if pending is not None:
+            weight = exact_array(params["weight"][0], node.name)
+            bias = exact_array(params["bias"][0], node.name) if "bias" in params else None
+            weight, bias = self.fold_before(node, pending, weight, bias, padded)
+            note = f" ({pending.describe()} folded in)"
+            params["weight"] = (weight, params["weight"][1] + note)
+            if bias is not None:
+                params["bias"] = (bias, params["bias"][1] + note if "bias" in params else "0" + note)
+        return x
 
     def _add(self, node: Any) -> None:
         if any(name in self.constants for name in node.input):
-            raise self.refuse(
-                node, "an Add of a constant is read only as the bias right after a MatMul (or use Gemm)"
-            )
+            self.affine_op(node)  # folded into a neighbouring Conv, Gemm or MatMul, or refused
+            return
         self.add(node, Add(), (self.tensor(node, 0), self.tensor(node, 1)))
 
-    def _pads(self, node: Any, a: dict, dims: int) -> tuple[tuple[int, int], ...]:
+    def _pads(self, node: Any, a: dict, dims: int, extra: Any = None) -> tuple[tuple[int, int], ...]:
+        """The node's explicit pads per spatial axis, plus the ``extra`` pads of a Pad folded into it."""
         if a.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID", "NOTSET", "VALID"):
             raise self.refuse(node, f"auto_pad={a['auto_pad']!r} is not supported; export with explicit pads")
         pads = list(a.get("pads", [0] * (2 * dims)))
-        return tuple((pads[i], pads[i + dims]) for i in range(dims))
+        extra = extra or ((0, 0),) * dims
+        if len(extra) != dims:
+            raise self.refuse(node, f"a Pad of {len(extra)} spatial axes meets a {dims}-D window")
+        return tuple((pads[i] + extra[i][0], pads[i + dims] + extra[i][1]) for i in range(dims))
 
     def _conv(self, node: Any) -> None:
         a = self.attributes(node)
@@ -163,18 +198,24 @@ class OpMapping:
         params = {"weight": (w, node.input[1])}
         if len(node.input) > 2 and node.input[2]:
             params["bias"] = (self.constant(node, 2, "bias B"), node.input[2])
+        affine = node.input[0] in self.pending_affine
+        x, extra = (None, None) if affine else self.padded_input(node)  # a zero Pad adds to its padding
         try:
             layer = Conv(
                 int(w.shape[0]),
                 tuple(int(k) for k in w.shape[2:]),
                 stride=tuple(a.get("strides", [1] * dims)),
-                padding=self._pads(node, a, dims),
+                padding=self._pads(node, a, dims, extra),
                 dilation=tuple(a.get("dilations", [1] * dims)),
                 bias="bias" in params,
             )
         except SpecificationError as error:
             raise self.refuse(node, str(error)) from None
-        self.add(node, layer, (self.tensor(node),), params)
+        if affine:  # (x - mean) / std before it: into its weights (and its bias, if unpadded)
+            x = self._linear_input(node, params, padded=any(p != (0, 0) for p in normalised(layer.padding)))
+            layer = dataclasses.replace(layer, bias="bias" in params)
+        assert x is not None
+        self.add(node, layer, (x,), params)
 
     def _activation(self, node: Any, name: str) -> None:
         self.add(node, Activation(name), (self.tensor(node),))
@@ -221,17 +262,37 @@ class OpMapping:
 
     def _reshape(self, node: Any) -> None:
         x = self.tensor(node)
-        shape = [int(v) for v in self.constant(node, 1, "target shape")]
         if self.attributes(node).get("allowzero", 0):
             raise self.refuse(node, "allowzero=1 is not supported")
-        source = (None, *self.shapes[x])
-        target: list[Any] = [source[i] if v == 0 and i < len(source) else v for i, v in enumerate(shape)][1:]
-        if target.count(-1) > 1 or any(v is None or v < -1 or v == 0 for v in target):
-            raise self.refuse(node, f"cannot read the target shape {shape} (batch first) for input {source}")
-        if -1 in target:
-            known = math.prod(v for v in target if v != -1)
-            target[target.index(-1)] = math.prod(self.shapes[x]) // max(known, 1)
-        self.add(node, Reshape(tuple(target)), (x,))
+        if len(node.input) < 2 or node.input[1] not in self.constants:
+            self.constant(node, 1, "target shape")  # refuses: missing, or computed from the input
+        shape = list(self.constants[node.input[1]].ravel())
+        source = (BATCH, *self.shapes[x])
+        size = math.prod(self.shapes[x])
+        if any(v is not BATCH and int(v) == 0 and i >= len(source) for i, v in enumerate(shape)):
+            raise self.refuse(node, f"target shape {shape} copies (0) an axis the input {source} lacks")
+        target: list[Any] = [
+            source[i] if v is not BATCH and int(v) == 0 else v if v is BATCH else int(v)
+            for i, v in enumerate(shape)
+        ]
+        head, rest = (target[0], target[1:]) if target else (None, [])
+        known = math.prod(v for v in rest if v is not BATCH and v != -1)
+        keeps_batch = (
+            head is BATCH
+            or (head is not None and head == self.batch_dim)
+            or (head == -1 and -1 not in rest and known == size)
+        )
+        if not keeps_batch or any(v is BATCH or v < -1 or v == 0 for v in rest) or rest.count(-1) > 1:
+            raise self.refuse(
+                node, f"target shape {target} must keep the batch axis N first (input {source}, N open)"
+            )
+        if -1 in rest:
+            if known == 0 or size % known:
+                raise self.refuse(node, f"target shape {target} does not divide the input {source}")
+            rest[rest.index(-1)] = size // known
+        if math.prod(rest) != size:
+            raise self.refuse(node, f"target shape {target} does not hold the input {source}")
+        self.add(node, Reshape(tuple(rest)), (x,))
 
     def _transpose(self, node: Any) -> None:
         x = self.tensor(node)
@@ -250,17 +311,25 @@ class OpMapping:
         if any(d != 1 for d in a.get("dilations", [])):
             raise self.refuse(node, "dilated pooling is not supported")
         kernel = tuple(a["kernel_shape"])
-        extra = {"count_include_pad": bool(a.get("count_include_pad", 0))} if cls is AveragePool else {}
+        x, pad = self.padded_input(node)  # a zero Pad before an AveragePool: its zeros are counted
+        include = bool(a.get("count_include_pad", 0))
+        if pad is not None and any(pad_ != (0, 0) for pad_ in pad):
+            if not include and any(p != 0 for p in a.get("pads", [])):
+                raise self.refuse(
+                    node, "a zero Pad before it and its own pads with count_include_pad=0 mix two countings"
+                )
+            include = True
+        extra = {"count_include_pad": include} if cls is AveragePool else {}
         try:
             layer = cls(
                 kernel,
                 stride=tuple(a.get("strides", [1] * len(kernel))),
-                padding=self._pads(node, a, len(kernel)),
+                padding=self._pads(node, a, len(kernel), pad),
                 **extra,
             )
         except SpecificationError as error:
             raise self.refuse(node, str(error)) from None
-        self.add(node, layer, (self.tensor(node),))
+        self.add(node, layer, (x,))
 
     def _average_pool(self, node: Any) -> None:
         self._pool(node, AveragePool)
@@ -291,4 +360,7 @@ class OpMapping:
         self.add(node, layer, (x,), params)
 
     def _identity(self, node: Any) -> None:
-        self.tensors[node.output[0]] = self.tensor(node)
+        if node.input[0] in self.constants:  # a constant passed through (folded at import)
+            self.constants[node.output[0]] = self.constants[node.input[0]]
+        else:
+            self.tensors[node.output[0]] = self.tensor(node)

@@ -18,6 +18,9 @@ import numpy as np
 
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES
+from symcert.models.onnx_import.affine import AffineFolding, PendingAffine
+from symcert.models.onnx_import.folding import ShapeFolding, holds_batch
+from symcert.models.onnx_import.neighbours import Neighbours, PendingPad
 from symcert.models.onnx_import.ops import SUPPORTED_OPS, OpMapping, method_name
 from symcert.symbolic.graph import Graph, Node, exact_array
 
@@ -50,7 +53,7 @@ def _onnx() -> Any:
     return onnx
 
 
-class _Reader(OpMapping):
+class _Reader(OpMapping, ShapeFolding, Neighbours, AffineFolding):
     """Walks the ONNX graph once, building nodes and exact parameters."""
 
     def __init__(self, model: Any) -> None:
@@ -82,14 +85,20 @@ class _Reader(OpMapping):
         self.tensors: dict[str, str] = {self.input_name: "x"}  # ONNX tensor -> graph tensor
         self.shapes: dict[str, tuple[int, ...]] = {"x": self.input_shape}
         self.used: dict[str, int] = {}
-        for node in graph.node:
+        self.consumers: dict[str, list[int]] = {}  # ONNX tensor -> the indices of the nodes reading it
+        self.position = 0  # the index of the node being read
+        self.pending_affine: dict[str, PendingAffine] = {}  # Mul/Div/Sub/Add by constants, to fold
+        self.pending_pads: dict[str, PendingPad] = {}  # Pad outputs waiting for their Conv or AveragePool
+        for i, node in enumerate(graph.node):
             for name in node.input:
                 self.used[name] = self.used.get(name, 0) + 1
+                self.consumers.setdefault(name, []).append(i)
         self.names: set[str] = {"x"}
 
     def _input_shape(self, value: Any) -> tuple[int, ...]:
         dims = value.type.tensor_type.shape.dim
         shape: list[Any] = [d.dim_value if d.HasField("dim_value") else None for d in dims]  # checked below
+        self.batch_dim: int | None = shape[0] if shape else None  # a fixed batch size the file declares
         if len(shape) < 2 or any(d is None or d < 1 for d in shape[1:]):
             raise SpecificationError(
                 f"the input {value.name!r} needs a fixed shape (batch, ...) with every axis after the batch "
@@ -113,12 +122,18 @@ class _Reader(OpMapping):
             raise self.refuse(
                 node, f"its {what} ({name!r}) must be an initializer (a constant), not computed"
             )
+        if holds_batch(self.constants[name]):
+            raise self.refuse(node, f"its {what} ({name!r}) depends on the batch size")
         return self.constants[name]
 
     def tensor(self, node: Any, index: int = 0) -> str:
         name = node.input[index]
         if name in self.constants:
             raise self.refuse(node, f"input {index} ({name!r}) must be computed from the model's input")
+        if name in self.pending_pads:
+            raise self.pad_reader_refusal(name, node)
+        if name in self.pending_affine:
+            raise self.affine_refusal(name, node)
         if name not in self.tensors:
             raise self.refuse(node, f"reads {name!r}, which no earlier node computes")
         return self.tensors[name]
@@ -167,6 +182,7 @@ class _Reader(OpMapping):
             if i in skip:
                 continue
             op = node.op_type
+            self.position = i
             if node.domain not in ("", "ai.onnx") or op not in SUPPORTED_OPS:
                 raise SpecificationError(
                     f"ONNX op {op} (node {node.name or node.output[0]!r}) is not supported; symcert reads "

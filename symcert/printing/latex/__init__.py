@@ -31,6 +31,7 @@ from symcert.printing.latex.elements import (
 )
 from symcert.printing.latex.gradient import gradient_proof_to_latex
 from symcert.printing.latex.graph import graph_proof_to_latex
+from symcert.printing.latex.graph_barrier import graph_barrier_to_latex
 from symcert.printing.latex.invariance import (
     claim_to_latex,
     group_repr_latex,
@@ -42,6 +43,7 @@ from symcert.proofs.barrier import BarrierResult
 from symcert.proofs.certificates import Certificate
 from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.gradient import GradientProof
+from symcert.proofs.graph_barrier import GraphBarrierResult
 from symcert.proofs.graph_invariance import GraphProof
 from symcert.proofs.invariance import Proof
 from symcert.symbolic.elements import GroupElement
@@ -75,6 +77,11 @@ def _(obj: Certificate, digits: int = 12, **options: Any) -> str:
 @latex.register
 def _(obj: BarrierResult, digits: int = 12, **options: Any) -> str:
     return certificate_to_latex(obj.certificate(), digits, **options)
+
+
+@latex.register
+def _(obj: GraphBarrierResult, digits: int = 12, **options: Any) -> str:
+    return graph_barrier_to_latex(obj, digits, **options)
 
 
 @latex.register

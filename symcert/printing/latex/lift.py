@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 from symcert.printing.text.results import _outward
@@ -20,6 +21,24 @@ __all__ = ["saddle_to_latex"]
 
 def _num(value: Any, digits: int = 6) -> str:
     return f"{float(value):.{digits}g}"
+
+
+def _exact(value: Any) -> str:
+    r"""An exact rational in LaTeX: a power of two as ``2^{k}``, else a fraction (or an integer).
+
+    >>> _exact(Fraction(1, 4398046511104)), _exact(Fraction(3, 8)), _exact(5)
+    ('2^{-42}', '\\frac{3}{8}', '5')
+    >>> _exact(Fraction(3, 2**40))
+    '3 \\cdot 2^{-40}'
+    """
+    q = Fraction(str(value)) if not isinstance(value, (int, Fraction)) else Fraction(value)
+    p, d = q.numerator, q.denominator
+    if p > 0 and d & (d - 1) == 0 and p & (p - 1) == 0 and (p == 1 or d == 1):
+        k = p.bit_length() - d.bit_length()
+        return f"2^{{{k}}}" if k < 0 or k > 10 else str(p)
+    if d > 1024 and d & (d - 1) == 0:  # a dyadic: p 2^{-m}
+        return rf"{p} \cdot 2^{{{1 - d.bit_length()}}}"
+    return str(p) if d == 1 else rf"\frac{{{p}}}{{{d}}}"
 
 
 def _vector(values: Sequence[Any], digits: int) -> str:
@@ -49,7 +68,8 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
         rf"Let $L$ be the {narrow.loss.describe()} and $L'$ the same loss on the {wide.describe()}. "
         rf"The gradient of $L$ has exactly one zero $\theta^\ast$ in the box $X = c + [-r, "
         rf"r]^{{{len(narrow.center.values)}}}$, "
-        rf"$c = {centre}$, $r = {_num(narrow.radius, 3)}$. Duplicating unit {result.unit + 1} of hidden "
+        rf"$c \approx {centre}$ (its exact dyadic coordinates are in the certificate), "
+        rf"$r = {_exact(narrow.radius)}$. Duplicating unit {result.unit + 1} of hidden "
         rf"layer "
         rf"{result.layer} with outgoing weights split $\lambda = {lam}$ and $1-\lambda$ maps $\theta^\ast$ "
         rf"to a critical "
@@ -64,7 +84,7 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
         r"$K(X) = c - Y\nabla L(c) + (I - Y\,\nabla^2 L(X))(X - c)$, with $Y$ a floating-point inverse of "
         r"the "
         r"Hessian at $c$ and $\nabla^2 L(X)$ an interval enclosure of the Hessian over $X$, lies inside $X$ "
-        rf"(margin ${_num(narrow.margin, 3)}$), so $\nabla L$ has exactly one zero in $X$.",
+        rf"(margin $\approx {_num(narrow.margin, 3)}$), so $\nabla L$ has exactly one zero in $X$.",
         r"\emph{Lift.} $f'(x; M_\lambda\theta) = f(x;\theta)$ and "
         r"$\nabla L'(M_\lambda\theta) = G_\lambda \nabla L(\theta)$ are exact identities on the closed forms "
         r"(checked by SymPy for a generic input and an abstract activation): both units see the same "
@@ -102,7 +122,7 @@ def saddle_to_latex(result: Any, digits: int = 8) -> str:
         if inertia.dHd is not None:
             proof.append(
                 rf"\emph{{Witness.}} A rational direction $d$ has $d^\top \nabla^2 L'\, d \in "
-                rf"[{_num(inertia.dHd[0])}, {_num(inertia.dHd[1])}]$ over the whole lifted box, so the "
+                rf"{_outward(*inertia.dHd)}$ (rounded outward) over the whole lifted box, so the "
                 rf"critical "
                 r"point is not a local minimum."
             )

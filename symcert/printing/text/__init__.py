@@ -16,6 +16,8 @@ from symcert.printing.text.certificate import certificate_to_text
 from symcert.printing.text.graph import graph_proof_to_text
 from symcert.printing.text.graph_barrier import graph_barrier_to_text
 from symcert.printing.text.graph_certificate import graph_certificate_to_text
+from symcert.printing.text.graph_critical_pair import graph_critical_pair_to_text
+from symcert.printing.text.graph_orbit import graph_orbit_to_text
 from symcert.printing.text.invariance import proof_to_text
 from symcert.printing.text.results import (
     barrier_to_text,
@@ -30,7 +32,9 @@ from symcert.proofs.convexity import ConvexityProof
 from symcert.proofs.gradient import GradientProof
 from symcert.proofs.graph_barrier import GraphBarrierResult
 from symcert.proofs.graph_chord import GraphCertificate
+from symcert.proofs.graph_critical_pair import GraphCriticalPairCertificate
 from symcert.proofs.graph_invariance import GraphProof
+from symcert.proofs.graph_orbit import GraphOrbitCertificate
 from symcert.proofs.invariance import Proof
 from symcert.symbolic.generic import PermutationLemma
 from symcert.symbolic.group import SymmetryGroup
@@ -59,6 +63,16 @@ def _(obj: Certificate, **options: Any) -> str:
 @text.register
 def _(obj: GraphCertificate, **options: Any) -> str:
     return graph_certificate_to_text(obj, **options)
+
+
+@text.register
+def _(obj: GraphCriticalPairCertificate, **options: Any) -> str:
+    return graph_critical_pair_to_text(obj, **options)
+
+
+@text.register
+def _(obj: GraphOrbitCertificate, **options: Any) -> str:
+    return graph_orbit_to_text(obj, **options)
 
 
 @text.register

@@ -1,0 +1,39 @@
+"""Plain-text rendering of a layer graph's critical-pair certificate, for the terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from symcert.printing.text.certificate import interval_text
+from symcert.symbolic.graph import element_text
+
+if TYPE_CHECKING:
+    from symcert.proofs.graph_critical_pair import GraphCriticalPairCertificate
+
+__all__ = ["graph_critical_pair_to_text"]
+
+_VERDICTS = {
+    "proved": "PROVED: the loss is not convex.",
+    "refuted": "REFUTED: phi'(t0) = 0 here; this witness does not show non-convexity.",
+    "undecided": "UNDECIDED: the enclosure did not decide at the highest precision tried.",
+}
+
+
+def graph_critical_pair_to_text(certificate: GraphCriticalPairCertificate, exact: bool = False) -> str:
+    """Statement, the two minima, ``phi(t0)`` and ``phi'(t0)`` with their enclosures, verdict."""
+    graph = certificate.loss.graph
+    lines = [
+        f"Statement: the {certificate.loss.describe()} is not convex.",
+        f"Witness (critical_pair): {certificate.claim}",
+        f"  A = the given parameters ({graph.n_parameters} exact values), a global minimum (teacher data)",
+        f"  B = {element_text(certificate.element)}(A), z = A + t0 (B - A) with t0 = {certificate.t0}",
+    ]
+    if certificate.enclosures:
+        rung = getattr(certificate.decision, "rung", "arb")
+        how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
+        lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
+        for name, bounds in certificate.enclosures.items():
+            lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
+    lines.extend(f"Note: {note}" for note in certificate.notes)
+    lines.append(f"Verdict: {_VERDICTS[certificate.status]}")
+    return "\n".join(lines)
