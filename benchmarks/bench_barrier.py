@@ -14,9 +14,10 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1
---repeats 3``, load average 2 to 5): digits 1.61 s and 1.53 s certified (27x and 23x the grid), checker
-0.90x and 0.92x the prover; 784-128-10 0.44 s (5x), checker 4.4x.
+repeats; ``--memory`` adds each side's peak resident set (``VmHWM``) in a fresh process. Measured on the
+shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1 --repeats 3 --memory``, load
+average 6 to 4): digits 1.02 s and 1.25 s certified (20x and 21x the grid), checker 1.13x and 0.85x the
+prover; 784-128-10 0.48 s (5x), checker 0.95x.
 """
 
 from __future__ import annotations
