@@ -138,9 +138,11 @@ def _data_record(loss: Loss, packed: bool | None = None) -> dict[str, Any]:
     if hasattr(data, "integer_arrays"):  # integer matrices: packed when large, never through SymPy
         X, x_den, Y, y_den = data.integer_arrays()
         return {"xs": rows_record(X, x_den, packed), "ys": rows_record(Y, y_den, packed)}
-    # exact rationals: packed over their common denominator when large, else strings
-    record: dict[str, Any] = {"xs": exact_rows_record(data.xs, packed)}
-    if data.teacher_of is not None:
+    # exact rationals: packed over their common denominator when large, else strings (a teacher's
+    # inputs stay strings: readers of teacher records take lists)
+    teacher = data.teacher_of is not None
+    record: dict[str, Any] = {"xs": exact_rows_record(data.xs, False if teacher else packed)}
+    if teacher:
         record["teacher"] = {
             "network": network_record(data.teacher_of.mlp),
             "point": data.teacher_of.point.arrays(),
