@@ -16,8 +16,8 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
 repeats; ``--memory`` adds each side's peak resident set (``VmHWM``) in a fresh process. Measured on the
 shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1 --repeats 3 --memory``, load
-average 6 to 4): digits 1.02 s and 1.25 s certified (20x and 21x the grid), checker 1.13x and 0.85x the
-prover; 784-128-10 0.48 s (5x), checker 0.95x.
+average 2.5): digits 0.97 s and 0.96 s certified (18x and 20x the grid), checker 0.99x and 1.00x the
+prover; 784-128-10 0.46 s (5x), checker 1.19x.
 """
 
 from __future__ import annotations
