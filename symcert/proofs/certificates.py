@@ -140,12 +140,12 @@ def _data_record(loss: Loss, packed: bool | None = None) -> dict[str, Any]:
         return {"xs": rows_record(X, x_den, packed), "ys": rows_record(Y, y_den, packed)}
     # exact rationals: packed over their common denominator when large, else strings (a teacher's
     # inputs stay strings: readers of teacher records take lists)
-    teacher = data.teacher_of is not None
-    record: dict[str, Any] = {"xs": exact_rows_record(data.xs, False if teacher else packed)}
-    if teacher:
+    teacher = data.teacher_of
+    record: dict[str, Any] = {"xs": exact_rows_record(data.xs, False if teacher is not None else packed)}
+    if teacher is not None:
         record["teacher"] = {
-            "network": network_record(data.teacher_of.mlp),
-            "point": data.teacher_of.point.arrays(),
+            "network": network_record(teacher.mlp),
+            "point": teacher.point.arrays(),
         }
     else:
         record["ys"] = exact_rows_record(data.ys, packed)
