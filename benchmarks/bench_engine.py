@@ -1,8 +1,11 @@
 """Time the rigorous engine against numpy float64 in the same run: certificates, ratios, scaling.
 
-Run: ``python benchmarks/bench_engine.py`` (about 2-3 minutes; ``--quick`` skips the two
-MNIST-shaped networks). The MNIST-shaped cases run first, each in its own process, so that its
-peak memory (``ru_maxrss``, which a forked child inherits from its parent) is its own.
+Run: ``python benchmarks/bench_engine.py --blas-threads 1 --cpu`` (about 3-4 minutes; ``--quick`` skips
+the two MNIST-shaped networks). Every case runs in a fresh process started by this small parent,
+so that its peak memory (``ru_maxrss``, which a child process inherits from its parent) is its
+own: the case's data, points, float64 baseline and certificates together.
+``--blas-threads N`` sets the BLAS threads *before numpy loads* (``timing.blas_threads``): limited
+afterwards, OpenBLAS's idle threads cost up to 0.1 s of CPU per small product on a loaded machine.
 
 Problems: random exact data (inputs ``k/8`` in ``[-2, 2]``, or pixels ``k/255`` for the
 MNIST shapes), a random point ``A`` (float32 weights, exact dyadic rationals, for the
@@ -16,21 +19,27 @@ minimum of repeats, so a ratio compares like with like on a shared, loaded machi
 from __future__ import annotations
 
 import argparse
+import json
 import random
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
 
-from timing import best_of, fmt
+from timing import best_of, blas_threads, fmt, peak_mb, threads_flag
 
-from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap
-from symcert.numeric.floats import FloatLoss
+blas_threads(sys.argv)  # before numpy loads OpenBLAS
+
+import numpy as np  # noqa: E402
+
+from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap  # noqa: E402
+from symcert.numeric.floats import FloatLoss  # noqa: E402
+
+#: ``--cpu``: time CPU seconds of the process (fairer on a loaded machine), else wall-clock seconds.
+CPU = ["--cpu"] if "--cpu" in sys.argv else []
+CLOCK = time.process_time if CPU else time.perf_counter
 
 
 def small_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[Loss, object]:
@@ -66,10 +75,11 @@ def mnist_problem(widths: tuple[int, ...], points: int, seed: int = 0) -> tuple[
 def float_chord(loss: Loss, A, B, M) -> float:
     compiled = FloatLoss(loss)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    return best_of(lambda: [compiled.value(t) for t in thetas])
+    return best_of(lambda: [compiled.value(t) for t in thetas], clock=CLOCK)
 
 
 def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> list[tuple]:
+    """One row per kind: shape, points, kind, status, rung, certificate, float64 (seconds)."""
     loss, A = small_problem(widths, points)
     element = swap(1, 0, 1)
     B = element(A)
@@ -77,9 +87,19 @@ def headline(widths: tuple[int, ...], points: int, kinds: tuple[str, ...]) -> li
     rows = []
     for kind in kinds:
         cert = certify_nonconvexity(loss, A, element=element, kind=kind, dps=50)
-        t = best_of(lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50))
+        t = best_of(
+            lambda kind=kind: certify_nonconvexity(loss, A, element=element, kind=kind, dps=50), clock=CLOCK
+        )
         rows.append(("-".join(map(str, widths)), points, kind, cert.status, cert.decision.rung, t, base))
     return rows
+
+
+def _child(*argv: str) -> dict:
+    """Run this file with ``argv`` in a fresh process (the same BLAS threads); its last line, as JSON."""
+    done = subprocess.run(
+        [sys.executable, __file__, *argv, *threads_flag(), *CPU], check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repeats: int) -> None:
@@ -91,7 +111,7 @@ def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repea
     compiled = FloatLoss(loss)
     M = A.midpoint(B)
     thetas = [compiled.check(P) for P in (A, B, M)]
-    base = best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0)
+    base = best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0, clock=CLOCK)
     shape = "-".join(map(str, widths))
     for i, kind in enumerate(kinds):
         start = time.perf_counter()
@@ -103,8 +123,9 @@ def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repea
             repeats=repeats,
             budget=0.0,
             warm=False,
+            clock=CLOCK,
         )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = peak_mb()
         print(
             f"  {shape if i == 0 else '':<20}{points:>6}{loss.mlp.n_parameters:>9}  {kind:<10}"
             f"{cert.status:<8}{cert.decision.rung:<8}"
@@ -116,11 +137,24 @@ def big_case(widths: tuple[int, ...], points: int, kinds: tuple[str, ...], repea
     )
 
 
+def scaling_case(shape: str, points: int) -> dict:
+    """One scaling row, in this process: the warm chord and the float64 chord, minimum of repeats."""
+    widths = tuple(int(w) for w in shape.split("-"))
+    loss, A = small_problem(widths, points)
+    element = swap(1, 0, 1)
+    B = element(A)
+    repeats = 3 if points >= 4096 else 5
+    t = best_of(lambda: certify_nonconvexity(loss, A, B=B, kind="chord"), repeats, clock=CLOCK)
+    base = float_chord(loss, A, B, A.midpoint(B))
+    return {"seconds": t, "float64": base, "size": loss.mlp.n_parameters * points, "peak_mb": peak_mb()}
+
+
 def scaling(quick: bool, only: str | None = None) -> None:
     print("\nscaling: chord certificate (warm layouts) vs parameters x points, tanh mse")
+    print("  (peak: ru_maxrss of the row's own fresh process: data, points, both sides)")
     print(
         f"  {'network':<12}{'points':>7}{'params x pts':>14}{'chord':>11}{'float64 x3':>12}"
-        f"{'ratio':>8}{'ns/(p x n)':>12}"
+        f"{'ratio':>8}{'ns/(p x n)':>12}{'peak':>10}"
     )
     cases = [
         ((8, 16, 1), 64),
@@ -137,18 +171,16 @@ def scaling(quick: bool, only: str | None = None) -> None:
     for widths, points in cases:
         if only is not None and "-".join(map(str, widths)) != only:
             continue
-        loss, A = small_problem(widths, points)
-        element = swap(1, 0, 1)
-        B = element(A)
-        repeats = 3 if points >= 4096 else 5
-        t = best_of(lambda loss=loss, A=A, B=B: certify_nonconvexity(loss, A, B=B, kind="chord"), repeats)
-        base = float_chord(loss, A, B, A.midpoint(B))
-        size = loss.mlp.n_parameters * points
         shape = "-".join(map(str, widths))
+        row = _child("--scaling-case", shape, "--points", str(points))
+        t, base, size = row["seconds"], row["float64"], row["size"]
         print(
             f"  {shape:<12}{points:>7}{size:>14,}{fmt(t):>11}{fmt(base):>12}"
-            f"{t / base:>8.1f}{t / size * 1e9:>12.1f}"
+            f"{t / base:>8.1f}{t / size * 1e9:>12.1f}{row['peak_mb']:>7.0f} MB"
         )
+
+
+HEADLINE_KINDS = ("chord", "curvature", "hessian")
 
 
 def main() -> None:
@@ -163,14 +195,26 @@ def main() -> None:
     parser.add_argument(
         "--blas-threads",
         type=int,
-        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+        metavar="N",
+        help="BLAS threads on both sides, set before numpy loads (1 on a shared machine: "
+        "multithreaded OpenBLAS stalls under load)",
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="time CPU seconds of each process, not wall time (under load)"
     )
     parser.add_argument("--case", choices=["mnist128", "mnist512"], help=argparse.SUPPRESS)
+    parser.add_argument("--scaling-case", help=argparse.SUPPRESS)
+    parser.add_argument("--headline-case", help=argparse.SUPPRESS)
+    parser.add_argument("--points", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads)
+    if args.scaling_case:
+        print(json.dumps(scaling_case(args.scaling_case, args.points)))
+        return
+    if args.headline_case:
+        widths = tuple(int(w) for w in args.headline_case.split("-"))
+        kinds = ("chord", "curvature", "hessian", "orbit") if widths == (4, 8, 1) else HEADLINE_KINDS
+        print(json.dumps({"rows": headline(widths, args.points, kinds), "peak_mb": peak_mb()}))
+        return
     if args.case == "mnist128":
         big_case((784, 128, 10), 256, ("chord", "curvature", "hessian"), repeats=3)
         return
@@ -188,20 +232,20 @@ def main() -> None:
             f"{'warm':>11}{'float64':>11}{'ratio':>8}{'peak':>11}"
         )
         for case in ("mnist128", "mnist512"):
-            threads = ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
-            subprocess.run([sys.executable, __file__, "--case", case, *threads], check=True)
+            subprocess.run([sys.executable, __file__, "--case", case, *threads_flag(), *CPU], check=True)
     print("\ncertificates at 50 digits (the whole certify_nonconvexity call) vs float64 (three losses)")
+    print("  (peak: ru_maxrss of the network's own fresh process, all its kinds)")
     print(
         f"  {'network':<10}{'points':>7}  {'kind':<10}{'status':<8}{'rung':<8}{'time':>11}"
-        f"{'float64 x3':>12}{'ratio':>8}"
+        f"{'float64 x3':>12}{'ratio':>8}{'peak':>10}"
     )
-    rows = headline((4, 8, 1), 16, ("chord", "curvature", "hessian", "orbit"))
-    rows += headline((16, 64, 1), 256, ("chord", "curvature", "hessian"))
-    for shape, points, kind, status, rung, t, base in rows:
-        print(
-            f"  {shape:<10}{points:>7}  {kind:<10}{status:<8}{rung:<8}{fmt(t):>11}"
-            f"{fmt(base):>12}{t / base:>8.1f}"
-        )
+    for shape, points in (("4-8-1", 16), ("16-64-1", 256)):
+        found = _child("--headline-case", shape, "--points", str(points))
+        for shape, points, kind, status, rung, t, base in found["rows"]:
+            print(
+                f"  {shape:<10}{points:>7}  {kind:<10}{status:<8}{rung:<8}{fmt(t):>11}"
+                f"{fmt(base):>12}{t / base:>8.1f}{found['peak_mb']:>7.0f} MB"
+            )
     scaling(args.quick)
     print(f"\ntotal {time.perf_counter() - start:.1f} s")
 

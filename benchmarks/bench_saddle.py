@@ -20,8 +20,10 @@ The baseline is float64 evidence computed in the same run: a plain numpy Hessian
 form of the one-hidden-layer tanh network) at the lifted point and ``numpy.linalg.eigvalsh``
 (what Brea et al. report), warm, the minimum of repeats (``timing.best_of``); the ratios are
 certified / evidence.
-Peak memory is the process's maximum resident set size; CPU times are printed beside the wall
-times because the machine is shared (the load average is printed too).
+Every case runs in a fresh process started by this small parent, so its peak memory (the
+process's maximum resident set size, ``ru_maxrss``, which a child inherits from its parent) is
+its own; CPU times are printed beside the wall times because the machine is shared (the load
+average is printed too). ``--blas-threads N`` sets the BLAS threads before numpy loads.
 """
 
 from __future__ import annotations
@@ -29,15 +31,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import subprocess
+import sys
 import time
 from fractions import Fraction
+from pathlib import Path
 
-import numpy as np
-from timing import best_of
+sys.path.insert(0, str(Path(__file__).parent))
 
-from symcert import MLP, Dataset, Loss, certify_saddle, check
-from symcert.symbolic.saddle_example import saddle_example
+from timing import best_of, blas_threads, peak_mb, threads_flag
+
+blas_threads(sys.argv)  # before numpy loads OpenBLAS
+
+import numpy as np  # noqa: E402
+
+from symcert import MLP, Dataset, Loss, certify_saddle, check  # noqa: E402
+from symcert.symbolic.saddle_example import saddle_example  # noqa: E402
 
 
 def orthogonal_residual_data(n_in: int, hidden: int, points: int, seed: int = 0) -> tuple[Loss, np.ndarray]:
@@ -110,7 +119,7 @@ def run(name: str, loss: Loss, approx, target: float, proof: bool = True) -> dic
     verdict = check(record)
     checked, checked_cpu = time.perf_counter() - start, time.process_time() - cpu
     evidence, index = _evidence(result)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # kB -> GB
+    peak = peak_mb() / 1024
     print(
         f"{name}: {result.verdict} ({result.narrow.message.split(' (')[0]}); "
         f"prover {proved:.2f} s (CPU {proved_cpu:.2f} s; target < {target:g} s), "
@@ -131,19 +140,25 @@ def run(name: str, loss: Loss, approx, target: float, proof: bool = True) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="stop after the 4-8-1 case")
     parser.add_argument("--large", action="store_true", help="add 16-31-1 -> 16-32-1 on 768 points")
-    parser.add_argument("--only", choices=("4", "8", "16"), help="run one size only")
+    parser.add_argument("--only", choices=("1", "4", "8", "16"), help="run one size only, in this process")
+    parser.add_argument("--blas-threads", metavar="N", help="BLAS threads, set before numpy loads")
     args = parser.parse_args()
     cases = [("4", 4, 7, 64, 30), ("8", 8, 15, 256, 60), ("16", 16, 31, 768, 60)]
-    if args.only is None:
+    if args.only is None:  # each case in a fresh process: its peak memory is its own
+        names = ["1", "4"] if args.quick else ["1", "4", "8", "16"] if args.large else ["1", "4", "8"]
+        for name in names:
+            subprocess.run([sys.executable, __file__, "--only", name, *threads_flag()], check=True)
+        return
+    if args.only == "1":
         example = saddle_example()
         run("1-1-1 -> 1-2-1 tanh, 6 points", example.loss, example.approx, 2)
-        cases = cases[:1] if args.quick else cases if args.large else cases[:2]
-    else:
-        cases = [c for c in cases if c[0] == args.only]
-    for _, d, h, points, target in cases:
+        return
+    for _, d, h, points, target in [c for c in cases if c[0] == args.only]:
         loss, theta0 = orthogonal_residual_data(d, h, points)
         # the symbolic lift proof is generic (one per shape and lam); large shapes skip it
         name = f"{d}-{h}-1 -> {d}-{h + 1}-1 tanh, {points} points"

@@ -14,7 +14,7 @@ bounded by a chunk's activations, not by the number of points.
 
 Each side runs in its own process, so that its peak memory (``ru_maxrss``) is its own: the
 float64 baseline (numpy: the three losses ``L(A)``, ``L(B)``, ``L(M)``, warm, minimum of repeats,
-as in ``timing.best_of``; and one forward pass, the yardstick of the set-up), the certificate (the
+as in ``timing.best_of_both``; and one forward pass, the yardstick of the set-up), the certificate (the
 set-up, its first call and one warm call: a warm call takes minutes, so it is timed once), and the
 checker on ``--checker-points`` points (default 1,000; 0 skips it): the certificate is written with
 its data and weights packed (``Certificate.to_json(packed=True)``: base64 of little-endian integers
@@ -25,17 +25,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
 
-from timing import best_of, fmt
+from timing import best_of_both, blas_threads, fmt, peak_mb, threads_flag
+
+blas_threads(sys.argv)  # before numpy loads OpenBLAS (limited afterwards, its idle threads cost CPU)
+
+import numpy as np  # noqa: E402
 
 WIDTHS = (784, 512, 512, 512, 10)
 
@@ -85,21 +86,19 @@ def float_losses(X: np.ndarray, Y: np.ndarray, points: list[dict[str, np.ndarray
     return out
 
 
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def case_float(points: int) -> dict:
     X, Y = data(points)
     X, Y = X / 255.0, Y.astype(np.float64)
     A = weights()
     B = swapped(A)
     M = {k: (A[k].astype(np.float64) + B[k].astype(np.float64)) / 2 for k in A}
-    seconds = best_of(lambda: float_losses(X, Y, [A, B, M]), repeats=3, budget=0.0)
-    forward = best_of(lambda: float_losses(X, Y, [A]), repeats=3, budget=0.0)
+    seconds, cpu = best_of_both(lambda: float_losses(X, Y, [A, B, M]), repeats=2)
+    forward, forward_cpu = best_of_both(lambda: float_losses(X, Y, [A]), repeats=2)
     return {
         "seconds": seconds,
         "forward": forward,
+        "cpu": cpu,
+        "forward_cpu": forward_cpu,
         "peak_mb": peak_mb(),
         "losses": float_losses(X, Y, [A, B, M]),
     }
@@ -121,13 +120,15 @@ def _problem(points: int):
     return loss, A, B, element, {"data": setup_data, "points": time.perf_counter() - start}
 
 
-def case_prover(points: int, chunk_size: int, workers: int | None) -> dict:
+def case_prover(points: int, chunk_size: int, workers: int | None, file: str | None = None) -> dict:
     import contextlib
 
     from symcert import certify_nonconvexity
     from symcert.numeric.engine.chunks import streaming
 
+    cpu = time.process_time()
     loss, A, _, element, setup = _problem(points)
+    setup["cpu"] = time.process_time() - cpu
     with contextlib.ExitStack() as stack:
         executor = None
         if workers:
@@ -135,28 +136,29 @@ def case_prover(points: int, chunk_size: int, workers: int | None) -> dict:
 
             executor = DaskExecutor(stack.enter_context(dask_client(workers)))
         stack.enter_context(streaming(chunk_size, executor))
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         cert = certify_nonconvexity(loss, A, element=element, kind="chord")
-        first = time.perf_counter() - start
-        warm = best_of(
-            lambda: certify_nonconvexity(loss, A, element=element, kind="chord"),
-            repeats=1,
-            budget=0.0,
-            warm=False,
-        )
+        first, first_cpu = time.perf_counter() - start, time.process_time() - cpu
+        start, cpu = time.perf_counter(), time.process_time()
+        certify_nonconvexity(loss, A, element=element, kind="chord")  # warm: timed once (minutes)
+        warm, warm_cpu = time.perf_counter() - start, time.process_time() - cpu
     enclosures = {k: [float(v[0]), float(v[1])] for k, v in cert.enclosures.items()}
+    if file:  # for a checker run of its own (``--case check-file``)
+        Path(file).write_text(cert.to_json(packed=True))
     return {
         "status": cert.status,
         "rung": cert.decision.rung,
         "first": first,
         "warm": warm,
+        "first_cpu": first_cpu,
+        "warm_cpu": warm_cpu,
         "setup": setup,
         "peak_mb": peak_mb(),
         "enclosures": enclosures,
     }
 
 
-def case_checker(points: int, chunk_size: int, threads: list[str]) -> dict:
+def case_checker(points: int, chunk_size: int) -> dict:
     import tempfile
 
     from symcert import certify_nonconvexity
@@ -173,7 +175,7 @@ def case_checker(points: int, chunk_size: int, threads: list[str]) -> dict:
         size = path.stat().st_size
         # checked in a process of its own: its peak memory is the checker's alone
         checked = _child(
-            "--case", "check-file", "--file", str(path), "--chunk-size", str(chunk_size), *threads
+            "--case", "check-file", "--file", str(path), "--chunk-size", str(chunk_size)
         )
     return {**checked, "json_seconds": writing, "bytes": size}
 
@@ -181,13 +183,21 @@ def case_checker(points: int, chunk_size: int, threads: list[str]) -> dict:
 def case_check_file(path: str, chunk_size: int) -> dict:
     from symcert.checker import check
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = check(path, chunk_size=chunk_size, budget=1e7)
-    seconds = time.perf_counter() - start
-    return {"accepted": result.accepted, "reasons": result.reasons, "seconds": seconds, "peak_mb": peak_mb()}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "accepted": result.accepted,
+        "reasons": result.reasons,
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": peak_mb(),
+    }
 
 
 def _child(*argv: str) -> dict:
+    """Run this file with ``argv`` in a fresh process (the same BLAS threads); its last line, as JSON."""
+    argv = (*argv, *threads_flag())
     done = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -203,16 +213,14 @@ def main() -> None:
     parser.add_argument(
         "--blas-threads",
         type=int,
-        help="limit BLAS to N threads on both sides (multithreaded OpenBLAS stalls on a loaded machine)",
+        metavar="N",
+        help="BLAS threads on every side, set before numpy loads (1 on a shared machine: "
+        "multithreaded OpenBLAS stalls under load)",
     )
     cases = ["float", "prover", "checker", "check-file"]
     parser.add_argument("--case", choices=cases, help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(args.blas_threads)
     from symcert.limits import DATA_CHUNK
 
     chunk = args.chunk_size or DATA_CHUNK
@@ -220,11 +228,10 @@ def main() -> None:
         print(json.dumps(case_float(args.points)))
         return
     if args.case == "prover":
-        print(json.dumps(case_prover(args.points, chunk, args.workers)))
+        print(json.dumps(case_prover(args.points, chunk, args.workers, args.file)))
         return
-    threads = ["--blas-threads", str(args.blas_threads)] if args.blas_threads else []
     if args.case == "checker":
-        print(json.dumps(case_checker(args.points, chunk, threads)))
+        print(json.dumps(case_checker(args.points, chunk)))
         return
     if args.case == "check-file":
         print(json.dumps(case_check_file(args.file, chunk)))
@@ -232,19 +239,20 @@ def main() -> None:
     shape = "-".join(map(str, WIDTHS))
     blas = f", BLAS threads {args.blas_threads}" if args.blas_threads else ""
     print(f"{shape}, tanh, softmax cross-entropy, {args.points:,} points, chunks of {chunk}{blas}")
-    base = _child("--case", "float", "--points", str(args.points), *threads)
+    base = _child("--case", "float", "--points", str(args.points))
     print(
-        f"  float64 (numpy, 3 losses, warm min): {fmt(base['seconds'])}   one forward pass "
-        f"{fmt(base['forward'])}   peak {base['peak_mb']:.0f} MB"
+        f"  float64 (numpy, 3 losses, warm min): {fmt(base['seconds'])} (CPU {fmt(base['cpu']).strip()})"
+        f"   one forward pass {fmt(base['forward'])}   peak {base['peak_mb']:.0f} MB"
     )
     extra = ["--workers", str(args.workers)] if args.workers else []
     if args.points:
         found = _child(
-            "--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra, *threads
+            "--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra
         )
         print(
             f"  chord certificate: {found['status']} ({found['rung']}), first call {fmt(found['first'])}, "
-            f"warm {fmt(found['warm'])}, ratio {found['warm'] / base['seconds']:.1f}x, "
+            f"warm {fmt(found['warm'])}, ratio {found['warm'] / base['seconds']:.1f}x "
+            f"(CPU: warm {fmt(found['warm_cpu']).strip()}, {found['warm_cpu'] / base['cpu']:.1f}x), "
             f"peak {found['peak_mb']:.0f} MB"
         )
         setup = found["setup"]["data"] + found["setup"]["points"]
@@ -260,10 +268,11 @@ def main() -> None:
         )
     if args.checker_points:
         n = args.checker_points
-        checked = _child("--case", "checker", "--points", str(n), "--chunk-size", str(chunk), *threads)
+        checked = _child("--case", "checker", "--points", str(n), "--chunk-size", str(chunk))
         print(
             f"  checker on {n:,} points: {'accepted' if checked['accepted'] else 'REJECTED'} in "
-            f"{fmt(checked['seconds'])} ({checked['reasons'][-1]}), peak {checked['peak_mb']:.0f} MB "
+            f"{fmt(checked['seconds'])} (CPU {fmt(checked['cpu']).strip()}; {checked['reasons'][-1]}), "
+            f"peak {checked['peak_mb']:.0f} MB "
             f"(its own process); packed JSON {checked['bytes'] / 1e6:.1f} MB written in "
             f"{checked['json_seconds']:.1f} s"
         )

@@ -97,9 +97,9 @@ def test_tampered_certificates_are_rejected():
     result = check(_json(bad))
     assert not result.accepted and any("does not contain" in r for r in result.reasons)
     bad = json.loads(json.dumps(record))
-    bad["kind"] = "orbit"  # curvature and hessian are checked on graphs (tests/test_graph_curvature.py)
-    result = check(_json(bad))
-    assert not result.accepted and "cannot be checked yet" in result.reasons[0]
+    bad["kind"] = "orbit"  # every kind is checked on graphs now: a chord relabelled lacks the orbit's mean
+    with pytest.raises(CertificateFormatError, match="mean"):
+        check(_json(bad))
     bad["kind"] = "curvature"  # a chord's claim under another kind's name
     with pytest.raises(CertificateFormatError, match="claims phi''"):
         check(_json(bad))

@@ -133,6 +133,14 @@ def _graph_network(record: object, arithmetic: str, budget: float) -> CheckResul
             from symcert.checker.graph.barrier import check_graph_barrier
 
             v = check_graph_barrier(record, arithmetic, budget)
+        elif record.get("kind") == "saddle":
+            from symcert.checker.graph.saddle import check_graph_saddle
+
+            v = check_graph_saddle(record, arithmetic, budget)
+        elif record.get("kind") in ("unique_critical_point", "critical_point"):
+            from symcert.checker.graph.critical import check_graph_critical
+
+            v = check_graph_critical(record, arithmetic, budget)
         elif record.get("kind") == "orbit":
             from symcert.checker.graph.orbit import check_graph_orbit
 

@@ -34,7 +34,7 @@ __all__ = ["run_graph_prove"]
 
 EXIT_PROVED, EXIT_NOT_PROVED = 0, 1
 #: The kinds an ONNX model is certified with.
-GRAPH_KINDS = ("chord", "curvature", "hessian", "orbit", "critical_pair")
+GRAPH_KINDS = ("chord", "curvature", "hessian", "orbit", "critical_pair", "unique_critical_point")
 
 
 def _progress(args: argparse.Namespace) -> Callable[[str], None]:
@@ -67,6 +67,8 @@ def _refuse_options(args: argparse.Namespace) -> None:
     for flag, value in given:
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop {flag}")
+    if getattr(args, "radius", None) is not None and args.kind != "unique_critical_point":
+        raise SpecificationError("--radius needs --kind unique_critical_point; drop it or add that kind")
     if getattr(args, "group", None) is not None and args.kind != "orbit":
         raise SpecificationError(f"--group applies to --kind orbit, got --kind {args.kind}; drop --group")
     if getattr(args, "no_bias", False):
@@ -93,6 +95,10 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     refuse_graph_coq(args, loss)  # --coq past the size limit: before any work
     A = model.params
     say = _progress(args)
+    if args.kind == "unique_critical_point":
+        from symcert.cli.graph_critical import run_graph_critical
+
+        return run_graph_critical(args, loss, A, say)
     if args.kind == "orbit":
         from symcert.cli.graph_orbit import run_graph_orbit
 

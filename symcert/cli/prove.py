@@ -115,9 +115,17 @@ def add_prove_parser(commands: argparse._SubParsersAction, network_options: Call
     prove.add_argument(
         "--kind",
         type=_kind,
-        choices=(*KINDS, "all"),
+        choices=(*KINDS, "unique_critical_point", "all"),
         default="chord",
-        help="the witness (default: chord)",
+        metavar="KIND",
+        help=f"the witness: {', '.join(KINDS)}, all (default: chord); or unique_critical_point "
+        "(Krawczyk, for an ONNX model)",
+    )
+    prove.add_argument(
+        "--radius",
+        default=None,
+        help="with --kind unique_critical_point: the box's half-width r, exact (default: chosen from the "
+        "Newton step)",
     )
     prove.add_argument(
         "--dps",
@@ -243,6 +251,11 @@ def run_prove(args: argparse.Namespace) -> int:
 
 
 def _run_prove(args: argparse.Namespace) -> int:
+    if args.kind == "unique_critical_point" or getattr(args, "radius", None) is not None:
+        raise SpecificationError(
+            "--kind unique_critical_point (and --radius) take an ONNX model (--model F.onnx --data D.npz); "
+            "for an MLP use symcert saddle, which certifies its critical point first"
+        )
     if args.model is not None:
         if args.coq:
             raise SpecificationError("--coq is not available with --model (large networks); drop --coq")

@@ -91,6 +91,12 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
     parser.add_argument(
         "--lift", type=parse_lift, default=None, help="LAYER:UNIT:LAM, e.g. 1:0:1/2 (default: 1:0:1/2)"
     )
+    parser.add_argument(
+        "--channel",
+        default=None,
+        help="with --model F.onnx: GROUP:CHANNEL:LAM, the channel of a derived group to duplicate, e.g. "
+        "P_conv:0:1/2 (default: the first group's channel 0, lam 1/2)",
+    )
     parser.add_argument("--json", metavar="OUT", help="write the saddle certificate (JSON) to OUT")
     parser.add_argument("--latex", metavar="OUT.tex", help="write the argument and its figure as LaTeX")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="compile the LaTeX to a PDF (needs --latex)")
@@ -156,6 +162,12 @@ def run_saddle(args: argparse.Namespace) -> int:
     from symcert.printing.text.results import saddle_to_text
     from symcert.proofs.saddle import certify_saddle
 
+    if args.model is not None and str(args.model).lower().endswith(".onnx"):
+        from symcert.cli.graph_saddle import run_graph_saddle  # a layer graph: its own command path
+
+        return run_graph_saddle(args)
+    if args.channel is not None:
+        raise SpecificationError("--channel takes an ONNX model (--model F.onnx); for an MLP use --lift")
     if args.pdf and not args.latex:
         raise SpecificationError("--pdf needs --latex OUT.tex (the PDF is compiled from it)")
     loss, approx = _problem(args)

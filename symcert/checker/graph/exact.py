@@ -44,8 +44,10 @@ def _array(values: Any) -> np.ndarray:
 
 
 def _sqrt(value: Fraction, where: str) -> Fraction:
+    if value <= 0:  # checked first: isqrt raises on a negative value, and a zero root divides by 0
+        raise NotExact(f"{where}: var + eps = {value} is not positive")
     num, den = math.isqrt(value.numerator), math.isqrt(value.denominator)
-    if value < 0 or num * num != value.numerator or den * den != value.denominator:
+    if num * num != value.numerator or den * den != value.denominator:
         raise NotExact(f"{where}: var + eps = {value} is not the square of a rational")
     return Fraction(num, den)
 

@@ -39,9 +39,10 @@ __all__ = ["to_arb", "run_graph", "graph_output", "graph_loss"]
 
 
 def to_arb(values: Any) -> np.ndarray:
-    """Nested lists (or an array) of ``Fraction`` as an object array of exact Arb balls."""
+    """Nested lists (or an array) of ``Fraction`` as an object array of exact Arb balls (an ``arb`` is
+    kept as it is: parameters given as balls, a box)."""
     array = np.array(values, dtype=object)
-    flat = [arb(fmpq(v.numerator, v.denominator)) for v in array.ravel()]
+    flat = [v if isinstance(v, arb) else arb(fmpq(v.numerator, v.denominator)) for v in array.ravel()]
     out = np.empty(len(flat), dtype=object)
     out[:] = flat
     return out.reshape(array.shape)

@@ -96,8 +96,31 @@ def _window(spatial: Shape, f: dict, where: str) -> Shape:
     return tuple(out)
 
 
+#: The fields each layer type's record may hold besides ``type`` (a missing one is refused where read).
+_WINDOW = {"kernel", "stride", "padding", "dilation"}
+_FIELDS: dict[str, set[str]] = {
+    "Dense": {"features", "bias"},
+    "Conv": _WINDOW | {"channels", "bias"},
+    "AveragePool": _WINDOW | {"count_include_pad"},
+    "MaxPool": _WINDOW,
+    "GlobalAveragePool": set(),
+    "Flatten": set(),
+    "Reshape": {"shape"},
+    "Transpose": {"perm"},
+    "Add": set(),
+    "Activation": {"name"},
+    "Softmax": {"axis"},
+    "LayerNorm": {"axis", "epsilon", "bias"},
+    "BatchNorm": {"epsilon"},
+}
+
+
 def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[dict, Shape, dict]:
     """The layer's fields, output shape and parameter shapes (the checker's own rules)."""
+    if kind in _FIELDS:
+        # An unknown field is refused, not ignored: the checker would check another function than the
+        # record states (a Conv's "groups", an AveragePool's "ceil_mode"; see the pooling dilation below).
+        keys(layer, {"type"}, _FIELDS[kind], where)
     x = ins[0]
     if kind == "Dense":
         f: dict[str, Any] = {
@@ -120,6 +143,12 @@ def _read_layer(kind: str, layer: dict, ins: list[Shape], where: str) -> tuple[d
         }
         if len(f["stride"]) != dims or len(f["dilation"]) != dims:
             raise CertificateFormatError(f"{where}: stride and dilation need {dims} entries")
+        if kind != "Conv" and any(d != 1 for d in f["dilation"]):
+            # Pooling has no dilation (the prover writes none). Refused rather than read: the shape rule
+            # would use it while forward.py and fast.py pool undilated windows and exact.py dilated
+            # ones, so a critical_pair certificate could check L(A) = 0 on one function and phi'(t0) on
+            # another (a convex least-squares loss was accepted as non-convex that way).
+            raise CertificateFormatError(f"{where}: pooling takes no dilation (give [1, ...] or omit it)")
         spatial = _window(x[1:], f, where)
         if kind == "Conv":
             f["channels"] = _int(layer.get("channels"), f"{where}.channels")

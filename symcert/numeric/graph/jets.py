@@ -129,11 +129,22 @@ def _affine_params(p: Mapping[str, Jet], f: Callable[[Any], Any]) -> dict[str, J
     return {k: (f(v[0]), None if v[1] is None else f(v[1]), None) for k, v in p.items()}
 
 
+def _broadcast(a: Any, like: Any) -> Any:
+    """``a`` broadcast to the shape of ``like`` (a bias's tangent alone has the bias's shape)."""
+    target = shape(like)
+    if a is None or shape(a) == target:
+        return a
+    if isinstance(a, F64):
+        return F64(np.broadcast_to(a.lo, target), np.broadcast_to(a.hi, target))
+    return np.broadcast_to(a, target)
+
+
 def _with_bias(y: Jet, layer: Any, p: Mapping[str, Jet], f: Callable[[Any], Any] = lambda b: b) -> Jet:
     if not layer.bias:
         return y
     b = p["bias"]
-    return _add(y[0], f(b[0])), _add(y[1], None if b[1] is None else f(b[1])), y[2]
+    value = _add(y[0], f(b[0]))
+    return value, _broadcast(_add(y[1], None if b[1] is None else f(b[1])), value), y[2]
 
 
 def _dense(bk: Any, layer: Dense, p: Mapping[str, Jet], x: Jet) -> Jet:
@@ -282,14 +293,26 @@ def _ops(bk: Any, output: str) -> EngineOps:
     )
 
 
-def loss_jet(bk: Any, loss: GraphLoss, point: Mapping[str, Any], direction: Mapping[str, Any]) -> Jet:
+def loss_jet(
+    bk: Any,
+    loss: GraphLoss,
+    point: Mapping[str, Any],
+    direction: Mapping[str, Any],
+    box: Mapping[str, Any] | None = None,
+) -> Jet:
     """``(L, L', L'')`` at the exact ``point`` along the exact ``direction`` (scalar enclosures in ``bk``;
-    call inside ``bk.active()``). The data pass in chunks, their jets summed."""
+    call inside ``bk.active()``). The data pass in chunks, their jets summed. ``box`` (enclosures in
+    ``bk`` by name, such as :func:`~symcert.numeric.graph.ranges.segment_box`) replaces the point's
+    values: the jets then enclose ``(L, L', L'')`` at every point of the box."""
     refuse_unsupported(loss)
     graph = loss.graph
     P, D = graph.check_parameters(point), graph.check_parameters(direction)
     params = {
-        name: (enclose(bk, P[name]), None if not np.any(D[name]) else enclose(bk, D[name]), None)
+        name: (
+            enclose(bk, P[name]) if box is None else box[name],
+            None if not np.any(D[name]) else enclose(bk, D[name]),
+            None,
+        )
         for name in P
     }
     stop = loss.logits_stop
