@@ -109,9 +109,15 @@ def constant_path_problems(pieces: list, witness: Fraction, lo: Fraction, hi: Fr
     return problems[:10]
 
 
+def same_points(s: Any) -> bool:
+    """``A == B`` exactly (``Statement.same_points`` when there: packed arrays compared as integers)."""
+    same = getattr(s, "same_points", None)
+    return bool(same()) if callable(same) else s.A == s.B
+
+
 def first_rung(s: Any) -> PathJets | None:
     """The float64 rung's jets for this statement (None when it does not apply: Arb alone)."""
-    if s.A == s.B or not supports(s):
+    if same_points(s) or not supports(s):
         return None
     try:
         jets = PathJets(s)
@@ -271,7 +277,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
     if problems:
         return found, problems
-    if s.A == s.B:
+    if same_points(s):
         return found, constant_path_problems(s.pieces, s.witness, lo, hi)
     rungs: list = [balls] if fast is None else [fast, balls]
     smooth = s.net.activation in SMOOTH
@@ -294,7 +300,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
     def value_at(t: Fraction, jets: Any) -> tuple:
         """``phi(t)``'s enclosure and ``phi'(t)``'s; ``phi(0) = L(A)`` and ``phi(1) = L(B)`` exactly, so at
         the ends of the path the smaller upper end of the jet's and of the enclosure found for the loss."""
-        value, slope, _ = jets.point(t)
+        value, slope = jets.point(t)[:2]  # (the float64 rung computes no phi'' at points)
         if t in (0, 1):
             value = (value[0], min(value[1], found["L(A)" if t == 0 else "L(B)"][1]))
         return value, slope

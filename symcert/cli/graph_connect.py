@@ -108,7 +108,10 @@ def run_graph_connect(args: argparse.Namespace) -> int:
     if args.level is not None:
         verdict = level_verdict(result, args.level)
         if verdict == "proved" and not result.proved:  # the enclosure decides, the certificate does not
-            verdict = "holds on the enclosure, but the certificate is undecided (a cap stopped it; check rejects it)"
+            verdict = (
+                "holds on the enclosure, but the certificate is undecided "
+                "(a cap stopped it; check rejects it)"
+            )
         print(f"Level: L <= {args.level} along the whole path: {verdict}")
         ok = ok and verdict == "proved"
     if not result.proved:

@@ -11,8 +11,9 @@ it is accepted when
    ``theta(m) + S (B - A)``, ``S = [-w/2, w/2]``; every tensor of the graph is evaluated on it with its
    derivative in ``t`` (dense and convolution layers as ``F(theta(m), x) + S F(B - A, x)`` with tangent
    ``F(B - A, x) + F_0(theta, x')``; batch norm, smooth activations and the loss by their derivatives;
-   moves and pools linearly), giving balls ``P`` of ``phi`` and ``P'`` of ``phi'`` over the piece; the
-   bound is the smaller of ``sup P - min(c(t0), c(t1))`` and the two-sided mean-value form
+   moves and pools linearly; ReLU, leaky ReLU, max pooling and layer norm by the slope rules of
+   :mod:`symcert.checker.graph.slopes`), giving balls ``P`` of ``phi`` and ``P'`` of ``phi'`` over the
+   piece; the bound is the smaller of ``sup P - min(c(t0), c(t1))`` and the two-sided mean-value form
    ``max_s min(u(t0) + D s, u(t1) - D' (w - s))`` (``D``, ``D'`` the ends of ``P' - c'``; ``u`` at the
    ends from exact points). A graph with a layer or loss without a derivative rule here uses the first
    alone. A piece whose bound exceeds its claim is halved once (the larger of the halves' bounds is again
@@ -43,6 +44,7 @@ from symcert.checker.arb_wide import square as even_square
 from symcert.checker.barrier import constant_path_problems, max_bisections, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
 from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
+from symcert.checker.graph.slopes import has_slope, slope_node
 from symcert.checker.graph.spec import (
     CheckedGraph,
     read_data_size,
@@ -123,6 +125,8 @@ def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, np.ndarr
 def _smooth(graph: CheckedGraph, stop: int | None, kind: str, output: str) -> bool:
     """True when every layer up to the logits, and the loss, have a derivative rule here."""
     for node in graph.nodes[:stop]:
+        if has_slope(node):  # ReLU, leaky ReLU, max pooling, layer norm: symcert.checker.graph.slopes
+            continue
         if node.type == "Activation":
             if node.fields["name"] not in _SMOOTH:
                 return False
@@ -146,6 +150,8 @@ def _plus(a: Any, b: Any) -> Any:
 
 def _tangent_node(node: Any, mid: dict, step: dict, box: dict, S: arb, ins: list, out: tuple) -> tuple:
     (x, dx), rest = ins[0], ins[1:]
+    if has_slope(node) and (dx is not None or node.type == "LayerNorm"):
+        return slope_node(node, box, step, ins, out)
     if node.type in ("Dense", "Conv"):
         along = _layer(node, step, [x], out)
         y = _layer(node, mid, [x], out) + along * S

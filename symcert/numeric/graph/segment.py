@@ -17,8 +17,12 @@ loss comes with an enclosure of ``phi'`` over the piece: the mean-value forms of
   ``AveragePool``, ``GlobalAveragePool``, ``Add``): the same layer on the tangent;
 - the loss: the loss entry's engine form at order 1.
 
-Another layer (``MaxPool``, ``LayerNorm``, a softmax inside the graph, a non-smooth activation) has
-no tangent here: :func:`has_tangent` says so, and the prover falls back to the range form.
+- ``relu``, ``leaky_relu``, ``MaxPool``, ``LayerNorm``: the slope rules of
+  :mod:`symcert.numeric.graph.slopes` (generalised derivatives of the piecewise-linear maps, the
+  derivative through ``v^(-1/2)`` for layer norm; the mean-value argument with kinks is stated there).
+
+Another layer (a softmax inside the graph, another non-smooth activation) has no tangent here:
+:func:`has_tangent` says so, and the prover falls back to the range form.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import Any
 from symcert.numeric.engine.network import _activation
 from symcert.numeric.graph.forward import FORWARDS
 from symcert.numeric.graph.loss import GraphLoss, _chunks, _ops
+from symcert.numeric.graph.slopes import has_slope, slope_node
 from symcert.numeric.graph.tensors import enclose, reshape, shape, sqrt
 from symcert.symbolic.graph import (
     Activation,
@@ -51,11 +56,14 @@ _MOVES = (Flatten, Reshape, Transpose, AveragePool, GlobalAveragePool)
 TANGENT_LOSSES = ("cross_entropy", "bce")
 
 
-def has_tangent(loss: GraphLoss) -> bool:
-    """True when every layer up to the logits, and the loss, have a tangent rule (see the module text)."""
+def has_tangent(loss: GraphLoss, slopes: bool = True) -> bool:
+    """True when every layer up to the logits, and the loss, have a tangent rule (see the module text);
+    ``slopes=False`` leaves out the slope rules (ReLU, max pooling, layer norm), for comparisons."""
     nodes = loss.graph.nodes if loss.logits_stop is None else loss.graph.nodes[: loss.logits_stop]
     for node in nodes:
         layer = node.layer
+        if slopes and has_slope(layer):
+            continue
         if isinstance(layer, Activation):
             if not (layer.function.linear or layer.function.smooth):
                 return False
@@ -94,6 +102,8 @@ def _node(bk: Any, layer: Any, mid: dict, box: dict, step: dict, S: Any, ins: li
     """(value, tangent) of one node from its inputs' (value, tangent)."""
     forward = FORWARDS[type(layer)]
     (x, dx), rest = ins[0], ins[1:]
+    if has_slope(layer):
+        return slope_node(bk, layer, box, step, x, dx)
     if isinstance(layer, (Dense, Conv)):
         along = forward(bk, layer, step, x)  # F(D, x): affine in p, so F(theta(m) + S D, x) = ... + S F(D, x)
         y = forward(bk, layer, mid, x) + along * S
