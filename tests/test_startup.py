@@ -110,15 +110,17 @@ def test_checking_a_small_chord_certificate_loads_no_numpy_and_no_mpmath(tmp_pat
     assert loaded_after(reference + " == 0")["mpmath"]  # the guard can fail: asking for mpmath loads it
 
 
-def test_checking_a_small_barrier_certificate_loads_no_mpmath_and_no_saddle_checker(tmp_path):
+def test_checking_a_small_barrier_certificate_loads_no_numpy_mpmath_or_saddle_checker(tmp_path):
+    """The default barrier is on teacher data: Arb alone checks it, so the float64 rung (numpy) stays out."""
     from symcert.cli import main
 
     path = str(tmp_path / "barrier.json")
     assert main(["barrier", "--json", path, "--quiet"]) == 0
     code = command("check", path).replace("main(", "assert main(") + " == 0"
-    loaded = loaded_after(code, DEFERRED)
+    loaded = loaded_after(code, (*DEFERRED, "symcert.checker.barrier_f64"))
     assert loaded["symcert.checker.barrier"], loaded
-    unused = ("mpmath", "symcert.checker.f64_engine", "symcert.checker.saddle")
+    unused = ("numpy", "mpmath", "symcert.checker.f64_engine", "symcert.checker.barrier_f64")
+    unused += ("symcert.checker.saddle",)
     assert not any(loaded[name] for name in unused), loaded
 
 
