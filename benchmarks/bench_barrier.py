@@ -14,9 +14,10 @@ The baseline is the literature's method: float64 losses on a grid of 25 values o
 (:class:`symcert.numeric.floats.FloatLoss`), timed in the same run; the ratio is certified / grid.
 
 Times are CPU seconds of the process (``time.process_time``), both sides warm, the smallest of the
-repeats. Measured on the shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1
---repeats 3``, load average 2 to 5): digits 1.61 s and 1.53 s certified (27x and 23x the grid), checker
-0.90x and 0.92x the prover; 784-128-10 0.44 s (5x), checker 4.4x.
+repeats; ``--memory`` adds each side's peak resident set (``VmHWM``) in a fresh process. Measured on the
+shared 2-core machine (README, "Benchmarks", ``--check --blas-threads 1 --repeats 3 --memory``, load
+average 2.5): digits 0.97 s and 0.96 s certified (18x and 20x the grid), checker 0.99x and 1.00x the
+prover; 784-128-10 0.46 s (5x), checker 1.19x.
 """
 
 from __future__ import annotations
@@ -141,8 +142,78 @@ def grid_seconds(loss: Loss, A, B, repeats: int = 5) -> tuple[float, float]:
     return best_of(repeats, grid)
 
 
+def _case(case: str) -> tuple[Loss, object, object]:
+    """The problem of a case (``digits-before``, ``digits-after``, ``mnist``), built in this process."""
+    if case == "mnist":
+        loss, A, B, _ = mnist_pair()
+        return loss, A, B
+    loss, A, B, _ = digits_pair()
+    return loss, A, (align(A, B).aligned if case == "digits-after" else B)
+
+
+def _memory_child(side: str, case: str, path: str) -> None:
+    """In a fresh process: run one side (``prover``, writing the certificate to ``path``; ``checker``,
+    reading it; ``grid``) and print the peak resident set size in bytes (:func:`_peak_rss`)."""
+    if side == "checker":
+        from symcert.checker import check as check_file
+
+        verdict = check_file(path)
+        assert verdict.accepted, verdict.reasons
+    else:
+        loss, A, B = _case(case)
+        if side == "prover":
+            result = certify_barrier(loss, A, B, tol=Fraction(1, 1000))
+            with open(path, "w") as handle:
+                handle.write(result.certificate().to_json())
+        else:
+            grid_seconds(loss, A, B, repeats=1)
+    print(_peak_rss())
+
+
+def _peak_rss() -> int:
+    """This process's peak resident set in bytes: ``VmHWM`` of ``/proc/self/status`` (reset by exec, so
+    a child's own), else ``ru_maxrss`` (which on Linux keeps the parent's peak across fork and exec)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
+
+
+def peak_memory(case: str, checker: bool) -> dict[str, int]:
+    """Peak RSS of a fresh process per side (``prover`` builds the problem as well, ``checker`` only
+    reads the certificate file the prover wrote, ``grid`` builds the problem and runs the float64 grid)."""
+    import subprocess
+    import tempfile
+
+    out: dict[str, int] = {}
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory(prefix="bench_barrier-", dir=here) as folder:
+        path = os.path.join(folder, f"{case}.json")
+        for side in ("prover", "checker", "grid") if checker else ("prover", "grid"):
+            command = [sys.executable, os.path.abspath(__file__), "--memory-child", side, case, path]
+            if os.environ.get("OPENBLAS_NUM_THREADS"):
+                command += ["--blas-threads", os.environ["OPENBLAS_NUM_THREADS"]]
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            out[side] = int(done.stdout.split()[-1])
+    return out
+
+
 def bench(
-    name: str, loss: Loss, A, B, how: str, aligned: bool, checker: bool = False, repeats: int = 1
+    name: str,
+    loss: Loss,
+    A,
+    B,
+    how: str,
+    aligned: bool,
+    checker: bool = False,
+    repeats: int = 1,
+    cases: tuple[str, ...] | None = None,
 ) -> float:
     print(f"\n{name}: {how}")
     tol = Fraction(1, 1000)
@@ -158,7 +229,7 @@ def bench(
             f"{spent:.2f} s, g = {str(alignment.element)[:60]}..."
         )
         pairs.append(("after", alignment.aligned))
-    for label, other in pairs:
+    for (label, other), case in zip(pairs, cases or (None,) * len(pairs)):
         grid, estimate = grid_seconds(loss, A, other)
         certified, result = best_of(repeats, lambda other=other: certify_barrier(loss, A, other, tol=tol))
         total += certified
@@ -176,6 +247,10 @@ def bench(
                 f"{spent / certified:.2f}x the prover (its estimate {verdict.estimate:.0f} s); "
                 f"{verdict.reasons[-1][-60:]}"
             )
+        if case is not None:
+            peaks = peak_memory(case, checker)
+            shown = ", ".join(f"{side} {peak / 2**20:.0f} MB" for side, peak in peaks.items())
+            print(f"          peak memory (VmHWM, a fresh process per side): {shown}")
     print(f"  total: {total:.1f} s, load average {os.getloadavg()[0]:.2f}")
     return total
 
@@ -190,7 +265,16 @@ def main() -> None:
         type=int,
         help="BLAS threads on both sides, set before numpy loads (1 on a shared machine)",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="also measure each side's peak memory (VmHWM) in a fresh process",
+    )
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.memory_child:
+        _memory_child(*args.memory_child)
+        return
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"BLAS threads {threads}, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     loss, A, B, how = digits_pair()
@@ -203,6 +287,7 @@ def main() -> None:
         aligned=True,
         checker=args.check,
         repeats=args.repeats,
+        cases=("digits-before", "digits-after") if args.memory else None,
     )
     print(f"  target < 60 s together: {'met' if total < 60 else 'MISSED'}")
     if not args.quick:
@@ -216,6 +301,7 @@ def main() -> None:
             aligned=False,
             checker=args.check,
             repeats=args.repeats,
+            cases=("mnist",) if args.memory else None,
         )
         print(f"  target < 300 s: {'met' if total < 300 else 'MISSED'}")
 

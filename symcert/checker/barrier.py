@@ -31,18 +31,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
-from symcert.checker.barrier_f64 import PathJets, from_balls, supports
-from symcert.checker.f64 import Interval
+from symcert.checker.barrier_scope import supports
 from symcert.checker.kind import short
 from symcert.checker.losses import SQUARES
 from symcert.checker.progress import report
 from symcert.checker.statement import SMOOTH
+
+if TYPE_CHECKING:  # numpy: loaded only when the float64 rung applies (see first_rung)
+    from symcert.checker.barrier_f64 import PathJets
+    from symcert.checker.f64 import Interval
 
 __all__ = ["verify_barrier", "first_rung", "max_bisections", "constant_path_problems"]
 
@@ -109,10 +112,18 @@ def constant_path_problems(pieces: list, witness: Fraction, lo: Fraction, hi: Fr
     return problems[:10]
 
 
+def same_points(s: Any) -> bool:
+    """``A == B`` exactly (``Statement.same_points`` when there: packed arrays compared as integers)."""
+    same = getattr(s, "same_points", None)
+    return bool(same()) if callable(same) else s.A == s.B
+
+
 def first_rung(s: Any) -> PathJets | None:
     """The float64 rung's jets for this statement (None when it does not apply: Arb alone)."""
-    if s.A == s.B or not supports(s):
+    if same_points(s) or not supports(s):
         return None
+    from symcert.checker.barrier_f64 import PathJets  # numpy, only here
+
     try:
         jets = PathJets(s)
         if _ends_f64(s, jets) is None:  # L(A) or L(B) not inside the claims: a tighter first layer
@@ -125,6 +136,8 @@ def first_rung(s: Any) -> PathJets | None:
 def _first_products(s: Any) -> tuple[Interval, Interval]:
     """The first layer's two kept products, ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, by Arb at 106
     bits: data such as ``k/255`` and 785-term sums cost the float64 rung about 1e-12 of width per entry."""
+    from symcert.checker.barrier_f64 import from_balls
+
     saved = flint.ctx.prec
     flint.ctx.prec = _FIRST_BITS
     try:
@@ -271,7 +284,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
         found = E._bounds({"L(A)": la, "L(B)": lb}, E._nonnegative(s, {"L(A)": la, "L(B)": lb}))
     if problems:
         return found, problems
-    if s.A == s.B:
+    if same_points(s):
         return found, constant_path_problems(s.pieces, s.witness, lo, hi)
     rungs: list = [balls] if fast is None else [fast, balls]
     smooth = s.net.activation in SMOOTH
@@ -294,7 +307,7 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
     def value_at(t: Fraction, jets: Any) -> tuple:
         """``phi(t)``'s enclosure and ``phi'(t)``'s; ``phi(0) = L(A)`` and ``phi(1) = L(B)`` exactly, so at
         the ends of the path the smaller upper end of the jet's and of the enclosure found for the loss."""
-        value, slope, _ = jets.point(t)
+        value, slope = jets.point(t)[:2]  # (the float64 rung computes no phi'' at points)
         if t in (0, 1):
             value = (value[0], min(value[1], found["L(A)" if t == 0 else "L(B)"][1]))
         return value, slope

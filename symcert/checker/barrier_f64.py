@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 
 from symcert.checker import f64
+from symcert.checker.barrier_scope import supports
 from symcert.checker.f64 import Interval, down, up
 from symcert.checker.losses import scale as loss_scale
+from symcert.checker.packed import Packed, Rows
 
 __all__ = ["supports", "PathJets", "from_balls"]
 
@@ -32,23 +34,64 @@ Pair = tuple[Fraction, Fraction]
 Jet = tuple[Pair, Pair, Pair]  # phi, phi', phi''/2: exact lower and upper ends
 
 
-def supports(s: Any) -> bool:
-    """Whether the float64 rung computes this statement's jets (otherwise Arb alone)."""
-    if s.teacher is not None or s.ys is None or s.decay:
-        return False
-    if s.net.activation not in ("tanh", "identity"):
-        return False
-    if s.loss_kind == "cross_entropy":
-        return s.net.output == "softmax"
-    return s.loss_kind in ("mse", "sse") and s.net.output == "identity"
+def from_packed(array: Packed, shape: tuple[int, ...]) -> Interval | None:
+    """A packed array's exact values ``n / d`` as float64 (``shape``), exact when ``d`` is a power of two
+    up to ``2^1000`` and every ``|n| <= 2^53`` (float32 and float64 weights are): ``n`` converts exactly and
+    ``ldexp`` scales it exactly (no underflow: ``|n| 2^-1000`` is normal). Else None.
+
+    >>> import array
+    >>> x = from_packed(Packed(array.array("b", [3, -1]), 4, (2,)), (2, 1))
+    >>> x.lo.ravel().tolist(), bool((x.lo == x.hi).all())
+    ([0.75, -0.25], True)
+    >>> from_packed(Packed(array.array("b", [1]), 3, (1,)), (1, 1)) is None
+    True
+    """
+    return _from_ints(array.values, array.den, shape)
 
 
-def _matrix(rows: list) -> Interval:
+def _from_ints(values: Any, den: int, shape: tuple[int, ...]) -> Interval | None:
+    """Integers ``values`` (an ``array.array``) over ``den`` as exact floats of ``shape`` (see
+    :func:`from_packed`), or None."""
+    if den & (den - 1) or den > 2**1000:
+        return None
+    ints = np.frombuffer(values, dtype=np.dtype(values.typecode))
+    if ints.size and int(np.abs(ints.astype(np.int64)).max()) > 2**53:
+        return None
+    x = np.ldexp(ints.astype(np.float64), -(den.bit_length() - 1)).reshape(shape)
+    return Interval.point(x)
+
+
+def _matrix(rows: Any) -> Interval:
+    if isinstance(rows, Packed):
+        found = from_packed(rows, rows.shape)
+        rows = rows.exact() if found is None else rows
+        if found is not None:
+            return found
     return f64.from_fractions([v for row in rows for v in row], (len(rows), len(rows[0])))
 
 
-def _column(values: list | None) -> Interval | None:
+def _column(values: Any) -> Interval | None:
+    if isinstance(values, Packed):
+        found = from_packed(values, (len(values.values), 1))
+        if found is not None:
+            return found
+        values = values.exact()
     return None if values is None else f64.from_fractions(list(values), (len(values), 1))
+
+
+def _data_matrix(rows: Any) -> Interval:
+    """Data rows (one per point) as the ``width x points`` matrix; packed rows from their integers."""
+    if isinstance(rows, Rows):
+        found = _from_ints(rows.values, rows.den, (len(rows), rows.cols))
+        if found is not None:
+            return Interval(found.lo.T, found.hi.T)
+    return _matrix([list(col) for col in zip(*rows)])
+
+
+def _point(s: Any, name: str) -> list:
+    """Point ``name`` as read, packed arrays kept as integers (``Statement.layers``), else ``s.A``/``s.B``."""
+    layers = getattr(s, "layers", None)
+    return layers(name) if callable(layers) else getattr(s, name)
 
 
 class PathJets:
@@ -58,17 +101,17 @@ class PathJets:
         """``first``: the first layer's kept products ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, when
         the caller has them tighter (from Arb); otherwise computed here."""
         self.s = s
-        self.ys = _matrix([list(col) for col in zip(*s.ys)])  # m x N
+        self.ys = _data_matrix(s.ys)  # m x N
         self.weight = f64.total(self.ys, axis=0)  # sum_k y_k per point
-        self.start = [(_matrix(w), _column(b)) for w, b in s.A]
-        end = [(_matrix(w), _column(b)) for w, b in s.B]
+        self.start = [(_matrix(w), _column(b)) for w, b in _point(s, "A")]
+        end = [(_matrix(w), _column(b)) for w, b in _point(s, "B")]
         # B - A enclosed by interval subtraction (exact for float32 weights of nearby exponents)
         self.step = [
             (wb - wa, None if ba is None or bb is None else bb - ba)
             for (wa, ba), (wb, bb) in zip(self.start, end)
         ]
         self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
-        self._points: dict[Fraction, Jet] = {}
+        self._points: dict[Fraction, tuple[Pair, Pair]] = {}
         self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
         #: How many pieces (or halves) this rung decided in the last check (the checker's note).
         self.decided = 0
@@ -92,10 +135,12 @@ class PathJets:
         self._points.clear()
         self._boxes.clear()
 
-    def point(self, t: Fraction) -> Jet:
-        """``(phi, phi', phi''/2)`` at the exact ``t`` (kept: each end is shared by two pieces)."""
+    def point(self, t: Fraction) -> tuple[Pair, Pair]:
+        """``(phi, phi')`` at the exact ``t`` (kept: each end is shared by two pieces). The checker's bounds
+        use no ``phi''`` at a point, so the second-order terms are not computed (a lighter jet)."""
         if t not in self._points:
-            self._points[t] = self._jet(t, None)
+            value, slope, _ = self._jet(t, None, None, False)  # no piece, no second order
+            self._points[t] = value, slope
         return self._points[t]
 
     def box(self, t0: Fraction, t1: Fraction) -> Jet:
@@ -113,31 +158,39 @@ class PathJets:
             out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
-    def _jet(self, t: Fraction, spread: Interval | None, piece: tuple | None = None) -> Jet:
+    def _jet(
+        self, t: Fraction, spread: Interval | None, piece: tuple | None = None, second: bool = True
+    ) -> Jet:
+        """The jet at ``t`` (over the piece's box with ``spread``); without ``second`` its third term is
+        ``(0, 0)``, not computed."""
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        z0, z1, z2 = self._forward(self._layers(t), spread, first)
+        z0, z1, z2 = self._forward(self._layers(t), spread, first, second)
+        terms: tuple[Interval | None, ...]
         if self.s.loss_kind == "cross_entropy":
             terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
         else:
             r0 = z0 - self.ys
             two_r0 = r0 * 2.0
-            terms = (r0.square(), two_r0 * z1, two_r0 * z2 + z1.square())
+            terms = (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
         out = []
         for term in terms:
+            if term is None:
+                out.append((Fraction(0), Fraction(0)))
+                continue
             whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
             lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
             out.append((lo * self.scale, hi * self.scale))
         return out[0], out[1], out[2]
 
     def _forward(
-        self, layers: list, spread: Interval | None, first: Interval
-    ) -> tuple[Interval, Interval, Interval]:
+        self, layers: list, spread: Interval | None, first: Interval, second: bool = True
+    ) -> tuple[Interval, Interval, Interval | None]:
         """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
-        spread (D a)`` over the box: far tighter than a product of boxes)."""
+        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``."""
         z0, z1 = first, self.along  # the first layer: z'' = 0
-        z2 = Interval.point(np.zeros_like(z0.lo))
+        z2: Interval | None = Interval.point(np.zeros_like(z0.lo)) if second else None
         for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
             a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
             # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
@@ -145,17 +198,24 @@ class PathJets:
             da1 = f64.matmul(d, a1)
             z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
             z1 = f64.matmul(w, a1) + da0
-            z2 = f64.matmul(w, a2) + da1
+            z2 = None if a2 is None else f64.matmul(w, a2) + da1
             if spread is not None:
                 z0 = z0 + spread * da0
                 z1 = z1 + spread * da1
-                z2 = z2 + spread * f64.matmul(d, a2)
+                if z2 is not None and a2 is not None:
+                    z2 = z2 + spread * f64.matmul(d, a2)
         return z0, z1, z2
 
 
-def _integer_data(xs: list) -> tuple[np.ndarray, int] | None:
+def _integer_data(xs: Any) -> tuple[np.ndarray, int] | None:
     """The data as ``K / q`` (``K`` an integer matrix, ``n0 x N``, held exactly in floats; ``q`` the
-    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``)."""
+    common denominator), or None when ``q`` or ``K`` is too large (above ``2^20``). Packed rows
+    (:class:`~symcert.checker.packed.Rows`) give ``K`` and ``q`` straight from their integers."""
+    if isinstance(xs, Rows):
+        ints = np.frombuffer(xs.values, dtype=np.dtype(xs.values.typecode)).astype(np.int64)
+        if xs.den > 2**20 or (ints.size and int(np.abs(ints).max()) >= 2**20):
+            return None
+        return ints.astype(np.float64).reshape(len(xs), xs.cols).T, xs.den
     q = 1
     for row in xs:
         for v in row:
@@ -228,11 +288,12 @@ def from_balls(matrix: Any) -> Interval:
     return out
 
 
-def _tanh_jet(z0: Interval, z1: Interval, z2: Interval) -> tuple[Interval, Interval, Interval]:
-    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``)."""
+def _tanh_jet(z0: Interval, z1: Interval, z2: Interval | None) -> tuple[Interval, Interval, Interval | None]:
+    """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``); the
+    third None when ``z2`` is."""
     f = f64.tanh(z0)
     d1 = (1.0 - f.square()).clip(0.0, 1.0)
-    return f, d1 * z1, d1 * (z2 - f * z1.square())
+    return f, d1 * z1, None if z2 is None else d1 * (z2 - f * z1.square())
 
 
 def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
@@ -273,18 +334,18 @@ def _probabilities(z: Interval) -> Interval:
 
 
 def _cross_entropy(
-    z0: Interval, z1: Interval, z2: Interval, ys: Interval, weight: Interval
-) -> tuple[Interval, Interval, Interval]:
+    z0: Interval, z1: Interval, z2: Interval | None, ys: Interval, weight: Interval
+) -> tuple[Interval, Interval, Interval | None]:
     """Per point: ``(sum y) LSE(z) - <y, z>`` as a jet, with the jet of LSE
     ``(LSE, <p, z'>, <p, z''/2> + (<p, z'^2> - <p, z'>^2) / 2)``; the variance ``<p, z'^2> - <p, z'>^2``
     of ``z'`` under the probabilities ``p`` is ``>= 0`` (the exact ``p`` sums to 1), so clipped at 0."""
     lse = Interval(_lse_end(z0.lo, upper=False), _lse_end(z0.hi, upper=True))
     p = _probabilities(z0)
     pz1 = f64.total(p * z1, axis=0)
+    first = [weight * jet - f64.total(ys * z, axis=0) for jet, z in ((lse, z0), (pz1, z1))]
+    if z2 is None:
+        return first[0], first[1], None
     spread = f64.total(p * z1.square(), axis=0) - pz1.square()
     spread = Interval(np.maximum(spread.lo, 0.0), np.maximum(spread.hi, 0.0))
     c2 = f64.total(p * z2, axis=0) + spread * 0.5
-    out = []
-    for jet, z in ((lse, z0), (pz1, z1), (c2, z2)):
-        out.append(weight * jet - f64.total(ys * z, axis=0))
-    return out[0], out[1], out[2]
+    return first[0], first[1], weight * c2 - f64.total(ys * z2, axis=0)

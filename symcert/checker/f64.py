@@ -31,6 +31,7 @@ True
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 from math import factorial
 
 import numpy as np
@@ -68,13 +69,23 @@ def down(x: np.ndarray) -> np.ndarray:
     from ``x`` to its predecessor, more than half of it, so rounding to nearest lands at or below the
     predecessor, itself at or below the exact result (which lies within half a gap of ``x``).
     """
-    return x - (np.abs(x) * _ULP + TINY)
+    if np.ndim(x) == 0:
+        return x - (np.abs(x) * _ULP + TINY)
+    t = np.abs(x)  # the same operations in one temporary array
+    t *= _ULP
+    t += TINY
+    return np.subtract(x, t, out=t)
 
 
 def up(x: np.ndarray) -> np.ndarray:
     """An upper bound of the exact result of which ``x`` is one rounded-to-nearest basic operation
     (``x + (2^-52 |x| + TINY)``, as :func:`down`)."""
-    return x + (np.abs(x) * _ULP + TINY)
+    if np.ndim(x) == 0:
+        return x + (np.abs(x) * _ULP + TINY)
+    t = np.abs(x)
+    t *= _ULP
+    t += TINY
+    return np.add(x, t, out=t)
 
 
 def outward_float(q: Fraction, upward: bool) -> float:
@@ -178,8 +189,9 @@ def from_fractions(values: list, shape: tuple[int, ...]) -> Interval:
     return Interval(np.where(same, mid, down(mid)), np.where(same, mid, up(mid)))
 
 
+@lru_cache(maxsize=256)
 def _gamma(n: int) -> tuple[float, float]:
-    """Floats ``g >= gamma_n`` and ``k >= 1 / (1 - gamma_n)``, checked exactly."""
+    """Floats ``g >= gamma_n`` and ``k >= 1 / (1 - gamma_n)``, checked exactly (kept per ``n``)."""
     if n * U >= Fraction(1, 4):
         raise ArithmeticError("a product too long for the float64 error bound")
     gamma = n * U / (1 - n * U)
@@ -317,10 +329,12 @@ def expm1_bounds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     _, e = np.frexp(x)  # x < 2^e
     halvings = np.clip(e + 1, 0, _MAX_DOUBLINGS)  # x / 2^halvings <= 1/2
     y = np.ldexp(x, -halvings)  # exact: a power of two, no underflow for x >= 1/4
-    acc = np.full_like(y, _TAYLOR[-1])
+    # the same roundings as acc = acc * y + c, in place (one array for the whole recurrence)
+    value = np.full_like(y, _TAYLOR[-1])
     for c in reversed(_TAYLOR[:-1]):
-        acc = acc * y + c
-    value = acc * y
+        value *= y
+        value += c
+    value *= y
     for i in range(int(halvings.max(initial=0))):
         value = np.where(halvings > i, value * (value + 2.0), value)
     return down(value * _LOW_FACTOR[halvings]), up(value * _HIGH_FACTOR[halvings])

@@ -41,7 +41,7 @@ from typing import Any
 from symcert.checker.reading import CertificateFormatError, integer, keys
 from symcert.limits import MAX_DIGITS, MAX_POINTS
 
-__all__ = ["is_packed", "read_rows", "read_matrix", "read_vector", "Rows"]
+__all__ = ["is_packed", "read_rows", "read_matrix", "read_vector", "read_packed", "Rows", "Packed"]
 
 #: dtype -> (array typecode, bytes per entry); the typecodes' sizes are checked at import.
 _TYPES = {
@@ -151,14 +151,61 @@ def read_rows(record: Any, cols: int, where: str) -> Rows:
     return Rows(values, cols, den)
 
 
+class Packed:
+    """A packed matrix or vector of a point, read and checked, kept as integers over ``den``.
+
+    ``values`` holds the row-major integers (``array.array`` of the record's dtype), ``shape`` is
+    ``(rows, cols)`` or ``(length,)``. :meth:`exact` gives the nested lists of ``Fraction`` the rest of
+    the checker reads; the verified float64 rung reads the integers directly
+    (:func:`symcert.checker.barrier_f64.from_packed`), without a ``Fraction`` per entry.
+
+    >>> raw = bytes([1, 2, 3, 4])
+    >>> record = {"dtype": "int8", "shape": [2, 2], "denominator": "4",
+    ...           "sha256": hashlib.sha256(raw).hexdigest(), "base64": base64.b64encode(raw).decode()}
+    >>> w = read_packed(record, (2, 2), "points.A.W1")
+    >>> w.exact()
+    [[Fraction(1, 4), Fraction(1, 2)], [Fraction(3, 4), Fraction(1, 1)]]
+    >>> w.same(read_packed(record, (2, 2), "points.B.W1"))
+    True
+    """
+
+    __slots__ = ("den", "shape", "values")
+
+    def __init__(self, values: array.array, den: int, shape: tuple[int, ...]) -> None:
+        self.values, self.den, self.shape = values, den, shape
+
+    def exact(self) -> Any:
+        """The exact values: a list of ``Fraction`` (a vector) or a list of rows (a matrix)."""
+        den = self.den
+        flat = [Fraction(v, den) for v in self.values]
+        if len(self.shape) == 1:
+            return flat
+        cols = self.shape[1]
+        return [flat[j * cols : (j + 1) * cols] for j in range(self.shape[0])]
+
+    def same(self, other: Packed) -> bool:
+        """Whether the two arrays hold the same exact values (``p / d == p' / d'`` iff ``p d' == p' d``)."""
+        if self.shape != other.shape:
+            return False
+        if self.den == other.den:
+            return self.values == other.values
+        d0, d1 = self.den, other.den
+        return all(a * d1 == b * d0 for a, b in zip(self.values, other.values))
+
+
+def read_packed(record: Any, shape: tuple[int, ...], where: str) -> Packed:
+    """A packed matrix ``(rows, cols)`` or vector ``(length,)``, checked, kept as integers."""
+    values, den = _read(record, shape, where)
+    return Packed(values, den, shape)
+
+
 def read_matrix(record: Any, rows: int, cols: int, where: str) -> list[list[Fraction]]:
     """A packed ``rows x cols`` matrix as nested lists of ``Fraction``."""
-    values, den = _read(record, (rows, cols), where)
-    flat = [Fraction(v, den) for v in values]
-    return [flat[j * cols : (j + 1) * cols] for j in range(rows)]
+    out: list[list[Fraction]] = read_packed(record, (rows, cols), where).exact()
+    return out
 
 
 def read_vector(record: Any, length: int, where: str) -> list[Fraction]:
     """A packed vector of ``length`` entries as a list of ``Fraction``."""
-    values, den = _read(record, (length,), where)
-    return [Fraction(v, den) for v in values]
+    out: list[Fraction] = read_packed(record, (length,), where).exact()
+    return out

@@ -105,8 +105,11 @@ def _read_bias(record: dict, widths: tuple[int, ...], where: str) -> bool | tupl
     return tuple(value)
 
 
-def read_point(net: Net, record: Any, where: str) -> list:
-    """A point ``{"W1": [[...]], "b1": [...], ...}`` of ``net`` as layers ``(W rows, b or None)``."""
+def read_point(net: Net, record: Any, where: str, lazy: bool = False) -> list:
+    """A point ``{"W1": [[...]], "b1": [...], ...}`` of ``net`` as layers ``(W rows, b or None)``.
+
+    ``lazy``: a packed array stays a checked :class:`~symcert.checker.packed.Packed` (integers over a
+    denominator; :func:`exact_layers` makes the ``Fraction`` lists)."""
     if not isinstance(record, dict):
         raise CertificateFormatError(f"{where} must be an object with W1, b1, ...")
     depth = len(net.widths) - 1
@@ -117,22 +120,29 @@ def read_point(net: Net, record: Any, where: str) -> list:
     layers = []
     for l in range(1, depth + 1):
         rows, cols = net.widths[l], net.widths[l - 1]
-        weights = _matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}")
-        biases = _vector(record[f"b{l}"], rows, f"{where}.b{l}") if net.has_bias(l) else None
+        weights = _matrix(record[f"W{l}"], rows, cols, f"{where}.W{l}", lazy)
+        biases = _vector(record[f"b{l}"], rows, f"{where}.b{l}", lazy) if net.has_bias(l) else None
         layers.append((weights, biases))
     return layers
 
 
-def _matrix(value: Any, rows: int, cols: int, where: str) -> list[list[Fraction]]:
+def exact_layers(layers: list) -> list:
+    """Layers read with ``lazy=True`` as nested lists of ``Fraction`` (a packed array converted)."""
+    return [tuple(x.exact() if isinstance(x, packed.Packed) else x for x in layer) for layer in layers]
+
+
+def _matrix(value: Any, rows: int, cols: int, where: str, lazy: bool = False) -> Any:
     """A matrix given as lists of exact strings or packed (:mod:`symcert.checker.packed`)."""
     if is_packed(value):
-        return packed.read_matrix(value, rows, cols, where)
+        found = packed.read_packed(value, (rows, cols), where)
+        return found if lazy else found.exact()
     return rational_matrix(value, rows, cols, where)
 
 
-def _vector(value: Any, length: int, where: str) -> list[Fraction]:
+def _vector(value: Any, length: int, where: str, lazy: bool = False) -> Any:
     if is_packed(value):
-        return packed.read_vector(value, length, where)
+        found = packed.read_packed(value, (length,), where)
+        return found if lazy else found.exact()
     return rational_list(value, length, where)
 
 
@@ -176,9 +186,11 @@ class Statement:
         self._read_data(field(record, "data", dict, "certificate"))
         points = field(record, "points", dict, "certificate")
         keys(points, {"A"}, {"B"}, "points")
-        self.A = read_point(self.net, points["A"], "points.A")
-        self.B = read_point(self.net, points["B"], "points.B") if "B" in points else None
-        if self.spec.needs_B and self.B is None:
+        #: The points as read: packed arrays kept as integers (:meth:`layers`); ``A``, ``B`` convert them.
+        self._read: dict[str, list | None] = {"A": read_point(self.net, points["A"], "points.A", lazy=True)}
+        self._read["B"] = read_point(self.net, points["B"], "points.B", lazy=True) if "B" in points else None
+        self._exact: dict[str, list | None] = {}
+        if self.spec.needs_B and self._read["B"] is None:
             raise CertificateFormatError(f"a {self.kind} certificate needs points.B")
         self.element = record["element"]
         if self.element is not None:
@@ -188,6 +200,52 @@ class Statement:
         self._read_parameters(field(record, "parameters", dict, "certificate"))
         self.dps = integer(record["dps"], "dps", MIN_DPS, MAX_WORKING_DPS)
         self.claimed = self._read_enclosures(field(record, "enclosures", dict, "certificate"))
+
+    @property
+    def A(self) -> list:
+        """Point A as layers ``(W rows, b or None)`` of ``Fraction`` (converted on first use)."""
+        return self._point("A")
+
+    @A.setter
+    def A(self, layers: list) -> None:
+        self._read["A"] = self._exact["A"] = layers
+
+    @property
+    def B(self) -> list | None:
+        """Point B likewise, or None."""
+        return self._point("B")
+
+    @B.setter
+    def B(self, layers: list | None) -> None:
+        self._read["B"] = self._exact["B"] = layers
+
+    def _point(self, name: str) -> Any:
+        if name not in self._exact:
+            found = self._read[name]
+            self._exact[name] = None if found is None else exact_layers(found)
+        return self._exact[name]
+
+    def layers(self, name: str) -> list | None:
+        """Point ``name`` ("A" or "B") as read: a packed array is a checked
+        :class:`~symcert.checker.packed.Packed` (integers over a denominator), the rest ``Fraction`` lists.
+        Once ``A`` or ``B`` has been converted, that conversion (which a caller may have changed)."""
+        return self._exact.get(name, self._read[name])
+
+    def same_points(self) -> bool:
+        """``A == B`` exactly, without converting packed arrays to ``Fraction``."""
+        a, b = self.layers("A"), self.layers("B")
+        if a is None or b is None:
+            return False
+        for layer_a, layer_b in zip(a, b):
+            for x, y in zip(layer_a, layer_b):
+                if isinstance(x, packed.Packed) and isinstance(y, packed.Packed):
+                    if not x.same(y):
+                        return False
+                elif isinstance(x, packed.Packed) or isinstance(y, packed.Packed):
+                    return self.A == self.B
+                elif x != y:
+                    return False
+        return True
 
     @property
     def quantity(self) -> str:

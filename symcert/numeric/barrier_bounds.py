@@ -168,6 +168,11 @@ class BarrierBounds:
         """Endpoints of ``phi(t)`` at an exact ``t``."""
         return self.jets([t])[0][0]
 
+    def centre(self, t: Fraction) -> Fraction:
+        """The midpoint of the enclosure of ``g(t)`` at a point already computed (to choose partitions)."""
+        (lo, hi), chord = self._jets[t][0], self.chord(t)
+        return (lo + hi - chord[0] - chord[1]) / 2
+
     def lower(self, t: Fraction) -> Fraction:
         """A lower bound of ``g(t)`` at the exact point ``t``."""
         return self.phi(t)[0] - self.chord(t)[1]

@@ -5,7 +5,9 @@ The barrier (Entezari et al. 2022) is ``sup_{t in [0, 1]} g(t)`` with
 (Ainsworth et al. 2023) the chord is ``(L(A) + L(B)) / 2``. :func:`certify_barrier`
 keeps a partition of ``[0, 1]`` into dyadic pieces, each with a rigorous upper bound of
 ``g`` (:class:`~symcert.numeric.barrier_bounds.BarrierBounds`: ``own``, and ``claim`` for the
-certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. Each round splits every
+certificate), and a witness ``t`` with a rigorous lower bound of ``g(t)``. A large problem starts from
+16 equal pieces, the two beside an interior maximum of the point values halved (:func:`_first_partition`:
+the point values only choose where to cut). Each round splits every
 piece whose claim keeps ``hi - lo`` above ``tol`` (the largest first, at most ``_ROUND`` of them),
 with one stacked pass for the new points and one for the new pieces, until ``hi - lo <= tol``, or
 stops "undecided" at ``max_pieces`` pieces or ``max_seconds``. Each piece's certified claim is
@@ -231,7 +233,8 @@ def _certify(
     lo, witness = max((bounds.lower(t), t) for t in (zero, one))
     if form == "entezari" and lo < 0:
         lo, witness = zero, zero  # g(0) = L(A) - L(A) = 0 exactly
-    heap = [_entry(p) for p in bounds.pieces([(zero, one)])]
+    heap = [_entry(p) for p in bounds.pieces(_first_partition(bounds, max_pieces))]
+    lo, witness = max([(lo, witness)] + [(bounds.lower(t), t) for t in bounds.samples])
     status = "undecided"
     while True:
         if progress is not None:
@@ -250,11 +253,7 @@ def _certify(
                 break
         if not batch:
             break
-        # The first split of a large problem cuts [0, 1] into _FIRST_SPLIT pieces at once: the coarse
-        # levels in between decide nothing at a useful tol and cost a stacked box pass each.
-        first = len(batch) == 1 and batch[0][2] == zero and batch[0][3] == one
-        parts = _FIRST_SPLIT if first and bounds.large and max_pieces >= _FIRST_SPLIT else 2
-        cuts = [[e[2] + (e[3] - e[2]) * Fraction(k, parts) for k in range(parts + 1)] for e in batch]
+        cuts = [[e[2], (e[2] + e[3]) / 2, e[3]] for e in batch]
         mids = [t for ends in cuts for t in ends[1:-1]]
         bounds.jets(mids)
         lo, witness = max([(lo, witness)] + [(bounds.lower(m), m) for m in mids])
@@ -287,10 +286,32 @@ def _certify(
     )
 
 
+def _first_partition(bounds: BarrierBounds, max_pieces: int) -> list[tuple[Fraction, Fraction]]:
+    """The first partition: ``[0, 1]``, or for a large problem (``BarrierBounds.large``) ``_FIRST_SPLIT``
+    equal pieces, the two beside the grid point of largest ``g`` halved when it is interior (the coarse
+    levels decide nothing at a useful tol and cost a stacked box pass each; the maximum is likeliest there,
+    where pieces must be narrowest).
+    The point values only choose the partition: every piece is then bounded rigorously."""
+    parts = _FIRST_SPLIT
+    if not bounds.large or max_pieces < parts + 2:
+        return [(Fraction(0), Fraction(1))]
+    cuts = [Fraction(k, parts) for k in range(parts + 1)]
+    bounds.jets(cuts)
+    best = max(range(parts + 1), key=lambda k: bounds.centre(cuts[k]))
+    if 0 < best < parts:  # an interior maximum: halve the two pieces beside it
+        cuts[best : best + 1] = [
+            (cuts[best - 1] + cuts[best]) / 2,
+            cuts[best],
+            (cuts[best] + cuts[best + 1]) / 2,
+        ]
+        bounds.jets(cuts)
+    return list(itertools.pairwise(cuts))
+
+
 #: Pieces split in one round of branch and bound (their new points and children go in stacked passes).
 _ROUND = 16
 #: Pieces of the first split of a large problem (``BarrierBounds.large``); later splits halve.
-_FIRST_SPLIT = 8
+_FIRST_SPLIT = 16
 
 
 def _entry(piece: PieceBound) -> tuple[Fraction, ...]:

@@ -16,7 +16,7 @@ import sympy
 
 from symcert.display import Displayed
 from symcert.numeric.decide import Decision
-from symcert.proofs.packed import point_record, rows_record
+from symcert.proofs.packed import exact_rows_record, point_record, rows_record
 from symcert.symbolic.exact import format_rational
 from symcert.symbolic.group import GroupElement
 from symcert.symbolic.losses import Loss
@@ -138,14 +138,17 @@ def _data_record(loss: Loss, packed: bool | None = None) -> dict[str, Any]:
     if hasattr(data, "integer_arrays"):  # integer matrices: packed when large, never through SymPy
         X, x_den, Y, y_den = data.integer_arrays()
         return {"xs": rows_record(X, x_den, packed), "ys": rows_record(Y, y_den, packed)}
-    record: dict[str, Any] = {"xs": [[format_rational(v) for v in x] for x in data.xs]}
-    if data.teacher_of is not None:
+    # exact rationals: packed over their common denominator when large, else strings (a teacher's
+    # inputs stay strings: readers of teacher records take lists)
+    teacher = data.teacher_of
+    record: dict[str, Any] = {"xs": exact_rows_record(data.xs, False if teacher is not None else packed)}
+    if teacher is not None:
         record["teacher"] = {
-            "network": network_record(data.teacher_of.mlp),
-            "point": data.teacher_of.point.arrays(),
+            "network": network_record(teacher.mlp),
+            "point": teacher.point.arrays(),
         }
     else:
-        record["ys"] = [[format_rational(v) for v in y] for y in data.ys]
+        record["ys"] = exact_rows_record(data.ys, packed)
     return record
 
 

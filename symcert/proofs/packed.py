@@ -31,7 +31,7 @@ import numpy as np
 from symcert.limits import PACK_MIN_ENTRIES
 from symcert.symbolic.exact import format_rational
 
-__all__ = ["pack", "packable", "point_record", "rows_record", "unpack", "point_arrays"]
+__all__ = ["pack", "packable", "point_record", "rows_record", "exact_rows_record", "unpack", "point_arrays"]
 
 _DTYPES = ("uint8", "int8", "uint16", "int16", "uint32", "int32", "int64")
 
@@ -80,6 +80,53 @@ def _strings(num: np.ndarray, den: int) -> list[Any]:
 def rows_record(num: np.ndarray, den: int, packed: bool | None) -> Any:
     """A data matrix (one row per point): packed, or as lists of exact strings."""
     return pack(num, den) if packable(num, packed) else _strings(num, den)
+
+
+def exact_rows_record(rows: Any, packed: bool | None) -> Any:
+    """Rows of exact rationals (SymPy or ``Fraction``): packed over their least common denominator when
+    :func:`packable` (at least the minimum size, or ``packed`` True) and every numerator fits int64;
+    else lists of exact strings, as before.
+
+    >>> from fractions import Fraction as F
+    >>> record = exact_rows_record([[F(1, 2), F(3, 4)]], True)
+    >>> record["dtype"], record["shape"], record["denominator"], unpack(record)[0].tolist()
+    ('uint8', [1, 2], '4', [[2, 3]])
+    >>> exact_rows_record([[F(1, 2), F(3, 4)]], None)
+    [['1/2', '3/4']]
+    """
+    import math
+
+    count = sum(len(row) for row in rows)
+    listed = (
+        [[format_rational(v) for v in row] for row in rows]
+        if not packable_rows(rows, count, packed)
+        else None
+    )
+    if listed is not None:
+        return listed
+    pairs = [[_pq(v) for v in row] for row in rows]
+    den = math.lcm(*{q for row in pairs for _, q in row})
+    nums = [[p * (den // q) for p, q in row] for row in pairs]
+    if den >= _INT64 or any(not -_INT64 <= n < _INT64 for row in nums for n in row):
+        return [[format_rational(v) for v in row] for row in rows]
+    return pack(np.array(nums, dtype=np.int64), den)
+
+
+_INT64 = 2**63
+
+
+def packable_rows(rows: Any, count: int, packed: bool | None) -> bool:
+    """Whether rows of ``count`` exact rationals in all may be packed (equal lengths, large or asked for)."""
+    if packed is False or not count or len({len(row) for row in rows}) > 1:
+        return False
+    return packed is True or count >= PACK_MIN_ENTRIES
+
+
+def _pq(value: Any) -> tuple[int, int]:
+    """Numerator and denominator of a SymPy rational or a ``Fraction``."""
+    if hasattr(value, "p"):
+        return int(value.p), int(value.q)
+    return int(value.numerator), int(value.denominator)
 
 
 def point_record(point: Any, packed: bool | None) -> dict[str, Any]:

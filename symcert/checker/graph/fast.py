@@ -15,11 +15,16 @@ Each layer is evaluated straight from its definition, on a chunk of examples at 
 - batch norm as the affine map ``x a + c`` per channel, where ``a = scale / sqrt(var + eps)`` and
   ``c = bias - mean a`` are enclosed in Arb (a handful of numbers) and turned into balls outward;
 - average pools, global average pool: sums (``gamma_n``) times the exact ``1 / count``;
-- the mse and sse losses: the squared misfits summed per chunk, the chunks' exact ends added in
-  ``Fraction``, times the exact loss factor.
+- sigmoid, softplus, softmax, layer norm, and the cross-entropy and bce losses on the logits (a final
+  softmax or sigmoid left out, as the Arb path does): :mod:`symcert.checker.graph.smooth`, at the
+  midpoints in the checker's verified float64 intervals (:mod:`symcert.checker.f64`) and the radius by
+  a stated bound of the derivative;
+- the losses: the per-example terms summed per chunk, the chunks' exact ends added in ``Fraction``,
+  times the exact loss factor.
 
-Every operation's rounding bound is in :mod:`~symcert.checker.graph.balls`. What this rung does not
-handle (:func:`unsupported`: other activations, softmax, layer norm, the cross-entropy losses) or
+Every operation's rounding bound is in :mod:`~symcert.checker.graph.balls` and
+:mod:`~symcert.checker.graph.smooth`. What this rung does not handle (:func:`unsupported`: the
+leaky ReLU, square and cube activations) or
 cannot bound (:class:`~symcert.checker.graph.balls.Undecided`: numbers beyond ``2^480``) goes to the
 Arb path. It imports nothing from the prover.
 
@@ -63,11 +68,21 @@ from symcert.checker.graph.balls import (
     to_fractions,
     total,
 )
+from symcert.checker.graph.forward import graph_output
+from symcert.checker.graph.smooth import (
+    bce_sum,
+    cross_entropy_sum,
+    layer_norm,
+    sigmoid,
+    softmax,
+    softmax_rows,
+    softplus,
+)
 from symcert.checker.graph.spec import CheckedGraph, GraphNode
 from symcert.checker.graph.tanh import tanh
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
-from symcert.checker.mp_engine import dyadic
+from symcert.checker.reading import dyadic
 
 __all__ = [
     "unsupported",
@@ -85,7 +100,8 @@ BLOCK = 144
 #: Entries per chunk of examples (the largest tensor of a chunk, times the kernel, stays near this).
 _CHUNK_ENTRIES = 1 << 20
 _SUPPORTED = {"Dense", "Conv", "AveragePool", "MaxPool", "GlobalAveragePool", "Flatten", "Reshape"}
-_SUPPORTED |= {"Transpose", "Add", "BatchNorm"}
+_SUPPORTED |= {"Transpose", "Add", "BatchNorm", "Softmax", "LayerNorm"}
+_ACTIVATIONS = {"relu": relu, "identity": lambda x: x, "tanh": tanh, "sigmoid": sigmoid, "softplus": softplus}
 #: Seconds per multiply-add (two BLAS products: midpoint and radius) and per tensor entry (about 30
 #: numpy passes), measured on the loaded 2-core machine, times about 3 (for the budget only).
 _SECONDS_PER_MAC, _SECONDS_PER_ENTRY = 1.2e-9, 1.5e-7
@@ -93,11 +109,11 @@ _SECONDS_PER_MAC, _SECONDS_PER_ENTRY = 1.2e-9, 1.5e-7
 
 def unsupported(graph: CheckedGraph, kind: str) -> str | None:
     """Why the fast rung cannot evaluate this graph and loss (None: it can)."""
-    if kind not in SQUARES:
+    if kind not in (*SQUARES, "cross_entropy", "bce"):
         return f"the {kind} loss"
     for node in graph.nodes:
         if node.type == "Activation":
-            if node.fields["name"] not in ("relu", "identity", "tanh"):
+            if node.fields["name"] not in _ACTIVATIONS:
                 return f"the {node.fields['name']} activation"
         elif node.type not in _SUPPORTED:
             return f"the {node.type} layer"
@@ -287,22 +303,26 @@ def _layer(node: GraphNode, p: Any, ins: list[Ball], out: tuple[int, ...]) -> Ba
     if node.type == "Add":
         return add(x, ins[1])
     if node.type == "Activation":
-        if f["name"] == "tanh":
-            return tanh(x)
-        return relu(x) if f["name"] == "relu" else x
+        return _ACTIVATIONS[f["name"]](x)
+    if node.type == "Softmax":
+        return softmax(x, f["axis"] + 1)
+    if node.type == "LayerNorm":
+        return layer_norm(x, f["start"], f["epsilon"], p if p else {})
     if node.type == "BatchNorm":
         a, c = p
         return add(mul(x, _broadcast(a, x.shape, 1)), _broadcast(c, x.shape, 1))
     raise Undecided(f"no fast evaluation for the layer type {node.type}")  # unsupported() said so
 
 
-def run_fast(graph: CheckedGraph, balls: dict[str, Any], x: Ball) -> Ball:
-    """The graph's output on the batch ``x`` (balls, batch axis first), from :func:`parameter_balls`."""
+def run_fast(graph: CheckedGraph, balls: dict[str, Any], x: Ball, upto: int | None = None) -> Ball:
+    """The graph's output on the batch ``x`` (balls, batch axis first), from :func:`parameter_balls`;
+    with ``upto``, the first input of node ``upto``, from the nodes before it (for the last node: the
+    logits before a final softmax or sigmoid, as :func:`~symcert.checker.graph.forward.graph_loss`)."""
     values = {graph.input_name: x}
-    for node in graph.nodes:
+    for node in graph.nodes[:upto]:
         ins = [values[s] for s in node.inputs]
         values[node.name] = _layer(node, balls.get(node.name), ins, graph.shapes[node.name])
-    return values[graph.output]
+    return values[graph.output if upto is None else graph.nodes[upto].inputs[0]]
 
 
 def _chunk(graph: CheckedGraph) -> int:
@@ -334,20 +354,31 @@ def midpoint_balls(graph: CheckedGraph, A: dict, B: dict, at_a: dict, at_b: dict
 def fast_loss(
     graph: CheckedGraph, balls: dict, x: Ball, y: Ball, kind: str, factor: Fraction
 ) -> tuple[Fraction, Fraction]:
-    """Exact ends of an enclosure of the mse or sse loss at the parameters ``balls``
-    (:func:`parameter_balls`) on the data ``x``, ``y`` (balls, one row per example); raises
-    :class:`~symcert.checker.graph.balls.Undecided` when the float64 rung cannot bound it."""
+    """Exact ends of an enclosure of the loss ``kind`` at the parameters ``balls``
+    (:func:`parameter_balls`) on the data ``x``, ``y`` (balls, one row per example), the formulas of
+    :func:`~symcert.checker.graph.forward.graph_loss`: a final softmax or sigmoid is left out of the
+    network and applied by the loss (the cross-entropy and bce on the logits, in
+    :mod:`~symcert.checker.graph.smooth`). Raises :class:`~symcert.checker.graph.balls.Undecided` when
+    the float64 rung cannot bound it."""
     why = unsupported(graph, kind)
     if why:
         raise Undecided(f"the fast rung does not evaluate {why}")
+    output = graph_output(graph)
+    upto = None if output == "identity" else len(graph.nodes) - 1
     n, step = x.shape[0], _chunk(graph)
     low = high = Fraction(0)
     for start in range(0, n, step):
         part = slice(start, min(start + step, n))
-        z = run_fast(graph, balls, x.take(part))
-        misfit = square(add(z, y.take(part), -1))
-        summed = total(misfit, tuple(range(len(misfit.shape))), keepdims=False)
+        z, targets = run_fast(graph, balls, x.take(part), upto), y.take(part)
+        if kind == "cross_entropy":
+            summed = cross_entropy_sum(z, targets)
+        elif kind == "bce":
+            summed = bce_sum(z, targets)
+        else:
+            f = sigmoid(z) if output == "sigmoid" else softmax_rows(z) if output == "softmax" else z
+            misfit = square(add(f, targets, -1))
+            summed = total(misfit, tuple(range(len(misfit.shape))), keepdims=False)
         lo, hi = to_fractions(float(summed.m), float(summed.r))
         low, high = low + lo, high + hi
     s = loss_scale(kind, n, y.shape[1], factor)
-    return max(low * s, Fraction(0)), high * s
+    return (max(low * s, Fraction(0)) if kind in SQUARES else low * s), high * s

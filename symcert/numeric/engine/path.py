@@ -21,7 +21,9 @@ It applies to the float64 rung with the data in one chunk and no weight decay
 >>> from fractions import Fraction
 >>> from symcert import MLP, Dataset, Loss
 >>> from symcert.numeric.engine.api import point_jets, point_layout
->>> from symcert.numeric.engine.backends import F64Backend
+>>> import numpy as np
+
+from symcert.numeric.engine.backends import F64Backend
 >>> net = MLP((2, 2, 1), "tanh")
 >>> loss = Loss(net, Dataset([[1, 0], [0, 1]], [[0], [1]]), "mse")
 >>> A = point_layout(net.point(W1=[[1, 2], [0, 1]], b1=[0, 1], W2=[[1, -1]], b2=[0]))
@@ -38,8 +40,11 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from symcert.numeric.engine.backends import F64Backend
 from symcert.numeric.engine.chunks import current
+from symcert.numeric.engine.elementary import down, up
 from symcert.numeric.engine.f64 import F64
 from symcert.numeric.engine.layout import Exact, PointLayout, combine, data_layout
 from symcert.numeric.engine.network import (
@@ -83,9 +88,18 @@ class SegmentPath:
         self._scale = Fraction(int(loss.scale.p), int(loss.scale.q))
 
     def _first(self, ts: list[Fraction]) -> Any:
-        """Enclosures of ``z(t)`` for each exact ``t``, stacked along a leading axis."""
+        """Enclosures of ``z(t)`` for each exact ``t``, stacked along a leading axis.
+
+        For ``t`` exact floats ``>= 0`` (the dyadic points of branch and bound) ``t [a, b] = [t a, t b]``,
+        each product rounded outward: two products instead of Moore's four (the same enclosure)."""
         T = self.bk.array(Exact.of(ts, (len(ts), 1, 1)))
-        return self._at_a + T * self._along
+        along = self._along
+        if np.array_equal(T.lo, T.hi) and bool((T.lo >= 0).all()):
+            with np.errstate(all="ignore"):
+                product = F64(down(T.lo * along.lo), up(T.lo * along.hi))
+            if not (np.isnan(product.lo).any() or np.isnan(product.hi).any()):
+                return self._at_a + product
+        return self._at_a + T * along
 
     def point_jets(self, ts: list[Fraction], order: int = 1) -> list[list[Bounds]]:
         """Endpoints of ``phi(t)`` (and ``phi'(t)``, ``phi''(t)`` up to ``order``) at exact points."""
@@ -154,6 +168,4 @@ def _product(bk: F64Backend, X: Exact, W: Exact) -> F64:
 
 
 def _hull(a: F64, b: F64) -> F64:
-    import numpy as np
-
     return F64(np.minimum(a.lo, b.lo), np.maximum(a.hi, b.hi))
