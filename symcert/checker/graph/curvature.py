@@ -8,6 +8,10 @@ in ``loss.decayed``, added exactly) (``1/2`` for the hessian kind, where ``phi''
 ``d = B - A``), forms ``P = A + t0 (B - A)`` and ``D = B - A`` exactly, encloses the loss's jet in its own
 Arb code (:mod:`symcert.checker.graph.jets`) at the certificate's precision and more until the claim is
 decided, and requires every claimed enclosure to contain the recomputed one.
+
+Before Arb it tries its verified float64 jets (:mod:`symcert.checker.graph.fast_jets`): accepted when
+that enclosure of the quantity is ``< 0`` and lies inside every claim; otherwise (unsupported layer,
+undecided, or a claim that does not contain it) the Arb ladder decides, as before.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import flint
 
 from symcert.checker.graph.chord import GraphVerdict, estimate_seconds, statement_problems, within_budget
+from symcert.checker.graph.fast_jets import fast_loss_jet
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
 from symcert.checker.graph.spec import (
     CheckedGraph,
@@ -149,6 +154,7 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
     if arithmetic != "arb":
         raise CertificateFormatError("certificates on layer graphs are checked with --arithmetic arb")
     s = _read(record, kind)
+    s["kind_name"] = kind
     graph: CheckedGraph = s["graph"]
     quantity, names = JET_KINDS[kind]
     result = GraphVerdict(False, kind)
@@ -163,6 +169,8 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
     t0 = s["t0"]
     P = {k: _combine(s["A"][k], s["B"][k], lambda a, b: a + t0 * (b - a)) for k in s["A"]}
     D = {k: _combine(s["A"][k], s["B"][k], lambda a, b: b - a) for k in s["A"]}
+    if _fast_rung(s, P, D, result, notes):
+        return result
     for dps in precisions:
         try:
             values = _enclosures(s, P, D, names, dps)
@@ -193,6 +201,29 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
             f"re-proved: {quantity} < 0 at {where}, {result.dps} digits (arb, the checker's own graph jets)"
         )
     return result
+
+
+def _fast_rung(s: dict, P: dict, D: dict, result: GraphVerdict, notes: list[str]) -> bool:
+    """Accept on the float64 jets when they decide (quantity < 0, inside every claim); False: Arb follows."""
+    quantity, names = JET_KINDS[s["kind_name"]]
+    try:
+        jet = fast_loss_jet(s["graph"], P, D, s["xs"], s["ys"], s["kind"], s["factor"])
+    except (ArithmeticError, ValueError) as error:  # balls.Undecided among them: never a guess
+        notes.append(f"the float64 jets are undecided ({error}); Arb follows")
+        return False
+    values = {
+        name: (low + shift, high + shift) for name, (low, high), shift in zip(names, jet, _decay(s, P, D))
+    }
+    if not (values[quantity][1] < 0 and _contained(s["claimed"], values)):
+        notes.append("the float64 jets did not decide (the quantity or a claimed enclosure); Arb follows")
+        return False
+    result.enclosures, result.dps, result.accepted = values, 15, True
+    where = f"t0 = {s['t0']}" if s["kind_name"] == "curvature" else "M = (A + B)/2, d = B - A"
+    result.reasons = notes + [
+        f"re-proved: {quantity} < 0 at {where} in verified float64 (the checker's own graph jets, "
+        "float64 rung)"
+    ]
+    return True
 
 
 def _contained(claimed: dict, values: dict) -> bool:
