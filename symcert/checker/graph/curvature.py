@@ -219,9 +219,9 @@ def _fast_rung(s: dict, P: dict, D: dict, result: GraphVerdict, notes: list[str]
         return False
     result.enclosures, result.dps, result.accepted = values, 15, True
     where = f"t0 = {s['t0']}" if s["kind_name"] == "curvature" else "M = (A + B)/2, d = B - A"
-    result.reasons = notes + [
-        f"re-proved: {quantity} < 0 at {where} in verified float64 (the checker's own graph jets, "
-        "float64 rung)"
+    result.reasons = [
+        *notes,
+        f"re-proved: {quantity} < 0 at {where} in verified float64 (the checker's own graph jets, fast rung)",
     ]
     return True
 

@@ -48,6 +48,7 @@ True
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -66,7 +67,17 @@ from symcert.checker.graph.balls import (
     to_fractions,
     total,
 )
-from symcert.checker.graph.fast import _ball_of_arb, _broadcast, _chunk, _conv, _dense, _layer, _stack
+from symcert.checker.graph.dot2 import dot2_matmul, sum2
+from symcert.checker.graph.fast import (
+    _ball_of_arb,
+    _broadcast,
+    _chunk,
+    _conv,
+    _dense,
+    _layer,
+    _stack,
+    _windows,
+)
 from symcert.checker.graph.forward import graph_output
 from symcert.checker.graph.smooth import bce_sum, cross_entropy_sum, sigmoid, softmax_rows, softplus
 from symcert.checker.graph.spec import CheckedGraph, GraphNode
@@ -81,6 +92,7 @@ Jet = tuple[Ball, Ball, Ball]
 Interval3 = tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction], tuple[Fraction, Fraction]]
 _LINEAR = {"AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose"}
 _SUPPORTED = {"Dense", "Conv", "Add", "BatchNorm"} | _LINEAR
+COMPENSATED = False
 _ACTIVATIONS = {"identity", "relu", "tanh", "sigmoid", "softplus"}
 
 
@@ -149,14 +161,39 @@ def _activation(name: str, u: Jet) -> Jet:
     return _chain(u, softplus(u[0]), s, scale(slope, Fraction(1, 2)))
 
 
+def _value(node: GraphNode, x: Ball, w: Ball, out: tuple[int, ...]) -> Ball:
+    """The layer's product without bias with a compensated midpoint (:mod:`.dot2`): the values ``q0``
+    set the width of every derivative through an activation, so they get the tighter bound."""
+    if node.type == "Dense":
+        flat = x.reshape(-1, x.shape[-1])
+        return dot2_matmul(flat, Ball(w.m.T, w.r.T)).reshape(*x.shape[:-1], w.shape[0])
+    parts_m, parts_r, weights_m, weights_r = [], [], [], []
+    for offset, window, whole in _windows(node.fields, x, out[1:]):
+        parts_m.append(np.moveaxis(whole.m[window], 1, -1))
+        parts_r.append(np.moveaxis(whole.r[window], 1, -1))
+        at = (slice(None), slice(None), *offset)
+        weights_m.append(w.m[at])
+        weights_r.append(w.r[at])
+    inner = len(parts_m) * x.shape[1]
+    patch = Ball(
+        np.concatenate(parts_m, axis=-1).reshape(-1, inner),
+        np.concatenate(parts_r, axis=-1).reshape(-1, inner),
+    )
+    kernel = Ball(np.concatenate(weights_m, axis=1).T, np.concatenate(weights_r, axis=1).T)
+    y = dot2_matmul(patch, kernel)
+    return y.reshape(x.shape[0], *out[1:], w.shape[0]).moveaxis(-1, 1)
+
+
 def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
     f = {**node.fields, "bias": False}
     (W, D) = p["weight"]
 
     def g(u: Ball, w: Ball) -> Ball:
+        if COMPENSATED:
+            return _value(node, u, w, out)
         return _conv(f, {"weight": w}, u, out) if node.type == "Conv" else _dense(f, {"weight": w}, u)
 
-    y = (g(x[0], W), add(g(x[1], W), g(x[0], D)), add(g(x[2], W), g(x[1], D)))
+    y = (_value(node, x[0], W, out), add(g(x[1], W), g(x[0], D)), add(g(x[2], W), g(x[1], D)))
     if node.fields["bias"]:
         b, db = p["bias"]
         axis = 1 if node.type == "Conv" else len(y[0].shape) - 1
@@ -207,6 +244,10 @@ def _layer_jet(node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...]) ->
     x = ins[0]
     if node.type in ("Dense", "Conv"):
         return _bilinear(node, p, x, out)
+    if node.type == "GlobalAveragePool":  # the value by a compensated sum (module text of .dot2)
+        axes = tuple(range(2, len(x[0].shape)))
+        value = scale(sum2(x[0], axes), Fraction(1, math.prod(x[0].shape[2:])))
+        return (value, *(_layer(node, None, [part], out) for part in x[1:]))  # type: ignore[return-value]
     if node.type in _LINEAR:
         return tuple(_layer(node, None, [part], out) for part in x)  # type: ignore[return-value]
     if node.type == "Add":
@@ -283,4 +324,3 @@ def fast_loss_jet(
     assert c > 0
     (a, b), (d, e), (g, h) = ends
     return (a * c, b * c), (d * c, e * c), (2 * g * c, 2 * h * c)
-
