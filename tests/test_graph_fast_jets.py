@@ -16,7 +16,8 @@ pytest.importorskip("onnx")
 from onnx import helper
 
 from symcert.checker import check
-from symcert.checker.graph.balls import Undecided
+from symcert.checker.graph.balls import Ball, Undecided
+from symcert.checker.graph.dot2 import dot2_matmul, sum2
 from symcert.checker.graph.fast_jets import fast_loss_jet, unsupported
 from symcert.checker.graph.jets import graph_loss_jet
 from symcert.checker.graph.spec import read_graph
@@ -52,7 +53,7 @@ def _mixed(activation: str) -> bytes:
 
 def _mixed_loss(activation: str, kind: str):
     model = load_onnx(_mixed(activation))
-    X = np.round(RNG.standard_normal((7, 3)) * 4) / 4
+    X = RNG.standard_normal((7, 3)) * 4  # full mantissas: every product rounds
     out = evaluate(model.graph, model.params, X)
     y = np.eye(2)[out.argmax(1)] if kind in ("cross_entropy", "bce") else np.round(out * 16) / 16
     return GraphLoss(model.graph, X, y, kind), model.params
@@ -138,3 +139,60 @@ def test_unsupported_graphs_fall_back_to_arb() -> None:
     result = check(_certificate(_residual_loss))  # layer norm, softmax: Arb decides
     assert result.accepted, result.reasons
     assert "arb" in result.reasons[-1] and any("float64 jets" in r for r in result.reasons)
+
+
+def _exact(a: float) -> Fraction:
+    return Fraction(a)
+
+
+def test_compensated_products_and_sums_contain_the_exact_values() -> None:
+    """Ill-conditioned rows (terms of 1e12 that cancel): the Dot2 and Sum2 balls hold the exact
+    rational results, with a width near u |result|, far below gamma_n sum |terms|."""
+    rng = np.random.default_rng(3)
+    big = rng.standard_normal((6, 5)) * 1e12
+    x = np.concatenate([big, -big * (1 + 2.0**-40), rng.standard_normal((6, 4))], axis=1)  # (6, 14)
+    w = rng.standard_normal((14, 3))
+    w[:10] = 1.0  # the cancelling terms meet weight 1
+    y = dot2_matmul(Ball(x, np.zeros(x.shape)), Ball(w, np.zeros(w.shape)))
+    for i in range(6):
+        for j in range(3):
+            exact = sum((_exact(x[i, k]) * _exact(w[k, j]) for k in range(14)), Fraction(0))
+            error = abs(Fraction(y.m[i, j]) - exact)
+            assert error <= Fraction(y.r[i, j]) < 1e-3 and error > 0  # rounded, and still enclosed
+    s = sum2(Ball(x, np.zeros(x.shape)), (1,))
+    for i in range(6):
+        exact = sum((_exact(v) for v in x[i]), Fraction(0))
+        assert abs(Fraction(s.m[i, 0]) - exact) <= Fraction(s.r[i, 0]) < 1e-3
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softplus"])
+def test_activation_jets_hold_every_point_of_a_wide_ball(name) -> None:
+    """The jet rules on a pre-activation ball of radius 1e-3: the exact jets (Arb) at both ends and the
+    centre lie inside (this catches a dropped radius of g' or g''/2: the bound of the ball's spread)."""
+    from symcert.checker.graph.fast_jets import _activation
+
+    m, r = np.array([0.3, -1.7, 4.0]), np.array([1e-3, 1e-3, 1e-3])
+    u = (Ball(m, r), Ball(np.full(3, 2.0), np.zeros(3)), Ball(np.full(3, -0.5), np.zeros(3)))
+    y = _activation(name, u)
+    saved = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        _inside(name, m, r, y)
+    finally:
+        flint.ctx.prec = saved
+
+
+def _inside(name, m, r, y) -> None:
+    from symcert.checker.arb_engine import activation_jet
+
+    for i in range(3):
+        for point in (m[i] - r[i], m[i], m[i] + r[i]):
+            exact = activation_jet(name, None, (flint.arb(point), flint.arb(2.0), flint.arb(-0.5)))
+            for k in range(3):
+                low, high = (
+                    Fraction(y[k].m[i]) - Fraction(y[k].r[i]),
+                    Fraction(y[k].m[i]) + Fraction(y[k].r[i]),
+                )
+                ball = exact[k]
+                assert ball.rad() < 1e-20
+                assert low <= Fraction(ball.mid().str(40, radius=False)) <= high

@@ -92,7 +92,6 @@ Jet = tuple[Ball, Ball, Ball]
 Interval3 = tuple[tuple[Fraction, Fraction], tuple[Fraction, Fraction], tuple[Fraction, Fraction]]
 _LINEAR = {"AveragePool", "GlobalAveragePool", "Flatten", "Reshape", "Transpose"}
 _SUPPORTED = {"Dense", "Conv", "Add", "BatchNorm"} | _LINEAR
-COMPENSATED = False
 _ACTIVATIONS = {"identity", "relu", "tanh", "sigmoid", "softplus"}
 
 
@@ -189,8 +188,6 @@ def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
     (W, D) = p["weight"]
 
     def g(u: Ball, w: Ball) -> Ball:
-        if COMPENSATED:
-            return _value(node, u, w, out)
         return _conv(f, {"weight": w}, u, out) if node.type == "Conv" else _dense(f, {"weight": w}, u)
 
     y = (_value(node, x[0], W, out), add(g(x[1], W), g(x[0], D)), add(g(x[2], W), g(x[1], D)))
@@ -321,6 +318,5 @@ def fast_loss_jet(
             ends[k][0] += lo
             ends[k][1] += hi
     c = loss_scale(kind, n, y_all.shape[1], factor)
-    assert c > 0
-    (a, b), (d, e), (g, h) = ends
-    return (a * c, b * c), (d * c, e * c), (2 * g * c, 2 * h * c)
+    out = [sorted((low * c, high * c)) for low, high in ends]  # sorted: c < 0 swaps the ends
+    return (out[0][0], out[0][1]), (out[1][0], out[1][1]), (2 * out[2][0], 2 * out[2][1])
