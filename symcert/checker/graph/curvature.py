@@ -16,13 +16,15 @@ undecided, or a claim that does not contain it) the Arb ladder decides, as befor
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
 from typing import Any
 
 import flint
 
 from symcert.checker.graph.chord import GraphVerdict, estimate_seconds, statement_problems, within_budget
-from symcert.checker.graph.fast_jets import fast_loss_jet
+from symcert.checker.graph.fast import fast_seconds
+from symcert.checker.graph.fast_jets import fast_loss_jet, unsupported
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
 from symcert.checker.graph.spec import (
     CheckedGraph,
@@ -49,6 +51,9 @@ _TOP |= {"claim", "enclosures", "dps"}
 #: The jets cost about this many times the chord's three losses (two more products per bilinear layer,
 #: three coefficients per entry; for the budget only).
 _JET_FACTOR = 3.0
+#: The float64 jets cost about this many times the fast rung's three losses (measured: about 0.7; for
+#: the budget only).
+_FAST_FACTOR = 2.0
 
 
 def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, list]:
@@ -160,7 +165,9 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
     result = GraphVerdict(False, kind)
     notes = _structural(s)
     precisions = tuple(max(s["dps"], 30) * f for f in DPS_LADDER)
-    estimate = _JET_FACTOR * estimate_seconds(graph, len(s["xs"]), precisions[0])
+    arb_estimate = _JET_FACTOR * estimate_seconds(graph, len(s["xs"]), precisions[0])
+    without = unsupported(graph, s["kind"])
+    estimate = arb_estimate if without else _FAST_FACTOR * fast_seconds(graph, len(s["xs"]))
     result.estimate = estimate
     within_budget(graph, len(s["xs"]), estimate, budget)
     if any(n.startswith("REJECT") for n in notes):
@@ -169,8 +176,19 @@ def check_graph_jet(record: dict, arithmetic: str, budget: float) -> GraphVerdic
     t0 = s["t0"]
     P = {k: _combine(s["A"][k], s["B"][k], lambda a, b: a + t0 * (b - a)) for k in s["A"]}
     D = {k: _combine(s["A"][k], s["B"][k], lambda a, b: b - a) for k in s["A"]}
-    if _fast_rung(s, P, D, result, notes):
-        return result
+    if without is None:
+        started = time.perf_counter()
+        if _fast_rung(s, P, D, result, notes):
+            return result
+        if arb_estimate + time.perf_counter() - started > budget:
+            result.reasons = [
+                *notes,
+                f"REJECT: undecided: the float64 jets did not decide and the Arb jets are estimated at "
+                f"{arb_estimate:.0f} s, beyond the budget of {budget:.0f} s",
+            ]
+            return result
+    else:
+        notes.append(f"the float64 jets do not evaluate {without}; Arb decides")
     for dps in precisions:
         try:
             values = _enclosures(s, P, D, names, dps)
