@@ -21,8 +21,10 @@ from symcert.symbolic.graph.action import Flip, Permute, spot_check  # noqa: E40
 RNG = np.random.default_rng(0)
 
 
-def _w(*shape: int, scale: float = 0.5) -> np.ndarray:
-    return (RNG.standard_normal(shape) * scale).astype(np.float32)
+def _w(*shape: int, scale: float = 0.5, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Random float32 weights: from ``rng`` when given (a builder's own generator, so its model does not
+    depend on which tests ran before in the process), else from the module's shared ``RNG``."""
+    return ((RNG if rng is None else rng).standard_normal(shape) * scale).astype(np.float32)
 
 
 def _model(nodes, inits: dict[str, np.ndarray], in_shape, out_shape, opset: int = 17) -> bytes:
@@ -96,17 +98,18 @@ def _ort(data: bytes, x: np.ndarray) -> np.ndarray | None:
 
 
 def _cnn() -> tuple[bytes, dict]:
+    rng = np.random.default_rng(0)  # its own generator: the same model whatever ran before
     p = {
-        "W1": _w(4, 1, 3, 3),
-        "B1": _w(4),
-        "g": (1 + _w(4, scale=0.1)),
-        "beta": _w(4),
-        "mu": _w(4),
-        "var": np.abs(_w(4)) + 0.5,
-        "W2": _w(6, 4, 3, 3),
-        "B2": _w(6),
-        "W3": _w(3, 6),
-        "B3": _w(3),
+        "W1": _w(4, 1, 3, 3, rng=rng),
+        "B1": _w(4, rng=rng),
+        "g": (1 + _w(4, scale=0.1, rng=rng)),
+        "beta": _w(4, rng=rng),
+        "mu": _w(4, rng=rng),
+        "var": np.abs(_w(4, rng=rng)) + 0.5,
+        "W2": _w(6, 4, 3, 3, rng=rng),
+        "B2": _w(6, rng=rng),
+        "W3": _w(3, 6, rng=rng),
+        "B3": _w(3, rng=rng),
     }
     nodes = [
         helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
