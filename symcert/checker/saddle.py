@@ -187,7 +187,8 @@ def _gradient(s: Any, net: Net, start: list, inputs: Any, ys: Any) -> list:
 
 
 def _hessian(s: Any, net: Net, box: list, inputs: Any, ys: Any) -> arb_mat:
-    found = hessian.hessian(s, net, box, inputs, ys)  # a few large products, when supported
+    fast = getattr(s, "fast", False)
+    found = hessian.hessian(s, net, box, inputs, ys, fast)  # a few large products, when supported
     if found is not None:
         return found
     n = _size(net)
@@ -209,13 +210,13 @@ def _lower(x: arb) -> Fraction:
     return arb_engine.ball_bounds(x, "a saddle quantity")[0]
 
 
-def _margin(g: list, H: arb_mat, radius: Fraction) -> Fraction | None:
+def _margin(g: list, H: arb_mat, radius: Fraction, quick: bool = False) -> Fraction | None:
     n = len(g)
     Y = hessian.approximate_inverse(H)
     if Y is None:
         return None
-    fast = saddle_f64.krawczyk_margin(arb_mat(n, 1, g), H, Y, radius)  # decides only below 0
-    if fast is not None:
+    fast = saddle_f64.krawczyk_margin(arb_mat(n, 1, g), H, Y, radius) if quick else None
+    if fast is not None:  # decides only below 0
         return fast
     eye = arb_mat(n, n, [arb(int(i == j)) for i in range(n) for j in range(n)])
     R = arb_mat(n, 1, [arb(0, 0) + arb(fmpq(radius.numerator, radius.denominator)).upper() * arb(0, 1)] * n)
@@ -230,8 +231,14 @@ def verify_saddle(s: Any, dps: int) -> tuple[dict[str, tuple[Fraction, Fraction]
     saved = flint.ctx.prec
     flint.ctx.prec = arb_engine.bits_for(dps)
     try:
-        return _verify(s)
+        s.fast = True  # verified float64 products first; a rejection is re-examined in Arb alone
+        found = _verify(s)
+        if found[2] or _loose(found[0], s.claimed):  # Arb's tighter enclosures may still settle it
+            s.fast = False
+            found = _verify(s)
+        return found
     finally:
+        s.fast = False
         flint.ctx.prec = saved
 
 
@@ -245,7 +252,7 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     found: dict[str, tuple[Fraction, Fraction]] = {}
     reasons: list[str] = []
     problems: list[str] = []
-    margin = _margin(g, H, s.radius)
+    margin = _margin(g, H, s.radius, s.fast)
     if margin is None:
         problems.append("REJECT: the Hessian over the box is not invertible in Arb; the Krawczyk test fails")
         return found, reasons, problems
@@ -387,7 +394,7 @@ EIGENVALUES = ("lambda_min", "lambda_min_positive")
 def _extreme_eigenvalues(
     H: arb_mat, negative: int, positive: int, reasons: list[str], claimed: dict | None = None, Hf: Any = None
 ) -> dict:
-    """Residual intervals of approximate eigenpairs of ``H`` (float64 verified, else Arb), pinned by the inertia.
+    """Residual intervals of approximate eigenpairs of ``H`` (float64, else Arb), pinned by the index.
 
     Float eigenpairs first; when a ``claimed`` enclosure is tighter than they allow, eigenpairs
     refined at the working precision (:mod:`symcert.checker.eigen`; untrusted, as the float ones).

@@ -109,9 +109,9 @@ def inertia(Hr: Interval, V: np.ndarray) -> int | None:
 def pinned(H: Interval, mus: np.ndarray, V: np.ndarray) -> list[tuple[Fraction, Fraction]] | None:
     """Residual intervals ``mu_k -+ ||H v_k - mu_k v_k|| / ||v_k||``, unsorted, or ``None``.
 
-    Every symmetric matrix in ``H`` (an :class:`~symcert.checker.f64.Interval`) has an eigenvalue in each (``mus``, ``V``: any
-    floats). ``R = H V - V diag(mu)`` is enclosed by one verified product and one outward
-    subtraction; the squared column norms by :meth:`~symcert.checker.f64.Interval.square` and
+    Every symmetric matrix in ``H`` (an :class:`~symcert.checker.f64.Interval`) has an eigenvalue in
+    each (``mus``, ``V``: any floats). ``R = H V - V diag(mu)`` is enclosed by one verified product
+    and one outward subtraction; the squared column norms by :meth:`~symcert.checker.f64.Interval.square` and
     :func:`~symcert.checker.f64.total` (upper for ``R``, lower for ``V``), then ``sqrt`` and the quotient
     rounded outward.
     """
@@ -129,3 +129,29 @@ def pinned(H: Interval, mus: np.ndarray, V: np.ndarray) -> list[tuple[Fraction, 
     if not (bool(np.all(np.isfinite(low))) and bool(np.all(np.isfinite(high)))):
         return None
     return [(Fraction(float(a)), Fraction(float(b))) for a, b in zip(low, high)]
+
+
+def to_arb(x: Interval) -> Any:
+    """An ``arb_mat`` of balls ``mid +- rad`` holding ``x`` (2-D): ``mid`` the float midpoint (exact in
+    Arb), ``rad = up(max(hi - mid, mid - lo))`` (each difference one basic operation, moved up)."""
+    from flint import arb, arb_mat
+
+    mid = 0.5 * x.lo + 0.5 * x.hi
+    rad = np.maximum(up(x.hi - mid), up(mid - x.lo))
+    rows, cols = x.shape
+    return arb_mat(rows, cols, [arb(m, r) for m, r in zip(mid.ravel().tolist(), rad.ravel().tolist())])
+
+
+def gram(J: Any) -> Any:
+    """``J^T J`` for an ``arb_mat`` ``J`` as an ``arb_mat``, by one verified float64 product, or ``None``.
+
+    The enclosure of :func:`symcert.checker.f64.matmul` (midpoint-radius, ``gamma_N`` of the ``N`` rows
+    of ``J``): as rigorous as Arb's product, only wider (about ``N 2^-53`` relative), so the caller
+    keeps Arb's product when a check needs more.
+    """
+    try:
+        Jf = to_interval(J)
+        G = matmul(Interval(np.ascontiguousarray(Jf.lo.T), np.ascontiguousarray(Jf.hi.T)), Jf)
+    except ArithmeticError:
+        return None
+    return to_arb(G)
