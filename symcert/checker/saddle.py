@@ -427,7 +427,9 @@ def _extreme_eigenvalues(
 
 def _loose(out: dict, claimed: dict | None) -> bool:
     """True when a claimed enclosure does not contain the one found (a tighter pair may help)."""
-    return bool(claimed) and any(
+    if not claimed:
+        return False
+    return any(
         name in claimed and not (claimed[name][0] <= low and high <= claimed[name][1])
         for name, (low, high) in out.items()
     )

@@ -67,7 +67,8 @@ def krawczyk_margin(g: Any, H: Any, Y: Any, radius: Fraction) -> Fraction | None
     """
     try:
         Yf = to_interval(Y)
-        E = -matmul(Yf, to_interval(H)) + np.eye(H.nrows())
+        P, eye = matmul(Yf, to_interval(H)), np.eye(H.nrows())
+        E = Interval(down(eye - P.hi), up(eye - P.lo))
         Yg = matmul(Yf, to_interval(g))
         r_up = outward_float(radius, True)
         spread = up(_row_sums_up(_magnitude(E)) * r_up)
@@ -91,8 +92,9 @@ def inertia(Hr: Interval, V: np.ndarray) -> int | None:
     n = V.shape[0]
     try:
         Vp, Vt = Interval.point(V), Interval.point(np.ascontiguousarray(V.T))
-        gram = matmul(Vt, Vp) - np.eye(n)
-        if not bool(np.all(_row_sums_up(_magnitude(gram)) < 1)):
+        G, eye = matmul(Vt, Vp), np.eye(n)
+        off = Interval(down(G.lo - eye), up(G.hi - eye))
+        if not bool(np.all(_row_sums_up(_magnitude(off)) < 1)):
             return None
         C = matmul(matmul(Vt, Hr), Vp)
     except ArithmeticError:
