@@ -19,9 +19,24 @@ import symcert
 PROVER_SIDE = ("sympy", "symcert.symbolic", "symcert.numeric", "symcert.proofs", "symcert.printing")
 
 
-def loaded_after(code: str) -> dict[str, bool]:
-    """Run ``code`` in a fresh interpreter: which of :data:`PROVER_SIDE` and the heavy libraries it loaded."""
-    names = (*PROVER_SIDE, "scipy.optimize", "matplotlib", "flint", "mpmath")
+#: What checking a small MLP certificate defers: numpy (the float64 rungs), mpmath (the reference
+#: arithmetic, asked for with ``--arithmetic mpmath``) and the checkers of kinds it is not.
+DEFERRED = (
+    "numpy",
+    "mpmath",
+    "symcert.checker.mp_engine",
+    "symcert.checker.f64_engine",
+    "symcert.checker.barrier",
+    "symcert.checker.path",
+    "symcert.checker.saddle",
+    "symcert.checker.hessian",
+)
+
+
+def loaded_after(code: str, names: tuple[str, ...] = ()) -> dict[str, bool]:
+    """Run ``code`` in a fresh interpreter: which of :data:`PROVER_SIDE`, the heavy libraries and
+    ``names`` it loaded."""
+    names = (*PROVER_SIDE, "scipy.optimize", "matplotlib", "flint", "mpmath", *names)
     report = f"import json, sys; print(json.dumps({{n: n in sys.modules for n in {names!r}}}))"
     out = subprocess.run(
         [sys.executable, "-c", f"{code}\n{report}"], capture_output=True, text=True, check=True
@@ -74,6 +89,50 @@ def test_checking_a_certificate_starts_without_sympy(tmp_path):
     code = command("check", str(path)).replace("main(", "assert main(") + " == 0"
     loaded = loaded_after(code)
     assert not any(loaded[name] for name in PROVER_SIDE), loaded
+
+
+def _small_chord(tmp_path) -> str:
+    example = symcert.default_example()
+    path = tmp_path / "chord.json"
+    symcert.write_json(
+        symcert.certify_nonconvexity(example.loss, example.teacher, element=example.element), path
+    )
+    return str(path)
+
+
+def test_checking_a_small_chord_certificate_loads_no_numpy_and_no_mpmath(tmp_path):
+    """A small certificate is decided by Arb alone (one attempt well under a second): nothing else loads."""
+    path = _small_chord(tmp_path)
+    loaded = loaded_after(command("check", path).replace("main(", "assert main(") + " == 0", DEFERRED)
+    assert loaded["flint"], loaded  # the Arb rung ran
+    assert not any(loaded[name] for name in DEFERRED), loaded
+    reference = command("check", path, "--arithmetic", "mpmath").replace("main(", "assert main(")
+    assert loaded_after(reference + " == 0")["mpmath"]  # the guard can fail: asking for mpmath loads it
+
+
+def test_checking_a_small_barrier_certificate_loads_no_numpy_mpmath_or_saddle_checker(tmp_path):
+    """The default barrier is on teacher data: Arb alone checks it, so the float64 rung (numpy) stays out."""
+    from symcert.cli import main
+
+    path = str(tmp_path / "barrier.json")
+    assert main(["barrier", "--json", path, "--quiet"]) == 0
+    code = command("check", path).replace("main(", "assert main(") + " == 0"
+    loaded = loaded_after(code, (*DEFERRED, "symcert.checker.barrier_f64"))
+    assert loaded["symcert.checker.barrier"], loaded
+    unused = ("numpy", "mpmath", "symcert.checker.f64_engine", "symcert.checker.barrier_f64")
+    unused += ("symcert.checker.saddle",)
+    assert not any(loaded[name] for name in unused), loaded
+
+
+def test_the_checkers_gate_to_the_float64_rung_agrees_with_the_rung():
+    """``check`` decides not to load the float64 rung with copies of its constants: they must agree."""
+    import importlib
+
+    from symcert.checker import f64_engine
+
+    check = importlib.import_module("symcert.checker.check")  # the package's ``check`` is the function
+    assert check._F64_KINDS == f64_engine.KINDS
+    assert check._F64_MIN_ARB_SECONDS == f64_engine.MIN_ARB_SECONDS
 
 
 def test_names_resolve_on_first_access_and_dir_lists_the_public_api():

@@ -41,8 +41,8 @@ from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
-from symcert.checker.mp_engine import dyadic
 from symcert.checker.points import combine
+from symcert.checker.reading import dyadic
 
 __all__ = [
     "compute",

@@ -31,18 +31,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flint
 from flint import arb, arb_mat, fmpq
 
 from symcert.checker import arb_engine as E
-from symcert.checker.barrier_f64 import PathJets, from_balls, supports
-from symcert.checker.f64 import Interval
+from symcert.checker.barrier_scope import supports
 from symcert.checker.kind import short
 from symcert.checker.losses import SQUARES
 from symcert.checker.progress import report
 from symcert.checker.statement import SMOOTH
+
+if TYPE_CHECKING:  # numpy: loaded only when the float64 rung applies (see first_rung)
+    from symcert.checker.barrier_f64 import PathJets
+    from symcert.checker.f64 import Interval
 
 __all__ = ["verify_barrier", "first_rung", "max_bisections", "constant_path_problems"]
 
@@ -119,6 +122,8 @@ def first_rung(s: Any) -> PathJets | None:
     """The float64 rung's jets for this statement (None when it does not apply: Arb alone)."""
     if same_points(s) or not supports(s):
         return None
+    from symcert.checker.barrier_f64 import PathJets  # numpy, only here
+
     try:
         jets = PathJets(s)
         if _ends_f64(s, jets) is None:  # L(A) or L(B) not inside the claims: a tighter first layer
@@ -131,6 +136,8 @@ def first_rung(s: Any) -> PathJets | None:
 def _first_products(s: Any) -> tuple[Interval, Interval]:
     """The first layer's two kept products, ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]``, by Arb at 106
     bits: data such as ``k/255`` and 785-term sums cost the float64 rung about 1e-12 of width per entry."""
+    from symcert.checker.barrier_f64 import from_balls
+
     saved = flint.ctx.prec
     flint.ctx.prec = _FIRST_BITS
     try:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from symcert.checker import f64
+from symcert.checker.barrier_scope import supports
 from symcert.checker.f64 import Interval, down, up
 from symcert.checker.losses import scale as loss_scale
 from symcert.checker.packed import Packed, Rows
@@ -31,17 +32,6 @@ __all__ = ["supports", "PathJets", "from_balls"]
 
 Pair = tuple[Fraction, Fraction]
 Jet = tuple[Pair, Pair, Pair]  # phi, phi', phi''/2: exact lower and upper ends
-
-
-def supports(s: Any) -> bool:
-    """Whether the float64 rung computes this statement's jets (otherwise Arb alone)."""
-    if s.teacher is not None or s.ys is None or s.decay:
-        return False
-    if s.net.activation not in ("tanh", "identity"):
-        return False
-    if s.loss_kind == "cross_entropy":
-        return s.net.output == "softmax"
-    return s.loss_kind in ("mse", "sse") and s.net.output == "identity"
 
 
 def from_packed(array: Packed, shape: tuple[int, ...]) -> Interval | None:

@@ -9,6 +9,7 @@ malformed certificate, or one whose estimated cost exceeds the budget, raises
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -16,8 +17,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from symcert.checker import arb_engine, chunks, f64_engine, mp_engine
-from symcert.checker.budget import ARITHMETICS, element_cost, plan
+from symcert.checker import chunks
+from symcert.checker.budget import ARITHMETICS, attempt_seconds, attempts, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
 from symcert.checker.points import apply_element
@@ -96,10 +97,10 @@ def check(
         return graph_result
     statement = Statement(record)
     precisions, estimate = plan(statement, arithmetic, budget)
-    quick = f64_engine.worth_trying(statement, arithmetic)
-    if estimate > budget and quick and f64_engine.estimate_seconds(statement) <= budget:
+    quick = _f64_worth_trying(statement, arithmetic)
+    if estimate > budget and quick and _f64().estimate_seconds(statement) <= budget:
         # the verified float64 rung alone fits the budget: tried alone; the Arb ladder would not fit
-        precisions, estimate = (), f64_engine.estimate_seconds(statement)
+        precisions, estimate = (), _f64().estimate_seconds(statement)
     elif estimate > budget:
         action = element_cost(statement, budget)
         if action.seconds > budget / 2:
@@ -180,11 +181,14 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
     if s.spec.verify is not None:  # a kind that checks more than one inequality
         verified: CheckResult = s.spec.verify(s, result, notes, precisions, arithmetic)
         return verified
-    compute = arb_engine.compute if arithmetic == "arb" else mp_engine.compute
+    if arithmetic == "arb":  # each engine, with its library, loaded only when it is used
+        from symcert.checker.arb_engine import compute
+    else:
+        from symcert.checker.mp_engine import compute
     failure, label = "", arithmetic
-    quick = f64_engine.compute(s) if f64_engine.worth_trying(s, arithmetic) else None
+    quick = _f64().compute(s) if _f64_worth_trying(s, arithmetic) else None
     if quick is not None and _settles(s, quick):  # verified float64 decides: no Arb pass needed
-        result.enclosures, result.dps, label = quick, f64_engine.DPS, "verified float64"
+        result.enclosures, result.dps, label = quick, _f64().DPS, "verified float64"
         precisions = ()
     for attempt, dps in enumerate(precisions):
         report(attempt, len(precisions), f"{dps} digits")
@@ -233,6 +237,32 @@ def _verify(s: Statement, arithmetic: str, precisions: tuple[int, ...]) -> Check
                 "so the point at t0 lies above the chord of the points at t0 - h and t0 + h"
             )
     return result
+
+
+#: :data:`symcert.checker.f64_engine.KINDS` and ``MIN_ARB_SECONDS``, here so that deciding not to try
+#: the float64 rung does not load numpy (tests/test_startup.py checks they agree).
+_F64_KINDS, _F64_MIN_ARB_SECONDS = ("chord", "orbit"), 5.0
+
+
+def _f64_worth_trying(s: Statement, arithmetic: str) -> bool:
+    """:func:`symcert.checker.f64_engine.worth_trying`, loading numpy only where it may say yes.
+
+    A small certificate (one Arb attempt under ``MIN_ARB_SECONDS``) goes to Arb directly, as before,
+    and never loads numpy. Once the rung's module is loaded, its own answer is the only one asked.
+    """
+    if "symcert.checker.f64_engine" not in sys.modules:
+        if arithmetic != "arb" or s.kind not in _F64_KINDS:
+            return False
+        if attempt_seconds(s, "arb", attempts(s.dps)[0]) < _F64_MIN_ARB_SECONDS:
+            return False
+    return bool(_f64().worth_trying(s, arithmetic))
+
+
+def _f64() -> Any:
+    """The verified float64 rung's module (:mod:`symcert.checker.f64_engine`; it loads numpy)."""
+    from symcert.checker import f64_engine
+
+    return f64_engine
 
 
 def _settles(s: Statement, values: dict[str, tuple[Fraction, Fraction]]) -> bool:

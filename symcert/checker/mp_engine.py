@@ -15,11 +15,10 @@ from mpmath.ctx_iv import MPIntervalContext
 from mpmath.libmp import finf, fnan, fninf
 
 from symcert.checker.arithmetic import Jet, loss_value
+from symcert.checker.reading import MAX_BITS, dyadic  # here since Arb needs them without mpmath
 
-__all__ = ["compute", "dyadic"]
+__all__ = ["compute", "dyadic", "MAX_BITS"]
 
-#: Endpoints beyond 2^MAX_BITS (or below 2^-MAX_BITS in magnitude) leave the checker's range.
-MAX_BITS = 200_000
 
 
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
@@ -92,15 +91,6 @@ def _segment_jets(ctx: Any, a: list, b: list, t: Fraction) -> list:
         )
         for (wa, ba), (wb, bb) in zip(a, b)
     ]
-
-
-def dyadic(mantissa: int, exponent: int, name: str) -> Fraction:
-    """``mantissa * 2^exponent`` exactly, refusing magnitudes outside ``2^(+-MAX_BITS)``."""
-    if mantissa and not -MAX_BITS <= exponent + mantissa.bit_length() <= MAX_BITS:
-        raise ArithmeticError(f"the enclosure of {name} leaves the checker's range (beyond 2^{MAX_BITS})")
-    if exponent < -MAX_BITS - 10**5:
-        raise ArithmeticError(f"the enclosure of {name} has an endpoint too fine to convert")
-    return Fraction(mantissa * 2**exponent) if exponent >= 0 else Fraction(mantissa, 2**-exponent)
 
 
 def _bounds(values: dict[str, Any]) -> dict[str, tuple[Fraction, Fraction]]:

@@ -44,7 +44,12 @@ __all__ = [
     "field",
     "rational_list",
     "rational_matrix",
+    "dyadic",
+    "MAX_BITS",
 ]
+
+#: Endpoints beyond 2^MAX_BITS (or below 2^-MAX_BITS in magnitude) leave the checker's range.
+MAX_BITS = 200_000
 
 _FRACTION = re.compile(r"([+-]?)([0-9]+)(?:/([0-9]+))?", re.ASCII)
 _DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?", re.ASCII)
@@ -253,3 +258,19 @@ def rational_matrix(values: Any, rows: int, cols: int, where: str) -> list[list[
     if not isinstance(values, list) or len(values) != rows:
         raise CertificateFormatError(f"{where} must be a list of {rows} rows")
     return [rational_list(row, cols, f"{where}[{j}]") for j, row in enumerate(values)]
+
+
+def dyadic(mantissa: int, exponent: int, name: str) -> Fraction:
+    """``mantissa * 2^exponent`` exactly, refusing magnitudes outside ``2^(+-MAX_BITS)``.
+
+    An engine's enclosure endpoint (an Arb ball's or an mpmath interval's) read back as a Fraction;
+    it lives here, without mpmath or python-flint, so the Arb path does not load mpmath.
+
+    >>> dyadic(3, -2, "x"), dyadic(-5, 1, "x")
+    (Fraction(3, 4), Fraction(-10, 1))
+    """
+    if mantissa and not -MAX_BITS <= exponent + mantissa.bit_length() <= MAX_BITS:
+        raise ArithmeticError(f"the enclosure of {name} leaves the checker's range (beyond 2^{MAX_BITS})")
+    if exponent < -MAX_BITS - 10**5:
+        raise ArithmeticError(f"the enclosure of {name} has an endpoint too fine to convert")
+    return Fraction(mantissa * 2**exponent) if exponent >= 0 else Fraction(mantissa, 2**-exponent)

@@ -23,8 +23,7 @@ from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
 from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_header, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.losses import SQUARES
-from symcert.checker.mp_engine import dyadic
-from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
+from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
 from symcert.limits import DPS_LADDER, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_critical_pair"]

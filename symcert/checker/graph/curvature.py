@@ -28,8 +28,7 @@ from symcert.checker.graph.spec import (
 )
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS
-from symcert.checker.mp_engine import dyadic
-from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
+from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
 from symcert.limits import DPS_LADDER, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_jet", "JET_KINDS"]

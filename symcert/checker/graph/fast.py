@@ -82,7 +82,7 @@ from symcert.checker.graph.spec import CheckedGraph, GraphNode
 from symcert.checker.graph.tanh import tanh
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
-from symcert.checker.mp_engine import dyadic
+from symcert.checker.reading import dyadic
 
 __all__ = [
     "unsupported",

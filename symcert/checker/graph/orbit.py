@@ -35,8 +35,7 @@ from symcert.checker.graph.orbit_rules import invariance_problems, read_members,
 from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_header, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS, SQUARES
-from symcert.checker.mp_engine import dyadic
-from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
+from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
 from symcert.limits import DPS_LADDER, MAX_WIDTH, MAX_WORKING_DPS, MIN_DPS
 
 __all__ = ["check_graph_orbit", "orbit_mean"]

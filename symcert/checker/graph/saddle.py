@@ -35,8 +35,7 @@ from symcert.checker.graph.chord import GraphVerdict, within_budget
 from symcert.checker.graph.forward import graph_loss, to_arb
 from symcert.checker.graph.jets import graph_loss_jet
 from symcert.checker.graph.spec import CheckedGraph, read_graph, read_tensor
-from symcert.checker.mp_engine import dyadic
-from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
+from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
 
 __all__ = ["check_graph_saddle", "trace_lift"]
 

@@ -53,7 +53,7 @@ from symcert.checker.graph.balls import (
     shrink,
     tame,
 )
-from symcert.checker.mp_engine import dyadic
+from symcert.checker.reading import dyadic
 
 __all__ = ["tanh", "tanh_bounds"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from symcert.checker.barrier import first_rung, verify_barrier
 from symcert.checker.kind import Kind, register, reprove, short
 from symcert.checker.reading import CertificateFormatError, field, rational
 from symcert.limits import MAX_BARRIER_PIECES, MAX_ENDPOINT_DIGITS
@@ -35,6 +34,8 @@ def read(s: Any, parameters: dict) -> None:
 
 def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
     """The partition, every piece's upper bound and the witness."""
+    from symcert.checker.barrier import first_rung, verify_barrier  # loaded (with numpy) when used
+
     fast = first_rung(s)  # the float64 rung: its jets are computed once, for every precision
     reprove(result, notes, precisions, lambda dps: verify_barrier(s, dps, fast), s.claimed)
     lo, hi = s.claimed["barrier"]

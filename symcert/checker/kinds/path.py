@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from symcert.checker.kind import Kind, register, reprove, short
-from symcert.checker.path import verify_path
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
 from symcert.checker.statement import read_point
 from symcert.limits import MAX_BARRIER_PIECES, MAX_ENDPOINT_DIGITS
@@ -89,6 +88,8 @@ def premises(s: Any) -> list[str]:
 
 def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
     """Every segment's move or pieces, the witness, and the enclosures of L(A), L(B)."""
+    from symcert.checker.path import verify_path  # loaded (with numpy, by the barrier's) when used
+
     reprove(result, notes, precisions, lambda dps: verify_path(s, dps), s.claimed)
     lo, hi = s.claimed["sup"]
     if result.accepted:

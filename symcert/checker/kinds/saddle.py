@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from symcert.checker.kind import Kind, register
-from symcert.checker.kinds.unique_critical_point import cost, verify
+from symcert.checker.kinds.unique_critical_point import cost, read, verify
 from symcert.checker.kinds.unique_critical_point import premises as box_premises
-from symcert.checker.saddle import read_saddle_parameters
 
 
 def premises(s: Any) -> list[str]:
@@ -29,7 +28,7 @@ KIND = register(
         ("index",),
         needs_B=False,
         smooth=True,
-        read=read_saddle_parameters,
+        read=read,
         premises=premises,
         verify=verify,
         cost=cost,

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from symcert.checker import hessian
 from symcert.checker.kind import Kind, register, uncontained
-from symcert.checker.saddle import jet_passes, read_saddle_parameters, verify_saddle
+
+# symcert.checker.saddle and .hessian are loaded when a box certificate is read, not on registering it.
+
+
+def read(s: Any, parameters: dict) -> None:
+    """:func:`symcert.checker.saddle.read_saddle_parameters` (``radius`` and, for a saddle, the lift)."""
+    from symcert.checker.saddle import read_saddle_parameters
+
+    read_saddle_parameters(s, parameters)
 
 
 def verify(s: Any, result: Any, notes: list[str], precisions: tuple[int, ...], arithmetic: str) -> Any:
     """Krawczyk (and for a saddle: the lift, the direction, the index), with Arb."""
+    from symcert.checker.saddle import verify_saddle
+
     reasons: list[str] = []
     problems: list[str] = []
     for dps in precisions:
@@ -48,6 +57,9 @@ def cost(s: Any) -> tuple[float, float, float]:
     and point; the overhead is the dense linear algebra (``Y H``, ``V^T H V``, ``V^T V``: about
     ``4 n^3`` ball products) and the Python loops over the ``n^2`` entries.
     """
+    from symcert.checker import hessian
+    from symcert.checker.saddle import jet_passes
+
     nets = [s.net] + ([s.wide_net] if s.kind == "saddle" else [])
     if not all(hessian.supported(s, net) for net in nets):
         jets = jet_passes(s)
@@ -73,7 +85,7 @@ KIND = register(
         ("radius",),
         needs_B=False,
         smooth=True,
-        read=read_saddle_parameters,
+        read=read,
         premises=premises,
         verify=verify,
         cost=cost,
