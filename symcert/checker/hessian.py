@@ -41,7 +41,7 @@ from typing import Any
 
 from flint import arb, arb_mat, fmpq
 
-from symcert.checker.arb_engine import activation, activation_jet
+from symcert.checker.arb_engine import activation_jet
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 
@@ -98,7 +98,7 @@ def _forward(net: Any, layers: list, inputs: arb_mat) -> tuple[list, list, list]
             D2.append([[arb(0)] * len(row) for row in Z])
             continue
         jets = [[activation_jet(net.activation, net.slope, (v, arb(1), arb(0))) for v in row] for row in Z]
-        A.append(arb_mat([[activation(net.activation, net.slope, v) for v in row] for row in Z]))
+        A.append(arb_mat([[j[0] for j in row] for row in jets]))  # the jet's value is s(z)
         D1.append([[j[1] for j in row] for row in jets])
         D2.append([[j[2] for j in row] for row in jets])  # s''/2
     return A, D1, D2
@@ -135,8 +135,14 @@ def gradient(s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]
     return [v for part in reversed(parts) for v in part]
 
 
-def hessian(s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]) -> arb_mat | None:
-    """The Hessian over the balls ``layers`` (one hidden layer, mse or sse); ``None`` if unsupported."""
+def hessian(
+    s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]], fast: bool = False
+) -> arb_mat | None:
+    """The Hessian over the balls ``layers`` (one hidden layer, mse or sse); ``None`` if unsupported.
+
+    ``fast``: ``J^T J`` by a verified float64 product (:func:`symcert.checker.saddle_f64.gram`;
+    rigorous, wider than Arb's), Arb's when that is not finite.
+    """
     if not supported(s, net, 2):
         return None
     (_, b1), (W2, b2) = layers
@@ -165,7 +171,13 @@ def hessian(s: Any, net: Any, layers: list, inputs: arb_mat, ys: list[list[arb]]
                 row += [arb(int(o2 == o)) for o2 in range(m)]
             J.append(row)
     Jm = arb_mat(J)
-    H = Jm.transpose() * Jm
+    H = None
+    if fast:
+        from symcert.checker.saddle_f64 import gram
+
+        H = gram(Jm)
+    if H is None:
+        H = Jm.transpose() * Jm
     # residual terms
     Rm = arb_mat(R)
     back = _rows(W2.transpose() * Rm)  # h rows of N: W2^T r

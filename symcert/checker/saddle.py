@@ -1,5 +1,9 @@
 """The checker's own account of ``critical_point`` and ``saddle`` certificates (Arb, python-flint).
 
+The large products with float matrices (steps 1, 4 and 5) run first in verified float64
+(:mod:`symcert.checker.saddle_f64`: midpoint-radius products, directed error bounds); where float64
+does not decide, the same step runs in Arb as described below.
+
 Recomputed from the statement alone, with nothing from the prover:
 
 1. Krawczyk: the gradient at the exact centre ``A`` (one first-order jet per parameter), the
@@ -37,7 +41,7 @@ from typing import Any
 import flint
 from flint import arb, arb_mat, fmpq
 
-from symcert.checker import arb_engine, hessian
+from symcert.checker import arb_engine, hessian, saddle_f64
 from symcert.checker.arithmetic import Net
 from symcert.checker.kind import outward
 from symcert.checker.reading import CertificateFormatError, integer, rational
@@ -183,7 +187,8 @@ def _gradient(s: Any, net: Net, start: list, inputs: Any, ys: Any) -> list:
 
 
 def _hessian(s: Any, net: Net, box: list, inputs: Any, ys: Any) -> arb_mat:
-    found = hessian.hessian(s, net, box, inputs, ys)  # a few large products, when supported
+    fast = getattr(s, "fast", False)
+    found = hessian.hessian(s, net, box, inputs, ys, fast)  # a few large products, when supported
     if found is not None:
         return found
     n = _size(net)
@@ -205,11 +210,14 @@ def _lower(x: arb) -> Fraction:
     return arb_engine.ball_bounds(x, "a saddle quantity")[0]
 
 
-def _margin(g: list, H: arb_mat, radius: Fraction) -> Fraction | None:
+def _margin(g: list, H: arb_mat, radius: Fraction, quick: bool = False) -> Fraction | None:
     n = len(g)
     Y = hessian.approximate_inverse(H)
     if Y is None:
         return None
+    fast = saddle_f64.krawczyk_margin(arb_mat(n, 1, g), H, Y, radius) if quick else None
+    if fast is not None:  # decides only below 0
+        return fast
     eye = arb_mat(n, n, [arb(int(i == j)) for i in range(n) for j in range(n)])
     R = arb_mat(n, 1, [arb(0, 0) + arb(fmpq(radius.numerator, radius.denominator)).upper() * arb(0, 1)] * n)
     D = -(Y * arb_mat(n, 1, g)) + (eye - Y * H) * R
@@ -223,8 +231,14 @@ def verify_saddle(s: Any, dps: int) -> tuple[dict[str, tuple[Fraction, Fraction]
     saved = flint.ctx.prec
     flint.ctx.prec = arb_engine.bits_for(dps)
     try:
-        return _verify(s)
+        s.fast = True  # verified float64 products first; a rejection is re-examined in Arb alone
+        found = _verify(s)
+        if found[2] or _loose(found[0], s.claimed):  # Arb's tighter enclosures may still settle it
+            s.fast = False
+            found = _verify(s)
+        return found
     finally:
+        s.fast = False
         flint.ctx.prec = saved
 
 
@@ -238,7 +252,7 @@ def _verify(s: Any) -> tuple[dict, list[str], list[str]]:
     found: dict[str, tuple[Fraction, Fraction]] = {}
     reasons: list[str] = []
     problems: list[str] = []
-    margin = _margin(g, H, s.radius)
+    margin = _margin(g, H, s.radius, s.fast)
     if margin is None:
         problems.append("REJECT: the Hessian over the box is not invertible in Arb; the Krawczyk test fails")
         return found, reasons, problems
@@ -313,11 +327,15 @@ def _check_index(
     wide_index = _flat_index(s.wide_net, s.layer + 1, best, s.wide_net.widths[s.layer] - 1)
     keep = [i for i in range(H.nrows()) if i != wide_index]
     n = len(keep)
+    Hf = _as_interval(H)  # verified float64 first; Arb below only if it does not decide
+    negative = None if Hf is None else _fast_inertia(Hf, wide_index)
+    if negative is not None:
+        return _inertia_found(s, H, n, negative, reasons, eigen, Hf)
+    Hr = arb_mat(n, n, [H[i, j] for i in keep for j in keep])
     Vm = hessian.eigenbasis(arb_mat(n, n, [arb(H[i, j].mid()) for i in keep for j in keep]))
     gram = Vm.transpose() * Vm
     if not all(_upper(sum((abs(gram[i, j] - int(i == j)) for j in range(n)), arb(0))) < 1 for i in range(n)):
         return ["REJECT: the approximate eigenbasis is not proved nonsingular"]
-    Hr = arb_mat(n, n, [H[i, j] for i in keep for j in keep])
     C = Vm.transpose() * Hr * Vm
     negative = 0
     for i in range(n):
@@ -328,6 +346,37 @@ def _check_index(
                 f"REJECT: a Gershgorin disc of the reduced Hessian contains 0; index {s.index} not re-proved"
             ]
         negative += high < 0
+    return _inertia_found(s, H, n, negative, reasons, eigen)
+
+
+def _as_interval(H: arb_mat) -> Any:
+    try:
+        return saddle_f64.to_interval(H)
+    except ArithmeticError:
+        return None
+
+
+def _fast_inertia(Hf: Any, deleted: int) -> int | None:
+    """The inertia count in verified float64 (:func:`symcert.checker.saddle_f64.inertia`), or ``None``.
+
+    ``Hf``: the wide Hessian as a float64 interval; row and column ``deleted`` are taken out.
+    """
+    import numpy as np
+
+    from symcert.checker.f64 import Interval
+
+    def cut(a: np.ndarray) -> np.ndarray:
+        return np.delete(np.delete(a, deleted, axis=0), deleted, axis=1)
+
+    Hr = Interval(cut(Hf.lo), cut(Hf.hi))
+    mid = 0.5 * Hr.lo + 0.5 * Hr.hi
+    _, V = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any basis proved nonsingular is sound
+    return saddle_f64.inertia(Hr, V)
+
+
+def _inertia_found(
+    s: Any, H: arb_mat, n: int, negative: int, reasons: list[str], eigen: dict | None, Hf: Any = None
+) -> list[str]:
     if negative != s.index:
         return [f"REJECT: the reduced Hessian has {negative} negative eigenvalues, not the stated {s.index}"]
     reasons.append(
@@ -335,7 +384,7 @@ def _check_index(
         f"{negative} negative and {n - negative} positive eigenvalues: a saddle of index {negative}"
     )
     if eigen is not None:
-        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons, s.claimed))
+        eigen.update(_extreme_eigenvalues(H, negative, n - negative, reasons, s.claimed, Hf))
     return []
 
 
@@ -343,9 +392,9 @@ EIGENVALUES = ("lambda_min", "lambda_min_positive")
 
 
 def _extreme_eigenvalues(
-    H: arb_mat, negative: int, positive: int, reasons: list[str], claimed: dict | None = None
+    H: arb_mat, negative: int, positive: int, reasons: list[str], claimed: dict | None = None, Hf: Any = None
 ) -> dict:
-    """Residual intervals of approximate eigenpairs of ``H`` (all in Arb), pinned by the inertia.
+    """Residual intervals of approximate eigenpairs of ``H`` (float64, else Arb), pinned by the index.
 
     Float eigenpairs first; when a ``claimed`` enclosure is tighter than they allow, eigenpairs
     refined at the working precision (:mod:`symcert.checker.eigen`; untrusted, as the float ones).
@@ -353,23 +402,37 @@ def _extreme_eigenvalues(
     import numpy as np
 
     m = H.nrows()
-    mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
+    Hf = _as_interval(H) if Hf is None else Hf
+    if Hf is not None:
+        mid = 0.5 * Hf.lo + 0.5 * Hf.hi
+    else:
+        mid = np.array([float(v.mid()) for v in H.entries()]).reshape(m, m)
     values, vectors = np.linalg.eigh(0.5 * (mid + mid.T))  # untrusted: any mu_k, v_k are sound
-    V = arb_mat(m, m, [arb(x) for x in vectors.ravel().tolist()])
-    out = _pinned(H, [arb(x) for x in values.tolist()], V, negative, positive)
-    if claimed and any(
-        name in claimed and not (claimed[name][0] <= low and high <= claimed[name][1])
-        for name, (low, high) in out.items()
-    ):
+    fast = None if Hf is None else saddle_f64.pinned(Hf, values, vectors)  # verified float64
+    out = _order(fast, negative, positive) if fast is not None else {}
+    if not out or _loose(out, claimed):
+        V = arb_mat(m, m, [arb(x) for x in vectors.ravel().tolist()])
+        out = _pinned(H, [arb(x) for x in values.tolist()], V, negative, positive) or out
+    if _loose(out, claimed):
         from symcert.checker.eigen import refined_eigenpairs
 
         out = _pinned(H, *refined_eigenpairs(H), negative, positive) or out
     for name, (a, b) in out.items():
         reasons.append(
             f"{name}: the wide Hessian at the lifted critical point has it in "
-            f"[{outward(a, up=False)}, {outward(b, up=True)}] (residual bounds in Arb, pinned by the index)"
+            f"[{outward(a, up=False)}, {outward(b, up=True)}] (verified residual bounds, pinned by the index)"
         )
     return out
+
+
+def _loose(out: dict, claimed: dict | None) -> bool:
+    """True when a claimed enclosure does not contain the one found (a tighter pair may help)."""
+    if not claimed:
+        return False
+    return any(
+        name in claimed and not (claimed[name][0] <= low and high <= claimed[name][1])
+        for name, (low, high) in out.items()
+    )
 
 
 def _pinned(H: arb_mat, mus: list, V: arb_mat, negative: int, positive: int) -> dict:
@@ -384,7 +447,13 @@ def _pinned(H: arb_mat, mus: list, V: arb_mat, negative: int, positive: int) -> 
             return {}
         rho = squares[k, k].upper().sqrt() / lengths[k, k].lower().sqrt()
         intervals.append((_lower(mus[k] - rho), _upper(mus[k] + rho)))
-    intervals.sort(key=lambda pair: pair[0] + pair[1])
+    return _order(intervals, negative, positive)
+
+
+def _order(intervals: list, negative: int, positive: int) -> dict:
+    """Sort residual intervals; pin the lowest ``negative`` and highest ``positive`` when disjoint."""
+    m = len(intervals)
+    intervals = sorted(intervals, key=lambda pair: pair[0] + pair[1])
     out = {}
     low = intervals[:negative]
     if negative and all(b < 0 for _, b in low) and all(a[1] < b[0] for a, b in pairwise(low)):
