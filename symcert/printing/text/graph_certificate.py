@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from symcert.printing.text.certificate import interval_text
 from symcert.symbolic.graph import element_text
@@ -32,6 +33,13 @@ def graph_certificate_to_text(certificate: GraphCertificate, exact: bool = False
         f"  A = the given parameters ({graph.n_parameters} exact values)",
         f"  B = {element_text(certificate.element)}(A), {where}",
     ]
+    return "\n".join(lines + enclosures_and_verdict(certificate, _VERDICTS, exact))
+
+
+def enclosures_and_verdict(certificate: Any, verdicts: Mapping[str, str], exact: bool = False) -> list[str]:
+    """The lines every graph certificate ends with: its enclosures (and the rung that gave them), its
+    notes and its verdict (``verdicts[status]``)."""
+    lines = []
     if certificate.enclosures:
         rung = getattr(certificate.decision, "rung", "arb")
         how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
@@ -39,5 +47,5 @@ def graph_certificate_to_text(certificate: GraphCertificate, exact: bool = False
         for name, bounds in certificate.enclosures.items():
             lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
     lines.extend(f"Note: {note}" for note in certificate.notes)
-    lines.append(f"Verdict: {_VERDICTS[certificate.status]}")
-    return "\n".join(lines)
+    lines.append(f"Verdict: {verdicts[certificate.status]}")
+    return lines

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.printing.text.certificate import interval_text
+from symcert.printing.text.graph_certificate import enclosures_and_verdict
 from symcert.symbolic.graph import element_text
 
 if TYPE_CHECKING:
@@ -28,12 +28,4 @@ def graph_critical_pair_to_text(certificate: GraphCriticalPairCertificate, exact
         f"  A = the given parameters ({graph.n_parameters} exact values), a global minimum (teacher data)",
         f"  B = {element_text(certificate.element)}(A), z = A + t0 (B - A) with t0 = {certificate.t0}",
     ]
-    if certificate.enclosures:
-        rung = getattr(certificate.decision, "rung", "arb")
-        how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
-        lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
-        for name, bounds in certificate.enclosures.items():
-            lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
-    lines.extend(f"Note: {note}" for note in certificate.notes)
-    lines.append(f"Verdict: {_VERDICTS[certificate.status]}")
-    return "\n".join(lines)
+    return "\n".join(lines + enclosures_and_verdict(certificate, _VERDICTS, exact))

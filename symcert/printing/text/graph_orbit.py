@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from symcert.printing.text.certificate import interval_text
+from symcert.printing.text.graph_certificate import enclosures_and_verdict
 
 if TYPE_CHECKING:
     from symcert.proofs.graph_orbit import GraphOrbitCertificate
@@ -27,12 +27,4 @@ def graph_orbit_to_text(certificate: GraphOrbitCertificate, exact: bool = False)
         f"  A = the given parameters ({graph.n_parameters} exact values)",
         f"  mean = the average of A over the {certificate.size}! permutations of {certificate.group} (exact)",
     ]
-    if certificate.enclosures:
-        rung = getattr(certificate.decision, "rung", "arb")
-        how = "verified float64" if rung == "float64" else f"{certificate.dps} digits, {rung}"
-        lines.append(f"Enclosures (rigorous, outward rounding, {how}):")
-        for name, bounds in certificate.enclosures.items():
-            lines.append(f"  {name:>10} in {interval_text(bounds, exact=exact)}")
-    lines.extend(f"Note: {note}" for note in certificate.notes)
-    lines.append(f"Verdict: {_VERDICTS[certificate.status]}")
-    return "\n".join(lines)
+    return "\n".join(lines + enclosures_and_verdict(certificate, _VERDICTS, exact))
