@@ -35,6 +35,7 @@ from symcert.checker.graph.fast import (
 from symcert.checker.graph.forward import graph_loss, graph_output, to_arb
 from symcert.checker.graph.spec import (
     CheckedGraph,
+    read_claims,
     read_data_size,
     read_factor,
     read_header,
@@ -101,13 +102,7 @@ def _read(record: dict) -> dict[str, Any]:
     claim = field(record, "claim", dict, "certificate")
     if claim.get("quantity") != "barrier" or claim.get("relation") != ">":
         raise CertificateFormatError("a chord certificate claims barrier > 0")
-    claimed = {}
-    for name, pair in field(record, "enclosures", dict, "certificate").items():
-        if name not in _NAMES or not isinstance(pair, list) or len(pair) != 2:
-            raise CertificateFormatError(
-                f"enclosures.{str(name)[:20]} must be one of {_NAMES} as [lower, upper]"
-            )
-        claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    claimed = read_claims(record, _NAMES)
     if record["parameters"] != {}:
         raise CertificateFormatError("a chord certificate on a layer graph has no parameters; give {}")
     element = record["element"]

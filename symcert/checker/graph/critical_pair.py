@@ -20,7 +20,14 @@ import flint
 from symcert.checker.graph.chord import GraphVerdict, estimate_seconds, statement_problems, within_budget
 from symcert.checker.graph.exact import NotExact, exact_outputs
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
-from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_header, read_tensor
+from symcert.checker.graph.spec import (
+    CheckedGraph,
+    read_claims,
+    read_data_size,
+    read_factor,
+    read_header,
+    read_tensor,
+)
 from symcert.checker.kind import short
 from symcert.checker.losses import SQUARES
 from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
@@ -60,13 +67,7 @@ def _read(record: dict) -> dict[str, Any]:
         raise CertificateFormatError("a critical_pair certificate claims phi'(t0) != 0")
     parameters = field(record, "parameters", dict, "certificate")
     keys(parameters, {"t0"}, set(), "parameters")
-    claimed = {}
-    for name, pair in field(record, "enclosures", dict, "certificate").items():
-        if name not in _NAMES or not isinstance(pair, list) or len(pair) != 2:
-            raise CertificateFormatError(
-                f"enclosures.{str(name)[:20]} must be one of {_NAMES} as [lower, upper]"
-            )
-        claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    claimed = read_claims(record, _NAMES)
     return {
         "graph": graph,
         "stated_output": network["output_activation"],

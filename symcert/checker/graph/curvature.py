@@ -28,6 +28,7 @@ from symcert.checker.graph.fast_jets import fast_loss_jet, unsupported
 from symcert.checker.graph.jets import MAX_POOL_REASON, graph_loss_jet
 from symcert.checker.graph.spec import (
     CheckedGraph,
+    read_claims,
     read_data_size,
     read_factor,
     read_header,
@@ -97,13 +98,7 @@ def _read(record: dict, kind: str) -> dict[str, Any]:
     else:
         keys(parameters, set(), set(), "parameters")
         t0 = Fraction(1, 2)
-    claimed = {}
-    for name, pair in field(record, "enclosures", dict, "certificate").items():
-        if name not in names or not isinstance(pair, list) or len(pair) != 2:
-            raise CertificateFormatError(
-                f"enclosures.{str(name)[:20]} must be one of {names} as [lower, upper]"
-            )
-        claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    claimed = read_claims(record, names)
     element = record["element"]
     if element is not None and not isinstance(element, str):
         raise CertificateFormatError("element must be a string or null")

@@ -32,7 +32,14 @@ from symcert.checker.graph.chord import (
 from symcert.checker.graph.fast import fast_loss, fast_seconds, from_fractions, parameter_balls, unsupported
 from symcert.checker.graph.forward import graph_loss, to_arb
 from symcert.checker.graph.orbit_rules import invariance_problems, read_members, tied_axes
-from symcert.checker.graph.spec import CheckedGraph, read_data_size, read_factor, read_header, read_tensor
+from symcert.checker.graph.spec import (
+    CheckedGraph,
+    read_claims,
+    read_data_size,
+    read_factor,
+    read_header,
+    read_tensor,
+)
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS, SQUARES
 from symcert.checker.reading import CertificateFormatError, dyadic, field, integer, keys, rational
@@ -121,13 +128,7 @@ def _read(record: dict) -> dict[str, Any]:
     claim = field(record, "claim", dict, "certificate")
     if claim.get("quantity") != "gap" or claim.get("relation") != ">":
         raise CertificateFormatError("an orbit certificate claims gap > 0")
-    claimed = {}
-    for name, pair in field(record, "enclosures", dict, "certificate").items():
-        if name not in _NAMES or not isinstance(pair, list) or len(pair) != 2:
-            raise CertificateFormatError(
-                f"enclosures.{str(name)[:20]} must be one of {_NAMES} as [lower, upper]"
-            )
-        claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    claimed = read_claims(record, _NAMES)
     return {
         "graph": graph,
         "stated_output": network["output_activation"],

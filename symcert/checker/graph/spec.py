@@ -251,6 +251,22 @@ def read_header(record: dict, top: set[str]) -> tuple[dict, CheckedGraph]:
     return network, read_graph(network["graph"])
 
 
+def read_claims(record: dict, names: Any) -> dict[str, tuple[Fraction, Fraction]]:
+    """The certificate's claimed ``enclosures``: each a name from ``names`` as ``[lower, upper]``.
+
+    >>> read_claims({"enclosures": {"gap": ["1/2", "1"]}}, ("gap",))
+    {'gap': (Fraction(1, 2), Fraction(1, 1))}
+    """
+    claimed = {}
+    for name, pair in field(record, "enclosures", dict, "certificate").items():
+        if name not in names or not isinstance(pair, list) or len(pair) != 2:
+            raise CertificateFormatError(
+                f"enclosures.{str(name)[:20]} must be one of {names} as [lower, upper]"
+            )
+        claimed[name] = (rational(pair[0], f"enclosures.{name}"), rational(pair[1], f"enclosures.{name}"))
+    return claimed
+
+
 def read_factor(loss: dict) -> Fraction:
     """The loss's ``factor`` (default 1), which must be positive."""
     factor = rational(loss.get("factor", "1"), "loss.factor")
