@@ -217,6 +217,25 @@ def _require_tool(name):
     return path
 
 
+def _require_module(name):
+    """The imported module ``name``, a test requirement; skip without it, but fail when CI is set."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        message = f"{name} is not installed (a test requirement: python -m pip install -e '.[test]')"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI is set, so this is a failure, not a skip")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def require_module():
+    """``require_module(name)`` imports a test requirement; skips without it, fails without it in CI."""
+    return _require_module
+
+
 @pytest.fixture(scope="session")
 def require_tool():
     """``require_tool(name)`` returns the tool's path, skips without it, and fails without it in CI."""

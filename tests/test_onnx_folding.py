@@ -345,14 +345,14 @@ def test_what_does_not_fold_is_refused_in_one_line(data, message: str) -> None:
     assert "\n" not in str(info.value)
 
 
-# -- a real PyTorch export, where torch is installed (it is not a test requirement) -------------------
+# -- a real PyTorch export (torch, CPU build, is a test requirement) ---------------------------------
 
 
 @pytest.mark.parametrize("opset", [13, 17])
 @pytest.mark.parametrize("how", ["view", "flatten", "flatten_1_2"])
 @pytest.mark.parametrize("dynamic", [False, True])
-def test_a_real_pytorch_export(how: str, opset: int, dynamic: bool) -> None:
-    torch = pytest.importorskip("torch")
+def test_a_real_pytorch_export(how: str, opset: int, dynamic: bool, require_module) -> None:
+    torch = require_module("torch")
 
     class Net(torch.nn.Module):
         def __init__(self) -> None:

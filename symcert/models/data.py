@@ -173,8 +173,13 @@ def _numpy(path: Path, mlp: MLP, kind: str) -> Dataset:
             return _dataset(array[:, :d], y, mlp, kind, path)
         arrays = npz_arrays(path)
         if sorted(arrays) != ["X", "y"]:
-            raise SpecificationError(f"{path}: expected arrays X and y, got {sorted(arrays)[:6]}")
+            raise SpecificationError(
+                f"{path}: expected exactly the arrays X (inputs) and y (targets or labels), got "
+                f"{', '.join(sorted(arrays)[:6])}"
+            )
         X, y = arrays["X"], arrays["y"]
+    except SpecificationError:
+        raise  # already says what is wrong with the file
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
         raise SpecificationError(f"{path} is not a numpy file of numeric arrays ({error})") from None
     return _dataset(_finite(X, "X", path), _finite(y, "y", path), mlp, kind, path)
