@@ -41,6 +41,7 @@ from symcert.checker.arb_wide import mul as _mul
 from symcert.checker.arb_wide import sigmoid as _sigmoid
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
+from symcert.checker.packed import exact_point
 from symcert.checker.points import combine
 from symcert.checker.reading import dyadic
 
@@ -95,7 +96,8 @@ class Evaluation:
             self.ys = targets(statement, self.inputs)
 
     def losses(self, points: Sequence[list]) -> list[arb]:
-        """The loss at each exact point (layers of ``Fraction``)."""
+        """The loss at each exact point (layers of ``Fraction``; packed arrays are converted)."""
+        points = [exact_point(p) for p in points]
         if self.chunked:
             sums = _chunks.losses(self.s, points, chunk_kernel)
             return [finish_loss(self.s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]

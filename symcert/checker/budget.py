@@ -134,6 +134,25 @@ def _bits(value: Fraction) -> int:
     return value.numerator.bit_length() + value.denominator.bit_length()
 
 
+def _layers(statement: Any, name: str) -> Any:
+    """Point ``name`` as read (packed arrays kept as integers, ``Statement.layers``), else the attribute."""
+    layers = getattr(statement, "layers", None)
+    return layers(name) if callable(layers) else getattr(statement, name)
+
+
+def _matrix_bits(w: Any) -> int:
+    """The largest entry's size in bits (a packed array's bound: :meth:`Packed.max_bits`)."""
+    return w.max_bits() if hasattr(w, "max_bits") else max(_bits(v) for row in w for v in row)
+
+
+def _vector_bits(b: Any) -> int:
+    return b.max_bits() if hasattr(b, "max_bits") else max(_bits(v) for v in b)
+
+
+def _length(b: Any) -> int:
+    return b.shape[0] if hasattr(b, "max_bits") else len(b)
+
+
 def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
     """Price applying ``statement.element`` to ``A`` exactly (the image is compared with ``B``).
 
@@ -157,19 +176,19 @@ def element_cost(statement: Any, stop: float = float("inf")) -> ElementCost:
     >>> cost.seconds > 600, cost.bits > 2 * 10**7
     (True, True)
     """
-    if getattr(statement, "element", None) is None or statement.B is None:
+    if getattr(statement, "element", None) is None or _layers(statement, "B") is None:
         return ElementCost(0.0, 0)
     from symcert.checker.points import parse_product
 
-    net, A = statement.net, statement.A
+    net, A = statement.net, _layers(statement, "A")
     widths = net.widths
     depth = len(widths) - 1
-    base = [max(_bits(v) for row in w for v in row) for w, _ in A]
+    base = [_matrix_bits(w) for w, _ in A]
     row = [[0] * widths[m] for m in range(1, depth + 1)]  # growth of row i of W_m, index m - 1
     col = [[0] * widths[m - 1] for m in range(1, depth + 1)]  # growth of column j of W_m
     top_row, top_col = [0] * depth, [0] * depth  # their running maxima (growths only add or move)
     # Each bias entry as a sum of terms: (total bits of the terms, number of terms).
-    bias = [None if b is None else [(max(_bits(v) for v in b), 1)] * len(b) for _, b in A]
+    bias = [None if b is None else [(_vector_bits(b), 1)] * _length(b) for _, b in A]
     params = sum(widths[m] * (widths[m - 1] + 1) for m in range(1, depth + 1))
     seconds = params * (_MOVE + 1e-6)  # the copy of A and the comparison of the image with B
 

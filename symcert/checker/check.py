@@ -21,7 +21,7 @@ from symcert.checker import chunks
 from symcert.checker.budget import ARITHMETICS, attempt_seconds, attempts, element_cost, plan
 from symcert.checker.kind import short as _short
 from symcert.checker.kinds import KINDS, SECOND_DIFFERENCE
-from symcert.checker.points import apply_element
+from symcert.checker.points import apply_element, same_point
 from symcert.checker.progress import report, reporting
 from symcert.checker.reading import CertificateFormatError, loads, read_text
 from symcert.checker.statement import SCHEMA, SMOOTH, VERSION, Statement
@@ -280,8 +280,9 @@ def _structural(s: Statement) -> list[str]:
     notes = []
     if s.stated_kind != s.kind:
         notes.append(f"the kind {s.stated_kind!r} is now named {s.kind!r}; read as {s.kind}")
-    if s.element is not None and s.B is not None:
-        if apply_element(s.net, s.A, s.element) != s.B:
+    A, B = s.layers("A"), s.layers("B")  # as read: packed arrays are compared as integers
+    if s.element is not None and A is not None and B is not None:
+        if not same_point(apply_element(s.net, A, s.element), B):
             shown = (
                 s.element
                 if len(s.element) <= 80

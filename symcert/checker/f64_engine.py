@@ -12,12 +12,12 @@ keeps the Arb ladder for everything it does not cover or does not decide.
   ``eta = 2^-1074``). An input radius ``R`` adds ``R |W|^T``; both are one product,
   ``(R + gamma |M|) |W|^T``, inflated for its own rounding. Weights must be exact floats (a float32
   or float64 weight is; a midpoint of two is), or the rung declines.
-- ``tanh`` from a table made by Arb (the checker's trusted kernel) once per process: on a grid of
-  step ``h = 2^-10`` over ``[0, 20]``, the Taylor coefficients of degree 0 to 4 as floats with
-  error bounds from Arb; at ``x = x_k + d`` (``d`` exact by Sterbenz) the quartic is evaluated by
-  Horner with its rounding bounded by ``32 u`` times the sum of the absolute terms (``gamma_8``
-  suffices), and the remainder by ``16 d^5 / 5!`` (``|tanh^(5)| <= 16``, its value at 0). Beyond 20,
-  ``1 - 2^-53 < tanh x <= 1``. An interval's image is the bounds at its two ends (tanh increases).
+- ``tanh`` from a table made by Arb (the checker's trusted kernel) once per process, a quartic per
+  cell of width ``2^-10`` with an a priori error bound (:mod:`symcert.checker.f64_tanh`); a ball's image
+  is the value at its midpoint and the largest slope on it.
+- The first layer's products are exact (integer data, weights cut into limbs, :func:`_first`), and a
+  row of ``W_1`` that several points share (a midpoint ``(A + gA)/2`` keeps most rows of ``A``; ``gA``
+  moves them) is multiplied once (:func:`first_layers`): the same exact sums, computed once.
 - Where an error bound is computed in floats it is rounded up by :func:`up` (``x + 2^-50 |x| +
   2^-1020``), which dominates the rounding of every operation before it by a factor of four or more.
 - The loss of each point from its outputs' balls in Arb (the log-sum-exp of ten logits is cheap), the
@@ -39,6 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from symcert.checker.f64_tanh import tanh_ball, tanh_bounds
+from symcert.checker.packed import Packed, exact_point
+
 __all__ = ["up", "tanh_bounds", "losses", "chunk_kernel", "exact_floats", "compute", "supported"]
 __all__ += ["Evaluation", "Declined", "KINDS", "DPS", "MIN_ARB_SECONDS", "estimate_seconds", "worth_trying"]
 
@@ -52,9 +55,6 @@ _ETA = 2.0**-1074
 #: An absolute slack above any rounding error in the subnormal range, even where a library flushes
 #: subnormals to zero (an error below 2^-1022): every bound adds it.
 _TINY = 2.0**-1020
-_STEP_BITS = 10
-_TOP = 20.0
-_TABLE: tuple[np.ndarray, np.ndarray] | None = None  # (coefficients: cells x 5, error bound per cell)
 
 
 def up(x: np.ndarray) -> np.ndarray:
@@ -66,86 +66,23 @@ def _down(x: np.ndarray) -> np.ndarray:
     return x - (np.abs(x) * 2.0**-50 + _TINY)
 
 
-# -- tanh --------------------------------------------------------------------------------------------
-
-
-def _table() -> tuple[np.ndarray, np.ndarray]:
-    """Per grid point ``x_k = k h``: the coefficients ``c0..c4`` and upper bounds of their errors."""
-    global _TABLE
-    if _TABLE is not None:
-        return _TABLE
-    import flint
-    from flint import arb
-
-    saved = flint.ctx.prec
-    flint.ctx.prec = 128
-    try:
-        count = int(_TOP * 2**_STEP_BITS) + 2
-        coeffs = np.empty((5, count))
-        errors = np.empty((5, count))
-        for k in range(count):
-            t = (arb(k) / 2**_STEP_BITS).tanh()
-            slope = 1 - t * t
-            # tanh^(i)(x_k) / i!, from t' = 1 - t^2
-            exact = (
-                t,
-                slope,
-                -t * slope,
-                -slope * (1 - 3 * t * t) / 3,
-                t * slope * (16 - 24 * t * t) / 24,
-            )
-            for i, c in enumerate(exact):
-                value = float(c.mid())
-                coeffs[i, k] = value
-                # |c_true - value| <= the upper end of |c - value| (an exact arb), rounded up to a float
-                errors[i, k] = np.nextafter(float((c - value).abs_upper()), np.inf)
-    finally:
-        flint.ctx.prec = saved
-    # one error bound per cell, for every d in [0, h): Horner's rounding (below gamma_8 times the absolute
-    # terms; 32 u leaves a factor of four), the coefficients' errors, the remainder 16 d^5 / 5! (|tanh^(5)|
-    # <= 16, its value at 0) and underflow; h^i are powers of two, every sum rounded up
-    h = 2.0**-_STEP_BITS
-    terms = np.zeros(count)
-    slack = np.zeros(count)
-    for i in range(5):
-        terms = up(terms + np.abs(coeffs[i]) * h**i)
-        slack = up(slack + errors[i] * h**i)
-    bound = up(up(32 * _U * terms) + slack + 2.0 / 15.0 * h**5 * (1 + 2.0**-50) + _TINY)
-    _TABLE = (np.ascontiguousarray(coeffs.T), bound)
-    return _TABLE
-
-
-def _tanh_abs(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``tanh`` at ``a >= 0`` (finite floats)."""
-    coeffs, bound = _table()
-    inside = a < _TOP
-    x = np.where(inside, a, 0.0)
-    k = (x * 2.0**_STEP_BITS).astype(np.int64)  # the floor (x >= 0), of an exact power-of-two scaling
-    d = x - k * 2.0**-_STEP_BITS  # exact: x_k <= x < x_k + h and x <= 2 x_k when k >= 1 (Sterbenz)
-    c = coeffs[k]
-    p = c[..., 0] + d * (c[..., 1] + d * (c[..., 2] + d * (c[..., 3] + d * c[..., 4])))
-    error = bound[k]
-    lo = np.where(inside, np.maximum(_down(p - error), 0.0), 1.0 - _U)  # tanh(x) >= 0 for x >= 0
-    hi = np.where(inside, np.minimum(up(p + error), 1.0), 1.0)
-    hi[a == 0] = 0.0  # tanh 0 = 0 exactly
-    return lo, hi
-
-
-def tanh_bounds(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of ``tanh`` at each finite float ``x`` (odd: from ``|x|``)."""
-    lo, hi = _tanh_abs(np.abs(x))
-    negative = x < 0
-    return np.where(negative, -hi, lo), np.where(negative, -lo, hi)
-
-
 # -- a forward pass ----------------------------------------------------------------------------------
 
 
-def exact_floats(rows: list) -> tuple[np.ndarray, np.ndarray, int] | None:
-    """Exact rationals (a matrix or vector of ``Fraction``) as ``(floats, ints, k)``, both ``ints / 2^k``.
+def exact_floats(rows: Any) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """Exact rationals (a matrix or vector of ``Fraction``, or a packed array) as ``(floats, ints, k)``,
+    both ``ints / 2^k``.
 
     None if the denominators are not powers of two or a scaled numerator reaches 2^53.
+
+    >>> import array
+    >>> from symcert.checker.packed import Packed
+    >>> floats, ints, k = exact_floats(Packed(array.array("b", [3, -1]), 4, (2,)))
+    >>> floats.tolist(), ints.tolist(), k
+    ([0.75, -0.25], [3, -1], 2)
     """
+    if isinstance(rows, Packed):
+        return _packed_floats(rows)
     nested = bool(rows) and isinstance(rows[0], list)
     flat = [v for row in rows for v in row] if nested else list(rows)
     dens = [v.denominator for v in flat]
@@ -164,6 +101,20 @@ def exact_floats(rows: list) -> tuple[np.ndarray, np.ndarray, int] | None:
     floats = ints.astype(np.float64) * 2.0**-k  # exact: 53-bit integers, scaled within the normal range
     shape = (len(rows), -1) if nested else (-1,)
     return floats.reshape(shape), ints.reshape(shape), k
+
+
+def _packed_floats(array: Packed) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """:func:`exact_floats` of a packed array, from its integers: ``n / 2^k`` with ``|n| < 2^53``
+    converts exactly (``ldexp`` by ``-k >= -1000`` of a 53-bit integer stays normal)."""
+    den = array.den
+    if den & (den - 1) or den > 2**1000:
+        return None
+    ints = np.frombuffer(array.values, dtype=np.dtype(array.values.typecode)).astype(np.int64)
+    if ints.size and (int(ints.max()) >= 2**53 or int(ints.min()) <= -(2**53)):
+        return None
+    k = den.bit_length() - 1
+    ints = ints.reshape(array.shape)
+    return np.ldexp(ints.astype(np.float64), -k), ints, k
 
 
 def _first(
@@ -220,16 +171,11 @@ def _affine(
 
 
 def _hidden(name: str, m: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The activation of ``m +- r``: tanh by its bounds at ``m`` and its largest slope on the interval."""
+    """The activation of ``m +- r`` as midpoints and radii: tanh by
+    :func:`~symcert.checker.f64_tanh.tanh_ball` (its value at ``m`` and its largest slope on the ball);
+    identity and ReLU from the ball's ends."""
     if name == "tanh":
-        tl, th = tanh_bounds(m)  # of one sign (zero included): min |.| bounds |tanh m| below
-        # |tanh x| >= |tanh m| - r on the interval (|tanh'| <= 1), so tanh' = 1 - tanh^2 <= 1 - q^2 there
-        q = np.maximum(_down(np.minimum(np.abs(tl), np.abs(th)) - r), 0.0)
-        slope = np.minimum(up(1.0 - _down(q * q)), 1.0)
-        spread = up(r * slope)
-        lo, hi = np.maximum(_down(tl - spread), -1.0), np.minimum(up(th + spread), 1.0)
-        mid = (lo + hi) / 2
-        return mid, up(np.maximum(hi - mid, mid - lo))
+        return tanh_ball(np.ascontiguousarray(m), np.ascontiguousarray(r))
     lo, hi = _down(m - r), up(m + r)
     if name == "relu":
         lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
@@ -237,17 +183,60 @@ def _hidden(name: str, m: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.nda
     return mid, up(np.maximum(hi - mid, mid - lo))
 
 
-def outputs(net: Any, layers: list, X: np.ndarray, den: int) -> tuple[np.ndarray, np.ndarray]:
+def first_layers(X: np.ndarray, den: int, layers: list[tuple]) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """The first layer ``X W^T / den + b`` of several points (each ``(W, b, ints, k)``), by :func:`_first`,
+    each distinct row of ``W`` multiplied once.
+
+    Rows are the same when their exact floats are (compared as bytes); the distinct rows are put over
+    the largest ``2^K`` of the points (``ints 2^(K - k)``, exact integers; None, and no sharing, if one
+    would reach 2^62), their exact products scaled once, and each point's columns gathered from them
+    (moving numbers is exact) before its own bias is added. A point's entry is None where
+    :func:`_first` declines (its caller then takes the product with its error bound, :func:`_affine`).
+    """
+    rows: dict[bytes, int] = {}
+    picks: list[np.ndarray] = []
+    unique: list[np.ndarray] = []
+    for W, _, _, _ in layers:
+        chosen = []
+        for row in W:
+            key = row.tobytes()
+            if key not in rows:
+                rows[key] = len(unique)
+                unique.append(row)
+            chosen.append(rows[key])
+        picks.append(np.array(chosen, dtype=np.intp))
+    K = max(k for _, _, _, k in layers)
+    scaled = np.ldexp(np.array(unique), K)  # exact: a power of two, integers (each row is ints / 2^k)
+    if len(unique) == sum(len(W) for W, _, _, _ in layers) or not np.all(np.abs(scaled) < 2.0**62):
+        return [_first(X, den, ints, k, b) for _, b, ints, k in layers]
+    shared = _first(X, den, scaled.astype(np.int64), K, None)
+    if shared is None:
+        return [None] * len(layers)
+    c, rad = shared
+    out: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for (_, b, _, _), pick in zip(layers, picks):
+        cp, rp = c[:, pick], rad[:, pick]
+        if b is not None:
+            cp += b
+            rp = up(rp + np.abs(cp) * 2.0**-52)  # the addition's rounding, within u |cp|
+        out.append((cp, rp))
+    return out
+
+
+def outputs(
+    net: Any, layers: list, X: np.ndarray, den: int, first: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Midpoints and radii of the output pre-activations (points x outputs) at float layers.
 
     ``layers`` holds ``(W, b, ints, k)``: the weights and biases as exact floats, and the weights as
-    ``ints / 2^k`` (the first layer's products are then exact, :func:`_first`).
+    ``ints / 2^k`` (the first layer's products are then exact, :func:`_first`; ``first``: that layer's
+    midpoints and radii, already made by :func:`first_layers`).
     """
     m, r = X, None
     depth = len(layers)
     with np.errstate(all="ignore"):  # an overflow becomes inf or NaN, refused below
         for l, (W, b, ints, k) in enumerate(layers, start=1):
-            exact = _first(X, den, ints, k, b) if l == 1 else None
+            exact = (first if first is not None else _first(X, den, ints, k, b)) if l == 1 else None
             m, r = exact if exact is not None else _affine(m, r, W, b, den if l == 1 else 1)
             if not (np.all(np.isfinite(m)) and np.all(np.isfinite(r))):
                 raise ArithmeticError("a float64 enclosure overflowed")
@@ -300,8 +289,10 @@ def chunk_kernel(item: tuple, context: tuple) -> list[tuple[Fraction, Fraction]]
     X, den = data
     targets = [[arb(fmpq(v.numerator, v.denominator)) for v in y] for y in ys]
     out = []
-    for layers in payload:
-        m, r = outputs(net, layers, X, den)
+    with np.errstate(all="ignore"):  # an overflow becomes inf or NaN, refused in outputs
+        firsts = first_layers(X, den, [layers[0] for layers in payload])
+    for layers, first in zip(payload, firsts):
+        m, r = outputs(net, layers, X, den, first)
         if not (np.all(np.isfinite(m)) and np.all(np.isfinite(r))):
             raise ArithmeticError("a float64 enclosure overflowed")
         total = arb(0)
@@ -335,7 +326,7 @@ def losses(s: Any, points: list) -> list | None:
         floats.append(layers)
     sums = chunks.losses(s, floats, chunk_kernel)
     if s.decay:
-        return [finish_loss(s, t, _arb_point(_exact_point(p))) for t, p in zip(sums, points)]
+        return [finish_loss(s, t, _arb_point(_exact_point(exact_point(p)))) for t, p in zip(sums, points)]
     return [t * loss_scale(s) for t in sums]
 
 

@@ -15,6 +15,7 @@ from mpmath.ctx_iv import MPIntervalContext
 from mpmath.libmp import finf, fnan, fninf
 
 from symcert.checker.arithmetic import Jet, loss_value
+from symcert.checker.packed import exact_point
 from symcert.checker.reading import MAX_BITS, dyadic  # here since Arb needs them without mpmath
 
 __all__ = ["compute", "dyadic", "MAX_BITS"]
@@ -41,8 +42,8 @@ class Evaluation:
         return loss_value(self.ctx, s.net, layers, s.loss_kind, s.decay, self.xs, self.ys, s.factor)
 
     def losses(self, points: list) -> list:
-        """The loss at each exact point (layers of ``Fraction``)."""
-        return [self._loss(_layers_in(self.ctx, p)) for p in points]
+        """The loss at each exact point (layers of ``Fraction``; packed arrays are converted)."""
+        return [self._loss(_layers_in(self.ctx, exact_point(p))) for p in points]
 
     def jet(self, A: list, B: list, t: Fraction) -> tuple:
         """``(phi, phi', phi''/2)`` at ``t`` for ``phi(u) = L(A + u(B - A))``."""

@@ -32,16 +32,19 @@ import array
 import base64
 import binascii
 import hashlib
+import operator
 import re
 import sys
 from collections.abc import Iterator
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 from symcert.checker.reading import CertificateFormatError, integer, keys
 from symcert.limits import MAX_DIGITS, MAX_POINTS
 
 __all__ = ["is_packed", "read_rows", "read_matrix", "read_vector", "read_packed", "Rows", "Packed"]
+__all__ += ["exact_point"]
 
 #: dtype -> (array typecode, bytes per entry); the typecodes' sizes are checked at import.
 _TYPES = {
@@ -183,6 +186,68 @@ class Packed:
         cols = self.shape[1]
         return [flat[j * cols : (j + 1) * cols] for j in range(self.shape[0])]
 
+    def max_bits(self) -> int:
+        """An upper bound of ``bits(numerator) + bits(denominator)`` of every entry in lowest terms."""
+        top = max(max(self.values, default=0), -min(self.values, default=0))
+        return top.bit_length() + self.den.bit_length()
+
+    def rearranged(self, rows: list[int] | None = None, cols: list[int] | None = None) -> Packed:
+        """Entry ``(i, j)`` of the result is entry ``(rows[i], cols[j])`` of this array (None: kept).
+
+        A vector's entries are its rows. Moving entries is exact, so the result holds the same values.
+
+        >>> w = Packed(array.array("b", [1, 2, 3, 4, 5, 6]), 1, (2, 3))
+        >>> w.rearranged([1, 0], [2, 1, 0]).values.tolist()
+        [6, 5, 4, 3, 2, 1]
+        """
+        values = self.values
+        cols_n = self.shape[1] if len(self.shape) == 2 else 1
+        if rows is not None:
+            out = array.array(values.typecode)
+            for i in rows:
+                out.extend(values[i * cols_n : (i + 1) * cols_n])
+            values = out
+        if cols is not None and len(self.shape) == 2:
+            out = array.array(values.typecode, values)
+            for j, source in enumerate(cols):
+                if j != source:
+                    out[j::cols_n] = values[source::cols_n]
+            values = out
+        return Packed(values, self.den, self.shape)
+
+    def negated(self) -> Packed:
+        """The array of the opposite values (the integers widened to int64 where they need it)."""
+        code = self.values.typecode if self.values.typecode in "bhiq" else "q"
+        try:
+            return Packed(array.array(code, map(operator.neg, self.values)), self.den, self.shape)
+        except OverflowError:  # -(-2^(k-1)) needs one more bit than the dtype holds
+            return Packed(array.array("q", map(operator.neg, self.values)), self.den, self.shape)
+
+    def combined(self, other: Packed, t: Fraction) -> Packed | None:
+        """The exact values ``self + t (other - self)`` as a packed array, or None when the integers would
+        leave int64 (then the caller computes with ``Fraction``).
+
+        With ``t = p / q`` and ``L = lcm(d, d')``: ``((q - p) a L/d + p b L/d') / (q L)``, exactly.
+
+        >>> a = Packed(array.array("b", [1, 3]), 4, (2,))
+        >>> b = Packed(array.array("b", [3, 3]), 4, (2,))
+        >>> a.combined(b, Fraction(1, 2)).exact()
+        [Fraction(1, 2), Fraction(3, 4)]
+        """
+        if self.shape != other.shape:
+            raise ValueError(f"cannot combine arrays of shapes {self.shape} and {other.shape}")
+        p, q = t.numerator, t.denominator
+        lcm = self.den * other.den // gcd(self.den, other.den)
+        ka, kb = (q - p) * (lcm // self.den), p * (lcm // other.den)
+        if ka == kb == 1:
+            mixed: Iterator[int] = map(operator.add, self.values, other.values)
+        else:
+            mixed = (ka * x + kb * y for x, y in zip(self.values, other.values))
+        try:
+            return Packed(array.array("q", mixed), q * lcm, self.shape)
+        except OverflowError:
+            return None
+
     def same(self, other: Packed) -> bool:
         """Whether the two arrays hold the same exact values (``p / d == p' / d'`` iff ``p d' == p' d``)."""
         if self.shape != other.shape:
@@ -209,3 +274,8 @@ def read_vector(record: Any, length: int, where: str) -> list[Fraction]:
     """A packed vector of ``length`` entries as a list of ``Fraction``."""
     out: list[Fraction] = read_packed(record, (length,), where).exact()
     return out
+
+
+def exact_point(layers: list) -> list:
+    """A point's layers ``(W, b or None)`` with every packed array as nested lists of ``Fraction``."""
+    return [tuple(x.exact() if isinstance(x, Packed) else x for x in layer) for layer in layers]

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from symcert.checker.arithmetic import Net
+from symcert.checker.packed import Packed
 from symcert.checker.reading import CertificateFormatError, rational
 
 __all__ = [
     "combine",
+    "same_point",
     "orbit_mean",
     "is_symmetry",
     "parse_element",
@@ -38,18 +41,48 @@ MAX_DEGREE = 64
 
 
 def combine(a: list, b: list, t: Fraction) -> list:
-    """The exact point ``a + t (b - a)``."""
+    """The exact point ``a + t (b - a)``.
+
+    Where both points hold an array packed (:class:`~symcert.checker.packed.Packed`, integers over a
+    denominator), so does the result, computed on the integers (:meth:`Packed.combined`, exact); the
+    other arrays are lists of ``Fraction``.
+    """
 
     def mix(u: Fraction, v: Fraction) -> Fraction:
         return u + t * (v - u)
 
-    return [
-        (
-            [[mix(u, v) for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)],
-            None if ba is None else [mix(u, v) for u, v in zip(ba, bb)],
-        )
-        for (wa, ba), (wb, bb) in zip(a, b)
-    ]
+    def matrix(wa: Any, wb: Any) -> Any:
+        if isinstance(wa, Packed) and isinstance(wb, Packed):
+            found = wa.combined(wb, t)
+            if found is not None:
+                return found
+        wa, wb = _exact(wa), _exact(wb)
+        return [[mix(u, v) for u, v in zip(ra, rb)] for ra, rb in zip(wa, wb)]
+
+    def vector(ba: Any, bb: Any) -> Any:
+        if isinstance(ba, Packed) and isinstance(bb, Packed):
+            found = ba.combined(bb, t)
+            if found is not None:
+                return found
+        return [mix(u, v) for u, v in zip(_exact(ba), _exact(bb))]
+
+    return [(matrix(wa, wb), None if ba is None else vector(ba, bb)) for (wa, ba), (wb, bb) in zip(a, b)]
+
+
+def _exact(x: Any) -> Any:
+    return x.exact() if isinstance(x, Packed) else x
+
+
+def same_point(a: list, b: list) -> bool:
+    """Whether two points hold the same exact values (packed arrays compared as integers)."""
+    for layer_a, layer_b in zip(a, b, strict=True):
+        for x, y in zip(layer_a, layer_b, strict=True):
+            if isinstance(x, Packed) and isinstance(y, Packed):
+                if not x.same(y):
+                    return False
+            elif _exact(x) != _exact(y):
+                return False
+    return True
 
 
 def orbit_mean(layers: list, layer: int) -> list:
@@ -174,11 +207,61 @@ def parse_element(net: Net, element: str) -> tuple[str, int, tuple]:
 
 
 def apply_element(net: Net, layers: list, element: str) -> list:
-    """The exact image of a point under an element or a product (the forms of :func:`parse_element`)."""
-    out = [([list(r) for r in w], None if b is None else list(b)) for w, b in layers]
-    for factor in parse_product(net, element):
+    """The exact image of a point under an element or a product (the forms of :func:`parse_element`).
+
+    Packed arrays (:class:`~symcert.checker.packed.Packed`) stay packed under a product of ``swap``,
+    ``perm`` and ``sign`` factors (:func:`_moved`: the entries are moved or negated, never rounded);
+    under the other factors the point is first made of ``Fraction``.
+    """
+    factors = parse_product(net, element)
+    packed_arrays = any(isinstance(x, Packed) for layer in layers for x in layer)
+    if packed_arrays and all(kind in ("swap", "perm", "sign") for kind, _, _ in factors):
+        return _moved(net, layers, factors)
+    out = [([list(r) for r in _exact(w)], None if b is None else list(_exact(b))) for w, b in layers]
+    for factor in factors:
         _apply_factor(net, out, factor)
     return out
+
+
+def _moved(net: Net, layers: list, factors: list[tuple[str, int, tuple]]) -> list:
+    """The image under swaps, permutations and sign changes, composed first and applied once.
+
+    Each factor permutes the units of one hidden layer ``l`` (rows of ``W_l`` and ``b_l``, columns of
+    ``W_{l+1}``) or negates two weight matrices; these commute as maps of the arrays, so the product is
+    one permutation per hidden layer (``order[l][i]``: the unit of ``A`` that image unit ``i`` holds) and
+    one sign per weight matrix.
+    """
+    depth = len(net.widths) - 1
+    order = [list(range(n)) for n in net.widths]  # per layer of units; the input and output stay put
+    negate = [False] * (depth + 1)
+    for kind, layer, arguments in factors:
+        units = order[layer]
+        if kind == "swap":
+            i, j = arguments
+            units[i], units[j] = units[j], units[i]
+        elif kind == "perm":
+            order[layer] = [units[s] for s in arguments]
+        else:  # sign: W_layer and W_last negated
+            negate[layer] = not negate[layer]
+            negate[arguments[0]] = not negate[arguments[0]]
+    out = []
+    for l, (w, b) in enumerate(layers, start=1):
+        rows = None if order[l] == list(range(net.widths[l])) else order[l]
+        cols = None if order[l - 1] == list(range(net.widths[l - 1])) else order[l - 1]
+        w = _rearranged(w, rows, cols)
+        if negate[l]:
+            w = w.negated() if isinstance(w, Packed) else [[-v for v in row] for row in w]
+        if b is not None and rows is not None:
+            b = b.rearranged(rows) if isinstance(b, Packed) else [b[i] for i in rows]
+        out.append((w, b))
+    return out
+
+
+def _rearranged(w: Any, rows: list[int] | None, cols: list[int] | None) -> Any:
+    if isinstance(w, Packed):
+        return w.rearranged(rows, cols) if rows is not None or cols is not None else w
+    w = w if rows is None else [w[i] for i in rows]
+    return [list(r) for r in w] if cols is None else [[r[j] for j in cols] for r in w]
 
 
 def _apply_factor(net: Net, out: list, factor: tuple[str, int, tuple]) -> None:

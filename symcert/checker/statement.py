@@ -128,7 +128,7 @@ def read_point(net: Net, record: Any, where: str, lazy: bool = False) -> list:
 
 def exact_layers(layers: list) -> list:
     """Layers read with ``lazy=True`` as nested lists of ``Fraction`` (a packed array converted)."""
-    return [tuple(x.exact() if isinstance(x, packed.Packed) else x for x in layer) for layer in layers]
+    return packed.exact_point(layers)
 
 
 def _matrix(value: Any, rows: int, cols: int, where: str, lazy: bool = False) -> Any:

@@ -10,8 +10,13 @@ from symcert.checker.points import combine
 
 
 def quantities(evaluation: Any, s: Any) -> dict:
-    """``L(A)``, ``L(B)``, ``L(M)`` and the midpoint's gap above the chord."""
-    la, lb, lm = evaluation.losses([s.A, s.B, combine(s.A, s.B, Fraction(1, 2))])
+    """``L(A)``, ``L(B)``, ``L(M)`` and the midpoint's gap above the chord.
+
+    The points are taken as read (``s.layers``): packed arrays stay integers, and so does their
+    midpoint, which the verified float64 rung reads as they are; Arb and mpmath convert them to ``Fraction``.
+    """
+    A, B = s.layers("A"), s.layers("B")
+    la, lb, lm = evaluation.losses([A, B, combine(A, B, Fraction(1, 2))])
     return evaluation.bounds({"L(A)": la, "L(B)": lb, "L(M)": lm, "barrier": lm - (la + lb) / 2})
 
 
