@@ -159,8 +159,10 @@ class Packed:
 
     ``values`` holds the row-major integers (``array.array`` of the record's dtype), ``shape`` is
     ``(rows, cols)`` or ``(length,)``. :meth:`exact` gives the nested lists of ``Fraction`` the rest of
-    the checker reads; the verified float64 rung reads the integers directly
-    (:func:`symcert.checker.barrier_f64.from_packed`), without a ``Fraction`` per entry.
+    the checker reads; the verified float64 rungs read the integers directly
+    (:func:`symcert.checker.barrier_f64.from_packed`, :func:`symcert.checker.f64_engine.exact_floats`),
+    and the group action, the comparison with ``B`` and the midpoint stay on the integers
+    (:meth:`rearranged`, :meth:`negated`, :meth:`same`, :meth:`combined`): no ``Fraction`` per entry.
 
     >>> raw = bytes([1, 2, 3, 4])
     >>> record = {"dtype": "int8", "shape": [2, 2], "denominator": "4",
