@@ -94,7 +94,8 @@ def test_packed_combinations_are_exact(t):
     a, b = _packed(rng, (4, 3), 8), _packed(rng, (4, 3), 12)
     mixed = a.combined(b, t)
     assert mixed is not None
-    assert mixed.exact() == [[u + t * (v - u) for u, v in zip(ra, rb)] for ra, rb in zip(a.exact(), b.exact())]
+    expected = [[u + t * (v - u) for u, v in zip(ra, rb)] for ra, rb in zip(a.exact(), b.exact())]
+    assert mixed.exact() == expected
     A, B = [(a, None)], [(b, None)]
     assert exact_point(combine(A, B, t)) == combine(exact_point(A), exact_point(B), t)
     huge = Packed(array.array("q", [2**62] * 12), 1, (4, 3))
