@@ -53,7 +53,11 @@ def measure(name: str, prove: Callable[[], object], repeats: int) -> None:
     proved = best_of(prove, repeats=repeats, budget=0.0, warm=False, clock=time.process_time)
     accepted = check(loads(text), budget=3600).accepted
     checked = best_of(
-        lambda: check(loads(text), budget=3600), repeats=repeats, budget=0.0, warm=False, clock=time.process_time
+        lambda: check(loads(text), budget=3600),
+        repeats=repeats,
+        budget=0.0,
+        warm=False,
+        clock=time.process_time,
     )
     ROWS.append((name, proved, checked, accepted))
     print(
@@ -107,12 +111,14 @@ def orbit(n: int, repeats: int, workdir: Path) -> None:
         for group in ("P_conv1", "P_conv2"):
             measure(
                 f"orbit CNN {activation} {group}",
-                lambda: certify_graph_orbit(loss, params, group),
+                lambda loss=loss, params=params, group=group: certify_graph_orbit(loss, params, group),
                 repeats,
             )
     loss, params = _resnet_loss(n)
     for group in [g.name for g in derive_symmetries(loss.graph).groups if g.size > 1][:2]:
-        measure(f"orbit ResNet {group}", lambda: certify_graph_orbit(loss, params, group), repeats)
+        measure(
+            f"orbit ResNet {group}", lambda group=group: certify_graph_orbit(loss, params, group), repeats
+        )
 
 
 def curvature(n: int, repeats: int, workdir: Path) -> None:
@@ -157,7 +163,9 @@ def critical(repeats: int) -> None:
     loss = GraphLoss(g, X, y, "mse")
     start = {k: v + rng.normal(size=np.shape(v)) * 0.05 for k, v in teacher.items()}
     trained = certify_graph_critical_point(loss, start, max_move=None, newton_steps=60)
-    approx = {k: np.asarray(v, dtype=float).astype(np.float32).astype(float) for k, v in trained.center.items()}
+    approx = {
+        k: np.asarray(v, dtype=float).astype(np.float32).astype(float) for k, v in trained.center.items()
+    }
     measure("critical point tiny CNN", lambda: certify_graph_critical_point(loss, approx), repeats)
     measure("graph saddle tiny CNN", lambda: certify_graph_saddle(loss, approx, "P_conv", 0, "1/2"), repeats)
 
@@ -172,7 +180,9 @@ def saddle(repeats: int) -> None:
     for digits in (None, 12, 30):
         measure(
             f"saddle 1-1-1 -> 1-2-1 digits={digits}",
-            lambda digits=digits: certify_saddle(ex.loss, ex.approx, ex.layer, ex.unit, ex.lam, digits=digits),
+            lambda digits=digits: certify_saddle(
+                ex.loss, ex.approx, ex.layer, ex.unit, ex.lam, digits=digits
+            ),
             repeats,
         )
     loss, theta0 = orthogonal_residual_data(4, 7, 64)
@@ -180,7 +190,9 @@ def saddle(repeats: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--n", type=int, default=100, help="digits for the CNN and ResNet cases")
     parser.add_argument("--repeats", type=int, default=2)
@@ -189,7 +201,9 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(args.workdir or "/tmp/bench_checker_ratio")
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}; CPU seconds, min of {args.repeats}")
+    print(
+        f"load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}; CPU seconds, min of {args.repeats}"
+    )
     print("| case | prover s | checker s | checker / prover | accepted | load |")
     print("|---|---|---|---|---|---|")
     for case in args.cases.split(","):
