@@ -9,6 +9,7 @@ back to Arb, which accepts it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -129,3 +130,56 @@ def test_a_true_claim_narrower_than_the_float64_balls_falls_back_to_arb(orbit_re
     assert any("did not decide" in r for r in result.reasons), result.reasons
     assert result.accepted, result.reasons
     assert any("digits (arb" in r for r in result.reasons)
+
+
+@pytest.mark.parametrize("stride, padding", [((1, 1), ((1, 1), (1, 1))), ((2, 1), ((1, 0), (2, 1)))])
+def test_the_jets_one_product_convolution_contains_the_exact_one(stride, padding) -> None:
+    """:func:`symcert.checker.graph.fast_jets._conv_patches` against the convolution in exact
+    rationals, inexact inputs and weights (thirds): every exact output inside its ball."""
+    from symcert.checker.graph.fast_jets import _conv_patches
+
+    rng = np.random.default_rng(2)
+    xq = [
+        [[[Fraction(int(v), 3) for v in row] for row in ch] for ch in ex]
+        for ex in rng.integers(-9, 9, (2, 2, 5, 4))
+    ]
+    wq = [
+        [[[Fraction(int(v), 7) for v in row] for row in ch] for ch in o]
+        for o in rng.integers(-9, 9, (3, 2, 3, 2))
+    ]
+    f = {"kernel": (3, 2), "padding": padding, "dilation": (1, 1), "stride": stride, "bias": False}
+    sizes = [(n + b + e - k) // s + 1 for n, (b, e), k, s in zip((5, 4), padding, (3, 2), stride)]
+    y = _conv_patches(f, from_fractions(wq), from_fractions(xq), (3, *sizes))
+    assert y is not None and y.shape == (2, 3, *sizes)
+
+    def at(ex: int, ch: int, i: int, j: int) -> Fraction:
+        i, j = i - padding[0][0], j - padding[1][0]
+        return xq[ex][ch][i][j] if 0 <= i < 5 and 0 <= j < 4 else Fraction(0)
+
+    for ex, o, p, q in itertools.product(range(2), range(3), range(sizes[0]), range(sizes[1])):
+        exact = sum(
+            (wq[o][c][a][b] * at(ex, c, p * stride[0] + a, q * stride[1] + b))
+            for c, a, b in itertools.product(range(2), range(3), range(2))
+        )
+        lo, hi = to_fractions(float(y.m[ex, o, p, q]), float(y.r[ex, o, p, q]))
+        assert lo <= exact <= hi
+
+
+def test_the_one_product_convolution_declines_a_wide_fan_in() -> None:
+    from symcert.checker.graph.fast_jets import _conv_patches
+
+    f = {"kernel": (3, 3), "padding": ((0, 0), (0, 0)), "dilation": (1, 1), "stride": (1, 1), "bias": False}
+    x, w = (
+        Ball(np.zeros((1, 20, 3, 3)), np.zeros((1, 20, 3, 3))),
+        Ball(np.ones((1, 20, 3, 3)), np.zeros((1, 20, 3, 3))),
+    )
+    assert _conv_patches(f, w, x, (1, 1, 1)) is None  # 180 > BLOCK: the blocked product instead
+    assert (
+        _conv_patches(
+            {**f, "dilation": (2, 1)},
+            w.take((slice(None), slice(0, 2))),
+            x.take((slice(None), slice(0, 2))),
+            (1, 1, 1),
+        )
+        is None
+    )

@@ -55,6 +55,7 @@ from typing import Any
 import flint
 import numpy as np
 from flint import arb, fmpq
+from numpy.lib.stride_tricks import sliding_window_view
 
 from symcert.checker.graph.balls import (
     Ball,
@@ -62,6 +63,8 @@ from symcert.checker.graph.balls import (
     add,
     exact_sum,
     from_fractions,
+    left_operand,
+    matmul_left,
     mul,
     scale,
     square,
@@ -70,6 +73,7 @@ from symcert.checker.graph.balls import (
 )
 from symcert.checker.graph.dot2 import dot2_matmul, sum2
 from symcert.checker.graph.fast import (
+    BLOCK,
     _ball_of_arb,
     _broadcast,
     _chunk,
@@ -192,12 +196,47 @@ def _rows(a: Ball, b: Ball) -> Ball:
     return Ball(np.concatenate([a.m, b.m]), np.concatenate([a.r, b.r]))
 
 
+def _conv_patches(f: dict, w: Ball, x: Ball, out: tuple[int, ...]) -> Ball | None:
+    """A convolution without bias as one product of balls, when its whole fan-in ``C k_1 ... k_d`` is
+    at most :data:`~symcert.checker.graph.fast.BLOCK` and its dilation is 1 (else None: the fast
+    rung's ``_conv``). The patch matrix (one row per example and output position, the fan-in's
+    ``(channel, offsets)`` along it) is read in one strided copy from the zero-padded input (padding
+    with exact zeros adds exact zero terms), for the midpoints, ``gamma_n |m| + r`` and, with inexact
+    weights, ``|m| + r`` (:func:`~symcert.checker.graph.balls.left_operand` on the input, so each entry
+    is the same float wherever a window reads it); then
+    :func:`~symcert.checker.graph.balls.matmul_left` bounds the product with ``gamma_n`` of the fan-in,
+    ``n <= BLOCK``: the bound of the fast rung's own blocked product, each output a dot product of
+    length ``n``."""
+    kernel = tuple(f["kernel"])
+    n, c = x.shape[:2]
+    inner = c * math.prod(kernel)
+    if inner > BLOCK or any(d != 1 for d in f["dilation"]):
+        return None
+    exact = not w.r.any()
+    pads = ((0, 0), (0, 0), *(tuple(p) for p in f["padding"]))
+    axes = tuple(range(2, 2 + len(kernel)))
+    rows = []
+    for part in left_operand(x, inner)[: 2 if exact else 3]:
+        view = sliding_window_view(np.pad(part, pads), kernel, axis=axes)  # (N, C, *S', *kernel)
+        view = view[
+            (slice(None), slice(None), *(slice(0, s * (o - 1) + 1, s) for s, o in zip(f["stride"], out[1:])))
+        ]
+        order = (0, *(a for a in axes), 1, *(a + len(kernel) for a in axes))  # (N, *out, C, *kernel)
+        rows.append(np.ascontiguousarray(view.transpose(order)).reshape(-1, inner))
+    weights = Ball(w.m.reshape(w.shape[0], inner).T, w.r.reshape(w.shape[0], inner).T)
+    y = matmul_left(rows[0], rows[1], None if exact else rows[2], weights)
+    return y.reshape(n, *out[1:], w.shape[0]).moveaxis(-1, 1)
+
+
 def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
     f = {**node.fields, "bias": False}
     (W, D) = p["weight"]
 
     def g(u: Ball, w: Ball) -> Ball:
-        return _conv(f, {"weight": w}, u, out) if node.type == "Conv" else _dense(f, {"weight": w}, u)
+        if node.type == "Conv":
+            y = _conv_patches(f, w, u, out)
+            return _conv(f, {"weight": w}, u, out) if y is None else y
+        return _dense(f, {"weight": w}, u)
 
     n = x[0].shape[0]
     by_w, by_d = g(_rows(x[1], x[2]), W), g(_rows(x[0], x[1]), D)  # two products, not four
