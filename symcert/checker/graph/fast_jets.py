@@ -216,11 +216,14 @@ def _conv_patches(f: dict, w: Ball, x: Ball, out: tuple[int, ...]) -> Ball | Non
     pads = ((0, 0), (0, 0), *(tuple(p) for p in f["padding"]))
     axes = tuple(range(2, 2 + len(kernel)))
     rows = []
+    strided = (
+        slice(None),
+        slice(None),
+        *(slice(0, s * (o - 1) + 1, s) for s, o in zip(f["stride"], out[1:])),
+    )
     for part in left_operand(x, inner)[: 2 if exact else 3]:
         view = sliding_window_view(np.pad(part, pads), kernel, axis=axes)  # (N, C, *S', *kernel)
-        view = view[
-            (slice(None), slice(None), *(slice(0, s * (o - 1) + 1, s) for s, o in zip(f["stride"], out[1:])))
-        ]
+        view = view[strided]  # a tuple built outside the subscript (a star in one needs 3.11)
         order = (0, *(a for a in axes), 1, *(a + len(kernel) for a in axes))  # (N, *out, C, *kernel)
         rows.append(np.ascontiguousarray(view.transpose(order)).reshape(-1, inner))
     weights = Ball(w.m.reshape(w.shape[0], inner).T, w.r.reshape(w.shape[0], inner).T)
