@@ -183,3 +183,44 @@ def test_the_one_product_convolution_declines_a_wide_fan_in() -> None:
         )
         is None
     )
+
+
+def test_plain_value_jets_contain_the_arb_jets_too() -> None:
+    """``fast_loss_jet(compensated=False)`` (the values by plain products, tried first on graphs
+    without smooth activations) still contains Arb's 200-bit jets, and is no tighter than Dot2."""
+    pytest.importorskip("onnx")
+    from symcert.checker.graph.fast_jets import fast_loss_jet
+    from tests.test_graph_fast_jets import _both, _cnn_loss, _line, graph_to_dict, read_graph
+
+    loss, A = _cnn_loss("Relu")
+    P, D = _line(loss, A)
+    compensated, arb_jet = _both(loss, P, D)
+    checked = read_graph(json.loads(json.dumps(graph_to_dict(loss.graph))))
+    point, direction = ({k: v.tolist() for k, v in Q.items()} for Q in (P, D))
+    plain = fast_loss_jet(
+        checked, point, direction, loss.X.tolist(), loss.Y.tolist(), loss.kind, Fraction(1), False
+    )
+    for (low, high), (c_low, c_high), ball in zip(plain, compensated, arb_jet):
+        mid = Fraction(ball.mid().str(60, radius=False))
+        assert low <= mid <= high
+        assert high - low >= (c_high - c_low) / 2
+
+
+def test_a_relu_curvature_certificate_on_the_plain_then_dot2_rung() -> None:
+    """ReLU only (``smooth_free``): accepted on the float64 jets; a moved claim rejected; a claim
+    narrower than both float64 passes (yet true) falls back to Arb, which accepts it."""
+    pytest.importorskip("onnx")
+    from symcert.checker.graph.fast_jets import smooth_free
+    from tests.test_graph_fast_jets import _certificate, _cnn_loss, read_graph
+
+    record = _certificate(lambda: _cnn_loss("Relu"))
+    assert smooth_free(read_graph(record["network"]["graph"]))
+    result = check(record)
+    assert result.accepted and "float64" in result.reasons[-1], result.reasons
+    low, high = result.enclosures["phi''(t0)"]
+    moved = _claim(record, "phi''(t0)", high + (high - low), high + 2 * (high - low))
+    assert not check(moved).accepted
+    mid, quarter = (low + high) / 2, (high - low) / 4
+    narrow = check(_claim(record, "phi''(t0)", mid - quarter, mid + quarter))
+    assert any("did not decide" in r for r in narrow.reasons), narrow.reasons
+    assert narrow.accepted and "digits" in narrow.reasons[-1], narrow.reasons

@@ -90,7 +90,7 @@ from symcert.checker.graph.tanh import tanh
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 
-__all__ = ["unsupported", "fast_loss_jet", "Interval3"]
+__all__ = ["unsupported", "fast_loss_jet", "smooth_free", "Interval3"]
 
 Jet = tuple[Ball, Ball, Ball]
 #: ``(L, L', L'')`` as exact ``(lower, upper)`` ends.
@@ -231,7 +231,7 @@ def _conv_patches(f: dict, w: Ball, x: Ball, out: tuple[int, ...]) -> Ball | Non
     return y.reshape(n, *out[1:], w.shape[0]).moveaxis(-1, 1)
 
 
-def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
+def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...], compensated: bool = True) -> Jet:
     f = {**node.fields, "bias": False}
     (W, D) = p["weight"]
 
@@ -245,7 +245,8 @@ def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
     by_w, by_d = g(_rows(x[1], x[2]), W), g(_rows(x[0], x[1]), D)  # two products, not four
     first, second = by_w.take(slice(0, n)), by_w.take(slice(n, None))
     along0, along1 = by_d.take(slice(0, n)), by_d.take(slice(n, None))
-    y = (_value(node, x[0], W, out), add(first, along0), add(second, along1))
+    value = _value(node, x[0], W, out) if compensated else g(x[0], W)
+    y = (value, add(first, along0), add(second, along1))
     if node.fields["bias"]:
         b, db = p["bias"]
         axis = 1 if node.type == "Conv" else len(y[0].shape) - 1
@@ -292,10 +293,12 @@ def _batch_norm(coefficients: tuple[list[Ball], list[Ball]], x: Jet) -> Jet:
     return tuple(add(y[k], _broadcast(c[k], shape, 1)) for k in range(3))  # type: ignore[return-value]
 
 
-def _layer_jet(node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...]) -> Jet:
+def _layer_jet(
+    node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...], compensated: bool = True
+) -> Jet:
     x = ins[0]
     if node.type in ("Dense", "Conv"):
-        return _bilinear(node, p, x, out)
+        return _bilinear(node, p, x, out, compensated)
     if node.type == "GlobalAveragePool":  # the value by a compensated sum (module text of .dot2)
         axes = tuple(range(2, len(x[0].shape)))
         value = scale(sum2(x[0], axes), Fraction(1, math.prod(x[0].shape[2:])))
@@ -336,12 +339,30 @@ def _loss_parts(kind: str, output: str, z: Jet, y: Ball) -> Jet:
     return tuple(exact_sum(part) for part in (square(r0), d1, d2))  # type: ignore[return-value]
 
 
+def smooth_free(graph: CheckedGraph) -> bool:
+    """True when the graph's activations are all ReLU or identity: the jets' derivatives then do not
+    go through ``g'(q0)`` of a smooth activation, so the values' widths hardly reach them."""
+    return all(n.fields["name"] in ("relu", "identity") for n in graph.nodes if n.type == "Activation")
+
+
 def fast_loss_jet(
-    graph: CheckedGraph, point: dict, direction: dict, xs: list, ys: list, kind: str, factor: Fraction
+    graph: CheckedGraph,
+    point: dict,
+    direction: dict,
+    xs: list,
+    ys: list,
+    kind: str,
+    factor: Fraction,
+    compensated: bool = True,
 ) -> Interval3:
     """Exact ends of enclosures of ``(L, L', L'')`` at the exact ``point`` along the exact ``direction``
     (the quantities of :func:`~symcert.checker.graph.jets.graph_loss_jet`). Raises
-    :class:`~symcert.checker.graph.balls.Undecided` when this rung cannot bound them."""
+    :class:`~symcert.checker.graph.balls.Undecided` when this rung cannot bound them.
+
+    ``compensated=False`` takes the values ``q0`` of dense and convolution layers by the plain blocked
+    product (``gamma_n |x| |w|``) instead of Dot2: the same kind of bound, wider but cheaper; where no
+    smooth activation amplifies the values' widths into the derivatives (:func:`smooth_free`), it
+    often decides alone, and the caller then needs no Dot2 pass."""
     why = unsupported(graph, kind)
     if why:
         raise Undecided(f"the float64 jets do not evaluate {why}")
@@ -365,7 +386,9 @@ def fast_loss_jet(
         values: dict[str, Jet] = {graph.input_name: (x0, _zero(x0.shape), _zero(x0.shape))}
         for node in graph.nodes[:stop]:
             ins = [values[s] for s in node.inputs]
-            values[node.name] = _layer_jet(node, params.get(node.name), ins, graph.shapes[node.name])
+            values[node.name] = _layer_jet(
+                node, params.get(node.name), ins, graph.shapes[node.name], compensated
+            )
         z = values[graph.output if stop is None else graph.nodes[-1].inputs[0]]
         for k, summed in enumerate(_loss_parts(kind, output, z, y_all.take(part))):
             lo, hi = to_fractions(float(summed.m), float(summed.r))
