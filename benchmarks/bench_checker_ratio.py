@@ -11,7 +11,8 @@ Cases (``--cases``, comma-separated; default all):
   epochs on the first ``--n`` digits), groups ``P_conv1`` and ``P_conv2``, and on bench_graph's
   ResNet-style net (width 16), its first two groups (as ``bench_graph_orbit.py``);
 - ``curvature``: curvature, hessian and chord on the tanh CNN (the screened element) and on the
-  ResNet-style net (the swap 1,0 of ``P_b1c1``) (as ``bench_graph_curvature.py``);
+  ResNet-style net (the screened element, and the swap 1,0 of ``P_b1c1``, whose curvature is refuted:
+  its checker only confirms the rejection) (as ``bench_graph_curvature.py``);
 - ``critical``: the tiny tanh CNN of ``bench_graph_critical.py``: the unique critical point and the
   channel-duplication saddle;
 - ``saddle``: ``certify_saddle`` on 1-1-1 -> 1-2-1 (also with ``digits=12, 30``) and 4-7-1 -> 4-8-1 on
@@ -130,7 +131,8 @@ def curvature(n: int, repeats: int, workdir: Path) -> None:
     loss, params = _cnn_loss(n, "tanh", workdir)
     cases.append(("CNN tanh", loss, params, best_jet_element(loss, params)[0]))
     loss, params = _resnet_loss(n)
-    cases.append(("ResNet", loss, params, Permute("P_b1c1", (1, 0, *range(2, 16)))))
+    cases.append(("ResNet screened", loss, params, best_jet_element(loss, params)[0]))
+    cases.append(("ResNet swap P_b1c1", loss, params, Permute("P_b1c1", (1, 0, *range(2, 16)))))
     for name, loss, params, element in cases:
         for kind in ("curvature", "hessian", "chord"):
 
