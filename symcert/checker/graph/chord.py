@@ -98,7 +98,8 @@ def _read(record: dict) -> dict[str, Any]:
     ys = read_tensor(data["ys"], (n, out[0]), "data.ys")
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "B"}, set(), "points")
-    A, B = (_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))
+    seen: dict = {}  # the strings of A, read once for the other point too (mostly the same)
+    A, B = (_params(graph, field(points, k, dict, "points"), f"points.{k}", seen) for k in ("A", "B"))
     claim = field(record, "claim", dict, "certificate")
     if claim.get("quantity") != "barrier" or claim.get("relation") != ">":
         raise CertificateFormatError("a chord certificate claims barrier > 0")
@@ -124,10 +125,11 @@ def _read(record: dict) -> dict[str, Any]:
     }
 
 
-def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, list]:
+def _params(graph: CheckedGraph, record: dict, where: str, seen: dict | None = None) -> dict[str, list]:
     keys(record, set(graph.parameters), set(), where)
     return {
-        name: read_tensor(record[name], shape, f"{where}.{name}") for name, shape in graph.parameters.items()
+        name: read_tensor(record[name], shape, f"{where}.{name}", seen)
+        for name, shape in graph.parameters.items()
     }
 
 

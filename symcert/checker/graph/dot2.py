@@ -57,9 +57,12 @@ def dot2_matmul(x: Ball, w: Ball) -> Ball:
     xm, wm = x.m, w.m
     n = xm.shape[1]
     p = s = None
+    # transposed, (columns, rows): the elementwise passes then run along the long contiguous axis
+    # (the same operations on the same entries, so the same result and bound as x @ w row by row)
+    xt, wt = np.ascontiguousarray(xm.T), np.ascontiguousarray(wm.T)
     for k in range(n):
-        a = xm[:, k : k + 1]
-        b = wm[k : k + 1, :]
+        a = xt[k : k + 1, :]
+        b = wt[:, k : k + 1]
         h, r = _two_product(a, b, _split(b))
         if p is None:
             p, s = h, r
@@ -70,7 +73,7 @@ def dot2_matmul(x: Ball, w: Ball) -> Ball:
         p, s = t, s + (q + r)
     if p is None:
         return tame(np.zeros((xm.shape[0], wm.shape[1])), np.zeros((xm.shape[0], wm.shape[1])))
-    res = p + s
+    res = np.ascontiguousarray((p + s).T)
     g = gamma(n)
     with np.errstate(over="ignore", invalid="ignore"):
         abs_x = np.abs(xm)

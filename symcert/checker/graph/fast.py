@@ -19,7 +19,8 @@ Each layer is evaluated straight from its definition, on a chunk of examples at 
   softmax or sigmoid left out, as the Arb path does): :mod:`symcert.checker.graph.smooth`, at the
   midpoints in the checker's verified float64 intervals (:mod:`symcert.checker.f64`) and the radius by
   a stated bound of the derivative;
-- the losses: the per-example terms summed per chunk, the chunks' exact ends added in ``Fraction``,
+- the losses: the per-example terms summed per chunk (:func:`~symcert.checker.graph.balls.exact_sum`:
+  ``u`` relative, not ``gamma_n``), the chunks' exact ends added in ``Fraction``,
   times the exact loss factor.
 
 Every operation's rounding bound is in :mod:`~symcert.checker.graph.balls` and
@@ -55,6 +56,7 @@ from symcert.checker.graph.balls import (
     Ball,
     Undecided,
     add,
+    exact_sum,
     from_ends,
     from_fractions,
     left_operand,
@@ -376,8 +378,7 @@ def fast_loss(
             summed = bce_sum(z, targets)
         else:
             f = sigmoid(z) if output == "sigmoid" else softmax_rows(z) if output == "softmax" else z
-            misfit = square(add(f, targets, -1))
-            summed = total(misfit, tuple(range(len(misfit.shape))), keepdims=False)
+            summed = exact_sum(square(add(f, targets, -1)))
         lo, hi = to_fractions(float(summed.m), float(summed.r))
         low, high = low + lo, high + hi
     s = loss_scale(kind, n, y.shape[1], factor)

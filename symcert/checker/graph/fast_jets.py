@@ -55,12 +55,16 @@ from typing import Any
 import flint
 import numpy as np
 from flint import arb, fmpq
+from numpy.lib.stride_tricks import sliding_window_view
 
 from symcert.checker.graph.balls import (
     Ball,
     Undecided,
     add,
+    exact_sum,
     from_fractions,
+    left_operand,
+    matmul_left,
     mul,
     scale,
     square,
@@ -69,6 +73,7 @@ from symcert.checker.graph.balls import (
 )
 from symcert.checker.graph.dot2 import dot2_matmul, sum2
 from symcert.checker.graph.fast import (
+    BLOCK,
     _ball_of_arb,
     _broadcast,
     _chunk,
@@ -85,7 +90,7 @@ from symcert.checker.graph.tanh import tanh
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 
-__all__ = ["unsupported", "fast_loss_jet", "Interval3"]
+__all__ = ["unsupported", "fast_loss_jet", "smooth_free", "Interval3"]
 
 Jet = tuple[Ball, Ball, Ball]
 #: ``(L, L', L'')`` as exact ``(lower, upper)`` ends.
@@ -183,14 +188,65 @@ def _value(node: GraphNode, x: Ball, w: Ball, out: tuple[int, ...]) -> Ball:
     return y.reshape(x.shape[0], *out[1:], w.shape[0]).moveaxis(-1, 1)
 
 
-def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...]) -> Jet:
+def _rows(a: Ball, b: Ball) -> Ball:
+    """``a`` and ``b`` one after the other along the batch axis. A product of the stack by one weight
+    ball is, row by row, a product of the same inner size and blocks as either product apart, so the
+    same bound holds for each row (``gamma_n`` holds for any summation order BLAS picks): the two
+    products in one call, half the calls of numpy and BLAS."""
+    return Ball(np.concatenate([a.m, b.m]), np.concatenate([a.r, b.r]))
+
+
+def _conv_patches(f: dict, w: Ball, x: Ball, out: tuple[int, ...]) -> Ball | None:
+    """A convolution without bias as one product of balls, when its whole fan-in ``C k_1 ... k_d`` is
+    at most :data:`~symcert.checker.graph.fast.BLOCK` and its dilation is 1 (else None: the fast
+    rung's ``_conv``). The patch matrix (one row per example and output position, the fan-in's
+    ``(channel, offsets)`` along it) is read in one strided copy from the zero-padded input (padding
+    with exact zeros adds exact zero terms), for the midpoints, ``gamma_n |m| + r`` and, with inexact
+    weights, ``|m| + r`` (:func:`~symcert.checker.graph.balls.left_operand` on the input, so each entry
+    is the same float wherever a window reads it); then
+    :func:`~symcert.checker.graph.balls.matmul_left` bounds the product with ``gamma_n`` of the fan-in,
+    ``n <= BLOCK``: the bound of the fast rung's own blocked product, each output a dot product of
+    length ``n``."""
+    kernel = tuple(f["kernel"])
+    n, c = x.shape[:2]
+    inner = c * math.prod(kernel)
+    if inner > BLOCK or any(d != 1 for d in f["dilation"]):
+        return None
+    exact = not w.r.any()
+    pads = ((0, 0), (0, 0), *(tuple(p) for p in f["padding"]))
+    axes = tuple(range(2, 2 + len(kernel)))
+    rows = []
+    strided = (
+        slice(None),
+        slice(None),
+        *(slice(0, s * (o - 1) + 1, s) for s, o in zip(f["stride"], out[1:])),
+    )
+    for part in left_operand(x, inner)[: 2 if exact else 3]:
+        view = sliding_window_view(np.pad(part, pads), kernel, axis=axes)  # (N, C, *S', *kernel)
+        view = view[strided]  # a tuple built outside the subscript (a star in one needs 3.11)
+        order = (0, *(a for a in axes), 1, *(a + len(kernel) for a in axes))  # (N, *out, C, *kernel)
+        rows.append(np.ascontiguousarray(view.transpose(order)).reshape(-1, inner))
+    weights = Ball(w.m.reshape(w.shape[0], inner).T, w.r.reshape(w.shape[0], inner).T)
+    y = matmul_left(rows[0], rows[1], None if exact else rows[2], weights)
+    return y.reshape(n, *out[1:], w.shape[0]).moveaxis(-1, 1)
+
+
+def _bilinear(node: GraphNode, p: dict, x: Jet, out: tuple[int, ...], compensated: bool = True) -> Jet:
     f = {**node.fields, "bias": False}
     (W, D) = p["weight"]
 
     def g(u: Ball, w: Ball) -> Ball:
-        return _conv(f, {"weight": w}, u, out) if node.type == "Conv" else _dense(f, {"weight": w}, u)
+        if node.type == "Conv":
+            y = _conv_patches(f, w, u, out)
+            return _conv(f, {"weight": w}, u, out) if y is None else y
+        return _dense(f, {"weight": w}, u)
 
-    y = (_value(node, x[0], W, out), add(g(x[1], W), g(x[0], D)), add(g(x[2], W), g(x[1], D)))
+    n = x[0].shape[0]
+    by_w, by_d = g(_rows(x[1], x[2]), W), g(_rows(x[0], x[1]), D)  # two products, not four
+    first, second = by_w.take(slice(0, n)), by_w.take(slice(n, None))
+    along0, along1 = by_d.take(slice(0, n)), by_d.take(slice(n, None))
+    value = _value(node, x[0], W, out) if compensated else g(x[0], W)
+    y = (value, add(first, along0), add(second, along1))
     if node.fields["bias"]:
         b, db = p["bias"]
         axis = 1 if node.type == "Conv" else len(y[0].shape) - 1
@@ -237,10 +293,12 @@ def _batch_norm(coefficients: tuple[list[Ball], list[Ball]], x: Jet) -> Jet:
     return tuple(add(y[k], _broadcast(c[k], shape, 1)) for k in range(3))  # type: ignore[return-value]
 
 
-def _layer_jet(node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...]) -> Jet:
+def _layer_jet(
+    node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...], compensated: bool = True
+) -> Jet:
     x = ins[0]
     if node.type in ("Dense", "Conv"):
-        return _bilinear(node, p, x, out)
+        return _bilinear(node, p, x, out, compensated)
     if node.type == "GlobalAveragePool":  # the value by a compensated sum (module text of .dot2)
         axes = tuple(range(2, len(x[0].shape)))
         value = scale(sum2(x[0], axes), Fraction(1, math.prod(x[0].shape[2:])))
@@ -258,7 +316,6 @@ def _layer_jet(node: GraphNode, p: Any, ins: list[Jet], out: tuple[int, ...]) ->
 
 def _loss_parts(kind: str, output: str, z: Jet, y: Ball) -> Jet:
     """The per-entry (or per-row) Taylor coefficients of the loss, summed over the chunk."""
-    everything = tuple(range(len(z[0].shape)))
     if kind == "cross_entropy":
         w = total(y, (1,), keepdims=False)
         p = softmax_rows(z[0])
@@ -267,27 +324,45 @@ def _loss_parts(kind: str, output: str, z: Jet, y: Ball) -> Jet:
         lse2 = add(total(mul(p, z[2]), (1,)), scale(total(mul(p, square(centred)), (1,)), Fraction(1, 2)))
         d1 = _sub(mul(w, first.reshape(-1)), total(mul(y, z[1]), (1,), keepdims=False))
         d2 = _sub(mul(w, lse2.reshape(-1)), total(mul(y, z[2]), (1,), keepdims=False))
-        return cross_entropy_sum(z[0], y), total(d1, (0,), keepdims=False), total(d2, (0,), keepdims=False)
+        return cross_entropy_sum(z[0], y), exact_sum(d1), exact_sum(d2)
     if kind == "bce":
         s = sigmoid(z[0])
         slope = _sub(s, y)
         curve = scale(mul(s, _sub(_one(s.shape), s)), Fraction(1, 2))
         d2 = add(mul(slope, z[2]), mul(curve, square(z[1])))
-        return bce_sum(z[0], y), total(mul(slope, z[1]), everything, False), total(d2, everything, False)
+        return bce_sum(z[0], y), exact_sum(mul(slope, z[1])), exact_sum(d2)
     if output == "sigmoid":
         z = _activation("sigmoid", z)
     r0 = _sub(z[0], y)
     d1 = scale(mul(r0, z[1]), Fraction(2))
     d2 = add(scale(mul(r0, z[2]), Fraction(2)), square(z[1]))
-    return tuple(total(part, everything, False) for part in (square(r0), d1, d2))  # type: ignore[return-value]
+    return tuple(exact_sum(part) for part in (square(r0), d1, d2))  # type: ignore[return-value]
+
+
+def smooth_free(graph: CheckedGraph) -> bool:
+    """True when the graph's activations are all ReLU or identity: the jets' derivatives then do not
+    go through ``g'(q0)`` of a smooth activation, so the values' widths hardly reach them."""
+    return all(n.fields["name"] in ("relu", "identity") for n in graph.nodes if n.type == "Activation")
 
 
 def fast_loss_jet(
-    graph: CheckedGraph, point: dict, direction: dict, xs: list, ys: list, kind: str, factor: Fraction
+    graph: CheckedGraph,
+    point: dict,
+    direction: dict,
+    xs: list,
+    ys: list,
+    kind: str,
+    factor: Fraction,
+    compensated: bool = True,
 ) -> Interval3:
     """Exact ends of enclosures of ``(L, L', L'')`` at the exact ``point`` along the exact ``direction``
     (the quantities of :func:`~symcert.checker.graph.jets.graph_loss_jet`). Raises
-    :class:`~symcert.checker.graph.balls.Undecided` when this rung cannot bound them."""
+    :class:`~symcert.checker.graph.balls.Undecided` when this rung cannot bound them.
+
+    ``compensated=False`` takes the values ``q0`` of dense and convolution layers by the plain blocked
+    product (``gamma_n |x| |w|``) instead of Dot2: the same kind of bound, wider but cheaper; where no
+    smooth activation amplifies the values' widths into the derivatives (:func:`smooth_free`), it
+    often decides alone, and the caller then needs no Dot2 pass."""
     why = unsupported(graph, kind)
     if why:
         raise Undecided(f"the float64 jets do not evaluate {why}")
@@ -311,7 +386,9 @@ def fast_loss_jet(
         values: dict[str, Jet] = {graph.input_name: (x0, _zero(x0.shape), _zero(x0.shape))}
         for node in graph.nodes[:stop]:
             ins = [values[s] for s in node.inputs]
-            values[node.name] = _layer_jet(node, params.get(node.name), ins, graph.shapes[node.name])
+            values[node.name] = _layer_jet(
+                node, params.get(node.name), ins, graph.shapes[node.name], compensated
+            )
         z = values[graph.output if stop is None else graph.nodes[-1].inputs[0]]
         for k, summed in enumerate(_loss_parts(kind, output, z, y_all.take(part))):
             lo, hi = to_fractions(float(summed.m), float(summed.r))

@@ -121,7 +121,8 @@ def _read(record: dict) -> dict[str, Any]:
     data, n, out = read_data_size(record, graph)
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "mean"}, set(), "points")
-    A, mean = (_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "mean"))
+    seen: dict = {}  # the strings of A, read once for the other point too (mostly the same)
+    A, mean = (_params(graph, field(points, k, dict, "points"), f"points.{k}", seen) for k in ("A", "mean"))
     parameters = field(record, "parameters", dict, "certificate")
     keys(parameters, {"group", "size", "members"}, set(), "parameters")
     size = integer(parameters["size"], "parameters.size", 2, MAX_WIDTH * MAX_WIDTH)
@@ -147,10 +148,11 @@ def _read(record: dict) -> dict[str, Any]:
     }
 
 
-def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, list]:
+def _params(graph: CheckedGraph, record: dict, where: str, seen: dict | None = None) -> dict[str, list]:
     keys(record, set(graph.parameters), set(), where)
     return {
-        name: read_tensor(record[name], shape, f"{where}.{name}") for name, shape in graph.parameters.items()
+        name: read_tensor(record[name], shape, f"{where}.{name}", seen)
+        for name, shape in graph.parameters.items()
     }
 
 

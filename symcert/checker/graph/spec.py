@@ -289,11 +289,14 @@ def read_data_size(record: dict, graph: CheckedGraph) -> tuple[dict, int, Shape]
     return data, n, out
 
 
-def read_tensor(values: Any, shape: Shape, where: str) -> Any:
-    """Nested lists of exact rationals (strings) of exactly ``shape``, as nested lists of ``Fraction``."""
+def read_tensor(values: Any, shape: Shape, where: str, seen: dict[str, Fraction] | None = None) -> Any:
+    """Nested lists of exact rationals (strings) of exactly ``shape``, as nested lists of ``Fraction``.
+
+    ``seen`` (optional) holds the strings already read, shared across calls: two points that agree
+    in most entries (``A`` and a permuted ``B``) then parse each shared string once."""
     if not shape:
         return rational(values, where)
-    return _tensor(values, shape, where, {})
+    return _tensor(values, shape, where, {} if seen is None else seen)
 
 
 def _tensor(values: Any, shape: Shape, where: str, seen: dict[str, Fraction]) -> Any:

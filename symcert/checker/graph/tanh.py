@@ -52,10 +52,11 @@ from symcert.checker.graph.balls import (
     mul,
     shrink,
     tame,
+    up,
 )
 from symcert.checker.reading import dyadic
 
-__all__ = ["tanh", "tanh_bounds"]
+__all__ = ["tanh", "tanh_bounds", "exp_ball", "EXP_FLOOR"]
 
 _DEGREE = 13  # q_d has the terms j = 0 .. d
 _RHO = Fraction(7, 20)
@@ -99,17 +100,18 @@ def _constants() -> dict:
     }
 
 
-def _expm1(y: np.ndarray) -> Ball:
-    """A ball of ``expm1(y)`` for floats ``y`` in ``[2^-25, 38.2]`` (the module text)."""
+def _reduced(y: np.ndarray) -> tuple[np.ndarray, Ball]:
+    """``k`` and a ball of ``e^r = 1 + r q(r)``, ``r = y - k ln 2``, for floats ``|y| <= 64`` (the module
+    text): ``|k| <= 93``, so ``k L1`` (``L1`` of 40 bits) is exact."""
     c = _constants()
     k = np.rint(y / c["L1"])
-    a = k * c["L1"]  # exact: k < 2^6, L1 has 40 bits
+    a = k * c["L1"]  # exact: |k| < 2^7, L1 has 40 bits
     d1 = y - a
     bb = d1 - y
     e1 = (y - (d1 - bb)) + (-a - bb)  # TwoSum: exactly y - a - d1
     b = k * c["L2"]
     rm = d1 - b
-    rad = grow(np.abs(e1) + grow(k * c["L2_error"]))
+    rad = grow(np.abs(e1) + grow(np.abs(k) * c["L2_error"]))
     rad = grow(grow(rad + U * np.abs(b)) + U * np.abs(rm)) + 2.0**-1000
     if not np.all(np.abs(rm) + rad <= float(_RHO)):
         raise Undecided("the reduced argument of expm1 is out of range")
@@ -117,13 +119,56 @@ def _expm1(y: np.ndarray) -> Ball:
     for coefficient in reversed(c["c"][:-1]):
         q = q * rm + coefficient
     q_ball = tame(q, grow(c["error"] + grow(c["slope"] * rad)))
-    rq = mul(tame(rm, rad), q_ball)
-    one = Ball(np.broadcast_to(c["one"].m, rm.shape), np.broadcast_to(c["one"].r, rm.shape))
+    return k, mul(tame(rm, rad), q_ball)
+
+
+def _expm1(y: np.ndarray) -> Ball:
+    """A ball of ``expm1(y)`` for floats ``y`` in ``[2^-25, 38.2]`` (the module text)."""
+    c = _constants()
+    k, rq = _reduced(y)
+    one = Ball(np.broadcast_to(c["one"].m, rq.shape), np.broadcast_to(c["one"].r, rq.shape))
     big = add(one, rq)
     scaled = Ball(np.ldexp(big.m, k.astype(int)), np.ldexp(big.r, k.astype(int)))  # exact: k <= 56
     big = add(scaled, one, -1)
     use = k == 0
     return Ball(np.where(use, rq.m, big.m), np.where(use, rq.r, big.r))
+
+
+#: Below this, ``exp`` is bounded by ``[0, e^EXP_FLOOR]`` (its upper bound from :func:`exp_ball`).
+EXP_FLOOR = -64.0
+
+
+def exp_ball(y: np.ndarray) -> Ball:
+    """A ball of ``exp(y)`` for floats ``y <= 64``: ``2^k e^r`` from the reduction of the module text
+    (``e^r = 1 + r q(r)`` as a ball, then scaled by ``2^k`` exactly: ``|k| <= 93`` and ``e^r >= 1/2``,
+    so neither the midpoint nor a radius of at least ``2^-480`` leaves the normal range). The relative
+    radius is a few tens of ``u`` whatever ``y``, where halving and doubling (:mod:`symcert.checker.f64`)
+    loses a factor of two per doubling (up to 2,400 ``u`` near ``y = -9``). Below :data:`EXP_FLOOR`
+    the ball holds ``[0, e^-64]`` (``exp`` is increasing), above 64 it is undecided.
+
+    >>> e = exp_ball(np.array([0.0, -1.0, 3.5, -100.0]))
+    >>> bool(np.all(np.abs(e.m[:3] - np.exp([0.0, -1.0, 3.5])) <= e.r[:3]))
+    True
+    >>> bool(np.all(e.r[:3] <= 64 * 2.0**-53 * e.m[:3]))  # tight: tens of u relative
+    True
+    >>> bool(e.m[3] - e.r[3] <= 0 < 3.7e-44 <= e.m[3] + e.r[3] < 1e-27)
+    True
+    """
+    y = np.asarray(y, dtype=np.float64)
+    if not (np.all(np.isfinite(y)) and np.all(y <= 64.0)):
+        raise Undecided("exp of a float beyond 64 (or not finite) is beyond the float64 rung")
+    floor = y < EXP_FLOOR
+    at = np.where(floor, EXP_FLOOR, y)
+    c = _constants()
+    k, rq = _reduced(at)
+    one = Ball(np.broadcast_to(c["one"].m, rq.shape), np.broadcast_to(c["one"].r, rq.shape))
+    big = add(one, rq)  # e^r in [0.7, 1.42]
+    scale_k = k.astype(int)
+    value = Ball(np.ldexp(big.m, scale_k), np.ldexp(big.r, scale_k))  # exact (the docstring)
+    if not floor.any():
+        return value
+    top = up(value.m + value.r)  # >= e^-64 >= exp(y) for y below the floor
+    return Ball(np.where(floor, 0.5 * top, value.m), np.where(floor, up(0.5 * top), value.r))
 
 
 def tanh_bounds(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
