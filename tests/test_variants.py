@@ -192,8 +192,11 @@ def printed_forms(value: Fraction, *, exact: bool = False) -> set[str]:
         for n in {down, up, int(scaled + Fraction(1, 2))}:
             whole, frac = divmod(n, 10**digits)
             text = f"{whole}.{frac:0{digits}d}" if digits else str(whole)
-            if (exact and scaled.denominator == 1) or (not exact and _significant(text) >= 3):
-                forms |= {text, text.rstrip("0").rstrip(".") if "." in text else text}
+            stripped = text.rstrip("0").rstrip(".") if "." in text else text
+            if exact and scaled.denominator == 1:
+                forms |= {text, stripped}
+            elif not exact and _significant(text) >= 3:  # "2.00" is a rounding of 2.0063, "2" is not
+                forms |= {text} | ({stripped} if _significant(stripped) >= 3 else set())
     return forms | {"-" + f for f in forms}
 
 
@@ -232,6 +235,10 @@ def test_leak_detector_finds_printed_answers():
     assert leaked("L(M) ∈ [3.0189586814, 3.0189586815]", interval, "1/1000")
     assert leaked("a mark at (axis cs:0.5,3.01896) {$M$}", interval, "1/1000")
     assert not leaked("L(A) = 0 and y 3.2 and 2.98257", interval, "1/1000")
+    near_two = {"value": ["2006/1000", "2028/1000"]}  # rounds to "2.00", which strips to a bare "2"
+    assert leaked("the barrier drops by 2.01", near_two, "1/100") == ["2.01"]
+    assert leaked("the barrier drops by 2.00", near_two, "1/100") == ["2.00"]
+    assert not leaked("Exercise 2: take 2 points", near_two, "1/100")
     assert leaked("W (1) = 14 , W (2) = − 54", {"value": "-5/4"}, None)
     assert leaked("M_v = -1.25", {"value": "-5/4"}, None)
     sign = {"value": "-", "certified": ["-73.416557", "-73.416556"]}
