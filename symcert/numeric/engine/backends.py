@@ -71,7 +71,7 @@ class F64Backend:
         return x.memo["f64"]
 
     def _convert(self, x: Exact) -> F64:
-        num, den = x.num, x.den
+        den = x.den
         k = _pow2(den)
         small = x.max_abs_num() < _TWO53
         if k is not None and k <= 960 and small:
@@ -79,7 +79,7 @@ class F64Backend:
         if k is not None and k <= 960 and x.max_abs_num() < _TWO62:
             # Numerators beyond 2^53 from floats (pixels k/255 as float64 over 2^60) still have at most
             # 53 significant bits: exact as floats exactly when they convert back to the same integers.
-            ints = x.memo["int64"] if "int64" in x.memo else num.astype(np.int64)
+            ints = x.memo["int64"] if "int64" in x.memo else x.num.astype(np.int64)
             floats = ints.astype(np.float64)
             if np.array_equal(floats.astype(np.int64), ints):
                 return F64.exact(floats * 2.0**-k)
@@ -90,6 +90,7 @@ class F64Backend:
                 mid = _floats(x) / float(den)
                 zero = mid == 0
                 return F64(np.where(zero, 0.0, down(mid)), np.where(zero, 0.0, up(mid)))
+        num = x.num
         flat = num.ravel()
         mid = np.empty(flat.shape, dtype=np.float64)
         for i, n in enumerate(flat):
@@ -117,7 +118,7 @@ class F64Backend:
                 return None
             return self.stack([p for p in parts if p is not None])
         bx, bw = x.max_abs_num(), w.max_abs_num()
-        if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.num.shape[-1], 1) >= _TWO53:
+        if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.shape[-1], 1) >= _TWO53:
             return None
         p = _floats(x) @ _floats(w).T  # every partial sum exact
         den = x.den * w.den
@@ -230,7 +231,7 @@ class F64Backend:
 
 def _floats(x: Exact) -> np.ndarray:
     if "num_f64" not in x.memo:  # used where every |num| < 2^53: exact from ints or int64 alike
-        x.memo["num_f64"] = x.memo.get("int64", x.num).astype(np.float64)
+        x.memo["num_f64"] = x.int64_or_num().astype(np.float64)
     return x.memo["num_f64"]
 
 
