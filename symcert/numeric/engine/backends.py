@@ -75,7 +75,11 @@ class F64Backend:
         k = _pow2(den)
         small = x.max_abs_num() < _TWO53
         if k is not None and k <= 960 and small:
-            return F64.exact(_floats(x) * 2.0**-k)  # exact: no rounding, no underflow
+            # exact: no rounding, no underflow; scaled in place, the float numerators are not kept
+            values = x.memo["num_f64"] * 2.0**-k if "num_f64" in x.memo else _numerators(x)
+            if "num_f64" not in x.memo:
+                values *= 2.0**-k
+            return F64.exact(values)
         if k is not None and k <= 960 and x.max_abs_num() < _TWO62:
             # Numerators beyond 2^53 from floats (pixels k/255 as float64 over 2^60) still have at most
             # 53 significant bits: exact as floats exactly when they convert back to the same integers.
@@ -133,7 +137,11 @@ class F64Backend:
         return f64.matmul(a, b)
 
     def stack(self, items: list[F64]) -> F64:
-        return F64(np.stack([i.lo for i in items]), np.stack([i.hi for i in items]))
+        """One enclosure with a leading axis; exact items (``lo is hi``) stay one array, stacked once."""
+        lo = np.stack([i.lo for i in items])
+        if all(i.lo is i.hi for i in items):
+            return F64(lo, lo)
+        return F64(lo, np.stack([i.hi for i in items]))
 
     def transpose(self, x: F64) -> F64:
         return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
@@ -230,9 +238,15 @@ class F64Backend:
 
 
 def _floats(x: Exact) -> np.ndarray:
-    if "num_f64" not in x.memo:  # used where every |num| < 2^53: exact from ints or int64 alike
-        x.memo["num_f64"] = x.int64_or_num().astype(np.float64)
+    if "num_f64" not in x.memo:
+        x.memo["num_f64"] = _numerators(x)
     return x.memo["num_f64"]
+
+
+def _numerators(x: Exact) -> np.ndarray:
+    """``x``'s numerators as float64, a new array: used where every ``|num| < 2^53``, so exact from
+    Python ints or int64 alike."""
+    return x.int64_or_num().astype(np.float64)
 
 
 def _ufunc(name: str) -> Any:
