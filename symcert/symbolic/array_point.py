@@ -38,7 +38,14 @@ from symcert.symbolic.point import Point
 if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
 
-__all__ = ["IntegerArray", "ArrayPoint", "exact_integers", "dyadic_int64", "significant_bits", "act_on_arrays"]
+__all__ = [
+    "IntegerArray",
+    "ArrayPoint",
+    "exact_integers",
+    "dyadic_int64",
+    "significant_bits",
+    "act_on_arrays",
+]
 
 _INT62 = 2**62
 
