@@ -85,8 +85,9 @@ class F64Backend:
             # 53 significant bits: exact as floats exactly when they convert back to the same integers.
             ints = x.memo["int64"] if "int64" in x.memo else x.num.astype(np.int64)
             floats = ints.astype(np.float64)
-            if np.array_equal(floats.astype(np.int64), ints):
-                return F64.exact(floats * 2.0**-k)
+            if _round_trips(floats, ints):
+                floats *= 2.0**-k  # in place: exact (a power of two, no underflow for k <= 960)
+                return F64.exact(floats)
         if small and den < _TWO53:
             # num and den are exact floats and IEEE division is correctly rounded: the same float as
             # int(n) / den below; zeros are exact (no widening, no subnormal radius).
@@ -241,6 +242,21 @@ def _floats(x: Exact) -> np.ndarray:
     if "num_f64" not in x.memo:
         x.memo["num_f64"] = _numerators(x)
     return x.memo["num_f64"]
+
+
+def _round_trips(floats: np.ndarray, ints: np.ndarray, block: int = 1 << 16) -> bool:
+    """Every float converts back to its integer (so each is exact), checked a block at a time: the
+    temporary is one block, not a second copy of a large array.
+
+    >>> _round_trips(np.array([2.0**60, 3.0]), np.array([2**60, 3]))
+    True
+    >>> _round_trips(np.array([2.0**60]), np.array([2**60 + 1]))
+    False
+    """
+    f, i = floats.reshape(-1), ints.reshape(-1)
+    return all(
+        np.array_equal(f[s : s + block].astype(np.int64), i[s : s + block]) for s in range(0, f.size, block)
+    )
 
 
 def _numerators(x: Exact) -> np.ndarray:
