@@ -159,3 +159,17 @@ def test_bad_weight_and_data_files_are_refused_clearly(tmp_path):
     np.savez(tmp_path / "short.npz", X=X[:, :2], y=y)
     with pytest.raises(SpecificationError, match="input layer takes 3"):
         load_data(tmp_path / "short.npz", mlp, "cross_entropy")
+
+
+@pytest.mark.parametrize("seed, widths", [(4, (3, 8, 3)), (5, (5, 6, 4, 3))])
+def test_points_one_by_one_give_the_stacked_passes_enclosures(tmp_path, seed, widths, monkeypatch):
+    import symcert.numeric.engine.api as api
+
+    model, data, *_ = _files(tmp_path, seed, widths)
+    mlp, A = load_weights(model, output_activation="softmax", on_missing="error")
+    loss = Loss(mlp, load_data(data, mlp, "cross_entropy"), "cross_entropy")
+    B = swap(1, 0, 1)(A)
+    stacked = certify_nonconvexity(loss, A, B=B, kind="chord")
+    monkeypatch.setattr(api, "STACK_ENTRIES", 0)  # every float64 batch one point after the other
+    looped = certify_nonconvexity(loss, A, B=B, kind="chord")
+    assert looped.status == stacked.status and looped.enclosures == stacked.enclosures
