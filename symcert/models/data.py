@@ -27,6 +27,7 @@ import numpy as np
 from symcert.errors import SpecificationError
 from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
 from symcert.models.reading import npz_arrays
+from symcert.symbolic.array_point import dyadic_int64, significant_bits
 from symcert.symbolic.data import Dataset
 from symcert.symbolic.losses import loss_function
 from symcert.symbolic.network import MLP
@@ -121,7 +122,7 @@ def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
             kept = a.astype(np.int64) if a.dtype.kind == "b" or a.dtype.itemsize == 8 else a
             parts.append((kept, 1))  # narrow integers (uint8 pixels) keep their width
             continue
-        exact = _dyadic(a.astype(np.float64))  # float16/32 are exact in float64
+        exact = _dyadic(a.astype(np.float64), significant_bits(a.dtype))  # float16/32 are exact in float64
         if exact is None:
             return None
         parts.append(exact)
@@ -129,27 +130,23 @@ def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
     return Dataset.from_integers(xn, xd, yn, yd)
 
 
-def _dyadic(a: np.ndarray) -> tuple[np.ndarray, int] | None:
+def _dyadic(a: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None:
     """``(num, 2^k)`` with ``a == num / 2^k`` exactly and ``2^k`` least, or None past ``2^62``.
 
     ``2^k`` is the lcm of the reduced denominators (the SymPy route's), so float32 data need
-    few bits whatever their scale.
+    few bits whatever their scale. ``bits``: the significant bits of the format the values were
+    read from (see :func:`~symcert.symbolic.array_point.dyadic_int64`, the vectorised route tried first).
 
     >>> num, den = _dyadic(np.array([0.375, -2.0]))
     >>> num.tolist(), den
     ([3, -16], 8)
     """
+    fast = dyadic_int64(a, bits)
+    if fast is not None:
+        return fast[0], 2 ** fast[1]
     nonzero = a != 0
-    if not nonzero.any():
-        return np.zeros(a.shape, dtype=np.int64), 1
     mantissas, exponents = np.frexp(a)  # v = m 2^e, 1/2 <= |m| < 1, so v = M 2^(e - 53), M = 2^53 m
     top = int(exponents.max(where=nonzero, initial=-2000))
-    k = max(0, 53 - int(exponents.min(where=nonzero, initial=2000)))  # enough for every value
-    if top + k <= 62:  # then the least: drop the factors of two that every numerator shares
-        scaled = np.ldexp(a, k).astype(np.int64)
-        shared = int(np.bitwise_or.reduce(np.abs(scaled), axis=None))
-        shift = min(k, (shared & -shared).bit_length() - 1)
-        return scaled >> shift, 2 ** (k - shift)
     M = np.abs(np.ldexp(mantissas, 53).astype(np.int64))
     _, low = np.frexp((M & -M).astype(np.float64))  # M's lowest set bit is 2^(low - 1)
     k = max(0, int((53 - exponents - (low - 1)).max(where=nonzero, initial=0)))

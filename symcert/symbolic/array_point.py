@@ -38,7 +38,14 @@ from symcert.symbolic.point import Point
 if TYPE_CHECKING:
     from symcert.symbolic.network import MLP
 
-__all__ = ["IntegerArray", "ArrayPoint", "exact_integers", "act_on_arrays"]
+__all__ = [
+    "IntegerArray",
+    "ArrayPoint",
+    "exact_integers",
+    "dyadic_int64",
+    "significant_bits",
+    "act_on_arrays",
+]
 
 _INT62 = 2**62
 
@@ -76,6 +83,9 @@ class IntegerArray:
 def exact_integers(array: Any, name: str) -> IntegerArray:
     """An integer or finite float array as exact integers over one power-of-two denominator (no rounding).
 
+    The denominator ``2^k`` is the least one (the lcm of the entries' reduced denominators, 1 for
+    integers), so the numerators are those of ``Fraction(v)`` brought to ``2^k``.
+
     >>> a = exact_integers(np.array([0.75, -2.0, 0.0], dtype=np.float32), "W1")
     >>> a.num.tolist(), a.den
     ([3, -8, 0], 4)
@@ -91,12 +101,75 @@ def exact_integers(array: Any, name: str) -> IntegerArray:
     if not np.all(np.isfinite(x)):
         bad = "NaN" if np.any(np.isnan(x)) else "infinite"
         raise SpecificationError(f"{name} holds {bad} values; weights must be finite")
+    fast = dyadic_int64(x, significant_bits(a.dtype))
+    if fast is not None:
+        return IntegerArray(fast[0], 2 ** fast[1])
+    return _exact_integers_per_entry(a.shape, x)
+
+
+def significant_bits(dtype: np.dtype) -> int:
+    """The significand's bits of a float format (24 for float32), at most float64's 53.
+
+    >>> significant_bits(np.dtype(np.float32)), significant_bits(np.dtype(np.float16))
+    (24, 11)
+    """
+    return min(int(np.finfo(dtype).nmant) + 1, 53)
+
+
+def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None:
+    """``(num, k)`` with ``x == num / 2^k`` exactly, ``num`` int64 and ``2^k`` least, or None.
+
+    ``x`` is a finite float64 array whose entries each have at most ``bits`` significant bits
+    (53 always holds; 24 for values read from float32). None when a numerator over the least
+    common denominator could reach ``2^62`` by this shortcut (callers then take their own path).
+
+    Why it is exact: a nonzero float ``v`` with ``|v|`` in ``[2^(e-1), 2^e)`` (``e`` from
+    ``frexp``) and ``p`` significant bits is an integer multiple of ``2^(e - p)``; normal or
+    subnormal, float64 or read from a narrower format. With ``e_min`` the exponent of the smallest
+    nonzero ``|v|`` (``frexp``'s exponent grows with ``|v|``), every entry is a multiple of
+    ``2^-K``, ``K = max(p - e_min, 0)``, so ``ldexp(v, K)`` is an integer; it is exact (a power-of-two
+    scaling with no overflow or underflow) and below ``2^(e_max + K) <= 2^62`` in absolute value, so
+    ``astype(int64)`` is exact. The bits shared by every numerator (the lowest set bit of their OR)
+    are then shifted out, down to ``k >= 0``: an exact division, and the least ``k``, since some
+    numerator is odd or ``k = 0``. The result does not depend on ``p`` (the representation with the
+    least ``2^k`` is unique); a smaller ``p`` only lets wider ranges of magnitudes through. When
+    ``p - e_min`` is too large, ``p`` is lowered to the bits the significands actually use (their
+    common trailing zeros, read from the OR of the 53-bit significands): e.g. float32 weights
+    stored as float64.
+
+    >>> num, k = dyadic_int64(np.array([0.375, -2.0, 0.0]))
+    >>> num.tolist(), k
+    ([3, -16, 0], 3)
+    >>> dyadic_int64(np.array([1.0, 2.0**-70])) is None   # 2^70 over one denominator: too wide
+    True
+    """
+    ax = np.abs(x)
+    big = float(ax.max(initial=0.0))
+    if big == 0.0:
+        return np.zeros(x.shape, dtype=np.int64), 0
+    small = float(ax.min(where=ax != 0, initial=np.inf))
+    e_min, e_max = int(np.frexp(small)[1]), int(np.frexp(big)[1])
+    if e_max + max(bits - e_min, 0) > 62:
+        mantissas = np.abs(np.ldexp(np.frexp(x)[0], 53).astype(np.int64))  # exact: integers below 2^53
+        used = int(np.bitwise_or.reduce(mantissas, axis=None))
+        bits = min(bits, 53 - ((used & -used).bit_length() - 1))
+        if e_max + max(bits - e_min, 0) > 62:
+            return None
+    K = max(bits - e_min, 0)
+    ints = np.ldexp(x, K).astype(np.int64)
+    shared = int(np.bitwise_or.reduce(np.abs(ints), axis=None))  # nonzero: some entry is
+    shift = min(K, (shared & -shared).bit_length() - 1)
+    return (ints >> shift if shift else ints), K - shift
+
+
+def _exact_integers_per_entry(shape: tuple[int, ...], x: np.ndarray) -> IntegerArray:
+    """:func:`exact_integers` entry by entry (numerators past ``2^62`` as Python ints)."""
     mantissa, exponent = np.frexp(x)  # x = m 2^e with 1/2 <= |m| < 1: m 2^53 is an integer
     ints = (mantissa * 2.0**53).astype(np.int64)
     shift = 53 - exponent.astype(np.int64)  # x = ints / 2^shift
     nonzero = ints != 0
     if not nonzero.any():
-        return IntegerArray(np.zeros(a.shape, dtype=np.int64), 1)
+        return IntegerArray(np.zeros(shape, dtype=np.int64), 1)
     # strip trailing zero bits (a float32 has at most 24 significant bits), so the common denominator is small
     low = np.zeros_like(ints)
     low[nonzero] = _trailing_zeros(ints[nonzero])
@@ -112,7 +185,7 @@ def exact_integers(array: Any, name: str) -> IntegerArray:
     flat, ups = num.ravel(), up.ravel().tolist()
     for i, u in enumerate(ups):
         flat[i] = flat[i] << u
-    return IntegerArray(flat.reshape(a.shape), 2**k)
+    return IntegerArray(flat.reshape(shape), 2**k)
 
 
 def _trailing_zeros(v: np.ndarray) -> np.ndarray:

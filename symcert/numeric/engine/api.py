@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from symcert.numeric.engine.chunks import current
 from symcert.numeric.engine.layout import Exact, LayerLayout, PointLayout, combine, exact_layout, point_layout
 from symcert.numeric.engine.network import Weights, evaluate, stacked, weights_of
 
@@ -64,10 +65,21 @@ def loss_bounds(bk: Any, loss: Any, layout: PointLayout) -> Bounds:
         return bk.endpoints(value)
 
 
+#: The float64 rung stacks several points into one pass while the stacked activations of the widest
+#: layer hold at most this many entries (points x data points x units); beyond, one point after the
+#: other: each enclosure is the same rigorous computation, with a fraction of the working memory (which a
+#: process's first call pays for in page faults) and without the stacking copies. Streamed data (more
+#: points than a chunk) stay stacked: one pass over the chunks for all points.
+STACK_ENTRIES = 2**20
+
+
 def losses_bounds(bk: Any, loss: Any, layouts: list[PointLayout]) -> list[Bounds]:
-    """``loss_bounds`` at several points; in float64 they run as one batch (one pass, stacked)."""
+    """``loss_bounds`` at several points; in float64 small ones run as one batch (one pass, stacked)."""
+    mlp = loss.mlp
+    n = loss.data.n_points
+    one_by_one = n <= current().chunk_size and len(layouts) * n * max(mlp.widths[1:]) > STACK_ENTRIES
     with bk.active():
-        if bk.name != "float64" or len(layouts) == 1:
+        if bk.name != "float64" or len(layouts) == 1 or one_by_one:
             return [bk.endpoints(evaluate(bk, loss, weights_of(bk, lay))[0]) for lay in layouts]
         values = evaluate(bk, loss, stacked(bk, layouts))[0]
         return [bk.endpoints(values[i]) for i in range(len(layouts))]

@@ -71,18 +71,23 @@ class F64Backend:
         return x.memo["f64"]
 
     def _convert(self, x: Exact) -> F64:
-        num, den = x.num, x.den
+        den = x.den
         k = _pow2(den)
         small = x.max_abs_num() < _TWO53
         if k is not None and k <= 960 and small:
-            return F64.exact(_floats(x) * 2.0**-k)  # exact: no rounding, no underflow
+            # exact: no rounding, no underflow; scaled in place, the float numerators are not kept
+            values = x.memo["num_f64"] * 2.0**-k if "num_f64" in x.memo else _numerators(x)
+            if "num_f64" not in x.memo:
+                values *= 2.0**-k
+            return F64.exact(values)
         if k is not None and k <= 960 and x.max_abs_num() < _TWO62:
             # Numerators beyond 2^53 from floats (pixels k/255 as float64 over 2^60) still have at most
             # 53 significant bits: exact as floats exactly when they convert back to the same integers.
-            ints = x.memo["int64"] if "int64" in x.memo else num.astype(np.int64)
+            ints = x.memo["int64"] if "int64" in x.memo else x.num.astype(np.int64)
             floats = ints.astype(np.float64)
-            if np.array_equal(floats.astype(np.int64), ints):
-                return F64.exact(floats * 2.0**-k)
+            if _round_trips(floats, ints):
+                floats *= 2.0**-k  # in place: exact (a power of two, no underflow for k <= 960)
+                return F64.exact(floats)
         if small and den < _TWO53:
             # num and den are exact floats and IEEE division is correctly rounded: the same float as
             # int(n) / den below; zeros are exact (no widening, no subnormal radius).
@@ -90,6 +95,7 @@ class F64Backend:
                 mid = _floats(x) / float(den)
                 zero = mid == 0
                 return F64(np.where(zero, 0.0, down(mid)), np.where(zero, 0.0, up(mid)))
+        num = x.num
         flat = num.ravel()
         mid = np.empty(flat.shape, dtype=np.float64)
         for i, n in enumerate(flat):
@@ -117,7 +123,7 @@ class F64Backend:
                 return None
             return self.stack([p for p in parts if p is not None])
         bx, bw = x.max_abs_num(), w.max_abs_num()
-        if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.num.shape[-1], 1) >= _TWO53:
+        if bx >= _TWO53 or bw >= _TWO53 or bx * bw * max(x.shape[-1], 1) >= _TWO53:
             return None
         p = _floats(x) @ _floats(w).T  # every partial sum exact
         den = x.den * w.den
@@ -132,7 +138,11 @@ class F64Backend:
         return f64.matmul(a, b)
 
     def stack(self, items: list[F64]) -> F64:
-        return F64(np.stack([i.lo for i in items]), np.stack([i.hi for i in items]))
+        """One enclosure with a leading axis; exact items (``lo is hi``) stay one array, stacked once."""
+        lo = np.stack([i.lo for i in items])
+        if all(i.lo is i.hi for i in items):
+            return F64(lo, lo)
+        return F64(lo, np.stack([i.hi for i in items]))
 
     def transpose(self, x: F64) -> F64:
         return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
@@ -229,9 +239,30 @@ class F64Backend:
 
 
 def _floats(x: Exact) -> np.ndarray:
-    if "num_f64" not in x.memo:  # used where every |num| < 2^53: exact from ints or int64 alike
-        x.memo["num_f64"] = x.memo.get("int64", x.num).astype(np.float64)
+    if "num_f64" not in x.memo:
+        x.memo["num_f64"] = _numerators(x)
     return x.memo["num_f64"]
+
+
+def _round_trips(floats: np.ndarray, ints: np.ndarray, block: int = 1 << 16) -> bool:
+    """Every float converts back to its integer (so each is exact), checked a block at a time: the
+    temporary is one block, not a second copy of a large array.
+
+    >>> _round_trips(np.array([2.0**60, 3.0]), np.array([2**60, 3]))
+    True
+    >>> _round_trips(np.array([2.0**60]), np.array([2**60 + 1]))
+    False
+    """
+    f, i = floats.reshape(-1), ints.reshape(-1)
+    return all(
+        np.array_equal(f[s : s + block].astype(np.int64), i[s : s + block]) for s in range(0, f.size, block)
+    )
+
+
+def _numerators(x: Exact) -> np.ndarray:
+    """``x``'s numerators as float64, a new array: used where every ``|num| < 2^53``, so exact from
+    Python ints or int64 alike."""
+    return x.int64_or_num().astype(np.float64)
 
 
 def _ufunc(name: str) -> Any:

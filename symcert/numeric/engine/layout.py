@@ -28,7 +28,6 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,12 +37,57 @@ __all__ = ["Exact", "LayerLayout", "PointLayout", "DataLayout", "point_layout", 
 __all__ += ["remember_point_layout"]  # for model loaders that build a layout from their own integers
 
 
-@dataclass(frozen=True)
 class Exact:
-    """An array of rationals ``num / den``: ``num`` an object array of ints, ``den > 0``."""
+    """An array of rationals ``num / den``: ``num`` an object array of ints, ``den > 0``.
 
-    num: np.ndarray
-    den: int
+    Built from int64 numerators (:meth:`from_int64`, the layouts of trained weights and data
+    files), the object array of Python ints is made only when ``num`` is read: the float64
+    rung reads the int64 form (``memo["int64"]``) and never needs it. Either way the value is
+    the same exact array.
+
+    >>> x = Exact.from_int64(np.array([3, -1]), 4)
+    >>> x.shape, x.max_abs_num(), x.num.tolist(), type(x.num[0]).__name__
+    ((2,), 3, [3, -1], 'int')
+    """
+
+    __slots__ = ("_num", "den", "memo")
+
+    def __init__(self, num: np.ndarray, den: int) -> None:
+        self._num: np.ndarray | None = num
+        self.den = den
+        self.memo: dict = {}  # conversions of this array made by the backends (each made once)
+
+    @classmethod
+    def from_int64(cls, ints: np.ndarray, den: int) -> Exact:
+        """The exact array ``ints / den`` from int64 numerators (Python ints made on first read)."""
+        out = cls.__new__(cls)
+        out._num, out.den, out.memo = None, den, {"int64": ints}
+        return out
+
+    @property
+    def num(self) -> np.ndarray:
+        """The numerators as an object array of Python ints."""
+        if self._num is None:
+            self._num = self.memo["int64"].astype(object)
+        return self._num
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape (without making the Python ints)."""
+        return tuple(self.memo["int64"].shape if self._num is None else self._num.shape)
+
+    def __getstate__(self) -> tuple:
+        return self._num, self.den, self.memo
+
+    def __setstate__(self, state: tuple) -> None:
+        self._num, self.den, self.memo = state
+
+    def __repr__(self) -> str:
+        return f"Exact(shape={self.shape}, den={self.den})"
+
+    def int64_or_num(self) -> np.ndarray:
+        """The int64 numerators when known, else the object array (for vectorised reads)."""
+        return self.memo["int64"] if "int64" in self.memo else self.num
 
     @classmethod
     def of(cls, values: Sequence[Any], shape: tuple[int, ...]) -> Exact:
@@ -69,15 +113,10 @@ class Exact:
         out[:] = [Fraction(int(n), self.den) for n in self.num.ravel()]
         return out.reshape(self.num.shape).tolist()
 
-    @cached_property
-    def memo(self) -> dict:
-        """Conversions of this array made by the backends (each made once)."""
-        return {}
-
     def max_abs_num(self) -> int:
         """The largest ``|num|`` (an exact int; vectorised while the numerators fit in int64)."""
         if "max_abs" not in self.memo:
-            self.memo["max_abs"] = _max_abs(self.memo.get("int64", self.num))
+            self.memo["max_abs"] = _max_abs(self.int64_or_num())
         return self.memo["max_abs"]
 
 
@@ -153,11 +192,7 @@ def _from_integers(layers: Sequence[tuple[Any, Any]]) -> PointLayout:
     """The layout of exact integer arrays (``num``, ``den``: int64 or Python ints), their int64 form kept."""
 
     def exact(a: Any) -> Exact:
-        if a.num.dtype == object:
-            return Exact(a.num, a.den)
-        out = Exact(a.num.astype(object), a.den)
-        out.memo["int64"] = a.num
-        return out
+        return Exact(a.num, a.den) if a.num.dtype == object else Exact.from_int64(a.num, a.den)
 
     return PointLayout(tuple(LayerLayout(exact(W), None if b is None else exact(b)) for W, b in layers))
 
@@ -211,12 +246,7 @@ def data_layout(data: Any) -> DataLayout:
 
 def integer_exact(X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int) -> tuple[Exact, Exact]:
     """Exact arrays of int64 numerators (rows of an integer data set), their int64 form kept."""
-    out = []
-    for num, den in ((X, x_den), (Y, y_den)):
-        exact = Exact(num.astype(object), den)
-        exact.memo["int64"] = num
-        out.append(exact)
-    return out[0], out[1]
+    return Exact.from_int64(X, x_den), Exact.from_int64(Y, y_den)
 
 
 def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
@@ -228,10 +258,7 @@ def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:
     small = abs(fa) < _INT62 and abs(fb) < _INT62  # a factor must fit in int64 even where a term is 0
     if small and a.max_abs_num() * abs(fa) + b.max_abs_num() * abs(fb) < _INT62:
         # Every product and sum below 2^62 in absolute value: exact in int64, converted back once.
-        c = _int64(a) * fa + _int64(b) * fb
-        out = Exact(c.astype(object), common * q)
-        out.memo["int64"] = c
-        return out
+        return Exact.from_int64(_int64(a) * fa + _int64(b) * fb, common * q)
     return Exact(a.num * fa + b.num * fb, common * q)
 
 
