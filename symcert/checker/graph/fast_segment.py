@@ -7,6 +7,8 @@ every operation with its rounding-error bound), batched over the examples in num
 identity of calculus (or a monotone range) evaluated in ball or interval arithmetic, so its result
 contains every value the exact quantity takes on the box:
 
+- the parameters at the midpoint, ``A + m D``, in ball arithmetic from the exact ``A`` and ``D`` (each
+  converted once, its rounding error in its radius);
 - the step ``S D`` of a tensor ``D``: ``{a s : |a - m| <= r, |s| <= h}`` is ``[-(|m| + r) h, (|m| + r) h]``,
   the ball ``<0, up(up(|m| + r) h_up)>`` (``h_up >= h`` a float checked exactly, two roundings each moved
   up by :func:`~symcert.checker.graph.balls.grow`, which holds for normal results: ``h >= 2^-400`` and
@@ -16,9 +18,10 @@ contains every value the exact quantity takes on the box:
   the box's weights a ball with the step's radius added;
 - batch norm: ``(x - mean) k + bias`` with ``k = scale / sqrt(var + eps)`` and tangent
   ``(x' - mean') k + (x - mean) k' + bias'``, ``k' = scale'/s - scale var' / (2 s^3)``: the per-channel
-  numbers (``k``, ``k'`` and the box's ``mean``, ``bias``) enclosed in Arb at 128 bits over the box and
-  rounded outward to balls, the products of tensors as interval products (:func:`wide_mul`);
-- tanh: from the ends, ``[tanh(lo), tanh(hi)]`` (increasing; :func:`~symcert.checker.graph.tanh.tanh_bounds`,
+  numbers (``k``, ``k'`` and the box's ``mean``, ``bias``) in the checker's float64 intervals over the
+  box (:class:`~symcert.checker.f64.Interval`, ``sqrt`` correctly rounded by IEEE 754, every operation
+  moved one float outward), the products of tensors as interval products (:func:`wide_mul`);
+- tanh: (at a point, :func:`~symcert.checker.graph.tanh.tanh` of the narrow balls) from the ends, ``[tanh(lo), tanh(hi)]`` (increasing; :func:`~symcert.checker.graph.tanh.tanh_bounds`,
   no libm), and ``tanh' = 1 - tanh^2`` of that interval (the square of an interval holding 0 from 0),
   times ``x'`` as intervals; identity: itself;
 - ReLU: the slope rule of :mod:`symcert.checker.graph.slopes` (``x'`` where the value ball is sure
@@ -28,6 +31,7 @@ contains every value the exact quantity takes on the box:
   balls (:mod:`symcert.checker.graph.smooth`), and their derivatives ``sum_rows w <p, z'> - <y, z'>``
   (``p = softmax(z)``, ``w = sum_k y_k``), ``sum (sigmoid(z) - y) z'`` and ``2 sum (z - y) z'``.
 
+A point ``phi(t)`` is the same evaluation at ``m = t``, ``h = 0`` without tangents (:meth:`FastSegment.point`).
 Per chunk of examples the sums' exact ends are added in ``Fraction``, times the exact loss scale.
 Anything :func:`unsupported` (another layer or activation, layer norm, max pooling) or
 :class:`~symcert.checker.graph.balls.Undecided` (numbers beyond ``2^480``, a box too thin) is left to
@@ -52,9 +56,7 @@ import dataclasses
 from fractions import Fraction
 from typing import Any
 
-import flint
 import numpy as np
-from flint import arb, fmpq
 
 from symcert.checker import f64
 from symcert.checker.f64 import Interval, exp_end
@@ -75,11 +77,11 @@ from symcert.checker.graph.balls import (
     total,
     up,
 )
-from symcert.checker.graph.fast import _ball_of_arb, _broadcast, _chunk, _layer, _stack
+from symcert.checker.graph.fast import _broadcast, _chunk, _layer
 from symcert.checker.graph.forward import graph_output
 from symcert.checker.graph.smooth import bce_sum, cross_entropy_sum, lse_rows, sigmoid, softmax_rows
 from symcert.checker.graph.spec import CheckedGraph, GraphNode
-from symcert.checker.graph.tanh import tanh_bounds
+from symcert.checker.graph.tanh import tanh, tanh_bounds
 from symcert.checker.losses import SQUARES
 from symcert.checker.losses import scale as loss_scale
 
@@ -139,8 +141,8 @@ def wide_tanh(x: Ball) -> tuple[Ball, Ball]:
     True
     """
     lo, hi = ends(x)
-    a_lo, a_hi = tanh_bounds(np.abs(lo))
-    b_lo, b_hi = tanh_bounds(np.abs(hi))
+    both_lo, both_hi = tanh_bounds(np.abs(np.stack([lo, hi])))  # one pass for both ends
+    a_lo, a_hi, b_lo, b_hi = both_lo[0], both_hi[0], both_lo[1], both_hi[1]
     low = np.maximum(np.where(lo >= 0, a_lo, -a_hi), -1.0)  # tanh(lo) >= low
     high = np.minimum(np.where(hi >= 0, b_hi, -b_lo), 1.0)  # tanh(hi) <= high
     big = np.maximum(np.abs(low), np.abs(high))
@@ -149,6 +151,20 @@ def wide_tanh(x: Ball) -> tuple[Ball, Ball]:
     slope_lo = np.maximum(down(1.0 - np.minimum(sq_hi, 1.0)), 0.0)
     slope_hi = np.minimum(up(1.0 - np.maximum(sq_lo, 0.0)), 1.0)
     return from_ends(low, high), from_ends(slope_lo, slope_hi)
+
+
+def _interval(x: Ball) -> Interval:
+    """The ball's ends as an interval (:func:`~symcert.checker.graph.balls.ends`, rounded outward)."""
+    return Interval(*ends(x))
+
+
+def _divide(a: Interval, b: Interval) -> Interval:
+    """``a / b`` for ``b > 0`` (``b.lo > 0``): the smallest and largest of the four quotients of the
+    ends (the quotient is monotone in each argument there), each moved one float outward."""
+    q = (a.lo / b.lo, a.lo / b.hi, a.hi / b.lo, a.hi / b.hi)
+    low = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
+    high = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
+    return Interval(f64.down(low), f64.up(high))
 
 
 def _spread(x: Ball, h: float) -> Ball:
@@ -189,6 +205,10 @@ class FastSegment:
         self.A = {k: np.asarray(v, dtype=object) for k, v in A.items()}
         self.D = {k: np.asarray(B[k], dtype=object) - self.A[k] for k in self.A}
         self.step = {k: from_fractions(v.tolist()) for k, v in self.D.items()}
+        self.start = {k: from_fractions(v.tolist()) for k, v in self.A.items()}
+        self.eps = {
+            n.name: from_fractions([n.fields["epsilon"]]) for n in graph.nodes if n.type == "BatchNorm"
+        }
         self.x, self.y = from_fractions(xs), from_fractions(ys)
         self.output = graph_output(graph)
         self.stop = None if self.output == "identity" else len(graph.nodes) - 1
@@ -197,31 +217,22 @@ class FastSegment:
         prefix = node.name + "."
         return {k[len(prefix) :]: v for k, v in table.items() if k.startswith(prefix)}
 
-    def _batch_norm(self, node: GraphNode, m: Fraction, h: Fraction) -> dict[str, Ball]:
-        """The per-channel balls of the module text over the box, from Arb at 128 bits."""
-        local, along = self._local(node, self.A), self._local(node, self.D)
-        saved = flint.ctx.prec
-        flint.ctx.prec = 128
-        try:
-
-            def q(v: Fraction) -> arb:
-                return arb(fmpq(v.numerator, v.denominator))
-
-            S = arb(0, q(h).upper())
-            e = q(node.fields["epsilon"])
-            parts: dict[str, list] = {"k": [], "dk": [], "mean": [], "bias": [], "dmean": [], "dbias": []}
-            for i in range(len(local["scale"])):
-                d = {name: q(along[name][i]) for name in ("scale", "bias", "mean", "var")}
-                box = {name: q(local[name][i] + along[name][i] * m) + d[name] * S for name in d}
-                s = (box["var"] + e).sqrt()
-                k = box["scale"] / s
-                dk = d["scale"] / s - box["scale"] * d["var"] / (s * s * s * 2)
-                for name, value in (("k", k), ("dk", dk), ("mean", box["mean"]), ("bias", box["bias"]),
-                                    ("dmean", d["mean"]), ("dbias", d["bias"])):
-                    parts[name].append(_ball_of_arb(value))
-        finally:
-            flint.ctx.prec = saved
-        return {name: _stack(v) for name, v in parts.items()}
+    def _batch_norm(self, mid: dict[str, Ball], step: dict[str, Ball], h: float, eps: Ball) -> dict[str, Ball]:
+        """The per-channel balls of the module text over the box, in the checker's float64 intervals
+        (:class:`~symcert.checker.f64.Interval`: every ``+ - *`` and the divisions here one rounding
+        moved outward; ``sqrt`` is correctly rounded in IEEE 754, so the same holds for it)."""
+        box = {k: _interval(add(v, _spread(step[k], h))) for k, v in mid.items()}
+        d = {k: _interval(v) for k, v in step.items()}
+        v = box["var"] + _interval(eps)
+        if not np.all(v.lo > 0):
+            raise Undecided("a batch norm's var + eps may reach 0 on the box")
+        root = Interval(f64.down(np.sqrt(v.lo)), f64.up(np.sqrt(v.hi)))
+        if not np.all(root.lo > 0):
+            raise Undecided("a batch norm's root is too small for the float64 rung")
+        k = _divide(box["scale"], root)
+        dk = _divide(d["scale"], root) - _divide(box["scale"] * d["var"], root * root * root * 2.0)
+        found = {"k": k, "dk": dk, "mean": box["mean"], "bias": box["bias"], "dmean": d["mean"], "dbias": d["bias"]}
+        return {name: from_ends(x.lo, x.hi) for name, x in found.items()}
 
     def _node(self, node: GraphNode, p: Any, ins: list, h: float, smooth: bool) -> tuple:
         (x, dx), rest = ins[0], ins[1:]
@@ -253,6 +264,8 @@ class FastSegment:
                 return x, dx
             if name == "relu":
                 return _relu(x, dx)
+            if h == 0 and dx is None:  # a point: narrow balls, the midpoint form is as tight and cheaper
+                return tanh(x), None
             value, slope = wide_tanh(x)
             return value, None if dx is None else wide_mul(slope, dx)
         if node.type == "Add":
@@ -260,17 +273,29 @@ class FastSegment:
             return add(x, b), _plus(dx, db)
         return _layer(node, None, [x], out), None if dx is None else _layer(node, None, [dx], out)
 
-    def _params(self, m: Fraction, h: Fraction) -> dict[str, Any]:
+    def _params(self, m: Fraction, h: float) -> dict[str, Any]:
+        """Every node's parameters at ``theta(m) = A + m D`` (balls: ``A + D m`` in ball arithmetic) with
+        their steps ``D``; batch norm's as the per-channel balls of :meth:`_batch_norm`."""
+        at = from_fractions([m])
         out: dict[str, Any] = {}
         for node in self.graph.nodes[: self.stop]:
-            if node.type == "BatchNorm":
-                out[node.name] = self._batch_norm(node, m, h)
+            names = self._local(node, self.start)
+            if not names:
                 continue
-            names = self._local(node, self.A)
-            if names:
-                mid = {a: from_fractions((v + self._local(node, self.D)[a] * m).tolist()) for a, v in names.items()}
-                out[node.name] = (mid, self._local(node, self.step))
+            step = self._local(node, self.step)
+            mid = {}
+            for a, v in names.items():
+                scaled = mul(step[a], Ball(np.broadcast_to(at.m, v.shape), np.broadcast_to(at.r, v.shape)))
+                mid[a] = add(v, scaled)
+            if node.type == "BatchNorm":
+                out[node.name] = self._batch_norm(mid, step, h, self.eps[node.name])
+            else:
+                out[node.name] = (mid, step)
         return out
+
+    def point(self, t: Fraction) -> Bounds:
+        """Exact ends of a ball of ``phi(t)`` (the pieces' evaluation at ``S = 0``: no tangents)."""
+        return self._run(t, 0.0, False)[0]
 
     def piece(self, t0: Fraction, t1: Fraction, smooth: bool = True) -> tuple[Bounds, Bounds | None]:
         """Exact ends of balls of ``phi`` and (``smooth``: the graph and loss have derivative rules)
@@ -281,7 +306,10 @@ class FastSegment:
             h = float(up(h))
         if not _THIN <= h <= 1:
             raise Undecided("a piece too thin or too wide for the float64 rung")
-        params = self._params(m, half)
+        return self._run(m, h, smooth)
+
+    def _run(self, m: Fraction, h: float, smooth: bool) -> tuple[Bounds, Bounds | None]:
+        params = self._params(m, h)
         graph, n = self.graph, self.x.shape[0]
         chunk = max(1, _chunk(graph) // 2)
         ends_ = [[Fraction(0), Fraction(0)], [Fraction(0), Fraction(0)]]
@@ -293,7 +321,7 @@ class FastSegment:
                 values[node.name] = self._node(node, params.get(node.name), ins, h, smooth)
             logits = graph.output if self.stop is None else graph.nodes[-1].inputs[0]
             z, dz = values[logits]
-            for k, summed in enumerate(loss_parts(self.kind, self.output, z, dz, self.y.take(part))):
+            for k, summed in enumerate(loss_parts(self.kind, self.output, z, dz, self.y.take(part), h > 0)):
                 if summed is not None:
                     lo, hi = to_fractions(float(summed.m), float(summed.r))
                     ends_[k][0] += lo
@@ -356,13 +384,18 @@ def _meet(a: Ball, b: Ball) -> Ball:
     return from_ends(np.maximum(alo, blo), np.minimum(ahi, bhi))
 
 
-def loss_parts(kind: str, output: str, z: Ball, dz: Ball | None, y: Ball) -> tuple[Ball, Ball | None]:
+def loss_parts(
+    kind: str, output: str, z: Ball, dz: Ball | None, y: Ball, wide: bool = True
+) -> tuple[Ball, Ball | None]:
     """The unscaled loss of the logits' balls ``z`` summed over the chunk, and (with ``dz``) its
     derivative (module text; a final sigmoid or softmax under a squared loss leaves the derivative out:
-    no rule here, the value alone)."""
+    no rule here, the value alone). ``wide=False`` (a point) leaves out the cross-entropy's second
+    enclosure from the ends, which only pays on a box."""
     everything = tuple(range(len(z.shape)))
     if kind == "cross_entropy":
-        value = _meet(cross_entropy_sum(z, y), _wide_cross_entropy(z, y))
+        value = cross_entropy_sum(z, y)
+        if wide:
+            value = _meet(value, _wide_cross_entropy(z, y))
         if dz is None:
             return value, None
         w = total(y, (1,), keepdims=False)

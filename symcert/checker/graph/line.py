@@ -2,8 +2,8 @@ r"""``phi(t) = L((1 - t) A + t B)`` on a certificate's data, at exact points and
 the shared evaluation of the graph barrier and path checks (:mod:`symcert.checker.graph.barrier`,
 :mod:`symcert.checker.graph.path`).
 
-1. verified float64 balls (:mod:`symcert.checker.graph.fast` at points,
-   :mod:`symcert.checker.graph.fast_segment` over pieces), batched in numpy;
+1. verified float64 balls (:mod:`symcert.checker.graph.fast_segment`, at points and over pieces; at
+   points of graphs it does not evaluate, :mod:`symcert.checker.graph.fast`), batched in numpy;
 2. Arb balls at the certificate's precision (:func:`~symcert.checker.graph.forward.graph_loss` at points,
    :func:`~symcert.checker.graph.segment.arb_piece` over pieces): the kernel trusted here.
 
@@ -102,6 +102,8 @@ class Line:
         return ball_bounds(ball, f"phi({t})")
 
     def _fast_point(self, t: Fraction) -> Bounds:
+        if self.segment is not None:
+            return self.segment.point(t)
         s = self.s
         if self._data is None:
             self._data = from_fractions(s["xs"]), from_fractions(s["ys"])
