@@ -55,7 +55,12 @@ def test_pieces_hold_the_values_and_slopes_at_points(record):
                 assert p_lo <= lo and hi <= p_hi
                 point = {k: (s["A"][k] + D[k] * t).tolist() for k in s["A"]}
                 _, (d_lo, d_hi), _ = fast_loss_jet(
-                    s["graph"], point, {k: v.tolist() for k, v in D.items()}, s["xs"], s["ys"], s["kind"],
+                    s["graph"],
+                    point,
+                    {k: v.tolist() for k, v in D.items()},
+                    s["xs"],
+                    s["ys"],
+                    s["kind"],
                     s["factor"],
                 )
                 assert slope[0] <= d_hi and d_lo <= slope[1]  # phi'(t) lies in both enclosures
@@ -123,9 +128,16 @@ def test_unsupported_graphs_have_no_float64_segment():
     from symcert.checker.graph.fast_segment import unsupported
     from symcert.checker.graph.spec import read_graph
 
-    g = read_graph({"format": "symcert-graph", "version": 1, "input_shape": [2], "nodes": [
-        {"name": "fc", "inputs": ["x"], "layer": {"type": "Dense", "features": 2, "bias": True}},
-        {"name": "a", "inputs": ["fc"], "layer": {"type": "Activation", "name": "softplus"}},
-    ]})
+    g = read_graph(
+        {
+            "format": "symcert-graph",
+            "version": 1,
+            "input_shape": [2],
+            "nodes": [
+                {"name": "fc", "inputs": ["x"], "layer": {"type": "Dense", "features": 2, "bias": True}},
+                {"name": "a", "inputs": ["fc"], "layer": {"type": "Activation", "name": "softplus"}},
+            ],
+        }
+    )
     assert unsupported(g, "sse") == "the softplus activation"
     assert unsupported(g, "hinge") is not None

@@ -35,6 +35,7 @@ When ``B == A`` exactly, ``g`` is identically 0 and every stated bound is checke
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -133,7 +134,7 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], Line]:
         return (1 - t) * LA[end] + t * LB[end]
 
     def bound_on(t0: Fraction, t1: Fraction, precise: bool) -> Fraction:
-        (p_lo, p_hi), slope = line.piece(t0, t1, precise)
+        (_, p_hi), slope = line.piece(t0, t1, precise)
         low = chord(t0, 0), chord(t1, 0)
         bound = p_hi - min(low)
         if slope is not None:
@@ -149,13 +150,13 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], Line]:
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
-        bound = decided(lambda p, t0=t0, t1=t1: bound_on(t0, t1, p), claimed)
+        bound = decided(partial(bound_on, t0, t1), claimed)
         if bound > claimed and bisections > 0:  # balls are looser than intervals on wide boxes: halve once
             bisections -= 1
             m = (t0 + t1) / 2
             bound = max(
-                decided(lambda p, t0=t0, m=m: bound_on(t0, m, p), claimed),
-                decided(lambda p, m=m, t1=t1: bound_on(m, t1, p), claimed),
+                decided(partial(bound_on, t0, m), claimed),
+                decided(partial(bound_on, m, t1), claimed),
             )
         if bound > claimed:
             problems.append(
@@ -169,8 +170,8 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], Line]:
         below = decided(lambda p: chord(witness, 1) - line.point(witness, p)[0], -lo)
         if -below < lo:
             problems.append(
-                f"REJECT: at the witness t = {witness} the checker's lower bound {short(-below)} is below the "
-                f"claimed {short(lo)}"
+                f"REJECT: at the witness t = {witness} the checker's lower bound {short(-below)} is below "
+                f"the claimed {short(lo)}"
             )
     return found, problems, line
 

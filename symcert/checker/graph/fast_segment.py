@@ -21,9 +21,9 @@ contains every value the exact quantity takes on the box:
   numbers (``k``, ``k'`` and the box's ``mean``, ``bias``) in the checker's float64 intervals over the
   box (:class:`~symcert.checker.f64.Interval`, ``sqrt`` correctly rounded by IEEE 754, every operation
   moved one float outward), the products of tensors as interval products (:func:`wide_mul`);
-- tanh: (at a point, :func:`~symcert.checker.graph.tanh.tanh` of the narrow balls) from the ends, ``[tanh(lo), tanh(hi)]`` (increasing; :func:`~symcert.checker.graph.tanh.tanh_bounds`,
-  no libm), and ``tanh' = 1 - tanh^2`` of that interval (the square of an interval holding 0 from 0),
-  times ``x'`` as intervals; identity: itself;
+- tanh: (at a point, :func:`~symcert.checker.graph.tanh.tanh` of the narrow balls) from the ends,
+  ``[tanh(lo), tanh(hi)]`` (increasing; :func:`~symcert.checker.graph.tanh.tanh_bounds`, no libm),
+  and ``tanh' = 1 - tanh^2`` of that interval (the square of an interval holding 0 from 0), times ``x'`` as intervals; identity: itself;
 - ReLU: the slope rule of :mod:`symcert.checker.graph.slopes` (``x'`` where the value ball is sure
   positive, ``0`` where sure negative, else the hull of ``0`` and ``x'``) and the value exactly on the ends;
 - average pools, global average pool, flatten, reshape, transpose, add: linear, value and tangent alike;
@@ -31,7 +31,8 @@ contains every value the exact quantity takes on the box:
   balls (:mod:`symcert.checker.graph.smooth`), and their derivatives ``sum_rows w <p, z'> - <y, z'>``
   (``p = softmax(z)``, ``w = sum_k y_k``), ``sum (sigmoid(z) - y) z'`` and ``2 sum (z - y) z'``.
 
-A point ``phi(t)`` is the same evaluation at ``m = t``, ``h = 0`` without tangents (:meth:`FastSegment.point`).
+A point ``phi(t)`` is the same evaluation at ``m = t``, ``h = 0`` without tangents
+(:meth:`FastSegment.point`).
 Per chunk of examples the sums' exact ends are added in ``Fraction``, times the exact loss scale.
 Anything :func:`unsupported` (another layer or activation, layer norm, max pooling) or
 :class:`~symcert.checker.graph.balls.Undecided` (numbers beyond ``2^480``, a box too thin) is left to
@@ -126,8 +127,10 @@ def wide_mul(a: Ball, b: Ball) -> Ball:
     alo, ahi = ends(a)
     blo, bhi = ends(b)
     p = (alo * blo, alo * bhi, ahi * blo, ahi * bhi)
-    return _interval_ball(np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3])),
-                          np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3])))
+    return _interval_ball(
+        np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3])),
+        np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3])),
+    )
 
 
 def wide_tanh(x: Ball) -> tuple[Ball, Ball]:
@@ -217,7 +220,9 @@ class FastSegment:
         prefix = node.name + "."
         return {k[len(prefix) :]: v for k, v in table.items() if k.startswith(prefix)}
 
-    def _batch_norm(self, mid: dict[str, Ball], step: dict[str, Ball], h: float, eps: Ball) -> dict[str, Ball]:
+    def _batch_norm(
+        self, mid: dict[str, Ball], step: dict[str, Ball], h: float, eps: Ball
+    ) -> dict[str, Ball]:
         """The per-channel balls of the module text over the box, in the checker's float64 intervals
         (:class:`~symcert.checker.f64.Interval`: every ``+ - *`` and the divisions here one rounding
         moved outward; ``sqrt`` is correctly rounded in IEEE 754, so the same holds for it)."""
@@ -231,7 +236,14 @@ class FastSegment:
             raise Undecided("a batch norm's root is too small for the float64 rung")
         k = _divide(box["scale"], root)
         dk = _divide(d["scale"], root) - _divide(box["scale"] * d["var"], root * root * root * 2.0)
-        found = {"k": k, "dk": dk, "mean": box["mean"], "bias": box["bias"], "dmean": d["mean"], "dbias": d["bias"]}
+        found = {
+            "k": k,
+            "dk": dk,
+            "mean": box["mean"],
+            "bias": box["bias"],
+            "dmean": d["mean"],
+            "dbias": d["bias"],
+        }
         return {name: from_ends(x.lo, x.hi) for name, x in found.items()}
 
     def _node(self, node: GraphNode, p: Any, ins: list, h: float, smooth: bool) -> tuple:

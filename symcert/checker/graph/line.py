@@ -107,13 +107,16 @@ class Line:
         s = self.s
         if self._data is None:
             self._data = from_fractions(s["xs"]), from_fractions(s["ys"])
+        x, y = self._data
         balls = parameter_balls(s["graph"], self._params(t))
-        return fast_loss(s["graph"], balls, *self._data, s["kind"], s["factor"])
+        return fast_loss(s["graph"], balls, x, y, s["kind"], s["factor"])
 
     def _arb_piece(self, t0: Fraction, t1: Fraction) -> Piece:
         value, slope = arb_piece(self.s, self.x, t0, t1)
         where = f"[{t0}, {t1}]"
-        return ball_bounds(value, f"phi on {where}"), None if slope is None else ball_bounds(slope, f"phi' on {where}")
+        return ball_bounds(value, f"phi on {where}"), None if slope is None else ball_bounds(
+            slope, f"phi' on {where}"
+        )
 
     def _fast_piece(self, t0: Fraction, t1: Fraction) -> Piece:
         if self.segment is None:
@@ -138,11 +141,11 @@ class Line:
 
     def point(self, t: Fraction, precise: bool = False) -> Bounds:
         """Exact ends of an enclosure of ``phi(t)`` (float64 unless ``precise`` or it cannot)."""
-        return self._get(("point", t), precise, lambda: self._fast_point(t), lambda: self._arb_point(t))  # type: ignore[no-any-return]
+        return self._get(("point", t), precise, lambda: self._fast_point(t), lambda: self._arb_point(t))
 
     def piece(self, t0: Fraction, t1: Fraction, precise: bool = False) -> Piece:
         """Exact ends of enclosures of ``phi`` and (when :attr:`smooth`) ``phi'`` over ``[t0, t1]``."""
-        return self._get(  # type: ignore[no-any-return]
+        return self._get(
             ("piece", t0, t1), precise, lambda: self._fast_piece(t0, t1), lambda: self._arb_piece(t0, t1)
         )
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import flint
@@ -184,11 +185,14 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], list[Line]]:
             bound = min(bound, two_sided(G0, d_hi, G1, d_lo, Fraction(0), t1 - t0))
         return bound
 
+    def at_start(k: int, precise: bool) -> Fraction:
+        return lines[k].point(Fraction(0), precise)[1]
+
     problems: list[str] = []
     bisections = max_bisections(sum(len(p) for p in s["pieces"]))
     for k, pieces in enumerate(s["pieces"]):
         if k in s["moves"]:  # a softmax translation (its structure checked before): L = L(P_k) all along
-            if decided(lambda p, k=k: lines[k].point(Fraction(0), p)[1], hi) > hi:
+            if decided(partial(at_start, k), hi) > hi:
                 problems.append(
                     f"REJECT: on segment {k} (a translation) L = L(P_{k}) is above the upper bound"
                 )
@@ -200,15 +204,15 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], list[Line]]:
                 problems.append(f"REJECT: {where} claims an upper bound above the path's upper bound")
                 continue
             if constant:  # P_{k+1} == P_k: L is L(P_k) at every t
-                bound = decided(lambda p, k=k: lines[k].point(Fraction(0), p)[1], claimed)
+                bound = decided(partial(at_start, k), claimed)
             else:
-                bound = decided(lambda p, k=k, t0=t0, t1=t1: bound_on(k, t0, t1, p), claimed)
+                bound = decided(partial(bound_on, k, t0, t1), claimed)
                 if bound > claimed and bisections > 0:  # balls are looser on wide boxes: halve once
                     bisections -= 1
                     m = (t0 + t1) / 2
                     bound = max(
-                        decided(lambda p, k=k, t0=t0, m=m: bound_on(k, t0, m, p), claimed),
-                        decided(lambda p, k=k, m=m, t1=t1: bound_on(k, m, t1, p), claimed),
+                        decided(partial(bound_on, k, t0, m), claimed),
+                        decided(partial(bound_on, k, m, t1), claimed),
                     )
             if bound > claimed:
                 problems.append(
