@@ -23,7 +23,8 @@ contains every value the exact quantity takes on the box:
   moved one float outward), the products of tensors as interval products (:func:`wide_mul`);
 - tanh: (at a point, :func:`~symcert.checker.graph.tanh.tanh` of the narrow balls) from the ends,
   ``[tanh(lo), tanh(hi)]`` (increasing; :func:`~symcert.checker.graph.tanh.tanh_bounds`, no libm),
-  and ``tanh' = 1 - tanh^2`` of that interval (the square of an interval holding 0 from 0), times ``x'`` as intervals; identity: itself;
+  and ``tanh' = 1 - tanh^2`` of that interval (the square of an interval holding 0 from 0), times
+  ``x'`` as intervals; identity: itself;
 - ReLU: the slope rule of :mod:`symcert.checker.graph.slopes` (``x'`` where the value ball is sure
   positive, ``0`` where sure negative, else the hull of ``0`` and ``x'``) and the value exactly on the ends;
 - average pools, global average pool, flatten, reshape, transpose, add: linear, value and tangent alike;
