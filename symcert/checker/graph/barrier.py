@@ -1,4 +1,4 @@
-r"""Re-check a ``barrier`` certificate on a layer graph from its statement, in the checker's own Arb code.
+r"""Re-check a ``barrier`` certificate on a layer graph from its statement, in the checker's own code.
 
 The claim: ``lo <= sup_{t in [0, 1]} g(t) <= hi``, ``g(t) = phi(t) - chord(t)``, ``phi(t) = L((1-t)A + tB)``,
 the chord ``(1 - t) L(A) + t L(B)`` (``entezari``) or ``(L(A) + L(B))/2`` (``midpoint``). With ``c(t)``
@@ -22,29 +22,31 @@ it is accepted when
    ``lo <= 0``: ``g(0) = 0`` exactly);
 4. the claimed enclosures of ``L(A)``, ``L(B)`` contain the checker's.
 
+Every enclosure (``phi`` at points, ``phi`` and ``phi'`` over pieces: :mod:`symcert.checker.graph.line`)
+is first the checker's verified float64 one (:mod:`symcert.checker.graph.fast_segment`), and Arb's
+(:mod:`symcert.checker.graph.segment`) where float64 cannot evaluate it or its bound does not decide the
+step (a piece, the witness, the claims of ``L(A)`` and ``L(B)``): both are rigorous, so a step that
+float64 decides is decided, and one it does not is judged on Arb's enclosure exactly as before.
+
 When ``B == A`` exactly, ``g`` is identically 0 and every stated bound is checked exactly, without balls
 (:func:`symcert.checker.barrier.constant_path_problems`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from fractions import Fraction
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
 import flint
 import numpy as np
-from flint import arb, fmpq
 
-from symcert.checker.arb_engine import activation, activation_jet, ball_bounds, bits_for
-from symcert.checker.arb_wide import mul as wide_mul
-from symcert.checker.arb_wide import probabilities
-from symcert.checker.arb_wide import square as even_square
+from symcert.checker.arb_engine import bits_for
 from symcert.checker.barrier import constant_path_problems, max_bisections, partition_problems, two_sided
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
-from symcert.checker.graph.forward import _layer, graph_loss, graph_output, to_arb
-from symcert.checker.graph.slopes import has_slope, slope_node
+from symcert.checker.graph.forward import graph_output
+from symcert.checker.graph.line import Bounds, Line, decided, read_params
 from symcert.checker.graph.spec import (
     CheckedGraph,
     read_data_size,
@@ -55,7 +57,6 @@ from symcert.checker.graph.spec import (
 from symcert.checker.kind import short
 from symcert.checker.kinds.barrier import read as read_barrier_parameters
 from symcert.checker.losses import NEEDS
-from symcert.checker.losses import scale as loss_scale
 from symcert.checker.reading import CertificateFormatError, field, integer, keys, rational
 from symcert.limits import MAX_WORKING_DPS, MIN_DPS
 
@@ -64,8 +65,6 @@ __all__ = ["check_graph_barrier"]
 _TOP = {"schema", "version", "kind", "status", "network", "loss", "data", "points", "element", "parameters"}
 _TOP |= {"claim", "enclosures", "dps"}
 _NAMES = ("L(A)", "L(B)", "barrier")
-_MOVES = ("Flatten", "Reshape", "Transpose", "AveragePool", "GlobalAveragePool")
-_SMOOTH = ("identity", "tanh", "sigmoid", "softplus", "square", "cube")
 
 
 def _read(record: dict) -> dict[str, Any]:
@@ -80,7 +79,7 @@ def _read(record: dict) -> dict[str, Any]:
     data, n, out = read_data_size(record, graph)
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "B"}, set(), "points")
-    A, B = (_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))
+    A, B = (read_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))
     claim = field(record, "claim", dict, "certificate")
     if claim.get("quantity") != "barrier" or claim.get("relation") != "in":
         raise CertificateFormatError("a barrier certificate claims the barrier lies 'in' an enclosure")
@@ -114,171 +113,18 @@ def _read(record: dict) -> dict[str, Any]:
     }
 
 
-def _params(graph: CheckedGraph, record: dict, where: str) -> dict[str, np.ndarray]:
-    keys(record, set(graph.parameters), set(), where)
-    return {
-        name: np.array(read_tensor(record[name], shape, f"{where}.{name}"), dtype=object).reshape(shape)
-        for name, shape in graph.parameters.items()
-    }
+def _inside(found: Bounds, claimed: Bounds) -> bool:
+    return claimed[0] <= found[0] and found[1] <= claimed[1]
 
 
-def _smooth(graph: CheckedGraph, stop: int | None, kind: str, output: str) -> bool:
-    """True when every layer up to the logits, and the loss, have a derivative rule here."""
-    for node in graph.nodes[:stop]:
-        if has_slope(node):  # ReLU, leaky ReLU, max pooling, layer norm: symcert.checker.graph.slopes
-            continue
-        if node.type == "Activation":
-            if node.fields["name"] not in _SMOOTH:
-                return False
-        elif node.type not in ("Dense", "Conv", "BatchNorm", "Add", *_MOVES):
-            return False
-    return kind in ("cross_entropy", "bce") or (kind in ("mse", "sse") and output == "identity")
-
-
-_WIDE_MUL = np.frompyfunc(wide_mul, 2, 1)
-_WIDE_SQUARE = np.frompyfunc(even_square, 1, 1)
-
-
-def _wide_product(a: Any, b: Any) -> Any:
-    """``a * b`` entry by entry, as intervals (:func:`symcert.checker.arb_wide.mul`)."""
-    return _WIDE_MUL(a, b)
-
-
-def _plus(a: Any, b: Any) -> Any:
-    return b if a is None else a if b is None else a + b
-
-
-def _tangent_node(node: Any, mid: dict, step: dict, box: dict, S: arb, ins: list, out: tuple) -> tuple:
-    (x, dx), rest = ins[0], ins[1:]
-    if has_slope(node) and (dx is not None or node.type == "LayerNorm"):
-        return slope_node(node, box, step, ins, out)
-    if node.type in ("Dense", "Conv"):
-        along = _layer(node, step, [x], out)
-        y = _layer(node, mid, [x], out) + along * S
-        if dx is None:
-            return y, along
-        bare = dataclasses.replace(node, fields={**node.fields, "bias": False})
-        return y, along + _layer(bare, {"weight": box["weight"]}, [dx], out)
-    if node.type == "BatchNorm":
-        tail = (1,) * (x.ndim - 2)
-        q = {k: v.reshape((-1, *tail)) for k, v in box.items()}
-        d = {k: v.reshape((-1, *tail)) for k, v in step.items()}
-        eps = node.fields["epsilon"]
-        s = np.frompyfunc(lambda v: (v + arb(fmpq(eps.numerator, eps.denominator))).sqrt(), 1, 1)(q["var"])
-        k = q["scale"] / s
-        centred = x - q["mean"]
-        dk = d["scale"] / s - q["scale"] * d["var"] / (s * s * s * 2)
-        tangent = _wide_product(_plus(dx, -d["mean"]), k) + _wide_product(centred, dk) + d["bias"]
-        return _wide_product(centred, k) + q["bias"], tangent
-    if node.type == "Activation":
-        name, slope = node.fields["name"], node.fields.get("slope")
-        if dx is None:
-            return np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x), None
-        if name == "tanh":  # tanh' = 1 - tanh^2, times x' as intervals (wide balls: the hull of the ends)
-            value = np.frompyfunc(lambda u: activation(name, slope, u), 1, 1)(x)
-            return value, _wide_product(1 - _WIDE_SQUARE(value), dx)
-        pair = np.frompyfunc(lambda u, du: activation_jet(name, slope, (u, du, arb(0)))[:2], 2, 2)
-        value, slope_out = pair(x, dx)
-        return value, slope_out
-    if node.type == "Add":
-        b, db = rest[0]
-        return x + b, _plus(dx, db)
-    if node.type in _MOVES:
-        return _layer(node, {}, [x], out), None if dx is None else _layer(node, {}, [dx], out)
-    # a layer without a derivative rule: its value on the box alone (the range form)
-    return _layer(node, box, [x] + [r[0] for r in rest], out), None
-
-
-def _loss_jets(s: dict, z: np.ndarray, dz: Any, smooth: bool) -> tuple[arb, arb | None]:
-    kind, ys = s["kind"], to_arb(s["ys"])
-    output = graph_output(s["graph"])
-    if not smooth or dz is None:  # the value from the checker's loss formulas, on the logits' balls
-        value = _loss_value(kind, output, z, ys)
-        slope = None
-    elif kind in ("mse", "sse"):
-        r = z - ys
-        value = _loss_value(kind, output, z, ys)
-        slope = 2 * sum((a * b for a, b in zip(r.ravel(), dz.ravel())), arb(0))
-    elif kind == "bce":
-        value = _loss_value(kind, output, z, ys)
-        sig = np.frompyfunc(lambda u: activation("sigmoid", None, u), 1, 1)(z)
-        slope = sum((a * b for a, b in zip((sig - ys).ravel(), dz.ravel())), arb(0))
-    else:
-        value = _loss_value(kind, output, z, ys)
-        slope = arb(0)
-        for row, drow, targets in zip(z, dz, ys):
-            p = probabilities(list(row))
-            total = sum(targets, arb(0))
-            slope += total * sum((a * b for a, b in zip(p, drow)), arb(0)) - sum(
-                (a * b for a, b in zip(targets, drow)), arb(0)
-            )
-    c = loss_scale(kind, z.shape[0], z.shape[1], s["factor"])
-    k = arb(fmpq(c.numerator, c.denominator))
-    return value * k, None if slope is None else slope * k
-
-
-def _loss_value(kind: str, output: str, z: np.ndarray, ys: np.ndarray) -> arb:
-    """The unscaled loss on the logits' balls (the formulas of :func:`graph_loss`)."""
-    from symcert.checker.arb_wide import bce, lse
-    from symcert.checker.arb_wide import square as even_square
-
-    if kind in ("mse", "sse"):
-        if output == "sigmoid":
-            f = np.frompyfunc(lambda u: activation("sigmoid", None, u), 1, 1)(z)
-        elif output == "softmax":
-            f = np.array([probabilities(list(row)) for row in z], dtype=object)
-        else:
-            f = z
-        return sum((even_square(a - b) for a, b in zip(f.ravel(), ys.ravel())), arb(0))
-    if kind == "bce":
-        return sum((bce(a, b) for a, b in zip(z.ravel(), ys.ravel())), arb(0))
-    total = arb(0)
-    for row, targets in zip(z, ys):
-        total += sum(targets, arb(0)) * lse(list(row)) - sum((a * b for a, b in zip(row, targets)), arb(0))
-    return total
-
-
-def _piece(s: dict, x: np.ndarray, t0: Fraction, t1: Fraction) -> tuple[arb, arb | None]:
-    """Balls of ``phi`` and (when the graph is smooth here) ``phi'`` over ``[t0, t1]``."""
-    graph: CheckedGraph = s["graph"]
-    m, h = (t0 + t1) / 2, (t1 - t0) / 2
-    S = arb(0, arb(fmpq(h.numerator, h.denominator)).upper())
-    output = graph_output(graph)
-    stop = None if output == "identity" else len(graph.nodes) - 1
-    smooth = _smooth(graph, stop, s["kind"], output)
-    values: dict[str, tuple] = {graph.input_name: (x, None)}
-    for node in graph.nodes[:stop]:
-        prefix = node.name + "."
-        names = [k for k in s["A"] if k.startswith(prefix)]
-        mid = {k[len(prefix) :]: to_arb(s["A"][k] + (s["B"][k] - s["A"][k]) * m) for k in names}
-        step = {k[len(prefix) :]: to_arb(s["B"][k] - s["A"][k]) for k in names}
-        box = {a: mid[a] + step[a] * S for a in mid}
-        ins = [values[i] for i in node.inputs]
-        if not smooth:
-            ins = [(v, None) for v, _ in ins]
-        values[node.name] = _tangent_node(node, mid, step, box, S, ins, graph.shapes[node.name])
-    logits = graph.output if stop is None else graph.nodes[-1].inputs[0]
-    z, dz = values[logits]
-    return _loss_jets(s, z, dz, smooth)
-
-
-def _point(s: dict, x: np.ndarray, t: Fraction) -> tuple[Fraction, Fraction]:
-    params = {k: (s["A"][k] + (s["B"][k] - s["A"][k]) * t).tolist() for k in s["A"]}
-    ball = graph_loss(s["graph"], params, x, s["ys"], s["kind"], s["factor"])
-    return ball_bounds(ball, f"phi({t})")
-
-
-def _verify(s: dict) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
+def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], Line]:
     lo, hi = s["claimed"]["barrier"]
-    x = to_arb(s["xs"])
-    points: dict[Fraction, tuple[Fraction, Fraction]] = {}
-
-    def phi(t: Fraction) -> tuple[Fraction, Fraction]:
-        if t not in points:
-            points[t] = _point(s, x, t)
-        return points[t]
-
-    LA, LB = phi(Fraction(0)), phi(Fraction(1))
+    line = Line(s)
+    # L(A), L(B) in float64 when their claims contain it, else in Arb (the claims are checked on these)
+    LA, LB = (
+        line.point(t) if _inside(line.point(t), s["claimed"][name]) else line.point(t, precise=True)
+        for t, name in ((Fraction(0), "L(A)"), (Fraction(1), "L(B)"))
+    )
     found = {"L(A)": LA, "L(B)": LB}
     problems = []
 
@@ -287,16 +133,15 @@ def _verify(s: dict) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             return (LA[end] + LB[end]) / 2
         return (1 - t) * LA[end] + t * LB[end]
 
-    def bound_on(t0: Fraction, t1: Fraction, where: str) -> Fraction:
-        value, slope = _piece(s, x, t0, t1)
-        p_hi = ball_bounds(value, f"phi on {where}")[1]
+    def bound_on(t0: Fraction, t1: Fraction, precise: bool) -> Fraction:
+        (_, p_hi), slope = line.piece(t0, t1, precise)
         low = chord(t0, 0), chord(t1, 0)
         bound = p_hi - min(low)
         if slope is not None:
-            d_lo, d_hi = ball_bounds(slope, f"phi' on {where}")
+            d_lo, d_hi = slope
             w = t1 - t0
             rise = Fraction(0) if s["form"] == "midpoint" else (low[1] - low[0]) / w
-            G0, G1 = phi(t0)[1] - low[0], phi(t1)[1] - low[1]
+            G0, G1 = line.point(t0, precise)[1] - low[0], line.point(t1, precise)[1] - low[1]
             bound = min(bound, two_sided(G0, d_hi - rise, G1, d_lo - rise, Fraction(0), w))
         return bound
 
@@ -305,11 +150,14 @@ def _verify(s: dict) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
         if claimed > hi:
             problems.append(f"REJECT: piece {i} claims an upper bound above the barrier's upper bound")
             continue
-        bound = bound_on(t0, t1, f"piece {i}")
+        bound = decided(partial(bound_on, t0, t1), claimed)
         if bound > claimed and bisections > 0:  # balls are looser than intervals on wide boxes: halve once
             bisections -= 1
             m = (t0 + t1) / 2
-            bound = max(bound_on(t0, m, f"piece {i}"), bound_on(m, t1, f"piece {i}"))
+            bound = max(
+                decided(partial(bound_on, t0, m), claimed),
+                decided(partial(bound_on, m, t1), claimed),
+            )
         if bound > claimed:
             problems.append(
                 f"REJECT: on piece {i} [{t0}, {t1}] the checker's bound {short(bound)} exceeds the claimed "
@@ -319,13 +167,13 @@ def _verify(s: dict) -> tuple[dict[str, tuple[Fraction, Fraction]], list[str]]:
             break
     witness = s["witness"]
     if not (s["form"] == "entezari" and lo <= 0):
-        below = phi(witness)[0] - chord(witness, 1)
-        if below < lo:
+        below = decided(lambda p: chord(witness, 1) - line.point(witness, p)[0], -lo)
+        if -below < lo:
             problems.append(
-                f"REJECT: at the witness t = {witness} the checker's lower bound {short(below)} is below the "
-                f"claimed {short(lo)}"
+                f"REJECT: at the witness t = {witness} the checker's lower bound {short(-below)} is below "
+                f"the claimed {short(lo)}"
             )
-    return found, problems
+    return found, problems, line
 
 
 def check_graph_barrier(record: dict, arithmetic: str, budget: float) -> GraphVerdict:
@@ -367,8 +215,10 @@ def check_graph_barrier(record: dict, arithmetic: str, budget: float) -> GraphVe
         return result
     saved = flint.ctx.prec
     flint.ctx.prec = bits_for(dps)
+    rungs = ""
     try:
-        found, problems = _verify(s)
+        found, problems, line = _verify(s)
+        rungs = f"{line.counts['float64']} evaluations in float64, {line.counts['arb']} in arb"
     except (ArithmeticError, ValueError) as error:
         found, problems = {}, [f"REJECT: cannot evaluate at {dps} digits: {error}"]
     finally:
@@ -382,7 +232,7 @@ def check_graph_barrier(record: dict, arithmetic: str, budget: float) -> GraphVe
     result.reasons = problems
     if result.accepted:
         result.reasons.append(
-            f"re-proved: the barrier lies in [{short(lo)}, {short(hi)}] ({pieces} pieces, {dps} digits, arb, "
-            "the checker's own graph evaluation)"
+            f"re-proved: the barrier lies in [{short(lo)}, {short(hi)}] ({pieces} pieces; {rungs} at {dps} "
+            "digits: the checker's own graph evaluation)"
         )
     return result

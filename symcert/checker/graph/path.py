@@ -1,4 +1,4 @@
-r"""Re-check a ``path`` certificate on a layer graph from its statement, in the checker's own Arb code.
+r"""Re-check a ``path`` certificate on a layer graph from its statement, in the checker's own code.
 
 The claim: ``lo <= sup L <= hi`` along the polygonal chain ``P0 = A, ..., Pk = B`` of exact parameters
 of one graph (``parameters.chain``), ``L`` the stated loss on the stated data. It is accepted when
@@ -19,22 +19,26 @@ of one graph (``parameters.chain``), ``L`` the stated loss on the stated data. I
    A segment with ``P_{i+1} == P_i`` is constant: its bound is the checker's ``L(P_i)`` at the point;
 3. the checker's lower bound of ``L`` at the exact witness point is at least ``lo``;
 4. the claimed enclosures of ``L(A)``, ``L(B)`` contain the checker's.
+
+Every enclosure is first the checker's verified float64 one and Arb's where float64 cannot evaluate it or
+does not decide the step (:mod:`symcert.checker.graph.line`, as in the barrier check).
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import flint
 import numpy as np
 
-from symcert.checker.arb_engine import ball_bounds, bits_for
+from symcert.checker.arb_engine import bits_for
 from symcert.checker.barrier import max_bisections, partition_problems, two_sided
-from symcert.checker.graph.barrier import _params, _piece, _point
 from symcert.checker.graph.chord import GraphBudgetError, GraphVerdict, estimate_seconds
-from symcert.checker.graph.forward import graph_output, to_arb
+from symcert.checker.graph.forward import graph_output
+from symcert.checker.graph.line import Line, decided, read_params
 from symcert.checker.graph.spec import read_data_size, read_factor, read_header, read_tensor
 from symcert.checker.kind import short
 from symcert.checker.losses import NEEDS
@@ -87,7 +91,7 @@ def _read(record: dict) -> dict[str, Any]:
     data, n, out = read_data_size(record, graph)
     points = field(record, "points", dict, "certificate")
     keys(points, {"A", "B"}, set(), "points")
-    A, B = (_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))
+    A, B = (read_params(graph, field(points, k, dict, "points"), f"points.{k}") for k in ("A", "B"))
     claim = field(record, "claim", dict, "certificate")
     if claim.get("quantity") != "sup" or claim.get("relation") != "in":
         raise CertificateFormatError("a path certificate claims sup L lies 'in' an enclosure")
@@ -111,7 +115,7 @@ def _read(record: dict) -> dict[str, Any]:
         raise CertificateFormatError("parameters.segments must hold one record per step of the chain")
     if not all(isinstance(p, dict) for p in chain):
         raise CertificateFormatError("every entry of parameters.chain must be an object of parameters")
-    points_read = [_params(graph, p, f"parameters.chain[{i}]") for i, p in enumerate(chain)]
+    points_read = [read_params(graph, p, f"parameters.chain[{i}]") for i, p in enumerate(chain)]
     records = [_segment(r, f"parameters.segments[{k}]") for k, r in enumerate(segments)]
     pieces = [r[1] if r[0] == "bounds" else [] for r in records]
     if sum(len(p) for p in pieces) > MAX_BARRIER_PIECES:
@@ -167,32 +171,28 @@ def move_problems(s: dict, k: int, parameter: str, shift: Fraction) -> list[str]
     return []
 
 
-def _verify(s: dict) -> tuple[dict[str, Bounds], list[str]]:
+def _verify(s: dict) -> tuple[dict[str, Bounds], list[str], list[Line]]:
     lo, hi = s["claimed"]["sup"]
-    x = to_arb(s["xs"])
     chain = s["chain"]
-    segments = [{**s, "A": P, "B": Q} for P, Q in itertools.pairwise(chain)]
-    cache: dict[tuple[int, Fraction], Bounds] = {}
+    lines = [Line({**s, "A": P, "B": Q}) for P, Q in itertools.pairwise(chain)]
 
-    def phi(k: int, t: Fraction) -> Bounds:
-        if (k, t) not in cache:
-            cache[(k, t)] = _point(segments[k], x, t)
-        return cache[(k, t)]
-
-    def bound_on(k: int, t0: Fraction, t1: Fraction, where: str) -> Fraction:
-        value, slope = _piece(segments[k], x, t0, t1)
-        bound = ball_bounds(value, f"L on {where}")[1]
+    def bound_on(k: int, t0: Fraction, t1: Fraction, precise: bool) -> Fraction:
+        line = lines[k]
+        (_, bound), slope = line.piece(t0, t1, precise)
         if slope is not None:
-            d_lo, d_hi = ball_bounds(slope, f"L' on {where}")
-            G0, G1 = phi(k, t0)[1], phi(k, t1)[1]
+            d_lo, d_hi = slope
+            G0, G1 = line.point(t0, precise)[1], line.point(t1, precise)[1]
             bound = min(bound, two_sided(G0, d_hi, G1, d_lo, Fraction(0), t1 - t0))
         return bound
+
+    def at_start(k: int, precise: bool) -> Fraction:
+        return lines[k].point(Fraction(0), precise)[1]
 
     problems: list[str] = []
     bisections = max_bisections(sum(len(p) for p in s["pieces"]))
     for k, pieces in enumerate(s["pieces"]):
         if k in s["moves"]:  # a softmax translation (its structure checked before): L = L(P_k) all along
-            if phi(k, Fraction(0))[1] > hi:
+            if decided(partial(at_start, k), hi) > hi:
                 problems.append(
                     f"REJECT: on segment {k} (a translation) L = L(P_{k}) is above the upper bound"
                 )
@@ -204,13 +204,16 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str]]:
                 problems.append(f"REJECT: {where} claims an upper bound above the path's upper bound")
                 continue
             if constant:  # P_{k+1} == P_k: L is L(P_k) at every t
-                bound = phi(k, Fraction(0))[1]
+                bound = decided(partial(at_start, k), claimed)
             else:
-                bound = bound_on(k, t0, t1, where)
+                bound = decided(partial(bound_on, k, t0, t1), claimed)
                 if bound > claimed and bisections > 0:  # balls are looser on wide boxes: halve once
                     bisections -= 1
                     m = (t0 + t1) / 2
-                    bound = max(bound_on(k, t0, m, where), bound_on(k, m, t1, where))
+                    bound = max(
+                        decided(partial(bound_on, k, t0, m), claimed),
+                        decided(partial(bound_on, k, m, t1), claimed),
+                    )
             if bound > claimed:
                 problems.append(
                     f"REJECT: on {where} [{t0}, {t1}] the checker's bound {short(bound)} of L exceeds the "
@@ -221,14 +224,18 @@ def _verify(s: dict) -> tuple[dict[str, Bounds], list[str]]:
         if len(problems) >= 5:
             break
     segment, t = s["witness"]
-    below = phi(segment, t)[0]
+    below = -decided(lambda p: -lines[segment].point(t, p)[0], -lo)
     if below < lo:
         problems.append(
             f"REJECT: at the witness (segment {segment}, t = {t}) the checker's lower bound {short(below)} "
             f"of L is below the claimed {short(lo)}"
         )
-    found = {"L(A)": phi(0, Fraction(0)), "L(B)": phi(len(segments) - 1, Fraction(1))}
-    return found, problems
+    found = {}
+    for name, line, end in (("L(A)", lines[0], Fraction(0)), ("L(B)", lines[-1], Fraction(1))):
+        low, high = s["claimed"][name]
+        bounds = line.point(end)
+        found[name] = bounds if low <= bounds[0] and bounds[1] <= high else line.point(end, precise=True)
+    return found, problems, lines
 
 
 def check_graph_path(record: dict, arithmetic: str, budget: float) -> GraphVerdict:
@@ -271,8 +278,13 @@ def check_graph_path(record: dict, arithmetic: str, budget: float) -> GraphVerdi
         return result
     saved = flint.ctx.prec
     flint.ctx.prec = bits_for(dps)
+    rungs = ""
     try:
-        found, problems = _verify(s)
+        found, problems, lines = _verify(s)
+        rungs = (
+            f"{sum(line.counts['float64'] for line in lines)} evaluations in float64, "
+            f"{sum(line.counts['arb'] for line in lines)} in arb"
+        )
     except (ArithmeticError, ValueError) as error:
         found, problems = {}, [f"REJECT: cannot evaluate at {dps} digits: {error}"]
     finally:
@@ -289,7 +301,6 @@ def check_graph_path(record: dict, arithmetic: str, budget: float) -> GraphVerdi
         result.reasons.append(
             f"re-proved: L <= {short(hi)} along the whole path, sup L in [{short(lo)}, {short(hi)}] "
             f"({segments} straight segment{'s' * (segments != 1)}, {len(s['moves'])} exact moves, {pieces} "
-            f"pieces, {dps} digits, arb, "
-            "the checker's own graph evaluation)"
+            f"pieces; {rungs} at {dps} digits: the checker's own graph evaluation)"
         )
     return result
