@@ -352,7 +352,7 @@ def problems(outcome: dict) -> list[str]:
     lines = outcome["stderr"]
     if len(lines) != 1 or not lines[0].startswith("symcert: error:"):
         found.append(f"{len(lines)} stderr lines: {' | '.join(line[:80] for line in lines[:3])}")
-    if any("too large or too deeply nested" in line for line in lines):
+    if any("needs more memory than is available" in line or "too deeply nested" in line for line in lines):
         found.append("memory exhausted (an unbounded read)")
     if outcome["written"]:
         found.append(f"wrote {outcome['written'][:3]}")

@@ -211,3 +211,25 @@ def test_align_proves_the_element_on_the_network_function_whatever_the_data(tmp_
     out = capsys.readouterr().out
     assert "g(B) computes the same function as B: proved" in out
     assert "Aligned barrier: barrier = 0 exactly" in out
+
+
+def test_max_seconds_stops_a_barrier_whose_first_pass_runs_past_it(capsys, tmp_path, monkeypatch):
+    """--max-seconds bounds every phase: a branch and bound that does not return in time is stopped
+    (its own cap is only looked at between rounds), said in one line, nothing written, exit 1."""
+    import time
+
+    import symcert.cli.barrier as cli_barrier
+
+    def slow(*args, **kwargs):
+        time.sleep(30)  # a first pass far longer than the budget
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(cli_barrier, "certify_barrier", slow)
+    out = tmp_path / "b.json"
+    began = time.perf_counter()
+    code, text, err = run(capsys, "barrier", "--max-seconds", "0.3", "--json", str(out))
+    assert time.perf_counter() - began < 10
+    assert code == 1 and "Barrier:         stopped by --max-seconds 0.3 before it finished" in text
+    assert "Nothing written" in text and "Traceback" not in err and not out.exists()
+    code, text, _ = run(capsys, "barrier", "--max-seconds", "0.3", "--format", "json")
+    assert code == 1 and json.loads(text)["verdict"] == "undecided"

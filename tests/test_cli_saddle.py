@@ -47,3 +47,22 @@ def test_bad_input_is_one_line_and_exit_2(capsys, tmp_path):
     data.write_text("x1,y1\n-2,-1\n-1,-1\n0,0\n1,1\n2,2\n3,2\n")
     assert main(["saddle", "--widths", "1,1,1", "--data", str(data), "--point", str(far)]) == 2
     assert "not near a critical point" in capsys.readouterr().err
+
+
+def test_quiet_silences_the_progress_messages(capsys):
+    assert main(["saddle", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "Verdict: saddle of index 1 (proved)" in captured.out and captured.err == ""
+
+
+def test_running_out_of_memory_is_one_line_that_says_what_to_do(capsys, monkeypatch):
+    import symcert.proofs.saddle as proofs_saddle
+
+    def huge(*args, **kwargs):
+        raise MemoryError("Unable to allocate 373. GiB for an array with shape (382375, 4096, 32)")
+
+    monkeypatch.setattr(proofs_saddle, "certify_saddle", huge)
+    assert main(["saddle"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("symcert: error: this problem needs more memory than is available")
+    assert "(Unable to allocate 373. GiB)" in err and "fewer data points" in err

@@ -312,3 +312,12 @@ def test_the_certificate_note_prints_the_enclosure_outward():
     note = path_note(SimpleNamespace(exact=False, segments=[], lo=lo, hi=hi, status="proved", seconds=1.0))
     low, high = (Fraction(v) for v in re.search(r"in \[([-0-9.e]+), ([-0-9.e]+)\]", note).groups())
     assert low <= lo and high >= hi, note
+
+
+def test_a_bezier_curve_whose_maximum_lies_in_the_second_half_is_refined_to_tol():
+    """Branch and bound starts from the two halves; it must look at the larger claim first."""
+    far = NET.point_from_values([v * 3 for v in A.values])  # L rises towards the end of the curve
+    control = NET.point_from_values([v + F(1, 4) for v in A.midpoint(far).values])
+    tol = F(1, 10**4)
+    result = certify_path(LOSS, [A, control, far], curve="bezier", tol=tol)
+    assert result.status == "proved" and result.hi - result.lo <= tol, float(result.hi - result.lo)

@@ -195,3 +195,18 @@ def test_barrier_certificates_render_as_latex_and_coq():
     assert r"\in \left[4.1489660,\ 4.1489661\right]" in cert._repr_latex_()
     coq = cert.to_coq()  # compiled by coqc in tests/test_coq_barrier.py
     assert "Theorem barrier_bounds :" in coq and coq.count("Lemma piece_") == len(cert.parameters["pieces"])
+
+
+def test_a_large_problem_refines_its_first_partition_until_tol(monkeypatch):
+    """A large problem starts from 16 pieces; branch and bound must split the one of largest claim
+    (a heap of the 16), not stop as soon as the first piece's claim is below the lower bound."""
+    import symcert.numeric.barrier_bounds as barrier_bounds
+
+    example = default_example()
+    A = example.teacher
+    monkeypatch.setattr(barrier_bounds, "LARGE_ENTRIES", 1)  # the default example counts as large
+    for tol in (Fraction(1, 10**3), Fraction(1, 10**7)):
+        result = certify_barrier(example.loss, A, example.element(A), tol=tol)
+        assert result.status == "proved" and result.hi - result.lo <= tol, (tol, result.hi - result.lo)
+    capped = certify_barrier(example.loss, A, example.element(A), tol=Fraction(1, 10**30), max_pieces=20)
+    assert capped.status == "undecided" and capped.hi - capped.lo > Fraction(1, 10**30)

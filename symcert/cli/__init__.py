@@ -420,8 +420,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symcert: interrupted", file=sys.stderr)
         return EXIT_USAGE
-    except (RecursionError, MemoryError):
-        print("symcert: error: the input is too large or too deeply nested to process", file=sys.stderr)
+    except RecursionError:
+        print("symcert: error: the input is too deeply nested to process", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError as error:  # numpy says how much it wanted: "Unable to allocate 373. GiB for ..."
+        wanted = f" ({str(error).split(' for ')[0]})" if str(error) else ""
+        print(
+            f"symcert: error: this problem needs more memory than is available{wanted}; give fewer data "
+            "points or a smaller network (saddles: a narrow network, e.g. 16-31-1 on hundreds of points)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
 
 

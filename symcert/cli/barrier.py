@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from symcert.build.files import write_json
 from symcert.cli.coq_output import COQ_PIECES, refuse_coq, write_barrier_coq
@@ -94,7 +95,8 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
     parser.add_argument(
         "--data",
         default="teacher",
-        help="'teacher' (targets from A, exact; default) or a CSV/JSON file (CSV header x1..xd,y1..ym)",
+        help="'teacher' (targets from A, exact; default) or a CSV/JSON file (CSV header x1..xd,y1..ym); "
+        "with --model also .npz (X, y) or .npy",
     )
     parser.add_argument("--align", action="store_true", help="also certify the barrier after aligning B to A")
     parser.add_argument("--tol", type=_tol, default=Fraction(1, 1000), help="width of the enclosure (1e-3)")
@@ -109,7 +111,9 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         "--max-seconds",
         type=seconds_type("--max-seconds"),
         default=DEFAULT_MAX_SECONDS,
-        help=f"cap on time, alignment included ({DEFAULT_MAX_SECONDS:g})",
+        help=f"cap on the whole command's time in seconds ({DEFAULT_MAX_SECONDS:g}): each phase (branch and "
+        "bound, alignment, the aligned barrier) gets what is left and is stopped, with a message, if it "
+        "would run past it",
     )
     parser.add_argument(
         "--json",
@@ -133,7 +137,8 @@ def add_barrier_parser(commands: argparse._SubParsersAction, network_options: Ca
         default=None,
         metavar="FILE",
         help="give twice: trained networks A then B (.npz W1,b1,..., JSON, or a PyTorch .safetensors "
-        "state dict), loaded exactly; needs --data FILE and names the activation with --activation. "
+        "state dict), loaded exactly; needs --data FILE (CSV, .npz or .npy); the activation is the one the "
+        "file records (--activation where it records none). "
         "Two ONNX models (A.onnx, B.onnx: one layer graph) take --data FILE.npz (X, y) and --loss; "
         "--align aligns them over the graph's derived groups",
     )
@@ -304,13 +309,21 @@ def run_barrier(args: argparse.Namespace) -> int:
     pieces = min(args.max_pieces, COQ_PIECES) if args.coq else args.max_pieces
     options = dict(tol=args.tol, form=args.form, max_pieces=pieces, digits=args.digits)
     say(args, f"Certifying the barrier between A and B ({loss.describe()}) ...")
-    with progress_bar(args, "branch and bound (A, B)", unit="piece") as bar:
-        before = certify_barrier(loss, A, B, max_seconds=args.max_seconds, progress=bar, **options)
+    # --max-seconds caps the whole command: each phase gets what is left, and a phase that would run
+    # past it is stopped (its own cap is checked only between rounds; the first round can be long)
+    before = _bounded(args, start, "Barrier:         ", "branch and bound (A, B)", loss, A, B, options)
+    if before is None:
+        print("Nothing written: raise --max-seconds (or --tol) to get a certified enclosure")
+        report = report_of(args)
+        if report is not None:
+            report.verdict = "undecided"
+            report.details.update(form=args.form, tol=str(args.tol), aligned=bool(args.align), stopped=True)
+        return 1
     panels = [("before alignment", before)]
     print(f"Barrier:         {before.summary(exact=args.exact, digits=args.digits)}")
     _shortfall(before, args.digits, "before alignment" if args.align else "")
     stopped = False
-    if args.align:  # --max-seconds caps the whole command: alignment and the second barrier share the rest
+    if args.align:  # alignment and the second barrier share what is left
         say(args, "Aligning B to A (weight matching) ...")
         try:
             # the symmetry is proved on the network function (no data): a structural argument per factor
@@ -322,13 +335,14 @@ def run_barrier(args: argparse.Namespace) -> int:
             proof = alignment.proof.status if alignment.proof is not None else "not attempted"
             print(f"Alignment:       g = {alignment.element}; g(B) computes the same function as B: {proof}")
             say(args, "Certifying the barrier between A and g(B) ...")
-            with progress_bar(args, "branch and bound (A, g(B))", unit="piece") as bar:
-                after = certify_barrier(
-                    loss, A, alignment.aligned, max_seconds=_left(args, start), progress=bar, **options
-                )
-            panels.append(("after alignment", after))
-            print(f"Aligned barrier: {after.summary(exact=args.exact, digits=args.digits)}")
-            _shortfall(after, args.digits, "after alignment")
+            label, phase = "Aligned barrier: ", "branch and bound (A, g(B))"
+            after = _bounded(args, start, label, phase, loss, A, alignment.aligned, options)
+            if after is None:
+                stopped = True
+            else:
+                panels.append(("after alignment", after))
+                print(f"Aligned barrier: {after.summary(exact=args.exact, digits=args.digits)}")
+                _shortfall(after, args.digits, "after alignment")
     report = report_of(args)
     if args.json:
         _write_json(panels, args.json, args.align, report)
@@ -389,6 +403,24 @@ def say(args: argparse.Namespace, text: str) -> None:
     """A progress message on stderr, unless ``--quiet``."""
     if not getattr(args, "quiet", False):
         print(text, file=sys.stderr, flush=True)
+
+
+def _bounded(
+    args: argparse.Namespace, start: float, label: str, phase: str, loss: Any, A: Any, B: Any, options: dict
+) -> BarrierResult | None:
+    """``certify_barrier`` within the seconds of --max-seconds left, or None (said on stdout) when they
+    ran out before it returned. Its own cap ends branch and bound "undecided" between rounds; this one
+    also stops a round (or the first partition's pass) that would run past the limit."""
+
+    def step() -> BarrierResult:
+        with progress_bar(args, phase, unit="piece") as bar:
+            return certify_barrier(loss, A, B, max_seconds=_left(args, start), progress=bar, **options)
+
+    try:
+        return time_limit(_left(args, start), step)
+    except TimeUp:
+        print(f"{label}stopped by --max-seconds {args.max_seconds:g} before it finished")
+        return None
 
 
 def _left(args: argparse.Namespace, start: float) -> float:

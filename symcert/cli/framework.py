@@ -21,7 +21,7 @@ from symcert.errors import SpecificationError
 from symcert.symbolic.exact import to_rational
 from symcert.symbolic.losses import Loss
 
-__all__ = ["class_labels", "loss_kind", "framework_loss", "classifier_hint"]
+__all__ = ["class_labels", "loss_kind", "framework_loss", "classifier_hint", "graph_loss_and_data"]
 
 
 def class_labels(path: str) -> list[int] | None:
@@ -74,3 +74,39 @@ def classifier_hint(args: argparse.Namespace, kind: str, error: SpecificationErr
             "for scikit-learn's MLPClassifier loss"
         )
     return error
+
+
+def graph_loss_and_data(args: argparse.Namespace, graph: Any) -> tuple[str, Any, Any]:
+    """The loss of an ONNX model and its data ``(kind, X, Y)``: ``--loss``, else the one its format says.
+
+    Without ``--loss`` on a data file of class labels, a model that ends in a softmax over two or more
+    outputs is a classifier trained with cross-entropy: ``cross_entropy``, said on stderr; a model
+    whose outputs are logits gets an error naming the flag (the squared error of labels has no shape to
+    match). Everything else keeps the default ``mse``.
+    """
+    import sys
+
+    from symcert.models.graph_data import load_graph_data
+    from symcert.symbolic.graph import Softmax
+
+    kind = args.loss or "mse"
+    out = graph.shapes[graph.output]
+    labelled = args.loss is None and len(out) == 1 and out[0] > 1 and class_labels(args.data) is not None
+    if labelled and isinstance(graph.nodes[-1].layer, Softmax):
+        kind = "cross_entropy"
+        print(
+            f"Loss: cross_entropy, since {args.model if isinstance(args.model, str) else args.model[0]} ends "
+            f"in a softmax and {args.data} holds class labels (give --loss to choose another)",
+            file=sys.stderr,
+        )
+    try:
+        X, Y = load_graph_data(args.data, graph, kind)
+    except SpecificationError as error:
+        if labelled and kind == "mse":
+            raise SpecificationError(
+                f"{error}; {args.data} holds class labels, so the model is a classifier: give --loss "
+                "cross_entropy (its outputs are logits: softmax cross-entropy, as PyTorch's "
+                "CrossEntropyLoss)"
+            ) from None
+        raise
+    return kind, X, Y

@@ -18,9 +18,9 @@ from typing import Any
 
 from symcert.build.files import write_json
 from symcert.cli.digits import shortfall
+from symcert.cli.framework import graph_loss_and_data
 from symcert.cli.progress import progress_bar
 from symcert.errors import SpecificationError
-from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.numeric.rounding import outward_interval
@@ -28,6 +28,7 @@ from symcert.proofs.graph_barrier import GraphBarrierResult, certify_graph_barri
 from symcert.symbolic.graph import graph_to_dict
 
 __all__ = ["run_graph_barrier", "is_onnx"]
+
 
 def is_onnx(args: argparse.Namespace) -> bool:
     """True when the models given are ONNX files."""
@@ -80,8 +81,7 @@ def run_graph_barrier(args: argparse.Namespace) -> int:
             f"{second.graph.describe()}; a barrier needs two networks of the same layer graph"
         )
     graph = first.graph
-    kind = args.loss or "mse"
-    X, Y = load_graph_data(args.data, graph, kind)
+    kind, X, Y = graph_loss_and_data(args, graph)  # --loss, or the model's own (a softmax on class labels)
     loss = GraphLoss(graph, X, Y, kind)
     A, B = first.params, second.params
     print(f"Network: {graph.describe()}")

@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 
 from symcert.build.files import write_json
+from symcert.cli.framework import graph_loss_and_data
 from symcert.cli.graph_coq import refuse_graph_coq, write_graph_coq
 from symcert.cli.report import report_certificates, report_of
 from symcert.errors import SpecificationError
-from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss, float_loss
 from symcert.numeric.graph.jets import refuse_unsupported
@@ -89,8 +89,7 @@ def run_graph_prove(args: argparse.Namespace) -> int:
     _refuse_options(args)
     model = load_onnx(args.model)
     graph = model.graph
-    kind = args.loss or "mse"
-    X, Y = load_graph_data(args.data, graph, kind)
+    kind, X, Y = graph_loss_and_data(args, graph)  # --loss, or the model's own (a softmax on class labels)
     loss = GraphLoss(graph, X, Y, kind)
     refuse_graph_coq(args, loss)  # --coq past the size limit: before any work
     A = model.params

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 
 from symcert.build.files import write_json
+from symcert.cli.framework import graph_loss_and_data
 from symcert.errors import SpecificationError
-from symcert.models.graph_data import load_graph_data
 from symcert.models.onnx_import import load_onnx
 from symcert.numeric.graph import GraphLoss
 from symcert.proofs.graph_critical import refuse_kinks
@@ -42,8 +42,9 @@ def run_graph_saddle(args: argparse.Namespace) -> int:
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop it (use --channel)")
     model = load_onnx(args.model)
-    kind = args.loss or "mse"
-    X, Y = load_graph_data(args.data, model.graph, kind)
+    kind, X, Y = graph_loss_and_data(
+        args, model.graph
+    )  # --loss, or the model's own (a softmax on class labels)
     loss = GraphLoss(model.graph, X, Y, kind)
     refuse_kinks(loss)
     group, channel, lam = _channel(args.channel, [g.name for g in derive_symmetries(model.graph).groups])

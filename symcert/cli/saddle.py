@@ -16,6 +16,7 @@ from symcert.build.files import write_json
 from symcert.cli.data_files import read_dataset, read_point
 from symcert.cli.digits import digits_flag, shortfall
 from symcert.cli.options import add_command, count_type
+from symcert.cli.progress import quiet_flag
 from symcert.cli.report import Report, report_of
 from symcert.cli.saddle_model import add_saddle_model_options, model_problem, newton_note, newton_options
 from symcert.cli.symmetry import hidden_activation, network_from
@@ -101,11 +102,14 @@ def add_saddle_parser(commands: argparse._SubParsersAction, network_options: Cal
     parser.add_argument("--latex", metavar="OUT.tex", help="write the argument and its figure as LaTeX")
     parser.add_argument("--pdf", metavar="OUT.pdf", help="compile the LaTeX to a PDF (needs --latex)")
     add_saddle_model_options(parser)
+    quiet_flag(parser)
     digits_flag(parser, "lambda_min, lambda_min_positive, L(theta*) and the critical point's box")
 
 
-def _progress(message: str) -> None:
-    print(f"symcert saddle: {message}", file=sys.stderr, flush=True)
+def _progress(args: argparse.Namespace, message: str) -> None:
+    """A progress message on stderr, unless ``--quiet``."""
+    if not getattr(args, "quiet", False):
+        print(f"symcert saddle: {message}", file=sys.stderr, flush=True)
 
 
 def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
@@ -138,7 +142,7 @@ def _problem(args: argparse.Namespace) -> tuple[Loss, object]:
         return loss, read_point(args.point, loss.mlp)
     from symcert.numeric.minima import locate_minimum
 
-    _progress(f"searching for a critical point (L-BFGS, seed {args.seed})")
+    _progress(args, f"searching for a critical point (L-BFGS, seed {args.seed})")
     return loss, locate_minimum(loss, seed=args.seed, refine=False).point
 
 
@@ -173,10 +177,11 @@ def run_saddle(args: argparse.Namespace) -> int:
     loss, approx = _problem(args)
     _check_lift(args, loss.mlp.widths)
     layer, unit, lam = args.lift or (1, 0, to_rational("1/2"))
-    _progress(f"certifying the critical point of the {loss.mlp.describe()} (Newton, Krawczyk)")
-    _progress(f"lifting unit {unit} of layer {layer} with lam = {lam}; certifying the inertia")
+    _progress(args, f"certifying the critical point of the {loss.mlp.describe()} (Newton, Krawczyk)")
+    _progress(args, f"lifting unit {unit} of layer {layer} with lam = {lam}; certifying the inertia")
     if args.digits is not None:
-        _progress(f"tightening the enclosures to {args.digits} significant digits (Arb Newton, Krawczyk)")
+        tighten = f"tightening the enclosures to {args.digits} significant digits (Arb Newton, Krawczyk)"
+        _progress(args, tighten)
     result = certify_saddle(loss, approx, layer, unit, lam, digits=args.digits, **newton_options(args))
     note = newton_note(args, result)
     if note:
@@ -260,5 +265,5 @@ def _write_latex(result, tex_path: str, pdf_path: str | None) -> None:
     tex = write_tex(tex_path, standalone_document("\n\n".join(parts), title=title))
     print(f"LaTeX written to {tex}")
     if pdf_path:
-        _progress("compiling the PDF")
+        print("symcert saddle: compiling the PDF", file=sys.stderr, flush=True)
         print(f"PDF written to {compile_pdf(tex, pdf_path)}")

@@ -234,6 +234,7 @@ def _certify(
     if form == "entezari" and lo < 0:
         lo, witness = zero, zero  # g(0) = L(A) - L(A) = 0 exactly
     heap = [_entry(p) for p in bounds.pieces(_first_partition(bounds, max_pieces))]
+    heapq.heapify(heap)  # the first partition has many pieces: heap[0] must be the largest claim
     lo, witness = max([(lo, witness)] + [(bounds.lower(t), t) for t in bounds.samples])
     status = "undecided"
     while True:

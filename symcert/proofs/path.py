@@ -317,6 +317,7 @@ def _curved(loss: Loss, P: Point, C: Point, Q: Point, options: dict[str, Any]) -
     zero, one, half = Fraction(0), Fraction(1), Fraction(1, 2)
     lo, witness = max((bounds.phi(t)[0], t) for t in (zero, half, one))
     heap = [_entry(p) for p in bounds.pieces([(zero, half), (half, one)])]
+    heapq.heapify(heap)  # heap[0] must be the larger claim of the two halves
     status = "undecided"
     while True:
         if -heap[0][0] - lo <= tol:
