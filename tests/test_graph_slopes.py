@@ -15,9 +15,9 @@ import pytest
 
 import symcert.proofs.graph_barrier as graph_barrier
 from symcert.checker import check
-from symcert.checker.arb_engine import ball_bounds
 from symcert.checker.graph import barrier as checker_barrier
 from symcert.checker.graph.forward import to_arb
+from symcert.checker.graph.line import Line
 from symcert.checker.reading import loads
 from symcert.numeric.engine.backends import ArbBackend, F64Backend
 from symcert.numeric.graph import GraphLoss, float_loss
@@ -87,7 +87,6 @@ def test_prover_and_checker_enclose_the_float_grid(which):
     assert has_tangent(loss) and not has_tangent(loss, slopes=False)
     record = certify_graph_barrier(loss, A, B, tol=Fraction(1, 2), max_pieces=4).to_dict()
     s = checker_barrier._read(loads(json.dumps(record)))
-    x = to_arb(s["xs"])
     for t0, t1 in PIECES:
         values, quotients = _grid(loss, A, B, t0, t1)
         phi, dphi = segment_bounds(F64Backend(), loss, A, B, t0, t1)
@@ -100,11 +99,16 @@ def test_prover_and_checker_enclose_the_float_grid(which):
         saved = flint.ctx.prec
         flint.ctx.prec = 100
         try:
-            value, slope = checker_barrier._piece(s, x, t0, t1)
+            line = Line(s)
+            (v_lo, v_hi), slope = line.piece(t0, t1, precise=True)  # the checker's Arb kernel
             assert slope is not None  # the checker's slope rules applied
-            assert _inside(values, *ball_bounds(value, "phi")) and _inside(
-                quotients, *ball_bounds(slope, "phi'")
-            )
+            assert _inside(values, v_lo, v_hi) and _inside(quotients, *slope), ("checker arb", t0, t1)
+            try:  # the checker's float64 rung, where it decides: what it gives must hold too
+                (v_lo, v_hi), slope = Line(s).piece(t0, t1)
+            except ArithmeticError:
+                continue
+            assert _inside(values, v_lo, v_hi), ("checker float64", t0, t1)
+            assert slope is None or _inside(quotients, *slope), ("checker float64", t0, t1)
         finally:
             flint.ctx.prec = saved
 
