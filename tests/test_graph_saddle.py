@@ -164,3 +164,24 @@ def test_the_saddle_from_an_onnx_model_on_the_command_line(tmp_path, capsys) -> 
     assert main(["check", str(out)]) == 0
     assert main([*args[:5], "--channel", "P_conv:zero:1/2"]) == 2
     assert "--channel must be GROUP:CHANNEL:LAM" in capsys.readouterr().err
+    assert main([*args, "--digits", "12"]) == 2  # not silently ignored
+    assert "--digits is not available with an ONNX model" in capsys.readouterr().err
+
+
+def test_newton_steps_reach_the_onnx_path(tmp_path, capsys, monkeypatch) -> None:
+    import symcert.proofs.graph_saddle as graph_saddle
+
+    loss, approx = _cnn_loss()
+    model, data = tmp_path / "cnn.onnx", tmp_path / "data.npz"
+    model.write_bytes(_onnx(approx))
+    np.savez(data, X=loss.X.astype(float), y=loss.Y.astype(float))
+    seen = []
+    real = graph_saddle.certify_graph_critical_point
+    monkeypatch.setattr(
+        graph_saddle,
+        "certify_graph_critical_point",
+        lambda *a, **k: seen.append(k["newton_steps"]) or real(*a, **k),
+    )
+    args = ["saddle", "--model", str(model), "--data", str(data), "--channel", "P_conv:0:1/2"]
+    assert main([*args, "--newton-steps", "7"]) == 0
+    assert seen == [7]

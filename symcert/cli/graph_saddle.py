@@ -38,7 +38,13 @@ def run_graph_saddle(args: argparse.Namespace) -> int:
     """Certify a permutation saddle of the ONNX model's loss (see the module text)."""
     if args.data is None:
         raise SpecificationError("--model F.onnx needs --data FILE.npz with arrays X (n, *input_shape) and y")
-    for flag, value in (("--lift", args.lift), ("--point", args.point), ("--latex", args.latex)):
+    unavailable = (
+        ("--lift", args.lift),
+        ("--point", args.point),
+        ("--latex", args.latex),
+        ("--digits", args.digits),
+    )
+    for flag, value in unavailable:
         if value is not None:
             raise SpecificationError(f"{flag} is not available with an ONNX model; drop it (use --channel)")
     model = load_onnx(args.model)
@@ -49,7 +55,7 @@ def run_graph_saddle(args: argparse.Namespace) -> int:
     refuse_kinks(loss)
     group, channel, lam = _channel(args.channel, [g.name for g in derive_symmetries(model.graph).groups])
     print(f"Network: {model.graph.describe()}, parameters from {args.model} (the approximation)")
-    found = certify_graph_saddle(loss, model.params, group, channel, lam)
+    found = certify_graph_saddle(loss, model.params, group, channel, lam, newton_steps=args.newton_steps)
     print(f"1. critical point: {found.critical.describe()}")
     print(f"2. lift: channel {channel} of {group} (producer {found.lifted.producer}), lam = {lam}:")
     for step in found.identity.steps:

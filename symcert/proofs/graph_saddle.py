@@ -344,12 +344,15 @@ def certify_graph_saddle(
     lam: Any = "1/2",
     *,
     radius: Any = None,
+    newton_steps: int = 20,
 ) -> GraphSaddle:
     """Steps 1-3 of the module text for ``loss`` near ``approx``, lifting ``channel`` of ``group``;
-    ``radius`` (exact, optional) fixes the narrow box's half-width, as in
-    :func:`~symcert.proofs.graph_critical.certify_graph_critical_point`."""
+    ``radius`` (exact, optional) fixes the narrow box's half-width and ``newton_steps`` caps the float
+    Newton refinement, as in :func:`~symcert.proofs.graph_critical.certify_graph_critical_point`."""
     lifted = lift(loss.graph, group, channel, lam)
-    critical = certify_graph_critical_point(loss, approx, radius=radius, max_move=None)
+    critical = certify_graph_critical_point(
+        loss, approx, radius=radius, newton_steps=newton_steps, max_move=None
+    )
     identity = lift_identity(lifted, critical.center, loss.X[: min(4, loss.n_points)])
     wide_loss = GraphLoss(lifted.wide, loss.X, loss.Y, loss.kind, loss.factor)
 
