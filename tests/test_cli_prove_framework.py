@@ -25,8 +25,13 @@ def test_the_default_loss_on_class_labels_names_the_flag(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--loss cross_entropy" in err and "--framework sklearn" in err, err
     assert len(err.strip().splitlines()) == 1, err
-    assert main([*args, "--loss", "mse"]) == 2  # asked for: refused, but without guessing a flag
-    assert "--framework sklearn" not in capsys.readouterr().err
+    assert main([*args, "--loss", "mse"]) == 2  # asked for: refused, saying why and what would fit
+    err = capsys.readouterr().err
+    assert "--loss mse cannot fit" in err and "--loss cross_entropy" in err, err
+    assert "--framework sklearn" not in err and len(err.strip().splitlines()) == 1, err
+    assert main([*args, "--loss", "mse", "--framework", "sklearn"]) == 2
+    err = capsys.readouterr().err
+    assert "--loss mse cannot fit" in err and "drop --loss: --framework sklearn infers it" in err, err
 
 
 def test_framework_sklearn_certifies_scikit_learns_loss(tmp_path, capsys):

@@ -67,13 +67,20 @@ def framework_loss(args: argparse.Namespace, mlp: Any, data: Any, kind: str) -> 
 
 def classifier_hint(args: argparse.Namespace, kind: str, error: SpecificationError) -> SpecificationError:
     """``error``, with the flag to use when the default squared error met a file of class labels."""
-    if args.loss is None and kind == "mse" and class_labels(args.data) is not None:
+    if kind != "mse" or class_labels(args.data) is None:
+        return error
+    if args.loss is not None:  # asked for explicitly: say why it cannot fit, and what would
         return SpecificationError(
-            f"{error}; {args.data} holds class labels, so the model is a classifier: give --loss "
-            "cross_entropy (softmax output) or --loss bce (one sigmoid output), or --framework sklearn "
-            "for scikit-learn's MLPClassifier loss"
+            f"{error}; {args.data} holds class labels, which --loss mse cannot fit (it needs one target "
+            "per output unit): for a classifier give --loss cross_entropy (softmax output) or --loss bce "
+            "(one sigmoid output)"
+            + (", or drop --loss: --framework sklearn infers it" if args.framework == "sklearn" else "")
         )
-    return error
+    return SpecificationError(
+        f"{error}; {args.data} holds class labels, so the model is a classifier: give --loss "
+        "cross_entropy (softmax output) or --loss bce (one sigmoid output), or --framework sklearn "
+        "for scikit-learn's MLPClassifier loss"
+    )
 
 
 def graph_loss_and_data(args: argparse.Namespace, graph: Any) -> tuple[str, Any, Any]:
