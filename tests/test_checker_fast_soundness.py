@@ -621,3 +621,144 @@ def test_softmax_and_lse_rows_hold_the_extremes_over_the_box(row: list) -> None:
         for p in found:
             m, r = float(p.m[0, k]), float(p.r[0, k])
             assert _holds(p_low, m, r) and _holds(p_high, m, r), (row, k)
+
+
+# -- convolution by patches (the float64 jets' one-product convolution) ----------------------------
+
+
+def _conv_case(draw: st.DrawFn, dilated: bool) -> tuple:
+    """A random small convolution record (1-3 spatial axes, asymmetric padding, strides 1-2, kernels
+    1-3) and exact rational inputs and weights with mixed magnitudes (inexact thirds and sevenths)."""
+    from symcert.checker.graph.spec import read_graph
+
+    dims = draw(st.integers(1, 3))
+    kernel = [draw(st.integers(1, 3)) for _ in range(dims)]
+    stride = [draw(st.integers(1, 2)) for _ in range(dims)]
+    dilation = [draw(st.integers(1, 2)) if dilated else 1 for _ in range(dims)]
+    padding = [[draw(st.integers(0, 2)), draw(st.integers(0, 2))] for _ in range(dims)]
+    span = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    sizes = [max(1, s - b - e + draw(st.integers(0, 3))) for s, (b, e) in zip(span, padding)]
+    sizes = [max(n, s - b - e) for n, s, (b, e) in zip(sizes, span, padding)]
+    channels, features, batch = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    layer = {"type": "Conv", "channels": features, "kernel": kernel, "stride": stride}
+    layer |= {"padding": padding, "dilation": dilation, "bias": False}
+    graph = read_graph(
+        {
+            "format": "symcert-graph",
+            "version": 1,
+            "input_shape": [channels, *sizes],
+            "nodes": [{"name": "c", "inputs": ["x"], "layer": layer}],
+        }
+    )
+    node = graph.nodes[0]
+    scales = draw(st.sampled_from([(0, 0), (-40, 30), (60, -60), (-300, 200)]))
+    dens = draw(st.sampled_from([(1, 1), (3, 1), (3, 7), (1, 7), (2**60, 3)]))
+
+    def tensor(shape: tuple[int, ...], den: int, scale: int) -> np.ndarray:
+        count = math.prod(shape)
+        ints = draw(st.lists(st.integers(-(2**20), 2**20), min_size=count, max_size=count))
+        k = Fraction(2) ** scale
+        return np.array([Fraction(v, den) * k for v in ints], dtype=object).reshape(shape)
+
+    x = tensor((batch, channels, *sizes), dens[0], scales[0])
+    w = tensor(graph.parameters["c.weight"], dens[1], scales[1])
+    return node.fields, graph.shapes["c"], x, w
+
+
+@st.composite
+def _undilated(draw: st.DrawFn) -> tuple:
+    return _conv_case(draw, False)
+
+
+@st.composite
+def _dilated(draw: st.DrawFn) -> tuple:
+    return _conv_case(draw, True)
+
+
+def _exact_conv(f: dict, x: np.ndarray, w: np.ndarray, out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The convolution in ``Fraction`` from its definition (zero padding), and ``sum |w| |x|``."""
+    import itertools
+
+    batch, channels, *sizes = x.shape
+    y = np.empty((batch, *out), dtype=object)
+    size = np.empty((batch, *out), dtype=object)
+    for n, o, *at in itertools.product(range(batch), range(out[0]), *(range(s) for s in out[1:])):
+        value = magnitude = Fraction(0)
+        for c, *k in itertools.product(range(channels), *(range(a) for a in f["kernel"])):
+            index = [
+                p * s + a * d - b
+                for p, s, a, d, (b, _) in zip(at, f["stride"], k, f["dilation"], f["padding"])
+            ]
+            if all(0 <= i < s for i, s in zip(index, sizes)):
+                term = w[(o, c, *k)] * x[(n, c, *index)]
+                value += term
+                magnitude += abs(term)
+        y[(n, o, *at)], size[(n, o, *at)] = value, magnitude
+    return y, size
+
+
+def _check_conv(y: Ball, exact: np.ndarray, size: np.ndarray, slack: float) -> None:
+    assert y.shape == exact.shape
+    for m, r, v, s in zip(y.m.ravel().tolist(), y.r.ravel().tolist(), exact.ravel(), size.ravel()):
+        lo, hi = balls.to_fractions(m, r)
+        assert lo <= v <= hi, (m, r, v)
+        assert Fraction(r) <= Fraction(slack) * s + Fraction(2.0**-470)  # not vacuous: a few u wide
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_undilated())
+def test_conv_patches_hold_the_exact_convolution_and_agree_with_the_blocked_one(case: tuple) -> None:
+    """:func:`symcert.checker.graph.fast_jets._conv_patches` (one product of the patch matrix) against
+    the exact ``Fraction`` convolution and the fast rung's own blocked
+    :func:`~symcert.checker.graph.fast._conv`: every exact entry inside both balls, each ball a few
+    ``u`` of ``sum |w| |x|`` wide."""
+    from symcert.checker.graph.fast import _conv
+    from symcert.checker.graph.fast_jets import _conv_patches
+
+    f, out, x, w = case
+    xb, wb = balls.from_fractions(x.tolist()), balls.from_fractions(w.tolist())
+    exact, size = _exact_conv(f, x, w, out)
+    f = {**f, "bias": False}
+    patches = _conv_patches(f, wb, xb, out)
+    assert patches is not None  # fan-in at most 3 * 27 = 81 <= BLOCK, no dilation
+    _check_conv(patches, exact, size, 1e-13)
+    _check_conv(_conv(f, {"weight": wb}, xb, out), exact, size, 1e-13)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_dilated())
+def test_dilated_convolutions_go_to_the_blocked_product_which_holds_them(case: tuple) -> None:
+    from symcert.checker.graph.fast import _conv
+    from symcert.checker.graph.fast_jets import _conv_patches
+
+    f, out, x, w = case
+    xb, wb = balls.from_fractions(x.tolist()), balls.from_fractions(w.tolist())
+    f = {**f, "bias": False}
+    if any(d != 1 for d in f["dilation"]):
+        assert _conv_patches(f, wb, xb, out) is None
+    exact, size = _exact_conv(f, x, w, out)
+    _check_conv(_conv(f, {"weight": wb}, xb, out), exact, size, 1e-13)
+
+
+def test_grouped_convolutions_are_refused_when_read() -> None:
+    """The checker has no grouped convolution: a ``groups`` field is refused, and so is a weight of the
+    grouped shape ``(O, C / groups, *kernel)`` (the checker reads ``(O, C, *kernel)``)."""
+    from symcert.checker.graph.spec import read_graph, read_tensor
+    from symcert.checker.reading import CertificateFormatError
+
+    layer = {"type": "Conv", "channels": 4, "kernel": [3, 3], "stride": [1, 1]}
+    layer |= {"padding": [[1, 1], [1, 1]], "dilation": [1, 1], "bias": False}
+    record = {
+        "format": "symcert-graph",
+        "version": 1,
+        "input_shape": [4, 5, 5],
+        "nodes": [{"name": "c", "inputs": ["x"], "layer": layer}],
+    }
+    graph = read_graph(record)
+    assert graph.parameters["c.weight"] == (4, 4, 3, 3)
+    grouped = [[[["1"] * 3] * 3] * 2] * 4  # (4, 2, 3, 3): groups = 2
+    with pytest.raises(CertificateFormatError):
+        read_tensor(grouped, graph.parameters["c.weight"], "c.weight")
+    record["nodes"][0]["layer"] = {**layer, "groups": 2}
+    with pytest.raises(CertificateFormatError, match="groups"):
+        read_graph(record)
