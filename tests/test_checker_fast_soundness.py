@@ -19,6 +19,7 @@ import contextlib
 import math
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 
 import flint
 import numpy as np
@@ -690,10 +691,12 @@ def _exact_conv(f: dict, x: np.ndarray, w: np.ndarray, out: tuple[int, ...]) -> 
                 for p, s, a, d, (b, _) in zip(at, f["stride"], k, f["dilation"], f["padding"])
             ]
             if all(0 <= i < s for i, s in zip(index, sizes)):
-                term = w[(o, c, *k)] * x[(n, c, *index)]
+                w_at, x_at = (o, c, *k), (n, c, *index)  # tuples built outside the subscripts (3.10)
+                term = w[w_at] * x[x_at]
                 value += term
                 magnitude += abs(term)
-        y[(n, o, *at)], size[(n, o, *at)] = value, magnitude
+        y_at = (n, o, *at)
+        y[y_at], size[y_at] = value, magnitude
     return y, size
 
 
@@ -748,7 +751,7 @@ def test_grouped_convolutions_are_refused_when_read() -> None:
 
     layer = {"type": "Conv", "channels": 4, "kernel": [3, 3], "stride": [1, 1]}
     layer |= {"padding": [[1, 1], [1, 1]], "dilation": [1, 1], "bias": False}
-    record = {
+    record: dict[str, Any] = {
         "format": "symcert-graph",
         "version": 1,
         "input_shape": [4, 5, 5],
