@@ -24,7 +24,7 @@ from typing import Any
 import flint
 import numpy as np
 import pytest
-from flint import arb
+from flint import arb, fmpq
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -765,3 +765,78 @@ def test_grouped_convolutions_are_refused_when_read() -> None:
     record["nodes"][0]["layer"] = {**layer, "groups": 2}
     with pytest.raises(CertificateFormatError, match="groups"):
         read_graph(record)
+
+
+@st.composite
+def _conv_net(draw: st.DrawFn) -> tuple:
+    """A random small graph: a convolution (asymmetric padding, strides 1-2), an activation, flatten,
+    dense to 2 outputs; exact parameters (thirds: inexact in float64), a direction, data and a loss."""
+    from symcert.checker.graph.spec import read_graph
+
+    dims = draw(st.integers(1, 2))
+    kernel = [draw(st.integers(1, 3)) for _ in range(dims)]
+    padding = [[draw(st.integers(0, 2)), draw(st.integers(0, 1))] for _ in range(dims)]
+    sizes = [k + draw(st.integers(0, 2)) for k in kernel]
+    channels = draw(st.integers(1, 2))
+    conv = {"type": "Conv", "channels": draw(st.integers(1, 3)), "kernel": kernel, "padding": padding}
+    conv |= {"stride": [draw(st.integers(1, 2)) for _ in range(dims)], "dilation": [1] * dims, "bias": True}
+    activation = draw(st.sampled_from(["identity", "tanh", "sigmoid", "softplus"]))
+    graph = read_graph(
+        {
+            "format": "symcert-graph",
+            "version": 1,
+            "input_shape": [channels, *sizes],
+            "nodes": [
+                {"name": "c", "inputs": ["x"], "layer": conv},
+                {"name": "a", "inputs": ["c"], "layer": {"type": "Activation", "name": activation}},
+                {"name": "f", "inputs": ["a"], "layer": {"type": "Flatten"}},
+                {"name": "d", "inputs": ["f"], "layer": {"type": "Dense", "features": 2, "bias": True}},
+            ],
+        }
+    )
+
+    def tensor(shape: tuple[int, ...], den: int) -> list:
+        count = math.prod(shape)
+        ints = draw(st.lists(st.integers(-9, 9), min_size=count, max_size=count))
+        return np.array([Fraction(v, den) for v in ints], dtype=object).reshape(shape).tolist()
+
+    point = {name: tensor(shape, 3) for name, shape in graph.parameters.items()}
+    direction = {name: tensor(shape, 7) for name, shape in graph.parameters.items()}
+    n = draw(st.integers(1, 3))
+    xs = tensor((n, channels, *sizes), 5)
+    kind = draw(st.sampled_from(["mse", "sse", "cross_entropy", "bce"]))
+    if kind == "cross_entropy":
+        ys = [
+            [Fraction(int(k == j)) for j in range(2)]
+            for k in draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+        ]
+    elif kind == "bce":
+        ys = [[Fraction(draw(st.integers(0, 4)), 4) for _ in range(2)] for _ in range(n)]
+    else:
+        ys = tensor((n, 2), 2)
+    return graph, point, direction, xs, ys, kind
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_conv_net())
+def test_float64_jets_of_random_conv_nets_hold_the_arb_jets(case: tuple) -> None:
+    """:func:`~symcert.checker.graph.fast_jets.fast_loss_jet` (both value passes) end to end on random
+    convolution graphs: each of ``(L, L', L'')`` overlaps Arb's 200-bit ball (both enclose the value;
+    Arb's ball is ``2^-190`` wide, so this is containment up to that)."""
+    from symcert.checker.graph.fast_jets import fast_loss_jet
+    from symcert.checker.graph.jets import graph_loss_jet
+
+    graph, point, direction, xs, ys, kind = case
+    with _prec(200):
+        reference = graph_loss_jet(graph, point, direction, xs, ys, kind, Fraction(1))
+    for compensated in (True, False):
+        try:
+            jet = fast_loss_jet(graph, point, direction, xs, ys, kind, Fraction(1), compensated)
+        except Undecided:
+            continue
+        for (low, high), ball in zip(jet, reference):
+            lo, hi = _ref(ball)
+            with _prec(4400):
+                assert arb(fmpq(low.numerator, low.denominator)) <= hi, (low, high, ball)
+                assert lo <= arb(fmpq(high.numerator, high.denominator)), (low, high, ball)
+            assert high - low < Fraction(1, 10**6) * (1 + abs(low))  # not vacuous
