@@ -768,7 +768,9 @@ def test_grouped_convolutions_are_refused_when_read() -> None:
 
 
 @st.composite
-def _conv_net(draw: st.DrawFn) -> tuple:
+def _conv_net(
+    draw: st.DrawFn, activations: tuple[str, ...] = ("identity", "tanh", "sigmoid", "softplus")
+) -> tuple:
     """A random small graph: a convolution (asymmetric padding, strides 1-2), an activation, flatten,
     dense to 2 outputs; exact parameters (thirds: inexact in float64), a direction, data and a loss."""
     from symcert.checker.graph.spec import read_graph
@@ -780,7 +782,7 @@ def _conv_net(draw: st.DrawFn) -> tuple:
     channels = draw(st.integers(1, 2))
     conv = {"type": "Conv", "channels": draw(st.integers(1, 3)), "kernel": kernel, "padding": padding}
     conv |= {"stride": [draw(st.integers(1, 2)) for _ in range(dims)], "dilation": [1] * dims, "bias": True}
-    activation = draw(st.sampled_from(["identity", "tanh", "sigmoid", "softplus"]))
+    activation = draw(st.sampled_from(activations))
     graph = read_graph(
         {
             "format": "symcert-graph",
@@ -840,3 +842,38 @@ def test_float64_jets_of_random_conv_nets_hold_the_arb_jets(case: tuple) -> None
                 assert arb(fmpq(low.numerator, low.denominator)) <= hi, (low, high, ball)
                 assert lo <= arb(fmpq(high.numerator, high.denominator)), (low, high, ball)
             assert high - low < Fraction(1, 10**6) * (1 + abs(low))  # not vacuous
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_conv_net(("identity", "tanh", "relu")), st.integers(0, 15), st.integers(1, 16))
+def test_float64_pieces_of_random_conv_nets_hold_phi_and_its_slope(
+    case: tuple, start: int, width: int
+) -> None:
+    """:class:`~symcert.checker.graph.fast_segment.FastSegment` (the box arithmetic: ``wide_mul``,
+    ``wide_tanh``, the step's spread) on a piece ``[t0, t1]`` of the segment from the point to the
+    point plus the direction: its bounds of ``phi`` and ``phi'`` overlap Arb's 200-bit values at the
+    piece's ends and middle (Arb's jets along the segment, where no ReLU is at a kink)."""
+    from symcert.checker.graph.fast_segment import FastSegment
+    from symcert.checker.graph.jets import graph_loss_jet
+
+    graph, A, D, xs, ys, kind = case
+    B = {k: (np.array(A[k], dtype=object) + np.array(D[k], dtype=object)).tolist() for k in A}
+    t0, t1 = Fraction(start, 16), Fraction(start + width, 16) if start + width <= 16 else Fraction(1)
+    assume(t0 < t1)
+    try:
+        (p_lo, p_hi), slope = FastSegment(graph, A, B, xs, ys, kind, Fraction(1)).piece(t0, t1)
+    except Undecided:
+        return
+    assert slope is not None
+    for t in (t0, (t0 + t1) / 2, t1):
+        at = {k: (np.array(A[k], dtype=object) + t * np.array(D[k], dtype=object)).tolist() for k in A}
+        try:
+            with _prec(200):
+                value, first, _ = graph_loss_jet(graph, at, D, xs, ys, kind, Fraction(1))
+        except ArithmeticError:  # a ReLU at a kink: no derivative there
+            continue
+        for (low, high), ball in (((p_lo, p_hi), value), (slope, first)):
+            lo, hi = _ref(ball)
+            with _prec(4400):
+                assert arb(fmpq(low.numerator, low.denominator)) <= hi, (t, low, high, ball)
+                assert lo <= arb(fmpq(high.numerator, high.denominator)), (t, low, high, ball)
