@@ -877,3 +877,76 @@ def test_float64_pieces_of_random_conv_nets_hold_phi_and_its_slope(
             with _prec(4400):
                 assert arb(fmpq(low.numerator, low.denominator)) <= hi, (t, low, high, ball)
                 assert lo <= arb(fmpq(high.numerator, high.denominator)), (t, low, high, ball)
+
+
+# -- the packed chords' float64 engine: exact first layers, products, tanh layers -----------------
+
+
+DATA_DENOMINATORS = st.sampled_from(
+    [1, 3, 255, 2**52 + 1, 2**53 - 1, 2**53 + 1, 3**34, 10**20 + 7, 2**64 + 1]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 4),
+    st.integers(1, 6),
+    st.integers(1, 3),
+    st.sampled_from([8, 20, 40, 52]),
+    DATA_DENOMINATORS,
+    st.integers(0, 60),
+    st.integers(0, 2**32),
+)
+def test_f64_engine_layers_hold_the_exact_affine_map_and_arb_tanh(
+    points: int, inputs: int, outputs: int, xbits: int, den: int, kbits: int, seed: int
+) -> None:
+    """:func:`symcert.checker.f64_engine.outputs` on integer data over any denominator (float conversion
+    of ``den`` inexact above ``2^53``), weights ``ints / 2^k`` (exact floats), the first layer by exact
+    limbs (:func:`~symcert.checker.f64_engine._first`) or, for wide data, the bounded product: the
+    exact ``X W^T / den + b`` (``Fraction``) inside every ball; then a tanh layer and a second affine
+    layer against Arb at 200 bits."""
+    from types import SimpleNamespace
+
+    from symcert.checker import f64_engine
+
+    rng = np.random.default_rng(seed)  # full mantissas: every rounding happens
+
+    def ints(shape: tuple[int, ...], bits: int) -> np.ndarray:
+        return rng.integers(-(2**bits), 2**bits, shape, endpoint=True)
+
+    X = np.abs(ints((points, inputs), xbits)).astype(np.float64)  # data are nonnegative integers here
+    layers, exact = [], []
+    for shape in ((outputs, inputs), (2, outputs)):
+        w_ints, b_ints = ints(shape, 50), ints(shape[:1], 50)
+        W = [[Fraction(int(v), 2**kbits) for v in row] for row in w_ints.tolist()]
+        b = [Fraction(int(v), 2**kbits) for v in b_ints.tolist()]
+        floats, w_exact, k = f64_engine.exact_floats(W)
+        b_floats = f64_engine.exact_floats(b)[0]
+        layers.append((floats, b_floats, w_exact, k))
+        exact.append((W, b))
+    net = SimpleNamespace(activation="tanh")
+    try:
+        with np.errstate(all="ignore"):
+            m1, r1 = f64_engine.outputs(net, layers[:1], X, den)
+            m2, r2 = f64_engine.outputs(net, layers, X, den)
+    except ArithmeticError:
+        return  # declined (overflow): Arb decides
+    (W1, b1), (W2, b2) = exact
+    rows = [[Fraction(int(v), den) for v in row] for row in X.tolist()]
+    hidden = [[sum((w * x for w, x in zip(wr, row)), b) for wr, b in zip(W1, b1)] for row in rows]
+    for i, row in enumerate(hidden):
+        for j, value in enumerate(row):
+            lo, hi = (
+                Fraction(float(m1[i, j])) - Fraction(float(r1[i, j])),
+                Fraction(float(m1[i, j])) + Fraction(float(r1[i, j])),
+            )
+            assert lo <= value <= hi, (i, j, den)
+    with _prec(200):
+        for i, row in enumerate(hidden):
+            t = [arb(fmpq(v.numerator, v.denominator)).tanh() for v in row]
+            for j, (wr, b) in enumerate(zip(W2, b2)):
+                value = sum(
+                    (arb(fmpq(w.numerator, w.denominator)) * v for w, v in zip(wr, t)),
+                    arb(fmpq(b.numerator, b.denominator)),
+                )
+                assert _holds(value, float(m2[i, j]), float(r2[i, j])), (i, j, den)
