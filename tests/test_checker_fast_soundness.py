@@ -920,9 +920,9 @@ def test_f64_engine_layers_hold_the_exact_affine_map_and_arb_tanh(
         w_ints, b_ints = ints(shape, 50), ints(shape[:1], 50)
         W = [[Fraction(int(v), 2**kbits) for v in row] for row in w_ints.tolist()]
         b = [Fraction(int(v), 2**kbits) for v in b_ints.tolist()]
-        floats, w_exact, k = f64_engine.exact_floats(W)
-        b_floats = f64_engine.exact_floats(b)[0]
-        layers.append((floats, b_floats, w_exact, k))
+        weights, bias = f64_engine.exact_floats(W), f64_engine.exact_floats(b)
+        assert weights is not None and bias is not None  # ints / 2^k below 2^53: exact floats
+        layers.append((weights[0], bias[0], weights[1], weights[2]))
         exact.append((W, b))
     net = SimpleNamespace(activation="tanh")
     try:
@@ -933,20 +933,17 @@ def test_f64_engine_layers_hold_the_exact_affine_map_and_arb_tanh(
         return  # declined (overflow): Arb decides
     (W1, b1), (W2, b2) = exact
     rows = [[Fraction(int(v), den) for v in row] for row in X.tolist()]
-    hidden = [[sum((w * x for w, x in zip(wr, row)), b) for wr, b in zip(W1, b1)] for row in rows]
-    for i, row in enumerate(hidden):
-        for j, value in enumerate(row):
-            lo, hi = (
-                Fraction(float(m1[i, j])) - Fraction(float(r1[i, j])),
-                Fraction(float(m1[i, j])) + Fraction(float(r1[i, j])),
-            )
-            assert lo <= value <= hi, (i, j, den)
+    hidden = [[sum((w * x for w, x in zip(wr, row)), c) for wr, c in zip(W1, b1)] for row in rows]
+    for i, pre in enumerate(hidden):
+        for j, exact_value in enumerate(pre):
+            low, high = balls.to_fractions(float(m1[i, j]), float(r1[i, j]))
+            assert low <= exact_value <= high, (i, j, den)
     with _prec(200):
-        for i, row in enumerate(hidden):
-            t = [arb(fmpq(v.numerator, v.denominator)).tanh() for v in row]
-            for j, (wr, b) in enumerate(zip(W2, b2)):
-                value = sum(
+        for i, pre in enumerate(hidden):
+            t = [arb(fmpq(v.numerator, v.denominator)).tanh() for v in pre]
+            for j, (wr, c) in enumerate(zip(W2, b2)):
+                out = sum(
                     (arb(fmpq(w.numerator, w.denominator)) * v for w, v in zip(wr, t)),
-                    arb(fmpq(b.numerator, b.denominator)),
+                    arb(fmpq(c.numerator, c.denominator)),
                 )
-                assert _holds(value, float(m2[i, j]), float(r2[i, j])), (i, j, den)
+                assert _holds(out, float(m2[i, j]), float(r2[i, j])), (i, j, den)
