@@ -8,6 +8,7 @@ the one-pass value, decide the same way, and be identical wherever the chunks ra
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import random
 from fractions import Fraction
@@ -186,3 +187,79 @@ def test_the_command_line_on_a_running_scheduler(problem, cluster, tmp_path: Pat
     )
     out, _ = capsys.readouterr()
     assert code == 0 and "ACCEPTED" in out
+
+
+def _once(fn, marker: str, action: str):
+    """``fn``, except that the first call anywhere (the one that creates ``marker``) first kills its
+    own worker process (``action="kill"``: SIGKILL, mid-task) or raises (``"raise"``). A function made
+    here is pickled by value, so the workers need not import this module."""
+    import os
+    import signal
+
+    def run(item, shared):
+        try:
+            handle = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)  # atomic: one caller wins
+        except FileExistsError:
+            return fn(item, shared=shared)
+        os.write(handle, str(os.getpid()).encode())
+        os.close(handle)
+        if action == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("a transient failure of one chunk")
+
+    return run
+
+
+class _Faulty:
+    """A :class:`~symcert.batch.cluster.DaskExecutor` whose first chunk fails once (see :func:`_once`)."""
+
+    def __init__(self, client, marker: Path, action: str, retries: int = 2) -> None:
+        from symcert.batch.cluster import DaskExecutor
+
+        self.inner, self.marker, self.action = DaskExecutor(client, retries=retries), str(marker), action
+
+    def map(self, fn, shared, items):
+        return self.inner.map(_once(fn, self.marker, self.action), shared, items)
+
+
+def _direction(loss, A):
+    la, lb = point_layout(A), point_layout(swap(1, 0, 1)(A))
+    return la, combine(la, lb, Fraction(1), Fraction(-1))
+
+
+def test_a_lost_workers_chunk_is_recomputed_and_the_result_is_unchanged(problem, tmp_path: Path):
+    """One worker process is killed (SIGKILL) while it runs a chunk: the scheduler reruns that chunk on
+    a worker that lives, the run does not fail, and the balls are those of the single-process run."""
+    loss, A, _, _ = problem
+    la, direction = _direction(loss, A)
+    with streaming(chunk_size=CHUNK):
+        here = jet_bounds(ArbBackend(40), loss, la, direction)
+    marker = tmp_path / "killed"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+        ) as running,
+        distributed.Client(running) as client,
+    ):
+        before = set(client.run(os.getpid).values())
+        with streaming(chunk_size=CHUNK, executor=_Faulty(client, marker, "kill")):
+            there = jet_bounds(ArbBackend(40), loss, la, direction)
+        after = set(client.run(os.getpid).values())
+    killed = int(marker.read_text())  # the pid of the worker that killed itself in a chunk
+    assert len(before) == 2 and killed in before and killed not in after
+    assert there == here
+
+
+def test_a_chunk_that_raises_once_is_retried(problem, cluster, tmp_path: Path):
+    """``retries`` (``--retries``): a chunk that raises is rerun; with ``retries=0`` the run fails."""
+    loss, A, _, _ = problem
+    la, direction = _direction(loss, A)
+    with streaming(chunk_size=CHUNK):
+        here = jet_bounds(F64Backend(), loss, la, direction)
+    with streaming(chunk_size=CHUNK, executor=_Faulty(cluster[1], tmp_path / "once", "raise", retries=1)):
+        assert jet_bounds(F64Backend(), loss, la, direction) == here
+    with (
+        streaming(chunk_size=CHUNK, executor=_Faulty(cluster[1], tmp_path / "never", "raise", retries=0)),
+        pytest.raises(RuntimeError, match="transient"),
+    ):
+        jet_bounds(F64Backend(), loss, la, direction)

@@ -344,7 +344,7 @@ def exact_sum(x: Ball) -> Ball:
     n = max(int(np.prod(x.shape)), 1)
     try:
         m = math.fsum(x.m.ravel().tolist())
-    except OverflowError:  # an intermediate sum beyond float64
+    except (OverflowError, ValueError):  # an intermediate sum beyond float64; inf - inf
         raise Undecided("a sum is not finite") from None
     if not math.isfinite(m):
         raise Undecided("a sum is not finite")
