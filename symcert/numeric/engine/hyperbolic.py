@@ -55,7 +55,7 @@ import numpy as np
 
 from symcert.numeric.engine.elementary import _C1, _C2, _INV_LN2, _LN2, _LN2_ERROR, U, down, up_nonneg
 
-__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_interval_bounds", "TANGENT_WIDTH"]
+__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_point_ball", "tanh_interval_bounds", "TANGENT_WIDTH"]
 
 _CLIP = 19.0
 _TINY = 2.0**-500
@@ -130,30 +130,8 @@ def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = tanh_abs_bounds(s.reshape(-1))
         return lo.reshape(s.shape), hi.reshape(s.shape)
     with np.errstate(all="ignore"):
-        x = np.minimum(s, _CLIP)
-        x += x  # 2 min(s, 19), exact
-        k = x * _INV_LN2
-        np.rint(k, out=k)
-        r = k * _C1  # exact
-        np.subtract(x, r, out=r)
-        x = np.multiply(k, _C2, out=x)
-        r -= x  # r = (x - k C1) - k C2
-        q = r * _Q[-1]
-        q += _Q[-2]
-        for c in reversed(_Q[:-2]):
-            q *= r
-            q += c
-        q *= r  # m ~ expm1(r)
-        ki = k.astype(np.intp)
-        q += _CK.take(ki, mode="clip")
-        e = np.multiply(q, _POW2.take(ki, mode="clip"), out=q)  # ~ expm1(2 s), exact scaling
-        d = np.add(e, 2.0, out=r)
-        t = np.divide(e, d, out=e)
-        g = np.subtract(1.0, t, out=d)  # exact for t >= 1/2
-        g *= _K1F
-        g += _K0F
-        g *= t  # E >= t (K1 (1 - t) + K0 + u)/(1 - u)
-        lo = np.subtract(t, g, out=x)
+        t, g = _tanh_core(s)
+        lo = np.subtract(t, g)
         hi = np.add(t, g, out=t)
         np.minimum(hi, 1.0, out=hi)
         tiny = np.flatnonzero(s < _TINY)  # 0 and subnormals: [down(s), s]
@@ -162,6 +140,106 @@ def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             lo[tiny] = np.maximum(down(st), 0.0)
             hi[tiny] = st
     return lo, hi
+
+
+def _tanh_core(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(t, E)`` at exact ``s >= 0`` (one-dimensional): steps 1-5 of the module, so that for
+    ``2^-500 <= s <= 19`` the real interval ``t -+ E`` holds ``tanh(s)`` and ``fl(t - E) <= tanh(s) <=
+    fl(t + E)``; above ``19`` they are those of ``tanh(19)``, below ``2^-500`` no claim (NaN gives NaN).
+    New arrays, ``s`` unchanged; call inside ``np.errstate(all="ignore")``.
+    """
+    x = np.minimum(s, _CLIP)
+    x += x  # 2 min(s, 19), exact
+    k = x * _INV_LN2
+    np.rint(k, out=k)
+    r = k * _C1  # exact
+    np.subtract(x, r, out=r)
+    x = np.multiply(k, _C2, out=x)
+    r -= x  # r = (x - k C1) - k C2
+    q = r * _Q[-1]
+    q += _Q[-2]
+    for c in reversed(_Q[:-2]):
+        q *= r
+        q += c
+    q *= r  # m ~ expm1(r)
+    ki = k.astype(np.intp)
+    q += _CK.take(ki, mode="clip")
+    e = np.multiply(q, _POW2.take(ki, mode="clip"), out=q)  # ~ expm1(2 s), exact scaling
+    d = np.add(e, 2.0, out=r)
+    t = np.divide(e, d, out=e)
+    g = np.subtract(1.0, t, out=d)  # exact for t >= 1/2
+    g *= _K1F
+    g += _K0F
+    g *= t  # E >= t (K1 (1 - t) + K0 + u)/(1 - u)
+    return t, g
+
+
+#: Above this ``|z|``, :func:`tanh_point_ball` clips its bounds to ``[-1, 1]`` (``t + E`` may pass 1 only
+#: where ``1 - t < 2^-50``, far beyond ``17``) and, above ``19``, takes the saturated ball.
+_NEAR_ONE = 17.0
+
+
+def tanh_point_ball(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(lo, hi, mid, rad)`` at exact one-dimensional ``z``: ``lo <= tanh(z) <= hi`` and
+    ``|tanh(z) - mid| <= rad`` (reals), from one evaluation (the midpoint-radius form a product wants).
+
+    ``tanh`` is odd: with ``(t, E)`` of :func:`_tanh_core` at ``s = |z|``, ``mid = sign(z) t`` and
+    ``rad = E``; ``lo = fl(mid - E)``, ``hi = fl(mid + E)`` are :func:`tanh_abs_bounds`' bounds,
+    mirrored for ``z < 0`` (rounding to nearest is symmetric). Fixed up entry by entry:
+    ``s > 19``, where ``tanh(s)`` lies in ``[l, 1]`` with ``l = fl(t - E)`` (that of ``tanh(19)``), as
+    the ball ``1 -+ up(1 - l)``; ``s < 2^-500`` (0, subnormals), where ``tanh(s)`` lies in ``[l, s]``,
+    ``l = max(down(s), 0)``, as ``s -+ up(s - l)`` (exactly ``0 -+ 0`` at 0); and ``s > 17``, where
+    the bounds are clipped to ``[-1, 1]``. NaN gives NaN.
+
+    >>> lo, hi, mid, rad = tanh_point_ball(np.array([-0.5, 0.0, 30.0]))
+    >>> bool(lo[0] < -0.46211715726000974 < hi[0]) and bool(abs(mid[0] + 0.46211715726000974) <= rad[0])
+    True
+    >>> float(lo[1]), float(hi[1]), float(mid[1]), float(rad[1]), float(hi[2])
+    (0.0, 0.0, 0.0, 0.0, 1.0)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        s = np.abs(z)
+        t, rad = _tanh_core(s)
+        mid = np.copysign(t, z, out=t)
+        lo = np.subtract(mid, rad)
+        hi = np.add(mid, rad)
+        _fix_tiny(z, s, lo, hi, mid, rad)
+        _fix_near_one(z, s, lo, hi, mid, rad)
+    return lo, hi, mid, rad
+
+
+def _fix_tiny(z: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray, mid: np.ndarray, rad: np.ndarray) -> None:
+    """:func:`tanh_point_ball` where ``|z| < 2^-500``: ``tanh(s)`` in ``[max(down(s), 0), s]``, in place."""
+    tiny = np.flatnonzero(s < _TINY)
+    if not tiny.size:
+        return
+    st = s[tiny]
+    low = np.maximum(down(st), 0.0)
+    width = np.where(st == 0, 0.0, up_nonneg(st - low))  # >= s - low (0 at s = 0: tanh(0) = 0)
+    negative = z[tiny] < 0
+    lo[tiny] = np.where(negative, -st, low)
+    hi[tiny] = np.where(negative, -low, st)
+    mid[tiny] = z[tiny]
+    rad[tiny] = width
+
+
+def _fix_near_one(
+    z: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray, mid: np.ndarray, rad: np.ndarray
+) -> None:
+    """:func:`tanh_point_ball` where ``|z| > 17`` (or NaN, which stays NaN): clipped, saturated above 19."""
+    far = np.flatnonzero(~(s <= _NEAR_ONE))
+    if not far.size:
+        return
+    sign = np.copysign(1.0, z[far])
+    low = np.abs(np.where(sign < 0, hi[far], lo[far]))  # fl(t - E) at min(s, 19)
+    high = np.minimum(np.abs(np.where(sign < 0, lo[far], hi[far])), 1.0)
+    saturated = s[far] > _CLIP
+    high = np.where(saturated, 1.0, high)  # tanh(s) in [tanh(19), 1] and low <= tanh(19)
+    lo[far] = np.where(sign < 0, -high, low)
+    hi[far] = np.where(sign < 0, -low, high)
+    mid[far] = np.where(saturated, sign, mid[far])
+    rad[far] = np.where(saturated, up_nonneg(1.0 - low), rad[far])  # 1 -+ (1 - low) holds [low, 1]
 
 
 def tanh_point_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
