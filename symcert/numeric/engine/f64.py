@@ -45,6 +45,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -52,7 +53,6 @@ import numpy as np
 from symcert.numeric.engine.elementary import (
     U,
     blockwise,
-    blockwise_all,
     down,
     exp_bounds,
     log1p_bounds,
@@ -63,6 +63,7 @@ from symcert.numeric.engine.hyperbolic import (
     TANGENT_WIDTH,
     tanh_abs_bounds,
     tanh_interval_bounds,
+    tanh_ball_bounds,
     tanh_point_ball,
     tanh_point_bounds,
 )
@@ -210,18 +211,50 @@ class F64:
 
 
 class F64Ball(F64):
-    """An :class:`F64` that also carries a midpoint-radius enclosure of the same reals: ``|x - mid| <=
-    rad`` (``rad >= 0``) for every value ``x`` that ``[lo, hi]`` encloses, made by the same computation.
+    """An array of real balls ``|x - mid| <= rad`` (``rad >= 0``), an :class:`F64` whose bounds are made
+    only when read.
 
     A product reads ``mid`` and ``rad`` (:func:`_mid_rad`) instead of deriving them from ``lo`` and
-    ``hi`` (three passes and a widening); every other operation sees a plain ``F64`` and returns one.
+    ``hi`` (passes, a widening, and two more arrays); every other operation reads ``lo`` and ``hi`` and
+    returns a plain ``F64``. The bounds are ``bounds(mid, rad)`` when the maker of the balls gives
+    a function it has proved to bound them (:func:`~.hyperbolic.tanh_ball_bounds`), else
+    ``[down(mid - rad), up(mid + rad)]``, which holds for any ball.
+
+    >>> x = F64Ball(np.array([1.0]), np.array([0.25]))
+    >>> float(x.lo[0]) <= 0.75 and 1.25 <= float(x.hi[0]), x.shape
+    (True, (1,))
     """
 
-    __slots__ = ("mid", "rad")
+    __slots__ = ("_bounds", "_make", "mid", "rad")
 
-    def __init__(self, lo: np.ndarray, hi: np.ndarray, mid: np.ndarray, rad: np.ndarray) -> None:
-        super().__init__(lo, hi)
+    def __init__(self, mid: np.ndarray, rad: np.ndarray, bounds: Callable[..., Any] | None = None) -> None:
         self.mid, self.rad = mid, rad
+        self._make = bounds
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _endpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._bounds is None:
+            make = self._make if self._make is not None else _ball_bounds
+            self._bounds = make(self.mid, self.rad)
+        return self._bounds
+
+    @property  # type: ignore[override]  # read-only here: the bounds follow from the balls
+    def lo(self) -> np.ndarray:
+        return self._endpoints()[0]
+
+    @property  # type: ignore[override]
+    def hi(self) -> np.ndarray:
+        return self._endpoints()[1]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.mid.shape
+
+
+def _ball_bounds(mid: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[down(mid - rad), up(mid + rad)]``: ``fl(mid -+ rad)`` is within one rounding of the real end."""
+    with np.errstate(all="ignore"):
+        return down(mid - rad), up(mid + rad)
 
 
 def _pair(other: Any) -> tuple[Any, Any]:
@@ -454,8 +487,9 @@ _TANGENT_WIDTH = TANGENT_WIDTH
 def tanh(x: F64) -> F64:
     """``tanh`` is increasing (bounds by :func:`_tanh_interval`, block by block); at exact arguments an
     :class:`F64Ball` (:func:`~.hyperbolic.tanh_point_ball`)."""
-    if x.lo is x.hi:  # exact arguments: the bounds and a ball from one evaluation
-        return F64Ball(*blockwise_all(tanh_point_ball, x.lo))
+    if x.lo is x.hi:  # exact arguments: balls from one evaluation, the bounds from them when read
+        mid, rad = blockwise(tanh_point_ball, x.lo)
+        return F64Ball(mid, rad, tanh_ball_bounds)
     return F64(*blockwise(_tanh_interval, x.lo, x.hi))
 
 

@@ -55,7 +55,7 @@ import numpy as np
 
 from symcert.numeric.engine.elementary import _C1, _C2, _INV_LN2, _LN2, _LN2_ERROR, U, down, up_nonneg
 
-__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_point_ball", "tanh_interval_bounds", "TANGENT_WIDTH"]
+__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_point_ball", "tanh_ball_bounds", "tanh_interval_bounds", "TANGENT_WIDTH"]
 
 _CLIP = 19.0
 _TINY = 2.0**-500
@@ -174,72 +174,61 @@ def _tanh_core(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return t, g
 
 
-#: Above this ``|z|``, :func:`tanh_point_ball` clips its bounds to ``[-1, 1]`` (``t + E`` may pass 1 only
-#: where ``1 - t < 2^-50``, far beyond ``17``) and, above ``19``, takes the saturated ball.
-_NEAR_ONE = 17.0
-
-
-def tanh_point_ball(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(lo, hi, mid, rad)`` at exact one-dimensional ``z``: ``lo <= tanh(z) <= hi`` and
-    ``|tanh(z) - mid| <= rad`` (reals), from one evaluation (the midpoint-radius form a product wants).
+def tanh_point_ball(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mid, rad)`` with ``|tanh(z) - mid| <= rad`` (reals) at exact one-dimensional ``z``, from one
+    evaluation: the midpoint-radius form a product wants. :func:`tanh_ball_bounds` gives the bounds.
 
     ``tanh`` is odd: with ``(t, E)`` of :func:`_tanh_core` at ``s = |z|``, ``mid = sign(z) t`` and
-    ``rad = E``; ``lo = fl(mid - E)``, ``hi = fl(mid + E)`` are :func:`tanh_abs_bounds`' bounds,
-    mirrored for ``z < 0`` (rounding to nearest is symmetric). Fixed up entry by entry:
-    ``s > 19``, where ``tanh(s)`` lies in ``[l, 1]`` with ``l = fl(t - E)`` (that of ``tanh(19)``), as
-    the ball ``1 -+ up(1 - l)``; ``s < 2^-500`` (0, subnormals), where ``tanh(s)`` lies in ``[l, s]``,
-    ``l = max(down(s), 0)``, as ``s -+ up(s - l)`` (exactly ``0 -+ 0`` at 0); and ``s > 17``, where
-    the bounds are clipped to ``[-1, 1]``. NaN gives NaN.
+    ``rad = E``, except at ``s > 19``, where ``tanh(s)`` lies in ``[l, 1]`` with ``l = fl(t - E)``
+    (that of ``tanh(19)``), taken as ``1 -+ up(1 - l)``; and at ``s < 2^-500`` (0, subnormals),
+    where ``tanh(s)`` lies in ``[l, s]``, ``l = max(down(s), 0)``, taken as ``s -+ up(s - l)``
+    (exactly ``0 -+ 0`` at 0). NaN gives NaN.
 
-    >>> lo, hi, mid, rad = tanh_point_ball(np.array([-0.5, 0.0, 30.0]))
-    >>> bool(lo[0] < -0.46211715726000974 < hi[0]) and bool(abs(mid[0] + 0.46211715726000974) <= rad[0])
-    True
-    >>> float(lo[1]), float(hi[1]), float(mid[1]), float(rad[1]), float(hi[2])
-    (0.0, 0.0, 0.0, 0.0, 1.0)
+    >>> mid, rad = tanh_point_ball(np.array([-0.5, 0.0, 30.0]))
+    >>> bool(abs(mid[0] + 0.46211715726000974) <= rad[0] < 1e-15), float(mid[1]), float(rad[1])
+    (True, 0.0, 0.0)
+    >>> bool(mid[2] - rad[2] <= np.tanh(30.0) <= mid[2] + rad[2]), bool(rad[2] < 1e-15)
+    (True, True)
     """
     z = np.asarray(z, dtype=np.float64)
     with np.errstate(all="ignore"):
         s = np.abs(z)
         t, rad = _tanh_core(s)
+        saturated = np.flatnonzero(s > _CLIP)  # tanh(s) in [tanh(19), 1]
+        if saturated.size:
+            low = t[saturated] - rad[saturated]  # fl(t - E) <= tanh(19)
+            t[saturated] = 1.0
+            rad[saturated] = up_nonneg(1.0 - low)  # 1 -+ (1 - low) holds [low, 1]
+        tiny = np.flatnonzero(s < _TINY)  # 0 and subnormals: tanh(s) in [max(down(s), 0), s]
+        if tiny.size:
+            st = s[tiny]
+            low = np.maximum(down(st), 0.0)
+            t[tiny] = st
+            rad[tiny] = np.where(st == 0, 0.0, up_nonneg(st - low))  # tanh(0) = 0 exactly
         mid = np.copysign(t, z, out=t)
+    return mid, rad
+
+
+def tanh_ball_bounds(mid: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds ``lo <= tanh(z) <= hi`` from :func:`tanh_point_ball`'s ``(mid, rad)``: ``fl(mid -+ rad)``
+    clipped to ``[-1, 1]``, without widening.
+
+    Where ``mid = sign(z) t``, ``rad = E`` these are :func:`tanh_abs_bounds`' ``fl(t - E)`` and
+    ``fl(t + E)`` (step 5 of the module), mirrored for ``z < 0`` (rounding to nearest is symmetric).
+    At the fixed-up entries ``mid -+ rad`` holds ``[l, u]`` with floats ``l <= tanh <= u`` at its
+    ends (``[l, 1]`` for ``s > 19``, ``[l, s]`` for tiny ``s``, mirrored), so by the monotonicity of
+    rounding ``fl(mid - rad) <= l`` and ``fl(mid + rad) >= u``. Clipping to ``[-1, 1]`` keeps them.
+
+    >>> lo, hi = tanh_ball_bounds(*tanh_point_ball(np.array([-0.5, 30.0])))
+    >>> bool(lo[0] < -0.46211715726000974 < hi[0]), float(hi[1])
+    (True, 1.0)
+    """
+    with np.errstate(all="ignore"):
         lo = np.subtract(mid, rad)
+        np.maximum(lo, -1.0, out=lo)
         hi = np.add(mid, rad)
-        _fix_tiny(z, s, lo, hi, mid, rad)
-        _fix_near_one(z, s, lo, hi, mid, rad)
-    return lo, hi, mid, rad
-
-
-def _fix_tiny(z: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray, mid: np.ndarray, rad: np.ndarray) -> None:
-    """:func:`tanh_point_ball` where ``|z| < 2^-500``: ``tanh(s)`` in ``[max(down(s), 0), s]``, in place."""
-    tiny = np.flatnonzero(s < _TINY)
-    if not tiny.size:
-        return
-    st = s[tiny]
-    low = np.maximum(down(st), 0.0)
-    width = np.where(st == 0, 0.0, up_nonneg(st - low))  # >= s - low (0 at s = 0: tanh(0) = 0)
-    negative = z[tiny] < 0
-    lo[tiny] = np.where(negative, -st, low)
-    hi[tiny] = np.where(negative, -low, st)
-    mid[tiny] = z[tiny]
-    rad[tiny] = width
-
-
-def _fix_near_one(
-    z: np.ndarray, s: np.ndarray, lo: np.ndarray, hi: np.ndarray, mid: np.ndarray, rad: np.ndarray
-) -> None:
-    """:func:`tanh_point_ball` where ``|z| > 17`` (or NaN, which stays NaN): clipped, saturated above 19."""
-    far = np.flatnonzero(~(s <= _NEAR_ONE))
-    if not far.size:
-        return
-    sign = np.copysign(1.0, z[far])
-    low = np.abs(np.where(sign < 0, hi[far], lo[far]))  # fl(t - E) at min(s, 19)
-    high = np.minimum(np.abs(np.where(sign < 0, lo[far], hi[far])), 1.0)
-    saturated = s[far] > _CLIP
-    high = np.where(saturated, 1.0, high)  # tanh(s) in [tanh(19), 1] and low <= tanh(19)
-    lo[far] = np.where(sign < 0, -high, low)
-    hi[far] = np.where(sign < 0, -low, high)
-    mid[far] = np.where(saturated, sign, mid[far])
-    rad[far] = np.where(saturated, up_nonneg(1.0 - low), rad[far])  # 1 -+ (1 - low) holds [low, 1]
+        np.minimum(hi, 1.0, out=hi)
+    return lo, hi
 
 
 def tanh_point_bounds(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
