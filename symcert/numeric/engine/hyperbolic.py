@@ -185,7 +185,7 @@ def tanh_point_ball(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     (exactly ``0 -+ 0`` at 0). NaN gives NaN.
 
     >>> mid, rad = tanh_point_ball(np.array([-0.5, 0.0, 30.0]))
-    >>> bool(abs(mid[0] + 0.46211715726000974) <= rad[0] < 1e-15), float(mid[1]), float(rad[1])
+    >>> bool(abs(mid[0] + 0.46211715726000974) <= rad[0] < 1e-14), float(mid[1]), float(rad[1])
     (True, 0.0, 0.0)
     >>> bool(mid[2] - rad[2] <= np.tanh(30.0) <= mid[2] + rad[2]), bool(rad[2] < 1e-15)
     (True, True)

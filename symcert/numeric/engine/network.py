@@ -309,13 +309,14 @@ def evaluate(
     return out[0], out[1], out[2]
 
 
-#: The float64 rung runs the network on a block of rows at a time when the widest layer's activations (for
-#: every stacked point or direction) would hold more than this many entries, and the loss once on the
-#: outputs of all blocks (their rows, concatenated): each block's arrays stay in the processor's cache
-#: and are reused by the allocator, where the whole data set's arrays of several MB were returned to the
+#: The float64 rung runs the network on blocks of rows when the widest layer's activations (for every
+#: stacked point or direction) would hold more than ``BLOCK_ABOVE`` entries, ``BLOCK_ENTRIES`` at a time,
+#: and the loss once on the outputs of all blocks (their rows, concatenated): each block's arrays stay in
+#: the processor's cache and are reused by the allocator, where arrays of several MB were returned to the
 #: system after each pass and page-faulted back in on the next (a third of the CPU time at 64-256-1 on
-#: 1,024 points). Rows are independent in the network, so each block's outputs enclose its rows' exactly
-#: as the whole pass did.
+#: 1,024 points). Smaller passes stay whole: blocks would only shorten their matrix products. Rows are
+#: independent in the network, so each block's outputs enclose its rows' as the whole pass did.
+BLOCK_ABOVE = 2**18
 BLOCK_ENTRIES = 2**14
 
 
@@ -324,8 +325,10 @@ def _block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Any, n: int
     if bk.name != "float64":
         return None
     stack = max([1] + [w.W.shape[0] for w in [*params, *(steps or [])] if len(w.W.shape) == 3])
-    rows = max(BLOCK_ENTRIES // (stack * max(mlp.widths[1:])), 1)
-    return rows if rows < n else None
+    width = stack * max(mlp.widths[1:])
+    if n * width <= BLOCK_ABOVE:
+        return None
+    return max(BLOCK_ENTRIES // width, 1)
 
 
 def _row_blocks(X: Exact, rows: int) -> list[Exact]:
