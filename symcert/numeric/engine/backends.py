@@ -282,7 +282,7 @@ class F64Backend:
 
 
 def _affine_into(out: np.ndarray, x: Exact, w: Exact, scale: float, bias: np.ndarray) -> None:
-    """``out = fl(fl(x.num w.num^T) scale + bias)``, in place (exact under :meth:`F64Backend.exact_affine`)."""
+    """``out = fl(fl(x.num w.num^T) scale + bias)`` in place (exact under :meth:`F64Backend.exact_affine`)."""
     np.matmul(_floats(x), _floats(w).T, out=out)
     out *= scale
     out += bias

@@ -62,8 +62,8 @@ from symcert.numeric.engine.elementary import (
 from symcert.numeric.engine.hyperbolic import (
     TANGENT_WIDTH,
     tanh_abs_bounds,
-    tanh_interval_bounds,
     tanh_ball_bounds,
+    tanh_interval_bounds,
     tanh_point_ball,
     tanh_point_bounds,
 )
@@ -238,12 +238,13 @@ class F64Ball(F64):
             self._bounds = make(self.mid, self.rad)
         return self._bounds
 
-    @property  # type: ignore[override]  # read-only here: the bounds follow from the balls
-    def lo(self) -> np.ndarray:
+    # read-only here: the bounds follow from the balls
+    @property
+    def lo(self) -> np.ndarray:  # type: ignore[override]
         return self._endpoints()[0]
 
-    @property  # type: ignore[override]
-    def hi(self) -> np.ndarray:
+    @property
+    def hi(self) -> np.ndarray:  # type: ignore[override]
         return self._endpoints()[1]
 
     @property

@@ -55,7 +55,14 @@ import numpy as np
 
 from symcert.numeric.engine.elementary import _C1, _C2, _INV_LN2, _LN2, _LN2_ERROR, U, down, up_nonneg
 
-__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_point_ball", "tanh_ball_bounds", "tanh_interval_bounds", "TANGENT_WIDTH"]
+__all__ = [
+    "tanh_abs_bounds",
+    "tanh_point_bounds",
+    "tanh_point_ball",
+    "tanh_ball_bounds",
+    "tanh_interval_bounds",
+    "TANGENT_WIDTH",
+]
 
 _CLIP = 19.0
 _TINY = 2.0**-500

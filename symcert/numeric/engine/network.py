@@ -292,7 +292,9 @@ def evaluate(
         if rows is None:
             z = _network(bk, mlp, X, params, steps, order, final=False)
             return _point_losses(bk, mlp, loss.function, z, Y, order)
-        parts = [_network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)]
+        parts = [
+            _network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)
+        ]
         z = tuple(None if part[0] is None else _concat_rows(part) for part in zip(*parts))
         return _point_losses(bk, mlp, loss.function, z, Y, order)
 
