@@ -261,7 +261,7 @@ def chunk_term(
         assert teacher is not None, "a chunk without targets is a teacher's chunk"
         teacher_mlp, teacher_layout = teacher
         targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
-    z = _network(bk, mlp, X, params, steps, order, final=False)
+    z = _blocked_network(bk, mlp, X, params, steps, order)
     return _point_losses(bk, mlp, function, z, targets_, order)
 
 
@@ -287,16 +287,8 @@ def evaluate(
     mlp = loss.mlp
 
     def whole() -> tuple:
-        X, Y = data_layout(loss.data).X, targets(bk, loss)
-        rows = _block_rows(bk, mlp, params, steps, X.shape[0])
-        if rows is None:
-            z = _network(bk, mlp, X, params, steps, order, final=False)
-            return _point_losses(bk, mlp, loss.function, z, Y, order)
-        parts = [
-            _network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)
-        ]
-        z = tuple(None if part[0] is None else _concat_rows(part) for part in zip(*parts))
-        return _point_losses(bk, mlp, loss.function, z, Y, order)
+        z = _blocked_network(bk, mlp, data_layout(loss.data).X, params, steps, order)
+        return _point_losses(bk, mlp, loss.function, z, targets(bk, loss), order)
 
     v, d1, d2 = summed(bk, loss, params, steps, order, chunk_term, whole)
     scale = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q)))
@@ -320,6 +312,16 @@ def evaluate(
 #: independent in the network, so each block's outputs enclose its rows' as the whole pass did.
 BLOCK_ABOVE = 2**18
 BLOCK_ENTRIES = 2**14
+
+
+def _blocked_network(bk: Any, mlp: Any, X: Exact, params: Sequence[Weights], steps: Any, order: int) -> tuple:
+    """The network's output jets on the rows ``X`` (before the output activation), in row blocks where
+    :func:`_block_rows` says so."""
+    rows = _block_rows(bk, mlp, params, steps, X.shape[0])
+    if rows is None:
+        return _network(bk, mlp, X, params, steps, order, final=False)
+    parts = [_network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)]
+    return tuple(None if part[0] is None else _concat_rows(part) for part in zip(*parts))
 
 
 def _block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Any, n: int) -> int | None:
