@@ -227,3 +227,14 @@ def test_rows_are_blocked_only_for_large_float64_passes():
     assert network._block_rows(F64Backend(), loss.mlp, params, None, 37) is None  # 37 x 6 entries
     assert network._block_rows(ARB, loss.mlp, params, None, 10**6) is None
     assert network._block_rows(F64Backend(), loss.mlp, params, None, 10**6) == network.BLOCK_ENTRIES // 6
+    deep = MLP((3, 200, 200, 1), "tanh")  # each block would prepare a 200 x 200 layer again: whole
+    assert (
+        network._block_rows(
+            F64Backend(),
+            deep,
+            network.weights_of(F64Backend(), point_layout(deep.random_point())),
+            None,
+            10**6,
+        )
+        is None
+    )

@@ -188,7 +188,9 @@ class F64Backend:
         return F64(lo, np.stack([i.hi for i in items]))
 
     def transpose(self, x: F64) -> F64:
-        return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
+        """The last two axes swapped; exact arrays (``lo is hi``) stay one array, known exact."""
+        lo = np.swapaxes(x.lo, -1, -2)
+        return F64(lo, lo if x.hi is x.lo else np.swapaxes(x.hi, -1, -2))
 
     def square(self, x: F64) -> F64:
         return x.square()

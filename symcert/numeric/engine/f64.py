@@ -115,7 +115,8 @@ class F64:
 
     @property
     def T(self) -> F64:
-        return F64(self.lo.T, self.hi.T)
+        lo = self.lo.T
+        return F64(lo, lo if self.hi is self.lo else self.hi.T)
 
     def __getitem__(self, key: Any) -> F64:
         return F64(self.lo[key], self.hi[key])

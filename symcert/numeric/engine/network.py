@@ -308,8 +308,9 @@ def evaluate(
 #: and the loss once on the outputs of all blocks (their rows, concatenated): each block's arrays stay in
 #: the processor's cache and are reused by the allocator, where arrays of several MB were returned to the
 #: system after each pass and page-faulted back in on the next (a third of the CPU time at 64-256-1 on
-#: 1,024 points). Smaller passes stay whole: blocks would only shorten their matrix products. Rows are
-#: independent in the network, so each block's outputs enclose its rows' as the whole pass did.
+#: 1,024 points). Smaller passes stay whole, and so do networks whose later layers' weights pass
+#: ``BLOCK_ENTRIES`` (each block prepares them again): blocks would only shorten their matrix products.
+#: Rows are independent in the network, so each block's outputs enclose its rows' as the whole pass did.
 BLOCK_ABOVE = 2**18
 BLOCK_ENTRIES = 2**14
 
@@ -330,7 +331,9 @@ def _block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Any, n: int
         return None
     stack = max([1] + [w.W.shape[0] for w in [*params, *(steps or [])] if len(w.W.shape) == 3])
     width = stack * max(mlp.widths[1:])
-    if n * width <= BLOCK_ABOVE:
+    # a block's products prepare the later layers' weights again: worth it only while they are small
+    weights = stack * max([0] + [a * b for a, b in zip(mlp.widths[1:-1], mlp.widths[2:])])
+    if n * width <= BLOCK_ABOVE or weights > BLOCK_ENTRIES:
         return None
     return max(BLOCK_ENTRIES // width, 1)
 
