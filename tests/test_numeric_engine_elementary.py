@@ -198,8 +198,15 @@ def _contains_exact_product(A, B, C):
     return True
 
 
+#: Both forms of a product: the narrow one (radius as a sum of products, right factors of at most
+#: ``f64.NARROW`` columns) and the one through the left operand's parts (every width, when NARROW is 0).
+PATHS = {"narrow": 10**9, "left": 0}
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("n, m, column", _MISSED)
-def test_an_exact_subnormal_operand_keeps_its_value_in_products(n, m, column):
+def test_an_exact_subnormal_operand_keeps_its_value_in_products(monkeypatch, path, n, m, column):
+    monkeypatch.setattr(f64, "NARROW", PATHS[path])
     lo = m * 2.0**-1074  # odd: 0.5 lo + 0.5 lo is lo -+ 2^-1074
     A = F64.exact(np.array([[lo] * n]))
     B = F64.exact(np.array([[float.fromhex(h)] for h in column]))
@@ -208,11 +215,14 @@ def test_an_exact_subnormal_operand_keeps_its_value_in_products(n, m, column):
     assert np.all(mid == lo) and np.all(rad == 0.0)  # the entry itself, no rounding
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("widening", ["default", "nextafter"])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_products_at_the_subnormal_boundary_need_no_margin_of_the_widening(monkeypatch, widening, seed):
+def test_products_at_the_subnormal_boundary_need_no_margin_of_the_widening(monkeypatch, path, widening, seed):
     """Random products mixing exact and inexact entries, odd subnormals, 2^-1022 and factors near 2^1000,
-    checked against exact rationals; with the tightest valid widening (one ulp, ``nextafter``) too."""
+    checked against exact rationals; with the tightest valid widening (one ulp, ``nextafter``) too;
+    through both forms of a product."""
+    monkeypatch.setattr(f64, "NARROW", PATHS[path])
     if widening == "nextafter":
         monkeypatch.setattr(f64, "down", _nextafter_down)
         monkeypatch.setattr(f64, "up", _nextafter_up)

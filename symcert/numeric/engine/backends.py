@@ -132,6 +132,49 @@ class F64Backend:
             return F64.exact(p * 2.0**-k)
         return F64.exact(p) / self.constant(Fraction(den))
 
+    def exact_affine(self, x: Exact, w: Exact | tuple, b: Exact | tuple) -> F64 | None:
+        """``x w^T + b`` (``b`` a row) as exact floats, if every partial result is exact; else None.
+
+        When ``x.den w.den`` and ``b.den`` divide ``D = 2^k`` (``k <= 960``) and every numerator is
+        below ``2^53``: ``x w^T = p 2^-j`` with ``p = x.num w.num^T`` computed exactly in float64 (every
+        partial sum an integer below ``2^53``, as in :meth:`exact_product`) and ``2^j = x.den w.den``,
+        so ``z = p 2^-j + b`` is ``N 2^-k`` with an integer ``|N| <= |x.num| |w.num| n 2^(k - j) +
+        |b.num| 2^k / b.den``: when that is below ``2^53``, the scaling and the sum are exact floats
+        (normal, ``k <= 960``). ``w`` and ``b`` may be tuples (a stack of points): then all or none.
+        """
+        if isinstance(w, tuple) and isinstance(b, tuple):
+            plans = [self._affine_plan(x, one, bias) for one, bias in zip(w, b)]
+            if any(plan is None for plan in plans) or not plans:
+                return None
+            out = np.empty((len(plans), x.shape[0], w[0].shape[0]))
+            for i, (one, plan) in enumerate(zip(w, plans)):
+                assert plan is not None  # checked above
+                _affine_into(out[i], x, one, *plan)
+            return F64.exact(out)
+        if isinstance(w, tuple) or isinstance(b, tuple):
+            return None
+        plan = self._affine_plan(x, w, b)
+        if plan is None:
+            return None
+        out = np.empty((x.shape[0], w.shape[0]))
+        _affine_into(out, x, w, *plan)
+        return F64.exact(out)
+
+    def _affine_plan(self, x: Exact, w: Exact, b: Exact) -> tuple[float, np.ndarray] | None:
+        """``(2^-j, b as exact floats)`` when :meth:`exact_affine`'s sum is exact, else None."""
+        bx, bw, bb = x.max_abs_num(), w.max_abs_num(), b.max_abs_num()
+        d = x.den * w.den
+        D = math.lcm(d, b.den)
+        k, j = _pow2(D), _pow2(d)
+        if k is None or j is None or k > 960 or max(bx, bw, bb) >= _TWO53:
+            return None
+        if bx * bw * max(x.shape[-1], 1) * (D // d) + bb * (D // b.den) >= _TWO53:
+            return None
+        bias = self.array(b)
+        if bias.lo is not bias.hi:  # not exact floats (cannot happen under the bounds above)
+            return None
+        return 2.0**-j, bias.lo
+
     # -- operations -------------------------------------------------------------------------------
 
     def matmul(self, a: F64, b: F64) -> F64:
@@ -145,7 +188,9 @@ class F64Backend:
         return F64(lo, np.stack([i.hi for i in items]))
 
     def transpose(self, x: F64) -> F64:
-        return F64(np.swapaxes(x.lo, -1, -2), np.swapaxes(x.hi, -1, -2))
+        """The last two axes swapped; exact arrays (``lo is hi``) stay one array, known exact."""
+        lo = np.swapaxes(x.lo, -1, -2)
+        return F64(lo, lo if x.hi is x.lo else np.swapaxes(x.hi, -1, -2))
 
     def square(self, x: F64) -> F64:
         return x.square()
@@ -238,6 +283,13 @@ class F64Backend:
         return Fraction(lo), Fraction(hi)
 
 
+def _affine_into(out: np.ndarray, x: Exact, w: Exact, scale: float, bias: np.ndarray) -> None:
+    """``out = fl(fl(x.num w.num^T) scale + bias)`` in place (exact under :meth:`F64Backend.exact_affine`)."""
+    np.matmul(_floats(x), _floats(w).T, out=out)
+    out *= scale
+    out += bias
+
+
 def _floats(x: Exact) -> np.ndarray:
     if "num_f64" not in x.memo:
         x.memo["num_f64"] = _numerators(x)
@@ -301,6 +353,10 @@ class ArbBackend:
 
         value = Fraction(value)
         return arb(value.numerator) / value.denominator
+
+    def exact_affine(self, x: Exact, w: Exact | tuple, b: Exact | tuple) -> None:
+        """Not taken here: Arb adds the bias to the exact product itself (rigorous by construction)."""
+        return None
 
     def exact_product(self, x: Exact, w: Exact) -> np.ndarray:
         from flint import arb_mat, fmpz_mat

@@ -51,6 +51,7 @@ __all__ = [
     "log_bounds",
     "log1p_bounds",
     "blockwise",
+    "blockwise_all",
     "U",
 ]
 
@@ -140,24 +141,41 @@ def up_nonneg(x: _Floats) -> _Floats:
 
 def blockwise(block: Any, *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``block(*arrays) -> (lo, hi)`` for elementwise ``block``, run on consecutive one-dimensional
-    blocks of the flattened (same-shape) arrays, so that the many passes of a bound stay in the
-    cache. Only the speed changes: each entry's bounds are those of ``block`` on that entry.
+    blocks of the flattened (same-shape) arrays (:func:`blockwise_all`, with two outputs).
 
     >>> lo, hi = blockwise(lambda x: (x - 1, x + 1), np.arange(40000.0).reshape(200, 200))
     >>> lo.shape, float(hi[199, 199])
     ((200, 200), 40000.0)
     """
+    lo, hi = blockwise_all(block, *arrays)
+    return lo, hi
+
+
+def blockwise_all(block: Any, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``block(*arrays)``, a tuple of any number of outputs, for elementwise ``block``, run on
+    consecutive one-dimensional blocks of the flattened (same-shape) arrays, so that the many passes of
+    a bound stay in the cache. Only the speed changes: each entry's outputs are those of ``block`` on
+    that entry.
+
+    >>> mid, rad, twice = blockwise_all(lambda x: (x, x + 1, 2 * x), np.arange(40000.0).reshape(200, 200))
+    >>> mid.shape, float(twice[199, 199])
+    ((200, 200), 79998.0)
+    """
     arrays = tuple(np.asarray(a, dtype=np.float64) for a in arrays)
     shape = arrays[0].shape
     flat = [a.ravel() for a in arrays]  # a block sees one-dimensional arrays
     if flat[0].size <= _BLOCK:
-        lo, hi = block(*flat)
-        return lo.reshape(shape), hi.reshape(shape)
-    lo, hi = np.empty_like(flat[0]), np.empty_like(flat[0])
+        return tuple(out.reshape(shape) for out in block(*flat))
+    outs: list[np.ndarray] | None = None
     for i in range(0, flat[0].size, _BLOCK):
         j = i + _BLOCK
-        lo[i:j], hi[i:j] = block(*(f[i:j] for f in flat))
-    return lo.reshape(shape), hi.reshape(shape)
+        parts = block(*(f[i:j] for f in flat))
+        if outs is None:
+            outs = [np.empty_like(flat[0]) for _ in parts]
+        for out, part in zip(outs, parts):
+            out[i:j] = part
+    assert outs is not None
+    return tuple(out.reshape(shape) for out in outs)
 
 
 def _horner(coeffs: list[float], r: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -61,12 +62,15 @@ from symcert.numeric.engine.elementary import (
 from symcert.numeric.engine.hyperbolic import (
     TANGENT_WIDTH,
     tanh_abs_bounds,
+    tanh_ball_bounds,
     tanh_interval_bounds,
+    tanh_point_ball,
     tanh_point_bounds,
 )
 
 __all__ = [
     "F64",
+    "F64Ball",
     "gamma",
     "exp",
     "log",
@@ -111,7 +115,8 @@ class F64:
 
     @property
     def T(self) -> F64:
-        return F64(self.lo.T, self.hi.T)
+        lo = self.lo.T
+        return F64(lo, lo if self.hi is self.lo else self.hi.T)
 
     def __getitem__(self, key: Any) -> F64:
         return F64(self.lo[key], self.hi[key])
@@ -206,6 +211,54 @@ class F64:
         return float(self.lo), float(self.hi)
 
 
+class F64Ball(F64):
+    """An array of real balls ``|x - mid| <= rad`` (``rad >= 0``), an :class:`F64` whose bounds are made
+    only when read.
+
+    A product reads ``mid`` and ``rad`` (:func:`_mid_rad`) instead of deriving them from ``lo`` and
+    ``hi`` (passes, a widening, and two more arrays); every other operation reads ``lo`` and ``hi`` and
+    returns a plain ``F64``. The bounds are ``bounds(mid, rad)`` when the maker of the balls gives
+    a function it has proved to bound them (:func:`~.hyperbolic.tanh_ball_bounds`), else
+    ``[down(mid - rad), up(mid + rad)]``, which holds for any ball.
+
+    >>> x = F64Ball(np.array([1.0]), np.array([0.25]))
+    >>> float(x.lo[0]) <= 0.75 and 1.25 <= float(x.hi[0]), x.shape
+    (True, (1,))
+    """
+
+    __slots__ = ("_bounds", "_make", "mid", "rad")
+
+    def __init__(self, mid: np.ndarray, rad: np.ndarray, bounds: Callable[..., Any] | None = None) -> None:
+        self.mid, self.rad = mid, rad
+        self._make = bounds
+        self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _endpoints(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._bounds is None:
+            make = self._make if self._make is not None else _ball_bounds
+            self._bounds = make(self.mid, self.rad)
+        return self._bounds
+
+    # read-only here: the bounds follow from the balls
+    @property
+    def lo(self) -> np.ndarray:  # type: ignore[override]
+        return self._endpoints()[0]
+
+    @property
+    def hi(self) -> np.ndarray:  # type: ignore[override]
+        return self._endpoints()[1]
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.mid.shape
+
+
+def _ball_bounds(mid: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``[down(mid - rad), up(mid + rad)]``: ``fl(mid -+ rad)`` is within one rounding of the real end."""
+    with np.errstate(all="ignore"):
+        return down(mid - rad), up(mid + rad)
+
+
 def _pair(other: Any) -> tuple[Any, Any]:
     if isinstance(other, F64):
         return other.lo, other.hi
@@ -275,12 +328,15 @@ def reciprocal(x: F64) -> F64:
 def _mid_rad(x: F64) -> tuple[np.ndarray, np.ndarray | None]:
     """``(mid, rad)`` with ``[lo, hi]`` inside ``mid +- rad``; ``rad`` is None when every entry is exact.
 
-    Exact entries (``lo == hi``, including infinite ones, which make the product NaN and the
-    rung undecided) keep ``mid = lo`` and ``rad = 0``: the interval is the point ``mid`` itself.
+    An :class:`F64Ball` gives its own ``mid`` and ``rad``. Otherwise exact entries (``lo == hi``,
+    including infinite ones, which make the product NaN and the rung undecided) keep ``mid = lo`` and
+    ``rad = 0``: the interval is the point ``mid`` itself.
     Elsewhere ``mid = fl(0.5 lo + 0.5 hi)`` is any float (no overflow) and
     ``rad = up(max(fl(hi - mid), fl(mid - lo)))``: rounding is monotone, so the max of the
     rounded differences is the rounded max, and ``up`` of a rounded value bounds the real one.
     """
+    if isinstance(x, F64Ball):
+        return x.mid, x.rad
     lo, hi = x.lo, x.hi
     if lo is hi or np.array_equal(lo, hi):
         return lo, None
@@ -343,7 +399,40 @@ def matmul(a: F64, b: F64) -> F64:
     ``P <= fl(P) (1 + 2 gamma_{n+2}) + n eta``; there are at most two, and with the
     underflow of ``fl(Am Bm)`` itself the absolute terms total at most ``3 n eta``.
     """
+    if b.shape[-1] <= NARROW:
+        return _matmul_narrow(a, b)
     return matmul_left(left_operand(a, a.shape[-1]), b)
+
+
+#: Right factors with at most this many columns take :func:`_matmul_narrow`: its extra product costs
+#: less than the elementwise passes over the left factor that ``left_operand`` makes.
+NARROW = 16
+
+
+def _matmul_narrow(a: F64, b: F64) -> F64:
+    """:func:`matmul` with the radius as a sum of products, and no elementwise pass over ``a`` but ``|Am|``.
+
+    ``|AB - fl(Am Bm)| <= gamma_n |Am||Bm| + Ar |Bm| + |Am| Br + Ar Br + n eta``, each product of
+    nonnegative matrices ``P`` computed as ``fl(P)`` with ``P <= fl(P) (1 + 2 gamma_{n+2}) + n eta``
+    (``gamma_n |Am||Bm| <= up(g grow) fl(|Am||Bm|) + n eta``, as in :func:`matmul_left`): with the
+    underflow of ``fl(Am Bm)``, one ``n eta`` per product and one more. Every sum rounded upward.
+    """
+    n = a.shape[-1]
+    g = gamma(n)
+    grow = 1.0 + 2.0 * gamma(n + 2)
+    am, ar = _mid_rad(a)
+    bm, br = _mid_rad(b)
+    with np.errstate(all="ignore"):
+        cm = am @ bm
+        abs_am, abs_bm = np.abs(am), np.abs(bm)
+        rad = up((abs_am @ abs_bm) * up(g * grow))
+        products = 1
+        for left, right in ((ar, abs_bm), (abs_am, br), (ar, br)):
+            if left is not None and right is not None:
+                rad = up(rad + up((left @ right) * grow))
+                products += 1
+        rad = up(rad + (products + 1) * n * _ETA)
+        return F64(down(cm - rad), up(cm + rad))
 
 
 def matmul_left(a: LeftOperand, b: F64) -> F64:
@@ -398,9 +487,11 @@ _TANGENT_WIDTH = TANGENT_WIDTH
 
 
 def tanh(x: F64) -> F64:
-    """``tanh`` is increasing (bounds by :func:`_tanh_interval`, block by block)."""
-    if x.lo is x.hi:
-        return F64(*blockwise(_tanh_bounds, x.lo))
+    """``tanh`` is increasing (bounds by :func:`_tanh_interval`, block by block); at exact arguments an
+    :class:`F64Ball` (:func:`~.hyperbolic.tanh_point_ball`)."""
+    if x.lo is x.hi:  # exact arguments: balls from one evaluation, the bounds from them when read
+        mid, rad = blockwise(tanh_point_ball, x.lo)
+        return F64Ball(mid, rad, tanh_ball_bounds)
     return F64(*blockwise(_tanh_interval, x.lo, x.hi))
 
 

@@ -55,7 +55,14 @@ import numpy as np
 
 from symcert.numeric.engine.elementary import _C1, _C2, _INV_LN2, _LN2, _LN2_ERROR, U, down, up_nonneg
 
-__all__ = ["tanh_abs_bounds", "tanh_point_bounds", "tanh_interval_bounds", "TANGENT_WIDTH"]
+__all__ = [
+    "tanh_abs_bounds",
+    "tanh_point_bounds",
+    "tanh_point_ball",
+    "tanh_ball_bounds",
+    "tanh_interval_bounds",
+    "TANGENT_WIDTH",
+]
 
 _CLIP = 19.0
 _TINY = 2.0**-500
@@ -130,30 +137,8 @@ def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = tanh_abs_bounds(s.reshape(-1))
         return lo.reshape(s.shape), hi.reshape(s.shape)
     with np.errstate(all="ignore"):
-        x = np.minimum(s, _CLIP)
-        x += x  # 2 min(s, 19), exact
-        k = x * _INV_LN2
-        np.rint(k, out=k)
-        r = k * _C1  # exact
-        np.subtract(x, r, out=r)
-        x = np.multiply(k, _C2, out=x)
-        r -= x  # r = (x - k C1) - k C2
-        q = r * _Q[-1]
-        q += _Q[-2]
-        for c in reversed(_Q[:-2]):
-            q *= r
-            q += c
-        q *= r  # m ~ expm1(r)
-        ki = k.astype(np.intp)
-        q += _CK.take(ki, mode="clip")
-        e = np.multiply(q, _POW2.take(ki, mode="clip"), out=q)  # ~ expm1(2 s), exact scaling
-        d = np.add(e, 2.0, out=r)
-        t = np.divide(e, d, out=e)
-        g = np.subtract(1.0, t, out=d)  # exact for t >= 1/2
-        g *= _K1F
-        g += _K0F
-        g *= t  # E >= t (K1 (1 - t) + K0 + u)/(1 - u)
-        lo = np.subtract(t, g, out=x)
+        t, g = _tanh_core(s)
+        lo = np.subtract(t, g)
         hi = np.add(t, g, out=t)
         np.minimum(hi, 1.0, out=hi)
         tiny = np.flatnonzero(s < _TINY)  # 0 and subnormals: [down(s), s]
@@ -161,6 +146,95 @@ def tanh_abs_bounds(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             st = s[tiny]
             lo[tiny] = np.maximum(down(st), 0.0)
             hi[tiny] = st
+    return lo, hi
+
+
+def _tanh_core(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(t, E)`` at exact ``s >= 0`` (one-dimensional): steps 1-5 of the module, so that for
+    ``2^-500 <= s <= 19`` the real interval ``t -+ E`` holds ``tanh(s)`` and ``fl(t - E) <= tanh(s) <=
+    fl(t + E)``; above ``19`` they are those of ``tanh(19)``, below ``2^-500`` no claim (NaN gives NaN).
+    New arrays, ``s`` unchanged; call inside ``np.errstate(all="ignore")``.
+    """
+    x = np.minimum(s, _CLIP)
+    x += x  # 2 min(s, 19), exact
+    k = x * _INV_LN2
+    np.rint(k, out=k)
+    r = k * _C1  # exact
+    np.subtract(x, r, out=r)
+    x = np.multiply(k, _C2, out=x)
+    r -= x  # r = (x - k C1) - k C2
+    q = r * _Q[-1]
+    q += _Q[-2]
+    for c in reversed(_Q[:-2]):
+        q *= r
+        q += c
+    q *= r  # m ~ expm1(r)
+    ki = k.astype(np.intp)
+    q += _CK.take(ki, mode="clip")
+    e = np.multiply(q, _POW2.take(ki, mode="clip"), out=q)  # ~ expm1(2 s), exact scaling
+    d = np.add(e, 2.0, out=r)
+    t = np.divide(e, d, out=e)
+    g = np.subtract(1.0, t, out=d)  # exact for t >= 1/2
+    g *= _K1F
+    g += _K0F
+    g *= t  # E >= t (K1 (1 - t) + K0 + u)/(1 - u)
+    return t, g
+
+
+def tanh_point_ball(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(mid, rad)`` with ``|tanh(z) - mid| <= rad`` (reals) at exact one-dimensional ``z``, from one
+    evaluation: the midpoint-radius form a product wants. :func:`tanh_ball_bounds` gives the bounds.
+
+    ``tanh`` is odd: with ``(t, E)`` of :func:`_tanh_core` at ``s = |z|``, ``mid = sign(z) t`` and
+    ``rad = E``, except at ``s > 19``, where ``tanh(s)`` lies in ``[l, 1]`` with ``l = fl(t - E)``
+    (that of ``tanh(19)``), taken as ``1 -+ up(1 - l)``; and at ``s < 2^-500`` (0, subnormals),
+    where ``tanh(s)`` lies in ``[l, s]``, ``l = max(down(s), 0)``, taken as ``s -+ up(s - l)``
+    (exactly ``0 -+ 0`` at 0). NaN gives NaN.
+
+    >>> mid, rad = tanh_point_ball(np.array([-0.5, 0.0, 30.0]))
+    >>> bool(abs(mid[0] + 0.46211715726000974) <= rad[0] < 1e-14), float(mid[1]), float(rad[1])
+    (True, 0.0, 0.0)
+    >>> bool(mid[2] - rad[2] <= np.tanh(30.0) <= mid[2] + rad[2]), bool(rad[2] < 1e-15)
+    (True, True)
+    """
+    z = np.asarray(z, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        s = np.abs(z)
+        t, rad = _tanh_core(s)
+        saturated = np.flatnonzero(s > _CLIP)  # tanh(s) in [tanh(19), 1]
+        if saturated.size:
+            low = t[saturated] - rad[saturated]  # fl(t - E) <= tanh(19)
+            t[saturated] = 1.0
+            rad[saturated] = up_nonneg(1.0 - low)  # 1 -+ (1 - low) holds [low, 1]
+        tiny = np.flatnonzero(s < _TINY)  # 0 and subnormals: tanh(s) in [max(down(s), 0), s]
+        if tiny.size:
+            st = s[tiny]
+            low = np.maximum(down(st), 0.0)
+            t[tiny] = st
+            rad[tiny] = np.where(st == 0, 0.0, up_nonneg(st - low))  # tanh(0) = 0 exactly
+        mid = np.copysign(t, z, out=t)
+    return mid, rad
+
+
+def tanh_ball_bounds(mid: np.ndarray, rad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds ``lo <= tanh(z) <= hi`` from :func:`tanh_point_ball`'s ``(mid, rad)``: ``fl(mid -+ rad)``
+    clipped to ``[-1, 1]``, without widening.
+
+    Where ``mid = sign(z) t``, ``rad = E`` these are :func:`tanh_abs_bounds`' ``fl(t - E)`` and
+    ``fl(t + E)`` (step 5 of the module), mirrored for ``z < 0`` (rounding to nearest is symmetric).
+    At the fixed-up entries ``mid -+ rad`` holds ``[l, u]`` with floats ``l <= tanh <= u`` at its
+    ends (``[l, 1]`` for ``s > 19``, ``[l, s]`` for tiny ``s``, mirrored), so by the monotonicity of
+    rounding ``fl(mid - rad) <= l`` and ``fl(mid + rad) >= u``. Clipping to ``[-1, 1]`` keeps them.
+
+    >>> lo, hi = tanh_ball_bounds(*tanh_point_ball(np.array([-0.5, 30.0])))
+    >>> bool(lo[0] < -0.46211715726000974 < hi[0]), float(hi[1])
+    (True, 1.0)
+    """
+    with np.errstate(all="ignore"):
+        lo = np.subtract(mid, rad)
+        np.maximum(lo, -1.0, out=lo)
+        hi = np.add(mid, rad)
+        np.minimum(hi, 1.0, out=hi)
     return lo, hi
 
 

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from symcert.errors import SpecificationError
-from symcert.numeric.engine.chunks import summed
+from symcert.numeric.engine.chunks import chunk_bounds, summed
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 from symcert.symbolic.activations import Activation, activation
 from symcert.symbolic.loss_entries import EngineOps
@@ -53,6 +55,7 @@ class Weights:
     b: Any
     exact_W: Exact | tuple[Any, ...] | None = None  # a tuple: one per point of a stack (stacked)
     spread: tuple[Any, Any, Any] | None = None
+    exact_b: Exact | tuple[Any, ...] | None = None  # the bias's exact layout (``b`` is then exactly it)
 
     def box(self, bk: Any) -> Any:
         """The weights as one enclosure (the centred box summed)."""
@@ -65,7 +68,8 @@ class Weights:
 def weights_of(bk: Any, layout: PointLayout) -> list[Weights]:
     """Backend enclosures of an exact point (keeping the exact layout for the first layer)."""
     return [
-        Weights(bk.array(l.W), None if l.b is None else bk.array(l.b)[None, :], l.W) for l in layout.layers
+        Weights(bk.array(l.W), None if l.b is None else bk.array(l.b)[None, :], l.W, exact_b=l.b)
+        for l in layout.layers
     ]
 
 
@@ -77,7 +81,8 @@ def stacked(bk: Any, layouts: Sequence[PointLayout]) -> list[Weights]:
         W = bk.stack([w.W for w in layers])
         b = None if layers[0].b is None else bk.stack([w.b for w in layers])
         exact = tuple(w.exact_W for w in layers)
-        out.append(Weights(W, b, exact))
+        exact_b = None if b is None else tuple(w.exact_b for w in layers)
+        out.append(Weights(W, b, exact, exact_b=exact_b))
     return out
 
 
@@ -117,11 +122,19 @@ def _linear(bk: Any, a: tuple, layer: Weights, step: Weights | None, X: Exact | 
             out = out + S * product(x, D, exact_D)
         return out
 
-    z0 = _add(times(a0, layer), layer.b)
+    def affine(x: Any, w: Weights) -> Any:
+        """``x W^T + b``: on the exact inputs with exact weights and bias, exactly when it fits."""
+        if X is not None and x is a0 and w.spread is None and w.exact_W is not None and w.exact_b is not None:
+            found = bk.exact_affine(X, w.exact_W, w.exact_b)
+            if found is not None:
+                return found
+        return _add(times(x, w), w.b)
+
+    z0 = affine(a0, layer)
     if order == 0:
         return z0, None, None
     assert step is not None  # a jet of order 1 or 2 has its direction
-    z1 = _add(_add(times(a0, step), times(a1, layer)), step.b)
+    z1 = _add(affine(a0, step), times(a1, layer))
     z2 = None
     if order == 2:
         cross = times(a1, step)
@@ -248,7 +261,7 @@ def chunk_term(
         assert teacher is not None, "a chunk without targets is a teacher's chunk"
         teacher_mlp, teacher_layout = teacher
         targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
-    z = _network(bk, mlp, X, params, steps, order, final=False)
+    z = _blocked_network(bk, mlp, X, params, steps, order)
     return _point_losses(bk, mlp, function, z, targets_, order)
 
 
@@ -274,7 +287,7 @@ def evaluate(
     mlp = loss.mlp
 
     def whole() -> tuple:
-        z = _network(bk, mlp, data_layout(loss.data).X, params, steps, order, final=False)
+        z = _blocked_network(bk, mlp, data_layout(loss.data).X, params, steps, order)
         return _point_losses(bk, mlp, loss.function, z, targets(bk, loss), order)
 
     v, d1, d2 = summed(bk, loss, params, steps, order, chunk_term, whole)
@@ -288,6 +301,65 @@ def evaluate(
         if order == 2 and steps is not None:
             out[2] = _add(out[2], lam * _sum_over(bk, [bk.square(s.W) for s in steps]) * 2)
     return out[0], out[1], out[2]
+
+
+#: The float64 rung runs the network on blocks of rows when the widest layer's activations (for every
+#: stacked point or direction) would hold more than ``BLOCK_ABOVE`` entries, ``BLOCK_ENTRIES`` at a time,
+#: and the loss once on the outputs of all blocks (their rows, concatenated): each block's arrays stay in
+#: the processor's cache and are reused by the allocator, where arrays of several MB were returned to the
+#: system after each pass and page-faulted back in on the next (a third of the CPU time at 64-256-1 on
+#: 1,024 points). Smaller passes stay whole, and so do networks whose later layers' weights pass
+#: ``BLOCK_ENTRIES`` (each block prepares them again): blocks would only shorten their matrix products.
+#: Rows are independent in the network, so each block's outputs enclose its rows' as the whole pass did.
+BLOCK_ABOVE = 2**18
+BLOCK_ENTRIES = 2**14
+
+
+def _blocked_network(bk: Any, mlp: Any, X: Exact, params: Sequence[Weights], steps: Any, order: int) -> tuple:
+    """The network's output jets on the rows ``X`` (before the output activation), in row blocks where
+    :func:`_block_rows` says so."""
+    rows = _block_rows(bk, mlp, params, steps, X.shape[0])
+    if rows is None:
+        return _network(bk, mlp, X, params, steps, order, final=False)
+    parts = [_network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)]
+    return tuple(None if part[0] is None else _concat_rows(part) for part in zip(*parts))
+
+
+def _block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Any, n: int) -> int | None:
+    """Rows per block for :func:`evaluate` in float64, or None for one pass over all ``n`` rows."""
+    if bk.name != "float64":
+        return None
+    stack = max([1] + [w.W.shape[0] for w in [*params, *(steps or [])] if len(w.W.shape) == 3])
+    width = stack * max(mlp.widths[1:])
+    # a block's products prepare the later layers' weights again: worth it only while they are small
+    weights = stack * max([0] + [a * b for a, b in zip(mlp.widths[1:-1], mlp.widths[2:])])
+    if n * width <= BLOCK_ABOVE or weights > BLOCK_ENTRIES:
+        return None
+    return max(BLOCK_ENTRIES // width, 1)
+
+
+def _row_blocks(X: Exact, rows: int) -> list[Exact]:
+    """``X`` as consecutive blocks of ``rows`` rows (views of its numerators), made once per array."""
+    key = ("rows", rows)
+    if key not in X.memo:
+        blocks = []
+        for start, stop in chunk_bounds(X.shape[0], rows):
+            if "int64" in X.memo:
+                block = Exact.from_int64(X.memo["int64"][start:stop], X.den)
+            else:
+                block = Exact(X.num[start:stop], X.den)
+            if "num_f64" in X.memo:  # the float numerators, already made for the whole array
+                block.memo["num_f64"] = X.memo["num_f64"][start:stop]
+            blocks.append(block)
+        X.memo[key] = blocks
+    return X.memo[key]
+
+
+def _concat_rows(parts: Sequence[Any]) -> Any:
+    """Float64 enclosures of consecutive row blocks (the next-to-last axis) as one."""
+    from symcert.numeric.engine.f64 import F64
+
+    return F64(np.concatenate([p.lo for p in parts], axis=-2), np.concatenate([p.hi for p in parts], axis=-2))
 
 
 def _sum_over(bk: Any, arrays: list) -> Any:
