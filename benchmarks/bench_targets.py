@@ -14,7 +14,13 @@ How it measures, so that a ratio compares like with like on a shared, loaded mac
   of the process (``time.process_time``; the load of other jobs inflates wall-clock times up
   to 5x, unevenly); commands (``symcert ...``) by their own rusage, the wall time beside;
 - BLAS runs on ``--blas-threads`` threads (default 1), set in the environment before any
-  child loads numpy (limited afterwards, OpenBLAS's idle threads cost CPU per small product).
+  child loads numpy (limited afterwards, OpenBLAS's idle threads cost CPU per small product);
+- glibc's allocator keeps freed memory (``--allocator steady``, the default: ``MALLOC_MMAP_THRESHOLD_``
+  32 MB, ``MALLOC_TRIM_THRESHOLD_`` 1 GB in every child), so that no side pays page faults for arrays
+  it frees and makes again on every warm call. Without it a side's time depends on what ran before it
+  in the process (glibc raises its thresholds after large frees): the 64-256-1 chord's float64
+  baseline took 3.8 ms after symcert's passes and 9.5 ms alone. ``--allocator default`` leaves glibc
+  as it is.
 
 The baseline is numpy float64 (symcert's ``FloatLoss`` or the benchmark's own numpy code) in
 the same run: the chord's three losses, one forward pass for a set-up, the literature's
@@ -60,6 +66,11 @@ CASES: dict[str, tuple[str, bool, bool]] = {
     "saddle16": ("saddle 16-31-1 -> 16-32-1 on 768 points: prover and checker", False, False),
     "stream": ("784-512-512-512-10 on 60,000 points, streamed: chord, set-up, checker", False, True),
 }
+
+
+#: glibc's settings for ``--allocator steady``: freed blocks below 32 MB come from the heap (not fresh
+#: ``mmap`` pages each time) and the heap is returned to the system only above 1 GB of free space.
+STEADY_ALLOCATOR = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(2**30)}
 
 
 def _runner(name: str) -> Callable[[], list[dict[str, Any]]]:
@@ -165,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--blas-threads", default="1", metavar="N", help="BLAS threads on every side (default 1)"
     )
+    parser.add_argument(
+        "--allocator",
+        choices=("steady", "default"),
+        default="steady",
+        help="steady (default): glibc keeps freed memory, no side page-faults on warm calls; default: as is",
+    )
     parser.add_argument("--json", metavar="OUT", help="also write the rows as JSON to OUT")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--dir", help=argparse.SUPPRESS)
@@ -186,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--blas-threads must be a positive integer, got {args.blas_threads!r}")
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = args.blas_threads  # before any child loads numpy
+    if args.allocator == "steady":  # read by glibc when a child starts
+        os.environ.update(STEADY_ALLOCATOR)
     loads = [os.getloadavg()]
     start = time.perf_counter()
     rows: list[dict[str, Any]] = []
