@@ -102,11 +102,26 @@ def startup() -> list[Row]:
 # --- the chord, curvature and hessian certificates ---------------------------------------------------
 
 
+def _float_vector(compiled: Any, P: Any) -> Any:
+    """``P`` as float64 (an ``ArrayPoint`` straight from its integer layers, not through SymPy)."""
+    import numpy as np
+
+    from symcert.symbolic.array_point import ArrayPoint
+
+    if not isinstance(P, ArrayPoint):
+        return compiled.check(P)
+    parts = [a.num.astype(float) / a.den for W, b in P.integer_layers for a in (W, b) if a is not None]
+    return compiled.check(np.concatenate([p.ravel() for p in parts]))
+
+
 def _float_chord(loss: Any, A: Any, B: Any) -> float:
+    """The float64 baseline: the three losses at ``A``, ``B`` and their midpoint (rounded, as a float
+    user has it), warm, the minimum of repeats."""
     from symcert.numeric.floats import FloatLoss
 
     compiled = FloatLoss(loss)
-    thetas = [compiled.check(P) for P in (A, B, A.midpoint(B))]
+    a, b = _float_vector(compiled, A), _float_vector(compiled, B)
+    thetas = [a, b, (a + b) / 2]
     return best_of(lambda: [compiled.value(t) for t in thetas], repeats=5, budget=1.0, clock=cpu)
 
 
