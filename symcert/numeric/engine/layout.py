@@ -85,6 +85,22 @@ class Exact:
     def __repr__(self) -> str:
         return f"Exact(shape={self.shape}, den={self.den})"
 
+    def rows(self, start: int, stop: int) -> Exact:
+        """Rows ``start:stop`` as an exact array of their own (views of the numerators, cached here).
+
+        Each block keeps its own conversions (``memo``), so a block of data met again by a later
+        evaluation is not converted again, and the whole array's float64 form is never made.
+        """
+        key = ("rows", start, stop)
+        if key not in self.memo:
+            if "int64" in self.memo:
+                block = Exact.from_int64(self.memo["int64"][start:stop], self.den)
+                block._num = None if self._num is None else self._num[start:stop]
+            else:
+                block = Exact(self.num[start:stop], self.den)
+            self.memo[key] = block
+        return self.memo[key]
+
     def int64_or_num(self) -> np.ndarray:
         """The int64 numerators when known, else the object array (for vectorised reads)."""
         return self.memo["int64"] if "int64" in self.memo else self.num

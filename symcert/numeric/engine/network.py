@@ -29,13 +29,15 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from symcert.errors import SpecificationError
 from symcert.numeric.engine.chunks import summed
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 from symcert.symbolic.activations import Activation, activation
 from symcert.symbolic.loss_entries import EngineOps
 
-__all__ = ["Weights", "weights_of", "stacked", "evaluate", "chunk_term"]
+__all__ = ["Weights", "weights_of", "stacked", "evaluate", "chunk_term", "data_term", "block_rows"]
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,54 @@ def chunk_term(
         assert teacher is not None, "a chunk without targets is a teacher's chunk"
         teacher_mlp, teacher_layout = teacher
         targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
-    z = _network(bk, mlp, X, params, steps, order, final=False)
-    return _point_losses(bk, mlp, function, z, targets_, order)
+    return data_term(bk, mlp, function, X, targets_, params, steps, order)
+
+
+#: The float64 rung sums over the data a block of rows at a time, each block's activations holding
+#: about this many entries (rows x stacked points x widest layer), at least :data:`MIN_BLOCK_ROWS`
+#: rows: the working memory of a pass is then a block's, allocated once and reused by the next
+#: block, instead of full-size arrays that a process pays for in page faults (system time) on every
+#: pass. A sum of rigorous enclosures, added with outward rounding, encloses the sum.
+BLOCK_ENTRIES = 2**18
+MIN_BLOCK_ROWS = 256
+
+
+def block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Sequence[Weights] | None) -> int:
+    """The rows per block of a pass over the data in ``bk`` (Arb: all of them, one block)."""
+    if bk.name != "float64":
+        return 2**62
+    stack = max(_stacked_count(w) for w in (*params, *(steps or ())))
+    return max(MIN_BLOCK_ROWS, BLOCK_ENTRIES // (stack * max(mlp.widths[1:])))
+
+
+def _stacked_count(w: Weights) -> int:
+    """How many points (or directions, boxes) ``w`` stacks along its leading axes (1: none)."""
+    shapes = [np.shape(w.W.lo)] + ([np.shape(w.spread[0].lo)] if w.spread is not None else [])
+    return max(int(np.prod(shape[:-2], dtype=np.int64)) for shape in shapes)
+
+
+def data_term(
+    bk: Any,
+    mlp: Any,
+    function: Any,
+    X: Exact,
+    Y: Any,
+    params: Sequence[Weights],
+    steps: Sequence[Weights] | None,
+    order: int,
+) -> tuple:
+    """The unscaled sum over the rows of ``X`` (targets ``Y``, enclosures) of the per-point losses,
+    as a jet, in row blocks of :func:`block_rows` (the blocks' sums added with outward rounding)."""
+    n = X.shape[0]
+    size = block_rows(bk, mlp, params, steps)
+    total: tuple = (None, None, None)
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        rows, targets_ = (X, Y) if stop - start == n else (X.rows(start, stop), Y[start:stop])
+        z = _network(bk, mlp, rows, params, steps, order, final=False)
+        part = _point_losses(bk, mlp, function, z, targets_, order)
+        total = part if start == 0 else tuple(_add(a, b) for a, b in zip(total, part))
+    return total
 
 
 def targets(bk: Any, loss: Any) -> Any:
@@ -274,8 +322,8 @@ def evaluate(
     mlp = loss.mlp
 
     def whole() -> tuple:
-        z = _network(bk, mlp, data_layout(loss.data).X, params, steps, order, final=False)
-        return _point_losses(bk, mlp, loss.function, z, targets(bk, loss), order)
+        X = data_layout(loss.data).X
+        return data_term(bk, mlp, loss.function, X, targets(bk, loss), params, steps, order)
 
     v, d1, d2 = summed(bk, loss, params, steps, order, chunk_term, whole)
     scale = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q)))
