@@ -258,8 +258,8 @@ def chunk_term(
 #: rows: the working memory of a pass is then a block's, allocated once and reused by the next
 #: block, instead of full-size arrays that a process pays for in page faults (system time) on every
 #: pass. A sum of rigorous enclosures, added with outward rounding, encloses the sum.
-BLOCK_ENTRIES = 2**18
-MIN_BLOCK_ROWS = 256
+BLOCK_ENTRIES = 2**17
+MIN_BLOCK_ROWS = 128
 
 
 def block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Sequence[Weights] | None) -> int:
