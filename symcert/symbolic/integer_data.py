@@ -169,8 +169,8 @@ def _exactly(floats: np.ndarray, X: np.ndarray, den: int, block: int = 1 << 12) 
 
     >>> _exactly(np.array([[0.5, 2.0**60]]), np.array([[1, 2**61]]), 2)
     True
-    >>> _exactly(np.array([[0.5]]), np.array([[2]]), 2), _exactly(np.array([[2.0**60]]), np.array([[2**61 + 1]]), 2)
-    (False, False)
+    >>> [_exactly(np.array([[f]]), np.array([[n]]), 2) for f, n in ((0.5, 2), (2.0**60, 2**61 + 1))]
+    [False, False]
     """
     k = den.bit_length() - 1
     if den != 1 << k or k > 1000 or floats.dtype != np.float64 or floats.shape != X.shape:
