@@ -69,7 +69,7 @@ class IntegerDataset(Dataset):
     _floats: np.ndarray | None  # X / x_den exactly, as float64 (data read as floats), or None
 
     def __init__(self, X: Any, x_den: int, Y: Any, y_den: int = 1) -> None:
-        self._set(_integers(X, "X"), x_den, _integers(Y, "Y"), y_den, None)
+        self._hold(_integers(X, "X"), x_den, _integers(Y, "Y"), y_den, None)
 
     @classmethod
     def with_floats(
@@ -87,10 +87,10 @@ class IntegerDataset(Dataset):
         """
         out = cls.__new__(cls)
         X, Y = _integers(X, "X", copy=False), _integers(Y, "Y", copy=False)
-        out._set(X, x_den, Y, y_den, floats if _exactly(floats, X, x_den) else None)
+        out._hold(X, x_den, Y, y_den, floats if _exactly(floats, X, x_den) else None)
         return out
 
-    def _set(self, X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int, floats: np.ndarray | None) -> None:
+    def _hold(self, X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int, floats: np.ndarray | None) -> None:
         if len(X) != len(Y):
             raise SpecificationError(f"X and Y must have one row per data point, got {len(X)} and {len(Y)}")
         if len(X) > MAX_POINTS:

@@ -183,7 +183,9 @@ def _chunks(loss: Any, size: int, floats: bool = False) -> Iterator[tuple[Exact,
     n = loss.data.n_points
     if rows is not None:
         for start, stop in chunk_bounds(n, size):
-            yield integer_exact(*rows(start, stop), loss.data.float_rows(start, stop) if floats else None)
+            xn, x_den, yn, y_den = rows(start, stop)
+            kept = loss.data.float_rows(start, stop) if floats else None
+            yield integer_exact(xn, x_den, yn, y_den, floats=kept)
         return
     lay = data_layout(loss.data)
     for start, stop in chunk_bounds(n, size):

@@ -251,7 +251,8 @@ def data_layout(data: Any) -> DataLayout:
 
     def build() -> DataLayout:
         if hasattr(data, "integer_rows"):  # integer matrices already: no SymPy
-            X, Y = integer_exact(*data.integer_rows(0, data.n_points), data.float_rows(0, data.n_points))
+            xn, x_den, yn, y_den = data.integer_rows(0, data.n_points)
+            X, Y = integer_exact(xn, x_den, yn, y_den, floats=data.float_rows(0, data.n_points))
             return DataLayout(X, Y, None)
         n, d = data.n_points, data.input_dim
         X = Exact.of([v for x in data.xs for v in x], (n, d))
