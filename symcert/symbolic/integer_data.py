@@ -159,8 +159,9 @@ class IntegerDataset(Dataset):
         return hash((self._dens, self._X.shape, self._Y.shape, self._X[:1].tobytes(), self._Y[:1].tobytes()))
 
 
-def _exactly(floats: np.ndarray, X: np.ndarray, den: int, block: int = 1 << 12) -> bool:
-    """Whether the float64 array ``floats`` is exactly ``X / den``, for ``den = 2^k``, rows a block at a time.
+def _exactly(floats: np.ndarray, X: np.ndarray, den: int, entries: int = 1 << 16) -> bool:
+    """Whether the float64 array ``floats`` is exactly ``X / den``, for ``den = 2^k``, a block of rows
+    (about ``entries`` entries) at a time: the temporaries are a block's, not copies of the data.
 
     ``ldexp(f, k)`` is exact (a scaling by ``2^k >= 1``: no underflow; overflow gives inf, which
     matches no integer). It equals the integer ``x`` exactly when it equals ``float(x)`` (so it is an
@@ -175,6 +176,7 @@ def _exactly(floats: np.ndarray, X: np.ndarray, den: int, block: int = 1 << 12) 
     k = den.bit_length() - 1
     if den != 1 << k or k > 1000 or floats.dtype != np.float64 or floats.shape != X.shape:
         return False
+    block = max(1, entries // max(X.shape[1], 1))
     with np.errstate(all="ignore"):
         for start in range(0, len(X), block):
             ints = X[start : start + block].astype(np.int64, copy=False)
