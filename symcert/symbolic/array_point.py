@@ -97,14 +97,13 @@ def exact_integers(array: Any, name: str) -> IntegerArray:
         return IntegerArray(np.array(a, dtype=np.int64), 1)
     if a.dtype.kind != "f":
         raise SpecificationError(f"{name} must hold real numbers, got an array of dtype {a.dtype}")
-    x = a.astype(np.float64)  # float16/32 -> float64 is exact
-    if not np.all(np.isfinite(x)):
-        bad = "NaN" if np.any(np.isnan(x)) else "infinite"
+    if not np.all(np.isfinite(a)):
+        bad = "NaN" if np.any(np.isnan(a)) else "infinite"
         raise SpecificationError(f"{name} holds {bad} values; weights must be finite")
-    fast = dyadic_int64(x, significant_bits(a.dtype))
+    fast = dyadic_int64(a, significant_bits(a.dtype))  # float16/32 read a block at a time as float64
     if fast is not None:
         return IntegerArray(fast[0], 2 ** fast[1])
-    return _exact_integers_per_entry(a.shape, x)
+    return _exact_integers_per_entry(a.shape, a.astype(np.float64))  # float16/32 -> float64 is exact
 
 
 def significant_bits(dtype: np.dtype) -> int:
@@ -119,8 +118,9 @@ def significant_bits(dtype: np.dtype) -> int:
 def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None:
     """``(num, k)`` with ``x == num / 2^k`` exactly, ``num`` int64 and ``2^k`` least, or None.
 
-    ``x`` is a finite float64 array whose entries each have at most ``bits`` significant bits
-    (53 always holds; 24 for values read from float32). None when a numerator over the least
+    ``x`` is a finite float array (float16, float32 or float64; each block is read as float64,
+    exactly) whose entries each have at most ``bits`` significant bits (53 always holds; 24 for
+    values read from float32). None when a numerator over the least
     common denominator could reach ``2^62`` by this shortcut (callers then take their own path).
 
     Why it is exact: a nonzero float ``v`` with ``|v|`` in ``[2^(e-1), 2^e)`` (``e`` from
@@ -147,15 +147,15 @@ def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None
     flat = x.reshape(-1)
     if flat.size == 0:
         return np.zeros(x.shape, dtype=np.int64), 0
-    big = max(float(flat.max()), -float(flat.min()))
+    big = max(float(flat.max()), -float(flat.min()))  # exact: a narrower float is a float64
     if big == 0.0:
         return np.zeros(x.shape, dtype=np.int64), 0
-    small = min(_least_nonzero(flat[s : s + _BLOCK]) for s in range(0, flat.size, _BLOCK))
+    small = min(_least_nonzero(_block(flat, s)) for s in range(0, flat.size, _BLOCK))
     e_min, e_max = int(np.frexp(small)[1]), int(np.frexp(big)[1])
     if e_max + max(bits - e_min, 0) > 62:
         used = 0  # exact: |m| 2^53 are integers below 2^53
         for s in range(0, flat.size, _BLOCK):
-            mantissas = np.abs(np.ldexp(np.frexp(flat[s : s + _BLOCK])[0], 53).astype(np.int64))
+            mantissas = np.abs(np.ldexp(np.frexp(_block(flat, s))[0], 53).astype(np.int64))
             used |= int(np.bitwise_or.reduce(mantissas, axis=None))
         bits = min(bits, 53 - ((used & -used).bit_length() - 1))
         if e_max + max(bits - e_min, 0) > 62:
@@ -165,7 +165,7 @@ def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None
     shared = 0  # the OR of the numerators: v & -v is the same for v and -v (two's complement)
     for s in range(0, flat.size, _BLOCK):
         block = ints[s : s + _BLOCK]
-        block[...] = np.ldexp(flat[s : s + _BLOCK], K)  # exact integers below 2^62: cast exactly
+        block[...] = np.ldexp(_block(flat, s), K)  # exact integers below 2^62: cast exactly
         shared |= int(np.bitwise_or.reduce(block, axis=None))
     shift = min(K, (shared & -shared).bit_length() - 1)  # shared != 0: some entry is nonzero
     if shift:
@@ -175,6 +175,11 @@ def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None
 
 #: Entries per block in :func:`dyadic_int64`: its temporaries are a block's, not copies of the array.
 _BLOCK = 1 << 16
+
+
+def _block(flat: np.ndarray, start: int) -> np.ndarray:
+    """Entries ``start .. start + _BLOCK`` of ``flat`` as float64 (a view when they are already)."""
+    return flat[start : start + _BLOCK].astype(np.float64, copy=False)
 
 
 def _least_nonzero(block: np.ndarray) -> float:
