@@ -206,10 +206,10 @@ def test_row_blocks_enclose_what_arb_encloses(monkeypatch, kind, output, seed):
     lb = point_layout(A.mlp.point_from_values([v / 2 for v in A.values]))
     lm = combine(la, lb, Fraction(1, 2))
     whole = losses_bounds(F64Backend(), loss, [la, lb, lm])
-    monkeypatch.setattr(network, "BLOCK_ABOVE", 0)
     monkeypatch.setattr(network, "BLOCK_ENTRIES", 3 * 6 * 4)  # 4 rows a block: 10 blocks, the last of 1
+    monkeypatch.setattr(network, "MIN_BLOCK_ROWS", 1)
     stack = network.stacked(F64Backend(), [la, lb, lm])
-    assert network._block_rows(F64Backend(), loss.mlp, stack, None, 37) == 4
+    assert network.block_rows(F64Backend(), loss.mlp, stack, None) == 4
     blocked = losses_bounds(F64Backend(), loss, [la, lb, lm])
     reference = losses_bounds(ARB, loss, [la, lb, lm])
     for b, w, r in zip(blocked, whole, reference):
@@ -221,20 +221,14 @@ def test_row_blocks_enclose_what_arb_encloses(monkeypatch, kind, output, seed):
         assert _holds(j, r)
 
 
-def test_rows_are_blocked_only_for_large_float64_passes():
+def test_rows_are_blocked_only_in_float64_and_never_below_the_least_block():
     loss, A = _problem(0)
     params = network.weights_of(F64Backend(), point_layout(A))
-    assert network._block_rows(F64Backend(), loss.mlp, params, None, 37) is None  # 37 x 6 entries
-    assert network._block_rows(ARB, loss.mlp, params, None, 10**6) is None
-    assert network._block_rows(F64Backend(), loss.mlp, params, None, 10**6) == network.BLOCK_ENTRIES // 6
-    deep = MLP((3, 200, 200, 1), "tanh")  # each block would prepare a 200 x 200 layer again: whole
-    assert (
-        network._block_rows(
-            F64Backend(),
-            deep,
-            network.weights_of(F64Backend(), point_layout(deep.random_point())),
-            None,
-            10**6,
-        )
-        is None
+    assert network.block_rows(ARB, loss.mlp, params, None) >= 10**18  # Arb: one pass over every row
+    width = max(loss.mlp.widths[1:])
+    assert network.block_rows(F64Backend(), loss.mlp, params, None) == max(
+        network.MIN_BLOCK_ROWS, network.BLOCK_ENTRIES // width
     )
+    deep = MLP((3, 4000, 1), "tanh")  # a block's activations hold BLOCK_ENTRIES entries, at least the least rows
+    wide_params = network.weights_of(F64Backend(), point_layout(deep.random_point()))
+    assert network.block_rows(F64Backend(), deep, wide_params, None) == network.MIN_BLOCK_ROWS

@@ -29,6 +29,7 @@ from symcert.limits import MAX_FILE_BYTES, MAX_POINTS
 from symcert.models.reading import npz_arrays
 from symcert.symbolic.array_point import dyadic_int64, significant_bits
 from symcert.symbolic.data import Dataset
+from symcert.symbolic.integer_data import IntegerDataset
 from symcert.symbolic.losses import loss_function
 from symcert.symbolic.network import MLP
 
@@ -114,7 +115,7 @@ def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
     """
     if X.size + y.size <= LARGE_DATA_ENTRIES:
         return None
-    parts = []
+    parts, floats = [], None
     for a in (X, y):
         if a.dtype.kind in "iub":
             if a.dtype.kind != "b" and max(int(a.max()), -int(a.min())) >= 2**62:
@@ -122,12 +123,17 @@ def _integers(X: np.ndarray, y: np.ndarray) -> Dataset | None:
             kept = a.astype(np.int64) if a.dtype.kind == "b" or a.dtype.itemsize == 8 else a
             parts.append((kept, 1))  # narrow integers (uint8 pixels) keep their width
             continue
-        exact = _dyadic(a.astype(np.float64), significant_bits(a.dtype))  # float16/32 are exact in float64
+        values = a.astype(np.float64, copy=False)  # float16/32 are exact in float64
+        exact = _dyadic(values, significant_bits(a.dtype))
         if exact is None:
             return None
         parts.append(exact)
+        if a is X:
+            floats = values  # the inputs as read: the float64 rung's enclosure as they are
     (xn, xd), (yn, yd) = parts
-    return Dataset.from_integers(xn, xd, yn, yd)
+    if floats is None:
+        return Dataset.from_integers(xn, xd, yn, yd)
+    return IntegerDataset.with_floats(floats, xn, xd, yn, yd)
 
 
 def _dyadic(a: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None:

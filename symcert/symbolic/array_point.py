@@ -97,14 +97,13 @@ def exact_integers(array: Any, name: str) -> IntegerArray:
         return IntegerArray(np.array(a, dtype=np.int64), 1)
     if a.dtype.kind != "f":
         raise SpecificationError(f"{name} must hold real numbers, got an array of dtype {a.dtype}")
-    x = a.astype(np.float64)  # float16/32 -> float64 is exact
-    if not np.all(np.isfinite(x)):
-        bad = "NaN" if np.any(np.isnan(x)) else "infinite"
+    if not np.all(np.isfinite(a)):
+        bad = "NaN" if np.any(np.isnan(a)) else "infinite"
         raise SpecificationError(f"{name} holds {bad} values; weights must be finite")
-    fast = dyadic_int64(x, significant_bits(a.dtype))
+    fast = dyadic_int64(a, significant_bits(a.dtype))  # float16/32 read a block at a time as float64
     if fast is not None:
         return IntegerArray(fast[0], 2 ** fast[1])
-    return _exact_integers_per_entry(a.shape, x)
+    return _exact_integers_per_entry(a.shape, a.astype(np.float64))  # float16/32 -> float64 is exact
 
 
 def significant_bits(dtype: np.dtype) -> int:
@@ -119,8 +118,9 @@ def significant_bits(dtype: np.dtype) -> int:
 def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None:
     """``(num, k)`` with ``x == num / 2^k`` exactly, ``num`` int64 and ``2^k`` least, or None.
 
-    ``x`` is a finite float64 array whose entries each have at most ``bits`` significant bits
-    (53 always holds; 24 for values read from float32). None when a numerator over the least
+    ``x`` is a finite float array (float16, float32 or float64; each block is read as float64,
+    exactly) whose entries each have at most ``bits`` significant bits (53 always holds; 24 for
+    values read from float32). None when a numerator over the least
     common denominator could reach ``2^62`` by this shortcut (callers then take their own path).
 
     Why it is exact: a nonzero float ``v`` with ``|v|`` in ``[2^(e-1), 2^e)`` (``e`` from
@@ -129,13 +129,14 @@ def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None
     nonzero ``|v|`` (``frexp``'s exponent grows with ``|v|``), every entry is a multiple of
     ``2^-K``, ``K = max(p - e_min, 0)``, so ``ldexp(v, K)`` is an integer; it is exact (a power-of-two
     scaling with no overflow or underflow) and below ``2^(e_max + K) <= 2^62`` in absolute value, so
-    ``astype(int64)`` is exact. The bits shared by every numerator (the lowest set bit of their OR)
+    its cast to int64 is exact. The bits shared by every numerator (the lowest set bit of their OR)
     are then shifted out, down to ``k >= 0``: an exact division, and the least ``k``, since some
     numerator is odd or ``k = 0``. The result does not depend on ``p`` (the representation with the
     least ``2^k`` is unique); a smaller ``p`` only lets wider ranges of magnitudes through. When
     ``p - e_min`` is too large, ``p`` is lowered to the bits the significands actually use (their
     common trailing zeros, read from the OR of the 53-bit significands): e.g. float32 weights
-    stored as float64.
+    stored as float64. Every pass runs a block of entries at a time (:data:`_BLOCK`), so the only
+    array as large as ``x`` that is made is the result.
 
     >>> num, k = dyadic_int64(np.array([0.375, -2.0, 0.0]))
     >>> num.tolist(), k
@@ -143,23 +144,48 @@ def dyadic_int64(x: np.ndarray, bits: int = 53) -> tuple[np.ndarray, int] | None
     >>> dyadic_int64(np.array([1.0, 2.0**-70])) is None   # 2^70 over one denominator: too wide
     True
     """
-    ax = np.abs(x)
-    big = float(ax.max(initial=0.0))
+    flat = x.reshape(-1)
+    if flat.size == 0:
+        return np.zeros(x.shape, dtype=np.int64), 0
+    big = max(float(flat.max()), -float(flat.min()))  # exact: a narrower float is a float64
     if big == 0.0:
         return np.zeros(x.shape, dtype=np.int64), 0
-    small = float(ax.min(where=ax != 0, initial=np.inf))
+    small = min(_least_nonzero(_block(flat, s)) for s in range(0, flat.size, _BLOCK))
     e_min, e_max = int(np.frexp(small)[1]), int(np.frexp(big)[1])
     if e_max + max(bits - e_min, 0) > 62:
-        mantissas = np.abs(np.ldexp(np.frexp(x)[0], 53).astype(np.int64))  # exact: integers below 2^53
-        used = int(np.bitwise_or.reduce(mantissas, axis=None))
+        used = 0  # exact: |m| 2^53 are integers below 2^53
+        for s in range(0, flat.size, _BLOCK):
+            mantissas = np.abs(np.ldexp(np.frexp(_block(flat, s))[0], 53).astype(np.int64))
+            used |= int(np.bitwise_or.reduce(mantissas, axis=None))
         bits = min(bits, 53 - ((used & -used).bit_length() - 1))
         if e_max + max(bits - e_min, 0) > 62:
             return None
     K = max(bits - e_min, 0)
-    ints = np.ldexp(x, K).astype(np.int64)
-    shared = int(np.bitwise_or.reduce(np.abs(ints), axis=None))  # nonzero: some entry is
-    shift = min(K, (shared & -shared).bit_length() - 1)
-    return (ints >> shift if shift else ints), K - shift
+    ints = np.empty(flat.size, dtype=np.int64)
+    shared = 0  # the OR of the numerators: v & -v is the same for v and -v (two's complement)
+    for s in range(0, flat.size, _BLOCK):
+        block = ints[s : s + _BLOCK]
+        block[...] = np.ldexp(_block(flat, s), K)  # exact integers below 2^62: cast exactly
+        shared |= int(np.bitwise_or.reduce(block, axis=None))
+    shift = min(K, (shared & -shared).bit_length() - 1)  # shared != 0: some entry is nonzero
+    if shift:
+        ints >>= shift  # an exact division: every numerator is a multiple of 2^shift
+    return ints.reshape(x.shape), K - shift
+
+
+#: Entries per block in :func:`dyadic_int64`: its temporaries are a block's, not copies of the array.
+_BLOCK = 1 << 16
+
+
+def _block(flat: np.ndarray, start: int) -> np.ndarray:
+    """Entries ``start .. start + _BLOCK`` of ``flat`` as float64 (a view when they are already)."""
+    return flat[start : start + _BLOCK].astype(np.float64, copy=False)
+
+
+def _least_nonzero(block: np.ndarray) -> float:
+    """The least nonzero ``|v|`` of ``block`` (inf if none)."""
+    magnitudes = np.abs(block)
+    return float(magnitudes.min(where=magnitudes != 0, initial=np.inf))
 
 
 def _exact_integers_per_entry(shape: tuple[int, ...], x: np.ndarray) -> IntegerArray:

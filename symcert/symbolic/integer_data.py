@@ -35,7 +35,7 @@ __all__ = ["IntegerDataset"]
 _INT62 = 2**62
 
 
-def _integers(array: Any, name: str) -> np.ndarray:
+def _integers(array: Any, name: str, copy: bool = True) -> np.ndarray:
     a = np.asarray(array)
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
         raise SpecificationError(
@@ -46,7 +46,8 @@ def _integers(array: Any, name: str) -> np.ndarray:
     if a.dtype.kind == "u" and a.dtype.itemsize == 8 and a.size and int(a.max()) >= _INT62:
         raise SpecificationError(f"{name}'s entries must lie below 2^62 in absolute value")
     # kept in their own width (uint8 pixels stay 1 byte each), widened to int64 a chunk at a time
-    out = np.array(a, dtype=np.int64 if a.dtype.itemsize == 8 else a.dtype, copy=True)
+    kept = np.int64 if a.dtype.itemsize == 8 else a.dtype
+    out = np.array(a, dtype=kept, copy=True) if copy else np.asarray(a, dtype=kept)
     if out.size and max(int(out.max()), -int(out.min())) >= _INT62:
         raise SpecificationError(f"{name}'s entries must lie below 2^62 in absolute value")
     return out
@@ -65,8 +66,31 @@ class IntegerDataset(Dataset):
     _Y: np.ndarray
     _dens: tuple[int, int]
 
+    _floats: np.ndarray | None  # X / x_den exactly, as float64 (data read as floats), or None
+
     def __init__(self, X: Any, x_den: int, Y: Any, y_den: int = 1) -> None:
-        X, Y = _integers(X, "X"), _integers(Y, "Y")
+        self._hold(_integers(X, "X"), x_den, _integers(Y, "Y"), y_den, None)
+
+    @classmethod
+    def with_floats(
+        cls, floats: np.ndarray, X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int
+    ) -> IntegerDataset:
+        """The data ``X / x_den``, ``Y / y_den`` read from the float64 array ``floats`` (``X`` its
+        numerators): the arrays are handed over, not copied (made read-only), and ``floats`` is kept
+        for the float64 rung, which then reads the inputs as they are (exact) instead of converting
+        the numerators. ``floats == X / x_den`` is checked, exactly, a block of rows at a time; a
+        denominator that is not a power of two, or a mismatch, keeps no floats.
+
+        >>> X = np.array([[3, -1]]); data = IntegerDataset.with_floats(X / 4, X, 4, np.array([[1]]), 1)
+        >>> data.float_rows(0, 1).tolist(), IntegerDataset.with_floats(X / 2, X, 4, X, 1).float_rows(0, 1)
+        ([[0.75, -0.25]], None)
+        """
+        out = cls.__new__(cls)
+        X, Y = _integers(X, "X", copy=False), _integers(Y, "Y", copy=False)
+        out._hold(X, x_den, Y, y_den, floats if _exactly(floats, X, x_den) else None)
+        return out
+
+    def _hold(self, X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int, floats: np.ndarray | None) -> None:
         if len(X) != len(Y):
             raise SpecificationError(f"X and Y must have one row per data point, got {len(X)} and {len(Y)}")
         if len(X) > MAX_POINTS:
@@ -77,6 +101,9 @@ class IntegerDataset(Dataset):
         object.__setattr__(self, "_Y", Y)
         object.__setattr__(self, "_dens", (_denominator(x_den, "x_den"), _denominator(y_den, "y_den")))
         object.__setattr__(self, "teacher_of", None)
+        if floats is not None:
+            floats.setflags(write=False)
+        object.__setattr__(self, "_floats", floats)
 
     @cached_property
     def xs(self) -> tuple[tuple[sympy.Rational, ...], ...]:
@@ -109,6 +136,10 @@ class IntegerDataset(Dataset):
         X, Y = self._X[start:stop], self._Y[start:stop]
         return X.astype(np.int64, copy=False), self._dens[0], Y.astype(np.int64, copy=False), self._dens[1]
 
+    def float_rows(self, start: int, stop: int) -> np.ndarray | None:
+        """Rows ``start:stop`` of the inputs as exact float64 values (a view), if the data keep them."""
+        return None if self._floats is None else self._floats[start:stop]
+
     def targets_are_probabilities(self, distributions: bool) -> bool:
         """Every target in ``[0, 1]`` (and, with ``distributions``, every row summing to 1), in integers."""
         Y, den = self._Y.astype(np.int64), self._dens[1]
@@ -126,6 +157,36 @@ class IntegerDataset(Dataset):
 
     def __hash__(self) -> int:  # equal data sets have equal shapes, denominators and first rows
         return hash((self._dens, self._X.shape, self._Y.shape, self._X[:1].tobytes(), self._Y[:1].tobytes()))
+
+
+def _exactly(floats: np.ndarray, X: np.ndarray, den: int, entries: int = 1 << 16) -> bool:
+    """Whether the float64 array ``floats`` is exactly ``X / den``, for ``den = 2^k``, a block of rows
+    (about ``entries`` entries) at a time: the temporaries are a block's, not copies of the data.
+
+    ``ldexp(f, k)`` is exact (a scaling by ``2^k >= 1``: no underflow; overflow gives inf, which
+    matches no integer). It equals the integer ``x`` exactly when it equals ``float(x)`` (so it is an
+    integer-valued float) and converts back to ``x`` in int64 (an exact conversion of an integer
+    below ``2^62``).
+
+    >>> _exactly(np.array([[0.5, 2.0**60]]), np.array([[1, 2**61]]), 2)
+    True
+    >>> [_exactly(np.array([[f]]), np.array([[n]]), 2) for f, n in ((0.5, 2), (2.0**60, 2**61 + 1))]
+    [False, False]
+    """
+    k = den.bit_length() - 1
+    if den != 1 << k or k > 1000 or floats.dtype != np.float64 or floats.shape != X.shape:
+        return False
+    block = max(1, entries // max(X.shape[1], 1))
+    with np.errstate(all="ignore"):
+        for start in range(0, len(X), block):
+            ints = X[start : start + block].astype(np.int64, copy=False)
+            scaled = np.ldexp(floats[start : start + block], k)
+            if not (
+                np.array_equal(scaled, ints.astype(np.float64))
+                and np.array_equal(scaled.astype(np.int64), ints)
+            ):
+                return False
+    return True
 
 
 def _rationals(num: np.ndarray, den: int) -> tuple[tuple[sympy.Rational, ...], ...]:

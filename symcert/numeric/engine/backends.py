@@ -67,7 +67,8 @@ class F64Backend:
     def array(self, x: Exact) -> F64:
         """An enclosure of the exact array ``x.num / x.den`` (converted once per array)."""
         if "f64" not in x.memo:
-            x.memo["f64"] = self._convert(x)
+            exact = x.memo.get("exact_f64")  # the values themselves as float64 (data read as floats)
+            x.memo["f64"] = F64.exact(exact) if exact is not None else self._convert(x)
         return x.memo["f64"]
 
     def _convert(self, x: Exact) -> F64:

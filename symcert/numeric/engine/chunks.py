@@ -172,18 +172,20 @@ def _exact(bk: Any, x: Any) -> tuple:
     return entries.shape, [p[0] for p in pairs], [p[1] for p in pairs]
 
 
-def _chunks(loss: Any, size: int) -> Iterator[tuple[Exact, Exact | None]]:
+def _chunks(loss: Any, size: int, floats: bool = False) -> Iterator[tuple[Exact, Exact | None]]:
     """The data's rows, ``size`` at a time, as exact ``(X, Y)``, one chunk after the other.
 
     Integer matrices (:meth:`Dataset.from_integers`) are converted a chunk at a time, so in this
     process only the chunk being summed exists as exact arrays; other data are views of the
-    data's layout.
+    data's layout. With ``floats`` (chunks summed here), inputs read as floats keep them too.
     """
     rows = getattr(loss.data, "integer_rows", None)
     n = loss.data.n_points
     if rows is not None:
         for start, stop in chunk_bounds(n, size):
-            yield integer_exact(*rows(start, stop))
+            xn, x_den, yn, y_den = rows(start, stop)
+            kept = loss.data.float_rows(start, stop) if floats else None
+            yield integer_exact(xn, x_den, yn, y_den, floats=kept)
         return
     lay = data_layout(loss.data)
     for start, stop in chunk_bounds(n, size):
@@ -218,7 +220,8 @@ def summed(
     executor = settings.executor
     if bk.name != "float64" and executor is None:  # a remote task's journey: identical balls and result
         job = pickle.loads(pickle.dumps(job))
-    results = (executor or LocalExecutor()).map(run_chunk, job, _chunks(loss, settings.chunk_size))
+    chunks = _chunks(loss, settings.chunk_size, floats=executor is None)  # remote: the integers only
+    results = (executor or LocalExecutor()).map(run_chunk, job, chunks)
     if any(r == "unbounded" for r in results):
         raise ArithmeticError("a chunk's enclosure is unbounded or NaN")
     return tuple(_total(bk, [r[k] for r in results]) for k in range(3))

@@ -119,7 +119,8 @@ class F64:
         return F64(lo, lo if self.hi is self.lo else self.hi.T)
 
     def __getitem__(self, key: Any) -> F64:
-        return F64(self.lo[key], self.hi[key])
+        lo = self.lo[key]
+        return F64(lo, lo if self.hi is self.lo else self.hi[key])  # an exact array stays one array
 
     def reshape(self, *shape: int) -> F64:
         return F64(self.lo.reshape(*shape), self.hi.reshape(*shape))

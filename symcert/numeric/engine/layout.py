@@ -85,6 +85,26 @@ class Exact:
     def __repr__(self) -> str:
         return f"Exact(shape={self.shape}, den={self.den})"
 
+    def rows(self, start: int, stop: int) -> Exact:
+        """Rows ``start:stop`` as an exact array of their own (views of the numerators, cached here).
+
+        Each block keeps its own conversions (``memo``), so a block of data met again by a later
+        evaluation is not converted again, and the whole array's float64 form need not be made
+        (when it was, or when the values are kept as floats, ``memo["exact_f64"]``, a block's are views).
+        """
+        key = ("rows", start, stop)
+        if key not in self.memo:
+            if "int64" in self.memo:
+                block = Exact.from_int64(self.memo["int64"][start:stop], self.den)
+                block._num = None if self._num is None else self._num[start:stop]
+            else:
+                block = Exact(self.num[start:stop], self.den)
+            for form in ("exact_f64", "f64", "num_f64"):  # the whole array's float64 forms, when made: views
+                if form in self.memo:
+                    block.memo[form] = self.memo[form][start:stop]
+            self.memo[key] = block
+        return self.memo[key]
+
     def int64_or_num(self) -> np.ndarray:
         """The int64 numerators when known, else the object array (for vectorised reads)."""
         return self.memo["int64"] if "int64" in self.memo else self.num
@@ -231,7 +251,8 @@ def data_layout(data: Any) -> DataLayout:
 
     def build() -> DataLayout:
         if hasattr(data, "integer_rows"):  # integer matrices already: no SymPy
-            X, Y = integer_exact(*data.integer_rows(0, data.n_points))
+            xn, x_den, yn, y_den = data.integer_rows(0, data.n_points)
+            X, Y = integer_exact(xn, x_den, yn, y_den, floats=data.float_rows(0, data.n_points))
             return DataLayout(X, Y, None)
         n, d = data.n_points, data.input_dim
         X = Exact.of([v for x in data.xs for v in x], (n, d))
@@ -244,9 +265,19 @@ def data_layout(data: Any) -> DataLayout:
     return _cached("data", data, build)
 
 
-def integer_exact(X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int) -> tuple[Exact, Exact]:
-    """Exact arrays of int64 numerators (rows of an integer data set), their int64 form kept."""
-    return Exact.from_int64(X, x_den), Exact.from_int64(Y, y_den)
+def integer_exact(
+    X: np.ndarray, x_den: int, Y: np.ndarray, y_den: int, floats: np.ndarray | None = None
+) -> tuple[Exact, Exact]:
+    """Exact arrays of int64 numerators (rows of an integer data set), their int64 form kept.
+
+    ``floats``, when given, is ``X / x_den`` exactly as float64 (the inputs as a file held them,
+    :meth:`~symcert.symbolic.integer_data.IntegerDataset.float_rows`): kept as ``memo["exact_f64"]``,
+    the float64 rung's enclosure of the inputs with no conversion.
+    """
+    inputs = Exact.from_int64(X, x_den)
+    if floats is not None:
+        inputs.memo["exact_f64"] = floats
+    return inputs, Exact.from_int64(Y, y_den)
 
 
 def _lincomb(a: Exact, b: Exact, ca: Fraction, cb: Fraction) -> Exact:

@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 from symcert.errors import SpecificationError
-from symcert.numeric.engine.chunks import chunk_bounds, summed
+from symcert.numeric.engine.chunks import summed
 from symcert.numeric.engine.layout import Exact, PointLayout, data_layout
 from symcert.symbolic.activations import Activation, activation
 from symcert.symbolic.loss_entries import EngineOps
 
-__all__ = ["Weights", "weights_of", "stacked", "evaluate", "chunk_term"]
+__all__ = ["Weights", "weights_of", "stacked", "evaluate", "chunk_term", "data_term", "block_rows"]
 
 
 @dataclass(frozen=True)
@@ -261,8 +261,56 @@ def chunk_term(
         assert teacher is not None, "a chunk without targets is a teacher's chunk"
         teacher_mlp, teacher_layout = teacher
         targets_ = _network(bk, teacher_mlp, X, weights_of(bk, teacher_layout), None, 0, True)[0]
-    z = _blocked_network(bk, mlp, X, params, steps, order)
-    return _point_losses(bk, mlp, function, z, targets_, order)
+    return data_term(bk, mlp, function, X, targets_, params, steps, order)
+
+
+#: The float64 rung sums over the data a block of rows at a time, each block's activations holding
+#: about this many entries (rows x stacked points x widest layer), at least :data:`MIN_BLOCK_ROWS`
+#: rows: the working memory of a pass is then a block's, allocated once and reused by the next
+#: block, instead of full-size arrays that a process pays for in page faults (system time) on every
+#: pass. A sum of rigorous enclosures, added with outward rounding, encloses the sum. 2^16 (arrays of
+#: 512 KB, a block's working set a few MB): with 2^17 to 2^18 the allocator still returned a block's
+#: memory to the system between blocks on 1,000 MNIST-sized points (45,000 page faults a chord).
+BLOCK_ENTRIES = 2**16
+MIN_BLOCK_ROWS = 64
+
+
+def block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Sequence[Weights] | None) -> int:
+    """The rows per block of a pass over the data in ``bk`` (Arb: all of them, one block)."""
+    if bk.name != "float64":
+        return 2**62
+    stack = max(_stacked_count(w) for w in (*params, *(steps or ())))
+    return max(MIN_BLOCK_ROWS, BLOCK_ENTRIES // (stack * max(mlp.widths[1:])))
+
+
+def _stacked_count(w: Weights) -> int:
+    """How many points (or directions, boxes) ``w`` stacks along its leading axes (1: none)."""
+    shapes = [np.shape(w.W.lo)] + ([np.shape(w.spread[0].lo)] if w.spread is not None else [])
+    return max(int(np.prod(shape[:-2], dtype=np.int64)) for shape in shapes)
+
+
+def data_term(
+    bk: Any,
+    mlp: Any,
+    function: Any,
+    X: Exact,
+    Y: Any,
+    params: Sequence[Weights],
+    steps: Sequence[Weights] | None,
+    order: int,
+) -> tuple:
+    """The unscaled sum over the rows of ``X`` (targets ``Y``, enclosures) of the per-point losses,
+    as a jet, in row blocks of :func:`block_rows` (the blocks' sums added with outward rounding)."""
+    n = X.shape[0]
+    size = block_rows(bk, mlp, params, steps)
+    total: tuple = (None, None, None)
+    for start in range(0, n, size):
+        stop = min(start + size, n)
+        rows, targets_ = (X, Y) if stop - start == n else (X.rows(start, stop), Y[start:stop])
+        z = _network(bk, mlp, rows, params, steps, order, final=False)
+        part = _point_losses(bk, mlp, function, z, targets_, order)
+        total = part if start == 0 else tuple(_add(a, b) for a, b in zip(total, part))
+    return total
 
 
 def targets(bk: Any, loss: Any) -> Any:
@@ -287,8 +335,8 @@ def evaluate(
     mlp = loss.mlp
 
     def whole() -> tuple:
-        z = _blocked_network(bk, mlp, data_layout(loss.data).X, params, steps, order)
-        return _point_losses(bk, mlp, loss.function, z, targets(bk, loss), order)
+        X = data_layout(loss.data).X
+        return data_term(bk, mlp, loss.function, X, targets(bk, loss), params, steps, order)
 
     v, d1, d2 = summed(bk, loss, params, steps, order, chunk_term, whole)
     scale = bk.constant(Fraction(int(loss.scale.p), int(loss.scale.q)))
@@ -301,65 +349,6 @@ def evaluate(
         if order == 2 and steps is not None:
             out[2] = _add(out[2], lam * _sum_over(bk, [bk.square(s.W) for s in steps]) * 2)
     return out[0], out[1], out[2]
-
-
-#: The float64 rung runs the network on blocks of rows when the widest layer's activations (for every
-#: stacked point or direction) would hold more than ``BLOCK_ABOVE`` entries, ``BLOCK_ENTRIES`` at a time,
-#: and the loss once on the outputs of all blocks (their rows, concatenated): each block's arrays stay in
-#: the processor's cache and are reused by the allocator, where arrays of several MB were returned to the
-#: system after each pass and page-faulted back in on the next (a third of the CPU time at 64-256-1 on
-#: 1,024 points). Smaller passes stay whole, and so do networks whose later layers' weights pass
-#: ``BLOCK_ENTRIES`` (each block prepares them again): blocks would only shorten their matrix products.
-#: Rows are independent in the network, so each block's outputs enclose its rows' as the whole pass did.
-BLOCK_ABOVE = 2**18
-BLOCK_ENTRIES = 2**14
-
-
-def _blocked_network(bk: Any, mlp: Any, X: Exact, params: Sequence[Weights], steps: Any, order: int) -> tuple:
-    """The network's output jets on the rows ``X`` (before the output activation), in row blocks where
-    :func:`_block_rows` says so."""
-    rows = _block_rows(bk, mlp, params, steps, X.shape[0])
-    if rows is None:
-        return _network(bk, mlp, X, params, steps, order, final=False)
-    parts = [_network(bk, mlp, block, params, steps, order, final=False) for block in _row_blocks(X, rows)]
-    return tuple(None if part[0] is None else _concat_rows(part) for part in zip(*parts))
-
-
-def _block_rows(bk: Any, mlp: Any, params: Sequence[Weights], steps: Any, n: int) -> int | None:
-    """Rows per block for :func:`evaluate` in float64, or None for one pass over all ``n`` rows."""
-    if bk.name != "float64":
-        return None
-    stack = max([1] + [w.W.shape[0] for w in [*params, *(steps or [])] if len(w.W.shape) == 3])
-    width = stack * max(mlp.widths[1:])
-    # a block's products prepare the later layers' weights again: worth it only while they are small
-    weights = stack * max([0] + [a * b for a, b in zip(mlp.widths[1:-1], mlp.widths[2:])])
-    if n * width <= BLOCK_ABOVE or weights > BLOCK_ENTRIES:
-        return None
-    return max(BLOCK_ENTRIES // width, 1)
-
-
-def _row_blocks(X: Exact, rows: int) -> list[Exact]:
-    """``X`` as consecutive blocks of ``rows`` rows (views of its numerators), made once per array."""
-    key = ("rows", rows)
-    if key not in X.memo:
-        blocks = []
-        for start, stop in chunk_bounds(X.shape[0], rows):
-            if "int64" in X.memo:
-                block = Exact.from_int64(X.memo["int64"][start:stop], X.den)
-            else:
-                block = Exact(X.num[start:stop], X.den)
-            if "num_f64" in X.memo:  # the float numerators, already made for the whole array
-                block.memo["num_f64"] = X.memo["num_f64"][start:stop]
-            blocks.append(block)
-        X.memo[key] = blocks
-    return X.memo[key]
-
-
-def _concat_rows(parts: Sequence[Any]) -> Any:
-    """Float64 enclosures of consecutive row blocks (the next-to-last axis) as one."""
-    from symcert.numeric.engine.f64 import F64
-
-    return F64(np.concatenate([p.lo for p in parts], axis=-2), np.concatenate([p.hi for p in parts], axis=-2))
 
 
 def _sum_over(bk: Any, arrays: list) -> Any:
