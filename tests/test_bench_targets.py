@@ -65,3 +65,13 @@ def test_the_table_has_one_line_per_row_and_says_no_plainly():
     assert lines[3] == "| c | t | 2.00 s | 500 ms (3 losses) | 4.0x | 4.88 GB | **no** |"
     failed = bench_targets.markdown([{"case": "x", "error": "boom", "peak_mb": 0.0, "symcert": 0.0}])
     assert failed.splitlines()[2] == "| x |  | failed: boom | | | | no |"
+
+
+def test_a_cold_case_keeps_each_row_from_its_fastest_run_and_says_so():
+    slow = [rows(case="set-up", symcert=3.0, baseline=1.0), rows(case="chord", symcert=1.0, baseline=0.5)]
+    fast = [rows(case="set-up", symcert=1.5, baseline=1.2), rows(case="chord", symcert=2.0, baseline=0.4)]
+    failed = [{"case": "set-up", "error": "killed", "peak_mb": 0.0, "symcert": 0.0}]
+    best = bench_targets.best_rows([slow, failed, fast])
+    assert [(r["symcert"], r["baseline"], r["runs"]) for r in best] == [(1.5, 1.2, 2), (1.0, 0.5, 2)]
+    assert "best of 2 fresh processes" in bench_targets.markdown(best)
+    assert bench_targets.best_rows([failed, failed]) == failed  # every run failed: the failure shows
