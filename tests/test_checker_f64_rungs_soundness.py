@@ -51,6 +51,7 @@ from symcert import MLP, Dataset, Loss, certify_barrier, certify_saddle, check
 from symcert.checker import barrier, barrier_f64, saddle, saddle_f64
 from symcert.checker.f64 import Interval
 from symcert.checker.statement import Statement
+from tests.test_checker_fast_soundness import _tanh
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -416,3 +417,258 @@ def test_gram_holds_j_transpose_j_at_every_point_of_the_balls(rows: int, cols: i
                     continue
                 with _prec(8000):
                     assert G[i, j].contains(arb(exact[i, j])), (entries, i, j)
+
+
+# == barrier_f64: its pieces ======================================================================
+
+
+@FAST
+@given(
+    st.integers(1, 3),
+    st.integers(1, 40),
+    st.lists(FLOATS, min_size=1, max_size=12),
+    st.sampled_from([0, -30, -1000, -1040, -1074, 900]),
+    st.lists(st.integers(-(2**20) + 1, 2**20 - 1), min_size=1, max_size=12),
+    st.integers(1, 3),
+)
+def test_split_products_hold_the_exact_product_or_refuse(
+    rows: int, n: int, ws: list, exp: int, ks: list, cols: int
+) -> None:
+    """:func:`barrier_f64._split_product`: ``w K`` for float ``w`` (every exponent) and integers
+    ``|K| < 2^20`` within its ends exactly; an ``ArithmeticError`` or a non-finite end otherwise."""
+    w = np.ldexp(np.array([ws[k % len(ws)] for k in range(rows * n)]).reshape(rows, n), exp)
+    w = np.where(np.isfinite(w), w, BIG)
+    K = np.array([ks[k % len(ks)] for k in range(n * cols)], dtype=float).reshape(n, cols)
+    try:
+        z = barrier_f64._split_product(w, K)
+    except ArithmeticError:
+        return
+    for i in range(rows):
+        for j in range(cols):
+            lo, hi = float(z.lo[i, j]), float(z.hi[i, j])
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                continue  # refused downstream (every later product checks its inputs are finite)
+            exact = sum(Fraction(float(w[i, k])) * int(K[k, j]) for k in range(n))
+            assert _in(lo, hi, exact), (w[i].tolist(), K[:, j].tolist())
+
+
+@FAST
+@given(
+    st.sampled_from("bBhHiIq"),
+    st.lists(st.integers(-(2**63), 2**63 - 1), min_size=1, max_size=8),
+    st.sampled_from([1, 2, 3, 8, 255, 256, 2**52, 2**1000, 2**1001, 3 * 2**10]),
+)
+def test_packed_integers_become_exact_floats_or_none(code: str, values: list, den: int) -> None:
+    """:func:`barrier_f64.from_packed`: every ``n / d`` exactly (a point interval), or None."""
+    import array
+
+    limits = {"b": 7, "B": 8, "h": 15, "H": 16, "i": 31, "I": 32, "q": 63}
+    bits = limits[code]
+    low = 0 if code in "BHI" else -(2**bits)
+    high = 2**bits - 1
+    values = [min(max(v, low), high) for v in values] + [low, high]
+    packed = barrier_f64.Packed(array.array(code, values), den, (len(values),))
+    x = barrier_f64.from_packed(packed, (len(values), 1))
+    if x is None:
+        return
+    for k, v in enumerate(values):
+        assert float(x.lo[k, 0]) == float(x.hi[k, 0]) and Fraction(float(x.lo[k, 0])) == Fraction(v, den), (v, den)
+
+
+@FAST
+@given(st.lists(BALLS, min_size=1, max_size=6))
+def test_arb_products_become_float_intervals_holding_them_or_refuse(entries: list) -> None:
+    """:func:`barrier_f64.from_balls` (the first layer's products from Arb): outward, or refused."""
+    balls = [_ball(*e) for e in entries]
+    try:
+        x = barrier_f64.from_balls(arb_mat(len(balls), 1, balls))
+    except ArithmeticError:
+        return
+    for k, b in enumerate(balls):
+        assert Fraction(float(x.lo[k, 0])) <= _lower(b) and _upper(b) <= Fraction(float(x.hi[k, 0])), entries[k]
+
+
+def test_arb_balls_beyond_float64_are_refused() -> None:
+    for bad in (arb("nan"), arb("inf"), arb(2) ** 1100, -(arb(2) ** 1024), arb(0, 1) * arb(2) ** 1100):
+        with pytest.raises(ArithmeticError):
+            barrier_f64.from_balls(arb_mat([[arb(1)], [bad]]))
+
+
+def _interval(a: float, b: float) -> tuple[float, float]:
+    return (a, b) if a <= b else (b, a)
+
+
+INTERVALS = st.tuples(FLOATS, FLOATS).map(lambda p: _interval(*p))
+SMALL_INTERVALS = st.tuples(MODERATE, st.sampled_from([0.0, 0.0, 5e-324, 1e-300, 1e-12, 0.5, 30.0])).map(
+    lambda p: (p[0], p[0] + p[1]) if math.isfinite(p[0] + p[1]) else (p[0], p[0])
+)
+
+
+def _arb_points(pair: tuple[float, float], rng: random.Random) -> list[Fraction]:
+    lo, hi = Fraction(pair[0]), Fraction(pair[1])
+    return [lo, hi, (lo + hi) / 2, lo + (hi - lo) * Fraction(rng.randint(0, 1024), 1024)]  # dyadic: exact in Arb
+
+
+Pair = tuple[arb, arb]  # exact points below and above a value
+
+
+def _times(a: Pair, b: Pair) -> Pair:
+    """The product of two ranges given by exact ends (at 20,000 bits: a few ulps, outward)."""
+    with _prec(20000):
+        corners = [x * y for x in a for y in b]
+        return min(c.lower() for c in corners), max(c.upper() for c in corners)
+
+
+def _tanh_jet_reference(x: Fraction, y: Fraction, w: Fraction) -> list[Pair]:
+    """Exact ranges of ``(tanh x, (1 - tanh^2 x) y, (1 - tanh^2 x) (w - tanh(x) y^2))``: ``tanh`` at
+    4,000 bits clamped to what is known (Arb cannot tell ``tanh(10^100)`` from 1), the rest as products
+    of ranges."""
+    f = _tanh(arb(_q(x)))
+    f2 = _times(f, f)
+    with _prec(20000):
+        d = ((1 - f2[1]).lower(), (1 - (f2[0] if f[0] > 0 or f[1] < 0 else arb(0))).upper())
+        d = (d[0] if d[0] > 0 else arb(0), d[1] if d[1] < 1 else arb(1))
+        yy, ww = arb(_q(y)), arb(_q(w))
+        g = _times(f, (yy * yy, yy * yy))
+        g = ((ww - g[1]).lower(), (ww - g[0]).upper())
+    return [f, _times(d, (yy, yy)), _times(d, g)]
+
+
+@FAST
+@given(
+    st.one_of(INTERVALS, SMALL_INTERVALS), st.one_of(INTERVALS, SMALL_INTERVALS), SMALL_INTERVALS, st.integers(0, 99)
+)
+def test_the_tanh_jet_holds_its_value_at_every_point_of_the_intervals(z0: tuple, z1: tuple, z2: tuple, seed: int) -> None:
+    """:func:`barrier_f64._tanh_jet` (``f``, ``f' z'``, ``f' (z''/2 - f z'^2)``) contains the jet at
+    the ends, the midpoints and a random point of its argument intervals; overflow refused or infinite."""
+    rng = random.Random(seed)
+    args = [Interval(np.array([a]), np.array([b])) for a, b in (z0, z1, z2)]
+    try:
+        out = barrier_f64._tanh_jet(*args)
+    except ArithmeticError:
+        return
+    assert out[2] is not None
+    for x, y, w in zip(_arb_points(z0, rng), _arb_points(z1, rng), _arb_points(z2, rng)):
+        for k, (part, ref) in enumerate(zip(out, _tanh_jet_reference(x, y, w))):
+            lo, hi = float(part.lo[0]), float(part.hi[0])
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                continue
+            assert Fraction(lo) <= _lower(ref[0]) and _upper(ref[1]) <= Fraction(hi), (k, z0, z1, z2)
+    assert barrier_f64._tanh_jet(*args[:2], None)[2] is None
+
+
+COLUMNS = st.lists(st.one_of(FLOATS, st.floats(-800.0, 800.0), st.floats(-70.0, 70.0)), min_size=1, max_size=5)
+
+
+def _lse(values: list[Fraction]) -> arb:
+    with _prec(3000):
+        return sum((arb(_q(v)).exp() for v in values), arb(0)).log()
+
+
+@FAST
+@given(COLUMNS)
+def test_log_sum_exp_ends_bound_it(column: list) -> None:
+    """:func:`barrier_f64._lse_end`: below and above ``log sum exp`` of a column (or refused)."""
+    v = np.array(column)[:, None]
+    ref = None
+    for upper in (False, True):
+        try:
+            end = float(barrier_f64._lse_end(v, upper)[0])
+        except ArithmeticError:
+            continue
+        if not math.isfinite(end):
+            continue
+        if ref is None:
+            top = max(Fraction(x) for x in column)
+            ref = _lse([Fraction(x) - top for x in column])  # shifted: exp of huge values in Arb
+            ref_lo, ref_hi = _lower(ref) + top, _upper(ref) + top
+        assert Fraction(end) <= ref_lo if not upper else ref_hi <= Fraction(end), (column, upper)
+
+
+def _softmax(values: list[Fraction], k: int) -> tuple[Fraction, Fraction]:
+    top = max(values)
+    with _prec(3000):
+        e = [arb(_q(v - top)).exp() for v in values]
+        p = e[k] / sum(e, arb(0))
+    return _lower(p), _upper(p)
+
+
+@FAST
+@given(st.lists(st.one_of(INTERVALS, SMALL_INTERVALS, st.floats(-800, 800).map(lambda x: (x, x))), min_size=1, max_size=4))
+def test_probabilities_hold_softmax_at_the_extreme_corners(rows: list) -> None:
+    """:func:`barrier_f64._probabilities`: ``p_k`` is smallest at ``(z_k lo, z_j hi)`` and largest at the
+    opposite corner; the enclosure holds both (or the computation is refused)."""
+    z = Interval(np.array([[a] for a, _ in rows]), np.array([[b] for _, b in rows]))
+    try:
+        p = barrier_f64._probabilities(z)
+    except ArithmeticError:
+        return
+    if any(abs(v) > 1e4 for pair in rows for v in pair):
+        return  # Arb's exp of the shifted values would be slow; the enclosure is within [0, 1] anyway
+    for k in range(len(rows)):
+        lo, hi = float(p.lo[k, 0]), float(p.hi[k, 0])
+        small = [Fraction(rows[j][0] if j == k else rows[j][1]) for j in range(len(rows))]
+        large = [Fraction(rows[j][1] if j == k else rows[j][0]) for j in range(len(rows))]
+        assert Fraction(lo) <= _softmax(small, k)[0] and _softmax(large, k)[1] <= Fraction(hi), (rows, k)
+
+
+@SLOW
+@given(
+    st.lists(st.tuples(SMALL_INTERVALS, SMALL_INTERVALS, SMALL_INTERVALS), min_size=1, max_size=3),
+    st.lists(st.sampled_from([0, 1, Fraction(1, 3), Fraction(1, 2)]), min_size=3, max_size=3),
+    st.integers(0, 99),
+)
+def test_cross_entropy_jets_hold_the_jet_at_points_of_the_intervals(rows: list, ys: list, seed: int) -> None:
+    """:func:`barrier_f64._cross_entropy`: ``(sum y) LSE(z) - <y, z>`` and its first two Taylor
+    coefficients along ``z(t) = z0 + z1 t + z2 t^2`` at points of the intervals, in Arb."""
+    rng = random.Random(seed)
+    m = len(rows)
+    ys = ys[:m]
+    z = [Interval(np.array([[r[i][0]] for r in rows]), np.array([[r[i][1]] for r in rows])) for i in range(3)]
+    yv = Interval.point(np.array([[float(Fraction(y))] for y in ys]))
+    weight = barrier_f64.f64.total(yv, axis=0)
+    if not all(Fraction(float(v)) == Fraction(y) for v, y in zip(yv.lo[:, 0], ys)):
+        yv = barrier_f64.f64.from_fractions([Fraction(y) for y in ys], (m, 1))
+        weight = barrier_f64.f64.total(yv, axis=0)
+    try:
+        out = barrier_f64._cross_entropy(*z, yv, weight)
+    except ArithmeticError:
+        return
+    for _ in range(3):
+        pts = [[rng.choice(_arb_points(r[i], rng)) for r in rows] for i in range(3)]
+        with _prec(3000):
+            t = arb(0)
+            z0 = [arb(_q(v)) for v in pts[0]]
+            lse = _lse(pts[0])
+            e = [v.exp() for v in z0]
+            total = sum(e, arb(0))
+            p = [v / total for v in e]
+            y = [arb(_q(Fraction(v))) for v in ys]
+            pz1 = sum((pk * arb(_q(v)) for pk, v in zip(p, pts[1])), t)
+            pz1sq = sum((pk * arb(_q(v)) ** 2 for pk, v in zip(p, pts[1])), t)
+            pz2 = sum((pk * arb(_q(v)) for pk, v in zip(p, pts[2])), t)
+            sy = sum(y, t)
+            refs = [
+                sy * lse - sum((a * b for a, b in zip(y, z0)), t),
+                sy * pz1 - sum((a * arb(_q(b)) for a, b in zip(y, pts[1])), t),
+                sy * (pz2 + (pz1sq - pz1 * pz1) / 2) - sum((a * arb(_q(b)) for a, b in zip(y, pts[2])), t),
+            ]
+        for k, (part, ref) in enumerate(zip(out, refs)):
+            assert part is not None
+            lo, hi = float(part.lo[0]), float(part.hi[0])
+            if math.isfinite(lo) and math.isfinite(hi):
+                assert Fraction(lo) <= _lower(ref) and _upper(ref) <= Fraction(hi), (k, rows, ys)
+
+
+@FAST
+@given(st.lists(FLOATS, min_size=1, max_size=8))
+def test_directed_row_sums_bound_the_exact_sum(values: list) -> None:
+    """:func:`barrier_f64._directed_rows`: each addition rounded down (up): below (above) the sum."""
+    x = np.array(values)[:, None]
+    exact = sum(Fraction(v) for v in values)
+    lo = float(barrier_f64._directed_rows(x, barrier_f64.down)[0])
+    hi = float(barrier_f64._directed_rows(x, barrier_f64.up)[0])
+    if math.isfinite(lo):
+        assert Fraction(lo) <= exact
+    if math.isfinite(hi):
+        assert exact <= Fraction(hi)
