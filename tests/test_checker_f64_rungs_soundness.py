@@ -672,3 +672,157 @@ def test_directed_row_sums_bound_the_exact_sum(values: list) -> None:
         assert Fraction(lo) <= exact
     if math.isfinite(hi):
         assert exact <= Fraction(hi)
+
+
+# == barrier_f64: the jets along a segment of random MLPs =========================================
+
+_TEMPLATES = {
+    "ce": ((2, 3, 3), "tanh", "softmax", "cross_entropy"),
+    "ce-deep": ((2, 3, 2, 3), "tanh", "softmax", "cross_entropy"),
+    "mse": ((2, 3, 2), "tanh", "identity", "mse"),
+    "sse-linear": ((2, 2, 1), "identity", "identity", "sse"),
+}
+
+
+def _template(name: str) -> dict:
+    """A barrier certificate's record of the shape ``name`` (its points and data are replaced)."""
+    if name not in _TEMPLATE_CACHE:
+        widths, activation, output, kind = _TEMPLATES[name]
+        net = MLP(widths, activation, output_activation=output)
+        rng = random.Random(3)
+        xs = [[Fraction(rng.randint(-8, 8), 8) for _ in range(widths[0])] for _ in range(4)]
+        ys = [[int(k == i % widths[-1]) for k in range(widths[-1])] for i in range(4)]
+        loss = Loss(net, Dataset(xs, ys), kind)
+        result = certify_barrier(loss, net.random_point(1, scale=1), net.random_point(2, scale=1), tol=Fraction(1, 100))
+        _TEMPLATE_CACHE[name] = result.certificate().to_dict()
+    return copy.deepcopy(_TEMPLATE_CACHE[name])
+
+
+_TEMPLATE_CACHE: dict[str, dict] = {}
+
+WEIGHTS = st.one_of(
+    st.floats(-2.0, 2.0),
+    st.sampled_from([0.0, 5e-324, -1e-300, 2.0**-1060, 2.0**-600, 1 / 3, 19.5, -20.0, 64.0, 700.0, 1e10, 1e300]),
+)
+DATA = st.sampled_from(["eighths", "255ths", "thirds", "huge-denominators", "large-integers", "tiny"])
+
+
+def _data_value(kind: str, rng: random.Random) -> Fraction:
+    return {
+        "eighths": lambda: Fraction(rng.randint(-8, 8), 8),
+        "255ths": lambda: Fraction(rng.randint(0, 255), 255),
+        "thirds": lambda: Fraction(rng.randint(-6, 6), rng.choice([1, 3, 7])),
+        "huge-denominators": lambda: Fraction(rng.randint(-(10**30), 10**30), 10**30 + 7),
+        "large-integers": lambda: Fraction(rng.choice([2**19 - 1, -(2**20), 2**21 + 1, 3])),
+        "tiny": lambda: Fraction(rng.choice([5e-324, 1e-300, 0.0, 1.0])),
+    }[kind]()
+
+
+def _layers(widths: tuple, values: list, scale: float) -> dict:
+    out, k = {}, 0
+    for l in range(1, len(widths)):
+        rows = []
+        for _ in range(widths[l]):
+            rows.append([str(Fraction(values[(k + j) % len(values)] * scale)) for j in range(widths[l - 1])])
+            k += widths[l - 1]
+        out[f"W{l}"] = rows
+        out[f"b{l}"] = [str(Fraction(values[(k + j) % len(values)] * scale)) for j in range(widths[l])]
+        k += widths[l]
+    return out
+
+
+def _statement(name: str, a: list, b: list, scale: float, data: str, seed: int) -> Statement:
+    """A statement of shape ``name`` with points ``A``, ``B`` (``scale`` times the floats ``a``, ``b``)
+    and data of the given kind (targets one-hot, soft or rational)."""
+    record = _template(name)
+    widths = tuple(record["network"]["widths"])
+    rng = random.Random(seed)
+    record["points"] = {"A": _layers(widths, a, scale), "B": _layers(widths, b, scale)}
+    n = rng.randint(1, 5)
+    xs = [[str(_data_value(data, rng)) for _ in range(widths[0])] for _ in range(n)]
+    if record["loss"]["kind"] == "cross_entropy":
+        ys = [[str(rng.choice([Fraction(0), Fraction(1), Fraction(1, 3)])) for _ in range(widths[-1])] for _ in range(n)]
+    else:
+        ys = [[str(Fraction(rng.randint(-4, 4), 4)) for _ in range(widths[-1])] for _ in range(n)]
+    record["data"] = {"xs": xs, "ys": ys}
+    return Statement(record)
+
+
+def _inside_pair(fast: tuple[Fraction, Fraction], ref: tuple[Fraction, Fraction]) -> bool:
+    return fast[0] <= ref[0] and ref[1] <= fast[1]
+
+
+SEGMENTS = st.tuples(
+    st.sampled_from(sorted(_TEMPLATES)),
+    st.lists(WEIGHTS, min_size=3, max_size=30),
+    st.lists(WEIGHTS, min_size=3, max_size=30),
+    st.sampled_from([1.0, 1.0, 4.0, 2.0**-30]),
+    DATA,
+    st.integers(0, 2**32),
+)
+
+
+@SLOW
+@given(SEGMENTS, st.booleans())
+def test_path_jets_hold_arb_s_jets_at_points_and_over_pieces(case: tuple, arb_first: bool) -> None:
+    """:class:`barrier_f64.PathJets`: ``phi``, ``phi'`` at exact ``t`` hold Arb's (1,200 bits); over a
+    piece ``[t0, t1]`` the box jet holds Arb's ``phi``, ``phi'``, ``phi''/2`` at its ends, its midpoint
+    and a point inside. Random weights (tanh saturation, subnormals, zeros, overflow), data of every
+    kind the first layer reads (exact split products, widened rationals); the first layer's products
+    from float64 or, with ``arb_first``, from Arb's 106-bit balls. Refusals (``ArithmeticError``) pass."""
+    name, a, b, scale, data, seed = case
+    s = _statement(name, a, b, scale, data, seed)
+    rng = random.Random(seed)
+    try:
+        jets = barrier_f64.PathJets(s)
+        if arb_first:
+            jets.keep_first(*barrier._first_products(s))
+    except ArithmeticError:
+        return
+    ref = barrier._ArbJets(s)
+    ts = [Fraction(0), Fraction(1), Fraction(rng.randint(1, 999), 1000), Fraction(rng.randint(0, 2**20), 2**20)]
+    with _prec(1200):
+        for t in ts:
+            try:
+                fast = jets.point(t)
+            except ArithmeticError:
+                continue
+            exact = ref.point(t)
+            for k in range(2):
+                assert _inside_pair(fast[k], exact[k]), (k, t, name, a, b, scale, data)
+        t0, t1 = sorted(ts[2:])
+        if t0 == t1:
+            return
+        try:
+            box = jets.box(t0, t1)
+        except ArithmeticError:
+            return
+        for t in (t0, t1, (t0 + t1) / 2, t0 + (t1 - t0) * Fraction(rng.randint(0, 64), 64)):
+            exact = ref.point(t)
+            for k in range(3):
+                assert _inside_pair(box[k], exact[k]), (k, t, (t0, t1), name, a, b, scale, data)
+
+
+@SLOW
+@given(SEGMENTS)
+def test_the_first_layer_s_exact_products_hold_the_exact_ones(case: tuple) -> None:
+    """:func:`barrier_f64._first_exactly`: ``[W_A | b_A] [X; 1]`` and ``[D | db] [X; 1]`` against exact
+    rationals (when the data are ``K / q`` and the weights floats; None otherwise)."""
+    name, a, b, scale, data, seed = case
+    s = _statement(name, a, b, scale, data, seed)
+    try:
+        start = [(barrier_f64._matrix(w), barrier_f64._column(c)) for w, c in s.A]
+        end = [(barrier_f64._matrix(w), barrier_f64._column(c)) for w, c in s.B]
+        found = barrier_f64._first_exactly(s, start[0], end[0])
+    except ArithmeticError:
+        return
+    if found is None:
+        return
+    (wa, ba), (wb, bb) = s.A[0], s.B[0]
+    for product, (w, c) in zip(found, ((wa, ba), ([[y - x for x, y in zip(r, q)] for r, q in zip(wa, wb)], [y - x for x, y in zip(ba, bb)]))):
+        for i, row in enumerate(w):
+            for j, x in enumerate(s.xs):
+                exact = sum((u * v for u, v in zip(row, x)), Fraction(0)) + c[i]
+                lo, hi = float(product.lo[i, j]), float(product.hi[i, j])
+                if math.isfinite(lo) and math.isfinite(hi):
+                    assert _in(lo, hi, exact), (i, j, name, data)
