@@ -826,3 +826,166 @@ def test_the_first_layer_s_exact_products_hold_the_exact_ones(case: tuple) -> No
                 lo, hi = float(product.lo[i, j]), float(product.hi[i, j])
                 if math.isfinite(lo) and math.isfinite(hi):
                     assert _in(lo, hi, exact), (i, j, name, data)
+
+
+# == whole certificates: claims moved 2^-2000 inwards or just past the true value ==================
+
+
+def _barrier_record(form: str) -> dict:
+    """A proved barrier between a 2-3-3 tanh network under cross-entropy and its hidden units permuted
+    (a barrier above 0: the witness is checked), every piece decided by the float64 rung."""
+    from symcert.symbolic.permutations import permutation
+
+    rng = random.Random(1)
+    widths = (2, 3, 3)
+    net = MLP(widths, "tanh", output_activation="softmax")
+    xs = [[Fraction(rng.randint(-8, 8), 8) for _ in range(2)] for _ in range(6)]
+    ys = [[int(k == c) for k in range(3)] for c in [rng.randrange(3) for _ in range(6)]]
+    A = net.random_point(1, scale=2)
+    result = certify_barrier(
+        Loss(net, Dataset(xs, ys), "cross_entropy"), A, permutation(1, [1, 2, 0])(A), tol=Fraction(1, 1000), form=form
+    )
+    assert result.status == "proved" and result.lo > 0
+    return result.certificate().to_dict()
+
+
+@pytest.fixture(scope="module", params=["entezari", "midpoint"])
+def barrier_record(request) -> dict:
+    return _barrier_record(request.param)
+
+
+def _all_on_float64(result: Any, record: dict) -> bool:
+    return f"verified float64 on {len(record['parameters']['pieces'])} pieces" in result.reasons[-1]
+
+
+def _rejected(record: dict, phrase: str) -> None:
+    result = check(record)
+    assert not result.accepted, result.reasons
+    assert any(phrase in r for r in result.reasons), result.reasons
+
+
+def _with(record: dict, change) -> dict:
+    out = copy.deepcopy(record)
+    change(out)
+    return out
+
+
+def _set_enclosure(name: str, low: Fraction, high: Fraction):
+    return lambda r: r["enclosures"].__setitem__(name, [str(low), str(high)])
+
+
+@pytest.mark.parametrize("name", ["L(A)", "L(B)"])
+def test_barrier_end_claims_one_step_past_the_value_are_rejected(barrier_record: dict, name: str) -> None:
+    """``L(A)``/``L(B)``: the float64 rung's own enclosure is accepted as it is (the rung's ends are used);
+    moved ``2^-2000`` inwards, Arb decides (accepted, its enclosure inside); just past Arb's enclosure of
+    the true value on either side, rejected."""
+    genuine = check(barrier_record)
+    assert genuine.accepted and _all_on_float64(genuine, barrier_record), genuine.reasons
+    s = Statement(barrier_record)
+    fast = barrier.first_rung(s)
+    assert fast is not None
+    low, high = barrier._ends_f64(s, fast)[name]  # the float64 rung's enclosure
+    tight = check(_with(barrier_record, _set_enclosure(name, low, high)))
+    assert tight.accepted and _all_on_float64(tight, barrier_record) and tight.enclosures[name] == (low, high)
+    for _ in range(3):  # the rung's second pass (Arb's first-layer products) may decide a nudged claim
+        nudged = check(_with(barrier_record, _set_enclosure(name, low + DELTA, high)))
+        assert nudged.accepted, nudged.reasons
+        a, b = nudged.enclosures[name]
+        if b - a < (high - low) / 1000:
+            break  # Arb's
+        assert low < a and b <= high  # the tighter float64 pass: nudge its enclosure in turn
+        low, high = a, b
+    else:
+        pytest.fail(f"the float64 rung decides a claim nudged inside its own enclosure of {name}")
+    for inner in ((low + DELTA, high), (low, high - DELTA)):
+        nudged = check(_with(barrier_record, _set_enclosure(name, *inner)))
+        assert nudged.accepted, nudged.reasons
+        a, b = nudged.enclosures[name]  # Arb's
+        assert inner[0] <= a <= b <= inner[1] and b - a < (high - low) / 1000
+    for beyond in ((b + DELTA, high), (low, a - DELTA), (b + DELTA, b + 2 * DELTA)):
+        _rejected(_with(barrier_record, _set_enclosure(name, *beyond)), "does not contain the recomputed one")
+
+
+def _arb_g(s: Statement, t: Fraction) -> tuple[Fraction, Fraction]:
+    """Bounds of ``g(t) = phi(t) - chord(t)`` at 1,200 bits (the chord from Arb's ``L(A)``, ``L(B)``)."""
+    ref = barrier._ArbJets(s)
+    with _prec(1200):
+        (pa, _), (pb, _), (p, _) = ref.point(Fraction(0))[:2], ref.point(Fraction(1))[:2], ref.point(t)[:2]
+    chord = (lambda u, v: (u + v) / 2) if s.form == "midpoint" else (lambda u, v: (1 - t) * u + t * v)
+    return p[0] - chord(pa[1], pb[1]), p[1] - chord(pa[0], pb[0])
+
+
+def test_a_barrier_lower_bound_one_step_past_g_at_the_witness_is_rejected(barrier_record: dict) -> None:
+    """The claimed lower bound of the barrier: the float64 rung's lower bound of ``g`` at the witness is
+    accepted as it is; ``2^-2000`` above it, Arb decides; ``2^-2000`` above Arb's upper bound of
+    ``g(witness)`` (so above its true value), rejected."""
+    s = Statement(barrier_record)
+    fast = barrier.first_rung(s)
+    assert fast is not None
+    own = barrier._witness_low(s, fast, barrier._ends_f64(s, fast))
+    assert own is not None and own > 0
+    hi = Fraction(barrier_record["enclosures"]["barrier"][1])
+
+    def low(value: Fraction):
+        return lambda r: r["enclosures"]["barrier"].__setitem__(0, str(value))
+
+    assert check(_with(barrier_record, low(own))).accepted
+    assert check(_with(barrier_record, low(own + DELTA))).accepted  # Arb at the witness
+    g_lo, g_hi = _arb_g(s, s.witness)
+    assert own <= g_lo <= g_hi < hi and g_hi - g_lo < Fraction(1, 2**600)
+    _rejected(_with(barrier_record, low(g_hi + DELTA)), "at the witness")
+
+
+def _f64_piece_bound(s: Statement, fast: Any, t0: Fraction, t1: Fraction) -> Fraction:
+    """The float64 rung's upper bound of ``g`` on ``[t0, t1]``, as :func:`barrier._verify` forms it
+    (smooth loss: the box value, the mean-value form and the Taylor form, each less the chord)."""
+    found = barrier._ends_f64(s, fast)
+    la_lo, lb_lo = found["L(A)"][0], found["L(B)"][0]
+
+    def low(t: Fraction) -> Fraction:
+        return (la_lo + lb_lo) / 2 if s.form == "midpoint" else (1 - t) * la_lo + t * lb_lo
+
+    rise = Fraction(0) if s.form == "midpoint" else lb_lo - la_lo
+
+    def value_at(t: Fraction) -> tuple:
+        value, slope = fast.point(t)
+        if t in (0, 1):
+            value = (value[0], min(value[1], found["L(A)" if t == 0 else "L(B)"][1]))
+        return value, slope
+
+    (v0, p0), (v1, p1) = value_at(t0), value_at(t1)
+    u0, u1 = v0[1] - low(t0), v1[1] - low(t1)
+    value, slope, bend = fast.box(t0, t1)
+    return min(
+        value[1] - min(low(t0), low(t1)),
+        barrier.two_sided(u0, slope[1] - rise, u1, slope[0] - rise, Fraction(0), t1 - t0),
+        barrier.two_sided(u0, p0[1] - rise, u1, p1[0] - rise, 2 * bend[1], t1 - t0),
+    )
+
+
+def test_piece_bounds_one_step_below_g_inside_the_piece_are_rejected(barrier_record: dict) -> None:
+    """A piece's claimed upper bound of ``g``: the float64 rung's own bound is accepted on float64 alone;
+    ``2^-2000`` below it, still accepted (bisection or Arb); ``2^-2000`` below Arb's lower bound of
+    ``g`` at a point of the piece (so below its true value there), rejected."""
+    s = Statement(barrier_record)
+    fast = barrier.first_rung(s)
+    assert fast is not None
+    pieces = barrier_record["parameters"]["pieces"]
+    k = max(range(len(pieces)), key=lambda i: Fraction(pieces[i][2]))  # the highest piece
+    t0, t1 = Fraction(pieces[k][0]), Fraction(pieces[k][1])
+    own = _f64_piece_bound(s, fast, t0, t1)
+    assert own <= Fraction(pieces[k][2])
+
+    def bound(value: Fraction):
+        return lambda r: r["parameters"]["pieces"][k].__setitem__(2, str(value))
+
+    tight = check(_with(barrier_record, bound(own)))
+    assert tight.accepted and _all_on_float64(tight, barrier_record), tight.reasons
+    inner = check(_with(barrier_record, bound(own - DELTA)))
+    assert inner.accepted, inner.reasons
+    # not decided on the whole piece by float64 (it would count 1 there), but on its two halves
+    assert f"verified float64 on {len(pieces) + 1} pieces or halves" in inner.reasons[-1], inner.reasons
+    for t in (t0, (t0 + t1) / 2, t1, t0 + (t1 - t0) / 3):
+        g_lo, g_hi = _arb_g(s, t)
+        assert g_hi <= own
+        _rejected(_with(barrier_record, bound(g_lo - DELTA)), "above its claimed upper bound")
