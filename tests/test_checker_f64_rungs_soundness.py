@@ -915,7 +915,7 @@ def _arb_g(s: Statement, t: Fraction) -> tuple[Fraction, Fraction]:
     return p[0] - chord(pa[1], pb[1]), p[1] - chord(pa[0], pb[0])
 
 
-def test_a_barrier_lower_bound_one_step_past_g_at_the_witness_is_rejected(barrier_record: dict) -> None:
+def test_a_barrier_lower_bound_one_step_past_g_at_the_witness_is_rejected(barrier_record: dict, monkeypatch) -> None:
     """The claimed lower bound of the barrier: the float64 rung's lower bound of ``g`` at the witness is
     accepted as it is; ``2^-2000`` above it, Arb decides; ``2^-2000`` above Arb's upper bound of
     ``g(witness)`` (so above its true value), rejected."""
@@ -929,8 +929,16 @@ def test_a_barrier_lower_bound_one_step_past_g_at_the_witness_is_rejected(barrie
     def low(value: Fraction):
         return lambda r: r["enclosures"]["barrier"].__setitem__(0, str(value))
 
-    assert check(_with(barrier_record, low(own))).accepted
-    assert check(_with(barrier_record, low(own + DELTA))).accepted  # Arb at the witness
+    arb_point = barrier._ArbJets.point_at
+    calls: list[Fraction] = []
+
+    def spy(self: Any, t: Fraction) -> list:
+        calls.append(t)
+        return arb_point(self, t)
+
+    monkeypatch.setattr(barrier._ArbJets, "point_at", spy)
+    assert check(_with(barrier_record, low(own))).accepted and not calls  # float64 alone
+    assert check(_with(barrier_record, low(own + DELTA))).accepted and s.witness in calls  # Arb at the witness
     g_lo, g_hi = _arb_g(s, s.witness)
     assert own <= g_lo <= g_hi < hi and g_hi - g_lo < Fraction(1, 2**600)
     _rejected(_with(barrier_record, low(g_hi + DELTA)), "at the witness")
@@ -989,3 +997,41 @@ def test_piece_bounds_one_step_below_g_inside_the_piece_are_rejected(barrier_rec
         g_lo, g_hi = _arb_g(s, t)
         assert g_hi <= own
         _rejected(_with(barrier_record, bound(g_lo - DELTA)), "above its claimed upper bound")
+
+
+@pytest.fixture(scope="module")
+def saddle_record() -> dict:
+    from symcert.symbolic.saddle_example import saddle_example
+
+    example = saddle_example()
+    result = certify_saddle(example.loss, example.approx, example.layer, example.unit, example.lam)
+    return json.loads(result.certificate().to_json())
+
+
+@pytest.mark.parametrize("name", ["lambda_min", "lambda_min_positive"])
+def test_saddle_eigenvalue_claims_one_step_past_the_value_are_rejected(saddle_record: dict, name: str, monkeypatch) -> None:
+    """``lambda_min``/``lambda_min_positive`` (the float64 residual bounds of :func:`saddle_f64.pinned`,
+    pinned by the float64 inertia): the rung's own enclosure is accepted on the float64 pass with no Arb
+    residual bound; moved ``2^-2000`` inwards on either side, Arb's residual bounds decide (accepted,
+    inside); just past Arb's enclosure (which holds the eigenvalue at the exact critical point), rejected."""
+    genuine = check(saddle_record)
+    assert genuine.accepted, genuine.reasons
+    low, high = genuine.enclosures[name]  # the float64 rung's
+    arb_pinned = saddle._pinned
+    calls: list[int] = []
+
+    def spy(*args: Any) -> dict:
+        calls.append(1)
+        return arb_pinned(*args)
+
+    monkeypatch.setattr(saddle, "_pinned", spy)
+    tight = check(_with(saddle_record, _set_enclosure(name, low, high)))
+    assert tight.accepted and tight.enclosures[name] == (low, high) and not calls, tight.reasons
+    a, b = low, high
+    for inner in ((low + DELTA, high), (low, high - DELTA)):
+        nudged = check(_with(saddle_record, _set_enclosure(name, *inner)))
+        assert nudged.accepted and calls, nudged.reasons
+        a, b = nudged.enclosures[name]  # Arb's
+        assert inner[0] <= a <= b <= inner[1] and (a, b) != (low, high)
+    for beyond in ((b + DELTA, high), (low, a - DELTA), (b + DELTA, b + 2 * DELTA)):
+        _rejected(_with(saddle_record, _set_enclosure(name, *beyond)), "does not contain the recomputed one")
