@@ -143,14 +143,22 @@ MODERATE = st.one_of(st.floats(-4.0, 4.0), st.sampled_from([0.0, -0.0, 5e-324, -
 # == saddle_f64 ===================================================================================
 
 
-def _ball(mid: float, exp: int, rad: float) -> arb:
-    """``mid 2^exp +- rad 2^exp`` (the midpoint exact; it may lie outside float64's range)."""
+def _ball(mid: float, exp: int, rad: float, shift: float = 0.0, cancel: bool = False) -> arb:
+    """``m 2^exp +- rad 2^exp`` with ``m = mid (1 + shift)`` (between floats for a tiny ``shift``; the
+    ball may lie outside float64's range); with ``cancel`` the radius is ``(1 - 2^-20) |m|`` instead, so
+    that an end is far smaller than the midpoint (the midpoint's conversion error dominates there)."""
     with _prec(2200):
-        return (arb(mid) + arb(0, rad)) * arb(2) ** exp if rad else arb(mid) * arb(2) ** exp
+        m = arb(mid) * (1 + arb(shift)) if shift else arb(mid)
+        r = abs(m) * (1 - arb(2) ** -20) if cancel else arb(rad)
+        return (m + arb(0, 1) * r) * arb(2) ** exp if r != 0 else m * arb(2) ** exp
 
 
 BALLS = st.tuples(
-    FLOATS, st.sampled_from([0, 0, 0, -60, -1100, 40, 1100]), st.sampled_from([0.0, 1e-300, 1e-9, 0.5])
+    FLOATS,
+    st.sampled_from([0, 0, 0, -60, -1100, 40, 1100]),
+    st.sampled_from([0.0, 1e-300, 1e-9, 0.5]),
+    st.sampled_from([0.0, 0.0, 2.0**-54 / 3, -(2.0**-60), 2.0**-40 / 3]),
+    st.booleans(),
 )
 
 
