@@ -241,22 +241,26 @@ def _symmetric_samples(H: Interval, rng: random.Random, count: int = 4) -> list[
     return out
 
 
-def _symmetric_interval(values: list, n: int, radius: float, scale: float) -> Interval:
+def _symmetric_interval(values: list, n: int, radius: float, scale: float, off: float = 1.0) -> Interval:
+    """A symmetric box: ``scale`` times the ``values`` (off-diagonal entries times ``off``, so that the
+    Gershgorin discs are near 0 for some ``off``) -+ ``radius |scale|``."""
     m = np.zeros((n, n))
     k = 0
     for i in range(n):
         for j in range(i, n):
-            m[i, j] = m[j, i] = values[k % len(values)] * scale
+            m[i, j] = m[j, i] = values[k % len(values)] * scale * (1.0 if i == j else off)
             k += 1
     return Interval(m - radius * abs(scale), m + radius * abs(scale))
 
 
+ENTRIES = st.one_of(st.floats(-4.0, 4.0), st.floats(-4.0, 4.0), st.floats(-4.0, 4.0), MODERATE)
 MATRICES = st.tuples(
     st.integers(1, 4),
-    st.lists(MODERATE, min_size=10, max_size=10),
-    st.sampled_from([0.0, 0.0, 1e-12, 1e-3, 0.3]),
+    st.lists(ENTRIES, min_size=10, max_size=10),
+    st.sampled_from([0.0, 0.0, 1e-12, 1e-3, 0.3, 1.0]),
     st.sampled_from([1.0, 1.0, -1.0, 2.0**-1000, 2.0**-1060, 5e-324, 1e-300, 2.0**500, 1e300, 0.0]),
     st.integers(0, 2**32),
+    st.sampled_from([1.0, 1.0, 0.5, 0.3, 0.1]),
 )
 
 
@@ -265,9 +269,9 @@ MATRICES = st.tuples(
 def test_inertia_is_the_exact_count_of_every_symmetric_matrix_in_the_box(case: tuple, basis: str) -> None:
     """:func:`saddle_f64.inertia`: a count, when given, is that of every symmetric matrix in ``Hr``
     (exact characteristic polynomials at the midpoint and random corners), with no zero eigenvalue."""
-    n, values, radius, scale, seed = case
+    n, values, radius, scale, seed, off = case
     rng = random.Random(seed)
-    Hr = _symmetric_interval(values, n, radius, scale)
+    Hr = _symmetric_interval(values, n, radius, scale, off)
     mid = 0.5 * Hr.lo + 0.5 * Hr.hi
     V = {
         "eigh": lambda: np.linalg.eigh(mid)[1] if np.all(np.isfinite(mid)) else np.eye(n),
@@ -286,6 +290,39 @@ def test_inertia_is_the_exact_count_of_every_symmetric_matrix_in_the_box(case: t
         assert zero == 0 and negative == found, (n, values, radius, scale, basis)
 
 
+def test_inertia_near_the_gershgorin_boundary_is_exact() -> None:
+    """Symmetric boxes whose discs (in the basis ``I`` or a scaled rotation) nearly reach 0: off-diagonal
+    row sums from 0.3 to 1.5 times the diagonal, so that a disc radius or end taken too small would
+    count a wrong inertia. At least 50 of the 300 must decide (the test is not vacuous)."""
+    rng = np.random.default_rng(7)
+    decided = 0
+    for trial in range(300):
+        n = int(rng.integers(2, 5))
+        diag = rng.uniform(0.5, 3.0, n) * rng.choice([-1.0, 1.0], n)
+        off = rng.uniform(-1.0, 1.0, (n, n))
+        off = np.triu(off, 1) + np.triu(off, 1).T
+        ratio = rng.uniform(0.3, 1.5)
+        off *= ratio * np.abs(diag)[:, None] / np.maximum(np.abs(off).sum(axis=1), 1e-300)[:, None]
+        m = np.diag(diag) + 0.5 * (off + off.T)
+        radius = float(rng.choice([0.0, 1e-6, 1e-2])) * float(np.abs(diag).min())
+        Hr = Interval(m - radius, m + radius)
+        if trial % 2:
+            V = np.eye(n)
+        else:
+            theta = rng.uniform(-0.3, 0.3)
+            V = np.eye(n)
+            V[:2, :2] = [[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]]
+            V = V * 2.0 ** int(rng.integers(-3, 4))
+        found = saddle_f64.inertia(Hr, V)
+        if found is None:
+            continue
+        decided += 1
+        for S in _symmetric_samples(Hr, random.Random(trial)):
+            negative, zero, _ = _eigen_counts(S)
+            assert zero == 0 and negative == found, (m, radius, V)
+    assert decided >= 50, decided
+
+
 def test_inertia_refuses_what_is_not_finite() -> None:
     H = Interval(np.array([[-1.0, 0.0], [0.0, 2.0]]), np.array([[-1.0, 0.0], [0.0, 2.0]]))
     assert saddle_f64.inertia(H, np.eye(2)) == 1
@@ -302,9 +339,9 @@ def test_pinned_intervals_each_hold_an_eigenvalue_of_every_symmetric_matrix_in_t
 ) -> None:
     """:func:`saddle_f64.pinned`: each interval ``[a, b]`` holds an eigenvalue of each sampled symmetric
     matrix ``S`` in ``H``: exactly, fewer eigenvalues below ``a`` than at or below ``b``."""
-    n, values, radius, scale, seed = case
+    n, values, radius, scale, seed, off = case
     rng = random.Random(seed)
-    H = _symmetric_interval(values, n, radius, scale)
+    H = _symmetric_interval(values, n, radius, scale, off)
     mid = 0.5 * H.lo + 0.5 * H.hi
     finite = bool(np.all(np.isfinite(mid)))
     mus, V = np.linalg.eigh(mid) if finite else (np.zeros(n), np.eye(n))
