@@ -181,7 +181,8 @@ def test_to_interval_holds_every_ball_or_refuses(entries: list) -> None:
 
 
 def test_to_interval_refuses_what_is_not_finite() -> None:
-    for bad in (arb("nan"), arb("inf"), arb(1) + arb(0, "inf"), arb(2) ** 1024):
+    """NaN, infinities, balls beyond float64, and the largest float (its widened end overflows)."""
+    for bad in (arb("nan"), arb("inf"), arb(1) + arb(0, "inf"), arb(2) ** 1024, arb(BIG), arb(-BIG)):
         with pytest.raises(ArithmeticError):
             saddle_f64.to_interval(arb_mat([[arb(1), bad]]))
 
