@@ -46,7 +46,10 @@ def to_interval(M: Any) -> Interval:
         raise ArithmeticError("a ball too large for float64")
     err = up(up(np.abs(m) * _ULP) + TINY)
     rad = up(up(r) + err)
-    return Interval(down(m - rad), up(m + rad))
+    out = Interval(down(m - rad), up(m + rad))
+    if not (np.all(np.isfinite(out.lo)) and np.all(np.isfinite(out.hi))):  # a ball at the edge of float64
+        raise ArithmeticError("a ball too large for float64")
+    return out
 
 
 def _magnitude(x: Interval) -> np.ndarray:
