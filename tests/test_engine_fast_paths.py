@@ -229,6 +229,6 @@ def test_rows_are_blocked_only_in_float64_and_never_below_the_least_block():
     assert network.block_rows(F64Backend(), loss.mlp, params, None) == max(
         network.MIN_BLOCK_ROWS, network.BLOCK_ENTRIES // width
     )
-    deep = MLP((3, 4000, 1), "tanh")  # a block's activations hold BLOCK_ENTRIES entries, at least the least rows
+    deep = MLP((3, 4000, 1), "tanh")  # BLOCK_ENTRIES // 4000 < the least rows
     wide_params = network.weights_of(F64Backend(), point_layout(deep.random_point()))
     assert network.block_rows(F64Backend(), deep, wide_params, None) == network.MIN_BLOCK_ROWS
