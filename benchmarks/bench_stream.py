@@ -174,9 +174,7 @@ def case_checker(points: int, chunk_size: int) -> dict:
         writing = time.perf_counter() - start
         size = path.stat().st_size
         # checked in a process of its own: its peak memory is the checker's alone
-        checked = _child(
-            "--case", "check-file", "--file", str(path), "--chunk-size", str(chunk_size)
-        )
+        checked = _child("--case", "check-file", "--file", str(path), "--chunk-size", str(chunk_size))
     return {**checked, "json_seconds": writing, "bytes": size}
 
 
@@ -246,9 +244,7 @@ def main() -> None:
     )
     extra = ["--workers", str(args.workers)] if args.workers else []
     if args.points:
-        found = _child(
-            "--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra
-        )
+        found = _child("--case", "prover", "--points", str(args.points), "--chunk-size", str(chunk), *extra)
         print(
             f"  chord certificate: {found['status']} ({found['rung']}), first call {fmt(found['first'])}, "
             f"warm {fmt(found['warm'])}, ratio {found['warm'] / base['seconds']:.1f}x "

@@ -57,8 +57,19 @@ BAD: list[list[str]] = [
     *[["invariance", "--loss", "mse", "--weight-decay", v] for v in ("-1", "-1/2", "nan")],
     *[
         ["invariance", "--element", e]
-        for e in ("swap:9:0,1", "flip:1:5", "rescale:1:0:0", "rescale:1:0:-1", "rescale:1:0:abc", "foo",
-                  "swap:1", "", "swap:1:0,7", "flip:2:0", "rescale:1:0:1/0")
+        for e in (
+            "swap:9:0,1",
+            "flip:1:5",
+            "rescale:1:0:0",
+            "rescale:1:0:-1",
+            "rescale:1:0:abc",
+            "foo",
+            "swap:1",
+            "",
+            "swap:1:0,7",
+            "flip:2:0",
+            "rescale:1:0:1/0",
+        )
     ],
     ["invariance", "--activation", "relu", "--element", "rescale:1:0:0"],
     ["invariance", "--loss", "bogus"],
@@ -142,10 +153,28 @@ BAD: list[list[str]] = [
     ["barrier", *_PAIR, "--point", "{point}"],
     ["barrier", "--model", "{model}", "--model", "{model}", "--activation", "tanh"],
     ["barrier", "--model", "{model}", "--model", "{model}", "--data", "{model_data}"],
-    ["barrier", "--model", "{model_tanh}", "--model", "{model_tanh}", "--data", "{model_data}",
-     "--activation", "relu"],
-    ["barrier", "--model", "{model}", "--model", "{model_wide}", "--data", "{model_data}",
-     "--activation", "tanh"],
+    [
+        "barrier",
+        "--model",
+        "{model_tanh}",
+        "--model",
+        "{model_tanh}",
+        "--data",
+        "{model_data}",
+        "--activation",
+        "relu",
+    ],
+    [
+        "barrier",
+        "--model",
+        "{model}",
+        "--model",
+        "{model_wide}",
+        "--data",
+        "{model_data}",
+        "--activation",
+        "tanh",
+    ],
     *_inputs(["barrier", "--data", "{model_data}", "--activation", "tanh", "--model", "{model}"], "--model"),
     ["barrier", "--manifest", "{manifest}"],
     ["barrier", "--out", "{tmp}/results"],
@@ -218,8 +247,12 @@ def workspace(root: Path) -> dict[str, str]:
     (root / "point.json").write_text(
         '{"W1": [["1"], ["-2"]], "b1": ["0", "1/2"], "W2": [["1", "3"]], "b2": ["0"]}'
     )
-    weights = {"W1": np.array([[0.5], [-1.25]]), "b1": np.array([0.0, 0.5]),
-               "W2": np.array([[1.0, 0.75]]), "b2": np.array([0.25])}
+    weights = {
+        "W1": np.array([[0.5], [-1.25]]),
+        "b1": np.array([0.0, 0.5]),
+        "W2": np.array([[1.0, 0.75]]),
+        "b2": np.array([0.25]),
+    }
     np.savez(root / "model.npz", **weights)
     np.savez(root / "model_tanh.npz", activation=np.array("tanh"), **weights)
     np.savez(root / "model_bad_activation.npz", activation=np.array("swish"), **weights)
@@ -228,8 +261,12 @@ def workspace(root: Path) -> dict[str, str]:
     (root / "model_tanh.json").write_text(json.dumps({"activation": "tanh", **record}))
     from safetensors.numpy import save_file
 
-    tensors = {"0.weight": weights["W1"], "0.bias": weights["b1"], "2.weight": weights["W2"],
-               "2.bias": weights["b2"]}
+    tensors = {
+        "0.weight": weights["W1"],
+        "0.bias": weights["b1"],
+        "2.weight": weights["W2"],
+        "2.bias": weights["b2"],
+    }
     save_file(tensors, str(root / "model_tanh.safetensors"), metadata={"activation": "tanh"})
     (root / "model_data.csv").write_text("x1,y1\n0,0.1\n1,0.5\n-1,-0.25\n")
     (root / "model.pt").write_bytes(b"\x80\x04not really a pickle")
@@ -243,25 +280,47 @@ def workspace(root: Path) -> dict[str, str]:
     (root / "roster.csv").write_text("student\nAda\nBob\n")
     (root / "bad_roster.csv").write_text("name,age\nAda,3\n")
     (root / "answers.csv").write_text("student,e1\nAda,3/4\n")
-    (root / "key.json").write_text(json.dumps({
-        "schema": "symcert-grading-key", "version": 1, "title": "t",
-        "exercises": {"e1": {"kind": "exact", "value": "3/4", "points": 1}},
-    }))
+    (root / "key.json").write_text(
+        json.dumps(
+            {
+                "schema": "symcert-grading-key",
+                "version": 1,
+                "title": "t",
+                "exercises": {"e1": {"kind": "exact", "value": "3/4", "points": 1}},
+            }
+        )
+    )
     (root / "manifest.csv").write_text("name,model_a,model_b,data\np,model.npz,model.npz,model_data.csv\n")
     names = {}
     names.update(
-        tmp=str(root), dir=str(root / "dir"), dir_png=str(root / "dir.png"), fifo=str(root / "fifo.json"),
-        missing=str(root / "absent.json"), missing_dir=str(root / "no" / "such"),
+        tmp=str(root),
+        dir=str(root / "dir"),
+        dir_png=str(root / "dir.png"),
+        fifo=str(root / "fifo.json"),
+        missing=str(root / "absent.json"),
+        missing_dir=str(root / "no" / "such"),
         binary=str(root / "binary.json"),
-        sparse=str(root / "sparse.csv"), file=str(root / "file"), data=str(root / "data.csv"),
-        saddle_data=str(root / "saddle.csv"), point=str(root / "point.json"), model=str(root / "model.npz"),
-        model_tanh=str(root / "model_tanh.npz"), model_tanh_json=str(root / "model_tanh.json"),
-        model_tanh_st=str(root / "model_tanh.safetensors"), model_wide=str(root / "model_wide.npz"),
-        model_bad_activation=str(root / "model_bad_activation.npz"), model_data=str(root / "model_data.csv"),
-        pickle=str(root / "model.pt"), cert=str(root / "cert.json"),
-        cert_huge_dps=str(root / "cert_huge_dps.json"), cert_string_dps=str(root / "cert_string_dps.json"),
-        roster=str(root / "roster.csv"), bad_roster=str(root / "bad_roster.csv"),
-        answers=str(root / "answers.csv"), key=str(root / "key.json"), manifest=str(root / "manifest.csv"),
+        sparse=str(root / "sparse.csv"),
+        file=str(root / "file"),
+        data=str(root / "data.csv"),
+        saddle_data=str(root / "saddle.csv"),
+        point=str(root / "point.json"),
+        model=str(root / "model.npz"),
+        model_tanh=str(root / "model_tanh.npz"),
+        model_tanh_json=str(root / "model_tanh.json"),
+        model_tanh_st=str(root / "model_tanh.safetensors"),
+        model_wide=str(root / "model_wide.npz"),
+        model_bad_activation=str(root / "model_bad_activation.npz"),
+        model_data=str(root / "model_data.csv"),
+        pickle=str(root / "model.pt"),
+        cert=str(root / "cert.json"),
+        cert_huge_dps=str(root / "cert_huge_dps.json"),
+        cert_string_dps=str(root / "cert_string_dps.json"),
+        roster=str(root / "roster.csv"),
+        bad_roster=str(root / "bad_roster.csv"),
+        answers=str(root / "answers.csv"),
+        key=str(root / "key.json"),
+        manifest=str(root / "manifest.csv"),
     )
     return names
 

@@ -42,8 +42,12 @@ def test_a_small_file_gives_the_old_rationals_and_the_same_enclosures(tmp_path, 
     assert new.xs == old.xs and new.ys == old.ys
     assert [[Fraction(str(v)) for v in row] for row in new.xs] == [[Fraction(float(v)) for v in r] for r in X]
     a, b = data_layout(new), data_layout(old)  # the engine's matrices: same numerators, same denominator
-    assert (a.X.den, a.X.num.tolist(), a.Y.den, a.Y.num.tolist()) == (b.X.den, b.X.num.tolist(), b.Y.den,
-                                                                         b.Y.num.tolist())
+    assert (a.X.den, a.X.num.tolist(), a.Y.den, a.Y.num.tolist()) == (
+        b.X.den,
+        b.X.num.tolist(),
+        b.Y.den,
+        b.Y.num.tolist(),
+    )
     A = net.random_point(1)
     certificates = [
         certify_nonconvexity(Loss(net, d, "cross_entropy"), A, element=swap(1, 0, 1)) for d in (new, old)

@@ -31,8 +31,10 @@ def _json(value):
 def _residual_tanh() -> bytes:
     """conv -> tanh -> conv -> add (skip) -> tanh -> global average pool -> flatten -> gemm (logits)."""
     rng = np.random.default_rng(0)  # its own generator: the same model whatever ran before
-    p = {k: _w(*shape, rng=rng) for k, shape in (("W1", (3, 2, 3)), ("B1", (3,)), ("W2", (3, 3, 3)),
-                                                  ("W3", (2, 3)), ("B3", (2,)))}
+    p = {
+        k: _w(*shape, rng=rng)
+        for k, shape in (("W1", (3, 2, 3)), ("B1", (3,)), ("W2", (3, 3, 3)), ("W3", (2, 3)), ("B3", (2,)))
+    }
     nodes = [
         helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1]),
         helper.make_node("Tanh", ["c1"], ["t1"], name="tanh1"),

@@ -88,8 +88,9 @@ def _reference(graph, params, x):
         return evaluate_all(graph, params, x, arithmetic="exact")["t"]
     except ExactnessError:
         mp = evaluate_all(graph, params, x, arithmetic="mpmath", dps=60)["t"]
-        return np.vectorize(lambda v: Fraction(mpmath.nstr(v, 60, min_fixed=-1000, max_fixed=1000)),
-                            otypes=[object])(mp)
+        return np.vectorize(
+            lambda v: Fraction(mpmath.nstr(v, 60, min_fixed=-1000, max_fixed=1000)), otypes=[object]
+        )(mp)
 
 
 def _endpoints(bk, x):

@@ -178,7 +178,15 @@ def sweep_workspace(tmp_path_factory):
 def test_the_sweep_is_broad():
     assert len(BAD) >= 200
     assert {argv[0] for argv in BAD if not argv[0].startswith("-")} >= {
-        "group", "invariance", "prove", "check", "handout", "barrier", "example", "saddle", "grade"
+        "group",
+        "invariance",
+        "prove",
+        "check",
+        "handout",
+        "barrier",
+        "example",
+        "saddle",
+        "grade",
     }
 
 

@@ -71,8 +71,12 @@ def test_engine_and_mpmath_enclosures_halve(kind):
 
 @pytest.mark.parametrize(
     ("factor", "error", "fragment"),
-    [(0, SpecificationError, "factor must be"), ("-1/2", SpecificationError, "factor must be"),
-     ("nan", ExactnessError, "factor"), ("x", ExactnessError, "factor")],
+    [
+        (0, SpecificationError, "factor must be"),
+        ("-1/2", SpecificationError, "factor must be"),
+        ("nan", ExactnessError, "factor"),
+        ("x", ExactnessError, "factor"),
+    ],
 )
 def test_bad_factors_are_refused(factor, error, fragment):
     with pytest.raises(error, match=fragment):
@@ -119,8 +123,13 @@ def test_a_changed_factor_is_rejected(halved, arithmetic, value):
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("0", "loss.factor must be"), ("-1/2", "loss.factor must be"), (0.5, "wrong type"),
-     ("1/0", "zero denominator"), ("half", "not an exact number")],
+    [
+        ("0", "loss.factor must be"),
+        ("-1/2", "loss.factor must be"),
+        (0.5, "wrong type"),
+        ("1/0", "zero denominator"),
+        ("half", "not an exact number"),
+    ],
 )
 def test_malformed_factors_are_refused(halved, value, fragment):
     record = copy.deepcopy(halved)

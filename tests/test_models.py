@@ -215,8 +215,12 @@ def test_digits_example_proves_and_check_accepts(tmp_path, capsys):
 
 
 def _weights():
-    return {"W1": np.array([[0.5], [-1.25]]), "b1": np.array([0.0, 0.5]), "W2": np.array([[1.0, 0.75]]),
-            "b2": np.array([0.25])}
+    return {
+        "W1": np.array([[0.5], [-1.25]]),
+        "b1": np.array([0.0, 0.5]),
+        "W2": np.array([[1.0, 0.75]]),
+        "b2": np.array([0.25]),
+    }
 
 
 def _recorded_files(folder):
@@ -224,8 +228,11 @@ def _recorded_files(folder):
     np.savez(folder / "m.npz", activation=np.array("tanh"), **w)
     record = {"activation": "tanh", **{k: v.tolist() for k, v in w.items()}}
     (folder / "m.json").write_text(json.dumps(record))
-    save_file({"0.weight": w["W1"], "0.bias": w["b1"], "2.weight": w["W2"], "2.bias": w["b2"]},
-              str(folder / "m.safetensors"), metadata={"activation": "tanh"})
+    save_file(
+        {"0.weight": w["W1"], "0.bias": w["b1"], "2.weight": w["W2"], "2.bias": w["b2"]},
+        str(folder / "m.safetensors"),
+        metadata={"activation": "tanh"},
+    )
     return [folder / "m.npz", folder / "m.json", folder / "m.safetensors"]
 
 

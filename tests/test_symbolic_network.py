@@ -131,7 +131,6 @@ def test_wide_layers_use_an_underscore_separator():
     assert symbol_names(wide)[wide.symbols[wide.index["W2_1_12"]]] == "W^{(2)}_{1,12}"
 
 
-
 def test_text_and_latex_names_are_written_from_the_same_parts():
     """One naming scheme (MLP.parameter_parts): the symbol and the LaTeX name of each parameter agree."""
     for net in (MLP((1, 2, 1)), MLP((10, 2, 1)), MLP((2, 12, 3), bias=False)):
@@ -140,6 +139,7 @@ def test_text_and_latex_names_are_written_from_the_same_parts():
             assert symbol.name == str(part)
             assert latex[symbol] == "%s^{(%d)}_{%s}" % (part.letter, part.layer, part.indices_text(","))
             assert (part.letter == "W") == (len(part.indices) == 2)
+
 
 def test_latex_names():
     net = MLP((1, 2, 1))

@@ -21,7 +21,6 @@ from symcert.checker.reading import MAX_BITS, dyadic  # here since Arb needs the
 __all__ = ["compute", "dyadic", "MAX_BITS"]
 
 
-
 def compute(statement: Any, dps: int) -> dict[str, tuple[Fraction, Fraction]]:
     """Enclosures of the statement's quantities, by mpmath intervals at ``dps`` digits (as its kind says)."""
     return statement.spec.quantities(Evaluation(statement, dps), statement)

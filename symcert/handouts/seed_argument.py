@@ -108,8 +108,14 @@ def build() -> Handout:
         r"enclosures, on the network with widths $1 \to 2 \to 1$ and activation $\tanh$ used throughout."
     )
     return Handout(
-        "seed-argument", TITLE, motivation, body, exercises, (orbit, critical), references=(
+        "seed-argument",
+        TITLE,
+        motivation,
+        body,
+        exercises,
+        (orbit, critical),
+        references=(
             QUESTION + ".",
             ANSWER,
-        )
+        ),
     )

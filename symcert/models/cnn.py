@@ -112,8 +112,10 @@ def cnn_example(
     say = progress or (lambda _text: None)
     graph = cnn_graph(channels, activation)
     X, y = digit_images(n_samples)
-    say(f"training the CNN ({channels[0]}, {channels[1]} channels, {activation}) on {len(X)} digits: "
-        f"{epochs} full-batch Adam steps in numpy ...")
+    say(
+        f"training the CNN ({channels[0]}, {channels[1]} channels, {activation}) on {len(X)} digits: "
+        f"{epochs} full-batch Adam steps in numpy ..."
+    )
     trained = train_cnn(X, y, channels, activation, epochs, seed)
     hits = accuracy(trained, X, y, activation)
     loss = GraphLoss(graph, X, np.eye(10, dtype=int)[y], "cross_entropy")

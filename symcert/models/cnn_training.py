@@ -34,7 +34,14 @@ __all__ = ["train_cnn", "forward", "accuracy", "EPSILON", "PARAMETER_ORDER"]
 #: The batch norms' epsilon (the graph's ``BatchNorm`` default, 1/100000).
 EPSILON = 1e-5
 PARAMETER_ORDER = (
-    "conv1.weight", "bn1.scale", "bn1.bias", "conv2.weight", "bn2.scale", "bn2.bias", "fc.weight", "fc.bias"
+    "conv1.weight",
+    "bn1.scale",
+    "bn1.bias",
+    "conv2.weight",
+    "bn2.scale",
+    "bn2.bias",
+    "fc.weight",
+    "fc.bias",
 )
 
 

@@ -177,8 +177,12 @@ def _recorded(value: Any, path: Path) -> str:
     """The activation a file records: a short string naming a known activation."""
     from symcert.symbolic.activations import ACTIVATION_NAMES
 
-    text = str(value) if isinstance(value, str) or (isinstance(value, np.ndarray) and value.dtype.kind == "U"
-                                                      and value.ndim == 0) else None
+    text = (
+        str(value)
+        if isinstance(value, str)
+        or (isinstance(value, np.ndarray) and value.dtype.kind == "U" and value.ndim == 0)
+        else None
+    )
     if text is None or not (text in ACTIVATION_NAMES or re.fullmatch(r"leaky_relu:[0-9/]{1,40}", text)):
         shown = repr(text[:40]) if text is not None else f"a value of type {type(value).__name__}"
         raise SpecificationError(

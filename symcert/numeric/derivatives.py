@@ -117,4 +117,3 @@ def hessian_enclosure(loss: Loss, point: Point, dps: int = 50) -> list[list[Any]
     """Rigorous enclosures (mpmath intervals) of the Hessian's entries at ``point``."""
     require_point(loss, point)
     return hessian_in(interval_context(dps), loss, point.values)
-

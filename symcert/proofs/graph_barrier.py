@@ -300,13 +300,33 @@ def _branch_and_bound(
     dps = oracle.rungs[-1].dps
 
     def result(
-        lo: Fraction, hi: Fraction, status: str, exact: bool, witness: Fraction, pieces: tuple,
-        stopped: str = ""
+        lo: Fraction,
+        hi: Fraction,
+        status: str,
+        exact: bool,
+        witness: Fraction,
+        pieces: tuple,
+        stopped: str = "",
     ) -> GraphBarrierResult:
         seconds = time.perf_counter() - start
         return GraphBarrierResult(
-            loss, A, B, form, lo, hi, tol, status, exact, witness, pieces, oracle.LA, oracle.LB,
-            seconds, oracle.evaluations, dps, stopped,
+            loss,
+            A,
+            B,
+            form,
+            lo,
+            hi,
+            tol,
+            status,
+            exact,
+            witness,
+            pieces,
+            oracle.LA,
+            oracle.LB,
+            seconds,
+            oracle.evaluations,
+            dps,
+            stopped,
         )
 
     if all(np.array_equal(A[name], B[name]) for name in A):

@@ -257,4 +257,3 @@ def best_graph_element(
             f"screened {len(candidates)} symmetries in float64; best gap {gap:.6g} for {element_text(best)}"
         )
     return best, float(gap)
-

@@ -44,9 +44,10 @@ Bounds = tuple[Fraction, Fraction]
 
 def _output_of(graph: Graph) -> str:
     last = graph.nodes[-1].layer
-    if isinstance(last, Softmax) and last.axis % len(graph.shapes[graph.output]) == len(
-        graph.shapes[graph.output]
-    ) - 1:
+    if (
+        isinstance(last, Softmax)
+        and last.axis % len(graph.shapes[graph.output]) == len(graph.shapes[graph.output]) - 1
+    ):
         return "softmax"
     if isinstance(last, Activation) and last.function.name == "sigmoid":
         return "sigmoid"

@@ -42,6 +42,7 @@ __all__ = [
     "certificate_arithmetic",
 ]
 
+
 def claim_latex(certificate: Certificate) -> str:
     """The certificate's inequality as LaTeX math."""
     return kind_latex(certificate.kind).claim_of(certificate)
@@ -135,9 +136,8 @@ def certificate_to_latex(
             head += r"\label{%s}" % label
         lines = [
             head,
-            r"%s was tested for $%s$ %s; the inequality was %s." % (
-                subject, claim_latex(certificate), points, certificate.status
-            ),
+            r"%s was tested for $%s$ %s; the inequality was %s."
+            % (subject, claim_latex(certificate), points, certificate.status),
         ]
         end = r"\end{remark}"
     step = 0

@@ -180,8 +180,8 @@ def _step_items(proof: Proof, names: dict, subject: str) -> list[str]:
             changed = sum(1 for label, _ in step.expressions if label.endswith(" ->"))
             out.append(
                 r"\item \textbf{Substitution.} The element $g = %s$ replaces each parameter it changes by "
-                r"its image (%d of the %d parameters change):" % (element_latex(proof.element), changed,
-                                                                   mlp.n_parameters)
+                r"its image (%d of the %d parameters change):"
+                % (element_latex(proof.element), changed, mlp.n_parameters)
             )
             out.extend(_step_expressions(step.expressions, names))
         elif name == "abstract activation":
@@ -353,9 +353,9 @@ def _lemma_check(lemma: Any) -> str:
     """How the lemma was checked, in LaTeX, with the exact computation shown."""
     if lemma.key in ("odd", "complement"):
         left = r"s(-u) + s(u)" if lemma.key == "odd" else r"s(-u) - \bigl(1 - s(u)\bigr)"
-        return (
-            r"checked exactly: written with $E = e^{u}$ as a rational function, \[ %s = %s = 0. \]"
-            % (left, sympy.latex(lemma.checks[0][1]))
+        return r"checked exactly: written with $E = e^{u}$ as a rational function, \[ %s = %s = 0. \]" % (
+            left,
+            sympy.latex(lemma.checks[0][1]),
         )
     if lemma.key == "even":
         return r"checked exactly: $s(-u) - s(u)$ expands to $0$"
@@ -370,9 +370,7 @@ def _lemma_check(lemma: Any) -> str:
     if "expands" in lemma.justification:
         return r"checked exactly: $%s$ expands to $0$" % difference
     cases = [value for _, value in lemma.checks]
-    values = ", ".join(
-        r"$D(%s) = %s$" % (u, sympy.latex(v)) for u, v in zip(("p", "-p", "0"), cases)
-    )
+    values = ", ".join(r"$D(%s) = %s$" % (u, sympy.latex(v)) for u, v in zip(("p", "-p", "0"), cases))
     return (
         r"checked exactly by cases on the sign of $u$ ($\alpha > 0$ keeps the sign): with "
         r"$D(u) = %s$ and any $p > 0$, %s" % (difference, values)
