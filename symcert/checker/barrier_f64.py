@@ -146,8 +146,7 @@ class PathJets:
     def box(self, t0: Fraction, t1: Fraction) -> Jet:
         """Their ranges over the centred box of ``[t0, t1]`` (kept for a second precision)."""
         if (t0, t1) not in self._boxes:
-            h = f64.outward_float((t1 - t0) / 2, True)
-            self._boxes[t0, t1] = self._jet((t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1))
+            self._boxes[t0, t1] = self._jet(*self._place((t0, t1), True))
         return self._boxes[t0, t1]
 
     def _layers(self, t: Fraction) -> list:
@@ -158,31 +157,104 @@ class PathJets:
             out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
+    def prefetch(self, points: list[Fraction], boxes: list[tuple[Fraction, Fraction]]) -> None:
+        """Make the jets at ``points`` and over the boxes of ``boxes`` in one batch (kept as
+        :meth:`point` and :meth:`box` would keep them, and equal to theirs): each forward pass as in
+        :meth:`_jet`, then the loss's terms of all of them in one pass over their columns side by side
+        (every step of the loss is per column, so each column's enclosure is the one :meth:`_jet`
+        computes), then each jet's sum over its own columns as :meth:`_jet` sums it. Jets whose
+        enclosures are not finite are left out (:meth:`point` or :meth:`box` then meets the error)."""
+        for second, keys in ((False, [t for t in dict.fromkeys(points) if t not in self._points]),
+                             (True, [k for k in dict.fromkeys(boxes) if k not in self._boxes])):
+            done, outputs = [], []
+            for key in keys:
+                try:
+                    outputs.append(self._forward_at(*self._place(key, second), second))
+                except ArithmeticError:
+                    continue
+                done.append(key)
+            if not done:
+                continue
+            try:
+                jets = self._batch_terms(outputs)
+            except ArithmeticError:
+                continue
+            for key, jet in zip(done, jets):
+                if second:
+                    self._boxes[key] = jet
+                else:
+                    self._points[key] = jet[0], jet[1]
+
+    @staticmethod
+    def _place(key: Any, second: bool) -> tuple[Fraction, Interval | None, tuple | None]:
+        """``(t, spread, piece)`` of :meth:`_jet` for a point ``t`` or a piece ``(t0, t1)``."""
+        if not second:
+            return key, None, None
+        t0, t1 = key
+        h = f64.outward_float((t1 - t0) / 2, True)
+        return (t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1)
+
     def _jet(
         self, t: Fraction, spread: Interval | None, piece: tuple | None = None, second: bool = True
     ) -> Jet:
         """The jet at ``t`` (over the piece's box with ``spread``); without ``second`` its third term is
         ``(0, 0)``, not computed."""
+        z0, z1, z2 = self._forward_at(t, spread, piece, second)
+        return self._sums(self._terms(z0, z1, z2, self.ys, self.weight), 1)[0]
+
+    def _forward_at(
+        self, t: Fraction, spread: Interval | None, piece: tuple | None, second: bool
+    ) -> tuple[Interval, Interval, Interval | None]:
+        """The output pre-activations' jet at ``t`` (over the piece's box with ``spread``)."""
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        z0, z1, z2 = self._forward(self._layers(t), spread, first, second)
-        terms: tuple[Interval | None, ...]
+        return self._forward(self._layers(t), spread, first, second)
+
+    def _batch_terms(self, outputs: list) -> list[Jet]:
+        """The jets of several forward passes' outputs (each ``m x N``), their columns side by side."""
+        count = len(outputs)
+
+        def joined(k: int) -> Interval | None:
+            if outputs[0][k] is None:
+                return None
+            return Interval(*(np.concatenate([o[k].lo if h == 0 else o[k].hi for o in outputs], axis=1)
+                              for h in (0, 1)))
+
+        z0, z1, z2 = joined(0), joined(1), joined(2)
+        assert z0 is not None and z1 is not None
+        ys = Interval(np.tile(self.ys.lo, (1, count)), np.tile(self.ys.hi, (1, count)))
+        weight = Interval(np.tile(self.weight.lo, count), np.tile(self.weight.hi, count))
+        return self._sums(self._terms(z0, z1, z2, ys, weight), count)
+
+    def _terms(
+        self, z0: Interval, z1: Interval, z2: Interval | None, ys: Interval, weight: Interval
+    ) -> tuple[Interval | None, ...]:
+        """The loss's jet per point (column) from the output pre-activations' jet."""
         if self.s.loss_kind == "cross_entropy":
-            terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
-        else:
-            r0 = z0 - self.ys
-            two_r0 = r0 * 2.0
-            terms = (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
-        out = []
-        for term in terms:
-            if term is None:
-                out.append((Fraction(0), Fraction(0)))
-                continue
-            whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
-            lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
-            out.append((lo * self.scale, hi * self.scale))
-        return out[0], out[1], out[2]
+            return _cross_entropy(z0, z1, z2, ys, weight)
+        r0 = z0 - ys
+        two_r0 = r0 * 2.0
+        return (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
+
+    def _sums(self, terms: tuple[Interval | None, ...], count: int) -> list[Jet]:
+        """The ``count`` jets whose per-point terms lie side by side: each the scaled sum over its own
+        ``N`` columns, exact ends (``Fraction``)."""
+        n = self.ys.shape[1]
+        jets = []
+        for j in range(count):
+            out = []
+            for term in terms:
+                if term is None:
+                    out.append((Fraction(0), Fraction(0)))
+                    continue
+                lo, hi = term.lo.reshape(-1, count * n), term.hi.reshape(-1, count * n)
+                part = Interval(lo[:, j * n : (j + 1) * n].ravel(), hi[:, j * n : (j + 1) * n].ravel())
+                whole = f64.total(part)
+                low, high = Fraction(float(whole.lo)), Fraction(float(whole.hi))
+                out.append((low * self.scale, high * self.scale))
+            jets.append((out[0], out[1], out[2]))
+        return jets
 
     def _forward(
         self, layers: list, spread: Interval | None, first: Interval, second: bool = True
