@@ -113,6 +113,9 @@ class PathJets:
         self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
         self._points: dict[Fraction, tuple[Pair, Pair]] = {}
         self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
+        # at each point jet's t, the first hidden layer's pre-activations and their tanh (a piece's box
+        # reuses its ends': tanh is increasing, see _first_tanh)
+        self._tanh_at: dict[Fraction, tuple[Interval, Interval]] = {}
         #: How many pieces (or halves) this rung decided in the last check (the checker's note).
         self.decided = 0
         # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
@@ -134,6 +137,7 @@ class PathJets:
         self.at_a, self.along = at_a, along
         self._points.clear()
         self._boxes.clear()
+        self._tanh_at.clear()
 
     def point(self, t: Fraction) -> tuple[Pair, Pair]:
         """``(phi, phi')`` at the exact ``t`` (kept: each end is shared by two pieces). The checker's bounds
@@ -209,7 +213,24 @@ class PathJets:
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        return self._forward(self._layers(t), spread, first, second)
+        f = self._first_tanh(first, t, piece) if self.s.net.activation == "tanh" and len(self.start) > 1 else None
+        return self._forward(self._layers(t), spread, first, second, f)
+
+    def _first_tanh(self, first: Interval, t: Fraction, piece: tuple | None) -> Interval:
+        """``tanh`` of the first layer's pre-activations: at a point computed (and kept); over a piece
+        ``[t0, t1]`` whose ends were computed, where every entry's interval lies between the lower and
+        upper ends of the two ends' intervals, the hull of their ``tanh`` enclosures (``tanh`` is
+        increasing: ``tanh x >= tanh(lo_i) >= f_i.lo`` for ``x >= lo_i``, and alike above); else computed."""
+        if piece is None:
+            f = _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
+            self._tanh_at[t] = first, f
+            return f
+        ends = [self._tanh_at.get(u) for u in piece]
+        if ends[0] is not None and ends[1] is not None:
+            (za, fa), (zb, fb) = ends
+            if np.all(first.lo >= np.minimum(za.lo, zb.lo)) and np.all(first.hi <= np.maximum(za.hi, zb.hi)):
+                return Interval(np.minimum(fa.lo, fb.lo), np.maximum(fa.hi, fb.hi))
+        return _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
 
     def _batch_terms(self, outputs: list) -> list[Jet]:
         """The jets of several forward passes' outputs (each ``m x N``), their columns side by side."""
@@ -257,26 +278,50 @@ class PathJets:
         return jets
 
     def _forward(
-        self, layers: list, spread: Interval | None, first: Interval, second: bool = True
+        self,
+        layers: list,
+        spread: Interval | None,
+        first: Interval,
+        second: bool = True,
+        f: Interval | None = None,
     ) -> tuple[Interval, Interval, Interval | None]:
         """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
-        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``."""
+        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``;
+        ``f``: ``tanh`` of ``first`` when known."""
         z0, z1 = first, self.along  # the first layer: z'' = 0
         z2: Interval | None = Interval.point(np.zeros_like(z0.lo)) if second else None
         for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
-            a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            a0, a1, a2 = _tanh_jet(z0, z1, z2, f) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            f = None  # known for the first hidden layer only
+            stacked = _stack(w, d)  # W(t) a and D a from one product per term
+            (wa0, da0), (wa1, da1) = _both(stacked, a0), _both(stacked, a1)
             # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
-            da0 = f64.matmul(d, a0) if db is None else f64.matmul(d, a0) + db
-            da1 = f64.matmul(d, a1)
-            z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
-            z1 = f64.matmul(w, a1) + da0
-            z2 = None if a2 is None else f64.matmul(w, a2) + da1
+            da0 = da0 if db is None else da0 + db
+            z0 = wa0 if b is None else wa0 + b
+            z1 = wa1 + da0
+            z2 = None
+            if a2 is not None:
+                wa2, da2 = _both(stacked, a2)
+                z2 = wa2 + da1
             if spread is not None:
                 z0 = z0 + spread * da0
                 z1 = z1 + spread * da1
-                if z2 is not None and a2 is not None:
-                    z2 = z2 + spread * f64.matmul(d, a2)
+                if z2 is not None:
+                    z2 = z2 + spread * da2
         return z0, z1, z2
+
+
+def _stack(w: Interval, d: Interval) -> Interval:
+    """The rows of ``w`` above those of ``d``."""
+    return Interval(np.vstack([w.lo, d.lo]), np.vstack([w.hi, d.hi]))
+
+
+def _both(stacked: Interval, a: Interval) -> tuple[Interval, Interval]:
+    """``w a`` and ``d a`` from :func:`~symcert.checker.f64.matmul` of the stacked rows (each row of a
+    product is enclosed by its own row's bound, so the split is an enclosure of each)."""
+    out = f64.matmul(stacked, a)
+    m = stacked.shape[0] // 2
+    return Interval(out.lo[:m], out.hi[:m]), Interval(out.lo[m:], out.hi[m:])
 
 
 def _integer_data(xs: Any) -> tuple[np.ndarray, int] | None:
@@ -320,7 +365,21 @@ def _split_product(w: np.ndarray, K: np.ndarray) -> Interval:
     w1 = (sigma + w) - sigma
     w2 = w - w1
     exact = w1 @ K
-    return Interval.point(exact) + f64.matmul(Interval.point(w2), Interval.point(K))
+    return Interval.point(exact) + _small_product(w2, K)
+
+
+def _small_product(w2: np.ndarray, K: np.ndarray) -> Interval:
+    """``w2 K`` for floats ``w2`` and integers ``K`` (``|K| < 2^40`` column sums): ``fl(w2 K)`` errs by at
+    most ``gamma_n |w2| |K| + n eta`` entrywise (the standard model, any order), and ``|w2| |K|`` is at
+    most ``M_i S_k`` exactly, ``M_i`` the row's largest ``|w2|``, ``S_k = sum_j |K_jk|`` (a float sum of
+    integers below ``2^40``: exact). One product, and a bound as an outer product."""
+    n = w2.shape[1]
+    g = f64._gamma(n)[0]
+    rest = w2 @ K
+    scale = up(g * np.abs(w2).max(axis=1, initial=0.0))
+    rad = up(up(scale[:, None] * np.abs(K).sum(axis=0)[None, :]) + 3 * n * f64.ETA)
+    f64._finite(rest, rad)
+    return Interval(down(rest - rad), up(rest + rad))
 
 
 def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval] | None:
@@ -335,9 +394,11 @@ def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval
         return None
     K, q = data
     try:
-        za, zb = (_split_product(w.lo, K) for w in (wa, wb))
+        both = _split_product(np.vstack([wa.lo, wb.lo]), K)  # one product for A's rows and B's
     except ArithmeticError:
         return None
+    m = wa.shape[0]
+    za, zb = Interval(both.lo[:m], both.hi[:m]), Interval(both.lo[m:], both.hi[m:])
     zd = zb - za
     za = Interval(down(za.lo / q), up(za.hi / q))
     zd = Interval(down(zd.lo / q), up(zd.hi / q))
@@ -360,12 +421,40 @@ def from_balls(matrix: Any) -> Interval:
     return out
 
 
-def _tanh_jet(z0: Interval, z1: Interval, z2: Interval | None) -> tuple[Interval, Interval, Interval | None]:
+def _tanh_jet(
+    z0: Interval, z1: Interval, z2: Interval | None, f: Interval | None = None
+) -> tuple[Interval, Interval, Interval | None]:
     """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``); the
     third None when ``z2`` is."""
-    f = f64.tanh(z0)
+    if f is None:  # else an enclosure of tanh over z0, given
+        f = _tanh_narrow(z0) if _narrow(z0) else f64.tanh(z0)
     d1 = (1.0 - f.square()).clip(0.0, 1.0)
     return f, d1 * z1, None if z2 is None else d1 * (z2 - f * z1.square())
+
+
+#: Intervals at most this wide take :func:`_tanh_narrow` (at points of the path they are about 1e-15 wide).
+NARROW = 2.0**-26
+
+
+def _narrow(z: Interval) -> bool:
+    return bool(np.all(z.hi - z.lo <= NARROW))
+
+
+def _tanh_narrow(z: Interval) -> Interval:
+    """``tanh`` over a narrow interval from one evaluation, at a float ``m`` inside: for ``x`` with
+    ``|x - m| <= r``, ``|tanh x - tanh m| <= r max sech^2`` between them, and ``sech^2 = 1 - tanh^2`` there
+    is at most ``1 - q^2`` with ``q = max(|tanh m| - r, 0)`` (``tanh`` is 1-Lipschitz). Half the work
+    of both ends (:func:`~symcert.checker.f64.tanh`), wider by about ``4 |tanh m| r^2``."""
+    f64._finite(z.lo, z.hi)
+    m = np.clip(0.5 * z.lo + 0.5 * z.hi, z.lo, z.hi)
+    r = np.maximum(up(z.hi - m), up(m - z.lo))  # each subtraction within half an ulp, then outward
+    low, high = f64._tanh_abs(np.abs(m))  # bounds of tanh |m| >= 0
+    q = np.maximum(down(np.maximum(low, 0.0) - r), 0.0)
+    slope = np.minimum(up(1.0 - down(q * q)), 1.0)
+    spread = up(r * slope)
+    f_lo = np.where(m >= 0, low, -high)  # tanh(-a) = -tanh(a)
+    f_hi = np.where(m >= 0, high, -low)
+    return Interval(down(f_lo - spread), up(f_hi + spread)).clip(-1.0, 1.0)
 
 
 def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
