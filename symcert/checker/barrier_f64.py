@@ -143,15 +143,35 @@ class PathJets:
         """``(phi, phi')`` at the exact ``t`` (kept: each end is shared by two pieces). The checker's bounds
         use no ``phi''`` at a point, so the second-order terms are not computed (a lighter jet)."""
         if t not in self._points:
-            value, slope, _ = self._jet(t, None, None, False)  # no piece, no second order
+            value, slope, _ = self._jets([t], False)[0]  # no piece, no second order
             self._points[t] = value, slope
         return self._points[t]
 
     def box(self, t0: Fraction, t1: Fraction) -> Jet:
         """Their ranges over the centred box of ``[t0, t1]`` (kept for a second precision)."""
         if (t0, t1) not in self._boxes:
-            self._boxes[t0, t1] = self._jet(*self._place((t0, t1), True))
+            self._boxes[t0, t1] = self._jets([(t0, t1)], True)[0]
         return self._boxes[t0, t1]
+
+    def prefetch(self, points: list[Fraction], boxes: list[tuple[Fraction, Fraction]]) -> None:
+        """Make the jets at ``points`` and then over the pieces ``boxes`` (which reuse their ends'
+        ``tanh``), :data:`BATCH` at a time (:meth:`_jets`), kept as :meth:`point` and :meth:`box` keep
+        them and equal to theirs. A batch meeting an enclosure that is not finite is left out
+        (:meth:`point` or :meth:`box` then computes its jets one by one)."""
+        todo_points = [t for t in dict.fromkeys(points) if t not in self._points]
+        todo_boxes = [k for k in dict.fromkeys(boxes) if k not in self._boxes]
+        for second, keys in ((False, todo_points), (True, todo_boxes)):
+            for i in range(0, len(keys), BATCH):
+                chunk = keys[i : i + BATCH]
+                try:
+                    jets = self._jets(chunk, second)
+                except ArithmeticError:
+                    continue
+                for key, jet in zip(chunk, jets):
+                    if second:
+                        self._boxes[key] = jet
+                    else:
+                        self._points[key] = jet[0], jet[1]
 
     def _layers(self, t: Fraction) -> list:
         """The weights at ``t`` (the first layer's are not needed: its products are kept)."""
@@ -161,50 +181,35 @@ class PathJets:
             out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
-    def prefetch(self, points: list[Fraction], boxes: list[tuple[Fraction, Fraction]]) -> None:
-        """Make the jets at ``points`` and over the boxes of ``boxes`` in one batch (kept as
-        :meth:`point` and :meth:`box` would keep them, and equal to theirs): each forward pass as in
-        :meth:`_jet`, then the loss's terms of all of them in one pass over their columns side by side
-        (every step of the loss is per column, so each column's enclosure is the one :meth:`_jet`
-        computes), then each jet's sum over its own columns as :meth:`_jet` sums it. Jets whose
-        enclosures are not finite are left out (:meth:`point` or :meth:`box` then meets the error)."""
-        for second, keys in ((False, [t for t in dict.fromkeys(points) if t not in self._points]),
-                             (True, [k for k in dict.fromkeys(boxes) if k not in self._boxes])):
-            done, outputs = [], []
-            for key in keys:
-                try:
-                    outputs.append(self._forward_at(*self._place(key, second), second))
-                except ArithmeticError:
-                    continue
-                done.append(key)
-            if not done:
-                continue
-            try:
-                jets = self._batch_terms(outputs)
-            except ArithmeticError:
-                continue
-            for key, jet in zip(done, jets):
-                if second:
-                    self._boxes[key] = jet
-                else:
-                    self._points[key] = jet[0], jet[1]
+    def _jets(self, keys: list, second: bool) -> list[Jet]:
+        """The jets at the points ``t`` of ``keys`` (without ``second``: the third term ``(0, 0)``, not
+        computed) or over their pieces ``(t0, t1)`` (with): each forward pass on its own, then the loss's
+        terms of all of them in one pass over their columns side by side (every step of the loss is per
+        column, so each column's enclosure is the one a batch of one computes), then each jet's sum over
+        its own columns."""
+        outputs = [self._forward_at(*self._place(key, second), second) for key in keys]
+        count = len(outputs)
+
+        def joined(k: int) -> Interval | None:
+            if outputs[0][k] is None:
+                return None
+            ends = [np.concatenate([o[k].lo for o in outputs], axis=1), np.concatenate([o[k].hi for o in outputs], axis=1)]
+            return Interval(*ends)
+
+        z0, z1, z2 = joined(0), joined(1), joined(2)
+        assert z0 is not None and z1 is not None
+        ys = Interval(np.tile(self.ys.lo, (1, count)), np.tile(self.ys.hi, (1, count)))
+        weight = Interval(np.tile(self.weight.lo, count), np.tile(self.weight.hi, count))
+        return self._sums(self._terms(z0, z1, z2, ys, weight), count)
 
     @staticmethod
     def _place(key: Any, second: bool) -> tuple[Fraction, Interval | None, tuple | None]:
-        """``(t, spread, piece)`` of :meth:`_jet` for a point ``t`` or a piece ``(t0, t1)``."""
+        """``(t, spread, piece)`` of :meth:`_forward_at` for a point ``t`` or a piece ``(t0, t1)``."""
         if not second:
             return key, None, None
         t0, t1 = key
         h = f64.outward_float((t1 - t0) / 2, True)
         return (t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1)
-
-    def _jet(
-        self, t: Fraction, spread: Interval | None, piece: tuple | None = None, second: bool = True
-    ) -> Jet:
-        """The jet at ``t`` (over the piece's box with ``spread``); without ``second`` its third term is
-        ``(0, 0)``, not computed."""
-        z0, z1, z2 = self._forward_at(t, spread, piece, second)
-        return self._sums(self._terms(z0, z1, z2, self.ys, self.weight), 1)[0]
 
     def _forward_at(
         self, t: Fraction, spread: Interval | None, piece: tuple | None, second: bool
@@ -231,22 +236,6 @@ class PathJets:
             if np.all(first.lo >= np.minimum(za.lo, zb.lo)) and np.all(first.hi <= np.maximum(za.hi, zb.hi)):
                 return Interval(np.minimum(fa.lo, fb.lo), np.maximum(fa.hi, fb.hi))
         return _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
-
-    def _batch_terms(self, outputs: list) -> list[Jet]:
-        """The jets of several forward passes' outputs (each ``m x N``), their columns side by side."""
-        count = len(outputs)
-
-        def joined(k: int) -> Interval | None:
-            if outputs[0][k] is None:
-                return None
-            return Interval(*(np.concatenate([o[k].lo if h == 0 else o[k].hi for o in outputs], axis=1)
-                              for h in (0, 1)))
-
-        z0, z1, z2 = joined(0), joined(1), joined(2)
-        assert z0 is not None and z1 is not None
-        ys = Interval(np.tile(self.ys.lo, (1, count)), np.tile(self.ys.hi, (1, count)))
-        weight = Interval(np.tile(self.weight.lo, count), np.tile(self.weight.hi, count))
-        return self._sums(self._terms(z0, z1, z2, ys, weight), count)
 
     def _terms(
         self, z0: Interval, z1: Interval, z2: Interval | None, ys: Interval, weight: Interval
@@ -431,6 +420,9 @@ def _tanh_jet(
     d1 = (1.0 - f.square()).clip(0.0, 1.0)
     return f, d1 * z1, None if z2 is None else d1 * (z2 - f * z1.square())
 
+
+#: How many jets :meth:`PathJets.prefetch` computes side by side (bounds the batch's memory).
+BATCH = 16
 
 #: Intervals at most this wide take :func:`_tanh_narrow` (at points of the path they are about 1e-15 wide).
 NARROW = 2.0**-26
