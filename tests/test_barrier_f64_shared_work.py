@@ -9,6 +9,7 @@ taken from its ends' (``PathJets._first_tanh``) and the jets of several pieces c
 
 from __future__ import annotations
 
+import itertools
 import random
 from fractions import Fraction
 from typing import Any
@@ -47,7 +48,7 @@ def _holds(lo: float, hi: float, ball: Any) -> bool:
 
 CENTRES = st.one_of(
     st.floats(-30.0, 30.0),
-    st.sampled_from([0.0, 1e-300, -2.0**-40, 0.5, -19.99, 20.0, 20.5, 1e10]),
+    st.sampled_from([0.0, 1e-300, -(2.0**-40), 0.5, -19.99, 20.0, 20.5, 1e10]),
 )
 WIDTHS = st.sampled_from([0.0, 2.0**-60, 2.0**-40, 1e-15, 2.0**-27, 2.0**-26])
 
@@ -87,7 +88,9 @@ def test_narrow_tanh_is_about_as_tight_as_both_ends() -> None:
     st.sampled_from([1, 255, 2**19 - 1]),
     st.integers(0, 2**32),
 )
-def test_the_remainder_product_holds_the_exact_product(rows: int, cols: int, n: int, top: int, seed: int) -> None:
+def test_the_remainder_product_holds_the_exact_product(
+    rows: int, cols: int, n: int, top: int, seed: int
+) -> None:
     """:func:`barrier_f64._small_product` (``fl(w K)`` widened by ``gamma_n max|w| sum|K|``) against exact
     rationals, for floats of mixed sizes whose products round; and inside :func:`_split_product`."""
     rng = np.random.default_rng(seed)
@@ -103,7 +106,7 @@ def test_the_remainder_product_holds_the_exact_product(rows: int, cols: int, n: 
 def _pieces(rng: random.Random) -> list[tuple[Fraction, Fraction]]:
     cuts = sorted({Fraction(rng.randint(1, 63), 64) for _ in range(3)})
     ends = [Fraction(0), *cuts, Fraction(1)]
-    return list(zip(ends, ends[1:]))
+    return list(itertools.pairwise(ends))
 
 
 @SLOW

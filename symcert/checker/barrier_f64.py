@@ -159,19 +159,18 @@ class PathJets:
         them and equal to theirs. A batch meeting an enclosure that is not finite is left out
         (:meth:`point` or :meth:`box` then computes its jets one by one)."""
         todo_points = [t for t in dict.fromkeys(points) if t not in self._points]
+        for chunk in _chunks(todo_points):
+            try:
+                for t, (value, slope, _) in zip(chunk, self._jets(chunk, False)):
+                    self._points[t] = value, slope
+            except ArithmeticError:
+                continue
         todo_boxes = [k for k in dict.fromkeys(boxes) if k not in self._boxes]
-        for second, keys in ((False, todo_points), (True, todo_boxes)):
-            for i in range(0, len(keys), BATCH):
-                chunk = keys[i : i + BATCH]
-                try:
-                    jets = self._jets(chunk, second)
-                except ArithmeticError:
-                    continue
-                for key, jet in zip(chunk, jets):
-                    if second:
-                        self._boxes[key] = jet
-                    else:
-                        self._points[key] = jet[0], jet[1]
+        for pieces in _chunks(todo_boxes):
+            try:
+                self._boxes.update(zip(pieces, self._jets(pieces, True)))
+            except ArithmeticError:
+                continue
 
     def _layers(self, t: Fraction) -> list:
         """The weights at ``t`` (the first layer's are not needed: its products are kept)."""
@@ -191,10 +190,12 @@ class PathJets:
         count = len(outputs)
 
         def joined(k: int) -> Interval | None:
-            if outputs[0][k] is None:
+            parts = [o[k] for o in outputs]
+            if any(p is None for p in parts):
                 return None
-            ends = [np.concatenate([o[k].lo for o in outputs], axis=1), np.concatenate([o[k].hi for o in outputs], axis=1)]
-            return Interval(*ends)
+            return Interval(
+                *(np.concatenate([getattr(p, end) for p in parts], axis=1) for end in ("lo", "hi"))
+            )
 
         z0, z1, z2 = joined(0), joined(1), joined(2)
         assert z0 is not None and z1 is not None
@@ -218,7 +219,9 @@ class PathJets:
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        f = self._first_tanh(first, t, piece) if self.s.net.activation == "tanh" and len(self.start) > 1 else None
+        f = None
+        if self.s.net.activation == "tanh" and len(self.start) > 1:
+            f = self._first_tanh(first, t, piece)
         return self._forward(self._layers(t), spread, first, second, f)
 
     def _first_tanh(self, first: Interval, t: Fraction, piece: tuple | None) -> Interval:
@@ -230,9 +233,9 @@ class PathJets:
             f = _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
             self._tanh_at[t] = first, f
             return f
-        ends = [self._tanh_at.get(u) for u in piece]
-        if ends[0] is not None and ends[1] is not None:
-            (za, fa), (zb, fb) = ends
+        a, b = self._tanh_at.get(piece[0]), self._tanh_at.get(piece[1])
+        if a is not None and b is not None:
+            (za, fa), (zb, fb) = a, b
             if np.all(first.lo >= np.minimum(za.lo, zb.lo)) and np.all(first.hi <= np.maximum(za.hi, zb.hi)):
                 return Interval(np.minimum(fa.lo, fb.lo), np.maximum(fa.hi, fb.hi))
         return _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
@@ -423,6 +426,12 @@ def _tanh_jet(
 
 #: How many jets :meth:`PathJets.prefetch` computes side by side (bounds the batch's memory).
 BATCH = 16
+
+
+def _chunks(keys: list) -> list[list]:
+    """``keys`` in runs of :data:`BATCH`."""
+    return [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+
 
 #: Intervals at most this wide take :func:`_tanh_narrow` (at points of the path they are about 1e-15 wide).
 NARROW = 2.0**-26
