@@ -9,6 +9,12 @@ exact for float weights and data ``K / q`` (:func:`_split_product`). A jet comes
 ``(lo, hi)`` pairs (``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier`
 asks Arb.
 
+Work shared across the pieces of a certificate (:meth:`PathJets.prefetch`): the jets at every piece's
+ends, then over every piece, their loss terms side by side (every step of the loss is per point, so
+each jet is the one it would be alone); ``tanh`` at a point of the path from one evaluation
+(:func:`_tanh_narrow`); over a piece, the first hidden layer's ``tanh`` from its two ends' (``tanh`` is
+increasing, :meth:`PathJets._first_tanh`); ``W(t) a`` and ``D a`` from one product of the stacked rows.
+
 Supported: hidden activations ``tanh`` and ``identity``; the softmax output with ``cross_entropy``, or the
 identity output with ``mse`` / ``sse``; no weight decay, no teacher (:func:`supports`). Anything else
 goes to Arb alone. Nothing here is shared with the prover.
@@ -368,8 +374,11 @@ def _small_product(w2: np.ndarray, K: np.ndarray) -> Interval:
     n = w2.shape[1]
     g = f64._gamma(n)[0]
     rest = w2 @ K
+    sums = np.abs(K).sum(axis=0)
+    if sums.size and float(sums.max()) >= 2.0**52:  # partial sums of integers below 2^52: exact
+        raise ArithmeticError("data too large for an exact column sum")
     scale = up(g * np.abs(w2).max(axis=1, initial=0.0))
-    rad = up(up(scale[:, None] * np.abs(K).sum(axis=0)[None, :]) + 3 * n * f64.ETA)
+    rad = up(up(scale[:, None] * sums[None, :]) + 3 * n * f64.ETA)
     f64._finite(rest, rad)
     return Interval(down(rest - rad), up(rest + rad))
 
