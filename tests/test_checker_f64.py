@@ -170,12 +170,12 @@ def test_the_certificate_is_accepted_by_the_float64_rung(record):
 
 def test_where_the_first_rung_does_not_decide_arb_does(record, monkeypatch):
     """A float64 rung made useless (every bound widened by 1) decides nothing: Arb accepts alone."""
-    real = barrier_f64.PathJets._jet
+    real = barrier_f64.PathJets._jets
 
     def loose(self, *args):
-        return tuple((lo - 1, hi + 1) for lo, hi in real(self, *args))
+        return [tuple((lo - 1, hi + 1) for lo, hi in jet) for jet in real(self, *args)]
 
-    monkeypatch.setattr(barrier_f64.PathJets, "_jet", loose)
+    monkeypatch.setattr(barrier_f64.PathJets, "_jets", loose)
     result = check(record)
     assert result.accepted, result.reasons
     assert "verified float64 on 0 pieces" in result.reasons[-1]

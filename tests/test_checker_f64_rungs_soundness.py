@@ -1071,8 +1071,10 @@ def test_a_barrier_lower_bound_one_step_past_g_at_the_witness_is_rejected(
 
 def _f64_piece_bound(s: Any, fast: Any, t0: Fraction, t1: Fraction) -> Fraction:
     """The float64 rung's upper bound of ``g`` on ``[t0, t1]``, as :func:`barrier._verify` forms it
-    (smooth loss: the box value, the mean-value form and the Taylor form, each less the chord)."""
+    (smooth loss: the box value, the mean-value form and the Taylor form, each less the chord), its jets
+    made as there: every piece's ends, then every piece, in batches (``PathJets.prefetch``)."""
     found = _ends(s, fast)
+    fast.prefetch([t for p in s.pieces for t in p[:2]], [(p[0], p[1]) for p in s.pieces])
     la_lo, lb_lo = found["L(A)"][0], found["L(B)"][0]
 
     def low(t: Fraction) -> Fraction:

@@ -354,6 +354,10 @@ def _verify(s: Any, fast: PathJets | None) -> tuple[dict[str, tuple[Fraction, Fr
 
     if fast is not None:
         fast.decided = 0
+        if smooth:  # every piece's jets in one batch (the same enclosures, kept for decide)
+            ends = [t for piece in s.pieces for t in piece[:2]]
+            needs_witness = not (s.form == "entezari" and lo <= 0)
+            fast.prefetch(ends + ([s.witness] if needs_witness else []), [(t0, t1) for t0, t1, _ in s.pieces])
     for i, (t0, t1, claimed) in enumerate(s.pieces):
         report(i, len(s.pieces), f"piece {i + 1}")
         if claimed > hi:

@@ -9,6 +9,12 @@ exact for float weights and data ``K / q`` (:func:`_split_product`). A jet comes
 ``(lo, hi)`` pairs (``Fraction``). When a bound here does not decide, :mod:`symcert.checker.barrier`
 asks Arb.
 
+Work shared across the pieces of a certificate (:meth:`PathJets.prefetch`): the jets at every piece's
+ends, then over every piece, their loss terms side by side (every step of the loss is per point, so
+each jet is the one it would be alone); ``tanh`` at a point of the path from one evaluation
+(:func:`_tanh_narrow`); over a piece, the first hidden layer's ``tanh`` from its two ends' (``tanh`` is
+increasing, :meth:`PathJets._first_tanh`); ``W(t) a`` and ``D a`` from one product of the stacked rows.
+
 Supported: hidden activations ``tanh`` and ``identity``; the softmax output with ``cross_entropy``, or the
 identity output with ``mse`` / ``sse``; no weight decay, no teacher (:func:`supports`). Anything else
 goes to Arb alone. Nothing here is shared with the prover.
@@ -113,6 +119,9 @@ class PathJets:
         self.scale = loss_scale(s.loss_kind, len(s.xs), s.net.widths[-1], s.factor)
         self._points: dict[Fraction, tuple[Pair, Pair]] = {}
         self._boxes: dict[tuple[Fraction, Fraction], Jet] = {}
+        # at each point jet's t, the first hidden layer's pre-activations and their tanh (a piece's box
+        # reuses its ends': tanh is increasing, see _first_tanh)
+        self._tanh_at: dict[Fraction, tuple[Interval, Interval]] = {}
         #: How many pieces (or halves) this rung decided in the last check (the checker's note).
         self.decided = 0
         # The first layer along the path, [W | b](t) [X; 1] = [W_A | b_A] [X; 1] + t [D | db] [X; 1]: two
@@ -134,21 +143,40 @@ class PathJets:
         self.at_a, self.along = at_a, along
         self._points.clear()
         self._boxes.clear()
+        self._tanh_at.clear()
 
     def point(self, t: Fraction) -> tuple[Pair, Pair]:
         """``(phi, phi')`` at the exact ``t`` (kept: each end is shared by two pieces). The checker's bounds
         use no ``phi''`` at a point, so the second-order terms are not computed (a lighter jet)."""
         if t not in self._points:
-            value, slope, _ = self._jet(t, None, None, False)  # no piece, no second order
+            value, slope, _ = self._jets([t], False)[0]  # no piece, no second order
             self._points[t] = value, slope
         return self._points[t]
 
     def box(self, t0: Fraction, t1: Fraction) -> Jet:
         """Their ranges over the centred box of ``[t0, t1]`` (kept for a second precision)."""
         if (t0, t1) not in self._boxes:
-            h = f64.outward_float((t1 - t0) / 2, True)
-            self._boxes[t0, t1] = self._jet((t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1))
+            self._boxes[t0, t1] = self._jets([(t0, t1)], True)[0]
         return self._boxes[t0, t1]
+
+    def prefetch(self, points: list[Fraction], boxes: list[tuple[Fraction, Fraction]]) -> None:
+        """Make the jets at ``points`` and then over the pieces ``boxes`` (which reuse their ends'
+        ``tanh``), :data:`BATCH` at a time (:meth:`_jets`), kept as :meth:`point` and :meth:`box` keep
+        them and equal to theirs. A batch meeting an enclosure that is not finite is left out
+        (:meth:`point` or :meth:`box` then computes its jets one by one)."""
+        todo_points = [t for t in dict.fromkeys(points) if t not in self._points]
+        for chunk in _chunks(todo_points):
+            try:
+                for t, (value, slope, _) in zip(chunk, self._jets(chunk, False)):
+                    self._points[t] = value, slope
+            except ArithmeticError:
+                continue
+        todo_boxes = [k for k in dict.fromkeys(boxes) if k not in self._boxes]
+        for pieces in _chunks(todo_boxes):
+            try:
+                self._boxes.update(zip(pieces, self._jets(pieces, True)))
+            except ArithmeticError:
+                continue
 
     def _layers(self, t: Fraction) -> list:
         """The weights at ``t`` (the first layer's are not needed: its products are kept)."""
@@ -158,53 +186,140 @@ class PathJets:
             out.append((w + tt * d, None if b is None or db is None else b + tt * db))
         return out
 
-    def _jet(
-        self, t: Fraction, spread: Interval | None, piece: tuple | None = None, second: bool = True
-    ) -> Jet:
-        """The jet at ``t`` (over the piece's box with ``spread``); without ``second`` its third term is
-        ``(0, 0)``, not computed."""
+    def _jets(self, keys: list, second: bool) -> list[Jet]:
+        """The jets at the points ``t`` of ``keys`` (without ``second``: the third term ``(0, 0)``, not
+        computed) or over their pieces ``(t0, t1)`` (with): each forward pass on its own, then the loss's
+        terms of all of them in one pass over their columns side by side (every step of the loss is per
+        column, so each column's enclosure is the one a batch of one computes), then each jet's sum over
+        its own columns."""
+        outputs = [self._forward_at(*self._place(key, second), second) for key in keys]
+        count = len(outputs)
+
+        def joined(k: int) -> Interval | None:
+            parts = [o[k] for o in outputs]
+            if any(p is None for p in parts):
+                return None
+            return Interval(
+                *(np.concatenate([getattr(p, end) for p in parts], axis=1) for end in ("lo", "hi"))
+            )
+
+        z0, z1, z2 = joined(0), joined(1), joined(2)
+        assert z0 is not None and z1 is not None
+        ys = Interval(np.tile(self.ys.lo, (1, count)), np.tile(self.ys.hi, (1, count)))
+        weight = Interval(np.tile(self.weight.lo, count), np.tile(self.weight.hi, count))
+        return self._sums(self._terms(z0, z1, z2, ys, weight), count)
+
+    @staticmethod
+    def _place(key: Any, second: bool) -> tuple[Fraction, Interval | None, tuple | None]:
+        """``(t, spread, piece)`` of :meth:`_forward_at` for a point ``t`` or a piece ``(t0, t1)``."""
+        if not second:
+            return key, None, None
+        t0, t1 = key
+        h = f64.outward_float((t1 - t0) / 2, True)
+        return (t0 + t1) / 2, Interval(np.array(-h), np.array(h)), (t0, t1)
+
+    def _forward_at(
+        self, t: Fraction, spread: Interval | None, piece: tuple | None, second: bool
+    ) -> tuple[Interval, Interval, Interval | None]:
+        """The output pre-activations' jet at ``t`` (over the piece's box with ``spread``)."""
         # over a piece the first layer is at_a + [t0, t1] along: one t per entry, as tight as the centred form
         ts = f64.from_fractions(list(piece) if piece else [t, t], (2,))
         first = self.at_a + Interval(ts.lo[0], ts.hi[1]) * self.along
-        z0, z1, z2 = self._forward(self._layers(t), spread, first, second)
-        terms: tuple[Interval | None, ...]
+        f = None
+        if self.s.net.activation == "tanh" and len(self.start) > 1:
+            f = self._first_tanh(first, t, piece)
+        return self._forward(self._layers(t), spread, first, second, f)
+
+    def _first_tanh(self, first: Interval, t: Fraction, piece: tuple | None) -> Interval:
+        """``tanh`` of the first layer's pre-activations: at a point computed (and kept); over a piece
+        ``[t0, t1]`` whose ends were computed, where every entry's interval lies between the lower and
+        upper ends of the two ends' intervals, the hull of their ``tanh`` enclosures (``tanh`` is
+        increasing: ``tanh x >= tanh(lo_i) >= f_i.lo`` for ``x >= lo_i``, and alike above); else computed."""
+        if piece is None:
+            f = _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
+            self._tanh_at[t] = first, f
+            return f
+        a, b = self._tanh_at.get(piece[0]), self._tanh_at.get(piece[1])
+        if a is not None and b is not None:
+            (za, fa), (zb, fb) = a, b
+            if np.all(first.lo >= np.minimum(za.lo, zb.lo)) and np.all(first.hi <= np.maximum(za.hi, zb.hi)):
+                return Interval(np.minimum(fa.lo, fb.lo), np.maximum(fa.hi, fb.hi))
+        return _tanh_narrow(first) if _narrow(first) else f64.tanh(first)
+
+    def _terms(
+        self, z0: Interval, z1: Interval, z2: Interval | None, ys: Interval, weight: Interval
+    ) -> tuple[Interval | None, ...]:
+        """The loss's jet per point (column) from the output pre-activations' jet."""
         if self.s.loss_kind == "cross_entropy":
-            terms = _cross_entropy(z0, z1, z2, self.ys, self.weight)
-        else:
-            r0 = z0 - self.ys
-            two_r0 = r0 * 2.0
-            terms = (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
-        out = []
-        for term in terms:
-            if term is None:
-                out.append((Fraction(0), Fraction(0)))
-                continue
-            whole = f64.total(Interval(term.lo.ravel(), term.hi.ravel()))
-            lo, hi = Fraction(float(whole.lo)), Fraction(float(whole.hi))
-            out.append((lo * self.scale, hi * self.scale))
-        return out[0], out[1], out[2]
+            return _cross_entropy(z0, z1, z2, ys, weight)
+        r0 = z0 - ys
+        two_r0 = r0 * 2.0
+        return (r0.square(), two_r0 * z1, None if z2 is None else two_r0 * z2 + z1.square())
+
+    def _sums(self, terms: tuple[Interval | None, ...], count: int) -> list[Jet]:
+        """The ``count`` jets whose per-point terms lie side by side: each the scaled sum over its own
+        ``N`` columns, exact ends (``Fraction``)."""
+        n = self.ys.shape[1]
+        jets = []
+        for j in range(count):
+            out = []
+            for term in terms:
+                if term is None:
+                    out.append((Fraction(0), Fraction(0)))
+                    continue
+                lo, hi = term.lo.reshape(-1, count * n), term.hi.reshape(-1, count * n)
+                part = Interval(lo[:, j * n : (j + 1) * n].ravel(), hi[:, j * n : (j + 1) * n].ravel())
+                whole = f64.total(part)
+                low, high = Fraction(float(whole.lo)), Fraction(float(whole.hi))
+                out.append((low * self.scale, high * self.scale))
+            jets.append((out[0], out[1], out[2]))
+        return jets
 
     def _forward(
-        self, layers: list, spread: Interval | None, first: Interval, second: bool = True
+        self,
+        layers: list,
+        spread: Interval | None,
+        first: Interval,
+        second: bool = True,
+        f: Interval | None = None,
     ) -> tuple[Interval, Interval, Interval | None]:
         """Output pre-activation jets, as :func:`symcert.checker.arb_engine._forward_jet_folded` (``W(m) a +
-        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``."""
+        spread (D a)`` over the box: far tighter than a product of boxes); ``z''`` None without ``second``;
+        ``f``: ``tanh`` of ``first`` when known."""
         z0, z1 = first, self.along  # the first layer: z'' = 0
         z2: Interval | None = Interval.point(np.zeros_like(z0.lo)) if second else None
         for (w, b), (d, db) in zip(layers[1:], self.step[1:]):
-            a0, a1, a2 = _tanh_jet(z0, z1, z2) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            a0, a1, a2 = _tanh_jet(z0, z1, z2, f) if self.s.net.activation == "tanh" else (z0, z1, z2)
+            f = None  # known for the first hidden layer only
+            stacked = _stack(w, d)  # W(t) a and D a from one product per term
+            (wa0, da0), (wa1, da1) = _both(stacked, a0), _both(stacked, a1)
             # as Arb's [W | b] [a; 1]: the bias's step joins D a before the spread multiplies it
-            da0 = f64.matmul(d, a0) if db is None else f64.matmul(d, a0) + db
-            da1 = f64.matmul(d, a1)
-            z0 = f64.matmul(w, a0) if b is None else f64.matmul(w, a0) + b
-            z1 = f64.matmul(w, a1) + da0
-            z2 = None if a2 is None else f64.matmul(w, a2) + da1
+            da0 = da0 if db is None else da0 + db
+            z0 = wa0 if b is None else wa0 + b
+            z1 = wa1 + da0
+            z2 = None
+            if a2 is not None:
+                wa2, da2 = _both(stacked, a2)
+                z2 = wa2 + da1
             if spread is not None:
                 z0 = z0 + spread * da0
                 z1 = z1 + spread * da1
-                if z2 is not None and a2 is not None:
-                    z2 = z2 + spread * f64.matmul(d, a2)
+                if z2 is not None:
+                    z2 = z2 + spread * da2
         return z0, z1, z2
+
+
+def _stack(w: Interval, d: Interval) -> Interval:
+    """The rows of ``w`` above those of ``d``."""
+    return Interval(np.vstack([w.lo, d.lo]), np.vstack([w.hi, d.hi]))
+
+
+def _both(stacked: Interval, a: Interval) -> tuple[Interval, Interval]:
+    """``w a`` and ``d a`` from :func:`~symcert.checker.f64.matmul` of the stacked rows (each row of a
+    product is enclosed by its own row's bound, so the split is an enclosure of each)."""
+    out = f64.matmul(stacked, a)
+    m = stacked.shape[0] // 2
+    return Interval(out.lo[:m], out.hi[:m]), Interval(out.lo[m:], out.hi[m:])
 
 
 def _integer_data(xs: Any) -> tuple[np.ndarray, int] | None:
@@ -248,7 +363,24 @@ def _split_product(w: np.ndarray, K: np.ndarray) -> Interval:
     w1 = (sigma + w) - sigma
     w2 = w - w1
     exact = w1 @ K
-    return Interval.point(exact) + f64.matmul(Interval.point(w2), Interval.point(K))
+    return Interval.point(exact) + _small_product(w2, K)
+
+
+def _small_product(w2: np.ndarray, K: np.ndarray) -> Interval:
+    """``w2 K`` for floats ``w2`` and integers ``K`` (``|K| < 2^40`` column sums): ``fl(w2 K)`` errs by at
+    most ``gamma_n |w2| |K| + n eta`` entrywise (the standard model, any order), and ``|w2| |K|`` is at
+    most ``M_i S_k`` exactly, ``M_i`` the row's largest ``|w2|``, ``S_k = sum_j |K_jk|`` (a float sum of
+    integers below ``2^40``: exact). One product, and a bound as an outer product."""
+    n = w2.shape[1]
+    g = f64._gamma(n)[0]
+    rest = w2 @ K
+    sums = np.abs(K).sum(axis=0)
+    if sums.size and float(sums.max()) >= 2.0**52:  # partial sums of integers below 2^52: exact
+        raise ArithmeticError("data too large for an exact column sum")
+    scale = up(g * np.abs(w2).max(axis=1, initial=0.0))
+    rad = up(up(scale[:, None] * sums[None, :]) + 3 * n * f64.ETA)
+    f64._finite(rest, rad)
+    return Interval(down(rest - rad), up(rest + rad))
 
 
 def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval] | None:
@@ -263,9 +395,11 @@ def _first_exactly(s: Any, start: tuple, end: tuple) -> tuple[Interval, Interval
         return None
     K, q = data
     try:
-        za, zb = (_split_product(w.lo, K) for w in (wa, wb))
+        both = _split_product(np.vstack([wa.lo, wb.lo]), K)  # one product for A's rows and B's
     except ArithmeticError:
         return None
+    m = wa.shape[0]
+    za, zb = Interval(both.lo[:m], both.hi[:m]), Interval(both.lo[m:], both.hi[m:])
     zd = zb - za
     za = Interval(down(za.lo / q), up(za.hi / q))
     zd = Interval(down(zd.lo / q), up(zd.hi / q))
@@ -288,12 +422,49 @@ def from_balls(matrix: Any) -> Interval:
     return out
 
 
-def _tanh_jet(z0: Interval, z1: Interval, z2: Interval | None) -> tuple[Interval, Interval, Interval | None]:
+def _tanh_jet(
+    z0: Interval, z1: Interval, z2: Interval | None, f: Interval | None = None
+) -> tuple[Interval, Interval, Interval | None]:
     """``(f, f' z', f' (z''/2 - f z'^2))`` with ``f' = 1 - f^2`` in ``[0, 1]`` (``f''/2 = -f f'``); the
     third None when ``z2`` is."""
-    f = f64.tanh(z0)
+    if f is None:  # else an enclosure of tanh over z0, given
+        f = _tanh_narrow(z0) if _narrow(z0) else f64.tanh(z0)
     d1 = (1.0 - f.square()).clip(0.0, 1.0)
     return f, d1 * z1, None if z2 is None else d1 * (z2 - f * z1.square())
+
+
+#: How many jets :meth:`PathJets.prefetch` computes side by side (bounds the batch's memory).
+BATCH = 16
+
+
+def _chunks(keys: list) -> list[list]:
+    """``keys`` in runs of :data:`BATCH`."""
+    return [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+
+
+#: Intervals at most this wide take :func:`_tanh_narrow` (at points of the path they are about 1e-15 wide).
+NARROW = 2.0**-26
+
+
+def _narrow(z: Interval) -> bool:
+    return bool(np.all(z.hi - z.lo <= NARROW))
+
+
+def _tanh_narrow(z: Interval) -> Interval:
+    """``tanh`` over a narrow interval from one evaluation, at a float ``m`` inside: for ``x`` with
+    ``|x - m| <= r``, ``|tanh x - tanh m| <= r max sech^2`` between them, and ``sech^2 = 1 - tanh^2`` there
+    is at most ``1 - q^2`` with ``q = max(|tanh m| - r, 0)`` (``tanh`` is 1-Lipschitz). Half the work
+    of both ends (:func:`~symcert.checker.f64.tanh`), wider by about ``4 |tanh m| r^2``."""
+    f64._finite(z.lo, z.hi)
+    m = np.clip(0.5 * z.lo + 0.5 * z.hi, z.lo, z.hi)
+    r = np.maximum(up(z.hi - m), up(m - z.lo))  # each subtraction within half an ulp, then outward
+    low, high = f64._tanh_abs(np.abs(m))  # bounds of tanh |m| >= 0
+    q = np.maximum(down(np.maximum(low, 0.0) - r), 0.0)
+    slope = np.minimum(up(1.0 - down(q * q)), 1.0)
+    spread = up(r * slope)
+    f_lo = np.where(m >= 0, low, -high)  # tanh(-a) = -tanh(a)
+    f_hi = np.where(m >= 0, high, -low)
+    return Interval(down(f_lo - spread), up(f_hi + spread)).clip(-1.0, 1.0)
 
 
 def _directed_rows(x: np.ndarray, rounding) -> np.ndarray:
