@@ -30,7 +30,6 @@ just past Arb's enclosure of the true value (rejected, whichever rung runs).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import itertools
 import json
@@ -67,16 +66,6 @@ def _quiet_floats() -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def _prec(bits: int) -> Iterator[None]:
-    saved = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = saved
-
-
 def _q(x: float | Fraction) -> fmpq:
     f = Fraction(x)
     return fmpq(f.numerator, f.denominator)
@@ -84,12 +73,12 @@ def _q(x: float | Fraction) -> fmpq:
 
 def _lower(x: arb) -> Fraction:
     """An exact rational at or below every point of the ball ``x``."""
-    with _prec(8000):
+    with flint.ctx.workprec(8000):
         return _arb_fraction(x.lower())
 
 
 def _upper(x: arb) -> Fraction:
-    with _prec(8000):
+    with flint.ctx.workprec(8000):
         return _arb_fraction(x.upper())
 
 
@@ -147,7 +136,7 @@ def _ball(mid: float, exp: int, rad: float, shift: float = 0.0, cancel: bool = F
     """``m 2^exp +- rad 2^exp`` with ``m = mid (1 + shift)`` (between floats for a tiny ``shift``; the
     ball may lie outside float64's range); with ``cancel`` the radius is ``(1 - 2^-20) |m|`` instead, so
     that an end is far smaller than the midpoint (the midpoint's conversion error dominates there)."""
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         m = arb(mid) * (1 + arb(shift)) if shift else arb(mid)
         r = abs(m) * (1 - arb(2) ** -20) if cancel else arb(rad)
         return (m + arb(0, 1) * r) * arb(2) ** exp if r != 0 else m * arb(2) ** exp
@@ -409,7 +398,7 @@ def test_krawczyk_margin_bounds_the_exact_margin_at_every_point_of_the_balls(
     at most it."""
     rng = random.Random(seed)
     base = np.array(values[: n * n]).reshape(n, n) + 3 * np.eye(n)  # invertible, mostly
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         H = arb_mat(n, n, [_ball(float(v), exp, rad) for v in base.ravel()])
         g = arb_mat(n, 1, [_ball(float(v) * g_scale, exp, rad) for v in gs[:n]])
     try:
@@ -472,7 +461,7 @@ def test_gram_holds_j_transpose_j_at_every_point_of_the_balls(
             for j in range(cols):
                 if not G[i, j].is_finite():
                     continue
-                with _prec(8000):
+                with flint.ctx.workprec(8000):
                     assert G[i, j].contains(arb(exact[i, j])), (entries, i, j)
 
 
@@ -591,7 +580,7 @@ Pair = tuple[arb, arb]  # exact points below and above a value
 
 def _times(a: Pair, b: Pair) -> Pair:
     """The product of two ranges given by exact ends (at 20,000 bits: a few ulps, outward)."""
-    with _prec(20000):
+    with flint.ctx.workprec(20000):
         corners = [x * y for x in a for y in b]
         return min(c.lower() for c in corners), max(c.upper() for c in corners)
 
@@ -602,7 +591,7 @@ def _tanh_jet_reference(x: Fraction, y: Fraction, w: Fraction) -> list[Pair]:
     of ranges."""
     f = _tanh(arb(_q(x)))
     f2 = _times(f, f)
-    with _prec(20000):
+    with flint.ctx.workprec(20000):
         d = ((1 - f2[1]).lower(), (1 - (f2[0] if f[0] > 0 or f[1] < 0 else arb(0))).upper())
         d = (d[0] if d[0] > 0 else arb(0), d[1] if d[1] < 1 else arb(1))
         yy, ww = arb(_q(y)), arb(_q(w))
@@ -646,7 +635,7 @@ COLUMNS = st.lists(
 
 
 def _lse(values: list[Fraction]) -> arb:
-    with _prec(3000):
+    with flint.ctx.workprec(3000):
         return sum((arb(_q(v)).exp() for v in values), arb(0)).log()
 
 
@@ -672,7 +661,7 @@ def test_log_sum_exp_ends_bound_it(column: list) -> None:
 
 def _softmax(values: list[Fraction], k: int) -> tuple[Fraction, Fraction]:
     top = max(values)
-    with _prec(3000):
+    with flint.ctx.workprec(3000):
         e = [arb(_q(v - top)).exp() for v in values]
         p = e[k] / sum(e, arb(0))
     return _lower(p), _upper(p)
@@ -727,7 +716,7 @@ def test_cross_entropy_jets_hold_the_jet_at_points_of_the_intervals(rows: list, 
         return
     for _ in range(3):
         pts = [[rng.choice(_arb_points(r[i], rng)) for r in rows] for i in range(3)]
-        with _prec(3000):
+        with flint.ctx.workprec(3000):
             t = arb(0)
             z0 = [arb(_q(v)) for v in pts[0]]
             lse = _lse(pts[0])
@@ -885,7 +874,7 @@ def test_path_jets_hold_arb_s_jets_at_points_and_over_pieces(case: tuple, arb_fi
         Fraction(rng.randint(1, 999), 1000),
         Fraction(rng.randint(0, 2**20), 2**20),
     ]
-    with _prec(1200):
+    with flint.ctx.workprec(1200):
         for t in ts:
             try:
                 fast = jets.point(t)
@@ -1030,7 +1019,7 @@ def _ends(s: Any, fast: Any) -> dict[str, tuple[Fraction, Fraction]]:
 def _arb_g(s: Any, t: Fraction) -> tuple[Fraction, Fraction]:
     """Bounds of ``g(t) = phi(t) - chord(t)`` at 1,200 bits (the chord from Arb's ``L(A)``, ``L(B)``)."""
     ref = barrier._ArbJets(s)
-    with _prec(1200):
+    with flint.ctx.workprec(1200):
         (pa, _), (pb, _), (p, _) = ref.point(Fraction(0))[:2], ref.point(Fraction(1))[:2], ref.point(t)[:2]
     chord = (lambda u, v: (u + v) / 2) if s.form == "midpoint" else (lambda u, v: (1 - t) * u + t * v)
     return p[0] - chord(pa[1], pb[1]), p[1] - chord(pa[0], pb[0])

@@ -128,23 +128,13 @@ def _quiet_floats() -> Iterator[None]:
         yield
 
 
-@contextlib.contextmanager
-def _prec(bits: int) -> Iterator[None]:
-    saved = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = saved
-
-
 def _exact(x: float) -> arb:
     return arb(float(x))  # a float is exact in Arb
 
 
 def _ends(m: float, r: float) -> tuple[arb, arb]:
     """``m - r`` and ``m + r`` exactly (2,200 bits hold the sum of any two floats)."""
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         return _exact(m) - _exact(r), _exact(m) + _exact(r)
 
 
@@ -156,7 +146,7 @@ def _ref(value: arb | tuple) -> Ref:
     if isinstance(value, tuple):
         return value
     assert value.is_finite()
-    with _prec(4400):  # the ends exactly (every value here is made at 4,400 bits or fewer)
+    with flint.ctx.workprec(4400):  # the ends exactly (every value here is made at 4,400 bits or fewer)
         return value.lower(), value.upper()
 
 
@@ -183,7 +173,7 @@ def _tanh(x: arb) -> Ref:
     """``tanh(x)`` at 4,000 bits (it separates ``tanh(t)`` from ``t`` at subnormal ``t``, and from 1 up
     to ``t = 1000``), clamped to what is known: ``0 <= tanh(x) <= min(x, 1)`` for ``x >= 0`` (odd).
     For ``|x| > 1000`` the whole range ``[tanh(1000), 1]`` (with the sign): stricter than the value."""
-    with _prec(4000):
+    with flint.ctx.workprec(4000):
         if abs(x) > 1000:
             lo, hi = arb(1000).tanh().lower(), arb(1)
             return (lo, hi) if x > 0 else (-hi, -lo)
@@ -198,7 +188,7 @@ def _ball_of(ref: Ref) -> arb:
 
 
 def _exp(x: arb) -> arb:
-    with _prec(400):
+    with flint.ctx.workprec(400):
         return x.exp()
 
 
@@ -299,7 +289,7 @@ def test_wide_tanh_holds_tanh_and_its_slope_over_the_ball(m: float, r: float) ->
     assert _holds(_tanh(lo), v0, v1) and _holds(_tanh(hi), v0, v1)
     nearest = arb(0) if (lo <= 0 and hi >= 0) else (lo if abs(lo) < abs(hi) else hi)
     farthest = lo if abs(lo) > abs(hi) else hi
-    with _prec(4000):
+    with flint.ctx.workprec(4000):
         extremes = [_clamp(1 - _ball_of(_tanh(v)) ** 2, 0, 1) for v in (nearest, farthest)]
     assert all(_holds(e, float(slope.m[0]), float(slope.r[0])) for e in extremes), (m, r)
 
@@ -341,7 +331,7 @@ def test_expm1_bounds_on_zero_to_64(x: float) -> None:
             f64.expm1_bounds(np.array([x]))
         return
     lo, hi = f64.expm1_bounds(np.array([x]))
-    with _prec(400):
+    with flint.ctx.workprec(400):
         value = _exact(x).expm1()
     assert _between(value, float(lo[0]), float(hi[0])), x
 
@@ -371,7 +361,7 @@ def test_log_ends_bound_log(x: float) -> None:
     """:func:`symcert.checker.f64.log`: subnormals to the largest float."""
     assume(x > 0)
     v = f64.log(f64.Interval.point(np.array([x])))
-    with _prec(400):
+    with flint.ctx.workprec(400):
         value = _exact(x).log()
     assert _between(value, float(v.lo[0]), float(v.hi[0])), x
 
@@ -417,7 +407,7 @@ def test_the_range_guard_widens_or_refuses(m: float, r: float) -> None:
         assert abs(m) > balls.HUGE or r > balls.HUGE
         return
     lo, hi = _ends(m, r)
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         m2, r2 = _exact(float(b.m[0])), _exact(float(b.r[0]))
         assert m2 - r2 <= lo and hi <= m2 + r2
 
@@ -427,7 +417,7 @@ def _tamed(m: float, r: float) -> Ball:
 
 
 def _corners(a: Ball, b: Ball) -> list[arb]:
-    with _prec(4400):  # products of exact ends, exactly
+    with flint.ctx.workprec(4400):  # products of exact ends, exactly
         return [
             x * y for x in _ends(float(a.m[0]), float(a.r[0])) for y in _ends(float(b.m[0]), float(b.r[0]))
         ]
@@ -452,7 +442,7 @@ def test_ball_add_mul_square_and_interval_products_hold_every_corner(
     except Undecided:
         return  # a result beyond the guard
     (alo, ahi), (blo, bhi) = _ends(float(a.m[0]), float(a.r[0])), _ends(float(b.m[0]), float(b.r[0]))
-    with _prec(4400):
+    with flint.ctx.workprec(4400):
         assert _holds_ball(alo + blo, s) and _holds_ball(ahi + bhi, s)
         assert _holds_ball(alo - bhi, d) and _holds_ball(ahi - blo, d)
         squares = [alo * alo, ahi * ahi] + ([arb(0)] if alo <= 0 <= ahi else [])
@@ -478,7 +468,7 @@ def test_relu_maximum_midpoint_and_ends_hold_the_image(am: float, ar: float, bm:
             half = balls.midpoint(a, b)
         except Undecided:
             return
-        with _prec(2200):
+        with flint.ctx.workprec(2200):
             assert _holds_ball((_exact(float(a.m[0])) + _exact(float(b.m[0]))) / 2, half)
 
 
@@ -489,7 +479,7 @@ def test_exact_sum_and_total_hold_the_sum_of_the_balls(entries: list, cancel: in
     inside the result; ``cancel`` appends negated copies of the first entries (cancellation)."""
     entries = entries + [(-m, r) for m, r in entries[:cancel]]
     x = tame(np.array([m for m, _ in entries]), np.array([r for _, r in entries]))
-    with _prec(4400):
+    with flint.ctx.workprec(4400):
         mid = sum((_exact(v) for v in x.m.tolist()), arb(0))
         rad = sum((_exact(v) for v in x.r.tolist()), arb(0))
         lo, hi = mid - rad, mid + rad
@@ -573,24 +563,24 @@ def test_sigmoid_and_softplus_balls_hold_the_image(m: float, r: float) -> None:
             y = fn(x)
         except Undecided:
             continue
-        with _prec(400):
+        with flint.ctx.workprec(400):
             ends = exact(lo), exact(hi)
         assert all(_holds_ball(e, y) for e in ends), (fn.__name__, m, r)
 
 
 def _lse(row: list[arb]) -> arb:
     top = max(row, key=lambda v: float(v.mid()))
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         shifts = [v - top for v in row]  # exact
-    with _prec(400):
+    with flint.ctx.workprec(400):
         return top + sum((v.exp() for v in shifts), arb(0)).log()
 
 
 def _softmax(row: list[arb], k: int) -> Ref:
     """``p_k = 1 / sum_j e^{z_j - z_k}`` (the differences exact), within ``[0, 1]``."""
-    with _prec(2200):
+    with flint.ctx.workprec(2200):
         shifts = [v - row[k] for v in row]
-    with _prec(400):
+    with flint.ctx.workprec(400):
         return _clamp(1 / sum((v.exp() for v in shifts), arb(0)), 0, 1)
 
 
@@ -829,7 +819,7 @@ def test_float64_jets_of_random_conv_nets_hold_the_arb_jets(case: tuple) -> None
     from symcert.checker.graph.jets import graph_loss_jet
 
     graph, point, direction, xs, ys, kind = case
-    with _prec(200):
+    with flint.ctx.workprec(200):
         reference = graph_loss_jet(graph, point, direction, xs, ys, kind, Fraction(1))
     for compensated in (True, False):
         try:
@@ -838,7 +828,7 @@ def test_float64_jets_of_random_conv_nets_hold_the_arb_jets(case: tuple) -> None
             continue
         for (low, high), ball in zip(jet, reference):
             lo, hi = _ref(ball)
-            with _prec(4400):
+            with flint.ctx.workprec(4400):
                 assert arb(fmpq(low.numerator, low.denominator)) <= hi, (low, high, ball)
                 assert lo <= arb(fmpq(high.numerator, high.denominator)), (low, high, ball)
             assert high - low < Fraction(1, 10**6) * (1 + abs(low))  # not vacuous
@@ -868,13 +858,13 @@ def test_float64_pieces_of_random_conv_nets_hold_phi_and_its_slope(
     for t in (t0, (t0 + t1) / 2, t1):
         at = {k: (np.array(A[k], dtype=object) + t * np.array(D[k], dtype=object)).tolist() for k in A}
         try:
-            with _prec(200):
+            with flint.ctx.workprec(200):
                 value, first, _ = graph_loss_jet(graph, at, D, xs, ys, kind, Fraction(1))
         except ArithmeticError:  # a ReLU at a kink: no derivative there
             continue
         for (low, high), ball in (((p_lo, p_hi), value), (slope, first)):
             lo, hi = _ref(ball)
-            with _prec(4400):
+            with flint.ctx.workprec(4400):
                 assert arb(fmpq(low.numerator, low.denominator)) <= hi, (t, low, high, ball)
                 assert lo <= arb(fmpq(high.numerator, high.denominator)), (t, low, high, ball)
 
@@ -938,7 +928,7 @@ def test_f64_engine_layers_hold_the_exact_affine_map_and_arb_tanh(
         for j, exact_value in enumerate(pre):
             low, high = balls.to_fractions(float(m1[i, j]), float(r1[i, j]))
             assert low <= exact_value <= high, (i, j, den)
-    with _prec(200):
+    with flint.ctx.workprec(200):
         for i, pre in enumerate(hidden):
             t = [arb(fmpq(v.numerator, v.denominator)).tanh() for v in pre]
             for j, (wr, c) in enumerate(zip(W2, b2)):
