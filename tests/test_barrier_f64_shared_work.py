@@ -14,6 +14,7 @@ import random
 from fractions import Fraction
 from typing import Any
 
+import flint
 import numpy as np
 import pytest
 from flint import arb
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from symcert.checker import barrier, barrier_f64
 from symcert.checker.f64 import Interval
-from tests.test_checker_f64_rungs_soundness import SEGMENTS, _inside_pair, _prec, _statement
+from tests.test_checker_f64_rungs_soundness import SEGMENTS, _inside_pair, _statement
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -35,14 +36,14 @@ def _quiet_floats():
 
 
 def _tanh_ball(x: Fraction):
-    with _prec(1200):
+    with flint.ctx.workprec(1200):
         return (arb(x.numerator) / x.denominator).tanh()
 
 
 def _holds(lo: float, hi: float, ball: Any) -> bool:
     """``[lo, hi]`` holds the ball of a value of ``tanh`` (an end at -1 or 1 holds it: ``|tanh| < 1``;
     Arb's ball of ``tanh`` of a huge argument reaches past 1)."""
-    with _prec(1200):
+    with flint.ctx.workprec(1200):
         return (lo == -1.0 or bool(arb(lo) <= ball)) and (hi == 1.0 or bool(ball <= arb(hi)))
 
 
@@ -128,7 +129,7 @@ def test_prefetched_jets_equal_the_jets_one_by_one_and_hold_arb_s(case: tuple) -
     batch.prefetch(points, pieces)
     complete = all(t in batch._points for t in points) and all(p in batch._boxes for p in pieces)
     ref = barrier._ArbJets(s)
-    with _prec(1200):
+    with flint.ctx.workprec(1200):
         for t0, t1 in pieces:
             try:
                 box = batch.box(t0, t1)
