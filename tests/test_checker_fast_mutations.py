@@ -18,12 +18,11 @@ import json
 from fractions import Fraction
 
 import flint
-import numpy as np
 import pytest
 
-from symcert import MLP, Dataset, Loss, certify_nonconvexity, swap
 from symcert.checker import check, f64_engine
 from symcert.checker.reading import loads
+from tests.test_checker_packed_fast import proved_packed_chord
 
 #: Far below any float64 step of the quantities here (about 2^-50): the smallest move that matters.
 DELTA = Fraction(1, 2**2000)
@@ -71,22 +70,7 @@ def _one_ulp_mutations(text: str, name: str, rung: str) -> None:
 @pytest.fixture(scope="module")
 def packed() -> str:
     """A proved chord of a 5-4-3-3 tanh network under cross-entropy on 30 integer points (packed)."""
-    rng = np.random.default_rng(0)
-    widths = (5, 4, 3, 3)
-    X = rng.integers(0, 256, (30, widths[0]))
-    Y = np.eye(3, dtype=np.int64)[rng.integers(0, 3, 30)]
-    mlp = MLP(widths, "tanh", output_activation="softmax")
-    loss = Loss(mlp, Dataset.from_integers(X, 255, Y), "cross_entropy")
-    arrays = {}
-    for l in range(1, len(widths)):
-        arrays[f"W{l}"] = rng.normal(0, 1, (widths[l], widths[l - 1])).astype(np.float32)
-        arrays[f"b{l}"] = rng.normal(0, 0.3, widths[l]).astype(np.float32)
-    for seed in range(20):  # a point whose chord is proved
-        cert = certify_nonconvexity(loss, mlp.point(**arrays), element=swap(1, 0, 1), kind="chord")
-        if cert.status == "proved":
-            return cert.to_json(packed=True)
-        arrays = {k: (v * np.float32(1.5 + seed / 10)).astype(np.float32) for k, v in arrays.items()}
-    pytest.fail("no proved chord among the seeds")
+    return proved_packed_chord()
 
 
 @pytest.mark.parametrize("name", ["L(A)", "L(M)", "barrier"])

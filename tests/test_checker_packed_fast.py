@@ -124,8 +124,9 @@ def test_shared_first_layer_rows_give_the_exact_products():
                 assert rad[i, j] <= 1e-15 * (1 + abs(c[i, j]))
 
 
-@pytest.fixture(scope="module")
-def record():
+def proved_packed_chord() -> str:
+    """A proved chord of a 5-4-3-3 tanh network under cross-entropy on 30 integer points, as packed JSON
+    (also used by ``tests/test_checker_fast_mutations.py``)."""
     rng = np.random.default_rng(0)
     widths = (5, 4, 3, 3)
     X = rng.integers(0, 256, (30, widths[0]))
@@ -142,6 +143,11 @@ def record():
             return cert.to_json(packed=True)
         arrays = {k: (v * np.float32(1.5 + seed / 10)).astype(np.float32) for k, v in arrays.items()}
     pytest.fail("no proved chord among the seeds")
+
+
+@pytest.fixture(scope="module")
+def record() -> str:
+    return proved_packed_chord()
 
 
 def test_a_packed_chord_is_checked_without_a_fraction_per_weight(record, monkeypatch):
